@@ -1,0 +1,57 @@
+"""Operator login and logout."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Depends, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from marketdesk.services import auth
+from marketdesk.settings import Settings
+
+from .deps import CurrentPrincipal, DbSession, get_settings
+
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+
+
+class LoginRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    login: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class TokenResponse(BaseModel):
+    token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class MeResponse(BaseModel):
+    kind: str
+    id: str
+    name: str
+    roles: list[str]
+
+
+@router.post("/login", response_model=TokenResponse)
+async def login(
+    body: LoginRequest, session: DbSession, settings: Settings = Depends(get_settings)
+) -> TokenResponse:
+    ttl = timedelta(hours=settings.session_ttl_hours)
+    token = await auth.login(session, body.login, body.password, ttl=ttl)
+    return TokenResponse(token=token, expires_in=int(ttl.total_seconds()))
+
+
+@router.post("/logout", status_code=204)
+async def logout(principal: CurrentPrincipal, session: DbSession) -> Response:
+    await auth.logout(session, principal)
+    return Response(status_code=204)
+
+
+@router.get("/me", response_model=MeResponse)
+async def me(principal: CurrentPrincipal) -> MeResponse:
+    return MeResponse(
+        kind=principal.kind, id=str(principal.id), name=principal.name, roles=sorted(principal.roles)
+    )

@@ -1,0 +1,46 @@
+"""The customer card and orders (operators)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+
+from marketdesk.services import customers
+from marketdesk.services.customers import Contacts, CustomerCard, OrderPage
+
+from .deps import CurrentOperator, DbSession
+
+router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
+
+CustomerId = Annotated[int, Path(ge=1, le=2**63 - 1, description="ID покупателя")]
+OrderStatus = Literal["created", "processing", "in_delivery", "ready_for_pickup", "completed",
+                      "cancelled"]
+
+
+@router.get("/{customer_id}", response_model=CustomerCard)
+async def get_customer(
+    customer_id: CustomerId, operator: CurrentOperator, session: DbSession
+) -> CustomerCard:
+    return await customers.customer_card(session, operator, customer_id)
+
+
+@router.get("/{customer_id}/orders", response_model=OrderPage)
+async def get_orders(
+    customer_id: CustomerId,
+    operator: CurrentOperator,
+    session: DbSession,
+    status: OrderStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> OrderPage:
+    return await customers.customer_orders(
+        session, operator, customer_id, status=status, limit=limit, offset=offset
+    )
+
+
+@router.post("/{customer_id}/contacts/reveal", response_model=Contacts)
+async def reveal_contacts(
+    customer_id: CustomerId, operator: CurrentOperator, session: DbSession
+) -> Contacts:
+    return await customers.reveal_contacts(session, operator, customer_id)

@@ -1,0 +1,63 @@
+"""Dependencies shared by the routers: the database session and the caller."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketdesk.services import auth
+from marketdesk.services.errors import AuthenticationRequired
+from marketdesk.services.principals import Principal
+from marketdesk.settings import Settings
+from marketdesk.store.db import Database
+
+__all__ = ["CurrentOperator", "CurrentPrincipal", "DbSession", "get_settings"]
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with get_database(request).sessions() as session:
+        yield session
+
+
+DbSession = Annotated[AsyncSession, Depends(get_session)]
+
+
+def bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationRequired(
+            "Нужен заголовок Authorization: Bearer <токен>.", code="unauthorized"
+        )
+    return token.strip()
+
+
+async def get_principal(request: Request, session: DbSession) -> Principal:
+    token = bearer_token(request)
+    if len(token) > 512:
+        raise AuthenticationRequired("Некорректный токен.", code="invalid_token")
+    return await auth.authenticate(session, token)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+async def get_operator(principal: CurrentPrincipal) -> Principal:
+    principal.require_operator()
+    return principal
+
+
+CurrentOperator = Annotated[Principal, Depends(get_operator)]

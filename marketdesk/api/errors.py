@@ -1,0 +1,101 @@
+"""One error shape for every client: ``{"error": {"code", "message"}}`` with a 4xx status.
+No stack trace ever reaches a client; unexpected failures are logged and answered 500."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from marketdesk.services.errors import ServiceError
+
+__all__ = ["error_response", "install_error_handlers"]
+
+log = logging.getLogger("marketdesk.api")
+
+_HTTP_CODES = {
+    400: ("bad_request", "Некорректный запрос."),
+    401: ("unauthorized", "Нужна авторизация."),
+    403: ("forbidden", "Недостаточно прав."),
+    404: ("not_found", "Такого адреса нет."),
+    405: ("method_not_allowed", "Этот метод не поддерживается для данного адреса."),
+    406: ("not_acceptable", "Недопустимый формат ответа."),
+    413: ("payload_too_large", "Слишком большой запрос."),
+    415: ("unsupported_media_type", "Неподдерживаемый формат данных."),
+    429: ("rate_limited", "Слишком много запросов. Попробуйте позже."),
+}
+
+_VALIDATION_MESSAGES = {
+    "missing": "обязательное поле",
+    "json_invalid": "некорректный JSON",
+    "string_type": "ожидается строка",
+    "int_type": "ожидается целое число",
+    "int_parsing": "ожидается целое число",
+    "bool_parsing": "ожидается true или false",
+    "date_from_datetime_parsing": "ожидается дата в формате ГГГГ-ММ-ДД",
+    "date_parsing": "ожидается дата в формате ГГГГ-ММ-ДД",
+    "string_too_long": "слишком длинная строка",
+    "string_too_short": "слишком короткая строка",
+    "greater_than_equal": "слишком маленькое значение",
+    "less_than_equal": "слишком большое значение",
+    "literal_error": "недопустимое значение",
+    "enum": "недопустимое значение",
+    "model_attributes_type": "ожидается JSON-объект",
+    "dict_type": "ожидается JSON-объект",
+    "extra_forbidden": "неизвестное поле",
+    "value_error": "недопустимое значение",
+}
+
+
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    body: dict[str, Any] = {"code": code, "message": message}
+    body.update(extra)
+    return JSONResponse({"error": body}, status_code=status, headers=headers)
+
+
+def _describe(error: dict[str, Any]) -> str:
+    location = [str(part) for part in error.get("loc", ()) if part not in ("body",)]
+    where = ".".join(location[1:] if location and location[0] in ("query", "path") else location)
+    what = _VALIDATION_MESSAGES.get(error.get("type", ""), "недопустимое значение")
+    if error.get("type") == "json_invalid":
+        return "Тело запроса — некорректный JSON."
+    ctx = error.get("ctx") or {}
+    if "max_length" in ctx:
+        what += f" (не больше {ctx['max_length']} символов)"
+    if "expected" in ctx:
+        what += f" (допустимо: {ctx['expected']})"
+    return f"Поле «{where}»: {what}." if where else f"Запрос: {what}."
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ServiceError)
+    async def _service_error(_: Request, exc: ServiceError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return error_response(exc.status, exc.code, exc.message, headers, **exc.details)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = list(exc.errors())
+        message = " ".join(_describe(e) for e in errors[:5]) or "Некорректный запрос."
+        fields = [
+            ".".join(str(p) for p in e.get("loc", ()) if p != "body") for e in errors[:20]
+        ]
+        return error_response(422, "validation_error", message, fields=fields)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code, message = _HTTP_CODES.get(exc.status_code, ("http_error", "Ошибка запроса."))
+        if isinstance(exc.detail, str) and exc.status_code not in _HTTP_CODES:
+            message = exc.detail
+        return error_response(exc.status_code, code, message, getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(500, "internal_error", "Внутренняя ошибка сервера. Мы уже разбираемся.")

@@ -1,0 +1,244 @@
+"""The ``marketdesk`` command: local administration, like Django's manage.py."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from marketdesk import __version__
+from marketdesk.settings import Settings
+
+T = TypeVar("T")
+
+
+def _settings(data_dir: Path | None = None) -> Settings:
+    overrides: dict[str, Any] = {}
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    settings = Settings(**overrides)
+    settings.ensure_data_dir()
+    return settings
+
+
+def _run(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
+    """Run ``work(database)`` on a fresh engine and dispose of it afterwards."""
+    from marketdesk.store.db import Database
+
+    async def main() -> T:
+        database = Database(settings.async_database_url)
+        try:
+            return await work(database)
+        finally:
+            await database.dispose()
+
+    return asyncio.run(main())
+
+
+def _fail(message: str) -> None:
+    click.secho(message, fg="red", err=True)
+    sys.exit(1)
+
+
+data_dir_option = click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Каталог данных (по умолчанию MARKETDESK_DATA_DIR или ./data).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="marketdesk")
+def main() -> None:
+    """marketdesk — платформа поддержки покупателей маркетплейса."""
+
+
+async def _migrate(database: Any) -> None:
+    from marketdesk.store.migrate import upgrade
+
+    await upgrade(database)
+
+
+async def _prepare(database: Any, settings: Settings) -> None:
+    """Migrate; on the first start of a demo data dir, load the demo data and say how to log in."""
+    from sqlalchemy.exc import IntegrityError
+
+    from marketdesk.services.demo import load_demo
+
+    await _migrate(database)
+    if not settings.demo:
+        return
+    async with database.sessions() as session:
+        try:
+            result = await load_demo(session, password=settings.demo_password)
+        except IntegrityError:  # another process loaded it at the same moment
+            return
+    if result.loaded:
+        click.secho("Загружены демо-данные из материалов контакт-центра.", fg="green")
+        click.echo("Демо-операторы: " + ", ".join(result.operator_logins))
+        if result.password:
+            click.secho(
+                f"Пароль демо-операторов (показан один раз): {result.password}", fg="yellow"
+            )
+        else:
+            click.echo("Пароль демо-операторов: значение MARKETDESK_DEMO_PASSWORD.")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@data_dir_option
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+def serve(host: str, port: int, data_dir: Path | None, workers: int) -> None:
+    """Применить миграции, при первом запуске загрузить демо-данные и запустить сервер."""
+    import os
+
+    import uvicorn
+
+    settings = _settings(data_dir)
+    _run(settings, lambda db: _prepare(db, settings))
+    os.environ["MARKETDESK_DATA_DIR"] = str(settings.data_dir)
+    click.echo(f"marketdesk {__version__}: http://{host}:{port}  (данные: {settings.data_dir})")
+    click.echo(
+        f"Вход: POST http://{host}:{port}/api/v1/auth/login "
+        '{"login": "operator", "password": "..."}; документация API: /docs'
+    )
+    uvicorn.run(
+        "marketdesk.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level,
+        proxy_headers=False,
+    )
+
+
+@main.group()
+def db() -> None:
+    """База данных."""
+
+
+@db.command("upgrade")
+@data_dir_option
+def db_upgrade(data_dir: Path | None) -> None:
+    """Применить миграции до последней версии."""
+    settings = _settings(data_dir)
+    _run(settings, _migrate)
+    click.echo("База данных обновлена до последней версии.")
+
+
+@main.group()
+def demo() -> None:
+    """Демо-данные."""
+
+
+@demo.command("load")
+@data_dir_option
+@click.option("--scale", type=click.IntRange(0, 10_000_000), default=0,
+              help="Добавить N сгенерированных покупателей с заказами, товары и новости.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Зерно генератора.")
+def demo_load(data_dir: Path | None, scale: int, seed: int) -> None:
+    """Загрузить демо-данные из материалов (и, с --scale, объём для бенчмарков)."""
+    settings = _settings(data_dir)
+
+    async def work(database: Any) -> None:
+        from tqdm import tqdm
+
+        from marketdesk.services.demo_scale import generate
+
+        await _prepare(database, settings.model_copy(update={"demo": True}))
+        if scale:
+            with tqdm(total=scale, unit="покуп.", desc="Генерация") as bar:
+                async with database.sessions() as session:
+                    result = await generate(session, scale, seed=seed, progress=bar.update)
+            click.echo(
+                f"Добавлено: покупателей {result.customers}, заказов {result.orders}, "
+                f"товаров {result.products}, строк остатков {result.stock_rows}, "
+                f"новостей {result.news}."
+            )
+
+    _run(settings, work)
+
+
+@main.command()
+@data_dir_option
+@click.option("--operator", "operator_login", help="Логин оператора.")
+@click.option("--customer", "customer_id", type=click.IntRange(1, 2**63 - 1), help="ID покупателя.")
+@click.option("--hours", type=click.IntRange(1, 24 * 365), default=12, show_default=True)
+def token(data_dir: Path | None, operator_login: str | None, customer_id: int | None,
+          hours: int) -> None:
+    """Выпустить bearer-токен оператора или покупателя (для скриптов и тестов)."""
+    from marketdesk.services import auth
+    from marketdesk.services.errors import ServiceError
+
+    if (operator_login is None) == (customer_id is None):
+        _fail("Укажите ровно одно: --operator LOGIN или --customer ID.")
+    settings = _settings(data_dir)
+    ttl = timedelta(hours=hours)
+
+    async def work(database: Any) -> str:
+        async with database.sessions() as session:
+            if operator_login is not None:
+                return await auth.token_for_operator(session, operator_login, ttl=ttl)
+            assert customer_id is not None
+            return await auth.token_for_customer(session, customer_id, ttl=ttl)
+
+    try:
+        click.echo(_run(settings, work))
+    except ServiceError as exc:
+        _fail(exc.message)
+
+
+@main.group()
+def operator() -> None:
+    """Учётные записи операторов."""
+
+
+@operator.command("password")
+@data_dir_option
+@click.argument("login")
+@click.password_option("--password", prompt="Новый пароль")
+def operator_password(data_dir: Path | None, login: str, password: str) -> None:
+    """Задать оператору новый пароль."""
+    from sqlalchemy import select
+
+    from marketdesk.services.auth import hash_password
+    from marketdesk.store.models import Operator
+
+    settings = _settings(data_dir)
+
+    async def work(database: Any) -> bool:
+        async with database.sessions() as session:
+            row = await session.scalar(select(Operator).where(Operator.login == login))
+            if row is None:
+                return False
+            row.password_hash = hash_password(password)
+            await session.commit()
+            return True
+
+    if not _run(settings, work):
+        _fail(f"Оператор с логином «{login}» не найден.")
+    click.echo("Пароль изменён.")
+
+
+def _register_bot_commands() -> None:
+    try:
+        from marketdesk.bot.cli import ask_command, bot_group, kb_group
+    except ImportError:  # the bot package is optional while it is being built
+        return
+    main.add_command(ask_command, "ask")
+    main.add_command(bot_group, "bot")
+    main.add_command(kb_group, "kb")
+
+
+_register_bot_commands()
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,174 @@
+"""Operator login, bearer tokens for every kind of user, password hashing (argon2)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketdesk.store.models import Customer, Operator, OperatorRole, Session, Visitor, utcnow
+
+from . import audit
+from .errors import AuthenticationRequired, NotFound
+from .principals import Principal
+
+__all__ = [
+    "authenticate",
+    "hash_password",
+    "issue_token",
+    "login",
+    "logout",
+    "create_visitor",
+    "token_for_customer",
+    "token_for_operator",
+    "token_hash",
+    "verify_password",
+]
+
+_hasher = PasswordHasher()
+# verified when the login is unknown, so that both cases take the same time
+_DUMMY_HASH = _hasher.hash("marketdesk-timing-equaliser")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+async def issue_token(
+    session: AsyncSession,
+    *,
+    operator_id: int | None = None,
+    customer_id: int | None = None,
+    visitor_id: str | None = None,
+    ttl: timedelta,
+    now: datetime | None = None,
+) -> str:
+    """Create a session and return its bearer token (only the token's hash is stored)."""
+    kinds = [k for k, v in (("operator", operator_id), ("customer", customer_id),
+                            ("visitor", visitor_id)) if v is not None]
+    if len(kinds) != 1:
+        raise ValueError("a token belongs to exactly one subject")
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    session.add(
+        Session(
+            token_hash=token_hash(token),
+            subject_kind=kinds[0],
+            operator_id=operator_id,
+            customer_id=customer_id,
+            visitor_id=visitor_id,
+            created_at=now,
+            expires_at=now + ttl,
+        )
+    )
+    await session.flush()
+    return token
+
+
+async def _roles(session: AsyncSession, operator_id: int) -> frozenset[str]:
+    rows = await session.scalars(
+        select(OperatorRole.role).where(OperatorRole.operator_id == operator_id)
+    )
+    return frozenset(rows)
+
+
+async def login(session: AsyncSession, login_name: str, password: str, *, ttl: timedelta) -> str:
+    """Check an operator's password and open a session. Same answer for unknown login and
+    wrong password, so that logins cannot be probed."""
+    operator = await session.scalar(select(Operator).where(Operator.login == login_name))
+    if operator is None:
+        verify_password(_DUMMY_HASH, password)
+        ok = False
+    else:
+        ok = operator.is_active and verify_password(operator.password_hash, password)
+    if not ok or operator is None:
+        raise AuthenticationRequired("Неверный логин или пароль.", code="invalid_credentials")
+    if _hasher.check_needs_rehash(operator.password_hash):
+        operator.password_hash = hash_password(password)
+    token = await issue_token(session, operator_id=operator.id, ttl=ttl)
+    principal = Principal("operator", operator.id, operator.full_name)
+    audit.record(session, principal, "auth.login", entity_kind="operator", entity_id=operator.id)
+    await session.commit()
+    return token
+
+
+async def logout(session: AsyncSession, principal: Principal) -> None:
+    if principal.session_id is None:
+        return
+    await session.execute(
+        update(Session).where(Session.id == principal.session_id).values(revoked_at=utcnow())
+    )
+    await session.commit()
+
+
+async def authenticate(session: AsyncSession, token: str, *, now: datetime | None = None) -> Principal:
+    """The principal behind a bearer token, or AuthenticationRequired."""
+    now = now or utcnow()
+    row = await session.scalar(select(Session).where(Session.token_hash == token_hash(token)))
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
+        raise AuthenticationRequired(
+            "Сессия не найдена или истекла. Войдите снова.", code="invalid_token"
+        )
+    if row.operator_id is not None:
+        operator = await session.get(Operator, row.operator_id)
+        if operator is None or not operator.is_active:
+            raise AuthenticationRequired("Учётная запись отключена.", code="invalid_token")
+        return Principal(
+            "operator",
+            operator.id,
+            operator.full_name,
+            await _roles(session, operator.id),
+            session_id=row.id,
+        )
+    if row.customer_id is not None:
+        customer = await session.get(Customer, row.customer_id)
+        if customer is None:
+            raise AuthenticationRequired("Учётная запись не найдена.", code="invalid_token")
+        return Principal("customer", customer.id, customer.full_name, session_id=row.id)
+    if row.visitor_id is not None:
+        return Principal("visitor", row.visitor_id, session_id=row.id)
+    raise AuthenticationRequired("Сессия повреждена. Войдите снова.", code="invalid_token")
+
+
+async def token_for_operator(session: AsyncSession, login_name: str, *, ttl: timedelta) -> str:
+    operator = await session.scalar(select(Operator).where(Operator.login == login_name))
+    if operator is None:
+        raise NotFound(f"Оператор с логином «{login_name}» не найден.", code="operator_not_found")
+    token = await issue_token(session, operator_id=operator.id, ttl=ttl)
+    await session.commit()
+    return token
+
+
+async def token_for_customer(session: AsyncSession, customer_id: int, *, ttl: timedelta) -> str:
+    if await session.get(Customer, customer_id) is None:
+        raise NotFound(f"Покупатель {customer_id} не найден.", code="customer_not_found")
+    token = await issue_token(session, customer_id=customer_id, ttl=ttl)
+    await session.commit()
+    return token
+
+
+async def create_visitor(session: AsyncSession, *, ttl: timedelta) -> str:
+    import uuid
+
+    visitor = Visitor(id=str(uuid.uuid4()))
+    session.add(visitor)
+    await session.flush()
+    token = await issue_token(session, visitor_id=visitor.id, ttl=ttl)
+    await session.commit()
+    return token

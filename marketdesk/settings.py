@@ -1,0 +1,66 @@
+"""Settings read from environment variables (prefix ``MARKETDESK_``)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["REPO_ROOT", "Settings", "normalize_database_url"]
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def normalize_database_url(url: str) -> str:
+    """Turn a plain ``postgresql://`` or ``sqlite://`` URL into its async-driver form."""
+    if url.startswith(("postgres://", "postgresql://")):
+        return "postgresql+asyncpg://" + url.split("://", 1)[1]
+    if url.startswith("sqlite://"):
+        return "sqlite+aiosqlite://" + url.split("://", 1)[1]
+    return url
+
+
+class Settings(BaseSettings):
+    """Everything the service needs to know about its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="MARKETDESK_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("data"), description="where the SQLite file and keys live")
+    database_url: str | None = Field(default=None, description="default: SQLite in the data dir")
+    redis_url: str | None = None
+    demo: bool = Field(default=True, description="load the demo data set on first start")
+    demo_password: str | None = None
+    kb_dir: Path = REPO_ROOT / "content" / "kb"
+    session_ttl_hours: int = Field(default=12, ge=1, le=24 * 30)
+    log_level: str = "info"
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @cached_property
+    def async_database_url(self) -> str:
+        if self.database_url:
+            return normalize_database_url(self.database_url)
+        return f"sqlite+aiosqlite:///{self.data_dir / 'marketdesk.db'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.async_database_url.startswith("sqlite")
+
+    def ensure_data_dir(self) -> Path:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return self.data_dir
+
+    def secret_key(self) -> bytes:
+        """A per-installation secret (kept in the data dir), used to hash codes and tokens."""
+        path = self.ensure_data_dir() / "secret.key"
+        if not path.exists():
+            import secrets
+
+            path.write_bytes(secrets.token_bytes(32))
+            path.chmod(0o600)
+        return path.read_bytes()

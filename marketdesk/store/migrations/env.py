@@ -1,0 +1,44 @@
+"""Alembic environment: runs on a connection handed over by marketdesk.store.migrate,
+or, from the ``alembic`` command line, on MARKETDESK_DATABASE_URL / the default SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic import context
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from marketdesk.settings import Settings
+from marketdesk.store.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def _configure(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _run_standalone() -> None:
+    settings = Settings()
+    settings.ensure_data_dir()
+    engine = create_async_engine(settings.async_database_url)
+    async with engine.connect() as connection:
+        await connection.run_sync(_configure)
+        await connection.commit()
+    await engine.dispose()
+
+
+connection = config.attributes.get("connection")
+if connection is not None:
+    _configure(connection)
+else:
+    asyncio.run(_run_standalone())

@@ -1,0 +1,89 @@
+"""Conversations and their messages (behaviour lives in services.conversations)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, BigId, UTCDateTime, utcnow
+from .values import CONVERSATION_STATUSES, LINES, MESSAGE_SENDERS, one_of
+
+__all__ = ["Conversation", "Message", "Visitor"]
+
+
+class Visitor(Base):
+    """An anonymous visitor of the chat widget."""
+
+    __tablename__ = "visitors"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+    __table_args__ = (
+        one_of("line", LINES),
+        one_of("status", CONVERSATION_STATUSES),
+        CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating"),
+        Index("ix_conversations_queue", "status", "line", "queued_at"),
+        Index("ix_conversations_customer", "customer_id"),
+        Index("ix_conversations_operator", "assigned_operator_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    visitor_id: Mapped[str | None] = mapped_column(ForeignKey("visitors.id", ondelete="SET NULL"))
+    line: Mapped[str] = mapped_column(String(24), default="general")
+    status: Mapped[str] = mapped_column(String(16), default="bot")
+    topic: Mapped[str | None] = mapped_column(String(64))
+    assigned_operator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("operators.id", ondelete="SET NULL")
+    )
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    # seller support: topic, sub-topic and the ticket number shown to the seller
+    seller_topic: Mapped[str | None] = mapped_column(String(120))
+    seller_subtopic: Mapped[str | None] = mapped_column(String(120))
+    ticket_number: Mapped[str | None] = mapped_column(String(32), unique=True)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    __table_args__ = (
+        one_of("sender_kind", MESSAGE_SENDERS),
+        UniqueConstraint("conversation_id", "seq"),
+        UniqueConstraint("conversation_id", "client_msg_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE")
+    )
+    seq: Mapped[int] = mapped_column(Integer)
+    sender_kind: Mapped[str] = mapped_column(String(16))
+    sender_id: Mapped[str | None] = mapped_column(String(64))
+    client_msg_id: Mapped[str | None] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    private: Mapped[bool] = mapped_column(Boolean, default=False)  # operators' notes
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

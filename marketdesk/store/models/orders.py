@@ -1,0 +1,41 @@
+"""Orders and their items."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, BigId, UTCDateTime
+from .values import DELIVERY_TYPES, ORDER_STATUSES, one_of
+
+__all__ = ["Order", "OrderItem"]
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        one_of("status", ORDER_STATUSES),
+        one_of("delivery_type", DELIVERY_TYPES),
+        Index("ix_orders_customer_created", "customer_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)  # like 58561573-0011
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(20))
+    delivery_type: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    total: Mapped[int] = mapped_column(BigInteger)  # kopecks
+
+
+class OrderItem(Base):
+    __tablename__ = "order_items"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(String(500))
+    quantity: Mapped[int] = mapped_column(Integer)
+    price: Mapped[int] = mapped_column(BigInteger)  # kopecks per unit

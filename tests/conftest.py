@@ -1,0 +1,144 @@
+"""Shared fixtures: every database-backed test runs on SQLite, and also on PostgreSQL when
+MARKETDESK_TEST_DATABASE_URL is set (each run gets its own fresh PostgreSQL database)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import make_url
+
+from marketdesk.api.app import create_app
+from marketdesk.services.demo import load_demo
+from marketdesk.settings import Settings, normalize_database_url
+from marketdesk.store.db import Database
+from marketdesk.store.migrate import upgrade
+
+DEMO_PASSWORD = "demo-password-for-tests"
+ROLES = ("operator", "backoffice", "supervisor", "admin")
+PG_ENV = "MARKETDESK_TEST_DATABASE_URL"
+
+
+def backends() -> list[str]:
+    return ["sqlite", "postgresql"] if os.environ.get(PG_ENV) else ["sqlite"]
+
+
+async def _pg_admin(sql: str) -> None:
+    import asyncpg
+
+    url = make_url(normalize_database_url(os.environ[PG_ENV]))
+    conn = await asyncpg.connect(
+        host=url.host, port=url.port or 5432, user=url.username, password=url.password,
+        database=url.database,
+    )
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+class TestDatabase:
+    """A fresh, empty database of one backend, dropped at the end."""
+
+    def __init__(self, backend: str, tmp: Path) -> None:
+        self.backend = backend
+        self.tmp = tmp
+        if backend == "sqlite":
+            self.url = f"sqlite+aiosqlite:///{tmp / 'test.db'}"
+            self.name = None
+        else:
+            self.name = f"marketdesk_test_{uuid.uuid4().hex[:12]}"
+            base = make_url(normalize_database_url(os.environ[PG_ENV]))
+            asyncio.run(_pg_admin(f'CREATE DATABASE "{self.name}"'))
+            self.url = base.set(database=self.name).render_as_string(hide_password=False)
+
+    def settings(self, **overrides: object) -> Settings:
+        values: dict[str, object] = {
+            "data_dir": self.tmp,
+            "database_url": self.url,
+            "demo_password": DEMO_PASSWORD,
+        }
+        values.update(overrides)
+        return Settings(**values)
+
+    def drop(self) -> None:
+        if self.name:
+            asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def make_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], TestDatabase]]:
+    created: list[TestDatabase] = []
+
+    def make(backend: str) -> TestDatabase:
+        db = TestDatabase(backend, tmp_path_factory.mktemp(backend))
+        created.append(db)
+        return db
+
+    yield make
+    for db in created:
+        db.drop()
+
+
+def prepare(url: str, *, demo: bool = True) -> None:
+    async def main() -> None:
+        database = Database(url)
+        try:
+            await upgrade(database)
+            if demo:
+                async with database.sessions() as session:
+                    await load_demo(session, password=DEMO_PASSWORD)
+        finally:
+            await database.dispose()
+
+    asyncio.run(main())
+
+
+@pytest.fixture(scope="session", params=backends())
+def demo_db(request: pytest.FixtureRequest, make_database: Callable[[str], TestDatabase]) -> TestDatabase:
+    """A migrated database with the demo data, shared by the tests of one backend."""
+    db = make_database(request.param)
+    prepare(db.url)
+    return db
+
+
+@pytest.fixture(scope="session")
+def client(demo_db: TestDatabase) -> Iterator[TestClient]:
+    app = create_app(demo_db.settings())
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def tokens(client: TestClient, demo_db: TestDatabase) -> dict[str, str]:
+    """A bearer token for every kind of user: each operator role, a customer, a visitor."""
+    result = {}
+    for login in ROLES:
+        response = client.post("/api/v1/auth/login", json={"login": login, "password": DEMO_PASSWORD})
+        assert response.status_code == 200, response.text
+        result[login] = response.json()["token"]
+
+    async def customer_token() -> str:
+        from datetime import timedelta
+
+        from marketdesk.services.auth import create_visitor, token_for_customer
+
+        database = Database(demo_db.url)
+        try:
+            async with database.sessions() as session:
+                result["visitor"] = await create_visitor(session, ttl=timedelta(hours=1))
+                return await token_for_customer(session, 58561573, ttl=timedelta(hours=1))
+        finally:
+            await database.dispose()
+
+    result["customer"] = asyncio.run(customer_token())
+    return result
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
