@@ -33,7 +33,10 @@ async def _pg_admin(sql: str) -> None:
 
     url = make_url(normalize_database_url(os.environ[PG_ENV]))
     conn = await asyncpg.connect(
-        host=url.host, port=url.port or 5432, user=url.username, password=url.password,
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
         database=url.database,
     )
     try:
@@ -72,7 +75,9 @@ class TestDatabase:
 
 
 @pytest.fixture(scope="session")
-def make_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], TestDatabase]]:
+def make_database(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[[str], TestDatabase]]:
     created: list[TestDatabase] = []
 
     def make(backend: str) -> TestDatabase:
@@ -100,7 +105,9 @@ def prepare(url: str, *, demo: bool = True) -> None:
 
 
 @pytest.fixture(scope="session", params=backends())
-def demo_db(request: pytest.FixtureRequest, make_database: Callable[[str], TestDatabase]) -> TestDatabase:
+def demo_db(
+    request: pytest.FixtureRequest, make_database: Callable[[str], TestDatabase]
+) -> TestDatabase:
     """A migrated database with the demo data, shared by the tests of one backend."""
     db = make_database(request.param)
     prepare(db.url)
@@ -119,7 +126,9 @@ def tokens(client: TestClient, demo_db: TestDatabase) -> dict[str, str]:
     """A bearer token for every kind of user: each operator role, a customer, a visitor."""
     result = {}
     for login in ROLES:
-        response = client.post("/api/v1/auth/login", json={"login": login, "password": DEMO_PASSWORD})
+        response = client.post(
+            "/api/v1/auth/login", json={"login": login, "password": DEMO_PASSWORD}
+        )
         assert response.status_code == 200, response.text
         result[login] = response.json()["token"]
 

@@ -24,7 +24,7 @@ class LoginRequest(BaseModel):
 
 class TokenResponse(BaseModel):
     token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 (the scheme, not a secret)
     expires_in: int
 
 
@@ -53,5 +53,8 @@ async def logout(principal: CurrentPrincipal, session: DbSession) -> Response:
 @router.get("/me", response_model=MeResponse)
 async def me(principal: CurrentPrincipal) -> MeResponse:
     return MeResponse(
-        kind=principal.kind, id=str(principal.id), name=principal.name, roles=sorted(principal.roles)
+        kind=principal.kind,
+        id=str(principal.id),
+        name=principal.name,
+        roles=sorted(principal.roles),
     )

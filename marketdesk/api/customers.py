@@ -14,8 +14,9 @@ from .deps import CurrentOperator, DbSession
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
 
 CustomerId = Annotated[int, Path(ge=1, le=2**63 - 1, description="ID покупателя")]
-OrderStatus = Literal["created", "processing", "in_delivery", "ready_for_pickup", "completed",
-                      "cancelled"]
+OrderStatus = Literal[
+    "created", "processing", "in_delivery", "ready_for_pickup", "completed", "cancelled"
+]
 
 
 @router.get("/{customer_id}", response_model=CustomerCard)

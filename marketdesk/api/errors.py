@@ -83,9 +83,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = list(exc.errors())
         message = " ".join(_describe(e) for e in errors[:5]) or "Некорректный запрос."
-        fields = [
-            ".".join(str(p) for p in e.get("loc", ()) if p != "body") for e in errors[:20]
-        ]
+        fields = [".".join(str(p) for p in e.get("loc", ()) if p != "body") for e in errors[:20]]
         return error_response(422, "validation_error", message, fields=fields)
 
     @app.exception_handler(StarletteHTTPException)
@@ -98,4 +96,6 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(500, "internal_error", "Внутренняя ошибка сервера. Мы уже разбираемся.")
+        return error_response(
+            500, "internal_error", "Внутренняя ошибка сервера. Мы уже разбираемся."
+        )

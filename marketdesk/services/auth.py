@@ -19,11 +19,11 @@ from .principals import Principal
 
 __all__ = [
     "authenticate",
+    "create_visitor",
     "hash_password",
     "issue_token",
     "login",
     "logout",
-    "create_visitor",
     "token_for_customer",
     "token_for_operator",
     "token_hash",
@@ -60,8 +60,11 @@ async def issue_token(
     now: datetime | None = None,
 ) -> str:
     """Create a session and return its bearer token (only the token's hash is stored)."""
-    kinds = [k for k, v in (("operator", operator_id), ("customer", customer_id),
-                            ("visitor", visitor_id)) if v is not None]
+    kinds = [
+        k
+        for k, v in (("operator", operator_id), ("customer", customer_id), ("visitor", visitor_id))
+        if v is not None
+    ]
     if len(kinds) != 1:
         raise ValueError("a token belongs to exactly one subject")
     now = now or utcnow()
@@ -117,7 +120,9 @@ async def logout(session: AsyncSession, principal: Principal) -> None:
     await session.commit()
 
 
-async def authenticate(session: AsyncSession, token: str, *, now: datetime | None = None) -> Principal:
+async def authenticate(
+    session: AsyncSession, token: str, *, now: datetime | None = None
+) -> Principal:
     """The principal behind a bearer token, or AuthenticationRequired."""
     now = now or utcnow()
     row = await session.scalar(select(Session).where(Session.token_hash == token_hash(token)))

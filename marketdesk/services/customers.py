@@ -356,7 +356,10 @@ async def reveal_contacts(
     principal.require_operator()
     customer = await _get_customer(session, customer_id)
     audit.record(
-        session, principal, "customer.contacts_revealed", entity_kind="customer",
+        session,
+        principal,
+        "customer.contacts_revealed",
+        entity_kind="customer",
         entity_id=customer.id,
     )
     await session.commit()

@@ -73,7 +73,7 @@ async def load_demo(
     if await demo_loaded(session):
         return DemoLoadResult(False, (), None)
     now = now or utcnow()
-    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))  # noqa: ASYNC240 (small file, read once)
     generated = password is None
     password = password or secrets.token_urlsafe(12)
 

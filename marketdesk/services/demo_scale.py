@@ -34,12 +34,52 @@ BATCH = 5_000
 CUSTOMER_ID_BASE = 100_000_000
 PRODUCT_ID_BASE = 900_000_000
 
-_FIRST = ["Александр", "Мария", "Иван", "Анна", "Сергей", "Ольга", "Дмитрий", "Елена", "Павел",
-          "Наталья", "Андрей", "Татьяна", "Михаил", "Ирина", "Николай", "Светлана"]
-_LAST = ["Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов", "Михайлов",
-         "Новиков", "Фёдоров", "Морозов", "Волков", "Алексеев", "Лебедев", "Семёнов", "Егоров"]
-_ZONES = ["Europe/Moscow", "Europe/Samara", "Asia/Yekaterinburg", "Asia/Novosibirsk",
-          "Asia/Krasnoyarsk", "Asia/Irkutsk", "Asia/Vladivostok", "Europe/Kaliningrad"]
+_FIRST = [
+    "Александр",
+    "Мария",
+    "Иван",
+    "Анна",
+    "Сергей",
+    "Ольга",
+    "Дмитрий",
+    "Елена",
+    "Павел",
+    "Наталья",
+    "Андрей",
+    "Татьяна",
+    "Михаил",
+    "Ирина",
+    "Николай",
+    "Светлана",
+]
+_LAST = [
+    "Иванов",
+    "Смирнов",
+    "Кузнецов",
+    "Попов",
+    "Васильев",
+    "Петров",
+    "Соколов",
+    "Михайлов",
+    "Новиков",
+    "Фёдоров",
+    "Морозов",
+    "Волков",
+    "Алексеев",
+    "Лебедев",
+    "Семёнов",
+    "Егоров",
+]
+_ZONES = [
+    "Europe/Moscow",
+    "Europe/Samara",
+    "Asia/Yekaterinburg",
+    "Asia/Novosibirsk",
+    "Asia/Krasnoyarsk",
+    "Asia/Irkutsk",
+    "Asia/Vladivostok",
+    "Europe/Kaliningrad",
+]
 _GOODS = [
     ("Беспроводные наушники", "EPG > Электроника > Наушники, гарнитура > Наушники", "electronics"),
     ("Смартфон", "EPG > Электроника > Телефоны и смарт-часы > Смартфоны", "electronics"),
@@ -54,14 +94,37 @@ _GOODS = [
     ("Сковорода", "EPG > Дом и сад > Посуда > Сковороды", "other"),
     ("Рюкзак", "EPG > Аксессуары > Сумки и рюкзаки > Рюкзаки", "other"),
 ]
-_BRANDS = ["Xiaomi", "Redmi", "Haylou", "Samsung", "Tefal", "Polaris", "LEGO", "Nike", "Adidas",
-           "Bork", "Philips", "Scarlett", "Starbucks", "Pampers", "SOKOLOV", "Ozon Home"]
+_BRANDS = [
+    "Xiaomi",
+    "Redmi",
+    "Haylou",
+    "Samsung",
+    "Tefal",
+    "Polaris",
+    "LEGO",
+    "Nike",
+    "Adidas",
+    "Bork",
+    "Philips",
+    "Scarlett",
+    "Starbucks",
+    "Pampers",
+    "SOKOLOV",
+    "Ozon Home",
+]
 _COLORS = ["черный", "белый", "красный", "синий", "зелёный", "серый", "розовый", "бежевый"]
 _SCHEMES = ["retail", "fbo", "fbo", "fbs", "fbs", "rfbs", "crossborder"]
 _STATUSES = ["completed"] * 7 + ["cancelled"] * 2 + ["in_delivery", "processing"]
 _DELIVERY = ["pickup_point"] * 5 + ["courier", "courier", "postamat", "post"]
-_NEWS_CATEGORIES = ["Комплекты", "Скидки", "Акции с промокодом", "Купоны", "Сэмплы",
-                    "Бесплатная доставка", "Баллы за опрос, отзыв"]
+_NEWS_CATEGORIES = [
+    "Комплекты",
+    "Скидки",
+    "Акции с промокодом",
+    "Купоны",
+    "Сэмплы",
+    "Бесплатная доставка",
+    "Баллы за опрос, отзыв",
+]
 
 
 @dataclass(frozen=True)
@@ -129,24 +192,34 @@ async def generate(
             brand = rnd.choice(_BRANDS)
             price = rnd.randrange(199, 80_000) * 100
             product_prices.append(price)
-            products.append({
-                "id": pid, "name": f"{kind} {brand} {rnd.choice(_COLORS)} {pid % 1000}",
-                "seller_id": rnd.choice(sellers), "category_path": category,
-                "sale_scheme": rnd.choice(_SCHEMES), "goods_group": group,
-                "special_category": None,
-                "attributes": [["Бренд", brand], ["Цвет", rnd.choice(_COLORS)]],
-                "price": price, "discount": price * rnd.choice([0, 0, 5, 10, 20, 35]) // 100,
-                "markdown_grade": None, "markdown_reason": None,
-                "package_length_mm": rnd.randrange(50, 600),
-                "package_width_mm": rnd.randrange(20, 400),
-                "package_height_mm": rnd.randrange(10, 300),
-                "weight_g": rnd.randrange(20, 15_000), "return_check_days": 3,
-                "return_days": 7, "warranty_months": rnd.choice([None, 6, 12, 24]),
-                "created_at": now,
-            })
+            products.append(
+                {
+                    "id": pid,
+                    "name": f"{kind} {brand} {rnd.choice(_COLORS)} {pid % 1000}",
+                    "seller_id": rnd.choice(sellers),
+                    "category_path": category,
+                    "sale_scheme": rnd.choice(_SCHEMES),
+                    "goods_group": group,
+                    "special_category": None,
+                    "attributes": [["Бренд", brand], ["Цвет", rnd.choice(_COLORS)]],
+                    "price": price,
+                    "discount": price * rnd.choice([0, 0, 5, 10, 20, 35]) // 100,
+                    "markdown_grade": None,
+                    "markdown_reason": None,
+                    "package_length_mm": rnd.randrange(50, 600),
+                    "package_width_mm": rnd.randrange(20, 400),
+                    "package_height_mm": rnd.randrange(10, 300),
+                    "weight_g": rnd.randrange(20, 15_000),
+                    "return_check_days": 3,
+                    "return_days": 7,
+                    "warranty_months": rnd.choice([None, 6, 12, 24]),
+                    "created_at": now,
+                }
+            )
             for wid in rnd.sample(warehouses, rnd.randrange(1, len(warehouses) + 1)):
-                stock.append({"product_id": pid, "warehouse_id": wid,
-                              "quantity": rnd.randrange(0, 500)})
+                stock.append(
+                    {"product_id": pid, "warehouse_id": wid, "quantity": rnd.randrange(0, 500)}
+                )
         await session.execute(insert(Product), products)
         await session.execute(insert(Stock), stock)
         await session.commit()
@@ -159,41 +232,68 @@ async def generate(
     for batch_ids in _chunks(range(first_customer, first_customer + n)):
         customers, orders, items, balances, bans = [], [], [], [], []
         for cid in batch_ids:
-            customers.append({
-                "id": cid, "full_name": f"{rnd.choice(_LAST)} {rnd.choice(_FIRST)}",
-                "registered_on": date(2015, 1, 1) + timedelta(days=rnd.randrange(0, 3900)),
-                "birth_date": None, "phone": f"+7999{cid % 10_000_000:07d}",
-                "email": f"user{cid}@example.com", "timezone": rnd.choice(_ZONES),
-                "kind": "individual" if rnd.random() > 0.02 else "legal_entity",
-                "company_name": None, "profitability": rnd.choice(["low", "medium", "high"]),
-                "created_at": now,
-            })
+            customers.append(
+                {
+                    "id": cid,
+                    "full_name": f"{rnd.choice(_LAST)} {rnd.choice(_FIRST)}",
+                    "registered_on": date(2015, 1, 1) + timedelta(days=rnd.randrange(0, 3900)),
+                    "birth_date": None,
+                    "phone": f"+7999{cid % 10_000_000:07d}",
+                    "email": f"user{cid}@example.com",
+                    "timezone": rnd.choice(_ZONES),
+                    "kind": "individual" if rnd.random() > 0.02 else "legal_entity",
+                    "company_name": None,
+                    "profitability": rnd.choice(["low", "medium", "high"]),
+                    "created_at": now,
+                }
+            )
             for k in range(1, rnd.randrange(0, 11) + 1):
                 price = rnd.choice(product_prices)
                 qty = rnd.randrange(1, 4)
-                orders.append({
-                    "id": next_order, "number": f"{cid}-{k:04d}", "customer_id": cid,
-                    "status": rnd.choice(_STATUSES), "delivery_type": rnd.choice(_DELIVERY),
-                    "created_at": now - timedelta(days=rnd.randrange(1, 1500),
-                                                  minutes=rnd.randrange(0, 1440)),
-                    "total": price * qty,
-                })
-                items.append({
-                    "order_id": next_order,
-                    "product_id": first_product + rnd.randrange(n_products),
-                    "name": "Товар", "quantity": qty, "price": price,
-                })
+                orders.append(
+                    {
+                        "id": next_order,
+                        "number": f"{cid}-{k:04d}",
+                        "customer_id": cid,
+                        "status": rnd.choice(_STATUSES),
+                        "delivery_type": rnd.choice(_DELIVERY),
+                        "created_at": now
+                        - timedelta(days=rnd.randrange(1, 1500), minutes=rnd.randrange(0, 1440)),
+                        "total": price * qty,
+                    }
+                )
+                items.append(
+                    {
+                        "order_id": next_order,
+                        "product_id": first_product + rnd.randrange(n_products),
+                        "name": "Товар",
+                        "quantity": qty,
+                        "price": price,
+                    }
+                )
                 next_order += 1
             if rnd.random() < 0.3:
-                balances.append({
-                    "customer_id": cid, "kind": rnd.choice(["rubles", "ozon_points"]),
-                    "amount": rnd.randrange(1, 5000) * 100,
-                    "source": rnd.choice(["refund", "certificate", "review", "cashback"]),
-                    "reference": None, "created_at": now, "expires_at": None,
-                })
+                balances.append(
+                    {
+                        "customer_id": cid,
+                        "kind": rnd.choice(["rubles", "ozon_points"]),
+                        "amount": rnd.randrange(1, 5000) * 100,
+                        "source": rnd.choice(["refund", "certificate", "review", "cashback"]),
+                        "reference": None,
+                        "created_at": now,
+                        "expires_at": None,
+                    }
+                )
             if rnd.random() < 0.01:
-                bans.append({"customer_id": cid, "intersections": rnd.randrange(1, 15),
-                             "linked_customer_ids": [], "created_at": now, "lifted_at": None})
+                bans.append(
+                    {
+                        "customer_id": cid,
+                        "intersections": rnd.randrange(1, 15),
+                        "linked_customer_ids": [],
+                        "created_at": now,
+                        "lifted_at": None,
+                    }
+                )
         await session.execute(insert(Customer), customers)
         if orders:
             await session.execute(insert(Order), orders)
@@ -209,24 +309,37 @@ async def generate(
     n_news = max(10, n // 100)
     news = []
     for i in range(n_news):
-        title = f"{rnd.choice(['1+1=3', 'Скидка', 'Купон', 'Flash Sale', 'Промокод'])} " \
-                f"{rnd.choice(_BRANDS)} #{i + 1}"
+        title = (
+            f"{rnd.choice(['1+1=3', 'Скидка', 'Купон', 'Flash Sale', 'Промокод'])} "
+            f"{rnd.choice(_BRANDS)} #{i + 1}"
+        )
         created = now - timedelta(days=rnd.randrange(0, 730), minutes=rnd.randrange(0, 1440))
-        news.append({
-            "kind": "promotion", "title": title, "title_search": normalize_title(title),
-            "body": "", "category": rnd.choice(_NEWS_CATEGORIES), "created_at": created,
-            "edited_at": None, "starts_on": None, "ends_on": None,
-            "urgent": rnd.random() < 0.05, "mandatory": rnd.random() < 0.02,
-        })
+        news.append(
+            {
+                "kind": "promotion",
+                "title": title,
+                "title_search": normalize_title(title),
+                "body": "",
+                "category": rnd.choice(_NEWS_CATEGORIES),
+                "created_at": created,
+                "edited_at": None,
+                "starts_on": None,
+                "ends_on": None,
+                "urgent": rnd.random() < 0.05,
+                "mandatory": rnd.random() < 0.02,
+            }
+        )
     for batch in _batches(iter(news)):
         await session.execute(insert(News), batch)
     await session.commit()
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         # explicit ids were given above: move the sequence past them
-        await session.execute(text(
-            "SELECT setval(pg_get_serial_sequence('orders', 'id'), "
-            "(SELECT COALESCE(MAX(id), 1) FROM orders))"
-        ))
+        await session.execute(
+            text(
+                "SELECT setval(pg_get_serial_sequence('orders', 'id'), "
+                "(SELECT COALESCE(MAX(id), 1) FROM orders))"
+            )
+        )
         await session.commit()
     return ScaleResult(n, orders_total, n_products, stock_rows, n_news)
 

@@ -121,9 +121,9 @@ async def product_card(session: AsyncSession, principal: Principal, code: int) -
     principal.require_operator()
     row = (
         await session.execute(
-            select(Product, Seller).join(Seller, Seller.id == Product.seller_id).where(
-                Product.id == code
-            )
+            select(Product, Seller)
+            .join(Seller, Seller.id == Product.seller_id)
+            .where(Product.id == code)
         )
     ).first()
     if row is None:
@@ -219,9 +219,7 @@ async def search_products(
     if not query:
         raise InvalidInput("Введите код товара или слова из названия.", code="empty_query")
     if len(query) > MAX_QUERY_LENGTH:
-        raise InvalidInput(
-            f"Запрос длиннее {MAX_QUERY_LENGTH} символов.", code="query_too_long"
-        )
+        raise InvalidInput(f"Запрос длиннее {MAX_QUERY_LENGTH} символов.", code="query_too_long")
     stock_total = (
         select(func.coalesce(func.sum(Stock.quantity), 0))
         .where(Stock.product_id == Product.id)
@@ -234,10 +232,8 @@ async def search_products(
     else:
         words = [w.lower().replace("ё", "е") for w in _WORD.findall(query)][:10]
         if not words:
-            raise InvalidInput(
-                "В запросе нет ни одного слова для поиска.", code="empty_query"
-            )
-        dialect = session.bind.dialect.name
+            raise InvalidInput("В запросе нет ни одного слова для поиска.", code="empty_query")
+        dialect = session.get_bind().dialect.name
         if dialect == "sqlite":
             matching = text("SELECT rowid FROM products_fts WHERE products_fts MATCH :q")
             stmt = stmt.where(Product.id.in_(matching.bindparams(q=_fts_query(words, dialect))))

@@ -7,9 +7,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
 from pydantic import BaseModel
-from sqlalchemy import and_, exists, func, insert, select
+from sqlalchemy import ColumnElement, and_, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from marketdesk.store.models import News, NewsRead, utcnow
 
@@ -83,13 +84,14 @@ async def search_news(
     principal.require_operator()
     operator_id = int(principal.id)
     if date_from and date_to and date_from > date_to:
-        raise InvalidInput(
-            "Дата начала позже даты окончания.", code="invalid_date_range"
-        )
+        raise InvalidInput("Дата начала позже даты окончания.", code="invalid_date_range")
     if query is not None and len(query) > MAX_QUERY_LENGTH:
         raise InvalidInput(f"Запрос длиннее {MAX_QUERY_LENGTH} символов.", code="query_too_long")
-    is_read = exists().where(NewsRead.news_id == News.id, NewsRead.operator_id == operator_id)
-    where = []
+    mark = aliased(NewsRead)
+    is_read = (
+        exists().where(mark.news_id == News.id, mark.operator_id == operator_id).correlate(News)
+    )
+    where: list[ColumnElement[bool]] = []
     if query and query.strip():
         pattern = f"%{_escape_like(normalize_title(query.strip()))}%"
         where.append(News.title_search.like(pattern, escape="\\"))

@@ -11,11 +11,20 @@ from sqlalchemy.engine import Connection
 
 from .db import Database
 
-__all__ = ["MIGRATIONS_DIR", "alembic_config", "upgrade"]
+__all__ = ["MIGRATIONS_DIR", "alembic_config", "include_name", "upgrade"]
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # any constant works; it only has to be the same in every marketdesk process
 _PG_MIGRATION_LOCK = 0x6D61726B
+
+
+def include_name(name: str | None, type_: str, _parents: object) -> bool:
+    """Objects the migrations create by hand (full-text search) are not in the models."""
+    if name is None:
+        return True
+    if type_ == "table":
+        return not name.startswith("products_fts")
+    return not (type_ == "index" and name == "ix_products_name_fts")
 
 
 def alembic_config() -> Config:

@@ -29,7 +29,9 @@ def test_airdots_card_as_in_the_crm(client, tokens):
     assert card["package"]["weight_g"] == 60
     assert [t["value"] for t in card["return_terms"]] == ["3 дня", "7 дней", "1 год"]
     assert (card["price"], card["discount"], card["price_with_discount"]) == (
-        "2990.00", "1050.00", "1940.00",
+        "2990.00",
+        "1050.00",
+        "1940.00",
     )
     assert card["discount_percent"] == 35  # «-35%» on the site
     assert card["sale_scheme"] == {"code": "fbo", "title": "FBO"}
@@ -92,7 +94,7 @@ def test_search_with_no_match_is_empty_not_an_error(client, tokens):
         ({}, "validation_error"),
         ({"q": ""}, "validation_error"),
         ({"q": "x" * 201}, "validation_error"),
-        ({"q": "!!! ??? \"*"}, "empty_query"),
+        ({"q": '!!! ??? "*'}, "empty_query"),
         ({"q": "наушники", "limit": "0"}, "validation_error"),
         ({"q": "наушники", "limit": "abc"}, "validation_error"),
     ],
@@ -126,7 +128,13 @@ def test_malformed_product_code_is_422(client, tokens, code):
 @pytest.mark.parametrize("path", ["/api/v1/products/235260644", "/api/v1/products?q=наушники"])
 @pytest.mark.parametrize(
     ("who", "status"),
-    [*[(role, 200) for role in ROLES], ("customer", 403), ("visitor", 403), (None, 401), ("bad", 401)],
+    [
+        *[(role, 200) for role in ROLES],
+        ("customer", 403),
+        ("visitor", 403),
+        (None, 401),
+        ("bad", 401),
+    ],
 )
 def test_access(client, tokens, path, who, status):
     headers = {} if who is None else auth(tokens.get(who, "not-a-real-token"))

@@ -20,8 +20,10 @@ NAMING_CONVENTION = {
 }
 
 # BIGINT on PostgreSQL, INTEGER on SQLite so that it is the rowid alias and autoincrements.
-BigId = BigInteger().with_variant(sqlite.INTEGER(), "sqlite").with_variant(
-    postgresql.BIGINT(), "postgresql"
+BigId = (
+    BigInteger()
+    .with_variant(sqlite.INTEGER(), "sqlite")
+    .with_variant(postgresql.BIGINT(), "postgresql")
 )
 
 

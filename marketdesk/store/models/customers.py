@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .base import Base, BigId, UTCDateTime, utcnow
 from .values import BALANCE_KINDS, BALANCE_SOURCES, CUSTOMER_KINDS, PROFITABILITY_LEVELS, one_of
 
-__all__ = ["BalanceEntry", "Customer", "CustomerComment", "CouponBan"]
+__all__ = ["BalanceEntry", "CouponBan", "Customer", "CustomerComment"]
 
 
 class Customer(Base):

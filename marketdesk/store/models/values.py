@@ -41,7 +41,14 @@ BALANCE_SOURCES = (
     "other",
 )
 SALE_SCHEMES = ("retail", "fbo", "fbs", "rfbs", "crossborder")
-ORDER_STATUSES = ("created", "processing", "in_delivery", "ready_for_pickup", "completed", "cancelled")
+ORDER_STATUSES = (
+    "created",
+    "processing",
+    "in_delivery",
+    "ready_for_pickup",
+    "completed",
+    "cancelled",
+)
 DELIVERY_TYPES = ("pickup_point", "postamat", "courier", "post", "digital")
 CERTIFICATE_KINDS = ("electronic", "plastic")
 CERTIFICATE_STATUSES = ("issued", "activated", "expired")

@@ -1,0 +1,139 @@
+"""The ``marketdesk`` command as a user runs it: version, migrations, demo, tokens, and
+``serve`` answering over real HTTP with the demo data."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from marketdesk import __version__
+
+MARKETDESK = shutil.which("marketdesk", path=str(Path(sys.executable).parent)) or "marketdesk"
+
+
+def run(
+    *args: str, data_dir: Path, env: dict[str, str] | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("MARKETDESK_")}
+    environment.update({"MARKETDESK_DATA_DIR": str(data_dir), **(env or {})})
+    result = subprocess.run(
+        [MARKETDESK, *args], capture_output=True, text=True, env=environment, timeout=300
+    )
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_version(tmp_path):
+    assert (
+        run("--version", data_dir=tmp_path).stdout.strip() == f"marketdesk, version {__version__}"
+    )
+
+
+def test_upgrade_demo_and_token(tmp_path):
+    assert "обновлена" in run("db", "upgrade", data_dir=tmp_path).stdout
+    first = run("demo", "load", data_dir=tmp_path).stdout
+    assert "Пароль демо-операторов (показан один раз)" in first
+    assert "operator, backoffice, supervisor, admin" in first
+    second = run("demo", "load", data_dir=tmp_path).stdout
+    assert "Пароль" not in second  # loaded once, the password is not printed again
+    token = run("token", "--operator", "operator", data_dir=tmp_path).stdout.strip()
+    assert len(token) >= 40
+    assert run("token", "--customer", "58561573", data_dir=tmp_path).stdout.strip() != token
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("token", "--operator", "ghost"), "не найден"),
+        (("token", "--customer", "1"), "не найден"),
+        (("token",), "ровно одно"),
+        (("token", "--operator", "operator", "--customer", "58561573"), "ровно одно"),
+    ],
+)
+def test_token_errors_are_clear(tmp_path, args, message):
+    run("demo", "load", data_dir=tmp_path)
+    result = run(*args, data_dir=tmp_path, check=False)
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str, token: str | None = None) -> tuple[int, dict]:
+    request = urllib.request.Request(url)
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_serve_brings_up_the_demo_on_a_new_data_dir(tmp_path):
+    port = _free_port()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("MARKETDESK_")}
+    environment["MARKETDESK_DEMO_PASSWORD"] = "pass-for-serve-test"
+    server = subprocess.Popen(
+        [MARKETDESK, "serve", "--port", str(port), "--data-dir", str(tmp_path / "new")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=environment,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                if _get(base + "/healthz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if server.poll() is not None:
+                pytest.fail(f"server exited: {server.stdout.read()}")
+            time.sleep(0.1)
+        else:
+            pytest.fail("server did not become ready")
+        request = urllib.request.Request(
+            base + "/api/v1/auth/login",
+            data=json.dumps({"login": "operator", "password": "pass-for-serve-test"}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=5) as response:
+            token = json.loads(response.read())["token"]
+        status, card = _get(base + "/api/v1/products/235260644", token)
+        assert status == 200
+        assert {s["warehouse"]: s["quantity"] for s in card["stock"]} == {
+            "НОВАЯ_РИГА_РФЦ": 97,
+            "РОСТОВ-НА-ДОНУ_РФЦ": 296,
+            "ХОРУГВИНО_РФЦ": 293,
+            "САНКТ-ПЕТЕРБУРГ_РФЦ": 311,
+            "ТВЕРЬ_ХАБ": 206,
+        }
+        assert _get(base + "/api/v1/products/235260644")[0] == 401
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            output, _ = server.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            output, _ = server.communicate()
+    assert "Загружены демо-данные" in output
+    assert (tmp_path / "new" / "marketdesk.db").exists()

@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""The README's two commands, for a fresh machine with only Python 3.11+:
+
+    python3 tools/dev.py demo    set up .venv, install marketdesk, start the demo server
+    python3 tools/dev.py test    set up .venv with the test tools, run ruff, mypy and pytest
+
+Only the standard library is used here, since nothing else is installed yet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import subprocess
+import sys
+import venv
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / "python"
+
+
+def say(message: str) -> None:
+    print(f"==> {message}", flush=True)
+
+
+def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
+    result = subprocess.run([str(a) for a in args], cwd=ROOT, env=env)
+    if result.returncode != 0:
+        sys.exit(result.returncode)
+
+
+def ensure_venv(extras: str) -> None:
+    """Create .venv and install the project; skipped when pyproject.toml has not changed."""
+    if sys.version_info < (3, 11):
+        sys.exit("marketdesk needs Python 3.11 or newer")
+    if not PYTHON.exists():
+        say(f"creating the virtual environment in {VENV}")
+        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+    spec = f".[{extras}]" if extras else "."
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + spec.encode()).hexdigest()
+    stamp = VENV / ".marketdesk-installed"
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    say(f"installing marketdesk{f' with [{extras}]' if extras else ''}")
+    run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    run(PYTHON, "-m", "pip", "install", "--quiet", "-e", spec)
+    stamp.write_text(digest)
+
+
+def check_postgres(url: str) -> None:
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 5432
+    try:
+        socket.create_connection((host, port), timeout=5).close()
+    except OSError as error:
+        sys.exit(
+            f"MARKETDESK_TEST_DATABASE_URL is set but PostgreSQL at {host}:{port} cannot be "
+            f"reached ({error}). Start it, or unset the variable to test on SQLite only."
+        )
+
+
+def demo(argv: list[str]) -> None:
+    ensure_venv("")
+    env = dict(os.environ)
+    env.setdefault("MARKETDESK_DATA_DIR", str(ROOT / "data" / "demo"))
+    say("starting the demo server at http://127.0.0.1:8000 (Ctrl+C stops it)")
+    os.execve(BIN / "marketdesk", [str(BIN / "marketdesk"), "serve", *argv], env)
+
+
+def test(argv: list[str]) -> None:
+    ensure_venv("test")
+    pg = os.environ.get("MARKETDESK_TEST_DATABASE_URL")
+    if pg:
+        check_postgres(pg)
+        say("PostgreSQL: the suite runs on SQLite and on PostgreSQL")
+    else:
+        say("SQLite only (set MARKETDESK_TEST_DATABASE_URL to add PostgreSQL)")
+    say("ruff")
+    run(BIN / "ruff", "check", "marketdesk", "tests", "bench", "tools")
+    say("mypy (strict on marketdesk.domain)")
+    run(BIN / "mypy")
+    say("pytest")
+    run(PYTHON, "-m", "pytest", *argv)
+
+
+def main() -> None:
+    commands = {"demo": demo, "test": test}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
+        sys.exit(__doc__)
+    commands[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    main()
