@@ -52,6 +52,24 @@ def ensure_venv(extras: str) -> None:
     stamp.write_text(digest)
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def ensure_chromium() -> None:
+    """The browser tests drive Debian's Chromium through Playwright (no browser download)."""
+    if CHROMIUM.exists():
+        return
+    if os.name != "posix" or os.geteuid() != 0:
+        sys.exit(
+            "The browser tests need Chromium at /usr/bin/chromium: "
+            "run `sudo apt-get install chromium` and try again."
+        )
+    say("installing Chromium from Debian's packages for the browser tests")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    run("apt-get", "update", "-qq", env=env)
+    run("apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium", env=env)
+
+
 def check_postgres(url: str) -> None:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 5432
@@ -74,6 +92,7 @@ def demo(argv: list[str]) -> None:
 
 def test(argv: list[str]) -> None:
     ensure_venv("test")
+    ensure_chromium()
     pg = os.environ.get("MARKETDESK_TEST_DATABASE_URL")
     if pg:
         check_postgres(pg)

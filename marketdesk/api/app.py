@@ -9,10 +9,11 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
 from marketdesk import __version__
+from marketdesk.bot import Bot
 from marketdesk.settings import Settings
 from marketdesk.store.db import Database
 
-from . import auth, customers, health, news, products
+from . import auth, bot, customers, health, news, products
 from .errors import install_error_handlers
 
 __all__ = ["create_app"]
@@ -32,6 +33,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = database is None
         app.state.database = database or Database(settings.async_database_url)
+        app.state.bot = Bot.from_directory(settings.kb_dir)
         try:
             yield
         finally:
@@ -46,7 +48,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     install_error_handlers(app)
-    for module in (health, auth, customers, products, news):
+    for module in (health, auth, bot, customers, products, news):
         app.include_router(module.router)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)

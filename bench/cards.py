@@ -1,0 +1,182 @@
+"""Benchmark (not a test): latency of the customer card and product card reads at scale.
+
+    .venv/bin/python bench/cards.py [--scale 100000] [--requests 2000] [--pg postgresql://...]
+
+For each database (SQLite always; PostgreSQL with --pg or MARKETDESK_TEST_DATABASE_URL) it
+creates a fresh database, migrates, loads the demo data and ``--scale`` generated customers,
+then reads random cards in-process: through the service function (one session per read), and
+through the whole HTTP stack (FastAPI app over an in-process ASGI transport, with a bearer
+token). Prints a Markdown table and writes bench/results/cards.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from marketdesk.api.app import create_app  # noqa: E402
+from marketdesk.services import auth  # noqa: E402
+from marketdesk.services.customers import customer_card  # noqa: E402
+from marketdesk.services.demo import load_demo  # noqa: E402
+from marketdesk.services.demo_scale import generate  # noqa: E402
+from marketdesk.services.principals import Principal  # noqa: E402
+from marketdesk.services.products import product_card  # noqa: E402
+from marketdesk.settings import Settings, normalize_database_url  # noqa: E402
+from marketdesk.store.db import Database  # noqa: E402
+from marketdesk.store.migrate import upgrade  # noqa: E402
+from marketdesk.store.models import Customer, Product  # noqa: E402
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def summary(samples: list[float]) -> dict[str, float]:
+    ms = [s * 1000 for s in samples]
+    return {
+        "p50_ms": round(percentile(ms, 50), 3),
+        "p99_ms": round(percentile(ms, 99), 3),
+        "mean_ms": round(statistics.fmean(ms), 3),
+    }
+
+
+async def pg_admin(url: str, sql: str) -> None:
+    import asyncpg
+
+    u = make_url(normalize_database_url(url))
+    conn = await asyncpg.connect(
+        host=u.host, port=u.port or 5432, user=u.username, password=u.password, database=u.database
+    )
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+async def bench_backend(name: str, url: str, scale: int, requests: int, tmp: Path) -> dict:
+    database = Database(url)
+    try:
+        started = time.perf_counter()
+        await upgrade(database)
+        async with database.sessions() as session:
+            await load_demo(session, password="bench")
+        async with database.sessions() as session:
+            await generate(session, scale, seed=42)
+        load_seconds = time.perf_counter() - started
+
+        async with database.sessions() as session:
+            customers = list(await session.scalars(select(Customer.id)))
+            products = list(await session.scalars(select(Product.id)))
+            operator_token = await auth.token_for_operator(
+                session, "operator", ttl=timedelta(hours=1)
+            )
+            principal = await auth.authenticate(session, operator_token)
+        rnd = random.Random(1)
+        picks_c = [rnd.choice(customers) for _ in range(requests)]
+        picks_p = [rnd.choice(products) for _ in range(requests)]
+        operator = Principal("operator", principal.id, roles=principal.roles)
+
+        async def service_reads(fn, ids):  # one session per read, as a request has
+            for i in ids[:100]:  # warm-up
+                async with database.sessions() as s:
+                    await fn(s, operator, i)
+            samples = []
+            for i in ids:
+                t = time.perf_counter()
+                async with database.sessions() as s:
+                    await fn(s, operator, i)
+                samples.append(time.perf_counter() - t)
+            return summary(samples)
+
+        app = create_app(Settings(data_dir=tmp, database_url=url), database=database)
+        headers = {"Authorization": f"Bearer {operator_token}"}
+
+        async def http_reads(prefix, ids):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+                for i in ids[:100]:
+                    assert (await client.get(f"{prefix}/{i}", headers=headers)).status_code == 200
+                samples = []
+                for i in ids:
+                    t = time.perf_counter()
+                    response = await client.get(f"{prefix}/{i}", headers=headers)
+                    samples.append(time.perf_counter() - t)
+                    assert response.status_code == 200
+            return summary(samples)
+
+        app.state.settings = Settings(data_dir=tmp, database_url=url)
+        app.state.database = database
+        return {
+            "database": name,
+            "customers": len(customers),
+            "products": len(products),
+            "load_seconds": round(load_seconds, 1),
+            "service_customer_card": await service_reads(customer_card, picks_c),
+            "service_product_card": await service_reads(product_card, picks_p),
+            "http_customer_card": await http_reads("/api/v1/customers", picks_c),
+            "http_product_card": await http_reads("/api/v1/products", picks_p),
+        }
+    finally:
+        await database.dispose()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=2_000)
+    parser.add_argument("--pg", default=os.environ.get("MARKETDESK_TEST_DATABASE_URL"))
+    args = parser.parse_args()
+
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        sqlite_url = f"sqlite+aiosqlite:///{tmp}/bench.db"
+        results.append(await bench_backend("SQLite", sqlite_url, args.scale, args.requests,
+                                           Path(tmp)))
+        if args.pg:
+            name = f"marketdesk_bench_{uuid.uuid4().hex[:8]}"
+            await pg_admin(args.pg, f'CREATE DATABASE "{name}"')
+            try:
+                url = make_url(normalize_database_url(args.pg)).set(database=name)
+                results.append(await bench_backend(
+                    "PostgreSQL", url.render_as_string(hide_password=False), args.scale,
+                    args.requests, Path(tmp),
+                ))
+            finally:
+                await pg_admin(args.pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    print(f"\nmachine: {machine}; scale {args.scale}; {args.requests} reads each\n")
+    print("| database | load (s) | read | service p50 / p99 (ms) | HTTP p50 / p99 (ms) |")
+    print("| --- | --- | --- | --- | --- |")
+    for r in results:
+        for what in ("customer_card", "product_card"):
+            s, h = r[f"service_{what}"], r[f"http_{what}"]
+            print(f"| {r['database']} | {r['load_seconds']} | {what.replace('_', ' ')} | "
+                  f"{s['p50_ms']} / {s['p99_ms']} | {h['p50_ms']} / {h['p99_ms']} |")
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "cards.json").write_text(json.dumps({"machine": machine, "scale": args.scale,
+                                                "results": results}, indent=2))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
