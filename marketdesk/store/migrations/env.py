@@ -12,9 +12,17 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from marketdesk.settings import Settings
 from marketdesk.store.migrate import include_name
 from marketdesk.store.models import Base
+from marketdesk.store.models.base import UTCDateTime
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def _render_item(type_: str, obj: object, _context: object) -> str | bool:
+    """Write the app's UTC type as a plain timezone-aware DateTime in new migrations."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def _configure(connection: Connection) -> None:
@@ -24,6 +32,7 @@ def _configure(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         include_name=include_name,
+        render_item=_render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

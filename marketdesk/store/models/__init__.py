@@ -6,6 +6,7 @@ from .certificates import GiftCertificate
 from .conversations import Conversation, Message, Visitor
 from .customers import BalanceEntry, CouponBan, Customer, CustomerComment
 from .meta import MetaValue
+from .notices import StaffNotice
 from .operators import AuditEntry, Operator, OperatorLine, OperatorRole, Session
 from .orders import Order, OrderItem
 from .promotions import News, NewsRead
@@ -33,6 +34,7 @@ __all__ = [
     "ProductNominal",
     "Seller",
     "Session",
+    "StaffNotice",
     "Stock",
     "Task",
     "TaskComment",
