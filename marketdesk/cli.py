@@ -141,8 +141,12 @@ def demo() -> None:
 
 @demo.command("load")
 @data_dir_option
-@click.option("--scale", type=click.IntRange(0, 10_000_000), default=0,
-              help="Добавить N сгенерированных покупателей с заказами, товары и новости.")
+@click.option(
+    "--scale",
+    type=click.IntRange(0, 10_000_000),
+    default=0,
+    help="Добавить N сгенерированных покупателей с заказами, товары и новости.",
+)
 @click.option("--seed", type=int, default=1, show_default=True, help="Зерно генератора.")
 def demo_load(data_dir: Path | None, scale: int, seed: int) -> None:
     """Загрузить демо-данные из материалов (и, с --scale, объём для бенчмарков)."""
@@ -172,8 +176,9 @@ def demo_load(data_dir: Path | None, scale: int, seed: int) -> None:
 @click.option("--operator", "operator_login", help="Логин оператора.")
 @click.option("--customer", "customer_id", type=click.IntRange(1, 2**63 - 1), help="ID покупателя.")
 @click.option("--hours", type=click.IntRange(1, 24 * 365), default=12, show_default=True)
-def token(data_dir: Path | None, operator_login: str | None, customer_id: int | None,
-          hours: int) -> None:
+def token(
+    data_dir: Path | None, operator_login: str | None, customer_id: int | None, hours: int
+) -> None:
     """Выпустить bearer-токен оператора или покупателя (для скриптов и тестов)."""
     from marketdesk.services import auth
     from marketdesk.services.errors import ServiceError
@@ -226,6 +231,85 @@ def operator_password(data_dir: Path | None, login: str, password: str) -> None:
     if not _run(settings, work):
         _fail(f"Оператор с логином «{login}» не найден.")
     click.echo("Пароль изменён.")
+
+
+@main.group()
+def certificate() -> None:
+    """Подарочные сертификаты."""
+
+
+@certificate.command("issue")
+@data_dir_option
+@click.option(
+    "--nominal",
+    type=click.IntRange(1, 10_000_000),
+    required=True,
+    help="Номинал в рублях (один из номиналов сертификата).",
+)
+@click.option(
+    "--kind", type=click.Choice(["electronic", "plastic"]), default="electronic", show_default=True
+)
+@click.option(
+    "--expires-days",
+    type=click.IntRange(1, 36500),
+    default=None,
+    help="Срок действия кода в днях (по умолчанию бессрочно).",
+)
+@click.option("--count", type=click.IntRange(1, 10_000), default=1, show_default=True)
+def certificate_issue(
+    data_dir: Path | None, nominal: int, kind: str, expires_days: int | None, count: int
+) -> None:
+    """Выпустить код(ы) сертификата. Код показывается один раз: хранится только его хеш."""
+    from marketdesk.services.certificates import issue_certificate
+    from marketdesk.services.errors import ServiceError
+    from marketdesk.store.models import utcnow
+
+    settings = _settings(data_dir)
+    expires = utcnow() + timedelta(days=expires_days) if expires_days else None
+
+    async def work(database: Any) -> list[str]:
+        await _migrate(database)
+        codes = []
+        async with database.sessions() as session:
+            for _ in range(count):
+                issued = await issue_certificate(
+                    session,
+                    nominal_rub=nominal,
+                    kind=kind,
+                    secret=settings.hashing_secret(),
+                    expires_at=expires,
+                )
+                codes.append(issued.code)
+        return codes
+
+    try:
+        for code in _run(settings, work):
+            click.echo(code)
+    except ServiceError as exc:
+        _fail(exc.message)
+
+
+@main.group()
+def tasks() -> None:
+    """Задачи бэк-офиса."""
+
+
+@tasks.command("escalate")
+@data_dir_option
+def tasks_escalate(data_dir: Path | None) -> None:
+    """Эскалировать просроченные задачи сейчас (сервер делает это сам раз в минуту)."""
+    from marketdesk.services.tasks import escalate_overdue
+
+    settings = _settings(data_dir)
+
+    async def work(database: Any) -> list[str]:
+        async with database.sessions() as session:
+            return await escalate_overdue(session)
+
+    numbers = _run(settings, work)
+    click.echo(
+        f"Эскалировано задач: {len(numbers)}" + (f" ({', '.join(numbers)})" if numbers else "")
+    )
 
 
 def _register_bot_commands() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from functools import cached_property
 from pathlib import Path
 
@@ -34,6 +36,9 @@ class Settings(BaseSettings):
     demo_password: str | None = None
     kb_dir: Path = REPO_ROOT / "content" / "kb"
     session_ttl_hours: int = Field(default=12, ge=1, le=24 * 30)
+    secret_key: str | None = Field(
+        default=None, description="hashes certificate codes; default: a key in the data dir"
+    )
     log_level: str = "info"
 
     @field_validator("data_dir")
@@ -55,12 +60,21 @@ class Settings(BaseSettings):
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return self.data_dir
 
-    def secret_key(self) -> bytes:
-        """A per-installation secret (kept in the data dir), used to hash codes and tokens."""
+    def hashing_secret(self) -> bytes:
+        """The installation's secret for hashing certificate codes: MARKETDESK_SECRET_KEY, or a
+        random key kept in the data dir (several servers on one database must share it)."""
+        if self.secret_key:
+            return self.secret_key.encode()
         path = self.ensure_data_dir() / "secret.key"
         if not path.exists():
-            import secrets
-
-            path.write_bytes(secrets.token_bytes(32))
-            path.chmod(0o600)
+            # written aside, then linked: atomic, and the first of two racing processes wins
+            tmp = path.with_name(f".secret.{os.getpid()}.{secrets.token_hex(4)}")
+            tmp.write_bytes(secrets.token_bytes(32))
+            tmp.chmod(0o600)
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass
+            finally:
+                tmp.unlink()
         return path.read_bytes()

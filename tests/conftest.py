@@ -151,3 +151,81 @@ def tokens(client: TestClient, demo_db: TestDatabase) -> dict[str, str]:
 
 def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def run_db(db: TestDatabase, work):
+    """Run ``await work(session)`` against the test database, in a fresh engine."""
+
+    async def main():
+        database = Database(db.url)
+        try:
+            async with database.sessions() as session:
+                return await work(session)
+        finally:
+            await database.dispose()
+
+    return asyncio.run(main())
+
+
+_next_customer = iter(range(70_000_001, 80_000_000))
+
+
+@pytest.fixture
+def new_customer(demo_db: TestDatabase) -> Callable[..., tuple[int, str]]:
+    """Create a customer of its own for a test (with optional rubles entries) → (id, token)."""
+    from datetime import date, timedelta
+
+    from marketdesk.services.auth import token_for_customer
+    from marketdesk.store.models import BalanceEntry, Customer
+
+    def make(kind: str = "individual", rubles: tuple[tuple[int, str], ...] = ()) -> tuple[int, str]:
+        customer_id = next(_next_customer)
+
+        async def work(session):
+            session.add(
+                Customer(
+                    id=customer_id,
+                    full_name=f"Тестовый покупатель {customer_id}",
+                    registered_on=date(2024, 1, 1),
+                    kind=kind,
+                )
+            )
+            await session.flush()
+            for amount_rub, source in rubles:
+                session.add(
+                    BalanceEntry(
+                        customer_id=customer_id,
+                        kind="rubles",
+                        amount=amount_rub * 100,
+                        source=source,
+                    )
+                )
+            await session.commit()
+            return await token_for_customer(session, customer_id, ttl=timedelta(hours=1))
+
+        return customer_id, run_db(demo_db, work)
+
+    return make
+
+
+@pytest.fixture
+def issue_code(demo_db: TestDatabase) -> Callable[..., str]:
+    """Issue a gift-certificate code with the same secret the test app uses."""
+    from marketdesk.services.certificates import issue_certificate
+
+    def make(nominal_rub: int = 3000, expires_at=None) -> str:
+        secret = demo_db.settings().hashing_secret()
+
+        async def work(session):
+            issued = await issue_certificate(
+                session,
+                nominal_rub=nominal_rub,
+                kind="electronic",
+                secret=secret,
+                expires_at=expires_at,
+            )
+            return issued.code
+
+        return run_db(demo_db, work)
+
+    return make

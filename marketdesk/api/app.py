@@ -13,7 +13,7 @@ from marketdesk.bot import Bot
 from marketdesk.settings import Settings
 from marketdesk.store.db import Database
 
-from . import auth, bot, customers, health, news, products
+from . import auth, bot, customers, health, me, news, products, rules, tasks
 from .errors import install_error_handlers
 
 __all__ = ["create_app"]
@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     install_error_handlers(app)
-    for module in (health, auth, bot, customers, products, news):
+    for module in (health, auth, bot, customers, products, news, me, tasks, rules):
         app.include_router(module.router)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)

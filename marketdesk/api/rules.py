@@ -1,0 +1,128 @@
+"""Rule endpoints: the phishing check, markdown grades and marking down, inaccuracy reports,
+the coupon-ban review task."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from marketdesk.domain.markdown import MARKDOWN_GRADES
+from marketdesk.domain.phishing import check_message
+from marketdesk.services import coupon_bans, descriptions, markdowns
+from marketdesk.services.coupon_bans import CouponBanTaskResult
+from marketdesk.services.descriptions import InaccuracyResult
+from marketdesk.services.markdowns import MarkdownResult
+
+from .deps import CurrentOperator, CurrentPrincipal, DbSession
+
+router = APIRouter(prefix="/api/v1", tags=["rules"])
+
+ProductCode = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+class PhishingRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sender: str | None = Field(default=None, max_length=1000)
+    link: str | None = Field(default=None, max_length=8000)
+    text: str | None = Field(default=None, max_length=20_000)
+
+    @model_validator(mode="after")
+    def _something(self) -> PhishingRequest:
+        if not any(v and v.strip() for v in (self.sender, self.link, self.text)):
+            raise ValueError("укажите отправителя, ссылку или текст сообщения")
+        return self
+
+
+class PhishingReasonOut(BaseModel):
+    code: str
+    severity: str
+    message: str
+
+
+class PhishingResponse(BaseModel):
+    verdict: str
+    reasons: list[PhishingReasonOut]
+
+
+@router.post("/phishing/check", response_model=PhishingResponse, tags=["rules"])
+async def phishing_check(body: PhishingRequest) -> PhishingResponse:
+    """Anyone may check a message they received (the widget, the bot, the console)."""
+    report = check_message(sender=body.sender, link=body.link, text=body.text)
+    return PhishingResponse(
+        verdict=str(report.verdict),
+        reasons=[
+            PhishingReasonOut(code=str(r.code), severity=str(r.severity), message=r.message_ru)
+            for r in report.reasons
+        ],
+    )
+
+
+class GradeOut(BaseModel):
+    grade: int
+    reason: str
+    discount_percent: int
+    condition: str | None
+
+
+@router.get("/markdown/grades", response_model=list[GradeOut])
+async def markdown_grades(operator: CurrentOperator) -> list[GradeOut]:
+    return [
+        GradeOut(
+            grade=g.grade,
+            reason=g.reason_ru,
+            discount_percent=g.discount_percent,
+            condition=g.condition_ru,
+        )
+        for g in MARKDOWN_GRADES.values()
+    ]
+
+
+class MarkdownRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    grade: int = Field(ge=1, le=7)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+@router.put("/products/{code}/markdown", response_model=MarkdownResult)
+async def set_markdown(
+    code: ProductCode, body: MarkdownRequest, operator: CurrentOperator, session: DbSession
+) -> MarkdownResult:
+    return await markdowns.set_markdown(session, operator, code, body.grade, body.reason)
+
+
+class InaccuracyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=4000, description="что не так в описании")
+    conversation_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+
+
+@router.post("/products/{code}/inaccuracy", response_model=InaccuracyResult)
+async def report_inaccuracy(
+    code: ProductCode, body: InaccuracyRequest, principal: CurrentPrincipal, session: DbSession
+) -> InaccuracyResult:
+    return await descriptions.report_inaccuracy(
+        session, principal, code, body.text, conversation_id=body.conversation_id
+    )
+
+
+class ReviewRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    conversation_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+
+
+@router.post("/customers/{customer_id}/coupon-ban/review", response_model=CouponBanTaskResult)
+async def coupon_ban_review(
+    customer_id: ProductCode,
+    operator: CurrentOperator,
+    session: DbSession,
+    body: ReviewRequest | None = None,
+) -> Any:
+    return await coupon_bans.request_coupon_ban_review(
+        session, operator, customer_id, conversation_id=body.conversation_id if body else None
+    )

@@ -1,0 +1,152 @@
+"""Back-office tasks and staff notices."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from marketdesk.domain import tasks as rules
+from marketdesk.services import tasks
+from marketdesk.services.tasks import NoticeView, TaskCard, TaskSummary
+
+from .deps import CurrentOperator, DbSession
+
+router = APIRouter(prefix="/api/v1", tags=["tasks"])
+
+TaskNumber = Annotated[str, Path(pattern=r"^CTASK-\d{7,}$", max_length=32)]
+Status = Literal["new", "in_progress", "waiting", "done", "rejected"]
+
+
+class CreateTask(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    queue: str = Field(min_length=1, max_length=200)
+    title: str = Field(min_length=1, max_length=300)
+    description: str = Field(default="", max_length=4000)
+    priority: Literal["low", "normal", "high"] | None = None
+    customer_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    order_number: str | None = Field(default=None, max_length=32)
+    product_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    conversation_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+
+
+class StatusChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Status
+    comment: str | None = Field(default=None, max_length=4000)
+
+
+class Assignment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    login: str | None = Field(max_length=64, description="null — вернуть задачу в очередь")
+
+
+class NewComment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class TaskPage(BaseModel):
+    total: int
+    tasks: list[TaskSummary]
+
+
+class QueueView(BaseModel):
+    path: str
+    title: str
+    deadline_hours: float
+    business_hours: bool
+
+
+class Queues(BaseModel):
+    queues: list[QueueView]
+
+
+class Notices(BaseModel):
+    notices: list[NoticeView]
+
+
+@router.get("/tasks/queues", response_model=Queues)
+async def queues(operator: CurrentOperator) -> Queues:
+    return Queues(
+        queues=[
+            QueueView(
+                path=q.path,
+                title=q.title_ru,
+                deadline_hours=q.deadline.total_seconds() / 3600,
+                business_hours=q.business_hours,
+            )
+            for q in rules.QUEUES.values()
+        ]
+    )
+
+
+@router.get("/tasks", response_model=TaskPage)
+async def list_tasks(
+    operator: CurrentOperator,
+    session: DbSession,
+    queue: Annotated[str | None, Query(max_length=200)] = None,
+    status: Annotated[list[Status] | None, Query()] = None,
+    customer_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    mine: bool = False,
+    overdue: bool = False,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> TaskPage:
+    total, items = await tasks.list_tasks(
+        session,
+        operator,
+        queue=queue,
+        statuses=status or (),
+        customer_id=customer_id,
+        assignee_id=int(operator.id) if mine else None,
+        overdue_only=overdue,
+        limit=limit,
+        offset=offset,
+    )
+    return TaskPage(total=total, tasks=items)
+
+
+@router.post("/tasks", response_model=TaskCard, status_code=201)
+async def create(body: CreateTask, operator: CurrentOperator, session: DbSession) -> TaskCard:
+    task = await tasks.create_task(session, operator, **body.model_dump())
+    return await tasks.get_task(session, operator, task.number)
+
+
+@router.get("/tasks/{number}", response_model=TaskCard)
+async def get(number: TaskNumber, operator: CurrentOperator, session: DbSession) -> TaskCard:
+    return await tasks.get_task(session, operator, number)
+
+
+@router.post("/tasks/{number}/status", response_model=TaskCard)
+async def change_status(
+    number: TaskNumber, body: StatusChange, operator: CurrentOperator, session: DbSession
+) -> TaskCard:
+    await tasks.change_status(session, operator, number, body.status, comment=body.comment)
+    return await tasks.get_task(session, operator, number)
+
+
+@router.post("/tasks/{number}/assign", response_model=TaskCard)
+async def assign(
+    number: TaskNumber, body: Assignment, operator: CurrentOperator, session: DbSession
+) -> TaskCard:
+    await tasks.assign_task(session, operator, number, body.login)
+    return await tasks.get_task(session, operator, number)
+
+
+@router.post("/tasks/{number}/comments", response_model=TaskCard, status_code=201)
+async def comment(
+    number: TaskNumber, body: NewComment, operator: CurrentOperator, session: DbSession
+) -> TaskCard:
+    await tasks.add_comment(session, operator, number, body.text)
+    return await tasks.get_task(session, operator, number)
+
+
+@router.get("/notices", response_model=Notices)
+async def notices(operator: CurrentOperator, session: DbSession, unread: bool = False) -> Notices:
+    return Notices(notices=await tasks.list_notices(session, operator, unread_only=unread))

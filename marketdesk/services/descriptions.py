@@ -1,0 +1,69 @@
+"""«Сообщить о неточности» (seed 000): Retail → task «Ошибка описания»; FBO/FBS/rFBS → the
+customer is directed to the seller's chat and no task is created."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketdesk.domain.descriptions import SaleScheme, route_description_error
+from marketdesk.store.models import Product
+
+from . import audit
+from .errors import NotFound, PermissionDenied
+from .principals import Principal
+from .tasks import create_task
+
+__all__ = ["InaccuracyResult", "report_inaccuracy"]
+
+
+class InaccuracyResult(BaseModel):
+    creates_task: bool
+    task_number: str | None
+    message: str
+
+
+async def report_inaccuracy(
+    session: AsyncSession,
+    principal: Principal,
+    product_id: int,
+    text: str,
+    *,
+    conversation_id: int | None = None,
+) -> InaccuracyResult:
+    """A customer (or an operator for them) reports an error in a product's description."""
+    if principal.kind == "visitor":
+        raise PermissionDenied("Войдите, чтобы сообщить о неточности.", code="login_required")
+    product = await session.get(Product, product_id)
+    if product is None:
+        raise NotFound(f"Товар с кодом {product_id} не найден.", code="product_not_found")
+    route = route_description_error(SaleScheme(product.sale_scheme))
+    audit.record(
+        session,
+        principal,
+        "description_error.routed",
+        entity_kind="product",
+        entity_id=product_id,
+        creates_task=route.creates_task,
+    )
+    if not route.creates_task or route.queue is None:
+        await session.commit()
+        return InaccuracyResult(
+            creates_task=False, task_number=None, message=route.customer_message_ru
+        )
+    customer_id = int(principal.id) if principal.kind == "customer" else None
+    task = await create_task(
+        session,
+        principal if principal.is_operator else None,
+        queue=route.queue,
+        title=f"Ошибка описания товара {product_id}",
+        description=text,
+        product_id=product_id,
+        customer_id=customer_id,
+        conversation_id=conversation_id,
+    )
+    return InaccuracyResult(
+        creates_task=True,
+        task_number=task.number,
+        message=f"{route.customer_message_ru} Номер заявки: {task.number}.",
+    )

@@ -1,0 +1,26 @@
+"""Serialising writes that must see each other: one customer's money and certificates."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketdesk.store.models import Customer
+
+from .errors import NotFound
+
+__all__ = ["lock_customer"]
+
+
+async def lock_customer(session: AsyncSession, customer_id: int) -> None:
+    """Take the customer's row lock for the rest of the transaction.
+
+    A no-op UPDATE: on PostgreSQL it locks the row (concurrent writers for the same customer
+    wait); on SQLite it takes the database write lock before anything is read, so a second
+    transaction waits instead of failing on a stale snapshot.
+    """
+    result = await session.execute(
+        update(Customer).where(Customer.id == customer_id).values(id=Customer.id)
+    )
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        raise NotFound(f"Покупатель {customer_id} не найден.", code="customer_not_found")

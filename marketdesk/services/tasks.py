@@ -1,0 +1,534 @@
+"""Back-office tasks (seed 000's CTASK queues): create, work, comment, escalate.
+
+Every write goes through one function here that checks (rights, rules), does (in one
+transaction, with a history event and an audit entry) and notifies (``TaskNotifier``)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketdesk.domain import tasks as rules
+from marketdesk.store.models import (
+    Conversation,
+    Customer,
+    Operator,
+    OperatorRole,
+    Order,
+    Product,
+    StaffNotice,
+    Task,
+    TaskComment,
+    TaskEvent,
+    utcnow,
+)
+
+from . import audit
+from .errors import Conflict, InvalidInput, NotFound
+from .principals import Principal
+
+__all__ = [
+    "TaskCard",
+    "TaskEventName",
+    "TaskSummary",
+    "add_comment",
+    "assign_task",
+    "change_status",
+    "create_task",
+    "escalate_overdue",
+    "get_task",
+    "list_notices",
+    "list_tasks",
+    "set_notifier",
+    "task_number",
+]
+
+WORKER_ROLES = ("backoffice", "supervisor")
+MAX_TITLE = 300
+MAX_TEXT = 4_000
+
+TaskEventName = str
+TaskNotifier = Callable[[TaskEventName, dict[str, Any]], Awaitable[None]]
+
+
+async def _no_notifier(_event: TaskEventName, _payload: dict[str, Any]) -> None:
+    return None
+
+
+_notifier: TaskNotifier = _no_notifier
+
+
+def set_notifier(notifier: TaskNotifier | None) -> None:
+    """Where task events go after commit (the realtime broker, when the server runs one)."""
+    global _notifier
+    _notifier = notifier or _no_notifier
+
+
+def task_number(task_id: int) -> str:
+    return f"CTASK-{task_id:07d}"
+
+
+class TaskSummary(BaseModel):
+    id: int
+    number: str
+    queue: str
+    title: str
+    status: str
+    status_title: str
+    priority: str
+    assignee: str | None
+    customer_id: int | None
+    order_number: str | None
+    product_id: int | None
+    conversation_id: int | None
+    created_at: datetime
+    deadline_at: datetime | None
+    overdue: bool
+    escalated_at: datetime | None
+
+
+class TaskCommentView(BaseModel):
+    id: int
+    author: str | None
+    text: str
+    created_at: datetime
+
+
+class TaskEventView(BaseModel):
+    at: datetime
+    actor: str | None
+    kind: str
+    details: dict[str, Any]
+
+
+class TaskCard(TaskSummary):
+    description: str
+    comments: list[TaskCommentView]
+    history: list[TaskEventView]
+
+
+def _summary(task: Task, assignee: str | None, now: datetime) -> dict[str, Any]:
+    return {
+        "id": task.id,
+        "number": task.number,
+        "queue": task.queue,
+        "title": task.title,
+        "status": task.status,
+        "status_title": rules.TASK_STATUS_TITLES_RU[rules.TaskStatus(task.status)],
+        "priority": task.priority,
+        "assignee": assignee,
+        "customer_id": task.customer_id,
+        "order_number": task.order_number,
+        "product_id": task.product_id,
+        "conversation_id": task.conversation_id,
+        "created_at": task.created_at,
+        "deadline_at": task.deadline_at,
+        "overdue": bool(
+            task.deadline_at
+            and not rules.is_terminal(rules.TaskStatus(task.status))
+            and rules.is_overdue(task.deadline_at, now)
+        ),
+        "escalated_at": task.escalated_at,
+    }
+
+
+def _event(
+    task: Task, actor: Principal | None, kind: str, now: datetime, **details: Any
+) -> TaskEvent:
+    return TaskEvent(
+        task_id=task.id,
+        at=now,
+        actor_id=int(actor.id) if actor and actor.is_operator else None,
+        kind=kind,
+        details=details,
+    )
+
+
+def _clean_text(value: str, what: str, limit: int, *, required: bool = True) -> str:
+    value = value.strip()
+    if required and not value:
+        raise InvalidInput(f"{what}: поле не может быть пустым.", code="empty_text")
+    if len(value) > limit:
+        raise InvalidInput(f"{what}: не больше {limit} символов.", code="text_too_long")
+    return value
+
+
+async def create_task(
+    session: AsyncSession,
+    actor: Principal | None,
+    *,
+    queue: str,
+    title: str,
+    description: str = "",
+    priority: str | None = None,
+    customer_id: int | None = None,
+    order_number: str | None = None,
+    product_id: int | None = None,
+    conversation_id: int | None = None,
+    now: datetime | None = None,
+    commit: bool = True,
+) -> Task:
+    """Open a task in a known queue; its deadline comes from the queue (domain.tasks).
+    ``actor`` None is the system (a rule that creates a task on a customer's behalf)."""
+    if actor is not None:
+        actor.require_operator()
+    now = now or utcnow()
+    try:
+        spec = rules.queue_spec(queue)
+    except rules.UnknownQueue:
+        known = "; ".join(rules.QUEUES)
+        raise InvalidInput(
+            f"Неизвестная очередь «{queue}». Доступные очереди: {known}.", code="unknown_queue"
+        ) from None
+    title = _clean_text(title, "Заголовок", MAX_TITLE)
+    description = _clean_text(description, "Описание", MAX_TEXT, required=False)
+    if priority is None:
+        priority = rules.TaskPriority.NORMAL
+    elif priority not in {p.value for p in rules.TaskPriority}:
+        raise InvalidInput("Приоритет: low, normal или high.", code="invalid_priority")
+    links: list[tuple[Any, object, str]] = [
+        (Customer, customer_id, "Покупатель"),
+        (Product, product_id, "Товар"),
+        (Conversation, conversation_id, "Диалог"),
+    ]
+    for model, key, name in links:
+        if key is not None and await session.get(model, key) is None:
+            raise NotFound(f"{name} {key} не найден.", code="link_not_found")
+    if (
+        order_number is not None
+        and await session.scalar(select(Order.id).where(Order.number == order_number)) is None
+    ):
+        raise NotFound(f"Заказ {order_number} не найден.", code="link_not_found")
+
+    task = Task(
+        number=f"tmp-{uuid.uuid4().hex[:24]}",
+        queue=spec.path,
+        title=title,
+        description=description,
+        status=rules.TaskStatus.NEW,
+        priority=str(priority),
+        created_by_id=int(actor.id) if actor else None,
+        customer_id=customer_id,
+        order_number=order_number,
+        product_id=product_id,
+        conversation_id=conversation_id,
+        created_at=now,
+        updated_at=now,
+        deadline_at=rules.deadline_for(spec, now, rules.MOSCOW_BUSINESS_HOURS),
+    )
+    session.add(task)
+    await session.flush()
+    task.number = task_number(task.id)
+    session.add(_event(task, actor, "created", now, queue=spec.path))
+    audit.record(
+        session,
+        actor,
+        "task.created",
+        entity_kind="task",
+        entity_id=task.number,
+        queue=spec.path,
+        customer_id=customer_id,
+    )
+    if commit:
+        await session.commit()
+        await _notifier("task.created", {"number": task.number, "queue": task.queue})
+    return task
+
+
+async def _load(session: AsyncSession, number: str, *, lock: bool = False) -> Task:
+    stmt = select(Task).where(Task.number == number)
+    if lock:
+        stmt = stmt.with_for_update()
+    task = await session.scalar(stmt)
+    if task is None:
+        raise NotFound(f"Задача {number} не найдена.", code="task_not_found")
+    return task
+
+
+async def get_task(
+    session: AsyncSession, actor: Principal, number: str, *, now: datetime | None = None
+) -> TaskCard:
+    actor.require_operator()
+    now = now or utcnow()
+    task = await _load(session, number)
+    comments = list(
+        await session.scalars(
+            select(TaskComment).where(TaskComment.task_id == task.id).order_by(TaskComment.id)
+        )
+    )
+    history = list(
+        await session.scalars(
+            select(TaskEvent).where(TaskEvent.task_id == task.id).order_by(TaskEvent.id)
+        )
+    )
+    people = {task.assignee_id} | {c.author_id for c in comments} | {e.actor_id for e in history}
+    people.discard(None)
+    names: dict[int | None, str] = {
+        row.id: row.full_name
+        for row in await session.execute(
+            select(Operator.id, Operator.full_name).where(Operator.id.in_(people))
+        )
+    }
+    return TaskCard(
+        **_summary(task, names.get(task.assignee_id), now),
+        description=task.description,
+        comments=[
+            TaskCommentView(
+                id=c.id, author=names.get(c.author_id), text=c.text, created_at=c.created_at
+            )
+            for c in comments
+        ],
+        history=[
+            TaskEventView(at=e.at, actor=names.get(e.actor_id), kind=e.kind, details=e.details)
+            for e in history
+        ],
+    )
+
+
+async def list_tasks(
+    session: AsyncSession,
+    actor: Principal,
+    *,
+    queue: str | None = None,
+    statuses: Sequence[str] = (),
+    customer_id: int | None = None,
+    assignee_id: int | None = None,
+    overdue_only: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+    now: datetime | None = None,
+) -> tuple[int, list[TaskSummary]]:
+    actor.require_operator()
+    now = now or utcnow()
+    where: list[Any] = []
+    if queue is not None:
+        where.append(Task.queue == queue)
+    if statuses:
+        where.append(Task.status.in_(list(statuses)))
+    if customer_id is not None:
+        where.append(Task.customer_id == customer_id)
+    if assignee_id is not None:
+        where.append(Task.assignee_id == assignee_id)
+    if overdue_only:
+        where.append(Task.deadline_at < now)
+        where.append(Task.status.in_(["new", "in_progress", "waiting"]))
+    total = await session.scalar(select(func.count(Task.id)).where(*where))
+    rows = await session.execute(
+        select(Task, Operator.full_name)
+        .outerjoin(Operator, Operator.id == Task.assignee_id)
+        .where(*where)
+        .order_by(Task.deadline_at.asc(), Task.id.asc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return int(total or 0), [TaskSummary(**_summary(t, name, now)) for t, name in rows]
+
+
+def _require_worker(actor: Principal) -> None:
+    actor.require_operator(*WORKER_ROLES)
+
+
+async def change_status(
+    session: AsyncSession,
+    actor: Principal,
+    number: str,
+    status: str,
+    *,
+    comment: str | None = None,
+    now: datetime | None = None,
+) -> Task:
+    """Move a task along new → in_progress → waiting → done | rejected (domain.tasks)."""
+    _require_worker(actor)
+    now = now or utcnow()
+    try:
+        target = rules.TaskStatus(status)
+    except ValueError:
+        raise InvalidInput(
+            "Статус: new, in_progress, waiting, done или rejected.", code="invalid_status"
+        ) from None
+    task = await _load(session, number, lock=True)
+    source = rules.TaskStatus(task.status)
+    try:
+        rules.transition(source, target)
+    except rules.InvalidTransition as exc:
+        raise Conflict(str(exc), code="invalid_transition") from None
+    if target is rules.TaskStatus.REJECTED and not (comment and comment.strip()):
+        raise InvalidInput("Укажите причину отклонения.", code="reason_required")
+    task.status = target
+    task.updated_at = now
+    if target is rules.TaskStatus.IN_PROGRESS and task.assignee_id is None:
+        task.assignee_id = int(actor.id)
+    if rules.is_terminal(target):
+        task.closed_at = now
+    session.add(_event(task, actor, "status", now, source=str(source), target=str(target)))
+    if comment and comment.strip():
+        session.add(
+            TaskComment(
+                task_id=task.id,
+                author_id=int(actor.id),
+                text=_clean_text(comment, "Комментарий", MAX_TEXT),
+                created_at=now,
+            )
+        )
+    audit.record(
+        session,
+        actor,
+        "task.status",
+        entity_kind="task",
+        entity_id=task.number,
+        source=str(source),
+        target=str(target),
+    )
+    await session.commit()
+    await _notifier("task.updated", {"number": task.number, "status": task.status})
+    return task
+
+
+async def assign_task(
+    session: AsyncSession,
+    actor: Principal,
+    number: str,
+    operator_login: str | None,
+    *,
+    now: datetime | None = None,
+) -> Task:
+    """Give a task to a back-office agent (or take it back to the queue with None)."""
+    _require_worker(actor)
+    now = now or utcnow()
+    task = await _load(session, number, lock=True)
+    if rules.is_terminal(rules.TaskStatus(task.status)):
+        raise Conflict("Задача закрыта, её нельзя переназначить.", code="task_closed")
+    assignee_id = None
+    if operator_login is not None:
+        operator = await session.scalar(select(Operator).where(Operator.login == operator_login))
+        if operator is None or not operator.is_active:
+            raise NotFound(f"Сотрудник «{operator_login}» не найден.", code="operator_not_found")
+        roles = set(
+            await session.scalars(
+                select(OperatorRole.role).where(OperatorRole.operator_id == operator.id)
+            )
+        )
+        if not roles & {"backoffice", "supervisor", "admin"}:
+            raise InvalidInput(
+                "Задачи бэк-офиса назначаются сотрудникам бэк-офиса или супервизорам.",
+                code="not_a_backoffice_agent",
+            )
+        assignee_id = operator.id
+    task.assignee_id = assignee_id
+    task.updated_at = now
+    session.add(_event(task, actor, "assigned", now, assignee=operator_login))
+    audit.record(
+        session,
+        actor,
+        "task.assigned",
+        entity_kind="task",
+        entity_id=task.number,
+        assignee=operator_login,
+    )
+    await session.commit()
+    await _notifier("task.updated", {"number": task.number, "assignee": operator_login})
+    return task
+
+
+async def add_comment(
+    session: AsyncSession, actor: Principal, number: str, text: str, *, now: datetime | None = None
+) -> TaskComment:
+    actor.require_operator()
+    now = now or utcnow()
+    task = await _load(session, number)
+    comment = TaskComment(
+        task_id=task.id,
+        author_id=int(actor.id),
+        text=_clean_text(text, "Комментарий", MAX_TEXT),
+        created_at=now,
+    )
+    session.add(comment)
+    session.add(_event(task, actor, "comment", now))
+    task.updated_at = now
+    await session.commit()
+    await _notifier("task.updated", {"number": task.number, "comment": comment.id})
+    return comment
+
+
+async def escalate_overdue(session: AsyncSession, *, now: datetime | None = None) -> list[str]:
+    """Flag every open task whose deadline has passed and notify the supervisors, once per
+    task. Run by the SLA timer; ``now`` is a parameter so tests control the clock."""
+    now = now or utcnow()
+    overdue = list(
+        await session.scalars(
+            select(Task)
+            .where(
+                Task.deadline_at < now,
+                Task.escalated_at.is_(None),
+                Task.status.in_(["new", "in_progress", "waiting"]),
+            )
+            .order_by(Task.deadline_at)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    for task in overdue:
+        task.escalated_at = now
+        session.add(
+            _event(
+                task,
+                None,
+                "escalated",
+                now,
+                deadline=task.deadline_at.isoformat() if task.deadline_at else None,
+            )
+        )
+        session.add(
+            StaffNotice(
+                role="supervisor",
+                kind="task_escalated",
+                text=f"Срок задачи {task.number} («{task.title}», очередь «{task.queue}») истёк.",
+                task_id=task.id,
+                details={"number": task.number, "queue": task.queue},
+                created_at=now,
+            )
+        )
+        audit.record(session, None, "task.escalated", entity_kind="task", entity_id=task.number)
+    await session.commit()
+    for task in overdue:
+        await _notifier("task.escalated", {"number": task.number, "queue": task.queue})
+    return [task.number for task in overdue]
+
+
+class NoticeView(BaseModel):
+    id: int
+    kind: str
+    text: str
+    task_number: str | None
+    created_at: datetime
+    read: bool
+
+
+async def list_notices(
+    session: AsyncSession, actor: Principal, *, unread_only: bool = False, limit: int = 50
+) -> list[NoticeView]:
+    """Notices for the actor's roles and for the actor personally, newest first."""
+    actor.require_operator()
+    roles = list(actor.roles | ({"supervisor"} if "admin" in actor.roles else set()))
+    stmt = select(StaffNotice).where(
+        (StaffNotice.role.in_(roles)) | (StaffNotice.operator_id == int(actor.id))
+    )
+    if unread_only:
+        stmt = stmt.where(StaffNotice.read_at.is_(None))
+    rows = await session.scalars(stmt.order_by(StaffNotice.id.desc()).limit(limit))
+    return [
+        NoticeView(
+            id=n.id,
+            kind=n.kind,
+            text=n.text,
+            task_number=n.details.get("number"),
+            created_at=n.created_at,
+            read=n.read_at is not None,
+        )
+        for n in rows
+    ]

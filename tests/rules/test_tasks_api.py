@@ -1,0 +1,192 @@
+"""Back-office tasks: queues, statuses, comments, history, rights, escalation by deadline."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from marketdesk.domain.coupon_ban import FRAUD_QUEUE
+from marketdesk.services.tasks import escalate_overdue
+from marketdesk.store.models import StaffNotice, Task
+from tests.conftest import auth, run_db
+
+DESCRIPTION_QUEUE = "Ошибка описания"
+
+
+def create(client, token, **fields):
+    body = {"queue": DESCRIPTION_QUEUE, "title": "Неверный вес в карточке", **fields}
+    return client.post("/api/v1/tasks", json=body, headers=auth(token))
+
+
+def test_create_and_find_in_its_queue(client, tokens):
+    response = create(
+        client,
+        tokens["operator"],
+        customer_id=61000002,
+        product_id=235260644,
+        order_number="61000002-0001",
+        description="Клиент пишет: вес 60 г неверен",
+    )
+    assert response.status_code == 201, response.text
+    task = response.json()
+    assert task["number"].startswith("CTASK-")
+    assert task["status"] == "new" and task["status_title"] == "Новая"
+    assert task["deadline_at"] is not None and task["overdue"] is False
+    assert [e["kind"] for e in task["history"]] == ["created"]
+    page = client.get(
+        "/api/v1/tasks", params={"queue": DESCRIPTION_QUEUE}, headers=auth(tokens["backoffice"])
+    ).json()
+    assert task["number"] in [t["number"] for t in page["tasks"]]
+    card = client.get("/api/v1/customers/61000002", headers=auth(tokens["operator"])).json()
+    assert task["number"] in [t["number"] for t in card["active_tasks"]]
+
+
+def test_status_flow_comments_and_history(client, tokens):
+    number = create(client, tokens["operator"]).json()["number"]
+    worker = auth(tokens["backoffice"])
+    taken = client.post(
+        f"/api/v1/tasks/{number}/status", json={"status": "in_progress"}, headers=worker
+    ).json()
+    assert taken["status"] == "in_progress" and taken["assignee"] == "Петров Алексей"
+    client.post(
+        f"/api/v1/tasks/{number}/comments",
+        json={"text": "Запросили данные у склада"},
+        headers=worker,
+    )
+    client.post(f"/api/v1/tasks/{number}/status", json={"status": "waiting"}, headers=worker)
+    done = client.post(
+        f"/api/v1/tasks/{number}/status",
+        json={"status": "done", "comment": "Вес исправлен"},
+        headers=worker,
+    ).json()
+    assert done["status"] == "done"
+    assert [c["text"] for c in done["comments"]] == ["Запросили данные у склада", "Вес исправлен"]
+    assert [e["kind"] for e in done["history"]] == [
+        "created",
+        "status",
+        "comment",
+        "status",
+        "status",
+    ]
+    reopened = client.post(
+        f"/api/v1/tasks/{number}/status", json={"status": "in_progress"}, headers=worker
+    )
+    assert reopened.status_code == 409
+    assert reopened.json()["error"]["code"] == "invalid_transition"
+
+
+def test_rejection_needs_a_reason(client, tokens):
+    number = create(client, tokens["operator"]).json()["number"]
+    worker = auth(tokens["backoffice"])
+    client.post(f"/api/v1/tasks/{number}/status", json={"status": "in_progress"}, headers=worker)
+    response = client.post(
+        f"/api/v1/tasks/{number}/status", json={"status": "rejected"}, headers=worker
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "reason_required"
+
+
+def test_new_cannot_jump_to_done(client, tokens):
+    number = create(client, tokens["operator"]).json()["number"]
+    response = client.post(
+        f"/api/v1/tasks/{number}/status",
+        json={"status": "done"},
+        headers=auth(tokens["supervisor"]),
+    )
+    assert response.status_code == 409
+
+
+def test_assignment_only_to_back_office(client, tokens):
+    number = create(client, tokens["operator"]).json()["number"]
+    sup = auth(tokens["supervisor"])
+    ok = client.post(f"/api/v1/tasks/{number}/assign", json={"login": "backoffice"}, headers=sup)
+    assert ok.status_code == 200 and ok.json()["assignee"] == "Петров Алексей"
+    bad = client.post(f"/api/v1/tasks/{number}/assign", json={"login": "operator"}, headers=sup)
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "not_a_backoffice_agent"
+    ghost = client.post(f"/api/v1/tasks/{number}/assign", json={"login": "ghost"}, headers=sup)
+    assert ghost.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("fields", "status", "code"),
+    [
+        ({"queue": "Куда-нибудь"}, 422, "unknown_queue"),
+        ({"title": "   "}, 422, "empty_text"),
+        ({"customer_id": 1}, 404, "link_not_found"),
+        ({"product_id": 1}, 404, "link_not_found"),
+        ({"order_number": "1-0001"}, 404, "link_not_found"),
+        ({"priority": "highest"}, 422, "validation_error"),
+        ({"title": "x" * 301}, 422, "validation_error"),
+        ({"surprise": 1}, 422, "validation_error"),
+    ],
+)
+def test_bad_task_input(client, tokens, fields, status, code):
+    response = create(client, tokens["operator"], **fields)
+    assert response.status_code == status
+    assert response.json()["error"]["code"] == code
+
+
+@pytest.mark.parametrize("number", ["CTASK-9999999", "CTASK-1", "drop table", "CTASK-0000001x"])
+def test_unknown_or_malformed_number(client, tokens, number):
+    response = client.get(f"/api/v1/tasks/{number}", headers=auth(tokens["operator"]))
+    assert response.status_code == (404 if number == "CTASK-9999999" else 422)
+
+
+@pytest.mark.parametrize(
+    ("who", "create_status", "work_status"),
+    [
+        ("operator", 201, 403),
+        ("backoffice", 201, 200),
+        ("supervisor", 201, 200),
+        ("admin", 201, 200),
+        ("customer", 403, 403),
+        ("visitor", 403, 403),
+        (None, 401, 401),
+    ],
+)
+def test_access(client, tokens, who, create_status, work_status):
+    headers = auth(tokens[who]) if who else {}
+    assert create(client, tokens[who] if who else "nope").status_code == create_status
+    number = create(client, tokens["operator"]).json()["number"]
+    response = client.post(
+        f"/api/v1/tasks/{number}/status", json={"status": "in_progress"}, headers=headers
+    )
+    assert response.status_code == work_status
+
+
+def test_deadline_passing_escalates_once_and_notifies_supervisors(client, tokens, demo_db):
+    task = create(client, tokens["operator"], title="Срочно проверить описание").json()
+    number = task["number"]
+
+    async def deadline(session):
+        row = await session.scalar(select(Task).where(Task.number == number))
+        return row.deadline_at
+
+    due = run_db(demo_db, deadline)
+
+    before = run_db(demo_db, lambda s: escalate_overdue(s, now=due))  # exactly at: not overdue
+    assert number not in before
+    after = run_db(demo_db, lambda s: escalate_overdue(s, now=due + timedelta(seconds=1)))
+    assert number in after
+    again = run_db(demo_db, lambda s: escalate_overdue(s, now=due + timedelta(hours=5)))
+    assert number not in again  # once
+
+    async def notices(session):
+        rows = await session.scalars(select(StaffNotice).where(StaffNotice.role == "supervisor"))
+        return [n.text for n in rows]
+
+    assert any(number in text for text in run_db(demo_db, notices))
+    seen = client.get("/api/v1/notices", headers=auth(tokens["supervisor"])).json()["notices"]
+    assert number in [n["task_number"] for n in seen]
+    card = client.get(f"/api/v1/tasks/{number}", headers=auth(tokens["operator"])).json()
+    assert card["escalated_at"] is not None
+    assert card["history"][-1]["kind"] == "escalated"
+    operator_notices = client.get("/api/v1/notices", headers=auth(tokens["operator"])).json()
+    assert number not in [n["task_number"] for n in operator_notices["notices"]]
+
+
+def test_queues_are_listed(client, tokens):
+    queues = client.get("/api/v1/tasks/queues", headers=auth(tokens["operator"])).json()["queues"]
+    assert {FRAUD_QUEUE, DESCRIPTION_QUEUE} <= {q["path"] for q in queues}
