@@ -155,11 +155,11 @@ def demo_load(data_dir: Path | None, scale: int, seed: int) -> None:
     async def work(database: Any) -> None:
         from tqdm import tqdm
 
-        from marketdesk.services.demo_scale import generate
+        from marketdesk.services.demo_scale import generate, progress_total
 
         await _prepare(database, settings.model_copy(update={"demo": True}))
         if scale:
-            with tqdm(total=scale, unit="покуп.", desc="Генерация") as bar:
+            with tqdm(total=progress_total(scale), unit=" записей", desc="Генерация") as bar:
                 async with database.sessions() as session:
                     result = await generate(session, scale, seed=seed, progress=bar.update)
             click.echo(
@@ -313,10 +313,8 @@ def tasks_escalate(data_dir: Path | None) -> None:
 
 
 def _register_bot_commands() -> None:
-    try:
-        from marketdesk.bot.cli import ask_command, bot_group, kb_group
-    except ImportError:  # the bot package is optional while it is being built
-        return
+    from marketdesk.bot.cli import ask_command, bot_group, kb_group
+
     main.add_command(ask_command, "ask")
     main.add_command(bot_group, "bot")
     main.add_command(kb_group, "kb")

@@ -28,7 +28,7 @@ from marketdesk.store.models import (
 
 from .promotions import normalize_title
 
-__all__ = ["ScaleResult", "generate"]
+__all__ = ["ScaleResult", "generate", "product_count", "progress_total"]
 
 BATCH = 5_000
 CUSTOMER_ID_BASE = 100_000_000
@@ -127,6 +127,15 @@ _NEWS_CATEGORIES = [
 ]
 
 
+def product_count(n: int) -> int:
+    return max(100, n // 2)
+
+
+def progress_total(n: int) -> int:
+    """Units ``progress`` is called with in all: products, then customers."""
+    return product_count(n) + n
+
+
 @dataclass(frozen=True)
 class ScaleResult:
     customers: int
@@ -161,7 +170,7 @@ async def generate(
     now: datetime | None = None,
 ) -> ScaleResult:
     """Insert generated data in batches (one transaction per batch). ``progress`` is called
-    with the number of customers done since the previous call."""
+    with the number of products or customers done since the previous call."""
     if n < 1:
         raise ValueError("scale must be at least 1")
     rnd = random.Random(seed)
@@ -180,7 +189,7 @@ async def generate(
     await session.commit()
 
     # products and their stock
-    n_products = max(100, n // 2)
+    n_products = product_count(n)
     first_product = await _next_id(session, Product.id, PRODUCT_ID_BASE)
     stock_rows = 0
     product_ids = range(first_product, first_product + n_products)
@@ -224,6 +233,7 @@ async def generate(
         await session.execute(insert(Stock), stock)
         await session.commit()
         stock_rows += len(stock)
+        tick(len(batch_ids))
 
     # customers with orders, balances and a few coupon bans
     first_customer = await _next_id(session, Customer.id, CUSTOMER_ID_BASE)

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
-from marketdesk.services.demo_scale import generate
+from marketdesk.services.demo_scale import generate, progress_total
 from marketdesk.store.db import Database
 from marketdesk.store.models import Customer, News, Order, OrderItem, Product, Stock
 from tests.conftest import backends, prepare
@@ -51,7 +51,7 @@ def test_generate_twice_adds_consistent_data(make_database, backend):
             await database.dispose()
 
     first, second, counts, orphans = asyncio.run(main())
-    assert sum(ticks) == 300
+    assert sum(ticks) == progress_total(300) == 300 + 150
     assert counts["Customer"] == 4 + 300 + 200
     assert counts["Order"] == 14 + first.orders + second.orders
     assert counts["OrderItem"] == first.orders + second.orders

@@ -1,0 +1,149 @@
+"""Command-line commands of the bot and the knowledge base.
+
+The lead registers them on the ``marketdesk`` group::
+
+    main.add_command(ask_command)   # marketdesk ask "text" | --jsonl
+    main.add_command(bot_group)     # marketdesk bot eval FILE.tsv
+    main.add_command(kb_group)      # marketdesk kb check | reload
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from marketdesk.kb.articles import default_kb_dir, default_topics_file, load_articles, load_topics
+
+__all__ = ["ask_command", "bot_group", "kb_group"]
+
+
+def _kb_dir_default() -> str:
+    return os.environ.get("MARKETDESK_KB_DIR") or str(default_kb_dir())
+
+
+kb_dir_option = click.option(
+    "--kb-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=_kb_dir_default,
+    show_default="$MARKETDESK_KB_DIR or content/kb",
+    help="Directory of the knowledge-base articles.",
+)
+
+
+def _load_bot(kb_dir: Path):  # type: ignore[no-untyped-def]
+    from marketdesk.bot.core import Bot
+
+    bot = Bot.from_directory(kb_dir)
+    for err in bot.errors:
+        click.echo(f"warning: {err}", err=True)
+    return bot
+
+
+@click.command("ask")
+@click.argument("text", required=False)
+@click.option("--jsonl", is_flag=True, help="Read one message per line on stdin, print JSON lines.")
+@kb_dir_option
+def ask_command(text: str | None, jsonl: bool, kb_dir: Path) -> None:
+    """Ask the support bot: prints the answer (or JSON lines with --jsonl)."""
+    if not jsonl and text is None:
+        raise click.UsageError('give a message: marketdesk ask "текст", or use --jsonl')
+    bot = _load_bot(kb_dir)
+    if not jsonl:
+        click.echo(bot.ask(text).answer)
+        return
+    for stream in (sys.stdin, sys.stdout):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):  # not a real file
+                reconfigure(encoding="utf-8", errors="replace")
+    out = sys.stdout
+    for line in sys.stdin:
+        message = line.rstrip("\r\n")
+        reply = bot.ask(message)
+        out.write(json.dumps(reply.to_json(), ensure_ascii=False) + "\n")
+        out.flush()
+
+
+@click.group("bot")
+def bot_group() -> None:
+    """The support bot."""
+
+
+@bot_group.command("eval")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@kb_dir_option
+@click.option(
+    "--topics",
+    "topics_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="topics.yaml (default: $MARKETDESK_TOPICS_FILE, content/kb/, ../shared/kb/).",
+)
+@click.option("--min-topic", default=0.95, show_default=True, help="Required topic accuracy.")
+@click.option("--min-action", default=0.95, show_default=True, help="Required action accuracy.")
+def eval_command(
+    file: Path, kb_dir: Path, topics_file: Path | None, min_topic: float, min_action: float
+) -> None:
+    """Evaluate the bot on FILE.tsv (topic<TAB>action<TAB>question); exit 1 below the bars."""
+    from marketdesk.bot.evaluation import evaluate, format_report
+
+    topics = load_topics(topics_file or default_topics_file())
+    bot = _load_bot(kb_dir)
+    try:
+        report = evaluate(bot, file, topics)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(format_report(report))
+    if not report.passed(min_topic, min_action):
+        click.echo(
+            f"FAILED: below {min_topic:.0%} topic or {min_action:.0%} action accuracy", err=True
+        )
+        sys.exit(1)
+
+
+@click.group("kb")
+def kb_group() -> None:
+    """The knowledge base."""
+
+
+def _load_and_report(kb_dir: Path) -> int:
+    result = load_articles(kb_dir)
+    by_audience: dict[str, int] = {}
+    for art in result.articles:
+        by_audience[art.audience] = by_audience.get(art.audience, 0) + 1
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(by_audience.items())) or "none"
+    slugs = {a.slug for a in result.articles}
+    click.echo(f"{len(result.articles)} articles loaded from {kb_dir} ({counts}); "
+               f"{len(slugs)} topics covered")
+    try:
+        topics = load_topics(default_topics_file())
+    except (OSError, ValueError):
+        topics = {}
+    missing = sorted(set(topics) - {a.slug for a in result.articles if a.customer_facing})
+    if missing:
+        click.echo(f"topics without a customer article: {', '.join(missing)}")
+    for err in result.errors:
+        click.echo(f"error: {err.path}: {err.message}", err=True)
+    if result.errors:
+        click.echo(f"{len(result.errors)} article(s) with errors", err=True)
+    return 1 if result.errors else 0
+
+
+@kb_group.command("check")
+@kb_dir_option
+def kb_check(kb_dir: Path) -> None:
+    """Load every article and list errors; exit 1 when there are any."""
+    sys.exit(_load_and_report(kb_dir))
+
+
+@kb_group.command("reload")
+@kb_dir_option
+def kb_reload(kb_dir: Path) -> None:
+    """Re-read the articles and report counts and errors (a running server will be
+    signalled here later)."""
+    sys.exit(_load_and_report(kb_dir))

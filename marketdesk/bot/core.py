@@ -1,0 +1,289 @@
+"""The support bot: understands a message and answers, hands off or refuses."""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from marketdesk.bot import texts
+from marketdesk.bot.rules import LEXICON, Intent, RuleMatch, detect
+from marketdesk.kb.articles import (
+    Article,
+    ArticleError,
+    Topic,
+    default_kb_dir,
+    default_topics_file,
+    load_articles,
+    load_topics,
+)
+from marketdesk.kb.index import Hit, KbIndex, SearchResult
+from marketdesk.text.analyzer import TextAnalyzer
+
+__all__ = ["Bot", "BotReply", "Hint", "Suggestion", "confidence_of"]
+
+log = logging.getLogger(__name__)
+
+Action = Literal["answer", "handoff", "refuse"]
+
+#: at or above: answer; between LOW and ANSWER: answer with alternatives; below: handoff
+ANSWER_THRESHOLD = 0.45
+LOW_THRESHOLD = 0.35
+#: a confident answer whose runner-up topic is this close still offers alternatives
+CLOSE_MARGIN = 0.1
+CUSTOMER_AUDIENCES = ("customer", "seller")
+_GREETINGS = frozenset(
+    {"привет", "здравствуйте", "здравствовать", "добрый", "день", "утро", "вечер", "алло"}
+)
+_THANKS = frozenset({"спасибо", "благодарить", "благодарю", "спс"})
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    slug: str
+    title: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"slug": self.slug, "title": self.title}
+
+
+@dataclass(frozen=True, slots=True)
+class BotReply:
+    action: Action
+    topic: str | None
+    confidence: float
+    answer: str
+    suggestions: tuple[Suggestion, ...] = ()
+    reason: str = field(default="", compare=False)  # why (for logs and the console)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "action": self.action,
+            "topic": self.topic,
+            "confidence": round(float(self.confidence), 3),
+            "answer": self.answer,
+        }
+        if self.suggestions:
+            data["suggestions"] = [s.to_json() for s in self.suggestions]
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class Hint:
+    """An answer hint for the operator console."""
+
+    slug: str
+    title: str
+    section: str
+    situation: str
+    body: str
+    audience: str
+    internal_note: str
+    score: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "slug": self.slug,
+            "title": self.title,
+            "section": self.section,
+            "situation": self.situation,
+            "body": self.body,
+            "audience": self.audience,
+            "internal_note": self.internal_note,
+            "score": round(self.score, 3),
+        }
+
+
+def _margin(result: SearchResult) -> float:
+    """How far the best topic is ahead of the next one, 0..1 (0.25 when alone)."""
+    hits = result.hits
+    best = hits[0]
+    second = next((h for h in hits[1:] if h.article.slug != best.article.slug), None)
+    if second is None or best.score <= 0:
+        return 0.25
+    return max(0.0, 1.0 - second.score / best.score)
+
+
+def confidence_of(result: SearchResult) -> float:
+    """Confidence 0..1 of the best hit: how much of the question the article covers,
+    how much evidence the shared words carry, how close the question is to one of the
+    article's example questions, and how far ahead of the next topic it is."""
+    if not result.hits:
+        return 0.0
+    best = result.hits[0]
+    fit: float = math.pow(best.coverage, 0.7)
+    # a match on one or two common words («доставка», «заказ») is weak evidence
+    evidence = min(1.0, 0.55 + 0.45 * best.mass / 3.5)
+    raw = fit * evidence * (0.55 + 0.3 * best.qsim + 0.15 * min(1.0, 2 * _margin(result)))
+    if not best.strong:  # only verbs, adverbs and numbers in common: «сколько будет 2+2»
+        raw *= 0.5
+    return max(0.0, min(1.0, raw))
+
+
+@dataclass(frozen=True)
+class _State:
+    index: KbIndex
+    errors: tuple[ArticleError, ...]
+
+
+class Bot:
+    """Thread-safe: ``ask`` reads one immutable index; ``reload`` swaps in a new one."""
+
+    def __init__(
+        self,
+        articles: list[Article],
+        *,
+        kb_dir: Path | None = None,
+        topics: Mapping[str, Topic] | None = None,
+        errors: list[ArticleError] | None = None,
+        analyzer: TextAnalyzer | None = None,
+    ) -> None:
+        self.kb_dir = kb_dir
+        self.topics = topics
+        self.analyzer = analyzer or TextAnalyzer()
+        self._state = _State(self._build(articles), tuple(errors or ()))
+        self._reload_lock = threading.Lock()
+
+    def _build(self, articles: list[Article]) -> KbIndex:
+        titles = {slug: t.title for slug, t in (self.topics or {}).items()}
+        return KbIndex(articles, self.analyzer, extra_terms=LEXICON, topic_titles=titles)
+
+    @classmethod
+    def from_directory(
+        cls, kb_dir: Path | str | None = None, topics: Mapping[str, Topic] | None = None
+    ) -> Bot:
+        directory = Path(kb_dir) if kb_dir is not None else default_kb_dir()
+        if topics is None:
+            try:
+                topics = load_topics(default_topics_file())
+            except (OSError, ValueError):
+                topics = None
+        result = load_articles(directory, topics)
+        return cls(result.articles, kb_dir=directory, topics=topics, errors=result.errors)
+
+    # ------------------------------------------------------------------ state
+    @property
+    def index(self) -> KbIndex:
+        return self._state.index
+
+    @property
+    def articles(self) -> tuple[Article, ...]:
+        return self._state.index.articles
+
+    @property
+    def errors(self) -> list[ArticleError]:
+        return list(self._state.errors)
+
+    def reload(self) -> list[ArticleError]:
+        """Re-read the directory, build a new index, then swap it in at once."""
+        if self.kb_dir is None:
+            return []
+        with self._reload_lock:
+            result = load_articles(self.kb_dir, self.topics)
+            if not result.articles and self._state.index.articles:
+                # nothing loaded at all (directory gone?): keep serving the old index
+                return list(result.errors)
+            self._state = _State(self._build(result.articles), tuple(result.errors))
+            return list(result.errors)
+
+    # ------------------------------------------------------------------ asking
+    def ask(self, text: object) -> BotReply:
+        """Answer, hand off or refuse. Never raises."""
+        try:
+            return self._ask(text if isinstance(text, str) else ("" if text is None else str(text)))
+        except Exception:  # a reply must always come back
+            log.exception("bot failed on a message")
+            return BotReply("handoff", None, 0.0, texts.HANDOFF_ERROR, reason="error")
+
+    def _ask(self, text: str) -> BotReply:
+        index = self._state.index
+        analysis = self.analyzer.analyse(text)
+        if not analysis.words:
+            return BotReply("handoff", None, 0.0, texts.HANDOFF_EMPTY, reason="empty")
+        query = index.query(analysis)  # typos fixed against the articles and the rules
+        rule = detect(query.analysis, text[:4000])
+        if rule is not None:
+            return self._rule_reply(rule)
+        lemmas = set(analysis.lemmas)
+        if lemmas & _THANKS and len(analysis.content) <= 1:  # «спасибо большое»
+            return BotReply("handoff", None, 0.0, texts.THANKS, reason="thanks")
+        if not analysis.content:  # only greetings or filler words
+            if lemmas & _GREETINGS:
+                return BotReply("handoff", None, 0.0, texts.GREETING, reason="greeting")
+            return BotReply("handoff", None, 0.0, texts.HANDOFF_VAGUE, reason="vague")
+        result = index.search(query, audiences=CUSTOMER_AUDIENCES, k=8)
+        return self._decide(result)
+
+    @staticmethod
+    def _rule_reply(rule: RuleMatch) -> BotReply:
+        if rule.intent is Intent.CONFIDENTIAL:
+            answer = texts.REFUSE.get(rule.reason, texts.REFUSE_DEFAULT)
+            return BotReply("refuse", None, 1.0, answer, reason=rule.reason)
+        if rule.intent is Intent.ACTION:
+            return BotReply("handoff", None, 1.0, texts.HANDOFF_ACTION, reason=rule.reason)
+        return BotReply("handoff", None, 1.0, texts.HANDOFF_PERSON, reason=rule.reason)
+
+    @staticmethod
+    def _suggestions(hits: tuple[Hit, ...], skip: str | None = None) -> tuple[Suggestion, ...]:
+        out: list[Suggestion] = []
+        seen: set[str] = set() if skip is None else {skip}
+        top = hits[0].score if hits else 0.0
+        for hit in hits:
+            if hit.article.slug in seen or hit.score < 0.35 * top or hit.coverage <= 0:
+                continue
+            seen.add(hit.article.slug)
+            out.append(Suggestion(hit.article.slug, hit.article.title))
+            if len(out) == 3:
+                break
+        return tuple(out)
+
+    def _decide(self, result: SearchResult) -> BotReply:
+        best = result.best
+        if best is None or best.coverage <= 0.0:
+            return BotReply("handoff", None, 0.0, texts.HANDOFF_OFF_TOPIC, reason="off_topic")
+        conf = confidence_of(result)
+        art = best.article
+        close_call = _margin(result) < CLOSE_MARGIN
+        if conf >= ANSWER_THRESHOLD and not close_call:
+            return BotReply("answer", art.slug, conf, art.body, reason="confident")
+        if conf >= LOW_THRESHOLD:
+            alts = self._suggestions(result.hits, skip=art.slug)[:2]
+            return BotReply(
+                "answer",
+                art.slug,
+                conf,
+                art.body,
+                suggestions=(Suggestion(art.slug, art.title), *alts) if alts else (),
+                reason="unsure_answer",
+            )
+        sugg = self._suggestions(result.hits)
+        answer = texts.HANDOFF_UNSURE
+        if sugg:
+            answer += " " + texts.SUGGEST_PREFIX + "; ".join(f"«{s.title}»" for s in sugg) + "."
+        return BotReply("handoff", None, conf, answer, suggestions=sugg, reason="low_confidence")
+
+    # ------------------------------------------------------------------ operators
+    def hints(self, text: object, k: int = 3) -> list[Hint]:
+        """Top-k articles (operator hints and customer answers) for the console."""
+        try:
+            index = self._state.index
+            result = index.search(str(text or ""), audiences=None, k=max(1, int(k)) * 2)
+        except Exception:
+            log.exception("hints failed")
+            return []
+        out: list[Hint] = []
+        for hit in result.hits:
+            if hit.coverage <= 0:
+                continue
+            a = hit.article
+            out.append(
+                Hint(a.slug, a.title, a.section, a.situation, a.body, a.audience,
+                     a.internal_note, hit.score)
+            )
+            if len(out) >= k:
+                break
+        return out

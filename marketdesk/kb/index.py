@@ -1,0 +1,281 @@
+"""Search index over knowledge-base articles (BM25F on lemmas + example-question match).
+
+Each article is indexed over four fields — example questions, title (with an
+operator hint's section and situation, and the topic's title from topics.yaml),
+keywords and body — on canonical lemmas (synonyms applied), order-free lemma
+bigrams and negated terms. The score of an article is its BM25F score divided by
+the query's idf mass, plus the best idf-weighted cosine between the query and one
+of its example questions or titles. A hit also reports coverage (the share of the
+query's idf mass the article contains, verbs and numbers counting less), from which
+the bot derives its confidence. Misspelt words are mapped to the closest known word
+first. An index is immutable once built: rebuild and swap to reload.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from marketdesk.kb.articles import Article
+from marketdesk.text.analyzer import Analysis, TextAnalyzer, TypoCorrector
+from marketdesk.text.morph import analyse
+
+__all__ = ["Hit", "KbIndex", "Query", "SearchResult"]
+
+FIELD_WEIGHTS = {"questions": 2.0, "title": 2.0, "keywords": 1.5, "body": 0.7}
+FIELD_B = 0.5
+K1 = 1.2
+BIGRAM_WEIGHT = 0.5
+STEM_WEIGHT = 0.3  # «~мошен»: shared first letters of long lemmas (when stems are on)
+EXACT_BONUS = 1.0  # the question is literally one of the article's examples
+QSIM_WEIGHT = 1.0
+# Most people in the chat are customers: without a word that marks a seller's question,
+# seller articles need a clearer match.
+SELLER_PRIOR = 0.75
+_SELLER_MARKERS = "продавец магазин поставщик отгрузка реквизит покупатель селлер seller поставка"
+SELLER_MARKERS = frozenset(_SELLER_MARKERS.split())
+OOV_FACTOR = 1.0  # weight of a query word no article knows, relative to the rarest term
+# in coverage, verbs and adverbs say less about the topic than nouns and adjectives
+WEAK_POS = frozenset(
+    {"VERB", "INFN", "PRTF", "PRTS", "GRND", "ADVB", "PRED", "NUMR", "CONJ", "PRCL"}
+)
+WEAK_POS_FACTOR = 0.4
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A query, analysed and mapped to the index vocabulary."""
+
+    analysis: Analysis
+    terms: tuple[str, ...]  # unigrams + bigrams + negations, deduplicated
+    unigrams: tuple[str, ...]  # content lemmas, deduplicated, after typo correction
+    oov: tuple[str, ...]  # unigrams no article contains
+    corrected: tuple[tuple[str, str], ...]  # (word, term) typo corrections
+
+    @property
+    def empty(self) -> bool:
+        return not self.unigrams
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    article: Article
+    score: float
+    bm25: float
+    qsim: float  # best cosine with one example question or the title, 0..1
+    coverage: float  # share of the query's idf mass found in the article, 0..1
+    mass: float = 0.0  # idf mass of the query words found in the article
+    strong: bool = True  # a noun, adjective or name matched (not only verbs and numbers)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    query: Query
+    hits: tuple[Hit, ...]
+
+    @property
+    def best(self) -> Hit | None:
+        return self.hits[0] if self.hits else None
+
+
+class KbIndex:
+    """Immutable index; ``search`` is thread-safe."""
+
+    def __init__(
+        self,
+        articles: Sequence[Article],
+        analyzer: TextAnalyzer | None = None,
+        extra_terms: Iterable[str] = (),
+        topic_titles: Mapping[str, str] | None = None,
+    ) -> None:
+        """``extra_terms``: lemmas outside the articles that typo correction should know
+        (the words the bot's rules look for); ``topic_titles``: slug → the topic's title
+        in topics.yaml, indexed with each article's own title."""
+        topic_titles = topic_titles or {}
+        self.analyzer = analyzer or TextAnalyzer()
+        self.articles: tuple[Article, ...] = tuple(articles)
+        n = len(self.articles)
+        field_terms: list[dict[str, Counter[str]]] = []
+        surface: dict[str, str] = {}
+        self._questions: list[tuple[int, Counter[str]]] = []  # (article, terms)
+        for i, art in enumerate(self.articles):
+            fields: dict[str, Counter[str]] = {}
+            texts = {
+                "questions": list(art.questions),
+                # an operator hint's section and situation describe when it applies
+                "title": [art.title, art.section, art.situation, topic_titles.get(art.slug, "")],
+                "keywords": list(art.keywords),
+                "body": [art.body],
+            }
+            for name, parts in texts.items():
+                counter: Counter[str] = Counter()
+                for part in parts:
+                    if not part:
+                        continue
+                    analysis = self.analyzer.analyse(part)
+                    terms = analysis.terms()
+                    counter.update(terms)
+                    for w in analysis.words:
+                        if w.isalpha() and len(w) >= 3:
+                            surface.setdefault(w, self.analyzer.word_term(w))
+                    if name in ("questions", "title"):
+                        self._questions.append((i, Counter(terms)))
+                fields[name] = counter
+            field_terms.append(fields)
+        for variant in self.analyzer.synonyms.variants():
+            if variant.isalpha():
+                surface.setdefault(variant, self.analyzer.synonyms.canonical(variant))
+
+        # document frequency and idf over all articles
+        df: Counter[str] = Counter()
+        for fields in field_terms:
+            seen: set[str] = set()
+            for counter in fields.values():
+                seen.update(counter)
+            df.update(seen)
+        self.idf: dict[str, float] = {
+            t: math.log(1.0 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()
+        }
+        self.max_idf = max(self.idf.values(), default=1.0)
+        avg_len = {
+            name: (sum(sum(f[name].values()) for f in field_terms) / n if n else 1.0) or 1.0
+            for name in FIELD_WEIGHTS
+        }
+        # postings: term -> {article: bm25f contribution}
+        postings: dict[str, dict[int, float]] = defaultdict(dict)
+        for i, fields in enumerate(field_terms):
+            lengths = {name: sum(fields[name].values()) for name in FIELD_WEIGHTS}
+            all_terms: set[str] = set()
+            for counter in fields.values():
+                all_terms.update(counter)
+            for t in all_terms:
+                wtf = 0.0
+                for name, weight in FIELD_WEIGHTS.items():
+                    tf = fields[name].get(t, 0)
+                    if tf:
+                        norm = 1.0 - FIELD_B + FIELD_B * lengths[name] / avg_len[name]
+                        wtf += weight * tf / norm
+                contribution = self.idf[t] * wtf * (K1 + 1.0) / (wtf + K1)
+                contribution *= _term_factor(t)
+                postings[t][i] = contribution
+        self._postings = dict(postings)
+        # example questions: term -> [(question id, weight)], and their norms
+        q_post: dict[str, list[int]] = defaultdict(list)
+        self._q_norm: list[float] = []
+        for qid, (_, counter) in enumerate(self._questions):
+            norm = 0.0
+            for t in counter:
+                q_post[t].append(qid)
+                norm += self._term_weight(t) ** 2
+            self._q_norm.append(math.sqrt(norm) or 1.0)
+        self._q_post = dict(q_post)
+
+        self.vocabulary = frozenset(self.idf)
+        for term in self.vocabulary:  # dictionary forms too, not only the forms seen
+            if term.isalpha() and len(term) >= 3:
+                surface.setdefault(term, term)
+        known = self.vocabulary | frozenset(extra_terms)
+        for term in extra_terms:
+            surface.setdefault(term, term)
+        self.corrector = TypoCorrector({w: t for w, t in surface.items() if t in known}, known)
+
+    # ------------------------------------------------------------------ query
+    def _term_weight(self, term: str) -> float:
+        return self.idf.get(term, self.max_idf * OOV_FACTOR) * _term_factor(term)
+
+    def query(self, text_or_analysis: str | Analysis) -> Query:
+        analysis = (
+            self.analyzer.analyse(text_or_analysis)
+            if isinstance(text_or_analysis, str)
+            else text_or_analysis
+        )
+        unknown = set(analysis.unknown)
+        fixes: dict[str, str] = {}
+        for lem in analysis.content:
+            if lem in fixes or lem not in unknown or lem in self.corrector:
+                continue
+            fixed = self.corrector.correct(lem)
+            if fixed is not None:
+                fixes[lem] = fixed
+        if fixes:
+            analysis = replace(
+                analysis,
+                lemmas=tuple(fixes.get(x, x) for x in analysis.lemmas),
+                content=tuple(fixes.get(x, x) for x in analysis.content),
+            )
+        terms = tuple(dict.fromkeys(analysis.terms()))
+        unigrams = tuple(dict.fromkeys(analysis.content))
+        oov = tuple(t for t in unigrams if t not in self.vocabulary)
+        return Query(analysis, terms, unigrams, oov, tuple(fixes.items()))
+
+    def search(
+        self,
+        query: str | Analysis | Query,
+        *,
+        audiences: Iterable[str] | None = ("customer", "seller"),
+        k: int = 5,
+    ) -> SearchResult:
+        q = query if isinstance(query, Query) else self.query(query)
+        if q.empty or not self.articles:
+            return SearchResult(q, ())
+        allowed = None if audiences is None else frozenset(audiences)
+        seller_prior = 1.0 if SELLER_MARKERS & set(q.analysis.lemmas) else SELLER_PRIOR
+        scores: dict[int, float] = defaultdict(float)
+        for t in q.terms:
+            posting = self._postings.get(t)
+            if posting:
+                for i, s in posting.items():
+                    scores[i] += s
+        # best example question per article
+        dots: dict[int, float] = defaultdict(float)
+        q_norm = 0.0
+        for t in q.terms:
+            w = self._term_weight(t)
+            q_norm += w * w
+            for qid in self._q_post.get(t, ()):
+                dots[qid] += w * w
+        q_norm = math.sqrt(q_norm) or 1.0
+        qsim: dict[int, float] = defaultdict(float)
+        for qid, dot in dots.items():
+            owner = self._questions[qid][0]
+            cos = dot / (q_norm * self._q_norm[qid])
+            if cos > qsim[owner]:
+                qsim[owner] = cos
+        mass = {t: self._term_weight(t) * _pos_factor(t) for t in q.unigrams}
+        total_mass = sum(mass.values()) or 1.0
+        best: dict[int, Hit] = {}
+        for i in set(scores) | set(qsim):
+            art = self.articles[i]
+            found = [t for t in mass if i in self._postings.get(t, {})]
+            matched = sum(mass[t] for t in found)
+            bm = scores.get(i, 0.0)
+            sim = qsim.get(i, 0.0)
+            score = bm / total_mass + QSIM_WEIGHT * sim
+            if sim >= 0.999:  # the customer typed one of the article's example questions
+                score += EXACT_BONUS
+            if art.audience == "seller":
+                score *= seller_prior
+            if allowed is None or art.audience in allowed:
+                strong = any(_pos_factor(t) == 1.0 for t in found)
+                best[i] = Hit(
+                    art, score, bm, sim, matched / total_mass,
+                    sum(self.idf[t] for t in found), strong,
+                )
+        hits = sorted(best.values(), key=lambda h: (-h.score, h.article.slug))
+        return SearchResult(q, tuple(hits[:k]))
+
+
+def _pos_factor(term: str) -> float:
+    if term.isdigit() or analyse(term).pos in WEAK_POS:
+        return WEAK_POS_FACTOR
+    return 1.0
+
+
+def _term_factor(term: str) -> float:
+    if term.startswith("~"):
+        return STEM_WEIGHT
+    if "+" in term or term.startswith("не_"):
+        return BIGRAM_WEIGHT
+    return 1.0

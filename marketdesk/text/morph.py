@@ -1,0 +1,62 @@
+"""Lemmas and grammatical hints from pymorphy3 (one analyser per process, cached)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+__all__ = ["WordInfo", "analyse", "lemma", "morph"]
+
+_lock = threading.Lock()
+_analyser: Any = None
+
+
+def morph() -> Any:
+    """The process-wide ``pymorphy3.MorphAnalyzer`` (created on first use)."""
+    global _analyser
+    if _analyser is None:
+        with _lock:
+            if _analyser is None:
+                import pymorphy3
+
+                _analyser = pymorphy3.MorphAnalyzer()
+    return _analyser
+
+
+@dataclass(frozen=True, slots=True)
+class WordInfo:
+    """What the bot needs to know about one normalised word."""
+
+    word: str
+    lemma: str
+    pos: str | None
+    known: bool  # in the dictionary (not guessed)
+    imperative: bool  # «отмените», «верните»: a request for an action
+
+
+_CYRILLIC = frozenset("абвгдежзийклмнопрстуфхцчшщъыьэюя")
+
+
+@lru_cache(maxsize=200_000)
+def analyse(word: str) -> WordInfo:
+    """Analyse one lower-case normalised word; words the dictionary does not know keep
+    their own form as lemma (pymorphy's guesses for slang and typos are mostly wrong)."""
+    if not word or not (set(word) & _CYRILLIC) or len(word) > 40:
+        return WordInfo(word, word, None, False, False)
+    m = morph()
+    parses = m.parse(word)
+    known = bool(m.word_is_known(word))
+    if not parses or not known:
+        return WordInfo(word, word, None, False, False)
+    best = parses[0]
+    tag = best.tag
+    imperative = any("impr" in p.tag for p in parses[:2] if p.tag.POS == "VERB")
+    pos = str(tag.POS) if tag.POS else None
+    return WordInfo(word, best.normal_form.replace("ё", "е"), pos, True, imperative)
+
+
+def lemma(word: str) -> str:
+    """The dictionary form of a normalised word (the word itself when unknown)."""
+    return analyse(word).lemma
