@@ -40,6 +40,8 @@ class Settings(BaseSettings):
         default=None, description="hashes certificate codes; default: a key in the data dir"
     )
     log_level: str = "info"
+    sla_interval_seconds: float = Field(default=60.0, gt=0, description="SLA timer period")
+    kb_watch_interval_seconds: float = Field(default=2.0, gt=0)
 
     @field_validator("data_dir")
     @classmethod

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,8 +14,10 @@ from marketdesk import __version__
 from marketdesk.bot import Bot
 from marketdesk.settings import Settings
 from marketdesk.store.db import Database
+from marketdesk.workers.kb_watch import watch_kb
+from marketdesk.workers.sla import run_sla_timer
 
-from . import auth, bot, customers, health, me, news, products, rules, tasks
+from . import auth, bot, customers, health, kb, me, news, products, rules, tasks
 from .errors import install_error_handlers
 
 __all__ = ["create_app"]
@@ -34,9 +38,26 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         owned = database is None
         app.state.database = database or Database(settings.async_database_url)
         app.state.bot = Bot.from_directory(settings.kb_dir)
+        workers = [
+            asyncio.create_task(
+                run_sla_timer(app.state.database, interval=settings.sla_interval_seconds)
+            ),
+            asyncio.create_task(
+                watch_kb(
+                    app.state.bot,
+                    settings.ensure_data_dir(),
+                    interval=settings.kb_watch_interval_seconds,
+                )
+            ),
+        ]
         try:
             yield
         finally:
+            for worker in workers:
+                worker.cancel()
+            for worker in workers:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker
             if owned:
                 await app.state.database.dispose()
 
@@ -48,7 +69,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     install_error_handlers(app)
-    for module in (health, auth, bot, customers, products, news, me, tasks, rules):
+    for module in (health, auth, bot, kb, customers, products, news, me, tasks, rules):
         app.include_router(module.router)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)

@@ -4,8 +4,10 @@ or, from the ``alembic`` command line, on MARKETDESK_DATABASE_URL / the default 
 from __future__ import annotations
 
 import asyncio
+from typing import Any, Literal
 
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -18,7 +20,7 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def _render_item(type_: str, obj: object, _context: object) -> str | bool:
+def _render_item(type_: str, obj: Any, _context: AutogenContext) -> str | Literal[False]:
     """Write the app's UTC type as a plain timezone-aware DateTime in new migrations."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
