@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel
@@ -144,7 +145,8 @@ class CustomerCard(BaseModel):
     coupon_ban: CouponBanView | None
 
 
-def _order_view(order: Order, now: datetime) -> OrderView:
+def _order_view(order: Any, now: datetime) -> OrderView:
+    """From an Order, or a row with its columns."""
     return OrderView(
         number=order.number,
         status=Coded(code=order.status, title=ORDER_STATUS_TITLES[order.status]),
@@ -203,55 +205,79 @@ async def customer_card(
 ) -> CustomerCard:
     principal.require_operator()
     now = now or utcnow()
-    customer = await _get_customer(session, customer_id)
+    row = (
+        await session.execute(
+            select(Customer, CouponBan.intersections, CouponBan.lifted_at)
+            .outerjoin(CouponBan, CouponBan.customer_id == Customer.id)
+            .where(Customer.id == customer_id)
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"Покупатель с ID {customer_id} не найден.", code="customer_not_found")
+    customer, intersections, lifted_at = row
 
-    last_orders = (
-        await session.scalars(
-            select(Order)
+    # the last orders and, by window functions over all of them, the statistics: one query
+    order_rows = (
+        await session.execute(
+            select(
+                Order.number,
+                Order.status,
+                Order.delivery_type,
+                Order.created_at,
+                Order.total,
+                func.count().over().label("n_total"),
+                func.sum(case((Order.status == "completed", 1), else_=0)).over().label("n_done"),
+                func.sum(case((Order.status == "cancelled", 1), else_=0)).over().label("n_off"),
+            )
             .where(Order.customer_id == customer_id)
             .order_by(Order.created_at.desc(), Order.id.desc())
             .limit(LAST_ORDERS_ON_CARD)
         )
     ).all()
     total, completed, cancelled = (
+        (order_rows[0].n_total, order_rows[0].n_done, order_rows[0].n_off)
+        if order_rows
+        else (0, 0, 0)
+    )
+    certificates = (
         await session.execute(
             select(
-                func.count(Order.id),
-                func.coalesce(func.sum(case((Order.status == "completed", 1), else_=0)), 0),
-                func.coalesce(func.sum(case((Order.status == "cancelled", 1), else_=0)), 0),
-            ).where(Order.customer_id == customer_id)
-        )
-    ).one()
-
-    certificates = (
-        await session.scalars(
-            select(GiftCertificate)
+                GiftCertificate.code_tail,
+                GiftCertificate.nominal,
+                GiftCertificate.kind,
+                GiftCertificate.activated_at,
+                GiftCertificate.expires_at,
+            )
             .where(GiftCertificate.activated_by == customer_id)
             .order_by(GiftCertificate.activated_at.desc())
         )
     ).all()
     tasks = (
-        await session.scalars(
-            select(Task)
+        await session.execute(
+            select(Task.number, Task.queue, Task.title, Task.status, Task.deadline_at)
             .where(Task.customer_id == customer_id, Task.status.in_(ACTIVE_TASK_STATUSES))
             .order_by(Task.created_at.desc())
         )
     ).all()
     comments = (
         await session.execute(
-            select(CustomerComment, Operator.full_name)
+            select(
+                CustomerComment.id,
+                CustomerComment.text,
+                Operator.full_name,
+                CustomerComment.created_at,
+            )
             .outerjoin(Operator, Operator.id == CustomerComment.author_id)
             .where(CustomerComment.customer_id == customer_id)
             .order_by(CustomerComment.created_at.desc(), CustomerComment.id.desc())
             .limit(COMMENTS_ON_CARD)
         )
     ).all()
-    ban = await session.get(CouponBan, customer_id)
     ban_view = None
-    if ban is not None and ban.lifted_at is None and ban.intersections > 0:
-        verdict = decide_coupon_ban(ban.intersections)
+    if intersections and lifted_at is None:
+        verdict = decide_coupon_ban(intersections)
         ban_view = CouponBanView(
-            intersections=ban.intersections,
+            intersections=intersections,
             decision=str(verdict.decision),
             can_create_task=verdict.create_task,
             task_queue=verdict.task_queue,
@@ -275,7 +301,7 @@ async def customer_card(
         timezone=customer.timezone,
         local_time=_local_time(customer.timezone, now),
         balances=await _balances(session, customer_id),
-        last_orders=[_order_view(order, now) for order in last_orders],
+        last_orders=[_order_view(order, now) for order in order_rows],
         statistics=Statistics(
             orders_total=int(total),
             orders_completed=int(completed),
@@ -305,8 +331,8 @@ async def customer_card(
             for t in tasks
         ],
         comments=[
-            CommentView(id=c.id, text=c.text, author=author, created_at=c.created_at)
-            for c, author in comments
+            CommentView(id=c.id, text=c.text, author=c.full_name, created_at=c.created_at)
+            for c in comments
         ],
         coupon_ban=ban_view,
     )
