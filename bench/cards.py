@@ -123,8 +123,9 @@ async def bench_backend(name: str, url: str, scale: int, requests: int, tmp: Pat
                     assert response.status_code == 200
             return summary(samples)
 
-        app.state.settings = Settings(data_dir=tmp, database_url=url)
-        app.state.database = database
+        async with app.router.lifespan_context(app):  # as the server runs it
+            http_customer = await http_reads("/api/v1/customers", picks_c)
+            http_product = await http_reads("/api/v1/products", picks_p)
         return {
             "database": name,
             "customers": len(customers),
@@ -132,8 +133,8 @@ async def bench_backend(name: str, url: str, scale: int, requests: int, tmp: Pat
             "load_seconds": round(load_seconds, 1),
             "service_customer_card": await service_reads(customer_card, picks_c),
             "service_product_card": await service_reads(product_card, picks_p),
-            "http_customer_card": await http_reads("/api/v1/customers", picks_c),
-            "http_product_card": await http_reads("/api/v1/products", picks_p),
+            "http_customer_card": http_customer,
+            "http_product_card": http_product,
         }
     finally:
         await database.dispose()

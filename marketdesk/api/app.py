@@ -4,29 +4,43 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
 
 from marketdesk import __version__
 from marketdesk.bot import Bot
+from marketdesk.realtime import create_broker
 from marketdesk.settings import Settings
 from marketdesk.store.db import Database
 from marketdesk.workers.kb_watch import watch_kb
 from marketdesk.workers.sla import run_sla_timer
 
-from . import auth, bot, customers, health, kb, me, news, products, rules, tasks
+from . import (
+    auth,
+    bot,
+    comments,
+    console,
+    conversations,
+    customer_login,
+    customers,
+    guard,
+    health,
+    hints,
+    kb,
+    me,
+    news,
+    products,
+    rules,
+    tasks,
+    websockets,
+)
 from .errors import install_error_handlers
+from .widget import install_widget
 
 __all__ = ["create_app"]
-
-_LANDING = """<!doctype html>
-<html lang="ru"><head><meta charset="utf-8"><title>marketdesk</title></head>
-<body><h1>marketdesk</h1>
-<p>Платформа поддержки покупателей маркетплейса. Сервер работает.</p>
-<p><a href="/docs">Документация API</a></p></body></html>"""
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -38,6 +52,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         owned = database is None
         app.state.database = database or Database(settings.async_database_url)
         app.state.bot = Bot.from_directory(settings.kb_dir)
+        # the dictionaries and the index live as long as the process: keep them out of the
+        # collector's full passes, which would otherwise pause requests for milliseconds
+        gc.collect()
+        gc.freeze()
+        app.state.broker = create_broker(settings.redis_url, settings.async_database_url)
+        await app.state.broker.start()
         workers = [
             asyncio.create_task(
                 run_sla_timer(app.state.database, interval=settings.sla_interval_seconds)
@@ -58,6 +78,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             for worker in workers:
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker
+            await app.state.broker.stop()
             if owned:
                 await app.state.database.dispose()
 
@@ -71,9 +92,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     install_error_handlers(app)
     for module in (health, auth, bot, kb, customers, products, news, me, tasks, rules):
         app.include_router(module.router)
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    async def landing() -> str:
-        return _LANDING
+    for module in (conversations, customer_login, websockets):  # live chat
+        app.include_router(module.router)
+    for module in (console, hints, comments, guard):  # operator console
+        app.include_router(module.router)
+    install_widget(app)
 
     return app

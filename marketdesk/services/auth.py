@@ -125,13 +125,19 @@ async def authenticate(
 ) -> Principal:
     """The principal behind a bearer token, or AuthenticationRequired."""
     now = now or utcnow()
-    row = await session.scalar(select(Session).where(Session.token_hash == token_hash(token)))
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
+    found = (
+        await session.execute(
+            select(Session, Operator)
+            .outerjoin(Operator, Operator.id == Session.operator_id)
+            .where(Session.token_hash == token_hash(token))
+        )
+    ).first()
+    if found is None or found[0].revoked_at is not None or found[0].expires_at <= now:
         raise AuthenticationRequired(
             "Сессия не найдена или истекла. Войдите снова.", code="invalid_token"
         )
+    row, operator = found
     if row.operator_id is not None:
-        operator = await session.get(Operator, row.operator_id)
         if operator is None or not operator.is_active:
             raise AuthenticationRequired("Учётная запись отключена.", code="invalid_token")
         return Principal(
