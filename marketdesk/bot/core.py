@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from marketdesk.bot import texts
+from marketdesk.bot.phishing import detect_pasted_message, suspicion_cue, verdict_text
 from marketdesk.bot.rules import LEXICON, Intent, RuleMatch, detect
 from marketdesk.kb.articles import (
     Article,
@@ -32,10 +34,21 @@ Action = Literal["answer", "handoff", "refuse"]
 
 #: at or above: answer; between LOW and ANSWER: answer with alternatives; below: handoff
 ANSWER_THRESHOLD = 0.45
-LOW_THRESHOLD = 0.35
+LOW_THRESHOLD = 0.42
 #: a confident answer whose runner-up topic is this close still offers alternatives
 CLOSE_MARGIN = 0.1
+#: confidence factor when the question shares none of the article's head words
+UNANCHORED_FACTOR = 0.7
+#: an operator hint is shown before customer answers when it scores at least this
+#: share of the best article's score
+HINT_FIT = 0.6
+#: words an operator uses to describe any situation («клиент просит», «спрашивает»)
+HINT_FILLER = frozenset(
+    ["клиент", "покупатель", "просить", "спрашивать", "сообщать", "хотеть", "писать",
+     "обращаться", "интересоваться", "жаловаться", "требовать", "уточнять"]
+)
 CUSTOMER_AUDIENCES = ("customer", "seller")
+PHISHING_TOPIC = "phishing"
 _GREETINGS = frozenset(
     {"привет", "здравствуйте", "здравствовать", "добрый", "день", "утро", "вечер", "алло"}
 )
@@ -98,6 +111,20 @@ class Hint:
         }
 
 
+_LINK_RE = re.compile(
+    r"(?:https?://|www\.)\S+"
+    r"|(?<![\w.+\-])[\w.+\-]{1,64}@[\w\-]{1,63}(?:\.[\w\-]{1,63}){1,8}",
+    re.IGNORECASE,
+)
+
+
+def strip_links(text: str) -> str:
+    """The text without URLs and e-mail addresses (their words are not the question)."""
+    if "://" not in text and "www." not in text and "@" not in text:
+        return text
+    return _LINK_RE.sub(" ", text[:20000])
+
+
 def _margin(result: SearchResult) -> float:
     """How far the best topic is ahead of the next one, 0..1 (0.25 when alone)."""
     hits = result.hits
@@ -121,6 +148,8 @@ def confidence_of(result: SearchResult) -> float:
     raw = fit * evidence * (0.55 + 0.3 * best.qsim + 0.15 * min(1.0, 2 * _margin(result)))
     if not best.strong:  # only verbs, adverbs and numbers in common: «сколько будет 2+2»
         raw *= 0.5
+    if not best.anchored:  # none of the article's head words: it only mentions the words
+        raw *= UNANCHORED_FACTOR
     return max(0.0, min(1.0, raw))
 
 
@@ -201,13 +230,26 @@ class Bot:
 
     def _ask(self, text: str) -> BotReply:
         index = self._state.index
-        analysis = self.analyzer.analyse(text)
+        analysis = self.analyzer.analyse(strip_links(text))  # a pasted URL is not a topic
+        query = index.query(analysis)  # typos fixed against the articles and the rules
+        # a message the customer received, pasted to ask whether it is genuine (or just a
+        # link): checked before the other rules (a scam's «вернём деньги» is no refund)
+        normalized = " ".join(analysis.words)
+        pasted = detect_pasted_message(text, query.analysis, normalized)
+        if pasted is not None:
+            return BotReply(
+                "answer", PHISHING_TOPIC, 0.9, verdict_text(pasted),
+                reason=f"phishing_check:{pasted.report.verdict}",
+            )
         if not analysis.words:
             return BotReply("handoff", None, 0.0, texts.HANDOFF_EMPTY, reason="empty")
-        query = index.query(analysis)  # typos fixed against the articles and the rules
         rule = detect(query.analysis, text[:4000])
         if rule is not None:
             return self._rule_reply(rule)
+        if suspicion_cue(query.analysis, normalized):  # «мне пишут мошенники, это вы?»
+            reply = self._answer_from(index, PHISHING_TOPIC, reason="phishing_cue")
+            if reply is not None:
+                return reply
         lemmas = set(analysis.lemmas)
         if lemmas & _THANKS and len(analysis.content) <= 1:  # «спасибо большое»
             return BotReply("handoff", None, 0.0, texts.THANKS, reason="thanks")
@@ -219,12 +261,25 @@ class Bot:
         return self._decide(result)
 
     @staticmethod
+    def _answer_from(index: KbIndex, slug: str, reason: str) -> BotReply | None:
+        art = next(
+            (a for a in index.articles if a.slug == slug and a.audience in CUSTOMER_AUDIENCES),
+            None,
+        )
+        if art is None:
+            return None
+        return BotReply("answer", art.slug, 0.8, art.body, reason=reason)
+
+    @staticmethod
     def _rule_reply(rule: RuleMatch) -> BotReply:
         if rule.intent is Intent.CONFIDENTIAL:
             answer = texts.REFUSE.get(rule.reason, texts.REFUSE_DEFAULT)
             return BotReply("refuse", None, 1.0, answer, reason=rule.reason)
         if rule.intent is Intent.ACTION:
             return BotReply("handoff", None, 1.0, texts.HANDOFF_ACTION, reason=rule.reason)
+        if rule.intent is Intent.NO_ARTICLE:
+            answer = texts.HANDOFF_NO_ARTICLE.get(rule.reason, texts.HANDOFF_NO_ARTICLE_DEFAULT)
+            return BotReply("handoff", None, 0.9, answer, reason=rule.reason)
         return BotReply("handoff", None, 1.0, texts.HANDOFF_PERSON, reason=rule.reason)
 
     @staticmethod
@@ -268,17 +323,35 @@ class Bot:
 
     # ------------------------------------------------------------------ operators
     def hints(self, text: object, k: int = 3) -> list[Hint]:
-        """Top-k articles (operator hints and customer answers) for the console."""
+        """Top-k articles for the operator console: the operator hints («Подсказки»:
+        section, situation, answer template) that fit the message first, then customer
+        answers. A hint fits when it is about the best article's topic or scores at
+        least ``HINT_FIT`` of the best score; anything the message shares no word with
+        is left out."""
         try:
+            k = max(1, int(k))
             index = self._state.index
-            result = index.search(str(text or ""), audiences=None, k=max(1, int(k)) * 2)
+            analysis = self.analyzer.analyse(strip_links(str(text or "")))
+            content = tuple(t for t in analysis.content if t not in HINT_FILLER)
+            if content:  # «клиент просит …» describes every situation: not a match
+                analysis = replace(analysis, content=content)
+            result = index.search(analysis, audiences=None, k=max(12, 4 * k))
         except Exception:
             log.exception("hints failed")
             return []
+        hits = [h for h in result.hits if h.coverage > 0]
+        if not hits:
+            return []
+        top = hits[0].score
+        topic = hits[0].article.slug
+        operator = [
+            h for h in hits
+            if h.article.audience == "operator"
+            and (h.score >= HINT_FIT * top or h.article.slug == topic)
+        ]
+        others = [h for h in hits if h not in operator]
         out: list[Hint] = []
-        for hit in result.hits:
-            if hit.coverage <= 0:
-                continue
+        for hit in [*operator, *others]:
             a = hit.article
             out.append(
                 Hint(a.slug, a.title, a.section, a.situation, a.body, a.audience,

@@ -14,6 +14,7 @@ first. An index is immutable once built: rebuild and swap to reload.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -28,15 +29,42 @@ FIELD_WEIGHTS = {"questions": 2.0, "title": 2.0, "keywords": 1.5, "body": 0.7}
 FIELD_B = 0.5
 K1 = 1.2
 BIGRAM_WEIGHT = 0.5
+NEGATION_WEIGHT = 1.0
 STEM_WEIGHT = 0.3  # «~мошен»: shared first letters of long lemmas (when stems are on)
+HEAD_WEIGHT = 0.5  # share of the query's mass among the article's head words
+NARROW_WEIGHT = 0.5  # a lemma that also stands for a broader one (synonyms «expand»)
 EXACT_BONUS = 1.0  # the question is literally one of the article's examples
 QSIM_WEIGHT = 1.0
 # Most people in the chat are customers: without a word that marks a seller's question,
-# seller articles need a clearer match.
-SELLER_PRIOR = 0.75
-_SELLER_MARKERS = "продавец магазин поставщик отгрузка реквизит покупатель селлер seller поставка"
+# seller articles need a clearer match; with one, customer articles need a clearer match.
+# «продавец» alone is no marker: «как написать продавцу» is a customer's question.
+SELLER_PRIOR = 0.6
+CUSTOMER_PRIOR_FOR_SELLERS = 0.75
+_SELLER_MARKERS = "поставщик отгрузка реквизит покупатель селлер seller поставка"
 SELLER_MARKERS = frozenset(_SELLER_MARKERS.split())
+# word forms that speak of sellers as a group or of oneself as a seller
+_SELLER_FORMS = frozenset(
+    ["продавцов", "продавцам", "продавцами", "продавцы", "селлеров", "селлерам", "селлеры",
+     "поставщиков"]
+)
+_SELF_SELLER = re.compile(
+    r"\b(я|мы)\s+(же\s+)?(продавец|продавцы|селлер|селлеры|поставщик|продаю|продаем)\b"
+    r"|\b(мой|моем|моего|моему|моих|мои|наш|нашем|нашего|наших)\s+"
+    r"(магазин\w*|покупател\w*|товар\w*|карточк\w*|кабинет\w* продавца)\b"
+    r"|\bкак\s+продавцу\b|\bпродавцу\s+(нужно|надо|можно)\b"
+    r"|\bсел+ер\w*|\bseller\w*"  # customers do not call sellers «селлер»
+)
+
+
+def seller_context(analysis: Analysis) -> bool:
+    """The message is a seller's: «я продавец», «поддержка продавцов», «отгрузка»."""
+    if SELLER_MARKERS & set(analysis.lemmas):
+        return True
+    if _SELLER_FORMS & set(analysis.words):
+        return True
+    return bool(_SELF_SELLER.search(" ".join(analysis.words)))
 OOV_FACTOR = 1.0  # weight of a query word no article knows, relative to the rarest term
+UNKNOWN_OOV_FACTOR = 0.5  # … when the dictionary does not know it either
 # in coverage, verbs and adverbs say less about the topic than nouns and adjectives
 WEAK_POS = frozenset(
     {"VERB", "INFN", "PRTF", "PRTS", "GRND", "ADVB", "PRED", "NUMR", "CONJ", "PRCL"}
@@ -68,6 +96,7 @@ class Hit:
     coverage: float  # share of the query's idf mass found in the article, 0..1
     mass: float = 0.0  # idf mass of the query words found in the article
     strong: bool = True  # a noun, adjective or name matched (not only verbs and numbers)
+    anchored: bool = True  # a query word is one of the article's head words (see KbIndex)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,11 +124,17 @@ class KbIndex:
         in topics.yaml, indexed with each article's own title."""
         topic_titles = topic_titles or {}
         self.analyzer = analyzer or TextAnalyzer()
+        # «браслет», «вино»: a specific thing that also stands for its category
+        # («ювелирный», «алкоголь»); the category carries the topic, the thing less
+        self._narrow = frozenset(self.analyzer.synonyms.expand)
         self.articles: tuple[Article, ...] = tuple(articles)
         n = len(self.articles)
         field_terms: list[dict[str, Counter[str]]] = []
         surface: dict[str, str] = {}
         self._questions: list[tuple[int, Counter[str]]] = []  # (article, terms)
+        # head words: what the article is about (title, the topic's title, an operator
+        # hint's section and situation, keywords), as opposed to what it mentions
+        self._head: list[frozenset[str]] = []
         for i, art in enumerate(self.articles):
             fields: dict[str, Counter[str]] = {}
             texts = {
@@ -124,6 +159,8 @@ class KbIndex:
                         self._questions.append((i, Counter(terms)))
                 fields[name] = counter
             field_terms.append(fields)
+            head = {t for name in ("title", "keywords") for t in fields[name] if "+" not in t}
+            self._head.append(frozenset(t for t in head if not t.startswith(("не_", "~"))))
         for variant in self.analyzer.synonyms.variants():
             if variant.isalpha():
                 surface.setdefault(variant, self.analyzer.synonyms.canonical(variant))
@@ -158,7 +195,7 @@ class KbIndex:
                         norm = 1.0 - FIELD_B + FIELD_B * lengths[name] / avg_len[name]
                         wtf += weight * tf / norm
                 contribution = self.idf[t] * wtf * (K1 + 1.0) / (wtf + K1)
-                contribution *= _term_factor(t)
+                contribution *= self._factor(t)
                 postings[t][i] = contribution
         self._postings = dict(postings)
         # example questions: term -> [(question id, weight)], and their norms
@@ -182,8 +219,12 @@ class KbIndex:
         self.corrector = TypoCorrector({w: t for w, t in surface.items() if t in known}, known)
 
     # ------------------------------------------------------------------ query
+    def _factor(self, term: str) -> float:
+        factor = _term_factor(term)
+        return factor * NARROW_WEIGHT if term in self._narrow else factor
+
     def _term_weight(self, term: str) -> float:
-        return self.idf.get(term, self.max_idf * OOV_FACTOR) * _term_factor(term)
+        return self.idf.get(term, self.max_idf * OOV_FACTOR) * self._factor(term)
 
     def query(self, text_or_analysis: str | Analysis) -> Query:
         analysis = (
@@ -221,7 +262,9 @@ class KbIndex:
         if q.empty or not self.articles:
             return SearchResult(q, ())
         allowed = None if audiences is None else frozenset(audiences)
-        seller_prior = 1.0 if SELLER_MARKERS & set(q.analysis.lemmas) else SELLER_PRIOR
+        sellers = seller_context(q.analysis)
+        seller_prior = 1.0 if sellers else SELLER_PRIOR
+        customer_prior = CUSTOMER_PRIOR_FOR_SELLERS if sellers else 1.0
         scores: dict[int, float] = defaultdict(float)
         for t in q.terms:
             posting = self._postings.get(t)
@@ -243,7 +286,13 @@ class KbIndex:
             cos = dot / (q_norm * self._q_norm[qid])
             if cos > qsim[owner]:
                 qsim[owner] = cos
-        mass = {t: self._term_weight(t) * _pos_factor(t) for t in q.unigrams}
+        # a word the dictionary does not know either (a typo nothing could fix, slang)
+        # says less against an article than a known word the articles lack («погода»)
+        unknown = set(q.analysis.unknown) & set(q.oov)
+        mass = {
+            t: self._term_weight(t) * _pos_factor(t) * (UNKNOWN_OOV_FACTOR if t in unknown else 1)
+            for t in q.unigrams
+        }
         total_mass = sum(mass.values()) or 1.0
         best: dict[int, Hit] = {}
         for i in set(scores) | set(qsim):
@@ -252,16 +301,21 @@ class KbIndex:
             matched = sum(mass[t] for t in found)
             bm = scores.get(i, 0.0)
             sim = qsim.get(i, 0.0)
-            score = bm / total_mass + QSIM_WEIGHT * sim
+            head = self._head[i]
+            head_share = sum(mass[t] for t in found if t in head) / total_mass
+            score = bm / total_mass + QSIM_WEIGHT * sim + HEAD_WEIGHT * head_share
             if sim >= 0.999:  # the customer typed one of the article's example questions
                 score += EXACT_BONUS
             if art.audience == "seller":
                 score *= seller_prior
+            elif art.audience == "customer":
+                score *= customer_prior
             if allowed is None or art.audience in allowed:
                 strong = any(_pos_factor(t) == 1.0 for t in found)
+                anchored = head_share > 0
                 best[i] = Hit(
                     art, score, bm, sim, matched / total_mass,
-                    sum(self.idf[t] for t in found), strong,
+                    sum(self.idf[t] for t in found), strong, anchored,
                 )
         hits = sorted(best.values(), key=lambda h: (-h.score, h.article.slug))
         return SearchResult(q, tuple(hits[:k]))
@@ -276,6 +330,8 @@ def _pos_factor(term: str) -> float:
 def _term_factor(term: str) -> float:
     if term.startswith("~"):
         return STEM_WEIGHT
-    if "+" in term or term.startswith("не_"):
+    if term.startswith("не_"):  # «не приходят»: the negation tells topics apart
+        return NEGATION_WEIGHT
+    if "+" in term:
         return BIGRAM_WEIGHT
     return 1.0

@@ -115,6 +115,13 @@ class TextAnalyzer:
                 for broader in expand.get(lem, ()):
                     if broader not in content_list:
                         content_list.append(broader)
+        marks = self.synonyms.marks
+        if marks:
+            for i, w in enumerate(words):
+                for key in ((w,), tuple(words[i : i + 2])):
+                    mark = marks.get(key)
+                    if mark is not None and mark not in content_list:
+                        content_list.append(mark)
         content = tuple(content_list)
         unknown = tuple(
             dict.fromkeys(
@@ -125,6 +132,25 @@ class TextAnalyzer:
             )
         )
         return Analysis(tuple(words), tuple(lemmas), content, unknown, tuple(imperatives))
+
+
+_ENDINGS = ("ами", "ями", "ого", "ому", "ом", "ем", "ой", "ей", "ах", "ях", "ов", "ев")
+
+
+def _closest(word: str, candidates: list[str], limit: int) -> str | None:
+    """The candidate fewest edits away (ties: the one closest in length, then the first)."""
+    hits = process.extract(word, candidates, scorer=OSA.distance, score_cutoff=limit, limit=8)
+    if not hits:
+        return None
+    best = min(hits, key=lambda h: (h[1], abs(len(h[0]) - len(word)), h[2]))
+    return str(best[0])
+
+
+def _edit_limit(word: str) -> int:
+    return 1 if len(word) <= 6 else 2 if len(word) <= 10 else 3
+
+
+_FIRST_VOWEL_ALTS = {"а": "о", "о": "а", "е": "иэ", "и": "е", "э": "е"}
 
 
 class TypoCorrector:
@@ -148,15 +174,36 @@ class TypoCorrector:
     def _correct(self, word: str) -> str | None:
         if len(word) < 4 or not word.isalpha():
             return None
-        candidates = self._by_first.get(word[0])
+        candidates = self._by_first.get(word[0], [])
+        # an unstressed first vowel is the one first letter customers do get wrong:
+        # «аператор», «исчо»
+        for alt in _FIRST_VOWEL_ALTS.get(word[0], ""):
+            candidates = candidates + self._by_first.get(alt, [])
         if not candidates:
             return None
         # edits allowed grow with the length; a swap of two letters is one edit
-        limit = 1 if len(word) <= 6 else 2 if len(word) <= 10 else 3
-        hit = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=limit)
-        if hit is None:
+        best = _closest(word, candidates, _edit_limit(word))
+        if best is None:
+            # a typo in a word with its ending cut or changed («скдик», «выевст»): compare
+            # with the beginnings of the known words (at most two letters longer)
+            n = len(word)
+            heads: dict[str, str] = {}
+            for form in candidates:
+                if n <= len(form) <= n + 2:
+                    heads.setdefault(form[:n], form)
+            head = _closest(word, list(heads), 1 if n <= 7 else 2)
+            best = heads[head] if head is not None else None
+        if best is None:
+            # an inflected typo («аператором»): try again without the ending
+            for ending in _ENDINGS:
+                stem = word[: -len(ending)]
+                if word.endswith(ending) and len(stem) >= 5:
+                    best = _closest(stem, candidates, _edit_limit(stem))
+                    if best is not None:
+                        break
+        if best is None:
             return None
-        return self._surface[hit[0]]
+        return self._surface[best]
 
     def correct(self, word: str) -> str | None:
         """The term for a misspelt word, or None when nothing is close enough."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -37,6 +38,8 @@ class WordInfo:
 
 
 _CYRILLIC = frozenset("абвгдежзийклмнопрстуфхцчшщъыьэюя")
+_SOFT_SIGN_RE = re.compile("([ьъ])([еёюя])")
+_SWAP_SIGN = {"ь": "ъ", "ъ": "ь"}
 
 
 @lru_cache(maxsize=200_000)
@@ -46,8 +49,13 @@ def analyse(word: str) -> WordInfo:
     if not word or not (set(word) & _CYRILLIC) or len(word) > 40:
         return WordInfo(word, word, None, False, False)
     m = morph()
-    parses = m.parse(word)
     known = bool(m.word_is_known(word))
+    if not known and _SOFT_SIGN_RE.search(word):
+        # «обьясните», «пьедестал» typed either way: ь and ъ before е/ё/ю/я are confused
+        swapped = _SOFT_SIGN_RE.sub(lambda x: _SWAP_SIGN[x.group(1)] + x.group(2), word)
+        if m.word_is_known(swapped):
+            word, known = swapped, True
+    parses = m.parse(word)
     if not parses or not known:
         return WordInfo(word, word, None, False, False)
     best = parses[0]

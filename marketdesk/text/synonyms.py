@@ -25,6 +25,10 @@ class Synonyms:
     max_phrase: int = 1
     forms: Mapping[str, str] = field(default_factory=dict)  # word form → lemma
     expand: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # lemma → broader
+    # word forms (one or two normalised words) that add a term of their own: the case
+    # carries the meaning («оплатить сертификатом» is spending one, «оплатить
+    # сертификат» buying one)
+    marks: Mapping[tuple[str, ...], str] = field(default_factory=dict)
 
     @classmethod
     def from_groups(
@@ -33,6 +37,7 @@ class Synonyms:
         phrases: Iterable[Iterable[str]] = (),
         forms: Mapping[str, str] | None = None,
         expand: Mapping[str, Iterable[str]] | None = None,
+        marks: Mapping[str, str] | None = None,
     ) -> Synonyms:
         words: dict[str, str] = {}
         multi: dict[tuple[str, ...], str] = {}
@@ -75,6 +80,11 @@ class Synonyms:
             max_phrase=longest,
             forms={k: v for k, v in form_map.items() if k and v},
             expand={k: tuple(v) for k, v in broader.items()},
+            marks={
+                tuple(normalize(str(k)).split()): normalize(str(v)).replace(" ", "")
+                for k, v in (marks or {}).items()
+                if normalize(str(k)) and normalize(str(v)) and len(str(k).split()) <= 2
+            },
         )
 
     @classmethod
@@ -85,6 +95,7 @@ class Synonyms:
             data.get("phrases") or [],
             data.get("forms") or {},
             data.get("expand") or {},
+            data.get("marks") or {},
         )
 
     def canonical(self, lemma: str) -> str:

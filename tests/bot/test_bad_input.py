@@ -27,6 +27,15 @@ BAD_INPUTS: list[object] = [
     None,
     12345,
     b"bytes",
+    # links and addresses: the phishing check and link stripping stay linear
+    "a." * 5000,
+    "a@" * 5000,
+    "http://" * 2000,
+    "www." * 2500,
+    "это от вас? " + "a" * 9000 + "@b.ru",
+    "мне пришло смс " + "ozon.ru/" * 1200,
+    "<a href='https://0zon.ru/pay'>оплатите заказ</a> это от вас?",
+    "пишет @ozonru. это вы?",
 ]
 
 
@@ -54,3 +63,14 @@ def test_emoji_only_is_not_an_answer(real_bot: Bot) -> None:
     reply = real_bot.ask("😀😀😀")
     assert reply.action == "handoff"
     assert reply.topic is None
+
+
+@pytest.mark.parametrize("text", [t for t in BAD_INPUTS if isinstance(t, str) and len(t) > 5000])
+def test_long_input_is_fast(real_bot: Bot, text: str) -> None:
+    import time
+
+    real_bot.ask(text)  # new words: pymorphy once
+    start = time.perf_counter()
+    real_bot.ask(text)
+    real_bot.hints(text)
+    assert time.perf_counter() - start < 0.25

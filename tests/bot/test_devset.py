@@ -14,6 +14,8 @@ from .conftest import REAL_KB, dev_questions_path
 
 HELDOUT = Path(__file__).with_name("heldout.tsv")
 HELDOUT_BLIND = Path(__file__).with_name("heldout_blind.tsv")
+HELDOUT_ROUND2 = Path(__file__).with_name("heldout_round2.tsv")
+PROBES = Path(__file__).with_name("probes.tsv")  # round-2 tuning probes (not held out)
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +38,11 @@ def test_dev_set_accuracy(real_bot: Bot, topics: dict) -> None:
     assert report.fact_coverage >= 0.95, text
 
 
-@pytest.mark.parametrize("path", [HELDOUT, HELDOUT_BLIND], ids=["heldout", "blind"])
+@pytest.mark.parametrize(
+    "path",
+    [HELDOUT, HELDOUT_BLIND, HELDOUT_ROUND2, PROBES],
+    ids=["heldout", "blind", "round2", "probes"],
+)
 def test_heldout_accuracy(real_bot: Bot, topics: dict, path: Path) -> None:
     report = evaluate(real_bot, path, topics)
     text = format_report(report)
