@@ -137,3 +137,20 @@ def test_serve_brings_up_the_demo_on_a_new_data_dir(tmp_path):
             output, _ = server.communicate()
     assert "Загружены демо-данные" in output
     assert (tmp_path / "new" / "marketdesk.db").exists()
+
+
+def test_kb_reload_checks_and_signals_servers(tmp_path):
+    result = run("kb", "reload", "--data-dir", str(tmp_path), data_dir=tmp_path)
+    assert "77 articles loaded" in result.stdout or "articles loaded" in result.stdout
+    assert (tmp_path / "kb.reload").exists()
+
+
+def test_certificate_issue_prints_codes_and_refuses_unknown_nominals(tmp_path):
+    run("demo", "load", data_dir=tmp_path)
+    codes = run("certificate", "issue", "--nominal", "500", "--count", "3",
+                data_dir=tmp_path).stdout.split()
+    assert len(codes) == len(set(codes)) == 3
+    assert all(len(code) == 19 and code.count("-") == 3 for code in codes)
+    bad = run("certificate", "issue", "--nominal", "501", data_dir=tmp_path, check=False)
+    assert bad.returncode == 1
+    assert "не выпускается" in bad.stderr

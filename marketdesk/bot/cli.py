@@ -143,7 +143,20 @@ def kb_check(kb_dir: Path) -> None:
 
 @kb_group.command("reload")
 @kb_dir_option
-def kb_reload(kb_dir: Path) -> None:
-    """Re-read the articles and report counts and errors (a running server will be
-    signalled here later)."""
-    sys.exit(_load_and_report(kb_dir))
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Data dir of the running servers (default: MARKETDESK_DATA_DIR or ./data).",
+)
+def kb_reload(kb_dir: Path, data_dir: Path | None) -> None:
+    """Check the articles, then make every running server on this data dir re-read them
+    (articles with errors are skipped by the servers, the others load)."""
+    from marketdesk.settings import Settings
+    from marketdesk.workers.kb_watch import request_reload
+
+    status = _load_and_report(kb_dir)
+    settings = Settings(data_dir=data_dir) if data_dir is not None else Settings()
+    request_reload(settings.ensure_data_dir())
+    click.echo(f"Серверы с каталогом данных {settings.data_dir} перечитают базу знаний.")
+    sys.exit(status)
