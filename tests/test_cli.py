@@ -141,7 +141,8 @@ def test_serve_brings_up_the_demo_on_a_new_data_dir(tmp_path):
 
 def test_kb_reload_checks_and_signals_servers(tmp_path):
     result = run("kb", "reload", "--data-dir", str(tmp_path), data_dir=tmp_path)
-    assert "77 articles loaded" in result.stdout or "articles loaded" in result.stdout
+    loaded = int(result.stdout.split(" articles loaded", 1)[0].split()[-1])
+    assert loaded >= 51  # at least one article a topic
     assert (tmp_path / "kb.reload").exists()
 
 
