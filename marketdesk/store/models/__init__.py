@@ -3,6 +3,7 @@
 from .base import Base, utcnow
 from .catalog import Product, ProductNominal, Seller, Stock, Warehouse
 from .certificates import GiftCertificate
+from .chat import Attachment, LoginCode, OperatorPresence, SmsOutbox, TravelProfile
 from .conversations import Conversation, Message, Visitor
 from .customers import BalanceEntry, CouponBan, Customer, CustomerComment
 from .meta import MetaValue
@@ -13,6 +14,7 @@ from .promotions import News, NewsRead
 from .tasks import Task, TaskComment, TaskEvent
 
 __all__ = [
+    "Attachment",
     "AuditEntry",
     "BalanceEntry",
     "Base",
@@ -21,12 +23,14 @@ __all__ = [
     "Customer",
     "CustomerComment",
     "GiftCertificate",
+    "LoginCode",
     "Message",
     "MetaValue",
     "News",
     "NewsRead",
     "Operator",
     "OperatorLine",
+    "OperatorPresence",
     "OperatorRole",
     "Order",
     "OrderItem",
@@ -34,11 +38,13 @@ __all__ = [
     "ProductNominal",
     "Seller",
     "Session",
+    "SmsOutbox",
     "StaffNotice",
     "Stock",
     "Task",
     "TaskComment",
     "TaskEvent",
+    "TravelProfile",
     "Visitor",
     "Warehouse",
     "utcnow",

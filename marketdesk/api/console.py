@@ -1,0 +1,69 @@
+"""The operator console at ``/console`` (and its login page): server-rendered HTML and a plain
+JavaScript file from ``marketdesk/web/console``. Every text that comes from users is put into
+the page with ``textContent`` by the script; a strict Content-Security-Policy (no inline script,
+no third-party origin) backs that up."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from marketdesk.services.errors import NotFound
+
+__all__ = ["CONSOLE_DIR", "CSP", "router"]
+
+CONSOLE_DIR = Path(__file__).resolve().parents[1] / "web" / "console"
+_STATIC = CONSOLE_DIR / "static"
+_templates = Jinja2Templates(directory=str(CONSOLE_DIR / "templates"))
+_STATIC_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,60}\.(js|css|svg)$")
+_TYPES = {
+    "js": "text/javascript; charset=utf-8",
+    "css": "text/css; charset=utf-8",
+    "svg": "image/svg+xml",
+}
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
+    "connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+def _page(request: Request, template: str) -> HTMLResponse:
+    response = _templates.TemplateResponse(request, template, {})
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get("/console", response_class=HTMLResponse)
+async def console(request: Request) -> HTMLResponse:
+    """The workplace; without a token in sessionStorage the script goes to the login page."""
+    return _page(request, "console.html")
+
+
+@router.get("/console/login", response_class=HTMLResponse)
+async def login_page(request: Request) -> HTMLResponse:
+    return _page(request, "login.html")
+
+
+@router.get("/console/static/{name}")
+async def static(name: str) -> Response:
+    match = _STATIC_NAME.match(name)
+    path = _STATIC / name
+    if match is None or not path.is_file():
+        raise NotFound("Такого файла нет.", code="not_found")
+    return FileResponse(
+        path,
+        media_type=_TYPES[match.group(1)],
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"},
+    )

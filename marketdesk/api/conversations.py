@@ -1,0 +1,326 @@
+"""Live chat over REST: everything the WebSockets do, for clients without them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import FileResponse, JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from marketdesk.services import attachments, auth
+from marketdesk.services import conversations as chat
+from marketdesk.services.conversations import ChatContext, ConversationView
+from marketdesk.services.principals import Principal
+from marketdesk.settings import Settings
+
+from .deps import CurrentOperator, CurrentPrincipal, DbSession, get_settings
+
+__all__ = ["chat_context", "conversation_json", "router"]
+
+router = APIRouter(tags=["chat"])
+
+# generous bound on the body; the 4 000-character rule is the service's, with its own message
+_TEXT_BOUND = 64_000
+
+
+def chat_context(request: Request) -> ChatContext:
+    broker = getattr(request.app.state, "broker", None)
+    return ChatContext(
+        bot=getattr(request.app.state, "bot", None),
+        publish=broker.publish if broker is not None else chat.ChatContext().publish,
+    )
+
+
+Chat = Depends(chat_context)
+
+
+def _send_result(result: chat.SendResult, principal: Principal) -> JSONResponse:
+    data = result.message.model_dump(mode="json")
+    data["duplicate"] = result.duplicate
+    data["replies"] = [m.model_dump(mode="json") for m in result.replies]
+    if result.conversation is not None:
+        data["conversation"] = conversation_json(result.conversation, principal)
+    return JSONResponse(data, status_code=200 if result.duplicate else 201)
+
+
+def conversation_json(view: ConversationView, principal: Principal) -> dict[str, Any]:
+    if principal.is_operator:
+        return view.model_dump(mode="json")
+    return chat.public_view(view)
+
+
+class VisitorResponse(BaseModel):
+    token: str
+    token_type: str = "bearer"  # noqa: S105 (the scheme, not a secret)
+    expires_in: int
+
+
+class CreateConversation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    line: Literal["general", "travel_priority", "seller"] = "general"
+    seller_topic: str | None = Field(default=None, max_length=120)
+    seller_subtopic: str | None = Field(default=None, max_length=120)
+
+
+class SendMessage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    client_msg_id: str = Field(min_length=1, max_length=chat.MAX_CLIENT_MSG_ID)
+    text: str = Field(max_length=_TEXT_BOUND)
+    private: bool = False
+
+
+class Transfer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to_operator_id: int | None = Field(default=None, ge=1)
+    to_line: Literal["general", "travel_priority", "seller"] | None = None
+
+
+class Rating(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rating: int = Field(ge=1, le=5)
+
+
+class Availability(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    available: bool
+
+
+@router.post("/api/v1/visitors", response_model=VisitorResponse, status_code=201)
+async def create_visitor(
+    session: DbSession, settings: Settings = Depends(get_settings)
+) -> VisitorResponse:
+    """An anonymous widget visitor: a token for its conversations."""
+    ttl = timedelta(hours=max(settings.session_ttl_hours, 24 * 7))
+    token = await auth.create_visitor(session, ttl=ttl)
+    return VisitorResponse(token=token, expires_in=int(ttl.total_seconds()))
+
+
+@router.post("/api/v1/conversations", status_code=201)
+async def create_conversation(
+    body: CreateConversation,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    ctx: ChatContext = Chat,
+) -> dict[str, Any]:
+    view = await chat.create_conversation(
+        session,
+        ctx,
+        principal,
+        line=body.line,
+        seller_topic=body.seller_topic,
+        seller_subtopic=body.seller_subtopic,
+    )
+    return conversation_json(view, principal)
+
+
+@router.get("/api/v1/conversations")
+async def my_conversations(principal: CurrentPrincipal, session: DbSession) -> dict[str, Any]:
+    """A customer's or visitor's own conversations; an operator's assigned ones."""
+    if principal.is_operator:
+        views = await chat.list_operator_conversations(session, principal)
+    else:
+        views = await chat.list_my_conversations(session, principal)
+    return {"conversations": [conversation_json(v, principal) for v in views]}
+
+
+@router.get("/api/v1/conversations/{conversation_id}")
+async def get_conversation(
+    conversation_id: int, principal: CurrentPrincipal, session: DbSession
+) -> dict[str, Any]:
+    view = await chat.get_conversation(session, principal, conversation_id)
+    return conversation_json(view, principal)
+
+
+@router.post("/api/v1/conversations/{conversation_id}/messages")
+async def send_message(
+    conversation_id: int,
+    body: SendMessage,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    ctx: ChatContext = Chat,
+) -> JSONResponse:
+    """Stored before the answer; the same ``client_msg_id`` again returns the same message
+    (200 instead of 201, ``"duplicate": true``)."""
+    result = await chat.send_message(
+        session,
+        ctx,
+        principal,
+        conversation_id,
+        client_msg_id=body.client_msg_id,
+        text=body.text,
+        private=body.private,
+    )
+    return _send_result(result, principal)
+
+
+@router.post("/api/v1/conversations/{conversation_id}/attachments")
+async def upload(
+    conversation_id: int,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    file: UploadFile = File(description="изображение или PDF"),
+    client_msg_id: str = Form(min_length=1, max_length=chat.MAX_CLIENT_MSG_ID),
+    text: str = Form("", max_length=_TEXT_BOUND),
+    private: bool = Form(False),
+    ctx: ChatContext = Chat,
+    settings: Settings = Depends(get_settings),
+) -> JSONResponse:
+    """Send a file (images, PDF; up to 10 MB) as a message, idempotent on client_msg_id."""
+    data = await file.read(attachments.MAX_BYTES + 1)
+    result = await attachments.attach(
+        session,
+        ctx,
+        principal,
+        conversation_id,
+        filename=file.filename or "",
+        data=data,
+        client_msg_id=client_msg_id,
+        text=text,
+        private=private,
+        data_dir=settings.data_dir,
+    )
+    return _send_result(result, principal)
+
+
+@router.get("/api/v1/attachments/{attachment_id}")
+async def download(
+    attachment_id: int,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    settings: Settings = Depends(get_settings),
+) -> FileResponse:
+    stored = await attachments.open_attachment(
+        session, principal, attachment_id, data_dir=settings.data_dir
+    )
+    disposition = "inline" if stored.content_type.startswith("image/") else "attachment"
+    return FileResponse(
+        stored.path,
+        media_type=stored.content_type,
+        headers={
+            "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(stored.filename)}",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "Cache-Control": "private, max-age=3600",
+        },
+    )
+
+
+@router.get("/api/v1/conversations/{conversation_id}/messages")
+async def list_messages(
+    conversation_id: int,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    after_seq: int = Query(0, ge=0, le=2**31 - 1),
+    limit: int = Query(chat.MAX_PAGE, ge=1, le=chat.MAX_PAGE),
+) -> dict[str, Any]:
+    messages = await chat.list_messages(
+        session, principal, conversation_id, after_seq=after_seq, limit=limit
+    )
+    return {"messages": [m.model_dump(mode="json") for m in messages]}
+
+
+@router.post("/api/v1/conversations/{conversation_id}/handoff")
+async def request_operator(
+    conversation_id: int,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    ctx: ChatContext = Chat,
+) -> dict[str, Any]:
+    """«Позвать оператора»."""
+    view = await chat.request_operator(session, ctx, principal, conversation_id)
+    return conversation_json(view, principal)
+
+
+@router.post("/api/v1/conversations/{conversation_id}/rating")
+async def rate(
+    conversation_id: int,
+    body: Rating,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    ctx: ChatContext = Chat,
+) -> dict[str, Any]:
+    view = await chat.rate(session, ctx, principal, conversation_id, body.rating)
+    return conversation_json(view, principal)
+
+
+@router.post("/api/v1/conversations/{conversation_id}/close")
+async def close(
+    conversation_id: int,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    ctx: ChatContext = Chat,
+) -> dict[str, Any]:
+    view = await chat.close(session, ctx, principal, conversation_id)
+    return conversation_json(view, principal)
+
+
+@router.post("/api/v1/conversations/{conversation_id}/take")
+async def take(
+    conversation_id: int,
+    principal: CurrentOperator,
+    session: DbSession,
+    ctx: ChatContext = Chat,
+) -> dict[str, Any]:
+    view = await chat.take(session, ctx, principal, conversation_id)
+    return view.model_dump(mode="json")
+
+
+@router.post("/api/v1/conversations/{conversation_id}/transfer")
+async def transfer(
+    conversation_id: int,
+    body: Transfer,
+    principal: CurrentOperator,
+    session: DbSession,
+    ctx: ChatContext = Chat,
+) -> dict[str, Any]:
+    view = await chat.transfer(
+        session,
+        ctx,
+        principal,
+        conversation_id,
+        to_operator_id=body.to_operator_id,
+        to_line=body.to_line,
+    )
+    return view.model_dump(mode="json")
+
+
+@router.post("/api/v1/conversations/{conversation_id}/resolve")
+async def resolve(
+    conversation_id: int,
+    principal: CurrentOperator,
+    session: DbSession,
+    ctx: ChatContext = Chat,
+) -> dict[str, Any]:
+    view = await chat.resolve(session, ctx, principal, conversation_id)
+    return view.model_dump(mode="json")
+
+
+@router.get("/api/v1/queue/{line}")
+async def queue(line: str, principal: CurrentOperator, session: DbSession) -> dict[str, Any]:
+    """A line's queue, oldest first, with each conversation's transcript and topic."""
+    items = await chat.list_queue(session, principal, line)
+    return {"line": line, "items": [item.model_dump(mode="json") for item in items]}
+
+
+@router.put("/api/v1/operator/availability")
+async def availability(
+    body: Availability,
+    principal: CurrentOperator,
+    session: DbSession,
+    ctx: ChatContext = Chat,
+) -> dict[str, Any]:
+    """Start (or stop) taking chats: auto-assignment only picks available operators."""
+    return await chat.set_availability(session, ctx, principal, body.available)
+
+
+@router.get("/api/v1/chat/seller-topics")
+async def seller_topics() -> dict[str, Any]:
+    return {"topics": chat.seller_topics()}

@@ -1,0 +1,81 @@
+"""Customer login by phone and one-time code; the SMS outbox for the console."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from marketdesk.services import customer_login
+from marketdesk.services.customer_login import CodeRequested
+from marketdesk.settings import Settings
+
+from .deps import CurrentOperator, DbSession, get_settings
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["customer login"])
+
+
+class CodeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    phone: str = Field(min_length=1, max_length=40)
+
+
+class CodeVerify(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    phone: str = Field(min_length=1, max_length=40)
+    code: str = Field(min_length=1, max_length=16)
+    visitor_token: str | None = Field(
+        default=None, max_length=512, description="the widget's visitor: its chats move over"
+    )
+
+
+class CustomerToken(BaseModel):
+    token: str
+    token_type: str = "bearer"  # noqa: S105 (the scheme, not a secret)
+    expires_in: int
+    customer_id: int
+
+
+@router.post("/api/v1/auth/phone/code", response_model=CodeRequested)
+async def request_code(
+    body: CodeRequest,
+    request: Request,
+    session: DbSession,
+    settings: Settings = Depends(get_settings),
+) -> CodeRequested:
+    """Send a one-time code by SMS. Known and unknown phones get the same answer."""
+    ip = request.client.host if request.client else None
+    return await customer_login.request_code(
+        session, phone=body.phone, ip=ip, secret=settings.hashing_secret()
+    )
+
+
+@router.post("/api/v1/auth/phone/verify", response_model=CustomerToken)
+async def verify_code(
+    body: CodeVerify, session: DbSession, settings: Settings = Depends(get_settings)
+) -> CustomerToken:
+    ttl = timedelta(hours=settings.session_ttl_hours)
+    token, customer_id = await customer_login.verify_code(
+        session,
+        phone=body.phone,
+        code=body.code,
+        secret=settings.hashing_secret(),
+        ttl=ttl,
+        visitor_token=body.visitor_token,
+    )
+    return CustomerToken(token=token, expires_in=int(ttl.total_seconds()), customer_id=customer_id)
+
+
+@router.get("/api/v1/sms-outbox")
+async def sms_outbox(
+    principal: CurrentOperator, session: DbSession, limit: int = Query(50, ge=1, le=500)
+) -> dict[str, Any]:
+    """The SMS outbox (no real gateway in the demo): supervisors and admins."""
+    entries = await customer_login.list_sms_outbox(session, principal, limit=limit)
+    return {"messages": [e.model_dump(mode="json") for e in entries]}

@@ -1,0 +1,141 @@
+"""Answer hints for operators («Подсказки» of seed 000): search, and browse by section →
+situation → template. The knowledge base is the bot's (``app.state.bot``), so a reload of the
+articles shows here at once."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
+
+from marketdesk.bot import Bot
+from marketdesk.kb.articles import Article
+from marketdesk.services.errors import ServiceError
+
+from .deps import CurrentOperator
+
+router = APIRouter(prefix="/api/v1/hints", tags=["hints"])
+
+
+class HintView(BaseModel):
+    id: str
+    slug: str
+    title: str
+    section: str
+    situation: str
+    body: str
+    audience: str
+    internal_note: str
+    score: float | None = None
+
+
+class HintPage(BaseModel):
+    query: str
+    hints: list[HintView]
+
+
+class Situation(BaseModel):
+    title: str
+    hints: list[HintView]
+
+
+class Section(BaseModel):
+    title: str
+    situations: list[Situation]
+
+
+class HintTree(BaseModel):
+    sections: list[Section]
+
+
+class TopicTitles(BaseModel):
+    topics: dict[str, str]
+
+
+class BotUnavailable(ServiceError):
+    status = 503
+    code = "kb_unavailable"
+
+
+def _bot(request: Request) -> Bot:
+    bot = getattr(request.app.state, "bot", None)
+    if bot is None:
+        raise BotUnavailable("База знаний ещё загружается. Повторите через минуту.")
+    return bot  # type: ignore[no-any-return]
+
+
+def article_id(article: Article) -> str:
+    """A stable id per article (hints share their topic's slug): the file name."""
+    if article.path is not None:
+        return article.path.stem
+    return f"{article.slug}:{article.title}"
+
+
+def _view(article: Article, score: float | None = None) -> HintView:
+    return HintView(
+        id=article_id(article),
+        slug=article.slug,
+        title=article.title,
+        section=article.section,
+        situation=article.situation,
+        body=article.body,
+        audience=article.audience,
+        internal_note=article.internal_note,
+        score=None if score is None else round(score, 3),
+    )
+
+
+@router.get("", response_model=HintPage)
+async def search_hints(
+    request: Request,
+    operator: CurrentOperator,
+    q: Annotated[str, Query(min_length=1, max_length=2000, description="сообщение клиента")],
+    limit: Annotated[int, Query(ge=1, le=10)] = 3,
+) -> HintPage:
+    """The top hints for a customer's message: operator hints that fit first, then answers."""
+    bot = _bot(request)
+    by_key: dict[tuple[str, str, str], Article] = {
+        (a.slug, a.title, a.audience): a for a in bot.articles
+    }
+    out: list[HintView] = []
+    for hint in bot.hints(q, k=limit):
+        article = by_key.get((hint.slug, hint.title, hint.audience))
+        if article is not None:
+            out.append(_view(article, hint.score))
+    return HintPage(query=q, hints=out)
+
+
+@router.get("/tree", response_model=HintTree)
+async def hint_tree(request: Request, operator: CurrentOperator) -> HintTree:
+    """Operator hints grouped section → situation, in a stable (alphabetical) order."""
+    bot = _bot(request)
+    sections: dict[str, dict[str, list[HintView]]] = {}
+    for article in bot.articles:
+        if article.audience != "operator" or not article.section:
+            continue
+        situation = article.situation or article.title
+        sections.setdefault(article.section, {}).setdefault(situation, []).append(_view(article))
+    result: list[Any] = []
+    for title in sorted(sections):
+        situations = sections[title]
+        result.append(
+            Section(
+                title=title,
+                situations=[
+                    Situation(title=s, hints=sorted(situations[s], key=lambda h: h.title))
+                    for s in sorted(situations)
+                ],
+            )
+        )
+    return HintTree(sections=result)
+
+
+@router.get("/topics", response_model=TopicTitles)
+async def topic_titles(request: Request, operator: CurrentOperator) -> TopicTitles:
+    """Titles of the bot's topics by slug (a conversation's ``topic`` shown in words)."""
+    bot = _bot(request)
+    titles = {slug: t.title for slug, t in (bot.topics or {}).items() if t.title}
+    # the title of the customer-facing article reads better than the topic's description
+    titles.update({a.slug: a.title for a in bot.articles if a.audience != "operator"})
+    return TopicTitles(topics=dict(sorted(titles.items())))

@@ -1,0 +1,28 @@
+"""WebSockets: ``/ws/conversations/{id}`` (customers, visitors, operators) and
+``/ws/operator`` (an operator's queue and conversations). The protocol is described in
+``marketdesk.channels.webchat``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, WebSocket
+
+from marketdesk.channels.webchat import WebChat
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+
+def _webchat(websocket: WebSocket) -> WebChat:
+    state = websocket.app.state
+    return WebChat(database=state.database, broker=state.broker, bot=state.bot)
+
+
+@router.websocket("/ws/conversations/{conversation_id}")
+async def conversation_socket(websocket: WebSocket, conversation_id: int) -> None:
+    await _webchat(websocket).conversation_socket(websocket, conversation_id)
+
+
+@router.websocket("/ws/operator")
+async def operator_socket(websocket: WebSocket) -> None:
+    await _webchat(websocket).operator_socket(websocket)

@@ -1,0 +1,415 @@
+"""The web chat over WebSockets: a conversation's socket and the operator's socket.
+
+Protocol (JSON text frames; binary frames close the socket with 1003):
+
+1. The client opens ``/ws/conversations/{id}`` (or ``/ws/operator``) and sends, within 10
+   seconds, ``{"type": "auth", "token": "<bearer token>", "last_seq": N}`` (``last_seq``:
+   the last sequence number it has seen, 0 for none; conversation sockets only). The token
+   travels in a frame, not in the URL, so that it never lands in access logs.
+2. The server answers ``{"type": "ready", ...}``, then every message after ``last_seq`` in
+   ``seq`` order, then live events: ``{"type": "message", "message": {...}}`` and
+   ``{"type": "conversation", "conversation": {...}}``. Each message is sent once, in order;
+   a gap in live events (another process, a lost Redis event) is filled from the database.
+3. The client may send ``{"type": "message", "client_msg_id": "...", "text": "..."}``
+   (operators on ``/ws/operator`` also give ``"conversation_id"`` and may set
+   ``"private": true``); the server answers ``{"type": "ack", "client_msg_id", "id", "seq",
+   "duplicate"}`` once the message is committed, or ``{"type": "error", "code", "message",
+   "client_msg_id"}``. ``{"type": "ping"}`` gets ``{"type": "pong"}``.
+4. The server sends ``{"type": "ping"}`` every 25 seconds (a ``{"type": "pong"}`` answer is
+   welcome, not required).
+
+Malformed frames get ``{"type": "error", "code": "bad_frame"}`` and store nothing; after 20
+of them the socket is closed with 1008. Authentication failure or a conversation the caller
+may not read: an error frame, then close 1008 (the same for a missing conversation and
+someone else's). Each socket has a bounded send queue: a consumer too slow to keep up is
+closed with 1013 and reconnects with its ``last_seq`` — nothing is lost, memory stays flat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from marketdesk.bot import Bot
+from marketdesk.realtime import Broker
+from marketdesk.services import auth
+from marketdesk.services import conversations as chat
+from marketdesk.services.chat_events import conversation_channel, line_channel, operator_channel
+from marketdesk.services.errors import ServiceError
+from marketdesk.services.principals import Principal
+from marketdesk.store.db import Database
+from marketdesk.store.models import OperatorLine
+
+__all__ = [
+    "CLOSE_BAD_DATA",
+    "CLOSE_POLICY",
+    "CLOSE_SLOW",
+    "WebChat",
+]
+
+log = logging.getLogger("marketdesk.webchat")
+
+CLOSE_BAD_DATA = 1003
+CLOSE_POLICY = 1008
+CLOSE_SLOW = 1013
+AUTH_TIMEOUT = 10.0
+HEARTBEAT = 25.0
+MAX_BAD_FRAMES = 20
+QUEUE_SIZE = 256
+
+
+class _Closed(Exception):
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+@dataclass(slots=True)
+class WebChat:
+    """What the sockets need: the database, the broker and the bot."""
+
+    database: Database
+    broker: Broker
+    bot: Bot | None
+    queue_size: int = QUEUE_SIZE
+    heartbeat: float = HEARTBEAT
+
+    def context(self) -> chat.ChatContext:
+        return chat.ChatContext(bot=self.bot, publish=self.broker.publish)
+
+    async def conversation_socket(self, websocket: WebSocket, conversation_id: int) -> None:
+        await _Socket(self, websocket).run_conversation(conversation_id)
+
+    async def operator_socket(self, websocket: WebSocket) -> None:
+        await _Socket(self, websocket).run_operator()
+
+
+def _error(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "error", "code": code, "message": message, **extra}
+
+
+class _Socket:
+    def __init__(self, chat_: WebChat, websocket: WebSocket) -> None:
+        self.chat = chat_
+        self.ws = websocket
+        self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(chat_.queue_size)
+        self.slow = asyncio.Event()
+        self.principal: Principal | None = None
+        self.bad_frames = 0
+        self.last_seq = 0  # conversation sockets: highest seq sent (or skipped as private)
+        self.conversation_id: int | None = None
+
+    # ------------------------------------------------------------------ plumbing
+    def push(self, frame: dict[str, Any]) -> None:
+        """Queue a frame (or an event to process) without waiting; full → slow consumer."""
+        if self.slow.is_set():
+            return
+        try:
+            self.queue.put_nowait(frame)
+        except asyncio.QueueFull:
+            self.slow.set()
+
+    def on_event(self, _channel: str, event: dict[str, Any]) -> None:
+        self.push(event)
+
+    async def send(self, frame: dict[str, Any]) -> None:
+        await self.ws.send_text(json.dumps(frame, ensure_ascii=False, separators=(",", ":")))
+
+    async def close(self, code: int, reason: str = "") -> None:
+        if self.ws.application_state == WebSocketState.DISCONNECTED:
+            return
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.ws.close(code=code, reason=reason[:120]), timeout=2)
+
+    async def receive_frame(self) -> dict[str, Any] | None:
+        """The next JSON object from the client; None for a malformed frame (answered)."""
+        message = await self.ws.receive()
+        if message["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(message.get("code", 1000))
+        if message.get("bytes") is not None:
+            raise _Closed(CLOSE_BAD_DATA, "binary frames are not accepted")
+        raw = message.get("text") or ""
+        try:
+            frame = json.loads(raw)
+        except ValueError:
+            frame = None
+        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+            await self.bad_frame("Ожидается JSON-объект с полем type.")
+            return None
+        return frame
+
+    async def bad_frame(self, message: str, **extra: Any) -> None:
+        self.bad_frames += 1
+        if self.bad_frames > MAX_BAD_FRAMES:
+            raise _Closed(CLOSE_POLICY, "too many malformed frames")
+        self.push(_error("bad_frame", message, **extra))
+
+    async def authenticate(self) -> Principal:
+        try:
+            frame = await asyncio.wait_for(self.receive_frame(), timeout=AUTH_TIMEOUT)
+        except TimeoutError:
+            raise _Closed(CLOSE_POLICY, "auth frame expected") from None
+        if frame is None or frame.get("type") != "auth" or not isinstance(frame.get("token"), str):
+            await self.send(
+                _error("auth_required", 'Первым сообщением пришлите {"type": "auth", "token"}.')
+            )
+            raise _Closed(CLOSE_POLICY, "auth frame expected")
+        token = frame["token"]
+        last_seq = frame.get("last_seq", 0)
+        if not isinstance(last_seq, int) or isinstance(last_seq, bool) or last_seq < 0:
+            await self.send(_error("bad_frame", "last_seq — целое число не меньше 0."))
+            raise _Closed(CLOSE_POLICY, "bad last_seq")
+        self.last_seq = last_seq
+        if len(token) > 512:
+            token = ""
+        try:
+            async with self.chat.database.sessions() as session:
+                return await auth.authenticate(session, token)
+        except ServiceError as exc:
+            await self.send(_error(exc.code, exc.message))
+            raise _Closed(CLOSE_POLICY, "authentication failed") from None
+
+    async def _pump(self, handle: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
+        while True:
+            item = await self.queue.get()
+            await handle(item)
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(self.chat.heartbeat)
+            self.push({"type": "ping"})
+
+    async def _serve(
+        self,
+        reader: Callable[[], Coroutine[Any, Any, None]],
+        writer: Callable[[dict[str, Any]], Awaitable[None]],
+    ) -> None:
+        tasks = [
+            asyncio.create_task(reader()),
+            asyncio.create_task(self._pump(writer)),
+            asyncio.create_task(self._heartbeat()),
+            asyncio.create_task(self.slow.wait()),
+        ]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        if self.slow.is_set():
+            log.warning(
+                "closing a slow socket (%s %s): its send queue of %d is full",
+                self.principal.kind if self.principal else "?",
+                self.principal.id if self.principal else "?",
+                self.queue.maxsize,
+            )
+            raise _Closed(CLOSE_SLOW, "too slow: reconnect with last_seq")
+        for task in done:
+            exc = task.exception()
+            if exc is not None:
+                raise exc
+
+    async def _guard(self, body: Callable[[], Awaitable[None]]) -> None:
+        await self.ws.accept()
+        try:
+            await body()
+        except _Closed as closed:
+            await self.close(closed.code, closed.reason)
+        except WebSocketDisconnect:
+            pass
+        except Exception:
+            log.exception("websocket failed")
+            await self.close(1011, "internal error")
+        else:
+            await self.close(1000)
+
+    # ------------------------------------------------------------------ a conversation
+    async def run_conversation(self, conversation_id: int) -> None:
+        await self._guard(lambda: self._conversation(conversation_id))
+
+    async def _conversation(self, conversation_id: int) -> None:
+        principal = self.principal = await self.authenticate()
+        try:
+            async with self.chat.database.sessions() as session:
+                view = await chat.get_conversation(session, principal, conversation_id)
+        except ServiceError as exc:
+            await self.send(_error(exc.code, exc.message))
+            raise _Closed(CLOSE_POLICY, exc.code) from None
+        self.conversation_id = conversation_id
+        subscription = self.chat.broker.subscribe(
+            [conversation_channel(conversation_id)], self.on_event
+        )
+        try:
+            await self.send({"type": "ready", "conversation": self._conversation_json(view)})
+            self.push({"type": "resync"})  # the replay, then live events in order
+            await self._serve(self._conversation_reader, self._conversation_writer)
+        finally:
+            subscription.close()
+
+    def _conversation_json(self, view: chat.ConversationView | dict[str, Any]) -> dict[str, Any]:
+        if isinstance(view, dict):
+            view = chat.ConversationView.model_validate(view)
+        assert self.principal is not None
+        if self.principal.is_operator:
+            return view.model_dump(mode="json")
+        return chat.public_view(view)
+
+    async def _fill(self) -> None:
+        """Send what the database has after ``last_seq``."""
+        assert self.principal is not None and self.conversation_id is not None
+        while True:
+            async with self.chat.database.sessions() as session:
+                messages, last = await chat.replay(
+                    session, self.principal, self.conversation_id, after_seq=self.last_seq
+                )
+            for message in messages:
+                await self.send({"type": "message", "message": message.model_dump(mode="json")})
+            if last == self.last_seq:
+                return
+            self.last_seq = last
+
+    async def _conversation_writer(self, item: dict[str, Any]) -> None:
+        kind = item.get("type")
+        if kind == "message":
+            message = item["message"]
+            seq = int(message["seq"])
+            if seq <= self.last_seq:
+                return
+            if seq > self.last_seq + 1:
+                await self._fill()
+                if seq <= self.last_seq:
+                    return
+            assert self.principal is not None
+            if self.principal.is_operator or not message.get("private"):
+                await self.send({"type": "message", "message": message})
+            self.last_seq = seq
+        elif kind == "conversation":
+            await self.send(
+                {
+                    "type": "conversation",
+                    "conversation": self._conversation_json(item["conversation"]),
+                }
+            )
+        elif kind == "resync":
+            await self._fill()
+        else:
+            await self.send(item)
+
+    async def _conversation_reader(self) -> None:
+        while True:
+            frame = await self.receive_frame()
+            if frame is None:
+                continue
+            kind = frame["type"]
+            if kind == "ping":
+                self.push({"type": "pong"})
+            elif kind == "pong":
+                continue  # the answer to our heartbeat
+            elif kind == "message":
+                assert self.conversation_id is not None
+                await self._send_message(self.conversation_id, frame)
+            else:
+                await self.bad_frame("Неизвестный тип сообщения.", frame_type=str(kind)[:32])
+
+    async def _send_message(self, conversation_id: int, frame: dict[str, Any]) -> None:
+        client_msg_id = frame.get("client_msg_id")
+        text = frame.get("text")
+        private = frame.get("private", False)
+        if not isinstance(client_msg_id, str) or not isinstance(text, str):
+            await self.bad_frame(
+                "Нужны строковые поля client_msg_id и text.",
+                client_msg_id=client_msg_id if isinstance(client_msg_id, str) else None,
+            )
+            return
+        if not isinstance(private, bool):
+            await self.bad_frame("private — true или false.", client_msg_id=client_msg_id)
+            return
+        assert self.principal is not None
+        try:
+            async with self.chat.database.sessions() as session:
+                result = await chat.send_message(
+                    session,
+                    self.chat.context(),
+                    self.principal,
+                    conversation_id,
+                    client_msg_id=client_msg_id,
+                    text=text,
+                    private=private,
+                )
+        except ServiceError as exc:
+            self.push(_error(exc.code, exc.message, client_msg_id=client_msg_id))
+            return
+        self.push(
+            {
+                "type": "ack",
+                "client_msg_id": client_msg_id,
+                "conversation_id": conversation_id,
+                "id": result.message.id,
+                "seq": result.message.seq,
+                "duplicate": result.duplicate,
+            }
+        )
+
+    # ------------------------------------------------------------------ an operator
+    async def run_operator(self) -> None:
+        await self._guard(self._operator)
+
+    async def _operator(self) -> None:
+        principal = self.principal = await self.authenticate()
+        if not principal.is_operator:
+            await self.send(_error("forbidden", "Доступно только сотрудникам поддержки."))
+            raise _Closed(CLOSE_POLICY, "operators only")
+        async with self.chat.database.sessions() as session:
+            from sqlalchemy import select
+
+            lines = sorted(
+                await session.scalars(
+                    select(OperatorLine.line).where(OperatorLine.operator_id == principal.id)
+                )
+            )
+            if principal.roles & {"supervisor", "admin"}:
+                lines = ["general", "seller", "travel_priority"]
+            mine = await chat.list_operator_conversations(session, principal)
+        channels = [operator_channel(int(principal.id))] + [line_channel(ln) for ln in lines]
+        subscription = self.chat.broker.subscribe(channels, self.on_event)
+        try:
+            await self.send(
+                {
+                    "type": "ready",
+                    "operator_id": principal.id,
+                    "lines": lines,
+                    "conversations": [v.model_dump(mode="json") for v in mine],
+                }
+            )
+            await self._serve(self._operator_reader, self.send)
+        finally:
+            subscription.close()
+
+    async def _operator_reader(self) -> None:
+        while True:
+            frame = await self.receive_frame()
+            if frame is None:
+                continue
+            kind = frame["type"]
+            if kind == "ping":
+                self.push({"type": "pong"})
+            elif kind == "pong":
+                continue  # the answer to our heartbeat
+            elif kind == "message":
+                conversation_id = frame.get("conversation_id")
+                if not isinstance(conversation_id, int) or isinstance(conversation_id, bool):
+                    await self.bad_frame("Нужно целое поле conversation_id.")
+                    continue
+                await self._send_message(conversation_id, frame)
+            else:
+                await self.bad_frame("Неизвестный тип сообщения.", frame_type=str(kind)[:32])

@@ -1,0 +1,219 @@
+"""Publish/subscribe of live events: in-process, or through Redis between server processes.
+
+Subscribers give a handler that must not block (it puts the event on a bounded queue of its
+own); the broker fans events out to the subscribers of each channel. Events are a live
+signal only: the database is the record, and a client that missed something re-reads it
+(messages carry a strict per-conversation ``seq``)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import os
+from abc import ABC, abstractmethod
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from typing import Any
+
+__all__ = ["Broker", "Handler", "InProcessBroker", "RedisBroker", "Subscription", "create_broker"]
+
+log = logging.getLogger("marketdesk.realtime")
+
+Handler = Callable[[str, dict[str, Any]], None]
+"""``handler(channel, event)``: called in the event loop; must return at once."""
+
+
+class Subscription:
+    """One subscriber's interest in some channels; ``close()`` ends it."""
+
+    def __init__(self, hub: _Hub, handler: Handler) -> None:
+        self._hub = hub
+        self.handler = handler
+        self.channels: set[str] = set()
+        self.closed = False
+
+    def add(self, *channels: str) -> None:
+        for channel in channels:
+            if channel not in self.channels:
+                self.channels.add(channel)
+                self._hub.subscribers[channel].add(self)
+
+    def discard(self, channel: str) -> None:
+        if channel in self.channels:
+            self.channels.discard(channel)
+            self._hub.remove(channel, self)
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        for channel in list(self.channels):
+            self._hub.remove(channel, self)
+        self.channels.clear()
+        self._hub.all.discard(self)
+
+
+class _Hub:
+    """The local fan-out shared by both brokers."""
+
+    def __init__(self) -> None:
+        self.subscribers: defaultdict[str, set[Subscription]] = defaultdict(set)
+        self.all: set[Subscription] = set()
+
+    def subscribe(self, channels: Iterable[str], handler: Handler) -> Subscription:
+        subscription = Subscription(self, handler)
+        self.all.add(subscription)
+        subscription.add(*channels)
+        return subscription
+
+    def remove(self, channel: str, subscription: Subscription) -> None:
+        subscribers = self.subscribers.get(channel)
+        if subscribers is not None:
+            subscribers.discard(subscription)
+            if not subscribers:
+                del self.subscribers[channel]
+
+    def deliver(self, channels: Iterable[str], event: dict[str, Any]) -> None:
+        """Once to every subscriber of any of ``channels`` (not once per channel)."""
+        seen: set[int] = set()
+        for channel in channels:
+            for subscription in list(self.subscribers.get(channel, ())):
+                if id(subscription) not in seen:
+                    seen.add(id(subscription))
+                    self._call(subscription, channel, event)
+
+    def deliver_all(self, event: dict[str, Any]) -> None:
+        for subscription in list(self.all):
+            self._call(subscription, "*", event)
+
+    @staticmethod
+    def _call(subscription: Subscription, channel: str, event: dict[str, Any]) -> None:
+        try:
+            subscription.handler(channel, event)
+        except Exception:
+            log.exception("subscriber failed on %s", channel)
+
+
+class Broker(ABC):
+    """Where services publish after commit and sockets subscribe."""
+
+    def __init__(self) -> None:
+        self._hub = _Hub()
+
+    async def start(self) -> None:  # noqa: B027 - optional hook
+        """Connect (Redis); the in-process broker has nothing to do."""
+
+    async def stop(self) -> None:  # noqa: B027 - optional hook
+        """Disconnect."""
+
+    @abstractmethod
+    async def publish(self, channels: Iterable[str], event: dict[str, Any]) -> None:
+        """Send ``event`` to the subscribers of each channel (in every process)."""
+
+    def subscribe(self, channels: Iterable[str], handler: Handler) -> Subscription:
+        return self._hub.subscribe(channels, handler)
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._hub.all)
+
+
+class InProcessBroker(Broker):
+    """One server process: events go straight to the local subscribers."""
+
+    async def publish(self, channels: Iterable[str], event: dict[str, Any]) -> None:
+        self._hub.deliver(channels, event)
+
+
+class RedisBroker(Broker):
+    """Several server processes: every event goes through Redis pub/sub.
+
+    Each event is one Redis message on ``{prefix}events`` carrying its channel list; each
+    process keeps one subscription and fans events out to its own sockets. The prefix
+    separates installations sharing one Redis server; by default it is derived from the
+    database URL, so processes on one database share their events.
+    If Redis goes away, publishing falls back to local delivery and, once the connection is
+    back, every local subscriber gets a ``resync`` event to re-read what it may have missed.
+    """
+
+    def __init__(self, url: str, *, prefix: str) -> None:
+        super().__init__()
+        self.url = url
+        self.prefix = prefix
+        self._redis: Any = None
+        self._task: asyncio.Task[None] | None = None
+        self._ready = asyncio.Event()
+
+    async def start(self) -> None:
+        import redis.asyncio as aioredis
+
+        # named, so that an administrator (or a test) can find this process's connections
+        self._redis = aioredis.Redis.from_url(self.url, client_name=f"marketdesk-{os.getpid()}")
+        self._task = asyncio.create_task(self._listen(), name="marketdesk-redis-listener")
+        # wait (briefly) for the subscription, so that nothing published after start is lost
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._ready.wait(), timeout=5)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._redis is not None:
+            await self._redis.aclose()
+
+    async def publish(self, channels: Iterable[str], event: dict[str, Any]) -> None:
+        channels = list(channels)
+        data = json.dumps(
+            {"channels": channels, "event": event}, ensure_ascii=False, separators=(",", ":")
+        )
+        try:
+            await self._redis.publish(self.prefix + "events", data)
+        except Exception as exc:  # Redis down: at least this process's sockets hear it
+            log.warning("redis publish failed (%s); delivering locally", exc)
+            self._hub.deliver(channels, event)
+
+    async def _listen(self) -> None:
+        delay = 0.2
+        first = True
+        while True:
+            pubsub = self._redis.pubsub()
+            try:
+                await pubsub.subscribe(self.prefix + "events")
+                self._ready.set()
+                if not first:
+                    self._hub.deliver_all({"type": "resync"})
+                first = False
+                delay = 0.2
+                while True:
+                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                    if message is None or message.get("type") != "message":
+                        continue
+                    try:
+                        envelope = json.loads(message["data"])
+                        channels, event = list(envelope["channels"]), dict(envelope["event"])
+                    except (ValueError, TypeError, KeyError):
+                        log.warning("ignoring a malformed event from redis")
+                        continue
+                    self._hub.deliver(channels, event)
+            except asyncio.CancelledError:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+                raise
+            except Exception as exc:
+                log.warning("redis subscription lost (%s); reconnecting", exc)
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+
+def create_broker(redis_url: str | None, database_url: str) -> Broker:
+    """Redis when configured, in-process otherwise."""
+    if not redis_url:
+        return InProcessBroker()
+    digest = hashlib.sha256(database_url.encode()).hexdigest()[:12]
+    return RedisBroker(redis_url, prefix=f"marketdesk:{digest}:")

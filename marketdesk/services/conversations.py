@@ -1,0 +1,1259 @@
+"""Live chat conversations: the bot first, then an operator of the conversation's line.
+
+Seed 002: «Сперва там будет отвечать бот … если он помочь в решении вопроса не сможет, то на
+помощь придет реальный сотрудник»; «Обычно вам напишут в течение 1-3 минут»; Travel's
+priority line; seller support with a topic, a sub-topic and a ticket number.
+
+Statuses: bot → queued → assigned → resolved → closed. A new customer message reopens a
+resolved conversation (back to its operator, or to the queue); a closed one stays closed.
+
+Every write is one function here that checks (who may, what state allows), does (in one
+transaction) and then notifies (``ChatContext.publish``, after the commit).
+
+Delivery: a message is committed before it is acknowledged. ``client_msg_id`` makes a send
+idempotent (the unique constraint on (conversation_id, client_msg_id) holds across
+restarts); ``seq`` comes from ``UPDATE conversations SET last_seq = last_seq + 1 …
+RETURNING`` in the same transaction as the insert, so each conversation's messages are
+numbered 1, 2, 3 … with no gaps and no duplicates, on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import uuid
+import weakref
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import Table, func, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from marketdesk.bot import Bot
+from marketdesk.domain.lines import LINE_TITLES_RU, Line, route_line
+from marketdesk.domain.tasks import SELLER_SUPPORT_TOPICS, is_valid_seller_topic
+from marketdesk.store.models import (
+    Conversation,
+    Message,
+    Operator,
+    OperatorLine,
+    OperatorPresence,
+    TravelProfile,
+    utcnow,
+)
+
+from .chat_events import (
+    ConversationChanged,
+    MessageStored,
+    Publisher,
+    conversation_channel,
+    line_channel,
+    no_publisher,
+    operator_channel,
+)
+from .errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from .principals import Principal
+
+__all__ = [
+    "MAX_CLIENT_MSG_ID",
+    "MAX_TEXT",
+    "STATUS_TITLES_RU",
+    "ChatContext",
+    "ConversationView",
+    "MessageView",
+    "QueueItem",
+    "SendResult",
+    "close",
+    "create_conversation",
+    "dispatch_queue",
+    "find_sent",
+    "get_conversation",
+    "list_messages",
+    "list_my_conversations",
+    "list_operator_conversations",
+    "list_queue",
+    "public_view",
+    "rate",
+    "replay",
+    "request_operator",
+    "resolve",
+    "seller_topics",
+    "send_message",
+    "serialized_writes",
+    "set_availability",
+    "store_message",
+    "take",
+    "transfer",
+    "validate_text",
+]
+
+MAX_TEXT = 4_000
+MAX_CLIENT_MSG_ID = 64
+TRANSCRIPT_LENGTH = 20
+MAX_PAGE = 1_000
+# any constant; the same in every process: serialises assignments on PostgreSQL
+_PG_ASSIGN_LOCK = 0x6D647361
+
+STATUS_TITLES_RU = {
+    "bot": "Отвечает бот",
+    "queued": "Ожидает оператора",
+    "assigned": "Оператор в чате",
+    "resolved": "Вопрос решён",
+    "closed": "Диалог закрыт",
+}
+STAFF_ROLES = ("operator", "supervisor")
+SUPERVISOR_ROLES = ("supervisor",)
+
+TEXT_QUEUED = (
+    "Передаю диалог оператору. Обычно оператор отвечает в течение 1–3 минут, "
+    "в зависимости от загруженности. Пожалуйста, не закрывайте чат."
+)
+TEXT_ASSIGNED = "Оператор подключился к диалогу."
+TEXT_TRANSFERRED_OPERATOR = "Диалог передан другому оператору."
+TEXT_TRANSFERRED_LINE = "Диалог передан на линию «{line}». Оператор скоро подключится."
+TEXT_RESOLVED = (
+    "Оператор отметил вопрос как решённый. Оцените, пожалуйста, работу поддержки от 1 до 5. "
+    "Если вопрос остался, просто напишите — диалог откроется снова."
+)
+TEXT_REOPENED = "Диалог снова открыт."
+TEXT_CLOSED = "Диалог закрыт. Чтобы задать новый вопрос, начните новый диалог."
+TEXT_TICKET = "Обращение зарегистрировано, номер {ticket}. Тема: {topic} / {subtopic}."
+
+
+@dataclass(slots=True)
+class ChatContext:
+    """What the chat services need besides a database session."""
+
+    bot: Bot | None = None
+    publish: Publisher = no_publisher
+
+
+# --------------------------------------------------------------------------- views
+
+
+class MessageView(BaseModel):
+    id: int
+    conversation_id: int
+    seq: int
+    sender_kind: str
+    sender_name: str | None = None
+    client_msg_id: str | None
+    text: str
+    private: bool
+    created_at: datetime
+    attachments: list[dict[str, Any]] = []
+    bot: dict[str, Any] | None = None
+
+
+class ConversationView(BaseModel):
+    id: int
+    status: str
+    status_title: str
+    line: str
+    line_title: str
+    topic: str | None
+    assigned_operator_id: int | None
+    customer_id: int | None
+    visitor_id: str | None
+    ticket_number: str | None
+    seller_topic: str | None
+    seller_subtopic: str | None
+    rating: int | None
+    last_seq: int
+    created_at: datetime
+    queued_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+
+
+class QueueItem(BaseModel):
+    conversation: ConversationView
+    transcript: list[MessageView]
+
+
+@dataclass(slots=True)
+class SendResult:
+    message: MessageView
+    duplicate: bool = False
+    replies: list[MessageView] = field(default_factory=list)
+    conversation: ConversationView | None = None
+
+
+def _message_view(message: Message) -> MessageView:
+    extra = message.extra or {}
+    return MessageView(
+        id=message.id,
+        conversation_id=message.conversation_id,
+        seq=message.seq,
+        sender_kind=message.sender_kind,
+        sender_name=extra.get("sender_name"),
+        client_msg_id=message.client_msg_id,
+        text=message.text,
+        private=message.private,
+        created_at=message.created_at,
+        attachments=list(extra.get("attachments") or []),
+        bot=extra.get("bot"),
+    )
+
+
+def _conversation_view(conversation: Any) -> ConversationView:
+    """From an ORM object or a Core row of ``conversations``."""
+    return ConversationView(
+        id=conversation.id,
+        status=conversation.status,
+        status_title=STATUS_TITLES_RU[conversation.status],
+        line=conversation.line,
+        line_title=LINE_TITLES_RU[Line(conversation.line)],
+        topic=conversation.topic,
+        assigned_operator_id=conversation.assigned_operator_id,
+        customer_id=conversation.customer_id,
+        visitor_id=conversation.visitor_id,
+        ticket_number=conversation.ticket_number,
+        seller_topic=conversation.seller_topic,
+        seller_subtopic=conversation.seller_subtopic,
+        rating=conversation.rating,
+        last_seq=conversation.last_seq,
+        created_at=conversation.created_at,
+        queued_at=conversation.queued_at,
+        resolved_at=conversation.resolved_at,
+        closed_at=conversation.closed_at,
+    )
+
+
+def public_view(view: ConversationView) -> dict[str, Any]:
+    """What a customer sees of a conversation (no staff ids)."""
+    data = view.model_dump(mode="json")
+    data.pop("assigned_operator_id", None)
+    data["operator_connected"] = view.status == "assigned"
+    return data
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def validate_text(text: str, *, allow_empty: bool = False) -> None:
+    """At most 4 000 characters; storable on every backend (no NUL, valid Unicode)."""
+    if len(text) > MAX_TEXT:
+        raise InvalidInput(
+            f"Сообщение длиннее {MAX_TEXT} символов. Сократите его или разбейте на части.",
+            code="message_too_long",
+        )
+    if not allow_empty and not text.strip():
+        raise InvalidInput("Сообщение пустое.", code="message_empty")
+    if "\x00" in text:
+        raise InvalidInput("Сообщение содержит недопустимый символ.", code="invalid_text")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput(
+            "Сообщение содержит недопустимые символы.", code="invalid_text"
+        ) from None
+
+
+def _validate_client_msg_id(client_msg_id: str) -> None:
+    if (
+        not client_msg_id
+        or len(client_msg_id) > MAX_CLIENT_MSG_ID
+        or not client_msg_id.isprintable()
+    ):
+        raise InvalidInput(
+            f"client_msg_id: от 1 до {MAX_CLIENT_MSG_ID} печатных символов.",
+            code="invalid_client_msg_id",
+        )
+    try:
+        client_msg_id.encode("ascii")
+    except UnicodeEncodeError:
+        raise InvalidInput(
+            "client_msg_id: только латинские буквы, цифры и знаки.", code="invalid_client_msg_id"
+        ) from None
+
+
+def _not_found(conversation_id: int) -> NotFound:
+    # the same answer whether it does not exist or belongs to someone else
+    return NotFound(f"Диалог {conversation_id} не найден.", code="conversation_not_found")
+
+
+def is_participant(principal: Principal, conversation: Any) -> bool:
+    if principal.kind == "customer":
+        return bool(conversation.customer_id == principal.id)
+    if principal.kind == "visitor":
+        return bool(conversation.visitor_id == principal.id)
+    return False
+
+
+def _is_staff_reader(principal: Principal) -> bool:
+    return principal.is_operator  # every staff role may read a conversation
+
+
+def _is_supervisor(principal: Principal) -> bool:
+    return bool(principal.roles & {"supervisor", "admin"})
+
+
+async def _load(session: AsyncSession, principal: Principal, conversation_id: int) -> Conversation:
+    conversation = await session.get(Conversation, conversation_id)
+    if conversation is None:
+        raise _not_found(conversation_id)
+    if principal.is_operator:
+        if not _is_staff_reader(principal):
+            raise _not_found(conversation_id)
+    elif not is_participant(principal, conversation):
+        raise _not_found(conversation_id)
+    return conversation
+
+
+async def _operator_lines(session: AsyncSession, operator_id: int) -> set[str]:
+    rows = await session.scalars(
+        select(OperatorLine.line).where(OperatorLine.operator_id == operator_id)
+    )
+    return set(rows)
+
+
+async def _require_line(session: AsyncSession, principal: Principal, line: str) -> None:
+    principal.require_operator(*STAFF_ROLES)
+    if _is_supervisor(principal):
+        return
+    if line not in await _operator_lines(session, int(principal.id)):
+        raise PermissionDenied(
+            f"Вы не работаете на линии «{LINE_TITLES_RU[Line(line)]}».", code="wrong_line"
+        )
+
+
+# --------------------------------------------------------------------------- SQLite writes
+
+_sqlite_write_locks: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
+_F = TypeVar("_F", bound=Callable[..., Awaitable[Any]])
+
+
+def _serialized(function: _F) -> _F:
+    """On SQLite, one write transaction at a time per process: waiting on an asyncio lock
+    is fair and immediate, where SQLite's busy handler sleeps up to 100 ms between tries.
+    PostgreSQL needs nothing (row locks)."""
+
+    @functools.wraps(function)
+    async def wrapper(session: AsyncSession, *args: Any, **kwargs: Any) -> Any:
+        engine = session.get_bind()
+        if engine.dialect.name != "sqlite":
+            return await function(session, *args, **kwargs)
+        lock = _sqlite_write_locks.get(engine)
+        if lock is None:
+            lock = _sqlite_write_locks[engine] = asyncio.Lock()
+        async with lock:
+            return await function(session, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+# --------------------------------------------------------------------------- writing
+
+
+_CONVERSATIONS: Table = Conversation.__table__  # type: ignore[assignment]
+_MESSAGES: Table = Message.__table__  # type: ignore[assignment]
+
+
+async def _lock_row_for_message(session: AsyncSession, conversation_id: int) -> Any:
+    """Core ``UPDATE … last_seq + 1 … RETURNING *``: the row lock, the next sequence number
+    and the state under the lock, in one round trip and without the ORM's overhead."""
+    result = await session.execute(
+        update(_CONVERSATIONS)
+        .where(_CONVERSATIONS.c.id == conversation_id)
+        .values(last_seq=_CONVERSATIONS.c.last_seq + 1, updated_at=utcnow())
+        .returning(*_CONVERSATIONS.c)
+    )
+    return result.one_or_none()
+
+
+async def _insert_row(
+    session: AsyncSession,
+    conversation_id: int,
+    *,
+    seq: int,
+    sender_kind: str,
+    sender_id: str | None,
+    client_msg_id: str | None,
+    text: str,
+    private: bool,
+    extra: dict[str, Any],
+) -> MessageView:
+    created_at = utcnow()
+    message_id = await session.scalar(
+        insert(_MESSAGES)
+        .values(
+            conversation_id=conversation_id,
+            seq=seq,
+            sender_kind=sender_kind,
+            sender_id=sender_id,
+            client_msg_id=client_msg_id,
+            text=text,
+            private=private,
+            extra=extra,
+            created_at=created_at,
+        )
+        .returning(_MESSAGES.c.id)
+    )
+    assert message_id is not None
+    return MessageView(
+        id=int(message_id),
+        conversation_id=conversation_id,
+        seq=seq,
+        sender_kind=sender_kind,
+        sender_name=extra.get("sender_name"),
+        client_msg_id=client_msg_id,
+        text=text,
+        private=private,
+        created_at=created_at,
+        attachments=list(extra.get("attachments") or []),
+    )
+
+
+async def _next_seq(session: AsyncSession, conversation: Conversation) -> int:
+    """The next sequence number of a conversation already locked by this transaction."""
+    seq = await session.scalar(
+        update(Conversation)
+        .where(Conversation.id == conversation.id)
+        .values(last_seq=Conversation.last_seq + 1)
+        .returning(Conversation.last_seq)
+        .execution_options(synchronize_session=False)
+    )
+    assert seq is not None
+    set_committed_value(conversation, "last_seq", seq)
+    return int(seq)
+
+
+async def _insert_message(
+    session: AsyncSession,
+    conversation: Conversation,
+    *,
+    seq: int,
+    sender_kind: str,
+    text: str,
+    sender_id: str | None = None,
+    client_msg_id: str | None = None,
+    private: bool = False,
+    extra: dict[str, Any] | None = None,
+) -> Message:
+    message: Message | None = await session.scalar(
+        insert(Message)
+        .values(
+            conversation_id=conversation.id,
+            seq=seq,
+            sender_kind=sender_kind,
+            sender_id=sender_id,
+            client_msg_id=client_msg_id,
+            text=text,
+            private=private,
+            extra=extra or {},
+            created_at=utcnow(),
+        )
+        .returning(Message)
+    )
+    assert message is not None
+    return message
+
+
+async def _append(
+    session: AsyncSession,
+    conversation: Conversation,
+    *,
+    sender_kind: str,
+    text: str,
+    sender_id: str | None = None,
+    client_msg_id: str | None = None,
+    private: bool = False,
+    extra: dict[str, Any] | None = None,
+) -> Message:
+    """Another message in a transaction that holds the conversation's lock."""
+    seq = await _next_seq(session, conversation)
+    return await _insert_message(
+        session,
+        conversation,
+        seq=seq,
+        sender_kind=sender_kind,
+        text=text,
+        sender_id=sender_id,
+        client_msg_id=client_msg_id,
+        private=private,
+        extra=extra,
+    )
+
+
+def _system(session: AsyncSession, conversation: Conversation, text: str) -> Any:
+    return _append(session, conversation, sender_kind="system", text=text)
+
+
+async def _assign_lock(session: AsyncSession) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_ASSIGN_LOCK})
+
+
+async def _loads(session: AsyncSession) -> dict[int, int]:
+    rows = await session.execute(
+        select(Conversation.assigned_operator_id, func.count())
+        .where(Conversation.status == "assigned")
+        .group_by(Conversation.assigned_operator_id)
+    )
+    return {int(op): int(n) for op, n in rows if op is not None}
+
+
+async def _pick_operator(session: AsyncSession, line: str) -> int | None:
+    """The least-loaded available operator of the line with room under chat_capacity."""
+    candidates = (
+        await session.execute(
+            select(Operator.id, Operator.chat_capacity)
+            .join(OperatorLine, OperatorLine.operator_id == Operator.id)
+            .join(OperatorPresence, OperatorPresence.operator_id == Operator.id)
+            .where(
+                OperatorLine.line == line,
+                OperatorPresence.available.is_(True),
+                Operator.is_active.is_(True),
+                Operator.chat_capacity > 0,
+            )
+        )
+    ).all()
+    if not candidates:
+        return None
+    loads = await _loads(session)
+    free = [
+        (loads.get(op_id, 0), op_id)
+        for op_id, capacity in candidates
+        if loads.get(op_id, 0) < capacity
+    ]
+    return min(free)[1] if free else None
+
+
+async def _has_room(session: AsyncSession, operator: Operator) -> bool:
+    load = await session.scalar(
+        select(func.count())
+        .select_from(Conversation)
+        .where(Conversation.assigned_operator_id == operator.id, Conversation.status == "assigned")
+    )
+    return int(load or 0) < operator.chat_capacity
+
+
+async def _operator_name(session: AsyncSession, operator_id: int) -> str:
+    name = await session.scalar(select(Operator.full_name).where(Operator.id == operator_id))
+    return name or "Оператор"
+
+
+@dataclass(slots=True)
+class _Changes:
+    """What a transaction did, to publish after the commit."""
+
+    messages: list[tuple[Message | MessageView, int | None]] = field(default_factory=list)
+    conversations: dict[int, tuple[Conversation, int | None, str]] = field(default_factory=dict)
+
+    def message(self, message: Message | MessageView, conversation: Any) -> None:
+        self.messages.append((message, conversation.assigned_operator_id))
+
+    def changed(self, conversation: Conversation, previous_operator_id: int | None) -> None:
+        """Record a change; call before changing the line (the old queue hears of it)."""
+        first = self.conversations.get(conversation.id)
+        if first is None:
+            first = (conversation, previous_operator_id, conversation.line)
+        self.conversations[conversation.id] = first
+
+    async def publish(self, ctx: ChatContext) -> None:
+        for message, operator_id in self.messages:
+            channels = [conversation_channel(message.conversation_id)]
+            if operator_id is not None:
+                channels.append(operator_channel(operator_id))
+            view = message if isinstance(message, MessageView) else _message_view(message)
+            event = MessageStored(
+                conversation_id=message.conversation_id, message=view.model_dump(mode="json")
+            )
+            await ctx.publish(channels, event.model_dump(mode="json"))
+        for conversation, previous, previous_line in self.conversations.values():
+            channels = [conversation_channel(conversation.id), line_channel(conversation.line)]
+            if previous_line != conversation.line:
+                channels.append(line_channel(previous_line))
+            if conversation.assigned_operator_id is not None:
+                channels.append(operator_channel(conversation.assigned_operator_id))
+            if previous is not None and previous != conversation.assigned_operator_id:
+                channels.append(operator_channel(previous))
+            changed = ConversationChanged(
+                conversation_id=conversation.id,
+                conversation=_conversation_view(conversation).model_dump(mode="json"),
+                previous_operator_id=previous,
+            )
+            await ctx.publish(channels, changed.model_dump(mode="json"))
+
+
+async def _enqueue(
+    session: AsyncSession, conversation: Conversation, changes: _Changes, *, note: str | None
+) -> None:
+    previous = conversation.assigned_operator_id
+    conversation.status = "queued"
+    conversation.assigned_operator_id = None
+    conversation.queued_at = utcnow()
+    conversation.resolved_at = None
+    if note:
+        changes.message(await _system(session, conversation, note), conversation)
+    changes.changed(conversation, previous)
+    await dispatch_queue(session, conversation.line, changes=changes)
+
+
+async def _assign(
+    session: AsyncSession, conversation: Conversation, operator_id: int, changes: _Changes
+) -> None:
+    previous = conversation.assigned_operator_id
+    conversation.status = "assigned"
+    conversation.assigned_operator_id = operator_id
+    conversation.resolved_at = None
+    await session.flush()
+    changes.changed(conversation, previous)
+    changes.message(await _system(session, conversation, TEXT_ASSIGNED), conversation)
+
+
+async def dispatch_queue(
+    session: AsyncSession, line: str, *, changes: _Changes | None = None
+) -> list[int]:
+    """Assign the line's queued conversations, oldest first, to the least-loaded available
+    operators within their capacity. Runs inside the caller's transaction; returns the ids
+    of the conversations it assigned."""
+    changes = changes if changes is not None else _Changes()
+    await _assign_lock(session)
+    assigned: list[int] = []
+    while True:
+        operator_id = await _pick_operator(session, line)
+        if operator_id is None:
+            break
+        # SKIP LOCKED: a conversation another transaction is writing to is left to it
+        conversation = await session.scalar(
+            select(Conversation)
+            .where(Conversation.status == "queued", Conversation.line == line)
+            .order_by(Conversation.queued_at, Conversation.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        if conversation is None:
+            break
+        await _assign(session, conversation, operator_id, changes)
+        assigned.append(conversation.id)
+    return assigned
+
+
+async def _customer_line(session: AsyncSession, principal: Principal, requested: str) -> str:
+    """The line a new conversation goes to (seed 002): Travel's priority line only for the
+    customers it is for, seller support for sellers."""
+    if requested == Line.SELLER:
+        return route_line(is_seller=True).value
+    if requested == Line.TRAVEL_PRIORITY and principal.kind == "customer":
+        profile = await session.get(TravelProfile, int(principal.id))
+        if profile is not None:
+            return route_line(
+                has_hotel_booking=profile.has_hotel_booking,
+                is_corporate=profile.is_corporate,
+                package=profile.package,
+            ).value
+    return Line.GENERAL.value
+
+
+def seller_topics() -> list[dict[str, Any]]:
+    """Topics and sub-topics of seller support (the drop-down lists of the widget)."""
+    return [{"title": t.title_ru, "subtopics": list(t.subtopics_ru)} for t in SELLER_SUPPORT_TOPICS]
+
+
+@_serialized
+async def create_conversation(
+    session: AsyncSession,
+    ctx: ChatContext,
+    principal: Principal,
+    *,
+    line: str = "general",
+    seller_topic: str | None = None,
+    seller_subtopic: str | None = None,
+) -> ConversationView:
+    """A customer or visitor opens a conversation; the bot answers first."""
+    if principal.kind not in ("customer", "visitor"):
+        raise PermissionDenied(
+            "Диалог начинает покупатель или посетитель сайта.", code="customers_only"
+        )
+    if line not in {ln.value for ln in Line}:
+        raise InvalidInput(
+            "Линия: general, travel_priority или seller.", code="invalid_line", fields=["line"]
+        )
+    if line == Line.SELLER:
+        if not seller_topic or not seller_subtopic:
+            raise InvalidInput(
+                "Для обращения в поддержку продавцов выберите тему и подтему.",
+                code="seller_topic_required",
+            )
+        if not is_valid_seller_topic(seller_topic, seller_subtopic):
+            raise InvalidInput(
+                "Неизвестная тема или подтема обращения.", code="invalid_seller_topic"
+            )
+    actual = await _customer_line(session, principal, line)
+    now = utcnow()
+    conversation = Conversation(
+        customer_id=int(principal.id) if principal.kind == "customer" else None,
+        visitor_id=str(principal.id) if principal.kind == "visitor" else None,
+        line=actual,
+        status="bot",
+        last_seq=0,
+        extra={"requested_line": line} if actual != line else {},
+        seller_topic=seller_topic if actual == Line.SELLER else None,
+        seller_subtopic=seller_subtopic if actual == Line.SELLER else None,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(conversation)
+    await session.flush()
+    changes = _Changes()
+    if actual == Line.SELLER:
+        conversation.ticket_number = f"S-{now:%Y}-{conversation.id:07d}"
+        await session.flush()
+        note = TEXT_TICKET.format(
+            ticket=conversation.ticket_number, topic=seller_topic, subtopic=seller_subtopic
+        )
+        changes.message(await _system(session, conversation, note), conversation)
+    await session.commit()
+    await changes.publish(ctx)
+    return _conversation_view(conversation)
+
+
+async def _existing(
+    session: AsyncSession, conversation_id: int, client_msg_id: str
+) -> Message | None:
+    message: Message | None = await session.scalar(
+        select(Message).where(
+            Message.conversation_id == conversation_id, Message.client_msg_id == client_msg_id
+        )
+    )
+    return message
+
+
+async def find_sent(
+    session: AsyncSession, principal: Principal, conversation_id: int, client_msg_id: str
+) -> SendResult | None:
+    """The message already stored under ``client_msg_id`` (a retry), if any."""
+    found = await _existing(session, conversation_id, client_msg_id)
+    return None if found is None else _duplicate(found, principal)
+
+
+def _duplicate(message: Message, principal: Principal) -> SendResult:
+    if message.sender_id != str(principal.id) or (
+        (message.sender_kind == "operator") != principal.is_operator
+    ):
+        raise Conflict(
+            "Этот client_msg_id уже использован другим участником диалога.",
+            code="client_msg_id_taken",
+        )
+    return SendResult(message=_message_view(message), duplicate=True)
+
+
+async def store_message(
+    session: AsyncSession,
+    ctx: ChatContext,
+    principal: Principal,
+    conversation_id: int,
+    *,
+    client_msg_id: str,
+    text: str,
+    private: bool = False,
+    attachments: Sequence[dict[str, Any]] = (),
+) -> SendResult:
+    """Store a message (once per ``client_msg_id``) and let the conversation move on: the bot
+    answers while it has the conversation; a customer's message reopens a resolved one.
+
+    The hot path is three statements: ``UPDATE … last_seq + 1 … RETURNING`` (the row lock,
+    the sequence number and the state to decide on), ``INSERT … RETURNING``, ``COMMIT``. A
+    retry is caught by the unique constraint and answered with the stored message."""
+    validate_text(text, allow_empty=bool(attachments))
+    _validate_client_msg_id(client_msg_id)
+    if principal.is_operator:
+        principal.require_operator(*STAFF_ROLES)
+    elif private:
+        raise PermissionDenied("Заметки доступны только сотрудникам.", code="notes_staff_only")
+    changes = _Changes()
+    replies: list[Message] = []
+    extra: dict[str, Any] = {}
+    if principal.is_operator:
+        extra["sender_name"] = principal.name
+    if attachments:
+        extra["attachments"] = list(attachments)
+    try:
+        locked = await _lock_row_for_message(session, conversation_id)
+        if locked is None or not _may_read(principal, locked):
+            await session.rollback()
+            raise _not_found(conversation_id)
+        refusal = _refusal(principal, locked, private)
+        if refusal is not None:
+            await session.rollback()
+            retried = await find_sent(session, principal, conversation_id, client_msg_id)
+            if retried is not None:
+                return retried
+            raise refusal
+        status = locked.status
+        message = await _insert_row(
+            session,
+            conversation_id,
+            seq=locked.last_seq,
+            sender_kind="operator" if principal.is_operator else principal.kind,
+            sender_id=str(principal.id),
+            client_msg_id=client_msg_id,
+            text=text,
+            private=private,
+            extra=extra,
+        )
+        changes.message(message, locked)
+        transition = not principal.is_operator and (
+            status == "resolved" or (status == "bot" and ctx.bot is not None)
+        )
+        if not transition:  # the common case: three statements and the commit
+            await session.commit()
+            await changes.publish(ctx)
+            return SendResult(message=message, conversation=_conversation_view(locked))
+        conversation = await session.get(Conversation, conversation_id, populate_existing=True)
+        assert conversation is not None
+        if not principal.is_operator and status == "resolved":
+            replies.append(await _system(session, conversation, TEXT_REOPENED))
+            changes.message(replies[-1], conversation)
+            operator = (
+                await session.get(Operator, conversation.assigned_operator_id)
+                if conversation.assigned_operator_id
+                else None
+            )
+            if operator is not None and operator.is_active:
+                conversation.status = "assigned"
+                conversation.resolved_at = None
+                changes.changed(conversation, operator.id)
+            else:
+                await _enqueue(session, conversation, changes, note=TEXT_QUEUED)
+        elif not principal.is_operator and status == "bot" and ctx.bot is not None:
+            reply = ctx.bot.ask(text) if text.strip() else None
+            if reply is not None:
+                bot_message = await _append(
+                    session,
+                    conversation,
+                    sender_kind="bot",
+                    text=reply.answer,
+                    extra={"bot": reply.to_json()},
+                )
+                replies.append(bot_message)
+                changes.message(bot_message, conversation)
+                if reply.topic:
+                    conversation.topic = reply.topic
+                elif reply.suggestions and conversation.topic is None:
+                    # a handoff without a sure topic: the bot's best guess, for the operator
+                    conversation.topic = reply.suggestions[0].slug
+                if reply.action == "handoff":
+                    await _enqueue(session, conversation, changes, note=None)
+        await session.commit()
+    except IntegrityError:
+        # a retry, or two identical sends at once: the message is already stored
+        await session.rollback()
+        found = await _existing(session, conversation_id, client_msg_id)
+        if found is None:
+            raise
+        return _duplicate(found, principal)
+    await changes.publish(ctx)
+    return SendResult(
+        message=message,
+        replies=[_message_view(m) for m in replies],
+        conversation=_conversation_view(conversation),
+    )
+
+
+send_message = _serialized(store_message)
+"""``store_message`` with SQLite writes serialised (the entry point for callers)."""
+serialized_writes = _serialized
+
+
+def _may_read(principal: Principal, conversation: Any) -> bool:
+    return (
+        _is_staff_reader(principal)
+        if principal.is_operator
+        else is_participant(principal, conversation)
+    )
+
+
+def _refusal(principal: Principal, conversation: Any, private: bool) -> Exception | None:
+    if conversation.status == "closed":
+        return Conflict(TEXT_CLOSED, code="conversation_closed")
+    if (
+        principal.is_operator
+        and not private
+        and not _is_supervisor(principal)
+        and conversation.assigned_operator_id != principal.id
+    ):
+        return Conflict(
+            "Сначала возьмите диалог: писать покупателю может назначенный оператор.",
+            code="not_assigned",
+        )
+    return None
+
+
+@_serialized
+async def request_operator(
+    session: AsyncSession, ctx: ChatContext, principal: Principal, conversation_id: int
+) -> ConversationView:
+    """«Позвать оператора»: the bot steps aside and the conversation joins its line's queue."""
+    conversation = await _load(session, principal, conversation_id)
+    if principal.is_operator:
+        raise PermissionDenied("Оператора зовёт покупатель.", code="customers_only")
+    if conversation.status == "closed":
+        raise Conflict(TEXT_CLOSED, code="conversation_closed")
+    if conversation.status not in ("bot", "resolved"):
+        return _conversation_view(conversation)  # already waiting or with an operator
+    changes = _Changes()
+    await _lock(session, conversation)
+    if conversation.status in ("bot", "resolved"):
+        await _enqueue(session, conversation, changes, note=TEXT_QUEUED)
+    await session.commit()
+    await changes.publish(ctx)
+    return _conversation_view(conversation)
+
+
+async def _lock(session: AsyncSession, conversation: Conversation) -> None:
+    """Row lock and fresh state, without using a sequence number."""
+    row = (
+        await session.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation.id)
+            .values(updated_at=utcnow())
+            .returning(
+                Conversation.status,
+                Conversation.assigned_operator_id,
+                Conversation.line,
+                Conversation.last_seq,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    ).one()
+    set_committed_value(conversation, "status", row[0])
+    set_committed_value(conversation, "assigned_operator_id", row[1])
+    set_committed_value(conversation, "line", row[2])
+    set_committed_value(conversation, "last_seq", row[3])
+
+
+@_serialized
+async def take(
+    session: AsyncSession, ctx: ChatContext, principal: Principal, conversation_id: int
+) -> ConversationView:
+    """An operator takes a queued conversation of their line by hand (within capacity)."""
+    principal.require_operator(*STAFF_ROLES)
+    conversation = await _load(session, principal, conversation_id)
+    await _require_line(session, principal, conversation.line)
+    operator = await session.get(Operator, int(principal.id))
+    if operator is None:
+        raise _not_found(conversation_id)
+    await _lock(session, conversation)
+    await _assign_lock(session)
+    if conversation.status != "queued":
+        await session.rollback()
+        if conversation.status == "assigned" and conversation.assigned_operator_id == operator.id:
+            return _conversation_view(conversation)
+        raise Conflict("Диалог уже не в очереди.", code="not_queued")
+    if not await _has_room(session, operator):
+        await session.rollback()
+        raise Conflict(
+            f"У вас уже {operator.chat_capacity} диалогов — это ваш предел.", code="at_capacity"
+        )
+    changes = _Changes()
+    await _assign(session, conversation, operator.id, changes)
+    await session.commit()
+    await changes.publish(ctx)
+    return _conversation_view(conversation)
+
+
+@_serialized
+async def transfer(
+    session: AsyncSession,
+    ctx: ChatContext,
+    principal: Principal,
+    conversation_id: int,
+    *,
+    to_operator_id: int | None = None,
+    to_line: str | None = None,
+) -> ConversationView:
+    """Hand a conversation to another operator (who serves its line and has room) or to
+    another line's queue."""
+    principal.require_operator(*STAFF_ROLES)
+    if (to_operator_id is None) == (to_line is None):
+        raise InvalidInput(
+            "Укажите либо оператора, либо линию.", code="transfer_target", fields=["to"]
+        )
+    if to_line is not None and to_line not in {ln.value for ln in Line}:
+        raise InvalidInput("Линия: general, travel_priority или seller.", code="invalid_line")
+    conversation = await _load(session, principal, conversation_id)
+    await _lock(session, conversation)
+    if conversation.status not in ("queued", "assigned"):
+        await session.rollback()
+        raise Conflict("Передать можно диалог в очереди или в работе.", code="not_transferable")
+    if conversation.assigned_operator_id != principal.id and not _is_supervisor(principal):
+        await session.rollback()
+        raise PermissionDenied(
+            "Передать диалог может назначенный оператор или супервизор.", code="not_assigned"
+        )
+    changes = _Changes()
+    if to_operator_id is not None:
+        target = await session.get(Operator, to_operator_id)
+        if target is None or not target.is_active:
+            await session.rollback()
+            raise NotFound("Оператор не найден.", code="operator_not_found")
+        if to_operator_id == conversation.assigned_operator_id:
+            await session.rollback()
+            return _conversation_view(conversation)
+        lines = await _operator_lines(session, target.id)
+        if conversation.line not in lines:
+            await session.rollback()
+            raise Conflict("Этот оператор не работает на линии диалога.", code="wrong_line")
+        await _assign_lock(session)
+        if not await _has_room(session, target):
+            await session.rollback()
+            raise Conflict("У этого оператора нет свободных мест.", code="at_capacity")
+        previous = conversation.assigned_operator_id
+        conversation.status = "assigned"
+        conversation.assigned_operator_id = target.id
+        changes.changed(conversation, previous)
+        changes.message(
+            await _system(session, conversation, TEXT_TRANSFERRED_OPERATOR), conversation
+        )
+        if previous is not None:
+            await dispatch_queue(session, conversation.line, changes=changes)
+    else:
+        assert to_line is not None
+        old_line = conversation.line
+        changes.changed(conversation, conversation.assigned_operator_id)
+        conversation.line = to_line
+        note = TEXT_TRANSFERRED_LINE.format(line=LINE_TITLES_RU[Line(to_line)])
+        await _enqueue(session, conversation, changes, note=note)
+        if old_line != to_line:
+            await dispatch_queue(session, old_line, changes=changes)
+    await session.commit()
+    await changes.publish(ctx)
+    return _conversation_view(conversation)
+
+
+@_serialized
+async def resolve(
+    session: AsyncSession, ctx: ChatContext, principal: Principal, conversation_id: int
+) -> ConversationView:
+    """The operator marks the question solved; the customer may rate it, or write again."""
+    principal.require_operator(*STAFF_ROLES)
+    conversation = await _load(session, principal, conversation_id)
+    await _lock(session, conversation)
+    if conversation.status == "resolved":
+        await session.rollback()
+        return _conversation_view(conversation)
+    if conversation.status == "closed":
+        await session.rollback()
+        raise Conflict(TEXT_CLOSED, code="conversation_closed")
+    if conversation.assigned_operator_id != principal.id and not _is_supervisor(principal):
+        await session.rollback()
+        raise PermissionDenied(
+            "Решить диалог может назначенный оператор или супервизор.", code="not_assigned"
+        )
+    changes = _Changes()
+    conversation.status = "resolved"
+    conversation.resolved_at = utcnow()
+    changes.changed(conversation, conversation.assigned_operator_id)
+    changes.message(await _system(session, conversation, TEXT_RESOLVED), conversation)
+    await dispatch_queue(session, conversation.line, changes=changes)
+    await session.commit()
+    await changes.publish(ctx)
+    return _conversation_view(conversation)
+
+
+@_serialized
+async def close(
+    session: AsyncSession, ctx: ChatContext, principal: Principal, conversation_id: int
+) -> ConversationView:
+    """Close for good (the customer, or the assigned operator / a supervisor)."""
+    conversation = await _load(session, principal, conversation_id)
+    if principal.is_operator:
+        principal.require_operator(*STAFF_ROLES)
+    await _lock(session, conversation)
+    if conversation.status == "closed":
+        await session.rollback()
+        return _conversation_view(conversation)
+    if (
+        principal.is_operator
+        and conversation.assigned_operator_id not in (None, principal.id)
+        and not _is_supervisor(principal)
+    ):
+        await session.rollback()
+        raise PermissionDenied(
+            "Закрыть диалог может назначенный оператор или супервизор.", code="not_assigned"
+        )
+    changes = _Changes()
+    was_assigned = conversation.status == "assigned"
+    conversation.status = "closed"
+    conversation.closed_at = utcnow()
+    changes.changed(conversation, conversation.assigned_operator_id)
+    changes.message(await _system(session, conversation, TEXT_CLOSED), conversation)
+    if was_assigned:
+        await dispatch_queue(session, conversation.line, changes=changes)
+    await session.commit()
+    await changes.publish(ctx)
+    return _conversation_view(conversation)
+
+
+@_serialized
+async def rate(
+    session: AsyncSession,
+    ctx: ChatContext,
+    principal: Principal,
+    conversation_id: int,
+    rating: int,
+) -> ConversationView:
+    """The customer's 1–5 rating of a resolved (or closed) conversation."""
+    conversation = await _load(session, principal, conversation_id)
+    if principal.is_operator:
+        raise PermissionDenied("Оценку ставит покупатель.", code="customers_only")
+    if not 1 <= rating <= 5:
+        raise InvalidInput("Оценка — от 1 до 5.", code="invalid_rating", fields=["rating"])
+    if conversation.status not in ("resolved", "closed"):
+        raise Conflict("Оценить можно после того, как вопрос решён.", code="not_resolved")
+    conversation.rating = rating
+    conversation.updated_at = utcnow()
+    changes = _Changes()
+    changes.changed(conversation, conversation.assigned_operator_id)
+    await session.commit()
+    await changes.publish(ctx)
+    return _conversation_view(conversation)
+
+
+@_serialized
+async def set_availability(
+    session: AsyncSession, ctx: ChatContext, principal: Principal, available: bool
+) -> dict[str, Any]:
+    """An operator starts or stops taking chats; starting pulls waiting ones from the queue."""
+    principal.require_operator(*STAFF_ROLES)
+    operator_id = int(principal.id)
+    presence = await session.get(OperatorPresence, operator_id)
+    if presence is None:
+        presence = OperatorPresence(operator_id=operator_id, available=available)
+        session.add(presence)
+    presence.available = available
+    presence.updated_at = utcnow()
+    await session.flush()
+    changes = _Changes()
+    if available:
+        for line in sorted(await _operator_lines(session, operator_id)):
+            await dispatch_queue(session, line, changes=changes)
+    await session.commit()
+    await changes.publish(ctx)
+    return {"available": available}
+
+
+# --------------------------------------------------------------------------- reading
+
+
+async def get_conversation(
+    session: AsyncSession, principal: Principal, conversation_id: int
+) -> ConversationView:
+    return _conversation_view(await _load(session, principal, conversation_id))
+
+
+async def list_messages(
+    session: AsyncSession,
+    principal: Principal,
+    conversation_id: int,
+    *,
+    after_seq: int = 0,
+    limit: int = MAX_PAGE,
+) -> list[MessageView]:
+    """Messages after ``after_seq`` in ``seq`` order; customers never see private notes."""
+    conversation = await _load(session, principal, conversation_id)
+    query = (
+        select(Message)
+        .where(Message.conversation_id == conversation.id, Message.seq > after_seq)
+        .order_by(Message.seq)
+        .limit(max(1, min(limit, MAX_PAGE)))
+    )
+    rows = await session.scalars(query)
+    return [_message_view(m) for m in rows if principal.is_operator or not m.private]
+
+
+async def list_my_conversations(
+    session: AsyncSession, principal: Principal, *, limit: int = 20
+) -> list[ConversationView]:
+    """The caller's own conversations, newest first."""
+    query = select(Conversation).order_by(Conversation.id.desc()).limit(limit)
+    if principal.kind == "customer":
+        query = query.where(Conversation.customer_id == principal.id)
+    elif principal.kind == "visitor":
+        query = query.where(Conversation.visitor_id == principal.id)
+    else:
+        return []
+    return [_conversation_view(c) for c in await session.scalars(query)]
+
+
+async def list_operator_conversations(
+    session: AsyncSession, principal: Principal
+) -> list[ConversationView]:
+    """The conversations assigned to the calling operator that are not closed."""
+    principal.require_operator()
+    rows = await session.scalars(
+        select(Conversation)
+        .where(
+            Conversation.assigned_operator_id == principal.id,
+            Conversation.status.in_(("assigned", "resolved")),
+        )
+        .order_by(Conversation.updated_at.desc())
+    )
+    return [_conversation_view(c) for c in rows]
+
+
+async def list_queue(session: AsyncSession, principal: Principal, line: str) -> list[QueueItem]:
+    """A line's queue, oldest first, each with its transcript and the detected topic."""
+    if line not in {ln.value for ln in Line}:
+        raise InvalidInput("Линия: general, travel_priority или seller.", code="invalid_line")
+    await _require_line(session, principal, line)
+    conversations = list(
+        await session.scalars(
+            select(Conversation)
+            .where(Conversation.status == "queued", Conversation.line == line)
+            .order_by(Conversation.queued_at, Conversation.id)
+            .limit(500)
+        )
+    )
+    items = []
+    for conversation in conversations:
+        messages = await session.scalars(
+            select(Message)
+            .where(Message.conversation_id == conversation.id)
+            .order_by(Message.seq.desc())
+            .limit(TRANSCRIPT_LENGTH)
+        )
+        items.append(
+            QueueItem(
+                conversation=_conversation_view(conversation),
+                transcript=[_message_view(m) for m in reversed(list(messages))],
+            )
+        )
+    return items
+
+
+def new_client_msg_id() -> str:
+    return uuid.uuid4().hex
+
+
+async def replay(
+    session: AsyncSession,
+    principal: Principal,
+    conversation_id: int,
+    *,
+    after_seq: int,
+    limit: int = MAX_PAGE,
+) -> tuple[list[MessageView], int]:
+    """For sockets: the messages after ``after_seq`` the caller may see, and the highest
+    ``seq`` looked at (private notes count, so that a customer's socket does not take the
+    gaps they leave for missing messages)."""
+    conversation = await _load(session, principal, conversation_id)
+    rows = list(
+        await session.scalars(
+            select(Message)
+            .where(Message.conversation_id == conversation.id, Message.seq > after_seq)
+            .order_by(Message.seq)
+            .limit(max(1, min(limit, MAX_PAGE)))
+        )
+    )
+    last = rows[-1].seq if rows else after_seq
+    visible = [_message_view(m) for m in rows if principal.is_operator or not m.private]
+    return visible, last

@@ -1,0 +1,269 @@
+"""Customer login by phone number and a one-time code (seed 001: «Чтобы войти в систему, вам
+потребуется ввести свой номер телефона … SMS-код … одноразовый код»).
+
+The code: 6 digits from ``secrets``; only its keyed hash (HMAC-SHA256 with the installation's
+secret) is stored; valid for 5 minutes; single use; 5 wrong tries void it; a new code voids
+the previous one. Sending is rate-limited per phone and per IP address. An unknown phone
+gets exactly the same answer as a known one (a code row is written, no SMS is sent), so the
+endpoint does not tell who is a customer. Codes go out through the SMS outbox: the demo has
+no gateway, the operator console shows the outbox.
+
+The limits below are configuration defaults, not marketplace rules (the seeds give none).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketdesk.store.models import Conversation, Customer, LoginCode, SmsOutbox, utcnow
+
+from . import audit
+from .auth import authenticate, issue_token
+from .errors import AuthenticationRequired, InvalidInput, RateLimited
+from .principals import Principal
+
+__all__ = [
+    "CODE_TTL",
+    "MAX_ATTEMPTS",
+    "CodeRequested",
+    "OutboxEntry",
+    "list_sms_outbox",
+    "normalize_phone",
+    "request_code",
+    "verify_code",
+]
+
+CODE_TTL = timedelta(minutes=5)
+MAX_ATTEMPTS = 5
+DEFAULT_PHONE_INTERVAL = timedelta(seconds=60)  # between two codes to one phone
+DEFAULT_PHONE_HOURLY = 5  # codes per phone per hour
+DEFAULT_IP_HOURLY = 20  # codes per IP address per hour
+
+_INVALID_CODE = "Неверный или просроченный код. Запросите новый код."
+_SMS_TEXT = (
+    "Код для входа в поддержку маркетплейса: {code}. Никому не сообщайте его — "
+    "сотрудники поддержки никогда не спрашивают код."
+)
+
+
+class CodeRequested(BaseModel):
+    status: str = "code_sent"
+    message: str
+    expires_in: int
+    retry_after: int
+
+
+class OutboxEntry(BaseModel):
+    id: int
+    phone: str
+    text: str
+    kind: str
+    created_at: datetime
+    sent_at: datetime | None
+
+
+def normalize_phone(raw: str) -> str:
+    """``+7 (900) 000-00-01``, ``89000000001`` or ``9000000001`` → ``+79000000001``."""
+    if len(raw) > 40 or not re.fullmatch(r"[\d\s()+\-.]+", raw or ""):
+        raise InvalidInput("Введите номер телефона цифрами.", code="invalid_phone")
+    digits = re.sub(r"\D", "", raw)
+    if len(digits) == 11 and digits[0] == "8" and not raw.strip().startswith("+"):
+        digits = "7" + digits[1:]
+    elif len(digits) == 10 and digits[0] == "9":
+        digits = "7" + digits
+    if not 11 <= len(digits) <= 15:
+        raise InvalidInput("Введите номер телефона полностью.", code="invalid_phone")
+    return "+" + digits
+
+
+def _code_hash(secret: bytes, phone: str, code: str) -> str:
+    return hmac.new(secret, f"{phone}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def _masked(phone: str) -> str:
+    return phone[:-4].rstrip() + "••" + phone[-2:] if len(phone) > 6 else phone
+
+
+async def request_code(
+    session: AsyncSession,
+    *,
+    phone: str,
+    ip: str | None,
+    secret: bytes,
+    now: datetime | None = None,
+) -> CodeRequested:
+    """Send a new login code to ``phone`` (through the SMS outbox) if it is a customer's."""
+    now = now or utcnow()
+    phone = normalize_phone(phone)
+    hour_ago = now - timedelta(hours=1)
+    last = await session.scalar(
+        select(func.max(LoginCode.created_at)).where(LoginCode.phone == phone)
+    )
+    if last is not None and now - last < DEFAULT_PHONE_INTERVAL:
+        wait = int((DEFAULT_PHONE_INTERVAL - (now - last)).total_seconds()) + 1
+        raise RateLimited(
+            f"Новый код можно запросить через {wait} с.", code="rate_limited", retry_after=wait
+        )
+    per_phone = await session.scalar(
+        select(func.count()).where(LoginCode.phone == phone, LoginCode.created_at > hour_ago)
+    )
+    per_ip = (
+        await session.scalar(
+            select(func.count()).where(
+                LoginCode.requested_ip == ip, LoginCode.created_at > hour_ago
+            )
+        )
+        if ip
+        else 0
+    )
+    if (per_phone or 0) >= DEFAULT_PHONE_HOURLY or (per_ip or 0) >= DEFAULT_IP_HOURLY:
+        raise RateLimited(
+            "Слишком много запросов кода. Попробуйте через час.",
+            code="rate_limited",
+            retry_after=3600,
+        )
+    customer_id = await session.scalar(select(Customer.id).where(Customer.phone == phone))
+    await session.execute(
+        update(LoginCode)
+        .where(LoginCode.phone == phone, LoginCode.used_at.is_(None), LoginCode.voided_at.is_(None))
+        .values(voided_at=now)
+    )
+    code = f"{secrets.randbelow(10**6):06d}"
+    session.add(
+        LoginCode(
+            phone=phone,
+            customer_id=customer_id,
+            code_hash=_code_hash(secret, phone, code),
+            requested_ip=ip,
+            attempts=0,
+            created_at=now,
+            expires_at=now + CODE_TTL,
+        )
+    )
+    if customer_id is not None:  # an unknown phone gets the same answer and no SMS
+        session.add(SmsOutbox(phone=phone, text=_SMS_TEXT.format(code=code), created_at=now))
+    await session.commit()
+    return CodeRequested(
+        message=f"Код отправлен в SMS на номер {_masked(phone)}. Он действует 5 минут.",
+        expires_in=int(CODE_TTL.total_seconds()),
+        retry_after=int(DEFAULT_PHONE_INTERVAL.total_seconds()),
+    )
+
+
+async def verify_code(
+    session: AsyncSession,
+    *,
+    phone: str,
+    code: str,
+    secret: bytes,
+    ttl: timedelta,
+    visitor_token: str | None = None,
+    now: datetime | None = None,
+) -> tuple[str, int]:
+    """Check the code and open a customer session → (token, customer id). The conversations
+    of the widget's anonymous visitor (``visitor_token``) move to the customer."""
+    now = now or utcnow()
+    phone = normalize_phone(phone)
+    if not re.fullmatch(r"\d{6}", code or ""):
+        raise AuthenticationRequired(_INVALID_CODE, code="invalid_code")
+    row = await session.scalar(
+        select(LoginCode)
+        .where(
+            LoginCode.phone == phone,
+            LoginCode.used_at.is_(None),
+            LoginCode.voided_at.is_(None),
+            LoginCode.expires_at > now,
+        )
+        .order_by(LoginCode.created_at.desc(), LoginCode.id.desc())
+        .limit(1)
+    )
+    if row is None:
+        raise AuthenticationRequired(_INVALID_CODE, code="invalid_code")
+    if not hmac.compare_digest(row.code_hash, _code_hash(secret, phone, code)):
+        attempts = (
+            await session.execute(
+                update(LoginCode)
+                .where(LoginCode.id == row.id, LoginCode.voided_at.is_(None))
+                .values(attempts=LoginCode.attempts + 1)
+                .returning(LoginCode.attempts)
+                .execution_options(synchronize_session=False)
+            )
+        ).scalar()
+        if attempts is not None and attempts >= MAX_ATTEMPTS:
+            await session.execute(
+                update(LoginCode)
+                .where(LoginCode.id == row.id)
+                .values(voided_at=now)
+                .execution_options(synchronize_session=False)
+            )
+        await session.commit()
+        raise AuthenticationRequired(_INVALID_CODE, code="invalid_code")
+    # single use, even for two requests at the same moment
+    used = await session.execute(
+        update(LoginCode)
+        .where(
+            LoginCode.id == row.id,
+            LoginCode.used_at.is_(None),
+            LoginCode.voided_at.is_(None),
+            LoginCode.attempts < MAX_ATTEMPTS,
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if used.rowcount != 1 or row.customer_id is None:  # type: ignore[attr-defined]
+        await session.commit()
+        raise AuthenticationRequired(_INVALID_CODE, code="invalid_code")
+    customer_id = row.customer_id
+    token = await issue_token(session, customer_id=customer_id, ttl=ttl, now=now)
+    if visitor_token:
+        await _adopt_visitor(session, visitor_token, customer_id)
+    principal = Principal("customer", customer_id)
+    audit.record(
+        session, principal, "auth.phone_login", entity_kind="customer", entity_id=customer_id
+    )
+    await session.commit()
+    return token, customer_id
+
+
+async def _adopt_visitor(session: AsyncSession, visitor_token: str, customer_id: int) -> None:
+    try:
+        visitor = await authenticate(session, visitor_token)
+    except AuthenticationRequired:
+        return
+    if visitor.kind != "visitor":
+        return
+    await session.execute(
+        update(Conversation)
+        .where(Conversation.visitor_id == str(visitor.id), Conversation.customer_id.is_(None))
+        .values(customer_id=customer_id)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def list_sms_outbox(
+    session: AsyncSession, principal: Principal, *, limit: int = 50
+) -> list[OutboxEntry]:
+    """The SMS outbox, newest first (the demo's «SMS gateway»): supervisors and admins."""
+    principal.require_operator("supervisor")
+    rows = await session.scalars(
+        select(SmsOutbox).order_by(SmsOutbox.id.desc()).limit(max(1, min(limit, 500)))
+    )
+    return [
+        OutboxEntry(
+            id=r.id,
+            phone=r.phone,
+            text=r.text,
+            kind=r.kind,
+            created_at=r.created_at,
+            sent_at=r.sent_at,
+        )
+        for r in rows
+    ]

@@ -1,0 +1,176 @@
+"""What an operator sends to a customer passes the privacy guard first (seed 000: «ЗАПРЕЩЕНО
+КЛИЕНТУ НАЗЫВАТЬ КОЛИЧЕСТВО ПЕРЕСЕЧЕНИЙ И ДАННЫЕ АККАУНТОВ…»; seed 002: no confidential data).
+
+``check_text`` runs :func:`marketdesk.domain.privacy.check_outgoing_text` with the identifiers
+of other customers that matter for this addressee: the accounts the addressee's coupon ban
+intersects with, and any number in the text that is the ID of another existing customer.
+``send_reply`` refuses a message with a violation (422 ``privacy_violation``, the reasons in
+Russian) and otherwise hands it to the chat service; private notes stay inside the team and
+are not checked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketdesk.domain.privacy import PrivacyViolation, check_outgoing_text
+from marketdesk.store.models import Conversation, CouponBan, Customer, Product
+
+from . import audit
+from . import conversations as chat
+from .errors import InvalidInput, NotFound
+from .principals import Principal
+
+__all__ = [
+    "GuardResult",
+    "PrivacyRefused",
+    "ViolationView",
+    "check_text",
+    "other_customer_ids",
+    "send_reply",
+]
+
+MAX_GUARD_TEXT = 20_000
+_NUMBER_RE = re.compile(r"(?<!\d)\d{5,19}(?!\d)")
+_MAX_NUMBERS = 50
+
+
+class ViolationView(BaseModel):
+    code: str
+    message: str
+    start: int
+    end: int
+    fragment: str
+
+
+class GuardResult(BaseModel):
+    ok: bool
+    violations: list[ViolationView]
+    message: str | None
+
+
+class PrivacyRefused(InvalidInput):
+    code = "privacy_violation"
+
+
+def _views(text: str, found: Sequence[PrivacyViolation]) -> list[ViolationView]:
+    return [
+        ViolationView(
+            code=str(v.code),
+            message=v.message_ru,
+            start=v.start,
+            end=v.end,
+            fragment=text[v.start : v.end],
+        )
+        for v in found
+    ]
+
+
+def _summary(violations: Sequence[ViolationView]) -> str | None:
+    if not violations:
+        return None
+    seen: list[str] = []
+    for v in violations:
+        if v.message not in seen:
+            seen.append(v.message)
+    return " ".join(seen)
+
+
+async def other_customer_ids(session: AsyncSession, text: str, customer_id: int | None) -> set[str]:
+    """IDs of customers other than the addressee that must not appear in the text."""
+    ids: set[str] = set()
+    if customer_id is not None:
+        linked = await session.scalar(
+            select(CouponBan.linked_customer_ids).where(CouponBan.customer_id == customer_id)
+        )
+        ids.update(str(i) for i in (linked or []) if str(i).strip())
+    numbers = {int(m) for m in _NUMBER_RE.findall(text)[:_MAX_NUMBERS]}
+    numbers = {n for n in numbers if 0 < n < 2**63}
+    if customer_id is not None:
+        numbers.discard(customer_id)
+    if numbers:
+        # a product code is what an operator names all day: never read it as a customer
+        numbers -= set(await session.scalars(select(Product.id).where(Product.id.in_(numbers))))
+    if numbers:
+        rows = await session.scalars(select(Customer.id).where(Customer.id.in_(numbers)))
+        ids.update(str(i) for i in rows)
+    if customer_id is not None:
+        ids.discard(str(customer_id))
+    return ids
+
+
+async def check_text(
+    session: AsyncSession, principal: Principal, text: str, *, customer_id: int | None = None
+) -> GuardResult:
+    """The guard's verdict on a text meant for ``customer_id`` (or an unknown addressee)."""
+    principal.require_operator()
+    if len(text) > MAX_GUARD_TEXT:
+        raise InvalidInput(
+            f"Текст длиннее {MAX_GUARD_TEXT} символов.", code="text_too_long", fields=["text"]
+        )
+    if customer_id is not None and await session.get(Customer, customer_id) is None:
+        raise NotFound(f"Покупатель с ID {customer_id} не найден.", code="customer_not_found")
+    views = await _verdict(session, text, customer_id)
+    return GuardResult(ok=not views, violations=views, message=_summary(views))
+
+
+async def send_reply(
+    session: AsyncSession,
+    ctx: chat.ChatContext,
+    principal: Principal,
+    conversation_id: int,
+    *,
+    client_msg_id: str,
+    text: str,
+    private: bool = False,
+) -> chat.SendResult:
+    """An operator's message in a conversation, refused when it would disclose what the guard
+    protects. A refusal is written to the audit log (the text itself is not)."""
+    principal.require_operator()
+    if not private:
+        conversation = await session.get(Conversation, conversation_id)
+        if conversation is not None:
+            found = await chat.find_sent(session, principal, conversation_id, client_msg_id)
+            if found is not None:
+                return found  # a retry of a message that already passed
+            verdict = await _verdict(session, text, conversation.customer_id)
+            if verdict:
+                audit.record(
+                    session,
+                    principal,
+                    "conversation.message_blocked",
+                    entity_kind="conversation",
+                    entity_id=conversation_id,
+                    codes=sorted({v.code for v in verdict}),
+                )
+                await session.commit()
+                raise PrivacyRefused(
+                    _summary(verdict) or "Сообщение нельзя отправить.",
+                    violations=[v.model_dump() for v in verdict],
+                )
+    return await chat.send_message(
+        session,
+        ctx,
+        principal,
+        conversation_id,
+        client_msg_id=client_msg_id,
+        text=text,
+        private=private,
+    )
+
+
+async def _verdict(
+    session: AsyncSession, text: str, customer_id: int | None
+) -> list[ViolationView]:
+    others = await other_customer_ids(session, text, customer_id)
+    found = check_outgoing_text(
+        text,
+        other_customer_ids=others,
+        own_customer_id=str(customer_id) if customer_id is not None else None,
+    )
+    return _views(text, found)

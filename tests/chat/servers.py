@@ -1,0 +1,115 @@
+"""Real ``marketdesk serve`` processes for the multi-process and crash tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.conftest import DEMO_PASSWORD
+
+MARKETDESK = Path(sys.executable).with_name("marketdesk")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    """One server process on a free port; ``kill()`` is SIGKILL, no goodbye."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        database_url: str,
+        *,
+        redis_url: str | None = None,
+        log_name: str = "server",
+    ) -> None:
+        self.data_dir = data_dir
+        self.database_url = database_url
+        self.redis_url = redis_url
+        self.log_path = data_dir / f"{log_name}.log"
+        self.port = 0
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 60.0, *, same_port: bool = False) -> Server:
+        if not (same_port and self.port):
+            self.port = free_port()
+        env = {
+            **os.environ,
+            "MARKETDESK_DATABASE_URL": self.database_url,
+            "MARKETDESK_DEMO_PASSWORD": DEMO_PASSWORD,
+            "MARKETDESK_LOG_LEVEL": "warning",
+        }
+        env.pop("MARKETDESK_REDIS_URL", None)
+        if self.redis_url:
+            env["MARKETDESK_REDIS_URL"] = self.redis_url
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [str(MARKETDESK), "serve", "--port", str(self.port), "--data-dir", str(self.data_dir)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log_path.read_text()[-3000:]}")
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"server did not start: {self.log_path.read_text()[-3000:]}")
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    # ------------------------------------------------------------------ helpers
+    def post(self, path: str, token: str | None = None, json: Any = None) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.post(self.url + path, json=json, headers=headers, timeout=30)
+
+    def get(self, path: str, token: str, **params: Any) -> httpx.Response:
+        return httpx.get(
+            self.url + path, params=params, headers={"Authorization": f"Bearer {token}"}, timeout=30
+        )
+
+    def login(self, login: str) -> str:
+        response = self.post("/api/v1/auth/login", json={"login": login, "password": DEMO_PASSWORD})
+        assert response.status_code == 200, response.text
+        return str(response.json()["token"])
+
+    def visitor(self) -> str:
+        response = self.post("/api/v1/visitors")
+        assert response.status_code == 201, response.text
+        return str(response.json()["token"])

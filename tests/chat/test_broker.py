@@ -1,0 +1,124 @@
+"""The brokers: one delivery per subscriber, channels kept apart, Redis between processes'
+brokers (a real Redis server), and a resync after the Redis connection is lost."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import pytest
+import redis
+
+from marketdesk.realtime import InProcessBroker, RedisBroker
+from tests.chat.test_two_processes import REDIS_URL, _redis_available
+
+
+def _collector() -> tuple[list[tuple[str, dict[str, Any]]], Any]:
+    got: list[tuple[str, dict[str, Any]]] = []
+    return got, lambda channel, event: got.append((channel, event))
+
+
+def test_in_process_delivery_once_per_subscriber_and_only_to_its_channels() -> None:
+    async def main() -> None:
+        broker = InProcessBroker()
+        both, handler_both = _collector()
+        other, handler_other = _collector()
+        sub = broker.subscribe(["conversation:1", "operator:7"], handler_both)
+        broker.subscribe(["conversation:2"], handler_other)
+        await broker.publish(["conversation:1", "operator:7"], {"type": "message", "n": 1})
+        assert [e["n"] for _, e in both] == [1]
+        assert other == []
+        sub.close()
+        await broker.publish(["conversation:1"], {"type": "message", "n": 2})
+        assert [e["n"] for _, e in both] == [1]
+        assert broker.subscriber_count == 1
+
+    asyncio.run(main())
+
+
+def test_a_failing_subscriber_does_not_stop_the_others() -> None:
+    async def main() -> None:
+        broker = InProcessBroker()
+        got, handler = _collector()
+
+        def broken(_channel: str, _event: dict[str, Any]) -> None:
+            raise RuntimeError("boom")
+
+        broker.subscribe(["c"], broken)
+        broker.subscribe(["c"], handler)
+        await broker.publish(["c"], {"type": "x"})
+        assert len(got) == 1
+
+    asyncio.run(main())
+
+
+async def _wait_for(got: list, count: int) -> None:
+    async with asyncio.timeout(10):
+        while len(got) < count:  # noqa: ASYNC110 - handlers are plain callbacks
+            await asyncio.sleep(0.01)
+
+
+@pytest.mark.skipif(not _redis_available(), reason="no Redis server")
+def test_redis_brokers_with_one_prefix_share_events_and_others_do_not() -> None:
+    async def main() -> None:
+        prefix = f"marketdesk-test:{uuid.uuid4().hex[:8]}:"
+        first, second = RedisBroker(REDIS_URL, prefix=prefix), RedisBroker(REDIS_URL, prefix=prefix)
+        stranger = RedisBroker(REDIS_URL, prefix=prefix + "other:")
+        for broker in (first, second, stranger):
+            await broker.start()
+        try:
+            got, handler = _collector()
+            foreign, foreign_handler = _collector()
+            second.subscribe(["conversation:5", "line:general"], handler)
+            stranger.subscribe(["conversation:5"], foreign_handler)
+            await first.publish(["conversation:5", "line:general"], {"type": "message", "n": 1})
+            await first.publish(["conversation:6"], {"type": "message", "n": 2})
+            await first.publish(["conversation:5"], {"type": "message", "n": 3})
+            await _wait_for(got, 2)
+            await asyncio.sleep(0.2)
+            assert [e["n"] for _, e in got] == [1, 3]
+            assert foreign == []
+        finally:
+            for broker in (first, second, stranger):
+                await broker.stop()
+
+    asyncio.run(main())
+
+
+@pytest.mark.skipif(not _redis_available(), reason="no Redis server")
+def test_after_losing_redis_the_broker_reconnects_and_asks_for_a_resync() -> None:
+    async def main() -> None:
+        prefix = f"marketdesk-test:{uuid.uuid4().hex[:8]}:"
+        broker = RedisBroker(REDIS_URL, prefix=prefix)
+        await broker.start()
+        try:
+            got, handler = _collector()
+            broker.subscribe(["conversation:1"], handler)
+            admin = redis.Redis.from_url(REDIS_URL)
+            mine = [
+                c["id"]
+                for c in admin.client_list(_type="pubsub")
+                if c.get("name") == broker_name(broker)
+            ]
+            assert mine, "the broker's subscription is not on the server"
+            for client_id in mine:
+                admin.client_kill_filter(_id=client_id)
+            await _wait_for(got, 1)
+            assert got[0][1] == {"type": "resync"}
+            publisher = RedisBroker(REDIS_URL, prefix=prefix)
+            await publisher.start()
+            await publisher.publish(["conversation:1"], {"type": "message", "n": 1})
+            await _wait_for(got, 2)
+            assert got[1][1] == {"type": "message", "n": 1}
+            await publisher.stop()
+        finally:
+            await broker.stop()
+
+    asyncio.run(main())
+
+
+def broker_name(_broker: RedisBroker) -> str:
+    import os
+
+    return f"marketdesk-{os.getpid()}"

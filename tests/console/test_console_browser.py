@@ -1,0 +1,548 @@
+"""The operator console in headless Chromium against a real ``marketdesk serve``: log in (the
+mandatory news first), take a conversation from the queue, answer with a hint, the customer
+card of 58561573, the product card of 235260644 with its five warehouses, the coupon-ban badge,
+a guardrail that blocks a coupon-ban count — and no HTML from a customer ever runs."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+import uuid
+import zlib
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import DEMO_PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+MARKETDESK = Path(sys.executable).with_name("marketdesk")
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "console.png"
+XSS_NAME = '<img src=x onerror="window.__xss = 1">Злоумышленник'
+XSS_MESSAGES = (
+    '<img src=x onerror="window.__xss = 2">',
+    "<script>window.__xss = 3</script>",
+    '"><svg onload="window.__xss = 4">',
+)
+XSS_FILE = "&lt;img src=x onerror=window.__xss=5&gt;.png"
+XSS_CUSTOMER = 66600001
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _png() -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
+        + chunk(b"IEND", b"")
+    )
+
+
+class Console:
+    """One ``marketdesk serve`` on SQLite in a temporary data directory."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = data_dir / "server.log"
+        env = {
+            **os.environ,
+            "MARKETDESK_DEMO_PASSWORD": DEMO_PASSWORD,
+            "MARKETDESK_LOG_LEVEL": "warning",
+        }
+        for name in ("MARKETDESK_DATABASE_URL", "MARKETDESK_REDIS_URL"):
+            env.pop(name, None)
+        self.process = subprocess.Popen(
+            [str(MARKETDESK), "serve", "--port", str(self.port), "--data-dir", str(data_dir)],
+            env=env,
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(self.log.read_text()[-3000:])
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("server did not start: " + self.log.read_text()[-3000:])
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+
+    # ------------------------------------------------------------------ data
+    def db(self, work: Any) -> Any:
+        from marketdesk.store.db import Database
+
+        async def main() -> Any:
+            database = Database(f"sqlite+aiosqlite:///{self.data_dir / 'marketdesk.db'}")
+            try:
+                async with database.sessions() as session:
+                    return await work(session)
+            finally:
+                await database.dispose()
+
+        # in a thread of its own: Playwright's sync API runs an event loop in this one
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(asyncio.run, main()).result()
+
+    def customer_token(self, customer_id: int, *, full_name: str | None = None) -> str:
+        from marketdesk.services.auth import token_for_customer
+        from marketdesk.store.models import Customer
+
+        async def work(session: Any) -> str:
+            if full_name is not None and await session.get(Customer, customer_id) is None:
+                session.add(
+                    Customer(id=customer_id, full_name=full_name, registered_on=date(2024, 5, 1))
+                )
+                await session.commit()
+            return await token_for_customer(session, customer_id, ttl=timedelta(hours=1))
+
+        return str(self.db(work))
+
+    def call(self, method: str, path: str, token: str, **kwargs: Any) -> Any:
+        response = httpx.request(
+            method,
+            self.url + path,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+            **kwargs,
+        )
+        assert response.status_code < 300, response.text
+        return response.json()
+
+    def waiting_conversation(self, token: str, *texts: str) -> int:
+        cid = int(self.call("POST", "/api/v1/conversations", token, json={})["id"])
+        for text in texts:
+            self.say(token, cid, text)
+        self.call("POST", f"/api/v1/conversations/{cid}/handoff", token)
+        return cid
+
+    def say(self, token: str, cid: int, text: str) -> None:
+        self.call(
+            "POST",
+            f"/api/v1/conversations/{cid}/messages",
+            token,
+            json={"client_msg_id": uuid.uuid4().hex, "text": text},
+        )
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
+    if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
+        pytest.skip("no Chromium at /usr/bin/chromium")
+    running = Console(tmp_path_factory.mktemp("console"))
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def browser_page(server: Console) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="ru-RU")
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.on("dialog", lambda dialog: dialog.accept())
+            yield page
+            assert errors == []
+        finally:
+            browser.close()
+
+
+def wait_text(page: Any, selector: str, text: str) -> None:
+    page.wait_for_function(
+        "([s, t]) => (document.querySelector(s)?.textContent || '').includes(t)",
+        arg=[selector, text],
+    )
+
+
+def wait_count(page: Any, selector: str, count: int) -> None:
+    page.wait_for_function(
+        "([s, n]) => document.querySelectorAll(s).length === n", arg=[selector, count]
+    )
+
+
+def login(page: Any, server: Console, who: str = "operator") -> None:
+    page.goto(server.url + "/console")
+    page.wait_for_url("**/console/login")
+    page.fill("#login", who)
+    page.fill("#password", "wrong password")
+    page.click("#login-submit")
+    page.wait_for_selector("#login-error:not([hidden])")
+    page.fill("#password", DEMO_PASSWORD)
+    page.press("#password", "Enter")
+    page.wait_for_url("**/console")
+    page.wait_for_selector("body[data-ready]")
+    page.wait_for_selector("#live.on")
+
+
+def read_mandatory_news(page: Any) -> None:
+    dialog = page.locator("#mandatory-dialog")
+    dialog.wait_for(state="visible")
+    assert "Бан купонов" in dialog.inner_text()
+    page.keyboard.press("Escape")  # cannot be dismissed unread
+    assert dialog.is_visible()
+    while dialog.locator(".mark-read").count():
+        dialog.locator(".mark-read").first.click()
+        page.wait_for_timeout(100)
+    dialog.wait_for(state="hidden")
+
+
+def test_operator_works_a_conversation(server: Console, browser_page: Any) -> None:
+    page = browser_page
+    customer = server.customer_token(58561573)
+    cid = server.waiting_conversation(
+        customer, "Здравствуйте! Не могу применить купон, пишет что купоны заблокированы"
+    )
+
+    login(page, server)
+    read_mandatory_news(page)
+    assert page.locator("#news-unread").is_hidden() or page.inner_text("#news-unread") != ""
+
+    # the queue, live, with the waiting time
+    item = page.locator(f"#queue .item[data-conversation='{cid}']")
+    item.wait_for()
+    assert "Клиент 58561573" in item.inner_text()
+    first_wait = item.locator(".wait").inner_text()
+    assert ":" in first_wait
+    page.wait_for_function(
+        "([id, before]) => document.querySelector(`#queue .item[data-conversation='${id}'] .wait`)"
+        ".textContent !== before",
+        arg=[cid, first_wait],
+    )
+    # a new conversation appears by itself (the operator socket)
+    other = server.waiting_conversation(customer, "Где мой заказ?")
+    page.locator(f"#queue .item[data-conversation='{other}']").wait_for()
+
+    item.locator(".take").click()
+    page.wait_for_function(
+        "id => document.querySelector('#conv-title').textContent.includes('№ ' + id)", arg=cid
+    )
+    page.locator(f"#mine .item-title:has-text('№ {cid}')").wait_for()
+    assert page.locator(f"#queue .item[data-conversation='{cid}']").count() == 0
+
+    # the transcript, the bot's part marked
+    page.locator("#transcript .msg.customer").first.wait_for()
+    assert page.locator("#transcript .msg.bot .bot-tag").count() >= 1
+
+    # the customer card of 58561573
+    card = page.locator("#customer-card")
+    page.wait_for_selector("#customer-name")
+    assert page.inner_text("#customer-name") == "Анненко Александр"
+    text = card.inner_text()
+    for expected in (
+        "ID 58561573",
+        "27.12.2020",
+        "Рубли",
+        "Ozon.Бонусы",
+        "Баллы Ozon",
+        "Premium баллы",
+        "58561573-0011",
+        "Выполнен",
+        "Доставка в пункт выдачи",
+        "Средняя",
+        "Выполненных",
+        "Отменённых",
+        "Нет сертификатов",
+        "Время у клиента",
+    ):
+        assert expected in text, expected
+    assert "9000000001" not in page.inner_text("#customer-phone").replace(" ", "")
+    page.click("#reveal")
+    wait_text(page, "#customer-phone", "+79000000001")
+
+    page.click("#customer-card button:has-text('Все заказы (11)')")
+    wait_count(page, "#customer-card .orders li", 11)
+
+    # a comment on the card
+    page.fill("#comment-text", "Клиенту объяснили про бан купонов")
+    page.click(".comment-form button")
+    page.locator("#comments li:has-text('Клиенту объяснили про бан купонов')").wait_for()
+
+    # three hints for the last message; one click inserts, the text stays editable
+    page.locator("#hint-cards .hint-card").nth(2).wait_for()
+    assert page.locator("#hint-cards .hint-card").count() == 3
+    assert "Бан купонов" in page.locator("#hint-cards .hint-card").first.inner_text()
+    page.locator("#hint-cards .insert").first.click()
+    inserted = page.input_value("#composer-text")
+    assert "ограничение" in inserted
+    page.focus("#composer-text")
+    page.keyboard.press("End")
+    page.keyboard.type(" Хорошего дня!")
+    answer = page.input_value("#composer-text")
+    page.keyboard.press("Control+Enter")
+    page.locator("#transcript .msg.operator .msg-text", has_text="Хорошего дня!").wait_for()
+    seen = server.call("GET", f"/api/v1/conversations/{cid}/messages", customer)["messages"]
+    assert answer in [m["text"] for m in seen]
+
+    # the guardrail: a coupon-ban count is refused, with the reason, and not sent
+    page.fill("#composer-text", "У вас 3 пересечения с другими аккаунтами, купон не работает")
+    page.locator("#guard:not([hidden])").wait_for()
+    assert "пересечений" in page.inner_text("#guard")
+    page.click("#send")
+    wait_text(page, "#composer-status", "не отправлено")
+    assert page.input_value("#composer-text").startswith("У вас 3")
+    seen = server.call("GET", f"/api/v1/conversations/{cid}/messages", customer)["messages"]
+    assert not any("пересечения" in m["text"] for m in seen)
+    page.fill("#composer-text", "")
+
+    # a private note
+    page.check("#private-note")
+    page.fill("#composer-text", "Проверить бан купонов у фрод-мониторинга")
+    page.click("#send")
+    page.locator("#transcript .msg.note .msg-text", has_text="фрод-мониторинга").wait_for()
+    page.uncheck("#private-note")
+
+    # the product card of 235260644: five warehouses
+    page.keyboard.press("Alt+p")
+    page.fill("#product-q", "235260644")
+    page.press("#product-q", "Enter")
+    page.wait_for_selector("#stock")
+    rows = page.locator("#stock tr")
+    assert rows.count() == 5
+    stock = {
+        rows.nth(i).locator("th").inner_text(): rows.nth(i).locator("td").inner_text()
+        for i in range(5)
+    }
+    assert stock == {
+        "НОВАЯ_РИГА_РФЦ": "97",
+        "РОСТОВ-НА-ДОНУ_РФЦ": "296",
+        "ХОРУГВИНО_РФЦ": "293",
+        "САНКТ-ПЕТЕРБУРГ_РФЦ": "311",
+        "ТВЕРЬ_ХАБ": "206",
+    }
+    product = page.inner_text("#product-card").replace("\xa0", " ").replace("\u202f", " ")
+    for expected in (
+        "Основная информация",
+        "Дополнительные данные",
+        "Остатки и габариты",
+        "Сроки возврата",
+        "OZN235260644",
+        "Mi Store",
+        "150 X 75 X 27",
+        "60",
+        "2 990,00 ₽",
+        "1 050,00 ₽",
+        "1 940,00 ₽",
+        "FBO",
+        "Модуль связи Bluetooth",
+    ):
+        assert expected in product, expected
+    # by name
+    page.fill("#product-q", "Робот-трансформер")
+    page.press("#product-q", "Enter")
+    wait_text(page, "#product-card", "483491476")
+    assert "Порвана упаковка" in page.inner_text("#product-card")
+
+    # the console fits 1366 × 768 with no page scrolling
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 1366
+    assert page.evaluate("() => document.documentElement.scrollHeight") <= 768
+    page.keyboard.press("Alt+c")
+    page.fill("#customer-id", "58561573")  # the card again: contacts masked
+    page.press("#customer-id", "Enter")
+    page.wait_for_selector("#reveal")
+    page.focus("#composer-text")
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT))
+
+    # resolve: the conversation leaves «Мои диалоги» as resolved
+    page.click("#resolve")
+    wait_text(page, "#conv-meta", "Вопрос решён")
+    server.call("POST", f"/api/v1/conversations/{cid}/close", customer)
+    server.call("POST", f"/api/v1/conversations/{other}/close", customer)
+
+
+def test_coupon_ban_badge_news_and_hints(server: Console, browser_page: Any) -> None:
+    page = browser_page
+    login(page, server, "supervisor")
+    read_mandatory_news(page)
+
+    # the coupon-ban badge of a customer with one intersection: the decision and the task
+    page.fill("#customer-id", "61000001")
+    page.press("#customer-id", "Enter")
+    page.click("#ban-badge")
+    dialog = page.locator("#ban-dialog")
+    dialog.wait_for(state="visible")
+    assert "Ограничение можно снять" in page.inner_text("#ban-message")
+    page.click("#ban-request")
+    wait_text(page, "#ban-result", "CTASK-")
+    assert "пересечен" not in page.inner_text("#ban-result").lower()
+    page.click("#ban-close")
+    page.locator("#customer-card :text('Фрод-мониторинг')").first.wait_for()
+    # 3–9 intersections: no button
+    page.fill("#customer-id", "61000002")
+    page.press("#customer-id", "Enter")
+    wait_text(page, "#customer-name", "Кузнецов")
+    page.click("#ban-badge")
+    assert "снято не будет" in page.inner_text("#ban-message")
+    assert page.locator("#ban-request").is_hidden()
+    page.keyboard.press("Escape")
+
+    # news: search, category, dates, filters, mark one / all read
+    page.keyboard.press("Alt+4")
+    page.wait_for_selector("#news-list .news")
+    page.fill("#news-q", "1+1")
+    page.press("#news-q", "Enter")
+    wait_count(page, "#news-list .news", 6)
+    page.fill("#news-q", "")
+    page.select_option("#news-category", "Скидки")
+    wait_count(page, "#news-list .news", 2)
+    page.select_option("#news-category", "")
+    page.fill("#news-from", "2022-04-20")
+    page.fill("#news-to", "2022-04-30")
+    page.click("#news-form button[type=submit]")
+    page.wait_for_function("() => document.querySelectorAll('#news-list .news').length >= 2")
+    page.fill("#news-from", "")
+    page.fill("#news-to", "")
+    page.click(".filter[data-filter='urgent']")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#news-list .news')]"
+        ".every(n => n.textContent.includes('Срочная'))"
+    )
+    page.click(".filter[data-filter='unread']")
+    page.wait_for_selector("#news-list .news.unread")
+    before = page.locator("#news-list .news").count()
+    page.locator("#news-list .mark-read").first.click()
+    page.click(".filter[data-filter='unread']")
+    wait_count(page, "#news-list .news", before - 1)
+    page.click("#news-read-all")
+    wait_text(page, "#news-list", "Новостей нет")
+
+    # hints: browse section → situation → template, and search
+    page.keyboard.press("Alt+h")
+    page.wait_for_function("() => document.querySelectorAll('#hint-section option').length > 3")
+    page.select_option("#hint-section", label="Подарочные сертификаты")
+    page.select_option("#hint-situation", index=1)
+    assert page.locator("#hint-results .hint-card").count() >= 1
+    page.fill("#hints-q", "ювелирное изделие сертификат подлинности")
+    page.press("#hints-q", "Enter")
+    wait_text(page, "#hint-results", "Подлинность")
+
+
+def test_customer_html_is_shown_as_text(server: Console, browser_page: Any) -> None:
+    page = browser_page
+    token = server.customer_token(XSS_CUSTOMER, full_name=XSS_NAME)
+    cid = server.waiting_conversation(token, *XSS_MESSAGES)
+    response = httpx.post(
+        f"{server.url}/api/v1/conversations/{cid}/attachments",
+        headers={"Authorization": f"Bearer {token}"},
+        data={"client_msg_id": uuid.uuid4().hex, "text": "<b>жирный</b>"},
+        files={"file": (XSS_FILE, _png(), "image/png")},
+        timeout=30,
+    )
+    assert response.status_code == 201, response.text
+    stored_name = response.json()["attachments"][0]["filename"]
+
+    login(page, server)
+    if page.locator("#mandatory-dialog").is_visible():  # when run on its own
+        read_mandatory_news(page)
+    page.locator(f"#queue .item[data-conversation='{cid}']").wait_for()
+    page.locator(f"#queue .item[data-conversation='{cid}'] .take").click()
+    page.wait_for_selector("#customer-name")
+    page.locator("#transcript .attachment").wait_for()
+
+    assert page.inner_text("#customer-name") == XSS_NAME
+    texts = page.locator("#transcript .msg-text").all_inner_texts()
+    for payload in XSS_MESSAGES:
+        assert payload in texts
+    assert "<b>жирный</b>" in texts
+    assert stored_name in page.inner_text("#transcript .attachment")
+    assert "&lt;img" in page.inner_text("#transcript .attachment")
+    # nothing became an element, nothing ran
+    elements = "#transcript img, #transcript svg, #transcript script, #transcript b"
+    assert page.locator(elements).count() == 0
+    assert page.locator("#customer-card img").count() == 0
+    page.wait_for_timeout(300)
+    assert page.evaluate("() => window.__xss") is None
+    server.call("POST", f"/api/v1/conversations/{cid}/close", token)
+
+
+def test_the_keyboard_is_enough(server: Console, browser_page: Any) -> None:
+    """Log in, read the mandatory news, take a conversation, answer with a hint and follow the
+    customer's next message live — without the mouse."""
+    page = browser_page
+    customer = server.customer_token(58561573)
+    page.goto(server.url + "/console/login")
+    page.keyboard.type("operator")  # the login field has the focus
+    page.keyboard.press("Tab")
+    page.keyboard.type(DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("body[data-ready]")
+    dialog = page.locator("#mandatory-dialog")
+    while dialog.is_visible():
+        page.keyboard.press("Enter")  # «Прочитано» has the focus, one news after another
+        page.wait_for_timeout(150)
+
+    cid = server.waiting_conversation(customer, "Как вывести деньги с баланса?")
+    page.locator(f"#queue .item[data-conversation='{cid}']").wait_for()
+    page.keyboard.press("Alt+q")
+    assert page.evaluate("() => document.activeElement.classList.contains('take')")
+    page.keyboard.press("Enter")
+    wait_text(page, "#conv-title", f"№ {cid}")
+    page.wait_for_function("() => document.activeElement.id === 'composer-text'")
+    page.locator("#hint-cards .hint-card").first.wait_for()
+    first_hint = page.locator("#hint-cards .hint-card").first.inner_text()
+    page.keyboard.press("Alt+1")
+    inserted = page.input_value("#composer-text")
+    assert inserted.strip()
+    page.keyboard.press("Control+Enter")
+    wait_count(page, "#transcript .msg.operator", 1)
+    assert page.input_value("#composer-text") == ""
+
+    # the customer writes again: the message and new hints arrive by themselves
+    server.say(customer, cid, "А как проверить подлинность ювелирного украшения?")
+    page.locator("#transcript .msg.customer", has_text="ювелирного").wait_for()
+    page.wait_for_function(
+        "before => document.querySelector('#hint-cards .hint-card')?.innerText !== before",
+        arg=first_hint,
+    )
+    server.call("POST", f"/api/v1/conversations/{cid}/close", customer)
