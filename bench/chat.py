@@ -18,8 +18,8 @@ creates a fresh database, starts one real server process on it, and:
    sockets that answer every customer message over their socket (also committed);
 2. reports sustained durable messages per second (customer + echo, all acknowledged after
    commit), and p50/p99 from a customer's send to the operator's socket receiving it;
-3. opens ``--idle`` more authenticated, idle conversation sockets and reports the server's
-   resident memory per 1 000 of them;
+3. (first, on the fresh server) opens ``--idle`` authenticated, idle conversation sockets
+   and reports the server's resident memory per 1 000 of them;
 4. measures, in the same run, the raw commit rate of the same database from a plain driver
    loop (one INSERT + COMMIT at a time; SQLite in WAL with the server's pragmas; PostgreSQL
    over asyncpg, one connection and 16 connections): the ceiling.
@@ -398,6 +398,8 @@ async def run_backend(
     server = ServerProcess(tmp, database_url)
     try:
         server.start()
+        # memory first, on a server that has not yet grown its heap for the chat phase
+        memory = await idle_memory(server, idle)
         operator_tokens = await make_operators(database_url, max(1, -(-chats // OPERATOR_CAPACITY)))
         prepared = await prepare_chats(server, chats)
         ws_url = f"ws://127.0.0.1:{server.port}"
@@ -425,7 +427,6 @@ async def run_backend(
         await asyncio.sleep(0.5)
         stop.set()
         await asyncio.gather(*echo_tasks, return_exceptions=True)
-        memory = await idle_memory(server, idle)
         latencies_ms = [x * 1000 for x in stats.latencies]
         result: dict[str, Any] = {
             "backend": backend,

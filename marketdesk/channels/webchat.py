@@ -31,6 +31,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import random
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
@@ -183,9 +184,11 @@ class _Socket:
             await handle(item)
 
     async def _heartbeat(self) -> None:
+        # a random phase: sockets opened together do not all ping in the same instant
+        await asyncio.sleep(self.chat.heartbeat * random.uniform(0.5, 1.0))  # noqa: S311
         while True:
-            await asyncio.sleep(self.chat.heartbeat)
             self.push({"type": "ping"})
+            await asyncio.sleep(self.chat.heartbeat)
 
     async def _serve(
         self,
