@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from marketdesk.services import attachments, auth
+from marketdesk.services import attachments, auth, outgoing
 from marketdesk.services import conversations as chat
 from marketdesk.services.conversations import ChatContext, ConversationView
 from marketdesk.services.principals import Principal
@@ -149,7 +149,7 @@ async def send_message(
 ) -> JSONResponse:
     """Stored before the answer; the same ``client_msg_id`` again returns the same message
     (200 instead of 201, ``"duplicate": true``)."""
-    result = await chat.send_message(
+    result = await outgoing.send(
         session,
         ctx,
         principal,

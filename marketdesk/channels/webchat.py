@@ -40,7 +40,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from marketdesk.bot import Bot
 from marketdesk.realtime import Broker
-from marketdesk.services import auth
+from marketdesk.services import auth, outgoing
 from marketdesk.services import conversations as chat
 from marketdesk.services.chat_events import conversation_channel, line_channel, operator_channel
 from marketdesk.services.errors import ServiceError
@@ -340,7 +340,7 @@ class _Socket:
         assert self.principal is not None
         try:
             async with self.chat.database.sessions() as session:
-                result = await chat.send_message(
+                result = await outgoing.send(
                     session,
                     self.chat.context(),
                     self.principal,

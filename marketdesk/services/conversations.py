@@ -68,6 +68,7 @@ __all__ = [
     "MessageView",
     "QueueItem",
     "SendResult",
+    "add_system_message",
     "close",
     "create_conversation",
     "dispatch_queue",
@@ -483,6 +484,16 @@ async def _append(
 
 def _system(session: AsyncSession, conversation: Conversation, text: str) -> Any:
     return _append(session, conversation, sender_kind="system", text=text)
+
+
+async def add_system_message(session: AsyncSession, conversation_id: int, text: str) -> Message:
+    """A system line in the transcript, inside the caller's transaction (the caller commits):
+    for example the number of a back-office task created from the conversation."""
+    conversation = await session.get(Conversation, conversation_id)
+    if conversation is None:
+        raise _not_found(conversation_id)
+    message: Message = await _system(session, conversation, text)
+    return message
 
 
 async def _assign_lock(session: AsyncSession) -> None:

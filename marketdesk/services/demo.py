@@ -28,6 +28,7 @@ from marketdesk.store.models import (
     ProductNominal,
     Seller,
     Stock,
+    TravelProfile,
     Warehouse,
     utcnow,
 )
@@ -163,6 +164,16 @@ async def load_demo(
                         expires_at=expires,
                     )
                 )
+        if travel := item.get("travel"):
+            session.add(
+                TravelProfile(
+                    customer_id=item["id"],
+                    has_hotel_booking=bool(travel.get("has_hotel_booking", False)),
+                    is_corporate=bool(travel.get("is_corporate", False)),
+                    package=travel.get("package"),
+                    updated_at=now,
+                )
+            )
         if ban := item.get("coupon_ban"):
             session.add(
                 CouponBan(

@@ -32,6 +32,7 @@ __all__ = [
     "ViolationView",
     "check_text",
     "other_customer_ids",
+    "send",
     "send_reply",
 ]
 
@@ -174,3 +175,36 @@ async def _verdict(
         own_customer_id=str(customer_id) if customer_id is not None else None,
     )
     return _views(text, found)
+
+
+async def send(
+    session: AsyncSession,
+    ctx: chat.ChatContext,
+    principal: Principal,
+    conversation_id: int,
+    *,
+    client_msg_id: str,
+    text: str,
+    private: bool = False,
+) -> chat.SendResult:
+    """Every message into a conversation, from every channel (REST, WebSocket, console):
+    an operator's reply passes the privacy guard first, customers' messages go straight in."""
+    if principal.is_operator:
+        return await send_reply(
+            session,
+            ctx,
+            principal,
+            conversation_id,
+            client_msg_id=client_msg_id,
+            text=text,
+            private=private,
+        )
+    return await chat.send_message(
+        session,
+        ctx,
+        principal,
+        conversation_id,
+        client_msg_id=client_msg_id,
+        text=text,
+        private=private,
+    )

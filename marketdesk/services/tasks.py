@@ -226,6 +226,14 @@ async def create_task(
     await session.flush()
     task.number = task_number(task.id)
     session.add(_event(task, actor, "created", now, queue=spec.path))
+    if conversation_id is not None:
+        from .conversations import add_system_message
+
+        await add_system_message(
+            session,
+            conversation_id,
+            f"Создана заявка {task.number} («{spec.title_ru}»).",
+        )
     audit.record(
         session,
         actor,

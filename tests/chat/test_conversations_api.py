@@ -383,3 +383,51 @@ def test_client_msg_id_of_someone_else_is_a_conflict(fresh_env: ChatEnv) -> None
     stolen = env.send(operator, conversation["id"], "ответ", client_msg_id=mine)
     assert stolen.status_code == 409
     assert stolen.json()["error"]["code"] == "client_msg_id_taken"
+
+
+def test_the_privacy_guard_stands_on_every_operator_send_path(fresh_env: ChatEnv) -> None:
+    """REST and WebSocket sends of an operator pass the same guard as the console."""
+    env = fresh_env
+    _, operator = env.operator(available=True)
+    token = env.visitor()
+    conversation = env.conversation(token)
+    env.post(token, f"/api/v1/conversations/{conversation['id']}/handoff")
+    leak = "У вас 3 пересечения с другими аккаунтами, поэтому купоны заблокированы."
+    refused = env.send(operator, conversation["id"], leak)
+    assert refused.status_code == 422
+    assert refused.json()["error"]["code"] == "privacy_violation"
+    card = "Оплатите картой 4111 1111 1111 1111"
+    assert env.send(operator, conversation["id"], card).status_code == 422
+    texts = [m["text"] for m in env.messages(operator, conversation["id"])]
+    assert leak not in texts and card not in texts
+    # a private note is for staff only and may name the count
+    assert env.send(operator, conversation["id"], leak, private=True).status_code == 201
+    assert env.send(operator, conversation["id"], "Проверяю ваш аккаунт.").status_code == 201
+
+
+def test_a_task_from_a_conversation_shows_its_number_there_and_sits_in_its_queue(
+    fresh_env: ChatEnv,
+) -> None:
+    env = fresh_env
+    _, operator = env.operator(available=True)
+    token = env.visitor()
+    conversation = env.conversation(token)
+    env.post(token, f"/api/v1/conversations/{conversation['id']}/handoff")
+    created = env.post(
+        operator,
+        "/api/v1/tasks",
+        {
+            "queue": "Ошибка описания",
+            "title": "Неверный вес товара",
+            "product_id": 235260644,
+            "conversation_id": conversation["id"],
+        },
+    )
+    assert created.status_code == 201, created.text
+    number = created.json()["number"]
+    seen_by_customer = [m["text"] for m in env.messages(token, conversation["id"])]
+    assert any(number in text for text in seen_by_customer)
+    queue = env.client.get(
+        "/api/v1/tasks", params={"queue": "Ошибка описания"}, headers=auth(operator)
+    ).json()
+    assert number in [t["number"] for t in queue["tasks"]]
