@@ -105,10 +105,7 @@ def serve(host: str, port: int, data_dir: Path | None, workers: int) -> None:
     _run(settings, lambda db: _prepare(db, settings))
     os.environ["MARKETDESK_DATA_DIR"] = str(settings.data_dir)
     click.echo(f"marketdesk {__version__}: http://{host}:{port}  (данные: {settings.data_dir})")
-    click.echo(
-        f"Вход: POST http://{host}:{port}/api/v1/auth/login "
-        '{"login": "operator", "password": "..."}; документация API: /docs'
-    )
+    click.echo(f"Консоль оператора: http://{host}:{port}/console  (чат покупателя: /, API: /docs)")
     uvicorn.run(
         "marketdesk.api.app:create_app",
         factory=True,

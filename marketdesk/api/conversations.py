@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,6 +21,9 @@ from .deps import CurrentOperator, CurrentPrincipal, DbSession, get_settings
 __all__ = ["chat_context", "conversation_json", "router"]
 
 router = APIRouter(tags=["chat"])
+
+# ids are BIGINT: anything outside 1..2^63-1 is refused before it reaches the database
+RecordId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 # generous bound on the body; the 4 000-character rule is the service's, with its own message
 _TEXT_BOUND = 64_000
@@ -133,7 +136,7 @@ async def my_conversations(principal: CurrentPrincipal, session: DbSession) -> d
 
 @router.get("/api/v1/conversations/{conversation_id}")
 async def get_conversation(
-    conversation_id: int, principal: CurrentPrincipal, session: DbSession
+    conversation_id: RecordId, principal: CurrentPrincipal, session: DbSession
 ) -> dict[str, Any]:
     view = await chat.get_conversation(session, principal, conversation_id)
     return conversation_json(view, principal)
@@ -141,7 +144,7 @@ async def get_conversation(
 
 @router.post("/api/v1/conversations/{conversation_id}/messages")
 async def send_message(
-    conversation_id: int,
+    conversation_id: RecordId,
     body: SendMessage,
     principal: CurrentPrincipal,
     session: DbSession,
@@ -163,7 +166,7 @@ async def send_message(
 
 @router.post("/api/v1/conversations/{conversation_id}/attachments")
 async def upload(
-    conversation_id: int,
+    conversation_id: RecordId,
     principal: CurrentPrincipal,
     session: DbSession,
     file: UploadFile = File(description="изображение или PDF"),
@@ -192,7 +195,7 @@ async def upload(
 
 @router.get("/api/v1/attachments/{attachment_id}")
 async def download(
-    attachment_id: int,
+    attachment_id: RecordId,
     principal: CurrentPrincipal,
     session: DbSession,
     settings: Settings = Depends(get_settings),
@@ -215,7 +218,7 @@ async def download(
 
 @router.get("/api/v1/conversations/{conversation_id}/messages")
 async def list_messages(
-    conversation_id: int,
+    conversation_id: RecordId,
     principal: CurrentPrincipal,
     session: DbSession,
     after_seq: int = Query(0, ge=0, le=2**31 - 1),
@@ -229,7 +232,7 @@ async def list_messages(
 
 @router.post("/api/v1/conversations/{conversation_id}/handoff")
 async def request_operator(
-    conversation_id: int,
+    conversation_id: RecordId,
     principal: CurrentPrincipal,
     session: DbSession,
     ctx: ChatContext = Chat,
@@ -241,7 +244,7 @@ async def request_operator(
 
 @router.post("/api/v1/conversations/{conversation_id}/rating")
 async def rate(
-    conversation_id: int,
+    conversation_id: RecordId,
     body: Rating,
     principal: CurrentPrincipal,
     session: DbSession,
@@ -253,7 +256,7 @@ async def rate(
 
 @router.post("/api/v1/conversations/{conversation_id}/close")
 async def close(
-    conversation_id: int,
+    conversation_id: RecordId,
     principal: CurrentPrincipal,
     session: DbSession,
     ctx: ChatContext = Chat,
@@ -264,7 +267,7 @@ async def close(
 
 @router.post("/api/v1/conversations/{conversation_id}/take")
 async def take(
-    conversation_id: int,
+    conversation_id: RecordId,
     principal: CurrentOperator,
     session: DbSession,
     ctx: ChatContext = Chat,
@@ -275,7 +278,7 @@ async def take(
 
 @router.post("/api/v1/conversations/{conversation_id}/transfer")
 async def transfer(
-    conversation_id: int,
+    conversation_id: RecordId,
     body: Transfer,
     principal: CurrentOperator,
     session: DbSession,
@@ -294,7 +297,7 @@ async def transfer(
 
 @router.post("/api/v1/conversations/{conversation_id}/resolve")
 async def resolve(
-    conversation_id: int,
+    conversation_id: RecordId,
     principal: CurrentOperator,
     session: DbSession,
     ctx: ChatContext = Chat,

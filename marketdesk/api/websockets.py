@@ -20,6 +20,9 @@ def _webchat(websocket: WebSocket) -> WebChat:
 
 @router.websocket("/ws/conversations/{conversation_id}")
 async def conversation_socket(websocket: WebSocket, conversation_id: int) -> None:
+    if not 1 <= conversation_id < 2**63:  # no such conversation can exist
+        await websocket.close(code=1008, reason="conversation not found")
+        return
     await _webchat(websocket).conversation_socket(websocket, conversation_id)
 
 

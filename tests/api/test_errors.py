@@ -49,3 +49,30 @@ def test_openapi_schema_is_served(client):
     schema = client.get("/openapi.json").json()
     assert "/api/v1/products/{code}" in schema["paths"]
     assert "/api/v1/customers/{customer_id}" in schema["paths"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/api/v1/conversations/99999999999999999999"),
+        ("get", "/api/v1/conversations/99999999999999999999/messages"),
+        ("post", "/api/v1/conversations/99999999999999999999/handoff"),
+        ("get", "/api/v1/attachments/99999999999999999999"),
+        ("get", "/api/v1/conversations/0"),
+    ],
+)
+def test_ids_beyond_bigint_are_422_not_500(client, tokens, method, path):
+    response = getattr(client, method)(path, headers=auth(tokens["visitor"]))
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "validation_error"
+
+
+def test_socket_to_an_impossible_conversation_is_closed(client):
+    from starlette.websockets import WebSocketDisconnect
+
+    with (
+        pytest.raises(WebSocketDisconnect) as closed,
+        client.websocket_connect("/ws/conversations/99999999999999999999") as ws,
+    ):
+        ws.receive_json()
+    assert closed.value.code == 1008
