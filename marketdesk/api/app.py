@@ -32,6 +32,7 @@ from . import (
     kb,
     me,
     news,
+    operators,
     products,
     rules,
     tasks,
@@ -92,7 +93,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     install_error_handlers(app)
     for module in (health, auth, bot, kb, customers, products, news, me, tasks, rules):
         app.include_router(module.router)
-    for module in (conversations, customer_login, websockets):  # live chat
+    for module in (conversations, customer_login, websockets, operators):  # live chat
         app.include_router(module.router)
     for module in (console, hints, comments, guard):  # operator console
         app.include_router(module.router)

@@ -274,6 +274,14 @@ def test_operator_works_a_conversation(server: Console, browser_page: Any) -> No
     page.locator("#transcript .msg.customer").first.wait_for()
     assert page.locator("#transcript .msg.bot .bot-tag").count() >= 1
 
+    # colleagues are offered as transfer targets next to the lines (not the operator herself)
+    page.wait_for_selector("#transfer-line optgroup option[value^='op:']", state="attached")
+    colleagues = page.eval_on_selector_all(
+        "#transfer-line optgroup option", "els => els.map(e => e.textContent)"
+    )
+    assert any(name.startswith("Соколова Анна") for name in colleagues)
+    assert not any(name.startswith("Иванова Мария") for name in colleagues)
+
     # the customer card of 58561573
     card = page.locator("#customer-card")
     page.wait_for_selector("#customer-name")

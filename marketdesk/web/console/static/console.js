@@ -187,6 +187,7 @@
       return;
     }
     $("me").textContent = state.me.name;
+    loadColleagues();
   }
 
   $("logout").addEventListener("click", async () => {
@@ -492,14 +493,38 @@
     if (confirm("Закрыть диалог? Клиент сможет написать только в новом диалоге.")) conversationAction("close");
   });
   $("transfer").addEventListener("click", () => {
-    const line = $("transfer-line").value;
-    if (!line) {
-      setStatus("Выберите линию, на которую передать диалог.");
+    const target = $("transfer-line").value;
+    if (!target) {
+      setStatus("Выберите линию или коллегу, кому передать диалог.");
       $("transfer-line").focus();
       return;
     }
-    conversationAction("transfer", { to_line: line });
+    if (target.startsWith("op:")) {
+      conversationAction("transfer", { to_operator_id: Number(target.slice(3)) });
+    } else {
+      conversationAction("transfer", { to_line: target });
+    }
   });
+
+  // colleagues who serve chat lines, as transfer targets next to the lines
+  async function loadColleagues() {
+    try {
+      const data = await api("GET", "/api/v1/operators");
+      const group = document.createElement("optgroup");
+      group.label = "Коллеге";
+      for (const op of data.operators) {
+        if (state.me && String(op.id) === String(state.me.id)) continue;
+        const option = document.createElement("option");
+        option.value = "op:" + op.id;
+        option.textContent = op.name + (op.available ? " · на связи" : " · не на связи") +
+          " · " + op.chats + "/" + op.capacity;
+        group.appendChild(option);
+      }
+      if (group.children.length) $("transfer-line").appendChild(group);
+    } catch (e) {
+      setStatus(e.message);
+    }
+  }
 
   // ------------------------------------------------------------------ hints for the last message
   function lastCustomerText() {
