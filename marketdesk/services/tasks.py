@@ -1,12 +1,13 @@
 """Back-office tasks (seed 000's CTASK queues): create, work, comment, escalate.
 
 Every write goes through one function here that checks (rights, rules), does (in one
-transaction, with a history event and an audit entry) and notifies (``TaskNotifier``)."""
+transaction, with a history event and an audit entry). Staff hear of escalations through
+``StaffNotice`` rows; live task events are not pushed yet."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -35,7 +36,6 @@ from .principals import Principal
 
 __all__ = [
     "TaskCard",
-    "TaskEventName",
     "TaskSummary",
     "add_comment",
     "assign_task",
@@ -45,29 +45,12 @@ __all__ = [
     "get_task",
     "list_notices",
     "list_tasks",
-    "set_notifier",
     "task_number",
 ]
 
 WORKER_ROLES = ("backoffice", "supervisor")
 MAX_TITLE = 300
 MAX_TEXT = 4_000
-
-TaskEventName = str
-TaskNotifier = Callable[[TaskEventName, dict[str, Any]], Awaitable[None]]
-
-
-async def _no_notifier(_event: TaskEventName, _payload: dict[str, Any]) -> None:
-    return None
-
-
-_notifier: TaskNotifier = _no_notifier
-
-
-def set_notifier(notifier: TaskNotifier | None) -> None:
-    """Where task events go after commit (the realtime broker, when the server runs one)."""
-    global _notifier
-    _notifier = notifier or _no_notifier
 
 
 def task_number(task_id: int) -> str:
@@ -245,7 +228,6 @@ async def create_task(
     )
     if commit:
         await session.commit()
-        await _notifier("task.created", {"number": task.number, "queue": task.queue})
     return task
 
 
@@ -394,7 +376,6 @@ async def change_status(
         target=str(target),
     )
     await session.commit()
-    await _notifier("task.updated", {"number": task.number, "status": task.status})
     return task
 
 
@@ -440,7 +421,6 @@ async def assign_task(
         assignee=operator_login,
     )
     await session.commit()
-    await _notifier("task.updated", {"number": task.number, "assignee": operator_login})
     return task
 
 
@@ -460,7 +440,6 @@ async def add_comment(
     session.add(_event(task, actor, "comment", now))
     task.updated_at = now
     await session.commit()
-    await _notifier("task.updated", {"number": task.number, "comment": comment.id})
     return comment
 
 
@@ -503,8 +482,6 @@ async def escalate_overdue(session: AsyncSession, *, now: datetime | None = None
         )
         audit.record(session, None, "task.escalated", entity_kind="task", entity_id=task.number)
     await session.commit()
-    for task in overdue:
-        await _notifier("task.escalated", {"number": task.number, "queue": task.queue})
     return [task.number for task in overdue]
 
 
