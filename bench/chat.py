@@ -58,7 +58,7 @@ sys.path.insert(0, str(ROOT))
 
 from marketdesk.services import auth  # noqa: E402
 from marketdesk.settings import normalize_database_url  # noqa: E402
-from marketdesk.store.db import Database  # noqa: E402
+from marketdesk.store.db import SQLITE_PRAGMAS, Database  # noqa: E402
 from marketdesk.store.models import (  # noqa: E402
     Operator,
     OperatorLine,
@@ -317,8 +317,8 @@ async def idle_memory(server: ServerProcess, idle: int) -> dict[str, Any]:
 
 def raw_sqlite(path: Path, seconds: float = 3.0) -> float:
     conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
+    for pragma in SQLITE_PRAGMAS:  # the server's: WAL, synchronous=FULL
+        conn.execute(pragma)
     conn.execute("CREATE TABLE IF NOT EXISTS bench_raw (id INTEGER PRIMARY KEY, body TEXT)")
     n = 0
     end = time.perf_counter() + seconds
@@ -418,8 +418,13 @@ async def run_backend(
             for token, cid, seq in prepared
         ]
         # every socket connected and subscribed before the first message
-        while ready_count[0] < len(echo_tasks) + len(customer_tasks):  # noqa: ASYNC110
+        while ready_count[0] < len(echo_tasks) + len(customer_tasks):
+            failed = [t for t in echo_tasks + customer_tasks if t.done() and t.exception()]
+            if failed:  # a socket that could not connect: say why instead of waiting forever
+                raise RuntimeError(f"{len(failed)} sockets failed") from failed[0].exception()
             await asyncio.sleep(0.05)
+        assert server.process is not None
+        print(f"{backend}: messages flowing (server pid {server.process.pid})", file=sys.stderr)
         began = time.perf_counter()
         start.set()
         await asyncio.gather(*customer_tasks)

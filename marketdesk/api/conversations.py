@@ -34,6 +34,7 @@ def chat_context(request: Request) -> ChatContext:
     return ChatContext(
         bot=getattr(request.app.state, "bot", None),
         publish=broker.publish if broker is not None else chat.ChatContext().publish,
+        writer=getattr(request.app.state, "chat_writer", None),
     )
 
 

@@ -15,7 +15,12 @@ router = APIRouter()
 
 def _webchat(websocket: WebSocket) -> WebChat:
     state = websocket.app.state
-    return WebChat(database=state.database, broker=state.broker, bot=state.bot)
+    return WebChat(
+        database=state.database,
+        broker=state.broker,
+        bot=state.bot,
+        writer=getattr(state, "chat_writer", None),
+    )
 
 
 @router.websocket("/ws/conversations/{conversation_id}")

@@ -43,6 +43,7 @@ from marketdesk.realtime import Broker
 from marketdesk.services import auth, outgoing
 from marketdesk.services import conversations as chat
 from marketdesk.services.chat_events import conversation_channel, line_channel, operator_channel
+from marketdesk.services.chat_writer import ChatWriter
 from marketdesk.services.errors import ServiceError
 from marketdesk.services.principals import Principal
 from marketdesk.store.db import Database
@@ -64,6 +65,7 @@ AUTH_TIMEOUT = 10.0
 HEARTBEAT = 25.0
 MAX_BAD_FRAMES = 20
 QUEUE_SIZE = 256
+MAX_IN_FLIGHT = 32  # messages of one socket being stored at once (the reader waits beyond)
 
 
 class _Closed(Exception):
@@ -80,11 +82,12 @@ class WebChat:
     database: Database
     broker: Broker
     bot: Bot | None
+    writer: ChatWriter | None = None
     queue_size: int = QUEUE_SIZE
     heartbeat: float = HEARTBEAT
 
     def context(self) -> chat.ChatContext:
-        return chat.ChatContext(bot=self.bot, publish=self.broker.publish)
+        return chat.ChatContext(bot=self.bot, publish=self.broker.publish, writer=self.writer)
 
     async def conversation_socket(self, websocket: WebSocket, conversation_id: int) -> None:
         await _Socket(self, websocket).run_conversation(conversation_id)
@@ -107,6 +110,11 @@ class _Socket:
         self.bad_frames = 0
         self.last_seq = 0  # conversation sockets: highest seq sent (or skipped as private)
         self.conversation_id: int | None = None
+        # sends being stored: the last one of each conversation (the next one waits for it,
+        # so a conversation's messages keep their order) and a bound on how many at once
+        self.in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
+        self.sending: dict[int, asyncio.Task[None]] = {}
+        self.send_tasks: set[asyncio.Task[None]] = set()
 
     # ------------------------------------------------------------------ plumbing
     def push(self, frame: dict[str, Any]) -> None:
@@ -209,6 +217,10 @@ class _Socket:
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
+            # sends under way finish (the writer stores them either way); their acks have
+            # nowhere to go, and a client that missed one retries with the same client_msg_id
+            if self.send_tasks:
+                await asyncio.wait(list(self.send_tasks), timeout=5)
         if self.slow.is_set():
             log.warning(
                 "closing a slow socket (%s %s): its send queue of %d is full",
@@ -320,11 +332,14 @@ class _Socket:
                 continue  # the answer to our heartbeat
             elif kind == "message":
                 assert self.conversation_id is not None
-                await self._send_message(self.conversation_id, frame)
+                await self._dispatch(self.conversation_id, frame)
             else:
                 await self.bad_frame("Неизвестный тип сообщения.", frame_type=str(kind)[:32])
 
-    async def _send_message(self, conversation_id: int, frame: dict[str, Any]) -> None:
+    async def _dispatch(self, conversation_id: int, frame: dict[str, Any]) -> None:
+        """Store a message without holding up the reader: messages to different
+        conversations are stored side by side (an operator answers many customers), those
+        of one conversation one after another, in the order they came."""
         client_msg_id = frame.get("client_msg_id")
         text = frame.get("text")
         private = frame.get("private", False)
@@ -337,6 +352,47 @@ class _Socket:
         if not isinstance(private, bool):
             await self.bad_frame("private — true или false.", client_msg_id=client_msg_id)
             return
+        await self.in_flight.acquire()
+        previous = self.sending.get(conversation_id)
+        task = asyncio.create_task(
+            self._send_after(previous, conversation_id, client_msg_id, text, private)
+        )
+        self.sending[conversation_id] = task
+        self.send_tasks.add(task)
+
+        def done(finished: asyncio.Task[None]) -> None:
+            self.in_flight.release()
+            self.send_tasks.discard(finished)
+            if self.sending.get(conversation_id) is finished:
+                del self.sending[conversation_id]
+
+        task.add_done_callback(done)
+
+    async def _send_after(
+        self,
+        previous: asyncio.Task[None] | None,
+        conversation_id: int,
+        client_msg_id: str,
+        text: str,
+        private: bool,
+    ) -> None:
+        if previous is not None:
+            await asyncio.wait([previous])
+        try:
+            await self._store(conversation_id, client_msg_id, text, private)
+        except Exception:
+            log.exception("storing a message failed")
+            self.push(
+                _error(
+                    "internal_error",
+                    "Сообщение не сохранено из-за сбоя на сервере. Отправьте его ещё раз.",
+                    client_msg_id=client_msg_id,
+                )
+            )
+
+    async def _store(
+        self, conversation_id: int, client_msg_id: str, text: str, private: bool
+    ) -> None:
         assert self.principal is not None
         try:
             async with self.chat.database.sessions() as session:
@@ -413,6 +469,6 @@ class _Socket:
                 if not isinstance(conversation_id, int) or isinstance(conversation_id, bool):
                     await self.bad_frame("Нужно целое поле conversation_id.")
                     continue
-                await self._send_message(conversation_id, frame)
+                await self._dispatch(conversation_id, frame)
             else:
                 await self.bad_frame("Неизвестный тип сообщения.", frame_type=str(kind)[:32])

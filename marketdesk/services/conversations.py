@@ -26,10 +26,20 @@ import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Table, func, insert, select, text, update
+from sqlalchemy import (
+    Connection,
+    Table,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -37,6 +47,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from marketdesk.bot import Bot
 from marketdesk.domain.lines import LINE_TITLES_RU, Line, route_line
 from marketdesk.domain.tasks import SELLER_SUPPORT_TOPICS, is_valid_seller_topic
+from marketdesk.store.db import Database
 from marketdesk.store.models import (
     Conversation,
     Message,
@@ -59,6 +70,9 @@ from .chat_events import (
 from .errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from .principals import Principal
 
+if TYPE_CHECKING:
+    from .chat_writer import ChatWriter
+
 __all__ = [
     "MAX_CLIENT_MSG_ID",
     "MAX_TEXT",
@@ -67,6 +81,7 @@ __all__ = [
     "ConversationView",
     "MessageView",
     "QueueItem",
+    "SendRequest",
     "SendResult",
     "add_system_message",
     "close",
@@ -87,6 +102,8 @@ __all__ = [
     "send_message",
     "serialized_writes",
     "set_availability",
+    "sqlite_write_lock",
+    "store_batch",
     "store_message",
     "take",
     "transfer",
@@ -128,10 +145,12 @@ TEXT_TICKET = "Обращение зарегистрировано, номер {
 
 @dataclass(slots=True)
 class ChatContext:
-    """What the chat services need besides a database session."""
+    """What the chat services need besides a database session: the bot, where live events
+    go, and the group-commit writer of the running server (None: each send commits alone)."""
 
     bot: Bot | None = None
     publish: Publisher = no_publisher
+    writer: ChatWriter | None = None
 
 
 # --------------------------------------------------------------------------- views
@@ -330,6 +349,17 @@ _sqlite_write_locks: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.Weak
 _F = TypeVar("_F", bound=Callable[..., Awaitable[Any]])
 
 
+def sqlite_write_lock(engine: Any) -> asyncio.Lock | None:
+    """The process's write lock of a SQLite engine (sync or async); None on PostgreSQL."""
+    engine = getattr(engine, "sync_engine", engine)
+    if engine.dialect.name != "sqlite":
+        return None
+    lock = _sqlite_write_locks.get(engine)
+    if lock is None:
+        lock = _sqlite_write_locks[engine] = asyncio.Lock()
+    return lock
+
+
 def _serialized(function: _F) -> _F:
     """On SQLite, one write transaction at a time per process: waiting on an asyncio lock
     is fair and immediate, where SQLite's busy handler sleeps up to 100 ms between tries.
@@ -337,12 +367,9 @@ def _serialized(function: _F) -> _F:
 
     @functools.wraps(function)
     async def wrapper(session: AsyncSession, *args: Any, **kwargs: Any) -> Any:
-        engine = session.get_bind()
-        if engine.dialect.name != "sqlite":
-            return await function(session, *args, **kwargs)
-        lock = _sqlite_write_locks.get(engine)
+        lock = sqlite_write_lock(session.get_bind())
         if lock is None:
-            lock = _sqlite_write_locks[engine] = asyncio.Lock()
+            return await function(session, *args, **kwargs)
         async with lock:
             return await function(session, *args, **kwargs)
 
@@ -869,9 +896,230 @@ async def store_message(
     )
 
 
-send_message = _serialized(store_message)
-"""``store_message`` with SQLite writes serialised (the entry point for callers)."""
+store_one = _serialized(store_message)
+"""``store_message`` in a transaction of its own, SQLite writes serialised."""
 serialized_writes = _serialized
+
+
+async def send_message(
+    session: AsyncSession,
+    ctx: ChatContext,
+    principal: Principal,
+    conversation_id: int,
+    *,
+    client_msg_id: str,
+    text: str,
+    private: bool = False,
+) -> SendResult:
+    """The entry point for a message from any channel. With a running server's writer
+    (``ctx.writer``) concurrent sends share one transaction and one commit (group commit);
+    otherwise the message commits on its own. Either way it is stored before this returns.
+
+    ``session`` may have been used for reads (they end here, so that no connection is held
+    while the message waits for its batch); it must not carry uncommitted writes."""
+    if ctx.writer is None or session.new or session.dirty or session.deleted:
+        return await store_one(
+            session,
+            ctx,
+            principal,
+            conversation_id,
+            client_msg_id=client_msg_id,
+            text=text,
+            private=private,
+        )
+    validate_text(text)
+    _validate_client_msg_id(client_msg_id)
+    if principal.is_operator:
+        principal.require_operator(*STAFF_ROLES)
+    elif private:
+        raise PermissionDenied("Заметки доступны только сотрудникам.", code="notes_staff_only")
+    if session.in_transaction():
+        await session.rollback()
+    return await ctx.writer.submit(
+        SendRequest(
+            ctx=ctx,
+            principal=principal,
+            conversation_id=conversation_id,
+            client_msg_id=client_msg_id,
+            text=text,
+            private=private,
+        )
+    )
+
+
+@dataclass(slots=True)
+class SendRequest:
+    """One message waiting for the writer's next batch."""
+
+    ctx: ChatContext
+    principal: Principal
+    conversation_id: int
+    client_msg_id: str
+    text: str
+    private: bool = False
+
+
+def _batch_role(request: SendRequest, row: Any) -> str:
+    """How a send takes part in a batch: ``plain`` (it changes nothing but the transcript),
+    ``refused`` (it stores nothing: unknown conversation, not the sender's, closed, not
+    assigned — or a retry, which the one-by-one path answers), ``moves`` (the conversation
+    moves on: the bot answers, a resolved conversation reopens)."""
+    principal = request.principal
+    if row is None or not _may_read(principal, row):
+        return "refused"
+    if _refusal(principal, row, request.private) is not None:
+        return "refused"
+    if not principal.is_operator and (
+        row.status == "resolved" or (row.status == "bot" and request.ctx.bot is not None)
+    ):
+        return "moves"
+    return "plain"
+
+
+async def store_batch(
+    database: Database, requests: Sequence[SendRequest]
+) -> list[SendResult | None]:
+    """Store the plain sends of ``requests`` in one transaction with one commit (the caller
+    holds the SQLite write lock), then publish them. The answer is aligned with
+    ``requests``: a result for each stored message, None for a request the caller must send
+    through :func:`store_one`, in order, after this returns (anything else: a bot answer, a
+    reopening, a refusal, an unknown conversation, a retry of a stored message). From the
+    first request that moves a conversation on, that conversation's later requests are left
+    to the caller as well, so each conversation's messages keep the order they came in.
+
+    The whole transaction is one synchronous function (on SQLite one hand-off to the writer
+    thread, not one per statement): the rows are locked first (``SELECT … FOR UPDATE`` in id
+    order on PostgreSQL; on SQLite an ``UPDATE … RETURNING`` takes the write lock), the
+    messages go in with one multi-row ``INSERT … RETURNING``, each conversation's
+    ``last_seq`` with one ``executemany``. Retries of stored messages are found first (one
+    indexed read) and left to the caller; a unique-constraint violation all the same (a
+    retry racing in from another process) rolls back the batch and leaves every request to
+    the caller."""
+    now = utcnow()
+    stored = await database.run_sync(lambda connection: _write_batch(connection, requests, now))
+    results: list[SendResult | None] = [None] * len(requests)
+    for index, row, view, last_seq in stored:
+        request = requests[index]
+        changes = _Changes()
+        changes.message(view, row)
+        await changes.publish(request.ctx)
+        conversation = _conversation_view(row)
+        conversation.last_seq = last_seq
+        results[index] = SendResult(message=view, conversation=conversation)
+    return results
+
+
+def _write_batch(
+    connection: Connection, requests: Sequence[SendRequest], now: datetime
+) -> list[tuple[int, Any, MessageView, int]]:
+    """The transaction of :func:`store_batch`: (index, locked row, message, the
+    conversation's last seq) for each stored message."""
+    ids = sorted({r.conversation_id for r in requests})
+    if connection.dialect.name == "sqlite":
+        locking: Any = (
+            update(_CONVERSATIONS)
+            .where(_CONVERSATIONS.c.id.in_(ids))
+            .values(updated_at=now)
+            .returning(*_CONVERSATIONS.c)
+        )
+    else:
+        locking = (
+            select(_CONVERSATIONS)
+            .where(_CONVERSATIONS.c.id.in_(ids))
+            .order_by(_CONVERSATIONS.c.id)
+            .with_for_update()
+        )
+    with connection.begin() as transaction:
+        rows: dict[int, Any] = {row.id: row for row in connection.execute(locking).all()}
+        # retries of messages already stored: answered one by one, never inserted again
+        taken: set[tuple[int, str]] = {
+            (row[0], row[1])
+            for row in connection.execute(
+                select(_MESSAGES.c.conversation_id, _MESSAGES.c.client_msg_id).where(
+                    tuple_(_MESSAGES.c.conversation_id, _MESSAGES.c.client_msg_id).in_(
+                        {(r.conversation_id, r.client_msg_id) for r in requests}
+                    )
+                )
+            )
+        }
+        last_seq: dict[int, int] = {}
+        left: set[int] = set()  # conversations whose later requests go one by one
+        plan: list[tuple[int, SendRequest, Any, int]] = []
+        for index, request in enumerate(requests):
+            cid = request.conversation_id
+            row: Any = rows.get(cid)
+            key = (cid, request.client_msg_id)
+            if key in taken:
+                continue  # stored before, or earlier in this batch: a retry
+            if cid in left:
+                continue
+            role = _batch_role(request, row)
+            if role == "moves":  # what follows in this conversation must see it moved
+                left.add(cid)
+            if role != "plain":
+                continue
+            seq = last_seq.get(cid, int(row.last_seq)) + 1
+            last_seq[cid] = seq
+            taken.add(key)
+            plan.append((index, request, row, seq))
+        if not plan:
+            transaction.rollback()
+            return []
+        values: list[dict[str, Any]] = [
+            {
+                "conversation_id": request.conversation_id,
+                "seq": seq,
+                "sender_kind": "operator"
+                if request.principal.is_operator
+                else request.principal.kind,
+                "sender_id": str(request.principal.id),
+                "client_msg_id": request.client_msg_id,
+                "text": request.text,
+                "private": request.private,
+                "extra": {"sender_name": request.principal.name}
+                if request.principal.is_operator
+                else {},
+                "created_at": now,
+            }
+            for _, request, _, seq in plan
+        ]
+        try:
+            inserted = connection.execute(
+                insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True),
+                values,
+            )
+        except IntegrityError:
+            transaction.rollback()
+            return []
+        message_ids = [int(i) for i in inserted.scalars().all()]
+        connection.execute(
+            update(_CONVERSATIONS)
+            .where(_CONVERSATIONS.c.id == bindparam("b_id"))
+            .values(last_seq=bindparam("b_seq"), updated_at=bindparam("b_at")),
+            [{"b_id": cid, "b_seq": seq, "b_at": now} for cid, seq in last_seq.items()],
+        )
+    return [
+        (
+            index,
+            row,
+            MessageView(
+                id=message_id,
+                conversation_id=request.conversation_id,
+                seq=value["seq"],
+                sender_kind=value["sender_kind"],
+                sender_name=value["extra"].get("sender_name"),
+                client_msg_id=request.client_msg_id,
+                text=request.text,
+                private=request.private,
+                created_at=now,
+                attachments=[],
+            ),
+            last_seq[request.conversation_id],
+        )
+        for (index, request, row, _), message_id, value in zip(
+            plan, message_ids, values, strict=True
+        )
+    ]
 
 
 def _may_read(principal: Principal, conversation: Any) -> bool:

@@ -82,13 +82,21 @@ def _summary(violations: Sequence[ViolationView]) -> str | None:
     return " ".join(seen)
 
 
-async def other_customer_ids(session: AsyncSession, text: str, customer_id: int | None) -> set[str]:
-    """IDs of customers other than the addressee that must not appear in the text."""
+async def other_customer_ids(
+    session: AsyncSession,
+    text: str,
+    customer_id: int | None,
+    *,
+    linked: Sequence[object] | None = None,
+) -> set[str]:
+    """IDs of customers other than the addressee that must not appear in the text
+    (``linked``: the addressee's coupon-ban links when the caller has read them)."""
     ids: set[str] = set()
     if customer_id is not None:
-        linked = await session.scalar(
-            select(CouponBan.linked_customer_ids).where(CouponBan.customer_id == customer_id)
-        )
+        if linked is None:
+            linked = await session.scalar(
+                select(CouponBan.linked_customer_ids).where(CouponBan.customer_id == customer_id)
+            )
         ids.update(str(i) for i in (linked or []) if str(i).strip())
     numbers = {int(m) for m in _NUMBER_RE.findall(text)[:_MAX_NUMBERS]}
     numbers = {n for n in numbers if 0 < n < 2**63}
@@ -134,12 +142,21 @@ async def send_reply(
     protects. A refusal is written to the audit log (the text itself is not)."""
     principal.require_operator()
     if not private:
-        conversation = await session.get(Conversation, conversation_id)
-        if conversation is not None:
-            found = await chat.find_sent(session, principal, conversation_id, client_msg_id)
-            if found is not None:
-                return found  # a retry of a message that already passed
-            verdict = await _verdict(session, text, conversation.customer_id)
+        # the addressee and the accounts their coupon ban links to, in one read
+        addressee = (
+            await session.execute(
+                select(Conversation.customer_id, CouponBan.linked_customer_ids)
+                .outerjoin(CouponBan, CouponBan.customer_id == Conversation.customer_id)
+                .where(Conversation.id == conversation_id)
+            )
+        ).one_or_none()
+        if addressee is not None:
+            customer_id, linked = addressee
+            verdict = await _verdict(session, text, customer_id, linked=linked or ())
+            if verdict and (
+                await chat.find_sent(session, principal, conversation_id, client_msg_id)
+            ):
+                verdict = []  # a retry of a message that passed: the guard was changed since
             if verdict:
                 audit.record(
                     session,
@@ -166,9 +183,13 @@ async def send_reply(
 
 
 async def _verdict(
-    session: AsyncSession, text: str, customer_id: int | None
+    session: AsyncSession,
+    text: str,
+    customer_id: int | None,
+    *,
+    linked: Sequence[object] | None = None,
 ) -> list[ViolationView]:
-    others = await other_customer_ids(session, text, customer_id)
+    others = await other_customer_ids(session, text, customer_id, linked=linked)
     found = check_outgoing_text(
         text,
         other_customer_ids=others,

@@ -1,12 +1,19 @@
-"""Engine and session factory for SQLite (embedded default) and PostgreSQL."""
+"""Engine and session factory for SQLite (embedded default) and PostgreSQL.
+
+SQLite runs in WAL mode with ``synchronous=FULL``: a commit returns only after the WAL is
+on disk, so what the server acknowledged survives a crash of the machine, not only of the
+process (PostgreSQL's default, ``synchronous_commit=on``, promises the same)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -14,15 +21,23 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-__all__ = ["Database"]
+__all__ = ["SQLITE_PRAGMAS", "Database"]
+
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=FULL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=10000",
+)
+"""What every SQLite connection of marketdesk runs first."""
+
+_T = TypeVar("_T")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    for pragma in SQLITE_PRAGMAS:
+        cursor.execute(pragma)
     cursor.close()
 
 
@@ -33,17 +48,53 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {"echo": echo}
-        if not self.is_sqlite:
+        if self.is_sqlite:
+            # every reader holds a connection (and aiosqlite's thread) only for a moment;
+            # a pool large enough for bursts avoids opening and closing them under load
+            kwargs.update(pool_size=10, max_overflow=20)
+        else:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._writer_engine: Engine | None = None
+        self._writer_thread: ThreadPoolExecutor | None = None
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         async with self.sessions() as session:
             yield session
 
+    async def run_sync(self, work: Callable[[Connection], _T]) -> _T:
+        """``work(connection)`` with a synchronous connection (``work`` begins and ends its
+        transactions). On a SQLite file it runs in a writer thread of its own with a plain
+        driver connection: one hand-off for the whole of ``work`` instead of one per
+        statement. Otherwise through the async engine (``AsyncConnection.run_sync``)."""
+        if self.is_sqlite and self.engine.url.database not in (None, "", ":memory:"):
+            if self._writer_engine is None:
+                self._writer_engine = create_engine(
+                    self.engine.url.set(drivername="sqlite+pysqlite"), pool_size=1, max_overflow=0
+                )
+                event.listen(self._writer_engine, "connect", _sqlite_pragmas)
+                self._writer_thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
+            engine = self._writer_engine
+
+            def call() -> _T:
+                with engine.connect() as connection:
+                    return work(connection)
+
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._writer_thread, call)
+        async with self.engine.connect() as connection:
+            return await connection.run_sync(work)
+
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._writer_thread is not None:
+            self._writer_thread.shutdown(wait=True)
+            self._writer_thread = None
+        if self._writer_engine is not None:
+            with contextlib.suppress(Exception):
+                self._writer_engine.dispose()
+            self._writer_engine = None

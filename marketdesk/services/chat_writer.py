@@ -1,0 +1,168 @@
+"""Group commit of chat messages: concurrent sends share one transaction and one commit.
+
+A commit that is durable costs a disk flush (PostgreSQL's WAL flush; SQLite in WAL mode
+with ``synchronous=FULL``). One commit per message makes the flush rate the ceiling of the
+whole chat; here every message that arrives while a batch is being committed joins the
+next batch, so under load a batch carries many messages and costs one flush. Nothing
+waits on purpose: a lone message is written at once.
+
+Each *lane* is a task with a queue; a conversation always goes to the same lane, so its
+messages are stored in the order they were submitted. SQLite allows one writer, so it has
+one lane (holding the process's SQLite write lock while it writes); PostgreSQL has several,
+whose commits overlap.
+
+A batch stores only plain messages (see :func:`conversations.store_batch`); whatever moves a
+conversation (the bot's answer, a reopening) or is refused goes through
+:func:`conversations.store_one` in its own transaction, still in order. A send is answered
+only after its commit: the caller acknowledges the message once ``submit`` returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.exc import DBAPIError
+
+from marketdesk.store.db import Database
+
+from . import conversations as chat
+
+__all__ = ["ChatWriter", "WriterStats"]
+
+log = logging.getLogger("marketdesk.chat_writer")
+
+MAX_BATCH = 256
+POSTGRES_LANES = 4
+RETRIES = 2  # a deadlock or a busy SQLite file: the batch is tried again, then one by one
+
+
+@dataclass(slots=True)
+class WriterStats:
+    """Counters for monitoring and tests."""
+
+    lanes: int = 1
+    batches: int = 0
+    batched_messages: int = 0
+    largest_batch: int = 0
+    one_by_one: int = 0
+
+
+@dataclass(slots=True)
+class _Pending:
+    request: chat.SendRequest
+    future: asyncio.Future[chat.SendResult]
+
+
+class ChatWriter:
+    """The server's message writer; ``submit`` from any task of the event loop it runs in."""
+
+    def __init__(
+        self, database: Database, *, lanes: int | None = None, max_batch: int = MAX_BATCH
+    ) -> None:
+        self.database = database
+        if lanes is None:
+            lanes = 1 if database.is_sqlite else POSTGRES_LANES
+        if database.is_sqlite and lanes != 1:
+            raise ValueError("SQLite has one writer: one lane")
+        self.max_batch = max_batch
+        self.stats = WriterStats(lanes=lanes)
+        self._queues: list[asyncio.Queue[_Pending]] = [asyncio.Queue() for _ in range(lanes)]
+        self._tasks: list[asyncio.Task[None]] = []
+        self._closed = False
+
+    def _start(self) -> None:
+        if not self._tasks:
+            self._tasks = [
+                asyncio.create_task(self._lane(queue), name=f"chat-writer-{n}")
+                for n, queue in enumerate(self._queues)
+            ]
+
+    async def submit(self, request: chat.SendRequest) -> chat.SendResult:
+        """Store ``request`` (in its conversation's order) and return once it is committed."""
+        if self._closed:
+            raise RuntimeError("the chat writer is closed")
+        self._start()
+        future: asyncio.Future[chat.SendResult] = asyncio.get_running_loop().create_future()
+        # read the outcome even when nobody awaits it any more (no "never retrieved" noise)
+        future.add_done_callback(lambda done: done.cancelled() or done.exception())
+        lane = self._queues[request.conversation_id % len(self._queues)]
+        lane.put_nowait(_Pending(request, future))
+        # the caller may go away (a closed socket): the message is still written, and a
+        # retry with the same client_msg_id finds it
+        return await asyncio.shield(future)
+
+    async def aclose(self) -> None:
+        """Write what is queued, then stop."""
+        self._closed = True
+        for queue in self._queues:
+            await queue.join()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+
+    async def _lane(self, queue: asyncio.Queue[_Pending]) -> None:
+        while True:
+            batch = [await queue.get()]
+            while len(batch) < self.max_batch and not queue.empty():
+                batch.append(queue.get_nowait())
+            try:
+                await self._write(batch)
+            except Exception as exc:  # never leave a sender waiting
+                log.exception("chat writer failed")
+                for pending in batch:
+                    if not pending.future.done():
+                        pending.future.set_exception(exc)
+            finally:
+                for _ in batch:
+                    queue.task_done()
+
+    async def _write(self, batch: list[_Pending]) -> None:
+        requests = [p.request for p in batch]
+        results: list[chat.SendResult | None] = [None] * len(batch)
+        lock = chat.sqlite_write_lock(self.database.engine)
+        for attempt in range(RETRIES + 1):
+            try:
+                async with lock if lock is not None else contextlib.nullcontext():
+                    results = await chat.store_batch(self.database, requests)
+                break
+            except DBAPIError as exc:  # deadlock, serialization failure, locked file
+                log.warning("chat batch of %d failed (%s), attempt %d", len(batch), exc, attempt)
+                await asyncio.sleep(0.01 * (attempt + 1))
+        stored = sum(r is not None for r in results)
+        if stored:
+            self.stats.batches += 1
+            self.stats.batched_messages += stored
+            self.stats.largest_batch = max(self.stats.largest_batch, stored)
+        for pending, result in zip(batch, results, strict=True):
+            if result is not None and not pending.future.done():
+                pending.future.set_result(result)
+        for pending, result in zip(batch, results, strict=True):
+            if result is None:
+                self.stats.one_by_one += 1
+                await self._one(pending)
+
+    async def _one(self, pending: _Pending) -> None:
+        request = pending.request
+        try:
+            async with self.database.sessions() as session:
+                result = await chat.store_one(
+                    session,
+                    request.ctx,
+                    request.principal,
+                    request.conversation_id,
+                    client_msg_id=request.client_msg_id,
+                    text=request.text,
+                    private=request.private,
+                )
+        except Exception as exc:
+            if not pending.future.done():
+                pending.future.set_exception(exc)
+            return
+        if not pending.future.done():
+            pending.future.set_result(result)

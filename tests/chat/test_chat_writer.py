@@ -1,0 +1,185 @@
+"""Group commit: concurrent sends share one transaction, and every outcome stays what a send
+alone would give (order, strict seq, idempotency, refusals, the bot, reopening)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import pytest
+
+from marketdesk.services import conversations as chat
+from marketdesk.services.auth import authenticate
+from marketdesk.services.chat_writer import ChatWriter
+from marketdesk.services.errors import Conflict, NotFound
+from marketdesk.services.principals import Principal
+from marketdesk.store.db import Database
+from tests.chat.conftest import ChatEnv
+
+
+def _principal(env: ChatEnv, token: str) -> Principal:
+    async def work(session: Any) -> Principal:
+        return await authenticate(session, token)
+
+    return env.run(work)
+
+
+def _assigned(env: ChatEnv, token: str) -> int:
+    conversation = env.conversation(token)
+    view = env.post(token, f"/api/v1/conversations/{conversation['id']}/handoff").json()
+    assert view["status"] == "assigned", view
+    return int(conversation["id"])
+
+
+def _request(ctx: chat.ChatContext, principal: Principal, cid: int, text: str, **kw: Any) -> Any:
+    return chat.SendRequest(
+        ctx=ctx,
+        principal=principal,
+        conversation_id=cid,
+        client_msg_id=kw.pop("client_msg_id", uuid.uuid4().hex),
+        text=text,
+        **kw,
+    )
+
+
+def _submit_all(env: ChatEnv, requests: list[Any], bot: Any = None) -> tuple[list[Any], Any]:
+    """Submit every request before the writer runs once: they meet in its queue."""
+
+    async def main() -> tuple[list[Any], Any]:
+        database = Database(env.db.url)
+        writer = ChatWriter(database)
+        try:
+            for request in requests:
+                request.ctx.writer = writer
+                request.ctx.bot = bot
+            outcomes = await asyncio.gather(
+                *(writer.submit(r) for r in requests), return_exceptions=True
+            )
+            return list(outcomes), writer.stats
+        finally:
+            await writer.aclose()
+            await database.dispose()
+
+    return asyncio.run(main())
+
+
+@pytest.fixture
+def operator(fresh_env: ChatEnv) -> str:
+    _, token = fresh_env.operator(available=True, capacity=20)
+    return token
+
+
+def test_concurrent_sends_share_a_commit_and_keep_each_conversations_order(
+    fresh_env: ChatEnv, operator: str
+) -> None:
+    env = fresh_env
+    chats = []
+    for _ in range(6):
+        token = env.visitor()
+        chats.append((token, _assigned(env, token), _principal(env, token)))
+    start = {cid: env.get(token, cid)["last_seq"] for token, cid, _ in chats}
+    ctx = chat.ChatContext()
+    requests = [
+        _request(ctx, principal, cid, f"сообщение {n}")
+        for n in range(10)
+        for _, cid, principal in chats
+    ]
+    outcomes, stats = _submit_all(env, requests)
+
+    assert all(isinstance(o, chat.SendResult) and not o.duplicate for o in outcomes), outcomes
+    # one transaction for all of them per lane (SQLite has one lane)
+    assert stats.batched_messages == 60 and stats.one_by_one == 0
+    assert stats.batches <= stats.lanes
+    for token, cid, _ in chats:
+        stored = [m for m in env.messages(token, cid) if m["sender_kind"] == "visitor"]
+        # stored once each, numbered on from where the conversation was, in the order sent
+        assert [m["text"] for m in stored] == [f"сообщение {n}" for n in range(10)]
+        assert [m["seq"] for m in stored] == list(range(start[cid] + 1, start[cid] + 11))
+        assert env.get(token, cid)["last_seq"] == start[cid] + 10
+    by_request = {o.message.client_msg_id: o.message for o in outcomes}
+    assert {r.client_msg_id for r in requests} == set(by_request)
+
+
+def test_a_mixed_batch_gives_every_send_its_own_outcome(fresh_env: ChatEnv, operator: str) -> None:
+    env = fresh_env
+    ctx = chat.ChatContext()
+    bot = env.client.app.state.bot
+
+    plain_token = env.visitor()
+    plain = _assigned(env, plain_token)
+    plain_who = _principal(env, plain_token)
+    stored_before = env.send(plain_token, plain, "уже отправлено", client_msg_id="earlier")
+    assert stored_before.status_code == 201
+
+    bot_token = env.visitor()
+    with_bot = env.conversation(bot_token)["id"]  # the bot answers while it has the chat
+    bot_who = _principal(env, bot_token)
+
+    resolved_token = env.visitor()
+    resolved = _assigned(env, resolved_token)
+    assert env.post(operator, f"/api/v1/conversations/{resolved}/resolve").status_code == 200
+    resolved_who = _principal(env, resolved_token)
+
+    closed_token = env.visitor()
+    closed = _assigned(env, closed_token)
+    assert env.post(operator, f"/api/v1/conversations/{closed}/close").status_code == 200
+    closed_who = _principal(env, closed_token)
+
+    operator_who = _principal(env, operator)
+    before = env.get(plain_token, plain)["last_seq"]
+
+    requests = [
+        _request(ctx, plain_who, plain, "первое", client_msg_id="a"),
+        _request(ctx, bot_who, with_bot, "Как вернуть товар?"),
+        _request(ctx, plain_who, plain, "первое", client_msg_id="a"),  # the same send again
+        _request(ctx, resolved_who, resolved, "Ещё вопрос"),
+        _request(ctx, closed_who, closed, "А теперь?"),
+        _request(ctx, closed_who, plain, "чужой диалог"),
+        _request(ctx, plain_who, plain, "уже отправлено", client_msg_id="earlier"),
+        _request(ctx, operator_who, plain, "ответ оператора"),
+        _request(ctx, operator_who, plain, "заметка", private=True),
+        _request(ctx, plain_who, plain, "второе", client_msg_id="b"),
+    ]
+    outcomes, stats = _submit_all(env, requests, bot=bot)
+    first, asked, again, reopened, late, foreign, retried, answer, note, last = outcomes
+
+    assert not first.duplicate and again.duplicate and again.message.id == first.message.id
+    assert retried.duplicate and retried.message.id == stored_before.json()["id"]
+    assert asked.replies and asked.replies[0].sender_kind == "bot"
+    assert reopened.conversation.status == "assigned"
+    assert isinstance(late, Conflict) and late.code == "conversation_closed"
+    assert isinstance(foreign, NotFound) and foreign.code == "conversation_not_found"
+    assert answer.message.sender_kind == "operator" and note.message.private
+    assert last.message.seq == first.message.seq + 3
+    assert stats.batched_messages == 4  # a, the answer, the note, b: one transaction
+    assert stats.one_by_one == 6
+
+    stored = env.messages(operator, plain)
+    assert [m["seq"] for m in stored] == list(range(1, before + 5))
+    assert [m["text"] for m in stored[-4:]] == ["первое", "ответ оператора", "заметка", "второе"]
+    customer_view = [m["text"] for m in env.messages(plain_token, plain)]
+    assert "заметка" not in customer_view
+    assert env.messages(closed_token, closed)[-1]["text"] != "А теперь?"
+    assert all(m["text"] != "чужой диалог" for m in env.messages(closed_token, closed))
+
+
+def test_an_operator_writes_only_where_assigned_and_nothing_is_stored_otherwise(
+    fresh_env: ChatEnv, operator: str
+) -> None:
+    env = fresh_env
+    token = env.visitor()
+    cid = _assigned(env, token)
+    _, stranger = env.operator(available=False)
+    before = env.get(token, cid)["last_seq"]
+    ctx = chat.ChatContext()
+    outcomes, _ = _submit_all(
+        env,
+        [
+            _request(ctx, _principal(env, stranger), cid, "не мой диалог"),
+            _request(ctx, _principal(env, operator), cid, "мой диалог"),
+        ],
+    )
+    assert isinstance(outcomes[0], Conflict) and outcomes[0].code == "not_assigned"
+    assert outcomes[1].message.seq == before + 1
+    assert env.get(token, cid)["last_seq"] == before + 1
