@@ -81,6 +81,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_kb(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -425,10 +431,12 @@ async def run_backend(
             await asyncio.sleep(0.05)
         assert server.process is not None
         print(f"{backend}: messages flowing (server pid {server.process.pid})", file=sys.stderr)
+        cpu_before = cpu_seconds(server.process.pid)
         began = time.perf_counter()
         start.set()
         await asyncio.gather(*customer_tasks)
         elapsed = time.perf_counter() - began
+        server_cpu = cpu_seconds(server.process.pid) - cpu_before
         await asyncio.sleep(0.5)
         stop.set()
         await asyncio.gather(*echo_tasks, return_exceptions=True)
@@ -443,6 +451,10 @@ async def run_backend(
             "errors": stats.errors,
             "seconds": round(elapsed, 2),
             "durable_msgs_per_s": round((stats.acked + stats.echoes_acked) / elapsed, 1),
+            "server_cpu_share": round(server_cpu / elapsed, 2),
+            "server_cpu_ms_per_msg": round(
+                server_cpu * 1000 / max(1, stats.acked + stats.echoes_acked), 2
+            ),
             "customer_msgs_per_s": round(stats.acked / elapsed, 1),
             "send_to_operator_p50_ms": round(percentile(latencies_ms, 50), 2),
             "send_to_operator_p99_ms": round(percentile(latencies_ms, 99), 2),
@@ -501,6 +513,7 @@ def main() -> None:
         ("durable msg/s", "durable_msgs_per_s"),
         ("raw commits/s", "raw_commits_per_s"),
         ("durable/raw", "durable_vs_raw"),
+        ("server CPU ms/msg", "server_cpu_ms_per_msg"),
         ("p50 ms", "send_to_operator_p50_ms"),
         ("p99 ms", "send_to_operator_p99_ms"),
         ("MB / 1000 idle sockets", "mb_per_1000_sockets"),

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     log_level: str = "info"
     sla_interval_seconds: float = Field(default=60.0, gt=0, description="SLA timer period")
     kb_watch_interval_seconds: float = Field(default=2.0, gt=0)
+    socket_reauth_seconds: float = Field(
+        default=60.0, gt=0, description="how often an open WebSocket's token is checked again"
+    )
 
     @field_validator("data_dir")
     @classmethod

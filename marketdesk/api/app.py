@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from marketdesk import __version__
 from marketdesk.bot import Bot
+from marketdesk.channels.session_watch import SessionWatch
 from marketdesk.realtime import create_broker
 from marketdesk.services.chat_writer import ChatWriter
 from marketdesk.settings import Settings
@@ -70,6 +71,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.state.broker = create_broker(settings.redis_url, settings.async_database_url)
         await app.state.broker.start()
         app.state.chat_writer = ChatWriter(app.state.database)
+        app.state.session_watch = SessionWatch(
+            app.state.database, interval=settings.socket_reauth_seconds
+        )
         workers = [
             asyncio.create_task(
                 run_sla_timer(app.state.database, interval=settings.sla_interval_seconds)
@@ -90,6 +94,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             for worker in workers:
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker
+            await app.state.session_watch.aclose()
             await app.state.chat_writer.aclose()
             await app.state.broker.stop()
             if owned:

@@ -165,7 +165,14 @@ async def send_message(
     return _send_result(result, principal)
 
 
-@router.post("/api/v1/conversations/{conversation_id}/attachments")
+# the whole request: the file, the text field and the multipart framing; a larger body is
+# refused with 413 while it streams in, before anything is spooled to disk
+_UPLOAD_BODY_LIMIT = attachments.MAX_BYTES + 4 * _TEXT_BOUND + 64 * 1024
+
+
+@router.post(
+    "/api/v1/conversations/{conversation_id}/attachments", max_body_size=_UPLOAD_BODY_LIMIT
+)
 async def upload(
     conversation_id: RecordId,
     principal: CurrentPrincipal,

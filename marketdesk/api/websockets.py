@@ -20,6 +20,7 @@ def _webchat(websocket: WebSocket) -> WebChat:
         broker=state.broker,
         bot=state.bot,
         writer=getattr(state, "chat_writer", None),
+        sessions=getattr(state, "session_watch", None),
     )
 
 

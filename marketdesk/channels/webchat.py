@@ -4,10 +4,13 @@ Protocol (JSON text frames; binary frames close the socket with 1003):
 
 1. The client opens ``/ws/conversations/{id}`` (or ``/ws/operator``) and sends, within 10
    seconds, ``{"type": "auth", "token": "<bearer token>", "last_seq": N}`` (``last_seq``:
-   the last sequence number it has seen, 0 for none; conversation sockets only). The token
-   travels in a frame, not in the URL, so that it never lands in access logs.
-2. The server answers ``{"type": "ready", ...}``, then every message after ``last_seq`` in
-   ``seq`` order, then live events: ``{"type": "message", "message": {...}}`` and
+   the last sequence number it has seen, 0 for none; conversation sockets only). The
+   operator's socket takes ``"last_seqs": {"<conversation id>": N, ...}`` instead (up to 500
+   conversations). The token travels in a frame, not in the URL, so that it never lands in
+   access logs.
+2. The server answers ``{"type": "ready", ...}``, then every message after ``last_seq`` (of
+   each conversation in ``last_seqs``) in ``seq`` order, then live events:
+   ``{"type": "message", "message": {...}}`` and
    ``{"type": "conversation", "conversation": {...}}``. Each message is sent once, in order;
    a gap in live events (another process, a lost Redis event) is filled from the database.
 3. The client may send ``{"type": "message", "client_msg_id": "...", "text": "..."}``
@@ -16,7 +19,9 @@ Protocol (JSON text frames; binary frames close the socket with 1003):
    "duplicate"}`` once the message is committed, or ``{"type": "error", "code", "message",
    "client_msg_id"}``. ``{"type": "ping"}`` gets ``{"type": "pong"}``.
 4. The server sends ``{"type": "ping"}`` every 25 seconds (a ``{"type": "pong"}`` answer is
-   welcome, not required).
+   welcome, not required). The session behind the token is checked again every minute
+   (``MARKETDESK_SOCKET_REAUTH_SECONDS``): after a logout, when the session expires or an
+   operator is deactivated, the socket closes with 1008.
 
 Malformed frames get ``{"type": "error", "code": "bad_frame"}`` and store nothing; after 20
 of them the socket is closed with 1008. Authentication failure or a conversation the caller
@@ -39,6 +44,7 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from marketdesk.bot import Bot
+from marketdesk.channels.session_watch import SessionWatch
 from marketdesk.realtime import Broker
 from marketdesk.services import auth, outgoing
 from marketdesk.services import conversations as chat
@@ -65,7 +71,10 @@ AUTH_TIMEOUT = 10.0
 HEARTBEAT = 25.0
 MAX_BAD_FRAMES = 20
 QUEUE_SIZE = 256
-MAX_IN_FLIGHT = 32  # messages of one socket being stored at once (the reader waits beyond)
+MAX_IN_FLIGHT = 32
+MAX_REPLAY_CONVERSATIONS = (
+    500  # messages of one socket being stored at once (the reader waits beyond)
+)
 
 
 class _Closed(Exception):
@@ -85,6 +94,7 @@ class WebChat:
     writer: ChatWriter | None = None
     queue_size: int = QUEUE_SIZE
     heartbeat: float = HEARTBEAT
+    sessions: SessionWatch | None = None
 
     def context(self) -> chat.ChatContext:
         return chat.ChatContext(bot=self.bot, publish=self.broker.publish, writer=self.writer)
@@ -96,6 +106,14 @@ class WebChat:
         await _Socket(self, websocket).run_operator()
 
 
+def _is_id(key: object) -> bool:
+    return isinstance(key, str) and key.isascii() and key.isdigit() and 0 < int(key) < 2**63
+
+
+def _is_seq(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
+
+
 def _error(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"type": "error", "code": code, "message": message, **extra}
 
@@ -105,8 +123,11 @@ class _Socket:
         self.chat = chat_
         self.ws = websocket
         self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(chat_.queue_size)
-        self.slow = asyncio.Event()
+        self.slow = asyncio.Event()  # set: the socket is to close (see ``ended``)
+        self.ended = False  # the session behind the token ended (logout, expiry)
         self.principal: Principal | None = None
+        # operator sockets: the last seq sent of each conversation (replay and gap filling)
+        self.seen: dict[int, int] = {}
         self.bad_frames = 0
         self.last_seq = 0  # conversation sockets: highest seq sent (or skipped as private)
         self.conversation_id: int | None = None
@@ -177,6 +198,21 @@ class _Socket:
             await self.send(_error("bad_frame", "last_seq — целое число не меньше 0."))
             raise _Closed(CLOSE_POLICY, "bad last_seq")
         self.last_seq = last_seq
+        seen = frame.get("last_seqs", {})
+        if (
+            not isinstance(seen, dict)
+            or len(seen) > MAX_REPLAY_CONVERSATIONS
+            or not all(_is_id(key) and _is_seq(value) for key, value in seen.items())
+        ):
+            await self.send(
+                _error(
+                    "bad_frame",
+                    'last_seqs — объект {"<id диалога>": последний seq}, '
+                    f"не больше {MAX_REPLAY_CONVERSATIONS} диалогов.",
+                )
+            )
+            raise _Closed(CLOSE_POLICY, "bad last_seqs")
+        self.seen = {int(key): int(value) for key, value in seen.items()}
         if len(token) > 512:
             token = ""
         try:
@@ -197,6 +233,17 @@ class _Socket:
         while True:
             self.push({"type": "ping"})
             await asyncio.sleep(self.chat.heartbeat)
+
+    def _end_session(self) -> None:
+        self.ended = True
+        self.slow.set()
+
+    def _watch_session(self) -> Callable[[], None]:
+        """Have the process's session watch end this socket with its session."""
+        assert self.principal is not None
+        if self.chat.sessions is None or self.principal.session_id is None:
+            return lambda: None
+        return self.chat.sessions.watch(self.principal.session_id, self._end_session)
 
     async def _serve(
         self,
@@ -221,6 +268,8 @@ class _Socket:
             # nowhere to go, and a client that missed one retries with the same client_msg_id
             if self.send_tasks:
                 await asyncio.wait(list(self.send_tasks), timeout=5)
+        if self.ended:
+            raise _Closed(CLOSE_POLICY, "session ended: log in again")
         if self.slow.is_set():
             log.warning(
                 "closing a slow socket (%s %s): its send queue of %d is full",
@@ -264,11 +313,13 @@ class _Socket:
         subscription = self.chat.broker.subscribe(
             [conversation_channel(conversation_id)], self.on_event
         )
+        unwatch = self._watch_session()
         try:
             await self.send({"type": "ready", "conversation": self._conversation_json(view)})
             self.push({"type": "resync"})  # the replay, then live events in order
             await self._serve(self._conversation_reader, self._conversation_writer)
         finally:
+            unwatch()
             subscription.close()
 
     def _conversation_json(self, view: chat.ConversationView | dict[str, Any]) -> dict[str, Any]:
@@ -441,6 +492,7 @@ class _Socket:
             mine = await chat.list_operator_conversations(session, principal)
         channels = [operator_channel(int(principal.id))] + [line_channel(ln) for ln in lines]
         subscription = self.chat.broker.subscribe(channels, self.on_event)
+        unwatch = self._watch_session()
         try:
             await self.send(
                 {
@@ -450,9 +502,55 @@ class _Socket:
                     "conversations": [v.model_dump(mode="json") for v in mine],
                 }
             )
-            await self._serve(self._operator_reader, self.send)
+            self.push({"type": "_replay"})  # what was missed, then live events in order
+            await self._serve(self._operator_reader, self._operator_writer)
         finally:
+            unwatch()
             subscription.close()
+
+    async def _operator_writer(self, item: dict[str, Any]) -> None:
+        """Each conversation's messages once and in order: what the operator missed while
+        away (``last_seqs`` of the auth frame), then live events, a gap filled from the
+        database."""
+        kind = item.get("type")
+        if kind == "message":
+            message = item["message"]
+            cid, seq = int(message["conversation_id"]), int(message["seq"])
+            last = self.seen.get(cid)
+            if last is not None and seq <= last:
+                return
+            if last is not None and seq > last + 1:
+                await self._catch_up(cid)
+                if seq <= self.seen[cid]:
+                    return
+            await self.send({"type": "message", "message": message})
+            self.seen[cid] = seq
+        elif kind in ("_replay", "resync"):
+            for cid in list(self.seen):
+                await self._catch_up(cid)
+            if kind == "resync":  # live events may have been lost: lists are read again too
+                await self.send(item)
+        else:
+            await self.send(item)
+
+    async def _catch_up(self, conversation_id: int) -> None:
+        assert self.principal is not None
+        while True:
+            after = self.seen[conversation_id]
+            try:
+                async with self.chat.database.sessions() as session:
+                    messages, last = await chat.replay(
+                        session, self.principal, conversation_id, after_seq=after
+                    )
+            except ServiceError as exc:
+                del self.seen[conversation_id]
+                await self.send(_error(exc.code, exc.message, conversation_id=conversation_id))
+                return
+            for message in messages:
+                await self.send({"type": "message", "message": message.model_dump(mode="json")})
+            self.seen[conversation_id] = last
+            if last == after:
+                return
 
     async def _operator_reader(self) -> None:
         while True:

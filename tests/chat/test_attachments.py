@@ -4,6 +4,7 @@ conversation's, private notes' files hidden from customers."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 
 from marketdesk.services.attachments import MAX_BYTES
 from tests.chat.conftest import ChatEnv, auth
@@ -67,6 +68,25 @@ def test_other_types_oversized_and_empty_files_are_refused_and_nothing_is_stored
         response = _upload(env, token, cid, name, data)
         assert response.status_code == 422, (name, response.text)
         assert response.json()["error"]["code"] == code
+    assert env.messages(token, cid) == []
+
+
+def test_a_body_far_over_the_limit_is_refused_while_it_streams_in(env: ChatEnv) -> None:
+    token = env.visitor()
+    cid = env.conversation(token)["id"]
+
+    def body() -> Iterator[bytes]:  # no Content-Length: the server must count as it reads
+        chunk = b"0" * (1024 * 1024)
+        for _ in range(64):
+            yield chunk
+
+    response = env.client.post(
+        f"/api/v1/conversations/{cid}/attachments",
+        content=body(),
+        headers={**auth(token), "Content-Type": "multipart/form-data; boundary=x"},
+    )
+    assert response.status_code == 413, response.text
+    assert response.json()["error"]["code"] == "payload_too_large"
     assert env.messages(token, cid) == []
 
 

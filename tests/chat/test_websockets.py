@@ -137,6 +137,44 @@ def test_operator_socket_hears_the_queue(fresh_env: ChatEnv) -> None:
         assert (taken["status"], taken["assigned_operator_id"]) == ("assigned", operator_id)
 
 
+def test_operator_socket_replays_what_its_operator_missed(fresh_env: ChatEnv) -> None:
+    env = fresh_env
+    _, operator = env.operator(available=True)
+    token = env.visitor()
+    cid = env.conversation(token)["id"]
+    env.post(token, f"/api/v1/conversations/{cid}/handoff")
+    seen = env.get(operator, cid)["last_seq"]
+    for text in ("первое", "второе", "третье"):  # the operator is away
+        assert env.send(token, cid, text).status_code == 201
+    with env.client.websocket_connect("/ws/operator") as staff:
+        staff.send_json({"type": "auth", "token": operator, "last_seqs": {str(cid): seen}})
+        assert staff.receive_json()["type"] == "ready"
+        missed = _messages(staff, 3)
+        assert [m["seq"] for m in missed] == [seen + 1, seen + 2, seen + 3]
+        assert [m["text"] for m in missed] == ["первое", "второе", "третье"]
+        # then live, each message once
+        env.send(token, cid, "четвёртое")
+        assert [m["text"] for m in _messages(staff, 1)] == ["четвёртое"]
+    for bad in (
+        {"x": 1},
+        {str(cid): -1},
+        {str(cid): True},
+        [cid],
+        {"1": 1} | {str(n): 0 for n in range(2, 600)},
+    ):
+        with env.client.websocket_connect("/ws/operator") as staff:
+            staff.send_json({"type": "auth", "token": operator, "last_seqs": bad})
+            assert staff.receive_json()["code"] == "bad_frame"
+            with pytest.raises(WebSocketDisconnect) as closed:
+                staff.receive_json()
+            assert closed.value.code == 1008
+    with env.client.websocket_connect("/ws/operator") as staff:  # an unknown conversation
+        staff.send_json({"type": "auth", "token": operator, "last_seqs": {"999999999": 0}})
+        assert staff.receive_json()["type"] == "ready"
+        error = _receive_until(staff, "error")[-1]
+        assert (error["code"], error["conversation_id"]) == ("conversation_not_found", 999999999)
+
+
 def test_malformed_and_oversized_frames_get_an_error_and_store_nothing(env: ChatEnv) -> None:
     token = env.visitor()
     cid = env.conversation(token)["id"]
@@ -211,3 +249,31 @@ def test_rest_client_without_websockets_sees_the_same_stream(env: ChatEnv) -> No
         ).status_code
         == 422
     )
+
+
+def test_a_logout_closes_the_open_sockets_of_that_session(env: ChatEnv) -> None:
+    from fastapi.testclient import TestClient
+
+    from marketdesk.api.app import create_app
+
+    _, operator = env.operator()
+    customer = env.visitor()
+    cid = env.conversation(customer)["id"]
+    app = create_app(env.db.settings(socket_reauth_seconds=0.2))
+    with (
+        TestClient(app) as client,
+        client.websocket_connect("/ws/operator") as staff,
+        client.websocket_connect(f"/ws/conversations/{cid}") as visitor,
+    ):
+        staff.send_json({"type": "auth", "token": operator})
+        assert _receive_until(staff, "ready")[-1]["type"] == "ready"
+        visitor.send_json({"type": "auth", "token": customer, "last_seq": 0})
+        assert _receive_until(visitor, "ready")[-1]["type"] == "ready"
+        assert client.post("/api/v1/auth/logout", headers=auth(operator)).status_code == 204
+        with pytest.raises(WebSocketDisconnect) as closed:
+            for _ in range(50):
+                staff.receive_json()
+        assert closed.value.code == 1008
+        # the customer's socket, whose token is still valid, stays open and works
+        visitor.send_json({"type": "ping"})
+        assert _receive_until(visitor, "pong")[-1]["type"] == "pong"

@@ -1,0 +1,89 @@
+"""Open sockets outlive nothing they should not: one task per process checks, at a steady
+pace, the sessions behind every open WebSocket (one query for all of them) and ends the
+sockets of a session that was logged out, has expired, or whose operator was deactivated."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+
+from sqlalchemy import or_, select
+
+from marketdesk.store.db import Database
+from marketdesk.store.models import Operator, utcnow
+from marketdesk.store.models import Session as AuthSession
+
+__all__ = ["SessionWatch"]
+
+log = logging.getLogger("marketdesk.session_watch")
+
+_CHUNK = 500  # ids per query
+
+
+class SessionWatch:
+    """``watch(session_id, on_end)`` while a socket is open; ``on_end()`` is called once
+    when that session stops being valid."""
+
+    def __init__(self, database: Database, *, interval: float) -> None:
+        self.database = database
+        self.interval = interval
+        self._watchers: defaultdict[int, set[Callable[[], None]]] = defaultdict(set)
+        self._task: asyncio.Task[None] | None = None
+
+    def watch(self, session_id: int, on_end: Callable[[], None]) -> Callable[[], None]:
+        """Start watching; returns the function that stops it."""
+        self._watchers[session_id].add(on_end)
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="session-watch")
+
+        def stop() -> None:
+            watchers = self._watchers.get(session_id)
+            if watchers is not None:
+                watchers.discard(on_end)
+                if not watchers:
+                    del self._watchers[session_id]
+
+        return stop
+
+    async def aclose(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def check(self) -> None:
+        """One pass: end the sockets of every session that is no longer valid."""
+        ids = list(self._watchers)
+        ended: set[int] = set()
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            ended.update(set(chunk) - await self._valid(chunk))
+        for session_id in ended:
+            for on_end in list(self._watchers.pop(session_id, ())):
+                on_end()
+
+    async def _valid(self, ids: Iterable[int]) -> set[int]:
+        async with self.database.sessions() as session:
+            rows = await session.scalars(
+                select(AuthSession.id)
+                .outerjoin(Operator, Operator.id == AuthSession.operator_id)
+                .where(
+                    AuthSession.id.in_(list(ids)),
+                    AuthSession.revoked_at.is_(None),
+                    AuthSession.expires_at > utcnow(),
+                    or_(AuthSession.operator_id.is_(None), Operator.is_active.is_(True)),
+                )
+            )
+            return set(rows)
+
+    async def _run(self) -> None:
+        while self._watchers:
+            await asyncio.sleep(self.interval)
+            try:
+                await self.check()
+            except Exception:  # the database may be away for a moment: try again later
+                log.exception("checking the sessions of open sockets failed")
