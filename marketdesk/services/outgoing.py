@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain.privacy import PrivacyViolation, check_outgoing_text
@@ -53,6 +53,15 @@ class GuardResult(BaseModel):
     ok: bool
     violations: list[ViolationView]
     message: str | None
+
+
+# the addressee of a conversation and the accounts their coupon ban links to, in one read
+# (built once: an operator's every reply passes here)
+_ADDRESSEE = (
+    select(Conversation.customer_id, CouponBan.linked_customer_ids)
+    .outerjoin(CouponBan, CouponBan.customer_id == Conversation.customer_id)
+    .where(Conversation.id == bindparam("conversation_id"))
+)
 
 
 class PrivacyRefused(InvalidInput):
@@ -142,13 +151,8 @@ async def send_reply(
     protects. A refusal is written to the audit log (the text itself is not)."""
     principal.require_operator()
     if not private:
-        # the addressee and the accounts their coupon ban links to, in one read
         addressee = (
-            await session.execute(
-                select(Conversation.customer_id, CouponBan.linked_customer_ids)
-                .outerjoin(CouponBan, CouponBan.customer_id == Conversation.customer_id)
-                .where(Conversation.id == conversation_id)
-            )
+            await session.execute(_ADDRESSEE, {"conversation_id": conversation_id})
         ).one_or_none()
         if addressee is not None:
             customer_id, linked = addressee
