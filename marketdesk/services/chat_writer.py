@@ -8,8 +8,8 @@ waits on purpose: a lone message is written at once.
 
 Each *lane* is a task with a queue; a conversation always goes to the same lane, so its
 messages are stored in the order they were submitted. SQLite allows one writer, so it has
-one lane (holding the process's SQLite write lock while it writes); PostgreSQL has several,
-whose commits overlap.
+one lane (and takes the process's SQLite write lock while it writes); PostgreSQL has
+several, whose commits overlap.
 
 A batch stores only plain messages (see :func:`conversations.store_batch`); whatever moves a
 conversation (the bot's answer, a reopening) or is refused goes through
@@ -125,11 +125,9 @@ class ChatWriter:
     async def _write(self, batch: list[_Pending]) -> None:
         requests = [p.request for p in batch]
         results: list[chat.SendResult | None] = [None] * len(batch)
-        lock = chat.sqlite_write_lock(self.database.engine)
         for attempt in range(RETRIES + 1):
             try:
-                async with lock if lock is not None else contextlib.nullcontext():
-                    results = await chat.store_batch(self.database, requests)
+                results = await chat.store_batch(self.database, requests)
                 break
             except DBAPIError as exc:  # deadlock, serialization failure, locked file
                 log.warning("chat batch of %d failed (%s), attempt %d", len(batch), exc, attempt)

@@ -20,6 +20,7 @@ numbered 1, 2, 3 … with no gaps and no duplicates, on SQLite and PostgreSQL al
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import uuid
 import weakref
@@ -979,8 +980,8 @@ def _batch_role(request: SendRequest, row: Any) -> str:
 async def store_batch(
     database: Database, requests: Sequence[SendRequest]
 ) -> list[SendResult | None]:
-    """Store the plain sends of ``requests`` in one transaction with one commit (the caller
-    holds the SQLite write lock), then publish them. The answer is aligned with
+    """Store the plain sends of ``requests`` in one transaction with one commit (under the
+    process's SQLite write lock), then publish them. The answer is aligned with
     ``requests``: a result for each stored message, None for a request the caller must send
     through :func:`store_one`, in order, after this returns (anything else: a bot answer, a
     reopening, a refusal, an unknown conversation, a retry of a stored message). From the
@@ -996,7 +997,12 @@ async def store_batch(
     retry racing in from another process) rolls back the batch and leaves every request to
     the caller."""
     now = utcnow()
-    stored = await database.run_sync(lambda connection: _write_batch(connection, requests, now))
+    lock = sqlite_write_lock(database.engine)
+    async with lock if lock is not None else contextlib.nullcontext():
+        stored = await database.run_sync(
+            lambda connection: _write_batch(connection, requests, now)
+        )
+    # live events after the commit and outside the write lock (Redis may take its time)
     results: list[SendResult | None] = [None] * len(requests)
     for index, row, view, last_seq in stored:
         request = requests[index]
