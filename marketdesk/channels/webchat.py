@@ -71,10 +71,8 @@ AUTH_TIMEOUT = 10.0
 HEARTBEAT = 25.0
 MAX_BAD_FRAMES = 20
 QUEUE_SIZE = 256
-MAX_IN_FLIGHT = 32
-MAX_REPLAY_CONVERSATIONS = (
-    500  # messages of one socket being stored at once (the reader waits beyond)
-)
+MAX_IN_FLIGHT = 32  # messages of one socket being stored at once (the reader waits beyond)
+MAX_REPLAY_CONVERSATIONS = 500  # conversations an operator socket may ask to catch up on
 
 
 class _Closed(Exception):
