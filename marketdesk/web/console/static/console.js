@@ -642,7 +642,7 @@
         text,
         private: isPrivate,
       });
-      box.value = "";
+      if (box.value === text) box.value = ""; // not what the operator typed since
       showGuard(null);
       setStatus(isPrivate ? "Заметка сохранена." : "Отправлено.");
       addMessages([message]);
