@@ -294,6 +294,18 @@ def _validate_client_msg_id(client_msg_id: str) -> None:
         ) from None
 
 
+def _check_send(
+    principal: Principal, client_msg_id: str, text: str, private: bool, *, allow_empty: bool = False
+) -> None:
+    """What a send must be before it touches the database."""
+    validate_text(text, allow_empty=allow_empty)
+    _validate_client_msg_id(client_msg_id)
+    if principal.is_operator:
+        principal.require_operator(*STAFF_ROLES)
+    elif private:
+        raise PermissionDenied("Заметки доступны только сотрудникам.", code="notes_staff_only")
+
+
 def _not_found(conversation_id: int) -> NotFound:
     # the same answer whether it does not exist or belongs to someone else
     return NotFound(f"Диалог {conversation_id} не найден.", code="conversation_not_found")
@@ -801,12 +813,7 @@ async def store_message(
     The hot path is three statements: ``UPDATE … last_seq + 1 … RETURNING`` (the row lock,
     the sequence number and the state to decide on), ``INSERT … RETURNING``, ``COMMIT``. A
     retry is caught by the unique constraint and answered with the stored message."""
-    validate_text(text, allow_empty=bool(attachments))
-    _validate_client_msg_id(client_msg_id)
-    if principal.is_operator:
-        principal.require_operator(*STAFF_ROLES)
-    elif private:
-        raise PermissionDenied("Заметки доступны только сотрудникам.", code="notes_staff_only")
+    _check_send(principal, client_msg_id, text, private, allow_empty=bool(attachments))
     changes = _Changes()
     replies: list[Message] = []
     extra: dict[str, Any] = {}
@@ -928,12 +935,7 @@ async def send_message(
             text=text,
             private=private,
         )
-    validate_text(text)
-    _validate_client_msg_id(client_msg_id)
-    if principal.is_operator:
-        principal.require_operator(*STAFF_ROLES)
-    elif private:
-        raise PermissionDenied("Заметки доступны только сотрудникам.", code="notes_staff_only")
+    _check_send(principal, client_msg_id, text, private)
     if session.in_transaction():
         await session.rollback()
     return await ctx.writer.submit(

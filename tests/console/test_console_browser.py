@@ -527,10 +527,17 @@ def test_the_keyboard_is_enough(server: Console, browser_page: Any) -> None:
     page = browser_page
     customer = server.customer_token(58561573)
     page.goto(server.url + "/console/login")
-    page.keyboard.type("operator")  # the login field has the focus
+    # the login field takes the focus by itself (autofocus): wait for it, then type
+    page.wait_for_function("() => document.activeElement?.id === 'login'")
+    page.keyboard.type("operator")
     page.keyboard.press("Tab")
     page.keyboard.type(DEMO_PASSWORD)
     page.keyboard.press("Enter")
+    page.wait_for_function(
+        "() => location.pathname === '/console'"
+        " || document.getElementById('login-error')?.hidden === false"
+    )
+    assert page.evaluate("() => location.pathname") == "/console", page.inner_text("#login-error")
     page.wait_for_selector("body[data-ready]")
     dialog = page.locator("#mandatory-dialog")
     while dialog.is_visible():
