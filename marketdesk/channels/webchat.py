@@ -330,17 +330,23 @@ class _Socket:
 
     async def _fill(self) -> None:
         """Send what the database has after ``last_seq``."""
-        assert self.principal is not None and self.conversation_id is not None
+        assert self.conversation_id is not None
+        self.last_seq = await self._send_missed(self.conversation_id, self.last_seq)
+
+    async def _send_missed(self, conversation_id: int, after_seq: int) -> int:
+        """Send a conversation's messages after ``after_seq`` (what the caller may see), page
+        by page until none is left; the highest seq looked at."""
+        assert self.principal is not None
         while True:
             async with self.chat.database.sessions() as session:
                 messages, last = await chat.replay(
-                    session, self.principal, self.conversation_id, after_seq=self.last_seq
+                    session, self.principal, conversation_id, after_seq=after_seq
                 )
             for message in messages:
                 await self.send({"type": "message", "message": message.model_dump(mode="json")})
-            if last == self.last_seq:
-                return
-            self.last_seq = last
+            if last == after_seq:
+                return last
+            after_seq = last
 
     async def _conversation_writer(self, item: dict[str, Any]) -> None:
         kind = item.get("type")
@@ -532,23 +538,13 @@ class _Socket:
             await self.send(item)
 
     async def _catch_up(self, conversation_id: int) -> None:
-        assert self.principal is not None
-        while True:
-            after = self.seen[conversation_id]
-            try:
-                async with self.chat.database.sessions() as session:
-                    messages, last = await chat.replay(
-                        session, self.principal, conversation_id, after_seq=after
-                    )
-            except ServiceError as exc:
-                del self.seen[conversation_id]
-                await self.send(_error(exc.code, exc.message, conversation_id=conversation_id))
-                return
-            for message in messages:
-                await self.send({"type": "message", "message": message.model_dump(mode="json")})
-            self.seen[conversation_id] = last
-            if last == after:
-                return
+        try:
+            self.seen[conversation_id] = await self._send_missed(
+                conversation_id, self.seen[conversation_id]
+            )
+        except ServiceError as exc:
+            del self.seen[conversation_id]
+            await self.send(_error(exc.code, exc.message, conversation_id=conversation_id))
 
     async def _operator_reader(self) -> None:
         while True:

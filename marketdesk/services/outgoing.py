@@ -147,35 +147,9 @@ async def send_reply(
     text: str,
     private: bool = False,
 ) -> chat.SendResult:
-    """An operator's message in a conversation, refused when it would disclose what the guard
-    protects. A refusal is written to the audit log (the text itself is not)."""
+    """An operator's message in a conversation (see :func:`send`)."""
     principal.require_operator()
-    if not private:
-        addressee = (
-            await session.execute(_ADDRESSEE, {"conversation_id": conversation_id})
-        ).one_or_none()
-        if addressee is not None:
-            customer_id, linked = addressee
-            verdict = await _verdict(session, text, customer_id, linked=linked or ())
-            if verdict and (
-                await chat.find_sent(session, principal, conversation_id, client_msg_id)
-            ):
-                verdict = []  # a retry of a message that passed: the guard was changed since
-            if verdict:
-                audit.record(
-                    session,
-                    principal,
-                    "conversation.message_blocked",
-                    entity_kind="conversation",
-                    entity_id=conversation_id,
-                    codes=sorted({v.code for v in verdict}),
-                )
-                await session.commit()
-                raise PrivacyRefused(
-                    _summary(verdict) or "Сообщение нельзя отправить.",
-                    violations=[v.model_dump() for v in verdict],
-                )
-    return await chat.send_message(
+    return await send(
         session,
         ctx,
         principal,
@@ -184,6 +158,41 @@ async def send_reply(
         text=text,
         private=private,
     )
+
+
+async def _pass_guard(
+    session: AsyncSession,
+    principal: Principal,
+    conversation_id: int,
+    *,
+    client_msg_id: str,
+    text: str,
+) -> None:
+    """Refuse an operator's reply that would disclose what the guard protects. A refusal is
+    written to the audit log (the text itself is not)."""
+    addressee = (
+        await session.execute(_ADDRESSEE, {"conversation_id": conversation_id})
+    ).one_or_none()
+    if addressee is None:
+        return  # no such conversation: the chat service answers that
+    customer_id, linked = addressee
+    verdict = await _verdict(session, text, customer_id, linked=linked or ())
+    if verdict and (await chat.find_sent(session, principal, conversation_id, client_msg_id)):
+        return  # a retry of a message that passed: the guard was changed since
+    if verdict:
+        audit.record(
+            session,
+            principal,
+            "conversation.message_blocked",
+            entity_kind="conversation",
+            entity_id=conversation_id,
+            codes=sorted({v.code for v in verdict}),
+        )
+        await session.commit()
+        raise PrivacyRefused(
+            _summary(verdict) or "Сообщение нельзя отправить.",
+            violations=[v.model_dump() for v in verdict],
+        )
 
 
 async def _verdict(
@@ -213,16 +222,11 @@ async def send(
     private: bool = False,
 ) -> chat.SendResult:
     """Every message into a conversation, from every channel (REST, WebSocket, console):
-    an operator's reply passes the privacy guard first, customers' messages go straight in."""
-    if principal.is_operator:
-        return await send_reply(
-            session,
-            ctx,
-            principal,
-            conversation_id,
-            client_msg_id=client_msg_id,
-            text=text,
-            private=private,
+    an operator's reply passes the privacy guard first (private notes stay inside the team
+    and are not checked), customers' messages go straight in."""
+    if principal.is_operator and not private:
+        await _pass_guard(
+            session, principal, conversation_id, client_msg_id=client_msg_id, text=text
         )
     return await chat.send_message(
         session,
