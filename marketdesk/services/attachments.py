@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marketdesk.store.models import Attachment, Message, utcnow
 
 from . import conversations as chat
+from . import outgoing
 from .errors import InvalidInput, NotFound
 from .principals import Principal
 
@@ -114,6 +115,11 @@ async def attach(
     retried = await chat.find_sent(session, principal, conversation_id, client_msg_id)
     if retried is not None:  # a retry: the same message, no second file
         return retried
+    if principal.is_operator and not private and text.strip():
+        # the caption reaches the customer: the privacy guard, as for every reply
+        await outgoing.require_guard_passes(
+            session, principal, conversation_id, client_msg_id=client_msg_id, text=text
+        )
     digest = hashlib.sha256(data).hexdigest()
     _store_bytes(data_dir, data, digest)  # before the row: a row never points at nothing
     attachment = Attachment(

@@ -124,7 +124,7 @@ class ChatWriter:
 
     async def _write(self, batch: list[_Pending]) -> None:
         requests = [p.request for p in batch]
-        results: list[chat.SendResult | None] = [None] * len(batch)
+        results: list[chat.SendResult | chat.GuardObjected | None] = [None] * len(batch)
         for attempt in range(RETRIES + 1):
             try:
                 results = await chat.store_batch(self.database, requests)
@@ -132,13 +132,17 @@ class ChatWriter:
             except DBAPIError as exc:  # deadlock, serialization failure, locked file
                 log.warning("chat batch of %d failed (%s), attempt %d", len(batch), exc, attempt)
                 await asyncio.sleep(0.01 * (attempt + 1))
-        stored = sum(r is not None for r in results)
+        stored = sum(isinstance(r, chat.SendResult) for r in results)
         if stored:
             self.stats.batches += 1
             self.stats.batched_messages += stored
             self.stats.largest_batch = max(self.stats.largest_batch, stored)
         for pending, result in zip(batch, results, strict=True):
-            if result is not None and not pending.future.done():
+            if result is None or pending.future.done():
+                continue
+            if isinstance(result, chat.GuardObjected):
+                pending.future.set_exception(result)
+            else:
                 pending.future.set_result(result)
         for pending, result in zip(batch, results, strict=True):
             if result is None:
@@ -157,6 +161,7 @@ class ChatWriter:
                     client_msg_id=request.client_msg_id,
                     text=request.text,
                     private=request.private,
+                    guard=request.guard,
                 )
         except Exception as exc:
             if not pending.future.done():

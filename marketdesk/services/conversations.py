@@ -80,10 +80,12 @@ __all__ = [
     "STATUS_TITLES_RU",
     "ChatContext",
     "ConversationView",
+    "GuardObjected",
     "MessageView",
     "QueueItem",
     "SendRequest",
     "SendResult",
+    "TextGuard",
     "add_system_message",
     "close",
     "create_conversation",
@@ -142,6 +144,17 @@ TEXT_RESOLVED = (
 TEXT_REOPENED = "Диалог снова открыт."
 TEXT_CLOSED = "Диалог закрыт. Чтобы задать новый вопрос, начните новый диалог."
 TEXT_TICKET = "Обращение зарегистрировано, номер {ticket}. Тема: {topic} / {subtopic}."
+
+
+TextGuard = Callable[[Connection, int | None, str], bool]
+"""``guard(connection, customer_id, text)``: whether ``text`` may go to the conversation's
+customer (``customer_id``; None for a visitor). It runs inside the message's own
+transaction, on its connection, after the conversation is locked and a retry is ruled out
+(a retry of a stored message is answered as such, whatever the guard says now)."""
+
+
+class GuardObjected(Exception):
+    """The send's text guard objected: nothing was stored (the caller explains why)."""
 
 
 @dataclass(slots=True)
@@ -806,13 +819,16 @@ async def store_message(
     text: str,
     private: bool = False,
     attachments: Sequence[dict[str, Any]] = (),
+    guard: TextGuard | None = None,
 ) -> SendResult:
     """Store a message (once per ``client_msg_id``) and let the conversation move on: the bot
     answers while it has the conversation; a customer's message reopens a resolved one.
 
     The hot path is three statements: ``UPDATE … last_seq + 1 … RETURNING`` (the row lock,
     the sequence number and the state to decide on), ``INSERT … RETURNING``, ``COMMIT``. A
-    retry is caught by the unique constraint and answered with the stored message."""
+    retry is caught by the unique constraint and answered with the stored message.
+    ``guard`` (see :data:`TextGuard`) runs under the lock; when it objects nothing is stored
+    and :class:`GuardObjected` is raised (unless it is a retry of a stored message)."""
     _check_send(principal, client_msg_id, text, private, allow_empty=bool(attachments))
     changes = _Changes()
     replies: list[Message] = []
@@ -833,6 +849,14 @@ async def store_message(
             if retried is not None:
                 return retried
             raise refusal
+        if guard is not None and not await session.run_sync(
+            lambda sync: guard(sync.connection(), locked.customer_id, text)
+        ):
+            await session.rollback()
+            retried = await find_sent(session, principal, conversation_id, client_msg_id)
+            if retried is not None:
+                return retried
+            raise GuardObjected
         status = locked.status
         message = await _insert_row(
             session,
@@ -918,10 +942,12 @@ async def send_message(
     client_msg_id: str,
     text: str,
     private: bool = False,
+    guard: TextGuard | None = None,
 ) -> SendResult:
     """The entry point for a message from any channel. With a running server's writer
     (``ctx.writer``) concurrent sends share one transaction and one commit (group commit);
     otherwise the message commits on its own. Either way it is stored before this returns.
+    ``guard``: see :data:`TextGuard` (:class:`GuardObjected` when it objects).
 
     ``session`` may have been used for reads (they end here, so that no connection is held
     while the message waits for its batch); it must not carry uncommitted writes."""
@@ -934,6 +960,7 @@ async def send_message(
             client_msg_id=client_msg_id,
             text=text,
             private=private,
+            guard=guard,
         )
     _check_send(principal, client_msg_id, text, private)
     if session.in_transaction():
@@ -946,6 +973,7 @@ async def send_message(
             client_msg_id=client_msg_id,
             text=text,
             private=private,
+            guard=guard,
         )
     )
 
@@ -960,6 +988,7 @@ class SendRequest:
     client_msg_id: str
     text: str
     private: bool = False
+    guard: TextGuard | None = None
 
 
 def _batch_role(request: SendRequest, row: Any) -> str:
@@ -981,11 +1010,12 @@ def _batch_role(request: SendRequest, row: Any) -> str:
 
 async def store_batch(
     database: Database, requests: Sequence[SendRequest]
-) -> list[SendResult | None]:
+) -> list[SendResult | GuardObjected | None]:
     """Store the plain sends of ``requests`` in one transaction with one commit (under the
     process's SQLite write lock), then publish them. The answer is aligned with
-    ``requests``: a result for each stored message, None for a request the caller must send
-    through :func:`store_one`, in order, after this returns (anything else: a bot answer, a
+    ``requests``: a result for each stored message, :class:`GuardObjected` for a send whose
+    guard objected (nothing stored), None for a request the caller must send through
+    :func:`store_one`, in order, after this returns (anything else: a bot answer, a
     reopening, a refusal, an unknown conversation, a retry of a stored message). From the
     first request that moves a conversation on, that conversation's later requests are left
     to the caller as well, so each conversation's messages keep the order they came in.
@@ -1001,11 +1031,13 @@ async def store_batch(
     now = utcnow()
     lock = sqlite_write_lock(database.engine)
     async with lock if lock is not None else contextlib.nullcontext():
-        stored = await database.run_sync(
+        stored, objected = await database.run_sync(
             lambda connection: _write_batch(connection, requests, now)
         )
     # live events after the commit and outside the write lock (Redis may take its time)
-    results: list[SendResult | None] = [None] * len(requests)
+    results: list[SendResult | GuardObjected | None] = [None] * len(requests)
+    for index in objected:
+        results[index] = GuardObjected()
     for index, row, view, last_seq in stored:
         request = requests[index]
         changes = _Changes()
@@ -1019,9 +1051,10 @@ async def store_batch(
 
 def _write_batch(
     connection: Connection, requests: Sequence[SendRequest], now: datetime
-) -> list[tuple[int, Any, MessageView, int]]:
+) -> tuple[list[tuple[int, Any, MessageView, int]], list[int]]:
     """The transaction of :func:`store_batch`: (index, locked row, message, the
-    conversation's last seq) for each stored message."""
+    conversation's last seq) for each stored message, and the indexes of the requests whose
+    guard objected."""
     ids = sorted({r.conversation_id for r in requests})
     if connection.dialect.name == "sqlite":
         locking: Any = (
@@ -1053,6 +1086,7 @@ def _write_batch(
         last_seq: dict[int, int] = {}
         left: set[int] = set()  # conversations whose later requests go one by one
         plan: list[tuple[int, SendRequest, Any, int]] = []
+        objected: list[int] = []
         for index, request in enumerate(requests):
             cid = request.conversation_id
             row: Any = rows.get(cid)
@@ -1066,13 +1100,18 @@ def _write_batch(
                 left.add(cid)
             if role != "plain":
                 continue
+            if request.guard is not None and not request.guard(
+                connection, row.customer_id, request.text
+            ):
+                objected.append(index)
+                continue
             seq = last_seq.get(cid, int(row.last_seq)) + 1
             last_seq[cid] = seq
             taken.add(key)
             plan.append((index, request, row, seq))
         if not plan:
             transaction.rollback()
-            return []
+            return [], objected
         values: list[dict[str, Any]] = [
             {
                 "conversation_id": request.conversation_id,
@@ -1098,7 +1137,7 @@ def _write_batch(
             )
         except IntegrityError:
             transaction.rollback()
-            return []
+            return [], []
         message_ids = [int(i) for i in inserted.scalars().all()]
         connection.execute(
             update(_CONVERSATIONS)
@@ -1106,7 +1145,7 @@ def _write_batch(
             .values(last_seq=bindparam("b_seq"), updated_at=bindparam("b_at")),
             [{"b_id": cid, "b_seq": seq, "b_at": now} for cid, seq in last_seq.items()],
         )
-    return [
+    stored = [
         (
             index,
             row,
@@ -1128,6 +1167,7 @@ def _write_batch(
             plan, message_ids, values, strict=True
         )
     ]
+    return stored, objected
 
 
 def _may_read(principal: Principal, conversation: Any) -> bool:

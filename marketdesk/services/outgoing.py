@@ -4,9 +4,10 @@
 ``check_text`` runs :func:`marketdesk.domain.privacy.check_outgoing_text` with the identifiers
 of other customers that matter for this addressee: the accounts the addressee's coupon ban
 intersects with, and any number in the text that is the ID of another existing customer.
-``send_reply`` refuses a message with a violation (422 ``privacy_violation``, the reasons in
-Russian) and otherwise hands it to the chat service; private notes stay inside the team and
-are not checked.
+``send`` (and ``send_reply``) refuses a message with a violation (422 ``privacy_violation``,
+the reasons in Russian) and otherwise stores it; the check runs inside the message's own
+transaction (:func:`passes_guard`), so it costs a reply no transaction of its own. Private
+notes stay inside the team and are not checked.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import re
 from collections.abc import Sequence
 
 from pydantic import BaseModel
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain.privacy import PrivacyViolation, check_outgoing_text
@@ -32,6 +33,8 @@ __all__ = [
     "ViolationView",
     "check_text",
     "other_customer_ids",
+    "passes_guard",
+    "require_guard_passes",
     "send",
     "send_reply",
 ]
@@ -55,8 +58,11 @@ class GuardResult(BaseModel):
     message: str | None
 
 
+# the accounts a customer's coupon ban links to (read in every guarded reply's transaction)
+_LINKS = select(CouponBan.linked_customer_ids).where(
+    CouponBan.customer_id == bindparam("customer_id")
+)
 # the addressee of a conversation and the accounts their coupon ban links to, in one read
-# (built once: an operator's every reply passes here)
 _ADDRESSEE = (
     select(Conversation.customer_id, CouponBan.linked_customer_ids)
     .outerjoin(CouponBan, CouponBan.customer_id == Conversation.customer_id)
@@ -91,6 +97,34 @@ def _summary(violations: Sequence[ViolationView]) -> str | None:
     return " ".join(seen)
 
 
+def _other_ids(
+    connection: Connection,
+    text: str,
+    customer_id: int | None,
+    linked: Sequence[object] | None = None,
+) -> set[str]:
+    ids: set[str] = set()
+    if customer_id is not None:
+        if linked is None:
+            linked = connection.execute(_LINKS, {"customer_id": customer_id}).scalar()
+        ids.update(str(i) for i in (linked or []) if str(i).strip())
+    numbers = {int(m) for m in _NUMBER_RE.findall(text)[:_MAX_NUMBERS]}
+    numbers = {n for n in numbers if 0 < n < 2**63}
+    if customer_id is not None:
+        numbers.discard(customer_id)
+    if numbers:
+        # a product code is what an operator names all day: never read it as a customer
+        numbers -= set(
+            connection.execute(select(Product.id).where(Product.id.in_(numbers))).scalars()
+        )
+    if numbers:
+        rows = connection.execute(select(Customer.id).where(Customer.id.in_(numbers)))
+        ids.update(str(i) for i in rows.scalars())
+    if customer_id is not None:
+        ids.discard(str(customer_id))
+    return ids
+
+
 async def other_customer_ids(
     session: AsyncSession,
     text: str,
@@ -100,26 +134,30 @@ async def other_customer_ids(
 ) -> set[str]:
     """IDs of customers other than the addressee that must not appear in the text
     (``linked``: the addressee's coupon-ban links when the caller has read them)."""
-    ids: set[str] = set()
-    if customer_id is not None:
-        if linked is None:
-            linked = await session.scalar(
-                select(CouponBan.linked_customer_ids).where(CouponBan.customer_id == customer_id)
-            )
-        ids.update(str(i) for i in (linked or []) if str(i).strip())
-    numbers = {int(m) for m in _NUMBER_RE.findall(text)[:_MAX_NUMBERS]}
-    numbers = {n for n in numbers if 0 < n < 2**63}
-    if customer_id is not None:
-        numbers.discard(customer_id)
-    if numbers:
-        # a product code is what an operator names all day: never read it as a customer
-        numbers -= set(await session.scalars(select(Product.id).where(Product.id.in_(numbers))))
-    if numbers:
-        rows = await session.scalars(select(Customer.id).where(Customer.id.in_(numbers)))
-        ids.update(str(i) for i in rows)
-    if customer_id is not None:
-        ids.discard(str(customer_id))
-    return ids
+    return await session.run_sync(
+        lambda sync: _other_ids(sync.connection(), text, customer_id, linked)
+    )
+
+
+def _violations(
+    connection: Connection,
+    text: str,
+    customer_id: int | None,
+    linked: Sequence[object] | None = None,
+) -> list[ViolationView]:
+    others = _other_ids(connection, text, customer_id, linked)
+    found = check_outgoing_text(
+        text,
+        other_customer_ids=others,
+        own_customer_id=str(customer_id) if customer_id is not None else None,
+    )
+    return _views(text, found)
+
+
+def passes_guard(connection: Connection, customer_id: int | None, text: str) -> bool:
+    """The guard as a :data:`~marketdesk.services.conversations.TextGuard`: inside the
+    message's own transaction, whether ``text`` may go to ``customer_id``."""
+    return not _violations(connection, text, customer_id)
 
 
 async def check_text(
@@ -133,7 +171,7 @@ async def check_text(
         )
     if customer_id is not None and await session.get(Customer, customer_id) is None:
         raise NotFound(f"Покупатель с ID {customer_id} не найден.", code="customer_not_found")
-    views = await _verdict(session, text, customer_id)
+    views = await session.run_sync(lambda sync: _violations(sync.connection(), text, customer_id))
     return GuardResult(ok=not views, violations=views, message=_summary(views))
 
 
@@ -160,7 +198,7 @@ async def send_reply(
     )
 
 
-async def _pass_guard(
+async def require_guard_passes(
     session: AsyncSession,
     principal: Principal,
     conversation_id: int,
@@ -168,15 +206,18 @@ async def _pass_guard(
     client_msg_id: str,
     text: str,
 ) -> None:
-    """Refuse an operator's reply that would disclose what the guard protects. A refusal is
-    written to the audit log (the text itself is not)."""
+    """Refuse an operator's reply that would disclose what the guard protects
+    (:class:`PrivacyRefused` with the reasons), unless it is a retry of a stored message. A
+    refusal is written to the audit log (the text itself is not)."""
     addressee = (
         await session.execute(_ADDRESSEE, {"conversation_id": conversation_id})
     ).one_or_none()
     if addressee is None:
         return  # no such conversation: the chat service answers that
     customer_id, linked = addressee
-    verdict = await _verdict(session, text, customer_id, linked=linked or ())
+    verdict = await session.run_sync(
+        lambda sync: _violations(sync.connection(), text, customer_id, linked or ())
+    )
     if verdict and (await chat.find_sent(session, principal, conversation_id, client_msg_id)):
         return  # a retry of a message that passed: the guard was changed since
     if verdict:
@@ -195,22 +236,6 @@ async def _pass_guard(
         )
 
 
-async def _verdict(
-    session: AsyncSession,
-    text: str,
-    customer_id: int | None,
-    *,
-    linked: Sequence[object] | None = None,
-) -> list[ViolationView]:
-    others = await other_customer_ids(session, text, customer_id, linked=linked)
-    found = check_outgoing_text(
-        text,
-        other_customer_ids=others,
-        own_customer_id=str(customer_id) if customer_id is not None else None,
-    )
-    return _views(text, found)
-
-
 async def send(
     session: AsyncSession,
     ctx: chat.ChatContext,
@@ -222,12 +247,31 @@ async def send(
     private: bool = False,
 ) -> chat.SendResult:
     """Every message into a conversation, from every channel (REST, WebSocket, console):
-    an operator's reply passes the privacy guard first (private notes stay inside the team
-    and are not checked), customers' messages go straight in."""
-    if principal.is_operator and not private:
-        await _pass_guard(
-            session, principal, conversation_id, client_msg_id=client_msg_id, text=text
+    an operator's reply passes the privacy guard (private notes stay inside the team and
+    are not checked), customers' messages go straight in.
+
+    The guard runs inside the message's own transaction (:func:`passes_guard`, in the
+    writer's batch when there is one): what it reads is what the message commits with, and
+    a reply that passes costs no transaction of its own. Only when it objects is the verdict
+    worked out again, with the reasons, to refuse and audit the reply."""
+    guarded = principal.is_operator and not private
+    try:
+        return await chat.send_message(
+            session,
+            ctx,
+            principal,
+            conversation_id,
+            client_msg_id=client_msg_id,
+            text=text,
+            private=private,
+            guard=passes_guard if guarded else None,
         )
+    except chat.GuardObjected:
+        pass
+    await require_guard_passes(
+        session, principal, conversation_id, client_msg_id=client_msg_id, text=text
+    )
+    # the guard has no objection any more (its facts changed in between), or it is a retry
     return await chat.send_message(
         session,
         ctx,

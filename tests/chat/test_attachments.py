@@ -125,3 +125,23 @@ def test_files_of_private_notes_stay_with_staff(fresh_env: ChatEnv) -> None:
     )
     # a customer cannot make a private note with a file either
     assert _upload(env, token, cid, "x.pdf", PDF, private="true").status_code == 403
+
+
+def test_an_operators_caption_passes_the_privacy_guard(fresh_env: ChatEnv) -> None:
+    """The caption reaches the customer like any reply: a leak is refused, no file message
+    is stored; the same file with a clean caption goes through."""
+    env = fresh_env
+    _, operator = env.operator(available=True)
+    token = env.visitor()
+    cid = env.conversation(token)["id"]
+    env.post(token, f"/api/v1/conversations/{cid}/handoff")
+    before = env.get(token, cid)["last_seq"]
+    leak = "У вас 3 пересечения с другими аккаунтами"
+    refused = _upload(env, operator, cid, "скрин.png", PNG, text=leak)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["code"] == "privacy_violation"
+    assert env.get(token, cid)["last_seq"] == before
+    assert not [m for m in env.messages(operator, cid) if m["attachments"]]
+    sent = _upload(env, operator, cid, "скрин.png", PNG, text="Вот где это в приложении")
+    assert sent.status_code == 201, sent.text
+    assert env.get(token, cid)["last_seq"] == before + 1

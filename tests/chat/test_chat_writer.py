@@ -10,11 +10,13 @@ from typing import Any
 import pytest
 
 from marketdesk.services import conversations as chat
+from marketdesk.services import outgoing
 from marketdesk.services.auth import authenticate
 from marketdesk.services.chat_writer import ChatWriter
 from marketdesk.services.errors import Conflict, NotFound
 from marketdesk.services.principals import Principal
 from marketdesk.store.db import Database
+from marketdesk.store.models import CouponBan
 from tests.chat.conftest import ChatEnv
 
 
@@ -183,3 +185,50 @@ def test_an_operator_writes_only_where_assigned_and_nothing_is_stored_otherwise(
     assert isinstance(outcomes[0], Conflict) and outcomes[0].code == "not_assigned"
     assert outcomes[1].message.seq == before + 1
     assert env.get(token, cid)["last_seq"] == before + 1
+
+
+def test_the_privacy_guard_runs_in_the_batch_and_a_refused_reply_stores_nothing(
+    fresh_env: ChatEnv, operator: str
+) -> None:
+    """An operator's guarded reply is checked in the batch's own transaction: a leak is
+    refused (nothing stored, no sequence number used), a clean reply and a retry of a stored
+    one go through, whatever the guard would now say of the retry."""
+    env = fresh_env
+    customer_id, token = env.customer()
+    linked = customer_id + 1_000  # another account the customer's coupon ban is linked to
+
+    async def ban(session: Any) -> None:
+        session.add(
+            CouponBan(customer_id=customer_id, intersections=2, linked_customer_ids=[str(linked)])
+        )
+        await session.commit()
+
+    env.run(ban)
+    cid = _assigned(env, token)
+    answered = env.send(operator, cid, "Ответ, который уже ушёл", client_msg_id="sent-before")
+    assert answered.status_code == 201, answered.text
+    before = env.get(token, cid)["last_seq"]
+    ctx = chat.ChatContext()
+    who = _principal(env, operator)
+    guarded = {"guard": outgoing.passes_guard}
+    outcomes, stats = _submit_all(
+        env,
+        [
+            _request(ctx, who, cid, f"Ваш второй аккаунт {linked} тоже под баном", **guarded),
+            _request(ctx, who, cid, "Оплатите картой 4111 1111 1111 1111", **guarded),
+            _request(ctx, who, cid, "Проверяю ваш заказ", **guarded),
+            # a retry of a reply stored before: answered as such, the guard is not asked again
+            _request(ctx, who, cid, f"Аккаунт {linked}", client_msg_id="sent-before", **guarded),
+            _request(ctx, who, cid, f"Для себя: связан с {linked}", private=True),
+        ],
+    )
+    linked_leak, card, clean, retried, note = outcomes
+    assert isinstance(linked_leak, chat.GuardObjected)
+    assert isinstance(card, chat.GuardObjected)
+    assert clean.message.seq == before + 1 and note.message.seq == before + 2
+    assert retried.duplicate and retried.message.id == answered.json()["id"]
+    assert stats.batched_messages == 2
+    texts = [m["text"] for m in env.messages(operator, cid)]
+    assert texts[-2:] == ["Проверяю ваш заказ", f"Для себя: связан с {linked}"]
+    assert not any("4111" in t or f"аккаунт {linked}" in t for t in texts)
+    assert env.get(token, cid)["last_seq"] == before + 2
