@@ -450,16 +450,15 @@ class _Socket:
     ) -> None:
         assert self.principal is not None
         try:
-            async with self.chat.database.sessions() as session:
-                result = await outgoing.send(
-                    session,
-                    self.chat.context(),
-                    self.principal,
-                    conversation_id,
-                    client_msg_id=client_msg_id,
-                    text=text,
-                    private=private,
-                )
+            result = await outgoing.send_live(
+                self.chat.database,
+                self.chat.context(),
+                self.principal,
+                conversation_id,
+                client_msg_id=client_msg_id,
+                text=text,
+                private=private,
+            )
         except ServiceError as exc:
             self.push(_error(exc.code, exc.message, client_msg_id=client_msg_id))
             return

@@ -108,6 +108,7 @@ __all__ = [
     "sqlite_write_lock",
     "store_batch",
     "store_message",
+    "submit_message",
     "take",
     "transfer",
     "validate_text",
@@ -962,9 +963,34 @@ async def send_message(
             private=private,
             guard=guard,
         )
-    _check_send(principal, client_msg_id, text, private)
     if session.in_transaction():
         await session.rollback()
+    return await submit_message(
+        ctx,
+        principal,
+        conversation_id,
+        client_msg_id=client_msg_id,
+        text=text,
+        private=private,
+        guard=guard,
+    )
+
+
+async def submit_message(
+    ctx: ChatContext,
+    principal: Principal,
+    conversation_id: int,
+    *,
+    client_msg_id: str,
+    text: str,
+    private: bool = False,
+    guard: TextGuard | None = None,
+) -> SendResult:
+    """:func:`send_message` through the server's writer (``ctx.writer``), with no session
+    of the caller's: the sockets' path."""
+    if ctx.writer is None:
+        raise RuntimeError("submit_message needs the server's chat writer")
+    _check_send(principal, client_msg_id, text, private)
     return await ctx.writer.submit(
         SendRequest(
             ctx=ctx,

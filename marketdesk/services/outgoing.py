@@ -20,6 +20,7 @@ from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain.privacy import PrivacyViolation, check_outgoing_text
+from marketdesk.store.db import Database
 from marketdesk.store.models import Conversation, CouponBan, Customer, Product
 
 from . import audit
@@ -36,6 +37,7 @@ __all__ = [
     "passes_guard",
     "require_guard_passes",
     "send",
+    "send_live",
     "send_reply",
 ]
 
@@ -254,7 +256,6 @@ async def send(
     writer's batch when there is one): what it reads is what the message commits with, and
     a reply that passes costs no transaction of its own. Only when it objects is the verdict
     worked out again, with the reasons, to refuse and audit the reply."""
-    guarded = principal.is_operator and not private
     try:
         return await chat.send_message(
             session,
@@ -264,14 +265,72 @@ async def send(
             client_msg_id=client_msg_id,
             text=text,
             private=private,
-            guard=passes_guard if guarded else None,
+            guard=_guard_for(principal, private),
         )
     except chat.GuardObjected:
-        pass
+        return await _after_objection(
+            session, ctx, principal, conversation_id, client_msg_id=client_msg_id, text=text
+        )
+
+
+async def send_live(
+    database: Database,
+    ctx: chat.ChatContext,
+    principal: Principal,
+    conversation_id: int,
+    *,
+    client_msg_id: str,
+    text: str,
+    private: bool = False,
+) -> chat.SendResult:
+    """:func:`send` for a caller without a session (the sockets): with the server's writer
+    no session is opened at all unless the guard objects."""
+    if ctx.writer is None:
+        async with database.sessions() as session:
+            return await send(
+                session,
+                ctx,
+                principal,
+                conversation_id,
+                client_msg_id=client_msg_id,
+                text=text,
+                private=private,
+            )
+    try:
+        return await chat.submit_message(
+            ctx,
+            principal,
+            conversation_id,
+            client_msg_id=client_msg_id,
+            text=text,
+            private=private,
+            guard=_guard_for(principal, private),
+        )
+    except chat.GuardObjected:
+        async with database.sessions() as session:
+            return await _after_objection(
+                session, ctx, principal, conversation_id, client_msg_id=client_msg_id, text=text
+            )
+
+
+def _guard_for(principal: Principal, private: bool) -> chat.TextGuard | None:
+    return passes_guard if principal.is_operator and not private else None
+
+
+async def _after_objection(
+    session: AsyncSession,
+    ctx: chat.ChatContext,
+    principal: Principal,
+    conversation_id: int,
+    *,
+    client_msg_id: str,
+    text: str,
+) -> chat.SendResult:
+    """The guard objected to a reply: refuse it with the reasons; or, if it is a retry of a
+    stored message or the guard's facts changed in between, send it after all."""
     await require_guard_passes(
         session, principal, conversation_id, client_msg_id=client_msg_id, text=text
     )
-    # the guard has no objection any more (its facts changed in between), or it is a retry
     return await chat.send_message(
         session,
         ctx,
@@ -279,5 +338,4 @@ async def send(
         conversation_id,
         client_msg_id=client_msg_id,
         text=text,
-        private=private,
     )

@@ -121,6 +121,41 @@ def test_live_messages_reach_the_customer_but_private_notes_do_not(fresh_env: Ch
         assert "assigned_operator_id" not in change
 
 
+def test_an_operator_socket_reply_passes_the_privacy_guard(fresh_env: ChatEnv) -> None:
+    """A leak over the operator's socket is refused with the reasons, audited, stores
+    nothing and leaves the socket open; a clean reply and a note after it go through."""
+    env = fresh_env
+    _, operator = env.operator(available=True)
+    token = env.visitor()
+    cid = env.conversation(token)["id"]
+    env.post(token, f"/api/v1/conversations/{cid}/handoff")
+    last = env.get(token, cid)["last_seq"]
+    leak = "У вас 3 пересечения с другими аккаунтами"
+    with env.client.websocket_connect("/ws/operator") as staff:
+        staff.send_json({"type": "auth", "token": operator})
+        assert staff.receive_json()["type"] == "ready"
+        staff.send_json(
+            {"type": "message", "conversation_id": cid, "client_msg_id": "leak", "text": leak}
+        )
+        error = _receive_until(staff, "error")[-1]
+        assert (error["code"], error["client_msg_id"]) == ("privacy_violation", "leak")
+        assert "пересечений" in error["message"]
+        for client_msg_id, text, private in [("ok", "Проверяю", False), ("note", leak, True)]:
+            staff.send_json(
+                {
+                    "type": "message",
+                    "conversation_id": cid,
+                    "client_msg_id": client_msg_id,
+                    "text": text,
+                    "private": private,
+                }
+            )
+            ack = _receive_until(staff, "ack")[-1]
+            assert ack["client_msg_id"] == client_msg_id
+    assert env.get(token, cid)["last_seq"] == last + 2
+    assert [m["text"] for m in env.messages(token, cid)][-1] == "Проверяю"
+
+
 def test_operator_socket_hears_the_queue(fresh_env: ChatEnv) -> None:
     env = fresh_env
     operator_id, operator = env.operator(lines=("general",))
