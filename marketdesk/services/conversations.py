@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import json
 import uuid
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
@@ -1075,6 +1076,42 @@ async def store_batch(
     return results
 
 
+# the batch's statements, built once: building one per batch costs CPU and leaves cyclic
+# garbage behind (expressions and their comparators) for the collector to pause on
+_BATCH_IDS: Any = bindparam("ids", expanding=True)
+_LOCK_SQLITE = (
+    update(_CONVERSATIONS)
+    .where(_CONVERSATIONS.c.id.in_(_BATCH_IDS))
+    .values(updated_at=bindparam("now"))
+    .returning(*_CONVERSATIONS.c)
+)
+_LOCK_POSTGRES = (
+    select(_CONVERSATIONS)
+    .where(_CONVERSATIONS.c.id.in_(_BATCH_IDS))
+    .order_by(_CONVERSATIONS.c.id)
+    .with_for_update()
+)
+# the batch's (conversation, client_msg_id) pairs already stored (retries), one search of
+# the unique index per pair: SQLite plans a row-value IN list as a scan of the whole index,
+# so there the pairs come in as JSON and are joined
+_STORED_BEFORE_POSTGRES = select(_MESSAGES.c.conversation_id, _MESSAGES.c.client_msg_id).where(
+    tuple_(_MESSAGES.c.conversation_id, _MESSAGES.c.client_msg_id).in_(
+        bindparam("pairs", expanding=True)
+    )
+)
+_STORED_BEFORE_SQLITE = text(
+    f"SELECT m.conversation_id, m.client_msg_id FROM json_each(:pairs) AS p "  # noqa: S608
+    f"JOIN {_MESSAGES.name} AS m ON m.conversation_id = json_extract(p.value, '$[0]') "
+    f"AND m.client_msg_id = json_extract(p.value, '$[1]')"
+)
+_INSERT_MESSAGES = insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True)
+_SET_LAST_SEQ = (
+    update(_CONVERSATIONS)
+    .where(_CONVERSATIONS.c.id == bindparam("b_id"))
+    .values(last_seq=bindparam("b_seq"), updated_at=bindparam("b_at"))
+)
+
+
 def _write_batch(
     connection: Connection, requests: Sequence[SendRequest], now: datetime
 ) -> tuple[list[tuple[int, Any, MessageView, int]], list[int]]:
@@ -1082,33 +1119,20 @@ def _write_batch(
     conversation's last seq) for each stored message, and the indexes of the requests whose
     guard objected."""
     ids = sorted({r.conversation_id for r in requests})
-    if connection.dialect.name == "sqlite":
-        locking: Any = (
-            update(_CONVERSATIONS)
-            .where(_CONVERSATIONS.c.id.in_(ids))
-            .values(updated_at=now)
-            .returning(*_CONVERSATIONS.c)
-        )
-    else:
-        locking = (
-            select(_CONVERSATIONS)
-            .where(_CONVERSATIONS.c.id.in_(ids))
-            .order_by(_CONVERSATIONS.c.id)
-            .with_for_update()
-        )
+    sqlite = connection.dialect.name == "sqlite"
     with connection.begin() as transaction:
-        rows: dict[int, Any] = {row.id: row for row in connection.execute(locking).all()}
+        locked = connection.execute(
+            _LOCK_SQLITE if sqlite else _LOCK_POSTGRES, {"ids": ids, "now": now}
+        )
+        rows: dict[int, Any] = {row.id: row for row in locked.all()}
         # retries of messages already stored: answered one by one, never inserted again
-        taken: set[tuple[int, str]] = {
-            (row[0], row[1])
-            for row in connection.execute(
-                select(_MESSAGES.c.conversation_id, _MESSAGES.c.client_msg_id).where(
-                    tuple_(_MESSAGES.c.conversation_id, _MESSAGES.c.client_msg_id).in_(
-                        {(r.conversation_id, r.client_msg_id) for r in requests}
-                    )
-                )
-            )
-        }
+        pairs = sorted({(r.conversation_id, r.client_msg_id) for r in requests})
+        stored_before = (
+            connection.execute(_STORED_BEFORE_SQLITE, {"pairs": json.dumps(pairs)})
+            if sqlite
+            else connection.execute(_STORED_BEFORE_POSTGRES, {"pairs": pairs})
+        )
+        taken: set[tuple[int, str]] = {(int(row[0]), str(row[1])) for row in stored_before}
         last_seq: dict[int, int] = {}
         left: set[int] = set()  # conversations whose later requests go one by one
         plan: list[tuple[int, SendRequest, Any, int]] = []
@@ -1157,18 +1181,13 @@ def _write_batch(
             for _, request, _, seq in plan
         ]
         try:
-            inserted = connection.execute(
-                insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True),
-                values,
-            )
+            inserted = connection.execute(_INSERT_MESSAGES, values)
         except IntegrityError:
             transaction.rollback()
             return [], []
         message_ids = [int(i) for i in inserted.scalars().all()]
         connection.execute(
-            update(_CONVERSATIONS)
-            .where(_CONVERSATIONS.c.id == bindparam("b_id"))
-            .values(last_seq=bindparam("b_seq"), updated_at=bindparam("b_at")),
+            _SET_LAST_SEQ,
             [{"b_id": cid, "b_seq": seq, "b_at": now} for cid, seq in last_seq.items()],
         )
     stored = [

@@ -232,3 +232,23 @@ def test_the_privacy_guard_runs_in_the_batch_and_a_refused_reply_stores_nothing(
     assert texts[-2:] == ["Проверяю ваш заказ", f"Для себя: связан с {linked}"]
     assert not any("4111" in t or f"аккаунт {linked}" in t for t in texts)
     assert env.get(token, cid)["last_seq"] == before + 2
+
+
+def test_the_retry_check_searches_the_unique_index_once_per_message(env: ChatEnv) -> None:
+    """The batch's look for retries must not read the whole messages index (it grows with
+    every message ever sent): one search of (conversation_id, client_msg_id) per pair."""
+    if env.db.backend != "sqlite":
+        pytest.skip("SQLite's plan (PostgreSQL plans a row-value IN by cost and table size)")
+    compiled = chat._STORED_BEFORE_SQLITE.compile(
+        dialect=env.client.app.state.database.engine.dialect
+    )
+    statement, params = f"EXPLAIN QUERY PLAN {compiled}", ('[[1, "a"], [2, "b"]]',)
+
+    async def plan(session: Any) -> list[str]:
+        connection = await session.connection()
+        rows = await connection.exec_driver_sql(statement, params)
+        return [str(row[-1]) for row in rows]
+
+    steps = env.run(plan)
+    assert any(s.startswith("SEARCH m USING") and "client_msg_id=?" in s for s in steps), steps
+    assert not any(s.startswith("SCAN m") for s in steps), steps
