@@ -5,8 +5,9 @@
 
 ``--think 0`` (the default) saturates the server: every customer sends its next message as
 soon as the previous one is acknowledged and echoed — the sustained throughput. With
-``--think S`` each customer waits about S seconds between messages (a person typing): the
-latency at an offered load of ``chats / S`` customer messages a second (plus the echoes).
+``--think S`` each customer waits about S seconds between messages (a person typing; the
+first message after a random part of S, so that the customers are spread out): the latency
+at a steady offered load of ``chats / S`` customer messages a second (plus the echoes).
 
 For each database (SQLite always; PostgreSQL with --pg or MARKETDESK_TEST_DATABASE_URL) it
 creates a fresh database, starts one real server process on it, and:
@@ -231,7 +232,11 @@ async def customer(
         await start.wait()
         for n in range(messages):
             if think:  # a person types: the offered load is chats / think messages a second
-                await asyncio.sleep(think * random.uniform(0.5, 1.5))
+                # the first message after a random share of one pause, so that customers are
+                # spread out as in real traffic instead of their first messages coming in
+                # one wave (the waves of first and second messages would overlap at 1.5×)
+                pause = random.uniform(0, think) if n == 0 else think * random.uniform(0.5, 1.5)
+                await asyncio.sleep(pause)
             client_msg_id = f"c{cid}-{n}"
             stats.sent_at[client_msg_id] = time.perf_counter()
             await ws.send(

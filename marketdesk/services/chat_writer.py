@@ -13,8 +13,10 @@ several, whose commits overlap.
 
 A batch stores only plain messages (see :func:`conversations.store_batch`); whatever moves a
 conversation (the bot's answer, a reopening) or is refused goes through
-:func:`conversations.store_one` in its own transaction, still in order. A send is answered
-only after its commit: the caller acknowledges the message once ``submit`` returns.
+:func:`conversations.store_one` in its own transaction, still in order. An operator's reply
+passes the privacy guard inside the batch's transaction; one it objects to stores nothing
+and its ``submit`` raises :class:`conversations.GuardObjected`. A send is answered only
+after its commit: the caller acknowledges the message once ``submit`` returns.
 """
 
 from __future__ import annotations
