@@ -33,7 +33,6 @@ __all__ = [
     "PrivacyRefused",
     "ViolationView",
     "check_text",
-    "other_customer_ids",
     "passes_guard",
     "require_guard_passes",
     "send",
@@ -105,6 +104,8 @@ def _other_ids(
     customer_id: int | None,
     linked: Sequence[object] | None = None,
 ) -> set[str]:
+    """IDs of customers other than the addressee that must not appear in the text
+    (``linked``: the addressee's coupon-ban links when the caller has read them)."""
     ids: set[str] = set()
     if customer_id is not None:
         if linked is None:
@@ -125,20 +126,6 @@ def _other_ids(
     if customer_id is not None:
         ids.discard(str(customer_id))
     return ids
-
-
-async def other_customer_ids(
-    session: AsyncSession,
-    text: str,
-    customer_id: int | None,
-    *,
-    linked: Sequence[object] | None = None,
-) -> set[str]:
-    """IDs of customers other than the addressee that must not appear in the text
-    (``linked``: the addressee's coupon-ban links when the caller has read them)."""
-    return await session.run_sync(
-        lambda sync: _other_ids(sync.connection(), text, customer_id, linked)
-    )
 
 
 def _violations(
