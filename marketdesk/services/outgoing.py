@@ -12,6 +12,7 @@ notes stay inside the team and are not checked.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Sequence
 
@@ -271,33 +272,29 @@ async def send_live(
     private: bool = False,
 ) -> chat.SendResult:
     """:func:`send` for a caller without a session (the sockets): with the server's writer
-    no session is opened at all unless the guard objects."""
-    if ctx.writer is None:
-        async with database.sessions() as session:
-            return await send(
-                session,
+    no session is opened at all, unless the guard objects (:func:`send` then works the
+    refusal out, with its reasons)."""
+    if ctx.writer is not None:
+        with contextlib.suppress(chat.GuardObjected):
+            return await chat.submit_message(
                 ctx,
                 principal,
                 conversation_id,
                 client_msg_id=client_msg_id,
                 text=text,
                 private=private,
+                guard=_guard_for(principal, private),
             )
-    try:
-        return await chat.submit_message(
+    async with database.sessions() as session:
+        return await send(
+            session,
             ctx,
             principal,
             conversation_id,
             client_msg_id=client_msg_id,
             text=text,
             private=private,
-            guard=_guard_for(principal, private),
         )
-    except chat.GuardObjected:
-        async with database.sessions() as session:
-            return await _after_objection(
-                session, ctx, principal, conversation_id, client_msg_id=client_msg_id, text=text
-            )
 
 
 def _guard_for(principal: Principal, private: bool) -> chat.TextGuard | None:
