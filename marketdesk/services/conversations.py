@@ -845,20 +845,20 @@ async def store_message(
             await session.rollback()
             raise _not_found(conversation_id)
         refusal = _refusal(principal, locked, private)
-        if refusal is not None:
+        if (
+            refusal is None
+            and guard is not None
+            and not await session.run_sync(
+                lambda sync: guard(sync.connection(), locked.customer_id, text)
+            )
+        ):
+            refusal = GuardObjected()
+        if refusal is not None:  # nothing is stored; a retry of a stored message is answered
             await session.rollback()
             retried = await find_sent(session, principal, conversation_id, client_msg_id)
             if retried is not None:
                 return retried
             raise refusal
-        if guard is not None and not await session.run_sync(
-            lambda sync: guard(sync.connection(), locked.customer_id, text)
-        ):
-            await session.rollback()
-            retried = await find_sent(session, principal, conversation_id, client_msg_id)
-            if retried is not None:
-                return retried
-            raise GuardObjected
         status = locked.status
         message = await _insert_row(
             session,

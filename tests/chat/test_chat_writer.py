@@ -14,6 +14,7 @@ from marketdesk.services import outgoing
 from marketdesk.services.auth import authenticate
 from marketdesk.services.chat_writer import ChatWriter
 from marketdesk.services.errors import Conflict, NotFound
+from marketdesk.services.outgoing import PrivacyRefused
 from marketdesk.services.principals import Principal
 from marketdesk.store.db import Database
 from marketdesk.store.models import CouponBan
@@ -232,6 +233,44 @@ def test_the_privacy_guard_runs_in_the_batch_and_a_refused_reply_stores_nothing(
     assert texts[-2:] == ["Проверяю ваш заказ", f"Для себя: связан с {linked}"]
     assert not any("4111" in t or f"аккаунт {linked}" in t for t in texts)
     assert env.get(token, cid)["last_seq"] == before + 2
+
+
+def test_without_a_writer_the_guard_runs_in_the_messages_own_transaction(
+    fresh_env: ChatEnv, operator: str
+) -> None:
+    """The one-by-one path (no writer, or a request the batch leaves alone) checks the same:
+    a leak is refused with the reasons and stores nothing, a retry of a stored reply is
+    answered as such, a clean reply is stored."""
+    env = fresh_env
+    token = env.visitor()
+    cid = _assigned(env, token)
+    answered = env.send(operator, cid, "Ответ, который уже ушёл", client_msg_id="sent-before")
+    assert answered.status_code == 201, answered.text
+    before = env.get(token, cid)["last_seq"]
+    who = _principal(env, operator)
+    leak = "У вас 3 пересечения с другими аккаунтами"
+
+    async def send(client_msg_id: str, text: str) -> Any:
+        database = Database(env.db.url)
+        try:
+            async with database.sessions() as session:
+                return await outgoing.send(
+                    session, chat.ChatContext(), who, cid, client_msg_id=client_msg_id, text=text
+                )
+        except PrivacyRefused as refused:
+            return refused
+        finally:
+            await database.dispose()
+
+    refused = asyncio.run(send("leak", leak))
+    assert isinstance(refused, PrivacyRefused)
+    assert {v["code"] for v in refused.details["violations"]} == {"coupon_ban_details"}
+    assert env.get(token, cid)["last_seq"] == before
+    retried = asyncio.run(send("sent-before", leak))
+    assert retried.duplicate and retried.message.id == answered.json()["id"]
+    clean = asyncio.run(send("clean", "Проверяю ваш заказ"))
+    assert not clean.duplicate and clean.message.seq == before + 1
+    assert [m["text"] for m in env.messages(token, cid)][-1] == "Проверяю ваш заказ"
 
 
 def test_the_retry_check_searches_the_unique_index_once_per_message(env: ChatEnv) -> None:
