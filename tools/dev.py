@@ -3,6 +3,7 @@
 
     python3 tools/dev.py demo    set up .venv, install marketdesk, start the demo server
     python3 tools/dev.py test    set up .venv with the test tools, run ruff, mypy and pytest
+    python3 tools/dev.py test --fast   the fast lane: no browser, no PostgreSQL, no slow tests
 
 Only the standard library is used here, since nothing else is installed yet.
 """
@@ -91,20 +92,29 @@ def demo(argv: list[str]) -> None:
 
 
 def test(argv: list[str]) -> None:
+    fast = "--fast" in argv
+    argv = [a for a in argv if a != "--fast"]
     ensure_venv("test")
-    ensure_chromium()
-    pg = os.environ.get("MARKETDESK_TEST_DATABASE_URL")
+    env = dict(os.environ)
+    if fast:
+        # the developer's own loop: SQLite only, no browser, nothing marked slow
+        env.pop("MARKETDESK_TEST_DATABASE_URL", None)
+        argv = ["-m", "not browser and not slow", *argv]
+        say("fast lane: SQLite only, no browser, no slow tests")
+    else:
+        ensure_chromium()
+    pg = env.get("MARKETDESK_TEST_DATABASE_URL")
     if pg:
         check_postgres(pg)
         say("PostgreSQL: the suite runs on SQLite and on PostgreSQL")
-    else:
+    elif not fast:
         say("SQLite only (set MARKETDESK_TEST_DATABASE_URL to add PostgreSQL)")
     say("ruff")
     run(BIN / "ruff", "check", "marketdesk", "tests", "bench", "tools")
     say("mypy (strict on marketdesk.domain)")
     run(BIN / "mypy")
     say("pytest")
-    run(PYTHON, "-m", "pytest", *argv)
+    run(PYTHON, "-m", "pytest", *argv, env=env)
 
 
 def main() -> None:
