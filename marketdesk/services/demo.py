@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -13,11 +14,13 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from marketdesk.domain.certificates import certificate_money_expires_at
 from marketdesk.settings import REPO_ROOT
 from marketdesk.store.models import (
     BalanceEntry,
     CouponBan,
     Customer,
+    GiftCertificate,
     MetaValue,
     News,
     Operator,
@@ -36,7 +39,14 @@ from marketdesk.store.models import (
 from .auth import hash_password
 from .promotions import normalize_title
 
-__all__ = ["DEMO_FILE", "DemoLoadResult", "demo_loaded", "load_demo"]
+__all__ = [
+    "DEMO_FILE",
+    "DemoDataInvalid",
+    "DemoLoadResult",
+    "check_demo_data",
+    "demo_loaded",
+    "load_demo",
+]
 
 DEMO_FILE = REPO_ROOT / "demo" / "seed.yaml"
 DEMO_MARKER = "demo_loaded_at"
@@ -48,6 +58,53 @@ class DemoLoadResult:
     loaded: bool
     operator_logins: tuple[str, ...]
     password: str | None  # set only when it was generated here (print it once)
+
+
+class DemoDataInvalid(ValueError):
+    """The demo file contradicts itself; nothing was loaded."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("the demo data contradicts itself:\n- " + "\n- ".join(problems))
+        self.problems = problems
+
+
+def check_demo_data(data: dict[str, Any]) -> list[str]:
+    """What in the demo data set contradicts itself, one line per problem (empty: none).
+
+    The card shows the same facts in several places, so the data must agree with itself:
+    every rouble from a gift certificate comes with an activated certificate of that nominal
+    (the card lists the customer's certificates), and declared order statistics
+    (``order_stats``, as the seed's card shows them) match the orders listed."""
+    problems: list[str] = []
+    for item in data.get("customers", []):
+        who = f"customer {item.get('id')}"
+        from_certificates: Counter[int] = Counter()
+        for kind, entries in (item.get("balances") or {}).items():
+            for amount, source in entries:
+                if source != "certificate":
+                    continue
+                if kind != "rubles":
+                    problems.append(f"{who}: money from a certificate is rubles, not {kind}")
+                from_certificates[_kopecks(amount)] += 1
+        certificates = Counter(_kopecks(c["nominal"]) for c in item.get("certificates", []))
+        if from_certificates != certificates:
+            problems.append(
+                f"{who}: balance from certificates {sorted(from_certificates.elements())} "
+                f"does not match the activated certificates {sorted(certificates.elements())}"
+            )
+        if stats := item.get("order_stats"):
+            statuses = Counter(order["status"] for order in item.get("orders", []))
+            actual = {
+                "total": sum(statuses.values()),
+                "completed": statuses["completed"],
+                "cancelled": statuses["cancelled"],
+            }
+            for key, value in stats.items():
+                if actual.get(key) != value:
+                    problems.append(
+                        f"{who}: order_stats.{key} is {value}, the orders give {actual.get(key)}"
+                    )
+    return problems
 
 
 def _kopecks(rubles: float | int) -> int:
@@ -75,6 +132,8 @@ async def load_demo(
         return DemoLoadResult(False, (), None)
     now = now or utcnow()
     data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))  # noqa: ASYNC240 (small file, read once)
+    if problems := check_demo_data(data):
+        raise DemoDataInvalid(problems)
     generated = password is None
     password = password or secrets.token_urlsafe(12)
 
@@ -151,19 +210,25 @@ async def load_demo(
                     total=_kopecks(order["total"]),
                 )
             )
+        certificates = [_demo_certificate(item["id"], c, now) for c in item.get("certificates", [])]
+        session.add_all(certificates)
+        await session.flush()
         for kind, entries in (item.get("balances") or {}).items():
             for amount, source in entries:
-                expires = now + timedelta(days=3 * 365) if source == "certificate" else None
-                session.add(
-                    BalanceEntry(
-                        customer_id=item["id"],
-                        kind=kind,
-                        amount=_kopecks(amount),
-                        source=source,
-                        created_at=now,
-                        expires_at=expires,
-                    )
+                entry = BalanceEntry(
+                    customer_id=item["id"],
+                    kind=kind,
+                    amount=_kopecks(amount),
+                    source=source,
+                    created_at=now,
                 )
+                if source == "certificate":  # check_demo_data paired each with a certificate
+                    certificate = next(c for c in certificates if c.nominal == entry.amount)
+                    certificates.remove(certificate)
+                    entry.reference = f"certificate:{certificate.id}"
+                    entry.created_at = certificate.activated_at or now
+                    entry.expires_at = certificate_money_expires_at(entry.created_at)
+                session.add(entry)
         if travel := item.get("travel"):
             session.add(
                 TravelProfile(
@@ -220,6 +285,23 @@ async def load_demo(
     session.add(MetaValue(key=DEMO_MARKER, value=now.isoformat()))
     await session.commit()
     return DemoLoadResult(True, tuple(logins), password if generated else None)
+
+
+def _demo_certificate(customer_id: int, item: dict[str, Any], now: datetime) -> GiftCertificate:
+    """An activated certificate of the demo. Its code is random and thrown away: nobody can
+    activate it again, and the card shows its last characters as for any other."""
+    code = secrets.token_hex(10).upper()
+    activated = now - timedelta(days=item.get("activated_days_ago", 0))
+    return GiftCertificate(
+        code_hash=secrets.token_hex(32),
+        code_tail=code[-4:],
+        nominal=_kopecks(item["nominal"]),
+        kind=item.get("kind", "electronic"),
+        status="activated",
+        issued_at=activated,
+        activated_at=activated,
+        activated_by=customer_id,
+    )
 
 
 async def operator_logins(session: AsyncSession) -> list[str]:
