@@ -26,7 +26,7 @@ from marketdesk.kb.articles import (
 from marketdesk.kb.index import Hit, KbIndex, SearchResult
 from marketdesk.text.analyzer import TextAnalyzer
 
-__all__ = ["Bot", "BotReply", "Hint", "Suggestion", "confidence_of"]
+__all__ = ["Bot", "BotReply", "Hint", "Suggestion", "confidence_of", "said_in_conversation"]
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +116,21 @@ _LINK_RE = re.compile(
     r"|(?<![\w.+\-])[\w.+\-]{1,64}@[\w\-]{1,63}(?:\.[\w\-]{1,63}){1,8}",
     re.IGNORECASE,
 )
+
+
+_IN_CONVERSATION = tuple(
+    (re.compile(pattern), instead) for pattern, instead in texts.IN_CONVERSATION_PHRASES
+)
+
+
+def said_in_conversation(article: Article) -> str:
+    """An article's answer to a customer already talking to support: its own
+    ``in_conversation`` phrases, then the common ones («напишите нам в чат поддержки» →
+    «напишите здесь «Позовите оператора»»)."""
+    text = article.answer(in_conversation=True)
+    for pattern, instead in _IN_CONVERSATION:
+        text = pattern.sub(instead, text)
+    return text
 
 
 def strip_links(text: str) -> str:
@@ -220,13 +235,22 @@ class Bot:
             return list(result.errors)
 
     # ------------------------------------------------------------------ asking
-    def ask(self, text: object) -> BotReply:
-        """Answer, hand off or refuse. Never raises."""
+    def ask(self, text: object, *, in_conversation: bool = False) -> BotReply:
+        """Answer, hand off or refuse. Never raises. ``in_conversation``: the customer is
+        already talking to support (a chat, a mail thread), so an answer does not send them
+        to «напишите нам в чат» (the articles' ``in_conversation`` phrases)."""
         try:
-            return self._ask(text if isinstance(text, str) else ("" if text is None else str(text)))
+            reply = self._ask(
+                text if isinstance(text, str) else ("" if text is None else str(text))
+            )
         except Exception:  # a reply must always come back
             log.exception("bot failed on a message")
             return BotReply("handoff", None, 0.0, texts.HANDOFF_ERROR, reason="error")
+        if in_conversation and reply.action == "answer" and reply.topic is not None:
+            article = next((a for a in self.articles if a.slug == reply.topic), None)
+            if article is not None and reply.answer == article.body:
+                reply = replace(reply, answer=said_in_conversation(article))
+        return reply
 
     def _ask(self, text: str) -> BotReply:
         index = self._state.index

@@ -86,3 +86,13 @@ REFUSE_DEFAULT = (
     "К сожалению, я не могу сообщить эту информацию: она конфиденциальна, и поддержка "
     "её не раскрывает."
 )
+
+
+# In a conversation with support the customer is already where «напишите нам в чат поддержки»
+# sends them: these phrases of the articles are said otherwise there (an article's own
+# ``in_conversation`` phrases come first).
+IN_CONVERSATION_PHRASES: tuple[tuple[str, str], ...] = (
+    (r"\b(н|Н)апишите (?:нам )?в (?:чат поддержки|поддержку|чат)(?![\w-])",
+     r"\1апишите здесь «Позовите оператора»"),
+    (r"\bили нам в (?:чат поддержки|поддержку)\b", "или позовите оператора здесь"),
+)

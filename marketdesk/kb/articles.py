@@ -86,10 +86,21 @@ class Article:
     section: str = ""
     situation: str = ""
     path: Path | None = field(default=None, compare=False)
+    # phrases of the body said otherwise to a customer who is already talking to support
+    # («напишите нам в чат» is wrong inside the chat): front matter ``in_conversation``
+    in_conversation: tuple[tuple[str, str], ...] = ()
 
     @property
     def customer_facing(self) -> bool:
         return self.audience in ("customer", "seller")
+
+    def answer(self, *, in_conversation: bool = False) -> str:
+        """The body as said outside support, or to a customer already in a conversation."""
+        text = self.body
+        if in_conversation:
+            for phrase, instead in self.in_conversation:
+                text = text.replace(phrase, instead)
+        return text
 
 
 @dataclass(frozen=True)
@@ -140,6 +151,21 @@ def _strings(meta: Mapping[str, Any], key: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _replacements(meta: Mapping[str, Any], key: str, body: str) -> tuple[tuple[str, str], ...]:
+    value = meta.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and k.strip() and v.strip()
+        for k, v in value.items()
+    ):
+        raise _Invalid(f"front matter: field {key!r} must map phrases of the body to other text")
+    for phrase in value:
+        if phrase not in body:
+            raise _Invalid(f"front matter: {key!r} replaces {phrase!r}, which the body lacks")
+    return tuple((str(k), str(v)) for k, v in value.items())
+
+
 def parse_article(
     text: str, path: Path | None = None, topics: Mapping[str, Topic] | None = None
 ) -> Article:
@@ -169,6 +195,7 @@ def parse_article(
     if not body:
         raise _Invalid("the article has no body text")
     return Article(
+        in_conversation=_replacements(meta, "in_conversation", body),
         slug=slug,
         title=title,
         audience=audience,

@@ -896,7 +896,7 @@ async def store_message(
             else:
                 await _enqueue(session, conversation, changes, note=TEXT_QUEUED)
         elif not principal.is_operator and status == "bot" and ctx.bot is not None:
-            reply = ctx.bot.ask(text) if text.strip() else None
+            reply = ctx.bot.ask(text, in_conversation=True) if text.strip() else None
             if reply is not None:
                 bot_message = await _append(
                     session,

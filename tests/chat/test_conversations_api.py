@@ -431,3 +431,13 @@ def test_a_task_from_a_conversation_shows_its_number_there_and_sits_in_its_queue
         "/api/v1/tasks", params={"queue": "Ошибка описания"}, headers=auth(operator)
     ).json()
     assert number in [t["number"] for t in queue["tasks"]]
+
+
+def test_the_bot_in_the_chat_does_not_send_the_customer_to_the_chat(env: ChatEnv) -> None:
+    token = env.visitor()
+    conversation = env.conversation(token)
+    response = env.send(token, conversation["id"], "почему на моем аккаунте бан купонов")
+    [reply] = response.json()["replies"]
+    assert reply["bot"]["topic"] == "coupon_ban"
+    assert "чат поддержки" not in reply["text"]
+    assert "«Позовите оператора»" in reply["text"]
