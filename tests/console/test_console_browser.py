@@ -339,13 +339,21 @@ def test_operator_works_a_conversation(
     # the guardrail: a coupon-ban count is refused, with the reason, and not sent
     page.fill("#composer-text", "У вас 3 пересечения с другими аккаунтами, купон не работает")
     page.locator("#guard:not([hidden])").wait_for()
-    assert "пересечений" in page.inner_text("#guard")
-    page.click("#send")
+    guard = page.inner_text("#guard")
+    assert "пересечений" in guard
+    # the panel names the fragments themselves, and «Отправить» is off while it refuses
+    assert "Фрагменты: 3 пересечения" in guard, guard
+    assert "[object" not in guard
+    assert page.is_disabled("#send")
+    page.focus("#composer-text")
+    page.keyboard.press("Control+Enter")  # the keyboard is refused too
     wait_text(page, "#composer-status", "не отправлено")
     assert page.input_value("#composer-text").startswith("У вас 3")
     seen = server.call("GET", f"/api/v1/conversations/{cid}/messages", customer)["messages"]
     assert not any("пересечения" in m["text"] for m in seen)
     page.fill("#composer-text", "")
+    page.wait_for_selector("#guard", state="hidden")
+    assert not page.is_disabled("#send")
 
     # a private note
     page.check("#private-note")

@@ -22,7 +22,7 @@
       else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
       else node.setAttribute(key, value === true ? "" : String(value));
     }
-    for (const child of children.flat()) {
+    for (const child of children.flat(Infinity)) {
       if (child === null || child === undefined || child === false) continue;
       node.append(child instanceof Node ? child : document.createTextNode(String(child)));
     }
@@ -30,7 +30,7 @@
   }
 
   function clear(node, ...children) {
-    node.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined));
+    node.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined));
   }
 
   class ApiError extends Error {
@@ -147,6 +147,8 @@
     queue: new Map(), // line → items
     mine: [],
     current: null, // conversation view
+    sending: false, // a send of the composer is on its way
+    guardRefused: false, // the guard refuses what the composer holds
     messages: [],
     lastSeq: 0,
     hints: [],
@@ -349,7 +351,7 @@
     const writable = canWrite();
     const noteable = c.status !== "closed";
     $("composer-text").disabled = !noteable;
-    $("send").disabled = !noteable;
+    syncSend();
     if (!writable && noteable) {
       $("private-note").checked = true;
       $("private-note").disabled = true;
@@ -448,7 +450,7 @@
         state.lastHintText = null;
         $("composer-text").value = "";
         $("private-note").checked = false;
-        $("guard").hidden = true;
+        showGuard(null);
       }
       renderHeader();
       const data = await api("GET", "/api/v1/conversations/" + id + "/messages?after_seq=" + state.lastSeq);
@@ -591,9 +593,18 @@
   }
 
   // ------------------------------------------------------------------ the composer and the guard
+  // «Отправить» is off while there is nothing to send to, a send is on its way, or the guard
+  // refuses the text (the server refuses it too; the button says so before the click)
+  function syncSend() {
+    const c = state.current;
+    $("send").disabled = !c || c.status === "closed" || state.sending || state.guardRefused;
+  }
+
   function showGuard(result) {
     const box = $("guard");
-    if (!result || result.ok || !(result.violations || []).length) {
+    state.guardRefused = Boolean(result && !result.ok && (result.violations || []).length);
+    syncSend();
+    if (!state.guardRefused) {
       box.hidden = true;
       clear(box);
       return;
@@ -604,7 +615,12 @@
       box,
       el("strong", {}, "Отправка запрещена"),
       el("ul", {}, messages.map((m) => el("li", {}, m))),
-      el("p", { class: "small" }, "Фрагменты: ", result.violations.map((v, i) => [i ? ", " : "", el("mark", {}, v.fragment)])),
+      el(
+        "p",
+        { class: "small" },
+        "Фрагменты: ",
+        result.violations.filter((v) => v.fragment).map((v, i) => [i ? ", " : "", el("mark", {}, v.fragment)]),
+      ),
     );
     box.hidden = false;
   }
@@ -633,9 +649,14 @@
     const c = state.current;
     const box = $("composer-text");
     const text = box.value;
-    if (!c || !text.trim()) return;
+    if (!c || !text.trim() || state.sending) return;
     const isPrivate = $("private-note").checked;
-    $("send").disabled = true;
+    if (state.guardRefused && !isPrivate) {
+      setStatus("Сообщение не отправлено: уберите выделенные фрагменты.");
+      return;
+    }
+    state.sending = true;
+    syncSend();
     try {
       const message = await api("POST", "/api/v1/console/conversations/" + c.id + "/messages", {
         client_msg_id: newId(),
@@ -658,7 +679,8 @@
         setStatus(e.message);
       }
     } finally {
-      $("send").disabled = !state.current || state.current.status === "closed";
+      state.sending = false;
+      syncSend();
     }
   }
   $("composer").addEventListener("submit", (event) => {
