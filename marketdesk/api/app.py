@@ -21,6 +21,7 @@ from marketdesk.workers.kb_watch import watch_kb
 from marketdesk.workers.sla import run_sla_timer
 
 from . import (
+    audit,
     auth,
     bot,
     comments,
@@ -112,7 +113,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.include_router(module.router)
     for module in (conversations, customer_login, websockets, operators):  # live chat
         app.include_router(module.router)
-    for module in (console, hints, comments, guard):  # operator console
+    for module in (console, hints, comments, guard, audit):  # operator console
         app.include_router(module.router)
     install_widget(app)
 

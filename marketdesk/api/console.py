@@ -51,6 +51,12 @@ async def console(request: Request) -> HTMLResponse:
     return _page(request, "console.html")
 
 
+@router.get("/console/audit", response_class=HTMLResponse)
+async def audit_page(request: Request) -> HTMLResponse:
+    """The audit log for supervisors and admins (the API refuses everyone else)."""
+    return _page(request, "audit.html")
+
+
 @router.get("/console/login", response_class=HTMLResponse)
 async def login_page(request: Request) -> HTMLResponse:
     return _page(request, "login.html")

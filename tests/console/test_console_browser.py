@@ -577,3 +577,43 @@ def test_the_keyboard_is_enough(server: Console, browser_page: Any) -> None:
         arg=first_hint,
     )
     server.call("POST", f"/api/v1/conversations/{cid}/close", customer)
+
+
+def test_the_audit_log_page(server: Console, browser_page: Any) -> None:
+    """A supervisor reads who revealed a customer's contacts, filters, and downloads CSV."""
+    operator = httpx.post(
+        server.url + "/api/v1/auth/login",
+        json={"login": "operator", "password": DEMO_PASSWORD},
+        timeout=30,
+    ).json()["token"]
+    server.call("POST", "/api/v1/customers/61000002/contacts/reveal", operator)
+
+    page = browser_page
+    login(page, server, "supervisor")
+    if page.locator("#mandatory-dialog").is_visible():  # when run on its own
+        read_mandatory_news(page)
+    page.click("#audit-link")
+    page.wait_for_url("**/console/audit")
+    page.locator("#audit-rows tr").first.wait_for()
+    page.select_option("#f-action", "customer.contacts_revealed")
+    page.fill("#f-entity", "customer:61000002")
+    page.click("#audit-filter button[type=submit]")
+    wait_text(page, "#audit-status", "из 1")
+    row = page.inner_text("#audit-rows tr")
+    assert "Иванова Мария (operator)" in row
+    assert "Просмотр контактов клиента" in row
+    with page.expect_download() as download:
+        page.click("#export")
+    content = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert "customer:61000002" in content and "Просмотр контактов клиента" in content
+    # the page fits the console's screen without a horizontal scroll bar
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 1366
+
+
+def test_operators_do_not_see_the_audit_log(server: Console, browser_page: Any) -> None:
+    page = browser_page
+    login(page, server, "operator")
+    assert page.locator("#audit-link").is_hidden()
+    page.goto(server.url + "/console/audit")
+    wait_text(page, "#audit-status", "не хватает прав")
+    assert page.locator("#audit-rows tr").count() == 0

@@ -258,3 +258,18 @@ def test_a_product_code_that_is_also_a_customer_id_is_not_blocked(client, tokens
 
     run_db(demo_db, work)
     assert check(client, tokens, "Товар 483491476 уценён", 58561573)["ok"]
+
+
+def test_the_audit_viewer_says_why_a_reply_was_refused(client, tokens, taken_conversation):
+    cid = taken_conversation()
+    refused = send(client, tokens, cid, "Карта 4111 1111 1111 1111")
+    assert refused.status_code == 422
+    page = client.get(
+        "/api/v1/audit",
+        params={"action": "conversation.message_blocked", "entity": f"conversation:{cid}"},
+        headers=auth(tokens["supervisor"]),
+    ).json()
+    [entry] = page["entries"]
+    assert entry["action_title"] == "Ответ остановлен проверкой конфиденциальности"
+    assert entry["summary"] == "Причины: полный номер карты"
+    assert entry["actor"] == "Иванова Мария (operator)"

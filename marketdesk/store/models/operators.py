@@ -72,6 +72,8 @@ class AuditEntry(Base):
     __table_args__ = (
         Index("ix_audit_log_entity", "entity_kind", "entity_id"),
         Index("ix_audit_log_at", "at"),
+        Index("ix_audit_log_actor", "actor_kind", "actor_id", "at"),  # the viewer's filters
+        Index("ix_audit_log_action", "action", "at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -189,6 +189,8 @@
       return;
     }
     $("me").textContent = state.me.name;
+    const roles = state.me.roles || [];
+    $("audit-link").hidden = !(roles.includes("supervisor") || roles.includes("admin"));
     loadColleagues();
   }
 
