@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     log_level: str = "info"
     sla_interval_seconds: float = Field(default=60.0, gt=0, description="SLA timer period")
     kb_watch_interval_seconds: float = Field(default=2.0, gt=0)
+    certificate_lookups_per_hour: int = Field(
+        default=60,
+        ge=1,
+        le=10_000,
+        description="gift-certificate checks one operator may make per hour (not in the seeds)",
+    )
     socket_reauth_seconds: float = Field(
         default=60.0, gt=0, description="how often an open WebSocket's token is checked again"
     )

@@ -213,14 +213,14 @@ def issue_code(demo_db: TestDatabase) -> Callable[..., str]:
     """Issue a gift-certificate code with the same secret the test app uses."""
     from marketdesk.services.certificates import issue_certificate
 
-    def make(nominal_rub: int = 3000, expires_at=None) -> str:
+    def make(nominal_rub: int = 3000, expires_at=None, kind: str = "electronic") -> str:
         secret = demo_db.settings().hashing_secret()
 
         async def work(session):
             issued = await issue_certificate(
                 session,
                 nominal_rub=nominal_rub,
-                kind="electronic",
+                kind=kind,
                 secret=secret,
                 expires_at=expires_at,
             )

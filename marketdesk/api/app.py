@@ -24,6 +24,7 @@ from . import (
     audit,
     auth,
     bot,
+    certificates,
     comments,
     console,
     conversations,
@@ -113,7 +114,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.include_router(module.router)
     for module in (conversations, customer_login, websockets, operators):  # live chat
         app.include_router(module.router)
-    for module in (console, hints, comments, guard, audit):  # operator console
+    for module in (console, hints, comments, guard, audit, certificates):  # operator console
         app.include_router(module.router)
     install_widget(app)
 

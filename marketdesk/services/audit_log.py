@@ -48,6 +48,7 @@ ACTION_TITLES: dict[str, str] = {
     "certificate.activated": "Активация сертификата",
     "certificate.activation_refused": "Отказ в активации сертификата",
     "certificate.issued": "Выпуск сертификата",
+    "certificate.lookup": "Проверка сертификата оператором",
     "conversation.message_blocked": "Ответ остановлен проверкой конфиденциальности",
     "coupon_ban.decision": "Решение по бану купонов",
     "customer.comment_added": "Комментарий в карточке клиента",

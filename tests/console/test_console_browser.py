@@ -617,3 +617,33 @@ def test_operators_do_not_see_the_audit_log(server: Console, browser_page: Any) 
     page.goto(server.url + "/console/audit")
     wait_text(page, "#audit-status", "не хватает прав")
     assert page.locator("#audit-rows tr").count() == 0
+
+
+def test_checking_a_certificate(server: Console, browser_page: Any) -> None:
+    """«Проверка сертификата»: the status for the customer on the line, never the code."""
+    from marketdesk.services.certificates import issue_certificate
+    from marketdesk.settings import Settings
+
+    secret = Settings(data_dir=server.data_dir).hashing_secret()
+
+    async def issue(session: Any) -> str:
+        issued = await issue_certificate(session, nominal_rub=3000, kind="plastic", secret=secret)
+        return issued.code
+
+    code = str(server.db(issue))
+    page = browser_page
+    login(page, server)
+    if page.locator("#mandatory-dialog").is_visible():  # when run on its own
+        read_mandatory_news(page)
+    page.fill("#customer-id", "58561573")
+    page.press("#customer-id", "Enter")
+    page.wait_for_selector("#customer-name")
+    page.fill("#cert-code", code)
+    page.press("#cert-code", "Enter")
+    wait_text(page, "#cert-result", "Не активирован")
+    result = page.inner_text("#cert-result")
+    assert "3000.00 ₽" in result and "Пластиковый" in result
+    assert code.replace("-", "")[:8] not in result.replace("-", "")
+    page.fill("#cert-code", "AB")
+    page.press("#cert-code", "Enter")
+    wait_text(page, "#cert-result", "последние 4 символа")

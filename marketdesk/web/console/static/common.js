@@ -1,5 +1,5 @@
-// Helpers shared by the console's pages (ES module): building elements without innerHTML,
-// the API with the tab's token, dates in Russian.
+// Helpers shared by the console's pages (ES module): building elements from text only (never
+// markup), the API with the tab's token, dates in Russian.
 export const TOKEN_KEY = "marketdesk.console.token";
 
 export const $ = (id) => document.getElementById(id);

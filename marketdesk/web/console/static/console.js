@@ -705,6 +705,7 @@
       const card = await api("GET", "/api/v1/customers/" + customerId);
       if (state.customerId !== customerId) return;
       state.card = card;
+      $("customer-card").dataset.customerId = String(card.id);
       renderCustomer(card);
     } catch (e) {
       errorText(box, e);
