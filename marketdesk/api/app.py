@@ -41,6 +41,7 @@ from . import (
     websockets,
 )
 from .errors import install_error_handlers
+from .limits import BodyLimitMiddleware
 from .widget import install_widget
 
 __all__ = ["GC_THRESHOLDS", "create_app"]
@@ -115,5 +116,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     for module in (console, hints, comments, guard):  # operator console
         app.include_router(module.router)
     install_widget(app)
+    app.add_middleware(
+        BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes, routes=app.router.routes
+    )
 
     return app
