@@ -1,7 +1,7 @@
 """Limits at the HTTP door, as pure ASGI middleware (nothing here buffers a body).
 
 ``BodyLimitMiddleware`` refuses a request body larger than ``MARKETDESK_MAX_BODY_BYTES``
-(64 KiB by default): by its ``Content-Length`` before the application runs, and, for a body
+(256 KiB by default): by its ``Content-Length`` before the application runs, and, for a body
 without one (chunked), by counting the bytes as they stream in and cutting off at the limit.
 A route declared with its own ``max_body_size`` (the attachments upload) gets that limit
 instead. Every error response that the ASGI layer writes as plain text (the 413 of a route's
