@@ -6,7 +6,8 @@ FastAPI documents only a route's success and 422. The statuses added here follow
 route takes, so the routers stay as they are:
 
 - a route behind a bearer token: 401 and 403 (a role or a caller it does not serve);
-- a route with a path parameter: 404 (a missing id and a forbidden one answer the same);
+- a route with a path parameter or an id in its body: 404 (a missing id and a forbidden one
+  answer the same);
 - a route with a body: 413 (``MARKETDESK_MAX_BODY_BYTES``) and 422; with parameters: 422;
 - the state changes of ``_CONFLICTS``: 409; the limited routes of ``_RATE_LIMITED``: 429;
 - every route: 503 (the database is down).
@@ -132,6 +133,20 @@ def _error_response(status: int) -> dict[str, Any]:
     return response
 
 
+def _links_an_id(schema: dict[str, Any], operation: dict[str, Any]) -> bool:
+    """Whether the body names a record by id (``customer_id``, ``conversation_id``, ...)."""
+    content = operation.get("requestBody", {}).get("content", {})
+    for media in content.values():
+        body = media.get("schema", {})
+        ref = body.get("$ref", "")
+        if ref.startswith("#/components/schemas/"):
+            body = schema["components"]["schemas"].get(ref.rsplit("/", 1)[1], {})
+        for name in body.get("properties", {}):
+            if name.endswith("_id") and name != "client_msg_id":
+                return True
+    return False
+
+
 def complete(schema: dict[str, Any], authenticated: set[tuple[str, str]]) -> dict[str, Any]:
     """Add the error component, the bearer scheme and every status to each operation."""
     components = schema.setdefault("components", {})
@@ -154,7 +169,7 @@ def complete(schema: dict[str, Any], authenticated: set[tuple[str, str]]) -> dic
             if (method, path) in authenticated:
                 statuses |= {401, 403}
                 operation["security"] = [{"bearer": []}]
-            if any(p.get("in") == "path" for p in parameters):
+            if any(p.get("in") == "path" for p in parameters) or _links_an_id(schema, operation):
                 statuses.add(404)
             if "requestBody" in operation:
                 statuses |= {413, 422}

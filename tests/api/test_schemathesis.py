@@ -27,7 +27,7 @@ from tests.conftest import backends, prepare
 if TYPE_CHECKING:
     from tests.conftest import TestDatabase
 
-MAX_EXAMPLES = 6
+MAX_EXAMPLES = 8
 CALLERS = ("operator", "supervisor", "customer")
 # these end the caller's own session: every later request of the run would be a 401
 SKIPPED = {("POST", "/api/v1/auth/logout")}
@@ -79,6 +79,7 @@ def _run(operation: Any, tokens: dict[str, str]) -> None:
     run()
 
 
+@pytest.mark.slow
 def test_no_server_errors_and_no_undocumented_statuses(api: tuple[Any, dict[str, str]]) -> None:
     app, tokens = api
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
