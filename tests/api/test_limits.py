@@ -155,7 +155,7 @@ def test_an_auth_frame_within_the_cap_is_read(client: TestClient) -> None:
 
 # ---------------------------------------------------------------------- a real server
 @pytest.fixture(scope="module")
-def server(demo_db: "TestDatabase", tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(demo_db: TestDatabase, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     import os
 
     data_dir: Path = tmp_path_factory.mktemp("limits-server")

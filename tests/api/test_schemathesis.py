@@ -37,7 +37,7 @@ KNOWN: dict[tuple[str, str], str] = {}
 
 @pytest.fixture(scope="module", params=backends())
 def api(
-    request: pytest.FixtureRequest, make_database: Callable[[str], "TestDatabase"]
+    request: pytest.FixtureRequest, make_database: Callable[[str], TestDatabase]
 ) -> tuple[Any, dict[str, str]]:
     db = make_database(request.param)
     prepare(db.url)
