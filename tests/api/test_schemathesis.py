@@ -31,14 +31,17 @@ MAX_EXAMPLES = 8
 CALLERS = ("operator", "supervisor", "customer")
 # these end the caller's own session: every later request of the run would be a 401
 SKIPPED = {("POST", "/api/v1/auth/logout")}
-# 500s another part of issue 18 fixes; the lead removes an entry once that part is merged
-KNOWN: dict[tuple[str, str], str] = {}
+# 500s another part of issue 18 fixes (no500: NUL bytes on PostgreSQL); the lead removes an
+# entry once that part is merged: (method, path) → the backends it fails on
+KNOWN: dict[tuple[str, str], tuple[str, ...]] = {
+    ("GET", "/api/v1/tasks"): ("postgresql",),  # ?queue=%00 → asyncpg "invalid byte sequence"
+}
 
 
 @pytest.fixture(scope="module", params=backends())
 def api(
     request: pytest.FixtureRequest, make_database: Callable[[str], TestDatabase]
-) -> tuple[Any, dict[str, str]]:
+) -> tuple[Any, dict[str, str], str]:
     db = make_database(request.param)
     prepare(db.url)
 
@@ -56,7 +59,7 @@ def api(
             await database.dispose()
 
     app = create_app(db.settings())
-    return app, asyncio.run(tokens())
+    return app, asyncio.run(tokens()), str(request.param)
 
 
 def _run(operation: Any, tokens: dict[str, str]) -> None:
@@ -80,15 +83,17 @@ def _run(operation: Any, tokens: dict[str, str]) -> None:
 
 
 @pytest.mark.slow
-def test_no_server_errors_and_no_undocumented_statuses(api: tuple[Any, dict[str, str]]) -> None:
-    app, tokens = api
+def test_no_server_errors_and_no_undocumented_statuses(
+    api: tuple[Any, dict[str, str], str],
+) -> None:
+    app, tokens, backend = api
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     failures = []
     count = 0
     for result in schema.get_all_operations():
         operation = result.ok()
         key = (operation.method.upper(), operation.path)
-        if key in SKIPPED or key in KNOWN:
+        if key in SKIPPED or backend in KNOWN.get(key, ()):
             continue
         count += 1
         try:
