@@ -182,7 +182,8 @@ class HeaderTimeoutProtocol(HttpToolsProtocol):
     ``header_timeout`` seconds of the connection opening (for the first request) or of the
     request's first byte (for later ones on a kept-alive connection). Past that the
     connection gets a 408 in the error shape (nothing, if no byte came) and is closed. An
-    idle kept-alive connection is still closed by uvicorn's ``timeout_keep_alive``."""
+    idle kept-alive connection is still closed by uvicorn's ``timeout_keep_alive``. A request
+    the parser refuses gets its 400 in the error shape too."""
 
     def __init__(self, *args: Any, header_timeout: float = 10.0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -217,15 +218,24 @@ class HeaderTimeoutProtocol(HttpToolsProtocol):
         self._request_begun = False
         super().on_headers_complete()
 
+    def _write_error(self, status: int, reason: bytes, message: str | None = None) -> None:
+        code, text = http_error_body(status)
+        start, body = _error_messages(status, code, message or text)
+        lines = [b"HTTP/1.1 %d %s" % (status, reason)]
+        lines += [name + b": " + value for name, value in start["headers"]]
+        lines += [b"connection: close", b"", body["body"]]
+        self.transport.write(b"\r\n".join(lines))
+        self.transport.close()
+
+    def send_400_response(self, msg: str) -> None:
+        """A request the parser refuses: 400 in the error shape, not uvicorn's plain text."""
+        self._write_error(400, b"Bad Request", "Некорректный HTTP-запрос.")
+
     def _headers_late(self) -> None:
         self._header_timer = None
         if self.transport.is_closing():
             return
         if self._request_begun:
-            code, message = http_error_body(408)
-            start, body = _error_messages(408, code, message)
-            lines = [b"HTTP/1.1 408 Request Timeout"]
-            lines += [name + b": " + value for name, value in start["headers"]]
-            lines += [b"connection: close", b"", body["body"]]
-            self.transport.write(b"\r\n".join(lines))
-        self.transport.close()
+            self._write_error(408, b"Request Timeout")
+        else:
+            self.transport.close()

@@ -216,6 +216,15 @@ def test_a_byte_at_a_time_does_not_keep_the_connection(server: Server) -> None:
     assert answer == b"" or answer.startswith(b"HTTP/1.1 408"), answer
 
 
+def test_a_malformed_request_gets_the_error_shape(server: Server) -> None:
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost x\r\n\r\n")  # no colon
+        answer = _read_until_closed(sock)
+    assert answer.startswith(b"HTTP/1.1 400"), answer
+    error = json.loads(answer.split(b"\r\n\r\n", 1)[1])["error"]
+    assert error == {"code": "bad_request", "message": "Некорректный HTTP-запрос."}
+
+
 def test_headers_in_time_are_served_and_kept_alive(server: Server) -> None:
     with httpx.Client(base_url=server.url) as http:
         for _ in range(3):
