@@ -97,9 +97,13 @@ async def _prepare(database: Any, settings: Settings) -> None:
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
 def serve(host: str, port: int, data_dir: Path | None, workers: int) -> None:
     """Применить миграции, при первом запуске загрузить демо-данные и запустить сервер."""
+    import functools
     import os
+    from typing import cast
 
     import uvicorn
+
+    from marketdesk.api.limits import HeaderTimeoutProtocol
 
     settings = _settings(data_dir)
     _run(settings, lambda db: _prepare(db, settings))
@@ -114,6 +118,15 @@ def serve(host: str, port: int, data_dir: Path | None, workers: int) -> None:
         workers=workers,
         log_level=settings.log_level,
         proxy_headers=False,
+        # frames above this are refused by the protocol before they are buffered
+        ws_max_size=settings.ws_max_frame_bytes,
+        # a deadline for request headers (slowloris); a partial pickles for the workers
+        http=cast(
+            type[asyncio.Protocol],
+            functools.partial(
+                HeaderTimeoutProtocol, header_timeout=settings.header_timeout_seconds
+            ),
+        ),
     )
 
 

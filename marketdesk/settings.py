@@ -51,6 +51,33 @@ class Settings(BaseSettings):
     socket_reauth_seconds: float = Field(
         default=60.0, gt=0, description="how often an open WebSocket's token is checked again"
     )
+    max_body_bytes: int = Field(
+        default=256 * 1024,
+        ge=1024,
+        description="largest request body of a JSON route, in bytes; 256 KiB: the longest "
+        "field a route takes (64 000 characters of the guard check, 125 KiB of Cyrillic in "
+        "UTF-8) with room for JSON escaping; uploads keep their own limit (10 MB file)",
+    )
+    ws_max_frame_bytes: int = Field(
+        default=64 * 1024,
+        ge=16 * 1024,
+        description="largest WebSocket frame, in bytes, enforced by the server before buffering "
+        "(64 KiB: a 4 000-character message even with every character escaped in JSON)",
+    )
+    header_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="time a connection has to send a request's headers (slowloris); "
+        "10 s: a slow mobile client sends headers in well under a second",
+    )
+    widget_embed_origins: str = Field(
+        default="",
+        description="sites allowed to embed the widget in a frame, space- or comma-separated "
+        "(https://shop.example); empty: only the server's own pages",
+    )
+    api_docs: bool = Field(
+        default=True, description="serve the interactive API docs at /docs and /redoc"
+    )
 
     @field_validator("data_dir")
     @classmethod

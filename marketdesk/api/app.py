@@ -43,6 +43,8 @@ from . import (
     websockets,
 )
 from .errors import install_error_handlers
+from .limits import BodyLimitMiddleware
+from .openapi import install_docs, install_openapi
 from .widget import install_widget
 
 __all__ = ["GC_THRESHOLDS", "create_app"]
@@ -107,6 +109,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         version=__version__,
         description="API платформы поддержки покупателей маркетплейса",
         lifespan=lifespan,
+        docs_url=None,  # served by install_docs, from the installed package
+        redoc_url=None,
     )
     app.state.settings = settings
     install_error_handlers(app)
@@ -117,5 +121,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     for module in (console, hints, comments, guard, audit, certificates):  # operator console
         app.include_router(module.router)
     install_widget(app)
+    install_docs(app, enabled=settings.api_docs)
+    install_openapi(app)
+    app.add_middleware(
+        BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes, routes=app.router.routes
+    )
 
     return app

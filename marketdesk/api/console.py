@@ -14,6 +14,8 @@ from fastapi.templating import Jinja2Templates
 
 from marketdesk.services.errors import NotFound
 
+from .csp import connect_src, page_headers
+
 __all__ = ["CONSOLE_DIR", "CSP", "router"]
 
 CONSOLE_DIR = Path(__file__).resolve().parents[1] / "web" / "console"
@@ -28,7 +30,7 @@ _TYPES = {
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
-    "connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "connect-src {connect}; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
 
@@ -37,10 +39,8 @@ router = APIRouter(include_in_schema=False)
 
 def _page(request: Request, template: str) -> HTMLResponse:
     response = _templates.TemplateResponse(request, template, {})
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["X-Frame-Options"] = "DENY"
+    csp = CSP.format(connect=connect_src(request))
+    response.headers.update(page_headers(csp, frame_options="DENY"))
     response.headers["Cache-Control"] = "no-store"
     return response
 

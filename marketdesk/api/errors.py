@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from marketdesk.services.errors import ServiceError
 
-__all__ = ["error_response", "install_error_handlers"]
+__all__ = ["error_response", "http_error_body", "install_error_handlers"]
 
 log = logging.getLogger("marketdesk.api")
 
@@ -24,9 +24,12 @@ _HTTP_CODES = {
     404: ("not_found", "Такого адреса нет."),
     405: ("method_not_allowed", "Этот метод не поддерживается для данного адреса."),
     406: ("not_acceptable", "Недопустимый формат ответа."),
+    408: ("request_timeout", "Запрос не пришёл целиком вовремя."),
     413: ("payload_too_large", "Слишком большой запрос."),
     415: ("unsupported_media_type", "Неподдерживаемый формат данных."),
     429: ("rate_limited", "Слишком много запросов. Попробуйте позже."),
+    500: ("internal_error", "Внутренняя ошибка сервера. Мы уже разбираемся."),
+    503: ("service_unavailable", "Сервис временно недоступен. Попробуйте позже."),
 }
 
 _VALIDATION_MESSAGES = {
@@ -52,11 +55,27 @@ _VALIDATION_MESSAGES = {
 
 
 def error_response(
-    status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: Any
+    status: int,
+    code: str,
+    message: str,
+    headers: dict[str, str] | None = None,
+    *,
+    retry_after: int | None = None,
+    **extra: Any,
 ) -> JSONResponse:
+    """The error shape; ``retry_after`` (seconds) sets the ``Retry-After`` header and a
+    ``retry_after`` field."""
     body: dict[str, Any] = {"code": code, "message": message}
     body.update(extra)
+    if retry_after is not None:
+        body["retry_after"] = retry_after = max(1, int(retry_after))
+        headers = {**(headers or {}), "Retry-After": str(retry_after)}
     return JSONResponse({"error": body}, status_code=status, headers=headers)
+
+
+def http_error_body(status: int) -> tuple[str, str]:
+    """The code and Russian message for a status the HTTP layer itself produced."""
+    return _HTTP_CODES.get(status, ("http_error", "Ошибка запроса."))
 
 
 def _describe(error: dict[str, Any]) -> str:
@@ -77,7 +96,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def _service_error(_: Request, exc: ServiceError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return error_response(exc.status, exc.code, exc.message, headers, **exc.details)
+        details: dict[str, Any] = dict(exc.details)
+        details.setdefault("retry_after", getattr(exc, "retry_after", None))
+        return error_response(exc.status, exc.code, exc.message, headers, **details)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -88,9 +109,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code, message = _HTTP_CODES.get(exc.status_code, ("http_error", "Ошибка запроса."))
+        code, message = http_error_body(exc.status_code)
         if isinstance(exc.detail, str) and exc.status_code not in _HTTP_CODES:
             message = exc.detail
+        message = getattr(exc, "message_ru", message)
         return error_response(exc.status_code, code, message, getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)

@@ -1,6 +1,7 @@
 """The customer chat widget at ``/``: a server-rendered page and a small vanilla JS file
 (``marketdesk/web``). A strict Content-Security-Policy backs up the escaping: no inline
-script runs on the page, whatever a message contains."""
+script runs on the page, whatever a message contains. Only the sites listed in
+``MARKETDESK_WIDGET_EMBED_ORIGINS`` may frame it (see ``csp.py``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from fastapi.templating import Jinja2Templates
 
 from marketdesk.services import attachments
 from marketdesk.services import conversations as chat
+from marketdesk.settings import Settings
+
+from .csp import connect_src, embed_origins, page_headers
 
 __all__ = ["QUICK_TOPICS", "install_widget"]
 
@@ -27,13 +31,20 @@ QUICK_TOPICS = (
 )
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
-    "connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; form-action 'self'"
+    "connect-src {connect}; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors {ancestors}"
 )
 
 
 def install_widget(app: FastAPI) -> None:
     templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
+    settings: Settings = app.state.settings
+    # who may frame the widget: the server's own pages and the sites of the setting; the
+    # legacy X-Frame-Options cannot list sites, so it is sent only when there are none
+    origins = embed_origins(settings.widget_embed_origins)
+    ancestors = " ".join(["'self'", *origins])
+    frame_options = None if origins else "SAMEORIGIN"
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def widget(request: Request) -> HTMLResponse:
@@ -47,7 +58,6 @@ def install_widget(app: FastAPI) -> None:
                 "max_text": chat.MAX_TEXT,
             },
         )
-        response.headers["Content-Security-Policy"] = CSP
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "same-origin"
+        csp = CSP.format(connect=connect_src(request), ancestors=ancestors)
+        response.headers.update(page_headers(csp, frame_options=frame_options))
         return response

@@ -66,6 +66,7 @@ log = logging.getLogger("marketdesk.webchat")
 
 CLOSE_BAD_DATA = 1003
 CLOSE_POLICY = 1008
+CLOSE_TOO_BIG = 1009
 CLOSE_SLOW = 1013
 AUTH_TIMEOUT = 10.0
 HEARTBEAT = 25.0
@@ -73,6 +74,11 @@ MAX_BAD_FRAMES = 20
 QUEUE_SIZE = 256
 MAX_IN_FLIGHT = 32  # messages of one socket being stored at once (the reader waits beyond)
 MAX_REPLAY_CONVERSATIONS = 500  # conversations an operator socket may ask to catch up on
+# the auth frame: a token and up to 500 "<id>": seq pairs; checked before it is parsed
+MAX_AUTH_FRAME = 32 * 1024
+# any later frame: a 4 000-character message, each character escaped (the server's
+# MARKETDESK_WS_MAX_FRAME_BYTES refuses larger frames before they are read)
+MAX_FRAME = 64 * 1024
 
 
 class _Closed(Exception):
@@ -158,13 +164,16 @@ class _Socket:
             await asyncio.wait_for(self.ws.close(code=code, reason=reason[:120]), timeout=2)
 
     async def receive_frame(self) -> dict[str, Any] | None:
-        """The next JSON object from the client; None for a malformed frame (answered)."""
+        """The next JSON object from the client; None for a malformed frame (answered). A
+        frame above the cap (the auth frame's before authentication) closes with 1009."""
         message = await self.ws.receive()
         if message["type"] == "websocket.disconnect":
             raise WebSocketDisconnect(message.get("code", 1000))
         if message.get("bytes") is not None:
             raise _Closed(CLOSE_BAD_DATA, "binary frames are not accepted")
         raw = message.get("text") or ""
+        if len(raw) > (MAX_FRAME if self.principal else MAX_AUTH_FRAME):
+            raise _Closed(CLOSE_TOO_BIG, "frame too large")
         try:
             frame = json.loads(raw)
         except ValueError:

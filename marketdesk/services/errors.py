@@ -53,5 +53,22 @@ class Conflict(ServiceError):
 
 
 class RateLimited(ServiceError):
+    """A limit was hit; ``retry_after`` (seconds) becomes the ``Retry-After`` header and a
+    ``retry_after`` field of the error."""
+
     status = 429
     code = "rate_limited"
+
+    def __init__(
+        self,
+        message: str = "Слишком много запросов. Попробуйте позже.",
+        *,
+        code: str | None = None,
+        retry_after: int | None = None,
+        **details: object,
+    ) -> None:
+        if retry_after is not None:
+            retry_after = max(1, int(retry_after))
+            details["retry_after"] = retry_after
+        super().__init__(message, code=code, **details)
+        self.retry_after = retry_after
