@@ -1314,7 +1314,9 @@ async def take(
     if not await _has_room(session, operator):
         capacity = operator.chat_capacity
         await _release(session, conversation)
-        raise Conflict(f"У вас уже {capacity} диалогов — это ваш предел.", code="at_capacity")
+        raise Conflict(
+            f"Достигнут ваш предел одновременных диалогов: {capacity}.", code="at_capacity"
+        )
     changes = _Changes()
     await _assign(session, conversation, operator.id, changes)
     await session.commit()

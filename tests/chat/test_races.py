@@ -139,7 +139,7 @@ def test_taking_beyond_capacity_is_409_with_the_capacity(env: ChatEnv) -> None:
         assert response.status_code == 409, response.text
         assert response.json()["error"] == {
             "code": "at_capacity",
-            "message": "У вас уже 1 диалогов — это ваш предел.",
+            "message": "Достигнут ваш предел одновременных диалогов: 1.",
         }
 
 
