@@ -1282,6 +1282,16 @@ async def _lock(session: AsyncSession, conversation: Conversation) -> None:
     set_committed_value(conversation, "last_seq", row[3])
 
 
+async def _release(session: AsyncSession, conversation: Conversation) -> ConversationView:
+    """Nothing to change after all: the conversation as it is under the lock, then the
+    transaction rolled back (the row lock released). The view is taken first: a rollback
+    expires every loaded attribute, and reading one afterwards would be lazy I/O outside
+    the async driver's greenlet (``MissingGreenlet``, a 500 on a repeated or raced call)."""
+    view = _conversation_view(conversation)
+    await session.rollback()
+    return view
+
+
 @_serialized
 async def take(
     session: AsyncSession, ctx: ChatContext, principal: Principal, conversation_id: int
@@ -1296,14 +1306,16 @@ async def take(
     await _lock(session, conversation)
     await _assign_lock(session)
     if conversation.status != "queued":
-        await session.rollback()
-        if conversation.status == "assigned" and conversation.assigned_operator_id == operator.id:
-            return _conversation_view(conversation)
+        state = (conversation.status, conversation.assigned_operator_id)
+        view = await _release(session, conversation)
+        if state == ("assigned", int(principal.id)):  # taken twice (a double click, a retry)
+            return view
         raise Conflict("Диалог уже не в очереди.", code="not_queued")
     if not await _has_room(session, operator):
-        await session.rollback()
+        capacity = operator.chat_capacity
+        await _release(session, conversation)
         raise Conflict(
-            f"У вас уже {operator.chat_capacity} диалогов — это ваш предел.", code="at_capacity"
+            f"Достигнут ваш предел одновременных диалогов: {capacity}.", code="at_capacity"
         )
     changes = _Changes()
     await _assign(session, conversation, operator.id, changes)
@@ -1336,6 +1348,10 @@ async def transfer(
     if conversation.status not in ("queued", "assigned"):
         await session.rollback()
         raise Conflict("Передать можно диалог в очереди или в работе.", code="not_transferable")
+    if (to_operator_id is not None and to_operator_id == conversation.assigned_operator_id) or (
+        to_line == conversation.line and conversation.status == "queued"
+    ):  # transferred twice (a double click, a retry): already where it was sent
+        return await _release(session, conversation)
     if conversation.assigned_operator_id != principal.id and not _is_supervisor(principal):
         await session.rollback()
         raise PermissionDenied(
@@ -1347,9 +1363,6 @@ async def transfer(
         if target is None or not target.is_active:
             await session.rollback()
             raise NotFound("Оператор не найден.", code="operator_not_found")
-        if to_operator_id == conversation.assigned_operator_id:
-            await session.rollback()
-            return _conversation_view(conversation)
         lines = await _operator_lines(session, target.id)
         if conversation.line not in lines:
             await session.rollback()
@@ -1390,8 +1403,7 @@ async def resolve(
     conversation = await _load(session, principal, conversation_id)
     await _lock(session, conversation)
     if conversation.status == "resolved":
-        await session.rollback()
-        return _conversation_view(conversation)
+        return await _release(session, conversation)
     if conversation.status == "closed":
         await session.rollback()
         raise Conflict(TEXT_CLOSED, code="conversation_closed")
@@ -1420,9 +1432,8 @@ async def close(
     if principal.is_operator:
         principal.require_operator(*STAFF_ROLES)
     await _lock(session, conversation)
-    if conversation.status == "closed":
-        await session.rollback()
-        return _conversation_view(conversation)
+    if conversation.status == "closed":  # closed twice: the conversation as it is
+        return await _release(session, conversation)
     if (
         principal.is_operator
         and conversation.assigned_operator_id not in (None, principal.id)
