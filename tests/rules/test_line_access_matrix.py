@@ -244,7 +244,7 @@ def _socket_subscribe(world: World, role: str, line: str) -> None:
         if reads(role, line):
             ready = ws.receive_json()
             assert ready["type"] == "ready"
-            replay = _frames_until(ws, lambda f: f["type"] == "message" and f["message"]["seq"] >= 1)
+            replay = _frames_until(ws, lambda f: f["type"] == "message")
             assert replay[-1]["message"]["conversation_id"] == cid
         else:
             assert _socket_error(ws)["code"] == "conversation_not_found"
