@@ -10,7 +10,9 @@ random benign texts keep their verdict when format characters are sprinkled into
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -22,6 +24,7 @@ from marketdesk.domain.privacy import (
     check_outgoing_text,
     normalise,
 )
+from tests.conftest import auth
 
 C = PrivacyViolationCode
 OTHER_ID = "12345678"
@@ -317,3 +320,65 @@ def test_benign_texts_keep_their_verdict(text: str, noise: list[tuple[int, str]]
         at = position % (len(noisy) + 1)
         noisy = noisy[:at] + char + noisy[at:]
     assert codes(noisy) == [], repr(noisy)
+
+
+# --------------------------------------------------------------------------- end to end
+
+
+def _reply(client: Any, tokens: dict[str, str], cid: int, text: str) -> Any:
+    return client.post(
+        f"/api/v1/conversations/{cid}/messages",
+        json={"client_msg_id": uuid.uuid4().hex, "text": text},
+        headers=auth(tokens["supervisor"]),
+    )
+
+
+def _conversation(client: Any, token: str) -> int:
+    response = client.post("/api/v1/conversations", json={"line": "general"}, headers=auth(token))
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"Ваша карта 4111{ZW}1111{ZW}1111{ZW}1111",
+        "Ваша карта 4111.1111.1111.1111",
+        f"Ваш номер {fullwidth('+7 912 345-67-89')}",
+        "Ваш номер 8/912/345/67/89",
+        f"Заказ покупателя 6100{ZW}0002 отменён",
+        "Заказ покупателя 61.000.002 отменён",
+    ],
+)
+def test_a_disguised_reply_is_refused_in_the_chat(client, tokens, text):
+    cid = _conversation(client, tokens["customer"])
+    response = _reply(client, tokens, cid, text)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "privacy_violation"
+
+
+def test_an_ordinary_reply_still_goes(client, tokens):
+    cid = _conversation(client, tokens["customer"])  # customer 58561573
+    text = "Ваш заказ 58561573-0011 от 12.03.2026 на 1 649 ₽ доставлен, трек 8/2."
+    assert _reply(client, tokens, cid, text).status_code == 201
+
+
+def test_another_customers_id_is_refused_in_an_anonymous_chat(client, tokens):
+    """Issue 20, item 4: 61000004 is known only as a link of a coupon ban."""
+    cid = _conversation(client, tokens["visitor"])
+    response = _reply(client, tokens, cid, "Ваш аккаунт связан с клиентом 61000004.")
+    assert response.status_code == 422, response.text
+    [violation] = response.json()["error"]["violations"]
+    assert (violation["code"], violation["fragment"]) == ("other_customer_data", "61000004")
+    # and an existing customer's, written with a thin space
+    response = _reply(client, tokens, cid, f"Это заказ клиента 61000{THIN}002.")
+    assert response.status_code == 422
+    checked = client.post(
+        "/api/v1/guard/check",
+        json={"text": "связан с клиентом 61000004"},
+        headers=auth(tokens["operator"]),
+    )
+    assert checked.json()["ok"] is False
+    # the conversation's own customer is never «another customer»
+    own = _conversation(client, tokens["customer"])
+    assert _reply(client, tokens, own, "Ваш ID 58561573.").status_code == 201
