@@ -51,7 +51,7 @@ from marketdesk.services import auth, chat_access, outgoing
 from marketdesk.services import conversations as chat
 from marketdesk.services.chat_events import conversation_channel, line_channel, operator_channel
 from marketdesk.services.chat_writer import ChatWriter
-from marketdesk.services.errors import ServiceError
+from marketdesk.services.errors import NotFound, ServiceError
 from marketdesk.services.principals import Principal
 from marketdesk.store.db import Database
 from marketdesk.store.models import Conversation
@@ -335,7 +335,16 @@ class _Socket:
     async def _fill(self) -> None:
         """Send what the database has after ``last_seq``."""
         assert self.conversation_id is not None
-        self.last_seq = await self._send_missed(self.conversation_id, self.last_seq)
+        try:
+            self.last_seq = await self._send_missed(self.conversation_id, self.last_seq)
+        except NotFound:  # no longer the caller's to read (it moved to another line)
+            await self._lost()
+
+    async def _lost(self) -> None:
+        """The conversation is out of the caller's reach: the answer a missing one gets."""
+        cid = self.conversation_id
+        await self.send(_error("conversation_not_found", f"Диалог {cid} не найден."))
+        raise _Closed(CLOSE_POLICY, "conversation_not_found")
 
     async def _send_missed(self, conversation_id: int, after_seq: int) -> int:
         """Send a conversation's messages after ``after_seq`` (what the caller may see), page
@@ -364,15 +373,14 @@ class _Socket:
                 if seq <= self.last_seq:
                     return
             assert self.principal is not None
+            if message.get("sender_kind") == "system" and not await self._may_see(item):
+                await self._lost()  # e.g. «передан на линию …»: it left this operator's reach
             if self.principal.is_operator or not message.get("private"):
                 await self.send({"type": "message", "message": message})
             self.last_seq = seq
         elif kind == "conversation":
             if not await self._may_see(item):  # it moved out of this operator's reach
-                # the answer a missing conversation gets at the start
-                cid = self.conversation_id
-                await self.send(_error("conversation_not_found", f"Диалог {cid} не найден."))
-                raise _Closed(CLOSE_POLICY, "conversation_not_found")
+                await self._lost()
             await self.send(
                 {
                     "type": "conversation",

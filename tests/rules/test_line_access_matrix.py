@@ -349,6 +349,7 @@ def test_live_events_stop_when_a_conversation_leaves_the_operators_line(world: W
         # the conversation socket closes, as for a conversation that does not exist
         frames = _frames_until(conversation, lambda f: f["type"] in ("error", "conversation"))
         assert frames[-1]["type"] == "error"
+        assert not any(f["type"] == "message" for f in frames)  # not even the transfer notice
         assert frames[-1]["code"] == "conversation_not_found"
         with pytest.raises(WebSocketDisconnect) as closed:
             conversation.receive_json()
