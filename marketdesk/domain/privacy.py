@@ -138,9 +138,39 @@ def _plain(char: str) -> str:
     return char
 
 
+_PLAIN_CACHE: dict[str, str] = {}
+_PLAIN_CACHE_SIZE: Final = 4096
+
+
+def _plain_cached(char: str) -> str:
+    plain = _PLAIN_CACHE.get(char)
+    if plain is None:
+        plain = char if char.isascii() and char != "\t" else _plain(char)
+        if len(_PLAIN_CACHE) < _PLAIN_CACHE_SIZE:
+            _PLAIN_CACHE[char] = plain
+    return plain
+
+
+def _plain_already_nfkc(text: str) -> tuple[str, list[int], list[int]] | None:
+    """The fast path of :func:`normalise` for a text NFKC leaves alone (most replies):
+    each character becomes its plain form on its own; None if one is dropped."""
+    table: dict[int, str] = {}
+    for char in set(text):
+        plain = _plain_cached(char)
+        if not plain:
+            return None
+        if plain != char:
+            table[ord(char)] = plain
+    plain_text = text.translate(table) if table else text
+    return plain_text, list(range(len(text))), list(range(1, len(text) + 1))
+
+
 def normalise(text: str) -> tuple[str, list[int], list[int]]:
     """The text the guard's patterns read, and for each of its characters the span
     (``starts[i]``, ``ends[i]``) of the original text it comes from (see the module's doc)."""
+    fast = _plain_already_nfkc(text) if unicodedata.is_normalized("NFKC", text) else None
+    if fast is not None:
+        return _fold_digit_gaps(*fast)
     chars: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -154,13 +184,19 @@ def normalise(text: str) -> tuple[str, list[int], list[int]]:
         if not cluster.isascii():
             cluster = unicodedata.normalize("NFKC", cluster)
         for char in cluster:
-            plain = char if char.isascii() and char != "\t" else _plain(char)
+            plain = _plain_cached(char)
             if plain:
                 chars.append(plain)
                 starts.append(i)
                 ends.append(j)
         i = j
-    plain_text = "".join(chars)
+    return _fold_digit_gaps("".join(chars), starts, ends)
+
+
+def _fold_digit_gaps(
+    plain_text: str, starts: list[int], ends: list[int]
+) -> tuple[str, list[int], list[int]]:
+    """A run of separators between two digits as one: a space, or «-» if not all spaces."""
     if not _DIGIT_GAP_RE.search(plain_text):
         return plain_text, starts, ends
     out: list[str] = []
