@@ -45,15 +45,16 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from marketdesk.bot import Bot
 from marketdesk.channels.session_watch import SessionWatch
+from marketdesk.domain.chat_access import SUPERVISOR_ROLES
 from marketdesk.realtime import Broker
-from marketdesk.services import auth, outgoing
+from marketdesk.services import auth, chat_access, outgoing
 from marketdesk.services import conversations as chat
 from marketdesk.services.chat_events import conversation_channel, line_channel, operator_channel
 from marketdesk.services.chat_writer import ChatWriter
-from marketdesk.services.errors import ServiceError
+from marketdesk.services.errors import NotFound, ServiceError
 from marketdesk.services.principals import Principal
 from marketdesk.store.db import Database
-from marketdesk.store.models import OperatorLine
+from marketdesk.store.models import Conversation
 
 __all__ = [
     "CLOSE_BAD_DATA",
@@ -135,6 +136,7 @@ class _Socket:
         self.bad_frames = 0
         self.last_seq = 0  # conversation sockets: highest seq sent (or skipped as private)
         self.conversation_id: int | None = None
+        self.lines: frozenset[str] = frozenset()  # operators: the lines they serve
         # sends being stored: the last one of each conversation (the next one waits for it,
         # so a conversation's messages keep their order) and a bound on how many at once
         self.in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
@@ -313,6 +315,8 @@ class _Socket:
         try:
             async with self.chat.database.sessions() as session:
                 view = await chat.get_conversation(session, principal, conversation_id)
+                if principal.is_operator:
+                    self.lines = await chat_access.operator_lines(session, principal.id)
         except ServiceError as exc:
             await self.send(_error(exc.code, exc.message))
             raise _Closed(CLOSE_POLICY, exc.code) from None
@@ -340,7 +344,16 @@ class _Socket:
     async def _fill(self) -> None:
         """Send what the database has after ``last_seq``."""
         assert self.conversation_id is not None
-        self.last_seq = await self._send_missed(self.conversation_id, self.last_seq)
+        try:
+            self.last_seq = await self._send_missed(self.conversation_id, self.last_seq)
+        except NotFound:  # no longer the caller's to read (it moved to another line)
+            await self._lost()
+
+    async def _lost(self) -> None:
+        """The conversation is out of the caller's reach: the answer a missing one gets."""
+        cid = self.conversation_id
+        await self.send(_error("conversation_not_found", f"Диалог {cid} не найден."))
+        raise _Closed(CLOSE_POLICY, "conversation_not_found")
 
     async def _send_missed(self, conversation_id: int, after_seq: int) -> int:
         """Send a conversation's messages after ``after_seq`` (what the caller may see), page
@@ -369,10 +382,14 @@ class _Socket:
                 if seq <= self.last_seq:
                     return
             assert self.principal is not None
+            if message.get("sender_kind") == "system" and not await self._may_see(item):
+                await self._lost()  # e.g. «передан на линию …»: it left this operator's reach
             if self.principal.is_operator or not message.get("private"):
                 await self.send({"type": "message", "message": message})
             self.last_seq = seq
         elif kind == "conversation":
+            if not await self._may_see(item):  # it moved out of this operator's reach
+                await self._lost()
             await self.send(
                 {
                     "type": "conversation",
@@ -492,14 +509,9 @@ class _Socket:
             await self.send(_error("forbidden", "Доступно только сотрудникам поддержки."))
             raise _Closed(CLOSE_POLICY, "operators only")
         async with self.chat.database.sessions() as session:
-            from sqlalchemy import select
-
-            lines = sorted(
-                await session.scalars(
-                    select(OperatorLine.line).where(OperatorLine.operator_id == principal.id)
-                )
-            )
-            if principal.roles & {"supervisor", "admin"}:
+            self.lines = await chat_access.operator_lines(session, principal.id)
+            lines = sorted(self.lines)
+            if principal.roles & SUPERVISOR_ROLES:
                 lines = ["general", "seller", "travel_priority"]
             mine = await chat.list_operator_conversations(session, principal)
         channels = [operator_channel(int(principal.id))] + [line_channel(ln) for ln in lines]
@@ -537,6 +549,9 @@ class _Socket:
                     return
             await self.send({"type": "message", "message": message})
             self.seen[cid] = seq
+        elif kind == "conversation" and not await self._may_see(item):
+            # it left this operator's lines: the lists are read again, nothing of it is sent
+            await self.send({"type": "resync"})
         elif kind in ("_replay", "resync"):
             for cid in list(self.seen):
                 await self._catch_up(cid)
@@ -544,6 +559,29 @@ class _Socket:
                 await self.send(item)
         else:
             await self.send(item)
+
+    async def _may_see(self, event: dict[str, Any]) -> bool:
+        """Whether the operator may still read the conversation of a live ``conversation``
+        event (``services.chat_access``): customers' sockets and the usual cases need no
+        query; a conversation that moved to another line is checked in the database."""
+        principal = self.principal
+        assert principal is not None
+        if not principal.is_operator:
+            return True
+        view = event.get("conversation") or {}
+        me = int(principal.id)
+        if (
+            principal.roles & SUPERVISOR_ROLES
+            or view.get("assigned_operator_id") == me
+            or event.get("previous_operator_id") == me
+            or view.get("line") in self.lines
+        ):
+            return True
+        async with self.chat.database.sessions() as session:
+            row = await session.get(Conversation, int(event["conversation_id"]))
+            return row is not None and await chat_access.may_read(
+                session, principal, row, lines=self.lines
+            )
 
     async def _catch_up(self, conversation_id: int) -> None:
         try:

@@ -25,9 +25,19 @@ the offending fragment):
   are allowed.
 
 Order numbers, prices, product codes and dates are not blocked.
+
+The text is **normalised first** (:func:`normalise`), so that what the customer reads as a
+card, a phone or an ID is seen as one whatever it is written with: Unicode NFKC (full-width
+and other compatibility digits become ASCII, as do digits of other scripts), zero-width and
+other format characters (category Cf: soft hyphens, joiners, …) and combining marks left
+over are removed, every kind of space reads as a space and every dash as «-», and a run of
+up to three separators between two digits (spaces, dashes, dots, slashes, underscores) is
+folded into one: a space if it was only spaces, otherwise «-». The patterns then run on
+that text; the spans they find are mapped back to the original text.
 """
 
 import re
+import unicodedata
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -40,10 +50,12 @@ __all__ = [
     "VIOLATION_MESSAGES_RU",
     "PrivacyViolation",
     "PrivacyViolationCode",
+    "candidate_ids",
     "check_outgoing_text",
     "luhn_valid",
     "mask_email",
     "mask_phone",
+    "normalise",
 ]
 
 MASK_CHAR: Final = "•"
@@ -102,6 +114,136 @@ class PrivacyViolation:
     message_ru: str
     start: int
     end: int
+
+
+# --- normalisation ------------------------------------------------------------------------
+
+_DROPPED_CATEGORIES: Final = frozenset({"Cf", "Mn", "Me"})
+_DASHES: Final = frozenset({"\u2212", "\u2043", "\ufe63", "\uff0d"})
+# between two digits: a run of these (after spaces and dashes are made plain) is one separator
+_DIGIT_GAP_RE: Final = re.compile(r"(?<=\d)[ \-./\\_·‧∙⁄∕]{1,3}(?=\d)")
+
+
+def _plain(char: str) -> str:
+    """One character of NFKC output as the patterns want it ("" to drop it)."""
+    category = unicodedata.category(char)
+    if category in _DROPPED_CATEGORIES:
+        return ""
+    if category == "Nd" and not char.isascii():
+        return str(unicodedata.digit(char))
+    if category == "Zs" or char == "\t":
+        return " "
+    if category == "Pd" or char in _DASHES:
+        return "-"
+    return char
+
+
+_PLAIN_CACHE: dict[str, str] = {}
+_PLAIN_CACHE_SIZE: Final = 4096
+
+
+def _plain_cached(char: str) -> str:
+    plain = _PLAIN_CACHE.get(char)
+    if plain is None:
+        plain = char if char.isascii() and char != "\t" else _plain(char)
+        if len(_PLAIN_CACHE) < _PLAIN_CACHE_SIZE:
+            _PLAIN_CACHE[char] = plain
+    return plain
+
+
+def _plain_already_nfkc(text: str) -> tuple[str, list[int], list[int]] | None:
+    """The fast path of :func:`normalise` for a text NFKC leaves alone (most replies):
+    each character becomes its plain form on its own; None if one is dropped."""
+    table: dict[int, str] = {}
+    for char in set(text):
+        plain = _plain_cached(char)
+        if not plain:
+            return None
+        if plain != char:
+            table[ord(char)] = plain
+    plain_text = text.translate(table) if table else text
+    return plain_text, list(range(len(text))), list(range(1, len(text) + 1))
+
+
+def normalise(text: str) -> tuple[str, list[int], list[int]]:
+    """The text the guard's patterns read, and for each of its characters the span
+    (``starts[i]``, ``ends[i]``) of the original text it comes from (see the module's doc)."""
+    fast = _plain_already_nfkc(text) if unicodedata.is_normalized("NFKC", text) else None
+    if fast is not None:
+        return _fold_digit_gaps(*fast)
+    chars: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    length = len(text)
+    i = 0
+    while i < length:
+        j = i + 1
+        while j < length and unicodedata.combining(text[j]):
+            j += 1  # a character with its combining marks: normalised together
+        cluster = text[i:j]
+        if not cluster.isascii():
+            cluster = unicodedata.normalize("NFKC", cluster)
+        for char in cluster:
+            plain = _plain_cached(char)
+            if plain:
+                chars.append(plain)
+                starts.append(i)
+                ends.append(j)
+        i = j
+    return _fold_digit_gaps("".join(chars), starts, ends)
+
+
+def _fold_digit_gaps(
+    plain_text: str, starts: list[int], ends: list[int]
+) -> tuple[str, list[int], list[int]]:
+    """A run of separators between two digits as one: a space, or «-» if not all spaces."""
+    if not _DIGIT_GAP_RE.search(plain_text):
+        return plain_text, starts, ends
+    out: list[str] = []
+    new_starts: list[int] = []
+    new_ends: list[int] = []
+    last = 0
+    for gap in _DIGIT_GAP_RE.finditer(plain_text):
+        out.append(plain_text[last : gap.start()])
+        new_starts.extend(starts[last : gap.start()])
+        new_ends.extend(ends[last : gap.start()])
+        out.append(" " if gap[0].strip(" ") == "" else "-")
+        new_starts.append(starts[gap.start()])
+        new_ends.append(ends[gap.end() - 1])
+        last = gap.end()
+    out.append(plain_text[last:])
+    new_starts.extend(starts[last:])
+    new_ends.extend(ends[last:])
+    return "".join(out), new_starts, new_ends
+
+
+_CANDIDATE_RUN_RE: Final = re.compile(r"\d+(?:[ \-]\d+)*")
+_CANDIDATE_MIN: Final = 5
+_CANDIDATE_MAX: Final = 19
+_MAX_CANDIDATES: Final = 50
+
+
+def candidate_ids(text: str) -> list[str]:
+    """Numbers of 5–19 digits the text may name as an identifier, after normalisation: each
+    run of digits, and each run of up to four digit groups joined by single separators
+    («12 345 678», «12.345.678»), without separators. The caller finds out which of them
+    are customers' (at most 50, first come first)."""
+    norm = normalise(text)[0]
+    found: list[str] = []
+    seen: set[str] = set()
+    for run in _CANDIDATE_RUN_RE.finditer(norm):
+        groups = re.split(r"[ \-]", run[0])
+        for i in range(len(groups)):
+            for j in range(i + 1, min(len(groups), i + 4) + 1):
+                digits = "".join(groups[i:j])
+                if len(digits) > _CANDIDATE_MAX:
+                    break
+                if len(digits) >= _CANDIDATE_MIN and digits not in seen:
+                    seen.add(digits)
+                    found.append(digits)
+                    if len(found) >= _MAX_CANDIDATES:
+                        return found
+    return found
 
 
 def _fold(text: str) -> str:
@@ -184,11 +326,12 @@ def _coupon_ban_spans(folded: str) -> Iterator[tuple[int, int]]:
 
 def _id_pattern(customer_id: str) -> re.Pattern[str]:
     if customer_id.isdigit():
-        body = r"[ \u00a0]?".join(re.escape(d) for d in customer_id)
+        body = r"[ \-]?".join(re.escape(d) for d in customer_id)
     else:
         body = re.escape(customer_id)
-    # Not glued to other digit groups: «1234 5678» inside a card number is not an ID.
-    return re.compile(rf"(?<!\w)(?<!\d[ \u00a0]){body}(?!\w)(?![ \u00a0]\d)", re.IGNORECASE)
+    # Not glued to other digit groups: «1234 5678» inside a card number is not an ID (but
+    # «12345678-0001», an order number, starts with one).
+    return re.compile(rf"(?<!\w)(?<!\d[ \-]){body}(?!\w)(?![ ]\d)", re.IGNORECASE)
 
 
 # --- card numbers -------------------------------------------------------------------------
@@ -294,6 +437,10 @@ def check_outgoing_text(
     """
     if not isinstance(text, str) or not text:
         return ()
+    original = text
+    text, starts, ends = normalise(original)
+    if not text:
+        return ()
     folded = _fold(text)
     found: list[tuple[int, int, PrivacyViolationCode]] = []
 
@@ -301,8 +448,8 @@ def check_outgoing_text(
         found.extend((start, end, code) for start, end in _merge(spans))
 
     add(PrivacyViolationCode.COUPON_BAN_DETAILS, _coupon_ban_spans(folded))
-    own = own_customer_id.strip() if own_customer_id else None
-    foreign = sorted({i.strip() for i in other_customer_ids if i and i.strip()} - {own})
+    own = _plain_id(own_customer_id) if own_customer_id else None
+    foreign = sorted({_plain_id(i) for i in other_customer_ids if i and i.strip()} - {own})
 
     def foreign_spans() -> Iterator[tuple[int, int]]:
         for customer_id in foreign:
@@ -321,9 +468,13 @@ def check_outgoing_text(
     add(PrivacyViolationCode.FULL_PHONE_NUMBER, phones_outside_cards())
     found.sort(key=lambda item: (item[0], item[1], item[2]))
     return tuple(
-        PrivacyViolation(code, VIOLATION_MESSAGES_RU[code], start, end)
+        PrivacyViolation(code, VIOLATION_MESSAGES_RU[code], starts[start], ends[end - 1])
         for start, end, code in found
     )
+
+
+def _plain_id(customer_id: str) -> str:
+    return normalise(customer_id.strip())[0]
 
 
 def mask_phone(phone: str) -> str:

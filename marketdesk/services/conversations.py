@@ -47,6 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from marketdesk.bot import Bot
+from marketdesk.domain.chat_access import SUPERVISOR_ROLES as SUPERVISOR_ACCESS_ROLES
 from marketdesk.domain.lines import LINE_TITLES_RU, Line, route_line
 from marketdesk.domain.tasks import SELLER_SUPPORT_TOPICS, is_valid_seller_topic
 from marketdesk.store.db import Database
@@ -60,6 +61,7 @@ from marketdesk.store.models import (
     utcnow,
 )
 
+from . import chat_access as access
 from .chat_events import (
     ConversationChanged,
     MessageStored,
@@ -327,38 +329,29 @@ def _not_found(conversation_id: int) -> NotFound:
 
 
 def is_participant(principal: Principal, conversation: Any) -> bool:
-    if principal.kind == "customer":
-        return bool(conversation.customer_id == principal.id)
-    if principal.kind == "visitor":
-        return bool(conversation.visitor_id == principal.id)
-    return False
-
-
-def _is_staff_reader(principal: Principal) -> bool:
-    return principal.is_operator  # every staff role may read a conversation
+    """The conversation's own customer or visitor."""
+    return (
+        principal.kind in ("customer", "visitor")
+        and access.may_read_now(principal, conversation) is True
+    )
 
 
 def _is_supervisor(principal: Principal) -> bool:
-    return bool(principal.roles & {"supervisor", "admin"})
+    return bool(principal.roles & SUPERVISOR_ACCESS_ROLES)
 
 
 async def _load(session: AsyncSession, principal: Principal, conversation_id: int) -> Conversation:
+    """The conversation, if the caller may read it (``services.chat_access``: its
+    participant, its line's operators, its present and past operators, supervisors);
+    otherwise the very answer a missing conversation gets."""
     conversation = await session.get(Conversation, conversation_id)
-    if conversation is None:
-        raise _not_found(conversation_id)
-    if principal.is_operator:
-        if not _is_staff_reader(principal):
-            raise _not_found(conversation_id)
-    elif not is_participant(principal, conversation):
+    if conversation is None or not await access.may_read(session, principal, conversation):
         raise _not_found(conversation_id)
     return conversation
 
 
 async def _operator_lines(session: AsyncSession, operator_id: int) -> set[str]:
-    rows = await session.scalars(
-        select(OperatorLine.line).where(OperatorLine.operator_id == operator_id)
-    )
-    return set(rows)
+    return set(await access.operator_lines(session, operator_id))
 
 
 async def _require_line(session: AsyncSession, principal: Principal, line: str) -> None:
@@ -670,6 +663,7 @@ async def _assign(
     conversation.assigned_operator_id = operator_id
     conversation.resolved_at = None
     await session.flush()
+    await access.record_operator(session, conversation.id, operator_id)
     changes.changed(conversation, previous)
     changes.message(await _system(session, conversation, TEXT_ASSIGNED), conversation)
 
@@ -841,7 +835,7 @@ async def store_message(
         extra["attachments"] = list(attachments)
     try:
         locked = await _lock_row_for_message(session, conversation_id)
-        if locked is None or not _may_read(principal, locked):
+        if locked is None or not await access.may_read(session, principal, locked):
             await session.rollback()
             raise _not_found(conversation_id)
         refusal = _refusal(principal, locked, private)
@@ -1216,11 +1210,10 @@ def _write_batch(
 
 
 def _may_read(principal: Principal, conversation: Any) -> bool:
-    return (
-        _is_staff_reader(principal)
-        if principal.is_operator
-        else is_participant(principal, conversation)
-    )
+    """Read access decided without a query (``services.chat_access``); False also when an
+    operator's lines or history would decide: the batch leaves those sends to
+    :func:`store_one`, which asks :func:`chat_access.may_read`."""
+    return access.may_read_now(principal, conversation) is True
 
 
 def _refusal(principal: Principal, conversation: Any, private: bool) -> Exception | None:
@@ -1374,6 +1367,7 @@ async def transfer(
         previous = conversation.assigned_operator_id
         conversation.status = "assigned"
         conversation.assigned_operator_id = target.id
+        await access.record_operator(session, conversation.id, target.id)
         changes.changed(conversation, previous)
         changes.message(
             await _system(session, conversation, TEXT_TRANSFERRED_OPERATOR), conversation

@@ -61,6 +61,7 @@ async def report_inaccuracy(
         product_id=product_id,
         customer_id=customer_id,
         conversation_id=conversation_id,
+        on_behalf_of=principal,  # the customer links only their own conversation
     )
     return InaccuracyResult(
         creates_task=True,

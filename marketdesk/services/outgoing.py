@@ -13,14 +13,13 @@ notes stay inside the team and are not checked.
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Sequence
 
 from pydantic import BaseModel
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, String, bindparam, cast, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketdesk.domain.privacy import PrivacyViolation, check_outgoing_text
+from marketdesk.domain.privacy import PrivacyViolation, candidate_ids, check_outgoing_text
 from marketdesk.store.db import Database
 from marketdesk.store.models import Conversation, CouponBan, Customer, Product
 
@@ -42,7 +41,6 @@ __all__ = [
 ]
 
 MAX_GUARD_TEXT = 20_000
-_NUMBER_RE = re.compile(r"(?<!\d)\d{5,19}(?!\d)")
 _MAX_NUMBERS = 50
 
 
@@ -112,7 +110,9 @@ def _other_ids(
         if linked is None:
             linked = connection.execute(_LINKS, {"customer_id": customer_id}).scalar()
         ids.update(str(i) for i in (linked or []) if str(i).strip())
-    numbers = {int(m) for m in _NUMBER_RE.findall(text)[:_MAX_NUMBERS]}
+    # the numbers the text may name, read as the guard reads them (separators, invisible
+    # characters and full-width digits do not hide one)
+    numbers = {int(m) for m in candidate_ids(text)[:_MAX_NUMBERS]}
     numbers = {n for n in numbers if 0 < n < 2**63}
     if customer_id is not None:
         numbers.discard(customer_id)
@@ -123,7 +123,20 @@ def _other_ids(
         )
     if numbers:
         rows = connection.execute(select(Customer.id).where(Customer.id.in_(numbers)))
-        ids.update(str(i) for i in rows.scalars())
+        known = set(rows.scalars())
+        ids.update(str(i) for i in known)
+        numbers -= known
+    if numbers:
+        # accounts known only as the links of someone's coupon ban are customers' IDs too:
+        # refused in every conversation, an anonymous one included (issue 20, item 4)
+        wanted = {str(n) for n in numbers}
+        link_lists = connection.execute(
+            select(CouponBan.linked_customer_ids).where(
+                or_(*(cast(CouponBan.linked_customer_ids, String).contains(n) for n in wanted))
+            )
+        )
+        for links in link_lists.scalars():
+            ids.update(str(i) for i in links or [] if str(i) in wanted)
     if customer_id is not None:
         ids.discard(str(customer_id))
     return ids

@@ -30,7 +30,7 @@ from marketdesk.store.models import (
     utcnow,
 )
 
-from . import audit
+from . import audit, chat_access
 from .errors import Conflict, InvalidInput, NotFound
 from .principals import Principal
 
@@ -156,9 +156,12 @@ async def create_task(
     conversation_id: int | None = None,
     now: datetime | None = None,
     commit: bool = True,
+    on_behalf_of: Principal | None = None,
 ) -> Task:
     """Open a task in a known queue; its deadline comes from the queue (domain.tasks).
-    ``actor`` None is the system (a rule that creates a task on a customer's behalf)."""
+    ``actor`` None is the system (a rule that creates a task on a customer's behalf:
+    ``on_behalf_of``). Every linked id is checked against the rights of the actor (or of
+    the one the task is created for) before it is used: see :func:`_check_links`."""
     if actor is not None:
         actor.require_operator()
     now = now or utcnow()
@@ -175,19 +178,14 @@ async def create_task(
         priority = rules.TaskPriority.NORMAL
     elif priority not in {p.value for p in rules.TaskPriority}:
         raise InvalidInput("Приоритет: low, normal или high.", code="invalid_priority")
-    links: list[tuple[Any, object, str]] = [
-        (Customer, customer_id, "Покупатель"),
-        (Product, product_id, "Товар"),
-        (Conversation, conversation_id, "Диалог"),
-    ]
-    for model, key, name in links:
-        if key is not None and await session.get(model, key) is None:
-            raise NotFound(f"{name} {key} не найден.", code="link_not_found")
-    if (
-        order_number is not None
-        and await session.scalar(select(Order.id).where(Order.number == order_number)) is None
-    ):
-        raise NotFound(f"Заказ {order_number} не найден.", code="link_not_found")
+    await _check_links(
+        session,
+        actor if actor is not None else on_behalf_of,
+        customer_id=customer_id,
+        order_number=order_number,
+        product_id=product_id,
+        conversation_id=conversation_id,
+    )
 
     task = Task(
         number=f"tmp-{uuid.uuid4().hex[:24]}",
@@ -229,6 +227,61 @@ async def create_task(
     if commit:
         await session.commit()
     return task
+
+
+def _link_not_found(name: str, key: object) -> NotFound:
+    # one answer for a missing object and for someone else's: no existence oracle
+    return NotFound(f"{name} {key} не найден.", code="link_not_found")
+
+
+def _link_mismatch(what: str) -> Conflict:
+    return Conflict(f"{what} относится к другому покупателю.", code="link_mismatch")
+
+
+async def _check_links(
+    session: AsyncSession,
+    viewer: Principal | None,
+    *,
+    customer_id: int | None,
+    order_number: str | None,
+    product_id: int | None,
+    conversation_id: int | None,
+) -> None:
+    """Each linked id must exist and be the ``viewer``'s to use (None: the system, which
+    links what it was given): a customer links only their own account, orders and
+    conversations; staff link any customer, order and product, and a conversation only if
+    they may read it (its line, its operators, supervisors: ``services.chat_access``).
+    A missing id and a forbidden one get the same answer. The links must agree: an order
+    or a conversation of another customer than the task's is refused."""
+
+    def foreign(owner: object) -> bool:
+        """Someone else's, for a customer (staff may link any customer's)."""
+        return viewer is not None and not viewer.is_operator and str(viewer.id) != str(owner)
+
+    if customer_id is not None and (
+        foreign(customer_id) or await session.get(Customer, customer_id) is None
+    ):
+        raise _link_not_found("Покупатель", customer_id)
+    if product_id is not None and await session.get(Product, product_id) is None:
+        raise _link_not_found("Товар", product_id)
+    if order_number is not None:
+        owner = await session.scalar(select(Order.customer_id).where(Order.number == order_number))
+        if owner is None or foreign(owner):
+            raise _link_not_found("Заказ", order_number)
+        if customer_id is not None and owner != customer_id:
+            raise _link_mismatch(f"Заказ {order_number}")
+    if conversation_id is not None:
+        conversation = await session.get(Conversation, conversation_id)
+        if conversation is None or (
+            viewer is not None and not await chat_access.may_read(session, viewer, conversation)
+        ):
+            raise _link_not_found("Диалог", conversation_id)
+        if (
+            customer_id is not None
+            and conversation.customer_id is not None
+            and conversation.customer_id != customer_id
+        ):
+            raise _link_mismatch(f"Диалог {conversation_id}")
 
 
 async def _load(session: AsyncSession, number: str, *, lock: bool = False) -> Task:

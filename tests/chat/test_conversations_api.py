@@ -156,7 +156,9 @@ def test_handoff_puts_the_conversation_in_its_line_queue_with_transcript_and_top
     assert taken.json()["assigned_operator_id"] == operator_id
     assert env.client.get("/api/v1/queue/general", headers=auth(operator)).json()["items"] == []
     again = env.post(seller_op, f"/api/v1/conversations/{conversation['id']}/take")
-    assert again.status_code == 403
+    # issue 18: another line's conversation answers like a missing one
+    assert again.status_code == 404
+    assert again.json()["error"]["code"] == "conversation_not_found"
 
     # the bot no longer answers once a person has the chat
     reply = env.send(token, conversation["id"], "Как активировать сертификат?")

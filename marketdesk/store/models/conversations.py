@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .base import Base, BigId, UTCDateTime, utcnow
 from .values import CONVERSATION_STATUSES, LINES, MESSAGE_SENDERS, one_of
 
-__all__ = ["Conversation", "Message", "Visitor"]
+__all__ = ["Conversation", "ConversationOperator", "Message", "Visitor"]
 
 
 class Visitor(Base):
@@ -85,3 +85,20 @@ class Message(Base):
     private: Mapped[bool] = mapped_column(Boolean, default=False)  # operators' notes
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ConversationOperator(Base):
+    """Every operator a conversation has ever been assigned to (by the queue, by «take» or
+    by a transfer): they keep read access to it after it moves to another operator or line
+    (see ``domain.chat_access``)."""
+
+    __tablename__ = "conversation_operators"
+    __table_args__ = (Index("ix_conversation_operators_operator", "operator_id"),)
+
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    operator_id: Mapped[int] = mapped_column(
+        ForeignKey("operators.id", ondelete="CASCADE"), primary_key=True
+    )
+    since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

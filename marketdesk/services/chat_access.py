@@ -1,0 +1,116 @@
+"""The one access check of conversations: REST, sockets, the console and attachments ask
+here (the rule itself is :mod:`marketdesk.domain.chat_access`).
+
+The facts are read lazily: a customer, a visitor, a supervisor or the assigned operator is
+answered without a query; another operator costs one read of their lines and, only if the
+conversation is not of their lines, one read of its past operators.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketdesk.domain import chat_access as rule
+from marketdesk.store.models import ConversationOperator, OperatorLine, utcnow
+
+from .principals import Principal
+
+__all__ = [
+    "caller",
+    "facts",
+    "may_read",
+    "may_read_now",
+    "may_write",
+    "operator_lines",
+    "record_operator",
+]
+
+
+def caller(principal: Principal, lines: frozenset[str] = frozenset()) -> rule.Caller:
+    return rule.Caller(principal.kind, str(principal.id), principal.roles, lines)
+
+
+def _str(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def facts(conversation: Any, past: frozenset[str] = frozenset()) -> rule.ConversationFacts:
+    """From an ORM object or a Core row of ``conversations``."""
+    return rule.ConversationFacts(
+        line=str(conversation.line),
+        customer_id=_str(conversation.customer_id),
+        visitor_id=_str(conversation.visitor_id),
+        assigned_operator_id=_str(conversation.assigned_operator_id),
+        past_operator_ids=past,
+    )
+
+
+def may_read_now(principal: Principal, conversation: Any) -> bool | None:
+    """The verdict without a query, or None when the operator's lines or the conversation's
+    past operators decide (ask :func:`may_read`)."""
+    return rule.settled_without_lookup(caller(principal), facts(conversation))
+
+
+async def operator_lines(session: AsyncSession, operator_id: int | str) -> frozenset[str]:
+    rows = await session.scalars(
+        select(OperatorLine.line).where(OperatorLine.operator_id == int(operator_id))
+    )
+    return frozenset(rows)
+
+
+async def _was_assigned(session: AsyncSession, conversation_id: int, operator_id: int) -> bool:
+    found = await session.scalar(
+        select(
+            exists().where(
+                ConversationOperator.conversation_id == conversation_id,
+                ConversationOperator.operator_id == operator_id,
+            )
+        )
+    )
+    return bool(found)
+
+
+async def may_read(
+    session: AsyncSession,
+    principal: Principal,
+    conversation: Any,
+    *,
+    lines: frozenset[str] | None = None,
+) -> bool:
+    """Whether ``principal`` may read ``conversation`` (an ORM object or a row); ``lines``:
+    the operator's lines when the caller has them already."""
+    settled = may_read_now(principal, conversation)
+    if settled is not None:
+        return settled
+    if lines is None:
+        lines = await operator_lines(session, principal.id)
+    who = caller(principal, lines)
+    if rule.may_read(who, facts(conversation)):
+        return True
+    if not str(principal.id).isdigit():
+        return False
+    if await _was_assigned(session, int(conversation.id), int(principal.id)):
+        return rule.may_read(who, facts(conversation, frozenset({str(principal.id)})))
+    return False
+
+
+async def may_write(session: AsyncSession, principal: Principal, conversation: Any) -> bool:
+    """Read access and, for staff, a chat role (the action adds its own rules)."""
+    if not await may_read(session, principal, conversation):
+        return False
+    return not principal.is_operator or bool(principal.roles & rule.CHAT_WRITER_ROLES)
+
+
+async def record_operator(session: AsyncSession, conversation_id: int, operator_id: int) -> None:
+    """Remember that ``operator_id`` was assigned to the conversation (inside the caller's
+    transaction, which holds the conversation's lock: no two writers race here)."""
+    if not await _was_assigned(session, conversation_id, operator_id):
+        session.add(
+            ConversationOperator(
+                conversation_id=conversation_id, operator_id=operator_id, since=utcnow()
+            )
+        )
+        await session.flush()
