@@ -53,5 +53,21 @@ class Conflict(ServiceError):
 
 
 class RateLimited(ServiceError):
+    """429; ``retry_after`` (seconds) goes to the ``Retry-After`` header and the body."""
+
     status = 429
     code = "rate_limited"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        retry_after: int | None = None,
+        **details: object,
+    ) -> None:
+        if retry_after is not None:
+            retry_after = max(1, int(retry_after))
+            details["retry_after"] = retry_after
+        super().__init__(message, code=code, **details)
+        self.retry_after = retry_after
