@@ -26,7 +26,6 @@ from sqlalchemy import select
 from marketdesk.api.app import create_app
 from marketdesk.services import auth as auth_service
 from marketdesk.services.auth import token_for_customer
-from marketdesk.services.rate_limits import RateLimiter, client_ip
 from marketdesk.store.models import AuditEntry, Customer, SmsOutbox
 from tests import conftest as base
 from tests.chat.test_two_processes import REDIS_URL, _redis_available
@@ -107,6 +106,8 @@ def _refused(response: httpx.Response) -> None:
 
 
 def test_the_client_ip_is_the_peer_unless_the_peer_is_a_trusted_proxy() -> None:
+    from marketdesk.services.rate_limits import client_ip
+
     proxies = _settings(trusted_proxies="10.0.0.0/8, 192.168.1.1").trusted_networks
     # no proxy trusted: the header is a client's word, ignored
     assert client_ip("203.0.113.7", "1.2.3.4", ()) == "203.0.113.7"
@@ -229,6 +230,8 @@ def test_a_success_clears_the_logins_failures(
 
 
 def test_the_lockout_doubles_with_each_failure_after_it(storage: dict[str, Any]) -> None:
+    from marketdesk.services.rate_limits import RateLimiter
+
     async def main() -> None:
         limiter = RateLimiter.from_settings(_settings(rate_limit_scale=1.0, **storage))
         try:
