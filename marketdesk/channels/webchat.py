@@ -23,6 +23,11 @@ Protocol (JSON text frames; binary frames close the socket with 1003):
    (``MARKETDESK_SOCKET_REAUTH_SECONDS``): after a logout, when the session expires or an
    operator is deactivated, the socket closes with 1008.
 
+Abuse limits (:mod:`marketdesk.services.rate_limits`): a visitor or customer with too many
+sockets open gets ``{"type": "error", "code": "rate_limited"}`` instead of ``ready``, then
+close 1008; a message over the sending limit gets the same error with its ``client_msg_id``
+and is not stored.
+
 Malformed frames get ``{"type": "error", "code": "bad_frame"}`` and store nothing; after 20
 of them the socket is closed with 1008. Authentication failure or a conversation the caller
 may not read: an error frame, then close 1008 (the same for a missing conversation and

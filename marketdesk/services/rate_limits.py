@@ -1,9 +1,11 @@
 """Abuse limits: how much one visitor, customer or IP address may create, send or try.
 
-Built on the ``limits`` library (moving windows: a hit is counted and checked in one atomic
-step, in memory with a lock per key, in Redis with a Lua script), so that a hundred parallel
-requests get exactly the number the limit allows. With ``MARKETDESK_REDIS_URL`` the counters
-live in Redis and hold across all processes; otherwise each process counts in memory.
+Built on the ``limits`` library (sliding window counters: a hit is counted and checked in one
+atomic step, in memory under the event loop, in Redis with a Lua script), so that a hundred
+parallel requests get no more than the limit allows. A window is weighted with the one before
+it, so a limit of N a minute holds over any minute, give or take a rounding. With
+``MARKETDESK_REDIS_URL`` the counters live in Redis and hold across all processes; otherwise
+each process counts in memory.
 
 What is limited (the settings are in :mod:`marketdesk.settings`, ``MARKETDESK_RATE_*``):
 
@@ -47,7 +49,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from pydantic import BaseModel
 
 from .errors import RateLimited
@@ -252,8 +254,8 @@ class RateLimiter:
     redis_url: str | None = None
     prefix: str = "marketdesk:limits"
     enabled: bool = True
-    _memory: MovingWindowRateLimiter = field(init=False)
-    _shared: MovingWindowRateLimiter | None = field(init=False, default=None)
+    _memory: SlidingWindowCounterRateLimiter = field(init=False)
+    _shared: SlidingWindowCounterRateLimiter | None = field(init=False, default=None)
     _redis: Any = field(init=False, default=None)
     _sockets: dict[str, int] = field(init=False, default_factory=dict)
     _held: dict[str, set[str]] = field(init=False, default_factory=dict)
@@ -264,13 +266,13 @@ class RateLimiter:
     _warned_at: float = field(init=False, default=0.0)
 
     def __post_init__(self) -> None:
-        self._memory = MovingWindowRateLimiter(MemoryStorage())
+        self._memory = SlidingWindowCounterRateLimiter(MemoryStorage())
         if self.redis_url:
             import redis.asyncio as aioredis
 
             uri = "async+" + self.redis_url
             storage = RedisStorage(uri, implementation="redispy", key_prefix=self.prefix)
-            self._shared = MovingWindowRateLimiter(storage)
+            self._shared = SlidingWindowCounterRateLimiter(storage)
             self._redis = aioredis.Redis.from_url(self.redis_url)
 
     @classmethod
@@ -369,12 +371,7 @@ class RateLimiter:
         if ip and self.items(kind, "ip"):
             targets.append(("ip", ip))
         for scope, key in targets:
-            items = self.items(kind, scope)
-            # a full longer window must not use up the shorter one: look first, then take
-            for item in items:
-                if not await self._strategy_call("test", item, kind, scope, key):
-                    raise await self._refuse(kind, scope, key, item)
-            for item in items:
+            for item in self.items(kind, scope):
                 if not await self._strategy_call("hit", item, kind, scope, key):
                     raise await self._refuse(kind, scope, key, item)
 
