@@ -26,6 +26,7 @@ from sqlalchemy import select
 from marketdesk.api.app import create_app
 from marketdesk.services import auth as auth_service
 from marketdesk.services.auth import token_for_customer
+from marketdesk.services.errors import RateLimited
 from marketdesk.store.models import AuditEntry, Customer, SmsOutbox
 from tests import conftest as base
 from tests.chat.test_two_processes import REDIS_URL, _redis_available
@@ -726,3 +727,47 @@ async def _operator_token(client: httpx.AsyncClient, login: str) -> str:
     response = await _login(client, login, DEMO_PASSWORD)
     assert response.status_code == 200, response.text
     return str(response.json()["token"])
+
+
+# --------------------------------------------------------------------------- Redis away
+
+
+def test_with_redis_away_the_limits_count_in_memory_instead_of_failing() -> None:
+    from marketdesk.services.rate_limits import RateLimiter
+
+    async def main() -> None:
+        limiter = RateLimiter.from_settings(
+            _settings(
+                rate_limit_scale=1.0,
+                rate_visitors_per_ip="3/minute",
+                redis_url="redis://127.0.0.1:1/0",  # nothing listens there
+            )
+        )
+        try:
+            for _ in range(3):
+                await limiter.check("visitors", ip="203.0.113.9")
+            with pytest.raises(RateLimited) as refused:
+                await limiter.check("visitors", ip="203.0.113.9")
+            assert refused.value.retry_after is not None
+            [hit] = await limiter.hits()
+            assert (hit.kind, hit.scope, hit.key, hit.count) == ("visitors", "ip", "203.0.113.9", 1)
+            attempt = await limiter.login_attempt("operator", "203.0.113.9")
+            assert attempt is not None
+            await attempt.succeeded()
+        finally:
+            await limiter.aclose()
+
+    asyncio.run(main())
+
+
+def test_with_the_limits_off_nothing_is_refused(demo_db: base.TestDatabase) -> None:
+    async def main() -> None:
+        async with running(
+            demo_db, rate_limits_enabled=False, rate_visitors_per_ip="1/minute"
+        ) as client:
+            answers = [await client.post("/api/v1/visitors") for _ in range(3)]
+            assert [a.status_code for a in answers] == [201] * 3
+            for n in range(7):
+                assert (await _login(client, "operator", f"guess-{n}")).status_code == 401
+
+    asyncio.run(main())
