@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from functools import cached_property
@@ -78,6 +79,112 @@ class Settings(BaseSettings):
     api_docs: bool = Field(
         default=True, description="serve the interactive API docs at /docs and /redoc"
     )
+
+    # abuse limits (marketdesk.services.rate_limits): "N/period" items joined by ";", where a
+    # period is second, minute, hour or day (e.g. "10/minute;60/hour"); the seeds give no
+    # numbers, these defaults are ours. Shared by all processes when redis_url is set.
+    rate_limits_enabled: bool = Field(default=True, description="off: no rate limits at all")
+    rate_limit_scale: float = Field(
+        default=1.0,
+        gt=0,
+        description="multiplies every limit below (not the per-phone code limits): for load "
+        "tests, e.g. 1000",
+    )
+    rate_limit_prefix: str = Field(
+        default="marketdesk:limits", max_length=100, description="prefix of the Redis keys"
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="IPs or CIDRs of reverse proxies, comma-separated: X-Forwarded-For is "
+        "believed only from them; empty: the peer address is the client",
+    )
+    rate_visitors_per_ip: str = Field(
+        default="30/minute;300/hour", description="new widget visitors from one IP"
+    )
+    rate_conversations: str = Field(
+        default="10/minute;60/hour", description="new conversations of one visitor or customer"
+    )
+    rate_conversations_per_ip: str = Field(
+        default="30/minute;300/hour", description="new conversations from one IP"
+    )
+    rate_messages: str = Field(
+        default="30/minute;600/hour",
+        description="messages and files of one visitor or customer (REST and sockets)",
+    )
+    rate_messages_per_ip: str = Field(
+        default="120/minute;3000/hour", description="messages and files from one IP"
+    )
+    rate_tasks: str = Field(
+        default="5/minute;20/hour", description="description-error reports of one customer"
+    )
+    rate_certificates: str = Field(
+        default="5/minute;20/hour", description="certificate activation attempts of one customer"
+    )
+    rate_certificates_per_ip: str = Field(
+        default="20/minute;60/hour", description="certificate activation attempts from one IP"
+    )
+    rate_codes_per_ip: str = Field(default="20/hour", description="login-code requests from one IP")
+    rate_sockets: int = Field(
+        default=10, ge=1, description="open WebSockets of one visitor or customer"
+    )
+    rate_sockets_per_ip: int = Field(
+        default=100, ge=1, description="open WebSockets of visitors and customers from one IP"
+    )
+    rate_login_failures: int = Field(
+        default=5, ge=1, description="failed operator logins of one login before a lockout"
+    )
+    rate_login_failures_per_ip: int = Field(
+        default=20, ge=1, description="failed operator logins from one IP before a lockout"
+    )
+    rate_login_lockout_seconds: int = Field(
+        default=60, ge=1, description="the first lockout; each further failure doubles it"
+    )
+    rate_login_lockout_max_seconds: int = Field(
+        default=3600, ge=1, description="the longest lockout"
+    )
+    open_conversations_per_line: int = Field(
+        default=3,
+        ge=1,
+        description="open conversations of one visitor or customer on one line; one more "
+        "returns the most recent open one",
+    )
+
+    @field_validator(
+        "rate_visitors_per_ip",
+        "rate_conversations",
+        "rate_conversations_per_ip",
+        "rate_messages",
+        "rate_messages_per_ip",
+        "rate_tasks",
+        "rate_certificates",
+        "rate_certificates_per_ip",
+        "rate_codes_per_ip",
+    )
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError as error:
+            raise ValueError(f"expected e.g. 10/minute;60/hour, got {value!r}") from error
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for part in value.split(","):
+            if part.strip():
+                ipaddress.ip_network(part.strip(), strict=False)
+        return value
+
+    @cached_property
+    def trusted_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return tuple(
+            ipaddress.ip_network(part.strip(), strict=False)
+            for part in self.trusted_proxies.split(",")
+            if part.strip()
+        )
 
     @field_validator("data_dir")
     @classmethod

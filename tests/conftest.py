@@ -22,6 +22,7 @@ from marketdesk.store.migrate import upgrade
 DEMO_PASSWORD = "demo-password-for-tests"
 ROLES = ("operator", "backoffice", "supervisor", "admin")
 PG_ENV = "MARKETDESK_TEST_DATABASE_URL"
+TEST_RATE_LIMIT_SCALE = 1000.0
 
 
 def backends() -> list[str]:
@@ -65,6 +66,10 @@ class TestDatabase:
             "data_dir": self.tmp,
             "database_url": self.url,
             "demo_password": DEMO_PASSWORD,
+            # the suite drives many chats from one client: generous limits (tests of the
+            # limits themselves give their own, tests/api/test_rate_limits.py)
+            "rate_limit_scale": TEST_RATE_LIMIT_SCALE,
+            "open_conversations_per_line": 1000,
         }
         values.update(overrides)
         return Settings(**values)

@@ -15,6 +15,7 @@ from marketdesk.bot import Bot
 from marketdesk.channels.session_watch import SessionWatch
 from marketdesk.realtime import create_broker
 from marketdesk.services.chat_writer import ChatWriter
+from marketdesk.services.rate_limits import RateLimiter
 from marketdesk.settings import Settings
 from marketdesk.store.db import Database
 from marketdesk.workers.kb_watch import watch_kb
@@ -40,6 +41,7 @@ from . import (
     products,
     rules,
     tasks,
+    throttle,
     websockets,
 )
 from .errors import install_error_handlers
@@ -75,6 +77,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.state.broker = create_broker(settings.redis_url, settings.async_database_url)
         await app.state.broker.start()
         app.state.chat_writer = ChatWriter(app.state.database)
+        app.state.rate_limiter = RateLimiter.from_settings(settings)
         app.state.session_watch = SessionWatch(
             app.state.database, interval=settings.socket_reauth_seconds
         )
@@ -101,6 +104,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             await app.state.session_watch.aclose()
             await app.state.chat_writer.aclose()
             await app.state.broker.stop()
+            await app.state.rate_limiter.aclose()
             if owned:
                 await app.state.database.dispose()
 
@@ -118,7 +122,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.include_router(module.router)
     for module in (conversations, customer_login, websockets, operators):  # live chat
         app.include_router(module.router)
-    for module in (console, hints, comments, guard, audit, certificates):  # operator console
+    for module in (console, hints, comments, guard, audit, certificates, throttle):  # console
         app.include_router(module.router)
     install_widget(app)
     install_docs(app, enabled=settings.api_docs)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from marketdesk.services import auth
 from marketdesk.settings import Settings
 
 from .deps import CurrentPrincipal, DbSession, get_settings
+from .throttle import client_ip, get_limiter
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -37,10 +38,22 @@ class MeResponse(BaseModel):
 
 @router.post("/login", response_model=TokenResponse)
 async def login(
-    body: LoginRequest, session: DbSession, settings: Settings = Depends(get_settings)
+    body: LoginRequest,
+    request: Request,
+    session: DbSession,
+    settings: Settings = Depends(get_settings),
 ) -> TokenResponse:
+    """Failed logins are counted per login and per IP: after a few, 429 ``rate_limited``
+    with ``Retry-After`` (a growing lockout), for existing and unknown logins alike."""
     ttl = timedelta(hours=settings.session_ttl_hours)
-    token = await auth.login(session, body.login, body.password, ttl=ttl)
+    token = await auth.login(
+        session,
+        body.login,
+        body.password,
+        ttl=ttl,
+        limiter=get_limiter(request),
+        ip=client_ip(request),
+    )
     return TokenResponse(token=token, expires_in=int(ttl.total_seconds()))
 
 

@@ -17,6 +17,7 @@ from marketdesk.services.principals import Principal
 from marketdesk.settings import Settings
 
 from .deps import CurrentOperator, CurrentPrincipal, DbSession, get_settings
+from .throttle import per_caller, per_ip
 
 __all__ = ["chat_context", "conversation_json", "router"]
 
@@ -97,7 +98,12 @@ class Availability(BaseModel):
     available: bool
 
 
-@router.post("/api/v1/visitors", response_model=VisitorResponse, status_code=201)
+@router.post(
+    "/api/v1/visitors",
+    response_model=VisitorResponse,
+    status_code=201,
+    dependencies=[Depends(per_ip("visitors"))],
+)
 async def create_visitor(
     session: DbSession, settings: Settings = Depends(get_settings)
 ) -> VisitorResponse:
@@ -107,22 +113,29 @@ async def create_visitor(
     return VisitorResponse(token=token, expires_in=int(ttl.total_seconds()))
 
 
-@router.post("/api/v1/conversations", status_code=201)
+@router.post(
+    "/api/v1/conversations", status_code=201, dependencies=[Depends(per_caller("conversations"))]
+)
 async def create_conversation(
     body: CreateConversation,
     principal: CurrentPrincipal,
     session: DbSession,
     ctx: ChatContext = Chat,
-) -> dict[str, Any]:
-    view = await chat.create_conversation(
+    settings: Settings = Depends(get_settings),
+) -> JSONResponse:
+    """201 with a new conversation; when the caller already has
+    ``MARKETDESK_OPEN_CONVERSATIONS_PER_LINE`` open ones on the line, 200 with the most
+    recent of them instead."""
+    view, created = await chat.start_conversation(
         session,
         ctx,
         principal,
         line=body.line,
         seller_topic=body.seller_topic,
         seller_subtopic=body.seller_subtopic,
+        max_open=settings.open_conversations_per_line,
     )
-    return conversation_json(view, principal)
+    return JSONResponse(conversation_json(view, principal), status_code=201 if created else 200)
 
 
 @router.get("/api/v1/conversations")
@@ -143,7 +156,10 @@ async def get_conversation(
     return conversation_json(view, principal)
 
 
-@router.post("/api/v1/conversations/{conversation_id}/messages")
+@router.post(
+    "/api/v1/conversations/{conversation_id}/messages",
+    dependencies=[Depends(per_caller("messages"))],
+)
 async def send_message(
     conversation_id: RecordId,
     body: SendMessage,
@@ -171,7 +187,9 @@ _UPLOAD_BODY_LIMIT = attachments.MAX_BYTES + 4 * _TEXT_BOUND + 64 * 1024
 
 
 @router.post(
-    "/api/v1/conversations/{conversation_id}/attachments", max_body_size=_UPLOAD_BODY_LIMIT
+    "/api/v1/conversations/{conversation_id}/attachments",
+    max_body_size=_UPLOAD_BODY_LIMIT,
+    dependencies=[Depends(per_caller("messages"))],
 )
 async def upload(
     conversation_id: RecordId,
@@ -315,10 +333,18 @@ async def resolve(
 
 
 @router.get("/api/v1/queue/{line}")
-async def queue(line: str, principal: CurrentOperator, session: DbSession) -> dict[str, Any]:
-    """A line's queue, oldest first, with each conversation's transcript and topic."""
-    items = await chat.list_queue(session, principal, line)
-    return {"line": line, "items": [item.model_dump(mode="json") for item in items]}
+async def queue(
+    line: str,
+    principal: CurrentOperator,
+    session: DbSession,
+    limit: int = Query(chat.QUEUE_PAGE, ge=1, le=chat.MAX_QUEUE_PAGE),
+    offset: int = Query(0, ge=0, le=2**31 - 1),
+) -> dict[str, Any]:
+    """A page of a line's queue, oldest first: each conversation with its topic and the
+    customer's last message (``preview``); the transcript is at
+    ``/api/v1/conversations/{id}/messages``. ``total``: the whole queue's length."""
+    page = await chat.list_queue(session, principal, line, limit=limit, offset=offset)
+    return page.model_dump(mode="json")
 
 
 @router.put("/api/v1/operator/availability")

@@ -13,6 +13,7 @@ from marketdesk.services.customer_login import CodeRequested
 from marketdesk.settings import Settings
 
 from .deps import CurrentOperator, DbSession, get_settings
+from .throttle import client_ip, get_limiter
 
 __all__ = ["router"]
 
@@ -49,10 +50,18 @@ async def request_code(
     session: DbSession,
     settings: Settings = Depends(get_settings),
 ) -> CodeRequested:
-    """Send a one-time code by SMS. Known and unknown phones get the same answer."""
-    ip = request.client.host if request.client else None
+    """Send a one-time code by SMS. Known and unknown phones get the same answer. At most
+    1 a minute and 5 an hour per phone, and ``MARKETDESK_RATE_CODES_PER_IP`` per IP."""
+    ip = client_ip(request)
+    limiter = get_limiter(request)
+    if limiter is not None:
+        await limiter.check("codes", ip=ip)
     return await customer_login.request_code(
-        session, phone=body.phone, ip=ip, secret=settings.hashing_secret()
+        session,
+        phone=body.phone,
+        ip=ip,
+        secret=settings.hashing_secret(),
+        ip_limits=limiter.items("codes", "ip") if limiter is not None and limiter.enabled else (),
     )
 
 

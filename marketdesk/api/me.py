@@ -14,6 +14,7 @@ from marketdesk.services.certificates import ActivationResult
 from marketdesk.settings import Settings
 
 from .deps import CurrentPrincipal, DbSession, get_settings
+from .throttle import per_caller
 
 router = APIRouter(prefix="/api/v1/me", tags=["customer account"])
 
@@ -42,7 +43,11 @@ async def withdraw(
     return await balance.withdraw(session, principal, body.amount)
 
 
-@router.post("/certificates/activate", response_model=ActivationResult)
+@router.post(
+    "/certificates/activate",
+    response_model=ActivationResult,
+    dependencies=[Depends(per_caller("certificates"))],
+)
 async def activate(
     body: ActivateRequest,
     principal: CurrentPrincipal,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from marketdesk.domain.markdown import MARKDOWN_GRADES
@@ -16,6 +16,7 @@ from marketdesk.services.descriptions import InaccuracyResult
 from marketdesk.services.markdowns import MarkdownResult
 
 from .deps import CurrentOperator, CurrentPrincipal, DbSession
+from .throttle import per_caller
 
 router = APIRouter(prefix="/api/v1", tags=["rules"])
 
@@ -101,7 +102,11 @@ class InaccuracyRequest(BaseModel):
     conversation_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
 
 
-@router.post("/products/{code}/inaccuracy", response_model=InaccuracyResult)
+@router.post(
+    "/products/{code}/inaccuracy",
+    response_model=InaccuracyResult,
+    dependencies=[Depends(per_caller("tasks"))],
+)
 async def report_inaccuracy(
     code: ProductCode, body: InaccuracyRequest, principal: CurrentPrincipal, session: DbSession
 ) -> InaccuracyResult:

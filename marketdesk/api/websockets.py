@@ -21,6 +21,7 @@ def _webchat(websocket: WebSocket) -> WebChat:
         bot=state.bot,
         writer=getattr(state, "chat_writer", None),
         sessions=getattr(state, "session_watch", None),
+        limiter=getattr(state, "rate_limiter", None),
     )
 
 

@@ -23,6 +23,11 @@ Protocol (JSON text frames; binary frames close the socket with 1003):
    (``MARKETDESK_SOCKET_REAUTH_SECONDS``): after a logout, when the session expires or an
    operator is deactivated, the socket closes with 1008.
 
+Abuse limits (:mod:`marketdesk.services.rate_limits`): a visitor or customer with too many
+sockets open gets ``{"type": "error", "code": "rate_limited"}`` instead of ``ready``, then
+close 1008; a message over the sending limit gets the same error with its ``client_msg_id``
+and is not stored.
+
 Malformed frames get ``{"type": "error", "code": "bad_frame"}`` and store nothing; after 20
 of them the socket is closed with 1008. Authentication failure or a conversation the caller
 may not read: an error frame, then close 1008 (the same for a missing conversation and
@@ -53,6 +58,7 @@ from marketdesk.services.chat_events import conversation_channel, line_channel, 
 from marketdesk.services.chat_writer import ChatWriter
 from marketdesk.services.errors import NotFound, ServiceError
 from marketdesk.services.principals import Principal
+from marketdesk.services.rate_limits import RateLimiter, SocketSlot
 from marketdesk.store.db import Database
 from marketdesk.store.models import Conversation
 
@@ -100,6 +106,7 @@ class WebChat:
     queue_size: int = QUEUE_SIZE
     heartbeat: float = HEARTBEAT
     sessions: SessionWatch | None = None
+    limiter: RateLimiter | None = None
 
     def context(self) -> chat.ChatContext:
         return chat.ChatContext(bot=self.bot, publish=self.broker.publish, writer=self.writer)
@@ -142,6 +149,16 @@ class _Socket:
         self.in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
         self.sending: dict[int, asyncio.Task[None]] = {}
         self.send_tasks: set[asyncio.Task[None]] = set()
+        # abuse limits: the client's address, and this socket's place in the open-socket counts
+        self.ip = (
+            chat_.limiter.client_ip(
+                websocket.client.host if websocket.client else None,
+                websocket.headers.get("x-forwarded-for"),
+            )
+            if chat_.limiter is not None
+            else None
+        )
+        self.slot: SocketSlot | None = None
 
     # ------------------------------------------------------------------ plumbing
     def push(self, frame: dict[str, Any]) -> None:
@@ -226,10 +243,13 @@ class _Socket:
             token = ""
         try:
             async with self.chat.database.sessions() as session:
-                return await auth.authenticate(session, token)
+                principal = await auth.authenticate(session, token)
+            if self.chat.limiter is not None:  # too many open sockets: refused
+                self.slot = await self.chat.limiter.open_socket(principal, self.ip)
         except ServiceError as exc:
             await self.send(_error(exc.code, exc.message))
             raise _Closed(CLOSE_POLICY, "authentication failed") from None
+        return principal
 
     async def _pump(self, handle: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
         while True:
@@ -305,6 +325,9 @@ class _Socket:
             await self.close(1011, "internal error")
         else:
             await self.close(1000)
+        finally:
+            if self.slot is not None:
+                await self.slot.release()
 
     # ------------------------------------------------------------------ a conversation
     async def run_conversation(self, conversation_id: int) -> None:
@@ -476,6 +499,8 @@ class _Socket:
     ) -> None:
         assert self.principal is not None
         try:
+            if self.chat.limiter is not None:
+                await self.chat.limiter.check("messages", principal=self.principal, ip=self.ip)
             result = await outgoing.send_live(
                 self.chat.database,
                 self.chat.context(),

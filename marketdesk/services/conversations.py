@@ -53,11 +53,13 @@ from marketdesk.domain.tasks import SELLER_SUPPORT_TOPICS, is_valid_seller_topic
 from marketdesk.store.db import Database
 from marketdesk.store.models import (
     Conversation,
+    Customer,
     Message,
     Operator,
     OperatorLine,
     OperatorPresence,
     TravelProfile,
+    Visitor,
     utcnow,
 )
 
@@ -86,6 +88,7 @@ __all__ = [
     "GuardObjected",
     "MessageView",
     "QueueItem",
+    "QueuePage",
     "SendRequest",
     "SendResult",
     "TextGuard",
@@ -109,6 +112,7 @@ __all__ = [
     "serialized_writes",
     "set_availability",
     "sqlite_write_lock",
+    "start_conversation",
     "store_batch",
     "store_message",
     "submit_message",
@@ -119,7 +123,10 @@ __all__ = [
 
 MAX_TEXT = 4_000
 MAX_CLIENT_MSG_ID = 64
-TRANSCRIPT_LENGTH = 20
+OPEN_STATUSES = ("bot", "queued", "assigned")
+QUEUE_PAGE = 50
+MAX_QUEUE_PAGE = 200
+PREVIEW_LENGTH = 200
 MAX_PAGE = 1_000
 # any constant; the same in every process: serialises assignments on PostgreSQL
 _PG_ASSIGN_LOCK = 0x6D647361
@@ -210,8 +217,18 @@ class ConversationView(BaseModel):
 
 
 class QueueItem(BaseModel):
+    """A queued conversation; the transcript is fetched on demand (its messages route)."""
+
     conversation: ConversationView
-    transcript: list[MessageView]
+    preview: str | None  # the customer's last message, cut to PREVIEW_LENGTH characters
+
+
+class QueuePage(BaseModel):
+    line: str
+    total: int
+    limit: int
+    offset: int
+    items: list[QueueItem]
 
 
 @dataclass(slots=True)
@@ -717,7 +734,6 @@ def seller_topics() -> list[dict[str, Any]]:
     return [{"title": t.title_ru, "subtopics": list(t.subtopics_ru)} for t in SELLER_SUPPORT_TOPICS]
 
 
-@_serialized
 async def create_conversation(
     session: AsyncSession,
     ctx: ChatContext,
@@ -726,8 +742,50 @@ async def create_conversation(
     line: str = "general",
     seller_topic: str | None = None,
     seller_subtopic: str | None = None,
+    max_open: int | None = None,
 ) -> ConversationView:
-    """A customer or visitor opens a conversation; the bot answers first."""
+    """A customer or visitor opens a conversation; the bot answers first (see
+    :func:`start_conversation`)."""
+    view, _ = await start_conversation(
+        session,
+        ctx,
+        principal,
+        line=line,
+        seller_topic=seller_topic,
+        seller_subtopic=seller_subtopic,
+        max_open=max_open,
+    )
+    return view
+
+
+async def _lock_owner(session: AsyncSession, principal: Principal) -> None:
+    """The row lock of the visitor or customer for the rest of the transaction: their
+    conversations are counted and created one request at a time (SQLite: the write lock)."""
+    if principal.kind == "customer":
+        await session.execute(
+            update(Customer).where(Customer.id == int(principal.id)).values(id=Customer.id)
+        )
+    else:
+        await session.execute(
+            update(Visitor).where(Visitor.id == str(principal.id)).values(id=Visitor.id)
+        )
+
+
+@_serialized
+async def start_conversation(
+    session: AsyncSession,
+    ctx: ChatContext,
+    principal: Principal,
+    *,
+    line: str = "general",
+    seller_topic: str | None = None,
+    seller_subtopic: str | None = None,
+    max_open: int | None = None,
+) -> tuple[ConversationView, bool]:
+    """A customer or visitor opens a conversation; the bot answers first. With ``max_open``
+    conversations of the caller already open on that line (not resolved or closed), no new
+    one is made: the most recent open one is returned (the widget simply goes on with it).
+    → (the conversation, whether it is new)."""
     if principal.kind not in ("customer", "visitor"):
         raise PermissionDenied(
             "Диалог начинает покупатель или посетитель сайта.", code="customers_only"
@@ -747,6 +805,24 @@ async def create_conversation(
                 "Неизвестная тема или подтема обращения.", code="invalid_seller_topic"
             )
     actual = await _customer_line(session, principal, line)
+    if max_open is not None:
+        await _lock_owner(session, principal)
+        owner = (
+            Conversation.customer_id == int(principal.id)
+            if principal.kind == "customer"
+            else Conversation.visitor_id == str(principal.id)
+        )
+        open_ones = list(
+            await session.scalars(
+                select(Conversation)
+                .where(owner, Conversation.line == actual, Conversation.status.in_(OPEN_STATUSES))
+                .order_by(Conversation.id.desc())
+                .limit(max_open)
+            )
+        )
+        if len(open_ones) >= max_open:
+            await session.commit()
+            return _conversation_view(open_ones[0]), False
     now = utcnow()
     conversation = Conversation(
         customer_id=int(principal.id) if principal.kind == "customer" else None,
@@ -772,7 +848,7 @@ async def create_conversation(
         changes.message(await _system(session, conversation, note), conversation)
     await session.commit()
     await changes.publish(ctx)
-    return _conversation_view(conversation)
+    return _conversation_view(conversation), True
 
 
 async def _existing(
@@ -1557,34 +1633,61 @@ async def list_operator_conversations(
     return [_conversation_view(c) for c in rows]
 
 
-async def list_queue(session: AsyncSession, principal: Principal, line: str) -> list[QueueItem]:
-    """A line's queue, oldest first, each with its transcript and the detected topic."""
+async def list_queue(
+    session: AsyncSession,
+    principal: Principal,
+    line: str,
+    *,
+    limit: int = QUEUE_PAGE,
+    offset: int = 0,
+) -> QueuePage:
+    """A page of a line's queue, oldest first: each conversation with the detected topic and
+    the customer's last message; ``total`` is the length of the whole queue."""
     if line not in {ln.value for ln in Line}:
         raise InvalidInput("Линия: general, travel_priority или seller.", code="invalid_line")
     await _require_line(session, principal, line)
+    limit = max(1, min(limit, MAX_QUEUE_PAGE))
+    offset = max(0, offset)
+    queued = (Conversation.status == "queued", Conversation.line == line)
+    total = await session.scalar(select(func.count()).select_from(Conversation).where(*queued))
     conversations = list(
         await session.scalars(
             select(Conversation)
-            .where(Conversation.status == "queued", Conversation.line == line)
+            .where(*queued)
             .order_by(Conversation.queued_at, Conversation.id)
-            .limit(500)
+            .limit(limit)
+            .offset(offset)
         )
     )
-    items = []
-    for conversation in conversations:
-        messages = await session.scalars(
-            select(Message)
-            .where(Message.conversation_id == conversation.id)
-            .order_by(Message.seq.desc())
-            .limit(TRANSCRIPT_LENGTH)
+    previews: dict[int, str] = {}
+    if conversations:
+        from_customer = (
+            Message.conversation_id.in_([c.id for c in conversations]),
+            Message.sender_kind.in_(("customer", "visitor")),
         )
-        items.append(
-            QueueItem(
-                conversation=_conversation_view(conversation),
-                transcript=[_message_view(m) for m in reversed(list(messages))],
+        last = (
+            select(Message.conversation_id, func.max(Message.seq).label("seq"))
+            .where(*from_customer)
+            .group_by(Message.conversation_id)
+            .subquery()
+        )
+        rows = await session.execute(
+            select(Message.conversation_id, func.substr(Message.text, 1, PREVIEW_LENGTH)).join(
+                last,
+                (Message.conversation_id == last.c.conversation_id) & (Message.seq == last.c.seq),
             )
         )
-    return items
+        previews = {conversation_id: text for conversation_id, text in rows}
+    return QueuePage(
+        line=line,
+        total=total or 0,
+        limit=limit,
+        offset=offset,
+        items=[
+            QueueItem(conversation=_conversation_view(c), preview=previews.get(c.id))
+            for c in conversations
+        ],
+    )
 
 
 def new_client_msg_id() -> str:

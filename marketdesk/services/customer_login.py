@@ -13,12 +13,15 @@ The limits below are configuration defaults, not marketplace rules (the seeds gi
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from limits import RateLimitItem, RateLimitItemPerHour, RateLimitItemPerMinute
 from pydantic import BaseModel
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,8 +30,10 @@ from marketdesk.store.models import Conversation, Customer, LoginCode, SmsOutbox
 
 from . import audit
 from .auth import authenticate, issue_token
+from .conversations import sqlite_write_lock
 from .errors import AuthenticationRequired, InvalidInput, RateLimited
 from .principals import Principal
+from .rate_limits import wait_text
 
 __all__ = [
     "CODE_TTL",
@@ -45,7 +50,12 @@ CODE_TTL = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
 DEFAULT_PHONE_INTERVAL = timedelta(seconds=60)  # between two codes to one phone
 DEFAULT_PHONE_HOURLY = 5  # codes per phone per hour
-DEFAULT_IP_HOURLY = 20  # codes per IP address per hour
+DEFAULT_IP_HOURLY = 20  # codes per IP address per hour (MARKETDESK_RATE_CODES_PER_IP)
+PHONE_LIMITS = (
+    RateLimitItemPerMinute(1),  # DEFAULT_PHONE_INTERVAL
+    RateLimitItemPerHour(DEFAULT_PHONE_HOURLY),
+)
+DEFAULT_IP_LIMITS = (RateLimitItemPerHour(DEFAULT_IP_HOURLY),)
 
 _INVALID_CODE = "Неверный или просроченный код. Запросите новый код."
 _SMS_TEXT = (
@@ -99,37 +109,100 @@ async def request_code(
     ip: str | None,
     secret: bytes,
     now: datetime | None = None,
+    ip_limits: Sequence[RateLimitItem] = DEFAULT_IP_LIMITS,
 ) -> CodeRequested:
-    """Send a new login code to ``phone`` (through the SMS outbox) if it is a customer's."""
+    """Send a new login code to ``phone`` (through the SMS outbox) if it is a customer's.
+    At most :data:`PHONE_LIMITS` codes per phone and ``ip_limits`` per IP address, counted
+    in the database under a lock (exact under concurrency, across processes)."""
     now = now or utcnow()
     phone = normalize_phone(phone)
-    hour_ago = now - timedelta(hours=1)
-    last = await session.scalar(
-        select(func.max(LoginCode.created_at)).where(LoginCode.phone == phone)
-    )
-    if last is not None and now - last < DEFAULT_PHONE_INTERVAL:
-        wait = int((DEFAULT_PHONE_INTERVAL - (now - last)).total_seconds()) + 1
-        raise RateLimited(
-            f"Новый код можно запросить через {wait} с.", code="rate_limited", retry_after=wait
+    lock = sqlite_write_lock(session.get_bind())
+    async with lock if lock is not None else contextlib.nullcontext():
+        return await _request_code(
+            session, phone=phone, ip=ip, secret=secret, now=now, ip_limits=ip_limits
         )
-    per_phone = await session.scalar(
-        select(func.count()).where(LoginCode.phone == phone, LoginCode.created_at > hour_ago)
+
+
+async def _lock_phone_and_ip(session: AsyncSession, phone: str, ip: str | None) -> None:
+    """Serialise the code requests of one phone (and of one IP) across processes, so that
+    the counts below are exact: 30 parallel requests send one SMS. PostgreSQL: advisory
+    locks for the transaction (phone first, then IP: always in that order). SQLite: a
+    write statement before any read takes the database's write lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        for name in (f"phone:{phone}", f"ip:{ip}" if ip else None):
+            if name is not None:
+                key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+                await session.execute(select(func.pg_advisory_xact_lock(key)))
+    else:
+        await session.execute(
+            update(LoginCode)
+            .where(LoginCode.phone == phone)
+            .values(phone=LoginCode.phone)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _too_many(
+    created: list[datetime], limits: Sequence[RateLimitItem], now: datetime
+) -> int | None:
+    """Seconds to wait when the codes ``created`` (newest first) fill one of ``limits``."""
+    wait = 0
+    for item in limits:
+        window = timedelta(seconds=item.get_expiry())
+        inside = [at for at in created if at > now - window]
+        if len(inside) >= item.amount:
+            # the oldest of the last ``amount`` codes leaves the window first
+            leaves = inside[item.amount - 1] + window
+            wait = max(wait, int((leaves - now).total_seconds()) + 1)
+    return wait or None
+
+
+async def _request_code(
+    session: AsyncSession,
+    *,
+    phone: str,
+    ip: str | None,
+    secret: bytes,
+    now: datetime,
+    ip_limits: Sequence[RateLimitItem],
+) -> CodeRequested:
+    await _lock_phone_and_ip(session, phone, ip)
+    longest = timedelta(seconds=max(item.get_expiry() for item in (*PHONE_LIMITS, *ip_limits)))
+    by_phone = list(
+        await session.scalars(
+            select(LoginCode.created_at)
+            .where(LoginCode.phone == phone, LoginCode.created_at > now - longest)
+            .order_by(LoginCode.created_at.desc())
+        )
     )
-    per_ip = (
-        await session.scalar(
-            select(func.count()).where(
-                LoginCode.requested_ip == ip, LoginCode.created_at > hour_ago
+    wait = _too_many(by_phone, PHONE_LIMITS, now)
+    if wait is not None:
+        await session.rollback()
+        if wait <= 60:
+            raise RateLimited(
+                f"Новый код можно запросить через {wait} с.", code="rate_limited", retry_after=wait
+            )
+        raise RateLimited(
+            f"Слишком много запросов кода. Попробуйте через {wait_text(wait)}.",
+            code="rate_limited",
+            retry_after=wait,
+        )
+    if ip:
+        by_ip = list(
+            await session.scalars(
+                select(LoginCode.created_at)
+                .where(LoginCode.requested_ip == ip, LoginCode.created_at > now - longest)
+                .order_by(LoginCode.created_at.desc())
             )
         )
-        if ip
-        else 0
-    )
-    if (per_phone or 0) >= DEFAULT_PHONE_HOURLY or (per_ip or 0) >= DEFAULT_IP_HOURLY:
-        raise RateLimited(
-            "Слишком много запросов кода. Попробуйте через час.",
-            code="rate_limited",
-            retry_after=3600,
-        )
+        wait = _too_many(by_ip, ip_limits, now)
+        if wait is not None:
+            await session.rollback()
+            raise RateLimited(
+                f"Слишком много запросов кода. Попробуйте через {wait_text(wait)}.",
+                code="rate_limited",
+                retry_after=wait,
+            )
     customer_id = await session.scalar(select(Customer.id).where(Customer.phone == phone))
     await session.execute(
         update(LoginCode)

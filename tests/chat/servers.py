@@ -58,6 +58,8 @@ class Server:
             "MARKETDESK_DATABASE_URL": self.database_url,
             "MARKETDESK_DEMO_PASSWORD": DEMO_PASSWORD,
             "MARKETDESK_LOG_LEVEL": "warning",
+            "MARKETDESK_RATE_LIMIT_SCALE": "1000",  # the tests drive many chats from one IP
+            "MARKETDESK_OPEN_CONVERSATIONS_PER_LINE": "1000",
         }
         env.pop("MARKETDESK_REDIS_URL", None)
         if self.redis_url:

@@ -141,9 +141,15 @@ def test_handoff_puts_the_conversation_in_its_line_queue_with_transcript_and_top
     queue = env.client.get("/api/v1/queue/general", headers=auth(operator))
     assert queue.status_code == 200
     [item] = queue.json()["items"]
+    assert queue.json()["total"] == 1
     assert item["conversation"]["id"] == conversation["id"]
     assert item["conversation"]["topic"] == "certificate_activation"
-    assert [m["sender_kind"] for m in item["transcript"]] == ["visitor", "bot", "visitor", "bot"]
+    # issue 18: no transcript in the queue, the customer's last message as a preview; the
+    # transcript is fetched on demand
+    assert "transcript" not in item
+    assert item["preview"] == "Позовите оператора, пожалуйста"
+    transcript = env.messages(operator, conversation["id"])
+    assert [m["sender_kind"] for m in transcript] == ["visitor", "bot", "visitor", "bot"]
     # an operator of another line does not see it
     _, seller_op = env.operator(lines=("seller",))
     assert env.client.get("/api/v1/queue/general", headers=auth(seller_op)).status_code == 403

@@ -113,6 +113,20 @@
       timer = setTimeout(() => fn(...args), ms);
     };
   }
+  // fn at most once per ms: the first call runs it soon, calls meanwhile run it once after
+  function coalesce(fn, ms) {
+    let timer = null;
+    let last = 0;
+    return () => {
+      if (timer) return;
+      const wait = Math.max(50, last + ms - Date.now());
+      timer = setTimeout(() => {
+        timer = null;
+        last = Date.now();
+        fn();
+      }, wait);
+    };
+  }
   function kv(label, value) {
     return el("div", { class: "kv" }, el("span", { class: "k" }, label), el("span", { class: "v" }, value));
   }
@@ -144,7 +158,7 @@
   const state = {
     me: null,
     lines: [],
-    queue: new Map(), // line → items
+    queue: new Map(), // line → {items, total} (the first page of the line's queue)
     mine: [],
     current: null, // conversation view
     sending: false, // a send of the composer is on its way
@@ -215,6 +229,7 @@
   });
 
   // ------------------------------------------------------------------ queue and my conversations
+  const QUEUE_PAGE = 50;
   const LINE_TITLES = { general: "Общая линия", travel_priority: "Приоритетная линия Travel", seller: "Поддержка продавцов" };
 
   function who(conversation) {
@@ -224,7 +239,7 @@
 
   function queueItemNode(item) {
     const c = item.conversation;
-    const last = [...item.transcript].reverse().find((m) => m.sender_kind === "customer" || m.sender_kind === "visitor");
+    const last = item.preview; // the customer's last message; the transcript opens on demand
     return el(
       "div",
       { class: "item" + (state.current && state.current.id === c.id ? " active" : ""), role: "listitem", dataset: { conversation: c.id } },
@@ -233,7 +248,7 @@
         { type: "button", class: "item-open", onclick: () => openConversation(c.id, item) },
         el("span", { class: "item-title" }, "№ " + c.id + " · " + who(c)),
         el("span", { class: "item-sub" }, topicTitle(c.topic) || c.status_title),
-        last ? el("span", { class: "item-text" }, last.text.slice(0, 80)) : null,
+        last ? el("span", { class: "item-text" }, last.slice(0, 80)) : null,
       ),
       el("span", { class: "wait", dataset: { since: c.queued_at || c.created_at }, title: "Время ожидания" }, waited(c.queued_at || c.created_at)),
       el("button", { type: "button", class: "take", onclick: () => take(c.id), "aria-label": "Взять диалог " + c.id }, "Взять"),
@@ -244,14 +259,17 @@
     let total = 0;
     const groups = [];
     for (const line of state.lines) {
-      const items = state.queue.get(line) || [];
-      total += items.length;
+      const page = state.queue.get(line) || { items: [], total: 0 };
+      const items = page.items;
+      total += page.total;
+      const more = page.total - items.length;
       groups.push(
         el(
           "div",
           { class: "line-group", dataset: { line } },
-          el("h3", { class: "line-title" }, (LINE_TITLES[line] || line) + " ", el("span", { class: "count muted-count" }, String(items.length))),
+          el("h3", { class: "line-title" }, (LINE_TITLES[line] || line) + " ", el("span", { class: "count muted-count" }, String(page.total))),
           el("div", { class: "list", role: "list", "aria-label": LINE_TITLES[line] || line }, items.map(queueItemNode)),
+          more > 0 ? el("p", { class: "small muted queue-more" }, "Ещё в очереди: " + more + ". Они появятся здесь, когда подойдёт их черёд.") : null,
         ),
       );
     }
@@ -284,10 +302,10 @@
     await Promise.all(
       state.lines.map(async (line) => {
         try {
-          const data = await api("GET", "/api/v1/queue/" + encodeURIComponent(line));
-          state.queue.set(line, data.items);
+          const data = await api("GET", "/api/v1/queue/" + encodeURIComponent(line) + "?limit=" + QUEUE_PAGE);
+          state.queue.set(line, { items: data.items, total: data.total });
         } catch (e) {
-          state.queue.set(line, []);
+          state.queue.set(line, { items: [], total: 0 });
         }
       }),
     );
@@ -300,10 +318,12 @@
     renderMine();
   }
 
-  const refreshLists = debounce(() => {
+  // events come in bursts (every message of every queued chat): the lists are read again at
+  // most once a second, however many events arrive
+  const refreshLists = coalesce(() => {
     loadQueue().catch(() => {});
     loadMine().catch(() => {});
-  }, 250);
+  }, 1000);
 
   setInterval(() => {
     for (const node of document.querySelectorAll(".wait[data-since]")) node.textContent = waited(node.dataset.since);
