@@ -13,12 +13,15 @@ from fastapi import FastAPI
 from marketdesk import __version__
 from marketdesk.bot import Bot
 from marketdesk.channels.session_watch import SessionWatch
+from marketdesk.channels.sms import DEMO_LOG_NAME, FileSmsGateway
 from marketdesk.realtime import create_broker
 from marketdesk.services.chat_writer import ChatWriter
 from marketdesk.settings import Settings
 from marketdesk.store.db import Database
+from marketdesk.workers.cleanup import run_cleanup
 from marketdesk.workers.kb_watch import watch_kb
 from marketdesk.workers.sla import run_sla_timer
+from marketdesk.workers.sms_outbox import run_sms_outbox
 
 from . import (
     auth,
@@ -72,8 +75,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         await app.state.broker.start()
         app.state.chat_writer = ChatWriter(app.state.database)
         app.state.session_watch = SessionWatch(
-            app.state.database, interval=settings.socket_reauth_seconds
+            app.state.database, interval=settings.socket_reauth_seconds, broker=app.state.broker
         )
+        await app.state.session_watch.start()
         workers = [
             asyncio.create_task(
                 run_sla_timer(app.state.database, interval=settings.sla_interval_seconds)
@@ -85,6 +89,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                     interval=settings.kb_watch_interval_seconds,
                 )
             ),
+            asyncio.create_task(
+                run_sms_outbox(
+                    app.state.database, app.state.sms_gateway, interval=settings.sms_retry_seconds
+                )
+            ),
+            asyncio.create_task(run_cleanup(app.state.database, settings)),
         ]
         try:
             yield
@@ -107,6 +117,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         lifespan=lifespan,
     )
     app.state.settings = settings
+    # the demo's SMS gateway: a 0600 file in the data dir (tests may put another here)
+    app.state.sms_gateway = FileSmsGateway(settings.data_dir / DEMO_LOG_NAME)
     install_error_handlers(app)
     for module in (health, auth, bot, kb, customers, products, news, me, tasks, rules):
         app.include_router(module.router)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from marketdesk.services import auth
@@ -45,8 +45,13 @@ async def login(
 
 
 @router.post("/logout", status_code=204)
-async def logout(principal: CurrentPrincipal, session: DbSession) -> Response:
-    await auth.logout(session, principal)
+async def logout(principal: CurrentPrincipal, session: DbSession, request: Request) -> Response:
+    """End this session; its open sockets close at once (in every server process)."""
+    broker = getattr(request.app.state, "broker", None)
+    if broker is None:
+        await auth.logout(session, principal)
+    else:
+        await auth.logout(session, principal, publish=broker.publish)
     return Response(status_code=204)
 
 

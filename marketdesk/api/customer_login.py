@@ -1,15 +1,18 @@
-"""Customer login by phone and one-time code; the SMS outbox for the console."""
+"""Customer login by phone and one-time code; the SMS deliveries for supervisors."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.applications import Starlette
 
 from marketdesk.services import customer_login
 from marketdesk.services.customer_login import CodeRequested
+from marketdesk.services.sms_outbox import deliver_pending
 from marketdesk.settings import Settings
 
 from .deps import CurrentOperator, DbSession, get_settings
@@ -17,6 +20,18 @@ from .deps import CurrentOperator, DbSession, get_settings
 __all__ = ["router"]
 
 router = APIRouter(tags=["customer login"])
+
+log = logging.getLogger("marketdesk.sms")
+
+
+async def deliver_sms(app: Starlette) -> None:
+    """Hand the outbox to the gateway now (after the response: a known phone and an unknown
+    one answer alike); the outbox worker retries whatever fails here."""
+    try:
+        async with app.state.database.sessions() as session:
+            await deliver_pending(session, app.state.sms_gateway)
+    except Exception:
+        log.exception("SMS delivery after a code request failed; the worker will retry")
 
 
 class CodeRequest(BaseModel):
@@ -47,20 +62,28 @@ async def request_code(
     body: CodeRequest,
     request: Request,
     session: DbSession,
+    background: BackgroundTasks,
     settings: Settings = Depends(get_settings),
 ) -> CodeRequested:
     """Send a one-time code by SMS. Known and unknown phones get the same answer."""
     ip = request.client.host if request.client else None
-    return await customer_login.request_code(
+    answer = await customer_login.request_code(
         session, phone=body.phone, ip=ip, secret=settings.hashing_secret()
     )
+    background.add_task(deliver_sms, request.app)
+    return answer
 
 
 @router.post("/api/v1/auth/phone/verify", response_model=CustomerToken)
 async def verify_code(
-    body: CodeVerify, session: DbSession, settings: Settings = Depends(get_settings)
+    body: CodeVerify,
+    session: DbSession,
+    request: Request,
+    settings: Settings = Depends(get_settings),
 ) -> CustomerToken:
+    """Log in with the code; the visitor's chats move over and the visitor's token ends."""
     ttl = timedelta(hours=settings.session_ttl_hours)
+    broker = getattr(request.app.state, "broker", None)
     token, customer_id = await customer_login.verify_code(
         session,
         phone=body.phone,
@@ -68,6 +91,7 @@ async def verify_code(
         secret=settings.hashing_secret(),
         ttl=ttl,
         visitor_token=body.visitor_token,
+        **({} if broker is None else {"publish": broker.publish}),
     )
     return CustomerToken(token=token, expires_in=int(ttl.total_seconds()), customer_id=customer_id)
 
@@ -76,6 +100,6 @@ async def verify_code(
 async def sms_outbox(
     principal: CurrentOperator, session: DbSession, limit: int = Query(50, ge=1, le=500)
 ) -> dict[str, Any]:
-    """The SMS outbox (no real gateway in the demo): supervisors and admins."""
+    """SMS deliveries (phone masked, status, times; never the text): supervisors, admins."""
     entries = await customer_login.list_sms_outbox(session, principal, limit=limit)
     return {"messages": [e.model_dump(mode="json") for e in entries]}

@@ -14,10 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marketdesk.store.models import Customer, Operator, OperatorRole, Session, Visitor, utcnow
 
 from . import audit
+from .chat_events import Publisher, no_publisher
 from .errors import AuthenticationRequired, NotFound
 from .principals import Principal
 
 __all__ = [
+    "SESSIONS_CHANNEL",
+    "announce_sessions_ended",
     "authenticate",
     "create_visitor",
     "hash_password",
@@ -33,6 +36,16 @@ __all__ = [
 _hasher = PasswordHasher()
 # verified when the login is unknown, so that both cases take the same time
 _DUMMY_HASH = _hasher.hash("marketdesk-timing-equaliser")
+
+
+SESSIONS_CHANNEL = "sessions"
+"""Where ended sessions are announced (every process's session watch closes their sockets)."""
+
+
+async def announce_sessions_ended(publish: Publisher, session_ids: list[int]) -> None:
+    """Tell every server process that these sessions ended (after the commit that ended them)."""
+    if session_ids:
+        await publish([SESSIONS_CHANNEL], {"type": "sessions_ended", "session_ids": session_ids})
 
 
 def hash_password(password: str) -> str:
@@ -111,13 +124,17 @@ async def login(session: AsyncSession, login_name: str, password: str, *, ttl: t
     return token
 
 
-async def logout(session: AsyncSession, principal: Principal) -> None:
+async def logout(
+    session: AsyncSession, principal: Principal, *, publish: Publisher = no_publisher
+) -> None:
+    """End the caller's session; its open sockets close at once (``publish``)."""
     if principal.session_id is None:
         return
     await session.execute(
         update(Session).where(Session.id == principal.session_id).values(revoked_at=utcnow())
     )
     await session.commit()
+    await announce_sessions_ended(publish, [principal.session_id])
 
 
 async def authenticate(
