@@ -43,6 +43,7 @@ from . import (
     tasks,
     websockets,
 )
+from .access_log import install_access_log_filter
 from .errors import install_error_handlers
 from .widget import install_widget
 
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     # the demo's SMS gateway: a 0600 file in the data dir (tests may put another here)
     app.state.sms_gateway = FileSmsGateway(settings.data_dir / DEMO_LOG_NAME)
+    install_access_log_filter()  # no query strings of the API in the access log
     install_error_handlers(app)
     for module in (health, auth, bot, kb, customers, products, news, me, tasks, rules):
         app.include_router(module.router)

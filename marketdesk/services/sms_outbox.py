@@ -99,7 +99,7 @@ async def deliver_pending(
             await session.execute(
                 update(SmsOutbox)
                 .where(SmsOutbox.id == outbox_id, SmsOutbox.status == "pending")
-                .values(next_attempt_at=utcnow() + pause)
+                .values(next_attempt_at=now + pause)
                 .execution_options(synchronize_session=False)
             )
             await session.commit()
@@ -107,7 +107,7 @@ async def deliver_pending(
         await session.execute(
             update(SmsOutbox)
             .where(SmsOutbox.id == outbox_id)
-            .values(status="sent", sent_at=utcnow(), text=None, next_attempt_at=None)
+            .values(status="sent", sent_at=now, text=None, next_attempt_at=None)
             .execution_options(synchronize_session=False)
         )
         await session.commit()
