@@ -44,6 +44,7 @@ class Run:
     is_sqlite: bool
     secrets: dict[str, str] = field(default_factory=dict)
     output: str = ""
+    modes: dict[str, int] = field(default_factory=dict)  # taken while the server runs
 
 
 def _auth(token: str) -> dict[str, str]:
@@ -188,6 +189,10 @@ def run(
     result = Run(server, data_dir, db.backend == "sqlite")
     try:
         _flows(result)
+        result.modes = {
+            str(p.relative_to(data_dir)): stat.S_IMODE(p.stat().st_mode)
+            for p in (data_dir, *data_dir.rglob("*"))
+        }
     finally:
         server.stop()
         result.output = server.log_path.read_text(encoding="utf-8", errors="replace")
@@ -218,19 +223,25 @@ def test_the_server_output_holds_no_secrets_or_personal_data(run: Run) -> None:
 
 
 def test_data_files_are_readable_by_the_server_user_only(run: Run) -> None:
-    def mode(path: Path) -> int:
-        return stat.S_IMODE(path.stat().st_mode)
-
-    assert mode(run.data_dir) == 0o700
-    files = [run.data_dir / "secret.key", run.data_dir / DEMO_LOG_NAME]
+    modes = run.modes
+    assert modes["."] == 0o700
+    expected = ["secret.key", DEMO_LOG_NAME]
     if run.is_sqlite:
-        db = run.data_dir / "marketdesk.db"
-        files += [db, *(db.with_name(db.name + s) for s in ("-wal", "-shm"))]
-    attachments = run.data_dir / "attachments"
-    stored = [p for p in attachments.rglob("*") if p.is_file()]
-    assert len(stored) == 1
-    files += stored
-    loose = {str(p.relative_to(run.data_dir)): oct(mode(p)) for p in files if mode(p) != 0o600}
+        expected += ["marketdesk.db", "marketdesk.db-wal", "marketdesk.db-shm"]
+    assert set(expected) <= set(modes), sorted(modes)
+    stored = [name for name in modes if name.startswith("attachments/") and name.count("/") == 2]
+    assert len(stored) == 1, stored
+    loose = {
+        name: oct(mode)
+        for name, mode in modes.items()
+        if name != "." and mode not in (0o600, 0o700)
+    }
     assert not loose, f"readable by others: {loose}"
-    folders = [attachments, *(p for p in attachments.rglob("*") if p.is_dir())]
-    assert all(mode(p) == 0o700 for p in folders), [oct(mode(p)) for p in folders]
+    assert {name: oct(modes[name]) for name in [*expected, *stored]} == {
+        name: oct(0o600) for name in [*expected, *stored]
+    }
+    folders = [
+        "attachments",
+        *(n for n in modes if n.startswith("attachments/") and n.count("/") == 1),
+    ]
+    assert all(modes[name] == 0o700 for name in folders), {n: oct(modes[n]) for n in folders}
