@@ -113,8 +113,9 @@ class Settings(BaseSettings):
         if not path.exists():
             # written aside, then linked: atomic, and the first of two racing processes wins
             tmp = path.with_name(f".secret.{os.getpid()}.{secrets.token_hex(4)}")
-            tmp.write_bytes(secrets.token_bytes(32))
-            tmp.chmod(0o600)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never readable
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(secrets.token_bytes(32))
             try:
                 os.link(tmp, path)
             except FileExistsError:

@@ -35,12 +35,14 @@ class Server:
         redis_url: str | None = None,
         log_name: str = "server",
         log_level: str = "warning",
+        env: dict[str, str] | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.database_url = database_url
         self.redis_url = redis_url
         self.log_path = data_dir / f"{log_name}.log"
         self.log_level = log_level
+        self.extra_env = env or {}
         self.port = 0
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -60,6 +62,7 @@ class Server:
             "MARKETDESK_DATABASE_URL": self.database_url,
             "MARKETDESK_DEMO_PASSWORD": DEMO_PASSWORD,
             "MARKETDESK_LOG_LEVEL": self.log_level,
+            **self.extra_env,
         }
         env.pop("MARKETDESK_REDIS_URL", None)
         if self.redis_url:
