@@ -68,7 +68,9 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        kwargs: dict[str, Any] = {"echo": echo}
+        # statement parameters (what customers typed, phone numbers) stay out of error
+        # messages and tracebacks, which end up in the server's log
+        kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
         if self.is_sqlite:
             secure_sqlite_file(make_url(url).database)
             # every reader holds a connection (and aiosqlite's thread) only for a moment;
@@ -96,7 +98,10 @@ class Database:
         if self.is_sqlite and self.engine.url.database not in (None, "", ":memory:"):
             if self._writer_engine is None:
                 self._writer_engine = create_engine(
-                    self.engine.url.set(drivername="sqlite+pysqlite"), pool_size=1, max_overflow=0
+                    self.engine.url.set(drivername="sqlite+pysqlite"),
+                    pool_size=1,
+                    max_overflow=0,
+                    hide_parameters=True,
                 )
                 event.listen(self._writer_engine, "connect", _sqlite_pragmas)
                 self._writer_thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
