@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.applications import Starlette
 
 from marketdesk.services import customer_login
+from marketdesk.services.chat_events import no_publisher
 from marketdesk.services.customer_login import CodeRequested
 from marketdesk.services.sms_outbox import deliver_pending
 from marketdesk.settings import Settings
@@ -91,7 +92,7 @@ async def verify_code(
         secret=settings.hashing_secret(),
         ttl=ttl,
         visitor_token=body.visitor_token,
-        **({} if broker is None else {"publish": broker.publish}),
+        publish=no_publisher if broker is None else broker.publish,
     )
     return CustomerToken(token=token, expires_in=int(ttl.total_seconds()), customer_id=customer_id)
 
