@@ -104,3 +104,48 @@ def test_uploads_have_quotas_per_conversation_and_per_day(fresh_env: ChatEnv) ->
             "/api/v1/conversations", json={"line": "general"}, headers=auth(other)
         ).json()["id"]
         assert _upload(client, other, cid, _png()).status_code == 201
+
+
+def test_two_uploads_racing_on_one_client_msg_id_leave_one_file(fresh_env: ChatEnv) -> None:
+    """Both pass the checks; one stores its message, the other gets that message back as a
+    retry — and the file it wrote for nothing is removed (PostgreSQL runs them truly at
+    once; SQLite writes one at a time)."""
+    import asyncio
+
+    from marketdesk.services import attachments
+    from marketdesk.services.auth import authenticate
+    from marketdesk.services.conversations import ChatContext
+    from marketdesk.store.db import Database
+
+    env = fresh_env
+    visitor = env.visitor()
+    cid = env.conversation(visitor)["id"]
+    before = _files(env.db.tmp)
+
+    async def race() -> list[Any]:
+        database = Database(env.db.url)
+        try:
+            async with database.sessions() as a, database.sessions() as b:
+                principal = await authenticate(a, visitor)
+                await a.commit()
+
+                async def upload(session: Any) -> Any:
+                    return await attachments.attach(
+                        session,
+                        ChatContext(),
+                        principal,
+                        cid,
+                        filename="скрин.png",
+                        data=_png(),
+                        client_msg_id="same-id",
+                        data_dir=env.db.tmp,
+                    )
+
+                return list(await asyncio.gather(upload(a), upload(b)))
+        finally:
+            await database.dispose()
+
+    first, second = asyncio.run(race())
+    assert first.message.id == second.message.id
+    assert sorted([first.duplicate, second.duplicate]) == [False, True]
+    assert len(_files(env.db.tmp) - before) == 1
