@@ -322,6 +322,18 @@ def tasks_escalate(data_dir: Path | None) -> None:
     )
 
 
+@main.command()
+@data_dir_option
+def cleanup(data_dir: Path | None) -> None:
+    """Удалить истёкшие сессии, посетителей без диалогов, старые коды входа и SMS, файлы
+    без вложений (сервер делает это сам раз в час)."""
+    from marketdesk.workers.cleanup import cleanup_once
+
+    settings = _settings(data_dir)
+    result = _run(settings, lambda database: cleanup_once(database, settings))
+    click.echo("Удалено: " + result.summary_ru() + ".")
+
+
 def _register_bot_commands() -> None:
     from marketdesk.bot.cli import ask_command, bot_group, kb_group
 

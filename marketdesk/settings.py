@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import contextlib
 import os
 import secrets
 from functools import cached_property
@@ -185,6 +186,39 @@ class Settings(BaseSettings):
             for part in self.trusted_proxies.split(",")
             if part.strip()
         )
+    # SMS (login codes)
+    sms_retry_seconds: float = Field(
+        default=10.0, gt=0, description="how often unsent SMS are tried again (default 10 s)"
+    )
+    # uploads: quotas (0: no limit); configuration defaults, the seeds give none
+    upload_quota_conversation_mb: int = Field(
+        default=100, ge=0, description="files in one conversation, MB (default 100)"
+    )
+    upload_quota_daily_mb: int = Field(
+        default=200, ge=0, description="what one customer or visitor uploads in 24 h, MB"
+    )
+    upload_quota_daily_files: int = Field(
+        default=200, ge=0, description="files one customer or visitor uploads in 24 h"
+    )
+    # clean-up (a worker in every server process, and `marketdesk cleanup`)
+    cleanup_interval_seconds: float = Field(
+        default=3600.0, gt=0, description="how often the clean-up runs (default hourly)"
+    )
+    cleanup_session_days: int = Field(
+        default=7, ge=0, description="expired or revoked sessions are kept this long (days)"
+    )
+    cleanup_visitor_hours: int = Field(
+        default=24, ge=1, description="a visitor with no conversation is removed after (hours)"
+    )
+    cleanup_login_code_days: int = Field(
+        default=1, ge=1, description="login codes (hashes) are kept this long (days)"
+    )
+    cleanup_sms_days: int = Field(
+        default=7, ge=0, description="sent or expired SMS records are kept this long (days)"
+    )
+    cleanup_orphan_file_minutes: int = Field(
+        default=60, ge=10, description="a file with no attachment row is removed after (min)"
+    )
 
     @field_validator("data_dir")
     @classmethod
@@ -202,7 +236,12 @@ class Settings(BaseSettings):
         return self.async_database_url.startswith("sqlite")
 
     def ensure_data_dir(self) -> Path:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        """The data dir, created if need be, readable by the server's user only (0700): it
+        holds the database, the attachments and the secret key."""
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if self.data_dir.stat().st_mode & 0o077:
+            with contextlib.suppress(OSError):  # not ours to change (a mounted volume)
+                self.data_dir.chmod(0o700)
         return self.data_dir
 
     def hashing_secret(self) -> bytes:
@@ -214,8 +253,9 @@ class Settings(BaseSettings):
         if not path.exists():
             # written aside, then linked: atomic, and the first of two racing processes wins
             tmp = path.with_name(f".secret.{os.getpid()}.{secrets.token_hex(4)}")
-            tmp.write_bytes(secrets.token_bytes(32))
-            tmp.chmod(0o600)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never readable
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(secrets.token_bytes(32))
             try:
                 os.link(tmp, path)
             except FileExistsError:

@@ -13,13 +13,16 @@ from fastapi import FastAPI
 from marketdesk import __version__
 from marketdesk.bot import Bot
 from marketdesk.channels.session_watch import SessionWatch
+from marketdesk.channels.sms import DEMO_LOG_NAME, FileSmsGateway
 from marketdesk.realtime import create_broker
 from marketdesk.services.chat_writer import ChatWriter
 from marketdesk.services.rate_limits import RateLimiter
 from marketdesk.settings import Settings
 from marketdesk.store.db import Database
+from marketdesk.workers.cleanup import run_cleanup
 from marketdesk.workers.kb_watch import watch_kb
 from marketdesk.workers.sla import run_sla_timer
+from marketdesk.workers.sms_outbox import run_sms_outbox
 
 from . import (
     audit,
@@ -44,6 +47,7 @@ from . import (
     throttle,
     websockets,
 )
+from .access_log import install_access_log_filter
 from .errors import install_error_handlers
 from .limits import BodyLimitMiddleware
 from .openapi import install_docs, install_openapi
@@ -79,8 +83,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.state.chat_writer = ChatWriter(app.state.database)
         app.state.rate_limiter = RateLimiter.from_settings(settings)
         app.state.session_watch = SessionWatch(
-            app.state.database, interval=settings.socket_reauth_seconds
+            app.state.database, interval=settings.socket_reauth_seconds, broker=app.state.broker
         )
+        await app.state.session_watch.start()
         workers = [
             asyncio.create_task(
                 run_sla_timer(app.state.database, interval=settings.sla_interval_seconds)
@@ -92,6 +97,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                     interval=settings.kb_watch_interval_seconds,
                 )
             ),
+            asyncio.create_task(
+                run_sms_outbox(
+                    app.state.database, app.state.sms_gateway, interval=settings.sms_retry_seconds
+                )
+            ),
+            asyncio.create_task(run_cleanup(app.state.database, settings)),
         ]
         try:
             yield
@@ -117,6 +128,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         redoc_url=None,
     )
     app.state.settings = settings
+    # the demo's SMS gateway: a 0600 file in the data dir (tests may put another here)
+    app.state.sms_gateway = FileSmsGateway(settings.data_dir / DEMO_LOG_NAME)
+    install_access_log_filter()  # no query strings of the API in the access log
     install_error_handlers(app)
     for module in (health, auth, bot, kb, customers, products, news, me, tasks, rules):
         app.include_router(module.router)

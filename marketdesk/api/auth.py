@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from marketdesk.services import auth
+from marketdesk.services.chat_events import no_publisher
 from marketdesk.settings import Settings
 
 from .deps import CurrentPrincipal, DbSession, get_settings
@@ -58,8 +59,12 @@ async def login(
 
 
 @router.post("/logout", status_code=204)
-async def logout(principal: CurrentPrincipal, session: DbSession) -> Response:
-    await auth.logout(session, principal)
+async def logout(principal: CurrentPrincipal, session: DbSession, request: Request) -> Response:
+    """End this session; its open sockets close at once (in every server process)."""
+    broker = getattr(request.app.state, "broker", None)
+    await auth.logout(
+        session, principal, publish=no_publisher if broker is None else broker.publish
+    )
     return Response(status_code=204)
 
 

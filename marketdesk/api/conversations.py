@@ -215,6 +215,11 @@ async def upload(
         text=text,
         private=private,
         data_dir=settings.data_dir,
+        quota=attachments.UploadQuota(
+            conversation_bytes=settings.upload_quota_conversation_mb * 1024 * 1024,
+            daily_bytes=settings.upload_quota_daily_mb * 1024 * 1024,
+            daily_files=settings.upload_quota_daily_files,
+        ),
     )
     return _send_result(result, principal)
 

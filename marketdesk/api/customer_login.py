@@ -1,15 +1,19 @@
-"""Customer login by phone and one-time code; the SMS outbox for the console."""
+"""Customer login by phone and one-time code; the SMS deliveries for supervisors."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.applications import Starlette
 
 from marketdesk.services import customer_login
+from marketdesk.services.chat_events import no_publisher
 from marketdesk.services.customer_login import CodeRequested
+from marketdesk.services.sms_outbox import deliver_pending
 from marketdesk.settings import Settings
 
 from .deps import CurrentOperator, DbSession, get_settings
@@ -18,6 +22,18 @@ from .throttle import client_ip, get_limiter
 __all__ = ["router"]
 
 router = APIRouter(tags=["customer login"])
+
+log = logging.getLogger("marketdesk.sms")
+
+
+async def deliver_sms(app: Starlette) -> None:
+    """Hand the outbox to the gateway now (after the response: a known phone and an unknown
+    one answer alike); the outbox worker retries whatever fails here."""
+    try:
+        async with app.state.database.sessions() as session:
+            await deliver_pending(session, app.state.sms_gateway)
+    except Exception:
+        log.exception("SMS delivery after a code request failed; the worker will retry")
 
 
 class CodeRequest(BaseModel):
@@ -48,6 +64,7 @@ async def request_code(
     body: CodeRequest,
     request: Request,
     session: DbSession,
+    background: BackgroundTasks,
     settings: Settings = Depends(get_settings),
 ) -> CodeRequested:
     """Send a one-time code by SMS. Known and unknown phones get the same answer. At most
@@ -56,20 +73,27 @@ async def request_code(
     limiter = get_limiter(request)
     if limiter is not None:
         await limiter.check("codes", ip=ip)
-    return await customer_login.request_code(
+    answer = await customer_login.request_code(
         session,
         phone=body.phone,
         ip=ip,
         secret=settings.hashing_secret(),
         ip_limits=limiter.items("codes", "ip") if limiter is not None and limiter.enabled else (),
     )
+    background.add_task(deliver_sms, request.app)
+    return answer
 
 
 @router.post("/api/v1/auth/phone/verify", response_model=CustomerToken)
 async def verify_code(
-    body: CodeVerify, session: DbSession, settings: Settings = Depends(get_settings)
+    body: CodeVerify,
+    session: DbSession,
+    request: Request,
+    settings: Settings = Depends(get_settings),
 ) -> CustomerToken:
+    """Log in with the code; the visitor's chats move over and the visitor's token ends."""
     ttl = timedelta(hours=settings.session_ttl_hours)
+    broker = getattr(request.app.state, "broker", None)
     token, customer_id = await customer_login.verify_code(
         session,
         phone=body.phone,
@@ -77,6 +101,7 @@ async def verify_code(
         secret=settings.hashing_secret(),
         ttl=ttl,
         visitor_token=body.visitor_token,
+        publish=no_publisher if broker is None else broker.publish,
     )
     return CustomerToken(token=token, expires_in=int(ttl.total_seconds()), customer_id=customer_id)
 
@@ -85,6 +110,6 @@ async def verify_code(
 async def sms_outbox(
     principal: CurrentOperator, session: DbSession, limit: int = Query(50, ge=1, le=500)
 ) -> dict[str, Any]:
-    """The SMS outbox (no real gateway in the demo): supervisors and admins."""
+    """SMS deliveries (phone masked, status, times; never the text): supervisors, admins."""
     entries = await customer_login.list_sms_outbox(session, principal, limit=limit)
     return {"messages": [e.model_dump(mode="json") for e in entries]}

@@ -4,10 +4,10 @@ articles shows here at once."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
 
 from marketdesk.bot import Bot
 from marketdesk.kb.articles import Article
@@ -28,6 +28,16 @@ class HintView(BaseModel):
     audience: str
     internal_note: str
     score: float | None = None
+
+
+class HintQuery(BaseModel):
+    """A customer's message to find hints for. It travels in the body, not in the URL, so that
+    what customers type (card, phone, passport numbers) stays out of access logs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=2000, description="сообщение клиента")
+    limit: int = Field(default=3, ge=1, le=10)
 
 
 class HintPage(BaseModel):
@@ -86,14 +96,10 @@ def _view(article: Article, score: float | None = None) -> HintView:
     )
 
 
-@router.get("", response_model=HintPage)
-async def search_hints(
-    request: Request,
-    operator: CurrentOperator,
-    q: Annotated[str, Query(min_length=1, max_length=2000, description="сообщение клиента")],
-    limit: Annotated[int, Query(ge=1, le=10)] = 3,
-) -> HintPage:
+@router.post("", response_model=HintPage)
+async def search_hints(request: Request, operator: CurrentOperator, body: HintQuery) -> HintPage:
     """The top hints for a customer's message: operator hints that fit first, then answers."""
+    q, limit = body.text, body.limit
     bot = _bot(request)
     by_key: dict[tuple[str, str, str], Article] = {
         (a.slug, a.title, a.audience): a for a in bot.articles

@@ -1,6 +1,9 @@
 """Open sockets outlive nothing they should not: one task per process checks, at a steady
 pace, the sessions behind every open WebSocket (one query for all of them) and ends the
-sockets of a session that was logged out, has expired, or whose operator was deactivated."""
+sockets of a session that was logged out, has expired, or whose operator was deactivated.
+
+A logout (or a visitor's token revoked at phone login) is also announced through the broker
+(``services.auth.announce_sessions_ended``), in every process: those sockets end at once."""
 
 from __future__ import annotations
 
@@ -9,9 +12,12 @@ import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from sqlalchemy import or_, select
 
+from marketdesk.realtime.broker import Broker, Subscription
+from marketdesk.services.auth import SESSIONS_CHANNEL
 from marketdesk.store.db import Database
 from marketdesk.store.models import Operator, utcnow
 from marketdesk.store.models import Session as AuthSession
@@ -27,11 +33,33 @@ class SessionWatch:
     """``watch(session_id, on_end)`` while a socket is open; ``on_end()`` is called once
     when that session stops being valid."""
 
-    def __init__(self, database: Database, *, interval: float) -> None:
+    def __init__(
+        self, database: Database, *, interval: float, broker: Broker | None = None
+    ) -> None:
         self.database = database
         self.interval = interval
+        self.broker = broker
         self._watchers: defaultdict[int, set[Callable[[], None]]] = defaultdict(set)
         self._task: asyncio.Task[None] | None = None
+        self._subscription: Subscription | None = None
+
+    async def start(self) -> None:
+        """Listen for sessions ended elsewhere (logout): their sockets end at once."""
+        if self.broker is not None and self._subscription is None:
+            self._subscription = self.broker.subscribe([SESSIONS_CHANNEL], self._on_event)
+
+    def _on_event(self, _channel: str, event: dict[str, Any]) -> None:
+        if event.get("type") != "sessions_ended":
+            return
+        ids = event.get("session_ids")
+        if isinstance(ids, list):
+            self.end(i for i in ids if isinstance(i, int) and not isinstance(i, bool))
+
+    def end(self, session_ids: Iterable[int]) -> None:
+        """End the sockets of these sessions now."""
+        for session_id in session_ids:
+            for on_end in list(self._watchers.pop(session_id, ())):
+                on_end()
 
     def watch(self, session_id: int, on_end: Callable[[], None]) -> Callable[[], None]:
         """Start watching; returns the function that stops it."""
@@ -49,6 +77,9 @@ class SessionWatch:
         return stop
 
     async def aclose(self) -> None:
+        if self._subscription is not None:
+            self._subscription.close()
+            self._subscription = None
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -62,9 +93,7 @@ class SessionWatch:
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start : start + _CHUNK]
             ended.update(set(chunk) - await self._valid(chunk))
-        for session_id in ended:
-            for on_end in list(self._watchers.pop(session_id, ())):
-                on_end()
+        self.end(ended)
 
     async def _valid(self, ids: Iterable[int]) -> set[int]:
         async with self.database.sessions() as session:

@@ -2,39 +2,74 @@
 скриншоты»; sellers «прикрепить к сообщению файлы»).
 
 The type is decided by the file's first bytes, never by its name or the declared type; the
-size is limited; the bytes are kept under the data dir, named by their SHA-256. A message
-carrying the file is sent with the same idempotency rules as any other message."""
+size is limited; the bytes are kept under the data dir, named by their SHA-256, readable by
+the server's user only (0600 in a 0700 folder). A message carrying the file is sent with the
+same idempotency rules as any other message.
+
+Everything that can refuse an upload is checked before the file is written, and a file
+written for an upload that then fails is removed (unless another attachment has the same
+bytes). Uploads have quotas: the bytes of one conversation, and what one customer or visitor
+sends in a day."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 import os
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.store.models import Attachment, Message, utcnow
 
 from . import conversations as chat
 from . import outgoing
-from .errors import InvalidInput, NotFound
+from .errors import InvalidInput, NotFound, RateLimited, ServiceError
 from .principals import Principal
 
 __all__ = [
     "ALLOWED_TYPES_RU",
     "MAX_BYTES",
+    "QuotaExceeded",
     "StoredFile",
+    "UploadQuota",
     "attach",
+    "attachment_path",
     "open_attachment",
     "sniff_type",
 ]
 
+log = logging.getLogger("marketdesk.attachments")
+
 MAX_BYTES = 10 * 1024 * 1024  # a configuration default
 ALLOWED_TYPES_RU = "изображения (JPEG, PNG, GIF, WebP) и PDF"
+_MB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class UploadQuota:
+    """How much may be uploaded (``0``: no limit). Defaults are configuration choices (the
+    seeds give none): a conversation holds up to 100 MB of files; a customer or a visitor
+    sends up to 200 files and 200 MB in 24 hours. Staff have only the conversation quota."""
+
+    conversation_bytes: int = 100 * _MB
+    daily_bytes: int = 200 * _MB
+    daily_files: int = 200
+
+
+class QuotaExceeded(ServiceError):
+    status = 413
+    code = "attachment_quota"
+
+
+def attachment_path(data_dir: Path, digest: str) -> Path:
+    return data_dir / "attachments" / digest[:2] / digest
 
 
 def sniff_type(data: bytes) -> str | None:
@@ -72,18 +107,95 @@ def _clean_filename(name: str, content_type: str) -> str:
     return name
 
 
-def _store_bytes(data_dir: Path, data: bytes, digest: str) -> Path:
-    folder = data_dir / "attachments" / digest[:2]
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / digest
-    if not path.exists():
-        tmp = folder / f".{digest}.{os.getpid()}.tmp"
-        with tmp.open("wb") as handle:
+def _store_bytes(data_dir: Path, data: bytes, digest: str) -> bool:
+    """Write the file unless it is there (True: this call created it)."""
+    path = attachment_path(data_dir, digest)
+    for folder in (data_dir / "attachments", path.parent):
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.exists():
+        # the same bytes again: a fresh mtime keeps the orphan clean-up away from it
+        with contextlib.suppress(OSError):
+            os.utime(path)
+        if path.exists():
+            return False
+    tmp = path.with_name(f".{digest}.{os.getpid()}.{id(data):x}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    return path
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return True
+
+
+async def _forget_file(session: AsyncSession, data_dir: Path, digest: str) -> None:
+    """Remove a file this upload wrote, unless a stored attachment has the same bytes."""
+    try:
+        await session.rollback()
+        if await session.scalar(select(Attachment.id).where(Attachment.sha256 == digest).limit(1)):
+            return
+        attachment_path(data_dir, digest).unlink(missing_ok=True)
+    except Exception:  # the orphan clean-up removes it later
+        log.warning("could not remove the file of a failed upload", exc_info=True)
+
+
+async def _check_quota(
+    session: AsyncSession,
+    principal: Principal,
+    conversation_id: int,
+    size: int,
+    quota: UploadQuota,
+    now: datetime,
+) -> None:
+    if quota.conversation_bytes:
+        used = int(
+            await session.scalar(
+                select(func.coalesce(func.sum(Attachment.size), 0)).where(
+                    Attachment.conversation_id == conversation_id
+                )
+            )
+            or 0
+        )
+        if used + size > quota.conversation_bytes:
+            raise QuotaExceeded(
+                f"В этом диалоге уже {used / _MB:.1f} МБ файлов, а можно не больше "
+                f"{quota.conversation_bytes // _MB} МБ. Отправьте файл поменьше или начните "
+                "новый диалог.",
+                code="attachment_quota",
+            )
+    if principal.is_operator or not (quota.daily_bytes or quota.daily_files):
+        return
+    count, total, oldest = (
+        await session.execute(
+            select(
+                func.count(),
+                func.coalesce(func.sum(Attachment.size), 0),
+                func.min(Attachment.created_at),
+            ).where(
+                Attachment.uploader_kind == principal.kind,
+                Attachment.uploader_id == str(principal.id),
+                Attachment.created_at > now - timedelta(days=1),
+            )
+        )
+    ).one()
+    over_files = bool(quota.daily_files) and int(count) >= quota.daily_files
+    over_bytes = bool(quota.daily_bytes) and int(total) + size > quota.daily_bytes
+    if over_files or over_bytes:
+        wait = 3600
+        if oldest is not None:
+            wait = max(60, int((oldest + timedelta(days=1) - now).total_seconds()) + 1)
+        raise RateLimited(
+            "За сутки можно отправить не больше "
+            f"{quota.daily_files} файлов и {quota.daily_bytes // _MB} МБ. "
+            f"Попробуйте через {max(1, round(wait / 3600))} ч.",
+            code="attachment_daily_quota",
+            retry_after=wait,
+        )
 
 
 @chat.serialized_writes
@@ -99,10 +211,12 @@ async def attach(
     text: str = "",
     private: bool = False,
     data_dir: Path,
+    quota: UploadQuota | None = None,
 ) -> chat.SendResult:
-    """Store a file and send it as a message (with an optional caption)."""
-    chat.validate_text(text, allow_empty=True)
-    await chat.get_conversation(session, principal, conversation_id)  # 404 for strangers
+    """Store a file and send it as a message (with an optional caption). Every refusal comes
+    before the file is written; a failure after it removes the file again."""
+    chat.check_send(principal, client_msg_id, text, private, allow_empty=True)
+    conversation = await chat.get_conversation(session, principal, conversation_id)  # 404
     if len(data) > MAX_BYTES:
         raise InvalidInput(
             f"Файл больше {MAX_BYTES // (1024 * 1024)} МБ.", code="attachment_too_large"
@@ -115,13 +229,18 @@ async def attach(
     retried = await chat.find_sent(session, principal, conversation_id, client_msg_id)
     if retried is not None:  # a retry: the same message, no second file
         return retried
+    refusal = chat.send_refusal(principal, conversation, private)
+    if refusal is not None:
+        raise refusal
+    now = utcnow()
+    await _check_quota(session, principal, conversation_id, len(data), quota or UploadQuota(), now)
     if principal.is_operator and not private and text.strip():
         # the caption reaches the customer: the privacy guard, as for every reply
         await outgoing.require_guard_passes(
             session, principal, conversation_id, client_msg_id=client_msg_id, text=text
         )
     digest = hashlib.sha256(data).hexdigest()
-    _store_bytes(data_dir, data, digest)  # before the row: a row never points at nothing
+    created = _store_bytes(data_dir, data, digest)  # before the row: it never points at nothing
     attachment = Attachment(
         conversation_id=conversation_id,
         filename=_clean_filename(filename, content_type),
@@ -130,14 +249,34 @@ async def attach(
         sha256=digest,
         uploader_kind=principal.kind,
         uploader_id=str(principal.id),
-        created_at=utcnow(),
+        created_at=now,
     )
+    try:
+        result = await _store(session, ctx, principal, attachment, client_msg_id, text, private)
+    except BaseException:
+        if created:
+            await _forget_file(session, data_dir, digest)
+        raise
+    if result.duplicate and created:  # a retry won the race: the file is its, or nobody's
+        await _forget_file(session, data_dir, digest)
+    return result
+
+
+async def _store(
+    session: AsyncSession,
+    ctx: chat.ChatContext,
+    principal: Principal,
+    attachment: Attachment,
+    client_msg_id: str,
+    text: str,
+    private: bool,
+) -> chat.SendResult:
     session.add(attachment)
     await session.flush()
     described = {
         "id": attachment.id,
         "filename": attachment.filename,
-        "content_type": content_type,
+        "content_type": attachment.content_type,
         "size": attachment.size,
     }
     # the attachment row commits with its message, or not at all
@@ -145,7 +284,7 @@ async def attach(
         session,
         ctx,
         principal,
-        conversation_id,
+        attachment.conversation_id,
         client_msg_id=client_msg_id,
         text=text,
         private=private,
@@ -192,7 +331,7 @@ async def open_attachment(
         )
         if not own and (message is None or message.private):
             raise missing
-    path = data_dir / "attachments" / attachment.sha256[:2] / attachment.sha256
+    path = attachment_path(data_dir, attachment.sha256)
     if not path.is_file():
         raise missing
     return StoredFile(path, attachment.filename, attachment.content_type, attachment.size)

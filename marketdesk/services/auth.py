@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marketdesk.store.models import Customer, Operator, OperatorRole, Session, Visitor, utcnow
 
 from . import audit
+from .chat_events import Publisher, no_publisher
 from .errors import AuthenticationRequired, NotFound
 from .principals import Principal
 
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 _T = TypeVar("_T")
 
 __all__ = [
+    "SESSIONS_CHANNEL",
+    "announce_sessions_ended",
     "authenticate",
     "create_visitor",
     "hash_password",
@@ -47,6 +50,16 @@ _DUMMY_HASH = _hasher.hash("marketdesk-timing-equaliser")
 # argon2 takes ~50 ms of CPU and 64 MiB per check: off the event loop (other requests go on),
 # two at a time (a burst of logins queues here instead of taking every core and the memory)
 _ARGON2 = ThreadPoolExecutor(max_workers=2, thread_name_prefix="argon2")
+
+
+SESSIONS_CHANNEL = "sessions"
+"""Where ended sessions are announced (every process's session watch closes their sockets)."""
+
+
+async def announce_sessions_ended(publish: Publisher, session_ids: list[int]) -> None:
+    """Tell every server process that these sessions ended (after the commit that ended them)."""
+    if session_ids:
+        await publish([SESSIONS_CHANNEL], {"type": "sessions_ended", "session_ids": session_ids})
 
 
 def hash_password(password: str) -> str:
@@ -176,13 +189,17 @@ async def login(
     return token
 
 
-async def logout(session: AsyncSession, principal: Principal) -> None:
+async def logout(
+    session: AsyncSession, principal: Principal, *, publish: Publisher = no_publisher
+) -> None:
+    """End the caller's session; its open sockets close at once (``publish``)."""
     if principal.session_id is None:
         return
     await session.execute(
         update(Session).where(Session.id == principal.session_id).values(revoked_at=utcnow())
     )
     await session.commit()
+    await announce_sessions_ended(publish, [principal.session_id])
 
 
 async def authenticate(

@@ -1717,3 +1717,10 @@ async def replay(
     last = rows[-1].seq if rows else after_seq
     visible = [_message_view(m) for m in rows if principal.is_operator or not m.private]
     return visible, last
+
+
+check_send = _check_send
+"""What a send must be before it touches the database (uploads check before writing)."""
+send_refusal = _refusal
+"""Why ``principal`` may not write in this conversation now, or None (checked again under
+the lock by ``store_message``)."""

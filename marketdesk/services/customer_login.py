@@ -5,8 +5,9 @@ The code: 6 digits from ``secrets``; only its keyed hash (HMAC-SHA256 with the i
 secret) is stored; valid for 5 minutes; single use; 5 wrong tries void it; a new code voids
 the previous one. Sending is rate-limited per phone and per IP address. An unknown phone
 gets exactly the same answer as a known one (a code row is written, no SMS is sent), so the
-endpoint does not tell who is a customer. Codes go out through the SMS outbox: the demo has
-no gateway, the operator console shows the outbox.
+endpoint does not tell who is a customer. Codes go out through the SMS outbox
+(``services.sms_outbox`` hands them to the gateway and then wipes the text): a code is
+readable only until the gateway took it, and supervisors see deliveries, never codes.
 
 The limits below are configuration defaults, not marketplace rules (the seeds give none).
 """
@@ -27,9 +28,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.store.models import Conversation, Customer, LoginCode, SmsOutbox, utcnow
+from marketdesk.store.models import Session as AuthSession
 
 from . import audit
-from .auth import authenticate, issue_token
+from .auth import announce_sessions_ended, authenticate, issue_token
+from .chat_events import Publisher, no_publisher
 from .conversations import sqlite_write_lock
 from .errors import AuthenticationRequired, InvalidInput, RateLimited
 from .principals import Principal
@@ -72,10 +75,13 @@ class CodeRequested(BaseModel):
 
 
 class OutboxEntry(BaseModel):
+    """A delivery as a supervisor sees it: the phone masked, never the text."""
+
     id: int
     phone: str
-    text: str
     kind: str
+    status: str
+    attempts: int
     created_at: datetime
     sent_at: datetime | None
 
@@ -100,6 +106,11 @@ def _code_hash(secret: bytes, phone: str, code: str) -> str:
 
 def _masked(phone: str) -> str:
     return phone[:-4].rstrip() + "••" + phone[-2:] if len(phone) > 6 else phone
+
+
+def _hidden(phone: str) -> str:
+    """``+79001234567`` → ``+7•••••••••67``: enough to tell deliveries apart, no more."""
+    return phone[:2] + "•" * max(len(phone) - 4, 0) + phone[-2:] if len(phone) > 6 else "•••"
 
 
 async def request_code(
@@ -240,9 +251,11 @@ async def verify_code(
     ttl: timedelta,
     visitor_token: str | None = None,
     now: datetime | None = None,
+    publish: Publisher = no_publisher,
 ) -> tuple[str, int]:
     """Check the code and open a customer session → (token, customer id). The conversations
-    of the widget's anonymous visitor (``visitor_token``) move to the customer."""
+    of the widget's anonymous visitor (``visitor_token``) move to the customer, and the
+    visitor's token ends (its open sockets close: ``publish``)."""
     now = now or utcnow()
     phone = normalize_phone(phone)
     if not re.fullmatch(r"\d{6}", code or ""):
@@ -296,35 +309,49 @@ async def verify_code(
         raise AuthenticationRequired(_INVALID_CODE, code="invalid_code")
     customer_id = row.customer_id
     token = await issue_token(session, customer_id=customer_id, ttl=ttl, now=now)
+    revoked: list[int] = []
     if visitor_token:
-        await _adopt_visitor(session, visitor_token, customer_id)
+        revoked = await _adopt_visitor(session, visitor_token, customer_id, now)
     principal = Principal("customer", customer_id)
     audit.record(
         session, principal, "auth.phone_login", entity_kind="customer", entity_id=customer_id
     )
     await session.commit()
+    await announce_sessions_ended(publish, revoked)
     return token, customer_id
 
 
-async def _adopt_visitor(session: AsyncSession, visitor_token: str, customer_id: int) -> None:
+async def _adopt_visitor(
+    session: AsyncSession, visitor_token: str, customer_id: int, now: datetime
+) -> list[int]:
+    """The visitor's conversations become the customer's, and every session of the visitor
+    ends: the old token no longer reads or writes them. → the ended sessions' ids."""
     try:
         visitor = await authenticate(session, visitor_token)
     except AuthenticationRequired:
-        return
+        return []
     if visitor.kind != "visitor":
-        return
+        return []
     await session.execute(
         update(Conversation)
         .where(Conversation.visitor_id == str(visitor.id), Conversation.customer_id.is_(None))
         .values(customer_id=customer_id)
         .execution_options(synchronize_session=False)
     )
+    ended = await session.execute(
+        update(AuthSession)
+        .where(AuthSession.visitor_id == str(visitor.id), AuthSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .returning(AuthSession.id)
+        .execution_options(synchronize_session=False)
+    )
+    return list(ended.scalars())
 
 
 async def list_sms_outbox(
     session: AsyncSession, principal: Principal, *, limit: int = 50
 ) -> list[OutboxEntry]:
-    """The SMS outbox, newest first (the demo's «SMS gateway»): supervisors and admins."""
+    """The SMS deliveries, newest first (phone masked, no text): supervisors and admins."""
     principal.require_operator("supervisor")
     rows = await session.scalars(
         select(SmsOutbox).order_by(SmsOutbox.id.desc()).limit(max(1, min(limit, 500)))
@@ -332,9 +359,10 @@ async def list_sms_outbox(
     return [
         OutboxEntry(
             id=r.id,
-            phone=r.phone,
-            text=r.text,
+            phone=_hidden(r.phone),
             kind=r.kind,
+            status=r.status,
+            attempts=r.attempts,
             created_at=r.created_at,
             sent_at=r.sent_at,
         )

@@ -2,18 +2,23 @@
 
 SQLite runs in WAL mode with ``synchronous=FULL``: a commit returns only after the WAL is
 on disk, so what the server acknowledged survives a crash of the machine, not only of the
-process (PostgreSQL's default, ``synchronous_commit=on``, promises the same)."""
+process (PostgreSQL's default, ``synchronous_commit=on``, promises the same).
+
+A SQLite database file is created readable by the server's user only (0600); SQLite gives
+its WAL and shared-memory files the database file's mode."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -21,7 +26,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-__all__ = ["SQLITE_PRAGMAS", "Database"]
+__all__ = ["SQLITE_PRAGMAS", "Database", "secure_sqlite_file"]
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -41,14 +46,33 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def secure_sqlite_file(database: str | None) -> None:
+    """Create the SQLite file (and tighten an existing one and its WAL/SHM files) as 0600."""
+    if database in (None, "", ":memory:") or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.parent.is_dir():
+        return  # SQLite reports the missing folder itself
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        candidate = path.with_name(path.name + suffix)
+        with contextlib.suppress(OSError):  # missing, or not ours to change
+            if candidate.stat().st_mode & 0o077:
+                candidate.chmod(0o600)
+
+
 class Database:
     """One engine and its session factory; created once per process."""
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        kwargs: dict[str, Any] = {"echo": echo}
+        # statement parameters (what customers typed, phone numbers) stay out of error
+        # messages and tracebacks, which end up in the server's log
+        kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
         if self.is_sqlite:
+            secure_sqlite_file(make_url(url).database)
             # every reader holds a connection (and aiosqlite's thread) only for a moment;
             # a pool large enough for bursts avoids opening and closing them under load
             kwargs.update(pool_size=10, max_overflow=20)
@@ -74,7 +98,10 @@ class Database:
         if self.is_sqlite and self.engine.url.database not in (None, "", ":memory:"):
             if self._writer_engine is None:
                 self._writer_engine = create_engine(
-                    self.engine.url.set(drivername="sqlite+pysqlite"), pool_size=1, max_overflow=0
+                    self.engine.url.set(drivername="sqlite+pysqlite"),
+                    pool_size=1,
+                    max_overflow=0,
+                    hide_parameters=True,
                 )
                 event.listen(self._writer_engine, "connect", _sqlite_pragmas)
                 self._writer_thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")

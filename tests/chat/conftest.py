@@ -4,6 +4,7 @@ visitors, customers and operators."""
 from __future__ import annotations
 
 import itertools
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
@@ -13,7 +14,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from marketdesk.api.app import create_app
+from marketdesk.channels.sms import DEMO_LOG_NAME, FileSmsGateway, read_demo_log
 from marketdesk.services.auth import hash_password, token_for_customer, token_for_operator
+from marketdesk.services.sms_outbox import deliver_pending
 from marketdesk.store.models import (
     Customer,
     Operator,
@@ -151,6 +154,19 @@ class ChatEnv:
 
     def post(self, token: str, path: str, body: Any = None) -> Any:
         return self.client.post(path, json=body, headers=auth(token))
+
+    def sms_code(self, phone: str) -> str | None:
+        """The last login code sent to ``phone``, as a demo user gets it: the outbox is
+        delivered (what is still pending) through the demo gateway, whose file is read."""
+        path = self.db.tmp / DEMO_LOG_NAME
+
+        async def deliver(session: Any) -> None:
+            await deliver_pending(session, FileSmsGateway(path))
+
+        self.run(deliver)
+        texts = [sms.text for sms in read_demo_log(path) if sms.phone == phone]
+        found = re.search(r"\b(\d{6})\b", texts[-1]) if texts else None
+        return found.group(1) if found else None
 
 
 def _env(make_database: Callable[[str], TestDatabase], backend: str) -> Iterator[ChatEnv]:

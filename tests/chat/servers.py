@@ -34,11 +34,15 @@ class Server:
         *,
         redis_url: str | None = None,
         log_name: str = "server",
+        log_level: str = "warning",
+        env: dict[str, str] | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.database_url = database_url
         self.redis_url = redis_url
         self.log_path = data_dir / f"{log_name}.log"
+        self.log_level = log_level
+        self.extra_env = env or {}
         self.port = 0
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -57,9 +61,10 @@ class Server:
             **os.environ,
             "MARKETDESK_DATABASE_URL": self.database_url,
             "MARKETDESK_DEMO_PASSWORD": DEMO_PASSWORD,
-            "MARKETDESK_LOG_LEVEL": "warning",
+            "MARKETDESK_LOG_LEVEL": self.log_level,
             "MARKETDESK_RATE_LIMIT_SCALE": "1000",  # the tests drive many chats from one IP
             "MARKETDESK_OPEN_CONVERSATIONS_PER_LINE": "1000",
+            **self.extra_env,
         }
         env.pop("MARKETDESK_REDIS_URL", None)
         if self.redis_url:

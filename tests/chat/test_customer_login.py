@@ -1,4 +1,5 @@
-"""Customer login by phone + one-time code (seed 001), through the SMS outbox."""
+"""Customer login by phone + one-time code (seed 001), through the SMS outbox and the demo
+SMS gateway (a file in the data dir: ``ChatEnv.sms_code``)."""
 
 from __future__ import annotations
 
@@ -25,13 +26,7 @@ def _phone() -> str:
 
 
 def _last_code(env: ChatEnv, phone: str) -> str | None:
-    async def work(session: Any) -> str | None:
-        text = await session.scalar(
-            select(SmsOutbox.text).where(SmsOutbox.phone == phone).order_by(SmsOutbox.id.desc())
-        )
-        return None if text is None else re.search(r"\b(\d{6})\b", text).group(1)
-
-    return env.run(work)
+    return env.sms_code(phone)
 
 
 def _request(env: ChatEnv, phone: str, *, ip: str = "10.0.0.1", now: Any = None) -> Any:
@@ -66,8 +61,10 @@ def test_login_by_phone_and_code_over_http(env: ChatEnv) -> None:
         "/api/v1/auth/login", json={"login": "supervisor", "password": DEMO_PASSWORD}
     ).json()["token"]
     outbox = env.client.get("/api/v1/sms-outbox", headers=auth(supervisor)).json()["messages"]
-    sms = next(m for m in outbox if m["phone"] == phone)
-    code = re.search(r"\b(\d{6})\b", sms["text"]).group(1)
+    hidden = phone[:2] + "•" * (len(phone) - 4) + phone[-2:]
+    assert any(m["phone"] == hidden and m["status"] == "sent" for m in outbox)
+    code = env.sms_code(phone)
+    assert code is not None and code not in str(outbox)
     operator = env.client.post(
         "/api/v1/auth/login", json={"login": "operator", "password": DEMO_PASSWORD}
     ).json()["token"]
@@ -103,6 +100,12 @@ def test_the_code_is_stored_only_as_a_hash(env: ChatEnv) -> None:
     assert re.fullmatch(r"[0-9a-f]{64}", row.code_hash)
     assert code not in row.code_hash
     assert row.expires_at - row.created_at == timedelta(minutes=5)
+
+    async def outbox(session: Any) -> list[SmsOutbox]:
+        return list(await session.scalars(select(SmsOutbox).where(SmsOutbox.phone == phone)))
+
+    [sms] = env.run(outbox)  # delivered: the text is gone
+    assert (sms.status, sms.text) == ("sent", None)
 
 
 def test_an_unknown_phone_gets_the_same_answer_and_no_sms(env: ChatEnv) -> None:

@@ -1,18 +1,22 @@
-"""GET /api/v1/hints (search) and GET /api/v1/hints/tree (section → situation → template)."""
+"""POST /api/v1/hints (search) and GET /api/v1/hints/tree (section → situation → template)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import auth
 
+CONSOLE_JS = Path(__file__).parents[2] / "marketdesk/web/console/static/console.js"
+
 STAFF = ("operator", "backoffice", "supervisor", "admin")
 
 
 def test_top_three_hints_for_a_coupon_question(client, tokens):
-    response = client.get(
+    response = client.post(
         "/api/v1/hints",
-        params={"q": "не могу применить купон, пишет что купоны заблокированы"},
+        json={"text": "не могу применить купон, пишет что купоны заблокированы"},
         headers=auth(tokens["operator"]),
     )
     assert response.status_code == 200, response.text
@@ -27,8 +31,8 @@ def test_top_three_hints_for_a_coupon_question(client, tokens):
 
 
 def test_limit_and_ids_are_unique_per_article(client, tokens):
-    response = client.get(
-        "/api/v1/hints", params={"q": "бан купонов", "limit": 10}, headers=auth(tokens["operator"])
+    response = client.post(
+        "/api/v1/hints", json={"text": "бан купонов", "limit": 10}, headers=auth(tokens["operator"])
     )
     hints = response.json()["hints"]
     assert 3 <= len(hints) <= 10
@@ -37,28 +41,44 @@ def test_limit_and_ids_are_unique_per_article(client, tokens):
 
 
 def test_a_message_with_no_known_word_gets_no_hints(client, tokens):
-    response = client.get(
-        "/api/v1/hints", params={"q": "ъъъ ыыы"}, headers=auth(tokens["operator"])
+    response = client.post(
+        "/api/v1/hints", json={"text": "ъъъ ыыы"}, headers=auth(tokens["operator"])
     )
     assert response.status_code == 200
     assert response.json()["hints"] == []
 
 
 @pytest.mark.parametrize(
-    "params",
+    "body",
     [
         {},
-        {"q": ""},
-        {"q": "x" * 2001},
-        {"q": "купон", "limit": 0},
-        {"q": "купон", "limit": 11},
-        {"q": "купон", "limit": "три"},
+        {"text": ""},
+        {"text": "x" * 2001},
+        {"text": "купон", "limit": 0},
+        {"text": "купон", "limit": 11},
+        {"text": "купон", "limit": "три"},
+        {"text": "купон", "q": "купон"},
+        {"q": "купон"},
     ],
 )
-def test_bad_input(client, tokens, params):
-    response = client.get("/api/v1/hints", params=params, headers=auth(tokens["operator"]))
+def test_bad_input(client, tokens, body):
+    response = client.post("/api/v1/hints", json=body, headers=auth(tokens["operator"]))
     assert response.status_code == 422
     assert response.json()["error"]["message"]
+
+
+def test_the_customer_text_is_not_taken_from_the_url(client, tokens):
+    """What a customer typed (a card or passport number) must not reach the access log: the
+    search takes no text in the query string, and the console sends it in the body."""
+    text = "карта 4276 3800 1234 5678, паспорт 4510 123456, купон не применяется"
+    response = client.get("/api/v1/hints", params={"q": text}, headers=auth(tokens["operator"]))
+    assert response.status_code == 405
+    assert response.json()["error"]["message"]
+    posted = client.post("/api/v1/hints", json={"text": text}, headers=auth(tokens["operator"]))
+    assert posted.status_code == 200, posted.text
+    script = CONSOLE_JS.read_text(encoding="utf-8")
+    assert "/api/v1/hints?" not in script
+    assert 'api("POST", "/api/v1/hints", {' in script
 
 
 def test_tree_is_section_situation_template(client, tokens):
@@ -86,13 +106,14 @@ def test_topic_titles(client, tokens):
     assert all(isinstance(t, str) and t for t in topics.values())
 
 
-@pytest.mark.parametrize(
-    "path", ["/api/v1/hints?q=купон", "/api/v1/hints/tree", "/api/v1/hints/topics"]
-)
+@pytest.mark.parametrize("path", ["/api/v1/hints", "/api/v1/hints/tree", "/api/v1/hints/topics"])
 @pytest.mark.parametrize("who", [*STAFF, "customer", "visitor", None, "bad"])
 def test_who_may_read_hints(client, tokens, path, who):
     headers = {} if who is None else auth(tokens.get(who, "not-a-token"))
-    response = client.get(path, headers=headers)
+    if path == "/api/v1/hints":
+        response = client.post(path, json={"text": "купон"}, headers=headers)
+    else:
+        response = client.get(path, headers=headers)
     if who in STAFF:
         assert response.status_code == 200, response.text
     elif who in (None, "bad"):

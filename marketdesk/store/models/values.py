@@ -21,12 +21,15 @@ __all__ = [
     "PROFITABILITY_LEVELS",
     "ROLES",
     "SALE_SCHEMES",
+    "SMS_STATUSES",
     "TASK_PRIORITIES",
     "TASK_STATUSES",
     "one_of",
 ]
 
 CUSTOMER_KINDS = ("individual", "legal_entity")
+# pending: to send; sent: the gateway took it; expired: never sent, its code no longer valid
+SMS_STATUSES = ("pending", "sent", "expired")
 PROFITABILITY_LEVELS = ("low", "medium", "high")
 BALANCE_KINDS = ("rubles", "ozon_bonuses", "ozon_points", "premium_points")
 BALANCE_SOURCES = (

@@ -587,7 +587,7 @@
       return;
     }
     try {
-      const data = await api("GET", "/api/v1/hints?limit=3&q=" + encodeURIComponent(text.slice(0, 2000)));
+      const data = await api("POST", "/api/v1/hints", { text: text.slice(0, 2000), limit: 3 });
       state.hints = data.hints;
       if (!data.hints.length) {
         clear($("hint-cards"), el("p", { class: "muted small" }, "Подходящих подсказок нет — найдите во вкладке «Подсказки»."));
@@ -1212,7 +1212,7 @@
     const q = $("hints-q").value.trim();
     if (!q) return;
     try {
-      const data = await api("GET", "/api/v1/hints?limit=10&q=" + encodeURIComponent(q));
+      const data = await api("POST", "/api/v1/hints", { text: q.slice(0, 2000), limit: 10 });
       clear($("hint-results"), data.hints.length ? data.hints.map((h) => hintCard(h)) : el("p", { class: "muted" }, "Ничего не найдено."));
     } catch (e) {
       errorText($("hint-results"), e);

@@ -394,15 +394,39 @@
         state.kind = "customer";
         save();
         el("login").hidden = true;
-        el("who").textContent = "Вы вошли";
+        showWho();
         if (socket) { var old = socket; socket = null; old.close(); }
         connect();
       })
       .catch(function (error) { el("login-note").textContent = error.message; });
   });
 
+  /* «Выйти»: the session ends on the server (its sockets close), the widget forgets the
+   * token and the conversation and starts again as a new visitor. */
+  function showWho() {
+    var customer = state.kind === "customer";
+    el("who").textContent = customer ? "Вы вошли" : "Гость";
+    el("login-open").hidden = customer;
+    el("logout").hidden = !customer;
+  }
+  el("logout").addEventListener("click", function () {
+    clearTimeout(reconnectTimer);
+    if (socket) { var old = socket; socket = null; old.close(); }
+    var forget = function () {
+      pending = {};
+      resetConversation(true);
+      el("login").hidden = true;
+      el("code-form").hidden = true;
+      el("code").value = "";
+      el("login-note").textContent = "";
+      showWho();
+      setStatus("Вы вышли. Задайте вопрос — ответим в чате.");
+    };
+    api("POST", "/api/v1/auth/logout").then(forget, forget);
+  });
+
   /* ---------------------------------------------------------------- start */
-  if (state.kind === "customer") { el("who").textContent = "Вы вошли"; }
+  showWho();
   if (state.conversationId && state.token) {
     state.lastSeq = 0;  // the page is new: show the whole conversation again
     connect();
