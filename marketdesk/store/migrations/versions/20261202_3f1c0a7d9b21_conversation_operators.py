@@ -4,7 +4,7 @@ Line-scoped access (issue 18) lets an operator keep reading a conversation they 
 assigned to after it moved on; this table remembers them. Existing assignments are copied.
 
 Revision ID: 3f1c0a7d9b21
-Revises: 5421a839413a
+Revises: a3d1f0c2b7e4
 Create Date: 2026-12-02 07:40:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "3f1c0a7d9b21"
-down_revision: str | None = "5421a839413a"
+down_revision: str | None = "a3d1f0c2b7e4"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """sms outbox delivery: the text is wiped once sent
 
 Revision ID: 7b3e5c1d9a42
-Revises: 5421a839413a
+Revises: 3f1c0a7d9b21
 Create Date: 2026-12-02 08:00:00.000000
 
 The outbox kept every login code readable. From now on the text lives only until the gateway
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "7b3e5c1d9a42"
-down_revision: str | None = "5421a839413a"
+down_revision: str | None = "3f1c0a7d9b21"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
