@@ -315,7 +315,8 @@ class RateLimiter:
                 await self._redis.aclose()
             with contextlib.suppress(Exception):
                 assert self._shared is not None
-                await self._shared.storage.bridge.get_connection().aclose()  # type: ignore[attr-defined]
+                storage: Any = self._shared.storage  # the library's Redis bridge is untyped
+                await storage.bridge.get_connection().aclose()
 
     def client_ip(self, peer: str | None, forwarded_for: str | None) -> str:
         return client_ip(peer, forwarded_for, self.trusted)
