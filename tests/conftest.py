@@ -49,6 +49,8 @@ async def _pg_admin(sql: str) -> None:
 class TestDatabase:
     """A fresh, empty database of one backend, dropped at the end."""
 
+    __test__ = False  # a helper, not a test class (test modules import it)
+
     def __init__(self, backend: str, tmp: Path) -> None:
         self.backend = backend
         self.tmp = tmp

@@ -225,11 +225,6 @@ def test_access_matrix(
     if action == "socket_replay":
         _socket_replay(world, role, line)
         return
-    if (role, action) == ("admin", "take"):
-        # access is granted (the line check passes); then «at_capacity» (admin serves 0 chats)
-        # is answered after a rollback, which main turns into a 500 (issue 18 item 4, fixed
-        # by another part of the issue): the mark goes once both are merged
-        request.applymarker(pytest.mark.xfail(reason="take's 500 after a rollback", strict=False))
     status, code = _act(world, role, line, action)
     want_status, want_code = expected(role, line, action)
     assert status == want_status, (role, line, action, code)
