@@ -216,9 +216,7 @@ def _act(world: World, role: str, line: str, action: str) -> tuple[int, str | No
 @pytest.mark.parametrize("action", ACTIONS)
 @pytest.mark.parametrize("line", LINES)
 @pytest.mark.parametrize("role", ROLES)
-def test_access_matrix(
-    request: pytest.FixtureRequest, world: World, role: str, line: str, action: str
-) -> None:
+def test_access_matrix(world: World, role: str, line: str, action: str) -> None:
     if action == "socket_subscribe":
         _socket_subscribe(world, role, line)
         return
