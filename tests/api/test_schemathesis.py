@@ -37,6 +37,8 @@ BOTH = ("sqlite", "postgresql")
 KNOWN: dict[tuple[str, str], tuple[str, ...]] = {
     # ?queue=%00 → asyncpg "invalid byte sequence for encoding UTF8: 0x00"
     ("GET", "/api/v1/tasks"): ("postgresql",),
+    # main's audit viewer (issue 20), once merged: ?actor=%00 → the same asyncpg error
+    ("GET", "/api/v1/audit"): ("postgresql",),
     # a repeated close/take: MissingGreenlet after the rollback (conversations.py
     # _conversation_view, take's status check); found with 40 examples, not 8
     ("POST", "/api/v1/conversations/{conversation_id}/close"): BOTH,
