@@ -77,11 +77,13 @@ _CONFLICTS = re.compile(
     r"|^post /api/v1/customers/\{customer_id\}/coupon-ban/review$"
 )
 # the routes that count requests (by caller, IP, phone, login; see the rate limiter)
+# (a route may also declare ``responses={429: ...}`` itself; that is kept)
 _RATE_LIMITED = re.compile(
     r"^post /api/v1/(auth/login|auth/phone/code|auth/phone/verify|visitors|conversations"
     r"|conversations/\{conversation_id\}/(messages|attachments)"
     r"|console/conversations/\{conversation_id\}/messages"
     r"|tasks|products/\{code\}/inaccuracy|me/certificates/activate)$"
+    r"|^get /api/v1/certificates/lookup$"
 )
 # answers besides the documented success: idempotent sends answer 200 for a duplicate and
 # 201 for a new message
