@@ -41,6 +41,7 @@ from . import (
     websockets,
 )
 from .errors import install_error_handlers
+from .input_guard import install_input_guard
 from .widget import install_widget
 
 __all__ = ["GC_THRESHOLDS", "create_app"]
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     install_error_handlers(app)
+    install_input_guard(app)
     for module in (health, auth, bot, kb, customers, products, news, me, tasks, rules):
         app.include_router(module.router)
     for module in (conversations, customer_login, websockets, operators):  # live chat
