@@ -12,8 +12,9 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from marketdesk.services.errors import ServiceError
+from marketdesk.store.availability import UNAVAILABLE_TYPES, database_unavailable
 
-__all__ = ["error_response", "install_error_handlers"]
+__all__ = ["DATABASE_RETRY_AFTER", "error_response", "install_error_handlers"]
 
 log = logging.getLogger("marketdesk.api")
 
@@ -93,9 +94,37 @@ def install_error_handlers(app: FastAPI) -> None:
             message = exc.detail
         return error_response(exc.status_code, code, message, getattr(exc, "headers", None))
 
+    _install_database_unavailable(app)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return error_response(
             500, "internal_error", "Внутренняя ошибка сервера. Мы уже разбираемся."
         )
+
+
+DATABASE_RETRY_AFTER = 5
+"""Seconds a client is asked to wait while the database is out of reach (``Retry-After``)."""
+
+
+def _install_database_unavailable(app: FastAPI) -> None:
+    """A database outage (see ``marketdesk.store.availability``) is 503
+    ``database_unavailable`` with ``Retry-After``, not a 500; any other database or OS
+    error goes on to the 500 handler."""
+
+    async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        if not database_unavailable(exc):
+            raise exc
+        log.warning(
+            "database unavailable on %s %s: %s", request.method, request.url.path, exc
+        )
+        return error_response(
+            503,
+            "database_unavailable",
+            "База данных временно недоступна. Повторите запрос через несколько секунд.",
+            {"Retry-After": str(DATABASE_RETRY_AFTER)},
+        )
+
+    for kind in UNAVAILABLE_TYPES:
+        app.add_exception_handler(kind, _database_unavailable)
