@@ -188,6 +188,19 @@ def test_ids_out_of_range_in_the_path_are_422(client, tokens, path: str) -> None
     assert response.json()["error"]["code"] == "validation_error"
 
 
+@pytest.mark.parametrize("operator_id", [2**63, 10**30, 0, -1])
+def test_transfer_to_an_operator_id_out_of_range_is_422(client, tokens, operator_id: int) -> None:
+    visitor = client.post("/api/v1/visitors").json()["token"]
+    cid = client.post("/api/v1/conversations", json={}, headers=auth(visitor)).json()["id"]
+    response = client.post(
+        f"/api/v1/conversations/{cid}/transfer",
+        json={"to_operator_id": operator_id},
+        headers=auth(tokens["supervisor"]),
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "validation_error"
+
+
 @pytest.mark.parametrize(
     "query",
     [f"limit={10**20}", "limit=-1", f"offset={2**63}", "limit=1e3", "limit=%01%02"],
