@@ -52,6 +52,7 @@ from marketdesk.services.chat_events import conversation_channel, line_channel, 
 from marketdesk.services.chat_writer import ChatWriter
 from marketdesk.services.errors import ServiceError
 from marketdesk.services.principals import Principal
+from marketdesk.store.availability import database_unavailable
 from marketdesk.store.db import Database
 from marketdesk.store.models import OperatorLine
 
@@ -295,9 +296,16 @@ class _Socket:
             await self.close(closed.code, closed.reason)
         except WebSocketDisconnect:
             pass
-        except Exception:
-            log.exception("websocket failed")
-            await self.close(1011, "internal error")
+        except Exception as exc:
+            if not database_unavailable(exc):
+                log.exception("websocket failed")
+                await self.close(1011, "internal error")
+                return
+            log.warning("websocket: database unavailable (%s)", exc)  # try again later
+            message = "База данных временно недоступна. Переподключитесь через несколько секунд."
+            with contextlib.suppress(Exception):
+                await self.send(_error("database_unavailable", message))
+            await self.close(CLOSE_SLOW, "database unavailable: reconnect later")
         else:
             await self.close(1000)
 

@@ -23,6 +23,7 @@ import pytest
 import redis
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
+from starlette.websockets import WebSocketDisconnect
 
 from marketdesk.api.app import create_app
 from marketdesk.api.errors import DATABASE_RETRY_AFTER
@@ -215,6 +216,12 @@ def test_postgresql_outage_is_503_with_retry_after_and_recovers(
             )
         assert client.get("/healthz").status_code == 503
         _not_ready(client.get("/readyz"), ["database"])
+        with client.websocket_connect(f"/ws/conversations/{cid}") as ws:
+            ws.send_json({"type": "auth", "token": visitor})
+            assert ws.receive_json()["code"] == "database_unavailable"
+            with pytest.raises(WebSocketDisconnect) as closed:
+                ws.receive_json()
+            assert closed.value.code == 1013  # try again later, not 1011
         assert client.get("/readyz").json()["error"]["message"] == (
             "Сервер не готов: база данных недоступна."
         )
