@@ -38,14 +38,19 @@ async def _database_answers(session: AsyncSession) -> bool:
     return True
 
 
-@router.get("/healthz", response_model=None)
+_NOT_READY_DOC: dict[int | str, dict[str, Any]] = {
+    503: {"description": "not_ready: недоступна база данных (или Redis — для /readyz)"}
+}
+
+
+@router.get("/healthz", response_model=None, responses=_NOT_READY_DOC)
 async def healthz(session: DbSession) -> dict[str, str] | object:
     if not await _database_answers(session):
         return error_response(503, "not_ready", "База данных недоступна.")
     return {"status": "ok", "version": __version__}
 
 
-@router.get("/readyz", response_model=None)
+@router.get("/readyz", response_model=None, responses=_NOT_READY_DOC)
 async def readyz(request: Request, session: DbSession) -> dict[str, Any] | object:
     checks = {"database": "ok" if await _database_answers(session) else "down"}
     if request.app.state.settings.redis_url:
