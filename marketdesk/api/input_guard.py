@@ -7,9 +7,11 @@ Nothing a person types holds a NUL, so a request carrying one is refused before 
 runs, with 422 ``invalid_characters`` in the one error shape:
 
 - in the path or the query string (``%00``), at once;
-- in a JSON body (the escape ``\\u0000``: a raw control character is not valid JSON and is
-  refused by the parser anyway), while the body streams in, so that nothing is held in
-  memory for it and a body limit elsewhere keeps working.
+- in a JSON body, while the body streams in (nothing is held in memory for it, and a body
+  limit elsewhere keeps working): the escape ``\\u0000``, and any raw zero byte. A raw NUL
+  is not valid UTF-8 JSON anyway, and JSON in UTF-16 or UTF-32 (which the parser would
+  otherwise accept, and where the escape is spelt with zero bytes in between) always has
+  zero bytes: JSON bodies are taken in UTF-8 only, as RFC 8259 requires.
 
 Multipart bodies (uploads) carry binary files and are not scanned: their text fields are
 checked by the services (``validate_text``), and so are WebSocket frames.
@@ -33,7 +35,7 @@ __all__ = ["CODE", "MESSAGE", "NulScanner", "install_input_guard"]
 CODE = "invalid_characters"
 MESSAGE = (
     "Запрос содержит недопустимый нулевой символ (U+0000, «%00» или «\\u0000»). "
-    "Уберите его и повторите запрос."
+    "Уберите его и повторите запрос; тело в формате JSON принимается только в кодировке UTF-8."
 )
 
 # an escape in JSON text is a backslash and one character; reading them left to right,
@@ -44,13 +46,16 @@ _NUL_ESCAPE = b"\\u0000"
 
 
 class NulScanner:
-    """Finds the JSON escape ``\\u0000`` in a body given in chunks of any size."""
+    """Finds the JSON escape ``\\u0000`` (or a zero byte) in a body given in chunks of any
+    size."""
 
     def __init__(self) -> None:
         self._carry = b""
 
     def feed(self, chunk: bytes, *, final: bool) -> bool:
         """True when the text so far holds a NUL escape (``final``: no more chunks)."""
+        if b"\x00" in chunk:  # a raw NUL: invalid in UTF-8 JSON, or UTF-16/32 (see above)
+            return True
         data = self._carry + chunk if self._carry else chunk
         self._carry = b""
         if b"\\" not in data:

@@ -51,6 +51,17 @@ def test_a_nul_without_a_content_type_is_refused_too(client) -> None:
     _refused_for_nul(response)
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32", "utf-32-be"])
+def test_json_in_utf16_or_utf32_cannot_smuggle_a_nul(client, encoding: str) -> None:
+    # the JSON parser detects these encodings by their zero bytes, where the escape is
+    # no longer the six bytes \u0000: JSON is taken in UTF-8 only
+    body = '{"login": "admin\\u0000", "password": "x"}'.encode(encoding)
+    response = client.post(
+        "/api/v1/auth/login", content=body, headers={"content-type": "application/json"}
+    )
+    _refused_for_nul(response)
+
+
 def test_a_backslash_u0000_as_plain_text_is_not_a_nul(client) -> None:
     # "\\u0000" in JSON is the six characters \u0000, which anyone may type
     response = client.post(
@@ -140,6 +151,8 @@ def _feed(chunks: list[bytes]) -> bool:
         (rb'{"a": "\"\u0000"}', True),
         (rb'{"a": "x"}', False),
         (rb"\\", False),
+        (b'{"a": "x\x00"}', True),  # a raw zero byte
+        ('{"a": "x"}'.encode("utf-16-le"), True),
     ],
 )
 def test_the_scanner_finds_a_nul_escape_however_the_body_is_cut(text: bytes, nul: bool) -> None:
