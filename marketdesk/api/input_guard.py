@@ -28,15 +28,12 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .errors import error_response
+from .errors import INVALID_CHARACTERS, INVALID_CHARACTERS_MESSAGE, error_response
 
 __all__ = ["CODE", "MESSAGE", "NulScanner", "install_input_guard"]
 
-CODE = "invalid_characters"
-MESSAGE = (
-    "Запрос содержит недопустимый нулевой символ (U+0000, «%00» или «\\u0000»). "
-    "Уберите его и повторите запрос; тело в формате JSON принимается только в кодировке UTF-8."
-)
+CODE = INVALID_CHARACTERS
+MESSAGE = INVALID_CHARACTERS_MESSAGE
 
 # an escape in JSON text is a backslash and one character; reading them left to right,
 # "\\\\u0000" is an escaped backslash and then plain text, "\\u0000" is a NUL. The 6-byte

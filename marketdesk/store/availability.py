@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-__all__ = ["UNAVAILABLE_TYPES", "database_unavailable"]
+__all__ = ["UNAVAILABLE_TYPES", "database_unavailable", "unstorable_text"]
 
 UNAVAILABLE_TYPES: tuple[type[Exception], ...] = (DBAPIError, PoolTimeout, OSError)
 """The exception types worth asking :func:`database_unavailable` about."""
@@ -81,3 +81,14 @@ def _one(exc: BaseException) -> bool:
 def database_unavailable(exc: BaseException) -> bool:
     """True when ``exc`` (or what caused it) is the database being out of reach."""
     return any(_one(link) for link in _chain(exc))
+
+
+_UNSTORABLE_SQLSTATES = ("22021", "22P05")  # character not in repertoire, untranslatable
+
+
+def unstorable_text(exc: BaseException) -> bool:
+    """True when the database refused a text it cannot hold (PostgreSQL and a NUL): bad
+    input, not an outage and not a bug."""
+    return any(
+        getattr(link, "sqlstate", None) in _UNSTORABLE_SQLSTATES for link in _chain(exc)
+    )

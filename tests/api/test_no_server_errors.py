@@ -97,6 +97,32 @@ def test_nul_in_json_bodies_of_other_routes_is_422(client, tokens) -> None:
         _refused_for_nul(client.post(path, content=body, headers=headers))
 
 
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+def test_nul_in_multipart_fields_is_422(client) -> None:
+    """Multipart bodies are not scanned (they carry binary files); a NUL in a text field
+    is refused by the service or, where PostgreSQL meets it first, by the error handler."""
+    visitor = client.post("/api/v1/visitors").json()["token"]
+    cid = client.post("/api/v1/conversations", json={}, headers=auth(visitor)).json()["id"]
+    for fields in ({"client_msg_id": "a\x00"}, {"client_msg_id": "b", "text": "a\x00"}):
+        response = client.post(
+            f"/api/v1/conversations/{cid}/attachments",
+            data=fields,
+            files={"file": ("x.png", PNG, "image/png")},
+            headers=auth(visitor),
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["error"]["code"] in {
+            "invalid_characters",
+            "invalid_client_msg_id",
+            "invalid_text",
+        }
+
+
 def test_a_nul_split_between_chunks_is_found_through_the_asgi_app(demo_db: Any) -> None:
     body = b'{"login": "' + b"a" * 1000 + b'\\u0000", "password": "x"}'
 
