@@ -308,3 +308,13 @@ def test_taking_at_capacity_at_once_is_409_not_500(env: ChatEnv) -> None:
     ids = [_queued(env)[0] for _ in range(N)]
     responses = _race(env, [(op, f"/api/v1/conversations/{cid}/take", None) for cid in ids])
     assert _codes(responses) == {(200, None): 1, (409, "at_capacity"): N - 1}
+
+
+def test_rating_at_once_and_while_closing_is_never_a_500(env: ChatEnv) -> None:
+    cid, token, _, op = _assigned(env)
+    assert env.post(op, f"/api/v1/conversations/{cid}/resolve").status_code == 200
+    rate = (token, f"/api/v1/conversations/{cid}/rating", {"rating": 5})
+    close = (token, f"/api/v1/conversations/{cid}/close", None)
+    assert _codes(_race(env, [rate, close] * (N // 2))) == {(200, None): N}
+    conversation = env.get(token, cid)
+    assert (conversation["status"], conversation["rating"]) == ("closed", 5)
