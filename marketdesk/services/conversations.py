@@ -1493,6 +1493,12 @@ async def set_availability(
     """An operator starts or stops taking chats; starting pulls waiting ones from the queue."""
     principal.require_operator(*STAFF_ROLES)
     operator_id = int(principal.id)
+    # one switch of an operator at a time: two at once both found no presence row and both
+    # inserted one (a 500 on PostgreSQL); SQLite writes are serialised anyway. NO KEY
+    # UPDATE: a take or an assignment (a foreign key to the row) does not wait for it
+    await session.execute(
+        select(Operator.id).where(Operator.id == operator_id).with_for_update(key_share=True)
+    )
     presence = await session.get(OperatorPresence, operator_id)
     if presence is None:
         presence = OperatorPresence(operator_id=operator_id, available=available)

@@ -318,3 +318,23 @@ def test_rating_at_once_and_while_closing_is_never_a_500(env: ChatEnv) -> None:
     assert _codes(_race(env, [rate, close] * (N // 2))) == {(200, None): N}
     conversation = env.get(token, cid)
     assert (conversation["status"], conversation["rating"]) == ("closed", 5)
+
+
+def test_availability_switched_at_once_by_a_new_operator_is_never_a_500(env: ChatEnv) -> None:
+    _, op = env.operator()  # no presence row yet: every request would create it
+
+    async def work(client: httpx.AsyncClient) -> list[httpx.Response]:
+        return list(
+            await asyncio.gather(
+                *(
+                    client.put(
+                        "/api/v1/operator/availability",
+                        json={"available": i % 2 == 0},
+                        headers=auth(op),
+                    )
+                    for i in range(N)
+                )
+            )
+        )
+
+    assert _codes(_run(env, work)) == {(200, None): N}
