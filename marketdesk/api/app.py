@@ -49,6 +49,7 @@ from . import (
 )
 from .access_log import install_access_log_filter
 from .errors import install_error_handlers
+from .input_guard import install_input_guard
 from .limits import BodyLimitMiddleware
 from .openapi import install_docs, install_openapi
 from .widget import install_widget
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.sms_gateway = FileSmsGateway(settings.data_dir / DEMO_LOG_NAME)
     install_access_log_filter()  # no query strings of the API in the access log
     install_error_handlers(app)
+    install_input_guard(app)
     for module in (health, auth, bot, kb, customers, products, news, me, tasks, rules):
         app.include_router(module.router)
     for module in (conversations, customer_login, websockets, operators):  # live chat

@@ -82,7 +82,7 @@ class SendMessage(BaseModel):
 class Transfer(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    to_operator_id: int | None = Field(default=None, ge=1)
+    to_operator_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
     to_line: Literal["general", "travel_priority", "seller"] | None = None
 
 

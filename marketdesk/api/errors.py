@@ -12,8 +12,20 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from marketdesk.services.errors import ServiceError
+from marketdesk.store.availability import (
+    UNAVAILABLE_TYPES,
+    database_unavailable,
+    unstorable_text,
+)
 
-__all__ = ["error_response", "http_error_body", "install_error_handlers"]
+__all__ = [
+    "DATABASE_RETRY_AFTER",
+    "INVALID_CHARACTERS",
+    "INVALID_CHARACTERS_MESSAGE",
+    "error_response",
+    "http_error_body",
+    "install_error_handlers",
+]
 
 log = logging.getLogger("marketdesk.api")
 
@@ -115,9 +127,47 @@ def install_error_handlers(app: FastAPI) -> None:
         message = getattr(exc, "message_ru", message)
         return error_response(exc.status_code, code, message, getattr(exc, "headers", None))
 
+    _install_database_unavailable(app)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return error_response(
             500, "internal_error", "Внутренняя ошибка сервера. Мы уже разбираемся."
         )
+
+
+DATABASE_RETRY_AFTER = 5
+"""Seconds a client is asked to wait while the database is out of reach (``Retry-After``)."""
+
+INVALID_CHARACTERS = "invalid_characters"
+INVALID_CHARACTERS_MESSAGE = (
+    "Запрос содержит недопустимый нулевой символ (U+0000, «%00» или «\\u0000»). "
+    "Уберите его и повторите запрос; тело в формате JSON принимается только в кодировке UTF-8."
+)
+"""The refusal of a NUL (``marketdesk.api.input_guard``, and PostgreSQL's own refusal)."""
+
+
+def _install_database_unavailable(app: FastAPI) -> None:
+    """A database outage (see ``marketdesk.store.availability``) is 503
+    ``database_unavailable`` with ``Retry-After``, not a 500. Text PostgreSQL cannot take
+    (a NUL that came another way than the input guard checks, e.g. a multipart field) is
+    422 ``invalid_characters``. Any other database or OS error goes on to the 500 handler."""
+
+    async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+        if unstorable_text(exc):
+            return error_response(422, INVALID_CHARACTERS, INVALID_CHARACTERS_MESSAGE)
+        if not database_unavailable(exc):
+            raise exc
+        log.warning(
+            "database unavailable on %s %s: %s", request.method, request.url.path, exc
+        )
+        return error_response(
+            503,
+            "database_unavailable",
+            "База данных временно недоступна. Повторите запрос через несколько секунд.",
+            {"Retry-After": str(DATABASE_RETRY_AFTER)},
+        )
+
+    for kind in UNAVAILABLE_TYPES:
+        app.add_exception_handler(kind, _database_error)

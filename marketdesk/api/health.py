@@ -1,22 +1,71 @@
-"""Readiness."""
+"""Liveness and readiness.
+
+- ``/healthz``: the process answers and its database does (what it always was; the demo,
+  the tests and the supervisor of the process use it).
+- ``/readyz``: ready to serve every user: the database answers and, when
+  ``MARKETDESK_REDIS_URL`` is set, Redis answers too (without it, events between server
+  processes are lost, so a load balancer should route around this process). 503
+  ``not_ready`` lists what is down.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
+
+from fastapi import APIRouter, Request
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk import __version__
 
 from .deps import DbSession
-from .errors import error_response
+from .errors import DATABASE_RETRY_AFTER, error_response
 
 router = APIRouter(tags=["health"])
 
+_NOT_READY_RU = {
+    ("database",): "Сервер не готов: база данных недоступна.",
+    ("redis",): "Сервер не готов: Redis недоступен.",
+    ("database", "redis"): "Сервер не готов: база данных и Redis недоступны.",
+}
 
-@router.get("/healthz", response_model=None)
-async def healthz(session: DbSession) -> dict[str, str] | object:
+
+async def _database_answers(session: AsyncSession) -> bool:
     try:
         await session.execute(text("SELECT 1"))
-    except Exception:  # the database is not reachable: not ready
+    except Exception:  # whatever the reason, it does not answer
+        return False
+    return True
+
+
+_NOT_READY_DOC: dict[int | str, dict[str, Any]] = {
+    503: {"description": "not_ready: недоступна база данных (или Redis — для /readyz)"}
+}
+
+
+@router.get("/healthz", response_model=None, responses=_NOT_READY_DOC)
+async def healthz(session: DbSession) -> dict[str, str] | object:
+    if not await _database_answers(session):
         return error_response(503, "not_ready", "База данных недоступна.")
     return {"status": "ok", "version": __version__}
+
+
+@router.get("/readyz", response_model=None, responses=_NOT_READY_DOC)
+async def readyz(request: Request, session: DbSession) -> dict[str, Any] | object:
+    checks = {"database": "ok" if await _database_answers(session) else "down"}
+    if request.app.state.settings.redis_url:
+        broker = getattr(request.app.state, "broker", None)
+        checks["redis"] = "ok" if broker is not None and await broker.ping() else "down"
+    else:
+        checks["redis"] = "not_configured"
+    down = [name for name, state in checks.items() if state == "down"]
+    if down:
+        return error_response(
+            503,
+            "not_ready",
+            _NOT_READY_RU[tuple(down)],
+            {"Retry-After": str(DATABASE_RETRY_AFTER)},
+            down=down,
+            checks=checks,
+        )
+    return {"status": "ready", "version": __version__, "checks": checks}

@@ -59,6 +59,7 @@ from marketdesk.services.chat_writer import ChatWriter
 from marketdesk.services.errors import NotFound, ServiceError
 from marketdesk.services.principals import Principal
 from marketdesk.services.rate_limits import RateLimiter, SocketSlot
+from marketdesk.store.availability import database_unavailable
 from marketdesk.store.db import Database
 from marketdesk.store.models import Conversation
 
@@ -122,8 +123,11 @@ def _is_id(key: object) -> bool:
     return isinstance(key, str) and key.isascii() and key.isdigit() and 0 < int(key) < 2**63
 
 
+MAX_SEQ = 2**31 - 1  # seq columns are INTEGER: a larger number cannot even be compared
+
+
 def _is_seq(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_SEQ
 
 
 def _error(code: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -174,7 +178,10 @@ class _Socket:
         self.push(event)
 
     async def send(self, frame: dict[str, Any]) -> None:
-        await self.ws.send_text(json.dumps(frame, ensure_ascii=False, separators=(",", ":")))
+        # an error frame may echo what the client sent, a lone surrogate among it (not
+        # encodable as UTF-8): escaped, it goes out as the client wrote it
+        ascii_only = frame.get("type") == "error"
+        await self.ws.send_text(json.dumps(frame, ensure_ascii=ascii_only, separators=(",", ":")))
 
     async def close(self, code: int, reason: str = "") -> None:
         if self.ws.application_state == WebSocketState.DISCONNECTED:
@@ -220,8 +227,8 @@ class _Socket:
             raise _Closed(CLOSE_POLICY, "auth frame expected")
         token = frame["token"]
         last_seq = frame.get("last_seq", 0)
-        if not isinstance(last_seq, int) or isinstance(last_seq, bool) or last_seq < 0:
-            await self.send(_error("bad_frame", "last_seq — целое число не меньше 0."))
+        if not _is_seq(last_seq):
+            await self.send(_error("bad_frame", f"last_seq — целое число от 0 до {MAX_SEQ}."))
             raise _Closed(CLOSE_POLICY, "bad last_seq")
         self.last_seq = last_seq
         seen = frame.get("last_seqs", {})
@@ -320,9 +327,16 @@ class _Socket:
             await self.close(closed.code, closed.reason)
         except WebSocketDisconnect:
             pass
-        except Exception:
-            log.exception("websocket failed")
-            await self.close(1011, "internal error")
+        except Exception as exc:
+            if not database_unavailable(exc):
+                log.exception("websocket failed")
+                await self.close(1011, "internal error")
+                return
+            log.warning("websocket: database unavailable (%s)", exc)  # try again later
+            message = "База данных временно недоступна. Переподключитесь через несколько секунд."
+            with contextlib.suppress(Exception):
+                await self.send(_error("database_unavailable", message))
+            await self.close(CLOSE_SLOW, "database unavailable: reconnect later")
         else:
             await self.close(1000)
         finally:
@@ -629,7 +643,7 @@ class _Socket:
                 continue  # the answer to our heartbeat
             elif kind == "message":
                 conversation_id = frame.get("conversation_id")
-                if not isinstance(conversation_id, int) or isinstance(conversation_id, bool):
+                if not isinstance(conversation_id, int) or not _is_id(str(conversation_id)):
                     await self.bad_frame("Нужно целое поле conversation_id.")
                     continue
                 await self._dispatch(conversation_id, frame)

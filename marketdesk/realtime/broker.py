@@ -22,6 +22,9 @@ __all__ = ["Broker", "Handler", "InProcessBroker", "RedisBroker", "Subscription"
 
 log = logging.getLogger("marketdesk.realtime")
 
+PING_TIMEOUT = 2.0
+"""Seconds a readiness check waits for Redis before calling it down."""
+
 Handler = Callable[[str, dict[str, Any]], None]
 """``handler(channel, event)``: called in the event loop; must return at once."""
 
@@ -113,6 +116,11 @@ class Broker(ABC):
     async def publish(self, channels: Iterable[str], event: dict[str, Any]) -> None:
         """Send ``event`` to the subscribers of each channel (in every process)."""
 
+    async def ping(self) -> bool:
+        """Whether the broker can carry events between processes right now (readiness);
+        the in-process broker always can."""
+        return True
+
     def subscribe(self, channels: Iterable[str], handler: Handler) -> Subscription:
         return self._hub.subscribe(channels, handler)
 
@@ -164,6 +172,16 @@ class RedisBroker(Broker):
                 await self._task
         if self._redis is not None:
             await self._redis.aclose()
+
+    async def ping(self) -> bool:
+        """Redis answers PING within ``PING_TIMEOUT`` seconds."""
+        if self._redis is None:
+            return False
+        try:
+            return bool(await asyncio.wait_for(self._redis.ping(), timeout=PING_TIMEOUT))
+        except Exception as exc:  # refused, reset, timed out, or an error reply
+            log.warning("redis ping failed (%s)", exc)
+            return False
 
     async def publish(self, channels: Iterable[str], event: dict[str, Any]) -> None:
         channels = list(channels)

@@ -1312,7 +1312,8 @@ def _refusal(principal: Principal, conversation: Any, private: bool) -> Exceptio
 async def request_operator(
     session: AsyncSession, ctx: ChatContext, principal: Principal, conversation_id: int
 ) -> ConversationView:
-    """«Позвать оператора»: the bot steps aside and the conversation joins its line's queue."""
+    """«Позвать оператора»: the bot steps aside and the conversation joins its line's queue.
+    Again (queued, or with an operator already): the conversation as it is; closed: 409."""
     conversation = await _load(session, principal, conversation_id)
     if principal.is_operator:
         raise PermissionDenied("Оператора зовёт покупатель.", code="customers_only")
@@ -1365,7 +1366,8 @@ async def _release(session: AsyncSession, conversation: Conversation) -> Convers
 async def take(
     session: AsyncSession, ctx: ChatContext, principal: Principal, conversation_id: int
 ) -> ConversationView:
-    """An operator takes a queued conversation of their line by hand (within capacity)."""
+    """An operator takes a queued conversation of their line by hand (within capacity).
+    Again, by the one who has it: the conversation as it is; anyone else: 409 not_queued."""
     principal.require_operator(*STAFF_ROLES)
     conversation = await _load(session, principal, conversation_id)
     await _require_line(session, principal, conversation.line)
@@ -1404,7 +1406,8 @@ async def transfer(
     to_line: str | None = None,
 ) -> ConversationView:
     """Hand a conversation to another operator (who serves its line and has room) or to
-    another line's queue."""
+    another line's queue. Again, to where it already is (the same operator, or the queue
+    it waits in): the conversation as it is."""
     principal.require_operator(*STAFF_ROLES)
     if (to_operator_id is None) == (to_line is None):
         raise InvalidInput(
@@ -1468,7 +1471,8 @@ async def transfer(
 async def resolve(
     session: AsyncSession, ctx: ChatContext, principal: Principal, conversation_id: int
 ) -> ConversationView:
-    """The operator marks the question solved; the customer may rate it, or write again."""
+    """The operator marks the question solved; the customer may rate it, or write again.
+    Again: the conversation as it is; closed: 409 conversation_closed."""
     principal.require_operator(*STAFF_ROLES)
     conversation = await _load(session, principal, conversation_id)
     await _lock(session, conversation)
@@ -1497,7 +1501,8 @@ async def resolve(
 async def close(
     session: AsyncSession, ctx: ChatContext, principal: Principal, conversation_id: int
 ) -> ConversationView:
-    """Close for good (the customer, or the assigned operator / a supervisor)."""
+    """Close for good (the customer, or the assigned operator / a supervisor). Again: the
+    closed conversation as it is (200), so that a double click or a retry is not an error."""
     conversation = await _load(session, principal, conversation_id)
     if principal.is_operator:
         principal.require_operator(*STAFF_ROLES)
@@ -1558,6 +1563,12 @@ async def set_availability(
     """An operator starts or stops taking chats; starting pulls waiting ones from the queue."""
     principal.require_operator(*STAFF_ROLES)
     operator_id = int(principal.id)
+    # one switch of an operator at a time: two at once both found no presence row and both
+    # inserted one (a 500 on PostgreSQL); SQLite writes are serialised anyway. NO KEY
+    # UPDATE: a take or an assignment (a foreign key to the row) does not wait for it
+    await session.execute(
+        select(Operator.id).where(Operator.id == operator_id).with_for_update(key_share=True)
+    )
     presence = await session.get(OperatorPresence, operator_id)
     if presence is None:
         presence = OperatorPresence(operator_id=operator_id, available=available)

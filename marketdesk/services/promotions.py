@@ -99,7 +99,7 @@ async def search_news(
         where.append(News.category == category)
     if date_from:
         where.append(News.created_at >= _day_start(date_from))
-    if date_to:
+    if date_to and date_to < date.max:  # the last day there is: no upper bound
         where.append(News.created_at < _day_start(date_to + timedelta(days=1)))
     if filter == "unread":
         where.append(~is_read)

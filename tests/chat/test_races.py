@@ -308,3 +308,33 @@ def test_taking_at_capacity_at_once_is_409_not_500(env: ChatEnv) -> None:
     ids = [_queued(env)[0] for _ in range(N)]
     responses = _race(env, [(op, f"/api/v1/conversations/{cid}/take", None) for cid in ids])
     assert _codes(responses) == {(200, None): 1, (409, "at_capacity"): N - 1}
+
+
+def test_rating_at_once_and_while_closing_is_never_a_500(env: ChatEnv) -> None:
+    cid, token, _, op = _assigned(env)
+    assert env.post(op, f"/api/v1/conversations/{cid}/resolve").status_code == 200
+    rate = (token, f"/api/v1/conversations/{cid}/rating", {"rating": 5})
+    close = (token, f"/api/v1/conversations/{cid}/close", None)
+    assert _codes(_race(env, [rate, close] * (N // 2))) == {(200, None): N}
+    conversation = env.get(token, cid)
+    assert (conversation["status"], conversation["rating"]) == ("closed", 5)
+
+
+def test_availability_switched_at_once_by_a_new_operator_is_never_a_500(env: ChatEnv) -> None:
+    _, op = env.operator()  # no presence row yet: every request would create it
+
+    async def work(client: httpx.AsyncClient) -> list[httpx.Response]:
+        return list(
+            await asyncio.gather(
+                *(
+                    client.put(
+                        "/api/v1/operator/availability",
+                        json={"available": i % 2 == 0},
+                        headers=auth(op),
+                    )
+                    for i in range(N)
+                )
+            )
+        )
+
+    assert _codes(_run(env, work)) == {(200, None): N}
