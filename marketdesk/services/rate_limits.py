@@ -264,6 +264,7 @@ class RateLimiter:
         init=False, default_factory=OrderedDict
     )
     _warned_at: float = field(init=False, default=0.0)
+    _logged: dict[tuple[str, str, str], float] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self._memory = SlidingWindowCounterRateLimiter(MemoryStorage())
@@ -384,7 +385,11 @@ class RateLimiter:
     # ------------------------------------------------------------------ refusals seen
     async def record_hit(self, kind: str, scope: str, key: str) -> None:
         now = time.time()
-        log.info("rate limit %s hit by %s %s", kind, scope, key)
+        if now - self._logged.get((kind, scope, key), 0.0) >= 60:  # once a minute per key
+            if len(self._logged) >= MAX_HITS:
+                self._logged.clear()
+            self._logged[(kind, scope, key)] = now
+            log.warning("rate limit %s hit by %s %s", kind, scope, key)
         if self._redis is not None:
             try:
                 await self._redis.eval(
