@@ -48,7 +48,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from limits import RateLimitItem, parse_many
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.storage import MemoryStorage, RedisStorage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from pydantic import BaseModel
 
@@ -335,13 +335,10 @@ class RateLimiter:
         if self._shared is not None:
             try:
                 return await getattr(self._shared, method)(*args)
-            except (OSError, ConnectionError, TimeoutError) as error:
-                self._degraded(error)
-            except Exception as error:  # redis.exceptions.RedisError
-                if type(error).__module__.startswith("redis"):
-                    self._degraded(error)
-                else:
+            except Exception as error:
+                if not _storage_failed(error):
                     raise
+                self._degraded(error)
         return await getattr(self._memory, method)(*args)
 
     async def _storage_call(self, method: str, *args: Any) -> Any:
@@ -349,14 +346,10 @@ class RateLimiter:
             try:
                 return await getattr(self._shared.storage, method)(*args)
             except Exception as error:
-                if isinstance(error, OSError) or type(error).__module__.startswith("redis"):
-                    self._degraded(error)
-                else:
+                if not _storage_failed(error):
                     raise
+                self._degraded(error)
         return await getattr(self._memory.storage, method)(*args)
-
-    def _storage(self) -> Storage:
-        return self._memory.storage
 
     # ------------------------------------------------------------------ rates
     async def check(
@@ -405,7 +398,7 @@ class RateLimiter:
                 )
                 return
             except Exception as error:
-                if not (isinstance(error, OSError) or type(error).__module__.startswith("redis")):
+                if not _storage_failed(error):
                     raise
                 self._degraded(error)
         record = self._hits.pop((kind, scope, key), None) or [0, now, now]
@@ -434,7 +427,7 @@ class RateLimiter:
                     kind, scope, key = json.loads(member)
                     rows.append((kind, scope, key, int(count or 1), float(first or at), at))
             except Exception as error:
-                if not (isinstance(error, OSError) or type(error).__module__.startswith("redis")):
+                if not _storage_failed(error):
                     raise
                 self._degraded(error)
         if not rows:
@@ -493,7 +486,7 @@ class RateLimiter:
                     self._start_renewer()
                 return bool(acquired)
             except Exception as error:
-                if not (isinstance(error, OSError) or type(error).__module__.startswith("redis")):
+                if not _storage_failed(error):
                     raise
                 self._degraded(error)
                 return True  # a socket is not refused because Redis is away
@@ -599,6 +592,11 @@ class RateLimiter:
 _PENDING_TTL = 120  # an attempt's place while its password is checked (a crash frees it)
 _LOGIN_FAILURES_TTL = 24 * 3600
 _IP_FAILURES_TTL = 3600
+
+
+def _storage_failed(error: Exception) -> bool:
+    """Redis away or failing (its client's errors, or the network's)."""
+    return isinstance(error, OSError) or type(error).__module__.startswith("redis")
 
 
 def _shown(key: str) -> str:
