@@ -48,7 +48,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from limits import RateLimitItem, parse_many
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.storage import MemoryStorage, RedisStorage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from pydantic import BaseModel
 
@@ -264,6 +264,7 @@ class RateLimiter:
         init=False, default_factory=OrderedDict
     )
     _warned_at: float = field(init=False, default=0.0)
+    _logged: dict[tuple[str, str, str], float] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self._memory = SlidingWindowCounterRateLimiter(MemoryStorage())
@@ -335,13 +336,10 @@ class RateLimiter:
         if self._shared is not None:
             try:
                 return await getattr(self._shared, method)(*args)
-            except (OSError, ConnectionError, TimeoutError) as error:
-                self._degraded(error)
-            except Exception as error:  # redis.exceptions.RedisError
-                if type(error).__module__.startswith("redis"):
-                    self._degraded(error)
-                else:
+            except Exception as error:
+                if not _storage_failed(error):
                     raise
+                self._degraded(error)
         return await getattr(self._memory, method)(*args)
 
     async def _storage_call(self, method: str, *args: Any) -> Any:
@@ -349,14 +347,10 @@ class RateLimiter:
             try:
                 return await getattr(self._shared.storage, method)(*args)
             except Exception as error:
-                if isinstance(error, OSError) or type(error).__module__.startswith("redis"):
-                    self._degraded(error)
-                else:
+                if not _storage_failed(error):
                     raise
+                self._degraded(error)
         return await getattr(self._memory.storage, method)(*args)
-
-    def _storage(self) -> Storage:
-        return self._memory.storage
 
     # ------------------------------------------------------------------ rates
     async def check(
@@ -385,7 +379,11 @@ class RateLimiter:
     # ------------------------------------------------------------------ refusals seen
     async def record_hit(self, kind: str, scope: str, key: str) -> None:
         now = time.time()
-        log.info("rate limit %s hit by %s %s", kind, scope, key)
+        if now - self._logged.get((kind, scope, key), 0.0) >= 60:  # once a minute per key
+            if len(self._logged) >= MAX_HITS:
+                self._logged.clear()
+            self._logged[(kind, scope, key)] = now
+            log.warning("rate limit %s hit by %s %s", kind, scope, key)
         if self._redis is not None:
             try:
                 await self._redis.eval(
@@ -401,7 +399,7 @@ class RateLimiter:
                 )
                 return
             except Exception as error:
-                if not (isinstance(error, OSError) or type(error).__module__.startswith("redis")):
+                if not _storage_failed(error):
                     raise
                 self._degraded(error)
         record = self._hits.pop((kind, scope, key), None) or [0, now, now]
@@ -430,7 +428,7 @@ class RateLimiter:
                     kind, scope, key = json.loads(member)
                     rows.append((kind, scope, key, int(count or 1), float(first or at), at))
             except Exception as error:
-                if not (isinstance(error, OSError) or type(error).__module__.startswith("redis")):
+                if not _storage_failed(error):
                     raise
                 self._degraded(error)
         if not rows:
@@ -489,7 +487,7 @@ class RateLimiter:
                     self._start_renewer()
                 return bool(acquired)
             except Exception as error:
-                if not (isinstance(error, OSError) or type(error).__module__.startswith("redis")):
+                if not _storage_failed(error):
                     raise
                 self._degraded(error)
                 return True  # a socket is not refused because Redis is away
@@ -595,6 +593,11 @@ class RateLimiter:
 _PENDING_TTL = 120  # an attempt's place while its password is checked (a crash frees it)
 _LOGIN_FAILURES_TTL = 24 * 3600
 _IP_FAILURES_TTL = 3600
+
+
+def _storage_failed(error: Exception) -> bool:
+    """Redis away or failing (its client's errors, or the network's)."""
+    return isinstance(error, OSError) or type(error).__module__.startswith("redis")
 
 
 def _shown(key: str) -> str:

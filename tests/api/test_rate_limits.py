@@ -55,8 +55,6 @@ def storage(request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
     client = redis.Redis.from_url(REDIS_URL)
     for key in client.scan_iter(f"{prefix}*"):
         client.delete(key)
-    for key in client.scan_iter(f"LIMITS{prefix}*"):
-        client.delete(key)
     client.close()
 
 
@@ -630,7 +628,7 @@ def test_two_servers_on_one_redis_share_the_counts(demo_db: base.TestDatabase) -
         assert asyncio.run(main()) == [201] * 6 + [429] * 6
     finally:
         client = redis.Redis.from_url(REDIS_URL)
-        for key in [*client.scan_iter(f"{prefix}*"), *client.scan_iter(f"LIMITS{prefix}*")]:
+        for key in client.scan_iter(f"{prefix}*"):
             client.delete(key)
         client.close()
 
