@@ -3,7 +3,8 @@
 Built on the ``limits`` library (sliding window counters: a hit is counted and checked in one
 atomic step, in memory under the event loop, in Redis with a Lua script), so that a hundred
 parallel requests get no more than the limit allows. A window is weighted with the one before
-it, so a limit of N a minute holds over any minute, give or take a rounding. With
+it, so a limit of N a minute holds over any minute, give or take one at the turn of a window
+(the counters stay two numbers per key, whatever the traffic). With
 ``MARKETDESK_REDIS_URL`` the counters live in Redis and hold across all processes; otherwise
 each process counts in memory.
 
