@@ -464,7 +464,7 @@ class RateLimiter:
                 await self._release_socket(slot)
                 slot.released = True
                 await self.record_hit("sockets", scope, key.split(":", 2)[2])
-                return _raise_sockets()
+                raise RateLimited(_SOCKETS_TEXT, code="rate_limited")
             slot.keys.append(key)
         return slot
 
@@ -603,7 +603,3 @@ def _storage_failed(error: Exception) -> bool:
 def _shown(key: str) -> str:
     """What supervisors see of a login key: the IP, or the login's digest."""
     return key.split(":", 1)[1]
-
-
-def _raise_sockets() -> SocketSlot:
-    raise RateLimited(_SOCKETS_TEXT, code="rate_limited")
