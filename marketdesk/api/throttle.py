@@ -69,4 +69,3 @@ async def hits(
     limiter = get_limiter(request)
     found = await limiter.hits(limit) if limiter is not None else []
     return {"hits": [hit.model_dump(mode="json") for hit in found]}
-

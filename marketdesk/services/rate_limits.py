@@ -3,7 +3,8 @@
 Built on the ``limits`` library (sliding window counters: a hit is counted and checked in one
 atomic step, in memory under the event loop, in Redis with a Lua script), so that a hundred
 parallel requests get no more than the limit allows. A window is weighted with the one before
-it, so a limit of N a minute holds over any minute, give or take a rounding. With
+it, so a limit of N a minute holds over any minute, give or take one at the turn of a window
+(the counters stay two numbers per key, whatever the traffic). With
 ``MARKETDESK_REDIS_URL`` the counters live in Redis and hold across all processes; otherwise
 each process counts in memory.
 
@@ -464,7 +465,7 @@ class RateLimiter:
                 await self._release_socket(slot)
                 slot.released = True
                 await self.record_hit("sockets", scope, key.split(":", 2)[2])
-                return _raise_sockets()
+                raise RateLimited(_SOCKETS_TEXT, code="rate_limited")
             slot.keys.append(key)
         return slot
 
@@ -603,7 +604,3 @@ def _storage_failed(error: Exception) -> bool:
 def _shown(key: str) -> str:
     """What supervisors see of a login key: the IP, or the login's digest."""
     return key.split(":", 1)[1]
-
-
-def _raise_sockets() -> SocketSlot:
-    raise RateLimited(_SOCKETS_TEXT, code="rate_limited")

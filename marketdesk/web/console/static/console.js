@@ -298,7 +298,7 @@
     );
   }
 
-  async function loadQueue() {
+  async function fetchQueue() {
     await Promise.all(
       state.lines.map(async (line) => {
         try {
@@ -309,20 +309,31 @@
         }
       }),
     );
+  }
+
+  async function loadQueue() {
+    await fetchQueue();
     renderQueue();
   }
 
-  async function loadMine() {
+  async function fetchMine() {
     const data = await api("GET", "/api/v1/conversations");
     state.mine = data.conversations;
+  }
+
+  async function loadMine() {
+    await fetchMine();
     renderMine();
   }
 
   // events come in bursts (every message of every queued chat): the lists are read again at
-  // most once a second, however many events arrive
+  // most once a second, however many events arrive; both are shown at once, so that a taken
+  // conversation is never in the queue and in «Мои» together
   const refreshLists = coalesce(() => {
-    loadQueue().catch(() => {});
-    loadMine().catch(() => {});
+    Promise.allSettled([fetchQueue(), fetchMine()]).then(() => {
+      renderQueue();
+      renderMine();
+    });
   }, 1000);
 
   setInterval(() => {
