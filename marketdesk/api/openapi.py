@@ -86,9 +86,10 @@ _RATE_LIMITED = re.compile(
     r"|^get /api/v1/certificates/lookup$"
 )
 # answers besides the documented success: idempotent sends answer 200 for a duplicate and
-# 201 for a new message
+# 201 for a new message; a new conversation past the open-per-line cap is the open one (200)
 _EXTRA_SUCCESS = re.compile(
     r"^post /api/v1/(console/)?conversations/\{conversation_id\}/(messages|attachments)$"
+    r"|^post /api/v1/conversations$"
 )
 # routes that check credentials themselves (no bearer token): a wrong password or code
 _OWN_CREDENTIALS = re.compile(r"^post /api/v1/auth/(login|phone/verify)$")
