@@ -139,7 +139,7 @@ async def parse_filter(session: AsyncSession, raw: AuditFilter) -> Select[Any]:
             query = query.where(AuditEntry.entity_id == ident)
     if raw.date_from and raw.date_to and raw.date_from > raw.date_to:
         raise InvalidInput("Дата «с» позже даты «по».", code="invalid_period")
-    if raw.date_from:
+    if raw.date_from and raw.date_from > date.min:  # the first day: no bound (and no overflow)
         query = query.where(AuditEntry.at >= _moscow_start(raw.date_from))
     if raw.date_to and raw.date_to < date.max:
         query = query.where(AuditEntry.at < _moscow_start(raw.date_to + timedelta(days=1)))
