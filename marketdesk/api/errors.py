@@ -127,7 +127,7 @@ def install_error_handlers(app: FastAPI) -> None:
         message = getattr(exc, "message_ru", message)
         return error_response(exc.status_code, code, message, getattr(exc, "headers", None))
 
-    _install_database_unavailable(app)
+    _install_database_errors(app)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -148,7 +148,7 @@ INVALID_CHARACTERS_MESSAGE = (
 """The refusal of a NUL (``marketdesk.api.input_guard``, and PostgreSQL's own refusal)."""
 
 
-def _install_database_unavailable(app: FastAPI) -> None:
+def _install_database_errors(app: FastAPI) -> None:
     """A database outage (see ``marketdesk.store.availability``) is 503
     ``database_unavailable`` with ``Retry-After``, not a 500. Text PostgreSQL cannot take
     (a NUL that came another way than the input guard checks, e.g. a multipart field) is

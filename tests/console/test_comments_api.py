@@ -64,7 +64,7 @@ def test_a_comment_is_audited(client, tokens, demo_db):
         ({"text": ""}, 422, "comment_empty"),
         ({"text": "   \n "}, 422, "comment_empty"),
         ({"text": "x" * 2001}, 422, "comment_too_long"),
-        ({"text": "a\x00b"}, 422, "invalid_comment"),
+        ({"text": "a\x00b"}, 422, "invalid_characters"),  # the input guard (issue 18)
         ({}, 422, "validation_error"),
         ({"text": 5}, 422, "validation_error"),
         ({"text": "ok", "pinned": True}, 422, "validation_error"),
