@@ -1,38 +1,11 @@
 """The web chat over WebSockets: a conversation's socket and the operator's socket.
 
-Protocol (JSON text frames; binary frames close the socket with 1003):
-
-1. The client opens ``/ws/conversations/{id}`` (or ``/ws/operator``) and sends, within 10
-   seconds, ``{"type": "auth", "token": "<bearer token>", "last_seq": N}`` (``last_seq``:
-   the last sequence number it has seen, 0 for none; conversation sockets only). The
-   operator's socket takes ``"last_seqs": {"<conversation id>": N, ...}`` instead (up to 500
-   conversations). The token travels in a frame, not in the URL, so that it never lands in
-   access logs.
-2. The server answers ``{"type": "ready", ...}``, then every message after ``last_seq`` (of
-   each conversation in ``last_seqs``) in ``seq`` order, then live events:
-   ``{"type": "message", "message": {...}}`` and
-   ``{"type": "conversation", "conversation": {...}}``. Each message is sent once, in order;
-   a gap in live events (another process, a lost Redis event) is filled from the database.
-3. The client may send ``{"type": "message", "client_msg_id": "...", "text": "..."}``
-   (operators on ``/ws/operator`` also give ``"conversation_id"`` and may set
-   ``"private": true``); the server answers ``{"type": "ack", "client_msg_id", "id", "seq",
-   "duplicate"}`` once the message is committed, or ``{"type": "error", "code", "message",
-   "client_msg_id"}``. ``{"type": "ping"}`` gets ``{"type": "pong"}``.
-4. The server sends ``{"type": "ping"}`` every 25 seconds (a ``{"type": "pong"}`` answer is
-   welcome, not required). The session behind the token is checked again every minute
-   (``MARKETDESK_SOCKET_REAUTH_SECONDS``): after a logout, when the session expires or an
-   operator is deactivated, the socket closes with 1008.
-
-Abuse limits (:mod:`marketdesk.services.rate_limits`): a visitor or customer with too many
-sockets open gets ``{"type": "error", "code": "rate_limited"}`` instead of ``ready``, then
-close 1008; a message over the sending limit gets the same error with its ``client_msg_id``
-and is not stored.
-
-Malformed frames get ``{"type": "error", "code": "bad_frame"}`` and store nothing; after 20
-of them the socket is closed with 1008. Authentication failure or a conversation the caller
-may not read: an error frame, then close 1008 (the same for a missing conversation and
-someone else's). Each socket has a bounded send queue: a consumer too slow to keep up is
-closed with 1013 and reconnects with its ``last_seq`` — nothing is lost, memory stays flat.
+The protocol is written down in ``docs/protocol.md``: JSON text frames; an ``auth`` frame
+first (the token and the last ``seq`` seen), then ``ready``, the replay in ``seq`` order and
+live ``message`` / ``conversation`` / ``resync`` events; sends are acknowledged once
+committed (``ack``) or refused (``error``, nothing stored); the close codes say whether to
+reconnect (1013), log in again (1008) or send less (1009). A change here changes that
+document in the same commit.
 """
 
 from __future__ import annotations
