@@ -12,8 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from marketdesk.bot import Bot
 from marketdesk.kb.articles import Article
 from marketdesk.services.errors import ServiceError
+from marketdesk.services.hint_context import hint_context
 
-from .deps import CurrentOperator
+from .deps import CurrentOperator, DbSession
 
 router = APIRouter(prefix="/api/v1/hints", tags=["hints"])
 
@@ -38,6 +39,12 @@ class HintQuery(BaseModel):
 
     text: str = Field(min_length=1, max_length=2000, description="сообщение клиента")
     limit: int = Field(default=3, ge=1, le=10)
+    conversation_id: int | None = Field(
+        default=None, ge=1, le=2**63 - 1, description="диалог: его тема и прежние сообщения"
+    )
+    customer_id: int | None = Field(
+        default=None, ge=1, le=2**63 - 1, description="клиент: бан купонов, вид клиента"
+    )
 
 
 class HintPage(BaseModel):
@@ -97,15 +104,27 @@ def _view(article: Article, score: float | None = None) -> HintView:
 
 
 @router.post("", response_model=HintPage)
-async def search_hints(request: Request, operator: CurrentOperator, body: HintQuery) -> HintPage:
-    """The top hints for a customer's message: operator hints that fit first, then answers."""
+async def search_hints(
+    request: Request, operator: CurrentOperator, session: DbSession, body: HintQuery
+) -> HintPage:
+    """The top hints for a customer's message: operator hints that fit first, then answers.
+    With ``conversation_id`` and ``customer_id`` they are ranked in the case's context: its
+    topic and earlier messages, the coupon-ban decision, the line and the customer's kind."""
     q, limit = body.text, body.limit
     bot = _bot(request)
+    context = None
+    if body.conversation_id is not None or body.customer_id is not None:
+        context = await hint_context(
+            session,
+            operator,
+            conversation_id=body.conversation_id,
+            customer_id=body.customer_id,
+        )
     by_key: dict[tuple[str, str, str], Article] = {
         (a.slug, a.title, a.audience): a for a in bot.articles
     }
     out: list[HintView] = []
-    for hint in bot.hints(q, k=limit):
+    for hint in bot.hints(q, k=limit, context=context):
         article = by_key.get((hint.slug, hint.title, hint.audience))
         if article is not None:
             out.append(_view(article, hint.score))

@@ -13,6 +13,6 @@ Evaluation: :func:`marketdesk.bot.evaluation.evaluate` and ``format_report``;
 command line: :mod:`marketdesk.bot.cli` (``ask_command``, ``bot_group``, ``kb_group``).
 """
 
-from marketdesk.bot.core import Bot, BotReply, Hint, Suggestion
+from marketdesk.bot.core import Bot, BotReply, Hint, HintContext, Suggestion
 
-__all__ = ["Bot", "BotReply", "Hint", "Suggestion"]
+__all__ = ["Bot", "BotReply", "Hint", "HintContext", "Suggestion"]

@@ -26,7 +26,15 @@ from marketdesk.kb.articles import (
 from marketdesk.kb.index import Hit, KbIndex, SearchResult
 from marketdesk.text.analyzer import TextAnalyzer
 
-__all__ = ["Bot", "BotReply", "Hint", "Suggestion", "confidence_of", "said_in_conversation"]
+__all__ = [
+    "Bot",
+    "BotReply",
+    "Hint",
+    "HintContext",
+    "Suggestion",
+    "confidence_of",
+    "said_in_conversation",
+]
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +50,13 @@ UNANCHORED_FACTOR = 0.7
 #: an operator hint is shown before customer answers when it scores at least this
 #: share of the best article's score
 HINT_FIT = 0.6
+#: hints in context: the weight of the customer's earlier messages (the last few), and the
+#: lift of the conversation's topic and of a hint written for the card's situation, as parts
+#: of the best score (tuned on tests/bot/test_hints_context.py, not from the seeds)
+EARLIER_TURNS = 3
+EARLIER_WEIGHT = 0.5
+TOPIC_WEIGHT = 0.5
+FIT_WEIGHT = 0.5
 #: words an operator uses to describe any situation («клиент просит», «спрашивает»)
 HINT_FILLER = frozenset(
     ["клиент", "покупатель", "просить", "спрашивать", "сообщать", "хотеть", "писать",
@@ -83,6 +98,17 @@ class BotReply:
         if self.suggestions:
             data["suggestions"] = [s.to_json() for s in self.suggestions]
         return data
+
+
+@dataclass(frozen=True, slots=True)
+class HintContext:
+    """What the console knows of a case besides the last message: the conversation's topic,
+    the customer's earlier messages (oldest first) and facts of the card for the hints'
+    ``when`` (``coupon_ban``, ``line``, ``customer_kind``: see ``kb.articles.HINT_FACTS``)."""
+
+    topic: str | None = None
+    earlier: tuple[str, ...] = ()
+    facts: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,41 +372,89 @@ class Bot:
         return BotReply("handoff", None, conf, answer, suggestions=sugg, reason="low_confidence")
 
     # ------------------------------------------------------------------ operators
-    def hints(self, text: object, k: int = 3) -> list[Hint]:
+    def hints(
+        self, text: object, k: int = 3, context: HintContext | None = None
+    ) -> list[Hint]:
         """Top-k articles for the operator console: the operator hints («Подсказки»:
-        section, situation, answer template) that fit the message first, then customer
-        answers. A hint fits when it is about the best article's topic or scores at
-        least ``HINT_FIT`` of the best score; anything the message shares no word with
-        is left out."""
+        section, situation, answer template) that fit first, then customer answers.
+
+        Without a context, by the message alone: a hint fits when it is about the best
+        article's topic or scores at least ``HINT_FIT`` of the best score; anything the
+        message shares no word with is left out. With a context (what the console knows of
+        the case): when the last message says too little for the bot to answer it alone
+        («позовите оператора»), the customer's earlier messages count at half weight and the
+        conversation's topic lifts its articles; a hint written for a situation of the card
+        (``when``:
+        the coupon-ban decision, the line, the customer's kind) is lifted where it fits and
+        left out where the card says otherwise."""
+        context = context or HintContext()
         try:
             k = max(1, int(k))
-            index = self._state.index
-            analysis = self.analyzer.analyse(strip_links(str(text or "")))
-            content = tuple(t for t in analysis.content if t not in HINT_FILLER)
-            if content:  # «клиент просит …» describes every situation: not a match
-                analysis = replace(analysis, content=content)
-            result = index.search(analysis, audiences=None, k=max(12, 4 * k))
+            scores: dict[int, float] = {}
+            articles: dict[int, Article] = {}
+            hits, confidence = self._hint_hits(str(text or ""), k)
+            # a last message the bot could answer by itself leads; one that says little
+            # («позовите оператора») leans on the earlier turns and the topic
+            leads = confidence >= ANSWER_THRESHOLD
+            earlier = " ".join(context.earlier[-EARLIER_TURNS:]) if not leads else ""
+            for found, weight in ((hits, 1.0), (self._hint_hits(earlier, k)[0], EARLIER_WEIGHT)):
+                for hit in found:
+                    key = id(hit.article)
+                    articles[key] = hit.article
+                    scores[key] = scores.get(key, 0.0) + weight * hit.score
         except Exception:
             log.exception("hints failed")
             return []
-        hits = [h for h in result.hits if h.coverage > 0]
-        if not hits:
+        if context.topic or context.facts:
+            topic = None if leads else context.topic
+            scores, articles = self._lift(scores, articles, replace(context, topic=topic))
+        if not scores:
             return []
-        top = hits[0].score
-        topic = hits[0].article.slug
+        ranked = sorted(scores, key=lambda key: -scores[key])
+        top = scores[ranked[0]]
+        topic = articles[ranked[0]].slug
         operator = [
-            h for h in hits
-            if h.article.audience == "operator"
-            and (h.score >= HINT_FIT * top or h.article.slug == topic)
+            key for key in ranked
+            if articles[key].audience == "operator"
+            and (scores[key] >= HINT_FIT * top or articles[key].slug == topic)
         ]
-        others = [h for h in hits if h not in operator]
+        others = [key for key in ranked if key not in operator]
         out: list[Hint] = []
-        for hit in [*operator, *others]:
-            a = hit.article
+        for key in [*operator, *others][:k]:
+            a = articles[key]
             out.append(
                 Hint(a.slug, a.title, a.section, a.situation, a.body, a.audience,
-                     a.internal_note, hit.score)
+                     a.internal_note, scores[key])
             )
-            if len(out) >= k:
-                break
         return out
+
+    def _hint_hits(self, text: str, k: int) -> tuple[list[Hit], float]:
+        """The articles a text shares words with, and how sure a match it is."""
+        if not text.strip():
+            return [], 0.0
+        analysis = self.analyzer.analyse(strip_links(text))
+        content = tuple(t for t in analysis.content if t not in HINT_FILLER)
+        if content:  # «клиент просит …» describes every situation: not a match
+            analysis = replace(analysis, content=content)
+        result = self._state.index.search(analysis, audiences=None, k=max(12, 4 * k))
+        hits = [h for h in result.hits if h.coverage > 0]
+        return hits, (confidence_of(result) if hits else 0.0)
+
+    def _lift(
+        self, scores: dict[int, float], articles: dict[int, Article], context: HintContext
+    ) -> tuple[dict[int, float], dict[int, Article]]:
+        """The conversation's topic and the card's facts applied to the scores."""
+        top = max(scores.values(), default=1.0)
+        if context.topic:  # the topic's own articles, even where the last words miss them
+            for article in self.articles:
+                if article.slug == context.topic:
+                    key = id(article)
+                    articles[key] = article
+                    scores[key] = scores.get(key, 0.0) + TOPIC_WEIGHT * top
+        lifted: dict[int, float] = {}
+        for key, score in scores.items():
+            fits = articles[key].fits(context.facts)
+            if fits is False:
+                continue  # written for another situation than the card shows
+            lifted[key] = score + (FIT_WEIGHT * top if fits else 0.0)
+        return lifted, articles

@@ -89,10 +89,26 @@ class Article:
     # phrases of the body said otherwise to a customer who is already talking to support
     # («напишите нам в чат» is wrong inside the chat): front matter ``in_conversation``
     in_conversation: tuple[tuple[str, str], ...] = ()
+    # an operator hint for a situation the card shows (front matter ``when``): the fact and
+    # the values it fits, e.g. (("coupon_ban", frozenset({"can_be_lifted"})),)
+    when: tuple[tuple[str, frozenset[str]], ...] = ()
 
     @property
     def customer_facing(self) -> bool:
         return self.audience in ("customer", "seller")
+
+    def fits(self, facts: Mapping[str, str]) -> bool | None:
+        """Whether the hint is for these facts of the case: True when every condition it
+        names is known and met, False when one is known and not met, None when it names
+        none or the facts do not say."""
+        verdict: bool | None = None
+        for key, values in self.when:
+            if key not in facts:
+                continue
+            if facts[key] not in values:
+                return False
+            verdict = True
+        return verdict
 
     def answer(self, *, in_conversation: bool = False) -> str:
         """The body as said outside support, or to a customer already in a conversation."""
@@ -166,6 +182,35 @@ def _replacements(meta: Mapping[str, Any], key: str, body: str) -> tuple[tuple[s
     return tuple((str(k), str(v)) for k, v in value.items())
 
 
+HINT_FACTS: Mapping[str, frozenset[str]] = {
+    "coupon_ban": frozenset({"none", "can_be_lifted", "not_lifted", "may_be_lifted"}),
+    "line": frozenset({"general", "travel_priority", "seller"}),
+    "customer_kind": frozenset({"individual", "legal_entity"}),
+}
+"""What a hint's ``when`` may name: the facts of the case the console knows, and their values."""
+
+
+def _conditions(meta: Mapping[str, Any]) -> tuple[tuple[str, frozenset[str]], ...]:
+    value = meta.get("when")
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        raise _Invalid("front matter: field 'when' must map facts to a value or a list")
+    out: list[tuple[str, frozenset[str]]] = []
+    for key, wanted in value.items():
+        allowed = HINT_FACTS.get(str(key))
+        if allowed is None:
+            raise _Invalid(f"front matter: 'when' names {key!r}; known: {', '.join(HINT_FACTS)}")
+        values = frozenset(str(v) for v in (wanted if isinstance(wanted, list) else [wanted]))
+        if not values or not values <= allowed:
+            raise _Invalid(
+                f"front matter: 'when: {key}' takes {', '.join(sorted(allowed))}, "
+                f"not {', '.join(sorted(values - allowed)) or 'nothing'}"
+            )
+        out.append((str(key), values))
+    return tuple(out)
+
+
 def parse_article(
     text: str, path: Path | None = None, topics: Mapping[str, Topic] | None = None
 ) -> Article:
@@ -196,6 +241,7 @@ def parse_article(
         raise _Invalid("the article has no body text")
     return Article(
         in_conversation=_replacements(meta, "in_conversation", body),
+        when=_conditions(meta),
         slug=slug,
         title=title,
         audience=audience,

@@ -598,7 +598,11 @@
       return;
     }
     try {
-      const data = await api("POST", "/api/v1/hints", { text: text.slice(0, 2000), limit: 3 });
+      // ranked in the case's context: its topic and earlier messages, the card's facts
+      const query = { text: text.slice(0, 2000), limit: 3 };
+      if (state.current) query.conversation_id = state.current.id;
+      if (state.customerId) query.customer_id = state.customerId;
+      const data = await api("POST", "/api/v1/hints", query);
       state.hints = data.hints;
       if (!data.hints.length) {
         clear($("hint-cards"), el("p", { class: "muted small" }, "Подходящих подсказок нет — найдите во вкладке «Подсказки»."));
