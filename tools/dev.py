@@ -111,7 +111,7 @@ def test(argv: list[str]) -> None:
         say("SQLite only (set MARKETDESK_TEST_DATABASE_URL to add PostgreSQL)")
     say("ruff")
     run(BIN / "ruff", "check", "marketdesk", "tests", "bench", "tools")
-    say("mypy (strict on marketdesk.domain)")
+    say("mypy (strict)")
     run(BIN / "mypy")
     say("pytest")
     run(PYTHON, "-m", "pytest", *argv, env=env)
