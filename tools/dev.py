@@ -113,7 +113,11 @@ def test(argv: list[str]) -> None:
     run(BIN / "ruff", "check", "marketdesk", "tests", "bench", "tools")
     say("mypy (strict)")
     run(BIN / "mypy")
-    say("pytest")
+    if not argv:  # the whole suite: with the coverage report and its floor (pyproject.toml)
+        say("pytest, with coverage")
+        argv = ["--cov", "--cov-report=term"]
+    else:
+        say("pytest")
     run(PYTHON, "-m", "pytest", *argv, env=env)
 
 
