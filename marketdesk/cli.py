@@ -7,7 +7,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -40,7 +40,7 @@ def _run(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
     return asyncio.run(main())
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.secho(message, fg="red", err=True)
     sys.exit(1)
 
@@ -266,14 +266,34 @@ def certificate() -> None:
     help="Срок действия кода в днях (по умолчанию бессрочно).",
 )
 @click.option("--count", type=click.IntRange(1, 10_000), default=1, show_default=True)
+@click.option(
+    "--phone",
+    default=None,
+    help="Отправить код покупателю в SMS (электронный сертификат); код не печатается.",
+)
+@click.option("--email", default=None, help="Отправить код на e-mail (пока не поддерживается).")
 def certificate_issue(
-    data_dir: Path | None, nominal: int, kind: str, expires_days: int | None, count: int
+    data_dir: Path | None,
+    nominal: int,
+    kind: str,
+    expires_days: int | None,
+    count: int,
+    phone: str | None,
+    email: str | None,
 ) -> None:
-    """Выпустить код(ы) сертификата. Код показывается один раз: хранится только его хеш."""
+    """Выпустить код(ы) сертификата. Код показывается один раз (или уходит в SMS): хранится
+    только его хеш."""
+    from marketdesk.channels.sms import DEMO_LOG_NAME, FileSmsGateway
     from marketdesk.services.certificates import issue_certificate
     from marketdesk.services.errors import ServiceError
+    from marketdesk.services.sms_outbox import deliver_pending
     from marketdesk.store.models import utcnow
 
+    if email is not None:
+        _fail(
+            "Отправка сертификата на e-mail появится вместе с каналом e-mail. "
+            "Пока отправьте его в SMS (--phone) или выпустите код и передайте его сами."
+        )
     settings = _settings(data_dir)
     expires = utcnow() + timedelta(days=expires_days) if expires_days else None
 
@@ -288,15 +308,23 @@ def certificate_issue(
                     kind=kind,
                     secret=settings.hashing_secret(),
                     expires_at=expires,
+                    sms_to=phone,
                 )
                 codes.append(issued.code)
+            if phone is not None:  # at once; a running server's worker retries what is left
+                gateway = FileSmsGateway(settings.ensure_data_dir() / DEMO_LOG_NAME)
+                await deliver_pending(session, gateway)
         return codes
 
     try:
-        for code in _run(settings, work):
-            click.echo(code)
+        codes = _run(settings, work)
     except ServiceError as exc:
         _fail(exc.message)
+    if phone is None:
+        for code in codes:
+            click.echo(code)
+    else:
+        click.echo(f"Сертификатов отправлено в SMS: {len(codes)}. Код в журнал не пишется.")
 
 
 @main.group()

@@ -155,3 +155,36 @@ def test_certificate_issue_prints_codes_and_refuses_unknown_nominals(tmp_path):
     bad = run("certificate", "issue", "--nominal", "501", data_dir=tmp_path, check=False)
     assert bad.returncode == 1
     assert "не выпускается" in bad.stderr
+
+
+def test_certificate_issue_sends_the_code_by_sms_and_never_prints_it(tmp_path):
+    """Issue 20, item 9: an electronic certificate goes to the customer in an SMS; the code
+    is in no output, and the outbox keeps no text once the gateway took it."""
+    import sqlite3
+
+    run("demo", "load", data_dir=tmp_path)
+    result = run("certificate", "issue", "--nominal", "1000", "--phone", "8 (900) 555-12-34",
+                 data_dir=tmp_path)
+    assert "отправлено в SMS: 1" in result.stdout
+    sms = (tmp_path / "sms-demo.log").read_text(encoding="utf-8")
+    line = next(ln for ln in sms.splitlines() if "+79005551234" in ln)
+    code = line.split("Код активации: ", 1)[1].split(".", 1)[0]
+    assert len(code) == 19 and code.count("-") == 3
+    assert code not in result.stdout + result.stderr
+    assert (tmp_path / "sms-demo.log").stat().st_mode & 0o077 == 0
+    with sqlite3.connect(tmp_path / "marketdesk.db") as db:
+        rows = db.execute("SELECT kind, status, text FROM sms_outbox").fetchall()
+    assert rows == [("certificate", "sent", None)]
+
+
+def test_certificate_issue_refuses_what_it_cannot_deliver(tmp_path):
+    run("demo", "load", data_dir=tmp_path)
+    email = run("certificate", "issue", "--nominal", "1000", "--email", "a@example.com",
+                data_dir=tmp_path, check=False)
+    assert email.returncode == 1 and "e-mail" in email.stderr
+    plastic = run("certificate", "issue", "--nominal", "1000", "--kind", "plastic",
+                  "--phone", "+79005551234", data_dir=tmp_path, check=False)
+    assert plastic.returncode == 1 and "только электронный" in plastic.stderr
+    bad_phone = run("certificate", "issue", "--nominal", "1000", "--phone", "позвоните",
+                    data_dir=tmp_path, check=False)
+    assert bad_phone.returncode == 1 and "номер телефона" in bad_phone.stderr

@@ -16,9 +16,17 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain import certificates as rules
-from marketdesk.store.models import BalanceEntry, Customer, GiftCertificate, ProductNominal, utcnow
+from marketdesk.store.models import (
+    BalanceEntry,
+    Customer,
+    GiftCertificate,
+    ProductNominal,
+    SmsOutbox,
+    utcnow,
+)
 
 from . import audit
+from .customer_login import normalize_phone
 from .customers import money
 from .errors import InvalidInput, PermissionDenied, ServiceError
 from .locks import lock_customer
@@ -68,8 +76,19 @@ async def issue_certificate(
     secret: bytes,
     expires_at: datetime | None = None,
     actor: Principal | None = None,
+    sms_to: str | None = None,
 ) -> IssuedCertificate:
-    """Create a certificate and return its code, shown this once: only a hash is stored."""
+    """Create a certificate and return its code, shown this once: only a hash is stored.
+
+    With ``sms_to`` (seed 000: an electronic certificate «может его получить … в sms») the
+    code also goes to the SMS outbox in the same transaction: the outbox keeps the text only
+    until the gateway takes it (``services.sms_outbox``)."""
+    if sms_to is not None:
+        sms_to = normalize_phone(sms_to)
+        if kind != "electronic":
+            raise InvalidInput(
+                "По SMS отправляется только электронный сертификат.", code="sms_electronic_only"
+            )
     if kind not in ("electronic", "plastic"):
         raise InvalidInput("Вид сертификата: electronic или plastic.", code="invalid_kind")
     nominal = nominal_rub * 100
@@ -100,11 +119,24 @@ async def issue_certificate(
         entity_id=certificate.id,
         nominal=nominal,
         kind=kind,
+        **({"sent_by": "sms"} if sms_to else {}),
     )
+    code = _format_code(raw)
+    if sms_to is not None:
+        session.add(
+            SmsOutbox(
+                phone=sms_to,
+                kind="certificate",
+                text=(
+                    f"Ваш подарочный сертификат на {nominal_rub} ₽. Код активации: {code}. "
+                    "Введите его в личном кабинете: номинал зачислится на Баланс."
+                ),
+                status="pending",
+                created_at=utcnow(),
+            )
+        )
     await session.commit()
-    return IssuedCertificate(
-        code=_format_code(raw), nominal=money(nominal), kind=kind, expires_at=expires_at
-    )
+    return IssuedCertificate(code=code, nominal=money(nominal), kind=kind, expires_at=expires_at)
 
 
 async def activate_certificate(

@@ -28,7 +28,9 @@ log = logging.getLogger("marketdesk.sms")
 CLAIM = timedelta(seconds=60)
 """How long a process owns a message it is sending (another may take it over afterwards)."""
 MAX_BACKOFF = timedelta(seconds=60)
-_LIFETIME = {"login_code": CODE_TTL}  # a message is pointless after this
+# a message is pointless after this; a certificate's code not sent within a week is wiped
+# (the certificate stays issued and nobody knows its code: issue another)
+_LIFETIME = {"login_code": CODE_TTL, "certificate": timedelta(days=7)}
 
 
 async def expire_stale(session: AsyncSession, *, now: datetime | None = None) -> int:
