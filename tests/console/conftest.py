@@ -16,17 +16,14 @@ def _ok(response, status=(200, 201)):
     return response.json()
 
 
-@pytest.fixture
-def queued_conversation(client: TestClient, tokens: dict[str, str]) -> Iterator[Callable[..., int]]:
-    """Make a conversation of customer 58561573 (or a visitor) wait for an operator; every one
-    made is closed at the end, so that the operators' capacity is never used up."""
-    made: list[int] = []
-
-    def make(text: str = "Не могу применить купон", who: str = "customer") -> int:
-        headers = auth(tokens[who])
-        conversation = _ok(client.post("/api/v1/conversations", json={}, headers=headers))
-        cid = conversation["id"]
-        made.append(cid)
+def waiting_conversation(
+    client: TestClient, token: str, *texts: str, body: dict[str, str] | None = None
+) -> int:
+    """A conversation of the token's customer or visitor with their messages, handed to the
+    queue of its line."""
+    headers = auth(token)
+    cid = int(_ok(client.post("/api/v1/conversations", json=body or {}, headers=headers))["id"])
+    for text in texts:
         _ok(
             client.post(
                 f"/api/v1/conversations/{cid}/messages",
@@ -34,8 +31,19 @@ def queued_conversation(client: TestClient, tokens: dict[str, str]) -> Iterator[
                 headers=headers,
             )
         )
-        _ok(client.post(f"/api/v1/conversations/{cid}/handoff", headers=headers))
-        return int(cid)
+    _ok(client.post(f"/api/v1/conversations/{cid}/handoff", headers=headers))
+    return cid
+
+
+@pytest.fixture
+def queued_conversation(client: TestClient, tokens: dict[str, str]) -> Iterator[Callable[..., int]]:
+    """Make a conversation of customer 58561573 (or a visitor) wait for an operator; every one
+    made is closed at the end, so that the operators' capacity is never used up."""
+    made: list[int] = []
+
+    def make(text: str = "Не могу применить купон", who: str = "customer") -> int:
+        made.append(waiting_conversation(client, tokens[who], text))
+        return made[-1]
 
     yield make
     for cid in made:

@@ -4,13 +4,13 @@ nothing, and the line counts."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 import pytest
 
 from marketdesk.services.auth import token_for_customer
 from tests.conftest import auth, run_db
+from tests.console.conftest import waiting_conversation
 
 COUPONS = "почему не работают купоны у меня"
 
@@ -30,22 +30,11 @@ def conversation(client, tokens, demo_db):
         token = run_db(
             demo_db, lambda s: token_for_customer(s, customer_id, ttl=timedelta(hours=1))
         )
-        headers = auth(token)
-        body: dict[str, str] = {"line": line}
+        body = {"line": line}
         if line == "seller":
             body.update(seller_topic="Финансы", seller_subtopic="Финансовые отчёты")
-        cid = _ok(client.post("/api/v1/conversations", json=body, headers=headers))["id"]
-        made.append(cid)
-        for text in texts:
-            _ok(
-                client.post(
-                    f"/api/v1/conversations/{cid}/messages",
-                    json={"client_msg_id": uuid.uuid4().hex, "text": text},
-                    headers=headers,
-                )
-            )
-        _ok(client.post(f"/api/v1/conversations/{cid}/handoff", headers=headers))
-        return int(cid)
+        made.append(waiting_conversation(client, token, *texts, body=body))
+        return made[-1]
 
     yield make
     for cid in made:
