@@ -123,58 +123,77 @@ class BodyLimitMiddleware:
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             # refused before a byte of the body is read; the connection is not reused
-            for message in _error_messages(
-                413, "payload_too_large", too_large_message(limit), [(b"connection", b"close")]
-            ):
-                await send(message)
+            await _send_too_large(send, limit)
             return
-
-        received = 0
-        exceeded = False
-        started = False
-        replacing: tuple[int, list[tuple[bytes, bytes]]] | None = None
-
-        async def limited_receive() -> Message:
-            nonlocal received, exceeded
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    exceeded = True
-                    raise BodyTooLarge(limit)
-            return message
-
-        async def shaped_send(message: Message) -> None:
-            nonlocal started, replacing
-            if message["type"] == "http.response.start":
-                started = True
-                headers = list(message.get("headers", ()))
-                if exceeded:  # the rest of the body is never read: close the connection
-                    headers.append((b"connection", b"close"))
-                    message = {**message, "headers": headers}
-                if _is_plain_error(message):
-                    replacing = (message["status"], headers)
-                    return
-            elif message["type"] == "http.response.body" and replacing is not None:
-                if not message.get("more_body", False):
-                    status, headers = replacing
-                    code, text = http_error_body(status)
-                    if status == 413:
-                        text = too_large_message(limit)
-                    for shaped in _error_messages(status, code, text, headers):
-                        await send(shaped)
-                return
-            await send(message)
-
+        exchange = _LimitedExchange(receive, send, limit)
         try:
-            await self.app(scope, limited_receive, shaped_send)
+            await self.app(scope, exchange.receive, exchange.send)
         except BodyTooLarge:  # read outside a route (no handler on the way): answer here
-            if started:
+            if exchange.started:
                 raise
-            for message in _error_messages(
-                413, "payload_too_large", too_large_message(limit), [(b"connection", b"close")]
-            ):
-                await send(message)
+            await _send_too_large(send, limit)
+
+
+async def _send_too_large(send: Send, limit: int) -> None:
+    """The 413 in the error shape; the connection is closed (the body is not read)."""
+    for message in _error_messages(
+        413, "payload_too_large", too_large_message(limit), [(b"connection", b"close")]
+    ):
+        await send(message)
+
+
+class _LimitedExchange:
+    """One HTTP request under a body limit: ``receive`` counts the body and cuts it off at
+    the limit, ``send`` rewrites a plain-text error response into the error shape."""
+
+    def __init__(self, receive: Receive, send: Send, limit: int) -> None:
+        self._receive = receive
+        self._send = send
+        self.limit = limit
+        self.received = 0
+        self.exceeded = False
+        self.started = False  # the response has begun
+        self._replacing: tuple[int, list[tuple[bytes, bytes]]] | None = None  # status, headers
+
+    async def receive(self) -> Message:
+        message = await self._receive()
+        if message["type"] == "http.request":
+            self.received += len(message.get("body", b""))
+            if self.received > self.limit:
+                self.exceeded = True
+                raise BodyTooLarge(self.limit)
+        return message
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            await self._start(message)
+        elif message["type"] == "http.response.body" and self._replacing is not None:
+            await self._replace_body(message, *self._replacing)
+        else:
+            await self._send(message)
+
+    async def _start(self, message: Message) -> None:
+        self.started = True
+        headers = list(message.get("headers", ()))
+        if self.exceeded:  # the rest of the body is never read: close the connection
+            headers.append((b"connection", b"close"))
+            message = {**message, "headers": headers}
+        if _is_plain_error(message):  # held back: its body is replaced
+            self._replacing = (message["status"], headers)
+            return
+        await self._send(message)
+
+    async def _replace_body(
+        self, message: Message, status: int, headers: list[tuple[bytes, bytes]]
+    ) -> None:
+        """The plain-text body is dropped; at its end, the error in the error shape."""
+        if message.get("more_body", False):
+            return
+        code, text = http_error_body(status)
+        if status == 413:
+            text = too_large_message(self.limit)
+        for shaped in _error_messages(status, code, text, headers):
+            await self._send(shaped)
 
 
 class HeaderTimeoutProtocol(HttpToolsProtocol):

@@ -5,8 +5,10 @@ typos fixed by normalisation and word order do not matter."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from functools import cached_property
 from itertools import pairwise
 
 from marketdesk.text.analyzer import Analysis
@@ -128,93 +130,227 @@ LEXICON = frozenset(
 )
 
 
-def detect(analysis: Analysis, raw_text: str) -> RuleMatch | None:
-    """The first rule that fires, by priority: confidential, action, person."""
-    lem = set(analysis.lemmas)
+class _Message:
+    """What the rules read from one message; the derived sets are built on first use."""
 
-    # ---- confidential data: refuse
-    if lem & CROSS:
-        return RuleMatch(Intent.CONFIDENTIAL, "intersections")
+    def __init__(self, analysis: Analysis, raw_text: str) -> None:
+        self.analysis = analysis
+        self.raw_text = raw_text
+        self.lem = set(analysis.lemmas)
+
+    @cached_property
+    def terms(self) -> set[str]:
+        return set(self.analysis.terms(bigrams=False))
+
+    @cached_property
+    def content(self) -> set[str]:
+        return set(self.analysis.content)
+
+
+# ---- confidential data: refuse
+
+
+def _asks_intersections(m: _Message) -> bool:
+    return bool(m.lem & CROSS)
+
+
+def _asks_linked_accounts(m: _Message) -> bool:
+    lem = m.lem
     asks_which = lem & {"какой", "кто", "чей", "список"} or lem & DISCLOSE
-    if lem & ACCOUNT and lem & LINKED and asks_which:
-        return RuleMatch(Intent.CONFIDENTIAL, "linked_accounts")
+    return bool(lem & ACCOUNT and lem & LINKED and asks_which)
+
+
+def _asks_about_someone_else(m: _Message) -> bool:
+    lem = m.lem
     someone_else = (
         lem & OTHER_PERSON
         or (lem & OTHER_ADJ and lem & OTHER_NOUN)
         or lem & STRANGER  # «чужие заказы»: «чужой» needs no person
     )
-    if someone_else and (
-        lem & PERSONAL_DATA or (lem & OTHER_OBJECTS and (lem & DISCLOSE or "чей" in lem))
-    ):
-        return RuleMatch(Intent.CONFIDENTIAL, "other_person")
-    if lem & SECRET and (lem & {"ozon", "компания", "маркетплейс", "продавец", "сотрудник"}):
-        return RuleMatch(Intent.CONFIDENTIAL, "commercial")
-    if "база" in lem and "знание" not in lem and lem & PEOPLE_BASE:
-        return RuleMatch(Intent.CONFIDENTIAL, "other_person")
-    if lem & INTERNAL and lem & INTERNAL_OBJ:
-        return RuleMatch(Intent.CONFIDENTIAL, "commercial")
-    if lem & COMMERCIAL and "тайна" in lem and lem & DISCLOSE:
-        return RuleMatch(Intent.CONFIDENTIAL, "commercial")
-    if lem & OWNER_VERBS and lem & {"кто", "чей"} and lem & OWNER_OBJECTS:
-        return RuleMatch(Intent.CONFIDENTIAL, "other_person")
+    return bool(
+        someone_else
+        and (lem & PERSONAL_DATA or (lem & OTHER_OBJECTS and (lem & DISCLOSE or "чей" in lem)))
+    )
 
-    # ---- an action on the account or an order: handoff
-    if ORDER_NUMBER_RE.search(raw_text):
-        return RuleMatch(Intent.ACTION, "order_number")
-    if lem & HACK or (lem & STEAL and lem & STOLEN):
-        return RuleMatch(Intent.ACTION, "hacked")
-    if lem & CHARGE and lem & TWICE:
-        return RuleMatch(Intent.ACTION, "double_charge")
+
+def _asks_company_figures(m: _Message) -> bool:
+    lem = m.lem
+    company = {"ozon", "компания", "маркетплейс", "продавец", "сотрудник"}
+    return bool(lem & SECRET and lem & company)
+
+
+def _asks_people_base(m: _Message) -> bool:
+    lem = m.lem
+    return bool("база" in lem and "знание" not in lem and lem & PEOPLE_BASE)
+
+
+def _asks_internal_documents(m: _Message) -> bool:
+    return bool(m.lem & INTERNAL and m.lem & INTERNAL_OBJ)
+
+
+def _asks_trade_secret(m: _Message) -> bool:
+    lem = m.lem
+    return bool(lem & COMMERCIAL and "тайна" in lem and lem & DISCLOSE)
+
+
+def _asks_owner(m: _Message) -> bool:
+    lem = m.lem
+    return bool(lem & OWNER_VERBS and lem & {"кто", "чей"} and lem & OWNER_OBJECTS)
+
+
+# ---- an action on the account or an order: handoff
+
+
+def _names_order_number(m: _Message) -> bool:
+    return ORDER_NUMBER_RE.search(m.raw_text) is not None
+
+
+def _account_hacked(m: _Message) -> bool:
+    lem = m.lem
+    return bool(lem & HACK or (lem & STEAL and lem & STOLEN))
+
+
+def _charged_twice(m: _Message) -> bool:
+    return bool(m.lem & CHARGE and m.lem & TWICE)
+
+
+def _wants_refund(m: _Message) -> bool:
+    lem = m.lem
     wants_refund = (
-        lem & MONEY or lem & {"оформить", "сделать"} or set(analysis.imperatives) & REFUND
+        lem & MONEY or lem & {"оформить", "сделать"} or set(m.analysis.imperatives) & REFUND
     )
     certificate = "сертификат" in lem  # «вернуть сертификат»: it cannot be annulled
-    if lem & REFUND and wants_refund and not certificate:
-        return RuleMatch(Intent.ACTION, "refund")
-    if lem & CHANGE_VERBS and lem & ORDER_OBJECTS:
-        return RuleMatch(Intent.ACTION, "change_order")
-    if lem & DEBIT and lem & MONEY and not lem & _words("баланс сертификат вывести"):
-        return RuleMatch(Intent.ACTION, "charge")
-    if lem & REFUND and lem & GOODS and not lem & SELLER_SELF:
-        return RuleMatch(Intent.ACTION, "refund")
-    terms = set(analysis.terms(bigrams=False))
-    if lem & GOODS and (lem & LOST or terms & NOT_ARRIVED) and not lem & NOT_GOODS:
-        return RuleMatch(Intent.ACTION, "order_problem")
-    if lem & DEFECT and lem & ARRIVED:
-        return RuleMatch(Intent.ACTION, "defect")
-    # «привезли не тот товар», «перепутали заказ»
-    lemmas = analysis.lemmas
+    return bool(lem & REFUND and wants_refund and not certificate)
+
+
+def _wants_order_changed(m: _Message) -> bool:
+    return bool(m.lem & CHANGE_VERBS and m.lem & ORDER_OBJECTS)
+
+
+def _money_debited(m: _Message) -> bool:
+    lem = m.lem
+    return bool(lem & DEBIT and lem & MONEY and not lem & _words("баланс сертификат вывести"))
+
+
+def _wants_goods_returned(m: _Message) -> bool:
+    lem = m.lem
+    return bool(lem & REFUND and lem & GOODS and not lem & SELLER_SELF)
+
+
+def _order_lost(m: _Message) -> bool:
+    lem = m.lem
+    return bool(lem & GOODS and (lem & LOST or m.terms & NOT_ARRIVED) and not lem & NOT_GOODS)
+
+
+def _arrived_defective(m: _Message) -> bool:
+    return bool(m.lem & DEFECT and m.lem & ARRIVED)
+
+
+def _arrived_wrong_item(m: _Message) -> bool:
+    """«привезли не тот товар», «перепутали заказ»"""
+    lem = m.lem
     wrong = "перепутать" in lem or any(
-        a == "не" and b in ("тот", "такой", "мой") for a, b in pairwise(lemmas)
+        a == "не" and b in ("тот", "такой", "мой") for a, b in pairwise(m.analysis.lemmas)
     )
-    if wrong and lem & ARRIVED and lem & GOODS:
-        return RuleMatch(Intent.ACTION, "wrong_item")
-    if lem & ACCOUNT_CHANGE and lem & ACCOUNT_DATA and not lem & SELLER_SELF:
-        return RuleMatch(Intent.ACTION, "account_change")
-    # «мой аккаунт заблокировали» (not the coupon ban: that has an article)
-    if lem & BLOCKED and lem & (ACCOUNT | {"личныйкабинет"}) and not lem & _words("купон промокод"):
-        return RuleMatch(Intent.ACTION, "account_blocked")
-    # «не проходит оплата», «оплата выдаёт ошибку»
-    if lem & PAYMENT and (lem & FAILURE or terms & _words("не_проходить не_получаться")):
-        return RuleMatch(Intent.ACTION, "payment_failed")
+    return bool(wrong and lem & ARRIVED and lem & GOODS)
 
-    # ---- a person: handoff
-    if lem & PERSON_WORDS:
-        content = set(analysis.content)
-        asks = lem & PERSON_VERBS or content <= (PERSON_WORDS | PERSON_VERBS | PERSON_FILLER)
-        if asks and (lem & PERSON_STRONG or lem & PERSON_VERBS or content <= PERSON_WORDS):
-            return RuleMatch(Intent.PERSON, "person")
-        if content and content <= (PERSON_WORDS | PERSON_FILLER):  # «ты человек или бот?»
-            return RuleMatch(Intent.PERSON, "person")
+
+def _wants_account_changed(m: _Message) -> bool:
+    lem = m.lem
+    return bool(lem & ACCOUNT_CHANGE and lem & ACCOUNT_DATA and not lem & SELLER_SELF)
+
+
+def _account_blocked(m: _Message) -> bool:
+    """«мой аккаунт заблокировали» (not the coupon ban: that has an article)"""
+    lem = m.lem
+    return bool(
+        lem & BLOCKED
+        and lem & (ACCOUNT | {"личныйкабинет"})
+        and not lem & _words("купон промокод")
+    )
+
+
+def _payment_failed(m: _Message) -> bool:
+    """«не проходит оплата», «оплата выдаёт ошибку»"""
+    lem = m.lem
+    return bool(
+        lem & PAYMENT and (lem & FAILURE or m.terms & _words("не_проходить не_получаться"))
+    )
+
+
+# ---- a person: handoff
+
+
+def _asks_for_person(m: _Message) -> bool:
+    lem = m.lem
+    if not lem & PERSON_WORDS:
+        return False
+    content = m.content
+    asks = lem & PERSON_VERBS or content <= (PERSON_WORDS | PERSON_VERBS | PERSON_FILLER)
+    if asks and (lem & PERSON_STRONG or lem & PERSON_VERBS or content <= PERSON_WORDS):
+        return True
+    return bool(content and content <= (PERSON_WORDS | PERSON_FILLER))  # «ты человек или бот?»
+
+
+def _annoyed_by_bot(m: _Message) -> bool:
+    lem = m.lem
     annoyed = lem & {"не", "надоесть", "тупой", "бесполезный", "глупый", "дурацкий"}
-    if "бот" in lem and annoyed and len(analysis.content) <= 5:
-        return RuleMatch(Intent.PERSON, "not_a_bot")
+    return bool("бот" in lem and annoyed and len(m.analysis.content) <= 5)
 
-    # ---- a marketplace question without an article: handoff
-    if lem & PREMIUM:
-        return RuleMatch(Intent.NO_ARTICLE, "premium")
-    if lem & DELIVERY and lem & PRICE and not lem & CROSSBORDER and "сертификат" not in lem:
-        return RuleMatch(Intent.NO_ARTICLE, "delivery_cost")
-    if lem & EXCHANGE and not lem & _words("сертификат балл баланс"):
-        return RuleMatch(Intent.NO_ARTICLE, "exchange")
+
+# ---- a marketplace question without an article: handoff
+
+
+def _asks_premium(m: _Message) -> bool:
+    return bool(m.lem & PREMIUM)
+
+
+def _asks_delivery_cost(m: _Message) -> bool:
+    lem = m.lem
+    return bool(
+        lem & DELIVERY and lem & PRICE and not lem & CROSSBORDER and "сертификат" not in lem
+    )
+
+
+def _asks_exchange(m: _Message) -> bool:
+    return bool(m.lem & EXCHANGE and not m.lem & _words("сертификат балл баланс"))
+
+
+#: the rules by priority (confidential, action, person, no article): the first that fires wins
+_RULES: tuple[tuple[RuleMatch, Callable[[_Message], bool]], ...] = (
+    (RuleMatch(Intent.CONFIDENTIAL, "intersections"), _asks_intersections),
+    (RuleMatch(Intent.CONFIDENTIAL, "linked_accounts"), _asks_linked_accounts),
+    (RuleMatch(Intent.CONFIDENTIAL, "other_person"), _asks_about_someone_else),
+    (RuleMatch(Intent.CONFIDENTIAL, "commercial"), _asks_company_figures),
+    (RuleMatch(Intent.CONFIDENTIAL, "other_person"), _asks_people_base),
+    (RuleMatch(Intent.CONFIDENTIAL, "commercial"), _asks_internal_documents),
+    (RuleMatch(Intent.CONFIDENTIAL, "commercial"), _asks_trade_secret),
+    (RuleMatch(Intent.CONFIDENTIAL, "other_person"), _asks_owner),
+    (RuleMatch(Intent.ACTION, "order_number"), _names_order_number),
+    (RuleMatch(Intent.ACTION, "hacked"), _account_hacked),
+    (RuleMatch(Intent.ACTION, "double_charge"), _charged_twice),
+    (RuleMatch(Intent.ACTION, "refund"), _wants_refund),
+    (RuleMatch(Intent.ACTION, "change_order"), _wants_order_changed),
+    (RuleMatch(Intent.ACTION, "charge"), _money_debited),
+    (RuleMatch(Intent.ACTION, "refund"), _wants_goods_returned),
+    (RuleMatch(Intent.ACTION, "order_problem"), _order_lost),
+    (RuleMatch(Intent.ACTION, "defect"), _arrived_defective),
+    (RuleMatch(Intent.ACTION, "wrong_item"), _arrived_wrong_item),
+    (RuleMatch(Intent.ACTION, "account_change"), _wants_account_changed),
+    (RuleMatch(Intent.ACTION, "account_blocked"), _account_blocked),
+    (RuleMatch(Intent.ACTION, "payment_failed"), _payment_failed),
+    (RuleMatch(Intent.PERSON, "person"), _asks_for_person),
+    (RuleMatch(Intent.PERSON, "not_a_bot"), _annoyed_by_bot),
+    (RuleMatch(Intent.NO_ARTICLE, "premium"), _asks_premium),
+    (RuleMatch(Intent.NO_ARTICLE, "delivery_cost"), _asks_delivery_cost),
+    (RuleMatch(Intent.NO_ARTICLE, "exchange"), _asks_exchange),
+)
+
+
+def detect(analysis: Analysis, raw_text: str) -> RuleMatch | None:
+    """The first rule that fires, by priority: confidential, action, person, no article."""
+    message = _Message(analysis, raw_text)
+    for match, fires in _RULES:
+        if fires(message):
+            return match
     return None

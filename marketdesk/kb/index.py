@@ -122,83 +122,89 @@ class KbIndex:
         """``extra_terms``: lemmas outside the articles that typo correction should know
         (the words the bot's rules look for); ``topic_titles``: slug → the topic's title
         in topics.yaml, indexed with each article's own title."""
-        topic_titles = topic_titles or {}
         self.analyzer = analyzer or TextAnalyzer()
         # «браслет», «вино»: a specific thing that also stands for its category
         # («ювелирный», «алкоголь»); the category carries the topic, the thing less
         self._narrow = frozenset(self.analyzer.synonyms.expand)
         self.articles: tuple[Article, ...] = tuple(articles)
-        n = len(self.articles)
-        field_terms: list[dict[str, Counter[str]]] = []
+        # surface word -> its term, for typo correction
         surface: dict[str, str] = {}
         self._questions: list[tuple[int, Counter[str]]] = []  # (article, terms)
         # head words: what the article is about (title, the topic's title, an operator
         # hint's section and situation, keywords), as opposed to what it mentions
         self._head: list[frozenset[str]] = []
-        for i, art in enumerate(self.articles):
-            fields: dict[str, Counter[str]] = {}
-            texts = {
-                "questions": list(art.questions),
-                # an operator hint's section and situation describe when it applies
-                "title": [art.title, art.section, art.situation, topic_titles.get(art.slug, "")],
-                "keywords": list(art.keywords),
-                "body": [art.body],
-            }
-            for name, parts in texts.items():
-                counter: Counter[str] = Counter()
-                for part in parts:
-                    if not part:
-                        continue
-                    analysis = self.analyzer.analyse(part)
-                    terms = analysis.terms()
-                    counter.update(terms)
-                    for w in analysis.words:
-                        if w.isalpha() and len(w) >= 3:
-                            surface.setdefault(w, self.analyzer.word_term(w))
-                    if name in ("questions", "title"):
-                        self._questions.append((i, Counter(terms)))
-                fields[name] = counter
-            field_terms.append(fields)
-            head = {t for name in ("title", "keywords") for t in fields[name] if "+" not in t}
-            self._head.append(frozenset(t for t in head if not t.startswith(("не_", "~"))))
+        field_terms = [
+            self._index_article(i, art, topic_titles or {}, surface)
+            for i, art in enumerate(self.articles)
+        ]
+        self._add_synonym_variants(surface)
+        self.idf: dict[str, float] = _idf(field_terms)
+        self.max_idf = max(self.idf.values(), default=1.0)
+        self._postings = self._bm25f_postings(field_terms)
+        self._index_questions()
+        self.vocabulary = frozenset(self.idf)
+        self.corrector = self._typo_corrector(surface, extra_terms)
+
+    # ------------------------------------------------------------------ build
+    def _index_article(
+        self, i: int, art: Article, topic_titles: Mapping[str, str], surface: dict[str, str]
+    ) -> dict[str, Counter[str]]:
+        """The article's terms by field; records its example questions and head words."""
+        texts = {
+            "questions": list(art.questions),
+            # an operator hint's section and situation describe when it applies
+            "title": [art.title, art.section, art.situation, topic_titles.get(art.slug, "")],
+            "keywords": list(art.keywords),
+            "body": [art.body],
+        }
+        fields = {name: self._field_terms(i, name, parts, surface) for name, parts in texts.items()}
+        head = {t for name in ("title", "keywords") for t in fields[name] if "+" not in t}
+        self._head.append(frozenset(t for t in head if not t.startswith(("не_", "~"))))
+        return fields
+
+    def _field_terms(
+        self, i: int, name: str, parts: list[str], surface: dict[str, str]
+    ) -> Counter[str]:
+        counter: Counter[str] = Counter()
+        for part in parts:
+            if not part:
+                continue
+            analysis = self.analyzer.analyse(part)
+            terms = analysis.terms()
+            counter.update(terms)
+            for w in analysis.words:
+                if w.isalpha() and len(w) >= 3:
+                    surface.setdefault(w, self.analyzer.word_term(w))
+            if name in ("questions", "title"):
+                self._questions.append((i, Counter(terms)))
+        return counter
+
+    def _add_synonym_variants(self, surface: dict[str, str]) -> None:
         for variant in self.analyzer.synonyms.variants():
             if variant.isalpha():
                 surface.setdefault(variant, self.analyzer.synonyms.canonical(variant))
 
-        # document frequency and idf over all articles
-        df: Counter[str] = Counter()
-        for fields in field_terms:
-            seen: set[str] = set()
-            for counter in fields.values():
-                seen.update(counter)
-            df.update(seen)
-        self.idf: dict[str, float] = {
-            t: math.log(1.0 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()
-        }
-        self.max_idf = max(self.idf.values(), default=1.0)
+    def _bm25f_postings(
+        self, field_terms: list[dict[str, Counter[str]]]
+    ) -> dict[str, dict[int, float]]:
+        """term -> {article: its BM25F contribution}"""
+        n = len(field_terms)
         avg_len = {
             name: (sum(sum(f[name].values()) for f in field_terms) / n if n else 1.0) or 1.0
             for name in FIELD_WEIGHTS
         }
-        # postings: term -> {article: bm25f contribution}
         postings: dict[str, dict[int, float]] = defaultdict(dict)
         for i, fields in enumerate(field_terms):
             lengths = {name: sum(fields[name].values()) for name in FIELD_WEIGHTS}
-            all_terms: set[str] = set()
-            for counter in fields.values():
-                all_terms.update(counter)
-            for t in all_terms:
-                wtf = 0.0
-                for name, weight in FIELD_WEIGHTS.items():
-                    tf = fields[name].get(t, 0)
-                    if tf:
-                        norm = 1.0 - FIELD_B + FIELD_B * lengths[name] / avg_len[name]
-                        wtf += weight * tf / norm
+            for t in _all_terms(fields):
+                wtf = _weighted_tf(fields, t, lengths, avg_len)
                 contribution = self.idf[t] * wtf * (K1 + 1.0) / (wtf + K1)
                 contribution *= self._factor(t)
                 postings[t][i] = contribution
-        self._postings = dict(postings)
-        # example questions: term -> [(question id, weight)], and their norms
+        return dict(postings)
+
+    def _index_questions(self) -> None:
+        """Example questions: term -> [question id], and each question's norm."""
         q_post: dict[str, list[int]] = defaultdict(list)
         self._q_norm: list[float] = []
         for qid, (_, counter) in enumerate(self._questions):
@@ -209,14 +215,14 @@ class KbIndex:
             self._q_norm.append(math.sqrt(norm) or 1.0)
         self._q_post = dict(q_post)
 
-        self.vocabulary = frozenset(self.idf)
+    def _typo_corrector(self, surface: dict[str, str], extra_terms: Iterable[str]) -> TypoCorrector:
         for term in self.vocabulary:  # dictionary forms too, not only the forms seen
             if term.isalpha() and len(term) >= 3:
                 surface.setdefault(term, term)
         known = self.vocabulary | frozenset(extra_terms)
         for term in extra_terms:
             surface.setdefault(term, term)
-        self.corrector = TypoCorrector({w: t for w, t in surface.items() if t in known}, known)
+        return TypoCorrector({w: t for w, t in surface.items() if t in known}, known)
 
     # ------------------------------------------------------------------ query
     def _factor(self, term: str) -> float:
@@ -319,6 +325,38 @@ class KbIndex:
                 )
         hits = sorted(best.values(), key=lambda h: (-h.score, h.article.slug))
         return SearchResult(q, tuple(hits[:k]))
+
+
+def _all_terms(fields: Mapping[str, Counter[str]]) -> set[str]:
+    found: set[str] = set()
+    for counter in fields.values():
+        found.update(counter)
+    return found
+
+
+def _idf(field_terms: Sequence[Mapping[str, Counter[str]]]) -> dict[str, float]:
+    """Document frequency over all articles, as BM25's idf."""
+    n = len(field_terms)
+    df: Counter[str] = Counter()
+    for fields in field_terms:
+        df.update(_all_terms(fields))
+    return {t: math.log(1.0 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+
+
+def _weighted_tf(
+    fields: Mapping[str, Counter[str]],
+    term: str,
+    lengths: Mapping[str, int],
+    avg_len: Mapping[str, float],
+) -> float:
+    """BM25F's field-weighted, length-normalised term frequency."""
+    wtf = 0.0
+    for name, weight in FIELD_WEIGHTS.items():
+        tf = fields[name].get(term, 0)
+        if tf:
+            norm = 1.0 - FIELD_B + FIELD_B * lengths[name] / avg_len[name]
+            wtf += weight * tf / norm
+    return wtf
 
 
 def _pos_factor(term: str) -> float:

@@ -904,25 +904,12 @@ async def store_message(
     _check_send(principal, client_msg_id, text, private, allow_empty=bool(attachments))
     changes = _Changes()
     replies: list[Message] = []
-    extra: dict[str, Any] = {}
-    if principal.is_operator:
-        extra["sender_name"] = principal.name
-    if attachments:
-        extra["attachments"] = list(attachments)
     try:
         locked = await _lock_row_for_message(session, conversation_id)
         if locked is None or not await access.may_read(session, principal, locked):
             await session.rollback()
             raise _not_found(conversation_id)
-        refusal = _refusal(principal, locked, private)
-        if (
-            refusal is None
-            and guard is not None
-            and not await session.run_sync(
-                lambda sync: guard(sync.connection(), locked.customer_id, text)
-            )
-        ):
-            refusal = GuardObjected()
+        refusal = await _refusal_under_lock(session, principal, locked, private, text, guard)
         if refusal is not None:  # nothing is stored; a retry of a stored message is answered
             await session.rollback()
             retried = await find_sent(session, principal, conversation_id, client_msg_id)
@@ -939,7 +926,7 @@ async def store_message(
             client_msg_id=client_msg_id,
             text=text,
             private=private,
-            extra=extra,
+            extra=_sent_extra(principal, attachments),
         )
         changes.message(message, locked)
         transition = not principal.is_operator and (
@@ -951,39 +938,10 @@ async def store_message(
             return SendResult(message=message, conversation=_conversation_view(locked))
         conversation = await session.get(Conversation, conversation_id, populate_existing=True)
         assert conversation is not None
-        if not principal.is_operator and status == "resolved":
-            replies.append(await _system(session, conversation, TEXT_REOPENED))
-            changes.message(replies[-1], conversation)
-            operator = (
-                await session.get(Operator, conversation.assigned_operator_id)
-                if conversation.assigned_operator_id
-                else None
-            )
-            if operator is not None and operator.is_active:
-                conversation.status = "assigned"
-                conversation.resolved_at = None
-                changes.changed(conversation, operator.id)
-            else:
-                await _enqueue(session, conversation, changes, note=TEXT_QUEUED)
-        elif not principal.is_operator and status == "bot" and ctx.bot is not None:
-            reply = ctx.bot.ask(text, in_conversation=True) if text.strip() else None
-            if reply is not None:
-                bot_message = await _append(
-                    session,
-                    conversation,
-                    sender_kind="bot",
-                    text=reply.answer,
-                    extra={"bot": reply.to_json()},
-                )
-                replies.append(bot_message)
-                changes.message(bot_message, conversation)
-                if reply.topic:
-                    conversation.topic = reply.topic
-                elif reply.suggestions and conversation.topic is None:
-                    # a handoff without a sure topic: the bot's best guess, for the operator
-                    conversation.topic = reply.suggestions[0].slug
-                if reply.action == "handoff":
-                    await _enqueue(session, conversation, changes, note=None)
+        if status == "resolved":
+            replies.append(await _reopen_for_customer(session, conversation, changes))
+        elif ctx.bot is not None:  # the bot has the conversation
+            replies.extend(await _bot_answers(session, ctx.bot, conversation, text, changes))
         await session.commit()
     except IntegrityError:
         # a retry, or two identical sends at once: the message is already stored
@@ -998,6 +956,84 @@ async def store_message(
         replies=[_message_view(m) for m in replies],
         conversation=_conversation_view(conversation),
     )
+
+
+def _sent_extra(principal: Principal, attachments: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """A sent message's ``extra``: the operator's name, the attachments."""
+    extra: dict[str, Any] = {}
+    if principal.is_operator:
+        extra["sender_name"] = principal.name
+    if attachments:
+        extra["attachments"] = list(attachments)
+    return extra
+
+
+async def _refusal_under_lock(
+    session: AsyncSession,
+    principal: Principal,
+    locked: Any,
+    private: bool,
+    text: str,
+    guard: TextGuard | None,
+) -> Exception | None:
+    """Why the message may not be stored (checked under the row lock), or None."""
+    refusal = _refusal(principal, locked, private)
+    if (
+        refusal is None
+        and guard is not None
+        and not await session.run_sync(
+            lambda sync: guard(sync.connection(), locked.customer_id, text)
+        )
+    ):
+        refusal = GuardObjected()
+    return refusal
+
+
+async def _reopen_for_customer(
+    session: AsyncSession, conversation: Conversation, changes: _Changes
+) -> Message:
+    """A customer wrote into a resolved conversation: back to its operator if they are still
+    active, else to the queue. Returns the system note."""
+    note: Message = await _system(session, conversation, TEXT_REOPENED)
+    changes.message(note, conversation)
+    operator = (
+        await session.get(Operator, conversation.assigned_operator_id)
+        if conversation.assigned_operator_id
+        else None
+    )
+    if operator is not None and operator.is_active:
+        conversation.status = "assigned"
+        conversation.resolved_at = None
+        changes.changed(conversation, operator.id)
+    else:
+        await _enqueue(session, conversation, changes, note=TEXT_QUEUED)
+    return note
+
+
+async def _bot_answers(
+    session: AsyncSession, bot: Bot, conversation: Conversation, text: str, changes: _Changes
+) -> list[Message]:
+    """The bot's answer to a customer's message while it has the conversation (none, or
+    one); a topic for the conversation, and a handoff to the queue when the bot hands off."""
+    reply = bot.ask(text, in_conversation=True) if text.strip() else None
+    if reply is None:
+        return []
+    bot_message = await _append(
+        session,
+        conversation,
+        sender_kind="bot",
+        text=reply.answer,
+        extra={"bot": reply.to_json()},
+    )
+    changes.message(bot_message, conversation)
+    if reply.topic:
+        conversation.topic = reply.topic
+    elif reply.suggestions and conversation.topic is None:
+        # a handoff without a sure topic: the bot's best guess, for the operator
+        conversation.topic = reply.suggestions[0].slug
+    if reply.action == "handoff":
+        await _enqueue(session, conversation, changes, note=None)
+    return [bot_message]
 
 
 store_one = _serialized(store_message)

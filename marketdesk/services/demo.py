@@ -141,8 +141,20 @@ async def load_demo(
     warehouses = {name: Warehouse(name=name) for name in data["warehouses"]}
     session.add_all([*sellers.values(), *warehouses.values()])
     await session.flush()
+    await _load_products(session, data["products"], sellers, now)
+    _load_stock_and_nominals(session, data["products"], warehouses)
+    await _load_customers(session, data["customers"], now)
+    logins = await _load_operators(session, data["operators"], hash_password(password), now)
+    _load_news(session, data["news"])
+    session.add(MetaValue(key=DEMO_MARKER, value=now.isoformat()))
+    await session.commit()
+    return DemoLoadResult(True, tuple(logins), password if generated else None)
 
-    for item in data["products"]:
+
+async def _load_products(
+    session: AsyncSession, items: list[dict[str, Any]], sellers: dict[str, Seller], now: datetime
+) -> None:
+    for item in items:
         dims = item.get("package_mm") or [None, None, None]
         session.add(
             Product(
@@ -169,7 +181,12 @@ async def load_demo(
             )
         )
     await session.flush()
-    for item in data["products"]:
+
+
+def _load_stock_and_nominals(
+    session: AsyncSession, items: list[dict[str, Any]], warehouses: dict[str, Warehouse]
+) -> None:
+    for item in items:
         for warehouse, quantity in (item.get("stock") or {}).items():
             session.add(
                 Stock(
@@ -181,7 +198,12 @@ async def load_demo(
         for nominal in item.get("nominals", []):
             session.add(ProductNominal(product_id=item["id"], nominal=_kopecks(nominal)))
 
-    for item in data["customers"]:
+
+async def _load_customers(
+    session: AsyncSession, items: list[dict[str, Any]], now: datetime
+) -> None:
+    """The customers, then each one's orders, certificates, balance, travel profile and ban."""
+    for item in items:
         session.add(
             Customer(
                 id=item["id"],
@@ -198,60 +220,82 @@ async def load_demo(
             )
         )
     await session.flush()
-    for item in data["customers"]:
-        for order in item.get("orders", []):
-            session.add(
-                Order(
-                    number=order["number"],
-                    customer_id=item["id"],
-                    status=order["status"],
-                    delivery_type=order["delivery"],
-                    created_at=now - timedelta(days=order["age_days"]),
-                    total=_kopecks(order["total"]),
-                )
-            )
+    for item in items:
+        session.add_all(_orders(item, now))
         certificates = [_demo_certificate(item["id"], c, now) for c in item.get("certificates", [])]
         session.add_all(certificates)
         await session.flush()
-        for kind, entries in (item.get("balances") or {}).items():
-            for amount, source in entries:
-                entry = BalanceEntry(
-                    customer_id=item["id"],
-                    kind=kind,
-                    amount=_kopecks(amount),
-                    source=source,
-                    created_at=now,
-                )
-                if source == "certificate":  # check_demo_data paired each with a certificate
-                    certificate = next(c for c in certificates if c.nominal == entry.amount)
-                    certificates.remove(certificate)
-                    entry.reference = f"certificate:{certificate.id}"
-                    entry.created_at = certificate.activated_at or now
-                    entry.expires_at = certificate_money_expires_at(entry.created_at)
-                session.add(entry)
+        session.add_all(_balance_entries(item, certificates, now))
         if travel := item.get("travel"):
-            session.add(
-                TravelProfile(
-                    customer_id=item["id"],
-                    has_hotel_booking=bool(travel.get("has_hotel_booking", False)),
-                    is_corporate=bool(travel.get("is_corporate", False)),
-                    package=travel.get("package"),
-                    updated_at=now,
-                )
-            )
+            session.add(_travel_profile(item["id"], travel, now))
         if ban := item.get("coupon_ban"):
-            session.add(
-                CouponBan(
-                    customer_id=item["id"],
-                    intersections=ban["intersections"],
-                    linked_customer_ids=list(ban.get("linked", [])),
-                    created_at=now,
-                )
-            )
+            session.add(_coupon_ban(item["id"], ban, now))
 
-    password_hash = hash_password(password)
+
+def _orders(item: dict[str, Any], now: datetime) -> list[Order]:
+    return [
+        Order(
+            number=order["number"],
+            customer_id=item["id"],
+            status=order["status"],
+            delivery_type=order["delivery"],
+            created_at=now - timedelta(days=order["age_days"]),
+            total=_kopecks(order["total"]),
+        )
+        for order in item.get("orders", [])
+    ]
+
+
+def _balance_entries(
+    item: dict[str, Any], certificates: list[GiftCertificate], now: datetime
+) -> list[BalanceEntry]:
+    """The customer's balance; money from a certificate refers to its certificate."""
+    unpaired = list(certificates)
+    entries = []
+    for kind, rows in (item.get("balances") or {}).items():
+        for amount, source in rows:
+            entry = BalanceEntry(
+                customer_id=item["id"],
+                kind=kind,
+                amount=_kopecks(amount),
+                source=source,
+                created_at=now,
+            )
+            if source == "certificate":  # check_demo_data paired each with a certificate
+                certificate = next(c for c in unpaired if c.nominal == entry.amount)
+                unpaired.remove(certificate)
+                entry.reference = f"certificate:{certificate.id}"
+                entry.created_at = certificate.activated_at or now
+                entry.expires_at = certificate_money_expires_at(entry.created_at)
+            entries.append(entry)
+    return entries
+
+
+def _travel_profile(customer_id: int, travel: dict[str, Any], now: datetime) -> TravelProfile:
+    return TravelProfile(
+        customer_id=customer_id,
+        has_hotel_booking=bool(travel.get("has_hotel_booking", False)),
+        is_corporate=bool(travel.get("is_corporate", False)),
+        package=travel.get("package"),
+        updated_at=now,
+    )
+
+
+def _coupon_ban(customer_id: int, ban: dict[str, Any], now: datetime) -> CouponBan:
+    return CouponBan(
+        customer_id=customer_id,
+        intersections=ban["intersections"],
+        linked_customer_ids=list(ban.get("linked", [])),
+        created_at=now,
+    )
+
+
+async def _load_operators(
+    session: AsyncSession, items: list[dict[str, Any]], password_hash: str, now: datetime
+) -> list[str]:
+    """The demo operators, all with the same password; returns their logins."""
     logins = []
-    for item in data["operators"]:
+    for item in items:
         operator = Operator(
             login=item["login"],
             password_hash=password_hash,
@@ -264,9 +308,11 @@ async def load_demo(
         session.add_all(OperatorRole(operator_id=operator.id, role=r) for r in item["roles"])
         session.add_all(OperatorLine(operator_id=operator.id, line=ln) for ln in item["lines"])
         logins.append(item["login"])
+    return logins
 
-    for item in data["news"]:
-        created = _moscow(item["created"])
+
+def _load_news(session: AsyncSession, items: list[dict[str, Any]]) -> None:
+    for item in items:
         session.add(
             News(
                 kind=item.get("kind", "promotion"),
@@ -274,7 +320,7 @@ async def load_demo(
                 title_search=normalize_title(item["title"]),
                 body=item.get("body", ""),
                 category=item["category"],
-                created_at=created,
+                created_at=_moscow(item["created"]),
                 edited_at=_moscow(item["edited"]) if item.get("edited") else None,
                 starts_on=item.get("starts_on"),
                 ends_on=item.get("ends_on"),
@@ -282,9 +328,6 @@ async def load_demo(
                 mandatory=bool(item.get("mandatory", False)),
             )
         )
-    session.add(MetaValue(key=DEMO_MARKER, value=now.isoformat()))
-    await session.commit()
-    return DemoLoadResult(True, tuple(logins), password if generated else None)
 
 
 def _demo_certificate(customer_id: int, item: dict[str, Any], now: datetime) -> GiftCertificate:
