@@ -32,7 +32,7 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from marketdesk.api.app import create_app  # noqa: E402
+from marketdesk.server import create_app  # noqa: E402
 from marketdesk.services import auth  # noqa: E402
 from marketdesk.services.customers import customer_card  # noqa: E402
 from marketdesk.services.demo import load_demo  # noqa: E402

@@ -111,7 +111,7 @@ def serve(host: str, port: int, data_dir: Path | None, workers: int) -> None:
     click.echo(f"marketdesk {__version__}: http://{host}:{port}  (данные: {settings.data_dir})")
     click.echo(f"Консоль оператора: http://{host}:{port}/console  (чат покупателя: /, API: /docs)")
     uvicorn.run(
-        "marketdesk.api.app:create_app",
+        "marketdesk.server:create_app",
         factory=True,
         host=host,
         port=port,

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
-from marketdesk.api.app import create_app
+from marketdesk.server import create_app
 from marketdesk.services.demo import load_demo
 from marketdesk.settings import Settings, normalize_database_url
 from marketdesk.store.db import Database

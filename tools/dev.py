@@ -2,7 +2,8 @@
 """The README's two commands, for a fresh machine with only Python 3.11+:
 
     python3 tools/dev.py demo    set up .venv, install marketdesk, start the demo server
-    python3 tools/dev.py test    set up .venv with the test tools, run ruff, mypy and pytest
+    python3 tools/dev.py test    set up .venv with the test tools, run ruff, mypy, the import
+                                 contracts (lint-imports) and pytest
     python3 tools/dev.py test --fast   the fast lane: no browser, no PostgreSQL, no slow tests
 
 Only the standard library is used here, since nothing else is installed yet.
@@ -113,6 +114,8 @@ def test(argv: list[str]) -> None:
     run(BIN / "ruff", "check", "marketdesk", "tests", "bench", "tools")
     say("mypy (strict)")
     run(BIN / "mypy")
+    say("import contracts")
+    run(BIN / "lint-imports")
     if not argv:  # the whole suite: with the coverage report and its floor (pyproject.toml)
         say("pytest, with coverage")
         argv = ["--cov", "--cov-report=term"]

@@ -6,20 +6,21 @@ from datetime import timedelta
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Query, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from marketdesk.services import attachments, auth, outgoing
 from marketdesk.services import conversations as chat
-from marketdesk.services.conversations import ChatContext, ConversationView
+from marketdesk.services.conversations import ChatContext
 from marketdesk.services.principals import Principal
 from marketdesk.settings import Settings
 
+from .chat import Chat, conversation_json
 from .deps import CurrentOperator, CurrentPrincipal, DbSession, get_settings
 from .throttle import per_caller, per_ip
 
-__all__ = ["chat_context", "conversation_json", "router"]
+__all__ = ["router"]
 
 router = APIRouter(tags=["chat"])
 
@@ -30,18 +31,6 @@ RecordId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 _TEXT_BOUND = 64_000
 
 
-def chat_context(request: Request) -> ChatContext:
-    broker = getattr(request.app.state, "broker", None)
-    return ChatContext(
-        bot=getattr(request.app.state, "bot", None),
-        publish=broker.publish if broker is not None else chat.ChatContext().publish,
-        writer=getattr(request.app.state, "chat_writer", None),
-    )
-
-
-Chat = Depends(chat_context)
-
-
 def _send_result(result: chat.SendResult, principal: Principal) -> JSONResponse:
     data = result.message.model_dump(mode="json")
     data["duplicate"] = result.duplicate
@@ -49,12 +38,6 @@ def _send_result(result: chat.SendResult, principal: Principal) -> JSONResponse:
     if result.conversation is not None:
         data["conversation"] = conversation_json(result.conversation, principal)
     return JSONResponse(data, status_code=200 if result.duplicate else 201)
-
-
-def conversation_json(view: ConversationView, principal: Principal) -> dict[str, Any]:
-    if principal.is_operator:
-        return view.model_dump(mode="json")
-    return chat.public_view(view)
 
 
 class VisitorResponse(BaseModel):

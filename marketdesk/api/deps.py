@@ -6,13 +6,12 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.services import auth
 from marketdesk.services.errors import AuthenticationRequired
 from marketdesk.services.principals import Principal
 from marketdesk.settings import Settings
-from marketdesk.store.db import Database
+from marketdesk.store.db import AsyncSession, Database
 
 __all__ = ["CurrentOperator", "CurrentPrincipal", "DbSession", "get_settings"]
 

@@ -14,7 +14,7 @@ from marketdesk.services import outgoing
 from marketdesk.services.conversations import ChatContext
 from marketdesk.services.outgoing import GuardResult
 
-from .conversations import Chat, conversation_json
+from .chat import Chat, conversation_json
 from .deps import CurrentOperator, DbSession
 
 router = APIRouter(tags=["guard"])

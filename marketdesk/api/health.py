@@ -13,10 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk import __version__
+from marketdesk.store.db import database_answers
 
 from .deps import DbSession
 from .errors import DATABASE_RETRY_AFTER, error_response
@@ -30,14 +29,6 @@ _NOT_READY_RU = {
 }
 
 
-async def _database_answers(session: AsyncSession) -> bool:
-    try:
-        await session.execute(text("SELECT 1"))
-    except Exception:  # whatever the reason, it does not answer
-        return False
-    return True
-
-
 _NOT_READY_DOC: dict[int | str, dict[str, Any]] = {
     503: {"description": "not_ready: недоступна база данных (или Redis — для /readyz)"}
 }
@@ -45,14 +36,14 @@ _NOT_READY_DOC: dict[int | str, dict[str, Any]] = {
 
 @router.get("/healthz", response_model=None, responses=_NOT_READY_DOC)
 async def healthz(session: DbSession) -> dict[str, str] | object:
-    if not await _database_answers(session):
+    if not await database_answers(session):
         return error_response(503, "not_ready", "База данных недоступна.")
     return {"status": "ok", "version": __version__}
 
 
 @router.get("/readyz", response_model=None, responses=_NOT_READY_DOC)
 async def readyz(request: Request, session: DbSession) -> dict[str, Any] | object:
-    checks = {"database": "ok" if await _database_answers(session) else "down"}
+    checks = {"database": "ok" if await database_answers(session) else "down"}
     if request.app.state.settings.redis_url:
         broker = getattr(request.app.state, "broker", None)
         checks["redis"] = "ok" if broker is not None and await broker.ping() else "down"

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from marketdesk.bot import Bot
-from marketdesk.workers.kb_watch import request_reload
+from marketdesk.kb.reload import request_reload
 
 from .deps import CurrentOperator
 

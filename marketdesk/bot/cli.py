@@ -152,8 +152,8 @@ def kb_check(kb_dir: Path) -> None:
 def kb_reload(kb_dir: Path, data_dir: Path | None) -> None:
     """Check the articles, then make every running server on this data dir re-read them
     (articles with errors are skipped by the servers, the others load)."""
+    from marketdesk.kb.reload import request_reload
     from marketdesk.settings import Settings
-    from marketdesk.workers.kb_watch import request_reload
 
     status = _load_and_report(kb_dir)
     settings = Settings(data_dir=data_dir) if data_dir is not None else Settings()

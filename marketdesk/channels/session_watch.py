@@ -14,13 +14,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import or_, select
-
 from marketdesk.realtime.broker import Broker, Subscription
-from marketdesk.services.auth import SESSIONS_CHANNEL
+from marketdesk.services.auth import SESSIONS_CHANNEL, valid_session_ids
 from marketdesk.store.db import Database
-from marketdesk.store.models import Operator, utcnow
-from marketdesk.store.models import Session as AuthSession
 
 __all__ = ["SessionWatch"]
 
@@ -97,17 +93,7 @@ class SessionWatch:
 
     async def _valid(self, ids: Iterable[int]) -> set[int]:
         async with self.database.sessions() as session:
-            rows = await session.scalars(
-                select(AuthSession.id)
-                .outerjoin(Operator, Operator.id == AuthSession.operator_id)
-                .where(
-                    AuthSession.id.in_(list(ids)),
-                    AuthSession.revoked_at.is_(None),
-                    AuthSession.expires_at > utcnow(),
-                    or_(AuthSession.operator_id.is_(None), Operator.is_active.is_(True)),
-                )
-            )
-            return set(rows)
+            return await valid_session_ids(session, ids)
 
     async def _run(self) -> None:
         while self._watchers:

@@ -19,8 +19,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
 
+from marketdesk.services.sms_outbox import SmsGateway
 from marketdesk.store.models import utcnow
 
 __all__ = [
@@ -33,11 +33,6 @@ __all__ = [
 ]
 
 DEMO_LOG_NAME = "sms-demo.log"
-
-
-class SmsGateway(Protocol):
-    async def send(self, phone: str, text: str) -> None:
-        """Hand the message over; raise if the gateway did not take it."""
 
 
 @dataclass(frozen=True, slots=True)

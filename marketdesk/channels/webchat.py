@@ -23,7 +23,6 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from marketdesk.bot import Bot
 from marketdesk.channels.session_watch import SessionWatch
-from marketdesk.domain.chat_access import SUPERVISOR_ROLES
 from marketdesk.realtime import Broker
 from marketdesk.services import auth, chat_access, outgoing
 from marketdesk.services import conversations as chat
@@ -34,7 +33,6 @@ from marketdesk.services.principals import Principal
 from marketdesk.services.rate_limits import RateLimiter, SocketSlot
 from marketdesk.store.availability import database_unavailable
 from marketdesk.store.db import Database
-from marketdesk.store.models import Conversation
 
 __all__ = [
     "CLOSE_BAD_DATA",
@@ -522,9 +520,7 @@ class _Socket:
             raise _Closed(CLOSE_POLICY, "operators only")
         async with self.chat.database.sessions() as session:
             self.lines = await chat_access.operator_lines(session, principal.id)
-            lines = sorted(self.lines)
-            if principal.roles & SUPERVISOR_ROLES:
-                lines = ["general", "seller", "travel_priority"]
+            lines = chat_access.watched_lines(principal, self.lines)
             mine = await chat.list_operator_conversations(session, principal)
         channels = [operator_channel(int(principal.id))] + [line_channel(ln) for ln in lines]
         subscription = self.chat.broker.subscribe(channels, self.on_event)
@@ -583,16 +579,15 @@ class _Socket:
         view = event.get("conversation") or {}
         me = int(principal.id)
         if (
-            principal.roles & SUPERVISOR_ROLES
+            chat_access.is_supervisor(principal)
             or view.get("assigned_operator_id") == me
             or event.get("previous_operator_id") == me
             or view.get("line") in self.lines
         ):
             return True
         async with self.chat.database.sessions() as session:
-            row = await session.get(Conversation, int(event["conversation_id"]))
-            return row is not None and await chat_access.may_read(
-                session, principal, row, lines=self.lines
+            return await chat_access.may_read_id(
+                session, principal, int(event["conversation_id"]), lines=self.lines
             )
 
     async def _catch_up(self, conversation_id: int) -> None:

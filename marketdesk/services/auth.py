@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.store.models import Customer, Operator, OperatorRole, Session, Visitor, utcnow
@@ -40,6 +40,7 @@ __all__ = [
     "token_for_customer",
     "token_for_operator",
     "token_hash",
+    "valid_session_ids",
     "verify_password",
     "verify_password_async",
 ]
@@ -200,6 +201,22 @@ async def logout(
     )
     await session.commit()
     await announce_sessions_ended(publish, [principal.session_id])
+
+
+async def valid_session_ids(session: AsyncSession, ids: Iterable[int]) -> set[int]:
+    """Which of these sessions are still valid: not revoked, not expired, and their
+    operator (if any) still active (the sockets of the others are ended)."""
+    rows = await session.scalars(
+        select(Session.id)
+        .outerjoin(Operator, Operator.id == Session.operator_id)
+        .where(
+            Session.id.in_(list(ids)),
+            Session.revoked_at.is_(None),
+            Session.expires_at > utcnow(),
+            or_(Session.operator_id.is_(None), Operator.is_active.is_(True)),
+        )
+    )
+    return set(rows)
 
 
 async def authenticate(

@@ -14,18 +14,22 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain import chat_access as rule
-from marketdesk.store.models import ConversationOperator, OperatorLine, utcnow
+from marketdesk.domain.lines import Line
+from marketdesk.store.models import Conversation, ConversationOperator, OperatorLine, utcnow
 
 from .principals import Principal
 
 __all__ = [
     "caller",
     "facts",
+    "is_supervisor",
     "may_read",
+    "may_read_id",
     "may_read_now",
     "may_write",
     "operator_lines",
     "record_operator",
+    "watched_lines",
 ]
 
 
@@ -59,6 +63,19 @@ async def operator_lines(session: AsyncSession, operator_id: int | str) -> froze
         select(OperatorLine.line).where(OperatorLine.operator_id == int(operator_id))
     )
     return frozenset(rows)
+
+
+def is_supervisor(principal: Principal) -> bool:
+    """A supervisor or an admin: reads every line."""
+    return bool(principal.roles & rule.SUPERVISOR_ROLES)
+
+
+def watched_lines(principal: Principal, lines: frozenset[str]) -> list[str]:
+    """The lines whose live events an operator follows: their own ``lines``, or every
+    line for a supervisor or an admin."""
+    if is_supervisor(principal):
+        return sorted(line.value for line in Line)
+    return sorted(lines)
 
 
 async def _was_assigned(session: AsyncSession, conversation_id: int, operator_id: int) -> bool:
@@ -95,6 +112,18 @@ async def may_read(
     if await _was_assigned(session, int(conversation.id), int(principal.id)):
         return rule.may_read(who, facts(conversation, frozenset({str(principal.id)})))
     return False
+
+
+async def may_read_id(
+    session: AsyncSession,
+    principal: Principal,
+    conversation_id: int,
+    *,
+    lines: frozenset[str] | None = None,
+) -> bool:
+    """:func:`may_read` for a conversation known by its id; False when there is none."""
+    row = await session.get(Conversation, conversation_id)
+    return row is not None and await may_read(session, principal, row, lines=lines)
 
 
 async def may_write(session: AsyncSession, principal: Principal, conversation: Any) -> bool:

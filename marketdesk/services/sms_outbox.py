@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketdesk.channels.sms import SmsGateway
 from marketdesk.store.models import SmsOutbox, utcnow
 
 from .customer_login import CODE_TTL
 
-__all__ = ["CLAIM", "deliver_pending", "expire_stale"]
+__all__ = ["CLAIM", "SmsGateway", "deliver_pending", "expire_stale"]
 
 log = logging.getLogger("marketdesk.sms")
 
@@ -31,6 +31,13 @@ MAX_BACKOFF = timedelta(seconds=60)
 # a message is pointless after this; a certificate's code not sent within a week is wiped
 # (the certificate stays issued and nobody knows its code: issue another)
 _LIFETIME = {"login_code": CODE_TTL, "certificate": timedelta(days=7)}
+
+
+class SmsGateway(Protocol):
+    """Where a text message is handed over for delivery (adapters: ``channels.sms``)."""
+
+    async def send(self, phone: str, text: str) -> None:
+        """Hand the message over; raise if the gateway did not take it."""
 
 
 async def expire_stale(session: AsyncSession, *, now: datetime | None = None) -> int:

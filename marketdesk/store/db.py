@@ -18,7 +18,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-__all__ = ["SQLITE_PRAGMAS", "Database", "secure_sqlite_file"]
+__all__ = ["SQLITE_PRAGMAS", "AsyncSession", "Database", "database_answers", "secure_sqlite_file"]
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -125,3 +125,12 @@ class Database:
             with contextlib.suppress(Exception):
                 self._writer_engine.dispose()
             self._writer_engine = None
+
+
+async def database_answers(session: AsyncSession) -> bool:
+    """Whether the database answers a trivial query (liveness and readiness)."""
+    try:
+        await session.execute(text("SELECT 1"))
+    except Exception:  # whatever the reason, it does not answer
+        return False
+    return True

@@ -1,31 +1,21 @@
 """Reloading the knowledge base in running servers on ``marketdesk kb reload``.
 
-The command touches a stamp file in the data directory; every server process polls it and
-rebuilds its bot's index when the stamp changes (the swap is atomic, answers never stop)."""
+The command touches a stamp file in the data directory (``marketdesk.kb.reload``); every
+server process polls it and rebuilds its bot's index when the stamp changes (the swap is
+atomic, answers never stop)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from pathlib import Path
 
 from marketdesk.bot import Bot
+from marketdesk.kb.reload import request_reload, stamp_path
 
 __all__ = ["request_reload", "stamp_path", "watch_kb"]
 
 log = logging.getLogger("marketdesk.kb")
-
-
-def stamp_path(data_dir: Path) -> Path:
-    return data_dir / "kb.reload"
-
-
-def request_reload(data_dir: Path) -> Path:
-    """Ask every server using this data dir to re-read the articles."""
-    path = stamp_path(data_dir)
-    path.write_text(f"{time.time_ns()}\n")
-    return path
 
 
 def _stamp(path: Path) -> str | None:

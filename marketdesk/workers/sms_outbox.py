@@ -6,8 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from marketdesk.channels.sms import SmsGateway
-from marketdesk.services.sms_outbox import deliver_pending
+from marketdesk.services.sms_outbox import SmsGateway, deliver_pending
 from marketdesk.store.db import Database
 
 __all__ = ["run_sms_outbox"]

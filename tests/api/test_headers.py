@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from fastapi.testclient import TestClient
 
-from marketdesk.api.app import create_app
 from marketdesk.api.csp import embed_origins
+from marketdesk.server import create_app
 
 if TYPE_CHECKING:
     from tests.conftest import TestDatabase

@@ -10,9 +10,9 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-from marketdesk.api.app import create_app
+from marketdesk.kb.reload import request_reload
+from marketdesk.server import create_app
 from marketdesk.settings import REPO_ROOT
-from marketdesk.workers.kb_watch import request_reload
 from tests.conftest import ROLES, auth
 
 NEW_ARTICLE = """---

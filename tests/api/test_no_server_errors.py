@@ -16,8 +16,8 @@ import httpx
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
-from marketdesk.api.app import create_app
 from marketdesk.api.input_guard import CODE, MESSAGE, NulScanner
+from marketdesk.server import create_app
 from tests.chat.servers import Server
 from tests.conftest import auth, backends
 

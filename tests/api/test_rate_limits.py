@@ -23,7 +23,7 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from marketdesk.api.app import create_app
+from marketdesk.server import create_app
 from marketdesk.services import auth as auth_service
 from marketdesk.services.auth import token_for_customer
 from marketdesk.services.errors import RateLimited

@@ -25,8 +25,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 from starlette.websockets import WebSocketDisconnect
 
-from marketdesk.api.app import create_app
 from marketdesk.api.errors import DATABASE_RETRY_AFTER
+from marketdesk.server import create_app
 from marketdesk.store.availability import database_unavailable
 from tests.conftest import DEMO_PASSWORD, PG_ENV, auth
 

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import status_code_conformance
 
-from marketdesk.api.app import create_app
+from marketdesk.server import create_app
 from marketdesk.services.auth import token_for_customer, token_for_operator
 from marketdesk.store.db import Database
 from tests.conftest import backends, prepare

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from marketdesk.api.app import create_app
 from marketdesk.channels.sms import DEMO_LOG_NAME, FileSmsGateway, read_demo_log
+from marketdesk.server import create_app
 from marketdesk.services.auth import hash_password, token_for_customer, token_for_operator
 from marketdesk.services.sms_outbox import deliver_pending
 from marketdesk.store.models import (

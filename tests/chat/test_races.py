@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from marketdesk.api.app import create_app
+from marketdesk.server import create_app
 from marketdesk.services import conversations as chat
 from tests.chat.conftest import ChatEnv, auth
 

@@ -289,7 +289,7 @@ def test_rest_client_without_websockets_sees_the_same_stream(env: ChatEnv) -> No
 def test_a_logout_closes_the_open_sockets_of_that_session(env: ChatEnv) -> None:
     from fastapi.testclient import TestClient
 
-    from marketdesk.api.app import create_app
+    from marketdesk.server import create_app
 
     _, operator = env.operator()
     customer = env.visitor()

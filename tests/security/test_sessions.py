@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from marketdesk.api.app import create_app
+from marketdesk.server import create_app
 from tests.chat.conftest import ChatEnv, auth
 
 WIDGET = Path(__file__).parents[2] / "marketdesk" / "web"

@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from marketdesk.api.app import create_app
+from marketdesk.server import create_app
 from tests.chat.conftest import ChatEnv, auth
 
 

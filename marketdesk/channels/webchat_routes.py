@@ -1,6 +1,6 @@
-"""WebSockets: ``/ws/conversations/{id}`` (customers, visitors, operators) and
-``/ws/operator`` (an operator's queue and conversations). The protocol is described in
-``marketdesk.channels.webchat``."""
+"""WebSockets of the web chat: ``/ws/conversations/{id}`` (customers, visitors, operators)
+and ``/ws/operator`` (an operator's queue and conversations), mounted by
+``marketdesk.server``. The protocol is described in ``marketdesk.channels.webchat``."""
 
 from __future__ import annotations
 
