@@ -63,8 +63,7 @@ class Bm25Baseline:
     def __init__(self, articles: Sequence[Article]) -> None:
         self.articles = [a for a in articles if a.customer_facing]
         docs = [
-            raw_words(" ".join([*a.questions, a.title, *a.keywords, a.body]))
-            for a in self.articles
+            raw_words(" ".join([*a.questions, a.title, *a.keywords, a.body])) for a in self.articles
         ]
         self.bm25 = BM25Okapi(docs)
 

@@ -150,17 +150,23 @@ async def main() -> None:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         sqlite_url = f"sqlite+aiosqlite:///{tmp}/bench.db"
-        results.append(await bench_backend("SQLite", sqlite_url, args.scale, args.requests,
-                                           Path(tmp)))
+        results.append(
+            await bench_backend("SQLite", sqlite_url, args.scale, args.requests, Path(tmp))
+        )
         if args.pg:
             name = f"marketdesk_bench_{uuid.uuid4().hex[:8]}"
             await pg_admin(args.pg, f'CREATE DATABASE "{name}"')
             try:
                 url = make_url(normalize_database_url(args.pg)).set(database=name)
-                results.append(await bench_backend(
-                    "PostgreSQL", url.render_as_string(hide_password=False), args.scale,
-                    args.requests, Path(tmp),
-                ))
+                results.append(
+                    await bench_backend(
+                        "PostgreSQL",
+                        url.render_as_string(hide_password=False),
+                        args.scale,
+                        args.requests,
+                        Path(tmp),
+                    )
+                )
             finally:
                 await pg_admin(args.pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -171,12 +177,15 @@ async def main() -> None:
     for r in results:
         for what in ("customer_card", "product_card"):
             s, h = r[f"service_{what}"], r[f"http_{what}"]
-            print(f"| {r['database']} | {r['load_seconds']} | {what.replace('_', ' ')} | "
-                  f"{s['p50_ms']} / {s['p99_ms']} | {h['p50_ms']} / {h['p99_ms']} |")
+            print(
+                f"| {r['database']} | {r['load_seconds']} | {what.replace('_', ' ')} | "
+                f"{s['p50_ms']} / {s['p99_ms']} | {h['p50_ms']} / {h['p99_ms']} |"
+            )
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "cards.json").write_text(json.dumps({"machine": machine, "scale": args.scale,
-                                                "results": results}, indent=2))
+    (out / "cards.json").write_text(
+        json.dumps({"machine": machine, "scale": args.scale, "results": results}, indent=2)
+    )
 
 
 if __name__ == "__main__":

@@ -186,6 +186,7 @@ class Settings(BaseSettings):
             for part in self.trusted_proxies.split(",")
             if part.strip()
         )
+
     # SMS (login codes)
     sms_retry_seconds: float = Field(
         default=10.0, gt=0, description="how often unsent SMS are tried again (default 10 s)"

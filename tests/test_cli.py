@@ -148,8 +148,9 @@ def test_kb_reload_checks_and_signals_servers(tmp_path):
 
 def test_certificate_issue_prints_codes_and_refuses_unknown_nominals(tmp_path):
     run("demo", "load", data_dir=tmp_path)
-    codes = run("certificate", "issue", "--nominal", "500", "--count", "3",
-                data_dir=tmp_path).stdout.split()
+    codes = run(
+        "certificate", "issue", "--nominal", "500", "--count", "3", data_dir=tmp_path
+    ).stdout.split()
     assert len(codes) == len(set(codes)) == 3
     assert all(len(code) == 19 and code.count("-") == 3 for code in codes)
     bad = run("certificate", "issue", "--nominal", "501", data_dir=tmp_path, check=False)
@@ -163,8 +164,15 @@ def test_certificate_issue_sends_the_code_by_sms_and_never_prints_it(tmp_path):
     import sqlite3
 
     run("demo", "load", data_dir=tmp_path)
-    result = run("certificate", "issue", "--nominal", "1000", "--phone", "8 (900) 555-12-34",
-                 data_dir=tmp_path)
+    result = run(
+        "certificate",
+        "issue",
+        "--nominal",
+        "1000",
+        "--phone",
+        "8 (900) 555-12-34",
+        data_dir=tmp_path,
+    )
     assert "отправлено в SMS: 1" in result.stdout
     sms = (tmp_path / "sms-demo.log").read_text(encoding="utf-8")
     line = next(ln for ln in sms.splitlines() if "+79005551234" in ln)
@@ -179,12 +187,38 @@ def test_certificate_issue_sends_the_code_by_sms_and_never_prints_it(tmp_path):
 
 def test_certificate_issue_refuses_what_it_cannot_deliver(tmp_path):
     run("demo", "load", data_dir=tmp_path)
-    email = run("certificate", "issue", "--nominal", "1000", "--email", "a@example.com",
-                data_dir=tmp_path, check=False)
+    email = run(
+        "certificate",
+        "issue",
+        "--nominal",
+        "1000",
+        "--email",
+        "a@example.com",
+        data_dir=tmp_path,
+        check=False,
+    )
     assert email.returncode == 1 and "e-mail" in email.stderr
-    plastic = run("certificate", "issue", "--nominal", "1000", "--kind", "plastic",
-                  "--phone", "+79005551234", data_dir=tmp_path, check=False)
+    plastic = run(
+        "certificate",
+        "issue",
+        "--nominal",
+        "1000",
+        "--kind",
+        "plastic",
+        "--phone",
+        "+79005551234",
+        data_dir=tmp_path,
+        check=False,
+    )
     assert plastic.returncode == 1 and "только электронный" in plastic.stderr
-    bad_phone = run("certificate", "issue", "--nominal", "1000", "--phone", "позвоните",
-                    data_dir=tmp_path, check=False)
+    bad_phone = run(
+        "certificate",
+        "issue",
+        "--nominal",
+        "1000",
+        "--phone",
+        "позвоните",
+        data_dir=tmp_path,
+        check=False,
+    )
     assert bad_phone.returncode == 1 and "номер телефона" in bad_phone.stderr

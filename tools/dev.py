@@ -112,6 +112,7 @@ def test(argv: list[str]) -> None:
         say("SQLite only (set MARKETDESK_TEST_DATABASE_URL to add PostgreSQL)")
     say("ruff")
     run(BIN / "ruff", "check", "marketdesk", "tests", "bench", "tools")
+    run(BIN / "ruff", "format", "--check", "marketdesk", "tests", "bench", "tools")
     say("mypy (strict)")
     run(BIN / "mypy")
     say("import contracts")

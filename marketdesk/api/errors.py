@@ -159,9 +159,7 @@ def _install_database_errors(app: FastAPI) -> None:
             return error_response(422, INVALID_CHARACTERS, INVALID_CHARACTERS_MESSAGE)
         if not database_unavailable(exc):
             raise exc
-        log.warning(
-            "database unavailable on %s %s: %s", request.method, request.url.path, exc
-        )
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
         return error_response(
             503,
             "database_unavailable",

@@ -118,8 +118,10 @@ def _load_and_report(kb_dir: Path) -> int:
         by_audience[art.audience] = by_audience.get(art.audience, 0) + 1
     counts = ", ".join(f"{k} {v}" for k, v in sorted(by_audience.items())) or "none"
     slugs = {a.slug for a in result.articles}
-    click.echo(f"{len(result.articles)} articles loaded from {kb_dir} ({counts}); "
-               f"{len(slugs)} topics covered")
+    click.echo(
+        f"{len(result.articles)} articles loaded from {kb_dir} ({counts}); "
+        f"{len(slugs)} topics covered"
+    )
     try:
         topics = load_topics(default_topics_file())
     except (OSError, ValueError):

@@ -59,8 +59,20 @@ TOPIC_WEIGHT = 0.5
 FIT_WEIGHT = 0.5
 #: words an operator uses to describe any situation («клиент просит», «спрашивает»)
 HINT_FILLER = frozenset(
-    ["клиент", "покупатель", "просить", "спрашивать", "сообщать", "хотеть", "писать",
-     "обращаться", "интересоваться", "жаловаться", "требовать", "уточнять"]
+    [
+        "клиент",
+        "покупатель",
+        "просить",
+        "спрашивать",
+        "сообщать",
+        "хотеть",
+        "писать",
+        "обращаться",
+        "интересоваться",
+        "жаловаться",
+        "требовать",
+        "уточнять",
+    ]
 )
 CUSTOMER_AUDIENCES = ("customer", "seller")
 PHISHING_TOPIC = "phishing"
@@ -288,7 +300,10 @@ class Bot:
         pasted = detect_pasted_message(text, query.analysis, normalized)
         if pasted is not None:
             return BotReply(
-                "answer", PHISHING_TOPIC, 0.9, verdict_text(pasted),
+                "answer",
+                PHISHING_TOPIC,
+                0.9,
+                verdict_text(pasted),
                 reason=f"phishing_check:{pasted.report.verdict}",
             )
         if not analysis.words:
@@ -372,9 +387,7 @@ class Bot:
         return BotReply("handoff", None, conf, answer, suggestions=sugg, reason="low_confidence")
 
     # ------------------------------------------------------------------ operators
-    def hints(
-        self, text: object, k: int = 3, context: HintContext | None = None
-    ) -> list[Hint]:
+    def hints(self, text: object, k: int = 3, context: HintContext | None = None) -> list[Hint]:
         """Top-k articles for the operator console: the operator hints («Подсказки»:
         section, situation, answer template) that fit first, then customer answers.
 
@@ -414,7 +427,8 @@ class Bot:
         top = scores[ranked[0]]
         topic = articles[ranked[0]].slug
         operator = [
-            key for key in ranked
+            key
+            for key in ranked
             if articles[key].audience == "operator"
             and (scores[key] >= HINT_FIT * top or articles[key].slug == topic)
         ]
@@ -423,8 +437,16 @@ class Bot:
         for key in [*operator, *others][:k]:
             a = articles[key]
             out.append(
-                Hint(a.slug, a.title, a.section, a.situation, a.body, a.audience,
-                     a.internal_note, scores[key])
+                Hint(
+                    a.slug,
+                    a.title,
+                    a.section,
+                    a.situation,
+                    a.body,
+                    a.audience,
+                    a.internal_note,
+                    scores[key],
+                )
             )
         return out
 

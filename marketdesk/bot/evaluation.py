@@ -97,8 +97,14 @@ def evaluate(bot: _Asks, tsv_path: Path, topics: Mapping[str, Topic]) -> EvalRep
                 report.topic_correct += 1
             else:
                 report.misses.append(
-                    Miss("topic", item.line, item.question, f"answer/{item.topic}", got,
-                         f"confidence {reply.confidence:.2f}")
+                    Miss(
+                        "topic",
+                        item.line,
+                        item.question,
+                        f"answer/{item.topic}",
+                        got,
+                        f"confidence {reply.confidence:.2f}",
+                    )
                 )
             topic = topics.get(item.topic or "")
             if topic is not None:
@@ -108,8 +114,14 @@ def evaluate(bot: _Asks, tsv_path: Path, topics: Mapping[str, Topic]) -> EvalRep
                     report.fact_complete += 1
                 else:
                     report.misses.append(
-                        Miss("facts", item.line, item.question, item.topic or "-", got,
-                             "missing: " + "; ".join(" | ".join(f) for f in missing))
+                        Miss(
+                            "facts",
+                            item.line,
+                            item.question,
+                            item.topic or "-",
+                            got,
+                            "missing: " + "; ".join(" | ".join(f) for f in missing),
+                        )
                     )
         else:
             report.other_total += 1
@@ -117,8 +129,14 @@ def evaluate(bot: _Asks, tsv_path: Path, topics: Mapping[str, Topic]) -> EvalRep
                 report.action_correct += 1
             else:
                 report.misses.append(
-                    Miss("action", item.line, item.question, item.action, got,
-                         f"confidence {reply.confidence:.2f}")
+                    Miss(
+                        "action",
+                        item.line,
+                        item.question,
+                        item.action,
+                        got,
+                        f"confidence {reply.confidence:.2f}",
+                    )
                 )
     return report
 

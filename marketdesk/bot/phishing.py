@@ -32,15 +32,14 @@ __all__ = ["PhishingCheck", "detect_pasted_message", "suspicion_cue", "verdict_t
 
 # bounded and anchored at a word start: linear on «aaaa…» without an «@»
 _EMAIL_RE = re.compile(r"(?<![\w.+\-])[\w.+\-]{1,64}@[\w\-]{1,63}(?:\.[\w\-]{1,63}){1,8}")
-_HANDLE_RE = re.compile(
-    r"(?<![\w@])@[a-z0-9_][a-z0-9_.]{1,28}[a-z0-9_](?![\w@])", re.IGNORECASE
-)
+_HANDLE_RE = re.compile(r"(?<![\w@])@[a-z0-9_][a-z0-9_.]{1,28}[a-z0-9_](?![\w@])", re.IGNORECASE)
 _URL_RE = re.compile(
     r"(?:https?://|www\.)\S+|(?<![@\w.\-])(?:[\w\-]{1,63}\.){1,8}(?:ru|рф|su|com|net|org|info|biz|"
     r"xyz|top|online|site|shop|store|club|me|io|cc|pro|link|app|click|ly|co|live|fun|icu|vip|"
     r"win|buzz|space|website|tech)(?![\w\-])\S*",
     re.IGNORECASE,
 )
+
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
@@ -60,9 +59,7 @@ _SUSPECT = _words(
     "мошенник фишинг развод обман обманщик лохотрон подделка поддельный фейк "
     "фейковый подозрительный"
 )
-_GENUINE = _words(
-    "правда настоящий официальный реальный правдивый подлинность"
-)
+_GENUINE = _words("правда настоящий официальный реальный правдивый подлинность")
 _FROM_YOU = re.compile(
     r"\b(это|этот|эта|оно|они|сообщение|письмо|смс|ссылка)\s+(точно\s+|правда\s+|реально\s+)?"
     r"(от\s+(вас|озона?|ozon)|ваш[аеи]?(?=\s*$)|вы(?=\s*$|\s+или)|"
@@ -94,9 +91,7 @@ def _received_cue(analysis: Analysis, normalized: str) -> bool:
     return suspicion_cue(analysis, normalized) or bool(lem & _RECEIVE and lem & _MESSAGE)
 
 
-def detect_pasted_message(
-    raw: str, analysis: Analysis, normalized: str
-) -> PhishingCheck | None:
+def detect_pasted_message(raw: str, analysis: Analysis, normalized: str) -> PhishingCheck | None:
     """Check a pasted message with the domain rule, or None when it is not one."""
     raw = raw[:4000]
     email = _EMAIL_RE.search(raw) if "@" in raw else None
@@ -135,8 +130,7 @@ _OPENING = {
         "и ничего не оплачивайте."
     ),
     PhishingVerdict.OFFICIAL: (
-        "Похоже, это сообщение действительно от нас: оно пришло с официального адреса "
-        "или аккаунта."
+        "Похоже, это сообщение действительно от нас: оно пришло с официального адреса или аккаунта."
     ),
 }
 _CLOSING = {

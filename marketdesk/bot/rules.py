@@ -37,8 +37,7 @@ class RuleMatch:
 
 
 PERSON_WORDS = _words(
-    "оператор человек сотрудник специалист менеджер консультант живой человечек "
-    "саппорт "
+    "оператор человек сотрудник специалист менеджер консультант живой человечек саппорт "
 )
 PERSON_STRONG = _words("оператор живой менеджер консультант")
 PERSON_VERBS = _words(
@@ -84,8 +83,7 @@ ACCOUNT = _words("аккаунт учетка профиль")
 OWNER_VERBS = _words("зарегистрировать оформить принадлежать записать привязать числиться")
 OWNER_OBJECTS = _words("аккаунт номер телефон карта почта email профиль заказ")
 PERSONAL_DATA = _words(
-    "данные телефон адрес номер контакт фамилия имя email почта паспорт фио рождения "
-    "персональный "
+    "данные телефон адрес номер контакт фамилия имя email почта паспорт фио рождения персональный "
 )
 # «другой», «чужой» only with a person («другого клиента»): «на другой адрес» is not
 OTHER_ADJ = _words("другой чужой посторонний")
@@ -264,18 +262,14 @@ def _account_blocked(m: _Message) -> bool:
     """«мой аккаунт заблокировали» (not the coupon ban: that has an article)"""
     lem = m.lem
     return bool(
-        lem & BLOCKED
-        and lem & (ACCOUNT | {"личныйкабинет"})
-        and not lem & _words("купон промокод")
+        lem & BLOCKED and lem & (ACCOUNT | {"личныйкабинет"}) and not lem & _words("купон промокод")
     )
 
 
 def _payment_failed(m: _Message) -> bool:
     """«не проходит оплата», «оплата выдаёт ошибку»"""
     lem = m.lem
-    return bool(
-        lem & PAYMENT and (lem & FAILURE or m.terms & _words("не_проходить не_получаться"))
-    )
+    return bool(lem & PAYMENT and (lem & FAILURE or m.terms & _words("не_проходить не_получаться")))
 
 
 # ---- a person: handoff

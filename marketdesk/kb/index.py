@@ -44,8 +44,16 @@ _SELLER_MARKERS = "поставщик отгрузка реквизит поку
 SELLER_MARKERS = frozenset(_SELLER_MARKERS.split())
 # word forms that speak of sellers as a group or of oneself as a seller
 _SELLER_FORMS = frozenset(
-    ["продавцов", "продавцам", "продавцами", "продавцы", "селлеров", "селлерам", "селлеры",
-     "поставщиков"]
+    [
+        "продавцов",
+        "продавцам",
+        "продавцами",
+        "продавцы",
+        "селлеров",
+        "селлерам",
+        "селлеры",
+        "поставщиков",
+    ]
 )
 _SELF_SELLER = re.compile(
     r"\b(я|мы)\s+(же\s+)?(продавец|продавцы|селлер|селлеры|поставщик|продаю|продаем)\b"
@@ -63,6 +71,8 @@ def seller_context(analysis: Analysis) -> bool:
     if _SELLER_FORMS & set(analysis.words):
         return True
     return bool(_SELF_SELLER.search(" ".join(analysis.words)))
+
+
 OOV_FACTOR = 1.0  # weight of a query word no article knows, relative to the rarest term
 UNKNOWN_OOV_FACTOR = 0.5  # … when the dictionary does not know it either
 # in coverage, verbs and adverbs say less about the topic than nouns and adjectives
@@ -320,8 +330,14 @@ class KbIndex:
                 strong = any(_pos_factor(t) == 1.0 for t in found)
                 anchored = head_share > 0
                 best[i] = Hit(
-                    art, score, bm, sim, matched / total_mass,
-                    sum(self.idf[t] for t in found), strong, anchored,
+                    art,
+                    score,
+                    bm,
+                    sim,
+                    matched / total_mass,
+                    sum(self.idf[t] for t in found),
+                    strong,
+                    anchored,
                 )
         hits = sorted(best.values(), key=lambda h: (-h.score, h.article.slug))
         return SearchResult(q, tuple(hits[:k]))

@@ -89,6 +89,4 @@ _UNSTORABLE_SQLSTATES = ("22021", "22P05")  # character not in repertoire, untra
 def unstorable_text(exc: BaseException) -> bool:
     """True when the database refused a text it cannot hold (PostgreSQL and a NUL): bad
     input, not an outage and not a bug."""
-    return any(
-        getattr(link, "sqlstate", None) in _UNSTORABLE_SQLSTATES for link in _chain(exc)
-    )
+    return any(getattr(link, "sqlstate", None) in _UNSTORABLE_SQLSTATES for link in _chain(exc))

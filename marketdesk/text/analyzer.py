@@ -59,7 +59,8 @@ class Analysis:
         out = list(self.content)
         if stems:
             out.extend(
-                "~" + lem[:STEM_LEN] for lem in self.content
+                "~" + lem[:STEM_LEN]
+                for lem in self.content
                 if len(lem) > STEM_LEN + 1 and lem.isalpha()
             )
         if bigrams:
@@ -127,8 +128,9 @@ class TextAnalyzer:
             dict.fromkeys(
                 lem
                 for lem in content
-                if not known_flags.get(lem, True) and not lem.isdigit() and lem not in
-                self.synonyms.words
+                if not known_flags.get(lem, True)
+                and not lem.isdigit()
+                and lem not in self.synonyms.words
             )
         )
         return Analysis(tuple(words), tuple(lemmas), content, unknown, tuple(imperatives))

@@ -37,8 +37,8 @@ def test_refusal_never_tells_the_count(client):
 
 @pytest.mark.parametrize(
     # (a NUL is refused before any route: tests/api/test_no_server_errors.py)
-    "text", ["", "😀😀😀", "<script>alert(1)</script>", "\x07\x1b[31m", "привет hello мир",
-             "я" * 10_000],
+    "text",
+    ["", "😀😀😀", "<script>alert(1)</script>", "\x07\x1b[31m", "привет hello мир", "я" * 10_000],
 )
 def test_odd_input_gets_a_sensible_reply(client, text):
     assert ask(client, text)["action"] in {"answer", "handoff", "refuse"}

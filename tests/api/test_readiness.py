@@ -246,9 +246,7 @@ def test_sqlite_file_that_cannot_be_opened_is_503(tmp_path: Path) -> None:
     )
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         _unavailable(client.post("/api/v1/visitors"))
-        _unavailable(
-            client.post("/api/v1/auth/login", json={"login": "admin", "password": "x"})
-        )
+        _unavailable(client.post("/api/v1/auth/login", json={"login": "admin", "password": "x"}))
         _unavailable(client.get("/api/v1/news", headers=auth("some-token")))
         _not_ready(client.get("/readyz"), ["database"])
 

@@ -20,20 +20,18 @@ class FakeBot:
 def test_evaluate_counts_and_misses(tmp_path: Path) -> None:
     tsv = tmp_path / "q.tsv"
     tsv.write_text(
-        "# header\n"
-        "a\tanswer\tq1\n"
-        "a\tanswer\tq2\n"
-        "-\thandoff\tq3\n"
-        "-\trefuse\tq4\n",
+        "# header\na\tanswer\tq1\na\tanswer\tq2\n-\thandoff\tq3\n-\trefuse\tq4\n",
         encoding="utf-8",
     )
     topics = {"a": Topic("a", "customer", "A", (("сто",), ("баланс", "счет")))}
-    bot = FakeBot({
-        "q1": BotReply("answer", "a", 0.9, "Сто рублей на Балансе"),
-        "q2": BotReply("answer", "b", 0.9, "другое"),
-        "q3": BotReply("handoff", None, 0.1, "оператор"),
-        "q4": BotReply("handoff", None, 0.1, "оператор"),
-    })
+    bot = FakeBot(
+        {
+            "q1": BotReply("answer", "a", 0.9, "Сто рублей на Балансе"),
+            "q2": BotReply("answer", "b", 0.9, "другое"),
+            "q3": BotReply("handoff", None, 0.1, "оператор"),
+            "q4": BotReply("handoff", None, 0.1, "оператор"),
+        }
+    )
     report = evaluate(bot, tsv, topics)
     assert (report.topic_correct, report.answer_total) == (1, 2)
     assert (report.action_correct, report.other_total) == (1, 2)

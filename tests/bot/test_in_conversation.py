@@ -76,8 +76,6 @@ def test_the_seller_chat_is_not_rewritten(real_bot: Bot):
     ],
 )
 def test_bad_in_conversation_phrases_are_refused(front: str, message: str):
-    text = ARTICLE.replace(
-        "in_conversation:\n  перешлите его нам: перешлите его сюда", front
-    )
+    text = ARTICLE.replace("in_conversation:\n  перешлите его нам: перешлите его сюда", front)
     with pytest.raises(ValueError, match=message):
         parse_article(text)

@@ -239,9 +239,7 @@ def read_mandatory_news(page: Any) -> None:
     dialog.wait_for(state="hidden")
 
 
-def test_operator_works_a_conversation(
-    server: Console, browser_page: Any, tmp_path: Path
-) -> None:
+def test_operator_works_a_conversation(server: Console, browser_page: Any, tmp_path: Path) -> None:
     page = browser_page
     customer = server.customer_token(58561573)
     cid = server.waiting_conversation(

@@ -29,8 +29,12 @@ def test_fixture_kb_loads() -> None:
     assert result.errors == []
     slugs = sorted(a.slug for a in result.articles)
     assert slugs == [
-        "balance_withdrawal", "certificate_activation", "coupon_ban", "coupon_ban",
-        "coupons", "seller_support",
+        "balance_withdrawal",
+        "certificate_activation",
+        "coupon_ban",
+        "coupon_ban",
+        "coupons",
+        "seller_support",
     ]
     hint = next(a for a in result.articles if a.audience == "operator")
     assert hint.section == "Бан купонов"
@@ -47,14 +51,22 @@ def test_fixture_kb_loads() -> None:
         ("bad_yaml.md", "---\nslug: coupons\ntitle: [unclosed\n---\nТекст\n", "not valid YAML"),
         ("no_front.md", "Просто текст без заголовка\n", "no front matter"),
         ("no_title.md", "---\nslug: coupons\naudience: customer\n---\nТекст\n", "'title'"),
-        ("bad_audience.md", "---\nslug: coupons\ntitle: T\naudience: robot\n---\nТекст\n",
-         "audience"),
-        ("unknown.md", "---\nslug: no_such_topic\ntitle: T\naudience: customer\n---\nТекст\n",
-         "unknown slug 'no_such_topic'"),
+        (
+            "bad_audience.md",
+            "---\nslug: coupons\ntitle: T\naudience: robot\n---\nТекст\n",
+            "audience",
+        ),
+        (
+            "unknown.md",
+            "---\nslug: no_such_topic\ntitle: T\naudience: customer\n---\nТекст\n",
+            "unknown slug 'no_such_topic'",
+        ),
         ("empty_body.md", "---\nslug: coupons\ntitle: T\naudience: customer\n---\n\n", "no body"),
-        ("bad_questions.md",
-         "---\nslug: coupons\ntitle: T\naudience: customer\nquestions: {a: 1}\n---\nТекст\n",
-         "'questions'"),
+        (
+            "bad_questions.md",
+            "---\nslug: coupons\ntitle: T\naudience: customer\nquestions: {a: 1}\n---\nТекст\n",
+            "'questions'",
+        ),
     ],
 )
 def test_bad_article_gives_error_naming_the_file_and_others_load(

@@ -38,9 +38,7 @@ def test_a_new_code_is_not_activated(client, tokens, issue_code):
     assert found["code_tail"] == code[-4:]
 
 
-def test_an_activated_code_says_when_and_by_whom_masked(
-    client, tokens, issue_code, new_customer
-):
+def test_an_activated_code_says_when_and_by_whom_masked(client, tokens, issue_code, new_customer):
     code = issue_code(1000)
     customer_id, customer = new_customer()
     activated = client.post(

@@ -337,8 +337,10 @@ def test_live_events_stop_when_a_conversation_leaves_the_operators_line(world: W
         # the operator socket is told to re-read its lists, and nothing of the conversation
         frames = _frames_until(staff, lambda f: f["type"] in ("resync", "conversation"))
         assert frames[-1] == {"type": "resync"}
-        assert all(cid not in (f.get("conversation_id"), f.get("conversation", {}).get("id"))
-                   for f in frames)
+        assert all(
+            cid not in (f.get("conversation_id"), f.get("conversation", {}).get("id"))
+            for f in frames
+        )
         # the conversation socket closes, as for a conversation that does not exist
         frames = _frames_until(conversation, lambda f: f["type"] in ("error", "conversation"))
         assert frames[-1]["type"] == "error"

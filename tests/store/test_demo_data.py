@@ -88,9 +88,7 @@ def test_a_contradicting_file_loads_nothing(tmp_path: Path):
 
 def test_the_card_lists_the_certificate_behind_the_balance(client, tokens, demo_db):
     card = client.get("/api/v1/customers/61000001", headers=auth(tokens["operator"])).json()
-    assert [(c["nominal"], c["kind"]) for c in card["certificates"]] == [
-        ("1500.00", "electronic")
-    ]
+    assert [(c["nominal"], c["kind"]) for c in card["certificates"]] == [("1500.00", "electronic")]
 
     async def entries():
         database = Database(demo_db.url)
