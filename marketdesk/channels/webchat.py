@@ -226,7 +226,10 @@ class _Socket:
                 self.slot = await self.chat.limiter.open_socket(principal, self.ip)
         except ServiceError as exc:
             await self.send(_error(exc.code, exc.message))
-            raise _Closed(CLOSE_POLICY, "authentication failed") from None
+            reason = (
+                "too many open sockets" if exc.code == "rate_limited" else "authentication failed"
+            )
+            raise _Closed(CLOSE_POLICY, reason) from None
         return principal
 
     async def _pump(self, handle: Callable[[dict[str, Any]], Awaitable[None]]) -> None:

@@ -22,6 +22,7 @@ import redis
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from starlette.websockets import WebSocketDisconnect
 
 from marketdesk.server import create_app
 from marketdesk.services import auth as auth_service
@@ -460,6 +461,9 @@ def test_open_sockets_and_socket_sends_are_limited(
                 refused = _ws_auth(third, token)
                 assert refused["type"] == "error" and refused["code"] == "rate_limited"
                 assert "окон чата" in refused["message"]
+                with pytest.raises(WebSocketDisconnect) as closed:
+                    third.receive_json()
+                assert (closed.value.code, closed.value.reason) == (1008, "too many open sockets")
             # sends over a socket count like any others
             for n in range(5):
                 first.send_json({"type": "message", "client_msg_id": f"m{n}", "text": f"т{n}"})
