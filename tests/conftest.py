@@ -179,13 +179,18 @@ _next_customer = iter(range(70_000_001, 80_000_000))
 
 @pytest.fixture
 def new_customer(demo_db: TestDatabase) -> Callable[..., tuple[int, str]]:
-    """Create a customer of its own for a test (with optional rubles entries) → (id, token)."""
+    """Create a customer of its own for a test (with optional rubles entries and a login
+    phone) → (id, token)."""
     from datetime import date, timedelta
 
     from marketdesk.services.auth import token_for_customer
     from marketdesk.store.models import BalanceEntry, Customer
 
-    def make(kind: str = "individual", rubles: tuple[tuple[int, str], ...] = ()) -> tuple[int, str]:
+    def make(
+        kind: str = "individual",
+        rubles: tuple[tuple[int, str], ...] = (),
+        phone: str | None = None,
+    ) -> tuple[int, str]:
         customer_id = next(_next_customer)
 
         async def work(session):
@@ -195,6 +200,7 @@ def new_customer(demo_db: TestDatabase) -> Callable[..., tuple[int, str]]:
                     full_name=f"Тестовый покупатель {customer_id}",
                     registered_on=date(2024, 1, 1),
                     kind=kind,
+                    phone=phone,
                 )
             )
             await session.flush()

@@ -12,8 +12,7 @@ import itertools
 import random
 import threading
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from datetime import date, timedelta
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import httpx
@@ -26,15 +25,13 @@ from starlette.websockets import WebSocketDisconnect
 
 from marketdesk.server import create_app
 from marketdesk.services import auth as auth_service
-from marketdesk.services.auth import token_for_customer
 from marketdesk.services.errors import RateLimited
-from marketdesk.store.models import AuditEntry, Customer, SmsOutbox
+from marketdesk.store.models import AuditEntry, SmsOutbox
 from tests import conftest as base
 from tests.chat.test_two_processes import REDIS_URL, _redis_available
 from tests.conftest import DEMO_PASSWORD, auth, run_db
 
 _ips = itertools.count(1)
-_customers = itertools.count(81_000_001)
 
 
 def _ip() -> str:
@@ -76,24 +73,6 @@ async def running(
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             client.app = app  # type: ignore[attr-defined]
             yield client
-
-
-def _customer(db: base.TestDatabase, phone: str | None = None) -> tuple[int, str]:
-    customer_id = next(_customers)
-
-    async def work(session: Any) -> str:
-        session.add(
-            Customer(
-                id=customer_id,
-                full_name=f"Покупатель {customer_id}",
-                registered_on=date(2024, 1, 1),
-                phone=phone,
-            )
-        )
-        await session.commit()
-        return await token_for_customer(session, customer_id, ttl=timedelta(hours=1))
-
-    return customer_id, run_db(db, work)
 
 
 def _refused(response: httpx.Response) -> None:
@@ -486,9 +465,9 @@ def test_open_sockets_and_socket_sends_are_limited(
 
 
 def test_description_error_reports_of_one_customer_are_limited(
-    demo_db: base.TestDatabase, storage: dict[str, Any]
+    demo_db: base.TestDatabase, storage: dict[str, Any], new_customer: Callable[..., Any]
 ) -> None:
-    _, token = _customer(demo_db)
+    _, token = new_customer()
 
     async def main() -> None:
         async with running(demo_db, rate_tasks="3/day", **storage) as client:
@@ -509,9 +488,9 @@ def test_description_error_reports_of_one_customer_are_limited(
 
 
 def test_certificate_guessing_is_limited(
-    demo_db: base.TestDatabase, storage: dict[str, Any]
+    demo_db: base.TestDatabase, storage: dict[str, Any], new_customer: Callable[..., Any]
 ) -> None:
-    _, token = _customer(demo_db)
+    _, token = new_customer()
 
     async def main() -> None:
         async with running(demo_db, rate_certificates="4/day", **storage) as client:
@@ -543,10 +522,10 @@ def _phone() -> str:
 
 
 def test_thirty_parallel_code_requests_send_one_sms(
-    demo_db: base.TestDatabase, storage: dict[str, Any]
+    demo_db: base.TestDatabase, storage: dict[str, Any], new_customer: Callable[..., Any]
 ) -> None:
     phone = _phone()
-    _customer(demo_db, phone=phone)
+    new_customer(phone=phone)
 
     async def main() -> list[httpx.Response]:
         async with running(demo_db, **storage) as client:
