@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 from starlette.websockets import WebSocketDisconnect
@@ -28,22 +27,8 @@ from starlette.websockets import WebSocketDisconnect
 from marketdesk.api.errors import DATABASE_RETRY_AFTER
 from marketdesk.server import create_app
 from marketdesk.store.availability import database_unavailable
+from tests.chat.servers import REDIS_URL, free_port, redis_available
 from tests.conftest import DEMO_PASSWORD, PG_ENV, auth
-
-REDIS_URL = os.environ.get("MARKETDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def _redis_available() -> bool:
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_timeout=1).ping())
-    except redis.RedisError:
-        return False
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Proxy:
@@ -149,7 +134,7 @@ def test_readyz_without_redis_is_the_database(client) -> None:
     assert response.json()["checks"] == {"database": "ok", "redis": "not_configured"}
 
 
-@pytest.mark.skipif(not _redis_available(), reason="no Redis server")
+@pytest.mark.skipif(not redis_available(), reason="no Redis server")
 def test_readyz_follows_redis_down_and_back(demo_db: Any, proxy_to: Any) -> None:
     target = make_url(REDIS_URL)
     proxy = proxy_to(target.host or "127.0.0.1", target.port or 6379)
@@ -175,7 +160,7 @@ def test_readyz_follows_redis_down_and_back(demo_db: Any, proxy_to: Any) -> None
 
 
 def test_readyz_with_redis_on_a_closed_port_is_not_ready(demo_db: Any) -> None:
-    app = create_app(demo_db.settings(redis_url=f"redis://127.0.0.1:{_free_port()}/0"))
+    app = create_app(demo_db.settings(redis_url=f"redis://127.0.0.1:{free_port()}/0"))
     with TestClient(app, raise_server_exceptions=False) as client:
         _not_ready(client.get("/readyz"), ["redis"])
         assert client.get("/healthz").status_code == 200

@@ -12,10 +12,20 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import redis
 
 from tests.conftest import DEMO_PASSWORD
 
 MARKETDESK = Path(sys.executable).with_name("marketdesk")
+REDIS_URL = os.environ.get("MARKETDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def redis_available() -> bool:
+    """Whether the tests' Redis server answers (tests that need one skip otherwise)."""
+    try:
+        return bool(redis.Redis.from_url(REDIS_URL, socket_timeout=1).ping())
+    except redis.RedisError:
+        return False
 
 
 def free_port() -> int:

@@ -3,29 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
-import redis
 from websockets.sync.client import ClientConnection, connect
 
-from tests.chat.servers import Server
+from tests.chat.servers import REDIS_URL, Server, redis_available
 from tests.conftest import backends
 
 pytestmark = pytest.mark.slow
-
-REDIS_URL = os.environ.get("MARKETDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def _redis_available() -> bool:
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_timeout=1).ping())
-    except redis.RedisError:
-        return False
 
 
 def _next(ws: ClientConnection, kind: str, **match: Any) -> dict[str, Any]:
@@ -39,7 +28,7 @@ def _next(ws: ClientConnection, kind: str, **match: Any) -> dict[str, Any]:
     raise AssertionError(f"no {kind} frame matching {match}")
 
 
-@pytest.mark.skipif(not _redis_available(), reason="no Redis server")
+@pytest.mark.skipif(not redis_available(), reason="no Redis server")
 @pytest.mark.parametrize("backend", backends())
 def test_two_servers_share_live_events_through_redis(
     backend: str, make_database: Callable[[str], Any]

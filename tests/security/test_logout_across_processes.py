@@ -11,14 +11,13 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from tests.chat.servers import Server
-from tests.chat.test_two_processes import REDIS_URL, _redis_available
+from tests.chat.servers import REDIS_URL, Server, redis_available
 from tests.conftest import backends
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.skipif(not _redis_available(), reason="no Redis server")
+@pytest.mark.skipif(not redis_available(), reason="no Redis server")
 @pytest.mark.parametrize("backend", backends())
 def test_a_logout_on_one_server_closes_the_socket_on_another(
     backend: str, make_database: Callable[[str], Any]
