@@ -28,7 +28,7 @@ from marketdesk.services import auth as auth_service
 from marketdesk.services.errors import RateLimited
 from marketdesk.store.models import AuditEntry, SmsOutbox
 from tests import conftest as base
-from tests.chat.test_two_processes import REDIS_URL, _redis_available
+from tests.chat.servers import REDIS_URL, redis_available
 from tests.conftest import DEMO_PASSWORD, auth, run_db
 
 _ips = itertools.count(1)
@@ -46,7 +46,7 @@ def storage(request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
     if request.param == "memory":
         yield {}
         return
-    if not _redis_available():
+    if not redis_available():
         pytest.skip("no Redis server")
     prefix = f"marketdesk-test:{uuid.uuid4().hex}"
     yield {"redis_url": REDIS_URL, "rate_limit_prefix": prefix}
@@ -593,7 +593,7 @@ def test_behind_a_proxy_code_requests_count_per_customer_address(
 
 
 def test_two_servers_on_one_redis_share_the_counts(demo_db: base.TestDatabase) -> None:
-    if not _redis_available():
+    if not redis_available():
         pytest.skip("no Redis server")
     prefix = f"marketdesk-test:{uuid.uuid4().hex}"
     ip = _ip()

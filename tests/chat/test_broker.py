@@ -11,7 +11,7 @@ import pytest
 import redis
 
 from marketdesk.realtime import InProcessBroker, RedisBroker
-from tests.chat.test_two_processes import REDIS_URL, _redis_available
+from tests.chat.servers import REDIS_URL, redis_available
 
 
 def _collector() -> tuple[list[tuple[str, dict[str, Any]]], Any]:
@@ -59,7 +59,7 @@ async def _wait_for(got: list, count: int) -> None:
             await asyncio.sleep(0.01)
 
 
-@pytest.mark.skipif(not _redis_available(), reason="no Redis server")
+@pytest.mark.skipif(not redis_available(), reason="no Redis server")
 def test_redis_brokers_with_one_prefix_share_events_and_others_do_not() -> None:
     async def main() -> None:
         prefix = f"marketdesk-test:{uuid.uuid4().hex[:8]}:"
@@ -86,7 +86,7 @@ def test_redis_brokers_with_one_prefix_share_events_and_others_do_not() -> None:
     asyncio.run(main())
 
 
-@pytest.mark.skipif(not _redis_available(), reason="no Redis server")
+@pytest.mark.skipif(not redis_available(), reason="no Redis server")
 def test_after_losing_redis_the_broker_reconnects_and_asks_for_a_resync() -> None:
     async def main() -> None:
         prefix = f"marketdesk-test:{uuid.uuid4().hex[:8]}:"
