@@ -94,7 +94,6 @@ __all__ = [
     "TextGuard",
     "add_system_message",
     "close",
-    "create_conversation",
     "dispatch_queue",
     "find_sent",
     "get_conversation",
@@ -732,30 +731,6 @@ async def _customer_line(session: AsyncSession, principal: Principal, requested:
 def seller_topics() -> list[dict[str, Any]]:
     """Topics and sub-topics of seller support (the drop-down lists of the widget)."""
     return [{"title": t.title_ru, "subtopics": list(t.subtopics_ru)} for t in SELLER_SUPPORT_TOPICS]
-
-
-async def create_conversation(
-    session: AsyncSession,
-    ctx: ChatContext,
-    principal: Principal,
-    *,
-    line: str = "general",
-    seller_topic: str | None = None,
-    seller_subtopic: str | None = None,
-    max_open: int | None = None,
-) -> ConversationView:
-    """A customer or visitor opens a conversation; the bot answers first (see
-    :func:`start_conversation`)."""
-    view, _ = await start_conversation(
-        session,
-        ctx,
-        principal,
-        line=line,
-        seller_topic=seller_topic,
-        seller_subtopic=seller_subtopic,
-        max_open=max_open,
-    )
-    return view
 
 
 async def _lock_owner(session: AsyncSession, principal: Principal) -> None:

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 
 from limits import RateLimitItem, RateLimitItemPerHour, RateLimitItemPerMinute
 from pydantic import BaseModel
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.store.models import Conversation, Customer, LoginCode, SmsOutbox, utcnow
@@ -168,6 +168,19 @@ def _too_many(
     return wait or None
 
 
+async def _requested_since(
+    session: AsyncSession, whose: ColumnElement[bool], since: datetime
+) -> list[datetime]:
+    """When the codes of one phone (or one IP) were requested since ``since``, newest first."""
+    return list(
+        await session.scalars(
+            select(LoginCode.created_at)
+            .where(whose, LoginCode.created_at > since)
+            .order_by(LoginCode.created_at.desc())
+        )
+    )
+
+
 async def _request_code(
     session: AsyncSession,
     *,
@@ -179,13 +192,7 @@ async def _request_code(
 ) -> CodeRequested:
     await _lock_phone_and_ip(session, phone, ip)
     longest = timedelta(seconds=max(item.get_expiry() for item in (*PHONE_LIMITS, *ip_limits)))
-    by_phone = list(
-        await session.scalars(
-            select(LoginCode.created_at)
-            .where(LoginCode.phone == phone, LoginCode.created_at > now - longest)
-            .order_by(LoginCode.created_at.desc())
-        )
-    )
+    by_phone = await _requested_since(session, LoginCode.phone == phone, now - longest)
     wait = _too_many(by_phone, PHONE_LIMITS, now)
     if wait is not None:
         await session.rollback()
@@ -199,13 +206,7 @@ async def _request_code(
             retry_after=wait,
         )
     if ip:
-        by_ip = list(
-            await session.scalars(
-                select(LoginCode.created_at)
-                .where(LoginCode.requested_ip == ip, LoginCode.created_at > now - longest)
-                .order_by(LoginCode.created_at.desc())
-            )
-        )
+        by_ip = await _requested_since(session, LoginCode.requested_ip == ip, now - longest)
         wait = _too_many(by_ip, ip_limits, now)
         if wait is not None:
             await session.rollback()
