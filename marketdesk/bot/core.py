@@ -285,8 +285,12 @@ class Bot:
             log.exception("bot failed on a message")
             return BotReply("handoff", None, 0.0, texts.HANDOFF_ERROR, reason="error")
         if in_conversation and reply.action == "answer" and reply.topic is not None:
-            article = next((a for a in self.articles if a.slug == reply.topic), None)
-            if article is not None and reply.answer == article.body:
+            # the article answered (a topic has operator hints too, often listed first)
+            article = next(
+                (a for a in self.articles if a.slug == reply.topic and a.body == reply.answer),
+                None,
+            )
+            if article is not None:
                 reply = replace(reply, answer=said_in_conversation(article))
         return reply
 

@@ -32,6 +32,9 @@ in_conversation:
     [
         ("почему на моем аккаунте бан купонов", "coupon_ban"),
         ("не могу активировать подарочный сертификат код не принимается", "certificate_activation"),
+        # topics whose operator hints come before the customer's article in the index
+        ("что значит причина уценки на странице товара", "markdown_grade"),
+        ("как проверить вес ювелирного изделия на бирке", "jewelry_weight"),
     ],
 )
 def test_the_chat_answer_does_not_send_to_the_chat(real_bot: Bot, question: str, topic: str):
