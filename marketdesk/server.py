@@ -23,7 +23,7 @@ from marketdesk.channels import webchat_routes
 from marketdesk.channels.session_watch import SessionWatch
 from marketdesk.channels.sms import DEMO_LOG_NAME, FileSmsGateway
 from marketdesk.realtime import create_broker
-from marketdesk.services.chat_writer import ChatWriter
+from marketdesk.services.chat import ChatWriter, set_default_publisher
 from marketdesk.services.rate_limits import RateLimiter
 from marketdesk.settings import Settings
 from marketdesk.store.db import Database
@@ -76,6 +76,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         gc.set_threshold(*GC_THRESHOLDS)
         app.state.broker = create_broker(settings.redis_url, settings.async_database_url)
         await app.state.broker.start()
+        # the live events of writes that have no chat context of their own (a task's note
+        # in a conversation, a visitor's conversations moving to the customer) go here too
+        set_default_publisher(app.state.database.sessions, app.state.broker.publish)
         app.state.chat_writer = ChatWriter(app.state.database)
         app.state.rate_limiter = RateLimiter.from_settings(settings)
         app.state.session_watch = SessionWatch(

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from marketdesk.services import auth
-from marketdesk.services.chat_events import no_publisher
+from marketdesk.services.chat.events import no_publisher
 from marketdesk.settings import Settings
 
 from .deps import CurrentPrincipal, DbSession, get_settings

@@ -7,20 +7,26 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 
-from marketdesk.services import conversations as chat
-from marketdesk.services.conversations import ChatContext, ConversationView
+from marketdesk.services import chat
+from marketdesk.services.chat import ChatContext, ConversationView
 from marketdesk.services.principals import Principal
 
-__all__ = ["Chat", "chat_context", "conversation_json"]
+__all__ = ["TEXT_BOUND", "Chat", "SendMessage", "chat_context", "conversation_json", "send_result"]
+
+# generous bound on the body; the 4 000-character rule is the service's, with its own message
+TEXT_BOUND = 64_000
 
 
 def chat_context(request: Request) -> ChatContext:
     broker = getattr(request.app.state, "broker", None)
     return ChatContext(
         bot=getattr(request.app.state, "bot", None),
-        publish=broker.publish if broker is not None else chat.ChatContext().publish,
+        publish=broker.publish if broker is not None else chat.no_publisher,
         writer=getattr(request.app.state, "chat_writer", None),
+        database=getattr(request.app.state, "database", None),
     )
 
 
@@ -31,3 +37,32 @@ def conversation_json(view: ConversationView, principal: Principal) -> dict[str,
     if principal.is_operator:
         return view.model_dump(mode="json")
     return chat.public_view(view)
+
+
+class SendMessage(BaseModel):
+    """The body of a send (REST and the console)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    client_msg_id: str = Field(min_length=1, max_length=chat.MAX_CLIENT_MSG_ID)
+    text: str = Field(max_length=TEXT_BOUND)
+    private: bool = False
+
+    def message(self, conversation_id: int) -> chat.OutgoingMessage:
+        return chat.OutgoingMessage(
+            conversation_id=conversation_id,
+            client_msg_id=self.client_msg_id,
+            text=self.text,
+            private=self.private,
+        )
+
+
+def send_result(result: chat.SendResult, principal: Principal) -> JSONResponse:
+    """A sent message: 201, or 200 with ``"duplicate": true`` for a retry; the replies it
+    brought and the conversation after it."""
+    data = result.message.model_dump(mode="json")
+    data["duplicate"] = result.duplicate
+    data["replies"] = [m.model_dump(mode="json") for m in result.replies]
+    if result.conversation is not None:
+        data["conversation"] = conversation_json(result.conversation, principal)
+    return JSONResponse(data, status_code=200 if result.duplicate else 201)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from marketdesk.services import comments
-from marketdesk.services.chat_events import no_publisher
+from marketdesk.services.chat.events import no_publisher
 from marketdesk.services.comments import CommentCreated
 
 from .deps import CurrentOperator, DbSession

@@ -10,13 +10,11 @@ from fastapi import APIRouter, Depends, File, Form, Path, Query, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from marketdesk.services import attachments, auth, outgoing
-from marketdesk.services import conversations as chat
-from marketdesk.services.conversations import ChatContext
-from marketdesk.services.principals import Principal
+from marketdesk.services import attachments, auth, chat
+from marketdesk.services.chat import ChatContext
 from marketdesk.settings import Settings
 
-from .chat import Chat, conversation_json
+from .chat import TEXT_BOUND, Chat, SendMessage, conversation_json, send_result
 from .deps import CurrentOperator, CurrentPrincipal, DbSession, get_settings
 from .throttle import per_caller, per_ip
 
@@ -26,18 +24,6 @@ router = APIRouter(tags=["chat"])
 
 # ids are BIGINT: anything outside 1..2^63-1 is refused before it reaches the database
 RecordId = Annotated[int, Path(ge=1, le=2**63 - 1)]
-
-# generous bound on the body; the 4 000-character rule is the service's, with its own message
-_TEXT_BOUND = 64_000
-
-
-def _send_result(result: chat.SendResult, principal: Principal) -> JSONResponse:
-    data = result.message.model_dump(mode="json")
-    data["duplicate"] = result.duplicate
-    data["replies"] = [m.model_dump(mode="json") for m in result.replies]
-    if result.conversation is not None:
-        data["conversation"] = conversation_json(result.conversation, principal)
-    return JSONResponse(data, status_code=200 if result.duplicate else 201)
 
 
 class VisitorResponse(BaseModel):
@@ -52,14 +38,6 @@ class CreateConversation(BaseModel):
     line: Literal["general", "travel_priority", "seller"] = "general"
     seller_topic: str | None = Field(default=None, max_length=120)
     seller_subtopic: str | None = Field(default=None, max_length=120)
-
-
-class SendMessage(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    client_msg_id: str = Field(min_length=1, max_length=chat.MAX_CLIENT_MSG_ID)
-    text: str = Field(max_length=_TEXT_BOUND)
-    private: bool = False
 
 
 class Transfer(BaseModel):
@@ -152,21 +130,13 @@ async def send_message(
 ) -> JSONResponse:
     """Stored before the answer; the same ``client_msg_id`` again returns the same message
     (200 instead of 201, ``"duplicate": true``)."""
-    result = await outgoing.send(
-        session,
-        ctx,
-        principal,
-        conversation_id,
-        client_msg_id=body.client_msg_id,
-        text=body.text,
-        private=body.private,
-    )
-    return _send_result(result, principal)
+    result = await chat.send(ctx, principal, body.message(conversation_id), session=session)
+    return send_result(result, principal)
 
 
 # the whole request: the file, the text field and the multipart framing; a larger body is
 # refused with 413 while it streams in, before anything is spooled to disk
-_UPLOAD_BODY_LIMIT = attachments.MAX_BYTES + 4 * _TEXT_BOUND + 64 * 1024
+_UPLOAD_BODY_LIMIT = attachments.MAX_BYTES + 4 * TEXT_BOUND + 64 * 1024
 
 
 @router.post(
@@ -180,7 +150,7 @@ async def upload(
     session: DbSession,
     file: UploadFile = File(description="изображение или PDF"),
     client_msg_id: str = Form(min_length=1, max_length=chat.MAX_CLIENT_MSG_ID),
-    text: str = Form("", max_length=_TEXT_BOUND),
+    text: str = Form("", max_length=TEXT_BOUND),
     private: bool = Form(False),
     ctx: ChatContext = Chat,
     settings: Settings = Depends(get_settings),
@@ -204,7 +174,7 @@ async def upload(
             daily_files=settings.upload_quota_daily_files,
         ),
     )
-    return _send_result(result, principal)
+    return send_result(result, principal)
 
 
 @router.get("/api/v1/attachments/{attachment_id}")

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.applications import Starlette
 
 from marketdesk.services import customer_login
-from marketdesk.services.chat_events import no_publisher
+from marketdesk.services.chat.events import no_publisher
 from marketdesk.services.customer_login import CodeRequested
 from marketdesk.services.sms_outbox import deliver_pending
 from marketdesk.settings import Settings

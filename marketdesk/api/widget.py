@@ -12,8 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from marketdesk.services import attachments
-from marketdesk.services import conversations as chat
+from marketdesk.services import attachments, chat
 from marketdesk.settings import Settings
 
 from .csp import connect_src, embed_origins, page_headers

@@ -24,10 +24,9 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from marketdesk.bot import Bot
 from marketdesk.channels.session_watch import SessionWatch
 from marketdesk.realtime import Broker
-from marketdesk.services import auth, chat_access, outgoing
-from marketdesk.services import conversations as chat
-from marketdesk.services.chat_events import conversation_channel, line_channel, operator_channel
-from marketdesk.services.chat_writer import ChatWriter
+from marketdesk.services import auth, chat, chat_access
+from marketdesk.services.chat import ChatWriter
+from marketdesk.services.chat.events import conversation_channel, line_channel, operator_channel
 from marketdesk.services.errors import NotFound, ServiceError
 from marketdesk.services.principals import Principal
 from marketdesk.services.rate_limits import RateLimiter, SocketSlot
@@ -81,7 +80,9 @@ class WebChat:
     limiter: RateLimiter | None = None
 
     def context(self) -> chat.ChatContext:
-        return chat.ChatContext(bot=self.bot, publish=self.broker.publish, writer=self.writer)
+        return chat.ChatContext(
+            bot=self.bot, publish=self.broker.publish, writer=self.writer, database=self.database
+        )
 
     async def conversation_socket(self, websocket: WebSocket, conversation_id: int) -> None:
         await _Socket(self, websocket).run_conversation(conversation_id)
@@ -489,15 +490,13 @@ class _Socket:
         try:
             if self.chat.limiter is not None:
                 await self.chat.limiter.check("messages", principal=self.principal, ip=self.ip)
-            result = await outgoing.send_live(
-                self.chat.database,
-                self.chat.context(),
-                self.principal,
-                conversation_id,
+            message = chat.OutgoingMessage(
+                conversation_id=conversation_id,
                 client_msg_id=client_msg_id,
                 text=text,
                 private=private,
             )
+            result = await chat.send(self.chat.context(), self.principal, message)
         except ServiceError as exc:
             self.push(_error(exc.code, exc.message, client_msg_id=client_msg_id))
             return

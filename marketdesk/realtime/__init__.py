@@ -1,5 +1,5 @@
 """Live events between the services and the sockets: in-process, or Redis pub/sub.
-The events themselves are typed in ``marketdesk.services.chat_events``."""
+The events themselves are typed in ``marketdesk.services.chat.events``."""
 
 from .broker import Broker, Handler, InProcessBroker, RedisBroker, Subscription, create_broker
 

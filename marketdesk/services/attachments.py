@@ -23,13 +23,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.store.models import Attachment, Message, utcnow
+from marketdesk.store.transactions import serialized
 
-from . import conversations as chat
-from . import outgoing
+from . import chat
 from .errors import InvalidInput, NotFound, RateLimited, ServiceError
 from .principals import Principal
 
@@ -198,7 +198,7 @@ async def _check_quota(
         )
 
 
-@chat.serialized_writes
+@serialized
 async def attach(
     session: AsyncSession,
     ctx: chat.ChatContext,
@@ -213,10 +213,49 @@ async def attach(
     data_dir: Path,
     quota: UploadQuota | None = None,
 ) -> chat.SendResult:
-    """Store a file and send it as a message (with an optional caption). Every refusal comes
-    before the file is written; a failure after it removes the file again."""
+    """Store a file and send it as a message (with an optional caption) through the chat's
+    one door (:func:`marketdesk.services.chat.send`): the attachment's row commits with its
+    message. Every refusal the send would give is found by its dry run before the file is
+    written; a failure after it removes the file again."""
     chat.check_send(principal, client_msg_id, text, private, allow_empty=True)
-    conversation = await chat.get_conversation(session, principal, conversation_id)  # 404
+    await chat.get_conversation(session, principal, conversation_id)  # 404
+    content_type = _sniffed(data)
+    attachment = chat.NewAttachment(
+        filename=_clean_filename(filename, content_type),
+        content_type=content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+    message = chat.OutgoingMessage(
+        conversation_id=conversation_id,
+        client_msg_id=client_msg_id,
+        text=text,
+        private=private,
+        attachments=(attachment,),
+    )
+    retried = await chat.find_sent(session, principal, conversation_id, client_msg_id)
+    if retried is not None:  # a retry: the same message, no second file
+        return retried
+    verdict = await chat.preview(ctx, principal, message, session=session)  # 409: closed…
+    await _check_quota(
+        session, principal, conversation_id, len(data), quota or UploadQuota(), utcnow()
+    )
+    if not verdict.ok:  # the caption would disclose what the guard protects
+        await chat.refuse_disclosure(session, principal, conversation_id, verdict)
+    created = _store_bytes(data_dir, data, attachment.sha256)  # before the row points at it
+    try:
+        result = await chat.send(ctx, principal, message, session=session)
+    except BaseException:
+        if created:
+            await _forget_file(session, data_dir, attachment.sha256)
+        raise
+    if result.duplicate and created:  # a retry won the race: the file is its, or nobody's
+        await _forget_file(session, data_dir, attachment.sha256)
+    return result
+
+
+def _sniffed(data: bytes) -> str:
+    """The file's type, read from its bytes (never from its name): images and PDF."""
     if len(data) > MAX_BYTES:
         raise InvalidInput(
             f"Файл больше {MAX_BYTES // (1024 * 1024)} МБ.", code="attachment_too_large"
@@ -226,79 +265,7 @@ async def attach(
     content_type = sniff_type(data)
     if content_type is None:
         raise InvalidInput(f"Можно прикрепить только {ALLOWED_TYPES_RU}.", code="attachment_type")
-    retried = await chat.find_sent(session, principal, conversation_id, client_msg_id)
-    if retried is not None:  # a retry: the same message, no second file
-        return retried
-    refusal = chat.send_refusal(principal, conversation, private)
-    if refusal is not None:
-        raise refusal
-    now = utcnow()
-    await _check_quota(session, principal, conversation_id, len(data), quota or UploadQuota(), now)
-    if principal.is_operator and not private and text.strip():
-        # the caption reaches the customer: the privacy guard, as for every reply
-        await outgoing.require_guard_passes(
-            session, principal, conversation_id, client_msg_id=client_msg_id, text=text
-        )
-    digest = hashlib.sha256(data).hexdigest()
-    created = _store_bytes(data_dir, data, digest)  # before the row: it never points at nothing
-    attachment = Attachment(
-        conversation_id=conversation_id,
-        filename=_clean_filename(filename, content_type),
-        content_type=content_type,
-        size=len(data),
-        sha256=digest,
-        uploader_kind=principal.kind,
-        uploader_id=str(principal.id),
-        created_at=now,
-    )
-    try:
-        result = await _store(session, ctx, principal, attachment, client_msg_id, text, private)
-    except BaseException:
-        if created:
-            await _forget_file(session, data_dir, digest)
-        raise
-    if result.duplicate and created:  # a retry won the race: the file is its, or nobody's
-        await _forget_file(session, data_dir, digest)
-    return result
-
-
-async def _store(
-    session: AsyncSession,
-    ctx: chat.ChatContext,
-    principal: Principal,
-    attachment: Attachment,
-    client_msg_id: str,
-    text: str,
-    private: bool,
-) -> chat.SendResult:
-    session.add(attachment)
-    await session.flush()
-    described = {
-        "id": attachment.id,
-        "filename": attachment.filename,
-        "content_type": attachment.content_type,
-        "size": attachment.size,
-    }
-    # the attachment row commits with its message, or not at all
-    result = await chat.store_message(
-        session,
-        ctx,
-        principal,
-        attachment.conversation_id,
-        client_msg_id=client_msg_id,
-        text=text,
-        private=private,
-        attachments=[described],
-    )
-    if not result.duplicate:
-        await session.execute(
-            update(Attachment)
-            .where(Attachment.id == attachment.id)
-            .values(message_id=result.message.id)
-            .execution_options(synchronize_session=False)
-        )
-        await session.commit()
-    return result
+    return content_type
 
 
 @dataclass(frozen=True, slots=True)

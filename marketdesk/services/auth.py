@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marketdesk.store.models import Customer, Operator, OperatorRole, Session, Visitor, utcnow
 
 from . import audit
-from .chat_events import Publisher, no_publisher
+from .chat.events import Publisher, no_publisher
 from .errors import AuthenticationRequired, NotFound
 from .principals import Principal
 

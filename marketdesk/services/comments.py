@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marketdesk.store.models import Customer, CustomerComment, utcnow
 
 from . import audit
-from .chat_events import Publisher, no_publisher
+from .chat.events import Publisher, no_publisher
 from .errors import InvalidInput, NotFound
 from .principals import Principal
 

@@ -15,6 +15,7 @@ The limits below are configuration defaults, not marketplace rules (the seeds gi
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import re
@@ -27,13 +28,13 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketdesk.store.models import Conversation, Customer, LoginCode, SmsOutbox, utcnow
+from marketdesk.store.models import Customer, LoginCode, SmsOutbox, utcnow
 from marketdesk.store.models import Session as AuthSession
+from marketdesk.store.transactions import on_commit, sqlite_write_lock
 
-from . import audit
+from . import audit, chat
 from .auth import announce_sessions_ended, authenticate, issue_token
-from .chat_events import Publisher, no_publisher
-from .conversations import sqlite_write_lock
+from .chat.events import Publisher, no_publisher
 from .errors import AuthenticationRequired, InvalidInput, RateLimited
 from .principals import Principal
 from .rate_limits import wait_text
@@ -317,8 +318,9 @@ async def verify_code(
     audit.record(
         session, principal, "auth.phone_login", entity_kind="customer", entity_id=customer_id
     )
+    if revoked:  # the visitor's sockets close once the login is committed
+        on_commit(session, functools.partial(announce_sessions_ended, publish, revoked))
     await session.commit()
-    await announce_sessions_ended(publish, revoked)
     return token, customer_id
 
 
@@ -333,12 +335,7 @@ async def _adopt_visitor(
         return []
     if visitor.kind != "visitor":
         return []
-    await session.execute(
-        update(Conversation)
-        .where(Conversation.visitor_id == str(visitor.id), Conversation.customer_id.is_(None))
-        .values(customer_id=customer_id)
-        .execution_options(synchronize_session=False)
-    )
+    await chat.adopt_visitor_conversations(session, str(visitor.id), customer_id)
     ended = await session.execute(
         update(AuthSession)
         .where(AuthSession.visitor_id == str(visitor.id), AuthSession.revoked_at.is_(None))

@@ -11,7 +11,7 @@ from marketdesk.bot.core import EARLIER_TURNS, HintContext
 from marketdesk.domain.coupon_ban import CouponBanDecision, decide_coupon_ban
 from marketdesk.store.models import CouponBan, Customer, Message
 
-from . import conversations as chat
+from . import chat
 from .principals import Principal
 
 __all__ = ["hint_context"]

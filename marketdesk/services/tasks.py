@@ -30,7 +30,7 @@ from marketdesk.store.models import (
     utcnow,
 )
 
-from . import audit, chat_access
+from . import audit, chat, chat_access
 from .errors import Conflict, InvalidInput, NotFound
 from .principals import Principal
 
@@ -208,9 +208,7 @@ async def create_task(
     task.number = task_number(task.id)
     session.add(_event(task, actor, "created", now, queue=spec.path))
     if conversation_id is not None:
-        from .conversations import add_system_message
-
-        await add_system_message(
+        await chat.add_system_message(
             session,
             conversation_id,
             f"Создана заявка {task.number} («{spec.title_ru}»).",

@@ -26,6 +26,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from .transactions import Session
+
 __all__ = ["SQLITE_PRAGMAS", "AsyncSession", "Database", "database_answers", "secure_sqlite_file"]
 
 SQLITE_PRAGMAS = (
@@ -81,7 +83,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions = async_sessionmaker(self.engine, class_=Session, expire_on_commit=False)
         self._writer_engine: Engine | None = None
         self._writer_thread: ThreadPoolExecutor | None = None
 

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from marketdesk.services import conversations as chat
-from marketdesk.services import outgoing
+from marketdesk.services import chat
 from marketdesk.services.auth import authenticate
-from marketdesk.services.chat_writer import ChatWriter
+from marketdesk.services.chat import ChatWriter, PrivacyRefused, batch
+from marketdesk.services.chat.guard import passes_guard
+from marketdesk.services.chat.sending import SendRequest
 from marketdesk.services.errors import Conflict, NotFound
-from marketdesk.services.outgoing import PrivacyRefused
 from marketdesk.services.principals import Principal
 from marketdesk.store.db import Database
 from marketdesk.store.models import CouponBan
@@ -36,14 +36,14 @@ def _assigned(env: ChatEnv, token: str) -> int:
 
 
 def _request(ctx: chat.ChatContext, principal: Principal, cid: int, text: str, **kw: Any) -> Any:
-    return chat.SendRequest(
-        ctx=ctx,
-        principal=principal,
+    guard = kw.pop("guard", None)
+    message = chat.OutgoingMessage(
         conversation_id=cid,
         client_msg_id=kw.pop("client_msg_id", uuid.uuid4().hex),
         text=text,
         **kw,
     )
+    return SendRequest(ctx=ctx, principal=principal, message=message, guard=guard)
 
 
 def _submit_all(env: ChatEnv, requests: list[Any], bot: Any = None) -> tuple[list[Any], Any]:
@@ -101,7 +101,7 @@ def test_concurrent_sends_share_a_commit_and_keep_each_conversations_order(
         assert [m["seq"] for m in stored] == list(range(start[cid] + 1, start[cid] + 11))
         assert env.get(token, cid)["last_seq"] == start[cid] + 10
     by_request = {o.message.client_msg_id: o.message for o in outcomes}
-    assert {r.client_msg_id for r in requests} == set(by_request)
+    assert {r.message.client_msg_id for r in requests} == set(by_request)
 
 
 def test_a_mixed_batch_gives_every_send_its_own_outcome(fresh_env: ChatEnv, operator: str) -> None:
@@ -211,7 +211,7 @@ def test_the_privacy_guard_runs_in_the_batch_and_a_refused_reply_stores_nothing(
     before = env.get(token, cid)["last_seq"]
     ctx = chat.ChatContext()
     who = _principal(env, operator)
-    guarded = {"guard": outgoing.passes_guard}
+    guarded = {"guard": passes_guard}
     outcomes, stats = _submit_all(
         env,
         [
@@ -254,9 +254,8 @@ def test_without_a_writer_the_guard_runs_in_the_messages_own_transaction(
         database = Database(env.db.url)
         try:
             async with database.sessions() as session:
-                return await outgoing.send(
-                    session, chat.ChatContext(), who, cid, client_msg_id=client_msg_id, text=text
-                )
+                message = chat.OutgoingMessage(cid, client_msg_id=client_msg_id, text=text)
+                return await chat.send(chat.ChatContext(), who, message, session=session)
         except PrivacyRefused as refused:
             return refused
         finally:
@@ -278,7 +277,7 @@ def test_the_retry_check_searches_the_unique_index_once_per_message(env: ChatEnv
     every message ever sent): one search of (conversation_id, client_msg_id) per pair."""
     if env.db.backend != "sqlite":
         pytest.skip("SQLite's plan (PostgreSQL plans a row-value IN by cost and table size)")
-    compiled = chat._STORED_BEFORE_SQLITE.compile(
+    compiled = batch._STORED_BEFORE_SQLITE.compile(
         dialect=env.client.app.state.database.engine.dialect
     )
     statement, params = f"EXPLAIN QUERY PLAN {compiled}", ('[[1, "a"], [2, "b"]]',)

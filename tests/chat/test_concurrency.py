@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-from marketdesk.services import conversations as chat
+from marketdesk.services import chat
 from marketdesk.services.principals import Principal
 from marketdesk.store.db import Database
 from tests.chat.conftest import ChatEnv
@@ -28,14 +28,10 @@ def _send_concurrently(env: ChatEnv, principal: Principal, cid: int, ids: list[s
 
             async def one(client_msg_id: str):
                 async with database.sessions() as session:
-                    return await chat.send_message(
-                        session,
-                        ctx,
-                        principal,
-                        cid,
-                        client_msg_id=client_msg_id,
-                        text=f"сообщение {client_msg_id}",
+                    message = chat.OutgoingMessage(
+                        cid, client_msg_id=client_msg_id, text=f"сообщение {client_msg_id}"
                     )
+                    return await chat.send(ctx, principal, message, session=session)
 
             return await asyncio.gather(*(one(i) for i in ids))
         finally:

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 
 from marketdesk.server import create_app
-from marketdesk.services import conversations as chat
+from marketdesk.services.chat import texts as chat
 from tests.chat.conftest import ChatEnv, auth
 
 Work = Callable[[httpx.AsyncClient], Awaitable[Any]]

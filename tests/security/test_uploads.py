@@ -114,7 +114,7 @@ def test_two_uploads_racing_on_one_client_msg_id_leave_one_file(fresh_env: ChatE
 
     from marketdesk.services import attachments
     from marketdesk.services.auth import authenticate
-    from marketdesk.services.conversations import ChatContext
+    from marketdesk.services.chat import ChatContext
     from marketdesk.store.db import Database
 
     env = fresh_env

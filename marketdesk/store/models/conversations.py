@@ -1,4 +1,4 @@
-"""Conversations and their messages (behaviour lives in services.conversations)."""
+"""Conversations and their messages (behaviour lives in services.chat)."""
 
 from __future__ import annotations
 

@@ -11,11 +11,11 @@ messages are stored in the order they were submitted. SQLite allows one writer, 
 one lane (and takes the process's SQLite write lock while it writes); PostgreSQL has
 several, whose commits overlap.
 
-A batch stores only plain messages (see :func:`conversations.store_batch`); whatever moves a
+A batch stores only plain messages (see :func:`.batch.store_batch`); whatever moves a
 conversation (the bot's answer, a reopening) or is refused goes through
-:func:`conversations.store_one` in its own transaction, still in order. An operator's reply
+:func:`.sending.store_one` in its own transaction, still in order. An operator's reply
 passes the privacy guard inside the batch's transaction; one it objects to stores nothing
-and its ``submit`` raises :class:`conversations.GuardObjected`. A send is answered only
+and its ``submit`` raises :class:`.context.GuardObjected`. A send is answered only
 after its commit: the caller acknowledges the message once ``submit`` returns.
 """
 
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from dataclasses import dataclass
 
@@ -30,11 +31,14 @@ from sqlalchemy.exc import DBAPIError
 
 from marketdesk.store.db import Database
 
-from . import conversations as chat
+from .batch import store_batch
+from .context import GuardObjected
+from .sending import SendRequest, store_one
+from .views import SendResult
 
 __all__ = ["ChatWriter", "WriterStats"]
 
-log = logging.getLogger("marketdesk.chat_writer")
+log = logging.getLogger("marketdesk.chat.writer")
 
 MAX_BATCH = 256
 POSTGRES_LANES = 4
@@ -54,8 +58,8 @@ class WriterStats:
 
 @dataclass(slots=True)
 class _Pending:
-    request: chat.SendRequest
-    future: asyncio.Future[chat.SendResult]
+    request: SendRequest
+    future: asyncio.Future[SendResult]
 
 
 class ChatWriter:
@@ -78,19 +82,22 @@ class ChatWriter:
     def _start(self) -> None:
         if not self._tasks:
             self._tasks = [
-                asyncio.create_task(self._lane(queue), name=f"chat-writer-{n}")
+                # a context of their own: nothing of the first caller's (a held lock) leaks in
+                asyncio.create_task(
+                    self._lane(queue), name=f"chat-writer-{n}", context=contextvars.Context()
+                )
                 for n, queue in enumerate(self._queues)
             ]
 
-    async def submit(self, request: chat.SendRequest) -> chat.SendResult:
+    async def submit(self, request: SendRequest) -> SendResult:
         """Store ``request`` (in its conversation's order) and return once it is committed."""
         if self._closed:
             raise RuntimeError("the chat writer is closed")
         self._start()
-        future: asyncio.Future[chat.SendResult] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[SendResult] = asyncio.get_running_loop().create_future()
         # read the outcome even when nobody awaits it any more (no "never retrieved" noise)
         future.add_done_callback(lambda done: done.cancelled() or done.exception())
-        lane = self._queues[request.conversation_id % len(self._queues)]
+        lane = self._queues[request.message.conversation_id % len(self._queues)]
         lane.put_nowait(_Pending(request, future))
         # the caller may go away (a closed socket): the message is still written, and a
         # retry with the same client_msg_id finds it
@@ -126,15 +133,15 @@ class ChatWriter:
 
     async def _write(self, batch: list[_Pending]) -> None:
         requests = [p.request for p in batch]
-        results: list[chat.SendResult | chat.GuardObjected | None] = [None] * len(batch)
+        results: list[SendResult | GuardObjected | None] = [None] * len(batch)
         for attempt in range(RETRIES + 1):
             try:
-                results = await chat.store_batch(self.database, requests)
+                results = await store_batch(self.database, requests)
                 break
             except DBAPIError as exc:  # deadlock, serialization failure, locked file
                 log.warning("chat batch of %d failed (%s), attempt %d", len(batch), exc, attempt)
                 await asyncio.sleep(0.01 * (attempt + 1))
-        stored = sum(isinstance(r, chat.SendResult) for r in results)
+        stored = sum(isinstance(r, SendResult) for r in results)
         if stored:
             self.stats.batches += 1
             self.stats.batched_messages += stored
@@ -142,7 +149,7 @@ class ChatWriter:
         for pending, result in zip(batch, results, strict=True):
             if result is None or pending.future.done():
                 continue
-            if isinstance(result, chat.GuardObjected):
+            if isinstance(result, GuardObjected):
                 pending.future.set_exception(result)
             else:
                 pending.future.set_result(result)
@@ -155,16 +162,7 @@ class ChatWriter:
         request = pending.request
         try:
             async with self.database.sessions() as session:
-                result = await chat.store_one(
-                    session,
-                    request.ctx,
-                    request.principal,
-                    request.conversation_id,
-                    client_msg_id=request.client_msg_id,
-                    text=request.text,
-                    private=request.private,
-                    guard=request.guard,
-                )
+                result = await store_one(session, request)
         except Exception as exc:
             if not pending.future.done():
                 pending.future.set_exception(exc)

@@ -1,0 +1,118 @@
+"""The live chat: conversations, their messages, and the one door for sending.
+
+Modules, each doing one thing:
+
+* :mod:`.sending` — :func:`send` (``send(ctx, who, OutgoingMessage(...))``), the one entry
+  for every message from every channel, and :func:`preview`, its dry run;
+* :mod:`.lifecycle` — starting, queueing, taking, transferring, resolving, closing, rating;
+* :mod:`.assignment` — the line's queue and who gets a conversation;
+* :mod:`.writer`, :mod:`.batch` — group commit of concurrent sends;
+* :mod:`.transcript` — numbered rows of the transcript inside a transaction;
+* :mod:`.guard` — the privacy guard on what goes to a customer;
+* :mod:`.queries`, :mod:`.views` — reading;
+* :mod:`.events` — live events, collected per transaction and published after the commit;
+* :mod:`.checks`, :mod:`.context`, :mod:`.texts` — what the rest shares.
+"""
+
+from __future__ import annotations
+
+from .checks import MAX_CLIENT_MSG_ID, MAX_TEXT, check_send, is_participant, validate_text
+from .context import ChatContext, GuardObjected, TextGuard
+from .events import Publisher, no_publisher, set_default_publisher
+from .guard import (
+    MAX_GUARD_TEXT,
+    GuardResult,
+    PrivacyRefused,
+    ViolationView,
+    check_text,
+    refuse_disclosure,
+)
+from .lifecycle import (
+    adopt_visitor_conversations,
+    close,
+    rate,
+    request_operator,
+    resolve,
+    seller_topics,
+    set_availability,
+    start_conversation,
+    take,
+    transfer,
+)
+from .queries import (
+    MAX_PAGE,
+    MAX_QUEUE_PAGE,
+    QUEUE_PAGE,
+    get_conversation,
+    list_messages,
+    list_my_conversations,
+    list_operator_conversations,
+    list_queue,
+    replay,
+)
+from .sending import NewAttachment, OutgoingMessage, find_sent, preview, send
+from .transcript import add_system_message
+from .views import (
+    STATUS_TITLES_RU,
+    ConversationView,
+    MessageView,
+    QueueItem,
+    QueuePage,
+    SendResult,
+    public_view,
+)
+from .writer import ChatWriter, WriterStats
+
+__all__ = [
+    "MAX_CLIENT_MSG_ID",
+    "MAX_GUARD_TEXT",
+    "MAX_PAGE",
+    "MAX_QUEUE_PAGE",
+    "MAX_TEXT",
+    "QUEUE_PAGE",
+    "STATUS_TITLES_RU",
+    "ChatContext",
+    "ChatWriter",
+    "ConversationView",
+    "GuardObjected",
+    "GuardResult",
+    "MessageView",
+    "NewAttachment",
+    "OutgoingMessage",
+    "PrivacyRefused",
+    "Publisher",
+    "QueueItem",
+    "QueuePage",
+    "SendResult",
+    "TextGuard",
+    "ViolationView",
+    "WriterStats",
+    "add_system_message",
+    "adopt_visitor_conversations",
+    "check_send",
+    "check_text",
+    "close",
+    "find_sent",
+    "get_conversation",
+    "is_participant",
+    "list_messages",
+    "list_my_conversations",
+    "list_operator_conversations",
+    "list_queue",
+    "no_publisher",
+    "preview",
+    "public_view",
+    "rate",
+    "refuse_disclosure",
+    "replay",
+    "request_operator",
+    "resolve",
+    "seller_topics",
+    "send",
+    "set_availability",
+    "set_default_publisher",
+    "start_conversation",
+    "take",
+    "transfer",
+    "validate_text",
+]

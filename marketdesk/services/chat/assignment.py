@@ -1,0 +1,123 @@
+"""Queue and assignment: a conversation waits in its line's queue and goes to the
+least-loaded available operator of the line with room under their ``chat_capacity``."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketdesk.store.models import Conversation, Operator, OperatorLine, OperatorPresence, utcnow
+
+from .. import chat_access as access
+from .events import Changes
+from .texts import TEXT_ASSIGNED
+from .transcript import system_note
+
+__all__ = ["assign", "assign_lock", "dispatch_queue", "enqueue", "has_room"]
+
+_PG_ASSIGN_LOCK = 0x6D647361
+
+
+async def assign_lock(session: AsyncSession) -> None:
+    """One assignment at a time (PostgreSQL: an advisory lock; SQLite: the write lock)."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_ASSIGN_LOCK})
+
+
+async def _loads(session: AsyncSession) -> dict[int, int]:
+    rows = await session.execute(
+        select(Conversation.assigned_operator_id, func.count())
+        .where(Conversation.status == "assigned")
+        .group_by(Conversation.assigned_operator_id)
+    )
+    return {int(op): int(n) for op, n in rows if op is not None}
+
+
+async def _pick_operator(session: AsyncSession, line: str) -> int | None:
+    """The least-loaded available operator of the line with room under chat_capacity."""
+    candidates = (
+        await session.execute(
+            select(Operator.id, Operator.chat_capacity)
+            .join(OperatorLine, OperatorLine.operator_id == Operator.id)
+            .join(OperatorPresence, OperatorPresence.operator_id == Operator.id)
+            .where(
+                OperatorLine.line == line,
+                OperatorPresence.available.is_(True),
+                Operator.is_active.is_(True),
+                Operator.chat_capacity > 0,
+            )
+        )
+    ).all()
+    if not candidates:
+        return None
+    loads = await _loads(session)
+    free = [
+        (loads.get(op_id, 0), op_id)
+        for op_id, capacity in candidates
+        if loads.get(op_id, 0) < capacity
+    ]
+    return min(free)[1] if free else None
+
+
+async def has_room(session: AsyncSession, operator: Operator) -> bool:
+    load = await session.scalar(
+        select(func.count())
+        .select_from(Conversation)
+        .where(Conversation.assigned_operator_id == operator.id, Conversation.status == "assigned")
+    )
+    return int(load or 0) < operator.chat_capacity
+
+
+async def enqueue(
+    session: AsyncSession, changes: Changes, conversation: Conversation, *, note: str | None
+) -> None:
+    """Into its line's queue (with a system note for the customer), then dispatch."""
+    previous = conversation.assigned_operator_id
+    conversation.status = "queued"
+    conversation.assigned_operator_id = None
+    conversation.queued_at = utcnow()
+    conversation.resolved_at = None
+    if note:
+        await system_note(session, changes, conversation, note)
+    changes.changed(conversation, previous)
+    await dispatch_queue(session, changes, conversation.line)
+
+
+async def assign(
+    session: AsyncSession, changes: Changes, conversation: Conversation, operator_id: int
+) -> None:
+    from .transcript import system_note
+
+    previous = conversation.assigned_operator_id
+    conversation.status = "assigned"
+    conversation.assigned_operator_id = operator_id
+    conversation.resolved_at = None
+    await session.flush()
+    await access.record_operator(session, conversation.id, operator_id)
+    changes.changed(conversation, previous)
+    await system_note(session, changes, conversation, TEXT_ASSIGNED)
+
+
+async def dispatch_queue(session: AsyncSession, changes: Changes, line: str) -> list[int]:
+    """Assign the line's queued conversations, oldest first, to the least-loaded available
+    operators within their capacity. Runs inside the caller's transaction; returns the ids
+    of the conversations it assigned."""
+    await assign_lock(session)
+    assigned: list[int] = []
+    while True:
+        operator_id = await _pick_operator(session, line)
+        if operator_id is None:
+            break
+        # SKIP LOCKED: a conversation another transaction is writing to is left to it
+        conversation = await session.scalar(
+            select(Conversation)
+            .where(Conversation.status == "queued", Conversation.line == line)
+            .order_by(Conversation.queued_at, Conversation.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        if conversation is None:
+            break
+        await assign(session, changes, conversation, operator_id)
+        assigned.append(conversation.id)
+    return assigned

@@ -1,0 +1,226 @@
+"""Group commit's transaction: many plain messages stored with one commit.
+
+A batch stores only plain messages (they change nothing but the transcript). Whatever moves
+a conversation (the bot's answer, a reopening), is refused, or retries a stored message is
+left to :func:`.sending.store_one`, in order, by the writer (:mod:`.writer`). An operator's
+reply passes the privacy guard inside the batch's transaction
+(docs/decisions/0001-group-commit.md, 0002-guard-inside-the-transaction.md)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, insert, select, text, tuple_, update
+from sqlalchemy.exc import IntegrityError
+
+from marketdesk.store.db import Database
+from marketdesk.store.models import utcnow
+from marketdesk.store.transactions import sqlite_write_lock
+
+from .checks import may_read_now, send_refusal
+from .context import GuardObjected
+from .events import Changes
+from .sending import SendRequest, sent_extra
+from .transcript import CONVERSATIONS, MESSAGES
+from .views import MessageView, SendResult, conversation_view
+
+__all__ = ["store_batch"]
+
+
+def _batch_role(request: SendRequest, row: Any) -> str:
+    """How a send takes part in a batch: ``plain`` (it changes nothing but the transcript),
+    ``refused`` (it stores nothing: unknown conversation, not the sender's, closed, not
+    assigned — or a retry, which the one-by-one path answers), ``moves`` (the conversation
+    moves on: the bot answers, a resolved conversation reopens)."""
+    principal = request.principal
+    if row is None or not may_read_now(principal, row):
+        return "refused"
+    if send_refusal(principal, row, request.message.private) is not None:
+        return "refused"
+    if not principal.is_operator and (
+        row.status == "resolved" or (row.status == "bot" and request.ctx.bot is not None)
+    ):
+        return "moves"
+    return "plain"
+
+
+async def store_batch(
+    database: Database, requests: Sequence[SendRequest]
+) -> list[SendResult | GuardObjected | None]:
+    """Store the plain sends of ``requests`` in one transaction with one commit (under the
+    process's SQLite write lock), then publish them. The answer is aligned with
+    ``requests``: a result for each stored message, :class:`GuardObjected` for a send whose
+    guard objected (nothing stored), None for a request the caller must send through
+    :func:`.sending.store_one`, in order, after this returns (anything else: a bot answer, a
+    reopening, a refusal, an unknown conversation, a retry of a stored message). From the
+    first request that moves a conversation on, that conversation's later requests are left
+    to the caller as well, so each conversation's messages keep the order they came in.
+
+    The whole transaction is one synchronous function (on SQLite one hand-off to the writer
+    thread, not one per statement): the rows are locked first (``SELECT … FOR UPDATE`` in id
+    order on PostgreSQL; on SQLite an ``UPDATE … RETURNING`` takes the write lock), the
+    messages go in with one multi-row ``INSERT … RETURNING``, each conversation's
+    ``last_seq`` with one ``executemany``. Retries of stored messages are found first (one
+    indexed read) and left to the caller; a unique-constraint violation all the same (a
+    retry racing in from another process) rolls back the batch and leaves every request to
+    the caller."""
+    now = utcnow()
+    lock = sqlite_write_lock(database.engine)
+    async with lock if lock is not None else contextlib.nullcontext():
+        stored, objected = await database.run_sync(
+            lambda connection: _write_batch(connection, requests, now)
+        )
+    # live events after the commit and outside the write lock (Redis may take its time)
+    results: list[SendResult | GuardObjected | None] = [None] * len(requests)
+    for index in objected:
+        results[index] = GuardObjected()
+    for index, row, view, last_seq in stored:
+        request = requests[index]
+        changes = Changes(request.ctx.publish)
+        changes.message(view, row)
+        await changes.publish()
+        conversation = conversation_view(row)
+        conversation.last_seq = last_seq
+        results[index] = SendResult(message=view, conversation=conversation)
+    return results
+
+
+# the batch's statements, built once: building one per batch costs CPU and leaves cyclic
+# garbage behind (expressions and their comparators) for the collector to pause on
+_BATCH_IDS: Any = bindparam("ids", expanding=True)
+_LOCK_SQLITE = (
+    update(CONVERSATIONS)
+    .where(CONVERSATIONS.c.id.in_(_BATCH_IDS))
+    .values(updated_at=bindparam("now"))
+    .returning(*CONVERSATIONS.c)
+)
+_LOCK_POSTGRES = (
+    select(CONVERSATIONS)
+    .where(CONVERSATIONS.c.id.in_(_BATCH_IDS))
+    .order_by(CONVERSATIONS.c.id)
+    .with_for_update()
+)
+# the batch's (conversation, client_msg_id) pairs already stored (retries), one search of
+# the unique index per pair: SQLite plans a row-value IN list as a scan of the whole index,
+# so there the pairs come in as JSON and are joined
+_STORED_BEFORE_POSTGRES = select(MESSAGES.c.conversation_id, MESSAGES.c.client_msg_id).where(
+    tuple_(MESSAGES.c.conversation_id, MESSAGES.c.client_msg_id).in_(
+        bindparam("pairs", expanding=True)
+    )
+)
+_STORED_BEFORE_SQLITE = text(
+    f"SELECT m.conversation_id, m.client_msg_id FROM json_each(:pairs) AS p "  # noqa: S608
+    f"JOIN {MESSAGES.name} AS m ON m.conversation_id = json_extract(p.value, '$[0]') "
+    f"AND m.client_msg_id = json_extract(p.value, '$[1]')"
+)
+_INSERTMESSAGES = insert(MESSAGES).returning(MESSAGES.c.id, sort_by_parameter_order=True)
+_SET_LAST_SEQ = (
+    update(CONVERSATIONS)
+    .where(CONVERSATIONS.c.id == bindparam("b_id"))
+    .values(last_seq=bindparam("b_seq"), updated_at=bindparam("b_at"))
+)
+
+
+def _write_batch(
+    connection: Connection, requests: Sequence[SendRequest], now: datetime
+) -> tuple[list[tuple[int, Any, MessageView, int]], list[int]]:
+    """The transaction of :func:`store_batch`: (index, locked row, message, the
+    conversation's last seq) for each stored message, and the indexes of the requests whose
+    guard objected."""
+    ids = sorted({r.message.conversation_id for r in requests})
+    sqlite = connection.dialect.name == "sqlite"
+    with connection.begin() as transaction:
+        locked = connection.execute(
+            _LOCK_SQLITE if sqlite else _LOCK_POSTGRES, {"ids": ids, "now": now}
+        )
+        rows: dict[int, Any] = {row.id: row for row in locked.all()}
+        # retries of messages already stored: answered one by one, never inserted again
+        pairs = sorted({(r.message.conversation_id, r.message.client_msg_id) for r in requests})
+        stored_before = (
+            connection.execute(_STORED_BEFORE_SQLITE, {"pairs": json.dumps(pairs)})
+            if sqlite
+            else connection.execute(_STORED_BEFORE_POSTGRES, {"pairs": pairs})
+        )
+        taken: set[tuple[int, str]] = {(int(row[0]), str(row[1])) for row in stored_before}
+        last_seq: dict[int, int] = {}
+        left: set[int] = set()  # conversations whose later requests go one by one
+        plan: list[tuple[int, SendRequest, Any, int]] = []
+        objected: list[int] = []
+        for index, request in enumerate(requests):
+            cid = request.message.conversation_id
+            row: Any = rows.get(cid)
+            key = (cid, request.message.client_msg_id)
+            if key in taken:
+                continue  # stored before, or earlier in this batch: a retry
+            if cid in left:
+                continue
+            role = _batch_role(request, row)
+            if role == "moves":  # what follows in this conversation must see it moved
+                left.add(cid)
+            if role != "plain":
+                continue
+            if request.guard is not None and not request.guard(
+                connection, row.customer_id, request.message.text
+            ):
+                objected.append(index)
+                continue
+            seq = last_seq.get(cid, int(row.last_seq)) + 1
+            last_seq[cid] = seq
+            taken.add(key)
+            plan.append((index, request, row, seq))
+        if not plan:
+            transaction.rollback()
+            return [], objected
+        values: list[dict[str, Any]] = [
+            {
+                "conversation_id": request.message.conversation_id,
+                "seq": seq,
+                "sender_kind": "operator"
+                if request.principal.is_operator
+                else request.principal.kind,
+                "sender_id": str(request.principal.id),
+                "client_msg_id": request.message.client_msg_id,
+                "text": request.message.text,
+                "private": request.message.private,
+                "extra": sent_extra(request.principal, request.message),
+                "created_at": now,
+            }
+            for _, request, _, seq in plan
+        ]
+        try:
+            inserted = connection.execute(_INSERTMESSAGES, values)
+        except IntegrityError:
+            transaction.rollback()
+            return [], []
+        message_ids = [int(i) for i in inserted.scalars().all()]
+        connection.execute(
+            _SET_LAST_SEQ,
+            [{"b_id": cid, "b_seq": seq, "b_at": now} for cid, seq in last_seq.items()],
+        )
+    stored = [
+        (
+            index,
+            row,
+            MessageView(
+                id=message_id,
+                conversation_id=request.message.conversation_id,
+                seq=value["seq"],
+                sender_kind=value["sender_kind"],
+                sender_name=value["extra"].get("sender_name"),
+                client_msg_id=request.message.client_msg_id,
+                text=request.message.text,
+                private=request.message.private,
+                created_at=now,
+                attachments=[],
+            ),
+            last_seq[request.message.conversation_id],
+        )
+        for (index, request, row, _), message_id, value in zip(
+            plan, message_ids, values, strict=True
+        )
+    ]
+    return stored, objected

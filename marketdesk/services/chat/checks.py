@@ -1,0 +1,162 @@
+"""What a chat write must satisfy before and under its lock: the text, the idempotency key,
+who may read and write a conversation in its present state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketdesk.domain.chat_access import SUPERVISOR_ROLES
+from marketdesk.domain.lines import LINE_TITLES_RU, Line
+from marketdesk.store.models import Conversation
+
+from .. import chat_access as access
+from ..errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from ..principals import Principal
+from .texts import TEXT_CLOSED
+
+__all__ = [
+    "MAX_CLIENT_MSG_ID",
+    "MAX_TEXT",
+    "STAFF_ROLES",
+    "check_send",
+    "is_participant",
+    "is_supervisor",
+    "load",
+    "may_read_now",
+    "not_found",
+    "operator_lines",
+    "require_line",
+    "require_valid_line",
+    "send_refusal",
+    "validate_text",
+]
+
+MAX_TEXT = 4_000
+MAX_CLIENT_MSG_ID = 64
+STAFF_ROLES = ("operator", "supervisor")
+
+
+def validate_text(text: str, *, allow_empty: bool = False) -> None:
+    """At most 4 000 characters; storable on every backend (no NUL, valid Unicode)."""
+    if len(text) > MAX_TEXT:
+        raise InvalidInput(
+            f"Сообщение длиннее {MAX_TEXT} символов. Сократите его или разбейте на части.",
+            code="message_too_long",
+        )
+    if not allow_empty and not text.strip():
+        raise InvalidInput("Сообщение пустое.", code="message_empty")
+    if "\x00" in text:
+        raise InvalidInput("Сообщение содержит недопустимый символ.", code="invalid_text")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput(
+            "Сообщение содержит недопустимые символы.", code="invalid_text"
+        ) from None
+
+
+def _validate_client_msg_id(client_msg_id: str) -> None:
+    if (
+        not client_msg_id
+        or len(client_msg_id) > MAX_CLIENT_MSG_ID
+        or not client_msg_id.isprintable()
+    ):
+        raise InvalidInput(
+            f"client_msg_id: от 1 до {MAX_CLIENT_MSG_ID} печатных символов.",
+            code="invalid_client_msg_id",
+        )
+    try:
+        client_msg_id.encode("ascii")
+    except UnicodeEncodeError:
+        raise InvalidInput(
+            "client_msg_id: только латинские буквы, цифры и знаки.", code="invalid_client_msg_id"
+        ) from None
+
+
+def check_send(
+    principal: Principal, client_msg_id: str, text: str, private: bool, *, allow_empty: bool = False
+) -> None:
+    """What a send must be before it touches the database."""
+    validate_text(text, allow_empty=allow_empty)
+    _validate_client_msg_id(client_msg_id)
+    if principal.is_operator:
+        principal.require_operator(*STAFF_ROLES)
+    elif private:
+        raise PermissionDenied("Заметки доступны только сотрудникам.", code="notes_staff_only")
+
+
+def not_found(conversation_id: int) -> NotFound:
+    # the same answer whether it does not exist or belongs to someone else
+    return NotFound(f"Диалог {conversation_id} не найден.", code="conversation_not_found")
+
+
+def is_participant(principal: Principal, conversation: Any) -> bool:
+    """The conversation's own customer or visitor."""
+    return (
+        principal.kind in ("customer", "visitor")
+        and access.may_read_now(principal, conversation) is True
+    )
+
+
+def is_supervisor(principal: Principal) -> bool:
+    return bool(principal.roles & SUPERVISOR_ROLES)
+
+
+def may_read_now(principal: Principal, conversation: Any) -> bool:
+    """Read access decided without a query (``services.chat_access``); False also when an
+    operator's lines or history would decide (the caller then asks
+    :func:`chat_access.may_read`)."""
+    return access.may_read_now(principal, conversation) is True
+
+
+async def load(session: AsyncSession, principal: Principal, conversation_id: int) -> Conversation:
+    """The conversation, if the caller may read it (``services.chat_access``: its
+    participant, its line's operators, its present and past operators, supervisors);
+    otherwise the very answer a missing conversation gets."""
+    conversation = await session.get(Conversation, conversation_id)
+    if conversation is None or not await access.may_read(session, principal, conversation):
+        raise not_found(conversation_id)
+    return conversation
+
+
+async def operator_lines(session: AsyncSession, operator_id: int) -> set[str]:
+    return set(await access.operator_lines(session, operator_id))
+
+
+def require_valid_line(line: str, *, field: str | None = None) -> None:
+    if line not in {ln.value for ln in Line}:
+        raise InvalidInput(
+            "Линия: general, travel_priority или seller.",
+            code="invalid_line",
+            **({"fields": [field]} if field else {}),
+        )
+
+
+async def require_line(session: AsyncSession, principal: Principal, line: str) -> None:
+    principal.require_operator(*STAFF_ROLES)
+    if is_supervisor(principal):
+        return
+    if line not in await operator_lines(session, int(principal.id)):
+        raise PermissionDenied(
+            f"Вы не работаете на линии «{LINE_TITLES_RU[Line(line)]}».", code="wrong_line"
+        )
+
+
+def send_refusal(principal: Principal, conversation: Any, private: bool) -> Exception | None:
+    """Why ``principal`` may not write in this conversation now, or None (checked before the
+    send and again under the lock)."""
+    if conversation.status == "closed":
+        return Conflict(TEXT_CLOSED, code="conversation_closed")
+    if (
+        principal.is_operator
+        and not private
+        and not is_supervisor(principal)
+        and conversation.assigned_operator_id != principal.id
+    ):
+        return Conflict(
+            "Сначала возьмите диалог: писать покупателю может назначенный оператор.",
+            code="not_assigned",
+        )
+    return None

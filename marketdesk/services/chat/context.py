@@ -1,0 +1,42 @@
+"""What the chat's use cases need besides a database session."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection
+
+from marketdesk.bot import Bot
+from marketdesk.store.db import Database
+
+from .events import Publisher, no_publisher
+
+if TYPE_CHECKING:
+    from .writer import ChatWriter
+
+__all__ = ["ChatContext", "GuardObjected", "TextGuard"]
+
+
+@dataclass(slots=True)
+class ChatContext:
+    """The bot, where live events go, the group-commit writer of the running server (None:
+    each send commits alone) and the database (a send without a session of the caller's
+    opens one there: the sockets)."""
+
+    bot: Bot | None = None
+    publish: Publisher = no_publisher
+    writer: ChatWriter | None = None
+    database: Database | None = None
+
+
+TextGuard = Callable[[Connection, int | None, str], bool]
+"""``guard(connection, customer_id, text)``: whether ``text`` may go to the conversation's
+customer (``customer_id``; None for a visitor). It runs inside the message's own
+transaction, on its connection, after the conversation is locked and a retry is ruled out
+(a retry of a stored message is answered as such, whatever the guard says now)."""
+
+
+class GuardObjected(Exception):
+    """The send's text guard objected: nothing was stored (the caller explains why)."""

@@ -1,0 +1,175 @@
+"""Typed live events of the chat and the channels they travel on (published after commit
+through a ``Publisher``: the realtime broker when the server runs one).
+
+Channels:
+
+* ``conversation:{id}`` — everything that happens in one conversation (its messages, private
+  notes included: sockets of customers filter those out before sending);
+* ``operator:{id}`` — the conversations assigned to one operator: their messages and changes;
+* ``line:{line}`` — changes of a line's queue (a conversation entered or left it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, Literal
+
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketdesk.store.transactions import on_commit, transaction_state
+
+from .views import MessageView, conversation_view
+
+__all__ = [
+    "Changes",
+    "ConversationChanged",
+    "Event",
+    "MessageStored",
+    "Publisher",
+    "Resync",
+    "changes_for",
+    "conversation_channel",
+    "line_channel",
+    "no_publisher",
+    "operator_channel",
+    "set_default_publisher",
+]
+
+
+def conversation_channel(conversation_id: int) -> str:
+    return f"conversation:{conversation_id}"
+
+
+def operator_channel(operator_id: int) -> str:
+    return f"operator:{operator_id}"
+
+
+def line_channel(line: str) -> str:
+    return f"line:{line}"
+
+
+class MessageStored(BaseModel):
+    """A message was committed (``message`` is the staff view; ``private`` notes included)."""
+
+    type: Literal["message"] = "message"
+    conversation_id: int
+    message: dict[str, Any]
+
+
+class ConversationChanged(BaseModel):
+    """A conversation's status, line, operator or rating changed."""
+
+    type: Literal["conversation"] = "conversation"
+    conversation_id: int
+    conversation: dict[str, Any]
+    previous_operator_id: int | None = None
+
+
+class Resync(BaseModel):
+    """Live events may have been missed (the broker reconnected): re-read from the database."""
+
+    type: Literal["resync"] = "resync"
+
+
+Event = MessageStored | ConversationChanged | Resync
+
+
+Publisher = Callable[[Iterable[str], dict[str, Any]], Awaitable[None]]
+"""``await publish(channels, event)``: the broker's ``publish``."""
+
+
+async def no_publisher(_channels: Iterable[str], _event: dict[str, Any]) -> None:
+    return None
+
+
+# --------------------------------------------------------------------------- the collector
+
+
+class Changes:
+    """What one transaction did to conversations, published as live events once it commits.
+
+    :func:`changes_for` gives each session one collector per publisher and registers its
+    publication with :func:`marketdesk.store.transactions.on_commit`: whatever a write
+    records here (a message, a conversation that moved) reaches the sockets after the
+    commit, and only then. The group-commit writer, which commits on a bare connection,
+    calls :meth:`publish` itself after its commit."""
+
+    __slots__ = ("conversations", "messages", "publish_to")
+
+    def __init__(self, publish_to: Publisher) -> None:
+        self.publish_to = publish_to
+        self.messages: list[tuple[MessageView, int | None]] = []
+        self.conversations: dict[int, tuple[Any, int | None, str]] = {}
+
+    def message(self, message: MessageView, conversation: Any) -> None:
+        """A stored message (to the conversation and its assigned operator)."""
+        self.messages.append((message, conversation.assigned_operator_id))
+
+    def changed(self, conversation: Any, previous_operator_id: int | None) -> None:
+        """A conversation that changed; call before changing its line (the old queue hears
+        of it) — its state when published is its state at the commit."""
+        first = self.conversations.get(conversation.id)
+        if first is None:
+            first = (conversation, previous_operator_id, conversation.line)
+        self.conversations[conversation.id] = first
+
+    async def publish(self) -> None:
+        messages, self.messages = self.messages, []
+        conversations, self.conversations = self.conversations, {}
+        for message, operator_id in messages:
+            channels = [conversation_channel(message.conversation_id)]
+            if operator_id is not None:
+                channels.append(operator_channel(operator_id))
+            event = MessageStored(
+                conversation_id=message.conversation_id, message=message.model_dump(mode="json")
+            )
+            await self.publish_to(channels, event.model_dump(mode="json"))
+        for conversation, previous, previous_line in conversations.values():
+            await self.publish_to(*_conversation_event(conversation, previous, previous_line))
+
+
+def _conversation_event(
+    conversation: Any, previous: int | None, previous_line: str
+) -> tuple[list[str], dict[str, Any]]:
+    channels = [conversation_channel(conversation.id), line_channel(conversation.line)]
+    if previous_line != conversation.line:
+        channels.append(line_channel(previous_line))
+    if conversation.assigned_operator_id is not None:
+        channels.append(operator_channel(conversation.assigned_operator_id))
+    if previous is not None and previous != conversation.assigned_operator_id:
+        channels.append(operator_channel(previous))
+    changed = ConversationChanged(
+        conversation_id=conversation.id,
+        conversation=conversation_view(conversation).model_dump(mode="json"),
+        previous_operator_id=previous,
+    )
+    return channels, changed.model_dump(mode="json")
+
+
+_COLLECTORS = "marketdesk.chat.changes"
+
+
+def changes_for(session: AsyncSession, publish: Publisher | None = None) -> Changes:
+    """The collector of the session's current transaction for ``publish`` (None: the
+    publisher the application gave the database, see :func:`set_default_publisher`),
+    published after the commit."""
+    publish = publish or session.sync_session.info.get(_DEFAULT_PUBLISHER) or no_publisher
+    collectors: dict[int, Changes] = transaction_state(session).setdefault(_COLLECTORS, {})
+    changes = collectors.get(id(publish))
+    if changes is None:
+        changes = collectors[id(publish)] = Changes(publish)
+        on_commit(session, changes.publish)
+    return changes
+
+
+_DEFAULT_PUBLISHER = "marketdesk.chat.publisher"
+
+
+def set_default_publisher(sessions: Any, publish: Publisher) -> None:
+    """Where the live events of writes without a chat context go (a task's note in a
+    conversation, a visitor's conversations moving to the customer who logged in):
+    ``sessions`` is the database's session factory."""
+    info = dict(sessions.kw.get("info") or {})
+    info[_DEFAULT_PUBLISHER] = publish
+    sessions.configure(info=info)

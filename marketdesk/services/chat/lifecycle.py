@@ -1,0 +1,476 @@
+"""A conversation's life: the bot first, then an operator of the conversation's line.
+
+Seed 002: «Сперва там будет отвечать бот … если он помочь в решении вопроса не сможет, то на
+помощь придет реальный сотрудник»; «Обычно вам напишут в течение 1-3 минут»; Travel's
+priority line; seller support with a topic, a sub-topic and a ticket number.
+
+Statuses: bot → queued → assigned → resolved → closed. A new customer message reopens a
+resolved conversation (back to its operator, or to the queue: :mod:`.sending`); a closed one
+stays closed.
+
+Every write is one function here that checks (who may, what state allows), does (in one
+transaction, under the SQLite write lock) and records its changes with
+:func:`.events.changes_for`, which publishes them after the commit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from marketdesk.domain.lines import LINE_TITLES_RU, Line, route_line
+from marketdesk.domain.tasks import SELLER_SUPPORT_TOPICS, is_valid_seller_topic
+from marketdesk.store.models import (
+    Conversation,
+    Customer,
+    Operator,
+    OperatorPresence,
+    TravelProfile,
+    Visitor,
+    utcnow,
+)
+from marketdesk.store.transactions import serialized
+
+from .. import chat_access as access
+from ..errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from ..principals import Principal
+from .assignment import assign, assign_lock, dispatch_queue, enqueue, has_room
+from .checks import (
+    STAFF_ROLES,
+    is_supervisor,
+    load,
+    not_found,
+    operator_lines,
+    require_line,
+    require_valid_line,
+)
+from .context import ChatContext
+from .events import changes_for
+from .texts import (
+    TEXT_CLOSED,
+    TEXT_QUEUED,
+    TEXT_RESOLVED,
+    TEXT_TICKET,
+    TEXT_TRANSFERRED_LINE,
+    TEXT_TRANSFERRED_OPERATOR,
+)
+from .transcript import system_note
+from .views import ConversationView, conversation_view
+
+__all__ = [
+    "OPEN_STATUSES",
+    "adopt_visitor_conversations",
+    "close",
+    "rate",
+    "request_operator",
+    "resolve",
+    "seller_topics",
+    "set_availability",
+    "start_conversation",
+    "take",
+    "transfer",
+]
+
+OPEN_STATUSES = ("bot", "queued", "assigned")
+
+
+async def _customer_line(session: AsyncSession, principal: Principal, requested: str) -> str:
+    """The line a new conversation goes to (seed 002): Travel's priority line only for the
+    customers it is for, seller support for sellers."""
+    if requested == Line.SELLER:
+        return route_line(is_seller=True).value
+    if requested == Line.TRAVEL_PRIORITY and principal.kind == "customer":
+        profile = await session.get(TravelProfile, int(principal.id))
+        if profile is not None:
+            return route_line(
+                has_hotel_booking=profile.has_hotel_booking,
+                is_corporate=profile.is_corporate,
+                package=profile.package,
+            ).value
+    return Line.GENERAL.value
+
+
+def seller_topics() -> list[dict[str, Any]]:
+    """Topics and sub-topics of seller support (the drop-down lists of the widget)."""
+    return [{"title": t.title_ru, "subtopics": list(t.subtopics_ru)} for t in SELLER_SUPPORT_TOPICS]
+
+
+async def _lock_owner(session: AsyncSession, principal: Principal) -> None:
+    """The row lock of the visitor or customer for the rest of the transaction: their
+    conversations are counted and created one request at a time (SQLite: the write lock)."""
+    if principal.kind == "customer":
+        await session.execute(
+            update(Customer).where(Customer.id == int(principal.id)).values(id=Customer.id)
+        )
+    else:
+        await session.execute(
+            update(Visitor).where(Visitor.id == str(principal.id)).values(id=Visitor.id)
+        )
+
+
+@serialized
+async def start_conversation(
+    session: AsyncSession,
+    ctx: ChatContext,
+    principal: Principal,
+    *,
+    line: str = "general",
+    seller_topic: str | None = None,
+    seller_subtopic: str | None = None,
+    max_open: int | None = None,
+) -> tuple[ConversationView, bool]:
+    """A customer or visitor opens a conversation; the bot answers first. With ``max_open``
+    conversations of the caller already open on that line (not resolved or closed), no new
+    one is made: the most recent open one is returned (the widget simply goes on with it).
+    → (the conversation, whether it is new)."""
+    if principal.kind not in ("customer", "visitor"):
+        raise PermissionDenied(
+            "Диалог начинает покупатель или посетитель сайта.", code="customers_only"
+        )
+    require_valid_line(line, field="line")
+    if line == Line.SELLER:
+        if not seller_topic or not seller_subtopic:
+            raise InvalidInput(
+                "Для обращения в поддержку продавцов выберите тему и подтему.",
+                code="seller_topic_required",
+            )
+        if not is_valid_seller_topic(seller_topic, seller_subtopic):
+            raise InvalidInput(
+                "Неизвестная тема или подтема обращения.", code="invalid_seller_topic"
+            )
+    actual = await _customer_line(session, principal, line)
+    if max_open is not None:
+        await _lock_owner(session, principal)
+        owner = (
+            Conversation.customer_id == int(principal.id)
+            if principal.kind == "customer"
+            else Conversation.visitor_id == str(principal.id)
+        )
+        open_ones = list(
+            await session.scalars(
+                select(Conversation)
+                .where(owner, Conversation.line == actual, Conversation.status.in_(OPEN_STATUSES))
+                .order_by(Conversation.id.desc())
+                .limit(max_open)
+            )
+        )
+        if len(open_ones) >= max_open:
+            await session.commit()
+            return conversation_view(open_ones[0]), False
+    now = utcnow()
+    conversation = Conversation(
+        customer_id=int(principal.id) if principal.kind == "customer" else None,
+        visitor_id=str(principal.id) if principal.kind == "visitor" else None,
+        line=actual,
+        status="bot",
+        last_seq=0,
+        extra={"requested_line": line} if actual != line else {},
+        seller_topic=seller_topic if actual == Line.SELLER else None,
+        seller_subtopic=seller_subtopic if actual == Line.SELLER else None,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(conversation)
+    await session.flush()
+    changes = changes_for(session, ctx.publish)
+    if actual == Line.SELLER:
+        conversation.ticket_number = f"S-{now:%Y}-{conversation.id:07d}"
+        await session.flush()
+        note = TEXT_TICKET.format(
+            ticket=conversation.ticket_number, topic=seller_topic, subtopic=seller_subtopic
+        )
+        await system_note(session, changes, conversation, note)
+    await session.commit()
+    return conversation_view(conversation), True
+
+
+@serialized
+async def request_operator(
+    session: AsyncSession, ctx: ChatContext, principal: Principal, conversation_id: int
+) -> ConversationView:
+    """«Позвать оператора»: the bot steps aside and the conversation joins its line's queue.
+    Again (queued, or with an operator already): the conversation as it is; closed: 409."""
+    conversation = await load(session, principal, conversation_id)
+    if principal.is_operator:
+        raise PermissionDenied("Оператора зовёт покупатель.", code="customers_only")
+    if conversation.status == "closed":
+        raise Conflict(TEXT_CLOSED, code="conversation_closed")
+    if conversation.status not in ("bot", "resolved"):
+        return conversation_view(conversation)  # already waiting or with an operator
+    changes = changes_for(session, ctx.publish)
+    await _lock(session, conversation)
+    if conversation.status in ("bot", "resolved"):
+        await enqueue(session, changes, conversation, note=TEXT_QUEUED)
+    await session.commit()
+    return conversation_view(conversation)
+
+
+async def _lock(session: AsyncSession, conversation: Conversation) -> None:
+    """Row lock and fresh state, without using a sequence number."""
+    row = (
+        await session.execute(
+            update(Conversation)
+            .where(Conversation.id == conversation.id)
+            .values(updated_at=utcnow())
+            .returning(
+                Conversation.status,
+                Conversation.assigned_operator_id,
+                Conversation.line,
+                Conversation.last_seq,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    ).one()
+    set_committed_value(conversation, "status", row[0])
+    set_committed_value(conversation, "assigned_operator_id", row[1])
+    set_committed_value(conversation, "line", row[2])
+    set_committed_value(conversation, "last_seq", row[3])
+
+
+async def _release(session: AsyncSession, conversation: Conversation) -> ConversationView:
+    """Nothing to change after all: the conversation as it is under the lock, then the
+    transaction rolled back (the row lock released). The view is taken first: a rollback
+    expires every loaded attribute, and reading one afterwards would be lazy I/O outside
+    the async driver's greenlet (``MissingGreenlet``, a 500 on a repeated or raced call)."""
+    view = conversation_view(conversation)
+    await session.rollback()
+    return view
+
+
+@serialized
+async def take(
+    session: AsyncSession, ctx: ChatContext, principal: Principal, conversation_id: int
+) -> ConversationView:
+    """An operator takes a queued conversation of their line by hand (within capacity).
+    Again, by the one who has it: the conversation as it is; anyone else: 409 not_queued."""
+    principal.require_operator(*STAFF_ROLES)
+    conversation = await load(session, principal, conversation_id)
+    await require_line(session, principal, conversation.line)
+    operator = await session.get(Operator, int(principal.id))
+    if operator is None:
+        raise not_found(conversation_id)
+    await _lock(session, conversation)
+    await assign_lock(session)
+    if conversation.status != "queued":
+        state = (conversation.status, conversation.assigned_operator_id)
+        view = await _release(session, conversation)
+        if state == ("assigned", int(principal.id)):  # taken twice (a double click, a retry)
+            return view
+        raise Conflict("Диалог уже не в очереди.", code="not_queued")
+    if not await has_room(session, operator):
+        capacity = operator.chat_capacity
+        await _release(session, conversation)
+        raise Conflict(
+            f"Достигнут ваш предел одновременных диалогов: {capacity}.", code="at_capacity"
+        )
+    changes = changes_for(session, ctx.publish)
+    await assign(session, changes, conversation, operator.id)
+    await session.commit()
+    return conversation_view(conversation)
+
+
+@serialized
+async def transfer(
+    session: AsyncSession,
+    ctx: ChatContext,
+    principal: Principal,
+    conversation_id: int,
+    *,
+    to_operator_id: int | None = None,
+    to_line: str | None = None,
+) -> ConversationView:
+    """Hand a conversation to another operator (who serves its line and has room) or to
+    another line's queue. Again, to where it already is (the same operator, or the queue
+    it waits in): the conversation as it is."""
+    principal.require_operator(*STAFF_ROLES)
+    if (to_operator_id is None) == (to_line is None):
+        raise InvalidInput(
+            "Укажите либо оператора, либо линию.", code="transfer_target", fields=["to"]
+        )
+    if to_line is not None:
+        require_valid_line(to_line)
+    conversation = await load(session, principal, conversation_id)
+    await _lock(session, conversation)
+    if conversation.status not in ("queued", "assigned"):
+        await session.rollback()
+        raise Conflict("Передать можно диалог в очереди или в работе.", code="not_transferable")
+    if (to_operator_id is not None and to_operator_id == conversation.assigned_operator_id) or (
+        to_line == conversation.line and conversation.status == "queued"
+    ):  # transferred twice (a double click, a retry): already where it was sent
+        return await _release(session, conversation)
+    if conversation.assigned_operator_id != principal.id and not is_supervisor(principal):
+        await session.rollback()
+        raise PermissionDenied(
+            "Передать диалог может назначенный оператор или супервизор.", code="not_assigned"
+        )
+    changes = changes_for(session, ctx.publish)
+    if to_operator_id is not None:
+        target = await session.get(Operator, to_operator_id)
+        if target is None or not target.is_active:
+            await session.rollback()
+            raise NotFound("Оператор не найден.", code="operator_not_found")
+        lines = await operator_lines(session, target.id)
+        if conversation.line not in lines:
+            await session.rollback()
+            raise Conflict("Этот оператор не работает на линии диалога.", code="wrong_line")
+        await assign_lock(session)
+        if not await has_room(session, target):
+            await session.rollback()
+            raise Conflict("У этого оператора нет свободных мест.", code="at_capacity")
+        previous = conversation.assigned_operator_id
+        conversation.status = "assigned"
+        conversation.assigned_operator_id = target.id
+        await access.record_operator(session, conversation.id, target.id)
+        changes.changed(conversation, previous)
+        await system_note(session, changes, conversation, TEXT_TRANSFERRED_OPERATOR)
+        if previous is not None:
+            await dispatch_queue(session, changes, conversation.line)
+    else:
+        assert to_line is not None
+        old_line = conversation.line
+        changes.changed(conversation, conversation.assigned_operator_id)
+        conversation.line = to_line
+        note = TEXT_TRANSFERRED_LINE.format(line=LINE_TITLES_RU[Line(to_line)])
+        await enqueue(session, changes, conversation, note=note)
+        if old_line != to_line:
+            await dispatch_queue(session, changes, old_line)
+    await session.commit()
+    return conversation_view(conversation)
+
+
+@serialized
+async def resolve(
+    session: AsyncSession, ctx: ChatContext, principal: Principal, conversation_id: int
+) -> ConversationView:
+    """The operator marks the question solved; the customer may rate it, or write again.
+    Again: the conversation as it is; closed: 409 conversation_closed."""
+    principal.require_operator(*STAFF_ROLES)
+    conversation = await load(session, principal, conversation_id)
+    await _lock(session, conversation)
+    if conversation.status == "resolved":
+        return await _release(session, conversation)
+    if conversation.status == "closed":
+        await session.rollback()
+        raise Conflict(TEXT_CLOSED, code="conversation_closed")
+    if conversation.assigned_operator_id != principal.id and not is_supervisor(principal):
+        await session.rollback()
+        raise PermissionDenied(
+            "Решить диалог может назначенный оператор или супервизор.", code="not_assigned"
+        )
+    changes = changes_for(session, ctx.publish)
+    conversation.status = "resolved"
+    conversation.resolved_at = utcnow()
+    changes.changed(conversation, conversation.assigned_operator_id)
+    await system_note(session, changes, conversation, TEXT_RESOLVED)
+    await dispatch_queue(session, changes, conversation.line)
+    await session.commit()
+    return conversation_view(conversation)
+
+
+@serialized
+async def close(
+    session: AsyncSession, ctx: ChatContext, principal: Principal, conversation_id: int
+) -> ConversationView:
+    """Close for good (the customer, or the assigned operator / a supervisor). Again: the
+    closed conversation as it is (200), so that a double click or a retry is not an error."""
+    conversation = await load(session, principal, conversation_id)
+    if principal.is_operator:
+        principal.require_operator(*STAFF_ROLES)
+    await _lock(session, conversation)
+    if conversation.status == "closed":  # closed twice: the conversation as it is
+        return await _release(session, conversation)
+    if (
+        principal.is_operator
+        and conversation.assigned_operator_id not in (None, principal.id)
+        and not is_supervisor(principal)
+    ):
+        await session.rollback()
+        raise PermissionDenied(
+            "Закрыть диалог может назначенный оператор или супервизор.", code="not_assigned"
+        )
+    changes = changes_for(session, ctx.publish)
+    was_assigned = conversation.status == "assigned"
+    conversation.status = "closed"
+    conversation.closed_at = utcnow()
+    changes.changed(conversation, conversation.assigned_operator_id)
+    await system_note(session, changes, conversation, TEXT_CLOSED)
+    if was_assigned:
+        await dispatch_queue(session, changes, conversation.line)
+    await session.commit()
+    return conversation_view(conversation)
+
+
+@serialized
+async def rate(
+    session: AsyncSession,
+    ctx: ChatContext,
+    principal: Principal,
+    conversation_id: int,
+    rating: int,
+) -> ConversationView:
+    """The customer's 1–5 rating of a resolved (or closed) conversation."""
+    conversation = await load(session, principal, conversation_id)
+    if principal.is_operator:
+        raise PermissionDenied("Оценку ставит покупатель.", code="customers_only")
+    if not 1 <= rating <= 5:
+        raise InvalidInput("Оценка — от 1 до 5.", code="invalid_rating", fields=["rating"])
+    if conversation.status not in ("resolved", "closed"):
+        raise Conflict("Оценить можно после того, как вопрос решён.", code="not_resolved")
+    conversation.rating = rating
+    conversation.updated_at = utcnow()
+    changes = changes_for(session, ctx.publish)
+    changes.changed(conversation, conversation.assigned_operator_id)
+    await session.commit()
+    return conversation_view(conversation)
+
+
+@serialized
+async def set_availability(
+    session: AsyncSession, ctx: ChatContext, principal: Principal, available: bool
+) -> dict[str, Any]:
+    """An operator starts or stops taking chats; starting pulls waiting ones from the queue."""
+    principal.require_operator(*STAFF_ROLES)
+    operator_id = int(principal.id)
+    # one switch of an operator at a time: two at once both found no presence row and both
+    # inserted one (a 500 on PostgreSQL); SQLite writes are serialised anyway. NO KEY
+    # UPDATE: a take or an assignment (a foreign key to the row) does not wait for it
+    await session.execute(
+        select(Operator.id).where(Operator.id == operator_id).with_for_update(key_share=True)
+    )
+    presence = await session.get(OperatorPresence, operator_id)
+    if presence is None:
+        presence = OperatorPresence(operator_id=operator_id, available=available)
+        session.add(presence)
+    presence.available = available
+    presence.updated_at = utcnow()
+    await session.flush()
+    changes = changes_for(session, ctx.publish)
+    if available:
+        for line in sorted(await operator_lines(session, operator_id)):
+            await dispatch_queue(session, changes, line)
+    await session.commit()
+    return {"available": available}
+
+
+async def adopt_visitor_conversations(
+    session: AsyncSession, visitor_id: str, customer_id: int
+) -> list[int]:
+    """A visitor logged in: their conversations without a customer become the customer's
+    (inside the caller's transaction; their sockets hear of it after the commit). → the
+    conversations' ids."""
+    conversations = list(
+        await session.scalars(
+            select(Conversation)
+            .where(Conversation.visitor_id == visitor_id, Conversation.customer_id.is_(None))
+            .order_by(Conversation.id)
+            .with_for_update()
+        )
+    )
+    changes = changes_for(session)
+    for conversation in conversations:
+        conversation.customer_id = customer_id
+        changes.changed(conversation, conversation.assigned_operator_id)
+    await session.flush()
+    return [c.id for c in conversations]

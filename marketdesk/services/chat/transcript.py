@@ -1,0 +1,165 @@
+"""Writing a conversation's transcript inside a transaction: the row lock that numbers a
+message, the insert, system notes.
+
+``seq`` comes from ``UPDATE conversations SET last_seq = last_seq + 1 … RETURNING`` in the
+same transaction as the insert, so each conversation's messages are numbered 1, 2, 3 … with
+no gaps and no duplicates, on SQLite and PostgreSQL alike; the unique constraint on
+(conversation_id, client_msg_id) makes a send idempotent across restarts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Table, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from marketdesk.store.models import Conversation, Message, utcnow
+
+from .events import Changes, changes_for
+from .views import MessageView, message_view
+
+__all__ = [
+    "CONVERSATIONS",
+    "MESSAGES",
+    "add_system_message",
+    "append",
+    "find_stored",
+    "insert_row",
+    "lock_for_message",
+    "system_note",
+]
+
+CONVERSATIONS: Table = Conversation.__table__  # type: ignore[assignment]
+MESSAGES: Table = Message.__table__  # type: ignore[assignment]
+
+
+async def lock_for_message(session: AsyncSession, conversation_id: int) -> Any:
+    """Core ``UPDATE … last_seq + 1 … RETURNING *``: the row lock, the next sequence number
+    and the state under the lock, in one round trip and without the ORM's overhead."""
+    result = await session.execute(
+        update(CONVERSATIONS)
+        .where(CONVERSATIONS.c.id == conversation_id)
+        .values(last_seq=CONVERSATIONS.c.last_seq + 1, updated_at=utcnow())
+        .returning(*CONVERSATIONS.c)
+    )
+    return result.one_or_none()
+
+
+async def insert_row(
+    session: AsyncSession,
+    conversation_id: int,
+    *,
+    seq: int,
+    sender_kind: str,
+    sender_id: str | None,
+    client_msg_id: str | None,
+    text: str,
+    private: bool,
+    extra: dict[str, Any],
+) -> MessageView:
+    """The message numbered ``seq`` (taken by :func:`lock_for_message`)."""
+    created_at = utcnow()
+    message_id = await session.scalar(
+        insert(MESSAGES)
+        .values(
+            conversation_id=conversation_id,
+            seq=seq,
+            sender_kind=sender_kind,
+            sender_id=sender_id,
+            client_msg_id=client_msg_id,
+            text=text,
+            private=private,
+            extra=extra,
+            created_at=created_at,
+        )
+        .returning(MESSAGES.c.id)
+    )
+    assert message_id is not None
+    return MessageView(
+        id=int(message_id),
+        conversation_id=conversation_id,
+        seq=seq,
+        sender_kind=sender_kind,
+        sender_name=extra.get("sender_name"),
+        client_msg_id=client_msg_id,
+        text=text,
+        private=private,
+        created_at=created_at,
+        attachments=list(extra.get("attachments") or []),
+    )
+
+
+async def _next_seq(session: AsyncSession, conversation: Conversation) -> int:
+    """The next sequence number of a conversation already locked by this transaction."""
+    seq = await session.scalar(
+        update(Conversation)
+        .where(Conversation.id == conversation.id)
+        .values(last_seq=Conversation.last_seq + 1)
+        .returning(Conversation.last_seq)
+        .execution_options(synchronize_session=False)
+    )
+    assert seq is not None
+    set_committed_value(conversation, "last_seq", seq)
+    return int(seq)
+
+
+async def append(
+    session: AsyncSession,
+    changes: Changes,
+    conversation: Conversation,
+    *,
+    sender_kind: str,
+    text: str,
+    extra: dict[str, Any] | None = None,
+) -> MessageView:
+    """Another message (the bot's, a system note) in a transaction that holds the
+    conversation's lock; published with ``changes`` after the commit."""
+    seq = await _next_seq(session, conversation)
+    message: Message | None = await session.scalar(
+        insert(Message)
+        .values(
+            conversation_id=conversation.id,
+            seq=seq,
+            sender_kind=sender_kind,
+            text=text,
+            private=False,
+            extra=extra or {},
+            created_at=utcnow(),
+        )
+        .returning(Message)
+    )
+    assert message is not None
+    view = message_view(message)
+    changes.message(view, conversation)
+    return view
+
+
+async def system_note(
+    session: AsyncSession, changes: Changes, conversation: Conversation, text: str
+) -> MessageView:
+    return await append(session, changes, conversation, sender_kind="system", text=text)
+
+
+async def add_system_message(
+    session: AsyncSession, conversation_id: int, text: str
+) -> MessageView | None:
+    """A system line in the transcript, inside the caller's transaction (the caller checks
+    access and commits; the live event follows the commit): for example the number of a
+    back-office task created from the conversation. None: no such conversation."""
+    conversation = await session.get(Conversation, conversation_id)
+    if conversation is None:
+        return None
+    return await system_note(session, changes_for(session), conversation, text)
+
+
+async def find_stored(
+    session: AsyncSession, conversation_id: int, client_msg_id: str
+) -> Message | None:
+    """The message stored under ``client_msg_id`` in the conversation, if any."""
+    message: Message | None = await session.scalar(
+        select(Message).where(
+            Message.conversation_id == conversation_id, Message.client_msg_id == client_msg_id
+        )
+    )
+    return message

@@ -1,0 +1,143 @@
+"""What readers get of a conversation and its messages (operators see everything; customers
+get :func:`public_view` and never private notes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from marketdesk.domain.lines import LINE_TITLES_RU, Line
+from marketdesk.store.models import Message
+
+__all__ = [
+    "STATUS_TITLES_RU",
+    "ConversationView",
+    "MessageView",
+    "QueueItem",
+    "QueuePage",
+    "SendResult",
+    "conversation_view",
+    "message_view",
+    "public_view",
+]
+
+STATUS_TITLES_RU = {
+    "bot": "Отвечает бот",
+    "queued": "Ожидает оператора",
+    "assigned": "Оператор в чате",
+    "resolved": "Вопрос решён",
+    "closed": "Диалог закрыт",
+}
+
+
+class MessageView(BaseModel):
+    id: int
+    conversation_id: int
+    seq: int
+    sender_kind: str
+    sender_name: str | None = None
+    client_msg_id: str | None
+    text: str
+    private: bool
+    created_at: datetime
+    attachments: list[dict[str, Any]] = []
+    bot: dict[str, Any] | None = None
+
+
+class ConversationView(BaseModel):
+    id: int
+    status: str
+    status_title: str
+    line: str
+    line_title: str
+    topic: str | None
+    assigned_operator_id: int | None
+    customer_id: int | None
+    visitor_id: str | None
+    ticket_number: str | None
+    seller_topic: str | None
+    seller_subtopic: str | None
+    rating: int | None
+    last_seq: int
+    created_at: datetime
+    queued_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+
+
+class QueueItem(BaseModel):
+    """A queued conversation; the transcript is fetched on demand (its messages route)."""
+
+    conversation: ConversationView
+    preview: str | None  # the customer's last message, cut to PREVIEW_LENGTH characters
+
+
+class QueuePage(BaseModel):
+    line: str
+    total: int
+    limit: int
+    offset: int
+    items: list[QueueItem]
+
+
+@dataclass(slots=True)
+class SendResult:
+    """A sent message (``duplicate``: a retry answered with the message stored before), the
+    replies it brought (the bot's answer, a system note) and the conversation after it."""
+
+    message: MessageView
+    duplicate: bool = False
+    replies: list[MessageView] = field(default_factory=list)
+    conversation: ConversationView | None = None
+
+
+def message_view(message: Message) -> MessageView:
+    extra = message.extra or {}
+    return MessageView(
+        id=message.id,
+        conversation_id=message.conversation_id,
+        seq=message.seq,
+        sender_kind=message.sender_kind,
+        sender_name=extra.get("sender_name"),
+        client_msg_id=message.client_msg_id,
+        text=message.text,
+        private=message.private,
+        created_at=message.created_at,
+        attachments=list(extra.get("attachments") or []),
+        bot=extra.get("bot"),
+    )
+
+
+def conversation_view(conversation: Any) -> ConversationView:
+    """From an ORM object or a Core row of ``conversations``."""
+    return ConversationView(
+        id=conversation.id,
+        status=conversation.status,
+        status_title=STATUS_TITLES_RU[conversation.status],
+        line=conversation.line,
+        line_title=LINE_TITLES_RU[Line(conversation.line)],
+        topic=conversation.topic,
+        assigned_operator_id=conversation.assigned_operator_id,
+        customer_id=conversation.customer_id,
+        visitor_id=conversation.visitor_id,
+        ticket_number=conversation.ticket_number,
+        seller_topic=conversation.seller_topic,
+        seller_subtopic=conversation.seller_subtopic,
+        rating=conversation.rating,
+        last_seq=conversation.last_seq,
+        created_at=conversation.created_at,
+        queued_at=conversation.queued_at,
+        resolved_at=conversation.resolved_at,
+        closed_at=conversation.closed_at,
+    )
+
+
+def public_view(view: ConversationView) -> dict[str, Any]:
+    """What a customer sees of a conversation (no staff ids)."""
+    data = view.model_dump(mode="json")
+    data.pop("assigned_operator_id", None)
+    data["operator_connected"] = view.status == "assigned"
+    return data
