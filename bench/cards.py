@@ -27,7 +27,6 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -39,10 +38,11 @@ from marketdesk.services.demo import load_demo  # noqa: E402
 from marketdesk.services.demo_scale import generate  # noqa: E402
 from marketdesk.services.principals import Principal  # noqa: E402
 from marketdesk.services.products import product_card  # noqa: E402
-from marketdesk.settings import Settings, normalize_database_url  # noqa: E402
+from marketdesk.settings import Settings  # noqa: E402
 from marketdesk.store.db import Database  # noqa: E402
 from marketdesk.store.migrate import upgrade  # noqa: E402
 from marketdesk.store.models import Customer, Product  # noqa: E402
+from marketdesk.store.postgres import create_database, drop_database  # noqa: E402
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -57,19 +57,6 @@ def summary(samples: list[float]) -> dict[str, float]:
         "p99_ms": round(percentile(ms, 99), 3),
         "mean_ms": round(statistics.fmean(ms), 3),
     }
-
-
-async def pg_admin(url: str, sql: str) -> None:
-    import asyncpg
-
-    u = make_url(normalize_database_url(url))
-    conn = await asyncpg.connect(
-        host=u.host, port=u.port or 5432, user=u.username, password=u.password, database=u.database
-    )
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 async def bench_backend(name: str, url: str, scale: int, requests: int, tmp: Path) -> dict:
@@ -155,20 +142,19 @@ async def main() -> None:
         )
         if args.pg:
             name = f"marketdesk_bench_{uuid.uuid4().hex[:8]}"
-            await pg_admin(args.pg, f'CREATE DATABASE "{name}"')
+            url = await create_database(args.pg, name)
             try:
-                url = make_url(normalize_database_url(args.pg)).set(database=name)
                 results.append(
                     await bench_backend(
                         "PostgreSQL",
-                        url.render_as_string(hide_password=False),
+                        url,
                         args.scale,
                         args.requests,
                         Path(tmp),
                     )
                 )
             finally:
-                await pg_admin(args.pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                await drop_database(args.pg, name)
 
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     print(f"\nmachine: {machine}; scale {args.scale}; {args.requests} reads each\n")

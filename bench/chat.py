@@ -66,6 +66,7 @@ from marketdesk.store.models import (  # noqa: E402
     OperatorPresence,
     OperatorRole,
 )
+from marketdesk.store.postgres import create_database, drop_database  # noqa: E402
 
 MARKETDESK = Path(sys.executable).with_name("marketdesk")
 OPERATOR_CAPACITY = 50
@@ -393,21 +394,10 @@ async def run_backend(
         database_url = f"sqlite:///{tmp / 'bench.db'}"
     else:
         assert pg_url is not None
-        import asyncpg
-
         pg_name = f"marketdesk_bench_{uuid.uuid4().hex[:10]}"
-        base = make_url(normalize_database_url(pg_url))
-        admin = await asyncpg.connect(
-            host=base.host,
-            port=base.port or 5432,
-            user=base.username,
-            password=base.password,
-            database=base.database,
-        )
-        await admin.execute(f'CREATE DATABASE "{pg_name}"')
-        await admin.close()
-        database_url = base.set(drivername="postgresql", database=pg_name).render_as_string(
-            hide_password=False
+        raw_db = await create_database(pg_url, pg_name)
+        database_url = (
+            make_url(raw_db).set(drivername="postgresql").render_as_string(hide_password=False)
         )
     server = ServerProcess(tmp, database_url)
     try:
@@ -473,21 +463,10 @@ async def run_backend(
     if backend == "sqlite":
         result["raw_commits_per_s"] = round(raw_sqlite(tmp / "raw.db"), 1)
     else:
-        assert pg_url is not None
-        raw_db = base.set(database=pg_name).render_as_string(hide_password=False)
+        assert pg_url is not None and pg_name is not None
         result["raw_commits_per_s"] = round(await raw_postgres(raw_db, 1), 1)
         result["raw_commits_per_s_16_connections"] = round(await raw_postgres(raw_db, 16), 1)
-        import asyncpg
-
-        admin = await asyncpg.connect(
-            host=base.host,
-            port=base.port or 5432,
-            user=base.username,
-            password=base.password,
-            database=base.database,
-        )
-        await admin.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
-        await admin.close()
+        await drop_database(pg_url, pg_name)
     result["durable_vs_raw"] = round(result["durable_msgs_per_s"] / result["raw_commits_per_s"], 2)
     return result
 

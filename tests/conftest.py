@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import make_url
 
 from marketdesk.server import create_app
 from marketdesk.services.demo import load_demo
-from marketdesk.settings import Settings, normalize_database_url
+from marketdesk.settings import Settings
 from marketdesk.store.db import Database
 from marketdesk.store.migrate import upgrade
+from marketdesk.store.postgres import create_database, drop_database
 
 DEMO_PASSWORD = "demo-password-for-tests"
 ROLES = ("operator", "backoffice", "supervisor", "admin")
@@ -27,23 +27,6 @@ TEST_RATE_LIMIT_SCALE = 1000.0
 
 def backends() -> list[str]:
     return ["sqlite", "postgresql"] if os.environ.get(PG_ENV) else ["sqlite"]
-
-
-async def _pg_admin(sql: str) -> None:
-    import asyncpg
-
-    url = make_url(normalize_database_url(os.environ[PG_ENV]))
-    conn = await asyncpg.connect(
-        host=url.host,
-        port=url.port or 5432,
-        user=url.username,
-        password=url.password,
-        database=url.database,
-    )
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 class TestDatabase:
@@ -59,9 +42,7 @@ class TestDatabase:
             self.name = None
         else:
             self.name = f"marketdesk_test_{uuid.uuid4().hex[:12]}"
-            base = make_url(normalize_database_url(os.environ[PG_ENV]))
-            asyncio.run(_pg_admin(f'CREATE DATABASE "{self.name}"'))
-            self.url = base.set(database=self.name).render_as_string(hide_password=False)
+            self.url = asyncio.run(create_database(os.environ[PG_ENV], self.name))
 
     def settings(self, **overrides: object) -> Settings:
         values: dict[str, object] = {
@@ -78,7 +59,7 @@ class TestDatabase:
 
     def drop(self) -> None:
         if self.name:
-            asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+            asyncio.run(drop_database(os.environ[PG_ENV], self.name))
 
 
 @pytest.fixture(scope="session")

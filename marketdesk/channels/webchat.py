@@ -413,7 +413,9 @@ class _Socket:
         else:
             await self.send(item)
 
-    async def _conversation_reader(self) -> None:
+    async def _read_frames(self, on_message: Callable[[dict[str, Any]], Awaitable[None]]) -> None:
+        """The reader loop of both sockets: heartbeats answered here, a ``message`` frame to
+        ``on_message``, anything else counted as a bad frame."""
         while True:
             frame = await self.receive_frame()
             if frame is None:
@@ -424,10 +426,16 @@ class _Socket:
             elif kind == "pong":
                 continue  # the answer to our heartbeat
             elif kind == "message":
-                assert self.conversation_id is not None
-                await self._dispatch(self.conversation_id, frame)
+                await on_message(frame)
             else:
                 await self.bad_frame("Неизвестный тип сообщения.", frame_type=str(kind)[:32])
+
+    async def _conversation_reader(self) -> None:
+        await self._read_frames(self._conversation_message)
+
+    async def _conversation_message(self, frame: dict[str, Any]) -> None:
+        assert self.conversation_id is not None
+        await self._dispatch(self.conversation_id, frame)
 
     async def _dispatch(self, conversation_id: int, frame: dict[str, Any]) -> None:
         """Store a message without holding up the reader: messages to different
@@ -602,20 +610,11 @@ class _Socket:
             await self.send(_error(exc.code, exc.message, conversation_id=conversation_id))
 
     async def _operator_reader(self) -> None:
-        while True:
-            frame = await self.receive_frame()
-            if frame is None:
-                continue
-            kind = frame["type"]
-            if kind == "ping":
-                self.push({"type": "pong"})
-            elif kind == "pong":
-                continue  # the answer to our heartbeat
-            elif kind == "message":
-                conversation_id = frame.get("conversation_id")
-                if not isinstance(conversation_id, int) or not _is_id(str(conversation_id)):
-                    await self.bad_frame("Нужно целое поле conversation_id.")
-                    continue
-                await self._dispatch(conversation_id, frame)
-            else:
-                await self.bad_frame("Неизвестный тип сообщения.", frame_type=str(kind)[:32])
+        await self._read_frames(self._operator_message)
+
+    async def _operator_message(self, frame: dict[str, Any]) -> None:
+        conversation_id = frame.get("conversation_id")
+        if not isinstance(conversation_id, int) or not _is_id(str(conversation_id)):
+            await self.bad_frame("Нужно целое поле conversation_id.")
+            return
+        await self._dispatch(conversation_id, frame)

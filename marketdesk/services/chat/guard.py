@@ -152,7 +152,7 @@ def _violations(
 
 
 def passes_guard(connection: Connection, customer_id: int | None, text: str) -> bool:
-    """The guard as a :data:`~marketdesk.services.conversations.TextGuard`: inside the
+    """The guard as a :data:`~marketdesk.services.chat.context.TextGuard`: inside the
     message's own transaction, whether ``text`` may go to ``customer_id``."""
     return not _violations(connection, text, customer_id)
 

@@ -105,13 +105,7 @@ async def send(
     Without one, a session is opened on ``ctx.database`` only if the message cannot go
     through the writer. Refusals raise :class:`marketdesk.services.errors.ServiceError`s
     (422 ``privacy_violation`` with the reasons when the guard objects)."""
-    check_send(
-        who,
-        message.client_msg_id,
-        message.text,
-        message.private,
-        allow_empty=bool(message.attachments),
-    )
+    _check(who, message)
     request = SendRequest(ctx, who, message, _guard_for(who, message))
     if session is not None:
         return await _send_with(session, request)
@@ -129,6 +123,17 @@ def _database(ctx: ChatContext) -> Database:
     if ctx.database is None:
         raise RuntimeError("send without a session needs ctx.database")
     return ctx.database
+
+
+def _check(who: Principal, message: OutgoingMessage) -> None:
+    """What a send must be before it touches the database (a file needs no caption)."""
+    check_send(
+        who,
+        message.client_msg_id,
+        message.text,
+        message.private,
+        allow_empty=bool(message.attachments),
+    )
 
 
 def _may_batch(request: SendRequest, session: AsyncSession | None) -> bool:
@@ -174,13 +179,7 @@ async def preview(
     """:func:`send` as a dry run: the same checks and the guard's verdict with its reasons,
     nothing stored. Raises what ``send`` would refuse with before the guard (an empty or
     too long text, a conversation the caller may not read or write in)."""
-    check_send(
-        who,
-        message.client_msg_id,
-        message.text,
-        message.private,
-        allow_empty=bool(message.attachments),
-    )
+    _check(who, message)
     conversation = await load(session, who, message.conversation_id)
     refusal = send_refusal(who, conversation, message.private)
     if refusal is not None:
