@@ -1,7 +1,8 @@
-"""The operator console at ``/console`` (and its login page): server-rendered HTML and a plain
-JavaScript file from ``marketdesk/web/console``. Every text that comes from users is put into
-the page with ``textContent`` by the script; a strict Content-Security-Policy (no inline script,
-no third-party origin) backs that up."""
+"""The operator console at ``/console`` (and its login and audit pages): server-rendered HTML
+and plain JavaScript ES modules from ``marketdesk/web/console`` (they import the shared helpers
+at ``/static/shared/helpers.js``, see ``widget.py``). Every text that comes from users is put
+into the page with ``textContent`` by the scripts; a strict Content-Security-Policy (no inline
+script, no third-party origin) backs that up."""
 
 from __future__ import annotations
 

@@ -1,16 +1,21 @@
-"""The customer chat widget at ``/``: a server-rendered page and a small vanilla JS file
+"""The customer chat widget at ``/``: a server-rendered page and a small vanilla JS module
 (``marketdesk/web``). A strict Content-Security-Policy backs up the escaping: no inline
 script runs on the page, whatever a message contains. Only the sites listed in
-``MARKETDESK_WIDGET_EMBED_ORIGINS`` may frame it (see ``csp.py``)."""
+``MARKETDESK_WIDGET_EMBED_ORIGINS`` may frame it (see ``csp.py``).
+
+``/static`` serves ``marketdesk/web/static``: the widget's files and the helpers every page
+shares (``/static/shared/helpers.js``, imported by the widget and the console's modules)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.types import Scope
 
 from marketdesk.services import attachments, chat
 from marketdesk.settings import Settings
@@ -35,9 +40,30 @@ CSP = (
 )
 
 
+class _StaticFiles(StaticFiles):
+    """Static files as the console's: asked again on every load (``no-cache``, the ETag
+    answers 304 while the file is the same), so that a new version of one module never meets
+    a cached old one; scripts as ``text/javascript`` whatever the system's MIME table says
+    (a module with another type does not load), and no sniffing."""
+
+    def file_response(
+        self,
+        full_path: str | os.PathLike[str],
+        stat_result: os.stat_result,
+        scope: Scope,
+        status_code: int = 200,
+    ) -> Response:
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        response.headers["Cache-Control"] = "no-cache"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        if response.status_code != 304 and str(full_path).endswith(".js"):
+            response.headers["Content-Type"] = "text/javascript; charset=utf-8"
+        return response
+
+
 def install_widget(app: FastAPI) -> None:
     templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
-    app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
+    app.mount("/static", _StaticFiles(directory=str(WEB_DIR / "static")), name="static")
     settings: Settings = app.state.settings
     # who may frame the widget: the server's own pages and the sites of the setting; the
     # legacy X-Frame-Options cannot list sites, so it is sent only when there are none

@@ -184,3 +184,25 @@ def test_widget_bot_operator_reconnect_files_rating_and_no_script_runs(
     history = server.get(f"/api/v1/conversations/{cid}/messages", operator).json()["messages"]
     ids = [m["client_msg_id"] for m in history if m["client_msg_id"]]
     assert len(ids) == len(set(ids))
+
+
+def test_the_widget_fits_a_phone(page: Any) -> None:
+    """On a 360-px phone every screen of the widget fits without a horizontal scroll bar: the
+    start with its topics, the seller form, the login panel, and a conversation with the bot."""
+    from playwright.sync_api import expect
+
+    page.set_viewport_size({"width": 360, "height": 640})
+
+    def fits() -> None:
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
+
+    fits()
+    page.get_by_role("button", name="Я продавец").click()
+    expect(page.locator("#seller-form")).to_be_visible()
+    fits()
+    page.get_by_role("button", name="Войти по номеру телефона").click()
+    expect(page.locator("#login")).to_be_visible()
+    fits()
+    page.get_by_role("button", name="Где мой заказ?").click()
+    expect(page.locator("#messages .msg--bot")).to_have_count(1, timeout=15000)
+    fits()

@@ -6,6 +6,7 @@ a guardrail that blocks a coupon-ban count — and no HTML from a customer ever 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import signal
@@ -648,3 +649,51 @@ def test_checking_a_certificate(server: Console, browser_page: Any) -> None:
     page.fill("#cert-code", "AB")
     page.press("#cert-code", "Enter")
     wait_text(page, "#cert-result", "последние 4 символа")
+
+
+def test_every_module_loads_and_the_page_logs_no_error(server: Console, browser_page: Any) -> None:
+    """The console is ES modules that import one another: each is fetched and runs as
+    JavaScript, the page logs no error while it starts, and the queue renders. A broken
+    import, a missing module or a wrong MIME type fails here."""
+    static = Path(__file__).resolve().parents[2] / "marketdesk" / "web"
+    expected = {f"/console/static/{p.name}" for p in (static / "console" / "static").glob("*.js")}
+    expected -= {"/console/static/audit.js", "/console/static/login.js"}  # other pages
+    expected.add("/static/shared/helpers.js")
+    token = httpx.post(
+        server.url + "/api/v1/auth/login",
+        json={"login": "operator", "password": DEMO_PASSWORD},
+        timeout=30,
+    ).json()["token"]
+    customer = server.customer_token(58561573)
+    cid = server.waiting_conversation(customer, "Где мой заказ?")
+
+    page = browser_page
+    errors: list[str] = []
+    scripts: dict[str, tuple[int, str]] = {}
+
+    def on_response(response: Any) -> None:
+        path = "/" + response.url.split("/", 3)[3]
+        if response.request.resource_type == "script":
+            scripts[path] = (response.status, response.headers.get("content-type", ""))
+        elif response.status >= 400 and path != "/favicon.ico":  # the page has no icon
+            errors.append(f"{response.status} {path}")
+
+    def on_console(message: Any) -> None:
+        # a refused response is logged too; it is counted above, with its path
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            errors.append(message.text)
+
+    page.on("console", on_console)
+    page.on("response", on_response)
+    page.context.add_init_script(
+        f"sessionStorage.setItem('marketdesk.console.token', {json.dumps(token)})"
+    )
+    page.goto(server.url + "/console")
+    page.wait_for_selector("body[data-ready]")
+    page.wait_for_selector("#live.on")
+    page.locator(f"#queue .item[data-conversation='{cid}']").wait_for()
+    assert set(scripts) == expected
+    for path, (status, content_type) in scripts.items():
+        assert status == 200 and content_type.startswith("text/javascript"), path
+    assert errors == []
+    server.call("POST", f"/api/v1/conversations/{cid}/close", customer)

@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import auth
 
-CONSOLE_JS = Path(__file__).parents[2] / "marketdesk/web/console/static/console.js"
+HINTS_JS = Path(__file__).parents[2] / "marketdesk/web/console/static/hints.js"
 
 STAFF = ("operator", "backoffice", "supervisor", "admin")
 
@@ -76,7 +76,7 @@ def test_the_customer_text_is_not_taken_from_the_url(client, tokens):
     assert response.json()["error"]["message"]
     posted = client.post("/api/v1/hints", json={"text": text}, headers=auth(tokens["operator"]))
     assert posted.status_code == 200, posted.text
-    script = CONSOLE_JS.read_text(encoding="utf-8")
+    script = HINTS_JS.read_text(encoding="utf-8")
     assert "/api/v1/hints?" not in script
     assert 'api("POST", "/api/v1/hints", {' in script
 

@@ -51,6 +51,42 @@ def test_static_files(client, name):
     assert response.headers["x-content-type-options"] == "nosniff"
 
 
+def _scripts() -> list[str]:
+    from marketdesk.api.console import CONSOLE_DIR
+
+    web = CONSOLE_DIR.parent / "static"
+    console = [f"/console/static/{p.name}" for p in sorted((CONSOLE_DIR / "static").glob("*.js"))]
+    return console + [f"/static/{p.relative_to(web).as_posix()}" for p in sorted(web.rglob("*.js"))]
+
+
+@pytest.mark.parametrize("path", _scripts())
+def test_every_script_is_served_as_a_module_can_load_it(client, path):
+    """A module script with another MIME type does not run; a cached old module next to a new
+    one would break the imports between them: every script is asked again on each load."""
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/javascript; charset=utf-8"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["cache-control"] == "no-cache"
+
+
+def test_every_import_names_a_script_that_is_served(client):
+    """The modules import one another by URL; each import resolves to a served script."""
+    served = set(_scripts())
+    for path in served:
+        source = client.get(path).text
+        for target in re.findall(r'^(?:import|export)\b[^;]*?from "([^"]+)";', source, re.M | re.S):
+            url = target if target.startswith("/") else path.rsplit("/", 1)[0] + "/" + target[2:]
+            assert target.startswith(("/", "./")) and url in served, f"{path} imports {target}"
+
+
+@pytest.mark.parametrize("path", ["/console", "/console/login", "/console/audit", "/"])
+def test_pages_load_their_scripts_as_modules(client, path):
+    scripts = re.findall(r"<script\b[^>]*\bsrc=[^>]*>", client.get(path).text)
+    assert scripts
+    assert all('type="module"' in tag for tag in scripts), scripts
+
+
 @pytest.mark.parametrize(
     "name", ["missing.js", "..%2Fconsole.py", "console.py", ".hidden.js", "CONSOLE.JS"]
 )
@@ -63,7 +99,12 @@ def test_no_other_files(client, name):
 def test_scripts_never_write_html():
     from marketdesk.api.console import CONSOLE_DIR
 
-    for path in (CONSOLE_DIR / "static").glob("*.js"):
+    scripts = [
+        *(CONSOLE_DIR / "static").glob("*.js"),
+        *(CONSOLE_DIR.parent / "static").rglob("*.js"),
+    ]
+    assert len(scripts) > 10
+    for path in scripts:
         source = path.read_text(encoding="utf-8")
         for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
             assert sink not in source, f"{path.name} uses {sink}"

@@ -1,5 +1,5 @@
 // The audit log page (/console/audit): supervisors and admins; filters, pages, CSV.
-import { $, api, clear, dateTime, el, request, token, toLogin } from "./common.js";
+import { $, api, clear, dateTime, el, request, saveBlob, token, toLogin } from "./common.js";
 
 const PAGE = 50;
 let offset = 0;
@@ -64,12 +64,7 @@ async function exportCsv() {
     const params = filters();
     params.set("format", "csv");
     const response = await request("GET", "/api/v1/audit?" + params);
-    const url = URL.createObjectURL(await response.blob());
-    const link = el("a", { href: url, download: "audit.csv" });
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    saveBlob(await response.blob(), "audit.csv");
     $("audit-status").textContent = "Выгрузка сохранена (audit.csv).";
   } catch (e) {
     $("audit-status").textContent = e.message;

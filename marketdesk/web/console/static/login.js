@@ -1,44 +1,39 @@
-"use strict";
-// The console's login: the token lives in sessionStorage (this tab only, gone when it closes).
-(function () {
-  const TOKEN_KEY = "marketdesk.console.token";
-  const form = document.getElementById("login-form");
-  const error = document.getElementById("login-error");
-  const submit = document.getElementById("login-submit");
+// The console's login (an ES module): the token lives in sessionStorage (this tab only, gone
+// when it closes).
+import { $, fetchResponse, refusal } from "/static/shared/helpers.js";
+import { TOKEN_KEY } from "./common.js";
 
-  function showError(text) {
-    error.textContent = text;
-    error.hidden = false;
+const NO_SERVER = "Сервер недоступен. Проверьте соединение и попробуйте ещё раз.";
+
+function showError(text) {
+  $("login-error").textContent = text;
+  $("login-error").hidden = false;
+}
+
+async function logIn(login, password) {
+  const response = await fetchResponse("POST", "/api/v1/auth/login", { body: { login, password } });
+  if (!response.ok) throw await refusal(response, "Не удалось войти.");
+  const data = await response.json();
+  sessionStorage.setItem(TOKEN_KEY, data.token);
+  sessionStorage.setItem("marketdesk.console.fresh", "1");
+  location.replace("/console");
+}
+
+$("login-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  $("login-error").hidden = true;
+  const login = $("login").value.trim();
+  const password = $("password").value;
+  if (!login || !password) {
+    showError("Введите логин и пароль.");
+    return;
   }
-
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    error.hidden = true;
-    const login = document.getElementById("login").value.trim();
-    const password = document.getElementById("password").value;
-    if (!login || !password) {
-      showError("Введите логин и пароль.");
-      return;
-    }
-    submit.disabled = true;
-    try {
-      const response = await fetch("/api/v1/auth/login", {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ login, password }),
-      });
-      const data = await response.json().catch(() => ({}));
-      if (!response.ok) {
-        showError((data.error && data.error.message) || "Не удалось войти.");
-        return;
-      }
-      sessionStorage.setItem(TOKEN_KEY, data.token);
-      sessionStorage.setItem("marketdesk.console.fresh", "1");
-      location.replace("/console");
-    } catch (e) {
-      showError("Сервер недоступен. Проверьте соединение и попробуйте ещё раз.");
-    } finally {
-      submit.disabled = false;
-    }
-  });
-})();
+  $("login-submit").disabled = true;
+  try {
+    await logIn(login, password);
+  } catch (e) {
+    showError(e.status ? e.message : NO_SERVER);
+  } finally {
+    $("login-submit").disabled = false;
+  }
+});

@@ -1,0 +1,184 @@
+// The customer card in the right column: contacts (masked until «Показать», which is audited),
+// balances, orders, certificates, active tasks and comments.
+import { openBan } from "./ban.js";
+import { $, api, clear, date, dateTimeShort, el, errorText, kv, money } from "./common.js";
+import { setStatus, state, TASK_STATUS } from "./state.js";
+
+export async function openCustomer(customerId) {
+  state.customerId = customerId;
+  const box = $("customer-card");
+  clear(box, el("p", { class: "muted" }, "Загрузка…"));
+  try {
+    const card = await api("GET", "/api/v1/customers/" + customerId);
+    if (state.customerId !== customerId) return;
+    state.card = card;
+    box.dataset.customerId = String(card.id);
+    renderCustomer(card);
+  } catch (e) {
+    errorText(box, e);
+  }
+}
+
+function block(title, ...children) {
+  return el("section", { class: "block" }, el("h4", {}, title), children);
+}
+
+// the phone and the e-mail, masked; «Показать» asks for them in full
+function contactRows(card) {
+  const masked = card.contacts_masked;
+  const phone = el("span", { id: "customer-phone" }, masked.phone || "—");
+  const email = el("span", { id: "customer-email" }, masked.email || "—");
+  const reveal = el("button", { type: "button", class: "link", id: "reveal", title: "Каждый показ записывается в журнал аудита" }, "Показать");
+  reveal.addEventListener("click", async () => {
+    try {
+      const contacts = await api("POST", "/api/v1/customers/" + card.id + "/contacts/reveal");
+      phone.textContent = contacts.phone || "—";
+      email.textContent = contacts.email || "—";
+      reveal.hidden = true;
+    } catch (e) {
+      setStatus(e.message);
+    }
+  });
+  return [
+    el("div", { class: "kv" }, el("span", { class: "k" }, "Телефон"), el("span", { class: "v" }, phone, " ", masked.phone || masked.email ? reveal : null)),
+    el("div", { class: "kv" }, el("span", { class: "k" }, "Email"), el("span", { class: "v" }, email)),
+  ];
+}
+
+function generalBlock(card) {
+  return block(
+    "Общая информация",
+    kv("Тип", card.kind.title),
+    kv("Регистрация", date(card.registered_on)),
+    kv("Дата рождения", card.birth_date ? date(card.birth_date) : "—"),
+    contactRows(card),
+    kv("Время у клиента", card.local_time + " (" + card.timezone + ")"),
+  );
+}
+
+function balancesBlock(card) {
+  const balance = (b) =>
+    el(
+      "div",
+      { class: "balance", title: b.sources.map((s) => s.source.title + ": " + money(s.amount, b.unit)).join("\n") || null },
+      el("span", { class: "k" }, b.kind.title),
+      el("strong", {}, money(b.amount, b.unit)),
+    );
+  return block("Баланс", el("div", { class: "balances" }, card.balances.map(balance)));
+}
+
+function orderNode(o) {
+  return el(
+    "li",
+    {},
+    el("strong", {}, o.number),
+    " ",
+    el("span", { class: "tag" }, o.status.title),
+    el("div", { class: "small" }, o.delivery_type.title + " · создан " + o.age_days + " дн. назад · " + money(o.total, "₽")),
+  );
+}
+
+// the last orders; «Все заказы» reads up to a hundred
+function ordersBlock(card) {
+  const orders = card.last_orders.length ? el("ul", { class: "orders" }, card.last_orders.map(orderNode)) : el("p", { class: "muted" }, "Заказов нет.");
+  const allOrders = el("button", { type: "button", class: "link" }, "Все заказы (" + card.statistics.orders_total + ")");
+  allOrders.addEventListener("click", async () => {
+    try {
+      const page = await api("GET", "/api/v1/customers/" + card.id + "/orders?limit=100");
+      clear(orders, page.orders.map(orderNode));
+      allOrders.remove();
+    } catch (e) {
+      setStatus(e.message);
+    }
+  });
+  return block("Последние заказы", orders, card.statistics.orders_total > card.last_orders.length ? allOrders : null);
+}
+
+function statisticsBlock(stats) {
+  return block(
+    "Статистика клиента",
+    kv("Доходность клиента", stats.profitability.title),
+    kv("Заказов", String(stats.orders_total)),
+    kv("Выполненных", String(stats.orders_completed)),
+    kv("Отменённых", String(stats.orders_cancelled)),
+  );
+}
+
+function certificateText(c) {
+  const expires = c.expires_at ? " · до " + date(c.expires_at) : "";
+  return "…" + c.code_tail + " · " + money(c.nominal, "₽") + " · активирован " + date(c.activated_at) + expires;
+}
+
+function certificatesBlock(card) {
+  return block(
+    "Сертификаты",
+    card.certificates.length ? el("ul", {}, card.certificates.map((c) => el("li", {}, certificateText(c)))) : el("p", { class: "muted" }, "Нет сертификатов"),
+    el("p", { class: "small muted" }, "Сотруднику КЦ запрещено самостоятельно активировать сертификат: клиент вводит код активации сам в личном кабинете."),
+  );
+}
+
+function taskNode(t) {
+  const deadline = t.deadline_at ? " · срок " + dateTimeShort(t.deadline_at) : "";
+  return el("li", {}, el("strong", {}, t.number), " " + t.title, el("div", { class: "small muted" }, t.queue + " · " + (TASK_STATUS[t.status] || t.status) + deadline));
+}
+
+function tasksBlock(card) {
+  return block("Активные задачи", card.active_tasks.length ? el("ul", {}, card.active_tasks.map(taskNode)) : el("p", { class: "muted" }, "Нет ни одной активной задачи."));
+}
+
+function commentNode(c) {
+  return el("li", {}, el("div", { class: "comment-text" }, c.text), el("div", { class: "small muted" }, (c.author || "—") + " · " + dateTimeShort(c.created_at)));
+}
+
+// the comments, newest first, and a form that adds one
+function commentsBlock(card) {
+  const comments = el("ul", { id: "comments" }, card.comments.map(commentNode));
+  const empty = card.comments.length ? null : el("p", { class: "muted" }, "Нет ни одного комментария.");
+  const text = el("textarea", { id: "comment-text", rows: "2", maxlength: "2000", "aria-label": "Новый комментарий", placeholder: "Написать комментарий" });
+  const form = el("form", { class: "comment-form" }, text, el("button", { type: "submit" }, "Добавить комментарий"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!text.value.trim()) return;
+    try {
+      const c = await api("POST", "/api/v1/customers/" + card.id + "/comments", { text: text.value });
+      text.value = "";
+      comments.prepend(commentNode(c));
+      if (empty) empty.remove();
+    } catch (e) {
+      setStatus(e.message);
+    }
+  });
+  return block("Комментарии", empty, comments, form);
+}
+
+function cardHead(card) {
+  const ban = card.coupon_ban ? el("button", { type: "button", class: "badge ban", id: "ban-badge", onclick: () => openBan(card) }, "Бан купонов") : null;
+  return el("div", { class: "card-head" }, el("h3", { id: "customer-name" }, card.full_name), el("span", { class: "muted" }, "ID " + card.id), ban);
+}
+
+function renderCustomer(card) {
+  clear(
+    $("customer-card"),
+    cardHead(card),
+    card.company_name && card.company_name !== card.full_name ? el("p", {}, card.company_name) : null,
+    generalBlock(card),
+    balancesBlock(card),
+    ordersBlock(card),
+    statisticsBlock(card.statistics),
+    certificatesBlock(card),
+    tasksBlock(card),
+    commentsBlock(card),
+  );
+}
+
+export function wireCard() {
+  $("customer-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const value = $("customer-id").value.trim();
+    if (!/^\d{1,19}$/.test(value)) {
+      errorText($("customer-card"), new Error("ID клиента — число."));
+      return;
+    }
+    openCustomer(Number(value));
+  });
+}

@@ -1,0 +1,37 @@
+// Who is logged in (GET /api/v1/auth/me), logging out, and «Принимаю чаты».
+import { $, api, toLogin } from "./common.js";
+import { loadColleagues } from "./conversation.js";
+import { refreshLists } from "./queue.js";
+import { setStatus, state } from "./state.js";
+
+export async function loadMe() {
+  state.me = await api("GET", "/api/v1/auth/me");
+  if (state.me.kind !== "operator") {
+    toLogin();
+    return;
+  }
+  $("me").textContent = state.me.name;
+  const roles = state.me.roles || [];
+  $("audit-link").hidden = !(roles.includes("supervisor") || roles.includes("admin"));
+  loadColleagues();
+}
+
+export function wireMe() {
+  $("logout").addEventListener("click", async () => {
+    try {
+      await api("POST", "/api/v1/auth/logout");
+    } catch (e) {
+      /* the token is dropped anyway */
+    }
+    toLogin();
+  });
+  $("available").addEventListener("change", async (event) => {
+    try {
+      await api("PUT", "/api/v1/operator/availability", { available: event.target.checked });
+      refreshLists();
+    } catch (e) {
+      event.target.checked = !event.target.checked;
+      setStatus(e.message);
+    }
+  });
+}

@@ -1,0 +1,57 @@
+// The refusal panel under the composer: the privacy guard's verdict on what the operator types
+// (POST /api/v1/guard/check, a dry run of the check the server makes on sending).
+import { $, api, clear, debounce, el } from "./common.js";
+import { syncSend } from "./composer.js";
+import { state } from "./state.js";
+
+function refusalNodes(result) {
+  const messages = [];
+  for (const v of result.violations) if (!messages.includes(v.message)) messages.push(v.message);
+  return [
+    el("strong", {}, "Отправка запрещена"),
+    el("ul", {}, messages.map((m) => el("li", {}, m))),
+    el(
+      "p",
+      { class: "small" },
+      "Фрагменты: ",
+      result.violations.filter((v) => v.fragment).map((v, i) => [i ? ", " : "", el("mark", {}, v.fragment)]),
+    ),
+  ];
+}
+
+// shows a refusal ({ok: false, violations}) or hides the panel (null, or a text that passes)
+export function showGuard(result) {
+  const box = $("guard");
+  state.guardRefused = Boolean(result && !result.ok && (result.violations || []).length);
+  syncSend();
+  if (!state.guardRefused) {
+    box.hidden = true;
+    clear(box);
+    return;
+  }
+  clear(box, refusalNodes(result));
+  box.hidden = false;
+}
+
+let guardVersion = 0;
+export const checkGuard = debounce(async () => {
+  const text = $("composer-text").value;
+  const version = ++guardVersion;
+  if (!text.trim() || $("private-note").checked) {
+    showGuard(null);
+    return;
+  }
+  try {
+    const body = { text };
+    if (state.current && state.current.customer_id) body.customer_id = state.current.customer_id;
+    const result = await api("POST", "/api/v1/guard/check", body);
+    if (version === guardVersion) showGuard(result);
+  } catch (e) {
+    /* the server checks again on sending */
+  }
+}, 300);
+
+export function wireRefusal() {
+  $("composer-text").addEventListener("input", checkGuard);
+  $("private-note").addEventListener("change", checkGuard);
+}
