@@ -16,6 +16,7 @@ from marketdesk.services.outgoing import GuardResult
 
 from .chat import Chat, conversation_json
 from .deps import CurrentOperator, DbSession
+from .types import BigId
 
 router = APIRouter(tags=["guard"])
 
@@ -24,7 +25,7 @@ class GuardCheck(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(max_length=outgoing.MAX_GUARD_TEXT)
-    customer_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    customer_id: BigId | None = None
 
 
 class Reply(BaseModel):
@@ -44,7 +45,7 @@ async def check(body: GuardCheck, operator: CurrentOperator, session: DbSession)
 
 @router.post("/api/v1/console/conversations/{conversation_id}/messages")
 async def reply(
-    conversation_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    conversation_id: Annotated[BigId, Path()],
     body: Reply,
     operator: CurrentOperator,
     session: DbSession,
