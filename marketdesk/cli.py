@@ -12,6 +12,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from marketdesk import __version__
+from marketdesk.domain.ids import MAX_ID
 from marketdesk.settings import Settings
 
 T = TypeVar("T")
@@ -184,7 +185,7 @@ def demo_load(data_dir: Path | None, scale: int, seed: int) -> None:
 @main.command()
 @data_dir_option
 @click.option("--operator", "operator_login", help="Логин оператора.")
-@click.option("--customer", "customer_id", type=click.IntRange(1, 2**63 - 1), help="ID покупателя.")
+@click.option("--customer", "customer_id", type=click.IntRange(1, MAX_ID), help="ID покупателя.")
 @click.option("--hours", type=click.IntRange(1, 24 * 365), default=12, show_default=True)
 def token(
     data_dir: Path | None, operator_login: str | None, customer_id: int | None, hours: int

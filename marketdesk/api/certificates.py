@@ -11,6 +11,7 @@ from marketdesk.services.certificate_lookup import LookupResult
 from marketdesk.settings import Settings
 
 from .deps import CurrentOperator, DbSession, get_settings
+from .types import BigId
 
 __all__ = ["router"]
 
@@ -30,8 +31,8 @@ async def lookup(
         ),
     ],
     customer_id: Annotated[
-        int | None,
-        Query(ge=1, le=2**63 - 1, description="клиент на линии: он ли активировал"),
+        BigId | None,
+        Query(description="клиент на линии: он ли активировал"),
     ] = None,
     settings: Settings = Depends(get_settings),
 ) -> LookupResult:

@@ -12,10 +12,11 @@ from marketdesk.services.chat.events import no_publisher
 from marketdesk.services.comments import CommentCreated
 
 from .deps import CurrentOperator, DbSession
+from .types import BigId
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
 
-CustomerId = Annotated[int, Path(ge=1, le=2**63 - 1, description="ID покупателя")]
+CustomerId = Annotated[BigId, Path(description="ID покупателя")]
 
 
 class NewComment(BaseModel):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from marketdesk.domain.lines import Line
 from marketdesk.services import attachments, auth, chat
 from marketdesk.services.chat import ChatContext
 from marketdesk.settings import Settings
@@ -17,13 +18,14 @@ from marketdesk.settings import Settings
 from .chat import TEXT_BOUND, Chat, SendMessage, conversation_json, send_result
 from .deps import CurrentOperator, CurrentPrincipal, DbSession, get_settings
 from .throttle import per_caller, per_ip
+from .types import BigId
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["chat"])
 
 # ids are BIGINT: anything outside 1..2^63-1 is refused before it reaches the database
-RecordId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+RecordId = Annotated[BigId, Path()]
 
 
 class VisitorResponse(BaseModel):
@@ -35,7 +37,7 @@ class VisitorResponse(BaseModel):
 class CreateConversation(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    line: Literal["general", "travel_priority", "seller"] = "general"
+    line: Line = Line.GENERAL
     seller_topic: str | None = Field(default=None, max_length=120)
     seller_subtopic: str | None = Field(default=None, max_length=120)
 
@@ -43,8 +45,8 @@ class CreateConversation(BaseModel):
 class Transfer(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    to_operator_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
-    to_line: Literal["general", "travel_priority", "seller"] | None = None
+    to_operator_id: BigId | None = None
+    to_line: Line | None = None
 
 
 class Rating(BaseModel):

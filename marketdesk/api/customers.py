@@ -10,10 +10,11 @@ from marketdesk.services import customers
 from marketdesk.services.customers import Contacts, CustomerCard, OrderPage
 
 from .deps import CurrentOperator, DbSession
+from .types import BigId
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
 
-CustomerId = Annotated[int, Path(ge=1, le=2**63 - 1, description="ID покупателя")]
+CustomerId = Annotated[BigId, Path(description="ID покупателя")]
 OrderStatus = Literal[
     "created", "processing", "in_delivery", "ready_for_pickup", "completed", "cancelled"
 ]

@@ -15,6 +15,7 @@ from marketdesk.services.chat import ChatContext, GuardResult
 
 from .chat import Chat, SendMessage, send_result
 from .deps import CurrentOperator, DbSession
+from .types import BigId
 
 router = APIRouter(tags=["guard"])
 
@@ -23,11 +24,9 @@ class GuardCheck(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(max_length=chat.MAX_GUARD_TEXT)
-    customer_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
-    conversation_id: int | None = Field(
+    customer_id: BigId | None = None
+    conversation_id: BigId | None = Field(
         default=None,
-        ge=1,
-        le=2**63 - 1,
         description="с ним проверка — пробная отправка в этот диалог: те же проверки, "
         "что у отправки, без сохранения",
     )
@@ -55,7 +54,7 @@ async def check(
 
 @router.post("/api/v1/console/conversations/{conversation_id}/messages")
 async def reply(
-    conversation_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    conversation_id: Annotated[BigId, Path()],
     body: SendMessage,
     operator: CurrentOperator,
     session: DbSession,

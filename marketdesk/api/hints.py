@@ -15,6 +15,7 @@ from marketdesk.services.errors import ServiceError
 from marketdesk.services.hint_context import hint_context
 
 from .deps import CurrentOperator, DbSession
+from .types import BigId
 
 router = APIRouter(prefix="/api/v1/hints", tags=["hints"])
 
@@ -39,12 +40,10 @@ class HintQuery(BaseModel):
 
     text: str = Field(min_length=1, max_length=2000, description="сообщение клиента")
     limit: int = Field(default=3, ge=1, le=10)
-    conversation_id: int | None = Field(
-        default=None, ge=1, le=2**63 - 1, description="диалог: его тема и прежние сообщения"
+    conversation_id: BigId | None = Field(
+        default=None, description="диалог: его тема и прежние сообщения"
     )
-    customer_id: int | None = Field(
-        default=None, ge=1, le=2**63 - 1, description="клиент: бан купонов, вид клиента"
-    )
+    customer_id: BigId | None = Field(default=None, description="клиент: бан купонов, вид клиента")
 
 
 class HintPage(BaseModel):

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from marketdesk.bot import Bot
+from marketdesk.domain.roles import Role
 from marketdesk.kb.reload import request_reload
 
 from .deps import CurrentOperator
@@ -23,7 +24,7 @@ class ReloadResult(BaseModel):
 @router.post("/reload", response_model=ReloadResult)
 async def reload(request: Request, operator: CurrentOperator) -> ReloadResult:
     """Re-read the articles here at once, and ask the other server processes to follow."""
-    operator.require_operator("supervisor")
+    operator.require_operator(Role.SUPERVISOR)
     bot: Bot = request.app.state.bot
     errors = await asyncio.to_thread(bot.reload)
     request_reload(request.app.state.settings.ensure_data_dir())

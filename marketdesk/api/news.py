@@ -12,6 +12,7 @@ from marketdesk.services import promotions
 from marketdesk.services.promotions import NewsFilter, NewsPage
 
 from .deps import CurrentOperator, DbSession
+from .types import BigId
 
 router = APIRouter(prefix="/api/v1/news", tags=["news"])
 
@@ -67,7 +68,7 @@ async def read_all(operator: CurrentOperator, session: DbSession) -> ReadAll:
 
 @router.post("/{news_id}/read", response_model=ReadMark)
 async def read(
-    news_id: Annotated[int, Path(ge=1, le=2**63 - 1)], operator: CurrentOperator, session: DbSession
+    news_id: Annotated[BigId, Path()], operator: CurrentOperator, session: DbSession
 ) -> ReadMark:
     read_at = await promotions.mark_read(session, operator, news_id)
     return ReadMark(id=news_id, read=True, read_at=read_at)

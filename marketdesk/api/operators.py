@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from marketdesk.domain.lines import Line
 from marketdesk.services import operators
 from marketdesk.services.operators import OperatorView
 
@@ -23,6 +22,6 @@ class OperatorList(BaseModel):
 async def list_operators(
     operator: CurrentOperator,
     session: DbSession,
-    line: Literal["general", "travel_priority", "seller"] | None = None,
+    line: Line | None = None,
 ) -> OperatorList:
     return OperatorList(operators=await operators.list_operators(session, operator, line=line))

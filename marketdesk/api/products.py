@@ -10,6 +10,7 @@ from marketdesk.services import products
 from marketdesk.services.products import ProductCard, ProductSearchPage
 
 from .deps import CurrentOperator, DbSession
+from .types import BigId
 
 router = APIRouter(prefix="/api/v1/products", tags=["products"])
 
@@ -26,7 +27,7 @@ async def search(
 
 @router.get("/{code}", response_model=ProductCard)
 async def get_product(
-    code: Annotated[int, Path(ge=1, le=2**63 - 1, description="код товара")],
+    code: Annotated[BigId, Path(description="код товара")],
     operator: CurrentOperator,
     session: DbSession,
 ) -> ProductCard:

@@ -17,10 +17,11 @@ from marketdesk.services.markdowns import MarkdownResult
 
 from .deps import CurrentOperator, CurrentPrincipal, DbSession
 from .throttle import per_caller
+from .types import BigId
 
 router = APIRouter(prefix="/api/v1", tags=["rules"])
 
-ProductCode = Annotated[int, Path(ge=1, le=2**63 - 1)]
+ProductCode = Annotated[BigId, Path()]
 
 
 class PhishingRequest(BaseModel):
@@ -99,7 +100,7 @@ class InaccuracyRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(min_length=1, max_length=4000, description="что не так в описании")
-    conversation_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    conversation_id: BigId | None = None
 
 
 @router.post(
@@ -118,7 +119,7 @@ async def report_inaccuracy(
 class ReviewRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    conversation_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    conversation_id: BigId | None = None
 
 
 @router.post("/customers/{customer_id}/coupon-ban/review", response_model=CouponBanTaskResult)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -12,11 +12,12 @@ from marketdesk.services import tasks
 from marketdesk.services.tasks import NoticeView, TaskCard, TaskSummary
 
 from .deps import CurrentOperator, DbSession
+from .types import BigId
 
 router = APIRouter(prefix="/api/v1", tags=["tasks"])
 
 TaskNumber = Annotated[str, Path(pattern=r"^CTASK-\d{7,}$", max_length=32)]
-Status = Literal["new", "in_progress", "waiting", "done", "rejected"]
+Status = rules.TaskStatus
 
 
 class CreateTask(BaseModel):
@@ -25,11 +26,11 @@ class CreateTask(BaseModel):
     queue: str = Field(min_length=1, max_length=200)
     title: str = Field(min_length=1, max_length=300)
     description: str = Field(default="", max_length=4000)
-    priority: Literal["low", "normal", "high"] | None = None
-    customer_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    priority: rules.TaskPriority | None = None
+    customer_id: BigId | None = None
     order_number: str | None = Field(default=None, max_length=32)
-    product_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
-    conversation_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    product_id: BigId | None = None
+    conversation_id: BigId | None = None
 
 
 class StatusChange(BaseModel):
@@ -92,7 +93,7 @@ async def list_tasks(
     session: DbSession,
     queue: Annotated[str | None, Query(max_length=200)] = None,
     status: Annotated[list[Status] | None, Query()] = None,
-    customer_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    customer_id: Annotated[BigId | None, Query()] = None,
     mine: bool = False,
     overdue: bool = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from starlette.requests import HTTPConnection
 
+from marketdesk.domain.roles import Role
 from marketdesk.services import rate_limits
 from marketdesk.services.rate_limits import RateLimiter
 
@@ -65,7 +66,7 @@ async def hits(
     """Who ran into which limit, most recent first: supervisors and admins. ``key`` is the
     visitor or customer (``visitor:<id>``, ``customer:<id>``), the IP address, or for
     operator logins a digest of the login."""
-    principal.require_operator("supervisor")
+    principal.require_operator(Role.SUPERVISOR)
     limiter = get_limiter(request)
     found = await limiter.hits(limit) if limiter is not None else []
     return {"hits": [hit.model_dump(mode="json") for hit in found]}

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from marketdesk.domain.links import LINK_RE, find_links
 from marketdesk.domain.phishing import (
     PhishingReasonCode,
     PhishingReport,
@@ -33,12 +34,6 @@ __all__ = ["PhishingCheck", "detect_pasted_message", "suspicion_cue", "verdict_t
 # bounded and anchored at a word start: linear on «aaaa…» without an «@»
 _EMAIL_RE = re.compile(r"(?<![\w.+\-])[\w.+\-]{1,64}@[\w\-]{1,63}(?:\.[\w\-]{1,63}){1,8}")
 _HANDLE_RE = re.compile(r"(?<![\w@])@[a-z0-9_][a-z0-9_.]{1,28}[a-z0-9_](?![\w@])", re.IGNORECASE)
-_URL_RE = re.compile(
-    r"(?:https?://|www\.)\S+|(?<![@\w.\-])(?:[\w\-]{1,63}\.){1,8}(?:ru|рф|su|com|net|org|info|biz|"
-    r"xyz|top|online|site|shop|store|club|me|io|cc|pro|link|app|click|ly|co|live|fun|icu|vip|"
-    r"win|buzz|space|website|tech)(?![\w\-])\S*",
-    re.IGNORECASE,
-)
 
 
 def _words(text: str) -> frozenset[str]:
@@ -96,7 +91,7 @@ def detect_pasted_message(raw: str, analysis: Analysis, normalized: str) -> Phis
     raw = raw[:4000]
     email = _EMAIL_RE.search(raw) if "@" in raw else None
     handle = _HANDLE_RE.search(raw) if email is None else None
-    urls = [m.group(0) for m in _URL_RE.finditer(_EMAIL_RE.sub(" ", raw) if email else raw)]
+    urls = find_links(_EMAIL_RE.sub(" ", raw) if email else raw)
     has_object = bool(email or handle or urls)
     cue = _received_cue(analysis, normalized)
     if not has_object:
@@ -106,7 +101,7 @@ def detect_pasted_message(raw: str, analysis: Analysis, normalized: str) -> Phis
             return None
     elif not cue:
         # a bare link or address, with at most a couple of words around it
-        rest = _URL_RE.sub(" ", _EMAIL_RE.sub(" ", _HANDLE_RE.sub(" ", raw)))
+        rest = LINK_RE.sub(" ", _EMAIL_RE.sub(" ", _HANDLE_RE.sub(" ", raw)))
         if len(re.findall(r"[^\W\d_]{3,}", rest)) > 3:
             return None
     sender = email.group(0) if email else (handle.group(0) if handle else None)

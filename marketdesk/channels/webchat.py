@@ -23,6 +23,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from marketdesk.bot import Bot
 from marketdesk.channels.session_watch import SessionWatch
+from marketdesk.domain.ids import is_record_id
 from marketdesk.realtime import Broker
 from marketdesk.services import auth, chat, chat_access
 from marketdesk.services.chat import ChatWriter
@@ -92,7 +93,7 @@ class WebChat:
 
 
 def _is_id(key: object) -> bool:
-    return isinstance(key, str) and key.isascii() and key.isdigit() and 0 < int(key) < 2**63
+    return isinstance(key, str) and key.isascii() and key.isdigit() and is_record_id(int(key))
 
 
 MAX_SEQ = 2**31 - 1  # seq columns are INTEGER: a larger number cannot even be compared

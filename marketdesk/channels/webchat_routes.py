@@ -7,6 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, WebSocket
 
 from marketdesk.channels.webchat import WebChat
+from marketdesk.domain.ids import is_record_id
 
 __all__ = ["router"]
 
@@ -27,7 +28,7 @@ def _webchat(websocket: WebSocket) -> WebChat:
 
 @router.websocket("/ws/conversations/{conversation_id}")
 async def conversation_socket(websocket: WebSocket, conversation_id: int) -> None:
-    if not 1 <= conversation_id < 2**63:  # no such conversation can exist
+    if not is_record_id(conversation_id):  # no such conversation can exist
         await websocket.close(code=1008, reason="conversation not found")
         return
     await _webchat(websocket).conversation_socket(websocket, conversation_id)

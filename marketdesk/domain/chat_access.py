@@ -22,6 +22,9 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
+from marketdesk.domain.roles import CHAT_ROLES
+from marketdesk.domain.roles import SUPERVISOR_ROLES as _SUPERVISOR_ROLES
+
 __all__ = [
     "CHAT_WRITER_ROLES",
     "SUPERVISOR_ROLES",
@@ -32,8 +35,8 @@ __all__ = [
     "settled_without_lookup",
 ]
 
-SUPERVISOR_ROLES: Final = frozenset({"supervisor", "admin"})
-CHAT_WRITER_ROLES: Final = frozenset({"operator", "supervisor", "admin"})
+SUPERVISOR_ROLES: Final[frozenset[str]] = _SUPERVISOR_ROLES
+CHAT_WRITER_ROLES: Final[frozenset[str]] = CHAT_ROLES
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ __all__ = [
     "CALL_CODE_DIGITS",
     "LOGIN_CHANNEL_HINTS_RU",
     "LOGIN_CHANNEL_TITLES_RU",
+    "MAX_PHONE_CHARS",
     "InvalidPhoneNumber",
     "LoginChannel",
     "call_code",
@@ -73,15 +74,29 @@ class InvalidPhoneNumber(ValueError):
 
 
 _PHONE_PUNCTUATION: Final = frozenset(" \u00a0-()+.")
+MAX_PHONE_CHARS: Final = 40
+"""A longer input is not a phone number, whatever it holds (a technical limit)."""
 
 
 def normalize_phone(raw: str) -> str:
-    """Canonical login phone «+7XXXXXXXXXX» from «8 (912) 345-67-89», «+7 912 …», «9123456789».
+    """The canonical login phone «+7XXXXXXXXXX»: the one rule for every phone a customer types.
 
-    Raises :class:`InvalidPhoneNumber` for anything else (letters, wrong length,
-    a country other than +7).
+    The rule: a Russian mobile or landline number, ten digits after the country code +7,
+    written in any of the ways people write it — «+7 912 345-67-89», «8 (912) 345-67-89»,
+    «7 912 345 67 89», «9123456789» (ten digits without a trunk prefix), with spaces,
+    no-break spaces, dashes, dots and brackets. Anything else is refused with
+    :class:`InvalidPhoneNumber`: letters or other symbols, a «+» anywhere but first, a
+    wrong number of digits, another country code (a number after «+» must begin with 7),
+    a trunk prefix other than 8 or 7, more than :data:`MAX_PHONE_CHARS` characters.
+
+    Why Russian only: seed 001's login is «Ozon ID», «ввести свой номер телефона» to get
+    a code by SMS or a call, and every number in the seeds is a Russian one (+7); the
+    seeds name no foreign customers. Login, the SMS outbox and a certificate's SMS all
+    normalise through this function (``services/customer_login.normalize_phone``).
     """
     text = raw.strip()
+    if len(raw) > MAX_PHONE_CHARS:
+        raise InvalidPhoneNumber(raw)
     if any(not (ch.isascii() and ch.isdigit()) and ch not in _PHONE_PUNCTUATION for ch in text):
         raise InvalidPhoneNumber(raw)
     if text.count("+") > 1 or ("+" in text and not text.startswith("+")):

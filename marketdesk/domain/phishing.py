@@ -45,6 +45,8 @@ from types import MappingProxyType
 from typing import Final
 from urllib.parse import urlsplit
 
+from marketdesk.domain.links import LINK_RE, find_links
+
 __all__ = [
     "MAX_CHECKED_CHARS",
     "OFFICIAL_DOMAIN",
@@ -379,17 +381,6 @@ def _check_sender(raw: str) -> tuple[PhishingReason | None, _SenderKind]:
     )
 
 
-_TLDS: Final = (
-    "ru|рф|su|com|net|org|info|biz|xyz|top|online|site|shop|store|club|me|io|cc|pro|link|"
-    "app|click|ly|co|tk|ml|ga|cf|gq|ws|live|fun|icu|vip|win|buzz|space|website|tech"
-)
-_URL_RE: Final = re.compile(
-    r"(?:https?://|www\.)[^\s<>\"'«»()\[\]{}]+"
-    rf"|(?<![@\w.\-])(?:[\w\-]+\.)+(?:{_TLDS})(?![\w\-])(?:[/?#][^\s<>\"'«»()\[\]{{}}]*)?",
-    re.IGNORECASE,
-)
-
-
 _BARE_SCHEME_RE: Final = re.compile(r"^[a-z][a-z0-9+\-]*:(?!\d)", re.IGNORECASE)
 """«javascript:…», «data:…», «tg:…» — a scheme without «//» (but not «host:8080»)."""
 
@@ -488,7 +479,7 @@ def _near(first: re.Pattern[str], second: re.Pattern[str], text: str) -> bool:
 
 
 def _text_reasons(text: str, link_given: bool, sender_kind: _SenderKind) -> list[PhishingReason]:
-    folded = _URL_RE.sub(_LINK_PLACEHOLDER, text).lower().replace("ё", "е")
+    folded = LINK_RE.sub(_LINK_PLACEHOLDER, text).lower().replace("ё", "е")
     variants = (folded, folded.translate(_LATIN_TO_CYRILLIC))
     reasons: list[PhishingReason] = []
 
@@ -544,7 +535,7 @@ def _check(sender: object, link: object, text: object) -> PhishingReport:
     if sender_reason:
         reasons.append(sender_reason)
     links = [link_text.strip()] if link_text.strip() else []
-    links.extend(m.group(0) for m in _URL_RE.finditer(body))
+    links.extend(find_links(body))
     seen: set[tuple[PhishingReasonCode, str]] = set()
     for raw in links[:_MAX_LINKS]:
         link_reason = _check_link(raw[:_MAX_LINK_CHARS])

@@ -144,15 +144,16 @@ class TaskPriority(StrEnum):
     LOW = "low"
     NORMAL = "normal"
     HIGH = "high"
+    URGENT = "urgent"
 
     @property
     def rank(self) -> int:
-        """0 for low, 1 for normal, 2 for high."""
+        """0 for low, 1 for normal, 2 for high, 3 for urgent."""
         return _PRIORITY_RANKS[self]
 
 
 _PRIORITY_RANKS: Final = MappingProxyType(
-    {TaskPriority.LOW: 0, TaskPriority.NORMAL: 1, TaskPriority.HIGH: 2}
+    {TaskPriority.LOW: 0, TaskPriority.NORMAL: 1, TaskPriority.HIGH: 2, TaskPriority.URGENT: 3}
 )
 
 TASK_PRIORITY_TITLES_RU: Final = MappingProxyType(
@@ -160,6 +161,7 @@ TASK_PRIORITY_TITLES_RU: Final = MappingProxyType(
         TaskPriority.LOW: "Низкий",
         TaskPriority.NORMAL: "Обычный",
         TaskPriority.HIGH: "Высокий",
+        TaskPriority.URGENT: "Срочный",
     }
 )
 

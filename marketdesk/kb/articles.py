@@ -11,6 +11,8 @@ from typing import Any
 
 import yaml
 
+from marketdesk.domain.lines import Line
+
 __all__ = [
     "AUDIENCES",
     "Article",
@@ -184,7 +186,7 @@ def _replacements(meta: Mapping[str, Any], key: str, body: str) -> tuple[tuple[s
 
 HINT_FACTS: Mapping[str, frozenset[str]] = {
     "coupon_ban": frozenset({"none", "can_be_lifted", "not_lifted", "may_be_lifted"}),
-    "line": frozenset({"general", "travel_priority", "seller"}),
+    "line": frozenset(line.value for line in Line),
     "customer_kind": frozenset({"individual", "legal_entity"}),
 }
 """What a hint's ``when`` may name: the facts of the case the console knows, and their values."""

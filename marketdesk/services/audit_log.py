@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from marketdesk.domain.roles import Role
 from marketdesk.store.db import Database
 from marketdesk.store.models import AuditEntry, Operator
 
@@ -194,7 +195,7 @@ async def list_entries(
     offset: int = 0,
 ) -> AuditPage:
     """A page of the log, newest first (supervisors and admins)."""
-    principal.require_operator("supervisor")
+    principal.require_operator(Role.SUPERVISOR)
     query = await parse_filter(session, raw)
     total = await session.scalar(select(func.count()).select_from(query.subquery()))
     entries = list(
@@ -231,7 +232,7 @@ async def csv_rows(
     """The filtered log as CSV lines (at most EXPORT_LIMIT rows, in the order written), read in a
     session of their own while the answer streams. The export is written to the log before
     the first line is produced."""
-    principal.require_operator("supervisor")
+    principal.require_operator(Role.SUPERVISOR)
     query = await parse_filter(session, raw)
     audit.record(
         session,

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain import certificates as rules
+from marketdesk.domain.roles import Role
 from marketdesk.store.models import AuditEntry, GiftCertificate, utcnow
 
 from . import audit
@@ -150,7 +151,7 @@ async def lookup_certificate(
     now: datetime | None = None,
 ) -> LookupResult:
     """Find a certificate by its whole code or by the last characters of a plastic one."""
-    principal.require_operator("operator", "backoffice", "supervisor")
+    principal.require_operator(Role.OPERATOR, Role.BACKOFFICE, Role.SUPERVISOR)
     now = now or utcnow()
     normalized = rules.normalize_certificate_code(code)
     if len(normalized) == _FULL_LENGTH:

@@ -13,6 +13,7 @@ from datetime import datetime
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from marketdesk.domain.roles import Role
 from marketdesk.store.models import Customer, CustomerComment, utcnow
 
 from . import audit
@@ -23,7 +24,7 @@ from .principals import Principal
 __all__ = ["MAX_COMMENT", "CommentCreated", "add_comment", "customer_channel"]
 
 MAX_COMMENT = 2_000
-COMMENT_ROLES = ("operator", "backoffice", "supervisor")
+COMMENT_ROLES = (Role.OPERATOR, Role.BACKOFFICE, Role.SUPERVISOR)
 
 
 class CommentCreated(BaseModel):

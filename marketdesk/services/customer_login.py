@@ -28,6 +28,8 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from marketdesk.domain import login as phone_rule
+from marketdesk.domain.roles import Role
 from marketdesk.store.models import Customer, LoginCode, SmsOutbox, utcnow
 from marketdesk.store.models import Session as AuthSession
 from marketdesk.store.transactions import on_commit, sqlite_write_lock
@@ -88,17 +90,13 @@ class OutboxEntry(BaseModel):
 
 
 def normalize_phone(raw: str) -> str:
-    """``+7 (900) 000-00-01``, ``89000000001`` or ``9000000001`` → ``+79000000001``."""
-    if len(raw) > 40 or not re.fullmatch(r"[\d\s()+\-.]+", raw or ""):
-        raise InvalidInput("Введите номер телефона цифрами.", code="invalid_phone")
-    digits = re.sub(r"\D", "", raw)
-    if len(digits) == 11 and digits[0] == "8" and not raw.strip().startswith("+"):
-        digits = "7" + digits[1:]
-    elif len(digits) == 10 and digits[0] == "9":
-        digits = "7" + digits
-    if not 11 <= len(digits) <= 15:
-        raise InvalidInput("Введите номер телефона полностью.", code="invalid_phone")
-    return "+" + digits
+    """``+7 (900) 000-00-01``, ``89000000001`` or ``9000000001`` → ``+79000000001``: the
+    domain's one rule (:func:`marketdesk.domain.login.normalize_phone`, Russian numbers),
+    refused as 422 ``invalid_phone`` with its Russian message."""
+    try:
+        return phone_rule.normalize_phone(raw)
+    except phone_rule.InvalidPhoneNumber as error:
+        raise InvalidInput(str(error), code="invalid_phone") from None
 
 
 def _code_hash(secret: bytes, phone: str, code: str) -> str:
@@ -350,7 +348,7 @@ async def list_sms_outbox(
     session: AsyncSession, principal: Principal, *, limit: int = 50
 ) -> list[OutboxEntry]:
     """The SMS deliveries, newest first (phone masked, no text): supervisors and admins."""
-    principal.require_operator("supervisor")
+    principal.require_operator(Role.SUPERVISOR)
     rows = await session.scalars(
         select(SmsOutbox).order_by(SmsOutbox.id.desc()).limit(max(1, min(limit, 500)))
     )

@@ -7,6 +7,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain.markdown import GoodsGroup, check_markdown, markdown_grade
+from marketdesk.domain.roles import Role
 from marketdesk.store.models import Product
 
 from . import audit
@@ -31,7 +32,7 @@ class MarkdownResult(BaseModel):
 async def set_markdown(
     session: AsyncSession, actor: Principal, product_id: int, grade: int, reason: str
 ) -> MarkdownResult:
-    actor.require_operator("supervisor", "backoffice")
+    actor.require_operator(Role.SUPERVISOR, Role.BACKOFFICE)
     product = await session.get(Product, product_id)
     if product is None:
         raise NotFound(f"Товар с кодом {product_id} не найден.", code="product_not_found")

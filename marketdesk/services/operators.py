@@ -6,6 +6,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from marketdesk.domain.conversations import ConversationStatus
 from marketdesk.store.models import (
     Conversation,
     Operator,
@@ -59,7 +60,7 @@ async def list_operators(
         operator_id: int(count)
         for operator_id, count in await session.execute(
             select(Conversation.assigned_operator_id, func.count())
-            .where(Conversation.status == "assigned")
+            .where(Conversation.status == ConversationStatus.ASSIGNED)
             .group_by(Conversation.assigned_operator_id)
         )
         if operator_id is not None

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from marketdesk.domain.roles import Role
+
 from .errors import PermissionDenied
 
 __all__ = ["OPERATOR_ROLES", "Principal"]
 
-OPERATOR_ROLES = frozenset({"operator", "backoffice", "supervisor", "admin"})
+OPERATOR_ROLES = frozenset(Role)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,5 +30,5 @@ class Principal:
         """Staff only; with roles given, at least one of them (admin may do everything)."""
         if not self.is_operator:
             raise PermissionDenied("Доступно только сотрудникам поддержки.")
-        if roles and not (self.roles & (set(roles) | {"admin"})):
+        if roles and not (self.roles & (set(roles) | {Role.ADMIN})):
             raise PermissionDenied("Для этого действия не хватает прав.")

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from marketdesk.domain.ids import MAX_ID
 from marketdesk.domain.markdown import markdown_grade
 from marketdesk.store.models import Product, ProductNominal, Seller, Stock, Warehouse
 
@@ -227,7 +228,7 @@ async def search_products(
     )
     stmt = select(Product, Seller.name, stock_total).join(Seller, Seller.id == Product.seller_id)
     code = _CODE.match(query)
-    if code and int(code.group(1)) < 2**63:
+    if code and int(code.group(1)) <= MAX_ID:
         stmt = stmt.where(Product.id == int(code.group(1)))
     else:
         words = [w.lower().replace("ё", "е") for w in _WORD.findall(query)][:10]

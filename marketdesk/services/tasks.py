@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain import tasks as rules
+from marketdesk.domain.roles import Role
 from marketdesk.store.models import (
     Conversation,
     Customer,
@@ -48,7 +49,9 @@ __all__ = [
     "task_number",
 ]
 
-WORKER_ROLES = ("backoffice", "supervisor")
+WORKER_ROLES = (Role.BACKOFFICE, Role.SUPERVISOR)
+_PRIORITIES = [p.value for p in rules.TaskPriority]
+_PRIORITIES_RU = ", ".join(_PRIORITIES[:-1]) + " или " + _PRIORITIES[-1]
 MAX_TITLE = 300
 MAX_TEXT = 4_000
 
@@ -177,7 +180,7 @@ async def create_task(
     if priority is None:
         priority = rules.TaskPriority.NORMAL
     elif priority not in {p.value for p in rules.TaskPriority}:
-        raise InvalidInput("Приоритет: low, normal или high.", code="invalid_priority")
+        raise InvalidInput(f"Приоритет: {_PRIORITIES_RU}.", code="invalid_priority")
     await _check_links(
         session,
         actor if actor is not None else on_behalf_of,
@@ -454,7 +457,7 @@ async def assign_task(
                 select(OperatorRole.role).where(OperatorRole.operator_id == operator.id)
             )
         )
-        if not roles & {"backoffice", "supervisor", "admin"}:
+        if not roles & {Role.BACKOFFICE, Role.SUPERVISOR, Role.ADMIN}:
             raise InvalidInput(
                 "Задачи бэк-офиса назначаются сотрудникам бэк-офиса или супервизорам.",
                 code="not_a_backoffice_agent",
@@ -523,7 +526,7 @@ async def escalate_overdue(session: AsyncSession, *, now: datetime | None = None
         )
         session.add(
             StaffNotice(
-                role="supervisor",
+                role=Role.SUPERVISOR,
                 kind="task_escalated",
                 text=f"Срок задачи {task.number} («{task.title}», очередь «{task.queue}») истёк.",
                 task_id=task.id,
@@ -550,7 +553,7 @@ async def list_notices(
 ) -> list[NoticeView]:
     """Notices for the actor's roles and for the actor personally, newest first."""
     actor.require_operator()
-    roles = list(actor.roles | ({"supervisor"} if "admin" in actor.roles else set()))
+    roles = list(actor.roles | ({Role.SUPERVISOR} if Role.ADMIN in actor.roles else set()))
     stmt = select(StaffNotice).where(
         (StaffNotice.role.in_(roles)) | (StaffNotice.operator_id == int(actor.id))
     )

@@ -17,6 +17,7 @@ import pytest
 from websockets.sync.client import ClientConnection, connect
 
 from marketdesk.api.input_guard import CODE, MESSAGE, NulScanner
+from marketdesk.domain.ids import MAX_ID
 from marketdesk.server import create_app
 from tests.chat.servers import Server
 from tests.conftest import auth, backends
@@ -214,8 +215,8 @@ def test_news_dates_at_the_ends_of_the_calendar(client, tokens, query: str) -> N
 @pytest.mark.parametrize(
     "path",
     [
-        f"/api/v1/news/{2**63}/read",
-        f"/api/v1/conversations/{2**63}/close",
+        f"/api/v1/news/{MAX_ID + 1}/read",
+        f"/api/v1/conversations/{MAX_ID + 1}/close",
         f"/api/v1/conversations/{10**30}/take",
         "/api/v1/conversations/-1/resolve",
         "/api/v1/conversations/0/handoff",
@@ -227,7 +228,26 @@ def test_ids_out_of_range_in_the_path_are_422(client, tokens, path: str) -> None
     assert response.json()["error"]["code"] == "validation_error"
 
 
-@pytest.mark.parametrize("operator_id", [2**63, 10**30, 0, -1])
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        (f"/api/v1/customers/{MAX_ID}", 404),
+        (f"/api/v1/customers/{MAX_ID + 1}", 422),
+        (f"/api/v1/products/{MAX_ID}", 404),
+        (f"/api/v1/products/{MAX_ID + 1}", 422),
+        (f"/api/v1/tasks?customer_id={MAX_ID}", 200),
+        (f"/api/v1/tasks?customer_id={MAX_ID + 1}", 422),
+    ],
+)
+def test_the_largest_id_is_looked_up_and_the_next_one_refused(
+    client, tokens, path: str, status: int
+) -> None:
+    """One id type (``api/types.BigId``, 1..MAX_ID) on paths and queries."""
+    response = client.get(path, headers=auth(tokens["supervisor"]))
+    assert response.status_code == status, response.text
+
+
+@pytest.mark.parametrize("operator_id", [MAX_ID + 1, 10**30, 0, -1])
 def test_transfer_to_an_operator_id_out_of_range_is_422(client, tokens, operator_id: int) -> None:
     visitor = client.post("/api/v1/visitors").json()["token"]
     cid = client.post("/api/v1/conversations", json={}, headers=auth(visitor)).json()["id"]
@@ -242,7 +262,7 @@ def test_transfer_to_an_operator_id_out_of_range_is_422(client, tokens, operator
 
 @pytest.mark.parametrize(
     "query",
-    [f"limit={10**20}", "limit=-1", f"offset={2**63}", "limit=1e3", "limit=%01%02"],
+    [f"limit={10**20}", "limit=-1", f"offset={MAX_ID + 1}", "limit=1e3", "limit=%01%02"],
 )
 def test_limits_out_of_range_are_422(client, tokens, query: str) -> None:
     response = client.get(f"/api/v1/news?{query}", headers=auth(tokens["operator"]))
@@ -322,7 +342,7 @@ def test_sockets_refuse_bad_frames_without_1011(
             ws.send(json.dumps({"type": "ping"}))
             assert json.loads(ws.recv(timeout=15))["type"] == "pong"  # still open
 
-        for last_seq in (10**30, 2**63, 2**31, -1, "1", True):
+        for last_seq in (10**30, MAX_ID + 1, 2**31, -1, "1", True):
             with connect(f"{server.ws_url}/ws/conversations/{cid}") as ws:
                 ws.send(json.dumps({"type": "auth", "token": token, "last_seq": last_seq}))
                 assert _next_error(ws)["code"] == "bad_frame"
@@ -339,7 +359,7 @@ def test_sockets_refuse_bad_frames_without_1011(
         with connect(f"{server.ws_url}/ws/operator") as ws:
             ws.send(json.dumps({"type": "auth", "token": operator}))
             assert json.loads(ws.recv(timeout=15))["type"] == "ready"
-            for conversation_id in (10**30, 2**63, 0, -5, True):
+            for conversation_id in (10**30, MAX_ID + 1, 0, -5, True):
                 ws.send(
                     json.dumps(
                         {

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from marketdesk.domain import login as phone_rule
 from marketdesk.services import customer_login as login
 from marketdesk.services.errors import AuthenticationRequired, InvalidInput, RateLimited
 from marketdesk.store.models import LoginCode, SmsOutbox, utcnow
@@ -202,6 +203,37 @@ def test_sending_is_rate_limited_per_phone_and_per_ip(env: ChatEnv) -> None:
 def test_malformed_phones_are_refused(phone: str) -> None:
     with pytest.raises(InvalidInput):
         login.normalize_phone(phone)
+
+
+@pytest.mark.parametrize(
+    ("phone", "expected"),
+    [
+        ("+7 912 345-67-89", "+79123456789"),
+        ("8 (912) 345-67-89", "+79123456789"),
+        ("9123456789", "+79123456789"),
+        ("7 912 345 67 89", "+79123456789"),
+        ("+7\u00a0912\u00a0345-67-89", "+79123456789"),
+        ("+1 202 555 0123", None),
+        ("+375 29 123-45-67", None),
+        ("+44 20 7946 0958", None),
+        ("69123456789", None),
+        ("7+9123456789", None),
+        ("9" * 41, None),
+    ],
+)
+def test_login_and_the_domain_apply_one_phone_rule(phone: str, expected: str | None) -> None:
+    """One normaliser (issue 19): the service answers what the domain rule says — Russian
+    numbers only (seed 001, Ozon ID); a refusal is 422 ``invalid_phone`` with its message."""
+    if expected is not None:
+        assert phone_rule.normalize_phone(phone) == expected
+        assert login.normalize_phone(phone) == expected
+        return
+    with pytest.raises(phone_rule.InvalidPhoneNumber) as rule_refused:
+        phone_rule.normalize_phone(phone)
+    with pytest.raises(InvalidInput) as refused:
+        login.normalize_phone(phone)
+    assert refused.value.code == "invalid_phone"
+    assert refused.value.message == str(rule_refused.value)
 
 
 def test_phone_forms_normalise_to_one() -> None:

@@ -12,6 +12,7 @@ from marketdesk.domain.tasks import (
     MOSCOW_TZ,
     QUEUES,
     SELLER_SUPPORT_TOPICS,
+    TASK_PRIORITY_TITLES_RU,
     TASK_STATUS_TITLES_RU,
     UNDER_CONTROL_QUEUE,
     BusinessHours,
@@ -119,6 +120,24 @@ def test_status_strings_are_accepted() -> None:
 def test_priority_ranks_are_ordered() -> None:
     ranks = [p.rank for p in (TaskPriority.LOW, TaskPriority.NORMAL, TaskPriority.HIGH)]
     assert ranks == [0, 1, 2]
+
+
+def test_urgent_is_the_highest_priority() -> None:
+    """The database constraint allows «urgent» (issue 19): the enum has it, above high."""
+    assert TaskPriority("urgent") is TaskPriority.URGENT
+    assert TaskPriority.URGENT.rank > TaskPriority.HIGH.rank
+    assert max(TaskPriority, key=lambda p: p.rank) is TaskPriority.URGENT
+    assert [p.value for p in sorted(TaskPriority, key=lambda p: p.rank)] == [
+        "low",
+        "normal",
+        "high",
+        "urgent",
+    ]
+
+
+def test_every_priority_has_a_russian_title() -> None:
+    assert set(TASK_PRIORITY_TITLES_RU) == set(TaskPriority)
+    assert TASK_PRIORITY_TITLES_RU[TaskPriority.URGENT] == "Срочный"
 
 
 @pytest.mark.parametrize(

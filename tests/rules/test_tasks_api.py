@@ -128,6 +128,14 @@ def test_bad_task_input(client, tokens, fields, status, code):
     assert response.json()["error"]["code"] == code
 
 
+@pytest.mark.parametrize("priority", ["low", "normal", "high", "urgent"])
+def test_every_priority_the_database_allows_is_accepted(client, tokens, priority):
+    """«urgent» was allowed by the database but refused by the API (issue 19)."""
+    response = create(client, tokens["operator"], priority=priority)
+    assert response.status_code == 201, response.text
+    assert response.json()["priority"] == priority
+
+
 @pytest.mark.parametrize("number", ["CTASK-9999999", "CTASK-1", "drop table", "CTASK-0000001x"])
 def test_unknown_or_malformed_number(client, tokens, number):
     response = client.get(f"/api/v1/tasks/{number}", headers=auth(tokens["operator"]))

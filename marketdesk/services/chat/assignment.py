@@ -6,9 +6,11 @@ from __future__ import annotations
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from marketdesk.domain.conversations import ConversationStatus as S
 from marketdesk.store.models import Conversation, Operator, OperatorLine, OperatorPresence, utcnow
 
 from .. import chat_access as access
+from .checks import move_to
 from .events import Changes
 from .texts import TEXT_ASSIGNED
 from .transcript import system_note
@@ -27,7 +29,7 @@ async def assign_lock(session: AsyncSession) -> None:
 async def _loads(session: AsyncSession) -> dict[int, int]:
     rows = await session.execute(
         select(Conversation.assigned_operator_id, func.count())
-        .where(Conversation.status == "assigned")
+        .where(Conversation.status == S.ASSIGNED)
         .group_by(Conversation.assigned_operator_id)
     )
     return {int(op): int(n) for op, n in rows if op is not None}
@@ -63,7 +65,7 @@ async def has_room(session: AsyncSession, operator: Operator) -> bool:
     load = await session.scalar(
         select(func.count())
         .select_from(Conversation)
-        .where(Conversation.assigned_operator_id == operator.id, Conversation.status == "assigned")
+        .where(Conversation.assigned_operator_id == operator.id, Conversation.status == S.ASSIGNED)
     )
     return int(load or 0) < operator.chat_capacity
 
@@ -73,7 +75,7 @@ async def enqueue(
 ) -> None:
     """Into its line's queue (with a system note for the customer), then dispatch."""
     previous = conversation.assigned_operator_id
-    conversation.status = "queued"
+    move_to(conversation, S.QUEUED)
     conversation.assigned_operator_id = None
     conversation.queued_at = utcnow()
     conversation.resolved_at = None
@@ -89,7 +91,7 @@ async def assign(
     from .transcript import system_note
 
     previous = conversation.assigned_operator_id
-    conversation.status = "assigned"
+    move_to(conversation, S.ASSIGNED)
     conversation.assigned_operator_id = operator_id
     conversation.resolved_at = None
     await session.flush()
@@ -111,7 +113,7 @@ async def dispatch_queue(session: AsyncSession, changes: Changes, line: str) -> 
         # SKIP LOCKED: a conversation another transaction is writing to is left to it
         conversation = await session.scalar(
             select(Conversation)
-            .where(Conversation.status == "queued", Conversation.line == line)
+            .where(Conversation.status == S.QUEUED, Conversation.line == line)
             .order_by(Conversation.queued_at, Conversation.id)
             .limit(1)
             .with_for_update(skip_locked=True)

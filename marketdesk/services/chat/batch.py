@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, select, text, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
+from marketdesk.domain.conversations import ConversationStatus as S
 from marketdesk.store.db import Database
 from marketdesk.store.models import utcnow
 from marketdesk.store.transactions import sqlite_write_lock
@@ -42,7 +43,7 @@ def _batch_role(request: SendRequest, row: Any) -> str:
     if send_refusal(principal, row, request.message.private) is not None:
         return "refused"
     if not principal.is_operator and (
-        row.status == "resolved" or (row.status == "bot" and request.ctx.bot is not None)
+        row.status == S.RESOLVED or (row.status == S.BOT and request.ctx.bot is not None)
     ):
         return "moves"
     return "plain"

@@ -8,7 +8,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain.chat_access import SUPERVISOR_ROLES
+from marketdesk.domain.conversations import ConversationStatus as S
+from marketdesk.domain.conversations import move
 from marketdesk.domain.lines import LINE_TITLES_RU, Line
+from marketdesk.domain.roles import Role
 from marketdesk.store.models import Conversation
 
 from .. import chat_access as access
@@ -25,6 +28,7 @@ __all__ = [
     "is_supervisor",
     "load",
     "may_read_now",
+    "move_to",
     "not_found",
     "operator_lines",
     "require_line",
@@ -35,7 +39,7 @@ __all__ = [
 
 MAX_TEXT = 4_000
 MAX_CLIENT_MSG_ID = 64
-STAFF_ROLES = ("operator", "supervisor")
+STAFF_ROLES = (Role.OPERATOR, Role.SUPERVISOR)
 
 
 def validate_text(text: str, *, allow_empty: bool = False) -> None:
@@ -87,6 +91,13 @@ def check_send(
         raise PermissionDenied("Заметки доступны только сотрудникам.", code="notes_staff_only")
 
 
+def move_to(conversation: Any, target: S) -> None:
+    """Set the conversation's status by the domain's table of moves
+    (:mod:`marketdesk.domain.conversations`); a move the table does not allow is a bug of
+    the caller and raises :class:`~marketdesk.domain.conversations.InvalidConversationMove`."""
+    conversation.status = move(conversation.status, target)
+
+
 def not_found(conversation_id: int) -> NotFound:
     # the same answer whether it does not exist or belongs to someone else
     return NotFound(f"Диалог {conversation_id} не найден.", code="conversation_not_found")
@@ -128,7 +139,7 @@ async def operator_lines(session: AsyncSession, operator_id: int) -> set[str]:
 def require_valid_line(line: str, *, field: str | None = None) -> None:
     if line not in {ln.value for ln in Line}:
         raise InvalidInput(
-            "Линия: general, travel_priority или seller.",
+            f"Линия: {', '.join(ln.value for ln in Line)}.",
             code="invalid_line",
             **({"fields": [field]} if field else {}),
         )
@@ -147,7 +158,7 @@ async def require_line(session: AsyncSession, principal: Principal, line: str) -
 def send_refusal(principal: Principal, conversation: Any, private: bool) -> Exception | None:
     """Why ``principal`` may not write in this conversation now, or None (checked before the
     send and again under the lock)."""
-    if conversation.status == "closed":
+    if conversation.status == S.CLOSED:
         return Conflict(TEXT_CLOSED, code="conversation_closed")
     if (
         principal.is_operator

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from sqlalchemy import Connection, String, bindparam, cast, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from marketdesk.domain.ids import is_record_id
 from marketdesk.domain.privacy import PrivacyViolation, candidate_ids, check_outgoing_text
 from marketdesk.store.models import Conversation, CouponBan, Customer, Product
 
@@ -107,7 +108,7 @@ def _other_ids(
     # the numbers the text may name, read as the guard reads them (separators, invisible
     # characters and full-width digits do not hide one)
     numbers = {int(m) for m in candidate_ids(text)[:_MAX_NUMBERS]}
-    numbers = {n for n in numbers if 0 < n < 2**63}
+    numbers = {n for n in numbers if is_record_id(n)}
     if customer_id is not None:
         numbers.discard(customer_id)
     if numbers:

@@ -20,6 +20,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from marketdesk.domain.conversations import OPEN_STATUSES
+from marketdesk.domain.conversations import ConversationStatus as S
 from marketdesk.domain.lines import LINE_TITLES_RU, Line, route_line
 from marketdesk.domain.tasks import SELLER_SUPPORT_TOPICS, is_valid_seller_topic
 from marketdesk.store.models import (
@@ -41,6 +43,7 @@ from .checks import (
     STAFF_ROLES,
     is_supervisor,
     load,
+    move_to,
     not_found,
     operator_lines,
     require_line,
@@ -60,7 +63,6 @@ from .transcript import system_note
 from .views import ConversationView, conversation_view
 
 __all__ = [
-    "OPEN_STATUSES",
     "adopt_visitor_conversations",
     "close",
     "rate",
@@ -72,8 +74,6 @@ __all__ = [
     "take",
     "transfer",
 ]
-
-OPEN_STATUSES = ("bot", "queued", "assigned")
 
 
 async def _customer_line(session: AsyncSession, principal: Principal, requested: str) -> str:
@@ -116,7 +116,7 @@ async def start_conversation(
     ctx: ChatContext,
     principal: Principal,
     *,
-    line: str = "general",
+    line: str = Line.GENERAL,
     seller_topic: str | None = None,
     seller_subtopic: str | None = None,
     max_open: int | None = None,
@@ -164,7 +164,7 @@ async def start_conversation(
         customer_id=int(principal.id) if principal.kind == "customer" else None,
         visitor_id=str(principal.id) if principal.kind == "visitor" else None,
         line=actual,
-        status="bot",
+        status=S.BOT,
         last_seq=0,
         extra={"requested_line": line} if actual != line else {},
         seller_topic=seller_topic if actual == Line.SELLER else None,
@@ -195,13 +195,13 @@ async def request_operator(
     conversation = await load(session, principal, conversation_id)
     if principal.is_operator:
         raise PermissionDenied("Оператора зовёт покупатель.", code="customers_only")
-    if conversation.status == "closed":
+    if conversation.status == S.CLOSED:
         raise Conflict(TEXT_CLOSED, code="conversation_closed")
-    if conversation.status not in ("bot", "resolved"):
+    if conversation.status not in (S.BOT, S.RESOLVED):
         return conversation_view(conversation)  # already waiting or with an operator
     changes = changes_for(session, ctx.publish)
     await _lock(session, conversation)
-    if conversation.status in ("bot", "resolved"):
+    if conversation.status in (S.BOT, S.RESOLVED):
         await enqueue(session, changes, conversation, note=TEXT_QUEUED)
     await session.commit()
     return conversation_view(conversation)
@@ -253,10 +253,10 @@ async def take(
         raise not_found(conversation_id)
     await _lock(session, conversation)
     await assign_lock(session)
-    if conversation.status != "queued":
+    if conversation.status != S.QUEUED:
         state = (conversation.status, conversation.assigned_operator_id)
         view = await _release(session, conversation)
-        if state == ("assigned", int(principal.id)):  # taken twice (a double click, a retry)
+        if state == (S.ASSIGNED, int(principal.id)):  # taken twice (a double click, a retry)
             return view
         raise Conflict("Диалог уже не в очереди.", code="not_queued")
     if not await has_room(session, operator):
@@ -293,11 +293,11 @@ async def transfer(
         require_valid_line(to_line)
     conversation = await load(session, principal, conversation_id)
     await _lock(session, conversation)
-    if conversation.status not in ("queued", "assigned"):
+    if conversation.status not in (S.QUEUED, S.ASSIGNED):
         await session.rollback()
         raise Conflict("Передать можно диалог в очереди или в работе.", code="not_transferable")
     if (to_operator_id is not None and to_operator_id == conversation.assigned_operator_id) or (
-        to_line == conversation.line and conversation.status == "queued"
+        to_line == conversation.line and conversation.status == S.QUEUED
     ):  # transferred twice (a double click, a retry): already where it was sent
         return await _release(session, conversation)
     if conversation.assigned_operator_id != principal.id and not is_supervisor(principal):
@@ -320,7 +320,7 @@ async def transfer(
             await session.rollback()
             raise Conflict("У этого оператора нет свободных мест.", code="at_capacity")
         previous = conversation.assigned_operator_id
-        conversation.status = "assigned"
+        move_to(conversation, S.ASSIGNED)
         conversation.assigned_operator_id = target.id
         await access.record_operator(session, conversation.id, target.id)
         changes.changed(conversation, previous)
@@ -349,9 +349,9 @@ async def resolve(
     principal.require_operator(*STAFF_ROLES)
     conversation = await load(session, principal, conversation_id)
     await _lock(session, conversation)
-    if conversation.status == "resolved":
+    if conversation.status == S.RESOLVED:
         return await _release(session, conversation)
-    if conversation.status == "closed":
+    if conversation.status == S.CLOSED:
         await session.rollback()
         raise Conflict(TEXT_CLOSED, code="conversation_closed")
     if conversation.assigned_operator_id != principal.id and not is_supervisor(principal):
@@ -360,7 +360,7 @@ async def resolve(
             "Решить диалог может назначенный оператор или супервизор.", code="not_assigned"
         )
     changes = changes_for(session, ctx.publish)
-    conversation.status = "resolved"
+    move_to(conversation, S.RESOLVED)
     conversation.resolved_at = utcnow()
     changes.changed(conversation, conversation.assigned_operator_id)
     await system_note(session, changes, conversation, TEXT_RESOLVED)
@@ -379,7 +379,7 @@ async def close(
     if principal.is_operator:
         principal.require_operator(*STAFF_ROLES)
     await _lock(session, conversation)
-    if conversation.status == "closed":  # closed twice: the conversation as it is
+    if conversation.status == S.CLOSED:  # closed twice: the conversation as it is
         return await _release(session, conversation)
     if (
         principal.is_operator
@@ -391,8 +391,8 @@ async def close(
             "Закрыть диалог может назначенный оператор или супервизор.", code="not_assigned"
         )
     changes = changes_for(session, ctx.publish)
-    was_assigned = conversation.status == "assigned"
-    conversation.status = "closed"
+    was_assigned = conversation.status == S.ASSIGNED
+    move_to(conversation, S.CLOSED)
     conversation.closed_at = utcnow()
     changes.changed(conversation, conversation.assigned_operator_id)
     await system_note(session, changes, conversation, TEXT_CLOSED)
@@ -416,7 +416,7 @@ async def rate(
         raise PermissionDenied("Оценку ставит покупатель.", code="customers_only")
     if not 1 <= rating <= 5:
         raise InvalidInput("Оценка — от 1 до 5.", code="invalid_rating", fields=["rating"])
-    if conversation.status not in ("resolved", "closed"):
+    if conversation.status not in (S.RESOLVED, S.CLOSED):
         raise Conflict("Оценить можно после того, как вопрос решён.", code="not_resolved")
     conversation.rating = rating
     conversation.updated_at = utcnow()

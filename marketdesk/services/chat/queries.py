@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from marketdesk.domain.conversations import ConversationStatus as S
 from marketdesk.store.models import Conversation, Message
 
 from ..principals import Principal
@@ -86,7 +87,7 @@ async def list_operator_conversations(
         select(Conversation)
         .where(
             Conversation.assigned_operator_id == principal.id,
-            Conversation.status.in_(("assigned", "resolved")),
+            Conversation.status.in_((S.ASSIGNED, S.RESOLVED)),
         )
         .order_by(Conversation.updated_at.desc())
     )
@@ -107,7 +108,7 @@ async def list_queue(
     await require_line(session, principal, line)
     limit = max(1, min(limit, MAX_QUEUE_PAGE))
     offset = max(0, offset)
-    queued = (Conversation.status == "queued", Conversation.line == line)
+    queued = (Conversation.status == S.QUEUED, Conversation.line == line)
     total = await session.scalar(select(func.count()).select_from(Conversation).where(*queued))
     conversations = list(
         await session.scalars(

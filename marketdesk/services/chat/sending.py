@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.bot import Bot
+from marketdesk.domain.conversations import ConversationStatus as S
 from marketdesk.store.db import Database
 from marketdesk.store.models import Attachment, Conversation, Operator, utcnow
 from marketdesk.store.transactions import serialized
@@ -30,7 +31,7 @@ from .. import chat_access as access
 from ..errors import Conflict
 from ..principals import Principal
 from .assignment import enqueue
-from .checks import check_send, load, not_found, send_refusal
+from .checks import check_send, load, move_to, not_found, send_refusal
 from .context import ChatContext, GuardObjected, TextGuard
 from .events import Changes, changes_for
 from .guard import GuardResult, passes_guard, refuse_disclosure, verdict_for_conversation
@@ -237,7 +238,7 @@ async def store_one(session: AsyncSession, request: SendRequest) -> SendResult:
         stored = await _insert(session, principal, message, locked.last_seq)
         changes.message(stored, locked)
         moves = not principal.is_operator and (
-            locked.status == "resolved" or (locked.status == "bot" and ctx.bot is not None)
+            locked.status == S.RESOLVED or (locked.status == S.BOT and ctx.bot is not None)
         )
         if not moves:  # the common case: three statements and the commit
             await session.commit()
@@ -353,7 +354,7 @@ async def _move_on(
     has the conversation. → (the replies, the conversation)."""
     conversation = await session.get(Conversation, message.conversation_id, populate_existing=True)
     assert conversation is not None
-    if status == "resolved":
+    if status == S.RESOLVED:
         return [await _reopen_for_customer(session, changes, conversation)], conversation
     assert ctx.bot is not None
     return await _bot_answers(session, changes, ctx.bot, conversation, message.text), conversation
@@ -371,7 +372,7 @@ async def _reopen_for_customer(
         else None
     )
     if operator is not None and operator.is_active:
-        conversation.status = "assigned"
+        move_to(conversation, S.ASSIGNED)
         conversation.resolved_at = None
         changes.changed(conversation, operator.id)
     else:

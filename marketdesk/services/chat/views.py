@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from marketdesk.domain.conversations import STATUS_TITLES_RU, ConversationStatus
 from marketdesk.domain.lines import LINE_TITLES_RU, Line
 from marketdesk.store.models import Message
 
@@ -23,14 +24,6 @@ __all__ = [
     "message_view",
     "public_view",
 ]
-
-STATUS_TITLES_RU = {
-    "bot": "Отвечает бот",
-    "queued": "Ожидает оператора",
-    "assigned": "Оператор в чате",
-    "resolved": "Вопрос решён",
-    "closed": "Диалог закрыт",
-}
 
 
 class MessageView(BaseModel):
@@ -139,5 +132,5 @@ def public_view(view: ConversationView) -> dict[str, Any]:
     """What a customer sees of a conversation (no staff ids)."""
     data = view.model_dump(mode="json")
     data.pop("assigned_operator_id", None)
-    data["operator_connected"] = view.status == "assigned"
+    data["operator_connected"] = view.status == ConversationStatus.ASSIGNED
     return data

@@ -18,6 +18,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from marketdesk.domain.conversations import ConversationStatus
+from marketdesk.domain.lines import Line
+
 from .base import Base, BigId, UTCDateTime, utcnow
 from .values import CONVERSATION_STATUSES, LINES, MESSAGE_SENDERS, one_of
 
@@ -47,8 +50,8 @@ class Conversation(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
     visitor_id: Mapped[str | None] = mapped_column(ForeignKey("visitors.id", ondelete="SET NULL"))
-    line: Mapped[str] = mapped_column(String(24), default="general")
-    status: Mapped[str] = mapped_column(String(16), default="bot")
+    line: Mapped[str] = mapped_column(String(24), default=Line.GENERAL.value)
+    status: Mapped[str] = mapped_column(String(16), default=ConversationStatus.BOT.value)
     topic: Mapped[str | None] = mapped_column(String(64))
     assigned_operator_id: Mapped[int | None] = mapped_column(
         ForeignKey("operators.id", ondelete="SET NULL")

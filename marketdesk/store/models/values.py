@@ -1,10 +1,21 @@
-"""Allowed values of the string-coded columns (kept in one place for CHECK constraints)."""
+"""Allowed values of the string-coded columns (kept in one place for CHECK constraints).
+
+The values that have a type in ``domain/`` (lines, roles, conversation and task statuses,
+task priorities) are taken from it, in the enum's order: the CHECK constraint is the same
+SQL as the migrations wrote, so a new member of such an enum needs a migration.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint
+
+from marketdesk.domain.conversations import ConversationStatus
+from marketdesk.domain.lines import Line
+from marketdesk.domain.roles import Role
+from marketdesk.domain.tasks import TaskPriority, TaskStatus
 
 __all__ = [
     "BALANCE_KINDS",
@@ -25,7 +36,14 @@ __all__ = [
     "TASK_PRIORITIES",
     "TASK_STATUSES",
     "one_of",
+    "values_of",
 ]
+
+
+def values_of(enum: type[StrEnum]) -> tuple[str, ...]:
+    """The values of a string enum, in its order."""
+    return tuple(member.value for member in enum)
+
 
 CUSTOMER_KINDS = ("individual", "legal_entity")
 # pending: to send; sent: the gateway took it; expired: never sent, its code no longer valid
@@ -56,12 +74,12 @@ DELIVERY_TYPES = ("pickup_point", "postamat", "courier", "post", "digital")
 CERTIFICATE_KINDS = ("electronic", "plastic")
 CERTIFICATE_STATUSES = ("issued", "activated", "expired")
 NEWS_KINDS = ("promotion", "news", "instruction")
-ROLES = ("operator", "backoffice", "supervisor", "admin")
-LINES = ("general", "travel_priority", "seller")
-CONVERSATION_STATUSES = ("bot", "queued", "assigned", "resolved", "closed")
+ROLES = values_of(Role)
+LINES = values_of(Line)
+CONVERSATION_STATUSES = values_of(ConversationStatus)
 MESSAGE_SENDERS = ("customer", "visitor", "bot", "operator", "system")
-TASK_STATUSES = ("new", "in_progress", "waiting", "done", "rejected")
-TASK_PRIORITIES = ("low", "normal", "high", "urgent")
+TASK_STATUSES = values_of(TaskStatus)
+TASK_PRIORITIES = values_of(TaskPriority)
 
 
 def one_of(column: str, values: Iterable[str], name: str | None = None) -> CheckConstraint:
