@@ -19,3 +19,10 @@ def test_no_python_module_is_over_900_lines() -> None:
     assert len(modules) > 50  # the package is really there
     too_long = {str(p.relative_to(PACKAGE)): _lines(p) for p in modules}
     assert {p: n for p, n in too_long.items() if n > MAX_MODULE_LINES} == {}
+
+
+def test_no_script_of_the_web_pages_is_over_600_lines() -> None:
+    scripts = list((PACKAGE / "web").rglob("*.js"))
+    assert len(scripts) > 5  # the console's modules, the widget, the shared helpers
+    too_long = {str(p.relative_to(PACKAGE)): _lines(p) for p in scripts}
+    assert {p: n for p, n in too_long.items() if n > MAX_SCRIPT_LINES} == {}
