@@ -10,6 +10,8 @@ from contextlib import AbstractAsyncContextManager
 from fastapi import APIRouter, FastAPI
 
 from marketdesk import __version__
+from marketdesk.observability.metrics import Metrics
+from marketdesk.observability.middleware import ObservabilityMiddleware
 from marketdesk.settings import Settings
 
 from . import (
@@ -27,6 +29,7 @@ from . import (
     hints,
     kb,
     me,
+    metrics,
     news,
     operators,
     products,
@@ -60,10 +63,11 @@ def create_api(
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.metrics = Metrics()  # a registry per application (marketdesk.observability)
     install_access_log_filter()  # no query strings of the API in the access log
     install_error_handlers(app)
     install_input_guard(app)
-    for module in (health, auth, bot, kb, customers, products, news, me, tasks, rules):
+    for module in (health, metrics, auth, bot, kb, customers, products, news, me, tasks, rules):
         app.include_router(module.router)
     for module in (conversations, customer_login):  # live chat
         app.include_router(module.router)
@@ -78,4 +82,6 @@ def create_api(
     app.add_middleware(
         BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes, routes=app.router.routes
     )
+    # outermost of ours: every answer (a 413 too) is counted and carries the request id
+    app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)
     return app
