@@ -66,8 +66,14 @@ _MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+_URL_ENCODED = re.compile(r"%(40|2[Bb]|20|28|29|3[Aa]|3[Dd])")
+"""The characters of an e-mail, a phone or a ``key=value`` as a URL's query string encodes
+them: decoded first, so that ``phone=%2B7916…`` and ``ivan%40mail.ru`` are found too."""
+
+
 def mask(text: str) -> str:
     """``text`` with phones, e-mails, codes, passwords and tokens replaced by ``***``."""
+    text = _URL_ENCODED.sub(lambda found: chr(int(found.group(1), 16)), text)
     for pattern, replacement in _MASKS:
         text = pattern.sub(replacement, text)
     return text
