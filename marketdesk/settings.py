@@ -48,6 +48,11 @@ class Settings(BaseSettings):
         description="the server's log lines (marketdesk serve): one JSON object a line, or "
         "plain text for a terminal; both carry the request id and mask personal data",
     )
+    otel_tracing: bool = Field(
+        default=False,
+        description="OpenTelemetry spans of every request, when its packages are installed "
+        "(marketdesk[otel]); the exporter is configured by OpenTelemetry's OTEL_* variables",
+    )
     metrics_token: SecretStr | None = Field(
         default=None,
         description="bearer token of GET /metrics (Prometheus); unset: /metrics answers 404",

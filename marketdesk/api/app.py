@@ -12,6 +12,7 @@ from fastapi import APIRouter, FastAPI
 from marketdesk import __version__
 from marketdesk.observability.metrics import Metrics
 from marketdesk.observability.middleware import ObservabilityMiddleware
+from marketdesk.observability.tracing import install_tracing
 from marketdesk.settings import Settings
 
 from . import (
@@ -82,6 +83,10 @@ def create_api(
     app.add_middleware(
         BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes, routes=app.router.routes
     )
+    # optional (marketdesk[otel]): a span around everything, the request id on it
+    on_request_id = install_tracing(app, enabled=settings.otel_tracing)
     # outermost of ours: every answer (a 413 too) is counted and carries the request id
-    app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)
+    app.add_middleware(
+        ObservabilityMiddleware, metrics=app.state.metrics, on_request_id=on_request_id
+    )
     return app

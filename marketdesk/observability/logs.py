@@ -167,10 +167,12 @@ def logging_config(log_format: LogFormat, level: str = "info") -> dict[str, Any]
                 "filters": ["request_id"],
             }
         },
-        "root": {"handlers": ["default"], "level": level.upper()},
+        # other libraries stay at WARNING whatever the level: at DEBUG some would log SQL
+        # parameters (aiosqlite) or request bodies, which no mask can know all of
+        "root": {"handlers": ["default"], "level": "WARNING"},
         "loggers": {
-            name: {"handlers": [], "propagate": True}
-            for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
+            name: {"handlers": [], "level": level.upper(), "propagate": True}
+            for name in ("marketdesk", "uvicorn", "uvicorn.error", "uvicorn.access")
         },
     }
 

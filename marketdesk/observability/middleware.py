@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -53,9 +53,25 @@ def _socket_kind(path: str) -> str | None:
 
 
 class ObservabilityMiddleware:
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        metrics: Metrics,
+        on_request_id: Callable[[str], None] | None = None,
+    ) -> None:
         self.app = app
         self.metrics = metrics
+        self.on_request_id = on_request_id  # tracing: the id on the request's span
+
+    def _start(self, scope: Scope) -> str:
+        request_id = _incoming_id(scope)
+        # set for the rest of this request's task (not reset: the error handler outside this
+        # middleware logs an unexpected failure with it); each request has a task of its own,
+        # and a socket's tasks are created under it and keep it
+        REQUEST_ID.set(request_id)
+        if self.on_request_id is not None:
+            self.on_request_id(request_id)
+        return request_id
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -66,10 +82,7 @@ class ObservabilityMiddleware:
             await self.app(scope, receive, send)
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request_id = _incoming_id(scope)
-        # set for the rest of this request's task (not reset: the error handler outside this
-        # middleware logs an unexpected failure with it); each request has a task of its own
-        REQUEST_ID.set(request_id)
+        request_id = self._start(scope)
         status = 500  # unless a response starts: an exception went past the handlers
         started = time.perf_counter()
 
@@ -102,8 +115,7 @@ class ObservabilityMiddleware:
             )
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request_id = _incoming_id(scope)
-        REQUEST_ID.set(request_id)  # the socket's tasks are created under it and keep it
+        request_id = self._start(scope)
         kind = _socket_kind(scope.get("path", ""))
 
         async def send_with_id(message: Message) -> None:

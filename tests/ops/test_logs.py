@@ -102,7 +102,9 @@ def test_text_lines_are_masked_too() -> None:
 
 def test_the_server_config_has_both_formats() -> None:
     assert logging_config("json")["handlers"]["default"]["formatter"] == "json"
-    assert logging_config("text", "debug")["root"]["level"] == "DEBUG"
+    config = logging_config("text", "debug")
+    assert config["loggers"]["marketdesk"]["level"] == "DEBUG"
+    assert config["root"]["level"] == "WARNING"  # libraries' debug output stays out
 
 
 def test_sane_request_ids() -> None:

@@ -97,9 +97,12 @@ def test_open_sockets_are_counted_by_kind(ops: ChatEnv) -> None:
         "/api/v1/auth/login", json={"login": "operator", "password": DEMO_PASSWORD}
     ).json()["token"]
     gauge = "marketdesk_websockets_open"
-    with ops.client.websocket_connect("/ws/operator") as socket:
+    sent_id = "socket-request-0001"
+    with ops.client.websocket_connect("/ws/operator", headers={"X-Request-ID": sent_id}) as socket:
         socket.send_json({"type": "auth", "token": token})
         assert socket.receive_json()["type"] == "ready"
+        # the handshake echoes the request id the socket's log lines carry
+        assert (b"x-request-id", sent_id.encode()) in list(socket.extra_headers or ())
         during = scrape(ops.client)
         assert value(during, gauge, socket="operator") >= 1
         assert socket.send_json({"type": "ping"}) is None
