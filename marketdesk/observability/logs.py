@@ -123,6 +123,7 @@ class JsonFormatter(_JsonFormatter):
         log_data["request_id"] = getattr(record, "request_id", None) or current_request_id()
 
     def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
+        log_data.pop("color_message", None)  # uvicorn's copy of the message for terminals
         request_id = log_data.get("request_id")  # sane by construction (see .requests)
         masked: dict[str, Any] = {key: _mask_value(value) for key, value in log_data.items()}
         masked["request_id"] = request_id

@@ -79,7 +79,11 @@ def test_json_lines_carry_the_request_id_and_mask_extra_fields_and_tracebacks() 
         try:
             raise ValueError(f"no customer with {EMAIL}")
         except ValueError:
-            logger.exception("lookup of %s failed", "+79161234567", extra={"who": EMAIL})
+            logger.exception(
+                "lookup of %s failed",
+                "+79161234567",
+                extra={"who": EMAIL, "color_message": "\x1b[36mfor terminals\x1b[0m"},
+            )
     finally:
         REQUEST_ID.reset(token)
         logger.removeHandler(handler)
@@ -88,6 +92,7 @@ def test_json_lines_carry_the_request_id_and_mask_extra_fields_and_tracebacks() 
     assert line["request_id"] == "req-0000-test"
     assert line["level"] == "ERROR" and line["logger"] == "marketdesk.tests.logs"
     assert "ValueError" in line["exc_info"]
+    assert line["who"] == "***" and "color_message" not in line
     text = stream.getvalue()
     assert EMAIL not in text and "79161234567" not in text
 
