@@ -61,7 +61,7 @@ class WriterStats:
 BatchObserver = Callable[[int, float], None]
 """``observer(stored, seconds)`` after each committed batch: how many messages it stored and
 how long storing and committing it took (the server's metrics). Called on the writer's
-lane: it must be quick and must not raise."""
+lane: it must be quick (what it raises is logged, never given to the senders)."""
 
 
 @dataclass(slots=True)
@@ -162,7 +162,7 @@ class ChatWriter:
             self.stats.batched_messages += stored
             self.stats.largest_batch = max(self.stats.largest_batch, stored)
             if self.observer is not None:
-                self.observer(stored, time.perf_counter() - started)
+                self._observe(stored, time.perf_counter() - started)
         for pending, result in zip(batch, results, strict=True):
             if result is None or pending.future.done():
                 continue
@@ -174,6 +174,14 @@ class ChatWriter:
             if result is None:
                 self.stats.one_by_one += 1
                 await self._one(pending)
+
+    def _observe(self, stored: int, seconds: float) -> None:
+        """Tell the observer; the batch is committed whatever it does."""
+        assert self.observer is not None
+        try:
+            self.observer(stored, seconds)
+        except Exception:
+            log.exception("chat writer observer failed")
 
     async def _one(self, pending: _Pending) -> None:
         request = pending.request
