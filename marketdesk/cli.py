@@ -105,6 +105,7 @@ def serve(host: str, port: int, data_dir: Path | None, workers: int) -> None:
     import uvicorn
 
     from marketdesk.api.limits import HeaderTimeoutProtocol
+    from marketdesk.observability.logs import logging_config
 
     settings = _settings(data_dir)
     _run(settings, lambda db: _prepare(db, settings))
@@ -118,6 +119,10 @@ def serve(host: str, port: int, data_dir: Path | None, workers: int) -> None:
         port=port,
         workers=workers,
         log_level=settings.log_level,
+        # JSON (or text) lines with the request id, personal data masked; the access log
+        # is the application's own (route templates, no paths or query strings)
+        log_config=logging_config(settings.log_format, settings.log_level),
+        access_log=False,
         proxy_headers=False,
         # frames above this are refused by the protocol before they are buffered
         ws_max_size=settings.ws_max_frame_bytes,

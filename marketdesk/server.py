@@ -22,6 +22,7 @@ from marketdesk.bot import Bot
 from marketdesk.channels import webchat_routes
 from marketdesk.channels.session_watch import SessionWatch
 from marketdesk.channels.sms import DEMO_LOG_NAME, FileSmsGateway
+from marketdesk.observability.metrics import Metrics
 from marketdesk.realtime import create_broker
 from marketdesk.services.chat import ChatWriter, set_default_publisher
 from marketdesk.services.rate_limits import RateLimiter
@@ -47,7 +48,13 @@ def _start_workers(app: FastAPI, settings: Settings) -> list[asyncio.Task[None]]
     """The background loops of every server process (``marketdesk.workers``)."""
     state = app.state
     return [
-        asyncio.create_task(run_sla_timer(state.database, interval=settings.sla_interval_seconds)),
+        asyncio.create_task(
+            run_sla_timer(
+                state.database,
+                interval=settings.sla_interval_seconds,
+                on_escalated=state.metrics.tasks_escalated,
+            )
+        ),
         asyncio.create_task(
             watch_kb(
                 state.bot, settings.ensure_data_dir(), interval=settings.kb_watch_interval_seconds
@@ -58,6 +65,13 @@ def _start_workers(app: FastAPI, settings: Settings) -> list[asyncio.Task[None]]
         ),
         asyncio.create_task(run_cleanup(state.database, settings)),
     ]
+
+
+def _read_at_scrape(app: FastAPI, metrics: Metrics) -> None:
+    """What /metrics reads when scraped: the database pool, the chat writer's counters."""
+    state = app.state
+    metrics.read_pool(lambda: state.database.engine.pool)
+    metrics.read_writer_stats(lambda: getattr(getattr(state, "chat_writer", None), "stats", None))
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -76,10 +90,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         gc.set_threshold(*GC_THRESHOLDS)
         app.state.broker = create_broker(settings.redis_url, settings.async_database_url)
         await app.state.broker.start()
+        metrics: Metrics = app.state.metrics
+        # before anyone takes the broker's publish: every stored message is counted
+        metrics.count_publications(app.state.broker)
         # the live events of writes that have no chat context of their own (a task's note
         # in a conversation, a visitor's conversations moving to the customer) go here too
         set_default_publisher(app.state.database.sessions, app.state.broker.publish)
-        app.state.chat_writer = ChatWriter(app.state.database)
+        app.state.chat_writer = ChatWriter(app.state.database, observer=metrics.observe_batch)
+        _read_at_scrape(app, metrics)
         app.state.rate_limiter = RateLimiter.from_settings(settings)
         app.state.session_watch = SessionWatch(
             app.state.database, interval=settings.socket_reauth_seconds, broker=app.state.broker

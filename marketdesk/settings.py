@@ -8,8 +8,9 @@ import os
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["REPO_ROOT", "Settings", "normalize_database_url"]
@@ -42,6 +43,20 @@ class Settings(BaseSettings):
         default=None, description="hashes certificate codes; default: a key in the data dir"
     )
     log_level: str = "info"
+    log_format: Literal["json", "text"] = Field(
+        default="json",
+        description="the server's log lines (marketdesk serve): one JSON object a line, or "
+        "plain text for a terminal; both carry the request id and mask personal data",
+    )
+    otel_tracing: bool = Field(
+        default=False,
+        description="OpenTelemetry spans of every request, when its packages are installed "
+        "(marketdesk[otel]); the exporter is configured by OpenTelemetry's OTEL_* variables",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="bearer token of GET /metrics (Prometheus); unset: /metrics answers 404",
+    )
     sla_interval_seconds: float = Field(default=60.0, gt=0, description="SLA timer period")
     kb_watch_interval_seconds: float = Field(default=2.0, gt=0)
     certificate_lookups_per_hour: int = Field(

@@ -10,6 +10,9 @@ from contextlib import AbstractAsyncContextManager
 from fastapi import APIRouter, FastAPI
 
 from marketdesk import __version__
+from marketdesk.observability.metrics import Metrics
+from marketdesk.observability.middleware import ObservabilityMiddleware
+from marketdesk.observability.tracing import install_tracing
 from marketdesk.settings import Settings
 
 from . import (
@@ -27,6 +30,7 @@ from . import (
     hints,
     kb,
     me,
+    metrics,
     news,
     operators,
     products,
@@ -60,10 +64,11 @@ def create_api(
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.metrics = Metrics()  # a registry per application (marketdesk.observability)
     install_access_log_filter()  # no query strings of the API in the access log
     install_error_handlers(app)
     install_input_guard(app)
-    for module in (health, auth, bot, kb, customers, products, news, me, tasks, rules):
+    for module in (health, metrics, auth, bot, kb, customers, products, news, me, tasks, rules):
         app.include_router(module.router)
     for module in (conversations, customer_login):  # live chat
         app.include_router(module.router)
@@ -77,5 +82,11 @@ def create_api(
     install_openapi(app)
     app.add_middleware(
         BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes, routes=app.router.routes
+    )
+    # optional (marketdesk[otel]): a span around everything, the request id on it
+    on_request_id = install_tracing(app, enabled=settings.otel_tracing)
+    # outermost of ours: every answer (a 413 too) is counted and carries the request id
+    app.add_middleware(
+        ObservabilityMiddleware, metrics=app.state.metrics, on_request_id=on_request_id
     )
     return app

@@ -2,7 +2,9 @@
 
 - ``/healthz``: the process answers and its database does (what it always was; the demo,
   the tests and the supervisor of the process use it).
-- ``/readyz``: ready to serve every user: the database answers and, when
+- ``/readyz``: ready to serve every user: the database answers, its schema is at the head
+  of this code's migrations (``migrations``: ``ok``, ``behind`` — a deployment that has not
+  run ``marketdesk db upgrade`` yet —, or ``unknown`` while the database is down) and, when
   ``MARKETDESK_REDIS_URL`` is set, Redis answers too (without it, events between server
   processes are lost, so a load balancer should route around this process). 503
   ``not_ready`` lists what is down.
@@ -16,6 +18,7 @@ from fastapi import APIRouter, Request
 
 from marketdesk import __version__
 from marketdesk.store.db import database_answers
+from marketdesk.store.revision import migrations_current
 
 from .deps import DbSession
 from .errors import DATABASE_RETRY_AFTER, error_response
@@ -26,6 +29,10 @@ _NOT_READY_RU = {
     ("database",): "Сервер не готов: база данных недоступна.",
     ("redis",): "Сервер не готов: Redis недоступен.",
     ("database", "redis"): "Сервер не готов: база данных и Redis недоступны.",
+    ("migrations",): "Сервер не готов: схема базы данных устарела, примените миграции.",
+    ("redis", "migrations"): (
+        "Сервер не готов: Redis недоступен, схема базы данных устарела (примените миграции)."
+    ),
 }
 
 
@@ -49,7 +56,11 @@ async def readyz(request: Request, session: DbSession) -> dict[str, Any] | objec
         checks["redis"] = "ok" if broker is not None and await broker.ping() else "down"
     else:
         checks["redis"] = "not_configured"
-    down = [name for name, state in checks.items() if state == "down"]
+    if checks["database"] == "ok":
+        checks["migrations"] = "ok" if await migrations_current(session) else "behind"
+    else:
+        checks["migrations"] = "unknown"
+    down = [name for name, state in checks.items() if state in ("down", "behind")]
     if down:
         return error_response(
             503,

@@ -131,7 +131,11 @@ def test_readyz_without_redis_is_the_database(client) -> None:
     response = client.get("/readyz")
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "ready"
-    assert response.json()["checks"] == {"database": "ok", "redis": "not_configured"}
+    assert response.json()["checks"] == {
+        "database": "ok",
+        "redis": "not_configured",
+        "migrations": "ok",
+    }
 
 
 @pytest.mark.skipif(not redis_available(), reason="no Redis server")
@@ -143,13 +147,17 @@ def test_readyz_follows_redis_down_and_back(demo_db: Any, proxy_to: Any) -> None
     with TestClient(app, raise_server_exceptions=False) as client:
         response = client.get("/readyz")
         assert response.status_code == 200, response.text
-        assert response.json()["checks"] == {"database": "ok", "redis": "ok"}
+        assert response.json()["checks"] == {"database": "ok", "redis": "ok", "migrations": "ok"}
 
         proxy.stop()
         response = client.get("/readyz")
         _not_ready(response, ["redis"])
         assert response.json()["error"]["message"] == "Сервер не готов: Redis недоступен."
-        assert response.json()["error"]["checks"] == {"database": "ok", "redis": "down"}
+        assert response.json()["error"]["checks"] == {
+            "database": "ok",
+            "redis": "down",
+            "migrations": "ok",
+        }
         assert client.get("/healthz").status_code == 200  # alive, and the database answers
         assert client.post("/api/v1/visitors").status_code == 201  # the API still works
 

@@ -25,6 +25,8 @@ import asyncio
 import contextlib
 import contextvars
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.exc import DBAPIError
@@ -36,7 +38,7 @@ from .context import GuardObjected
 from .sending import SendRequest, store_one
 from .views import SendResult
 
-__all__ = ["ChatWriter", "WriterStats"]
+__all__ = ["BatchObserver", "ChatWriter", "WriterStats"]
 
 log = logging.getLogger("marketdesk.chat.writer")
 
@@ -56,6 +58,12 @@ class WriterStats:
     one_by_one: int = 0
 
 
+BatchObserver = Callable[[int, float], None]
+"""``observer(stored, seconds)`` after each committed batch: how many messages it stored and
+how long storing and committing it took (the server's metrics). Called on the writer's
+lane: it must be quick (what it raises is logged, never given to the senders)."""
+
+
 @dataclass(slots=True)
 class _Pending:
     request: SendRequest
@@ -66,9 +74,15 @@ class ChatWriter:
     """The server's message writer; ``submit`` from any task of the event loop it runs in."""
 
     def __init__(
-        self, database: Database, *, lanes: int | None = None, max_batch: int = MAX_BATCH
+        self,
+        database: Database,
+        *,
+        lanes: int | None = None,
+        max_batch: int = MAX_BATCH,
+        observer: BatchObserver | None = None,
     ) -> None:
         self.database = database
+        self.observer = observer
         if lanes is None:
             lanes = 1 if database.is_sqlite else POSTGRES_LANES
         if database.is_sqlite and lanes != 1:
@@ -134,6 +148,7 @@ class ChatWriter:
     async def _write(self, batch: list[_Pending]) -> None:
         requests = [p.request for p in batch]
         results: list[SendResult | GuardObjected | None] = [None] * len(batch)
+        started = time.perf_counter()
         for attempt in range(RETRIES + 1):
             try:
                 results = await store_batch(self.database, requests)
@@ -146,6 +161,8 @@ class ChatWriter:
             self.stats.batches += 1
             self.stats.batched_messages += stored
             self.stats.largest_batch = max(self.stats.largest_batch, stored)
+            if self.observer is not None:
+                self._observe(stored, time.perf_counter() - started)
         for pending, result in zip(batch, results, strict=True):
             if result is None or pending.future.done():
                 continue
@@ -157,6 +174,14 @@ class ChatWriter:
             if result is None:
                 self.stats.one_by_one += 1
                 await self._one(pending)
+
+    def _observe(self, stored: int, seconds: float) -> None:
+        """Tell the observer; the batch is committed whatever it does."""
+        assert self.observer is not None
+        try:
+            self.observer(stored, seconds)
+        except Exception:
+            log.exception("chat writer observer failed")
 
     async def _one(self, pending: _Pending) -> None:
         request = pending.request

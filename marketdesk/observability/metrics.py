@@ -1,0 +1,209 @@
+"""The Prometheus metrics of one application (``/metrics``, ``marketdesk.api.metrics``).
+
+Each application has a registry of its own (not prometheus-client's global one), so that
+the tests, which build many applications in one process, do not collide. The names are
+listed in the README («Operations») and read by ``deploy/grafana/marketdesk.json``.
+
+Who feeds what:
+
+- HTTP requests and open sockets: :class:`.middleware.ObservabilityMiddleware`;
+- messages stored and the bot's answers by action: every live event the server publishes
+  after a commit (:meth:`Metrics.count_publications` wraps the broker's ``publish``), so a
+  message is counted once, by the process that stored it;
+- the chat writer's batches and commit time: the writer's ``observer`` hook;
+- SLA breaches: the SLA timer's ``on_escalated`` hook;
+- the database pool and the writer's one-by-one fallbacks: read at scrape time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from typing import Any, Protocol
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    ProcessCollector,
+    generate_latest,
+)
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+__all__ = ["BOT_ACTIONS", "SENDER_KINDS", "SOCKET_KINDS", "Metrics"]
+
+SOCKET_KINDS = ("conversation", "operator")
+SENDER_KINDS = ("customer", "visitor", "operator", "bot", "system")
+BOT_ACTIONS = ("answer", "handoff", "refusal")
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+COMMIT_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
+BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+
+Publish = Callable[[Iterable[str], dict[str, Any]], Awaitable[None]]
+
+
+class _Pool(Protocol):
+    def checkedout(self) -> int: ...
+    def size(self) -> int: ...
+
+
+class _WriterStats(Protocol):
+    one_by_one: int
+
+
+class _ReadAtScrape(Collector):
+    """What is read rather than counted: the database pool, the writer's fallbacks."""
+
+    def __init__(self) -> None:
+        self.pool: Callable[[], object] | None = None
+        self.writer_stats: Callable[[], _WriterStats | None] | None = None
+
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        pool = self.pool() if self.pool is not None else None
+        checked_out = GaugeMetricFamily(
+            "marketdesk_db_pool_checked_out", "Database connections in use (checked out)."
+        )
+        size = GaugeMetricFamily(
+            "marketdesk_db_pool_size", "Connections the database pool keeps open at most."
+        )
+        checked_out.add_metric([], float(_call(pool, "checkedout")))
+        size.add_metric([], float(_call(pool, "size")))
+        yield checked_out
+        yield size
+        stats = self.writer_stats() if self.writer_stats is not None else None
+        one_by_one = CounterMetricFamily(
+            "marketdesk_chat_writer_one_by_one",
+            "Messages the chat writer stored one by one (they moved the conversation, "
+            "carried files, or their batch failed).",
+        )
+        one_by_one.add_metric([], float(stats.one_by_one if stats is not None else 0))
+        yield one_by_one
+
+    def describe(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        return iter(())  # read at scrape time: nothing to check at registration
+
+
+def _call(target: object, method: str) -> int:
+    function = getattr(target, method, None)
+    if not callable(function):
+        return 0
+    try:
+        return int(function())
+    except Exception:  # a pool that cannot say (StaticPool of :memory:)
+        return 0
+
+
+class Metrics:
+    """The metrics of one application, in a registry of their own."""
+
+    def __init__(self, *, process: bool = True) -> None:
+        self.registry = registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter(
+            "marketdesk_http_requests",
+            "HTTP requests by method, route template and status.",
+            ["method", "route", "status"],
+            registry=registry,
+        )
+        self.request_seconds = Histogram(
+            "marketdesk_http_request_duration_seconds",
+            "HTTP request latency by method and route template, seconds.",
+            ["method", "route"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.sockets = Gauge(
+            "marketdesk_websockets_open",
+            "Open WebSockets: a conversation's or an operator's.",
+            ["socket"],
+            registry=registry,
+        )
+        self.messages = Counter(
+            "marketdesk_messages_stored",
+            "Messages stored in conversations, by sender.",
+            ["sender"],
+            registry=registry,
+        )
+        self.batch_size = Histogram(
+            "marketdesk_chat_writer_batch_size",
+            "Messages per group commit of the chat writer.",
+            buckets=BATCH_BUCKETS,
+            registry=registry,
+        )
+        self.commit_seconds = Histogram(
+            "marketdesk_chat_writer_commit_seconds",
+            "Time the chat writer spent storing and committing one batch, seconds.",
+            buckets=COMMIT_BUCKETS,
+            registry=registry,
+        )
+        self.bot_answers = Counter(
+            "marketdesk_bot_answers",
+            "The bot's replies in conversations, by action (answer, handoff, refusal).",
+            ["action"],
+            registry=registry,
+        )
+        self.sla_breaches = Counter(
+            "marketdesk_task_sla_breaches",
+            "Back-office tasks escalated by the SLA timer (deadline passed).",
+            registry=registry,
+        )
+        self._read = _ReadAtScrape()
+        registry.register(self._read)
+        if process:
+            ProcessCollector(registry=registry)
+        for kind in SOCKET_KINDS:  # every series exists from the start (dashboards, alerts)
+            self.sockets.labels(kind)
+        for sender in SENDER_KINDS:
+            self.messages.labels(sender)
+        for action in BOT_ACTIONS:
+            self.bot_answers.labels(action)
+
+    # ------------------------------------------------------------------ exposition
+    def exposition(self) -> tuple[bytes, str]:
+        """The text format and its content type."""
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+    # ------------------------------------------------------------------ feeds
+    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        self.requests.labels(method, route, str(status)).inc()
+        self.request_seconds.labels(method, route).observe(seconds)
+
+    def observe_batch(self, stored: int, seconds: float) -> None:
+        """The chat writer's observer: a batch of ``stored`` messages took ``seconds``."""
+        self.batch_size.observe(stored)
+        self.commit_seconds.observe(seconds)
+
+    def tasks_escalated(self, numbers: Sequence[str]) -> None:
+        """The SLA timer's hook: these tasks passed their deadline."""
+        self.sla_breaches.inc(len(numbers))
+
+    def read_pool(self, pool: Callable[[], _Pool | object]) -> None:
+        self._read.pool = pool
+
+    def read_writer_stats(self, stats: Callable[[], _WriterStats | None]) -> None:
+        self._read.writer_stats = stats
+
+    def count_event(self, event: dict[str, Any]) -> None:
+        """A live event published after a commit: a stored message is counted (a bot's
+        reply by its action too)."""
+        if event.get("type") != "message":
+            return
+        message = event.get("message") or {}
+        sender = str(message.get("sender_kind") or "unknown")
+        self.messages.labels(sender).inc()
+        bot = message.get("bot")
+        if sender == "bot" and isinstance(bot, dict) and bot.get("action"):
+            self.bot_answers.labels(str(bot["action"])).inc()
+
+    def count_publications(self, broker: Any) -> None:
+        """Count what ``broker`` publishes (wraps its ``publish``; the callers look it up
+        on the broker at each call, so they all go through the count)."""
+        publish = broker.publish
+
+        async def publish_counted(channels: Iterable[str], event: dict[str, Any]) -> None:
+            self.count_event(event)
+            await publish(channels, event)
+
+        broker.publish = publish_counted
