@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, WebSocket
 
-from marketdesk.channels.webchat import WebChat
+from marketdesk.channels.webchat import CLOSE_POLICY, WebChat
 
 __all__ = ["router"]
 
@@ -28,7 +28,7 @@ def _webchat(websocket: WebSocket) -> WebChat:
 @router.websocket("/ws/conversations/{conversation_id}")
 async def conversation_socket(websocket: WebSocket, conversation_id: int) -> None:
     if not 1 <= conversation_id < 2**63:  # no such conversation can exist
-        await websocket.close(code=1008, reason="conversation not found")
+        await websocket.close(code=CLOSE_POLICY, reason="conversation not found")
         return
     await _webchat(websocket).conversation_socket(websocket, conversation_id)
 

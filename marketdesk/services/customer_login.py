@@ -34,7 +34,14 @@ from . import audit
 from .auth import announce_sessions_ended, authenticate, issue_token
 from .chat_events import Publisher, no_publisher
 from .conversations import sqlite_write_lock
-from .errors import AuthenticationRequired, InvalidInput, RateLimited
+from .errors import (
+    AuthenticationRequired,
+    CodeRequestTooSoon,
+    InvalidLoginCode,
+    InvalidPhone,
+    PhoneIncomplete,
+    TooManyCodeRequests,
+)
 from .principals import Principal
 from .rate_limits import wait_text
 
@@ -60,7 +67,6 @@ PHONE_LIMITS = (
 )
 DEFAULT_IP_LIMITS = (RateLimitItemPerHour(DEFAULT_IP_HOURLY),)
 
-_INVALID_CODE = "Неверный или просроченный код. Запросите новый код."
 _SMS_TEXT = (
     "Код для входа в поддержку маркетплейса: {code}. Никому не сообщайте его — "
     "сотрудники поддержки никогда не спрашивают код."
@@ -89,14 +95,14 @@ class OutboxEntry(BaseModel):
 def normalize_phone(raw: str) -> str:
     """``+7 (900) 000-00-01``, ``89000000001`` or ``9000000001`` → ``+79000000001``."""
     if len(raw) > 40 or not re.fullmatch(r"[\d\s()+\-.]+", raw or ""):
-        raise InvalidInput("Введите номер телефона цифрами.", code="invalid_phone")
+        raise InvalidPhone()
     digits = re.sub(r"\D", "", raw)
     if len(digits) == 11 and digits[0] == "8" and not raw.strip().startswith("+"):
         digits = "7" + digits[1:]
     elif len(digits) == 10 and digits[0] == "9":
         digits = "7" + digits
     if not 11 <= len(digits) <= 15:
-        raise InvalidInput("Введите номер телефона полностью.", code="invalid_phone")
+        raise PhoneIncomplete()
     return "+" + digits
 
 
@@ -197,24 +203,14 @@ async def _request_code(
     if wait is not None:
         await session.rollback()
         if wait <= 60:
-            raise RateLimited(
-                f"Новый код можно запросить через {wait} с.", code="rate_limited", retry_after=wait
-            )
-        raise RateLimited(
-            f"Слишком много запросов кода. Попробуйте через {wait_text(wait)}.",
-            code="rate_limited",
-            retry_after=wait,
-        )
+            raise CodeRequestTooSoon(seconds=wait, retry_after=wait)
+        raise TooManyCodeRequests(wait=wait_text(wait), retry_after=wait)
     if ip:
         by_ip = await _requested_since(session, LoginCode.requested_ip == ip, now - longest)
         wait = _too_many(by_ip, ip_limits, now)
         if wait is not None:
             await session.rollback()
-            raise RateLimited(
-                f"Слишком много запросов кода. Попробуйте через {wait_text(wait)}.",
-                code="rate_limited",
-                retry_after=wait,
-            )
+            raise TooManyCodeRequests(wait=wait_text(wait), retry_after=wait)
     customer_id = await session.scalar(select(Customer.id).where(Customer.phone == phone))
     await session.execute(
         update(LoginCode)
@@ -260,7 +256,7 @@ async def verify_code(
     now = now or utcnow()
     phone = normalize_phone(phone)
     if not re.fullmatch(r"\d{6}", code or ""):
-        raise AuthenticationRequired(_INVALID_CODE, code="invalid_code")
+        raise InvalidLoginCode()
     row = await session.scalar(
         select(LoginCode)
         .where(
@@ -273,7 +269,7 @@ async def verify_code(
         .limit(1)
     )
     if row is None:
-        raise AuthenticationRequired(_INVALID_CODE, code="invalid_code")
+        raise InvalidLoginCode()
     if not hmac.compare_digest(row.code_hash, _code_hash(secret, phone, code)):
         attempts = (
             await session.execute(
@@ -292,7 +288,7 @@ async def verify_code(
                 .execution_options(synchronize_session=False)
             )
         await session.commit()
-        raise AuthenticationRequired(_INVALID_CODE, code="invalid_code")
+        raise InvalidLoginCode()
     # single use, even for two requests at the same moment
     used = await session.execute(
         update(LoginCode)
@@ -307,7 +303,7 @@ async def verify_code(
     )
     if used.rowcount != 1 or row.customer_id is None:  # type: ignore[attr-defined]
         await session.commit()
-        raise AuthenticationRequired(_INVALID_CODE, code="invalid_code")
+        raise InvalidLoginCode()
     customer_id = row.customer_id
     token = await issue_token(session, customer_id=customer_id, ttl=ttl, now=now)
     revoked: list[int] = []

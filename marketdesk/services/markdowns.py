@@ -10,14 +10,10 @@ from marketdesk.domain.markdown import GoodsGroup, check_markdown, markdown_grad
 from marketdesk.store.models import Product
 
 from . import audit
-from .errors import InvalidInput, NotFound, ServiceError
+from .errors import MARKDOWN_REFUSALS, InvalidMarkdownReason, MarkdownRefused, ProductNotFound
 from .principals import Principal
 
 __all__ = ["MarkdownRefused", "MarkdownResult", "set_markdown"]
-
-
-class MarkdownRefused(ServiceError):
-    status = 422
 
 
 class MarkdownResult(BaseModel):
@@ -34,10 +30,10 @@ async def set_markdown(
     actor.require_operator("supervisor", "backoffice")
     product = await session.get(Product, product_id)
     if product is None:
-        raise NotFound(f"Товар с кодом {product_id} не найден.", code="product_not_found")
+        raise ProductNotFound(product_id=product_id)
     reason = reason.strip()
     if not reason or len(reason) > 500:
-        raise InvalidInput("Причина уценки: от 1 до 500 символов.", code="invalid_reason")
+        raise InvalidMarkdownReason()
     verdict = check_markdown(GoodsGroup(product.goods_group), grade, product.price)
     audit.record(
         session,
@@ -51,7 +47,7 @@ async def set_markdown(
     )
     if not verdict.allowed:
         await session.commit()
-        raise MarkdownRefused(verdict.message_ru, code=str(verdict.code))
+        raise MARKDOWN_REFUSALS[verdict.code](reason=verdict.message_ru)
     row = markdown_grade(grade)
     product.markdown_grade = grade
     product.markdown_reason = reason

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .errors import PermissionDenied
+from .errors import RoleRequired, StaffOnly
 
 __all__ = ["OPERATOR_ROLES", "Principal"]
 
@@ -27,6 +27,6 @@ class Principal:
     def require_operator(self, *roles: str) -> None:
         """Staff only; with roles given, at least one of them (admin may do everything)."""
         if not self.is_operator:
-            raise PermissionDenied("Доступно только сотрудникам поддержки.")
+            raise StaffOnly()
         if roles and not (self.roles & (set(roles) | {"admin"})):
-            raise PermissionDenied("Для этого действия не хватает прав.")
+            raise RoleRequired()
