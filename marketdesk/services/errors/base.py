@@ -86,7 +86,8 @@ class ServiceError(Exception):
     """A refusal with a stable machine code and a Russian message for people.
 
     ``ServiceError("текст", code="x")`` (a message and a free code) still works while the
-    last modules move to the catalogue; new code raises a catalogue class."""
+    last modules move to the catalogue (a code the catalogue knows answers with the
+    catalogue's status); new code raises a catalogue class."""
 
     status = 400
     code = "bad_request"
@@ -108,8 +109,11 @@ class ServiceError(Exception):
             message = self.template.format(**values)
         super().__init__(message)
         self.message = message
-        if code is not None:
+        if code is not None:  # the old free code: it answers with its catalogue status
             self.code = code
+            owner = _REGISTRY.get(code)
+            if owner is not None:
+                self.status = owner.status
         self.details: dict[str, Any] = params
 
 
