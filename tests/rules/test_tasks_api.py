@@ -103,7 +103,7 @@ def test_assignment_only_to_back_office(client, tokens):
     ok = client.post(f"/api/v1/tasks/{number}/assign", json={"login": "backoffice"}, headers=sup)
     assert ok.status_code == 200 and ok.json()["assignee"] == "Петров Алексей"
     bad = client.post(f"/api/v1/tasks/{number}/assign", json={"login": "operator"}, headers=sup)
-    assert bad.status_code == 422 and bad.json()["error"]["code"] == "not_a_backoffice_agent"
+    assert_error(bad, 422, "not_a_backoffice_agent")
     ghost = client.post(f"/api/v1/tasks/{number}/assign", json={"login": "ghost"}, headers=sup)
     assert ghost.status_code == 404
 
@@ -123,8 +123,7 @@ def test_assignment_only_to_back_office(client, tokens):
 )
 def test_bad_task_input(client, tokens, fields, status, code):
     response = create(client, tokens["operator"], **fields)
-    assert response.status_code == status
-    assert response.json()["error"]["code"] == code
+    assert_error(response, status, code)
 
 
 @pytest.mark.parametrize("number", ["CTASK-9999999", "CTASK-1", "drop table", "CTASK-0000001x"])
