@@ -104,7 +104,7 @@ def test_the_template_is_filled_and_the_rest_are_details():
     assert (rating.message, rating.details) == ("Оценка — от 1 до 5.", {"fields": ["rating"]})
     limited = RateLimited(retry_after=0)
     assert limited.retry_after == 1 and limited.details == {"retry_after": 1}
-    with pytest.raises(KeyError):
+    with pytest.raises(TypeError, match="conversation_id"):
         ConversationNotFound()
 
 

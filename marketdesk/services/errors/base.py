@@ -105,8 +105,11 @@ class ServiceError(Exception):
         self, message: str | None = None, *, code: str | None = None, **params: Any
     ) -> None:
         if message is None:
-            values = {name: params.pop(name) for name in template_fields(self.template)}
-            message = self.template.format(**values)
+            fields = template_fields(self.template)
+            missing = [name for name in fields if name not in params]
+            if missing:
+                raise TypeError(f"{type(self).__name__} needs {', '.join(missing)}")
+            message = self.template.format(**{name: params.pop(name) for name in fields})
         super().__init__(message)
         self.message = message
         if code is not None:  # the old free code: it answers with its catalogue status
