@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from marketdesk.services.errors import NotFound
+from marketdesk.services.errors import FileNotFound
 
 from .csp import connect_src, page_headers
 
@@ -68,7 +68,7 @@ async def static(name: str) -> Response:
     match = _STATIC_NAME.match(name)
     path = _STATIC / name
     if match is None or not path.is_file():
-        raise NotFound("Такого файла нет.", code="not_found")
+        raise FileNotFound()
     return FileResponse(
         path,
         media_type=_TYPES[match.group(1)],

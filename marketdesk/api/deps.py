@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from marketdesk.services import auth
-from marketdesk.services.errors import AuthenticationRequired
+from marketdesk.services.errors import InvalidToken, TokenRequired
 from marketdesk.services.principals import Principal
 from marketdesk.settings import Settings
 from marketdesk.store.db import AsyncSession, Database
@@ -38,16 +38,14 @@ def bearer_token(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise AuthenticationRequired(
-            "Нужен заголовок Authorization: Bearer <токен>.", code="unauthorized"
-        )
+        raise TokenRequired()
     return token.strip()
 
 
 async def get_principal(request: Request, session: DbSession) -> Principal:
     token = bearer_token(request)
     if len(token) > 512:
-        raise AuthenticationRequired("Некорректный токен.", code="invalid_token")
+        raise InvalidToken()
     return await auth.authenticate(session, token)
 
 

@@ -11,7 +11,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from marketdesk.services.errors import ServiceError
+from marketdesk.services.errors import (
+    HTTP_ERRORS,
+    DatabaseUnavailable,
+    HttpError,
+    InternalError,
+    InvalidCharacters,
+    ServiceError,
+    ValidationFailed,
+)
 from marketdesk.store.availability import (
     UNAVAILABLE_TYPES,
     database_unavailable,
@@ -20,29 +28,14 @@ from marketdesk.store.availability import (
 
 __all__ = [
     "DATABASE_RETRY_AFTER",
-    "INVALID_CHARACTERS",
-    "INVALID_CHARACTERS_MESSAGE",
     "error_response",
     "http_error_body",
     "install_error_handlers",
+    "refusal",
 ]
 
 log = logging.getLogger("marketdesk.api")
 
-_HTTP_CODES = {
-    400: ("bad_request", "Некорректный запрос."),
-    401: ("unauthorized", "Нужна авторизация."),
-    403: ("forbidden", "Недостаточно прав."),
-    404: ("not_found", "Такого адреса нет."),
-    405: ("method_not_allowed", "Этот метод не поддерживается для данного адреса."),
-    406: ("not_acceptable", "Недопустимый формат ответа."),
-    408: ("request_timeout", "Запрос не пришёл целиком вовремя."),
-    413: ("payload_too_large", "Слишком большой запрос."),
-    415: ("unsupported_media_type", "Неподдерживаемый формат данных."),
-    429: ("rate_limited", "Слишком много запросов. Попробуйте позже."),
-    500: ("internal_error", "Внутренняя ошибка сервера. Мы уже разбираемся."),
-    503: ("service_unavailable", "Сервис временно недоступен. Попробуйте позже."),
-}
 
 _VALIDATION_MESSAGES = {
     "missing": "обязательное поле",
@@ -66,6 +59,14 @@ _VALIDATION_MESSAGES = {
 }
 
 
+def refusal(
+    error: ServiceError, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    """The error shape for a catalogue error (its status, code, message and details)."""
+    details: dict[str, Any] = {**error.details, **extra}
+    return error_response(error.status, error.code, error.message, headers, **details)
+
+
 def error_response(
     status: int,
     code: str,
@@ -87,7 +88,8 @@ def error_response(
 
 def http_error_body(status: int) -> tuple[str, str]:
     """The code and Russian message for a status the HTTP layer itself produced."""
-    return _HTTP_CODES.get(status, ("http_error", "Ошибка запроса."))
+    error = HTTP_ERRORS.get(status, HttpError)()
+    return error.code, error.message
 
 
 def _describe(error: dict[str, Any]) -> str:
@@ -117,12 +119,12 @@ def install_error_handlers(app: FastAPI) -> None:
         errors = list(exc.errors())
         message = " ".join(_describe(e) for e in errors[:5]) or "Некорректный запрос."
         fields = [".".join(str(p) for p in e.get("loc", ()) if p != "body") for e in errors[:20]]
-        return error_response(422, "validation_error", message, fields=fields)
+        return refusal(ValidationFailed(description=message, fields=fields))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code, message = http_error_body(exc.status_code)
-        if isinstance(exc.detail, str) and exc.status_code not in _HTTP_CODES:
+        if isinstance(exc.detail, str) and exc.status_code not in HTTP_ERRORS:
             message = exc.detail
         message = getattr(exc, "message_ru", message)
         return error_response(exc.status_code, code, message, getattr(exc, "headers", None))
@@ -132,20 +134,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(
-            500, "internal_error", "Внутренняя ошибка сервера. Мы уже разбираемся."
-        )
+        return refusal(InternalError())
 
 
 DATABASE_RETRY_AFTER = 5
 """Seconds a client is asked to wait while the database is out of reach (``Retry-After``)."""
-
-INVALID_CHARACTERS = "invalid_characters"
-INVALID_CHARACTERS_MESSAGE = (
-    "Запрос содержит недопустимый нулевой символ (U+0000, «%00» или «\\u0000»). "
-    "Уберите его и повторите запрос; тело в формате JSON принимается только в кодировке UTF-8."
-)
-"""The refusal of a NUL (``marketdesk.api.input_guard``, and PostgreSQL's own refusal)."""
 
 
 def _install_database_errors(app: FastAPI) -> None:
@@ -156,16 +149,11 @@ def _install_database_errors(app: FastAPI) -> None:
 
     async def _database_error(request: Request, exc: Exception) -> JSONResponse:
         if unstorable_text(exc):
-            return error_response(422, INVALID_CHARACTERS, INVALID_CHARACTERS_MESSAGE)
+            return refusal(InvalidCharacters())
         if not database_unavailable(exc):
             raise exc
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
-        return error_response(
-            503,
-            "database_unavailable",
-            "База данных временно недоступна. Повторите запрос через несколько секунд.",
-            {"Retry-After": str(DATABASE_RETRY_AFTER)},
-        )
+        return refusal(DatabaseUnavailable(), {"Retry-After": str(DATABASE_RETRY_AFTER)})
 
     for kind in UNAVAILABLE_TYPES:
         app.add_exception_handler(kind, _database_error)

@@ -17,22 +17,21 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from marketdesk import __version__
+from marketdesk.services.errors import NotReady, ServerNotReady
 from marketdesk.store.db import database_answers
 from marketdesk.store.revision import migrations_current
 
 from .deps import DbSession
-from .errors import DATABASE_RETRY_AFTER, error_response
+from .errors import DATABASE_RETRY_AFTER, refusal
 
 router = APIRouter(tags=["health"])
 
 _NOT_READY_RU = {
-    ("database",): "Сервер не готов: база данных недоступна.",
-    ("redis",): "Сервер не готов: Redis недоступен.",
-    ("database", "redis"): "Сервер не готов: база данных и Redis недоступны.",
-    ("migrations",): "Сервер не готов: схема базы данных устарела, примените миграции.",
-    ("redis", "migrations"): (
-        "Сервер не готов: Redis недоступен, схема базы данных устарела (примените миграции)."
-    ),
+    ("database",): "база данных недоступна",
+    ("redis",): "Redis недоступен",
+    ("database", "redis"): "база данных и Redis недоступны",
+    ("migrations",): "схема базы данных устарела, примените миграции",
+    ("redis", "migrations"): "Redis недоступен, схема базы данных устарела (примените миграции)",
 }
 
 
@@ -44,7 +43,7 @@ _NOT_READY_DOC: dict[int | str, dict[str, Any]] = {
 @router.get("/healthz", response_model=None, responses=_NOT_READY_DOC)
 async def healthz(session: DbSession) -> dict[str, str] | object:
     if not await database_answers(session):
-        return error_response(503, "not_ready", "База данных недоступна.")
+        return refusal(NotReady())
     return {"status": "ok", "version": __version__}
 
 
@@ -62,12 +61,8 @@ async def readyz(request: Request, session: DbSession) -> dict[str, Any] | objec
         checks["migrations"] = "unknown"
     down = [name for name, state in checks.items() if state in ("down", "behind")]
     if down:
-        return error_response(
-            503,
-            "not_ready",
-            _NOT_READY_RU[tuple(down)],
+        return refusal(
+            ServerNotReady(what=_NOT_READY_RU[tuple(down)], down=down, checks=checks),
             {"Retry-After": str(DATABASE_RETRY_AFTER)},
-            down=down,
-            checks=checks,
         )
     return {"status": "ready", "version": __version__, "checks": checks}

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from marketdesk.bot import Bot
 from marketdesk.kb.articles import Article
-from marketdesk.services.errors import ServiceError
+from marketdesk.services.errors import KnowledgeBaseUnavailable
 from marketdesk.services.hint_context import hint_context
 
 from .deps import CurrentOperator, DbSession
@@ -69,15 +69,10 @@ class TopicTitles(BaseModel):
     topics: dict[str, str]
 
 
-class BotUnavailable(ServiceError):
-    status = 503
-    code = "kb_unavailable"
-
-
 def _bot(request: Request) -> Bot:
     bot = getattr(request.app.state, "bot", None)
     if bot is None:
-        raise BotUnavailable("База знаний ещё загружается. Повторите через минуту.")
+        raise KnowledgeBaseUnavailable()
     return bot  # type: ignore[no-any-return]
 
 

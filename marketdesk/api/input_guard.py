@@ -28,12 +28,14 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .errors import INVALID_CHARACTERS, INVALID_CHARACTERS_MESSAGE, error_response
+from marketdesk.services.errors import InvalidCharacters
+
+from .errors import refusal
 
 __all__ = ["CODE", "MESSAGE", "NulScanner", "install_input_guard"]
 
-CODE = INVALID_CHARACTERS
-MESSAGE = INVALID_CHARACTERS_MESSAGE
+CODE = InvalidCharacters.code
+MESSAGE = InvalidCharacters.template
 
 # an escape in JSON text is a backslash and one character; reading them left to right,
 # "\\\\u0000" is an escaped backslash and then plain text, "\\u0000" is a NUL. The 6-byte
@@ -90,7 +92,7 @@ class _NulInBody(HTTPException):
 
 
 def _refusal() -> JSONResponse:
-    return error_response(422, CODE, MESSAGE)
+    return refusal(InvalidCharacters())
 
 
 class InputGuard:

@@ -28,6 +28,8 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from marketdesk.services.errors import BadHttpRequest, RequestBodyTooLarge
+
 from .errors import http_error_body
 
 __all__ = ["BodyLimitMiddleware", "BodyTooLarge", "HeaderTimeoutProtocol", "too_large_message"]
@@ -35,7 +37,7 @@ __all__ = ["BodyLimitMiddleware", "BodyTooLarge", "HeaderTimeoutProtocol", "too_
 
 def too_large_message(limit: int) -> str:
     size = f"{limit // 1024} КБ" if limit < 1024 * 1024 else f"{limit // (1024 * 1024)} МБ"
-    return f"Слишком большой запрос: тело запроса больше {size}."
+    return RequestBodyTooLarge(size=size).message
 
 
 class BodyTooLarge(HTTPException):
@@ -137,7 +139,7 @@ class BodyLimitMiddleware:
 async def _send_too_large(send: Send, limit: int) -> None:
     """The 413 in the error shape; the connection is closed (the body is not read)."""
     for message in _error_messages(
-        413, "payload_too_large", too_large_message(limit), [(b"connection", b"close")]
+        413, RequestBodyTooLarge.code, too_large_message(limit), [(b"connection", b"close")]
     ):
         await send(message)
 
@@ -248,7 +250,7 @@ class HeaderTimeoutProtocol(HttpToolsProtocol):
 
     def send_400_response(self, msg: str) -> None:
         """A request the parser refuses: 400 in the error shape, not uvicorn's plain text."""
-        self._write_error(400, b"Bad Request", "Некорректный HTTP-запрос.")
+        self._write_error(400, b"Bad Request", BadHttpRequest().message)
 
     def _headers_late(self) -> None:
         self._header_timer = None

@@ -47,7 +47,10 @@ ERROR_SCHEMA: dict[str, Any] = {
             "type": "object",
             "required": ["code", "message"],
             "properties": {
-                "code": {"type": "string", "description": "стабильный машинный код"},
+                "code": {
+                    "type": "string",
+                    "description": "стабильный машинный код (все коды: docs/errors.md)",
+                },
                 "message": {"type": "string", "description": "текст для человека, по-русски"},
                 "retry_after": {"type": "integer", "description": "через сколько секунд"},
                 "fields": {"type": "array", "items": {"type": "string"}},

@@ -28,7 +28,22 @@ from marketdesk.realtime import Broker
 from marketdesk.services import auth, chat, chat_access
 from marketdesk.services.chat import ChatWriter
 from marketdesk.services.chat.events import conversation_channel, line_channel, operator_channel
-from marketdesk.services.errors import NotFound, ServiceError
+from marketdesk.services.errors import (
+    CLOSE_BAD_DATA,
+    CLOSE_INTERNAL,
+    CLOSE_NORMAL,
+    CLOSE_POLICY,
+    CLOSE_SLOW,
+    CLOSE_TOO_BIG,
+    AuthFrameRequired,
+    BadFrame,
+    ConversationNotFound,
+    DatabaseUnavailableSocket,
+    MessageNotStored,
+    NotFound,
+    ServiceError,
+    StaffOnly,
+)
 from marketdesk.services.principals import Principal
 from marketdesk.services.rate_limits import RateLimiter, SocketSlot
 from marketdesk.store.availability import database_unavailable
@@ -43,10 +58,6 @@ __all__ = [
 
 log = logging.getLogger("marketdesk.webchat")
 
-CLOSE_BAD_DATA = 1003
-CLOSE_POLICY = 1008
-CLOSE_TOO_BIG = 1009
-CLOSE_SLOW = 1013
 AUTH_TIMEOUT = 10.0
 HEARTBEAT = 25.0
 MAX_BAD_FRAMES = 20
@@ -103,8 +114,9 @@ def _is_seq(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_SEQ
 
 
-def _error(code: str, message: str, **extra: Any) -> dict[str, Any]:
-    return {"type": "error", "code": code, "message": message, **extra}
+def _error(error: ServiceError, **extra: Any) -> dict[str, Any]:
+    """A refusal as a frame: the catalogue's code and message (the socket sends no details)."""
+    return {"type": "error", "code": error.code, "message": error.message, **extra}
 
 
 class _Socket:
@@ -186,7 +198,7 @@ class _Socket:
         self.bad_frames += 1
         if self.bad_frames > MAX_BAD_FRAMES:
             raise _Closed(CLOSE_POLICY, "too many malformed frames")
-        self.push(_error("bad_frame", message, **extra))
+        self.push(_error(BadFrame(problem=message), **extra))
 
     async def authenticate(self) -> Principal:
         try:
@@ -194,14 +206,12 @@ class _Socket:
         except TimeoutError:
             raise _Closed(CLOSE_POLICY, "auth frame expected") from None
         if frame is None or frame.get("type") != "auth" or not isinstance(frame.get("token"), str):
-            await self.send(
-                _error("auth_required", 'Первым сообщением пришлите {"type": "auth", "token"}.')
-            )
+            await self.send(_error(AuthFrameRequired()))
             raise _Closed(CLOSE_POLICY, "auth frame expected")
         token = frame["token"]
         last_seq = frame.get("last_seq", 0)
         if not _is_seq(last_seq):
-            await self.send(_error("bad_frame", f"last_seq — целое число от 0 до {MAX_SEQ}."))
+            await self.send(_error(BadFrame(problem=f"last_seq — целое число от 0 до {MAX_SEQ}.")))
             raise _Closed(CLOSE_POLICY, "bad last_seq")
         self.last_seq = last_seq
         seen = frame.get("last_seqs", {})
@@ -212,9 +222,10 @@ class _Socket:
         ):
             await self.send(
                 _error(
-                    "bad_frame",
-                    'last_seqs — объект {"<id диалога>": последний seq}, '
-                    f"не больше {MAX_REPLAY_CONVERSATIONS} диалогов.",
+                    BadFrame(
+                        problem='last_seqs — объект {"<id диалога>": последний seq}, '
+                        f"не больше {MAX_REPLAY_CONVERSATIONS} диалогов."
+                    )
                 )
             )
             raise _Closed(CLOSE_POLICY, "bad last_seqs")
@@ -227,7 +238,7 @@ class _Socket:
             if self.chat.limiter is not None:  # too many open sockets: refused
                 self.slot = await self.chat.limiter.open_socket(principal, self.ip)
         except ServiceError as exc:
-            await self.send(_error(exc.code, exc.message))
+            await self.send(_error(exc))
             reason = (
                 "too many open sockets" if exc.code == "rate_limited" else "authentication failed"
             )
@@ -306,15 +317,14 @@ class _Socket:
         except Exception as exc:
             if not database_unavailable(exc):
                 log.exception("websocket failed")
-                await self.close(1011, "internal error")
+                await self.close(CLOSE_INTERNAL, "internal error")
                 return
             log.warning("websocket: database unavailable (%s)", exc)  # try again later
-            message = "База данных временно недоступна. Переподключитесь через несколько секунд."
             with contextlib.suppress(Exception):
-                await self.send(_error("database_unavailable", message))
+                await self.send(_error(DatabaseUnavailableSocket()))
             await self.close(CLOSE_SLOW, "database unavailable: reconnect later")
         else:
-            await self.close(1000)
+            await self.close(CLOSE_NORMAL)
         finally:
             if self.slot is not None:
                 await self.slot.release()
@@ -331,7 +341,7 @@ class _Socket:
                 if principal.is_operator:
                     self.lines = await chat_access.operator_lines(session, principal.id)
         except ServiceError as exc:
-            await self.send(_error(exc.code, exc.message))
+            await self.send(_error(exc))
             raise _Closed(CLOSE_POLICY, exc.code) from None
         self.conversation_id = conversation_id
         subscription = self.chat.broker.subscribe(
@@ -365,7 +375,7 @@ class _Socket:
     async def _lost(self) -> None:
         """The conversation is out of the caller's reach: the answer a missing one gets."""
         cid = self.conversation_id
-        await self.send(_error("conversation_not_found", f"Диалог {cid} не найден."))
+        await self.send(_error(ConversationNotFound(conversation_id=cid)))
         raise _Closed(CLOSE_POLICY, "conversation_not_found")
 
     async def _send_missed(self, conversation_id: int, after_seq: int) -> int:
@@ -484,13 +494,7 @@ class _Socket:
             await self._store(conversation_id, client_msg_id, text, private)
         except Exception:
             log.exception("storing a message failed")
-            self.push(
-                _error(
-                    "internal_error",
-                    "Сообщение не сохранено из-за сбоя на сервере. Отправьте его ещё раз.",
-                    client_msg_id=client_msg_id,
-                )
-            )
+            self.push(_error(MessageNotStored(), client_msg_id=client_msg_id))
 
     async def _store(
         self, conversation_id: int, client_msg_id: str, text: str, private: bool
@@ -507,7 +511,7 @@ class _Socket:
             )
             result = await chat.send(self.chat.context(), self.principal, message)
         except ServiceError as exc:
-            self.push(_error(exc.code, exc.message, client_msg_id=client_msg_id))
+            self.push(_error(exc, client_msg_id=client_msg_id))
             return
         self.push(
             {
@@ -527,7 +531,7 @@ class _Socket:
     async def _operator(self) -> None:
         principal = self.principal = await self.authenticate()
         if not principal.is_operator:
-            await self.send(_error("forbidden", "Доступно только сотрудникам поддержки."))
+            await self.send(_error(StaffOnly()))
             raise _Closed(CLOSE_POLICY, "operators only")
         async with self.chat.database.sessions() as session:
             self.lines = await chat_access.operator_lines(session, principal.id)
@@ -608,7 +612,7 @@ class _Socket:
             )
         except ServiceError as exc:
             del self.seen[conversation_id]
-            await self.send(_error(exc.code, exc.message, conversation_id=conversation_id))
+            await self.send(_error(exc, conversation_id=conversation_id))
 
     async def _operator_reader(self) -> None:
         await self._read_frames(self._operator_message)

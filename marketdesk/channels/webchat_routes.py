@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, WebSocket
 
-from marketdesk.channels.webchat import WebChat
+from marketdesk.channels.webchat import CLOSE_POLICY, WebChat
 from marketdesk.domain.ids import is_record_id
 
 __all__ = ["router"]
@@ -29,7 +29,7 @@ def _webchat(websocket: WebSocket) -> WebChat:
 @router.websocket("/ws/conversations/{conversation_id}")
 async def conversation_socket(websocket: WebSocket, conversation_id: int) -> None:
     if not is_record_id(conversation_id):  # no such conversation can exist
-        await websocket.close(code=1008, reason="conversation not found")
+        await websocket.close(code=CLOSE_POLICY, reason="conversation not found")
         return
     await _webchat(websocket).conversation_socket(websocket, conversation_id)
 

@@ -30,13 +30,20 @@ from marketdesk.store.models import Attachment, Message, utcnow
 from marketdesk.store.transactions import serialized
 
 from . import chat
-from .errors import InvalidInput, NotFound, RateLimited, ServiceError
+from .errors import (
+    AttachmentDailyQuota,
+    AttachmentEmpty,
+    AttachmentNotFound,
+    AttachmentQuota,
+    AttachmentTooLarge,
+    AttachmentType,
+    NotFound,
+)
 from .principals import Principal
 
 __all__ = [
     "ALLOWED_TYPES_RU",
     "MAX_BYTES",
-    "QuotaExceeded",
     "StoredFile",
     "UploadQuota",
     "attach",
@@ -61,11 +68,6 @@ class UploadQuota:
     conversation_bytes: int = 100 * _MB
     daily_bytes: int = 200 * _MB
     daily_files: int = 200
-
-
-class QuotaExceeded(ServiceError):
-    status = 413
-    code = "attachment_quota"
 
 
 def attachment_path(data_dir: Path, digest: str) -> Path:
@@ -162,11 +164,8 @@ async def _check_quota(
             or 0
         )
         if used + size > quota.conversation_bytes:
-            raise QuotaExceeded(
-                f"В этом диалоге уже {used / _MB:.1f} МБ файлов, а можно не больше "
-                f"{quota.conversation_bytes // _MB} МБ. Отправьте файл поменьше или начните "
-                "новый диалог.",
-                code="attachment_quota",
+            raise AttachmentQuota(
+                used_megabytes=used / _MB, megabytes=quota.conversation_bytes // _MB
             )
     if principal.is_operator or not (quota.daily_bytes or quota.daily_files):
         return
@@ -189,11 +188,10 @@ async def _check_quota(
         wait = 3600
         if oldest is not None:
             wait = max(60, int((oldest + timedelta(days=1) - now).total_seconds()) + 1)
-        raise RateLimited(
-            "За сутки можно отправить не больше "
-            f"{quota.daily_files} файлов и {quota.daily_bytes // _MB} МБ. "
-            f"Попробуйте через {max(1, round(wait / 3600))} ч.",
-            code="attachment_daily_quota",
+        raise AttachmentDailyQuota(
+            files=quota.daily_files,
+            megabytes=quota.daily_bytes // _MB,
+            hours=max(1, round(wait / 3600)),
             retry_after=wait,
         )
 
@@ -257,14 +255,12 @@ async def attach(
 def _sniffed(data: bytes) -> str:
     """The file's type, read from its bytes (never from its name): images and PDF."""
     if len(data) > MAX_BYTES:
-        raise InvalidInput(
-            f"Файл больше {MAX_BYTES // (1024 * 1024)} МБ.", code="attachment_too_large"
-        )
+        raise AttachmentTooLarge(megabytes=MAX_BYTES // (1024 * 1024))
     if not data:
-        raise InvalidInput("Файл пустой.", code="attachment_empty")
+        raise AttachmentEmpty()
     content_type = sniff_type(data)
     if content_type is None:
-        raise InvalidInput(f"Можно прикрепить только {ALLOWED_TYPES_RU}.", code="attachment_type")
+        raise AttachmentType(types=ALLOWED_TYPES_RU)
     return content_type
 
 
@@ -281,7 +277,7 @@ async def open_attachment(
 ) -> StoredFile:
     """A file of a conversation the caller may read (customers: not from private notes)."""
     attachment = await session.get(Attachment, attachment_id)
-    missing = NotFound("Файл не найден.", code="attachment_not_found")
+    missing = AttachmentNotFound()
     if attachment is None:
         raise missing
     try:

@@ -20,7 +20,7 @@ from marketdesk.store.db import Database
 from marketdesk.store.models import AuditEntry, Operator
 
 from . import audit
-from .errors import InvalidInput
+from .errors import InvalidPeriod, UnknownActor
 from .principals import Principal
 
 __all__ = [
@@ -120,9 +120,7 @@ async def parse_filter(session: AsyncSession, raw: AuditFilter) -> Select[Any]:
         else:  # an operator's login
             operator_id = await session.scalar(select(Operator.id).where(Operator.login == actor))
             if operator_id is None:
-                raise InvalidInput(
-                    f"Сотрудника с логином «{actor[:64]}» нет.", code="unknown_actor"
-                )
+                raise UnknownActor(login=actor[:64])
             query = query.where(
                 AuditEntry.actor_kind == "operator", AuditEntry.actor_id == str(operator_id)
             )
@@ -139,7 +137,7 @@ async def parse_filter(session: AsyncSession, raw: AuditFilter) -> Select[Any]:
         if ident:
             query = query.where(AuditEntry.entity_id == ident)
     if raw.date_from and raw.date_to and raw.date_from > raw.date_to:
-        raise InvalidInput("Дата «с» позже даты «по».", code="invalid_period")
+        raise InvalidPeriod()
     if raw.date_from and raw.date_from > date.min:  # the first day: no bound (and no overflow)
         query = query.where(AuditEntry.at >= _moscow_start(raw.date_from))
     if raw.date_to and raw.date_to < date.max:

@@ -19,7 +19,15 @@ from marketdesk.store.models import Customer, Operator, OperatorRole, Session, V
 
 from . import audit
 from .chat.events import Publisher, no_publisher
-from .errors import AuthenticationRequired, NotFound
+from .errors import (
+    AccountDisabled,
+    AccountNotFound,
+    CustomerNotFound,
+    InvalidCredentials,
+    OperatorLoginNotFound,
+    SessionBroken,
+    SessionExpired,
+)
 from .principals import Principal
 
 if TYPE_CHECKING:
@@ -176,7 +184,7 @@ async def login(
             lockout_seconds=locked_for,
         )
         await session.commit()
-        raise AuthenticationRequired("Неверный логин или пароль.", code="invalid_credentials")
+        raise InvalidCredentials()
     if attempt is not None:
         await attempt.succeeded()
     if _hasher.check_needs_rehash(operator.password_hash):
@@ -232,13 +240,11 @@ async def authenticate(
         )
     ).first()
     if found is None or found[0].revoked_at is not None or found[0].expires_at <= now:
-        raise AuthenticationRequired(
-            "Сессия не найдена или истекла. Войдите снова.", code="invalid_token"
-        )
+        raise SessionExpired()
     row, operator = found
     if row.operator_id is not None:
         if operator is None or not operator.is_active:
-            raise AuthenticationRequired("Учётная запись отключена.", code="invalid_token")
+            raise AccountDisabled()
         return Principal(
             "operator",
             operator.id,
@@ -249,17 +255,17 @@ async def authenticate(
     if row.customer_id is not None:
         customer = await session.get(Customer, row.customer_id)
         if customer is None:
-            raise AuthenticationRequired("Учётная запись не найдена.", code="invalid_token")
+            raise AccountNotFound()
         return Principal("customer", customer.id, customer.full_name, session_id=row.id)
     if row.visitor_id is not None:
         return Principal("visitor", row.visitor_id, session_id=row.id)
-    raise AuthenticationRequired("Сессия повреждена. Войдите снова.", code="invalid_token")
+    raise SessionBroken()
 
 
 async def token_for_operator(session: AsyncSession, login_name: str, *, ttl: timedelta) -> str:
     operator = await session.scalar(select(Operator).where(Operator.login == login_name))
     if operator is None:
-        raise NotFound(f"Оператор с логином «{login_name}» не найден.", code="operator_not_found")
+        raise OperatorLoginNotFound(login=login_name)
     token = await issue_token(session, operator_id=operator.id, ttl=ttl)
     await session.commit()
     return token
@@ -267,7 +273,7 @@ async def token_for_operator(session: AsyncSession, login_name: str, *, ttl: tim
 
 async def token_for_customer(session: AsyncSession, customer_id: int, *, ttl: timedelta) -> str:
     if await session.get(Customer, customer_id) is None:
-        raise NotFound(f"Покупатель {customer_id} не найден.", code="customer_not_found")
+        raise CustomerNotFound(customer_id=customer_id)
     token = await issue_token(session, customer_id=customer_id, ttl=ttl)
     await session.commit()
     return token

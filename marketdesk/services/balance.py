@@ -15,7 +15,14 @@ from marketdesk.store.models import BalanceEntry, utcnow
 
 from . import audit
 from .customers import money
-from .errors import InvalidInput, PermissionDenied, ServiceError
+from .errors import (
+    WITHDRAWAL_REFUSALS,
+    AmountTooLarge,
+    AmountTooPrecise,
+    InvalidAmount,
+    WithdrawalByCustomerOnly,
+    WithdrawalRefused,
+)
 from .locks import lock_customer
 from .principals import Principal
 
@@ -28,10 +35,6 @@ __all__ = [
     "rubles_balance",
     "withdraw",
 ]
-
-
-class WithdrawalRefused(ServiceError):
-    status = 422
 
 
 @dataclass(frozen=True)
@@ -92,23 +95,17 @@ def _kopecks(amount: Decimal | str | int) -> int:
     try:
         value = Decimal(str(amount))
     except InvalidOperation:
-        raise InvalidInput(
-            "Сумма: укажите число рублей, например 150.50.", code="invalid_amount"
-        ) from None
+        raise InvalidAmount() from None
     if not value.is_finite() or abs(value) > Decimal("1000000000"):
-        raise InvalidInput(
-            "Сумма: укажите число рублей не больше миллиарда.", code="invalid_amount"
-        )
+        raise AmountTooLarge()
     if value != value.quantize(Decimal("0.01")):
-        raise InvalidInput("Сумма: не больше двух знаков после запятой.", code="invalid_amount")
+        raise AmountTooPrecise()
     return int(value * 100)
 
 
 def _require_customer(principal: Principal) -> int:
     if principal.kind != "customer":
-        raise PermissionDenied(
-            "Вывести деньги может только сам покупатель в личном кабинете.", code="customer_only"
-        )
+        raise WithdrawalByCustomerOnly()
     return int(principal.id)
 
 
@@ -141,7 +138,8 @@ async def withdraw(
             refusal=str(decision.refusal),
         )
         await session.commit()
-        raise WithdrawalRefused(decision.message_ru, code=str(decision.refusal))
+        assert decision.refusal is not None
+        raise WITHDRAWAL_REFUSALS[decision.refusal](reason=decision.message_ru)
     session.add(
         BalanceEntry(
             customer_id=customer_id,

@@ -22,7 +22,7 @@ from marketdesk.store.models import AuditEntry, GiftCertificate, utcnow
 
 from . import audit
 from .customers import money
-from .errors import InvalidInput, RateLimited
+from .errors import CertificateCodeLength, CertificateLookupLimit
 from .principals import Principal
 
 __all__ = [
@@ -132,11 +132,8 @@ async def _check_quota(
     count, oldest = recent.one()
     if count >= per_hour:
         wait = int(((oldest or now) + timedelta(hours=1) - now).total_seconds()) + 1
-        raise RateLimited(
-            f"Проверять сертификаты можно не больше {per_hour} раз в час. "
-            f"Попробуйте через {max(1, wait // 60)} мин.",
-            code="lookup_limit",
-            retry_after=max(1, wait),
+        raise CertificateLookupLimit(
+            per_hour=per_hour, minutes=max(1, wait // 60), retry_after=max(1, wait)
         )
 
 
@@ -161,11 +158,7 @@ async def lookup_certificate(
         query = "tail"
         condition = (GiftCertificate.code_tail == normalized) & (GiftCertificate.kind == "plastic")
     else:
-        raise InvalidInput(
-            f"Введите код сертификата целиком ({_FULL_LENGTH} символов) или последние "
-            f"{TAIL_LENGTH} символа с пластикового сертификата.",
-            code="invalid_code",
-        )
+        raise CertificateCodeLength(length=_FULL_LENGTH, tail=TAIL_LENGTH)
     await _check_quota(session, principal, per_hour, now)
     rows = list(
         await session.scalars(

@@ -28,7 +28,16 @@ from marketdesk.store.models import (
 from . import audit
 from .customer_login import normalize_phone
 from .customers import money
-from .errors import InvalidInput, PermissionDenied, ServiceError
+from .errors import (
+    CERTIFICATE_REFUSALS,
+    CertificateRefused,
+    InvalidCertificateCode,
+    InvalidCertificateKind,
+    InvalidNominal,
+    LoginToActivate,
+    OperatorMayNotActivate,
+    SmsElectronicOnly,
+)
 from .locks import lock_customer
 from .principals import Principal
 
@@ -44,10 +53,6 @@ __all__ = [
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_LENGTH = 16
 _MOSCOW = ZoneInfo("Europe/Moscow")
-
-
-class CertificateRefused(ServiceError):
-    status = 422
 
 
 class IssuedCertificate(BaseModel):
@@ -86,19 +91,14 @@ async def issue_certificate(
     if sms_to is not None:
         sms_to = normalize_phone(sms_to)
         if kind != "electronic":
-            raise InvalidInput(
-                "По SMS отправляется только электронный сертификат.", code="sms_electronic_only"
-            )
+            raise SmsElectronicOnly()
     if kind not in ("electronic", "plastic"):
-        raise InvalidInput("Вид сертификата: electronic или plastic.", code="invalid_kind")
+        raise InvalidCertificateKind()
     nominal = nominal_rub * 100
     allowed = set(await session.scalars(select(ProductNominal.nominal).distinct()))
     if nominal <= 0 or (allowed and nominal not in allowed):
         listed = ", ".join(f"{n // 100}" for n in sorted(allowed))
-        raise InvalidInput(
-            f"Номинал {nominal_rub} ₽ не выпускается. Доступные номиналы: {listed}.",
-            code="invalid_nominal",
-        )
+        raise InvalidNominal(nominal=nominal_rub, listed=listed)
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     certificate = GiftCertificate(
         code_hash=rules.hash_certificate_code(raw, secret),
@@ -149,16 +149,14 @@ async def activate_certificate(
 ) -> ActivationResult:
     """The customer enters a code in their account. Every decision is audited."""
     if principal.is_operator:
-        raise PermissionDenied(rules.OPERATOR_MAY_NOT_ACTIVATE_RU, code="operator_may_not_activate")
+        raise OperatorMayNotActivate()
     if principal.kind != "customer":
-        raise PermissionDenied(
-            "Войдите в личный кабинет, чтобы активировать сертификат.", code="login_required"
-        )
+        raise LoginToActivate()
     now = now or utcnow()
     customer_id = int(principal.id)
     normalized = rules.normalize_certificate_code(code)
     if not normalized or len(normalized) > 64:
-        raise InvalidInput("Введите код активации сертификата.", code="invalid_code")
+        raise InvalidCertificateCode()
 
     await lock_customer(session, customer_id)
     customer = await session.get(Customer, customer_id)
@@ -209,16 +207,17 @@ async def activate_certificate(
             refusal=str(refusal),
         )
         await session.commit()
-        message = decision.message_ru
+        retry = ""
         details = {}
         if decision.retry_at is not None:
             local = decision.retry_at.astimezone(_MOSCOW)
-            message += (
+            retry = (
                 f" Следующий сертификат можно будет активировать {local:%d.%m.%Y} "
                 f"после {local:%H:%M} по московскому времени."
             )
             details["retry_at"] = decision.retry_at.isoformat()
-        raise CertificateRefused(message, code=str(refusal), **details)
+        assert refusal is not None
+        raise CERTIFICATE_REFUSALS[refusal](reason=decision.message_ru, retry=retry, **details)
 
     assert certificate is not None
     expires = rules.certificate_money_expires_at(now)

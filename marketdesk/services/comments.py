@@ -18,7 +18,14 @@ from marketdesk.store.models import Customer, CustomerComment, utcnow
 
 from . import audit
 from .chat.events import Publisher, no_publisher
-from .errors import InvalidInput, NotFound
+from .errors import (
+    CommentEmpty,
+    CommentTooLong,
+    CustomerNotFound,
+    InvalidComment,
+    InvalidCommentCharacter,
+    InvalidCommentCharacters,
+)
 from .principals import Principal
 
 __all__ = ["MAX_COMMENT", "CommentCreated", "add_comment", "customer_channel"]
@@ -41,22 +48,18 @@ def customer_channel(customer_id: int) -> str:
 
 def _clean(text: str) -> str:
     if not isinstance(text, str):
-        raise InvalidInput("Текст комментария — строка.", code="invalid_comment")
+        raise InvalidComment()
     cleaned = text.strip()
     if not cleaned:
-        raise InvalidInput("Комментарий пустой.", code="comment_empty", fields=["text"])
+        raise CommentEmpty(fields=["text"])
     if len(cleaned) > MAX_COMMENT:
-        raise InvalidInput(
-            f"Комментарий длиннее {MAX_COMMENT} символов.", code="comment_too_long", fields=["text"]
-        )
+        raise CommentTooLong(limit=MAX_COMMENT, fields=["text"])
     if "\x00" in cleaned:
-        raise InvalidInput("Комментарий содержит недопустимый символ.", code="invalid_comment")
+        raise InvalidCommentCharacter()
     try:
         cleaned.encode("utf-8")
     except UnicodeEncodeError:
-        raise InvalidInput(
-            "Комментарий содержит недопустимые символы.", code="invalid_comment"
-        ) from None
+        raise InvalidCommentCharacters() from None
     return cleaned
 
 
@@ -72,7 +75,7 @@ async def add_comment(
     actor.require_operator(*COMMENT_ROLES)
     cleaned = _clean(text)
     if await session.get(Customer, customer_id) is None:
-        raise NotFound(f"Покупатель с ID {customer_id} не найден.", code="customer_not_found")
+        raise CustomerNotFound(customer_id=customer_id)
     comment = CustomerComment(
         customer_id=customer_id,
         author_id=int(actor.id),

@@ -10,7 +10,7 @@ from marketdesk.domain.coupon_ban import decide_coupon_ban
 from marketdesk.store.models import CouponBan, Customer, Task
 
 from . import audit
-from .errors import Conflict, NotFound
+from .errors import CouponBanNotLiftable, CustomerNotFound, NoCouponBan
 from .principals import Principal
 from .tasks import create_task
 
@@ -35,10 +35,10 @@ async def request_coupon_ban_review(
     task for the same customer is returned instead of a second one."""
     actor.require_operator()
     if await session.get(Customer, customer_id) is None:
-        raise NotFound(f"Покупатель с ID {customer_id} не найден.", code="customer_not_found")
+        raise CustomerNotFound(customer_id=customer_id)
     ban = await session.get(CouponBan, customer_id)
     if ban is None or ban.lifted_at is not None or ban.intersections == 0:
-        raise Conflict("У покупателя нет бана купонов.", code="no_coupon_ban")
+        raise NoCouponBan()
     verdict = decide_coupon_ban(ban.intersections)
     audit.record(
         session,
@@ -50,7 +50,7 @@ async def request_coupon_ban_review(
     )
     if not verdict.create_task or verdict.task_queue is None:
         await session.commit()
-        raise Conflict(verdict.operator_message_ru, code="coupon_ban_not_liftable")
+        raise CouponBanNotLiftable(reason=verdict.operator_message_ru)
     existing = await session.scalar(
         select(Task.number).where(
             Task.customer_id == customer_id,

@@ -37,7 +37,14 @@ from marketdesk.store.transactions import on_commit, sqlite_write_lock
 from . import audit, chat
 from .auth import announce_sessions_ended, authenticate, issue_token
 from .chat.events import Publisher, no_publisher
-from .errors import AuthenticationRequired, InvalidInput, RateLimited
+from .errors import (
+    AuthenticationRequired,
+    CodeRequestTooSoon,
+    InvalidLoginCode,
+    InvalidPhone,
+    PhoneMissing,
+    TooManyCodeRequests,
+)
 from .principals import Principal
 from .rate_limits import wait_text
 
@@ -63,7 +70,6 @@ PHONE_LIMITS = (
 )
 DEFAULT_IP_LIMITS = (RateLimitItemPerHour(DEFAULT_IP_HOURLY),)
 
-_INVALID_CODE = "Неверный или просроченный код. Запросите новый код."
 _SMS_TEXT = (
     "Код для входа в поддержку маркетплейса: {code}. Никому не сообщайте его — "
     "сотрудники поддержки никогда не спрашивают код."
@@ -95,8 +101,8 @@ def normalize_phone(raw: str) -> str:
     refused as 422 ``invalid_phone`` with its Russian message."""
     try:
         return phone_rule.normalize_phone(raw)
-    except phone_rule.InvalidPhoneNumber as error:
-        raise InvalidInput(str(error), code="invalid_phone") from None
+    except phone_rule.InvalidPhoneNumber:
+        raise (InvalidPhone() if raw.strip() else PhoneMissing()) from None
 
 
 def _code_hash(secret: bytes, phone: str, code: str) -> str:
@@ -196,24 +202,14 @@ async def _request_code(
     if wait is not None:
         await session.rollback()
         if wait <= 60:
-            raise RateLimited(
-                f"Новый код можно запросить через {wait} с.", code="rate_limited", retry_after=wait
-            )
-        raise RateLimited(
-            f"Слишком много запросов кода. Попробуйте через {wait_text(wait)}.",
-            code="rate_limited",
-            retry_after=wait,
-        )
+            raise CodeRequestTooSoon(seconds=wait, retry_after=wait)
+        raise TooManyCodeRequests(wait=wait_text(wait), retry_after=wait)
     if ip:
         by_ip = await _requested_since(session, LoginCode.requested_ip == ip, now - longest)
         wait = _too_many(by_ip, ip_limits, now)
         if wait is not None:
             await session.rollback()
-            raise RateLimited(
-                f"Слишком много запросов кода. Попробуйте через {wait_text(wait)}.",
-                code="rate_limited",
-                retry_after=wait,
-            )
+            raise TooManyCodeRequests(wait=wait_text(wait), retry_after=wait)
     customer_id = await session.scalar(select(Customer.id).where(Customer.phone == phone))
     await session.execute(
         update(LoginCode)
@@ -259,7 +255,7 @@ async def verify_code(
     now = now or utcnow()
     phone = normalize_phone(phone)
     if not re.fullmatch(r"\d{6}", code or ""):
-        raise AuthenticationRequired(_INVALID_CODE, code="invalid_code")
+        raise InvalidLoginCode()
     row = await session.scalar(
         select(LoginCode)
         .where(
@@ -272,7 +268,7 @@ async def verify_code(
         .limit(1)
     )
     if row is None:
-        raise AuthenticationRequired(_INVALID_CODE, code="invalid_code")
+        raise InvalidLoginCode()
     if not hmac.compare_digest(row.code_hash, _code_hash(secret, phone, code)):
         attempts = (
             await session.execute(
@@ -291,7 +287,7 @@ async def verify_code(
                 .execution_options(synchronize_session=False)
             )
         await session.commit()
-        raise AuthenticationRequired(_INVALID_CODE, code="invalid_code")
+        raise InvalidLoginCode()
     # single use, even for two requests at the same moment
     used = await session.execute(
         update(LoginCode)
@@ -306,7 +302,7 @@ async def verify_code(
     )
     if used.rowcount != 1 or row.customer_id is None:  # type: ignore[attr-defined]
         await session.commit()
-        raise AuthenticationRequired(_INVALID_CODE, code="invalid_code")
+        raise InvalidLoginCode()
     customer_id = row.customer_id
     token = await issue_token(session, customer_id=customer_id, ttl=ttl, now=now)
     revoked: list[int] = []

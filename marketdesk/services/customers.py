@@ -26,7 +26,7 @@ from marketdesk.store.models import (
 )
 
 from . import audit
-from .errors import NotFound
+from .errors import CustomerNotFound
 from .labels import (
     BALANCE_KIND_TITLES,
     BALANCE_KIND_UNITS,
@@ -169,7 +169,7 @@ def _local_time(timezone: str, now: datetime) -> str:
 async def _get_customer(session: AsyncSession, customer_id: int) -> Customer:
     customer = await session.get(Customer, customer_id)
     if customer is None:
-        raise NotFound(f"Покупатель с ID {customer_id} не найден.", code="customer_not_found")
+        raise CustomerNotFound(customer_id=customer_id)
     return customer
 
 
@@ -213,7 +213,7 @@ async def customer_card(
         )
     ).first()
     if row is None:
-        raise NotFound(f"Покупатель с ID {customer_id} не найден.", code="customer_not_found")
+        raise CustomerNotFound(customer_id=customer_id)
     customer, intersections, lifted_at = row
 
     # the last orders and, by window functions over all of them, the statistics: one query

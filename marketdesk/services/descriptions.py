@@ -10,7 +10,7 @@ from marketdesk.domain.descriptions import SaleScheme, route_description_error
 from marketdesk.store.models import Product
 
 from . import audit
-from .errors import NotFound, PermissionDenied
+from .errors import LoginToReport, ProductNotFound
 from .principals import Principal
 from .tasks import create_task
 
@@ -33,10 +33,10 @@ async def report_inaccuracy(
 ) -> InaccuracyResult:
     """A customer (or an operator for them) reports an error in a product's description."""
     if principal.kind == "visitor":
-        raise PermissionDenied("Войдите, чтобы сообщить о неточности.", code="login_required")
+        raise LoginToReport()
     product = await session.get(Product, product_id)
     if product is None:
-        raise NotFound(f"Товар с кодом {product_id} не найден.", code="product_not_found")
+        raise ProductNotFound(product_id=product_id)
     route = route_description_error(SaleScheme(product.sale_scheme))
     audit.record(
         session,

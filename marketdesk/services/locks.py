@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.store.models import Customer
 
-from .errors import NotFound
+from .errors import CustomerNotFound
 
 __all__ = ["lock_customer"]
 
@@ -23,4 +23,4 @@ async def lock_customer(session: AsyncSession, customer_id: int) -> None:
         update(Customer).where(Customer.id == customer_id).values(id=Customer.id)
     )
     if result.rowcount == 0:  # type: ignore[attr-defined]
-        raise NotFound(f"Покупатель {customer_id} не найден.", code="customer_not_found")
+        raise CustomerNotFound(customer_id=customer_id)

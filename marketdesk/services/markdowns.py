@@ -11,14 +11,10 @@ from marketdesk.domain.roles import Role
 from marketdesk.store.models import Product
 
 from . import audit
-from .errors import InvalidInput, NotFound, ServiceError
+from .errors import MARKDOWN_REFUSALS, InvalidMarkdownReason, MarkdownRefused, ProductNotFound
 from .principals import Principal
 
 __all__ = ["MarkdownRefused", "MarkdownResult", "set_markdown"]
-
-
-class MarkdownRefused(ServiceError):
-    status = 422
 
 
 class MarkdownResult(BaseModel):
@@ -35,10 +31,10 @@ async def set_markdown(
     actor.require_operator(Role.SUPERVISOR, Role.BACKOFFICE)
     product = await session.get(Product, product_id)
     if product is None:
-        raise NotFound(f"Товар с кодом {product_id} не найден.", code="product_not_found")
+        raise ProductNotFound(product_id=product_id)
     reason = reason.strip()
     if not reason or len(reason) > 500:
-        raise InvalidInput("Причина уценки: от 1 до 500 символов.", code="invalid_reason")
+        raise InvalidMarkdownReason()
     verdict = check_markdown(GoodsGroup(product.goods_group), grade, product.price)
     audit.record(
         session,
@@ -52,7 +48,7 @@ async def set_markdown(
     )
     if not verdict.allowed:
         await session.commit()
-        raise MarkdownRefused(verdict.message_ru, code=str(verdict.code))
+        raise MARKDOWN_REFUSALS[verdict.code](reason=verdict.message_ru)
     row = markdown_grade(grade)
     product.markdown_grade = grade
     product.markdown_reason = reason

@@ -7,7 +7,7 @@ from typing import Literal
 
 from marketdesk.domain.roles import Role
 
-from .errors import PermissionDenied
+from .errors import RoleRequired, StaffOnly
 
 __all__ = ["OPERATOR_ROLES", "Principal"]
 
@@ -29,6 +29,6 @@ class Principal:
     def require_operator(self, *roles: str) -> None:
         """Staff only; with roles given, at least one of them (admin may do everything)."""
         if not self.is_operator:
-            raise PermissionDenied("Доступно только сотрудникам поддержки.")
+            raise StaffOnly()
         if roles and not (self.roles & (set(roles) | {Role.ADMIN})):
-            raise PermissionDenied("Для этого действия не хватает прав.")
+            raise RoleRequired()

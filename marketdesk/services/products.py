@@ -15,7 +15,7 @@ from marketdesk.domain.markdown import markdown_grade
 from marketdesk.store.models import Product, ProductNominal, Seller, Stock, Warehouse
 
 from .customers import Coded, money
-from .errors import InvalidInput, NotFound
+from .errors import EmptyQuery, NoSearchWords, ProductNotFound, QueryTooLong
 from .labels import SALE_SCHEME_TITLES
 from .principals import Principal
 
@@ -128,7 +128,7 @@ async def product_card(session: AsyncSession, principal: Principal, code: int) -
         )
     ).first()
     if row is None:
-        raise NotFound(f"Товар с кодом {code} не найден.", code="product_not_found")
+        raise ProductNotFound(product_id=code)
     product, seller = row
     stock_rows = (
         await session.execute(
@@ -218,9 +218,9 @@ async def search_products(
     principal.require_operator()
     query = query.strip()
     if not query:
-        raise InvalidInput("Введите код товара или слова из названия.", code="empty_query")
+        raise EmptyQuery()
     if len(query) > MAX_QUERY_LENGTH:
-        raise InvalidInput(f"Запрос длиннее {MAX_QUERY_LENGTH} символов.", code="query_too_long")
+        raise QueryTooLong(limit=MAX_QUERY_LENGTH)
     stock_total = (
         select(func.coalesce(func.sum(Stock.quantity), 0))
         .where(Stock.product_id == Product.id)
@@ -233,7 +233,7 @@ async def search_products(
     else:
         words = [w.lower().replace("ё", "е") for w in _WORD.findall(query)][:10]
         if not words:
-            raise InvalidInput("В запросе нет ни одного слова для поиска.", code="empty_query")
+            raise NoSearchWords()
         dialect = session.get_bind().dialect.name
         if dialect == "sqlite":
             matching = text("SELECT rowid FROM products_fts WHERE products_fts MATCH :q")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 from marketdesk.store.models import News, NewsRead, utcnow
 
 from .customers import Coded
-from .errors import InvalidInput, NotFound
+from .errors import InvalidDateRange, NewsNotFound, QueryTooLong
 from .labels import NEWS_KIND_TITLES
 from .principals import Principal
 
@@ -84,9 +84,9 @@ async def search_news(
     principal.require_operator()
     operator_id = int(principal.id)
     if date_from and date_to and date_from > date_to:
-        raise InvalidInput("Дата начала позже даты окончания.", code="invalid_date_range")
+        raise InvalidDateRange()
     if query is not None and len(query) > MAX_QUERY_LENGTH:
-        raise InvalidInput(f"Запрос длиннее {MAX_QUERY_LENGTH} символов.", code="query_too_long")
+        raise QueryTooLong(limit=MAX_QUERY_LENGTH)
     mark = aliased(NewsRead)
     is_read = (
         exists().where(mark.news_id == News.id, mark.operator_id == operator_id).correlate(News)
@@ -160,7 +160,7 @@ async def mark_read(session: AsyncSession, principal: Principal, news_id: int) -
     principal.require_operator()
     operator_id = int(principal.id)
     if await session.get(News, news_id) is None:
-        raise NotFound(f"Новость {news_id} не найдена.", code="news_not_found")
+        raise NewsNotFound(news_id=news_id)
     existing = await session.get(NewsRead, (news_id, operator_id))
     if existing is not None:
         return existing.read_at

@@ -53,7 +53,7 @@ from limits.aio.storage import MemoryStorage, RedisStorage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from pydantic import BaseModel
 
-from .errors import RateLimited
+from .errors import LimitReached, RateLimited, TooManySockets
 from .principals import Principal
 
 if TYPE_CHECKING:
@@ -91,7 +91,6 @@ KINDS: dict[str, str] = {
     "certificates": "Слишком много попыток активации сертификата.",
     "codes": "Слишком много запросов кода.",
 }
-_SOCKETS_TEXT = "Открыто слишком много окон чата. Закройте лишние вкладки и обновите страницу."
 _LOGIN_TEXT = "Слишком много неудачных попыток входа."
 
 # kind, scope → the setting with its "N/period;…" items
@@ -171,11 +170,7 @@ def wait_text(seconds: int) -> str:
 
 
 def _refusal(text: str, retry_after: int) -> RateLimited:
-    return RateLimited(
-        f"{text} Попробуйте через {wait_text(retry_after)}.",
-        code="rate_limited",
-        retry_after=retry_after,
-    )
+    return LimitReached(limit=text, wait=wait_text(retry_after), retry_after=retry_after)
 
 
 def _digest(value: str) -> str:
@@ -465,7 +460,7 @@ class RateLimiter:
                 await self._release_socket(slot)
                 slot.released = True
                 await self.record_hit("sockets", scope, key.split(":", 2)[2])
-                raise RateLimited(_SOCKETS_TEXT, code="rate_limited")
+                raise TooManySockets()
             slot.keys.append(key)
         return slot
 

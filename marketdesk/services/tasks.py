@@ -32,7 +32,21 @@ from marketdesk.store.models import (
 )
 
 from . import audit, chat, chat_access
-from .errors import Conflict, InvalidInput, NotFound
+from .errors import (
+    EmptyText,
+    FieldTooLong,
+    InvalidPriority,
+    InvalidTaskStatus,
+    InvalidTransition,
+    LinkMismatch,
+    LinkNotFound,
+    NotBackofficeAgent,
+    ReasonRequired,
+    StaffMemberNotFound,
+    TaskClosed,
+    TaskNotFound,
+    UnknownQueue,
+)
 from .principals import Principal
 
 __all__ = [
@@ -51,7 +65,6 @@ __all__ = [
 
 WORKER_ROLES = (Role.BACKOFFICE, Role.SUPERVISOR)
 _PRIORITIES = [p.value for p in rules.TaskPriority]
-_PRIORITIES_RU = ", ".join(_PRIORITIES[:-1]) + " или " + _PRIORITIES[-1]
 MAX_TITLE = 300
 MAX_TEXT = 4_000
 
@@ -139,9 +152,9 @@ def _event(
 def _clean_text(value: str, what: str, limit: int, *, required: bool = True) -> str:
     value = value.strip()
     if required and not value:
-        raise InvalidInput(f"{what}: поле не может быть пустым.", code="empty_text")
+        raise EmptyText(field=what)
     if len(value) > limit:
-        raise InvalidInput(f"{what}: не больше {limit} символов.", code="text_too_long")
+        raise FieldTooLong(field=what, limit=limit)
     return value
 
 
@@ -172,15 +185,13 @@ async def create_task(
         spec = rules.queue_spec(queue)
     except rules.UnknownQueue:
         known = "; ".join(rules.QUEUES)
-        raise InvalidInput(
-            f"Неизвестная очередь «{queue}». Доступные очереди: {known}.", code="unknown_queue"
-        ) from None
+        raise UnknownQueue(queue=queue, known=known) from None
     title = _clean_text(title, "Заголовок", MAX_TITLE)
     description = _clean_text(description, "Описание", MAX_TEXT, required=False)
     if priority is None:
         priority = rules.TaskPriority.NORMAL
     elif priority not in {p.value for p in rules.TaskPriority}:
-        raise InvalidInput(f"Приоритет: {_PRIORITIES_RU}.", code="invalid_priority")
+        raise InvalidPriority()
     await _check_links(
         session,
         actor if actor is not None else on_behalf_of,
@@ -230,13 +241,13 @@ async def create_task(
     return task
 
 
-def _link_not_found(name: str, key: object) -> NotFound:
+def _link_not_found(name: str, key: object) -> LinkNotFound:
     # one answer for a missing object and for someone else's: no existence oracle
-    return NotFound(f"{name} {key} не найден.", code="link_not_found")
+    return LinkNotFound(what=name, key=key)
 
 
-def _link_mismatch(what: str) -> Conflict:
-    return Conflict(f"{what} относится к другому покупателю.", code="link_mismatch")
+def _link_mismatch(what: str) -> LinkMismatch:
+    return LinkMismatch(what=what)
 
 
 async def _check_links(
@@ -291,7 +302,7 @@ async def _load(session: AsyncSession, number: str, *, lock: bool = False) -> Ta
         stmt = stmt.with_for_update()
     task = await session.scalar(stmt)
     if task is None:
-        raise NotFound(f"Задача {number} не найдена.", code="task_not_found")
+        raise TaskNotFound(number=number)
     return task
 
 
@@ -393,17 +404,15 @@ async def change_status(
     try:
         target = rules.TaskStatus(status)
     except ValueError:
-        raise InvalidInput(
-            "Статус: new, in_progress, waiting, done или rejected.", code="invalid_status"
-        ) from None
+        raise InvalidTaskStatus() from None
     task = await _load(session, number, lock=True)
     source = rules.TaskStatus(task.status)
     try:
         rules.transition(source, target)
     except rules.InvalidTransition as exc:
-        raise Conflict(str(exc), code="invalid_transition") from None
+        raise InvalidTransition(reason=str(exc)) from None
     if target is rules.TaskStatus.REJECTED and not (comment and comment.strip()):
-        raise InvalidInput("Укажите причину отклонения.", code="reason_required")
+        raise ReasonRequired()
     task.status = target
     task.updated_at = now
     if target is rules.TaskStatus.IN_PROGRESS and task.assignee_id is None:
@@ -446,22 +455,19 @@ async def assign_task(
     now = now or utcnow()
     task = await _load(session, number, lock=True)
     if rules.is_terminal(rules.TaskStatus(task.status)):
-        raise Conflict("Задача закрыта, её нельзя переназначить.", code="task_closed")
+        raise TaskClosed()
     assignee_id = None
     if operator_login is not None:
         operator = await session.scalar(select(Operator).where(Operator.login == operator_login))
         if operator is None or not operator.is_active:
-            raise NotFound(f"Сотрудник «{operator_login}» не найден.", code="operator_not_found")
+            raise StaffMemberNotFound(login=operator_login)
         roles = set(
             await session.scalars(
                 select(OperatorRole.role).where(OperatorRole.operator_id == operator.id)
             )
         )
         if not roles & {Role.BACKOFFICE, Role.SUPERVISOR, Role.ADMIN}:
-            raise InvalidInput(
-                "Задачи бэк-офиса назначаются сотрудникам бэк-офиса или супервизорам.",
-                code="not_a_backoffice_agent",
-            )
+            raise NotBackofficeAgent()
         assignee_id = operator.id
     task.assignee_id = assignee_id
     task.updated_at = now

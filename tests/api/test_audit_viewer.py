@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import pytest
 
 from tests.conftest import auth
+from tests.errors import assert_error
 
 
 def audit(client, token, **params):
@@ -19,8 +20,7 @@ def audit(client, token, **params):
 @pytest.mark.parametrize("who", ["operator", "backoffice", "customer", "visitor"])
 def test_only_supervisors_and_admins_read_the_log(client, tokens, who):
     response = audit(client, tokens[who])
-    assert response.status_code == 403, response.text
-    assert response.json()["error"]["code"] == "forbidden"
+    assert_error(response, 403, "forbidden")
     csv_response = audit(client, tokens[who], format="csv")
     assert csv_response.status_code == 403
 
@@ -75,11 +75,9 @@ def test_filters_narrow_and_pages_do_not_overlap(client, tokens):
 
 def test_bad_filters_get_a_clear_refusal(client, tokens):
     response = audit(client, tokens["supervisor"], **{"from": "2026-05-02", "to": "2026-05-01"})
-    assert response.status_code == 422
-    assert response.json()["error"]["code"] == "invalid_period"
+    assert_error(response, 422, "invalid_period")
     response = audit(client, tokens["supervisor"], actor="nobody-like-this")
-    assert response.status_code == 422
-    assert response.json()["error"]["code"] == "unknown_actor"
+    assert_error(response, 422, "unknown_actor")
     assert "nobody-like-this" in response.json()["error"]["message"]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import DEMO_PASSWORD, ROLES, auth
+from tests.errors import assert_error
 
 
 @pytest.mark.parametrize("login", ROLES)
@@ -49,9 +50,7 @@ def test_malformed_login_is_422_with_a_message(client, body, content_type):
     response = client.post(
         "/api/v1/auth/login", content=body.encode("latin-1"), headers={"content-type": content_type}
     )
-    assert response.status_code == 422
-    error = response.json()["error"]
-    assert error["code"] == "validation_error"
+    error = assert_error(response, 422, "validation_error")
     assert error["message"]
     assert "Traceback" not in response.text
 
@@ -63,8 +62,7 @@ def test_logout_revokes_the_token(client):
     assert client.get("/api/v1/auth/me", headers=auth(token)).status_code == 200
     assert client.post("/api/v1/auth/logout", headers=auth(token)).status_code == 204
     response = client.get("/api/v1/auth/me", headers=auth(token))
-    assert response.status_code == 401
-    assert response.json()["error"]["code"] == "invalid_token"
+    assert_error(response, 401, "invalid_token")
 
 
 @pytest.mark.parametrize(

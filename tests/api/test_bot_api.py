@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.errors import assert_error
+
 KEYS = {"action", "topic", "confidence", "answer"}
 
 
@@ -50,5 +52,4 @@ def test_odd_input_gets_a_sensible_reply(client, text):
 )
 def test_malformed_request_is_422(client, body):
     response = client.post("/api/v1/bot/ask", json=body)
-    assert response.status_code == 422
-    assert response.json()["error"]["code"] == "validation_error"
+    assert_error(response, 422, "validation_error")

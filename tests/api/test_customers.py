@@ -7,6 +7,7 @@ import re
 import pytest
 
 from tests.conftest import ROLES, auth
+from tests.errors import assert_error
 
 
 def card(client, tokens, customer_id=58561573, who="operator"):
@@ -139,8 +140,7 @@ def test_orders_filtered_by_status(client, tokens):
 @pytest.mark.parametrize("path", ["/api/v1/customers/12345", "/api/v1/customers/12345/orders"])
 def test_unknown_customer_is_404(client, tokens, path):
     response = client.get(path, headers=auth(tokens["operator"]))
-    assert response.status_code == 404
-    assert response.json()["error"]["code"] == "customer_not_found"
+    assert_error(response, 404, "customer_not_found")
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import auth
+from tests.errors import assert_error
 
 
 def test_healthz(client):
@@ -21,8 +22,7 @@ def test_unknown_path_is_a_json_404(client):
 
 def test_wrong_method_is_a_json_405(client):
     response = client.delete("/api/v1/products/235260644")
-    assert response.status_code == 405
-    assert response.json()["error"]["code"] == "method_not_allowed"
+    assert_error(response, 405, "method_not_allowed")
 
 
 @pytest.mark.parametrize(
@@ -63,8 +63,7 @@ def test_openapi_schema_is_served(client):
 )
 def test_ids_beyond_bigint_are_422_not_500(client, tokens, method, path):
     response = getattr(client, method)(path, headers=auth(tokens["visitor"]))
-    assert response.status_code == 422
-    assert response.json()["error"]["code"] == "validation_error"
+    assert_error(response, 422, "validation_error")
 
 
 def test_socket_to_an_impossible_conversation_is_closed(client):

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from marketdesk.api.csp import embed_origins
 from marketdesk.server import create_app
+from tests.errors import assert_error
 
 if TYPE_CHECKING:
     from tests.conftest import TestDatabase
@@ -107,8 +108,7 @@ def test_the_docs_can_be_turned_off(demo_db: TestDatabase) -> None:
     for client in _app_client(demo_db, api_docs=False):
         for path in ("/docs", "/redoc", "/docs/static/swagger-ui-bundle.js"):
             response = client.get(path)
-            assert response.status_code == 404
-            assert response.json()["error"]["code"] == "not_found"
+            assert_error(response, 404, "not_found")
         assert client.get("/openapi.json").status_code == 200  # for tools
 
 

@@ -21,6 +21,7 @@ from starlette.websockets import WebSocketDisconnect
 from marketdesk.services.errors import RateLimited
 from tests.chat.servers import Server
 from tests.conftest import auth
+from tests.errors import assert_error
 
 if TYPE_CHECKING:
     from tests.conftest import TestDatabase
@@ -112,11 +113,9 @@ def test_uploads_keep_their_own_larger_limit(client: TestClient, tokens: dict[st
 
 def test_the_http_layers_own_refusals_have_the_error_shape(client: TestClient) -> None:
     response = client.put("/api/v1/phishing/check")
-    assert response.status_code == 405
-    assert response.json()["error"]["code"] == "method_not_allowed"
+    assert_error(response, 405, "method_not_allowed")
     response = client.get("/static/widget/no-such-file.js")
-    assert response.status_code == 404
-    assert response.json()["error"]["code"] == "not_found"
+    assert_error(response, 404, "not_found")
 
 
 def test_a_429_carries_retry_after(client: TestClient) -> None:
@@ -124,8 +123,7 @@ def test_a_429_carries_retry_after(client: TestClient) -> None:
     first = client.post("/api/v1/auth/phone/code", json={"phone": phone})
     assert first.status_code == 200, first.text
     second = client.post("/api/v1/auth/phone/code", json={"phone": phone})
-    assert second.status_code == 429, second.text
-    assert second.json()["error"]["code"] == "rate_limited"
+    assert_error(second, 429, "rate_limited")
     wait = int(second.headers["retry-after"])
     assert 1 <= wait <= 60
     assert second.json()["error"]["retry_after"] == wait

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import ROLES, auth
+from tests.errors import assert_error
 
 
 def news(client, token, **params):
@@ -111,8 +112,7 @@ def test_mark_all_read(client, tokens):
 )
 def test_bad_search_input(client, tokens, params, code):
     response = client.get("/api/v1/news", params=params, headers=auth(tokens["operator"]))
-    assert response.status_code == 422
-    assert response.json()["error"]["code"] == code
+    assert_error(response, 422, code)
 
 
 @pytest.mark.parametrize("news_id", ["999999", "abc", "0"])

@@ -21,6 +21,7 @@ from marketdesk.domain.ids import MAX_ID
 from marketdesk.server import create_app
 from tests.chat.servers import Server
 from tests.conftest import auth, backends
+from tests.errors import assert_error
 
 
 def _refused_for_nul(response: httpx.Response) -> None:
@@ -224,8 +225,7 @@ def test_news_dates_at_the_ends_of_the_calendar(client, tokens, query: str) -> N
 )
 def test_ids_out_of_range_in_the_path_are_422(client, tokens, path: str) -> None:
     response = client.post(path, headers=auth(tokens["supervisor"]))
-    assert response.status_code == 422, response.text
-    assert response.json()["error"]["code"] == "validation_error"
+    assert_error(response, 422, "validation_error")
 
 
 @pytest.mark.parametrize(
@@ -256,8 +256,7 @@ def test_transfer_to_an_operator_id_out_of_range_is_422(client, tokens, operator
         json={"to_operator_id": operator_id},
         headers=auth(tokens["supervisor"]),
     )
-    assert response.status_code == 422, response.text
-    assert response.json()["error"]["code"] == "validation_error"
+    assert_error(response, 422, "validation_error")
 
 
 @pytest.mark.parametrize(

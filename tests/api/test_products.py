@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import ROLES, auth
+from tests.errors import assert_error
 
 AIRDOTS_STOCK = {
     "НОВАЯ_РИГА_РФЦ": 97,
@@ -101,8 +102,7 @@ def test_search_with_no_match_is_empty_not_an_error(client, tokens):
 )
 def test_bad_search_input(client, tokens, params, code):
     response = client.get("/api/v1/products", params=params, headers=auth(tokens["operator"]))
-    assert response.status_code == 422
-    assert response.json()["error"]["code"] == code
+    assert_error(response, 422, code)
 
 
 @pytest.mark.parametrize("query", ['"OR" * NEAR(', "zz:* & | !", "' OR 1=1 --", "ёлка\x00"])
@@ -114,15 +114,13 @@ def test_search_syntax_characters_are_not_an_injection(client, tokens, query):
 
 def test_unknown_product_is_404(client, tokens):
     response = client.get("/api/v1/products/999999999", headers=auth(tokens["operator"]))
-    assert response.status_code == 404
-    assert response.json()["error"]["code"] == "product_not_found"
+    assert_error(response, 404, "product_not_found")
 
 
 @pytest.mark.parametrize("code", ["abc", "-1", "0", "99999999999999999999999", "1.5"])
 def test_malformed_product_code_is_422(client, tokens, code):
     response = client.get(f"/api/v1/products/{code}", headers=auth(tokens["operator"]))
-    assert response.status_code == 422
-    assert response.json()["error"]["code"] == "validation_error"
+    assert_error(response, 422, "validation_error")
 
 
 @pytest.mark.parametrize("path", ["/api/v1/products/235260644", "/api/v1/products?q=наушники"])

@@ -30,6 +30,7 @@ from marketdesk.store.models import AuditEntry, SmsOutbox
 from tests import conftest as base
 from tests.chat.servers import REDIS_URL, redis_available
 from tests.conftest import DEMO_PASSWORD, auth, run_db
+from tests.errors import assert_error
 
 _ips = itertools.count(1)
 
@@ -76,9 +77,7 @@ async def running(
 
 
 def _refused(response: httpx.Response) -> None:
-    assert response.status_code == 429, response.text
-    error = response.json()["error"]
-    assert error["code"] == "rate_limited"
+    error = assert_error(response, 429, "rate_limited")
     assert "через" in error["message"] or "Закройте" in error["message"]
     assert int(response.headers["retry-after"]) >= 1
     assert error["retry_after"] == int(response.headers["retry-after"])

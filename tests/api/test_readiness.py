@@ -29,6 +29,7 @@ from marketdesk.server import create_app
 from marketdesk.store.availability import database_unavailable
 from tests.chat.servers import REDIS_URL, free_port, redis_available
 from tests.conftest import DEMO_PASSWORD, PG_ENV, auth
+from tests.errors import assert_error
 
 
 class Proxy:
@@ -117,9 +118,7 @@ def _unavailable(response: Any) -> None:
 
 
 def _not_ready(response: Any, down: list[str]) -> None:
-    assert response.status_code == 503, response.text
-    error = response.json()["error"]
-    assert error["code"] == "not_ready"
+    error = assert_error(response, 503, "not_ready")
     assert error["down"] == down
     assert response.headers["retry-after"] == str(DATABASE_RETRY_AFTER)
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from marketdesk.services.attachments import MAX_BYTES
 from tests.chat.conftest import ChatEnv, auth
+from tests.errors import assert_error
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n%%EOF\n"
@@ -48,8 +49,7 @@ def test_an_image_and_a_pdf_are_sent_as_messages_and_read_back(env: ChatEnv) -> 
     stranger = env.visitor()
     for target in (file["id"], file["id"] + 10_000):
         denied = env.client.get(f"/api/v1/attachments/{target}", headers=auth(stranger))
-        assert denied.status_code == 404
-        assert denied.json()["error"]["code"] == "attachment_not_found"
+        assert_error(denied, 404, "attachment_not_found")
     assert _upload(env, stranger, cid, "x.png", PNG).status_code == 404
 
 
@@ -66,8 +66,7 @@ def test_other_types_oversized_and_empty_files_are_refused_and_nothing_is_stored
     ]
     for name, data, code in cases:
         response = _upload(env, token, cid, name, data)
-        assert response.status_code == 422, (name, response.text)
-        assert response.json()["error"]["code"] == code
+        assert_error(response, 422, code)
     assert env.messages(token, cid) == []
 
 
@@ -85,8 +84,7 @@ def test_a_body_far_over_the_limit_is_refused_while_it_streams_in(env: ChatEnv) 
         content=body(),
         headers={**auth(token), "Content-Type": "multipart/form-data; boundary=x"},
     )
-    assert response.status_code == 413, response.text
-    assert response.json()["error"]["code"] == "payload_too_large"
+    assert_error(response, 413, "payload_too_large")
     assert env.messages(token, cid) == []
 
 
@@ -138,8 +136,7 @@ def test_an_operators_caption_passes_the_privacy_guard(fresh_env: ChatEnv) -> No
     before = env.get(token, cid)["last_seq"]
     leak = "У вас 3 пересечения с другими аккаунтами"
     refused = _upload(env, operator, cid, "скрин.png", PNG, text=leak)
-    assert refused.status_code == 422, refused.text
-    assert refused.json()["error"]["code"] == "privacy_violation"
+    assert_error(refused, 422, "privacy_violation")
     assert env.get(token, cid)["last_seq"] == before
     assert not [m for m in env.messages(operator, cid) if m["attachments"]]
     sent = _upload(env, operator, cid, "скрин.png", PNG, text="Вот где это в приложении")

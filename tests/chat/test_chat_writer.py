@@ -14,7 +14,7 @@ from marketdesk.services.auth import authenticate
 from marketdesk.services.chat import ChatWriter, PrivacyRefused, batch
 from marketdesk.services.chat.guard import passes_guard
 from marketdesk.services.chat.sending import SendRequest
-from marketdesk.services.errors import Conflict, NotFound
+from marketdesk.services.errors import Conflict, NotFound, ServiceError
 from marketdesk.services.principals import Principal
 from marketdesk.store.db import Database
 from marketdesk.store.models import CouponBan
@@ -183,7 +183,8 @@ def test_an_operator_writes_only_where_assigned_and_nothing_is_stored_otherwise(
             _request(ctx, _principal(env, operator), cid, "мой диалог"),
         ],
     )
-    assert isinstance(outcomes[0], Conflict) and outcomes[0].code == "not_assigned"
+    assert isinstance(outcomes[0], ServiceError) and outcomes[0].code == "not_assigned"
+    assert outcomes[0].status == 403
     assert outcomes[1].message.seq == before + 1
     assert env.get(token, cid)["last_seq"] == before + 1
 

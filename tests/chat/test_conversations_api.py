@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from tests.chat.conftest import ChatEnv, auth
+from tests.errors import assert_error
 
 
 def test_visitor_gets_a_token_and_a_conversation_the_bot_answers(env: ChatEnv) -> None:
@@ -60,8 +61,7 @@ def test_messages_over_4000_characters_are_refused_and_nothing_is_stored(env: Ch
     token = env.visitor()
     conversation = env.conversation(token)
     response = env.send(token, conversation["id"], "я" * 4001)
-    assert response.status_code == 422
-    assert response.json()["error"]["code"] == "message_too_long"
+    assert_error(response, 422, "message_too_long")
     assert env.messages(token, conversation["id"]) == []
     assert env.get(token, conversation["id"])["last_seq"] == 0
     ok = env.send(token, conversation["id"], "я" * 4000)
@@ -75,8 +75,7 @@ def test_empty_nul_and_broken_texts_are_refused(env: ChatEnv) -> None:
     # a NUL is refused before the route by the input guard (issue 18), the same on every route
     for text, code in (("   ", "message_empty"), ("a\x00b", "invalid_characters")):
         response = env.send(token, conversation["id"], text)
-        assert response.status_code == 422, response.text
-        assert response.json()["error"]["code"] == code
+        assert_error(response, 422, code)
     raw = b'{"client_msg_id": "x1", "text": "\\ud800"}'
     response = env.client.post(
         f"/api/v1/conversations/{conversation['id']}/messages",
@@ -121,8 +120,7 @@ def test_nobody_reads_another_ones_conversation_and_learns_nothing(env: ChatEnv)
 
 def test_without_a_token_it_is_401(env: ChatEnv) -> None:
     response = env.client.post("/api/v1/conversations", json={"line": "general"})
-    assert response.status_code == 401
-    assert response.json()["error"]["code"] == "unauthorized"
+    assert_error(response, 401, "unauthorized")
 
 
 def test_handoff_puts_the_conversation_in_its_line_queue_with_transcript_and_topic(
@@ -164,8 +162,7 @@ def test_handoff_puts_the_conversation_in_its_line_queue_with_transcript_and_top
     assert env.client.get("/api/v1/queue/general", headers=auth(operator)).json()["items"] == []
     again = env.post(seller_op, f"/api/v1/conversations/{conversation['id']}/take")
     # issue 18: another line's conversation answers like a missing one
-    assert again.status_code == 404
-    assert again.json()["error"]["code"] == "conversation_not_found"
+    assert_error(again, 404, "conversation_not_found")
 
     # the bot no longer answers once a person has the chat
     reply = env.send(token, conversation["id"], "Как активировать сертификат?")
@@ -264,7 +261,7 @@ def test_operator_messages_private_notes_and_what_the_customer_sees(fresh_env: C
     assert sneaky.status_code == 403
     # an operator who is not assigned cannot write to the customer
     _, other = env.operator()
-    assert env.send(other, conversation["id"], "я тоже тут").status_code == 409
+    assert_error(env.send(other, conversation["id"], "я тоже тут"), 403, "not_assigned")
 
 
 def test_transfer_to_another_operator_and_to_another_line(fresh_env: ChatEnv) -> None:
@@ -279,7 +276,8 @@ def test_transfer_to_another_operator_and_to_another_line(fresh_env: ChatEnv) ->
 
     path = f"/api/v1/conversations/{conversation['id']}/transfer"
     assert env.post(second, path, {"to_operator_id": second_id}).status_code == 403
-    assert env.post(first, path, {"to_operator_id": seller_id}).status_code == 409  # wrong line
+    # the target does not serve the conversation's line
+    assert_error(env.post(first, path, {"to_operator_id": seller_id}), 409, "operator_not_on_line")
     moved = env.post(first, path, {"to_operator_id": second_id})
     assert moved.status_code == 200, moved.text
     assert moved.json()["assigned_operator_id"] == second_id
@@ -324,8 +322,7 @@ def test_resolve_rate_reopen_and_close(fresh_env: ChatEnv) -> None:
     closed = env.post(operator, f"/api/v1/conversations/{cid}/close")
     assert closed.json()["status"] == "closed"
     late = env.send(customer, cid, "А теперь?")
-    assert late.status_code == 409
-    assert late.json()["error"]["code"] == "conversation_closed"
+    assert_error(late, 409, "conversation_closed")
     assert env.messages(customer, cid)[-1]["sender_kind"] == "system"
 
 
@@ -346,8 +343,7 @@ def test_seller_support_needs_topic_and_subtopic_and_gets_a_ticket_number(env: C
     finance = next(t for t in topics if t["title"] == "Финансы")
     assert "Финансовые отчёты" in finance["subtopics"]
     missing = env.client.post("/api/v1/conversations", json={"line": "seller"}, headers=auth(token))
-    assert missing.status_code == 422
-    assert missing.json()["error"]["code"] == "seller_topic_required"
+    assert_error(missing, 422, "seller_topic_required")
     wrong = env.client.post(
         "/api/v1/conversations",
         json={
@@ -390,8 +386,7 @@ def test_client_msg_id_of_someone_else_is_a_conflict(fresh_env: ChatEnv) -> None
     mine = uuid.uuid4().hex
     assert env.send(token, conversation["id"], "вопрос", client_msg_id=mine).status_code == 201
     stolen = env.send(operator, conversation["id"], "ответ", client_msg_id=mine)
-    assert stolen.status_code == 409
-    assert stolen.json()["error"]["code"] == "client_msg_id_taken"
+    assert_error(stolen, 409, "client_msg_id_taken")
 
 
 def test_the_privacy_guard_stands_on_every_operator_send_path(fresh_env: ChatEnv) -> None:
@@ -403,8 +398,7 @@ def test_the_privacy_guard_stands_on_every_operator_send_path(fresh_env: ChatEnv
     env.post(token, f"/api/v1/conversations/{conversation['id']}/handoff")
     leak = "У вас 3 пересечения с другими аккаунтами, поэтому купоны заблокированы."
     refused = env.send(operator, conversation["id"], leak)
-    assert refused.status_code == 422
-    assert refused.json()["error"]["code"] == "privacy_violation"
+    assert_error(refused, 422, "privacy_violation")
     card = "Оплатите картой 4111 1111 1111 1111"
     assert env.send(operator, conversation["id"], card).status_code == 422
     texts = [m["text"] for m in env.messages(operator, conversation["id"])]

@@ -17,6 +17,7 @@ from marketdesk.services.errors import AuthenticationRequired, InvalidInput, Rat
 from marketdesk.store.models import LoginCode, SmsOutbox, utcnow
 from tests.chat.conftest import ChatEnv, auth
 from tests.conftest import DEMO_PASSWORD
+from tests.errors import assert_error
 
 SECRET = b"test-secret"
 TTL = timedelta(hours=1)
@@ -84,8 +85,7 @@ def test_login_by_phone_and_code_over_http(env: ChatEnv) -> None:
     assert env.messages(token, cid)[0]["text"] == "Вопрос до входа"
     # single use
     again = env.client.post("/api/v1/auth/phone/verify", json={"phone": phone, "code": code})
-    assert again.status_code == 401
-    assert again.json()["error"]["code"] == "invalid_code"
+    assert_error(again, 401, "invalid_code")
 
 
 def test_the_code_is_stored_only_as_a_hash(env: ChatEnv) -> None:
@@ -195,8 +195,7 @@ def test_sending_is_rate_limited_per_phone_and_per_ip(env: ChatEnv) -> None:
         _request(env, _phone(), ip="10.6.1.1", now=start)
     # the HTTP answer for a limit is 429
     flood = env.client.post("/api/v1/auth/phone/code", json={"phone": phone})
-    assert flood.status_code == 429
-    assert flood.json()["error"]["code"] == "rate_limited"
+    assert_error(flood, 429, "rate_limited")
 
 
 @pytest.mark.parametrize("phone", ["", "abc", "+7 900", "12345678901234567890", "+7900<script>"])

@@ -24,6 +24,7 @@ import httpx
 from marketdesk.server import create_app
 from marketdesk.services.chat import texts as chat
 from tests.chat.conftest import ChatEnv, auth
+from tests.errors import assert_error
 
 Work = Callable[[httpx.AsyncClient], Awaitable[Any]]
 N = 8  # requests raced at once
@@ -124,8 +125,7 @@ def test_taking_twice_is_the_same_conversation_and_another_operator_gets_409(
         assert response.json()["assigned_operator_id"] == op_id
     _, other = env.operator()
     response = env.post(other, f"/api/v1/conversations/{cid}/take")
-    assert response.status_code == 409, response.text
-    assert response.json()["error"]["code"] == "not_queued"
+    assert_error(response, 409, "not_queued")
     assert _system_texts(env, token, cid).count(chat.TEXT_ASSIGNED) == 1
 
 
@@ -198,8 +198,7 @@ def test_a_closed_conversation_refuses_every_lifecycle_step_with_409(env: ChatEn
     for who, action, body, code in refused:
         for _ in range(2):
             response = env.post(who, f"/api/v1/conversations/{cid}/{action}", body)
-            assert response.status_code == 409, (action, response.text)
-            assert response.json()["error"]["code"] == code
+            assert_error(response, 409, code)
 
 
 # --------------------------------------------------------------------------- at the same time

@@ -16,6 +16,7 @@ from marketdesk.store.db import Database
 from marketdesk.store.models import Attachment, CouponBan
 from marketdesk.store.transactions import serialized
 from tests.chat.conftest import ChatEnv, auth
+from tests.errors import assert_error
 
 
 def _with_database(env: ChatEnv, work: Any) -> Any:
@@ -137,13 +138,11 @@ def test_the_send_dry_run_refuses_what_the_send_refuses_and_stores_nothing(
     }
     # another operator of the line may read the conversation but not write to the customer
     refused = check(other, "Проверяю ваш заказ")
-    assert refused.status_code == 409 and refused.json()["error"]["code"] == "not_assigned"
-    empty = check(operator, "   ")
-    assert empty.status_code == 422 and empty.json()["error"]["code"] == "message_empty"
+    assert_error(refused, 403, "not_assigned")
+    assert_error(check(operator, "   "), 422, "message_empty")
     assert env.get(token, cid)["last_seq"] == before
     assert env.post(token, f"/api/v1/conversations/{cid}/close").status_code == 200
-    closed = check(operator, "Проверяю ваш заказ")
-    assert closed.status_code == 409 and closed.json()["error"]["code"] == "conversation_closed"
+    assert_error(check(operator, "Проверяю ваш заказ"), 409, "conversation_closed")
 
 
 def test_an_attachment_is_stored_with_its_message_or_not_at_all(env: ChatEnv) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import auth, run_db
+from tests.errors import assert_error
 
 STAFF = ("operator", "backoffice", "supervisor", "admin")
 CUSTOMER = 61000003
@@ -74,9 +75,7 @@ def test_bad_input(client, tokens, body, status, code):
     response = client.post(
         f"/api/v1/customers/{CUSTOMER}/comments", json=body, headers=auth(tokens["operator"])
     )
-    assert response.status_code == status
-    assert response.json()["error"]["code"] == code
-    assert response.json()["error"]["message"]
+    assert_error(response, status, code)
 
 
 @pytest.mark.parametrize(("customer_id", "status"), [(99999999, 404), (0, 422), ("abc", 422)])

@@ -11,6 +11,7 @@ import pytest
 from marketdesk.services.auth import token_for_customer
 from tests.conftest import auth, run_db
 from tests.console.conftest import waiting_conversation
+from tests.errors import assert_error
 
 COUPONS = "почему не работают купоны у меня"
 
@@ -104,8 +105,7 @@ def test_the_line_counts(client, tokens, conversation):
 def test_a_conversation_the_operator_may_not_read_is_not_found(client, tokens, conversation):
     cid = conversation(61000001, COUPONS, line="travel_priority")  # a hotel booking: Travel
     response = hints(client, tokens["operator"], COUPONS, conversation_id=cid)  # general line
-    assert response.status_code == 404
-    assert response.json()["error"]["code"] == "conversation_not_found"
+    assert_error(response, 404, "conversation_not_found")
     missing = hints(client, tokens["operator"], COUPONS, conversation_id=2**62)
     assert (missing.status_code, missing.json()["error"]) == (
         404,

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from tests.conftest import auth
+from tests.errors import assert_error
 
 
 @pytest.mark.parametrize("path", ["/console", "/console/login"])
@@ -92,8 +93,7 @@ def test_pages_load_their_scripts_as_modules(client, path):
 )
 def test_no_other_files(client, name):
     response = client.get(f"/console/static/{name}")
-    assert response.status_code == 404
-    assert response.json()["error"]["code"] == "not_found"
+    assert_error(response, 404, "not_found")
 
 
 def test_scripts_never_write_html():

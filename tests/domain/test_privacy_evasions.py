@@ -25,6 +25,7 @@ from marketdesk.domain.privacy import (
     normalise,
 )
 from tests.conftest import auth
+from tests.errors import assert_error
 
 C = PrivacyViolationCode
 OTHER_ID = "12345678"
@@ -353,8 +354,7 @@ def _conversation(client: Any, token: str) -> int:
 def test_a_disguised_reply_is_refused_in_the_chat(client, tokens, text):
     cid = _conversation(client, tokens["customer"])
     response = _reply(client, tokens, cid, text)
-    assert response.status_code == 422, response.text
-    assert response.json()["error"]["code"] == "privacy_violation"
+    assert_error(response, 422, "privacy_violation")
 
 
 def test_an_ordinary_reply_still_goes(client, tokens):

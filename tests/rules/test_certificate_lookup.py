@@ -16,6 +16,7 @@ from marketdesk.services.principals import Principal
 from marketdesk.store.db import Database
 from marketdesk.store.models import AuditEntry, Operator, OperatorRole
 from tests.conftest import auth
+from tests.errors import assert_error
 
 PATH = "/api/v1/certificates/lookup"
 
@@ -82,8 +83,7 @@ def test_the_last_characters_of_a_plastic_certificate(client, tokens, issue_code
 @pytest.mark.parametrize("code", ["AB", "ABCDEFGH", "A" * 17])
 def test_a_code_of_another_length_is_refused(client, tokens, code):
     response = lookup(client, tokens["operator"], code)
-    assert response.status_code == 422
-    assert response.json()["error"]["code"] == "invalid_code"
+    assert_error(response, 422, "invalid_certificate_code")
 
 
 def test_an_unknown_code(client, tokens):

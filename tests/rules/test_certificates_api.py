@@ -12,6 +12,7 @@ from marketdesk.services.auth import authenticate
 from marketdesk.services.certificates import CertificateRefused, activate_certificate
 from marketdesk.store.db import Database
 from tests.conftest import ROLES, auth
+from tests.errors import assert_error
 
 PATH = "/api/v1/me/certificates/activate"
 
@@ -40,29 +41,25 @@ def test_a_code_is_single_use(client, new_customer, issue_code):
     _, second = new_customer()
     assert activate(client, first, code).status_code == 200
     again = activate(client, second, code)
-    assert again.status_code == 422
-    assert again.json()["error"]["code"] == "already_used"
+    assert_error(again, 422, "already_used")
 
 
 def test_unknown_code(client, new_customer):
     _, token = new_customer()
     response = activate(client, token, "AAAA-BBBB-CCCC-DDDD")
-    assert response.status_code == 422
-    assert response.json()["error"]["code"] == "unknown_code"
+    assert_error(response, 422, "unknown_code")
 
 
 def test_legal_entity_cannot_activate(client, new_customer, issue_code):
     _, token = new_customer(kind="legal_entity")
     response = activate(client, token, issue_code())
-    assert response.status_code == 422
-    assert response.json()["error"]["code"] == "legal_entity"
+    assert_error(response, 422, "legal_entity")
 
 
 def test_expired_code(client, new_customer, issue_code):
     _, token = new_customer()
     response = activate(client, token, issue_code(expires_at=datetime.now(UTC) - timedelta(days=1)))
-    assert response.status_code == 422
-    assert response.json()["error"]["code"] == "expired"
+    assert_error(response, 422, "expired")
 
 
 def test_fourth_certificate_in_24_hours_is_refused_with_the_time_it_lifts(
@@ -72,9 +69,7 @@ def test_fourth_certificate_in_24_hours_is_refused_with_the_time_it_lifts(
     for _ in range(3):
         assert activate(client, token, issue_code(500)).status_code == 200
     fourth = activate(client, token, issue_code(500))
-    assert fourth.status_code == 422
-    error = fourth.json()["error"]
-    assert error["code"] == "daily_limit"
+    error = assert_error(fourth, 422, "daily_limit")
     assert "по московскому времени" in error["message"]
     lifts = datetime.fromisoformat(error["retry_at"])
     assert timedelta(hours=23) < lifts - datetime.now(UTC) <= timedelta(hours=24)
@@ -154,9 +149,8 @@ def test_two_simultaneous_activations_of_one_code_exactly_one_succeeds(
 def test_no_operator_or_visitor_path_activates_a_certificate(client, tokens, issue_code, who):
     code = issue_code()
     response = activate(client, tokens[who], code)
-    assert response.status_code == 403
     expected = "login_required" if who == "visitor" else "operator_may_not_activate"
-    assert response.json()["error"]["code"] == expected
+    assert_error(response, 403, expected)
 
 
 def test_no_token_is_401(client):
@@ -168,12 +162,10 @@ def test_no_token_is_401(client):
 )
 def test_malformed_request(client, tokens, body):
     response = client.post(PATH, json=body, headers=auth(tokens["customer"]))
-    assert response.status_code == 422
-    assert response.json()["error"]["code"] == "validation_error"
+    assert_error(response, 422, "validation_error")
 
 
 def test_code_of_only_dashes_is_invalid(client, new_customer):
     _, token = new_customer()
     response = activate(client, token, "----")
-    assert response.status_code == 422
-    assert response.json()["error"]["code"] == "invalid_code"
+    assert_error(response, 422, "invalid_certificate_code")

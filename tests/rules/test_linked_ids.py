@@ -8,6 +8,7 @@ from typing import Any
 
 from marketdesk.store.models import CouponBan, Customer
 from tests.conftest import auth, run_db
+from tests.errors import assert_error
 
 RETAIL_PRODUCT = 483491476  # «Ошибка описания» creates a task for it (seed 000)
 MISSING = 999_999_999
@@ -110,11 +111,9 @@ def test_links_of_a_task_must_agree(client, tokens, new_customer):
     mismatch = _task(
         client, tokens["operator"], customer_id=58561573, conversation_id=their_conversation
     )
-    assert mismatch.status_code == 409, mismatch.text
-    assert mismatch.json()["error"]["code"] == "link_mismatch"
+    assert_error(mismatch, 409, "link_mismatch")
     order = _task(client, tokens["operator"], customer_id=58561573, order_number="61000001-0001")
-    assert order.status_code == 409
-    assert order.json()["error"]["code"] == "link_mismatch"
+    assert_error(order, 409, "link_mismatch")
     assert all("CTASK-" not in text for text in _texts(client, other, their_conversation))
     assert other_id != 58561573
 
@@ -139,8 +138,7 @@ def test_coupon_ban_review_checks_its_conversation(client, tokens, demo_db, new_
     # another customer's conversation does not get this customer's task
     theirs = _conversation(client, other)
     wrong = client.post(path, json={"conversation_id": theirs}, headers=headers)
-    assert wrong.status_code == 409
-    assert wrong.json()["error"]["code"] == "link_mismatch"
+    assert_error(wrong, 409, "link_mismatch")
     assert _texts(client, other, theirs) == []
     # the right one is linked
     own = _queued_on(client, tokens, banned, "general")

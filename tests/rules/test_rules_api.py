@@ -6,6 +6,7 @@ import pytest
 
 from marketdesk.domain.coupon_ban import FRAUD_QUEUE
 from tests.conftest import ROLES, auth, run_db
+from tests.errors import assert_error
 
 # --- coupon ban -------------------------------------------------------------------------
 
@@ -30,16 +31,14 @@ def test_no_task_when_the_ban_cannot_be_lifted(client, tokens):
     response = client.post(
         "/api/v1/customers/61000002/coupon-ban/review", headers=auth(tokens["operator"])
     )
-    assert response.status_code == 409
-    assert response.json()["error"]["code"] == "coupon_ban_not_liftable"
+    assert_error(response, 409, "coupon_ban_not_liftable")
 
 
 def test_no_task_without_a_ban(client, tokens):
     response = client.post(
         "/api/v1/customers/58561573/coupon-ban/review", headers=auth(tokens["operator"])
     )
-    assert response.status_code == 409
-    assert response.json()["error"]["code"] == "no_coupon_ban"
+    assert_error(response, 409, "no_coupon_ban")
 
 
 @pytest.mark.parametrize(("who", "status"), [("customer", 403), ("visitor", 403), (None, 401)])
@@ -174,8 +173,7 @@ def test_marking_down(client, tokens, demo_db, product_id, price, group, grade, 
         assert card["markdown"]["grade"] == grade
         assert card["markdown"]["reason"] == "Повреждена упаковка"
     else:
-        assert response.status_code == 422
-        assert response.json()["error"]["code"] == outcome
+        assert_error(response, 422, outcome)
         assert card["markdown"] is None
 
 
@@ -194,8 +192,7 @@ def test_markdown_refusals(client, tokens, code, grade, error):
         json={"grade": grade, "reason": "Повреждена упаковка"},
         headers=auth(tokens["supervisor"]),
     )
-    assert response.status_code == 422
-    assert response.json()["error"]["code"] == error
+    assert_error(response, 422, error)
 
 
 @pytest.mark.parametrize("who", ["operator", "customer", "visitor"])

@@ -11,6 +11,7 @@ from marketdesk.domain.coupon_ban import FRAUD_QUEUE
 from marketdesk.services.tasks import escalate_overdue
 from marketdesk.store.models import StaffNotice, Task
 from tests.conftest import auth, run_db
+from tests.errors import assert_error
 
 DESCRIPTION_QUEUE = "Ошибка описания"
 
@@ -73,8 +74,7 @@ def test_status_flow_comments_and_history(client, tokens):
     reopened = client.post(
         f"/api/v1/tasks/{number}/status", json={"status": "in_progress"}, headers=worker
     )
-    assert reopened.status_code == 409
-    assert reopened.json()["error"]["code"] == "invalid_transition"
+    assert_error(reopened, 409, "invalid_transition")
 
 
 def test_rejection_needs_a_reason(client, tokens):
@@ -84,8 +84,7 @@ def test_rejection_needs_a_reason(client, tokens):
     response = client.post(
         f"/api/v1/tasks/{number}/status", json={"status": "rejected"}, headers=worker
     )
-    assert response.status_code == 422
-    assert response.json()["error"]["code"] == "reason_required"
+    assert_error(response, 422, "reason_required")
 
 
 def test_new_cannot_jump_to_done(client, tokens):
@@ -104,7 +103,7 @@ def test_assignment_only_to_back_office(client, tokens):
     ok = client.post(f"/api/v1/tasks/{number}/assign", json={"login": "backoffice"}, headers=sup)
     assert ok.status_code == 200 and ok.json()["assignee"] == "Петров Алексей"
     bad = client.post(f"/api/v1/tasks/{number}/assign", json={"login": "operator"}, headers=sup)
-    assert bad.status_code == 422 and bad.json()["error"]["code"] == "not_a_backoffice_agent"
+    assert_error(bad, 422, "not_a_backoffice_agent")
     ghost = client.post(f"/api/v1/tasks/{number}/assign", json={"login": "ghost"}, headers=sup)
     assert ghost.status_code == 404
 
@@ -124,8 +123,7 @@ def test_assignment_only_to_back_office(client, tokens):
 )
 def test_bad_task_input(client, tokens, fields, status, code):
     response = create(client, tokens["operator"], **fields)
-    assert response.status_code == status
-    assert response.json()["error"]["code"] == code
+    assert_error(response, status, code)
 
 
 @pytest.mark.parametrize("priority", ["low", "normal", "high", "urgent"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import ROLES, auth
+from tests.errors import assert_error
 
 PATH = "/api/v1/me/balance/withdraw"
 
@@ -38,8 +39,7 @@ def test_withdrawal_boundaries(client, new_customer, balance, amount, outcome):
         left = balance * 100 - round(float(amount) * 100)
         assert response.json()["balance"]["total"] == f"{left // 100}.{left % 100:02d}"
     else:
-        assert response.status_code == 422
-        assert response.json()["error"]["code"] == outcome
+        assert_error(response, 422, outcome)
         assert client.get("/api/v1/me/balance", headers=auth(token)).json()["total"] == (
             f"{balance}.00"
         )  # nothing changed
@@ -53,8 +53,7 @@ def test_certificate_money_cannot_be_withdrawn(client, new_customer):
         "withdrawable": "250.00",
     }
     too_much = withdraw(client, token, "300")
-    assert too_much.status_code == 422
-    assert too_much.json()["error"]["code"] == "exceeds_balance"
+    assert_error(too_much, 422, "exceeds_balance")
     assert "сертификат" in too_much.json()["error"]["message"]
     assert withdraw(client, token, "250").status_code == 200
     after = client.get("/api/v1/me/balance", headers=auth(token)).json()
@@ -72,5 +71,4 @@ def test_malformed_amount(client, new_customer, amount):
 @pytest.mark.parametrize("who", [*ROLES, "visitor"])
 def test_only_the_customer_withdraws(client, tokens, who):
     response = withdraw(client, tokens[who], "100")
-    assert response.status_code == 403
-    assert response.json()["error"]["code"] == "customer_only"
+    assert_error(response, 403, "customer_only")

@@ -15,6 +15,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from marketdesk.server import create_app
 from tests.chat.conftest import ChatEnv, auth
+from tests.errors import assert_error
 
 WIDGET = Path(__file__).parents[2] / "marketdesk" / "web"
 
@@ -103,8 +104,7 @@ def test_phone_login_ends_the_visitor_token(env: ChatEnv, client: TestClient) ->
         ),
         client.get("/api/v1/auth/me", headers=auth(visitor)),
     ):
-        assert response.status_code == 401, response.text
-        assert response.json()["error"]["code"] == "invalid_token"
+        assert_error(response, 401, "invalid_token")
     # the customer has the conversation
     messages = client.get(f"/api/v1/conversations/{cid}/messages", headers=auth(token))
     assert messages.json()["messages"][0]["text"] == "Вопрос до входа"

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from marketdesk.server import create_app
 from tests.chat.conftest import ChatEnv, auth
+from tests.errors import assert_error
 
 
 def _png(size: int = 256) -> bytes:
@@ -44,7 +45,7 @@ def test_refused_uploads_leave_no_file(fresh_env: ChatEnv) -> None:
         # the conversation is closed
         (_upload(env.client, closed_token, closed, _png()), 409, "conversation_closed"),
         # an operator who has not taken the conversation
-        (_upload(env.client, operator, cid, _png()), 409, "not_assigned"),
+        (_upload(env.client, operator, cid, _png()), 403, "not_assigned"),
         # a customer cannot write private notes
         (_upload(env.client, visitor, cid, _png(), private="true"), 403, None),
         # a client_msg_id that is not printable ASCII
@@ -81,8 +82,7 @@ def test_uploads_have_quotas_per_conversation_and_per_day(fresh_env: ChatEnv) ->
         assert _upload(client, visitor, first, big, client_msg_id="big-1").status_code == 201
         before = _files(env.db.tmp)
         full = _upload(client, visitor, first, _png(400 * 1024))
-        assert full.status_code == 413, full.text
-        assert full.json()["error"]["code"] == "attachment_quota"
+        assert_error(full, 413, "attachment_quota")
         assert "МБ" in full.json()["error"]["message"]
         assert _files(env.db.tmp) == before  # nothing written for the refusal
         # a retry of the stored upload is answered with it (no second file, no quota)
@@ -93,9 +93,7 @@ def test_uploads_have_quotas_per_conversation_and_per_day(fresh_env: ChatEnv) ->
         for _ in range(2):  # the second and third file today
             assert _upload(client, visitor, second, _png()).status_code == 201
         daily = _upload(client, visitor, second, _png())  # the fourth
-        assert daily.status_code == 429, daily.text
-        error = daily.json()["error"]
-        assert error["code"] == "attachment_daily_quota"
+        error = assert_error(daily, 429, "attachment_daily_quota")
         assert error["message"].startswith("За сутки можно отправить")
         assert error["retry_after"] > 0
         # another visitor is not affected

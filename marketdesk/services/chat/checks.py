@@ -15,9 +15,21 @@ from marketdesk.domain.roles import Role
 from marketdesk.store.models import Conversation
 
 from .. import chat_access as access
-from ..errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from ..errors import (
+    ClientMsgIdCharacters,
+    ConversationClosed,
+    ConversationNotFound,
+    InvalidClientMsgId,
+    InvalidLine,
+    InvalidText,
+    InvalidTextCharacters,
+    MessageEmpty,
+    MessageTooLong,
+    NotAssigned,
+    NotesStaffOnly,
+    WrongLine,
+)
 from ..principals import Principal
-from .texts import TEXT_CLOSED
 
 __all__ = [
     "MAX_CLIENT_MSG_ID",
@@ -45,20 +57,15 @@ STAFF_ROLES = (Role.OPERATOR, Role.SUPERVISOR)
 def validate_text(text: str, *, allow_empty: bool = False) -> None:
     """At most 4 000 characters; storable on every backend (no NUL, valid Unicode)."""
     if len(text) > MAX_TEXT:
-        raise InvalidInput(
-            f"Сообщение длиннее {MAX_TEXT} символов. Сократите его или разбейте на части.",
-            code="message_too_long",
-        )
+        raise MessageTooLong(limit=MAX_TEXT)
     if not allow_empty and not text.strip():
-        raise InvalidInput("Сообщение пустое.", code="message_empty")
+        raise MessageEmpty()
     if "\x00" in text:
-        raise InvalidInput("Сообщение содержит недопустимый символ.", code="invalid_text")
+        raise InvalidText()
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise InvalidInput(
-            "Сообщение содержит недопустимые символы.", code="invalid_text"
-        ) from None
+        raise InvalidTextCharacters() from None
 
 
 def _validate_client_msg_id(client_msg_id: str) -> None:
@@ -67,16 +74,11 @@ def _validate_client_msg_id(client_msg_id: str) -> None:
         or len(client_msg_id) > MAX_CLIENT_MSG_ID
         or not client_msg_id.isprintable()
     ):
-        raise InvalidInput(
-            f"client_msg_id: от 1 до {MAX_CLIENT_MSG_ID} печатных символов.",
-            code="invalid_client_msg_id",
-        )
+        raise InvalidClientMsgId(limit=MAX_CLIENT_MSG_ID)
     try:
         client_msg_id.encode("ascii")
     except UnicodeEncodeError:
-        raise InvalidInput(
-            "client_msg_id: только латинские буквы, цифры и знаки.", code="invalid_client_msg_id"
-        ) from None
+        raise ClientMsgIdCharacters() from None
 
 
 def check_send(
@@ -88,7 +90,7 @@ def check_send(
     if principal.is_operator:
         principal.require_operator(*STAFF_ROLES)
     elif private:
-        raise PermissionDenied("Заметки доступны только сотрудникам.", code="notes_staff_only")
+        raise NotesStaffOnly()
 
 
 def move_to(conversation: Any, target: S) -> None:
@@ -98,9 +100,9 @@ def move_to(conversation: Any, target: S) -> None:
     conversation.status = move(conversation.status, target)
 
 
-def not_found(conversation_id: int) -> NotFound:
+def not_found(conversation_id: int) -> ConversationNotFound:
     # the same answer whether it does not exist or belongs to someone else
-    return NotFound(f"Диалог {conversation_id} не найден.", code="conversation_not_found")
+    return ConversationNotFound(conversation_id=conversation_id)
 
 
 def is_participant(principal: Principal, conversation: Any) -> bool:
@@ -138,11 +140,7 @@ async def operator_lines(session: AsyncSession, operator_id: int) -> set[str]:
 
 def require_valid_line(line: str, *, field: str | None = None) -> None:
     if line not in {ln.value for ln in Line}:
-        raise InvalidInput(
-            f"Линия: {', '.join(ln.value for ln in Line)}.",
-            code="invalid_line",
-            **({"fields": [field]} if field else {}),
-        )
+        raise InvalidLine(**({"fields": [field]} if field else {}))
 
 
 async def require_line(session: AsyncSession, principal: Principal, line: str) -> None:
@@ -150,24 +148,19 @@ async def require_line(session: AsyncSession, principal: Principal, line: str) -
     if is_supervisor(principal):
         return
     if line not in await operator_lines(session, int(principal.id)):
-        raise PermissionDenied(
-            f"Вы не работаете на линии «{LINE_TITLES_RU[Line(line)]}».", code="wrong_line"
-        )
+        raise WrongLine(line=LINE_TITLES_RU[Line(line)])
 
 
 def send_refusal(principal: Principal, conversation: Any, private: bool) -> Exception | None:
     """Why ``principal`` may not write in this conversation now, or None (checked before the
     send and again under the lock)."""
     if conversation.status == S.CLOSED:
-        return Conflict(TEXT_CLOSED, code="conversation_closed")
+        return ConversationClosed()
     if (
         principal.is_operator
         and not private
         and not is_supervisor(principal)
         and conversation.assigned_operator_id != principal.id
     ):
-        return Conflict(
-            "Сначала возьмите диалог: писать покупателю может назначенный оператор.",
-            code="not_assigned",
-        )
+        return NotAssigned()
     return None

@@ -21,7 +21,8 @@ from marketdesk.domain.privacy import PrivacyViolation, candidate_ids, check_out
 from marketdesk.store.models import Conversation, CouponBan, Customer, Product
 
 from .. import audit
-from ..errors import InvalidInput, NotFound
+from ..errors import CustomerNotFound, TextTooLong
+from ..errors import PrivacyViolation as PrivacyRefused
 from ..principals import Principal
 
 __all__ = [
@@ -63,10 +64,6 @@ _ADDRESSEE = (
     .outerjoin(CouponBan, CouponBan.customer_id == Conversation.customer_id)
     .where(Conversation.id == bindparam("conversation_id"))
 )
-
-
-class PrivacyRefused(InvalidInput):
-    code = "privacy_violation"
 
 
 def _views(text: str, found: Sequence[PrivacyViolation]) -> list[ViolationView]:
@@ -164,11 +161,9 @@ async def check_text(
     """The guard's verdict on a text meant for ``customer_id`` (or an unknown addressee)."""
     principal.require_operator()
     if len(text) > MAX_GUARD_TEXT:
-        raise InvalidInput(
-            f"Текст длиннее {MAX_GUARD_TEXT} символов.", code="text_too_long", fields=["text"]
-        )
+        raise TextTooLong(limit=MAX_GUARD_TEXT, fields=["text"])
     if customer_id is not None and await session.get(Customer, customer_id) is None:
-        raise NotFound(f"Покупатель с ID {customer_id} не найден.", code="customer_not_found")
+        raise CustomerNotFound(customer_id=customer_id)
     views = await session.run_sync(lambda sync: _violations(sync.connection(), text, customer_id))
     return GuardResult(ok=not views, violations=views, message=_summary(views))
 
@@ -203,6 +198,6 @@ async def refuse_disclosure(
     )
     await session.commit()
     raise PrivacyRefused(
-        verdict.message or "Сообщение нельзя отправить.",
+        reasons=verdict.message or "Сообщение нельзя отправить.",
         violations=[v.model_dump() for v in verdict.violations],
     )

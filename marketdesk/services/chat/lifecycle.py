@@ -36,7 +36,26 @@ from marketdesk.store.models import (
 from marketdesk.store.transactions import serialized
 
 from .. import chat_access as access
-from ..errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from ..errors import (
+    AtCapacity,
+    ConversationClosed,
+    CustomerCallsOperator,
+    CustomerRates,
+    CustomerStartsConversation,
+    InvalidRating,
+    InvalidSellerTopic,
+    InvalidTransferTarget,
+    NotAssignedToClose,
+    NotAssignedToResolve,
+    NotAssignedToTransfer,
+    NotQueued,
+    NotResolved,
+    NotTransferable,
+    OperatorNotFound,
+    OperatorNotOnLine,
+    SellerTopicRequired,
+    TargetAtCapacity,
+)
 from ..principals import Principal
 from .assignment import assign, assign_lock, dispatch_queue, enqueue, has_room
 from .checks import (
@@ -126,20 +145,13 @@ async def start_conversation(
     one is made: the most recent open one is returned (the widget simply goes on with it).
     → (the conversation, whether it is new)."""
     if principal.kind not in ("customer", "visitor"):
-        raise PermissionDenied(
-            "Диалог начинает покупатель или посетитель сайта.", code="customers_only"
-        )
+        raise CustomerStartsConversation()
     require_valid_line(line, field="line")
     if line == Line.SELLER:
         if not seller_topic or not seller_subtopic:
-            raise InvalidInput(
-                "Для обращения в поддержку продавцов выберите тему и подтему.",
-                code="seller_topic_required",
-            )
+            raise SellerTopicRequired()
         if not is_valid_seller_topic(seller_topic, seller_subtopic):
-            raise InvalidInput(
-                "Неизвестная тема или подтема обращения.", code="invalid_seller_topic"
-            )
+            raise InvalidSellerTopic()
     actual = await _customer_line(session, principal, line)
     if max_open is not None:
         await _lock_owner(session, principal)
@@ -194,9 +206,9 @@ async def request_operator(
     Again (queued, or with an operator already): the conversation as it is; closed: 409."""
     conversation = await load(session, principal, conversation_id)
     if principal.is_operator:
-        raise PermissionDenied("Оператора зовёт покупатель.", code="customers_only")
+        raise CustomerCallsOperator()
     if conversation.status == S.CLOSED:
-        raise Conflict(TEXT_CLOSED, code="conversation_closed")
+        raise ConversationClosed()
     if conversation.status not in (S.BOT, S.RESOLVED):
         return conversation_view(conversation)  # already waiting or with an operator
     changes = changes_for(session, ctx.publish)
@@ -258,13 +270,11 @@ async def take(
         view = await _release(session, conversation)
         if state == (S.ASSIGNED, int(principal.id)):  # taken twice (a double click, a retry)
             return view
-        raise Conflict("Диалог уже не в очереди.", code="not_queued")
+        raise NotQueued()
     if not await has_room(session, operator):
         capacity = operator.chat_capacity
         await _release(session, conversation)
-        raise Conflict(
-            f"Достигнут ваш предел одновременных диалогов: {capacity}.", code="at_capacity"
-        )
+        raise AtCapacity(capacity=capacity)
     changes = changes_for(session, ctx.publish)
     await assign(session, changes, conversation, operator.id)
     await session.commit()
@@ -286,39 +296,35 @@ async def transfer(
     it waits in): the conversation as it is."""
     principal.require_operator(*STAFF_ROLES)
     if (to_operator_id is None) == (to_line is None):
-        raise InvalidInput(
-            "Укажите либо оператора, либо линию.", code="transfer_target", fields=["to"]
-        )
+        raise InvalidTransferTarget(fields=["to"])
     if to_line is not None:
         require_valid_line(to_line)
     conversation = await load(session, principal, conversation_id)
     await _lock(session, conversation)
     if conversation.status not in (S.QUEUED, S.ASSIGNED):
         await session.rollback()
-        raise Conflict("Передать можно диалог в очереди или в работе.", code="not_transferable")
+        raise NotTransferable()
     if (to_operator_id is not None and to_operator_id == conversation.assigned_operator_id) or (
         to_line == conversation.line and conversation.status == S.QUEUED
     ):  # transferred twice (a double click, a retry): already where it was sent
         return await _release(session, conversation)
     if conversation.assigned_operator_id != principal.id and not is_supervisor(principal):
         await session.rollback()
-        raise PermissionDenied(
-            "Передать диалог может назначенный оператор или супервизор.", code="not_assigned"
-        )
+        raise NotAssignedToTransfer()
     changes = changes_for(session, ctx.publish)
     if to_operator_id is not None:
         target = await session.get(Operator, to_operator_id)
         if target is None or not target.is_active:
             await session.rollback()
-            raise NotFound("Оператор не найден.", code="operator_not_found")
+            raise OperatorNotFound()
         lines = await operator_lines(session, target.id)
         if conversation.line not in lines:
             await session.rollback()
-            raise Conflict("Этот оператор не работает на линии диалога.", code="wrong_line")
+            raise OperatorNotOnLine()
         await assign_lock(session)
         if not await has_room(session, target):
             await session.rollback()
-            raise Conflict("У этого оператора нет свободных мест.", code="at_capacity")
+            raise TargetAtCapacity()
         previous = conversation.assigned_operator_id
         move_to(conversation, S.ASSIGNED)
         conversation.assigned_operator_id = target.id
@@ -353,12 +359,10 @@ async def resolve(
         return await _release(session, conversation)
     if conversation.status == S.CLOSED:
         await session.rollback()
-        raise Conflict(TEXT_CLOSED, code="conversation_closed")
+        raise ConversationClosed()
     if conversation.assigned_operator_id != principal.id and not is_supervisor(principal):
         await session.rollback()
-        raise PermissionDenied(
-            "Решить диалог может назначенный оператор или супервизор.", code="not_assigned"
-        )
+        raise NotAssignedToResolve()
     changes = changes_for(session, ctx.publish)
     move_to(conversation, S.RESOLVED)
     conversation.resolved_at = utcnow()
@@ -387,9 +391,7 @@ async def close(
         and not is_supervisor(principal)
     ):
         await session.rollback()
-        raise PermissionDenied(
-            "Закрыть диалог может назначенный оператор или супервизор.", code="not_assigned"
-        )
+        raise NotAssignedToClose()
     changes = changes_for(session, ctx.publish)
     was_assigned = conversation.status == S.ASSIGNED
     move_to(conversation, S.CLOSED)
@@ -413,11 +415,11 @@ async def rate(
     """The customer's 1–5 rating of a resolved (or closed) conversation."""
     conversation = await load(session, principal, conversation_id)
     if principal.is_operator:
-        raise PermissionDenied("Оценку ставит покупатель.", code="customers_only")
+        raise CustomerRates()
     if not 1 <= rating <= 5:
-        raise InvalidInput("Оценка — от 1 до 5.", code="invalid_rating", fields=["rating"])
+        raise InvalidRating(fields=["rating"])
     if conversation.status not in (S.RESOLVED, S.CLOSED):
-        raise Conflict("Оценить можно после того, как вопрос решён.", code="not_resolved")
+        raise NotResolved()
     conversation.rating = rating
     conversation.updated_at = utcnow()
     changes = changes_for(session, ctx.publish)

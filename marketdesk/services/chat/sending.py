@@ -28,7 +28,7 @@ from marketdesk.store.models import Attachment, Conversation, Operator, utcnow
 from marketdesk.store.transactions import serialized
 
 from .. import chat_access as access
-from ..errors import Conflict
+from ..errors import ClientMsgIdTaken
 from ..principals import Principal
 from .assignment import enqueue
 from .checks import check_send, load, move_to, not_found, send_refusal
@@ -202,10 +202,7 @@ def _duplicate(view: MessageView, sender_id: str | None, principal: Principal) -
     if sender_id != str(principal.id) or (
         (view.sender_kind == "operator") != principal.is_operator
     ):
-        raise Conflict(
-            "Этот client_msg_id уже использован другим участником диалога.",
-            code="client_msg_id_taken",
-        )
+        raise ClientMsgIdTaken()
     return SendResult(message=view, duplicate=True)
 
 
