@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from marketdesk.domain.channels import Channel
 from marketdesk.services import chat
 from marketdesk.services.auth import authenticate
 from marketdesk.services.errors import Conflict
@@ -202,3 +203,26 @@ def test_the_sqlite_write_lock_is_reentrant_within_a_task(env: ChatEnv) -> None:
         assert order == ["outer", "inner", "outer done", "other"]
     else:  # PostgreSQL: no process lock at all
         assert sorted(order) == sorted(["outer", "inner", "outer done", "other"])
+
+
+def test_a_message_keeps_the_channel_it_came_in(env: ChatEnv) -> None:
+    """A channel's adapter says where a message came from; readers see it (the web chat's
+    messages say ``web``)."""
+    token = env.visitor()
+    cid = env.conversation(token)["id"]
+    env.post(token, f"/api/v1/conversations/{cid}/handoff")
+
+    async def work(database: Database) -> Any:
+        async with database.sessions() as session:
+            principal = await authenticate(session, token)
+            message = chat.OutgoingMessage(
+                cid, client_msg_id="tg-1", text="Пишу из Telegram", channel=Channel.TELEGRAM
+            )
+            return await chat.send(chat.ChatContext(), principal, message, session=session)
+
+    sent = _with_database(env, work)
+    assert sent.message.channel == "telegram"
+    env.send(token, cid, "А это из веб-чата")
+    by_text = {m["text"]: m["channel"] for m in env.messages(token, cid)}
+    assert by_text["Пишу из Telegram"] == "telegram"
+    assert by_text["А это из веб-чата"] == "web"

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, select, text, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
+from marketdesk.domain.channels import Channel
 from marketdesk.domain.conversations import ConversationStatus as S
 from marketdesk.store.db import Database
 from marketdesk.store.models import utcnow
@@ -217,6 +218,7 @@ def _write_batch(
                 private=request.message.private,
                 created_at=now,
                 attachments=[],
+                channel=value["extra"].get("channel", Channel.WEB.value),
             ),
             last_seq[request.message.conversation_id],
         )

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.bot import Bot
+from marketdesk.domain.channels import Channel
 from marketdesk.domain.conversations import ConversationStatus as S
 from marketdesk.store.db import Database
 from marketdesk.store.models import Attachment, Conversation, Operator, utcnow
@@ -50,9 +51,6 @@ __all__ = [
     "store_one",
 ]
 
-CHANNELS = ("web", "email", "telegram", "vk")
-
-
 @dataclass(frozen=True, slots=True)
 class NewAttachment:
     """A file already written to the attachment store, to go out with its message (its row
@@ -74,7 +72,7 @@ class OutgoingMessage:
     text: str
     private: bool = False
     attachments: tuple[NewAttachment, ...] = ()
-    channel: str = "web"
+    channel: Channel = Channel.WEB
 
 
 @dataclass(slots=True)
@@ -257,8 +255,8 @@ def sent_extra(principal: Principal, message: OutgoingMessage) -> dict[str, Any]
     extra: dict[str, Any] = {}
     if principal.is_operator:
         extra["sender_name"] = principal.name
-    if message.channel != "web":
-        extra["channel"] = message.channel
+    if message.channel != Channel.WEB:
+        extra["channel"] = str(message.channel)
     return extra
 
 

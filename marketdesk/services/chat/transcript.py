@@ -14,6 +14,7 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from marketdesk.domain.channels import Channel
 from marketdesk.store.models import Conversation, Message, utcnow
 
 from .events import Changes, changes_for
@@ -87,6 +88,7 @@ async def insert_row(
         private=private,
         created_at=created_at,
         attachments=list(extra.get("attachments") or []),
+        channel=extra.get("channel", Channel.WEB.value),
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from marketdesk.domain.channels import Channel
 from marketdesk.domain.conversations import STATUS_TITLES_RU, ConversationStatus
 from marketdesk.domain.lines import LINE_TITLES_RU, Line
 from marketdesk.store.models import Message
@@ -38,6 +39,7 @@ class MessageView(BaseModel):
     created_at: datetime
     attachments: list[dict[str, Any]] = []
     bot: dict[str, Any] | None = None
+    channel: str = Channel.WEB.value  # where it came in (``OutgoingMessage.channel``)
 
 
 class ConversationView(BaseModel):
@@ -101,6 +103,7 @@ def message_view(message: Message) -> MessageView:
         created_at=message.created_at,
         attachments=list(extra.get("attachments") or []),
         bot=extra.get("bot"),
+        channel=extra.get("channel", Channel.WEB.value),
     )
 
 
