@@ -42,14 +42,28 @@ export const checkGuard = debounce(async () => {
     return;
   }
   try {
-    const body = { text };
-    if (state.current && state.current.customer_id) body.customer_id = state.current.customer_id;
-    const result = await api("POST", "/api/v1/guard/check", body);
+    const result = await guardVerdict(text);
     if (version === guardVersion) showGuard(result);
   } catch (e) {
     /* the server checks again on sending */
   }
 }, 300);
+
+// a dry run of the send into the open conversation (its addressee, as the send sees it); while
+// the send itself would be refused (not taken yet, closed), the text alone for its customer
+async function guardVerdict(text) {
+  const current = state.current;
+  if (current) {
+    try {
+      return await api("POST", "/api/v1/guard/check", { text, conversation_id: current.id });
+    } catch (e) {
+      /* refused as a send: fall back to the text's check */
+    }
+  }
+  const body = { text };
+  if (current && current.customer_id) body.customer_id = current.customer_id;
+  return api("POST", "/api/v1/guard/check", body);
+}
 
 export function wireRefusal() {
   $("composer-text").addEventListener("input", checkGuard);
