@@ -51,6 +51,7 @@ __all__ = [
     "store_one",
 ]
 
+
 @dataclass(frozen=True, slots=True)
 class NewAttachment:
     """A file already written to the attachment store, to go out with its message (its row
