@@ -16,7 +16,7 @@ Modules, each doing one thing:
 
 from __future__ import annotations
 
-from .checks import MAX_CLIENT_MSG_ID, MAX_TEXT, check_send, is_participant, validate_text
+from .checks import MAX_CLIENT_MSG_ID, MAX_TEXT, check_send, validate_text
 from .context import ChatContext, GuardObjected, TextGuard
 from .events import Publisher, no_publisher, set_default_publisher
 from .guard import (
@@ -94,7 +94,6 @@ __all__ = [
     "close",
     "find_sent",
     "get_conversation",
-    "is_participant",
     "list_messages",
     "list_my_conversations",
     "list_operator_conversations",

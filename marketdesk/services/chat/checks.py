@@ -36,7 +36,6 @@ __all__ = [
     "MAX_TEXT",
     "STAFF_ROLES",
     "check_send",
-    "is_participant",
     "is_supervisor",
     "load",
     "may_read_now",
@@ -103,14 +102,6 @@ def move_to(conversation: Any, target: S) -> None:
 def not_found(conversation_id: int) -> ConversationNotFound:
     # the same answer whether it does not exist or belongs to someone else
     return ConversationNotFound(conversation_id=conversation_id)
-
-
-def is_participant(principal: Principal, conversation: Any) -> bool:
-    """The conversation's own customer or visitor."""
-    return (
-        principal.kind in ("customer", "visitor")
-        and access.may_read_now(principal, conversation) is True
-    )
 
 
 def is_supervisor(principal: Principal) -> bool:
