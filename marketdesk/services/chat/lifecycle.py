@@ -421,7 +421,7 @@ async def rate(
     if conversation.status not in (S.RESOLVED, S.CLOSED):
         raise NotResolved()
     conversation.rating = rating
-    conversation.updated_at = utcnow()
+    conversation.rated_at = conversation.updated_at = utcnow()
     changes = changes_for(session, ctx.publish)
     changes.changed(conversation, conversation.assigned_operator_id)
     await session.commit()

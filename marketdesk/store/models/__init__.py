@@ -4,7 +4,7 @@ from .base import Base, utcnow
 from .catalog import Product, ProductNominal, Seller, Stock, Warehouse
 from .certificates import GiftCertificate
 from .chat import Attachment, LoginCode, OperatorPresence, SmsOutbox, TravelProfile
-from .conversations import Conversation, ConversationOperator, Message, Visitor
+from .conversations import Conversation, ConversationOperator, Message, SlaBreach, Visitor
 from .customers import BalanceEntry, CouponBan, Customer, CustomerComment
 from .meta import MetaValue
 from .notices import StaffNotice
@@ -39,6 +39,7 @@ __all__ = [
     "ProductNominal",
     "Seller",
     "Session",
+    "SlaBreach",
     "SmsOutbox",
     "StaffNotice",
     "Stock",

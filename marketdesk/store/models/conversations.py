@@ -18,13 +18,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from marketdesk.domain.channels import Channel
 from marketdesk.domain.conversations import ConversationStatus
 from marketdesk.domain.lines import Line
 
 from .base import Base, BigId, UTCDateTime, utcnow
-from .values import CONVERSATION_STATUSES, LINES, MESSAGE_SENDERS, one_of
+from .values import CHANNELS, CONVERSATION_STATUSES, LINES, MESSAGE_SENDERS, SLA_KINDS, one_of
 
-__all__ = ["Conversation", "ConversationOperator", "Message", "Visitor"]
+__all__ = ["Conversation", "ConversationOperator", "Message", "SlaBreach", "Visitor"]
 
 
 class Visitor(Base):
@@ -41,16 +42,22 @@ class Conversation(Base):
     __table_args__ = (
         one_of("line", LINES),
         one_of("status", CONVERSATION_STATUSES),
+        one_of("channel", CHANNELS),
         CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating"),
         Index("ix_conversations_queue", "status", "line", "queued_at"),
         Index("ix_conversations_customer", "customer_id"),
         Index("ix_conversations_operator", "assigned_operator_id", "status"),
+        Index("ix_conversations_created", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
     visitor_id: Mapped[str | None] = mapped_column(ForeignKey("visitors.id", ondelete="SET NULL"))
     line: Mapped[str] = mapped_column(String(24), default=Line.GENERAL.value)
+    # where the customer writes from (``domain.channels.Channel``)
+    channel: Mapped[str] = mapped_column(
+        String(16), default=Channel.WEB.value, server_default=Channel.WEB.value
+    )
     status: Mapped[str] = mapped_column(String(16), default=ConversationStatus.BOT.value)
     topic: Mapped[str | None] = mapped_column(String(64))
     assigned_operator_id: Mapped[int | None] = mapped_column(
@@ -58,6 +65,8 @@ class Conversation(Base):
     )
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
     rating: Mapped[int | None] = mapped_column(Integer)
+    rating_comment: Mapped[str | None] = mapped_column(Text)  # «Оценка сервиса», optional
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # seller support: topic, sub-topic and the ticket number shown to the seller
     seller_topic: Mapped[str | None] = mapped_column(String(120))
     seller_subtopic: Mapped[str | None] = mapped_column(String(120))
@@ -68,6 +77,12 @@ class Conversation(Base):
     queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # service level (``domain.sla``): the first public reply by a person, and the running
+    # clocks (null when not running: nobody waits for a reply, or the case is resolved)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Message(Base):
@@ -105,3 +120,22 @@ class ConversationOperator(Base):
         ForeignKey("operators.id", ondelete="CASCADE"), primary_key=True
     )
     since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SlaBreach(Base):
+    """A service-level clock of a conversation that ran out (``domain.sla.SlaKind``): recorded
+    once per clock and deadline, with the operator who held the conversation then."""
+
+    __tablename__ = "sla_breaches"
+    __table_args__ = (
+        one_of("kind", SLA_KINDS),
+        UniqueConstraint("conversation_id", "kind", "due_at"),
+        Index("ix_sla_breaches_breached", "breached_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(24))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    breached_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id", ondelete="SET NULL"))

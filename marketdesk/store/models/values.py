@@ -12,9 +12,11 @@ from enum import StrEnum
 
 from sqlalchemy import CheckConstraint
 
+from marketdesk.domain.channels import Channel
 from marketdesk.domain.conversations import ConversationStatus
 from marketdesk.domain.lines import Line
 from marketdesk.domain.roles import Role
+from marketdesk.domain.sla import SlaKind
 from marketdesk.domain.tasks import TaskPriority, TaskStatus
 
 __all__ = [
@@ -22,6 +24,7 @@ __all__ = [
     "BALANCE_SOURCES",
     "CERTIFICATE_KINDS",
     "CERTIFICATE_STATUSES",
+    "CHANNELS",
     "CONVERSATION_STATUSES",
     "CUSTOMER_KINDS",
     "DELIVERY_TYPES",
@@ -32,6 +35,7 @@ __all__ = [
     "PROFITABILITY_LEVELS",
     "ROLES",
     "SALE_SCHEMES",
+    "SLA_KINDS",
     "SMS_STATUSES",
     "TASK_PRIORITIES",
     "TASK_STATUSES",
@@ -76,6 +80,8 @@ CERTIFICATE_STATUSES = ("issued", "activated", "expired")
 NEWS_KINDS = ("promotion", "news", "instruction")
 ROLES = values_of(Role)
 LINES = values_of(Line)
+CHANNELS = values_of(Channel)
+SLA_KINDS = values_of(SlaKind)
 CONVERSATION_STATUSES = values_of(ConversationStatus)
 MESSAGE_SENDERS = ("customer", "visitor", "bot", "operator", "system")
 TASK_STATUSES = values_of(TaskStatus)
