@@ -155,10 +155,11 @@ class Metrics:
             ProcessCollector(registry=registry)
         for kind in SOCKET_KINDS:  # every series exists from the start (dashboards, alerts)
             self.sockets.labels(kind)
-        for sender in SENDER_KINDS:
-            self.messages.labels(sender)
-        for action in BOT_ACTIONS:
-            self.bot_answers.labels(action)
+        # the children looked up once: ``labels()`` per message cost a lock and a tuple
+        self._messages_by_sender = {sender: self.messages.labels(sender) for sender in SENDER_KINDS}
+        self._bot_answers_by_action = {
+            action: self.bot_answers.labels(action) for action in BOT_ACTIONS
+        }
 
     # ------------------------------------------------------------------ exposition
     def exposition(self) -> tuple[bytes, str]:
@@ -192,10 +193,13 @@ class Metrics:
             return
         message = event.get("message") or {}
         sender = str(message.get("sender_kind") or "unknown")
-        self.messages.labels(sender).inc()
+        counter = self._messages_by_sender.get(sender)
+        (counter if counter is not None else self.messages.labels(sender)).inc()
         bot = message.get("bot")
         if sender == "bot" and isinstance(bot, dict) and bot.get("action"):
-            self.bot_answers.labels(str(bot["action"])).inc()
+            action = str(bot["action"])
+            answers = self._bot_answers_by_action.get(action)
+            (answers if answers is not None else self.bot_answers.labels(action)).inc()
 
     def count_publications(self, broker: Any) -> None:
         """Count what ``broker`` publishes (wraps its ``publish``; the callers look it up

@@ -14,7 +14,7 @@ from marketdesk.services import chat
 from marketdesk.services.auth import authenticate
 from marketdesk.services.errors import Conflict
 from marketdesk.store.db import Database
-from marketdesk.store.models import Attachment, CouponBan
+from marketdesk.store.models import Attachment, Conversation, CouponBan
 from marketdesk.store.transactions import serialized
 from tests.chat.conftest import ChatEnv, auth
 from tests.errors import assert_error
@@ -226,3 +226,34 @@ def test_a_message_keeps_the_channel_it_came_in(env: ChatEnv) -> None:
     by_text = {m["text"]: m["channel"] for m in env.messages(token, cid)}
     assert by_text["Пишу из Telegram"] == "telegram"
     assert by_text["А это из веб-чата"] == "web"
+
+
+def test_published_events_are_exactly_the_protocols_event_models(env: ChatEnv) -> None:
+    """The events are built as dicts (cheaper than validating a dumped view into a model and
+    dumping it again); they must stay what the models of ``chat.events`` describe."""
+    token = env.visitor()
+    cid = env.conversation(token)["id"]
+    events: list[dict[str, Any]] = []
+
+    async def record(_channels: Any, event: dict[str, Any]) -> None:
+        events.append(event)
+
+    async def work(database: Database) -> None:
+        chat.set_default_publisher(database.sessions, record)
+        async with database.sessions() as session:
+            await chat.add_system_message(session, cid, "Заметка для проверки событий")
+            await session.commit()
+        async with database.sessions() as session:
+            conversation = await session.get(Conversation, cid)
+            changes = chat.events.Changes(record)
+            changes.changed(conversation, None)
+            await changes.publish()
+
+    _with_database(env, work)
+    kinds = {"message": chat.events.MessageStored, "conversation": chat.events.ConversationChanged}
+    assert [e["type"] for e in events] == ["message", "conversation"]
+    for event in events:
+        model = kinds[event["type"]]
+        assert model.model_validate(event).model_dump(mode="json") == event
+    assert events[0]["message"]["text"] == "Заметка для проверки событий"
+    assert events[1]["conversation"]["id"] == cid

@@ -119,7 +119,7 @@ _STORED_BEFORE_SQLITE = text(
     f"JOIN {MESSAGES.name} AS m ON m.conversation_id = json_extract(p.value, '$[0]') "
     f"AND m.client_msg_id = json_extract(p.value, '$[1]')"
 )
-_INSERTMESSAGES = insert(MESSAGES).returning(MESSAGES.c.id, sort_by_parameter_order=True)
+_INSERT_MESSAGES = insert(MESSAGES).returning(MESSAGES.c.id, sort_by_parameter_order=True)
 _SET_LAST_SEQ = (
     update(CONVERSATIONS)
     .where(CONVERSATIONS.c.id == bindparam("b_id"))
@@ -194,7 +194,7 @@ def _write_batch(
             for _, request, _, seq in plan
         ]
         try:
-            inserted = connection.execute(_INSERTMESSAGES, values)
+            inserted = connection.execute(_INSERT_MESSAGES, values)
         except IntegrityError:
             transaction.rollback()
             return [], []

@@ -31,6 +31,7 @@ __all__ = [
     "changes_for",
     "conversation_channel",
     "line_channel",
+    "message_event",
     "no_publisher",
     "operator_channel",
     "set_default_publisher",
@@ -121,10 +122,7 @@ class Changes:
             channels = [conversation_channel(message.conversation_id)]
             if operator_id is not None:
                 channels.append(operator_channel(operator_id))
-            event = MessageStored(
-                conversation_id=message.conversation_id, message=message.model_dump(mode="json")
-            )
-            await self.publish_to(channels, event.model_dump(mode="json"))
+            await self.publish_to(channels, message_event(message))
         for conversation, previous, previous_line in conversations.values():
             await self.publish_to(*_conversation_event(conversation, previous, previous_line))
 
@@ -139,12 +137,25 @@ def _conversation_event(
         channels.append(operator_channel(conversation.assigned_operator_id))
     if previous is not None and previous != conversation.assigned_operator_id:
         channels.append(operator_channel(previous))
-    changed = ConversationChanged(
-        conversation_id=conversation.id,
-        conversation=conversation_view(conversation).model_dump(mode="json"),
-        previous_operator_id=previous,
-    )
-    return channels, changed.model_dump(mode="json")
+    return channels, {
+        "type": "conversation",
+        "conversation_id": conversation.id,
+        "conversation": conversation_view(conversation).model_dump(mode="json"),
+        "previous_operator_id": previous,
+    }
+
+
+def message_event(message: MessageView) -> dict[str, Any]:
+    """The :class:`MessageStored` event of a stored message, as it is published.
+
+    Built as a plain dict, the view dumped once: the event models describe the protocol,
+    and validating a dumped view into one only to dump it again cost about 3 % of the live
+    chat's CPU per message (bench/README.md). A test holds the dict to the model."""
+    return {
+        "type": "message",
+        "conversation_id": message.conversation_id,
+        "message": message.model_dump(mode="json"),
+    }
 
 
 _COLLECTORS = "marketdesk.chat.changes"
