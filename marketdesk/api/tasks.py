@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from marketdesk.domain import tasks as rules
+from marketdesk.domain.task_outcomes import TaskOutcome
 from marketdesk.services import tasks
 from marketdesk.services.tasks import NoticeView, TaskCard, TaskSummary
 
@@ -38,6 +39,7 @@ class StatusChange(BaseModel):
 
     status: Status
     comment: str | None = Field(default=None, max_length=4000)
+    outcome: TaskOutcome | None = None  # required to finish a task of a typed queue
 
 
 class Assignment(BaseModel):
@@ -128,7 +130,9 @@ async def get(number: TaskNumber, operator: CurrentOperator, session: DbSession)
 async def change_status(
     number: TaskNumber, body: StatusChange, operator: CurrentOperator, session: DbSession
 ) -> TaskCard:
-    await tasks.change_status(session, operator, number, body.status, comment=body.comment)
+    await tasks.change_status(
+        session, operator, number, body.status, comment=body.comment, outcome=body.outcome
+    )
     return await tasks.get_task(session, operator, number)
 
 

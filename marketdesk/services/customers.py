@@ -106,12 +106,16 @@ class TaskView(BaseModel):
     deadline_at: datetime | None
 
 
+TEXT_BAN_LIFTED = "Ограничение снято бэк-офисом: купоны клиента снова доступны."
+
+
 class CouponBanView(BaseModel):
     intersections: int
     decision: str
     can_create_task: bool
     task_queue: str | None
     operator_message: str
+    lifted_at: datetime | None = None  # lifted by the back office: the coupons are available
 
 
 class Statistics(BaseModel):
@@ -282,6 +286,15 @@ async def customer_card(
             can_create_task=verdict.create_task,
             task_queue=verdict.task_queue,
             operator_message=verdict.operator_message_ru,
+        )
+    elif intersections:
+        ban_view = CouponBanView(
+            intersections=intersections,
+            decision="lifted",
+            can_create_task=False,
+            task_queue=None,
+            operator_message=TEXT_BAN_LIFTED,
+            lifted_at=lifted_at,
         )
 
     return CustomerCard(

@@ -17,6 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain import tasks as rules
 from marketdesk.domain.roles import Role
+from marketdesk.domain.task_outcomes import (
+    OUTCOME_TITLES_RU,
+    TYPED_OUTCOMES,
+    TaskOutcome,
+    outcome_for,
+)
+from marketdesk.domain.task_outcomes import OutcomeNotAllowed as OutcomeNotAllowedRule
+from marketdesk.domain.task_outcomes import OutcomeRequired as OutcomeRequiredRule
 from marketdesk.store.models import (
     Conversation,
     Customer,
@@ -31,16 +39,19 @@ from marketdesk.store.models import (
     utcnow,
 )
 
-from . import audit, chat, chat_access
+from . import audit, chat, chat_access, task_outcomes
 from .errors import (
     EmptyText,
     FieldTooLong,
     InvalidPriority,
+    InvalidTaskOutcome,
     InvalidTaskStatus,
     InvalidTransition,
     LinkMismatch,
     LinkNotFound,
     NotBackofficeAgent,
+    OutcomeNotAllowed,
+    OutcomeRequired,
     ReasonRequired,
     StaffMemberNotFound,
     TaskClosed,
@@ -90,6 +101,9 @@ class TaskSummary(BaseModel):
     deadline_at: datetime | None
     overdue: bool
     escalated_at: datetime | None
+    outcome: str | None = None  # how it ended (``domain.task_outcomes``)
+    outcome_title: str | None = None
+    outcomes: list[str] = []  # what it may end with when done (typed queues; else ["done"])
 
 
 class TaskCommentView(BaseModel):
@@ -134,6 +148,9 @@ def _summary(task: Task, assignee: str | None, now: datetime) -> dict[str, Any]:
             and rules.is_overdue(task.deadline_at, now)
         ),
         "escalated_at": task.escalated_at,
+        "outcome": task.outcome,
+        "outcome_title": OUTCOME_TITLES_RU[TaskOutcome(task.outcome)] if task.outcome else None,
+        "outcomes": [str(o) for o in TYPED_OUTCOMES.get(task.queue, (TaskOutcome.DONE,))],
     }
 
 
@@ -396,15 +413,23 @@ async def change_status(
     status: str,
     *,
     comment: str | None = None,
+    outcome: str | None = None,
     now: datetime | None = None,
 ) -> Task:
-    """Move a task along new → in_progress → waiting → done | rejected (domain.tasks)."""
+    """Move a task along new → in_progress → waiting → done | rejected (domain.tasks). A task
+    that ends records its outcome (``domain.task_outcomes``: required where the queue has
+    typed ones), which changes the data and reaches the customer in the same transaction
+    (:mod:`.task_outcomes`)."""
     _require_worker(actor)
     now = now or utcnow()
     try:
         target = rules.TaskStatus(status)
     except ValueError:
         raise InvalidTaskStatus() from None
+    try:
+        asked = TaskOutcome(outcome) if outcome is not None else None
+    except ValueError:
+        raise InvalidTaskOutcome() from None
     task = await _load(session, number, lock=True)
     source = rules.TaskStatus(task.status)
     try:
@@ -413,6 +438,7 @@ async def change_status(
         raise InvalidTransition(reason=str(exc)) from None
     if target is rules.TaskStatus.REJECTED and not (comment and comment.strip()):
         raise ReasonRequired()
+    ended = _outcome(task.queue, target, asked)
     task.status = target
     task.updated_at = now
     if target is rules.TaskStatus.IN_PROGRESS and task.assignee_id is None:
@@ -437,9 +463,31 @@ async def change_status(
         entity_id=task.number,
         source=str(source),
         target=str(target),
+        outcome=str(ended) if ended else None,
     )
+    if ended is not None:
+        await task_outcomes.apply_outcome(session, actor, task, ended, now)
+        await task_outcomes.tell_customer(session, task, ended)
     await session.commit()
     return task
+
+
+def _outcome(queue: str, target: rules.TaskStatus, asked: TaskOutcome | None) -> TaskOutcome | None:
+    try:
+        return outcome_for(queue, target, asked)
+    except OutcomeRequiredRule as exc:
+        allowed = " или ".join(f"«{OUTCOME_TITLES_RU[o]}» ({o})" for o in exc.allowed)
+        raise OutcomeRequired(allowed=allowed) from None
+    except OutcomeNotAllowedRule as exc:
+        if not exc.allowed:
+            reason = "итог указывают, когда задача выполнена или отклонена."
+        else:
+            reason = (
+                "возможны "
+                + ", ".join(f"«{OUTCOME_TITLES_RU[o]}» ({o})" for o in exc.allowed)
+                + "."
+            )
+        raise OutcomeNotAllowed(reason=reason) from None
 
 
 async def assign_task(

@@ -45,7 +45,7 @@ def test_create_and_find_in_its_queue(client, tokens):
 
 
 def test_status_flow_comments_and_history(client, tokens):
-    number = create(client, tokens["operator"]).json()["number"]
+    number = create(client, tokens["operator"], product_id=235260644).json()["number"]
     worker = auth(tokens["backoffice"])
     taken = client.post(
         f"/api/v1/tasks/{number}/status", json={"status": "in_progress"}, headers=worker
@@ -59,7 +59,7 @@ def test_status_flow_comments_and_history(client, tokens):
     client.post(f"/api/v1/tasks/{number}/status", json={"status": "waiting"}, headers=worker)
     done = client.post(
         f"/api/v1/tasks/{number}/status",
-        json={"status": "done", "comment": "Вес исправлен"},
+        json={"status": "done", "comment": "Вес исправлен", "outcome": "corrected"},
         headers=worker,
     ).json()
     assert done["status"] == "done"

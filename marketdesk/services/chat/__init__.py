@@ -51,7 +51,7 @@ from .queries import (
     replay,
 )
 from .sending import NewAttachment, OutgoingMessage, find_sent, preview, send
-from .transcript import add_system_message
+from .transcript import add_system_message, open_with_system_message
 from .views import (
     STATUS_TITLES_RU,
     ConversationView,
@@ -99,6 +99,7 @@ __all__ = [
     "list_operator_conversations",
     "list_queue",
     "no_publisher",
+    "open_with_system_message",
     "preview",
     "public_view",
     "rate",

@@ -34,6 +34,7 @@ __all__ = [
     "passes_guard",
     "refuse_disclosure",
     "verdict_for_conversation",
+    "verdict_for_customer",
 ]
 
 MAX_GUARD_TEXT = 20_000
@@ -180,6 +181,13 @@ async def verdict_for_conversation(
     views = await session.run_sync(
         lambda sync: _violations(sync.connection(), text, customer_id, linked or ())
     )
+    return GuardResult(ok=not views, violations=views, message=_summary(views))
+
+
+async def verdict_for_customer(session: AsyncSession, customer_id: int, text: str) -> GuardResult:
+    """The guard's verdict on ``text`` sent by the system to ``customer_id`` (no operator
+    asks: a back-office result, a notice)."""
+    views = await session.run_sync(lambda sync: _violations(sync.connection(), text, customer_id))
     return GuardResult(ok=not views, violations=views, message=_summary(views))
 
 

@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from marketdesk.domain.channels import Channel
+from marketdesk.domain.conversations import ConversationStatus
+from marketdesk.domain.lines import Line
 from marketdesk.store.models import Conversation, Message, utcnow
 
 from .events import Changes, changes_for
@@ -28,6 +30,7 @@ __all__ = [
     "find_stored",
     "insert_row",
     "lock_for_message",
+    "open_with_system_message",
     "system_note",
 ]
 
@@ -153,6 +156,30 @@ async def add_system_message(
     if conversation is None:
         return None
     return await system_note(session, changes_for(session), conversation, text)
+
+
+async def open_with_system_message(
+    session: AsyncSession, customer_id: int, text: str, *, line: str = Line.GENERAL
+) -> Conversation:
+    """A new conversation of ``customer_id`` that holds one system line and is already
+    resolved (nobody waits in a queue for it; the customer may answer, which reopens it):
+    how the system tells a customer something when no conversation is at hand, inside the
+    caller's transaction (the caller commits; the live event follows the commit)."""
+    now = utcnow()
+    conversation = Conversation(
+        customer_id=customer_id,
+        line=line,
+        status=ConversationStatus.RESOLVED,
+        last_seq=0,
+        extra={},
+        created_at=now,
+        updated_at=now,
+        resolved_at=now,
+    )
+    session.add(conversation)
+    await session.flush()
+    await system_note(session, changes_for(session), conversation, text)
+    return conversation
 
 
 async def find_stored(

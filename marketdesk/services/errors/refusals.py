@@ -302,6 +302,46 @@ class ReasonRequired(InvalidInput):
     template = "Укажите причину отклонения."
 
 
+class InvalidTaskOutcome(InvalidInput):
+    code = "invalid_outcome"
+    template = "Итог задачи: lifted, kept, corrected, done или rejected."
+
+
+class OutcomeRequired(InvalidInput):
+    """A task of a queue with typed outcomes is done without saying how."""
+
+    code = "outcome_required"
+    template = "Укажите итог задачи: {allowed}."
+    example = (
+        "Укажите итог задачи: «Ограничение снято» (lifted) или «Ограничение сохранено» (kept)."
+    )
+
+
+class OutcomeNotAllowed(InvalidInput):
+    code = "outcome_not_allowed"
+    template = "Этот итог не подходит к задаче: {reason}"
+    example = "Этот итог не подходит к задаче: возможны «Выполнено» (done)."
+
+
+class OutcomeTargetMissing(Conflict):
+    """The outcome changes data the task is not linked to (a ban, a product)."""
+
+    code = "outcome_target_missing"
+    template = "{reason}"
+    example = "У покупателя задачи нет действующего бана купонов: снять нечего."
+
+
+class ResultRefusedByGuard(Conflict):
+    """The customer's result text would disclose what must not be disclosed (a template's
+    fault: the task is left as it was)."""
+
+    code = "result_refused_by_guard"
+    template = (
+        "Ответ клиенту по задаче не отправлен: проверка конфиденциальности его не пропустила "
+        "({reasons}). Задача не изменена; сообщите администратору шаблонов."
+    )
+
+
 class TaskClosed(Conflict):
     code = "task_closed"
     template = "Задача закрыта, её нельзя переназначить."

@@ -62,6 +62,11 @@ class Product(Base):
     return_check_days: Mapped[int | None] = mapped_column(Integer)
     return_days: Mapped[int | None] = mapped_column(Integer)
     warranty_months: Mapped[int | None] = mapped_column(Integer)
+    # «Ошибка описания» fixed (a task resolved ``corrected``): when and by whom
+    description_corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    description_corrected_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("operators.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, BigId, UTCDateTime, utcnow
-from .values import TASK_PRIORITIES, TASK_STATUSES, one_of
+from .values import TASK_OUTCOMES, TASK_PRIORITIES, TASK_STATUSES, one_of
 
 __all__ = ["Task", "TaskComment", "TaskEvent"]
 
@@ -19,6 +19,7 @@ class Task(Base):
     __table_args__ = (
         one_of("status", TASK_STATUSES),
         one_of("priority", TASK_PRIORITIES),
+        one_of("outcome", TASK_OUTCOMES),
         Index("ix_tasks_queue_status", "queue", "status", "deadline_at"),
         Index("ix_tasks_customer", "customer_id", "status"),
     )
@@ -45,6 +46,8 @@ class Task(Base):
     deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # how it ended (``domain.task_outcomes.TaskOutcome``), set when it is done or rejected
+    outcome: Mapped[str | None] = mapped_column(String(16))
 
 
 class TaskComment(Base):

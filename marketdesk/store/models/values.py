@@ -17,6 +17,7 @@ from marketdesk.domain.conversations import ConversationStatus
 from marketdesk.domain.lines import Line
 from marketdesk.domain.roles import Role
 from marketdesk.domain.sla import SlaKind
+from marketdesk.domain.task_outcomes import TaskOutcome
 from marketdesk.domain.tasks import TaskPriority, TaskStatus
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "SALE_SCHEMES",
     "SLA_KINDS",
     "SMS_STATUSES",
+    "TASK_OUTCOMES",
     "TASK_PRIORITIES",
     "TASK_STATUSES",
     "one_of",
@@ -86,6 +88,7 @@ CONVERSATION_STATUSES = values_of(ConversationStatus)
 MESSAGE_SENDERS = ("customer", "visitor", "bot", "operator", "system")
 TASK_STATUSES = values_of(TaskStatus)
 TASK_PRIORITIES = values_of(TaskPriority)
+TASK_OUTCOMES = values_of(TaskOutcome)
 
 
 def one_of(column: str, values: Iterable[str], name: str | None = None) -> CheckConstraint:

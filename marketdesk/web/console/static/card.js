@@ -152,7 +152,10 @@ function commentsBlock(card) {
 }
 
 function cardHead(card) {
-  const ban = card.coupon_ban ? el("button", { type: "button", class: "badge ban", id: "ban-badge", onclick: () => openBan(card) }, "Бан купонов") : null;
+  const lifted = card.coupon_ban && card.coupon_ban.lifted_at;
+  const ban = card.coupon_ban
+    ? el("button", { type: "button", class: lifted ? "badge" : "badge ban", id: "ban-badge", onclick: () => openBan(card) }, lifted ? "Купоны доступны" : "Бан купонов")
+    : null;
   return el("div", { class: "card-head" }, el("h3", { id: "customer-name" }, card.full_name), el("span", { class: "muted" }, "ID " + card.id), ban);
 }
 
