@@ -1,4 +1,5 @@
-"""Benchmark (not a test): latency of the customer card and product card reads at scale.
+"""Benchmark (not a test): latency of the customer card and product card reads, and of the
+customer search («Найти клиента»), at scale.
 
     .venv/bin/python bench/cards.py [--scale 100000] [--requests 2000] [--pg postgresql://...]
 
@@ -6,7 +7,9 @@ For each database (SQLite always; PostgreSQL with --pg or MARKETDESK_TEST_DATABA
 creates a fresh database, migrates, loads the demo data and ``--scale`` generated customers,
 then reads random cards in-process: through the service function (one session per read), and
 through the whole HTTP stack (FastAPI app over an in-process ASGI transport, with a bearer
-token). Prints a Markdown table and writes bench/results/cards.json.
+token); and searches customers over HTTP (``GET /api/v1/customers?q=``) by a mix of what a
+contact brings: a phone written as «8 (999) 123-45-67», an e-mail, an order number, an ID and
+the beginning of a surname. Prints a Markdown table and writes bench/results/cards.json.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from marketdesk.services.products import product_card  # noqa: E402
 from marketdesk.settings import Settings  # noqa: E402
 from marketdesk.store.db import Database  # noqa: E402
 from marketdesk.store.migrate import upgrade  # noqa: E402
-from marketdesk.store.models import Customer, Product  # noqa: E402
+from marketdesk.store.models import Customer, Order, Product  # noqa: E402
 from marketdesk.store.postgres import create_database, drop_database  # noqa: E402
 
 
@@ -77,8 +80,13 @@ async def bench_backend(name: str, url: str, scale: int, requests: int, tmp: Pat
                 session, "operator", ttl=timedelta(hours=1)
             )
             principal = await auth.authenticate(session, operator_token)
+            people = list(
+                await session.execute(select(Customer.phone, Customer.email, Customer.full_name))
+            )
+            orders = list(await session.scalars(select(Order.number)))
         rnd = random.Random(1)
         picks_c = [rnd.choice(customers) for _ in range(requests)]
+        queries = [_query(rnd, customers, people, orders, n) for n in range(requests)]
         picks_p = [rnd.choice(products) for _ in range(requests)]
         operator = Principal("operator", principal.id, roles=principal.roles)
 
@@ -110,9 +118,24 @@ async def bench_backend(name: str, url: str, scale: int, requests: int, tmp: Pat
                     assert response.status_code == 200
             return summary(samples)
 
+        async def http_searches(qs):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+                samples = []
+                for n, q in enumerate(qs[:100] + qs):
+                    t = time.perf_counter()
+                    response = await client.get(
+                        "/api/v1/customers", params={"q": q}, headers=headers
+                    )
+                    if n >= 100:
+                        samples.append(time.perf_counter() - t)
+                    assert response.status_code == 200, response.text
+            return summary(samples)
+
         async with app.router.lifespan_context(app):  # as the server runs it
             http_customer = await http_reads("/api/v1/customers", picks_c)
             http_product = await http_reads("/api/v1/products", picks_p)
+            http_search = await http_searches(queries)
         return {
             "database": name,
             "customers": len(customers),
@@ -122,9 +145,26 @@ async def bench_backend(name: str, url: str, scale: int, requests: int, tmp: Pat
             "service_product_card": await service_reads(product_card, picks_p),
             "http_customer_card": http_customer,
             "http_product_card": http_product,
+            "http_customer_search": http_search,
         }
     finally:
         await database.dispose()
+
+
+def _query(rnd: random.Random, ids: list, people: list, orders: list, n: int) -> str:
+    """The n-th search: phone, e-mail, order number, ID and surname prefix in turn."""
+    kind = n % 5
+    phone, email, name = rnd.choice([p for p in people[:5000] if p.phone and p.email] or people)
+    if kind == 0 and phone:
+        digits = phone[2:]  # +7XXXXXXXXXX → «8 (XXX) XXX-XX-XX»
+        return f"8 ({digits[:3]}) {digits[3:6]}-{digits[6:8]}-{digits[8:]}"
+    if kind == 1 and email:
+        return email.upper()
+    if kind == 2 and orders:
+        return rnd.choice(orders)
+    if kind == 3:
+        return str(rnd.choice(ids))
+    return name.split()[0][:4]
 
 
 async def main() -> None:
@@ -167,6 +207,11 @@ async def main() -> None:
                 f"| {r['database']} | {r['load_seconds']} | {what.replace('_', ' ')} | "
                 f"{s['p50_ms']} / {s['p99_ms']} | {h['p50_ms']} / {h['p99_ms']} |"
             )
+        h = r["http_customer_search"]
+        print(
+            f"| {r['database']} | {r['load_seconds']} | customer search | — | "
+            f"{h['p50_ms']} / {h['p99_ms']} |"
+        )
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "cards.json").write_text(

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel
 
-from marketdesk.services import customers
+from marketdesk.services import customer_search, customers
+from marketdesk.services.customer_search import CustomerHit
 from marketdesk.services.customers import Contacts, CustomerCard, OrderPage
 
 from .deps import CurrentOperator, DbSession
@@ -18,6 +20,23 @@ CustomerId = Annotated[BigId, Path(description="ID покупателя")]
 OrderStatus = Literal[
     "created", "processing", "in_delivery", "ready_for_pickup", "completed", "cancelled"
 ]
+
+
+class CustomerSearch(BaseModel):
+    customers: list[CustomerHit]
+
+
+@router.get("", response_model=CustomerSearch)
+async def search(
+    operator: CurrentOperator,
+    session: DbSession,
+    q: str = Query(
+        max_length=400,
+        description="Телефон в любой записи, e-mail, номер заказа, ID клиента или начало имени",
+    ),
+) -> CustomerSearch:
+    """«Найти клиента»: masked like the card, audited (``customer.search``)."""
+    return CustomerSearch(customers=await customer_search.search_customers(session, operator, q))
 
 
 @router.get("/{customer_id}", response_model=CustomerCard)

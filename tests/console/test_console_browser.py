@@ -651,6 +651,24 @@ def test_checking_a_certificate(server: Console, browser_page: Any) -> None:
     wait_text(page, "#cert-result", "последние 4 символа")
 
 
+def test_finding_a_customer_by_what_the_contact_brings(server: Console, browser_page: Any) -> None:
+    """The search box takes a phone in any writing and an order number; one customer found
+    opens at once; nothing found says so."""
+    page = browser_page
+    login(page, server)
+    if page.locator("#mandatory-dialog").is_visible():  # when run on its own
+        read_mandatory_news(page)
+    page.fill("#customer-id", "8 (900) 000-00-01")
+    page.press("#customer-id", "Enter")
+    wait_text(page, "#customer-name", "Анненко")
+    page.fill("#customer-id", "61000001-0001")
+    page.press("#customer-id", "Enter")
+    wait_text(page, "#customer-name", "Смирнова")
+    page.fill("#customer-id", "+7 999 999-99-98")
+    page.press("#customer-id", "Enter")
+    wait_text(page, "#customer-card", "Клиент не найден")
+
+
 def test_every_module_loads_and_the_page_logs_no_error(server: Console, browser_page: Any) -> None:
     """The console is ES modules that import one another: each is fetched and runs as
     JavaScript, the page logs no error while it starts, and the queue renders. A broken

@@ -342,6 +342,24 @@ class ResultRefusedByGuard(Conflict):
     )
 
 
+class SearchQueryEmpty(InvalidInput):
+    code = "search_query_empty"
+    template = "Введите телефон, e-mail, номер заказа, ID или имя клиента."
+
+
+class SearchQueryTooLong(InvalidInput):
+    code = "search_query_too_long"
+    template = "Слишком длинный запрос: не больше 200 символов."
+
+
+class SearchQueryUnclear(InvalidInput):
+    code = "search_query_unclear"
+    template = (
+        "Не понятно, что искать. Введите телефон (+7 916 123-45-67), e-mail, номер заказа "
+        "(58561573-0011), ID клиента или начало имени (не меньше двух букв)."
+    )
+
+
 class TaskClosed(Conflict):
     code = "task_closed"
     template = "Задача закрыта, её нельзя переназначить."

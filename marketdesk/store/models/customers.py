@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, Text, event, func
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column
+
+from marketdesk.domain.customer_search import name_key
 
 from .base import Base, BigId, UTCDateTime, utcnow
 from .values import BALANCE_KINDS, BALANCE_SOURCES, CUSTOMER_KINDS, PROFITABILITY_LEVELS, one_of
@@ -14,11 +17,21 @@ from .values import BALANCE_KINDS, BALANCE_SOURCES, CUSTOMER_KINDS, PROFITABILIT
 __all__ = ["BalanceEntry", "CouponBan", "Customer", "CustomerComment"]
 
 
+NAME_KEY = String(200).with_variant(String(200, collation="C"), "postgresql")
+
+
+def _name_key_of_row(context: DefaultExecutionContext) -> str:
+    """The searchable name of a row inserted without one (Core inserts, executemany)."""
+    parameters: dict[str, Any] = context.get_current_parameters()  # type: ignore[no-untyped-call]
+    return name_key(str(parameters.get("full_name") or ""))
+
+
 class Customer(Base):
     __tablename__ = "customers"
     __table_args__ = (
         one_of("kind", CUSTOMER_KINDS),
         one_of("profitability", PROFITABILITY_LEVELS),
+        Index("ix_customers_name_key", "name_key"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
@@ -32,6 +45,20 @@ class Customer(Base):
     company_name: Mapped[str | None] = mapped_column(String(300))
     profitability: Mapped[str] = mapped_column(String(16), default="medium")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # the full name as it is searched (``domain.customer_search.name_key``): kept by the
+    # model, never written by hand
+    # (byte order on PostgreSQL too, whatever the database's collation: the search is a
+    # prefix range, ``>= prefix`` and ``< prefix + U+10FFFF``)
+    name_key: Mapped[str] = mapped_column(NAME_KEY, default=_name_key_of_row)
+
+
+# e-mails are found without regard to case (the expression is the migration's)
+Index("ix_customers_email_lower", func.lower(Customer.email))
+
+
+@event.listens_for(Customer.full_name, "set")
+def _keep_name_key(target: Customer, value: str | None, _old: object, _initiator: object) -> None:
+    target.name_key = name_key(value or "")
 
 
 class BalanceEntry(Base):

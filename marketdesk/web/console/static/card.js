@@ -173,15 +173,3 @@ function renderCustomer(card) {
     commentsBlock(card),
   );
 }
-
-export function wireCard() {
-  $("customer-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    const value = $("customer-id").value.trim();
-    if (!/^\d{1,19}$/.test(value)) {
-      errorText($("customer-card"), new Error("ID клиента — число."));
-      return;
-    }
-    openCustomer(Number(value));
-  });
-}

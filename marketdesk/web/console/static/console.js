@@ -4,7 +4,7 @@
 // never as HTML; the page's Content-Security-Policy forbids inline script as a second line of
 // defence.
 import { wireBan } from "./ban.js";
-import { wireCard } from "./card.js";
+import { wireCustomerSearch } from "./customer_search.js";
 import { api, token, toLogin } from "./common.js";
 import { wireComposer } from "./composer.js";
 import { renderHeader, wireConversation } from "./conversation.js";
@@ -36,7 +36,7 @@ function wire() {
   wireConversation();
   wireRefusal();
   wireComposer();
-  wireCard();
+  wireCustomerSearch();
   wireBan();
   wireProduct();
   wireNews(showTab);
