@@ -33,6 +33,7 @@ from . import (
     metrics,
     news,
     operators,
+    orders,
     products,
     rules,
     tasks,
@@ -68,7 +69,20 @@ def create_api(
     install_access_log_filter()  # no query strings of the API in the access log
     install_error_handlers(app)
     install_input_guard(app)
-    for module in (health, metrics, auth, bot, kb, customers, products, news, me, tasks, rules):
+    for module in (
+        health,
+        metrics,
+        auth,
+        bot,
+        kb,
+        customers,
+        orders,
+        products,
+        news,
+        me,
+        tasks,
+        rules,
+    ):
         app.include_router(module.router)
     for module in (conversations, customer_login):  # live chat
         app.include_router(module.router)

@@ -27,6 +27,8 @@ from marketdesk.store.models import (
     OperatorLine,
     OperatorRole,
     Order,
+    OrderItem,
+    OrderStatusEvent,
     Product,
     ProductNominal,
     Seller,
@@ -103,6 +105,14 @@ def check_demo_data(data: dict[str, Any]) -> list[str]:
                 if actual.get(key) != value:
                     problems.append(
                         f"{who}: order_stats.{key} is {value}, the orders give {actual.get(key)}"
+                    )
+        for order in item.get("orders", []):
+            if items := order.get("items"):
+                summed = sum(_kopecks(i["price"]) * int(i.get("quantity", 1)) for i in items)
+                if summed != _kopecks(order["total"]):
+                    problems.append(
+                        f"{who}: order {order['number']} totals {order['total']}, "
+                        f"its items {summed / 100:g}"
                     )
     return problems
 
@@ -221,7 +231,15 @@ async def _load_customers(
         )
     await session.flush()
     for item in items:
-        session.add_all(_orders(item, now))
+        orders = _orders(item, now)
+        session.add_all([order for order, _, _ in orders])
+        await session.flush()
+        for order, lines, history in orders:
+            for line in lines:
+                line.order_id = order.id
+            for event in history:
+                event.order_id = order.id
+            session.add_all([*lines, *history])
         certificates = [_demo_certificate(item["id"], c, now) for c in item.get("certificates", [])]
         session.add_all(certificates)
         await session.flush()
@@ -232,18 +250,62 @@ async def _load_customers(
             session.add(_coupon_ban(item["id"], ban, now))
 
 
-def _orders(item: dict[str, Any], now: datetime) -> list[Order]:
-    return [
-        Order(
-            number=order["number"],
+def _orders(
+    item: dict[str, Any], now: datetime
+) -> list[tuple[Order, list[OrderItem], list[OrderStatusEvent]]]:
+    """Each order of the customer with its items and its status history (unsaved)."""
+    orders = []
+    for data in item.get("orders", []):
+        created = now - timedelta(days=data["age_days"])
+        order = Order(
+            number=data["number"],
             customer_id=item["id"],
-            status=order["status"],
-            delivery_type=order["delivery"],
-            created_at=now - timedelta(days=order["age_days"]),
-            total=_kopecks(order["total"]),
+            status=data["status"],
+            delivery_type=data["delivery"],
+            created_at=created,
+            total=_kopecks(data["total"]),
+            payment_method=data.get("payment"),
         )
-        for order in item.get("orders", [])
-    ]
+        items = [
+            OrderItem(
+                product_id=i["product"],
+                name=i["name"],
+                quantity=int(i.get("quantity", 1)),
+                price=_kopecks(i["price"]),
+            )
+            for i in data.get("items", [])
+        ]
+        history = [
+            OrderStatusEvent(status=status, at=at)
+            for status, at in _demo_history(data["status"], data["delivery"], created, now)
+        ]
+        orders.append((order, items, history))
+    return orders
+
+
+# demo: the seed shows an order's current status only; the history is made up along the usual
+# path (hours and days after the order), never later than now
+_DEMO_PATH = ("created", "processing", "in_delivery", "ready_for_pickup", "completed")
+_DEMO_AFTER = {
+    "processing": timedelta(hours=1),
+    "in_delivery": timedelta(days=1),
+    "ready_for_pickup": timedelta(days=3),
+    "completed": timedelta(days=4),
+    "cancelled": timedelta(hours=5),
+}
+
+
+def _demo_history(
+    status: str, delivery: str, created: datetime, now: datetime
+) -> list[tuple[str, datetime]]:
+    if status == "cancelled":
+        path = ["created", "cancelled"]
+    else:
+        path = list(_DEMO_PATH[: _DEMO_PATH.index(status) + 1])
+        if status == "completed" and delivery in ("courier", "post", "digital"):
+            path.remove("ready_for_pickup")
+    latest = now - timedelta(minutes=1)
+    return [(s, min(created + _DEMO_AFTER.get(s, timedelta()), latest)) for s in path]
 
 
 def _balance_entries(

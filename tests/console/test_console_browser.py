@@ -664,6 +664,12 @@ def test_finding_a_customer_by_what_the_contact_brings(server: Console, browser_
     page.fill("#customer-id", "61000001-0001")
     page.press("#customer-id", "Enter")
     wait_text(page, "#customer-name", "Смирнова")
+    # the order from the card: its items and its history
+    page.click("#customer-card button.order-open:has-text('61000001-0001')")
+    wait_text(page, "#order-body", "Беспроводные наушники")
+    body = page.inner_text("#order-body")
+    assert "Банковская карта" in body and "Передан в доставку" in body and "Выполнен" in body
+    page.click("#order-close")
     page.fill("#customer-id", "+7 999 999-99-98")
     page.press("#customer-id", "Enter")
     wait_text(page, "#customer-card", "Клиент не найден")

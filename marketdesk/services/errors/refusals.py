@@ -342,6 +342,11 @@ class ResultRefusedByGuard(Conflict):
     )
 
 
+class OrderNotFound(NotFound):
+    code = "order_not_found"
+    template = "Заказ {number} не найден."
+
+
 class SearchQueryEmpty(InvalidInput):
     code = "search_query_empty"
     template = "Введите телефон, e-mail, номер заказа, ID или имя клиента."

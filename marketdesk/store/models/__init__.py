@@ -9,7 +9,7 @@ from .customers import BalanceEntry, CouponBan, Customer, CustomerComment
 from .meta import MetaValue
 from .notices import StaffNotice
 from .operators import AuditEntry, Operator, OperatorLine, OperatorRole, Session
-from .orders import Order, OrderItem
+from .orders import Order, OrderItem, OrderStatusEvent
 from .promotions import News, NewsRead
 from .tasks import Task, TaskComment, TaskEvent
 
@@ -35,6 +35,7 @@ __all__ = [
     "OperatorRole",
     "Order",
     "OrderItem",
+    "OrderStatusEvent",
     "Product",
     "ProductNominal",
     "Seller",

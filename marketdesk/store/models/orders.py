@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .base import Base, BigId, UTCDateTime
 from .values import DELIVERY_TYPES, ORDER_STATUSES, one_of
 
-__all__ = ["Order", "OrderItem"]
+__all__ = ["Order", "OrderItem", "OrderStatusEvent"]
 
 
 class Order(Base):
@@ -28,6 +28,9 @@ class Order(Base):
     delivery_type: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     total: Mapped[int] = mapped_column(BigInteger)  # kopecks
+    # as the marketplace names it («Банковская карта», «Баланс средств»…): the seeds list no
+    # payment methods, so this is the feed's text, not a code
+    payment_method: Mapped[str | None] = mapped_column(String(64))
 
 
 class OrderItem(Base):
@@ -39,3 +42,18 @@ class OrderItem(Base):
     name: Mapped[str] = mapped_column(String(500))
     quantity: Mapped[int] = mapped_column(Integer)
     price: Mapped[int] = mapped_column(BigInteger)  # kopecks per unit
+
+
+class OrderStatusEvent(Base):
+    """One status an order went into, and when (the order's history)."""
+
+    __tablename__ = "order_status_events"
+    __table_args__ = (
+        one_of("status", ORDER_STATUSES),
+        Index("ix_order_status_events_order", "order_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

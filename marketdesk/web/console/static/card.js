@@ -1,6 +1,7 @@
 // The customer card in the right column: contacts (masked until «Показать», which is audited),
 // balances, orders, certificates, active tasks and comments.
 import { openBan } from "./ban.js";
+import { openOrder } from "./order.js";
 import { $, api, clear, date, dateTimeShort, el, errorText, kv, money } from "./common.js";
 import { setStatus, state, TASK_STATUS } from "./state.js";
 
@@ -71,7 +72,7 @@ function orderNode(o) {
   return el(
     "li",
     {},
-    el("strong", {}, o.number),
+    el("button", { type: "button", class: "link order-open", onclick: () => openOrder(o.number) }, el("strong", {}, o.number)),
     " ",
     el("span", { class: "tag" }, o.status.title),
     el("div", { class: "small" }, o.delivery_type.title + " · создан " + o.age_days + " дн. назад · " + money(o.total, "₽")),

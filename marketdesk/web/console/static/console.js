@@ -5,6 +5,7 @@
 // defence.
 import { wireBan } from "./ban.js";
 import { wireCustomerSearch } from "./customer_search.js";
+import { wireOrder } from "./order.js";
 import { api, token, toLogin } from "./common.js";
 import { wireComposer } from "./composer.js";
 import { renderHeader, wireConversation } from "./conversation.js";
@@ -37,6 +38,7 @@ function wire() {
   wireRefusal();
   wireComposer();
   wireCustomerSearch();
+  wireOrder();
   wireBan();
   wireProduct();
   wireNews(showTab);

@@ -1,0 +1,147 @@
+"""One order opened from the card: its items, delivery, payment, status history, and the
+back-office tasks and conversations about it (seed 000: the operator sees the order in the
+CRM). Staff read any order; a customer reads their own."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketdesk.domain import tasks as task_rules
+from marketdesk.store.models import Order, OrderItem, OrderStatusEvent, Task
+
+from .errors import OrderNotFound
+from .labels import DELIVERY_TYPE_TITLES, ORDER_STATUS_TITLES
+from .principals import Principal
+
+__all__ = ["OrderDetail", "order_detail"]
+
+_PICKUP = {"pickup_point", "postamat"}
+ADDRESS_KIND_TITLES = {
+    "pickup_point": "Пункт выдачи",
+    "courier": "Адрес покупателя",
+    "post": "Почтовое отделение",
+    "digital": "Электронная почта",
+}
+
+
+class Coded(BaseModel):
+    code: str
+    title: str
+
+
+class OrderLine(BaseModel):
+    product_id: int | None
+    name: str
+    quantity: int
+    price: Decimal  # roubles per unit
+    sum: Decimal
+
+
+class StatusStep(BaseModel):
+    status: Coded
+    at: datetime
+
+
+class Payment(BaseModel):
+    amount: Decimal  # roubles
+    method: str | None  # as the marketplace names it
+
+
+class LinkedTask(BaseModel):
+    number: str
+    queue: str
+    status: Coded
+    conversation_id: int | None
+
+
+class OrderDetail(BaseModel):
+    number: str
+    customer_id: int
+    status: Coded
+    delivery_type: Coded
+    address_kind: Coded
+    created_at: datetime
+    payment: Payment
+    items: list[OrderLine]
+    history: list[StatusStep]
+    tasks: list[LinkedTask]
+    conversation_ids: list[int]  # the conversations of the tasks about the order
+
+
+def _rub(kopecks: int) -> Decimal:
+    return (Decimal(kopecks) / 100).quantize(Decimal("0.01"))
+
+
+async def order_detail(session: AsyncSession, principal: Principal, number: str) -> OrderDetail:
+    order = await session.scalar(select(Order).where(Order.number == number))
+    mine = (
+        principal.kind == "customer"
+        and order is not None
+        and order.customer_id == int(principal.id)
+    )
+    # someone else's order is «not found» to a customer: no existence oracle
+    if order is None or not (mine or principal.is_operator):
+        raise OrderNotFound(number=number)
+    lines = await session.scalars(
+        select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.id)
+    )
+    steps = await session.scalars(
+        select(OrderStatusEvent)
+        .where(OrderStatusEvent.order_id == order.id)
+        .order_by(OrderStatusEvent.at, OrderStatusEvent.id)
+    )
+    tasks = (
+        list(
+            await session.scalars(
+                select(Task).where(Task.order_number == order.number).order_by(Task.id)
+            )
+        )
+        if not mine
+        else []
+    )
+    address = "pickup_point" if order.delivery_type in _PICKUP else order.delivery_type
+    return OrderDetail(
+        number=order.number,
+        customer_id=order.customer_id,
+        status=_status(order.status),
+        delivery_type=Coded(
+            code=order.delivery_type,
+            title=DELIVERY_TYPE_TITLES.get(order.delivery_type, order.delivery_type),
+        ),
+        address_kind=Coded(code=address, title=ADDRESS_KIND_TITLES.get(address, address)),
+        created_at=order.created_at,
+        payment=Payment(amount=_rub(order.total), method=order.payment_method),
+        items=[
+            OrderLine(
+                product_id=line.product_id,
+                name=line.name,
+                quantity=line.quantity,
+                price=_rub(line.price),
+                sum=_rub(line.price * line.quantity),
+            )
+            for line in lines
+        ],
+        history=[StatusStep(status=_status(step.status), at=step.at) for step in steps],
+        tasks=[
+            LinkedTask(
+                number=task.number,
+                queue=task.queue,
+                status=Coded(
+                    code=task.status,
+                    title=task_rules.TASK_STATUS_TITLES_RU[task_rules.TaskStatus(task.status)],
+                ),
+                conversation_id=task.conversation_id,
+            )
+            for task in tasks
+        ],
+        conversation_ids=sorted({t.conversation_id for t in tasks if t.conversation_id}),
+    )
+
+
+def _status(code: str) -> Coded:
+    return Coded(code=code, title=ORDER_STATUS_TITLES.get(code, code))

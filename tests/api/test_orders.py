@@ -1,0 +1,77 @@
+"""One order from the card (issue 11, item 5): items, delivery, payment, the status history
+with times, and the tasks and conversations about it."""
+
+from __future__ import annotations
+
+from tests.conftest import ROLES, auth
+from tests.errors import assert_error
+
+
+def order(client, token, number):
+    return client.get(f"/api/v1/orders/{number}", headers=auth(token))
+
+
+def test_an_order_with_its_items_payment_and_history(client, tokens):
+    response = order(client, tokens["operator"], "61000001-0001")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["customer_id"] == 61000001
+    assert body["status"] == {"code": "completed", "title": "Выполнен"}
+    assert body["delivery_type"]["code"] == "postamat"
+    assert body["address_kind"] == {"code": "pickup_point", "title": "Пункт выдачи"}
+    assert body["payment"] == {"amount": "2990.00", "method": "Банковская карта"}
+    assert body["items"] == [
+        {
+            "product_id": 235260644,
+            "name": "Беспроводные наушники Xiaomi Airdots 2",
+            "quantity": 1,
+            "price": "2990.00",
+            "sum": "2990.00",
+        }
+    ]
+    steps = [s["status"]["code"] for s in body["history"]]
+    assert steps == ["created", "processing", "in_delivery", "ready_for_pickup", "completed"]
+    times = [s["at"] for s in body["history"]]
+    assert times == sorted(times) and times[0] == body["created_at"]
+
+
+def test_a_cancelled_orders_history(client, tokens):
+    body = order(client, tokens["backoffice"], "61000002-0001").json()
+    assert [s["status"]["code"] for s in body["history"]] == ["created", "cancelled"]
+    assert body["items"] == [] and body["payment"]["method"] is None
+
+
+def test_tasks_and_conversations_about_the_order(client, tokens):
+    customer = auth(tokens["customer"])  # customer 58561573
+    cid = client.post("/api/v1/conversations", json={}, headers=customer).json()["id"]
+    created = client.post(
+        "/api/v1/tasks",
+        json={
+            "queue": "Жалобы",
+            "title": "Курьер опоздал",
+            "customer_id": 58561573,
+            "order_number": "58561573-0010",
+            "conversation_id": cid,
+        },
+        headers=auth(tokens["supervisor"]),
+    )
+    assert created.status_code == 201, created.text
+    body = order(client, tokens["operator"], "58561573-0010").json()
+    linked = [t for t in body["tasks"] if t["number"] == created.json()["number"]]
+    assert linked and linked[0]["status"]["title"] == "Новая"
+    assert cid in body["conversation_ids"]
+
+
+def test_a_customer_reads_only_their_own_order(client, tokens):
+    own = order(client, tokens["customer"], "58561573-0011")
+    assert own.status_code == 200 and own.json()["tasks"] == []  # back-office work is internal
+    assert_error(order(client, tokens["customer"], "61000001-0001"), 404, "order_not_found")
+    assert_error(order(client, tokens["visitor"], "58561573-0011"), 404, "order_not_found")
+    assert client.get("/api/v1/orders/58561573-0011").status_code == 401
+    for role in ROLES:
+        assert order(client, tokens[role], "58561573-0011").status_code == 200, role
+
+
+def test_unknown_and_malformed_numbers(client, tokens):
+    assert_error(order(client, tokens["operator"], "99999999-0001"), 404, "order_not_found")
+    assert order(client, tokens["operator"], "не-номер").status_code == 422
