@@ -36,6 +36,7 @@ __all__ = [
     "DEFAULT_COMPLAINT_DEADLINE",
     "DEFAULT_DESCRIPTION_ERROR_DEADLINE",
     "DEFAULT_FRAUD_MONITORING_DEADLINE",
+    "DEFAULT_RETURNS_DEADLINE",
     "DEFAULT_SELLER_TICKET_DEADLINE",
     "DEFAULT_UNDER_CONTROL_DEADLINE",
     "DELAYED_RESOLUTION_STEPS_RU",
@@ -44,6 +45,7 @@ __all__ = [
     "MOSCOW_BUSINESS_HOURS",
     "MOSCOW_TZ",
     "QUEUES",
+    "RETURNS_QUEUE",
     "SELLER_SUPPORT_QUEUE",
     "SELLER_SUPPORT_TOPICS",
     "TASK_PRIORITY_TITLES_RU",
@@ -260,12 +262,15 @@ DEFAULT_DESCRIPTION_ERROR_DEADLINE: Final = timedelta(hours=27)  # three working
 DEFAULT_SELLER_TICKET_DEADLINE: Final = timedelta(hours=9)  # one working day
 DEFAULT_UNDER_CONTROL_DEADLINE: Final = timedelta(hours=24)  # round the clock
 DEFAULT_COMPLAINT_DEADLINE: Final = timedelta(hours=72)  # round the clock
+DEFAULT_RETURNS_DEADLINE: Final = timedelta(hours=18)  # two working days of 9 h
 
 SELLER_SUPPORT_QUEUE: Final = "Поддержка продавцов / Обращения"
 """Seed 002: seller requests with a topic, a sub-topic and a ticket number."""
 UNDER_CONTROL_QUEUE: Final = "Обращения на контроле"
 """Seed 002: a delayed resolution is «взят на контроль»."""
 COMPLAINTS_QUEUE: Final = "Жалобы"
+RETURNS_QUEUE: Final = "Возвраты"
+"""Seed 000's card has a «Возвраты» tab: an accepted return request is worked here."""
 """Seed 002, «Как подать жалобу?»: complaints are analysed by the marketplace staff."""
 
 QUEUES: Final = MappingProxyType(
@@ -295,6 +300,12 @@ QUEUES: Final = MappingProxyType(
                 "Обращения на контроле",
                 DEFAULT_UNDER_CONTROL_DEADLINE,
                 business_hours=False,
+            ),
+            QueueSpec(
+                RETURNS_QUEUE,
+                "Возвраты",
+                DEFAULT_RETURNS_DEADLINE,
+                business_hours=True,
             ),
             QueueSpec(
                 COMPLAINTS_QUEUE,

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain.coupon_ban import decide_coupon_ban
 from marketdesk.domain.privacy import mask_email, mask_phone
+from marketdesk.domain.returns import RETURN_REASON_TITLES_RU, ReturnReason
 from marketdesk.store.models import (
     BalanceEntry,
     CouponBan,
@@ -21,6 +22,7 @@ from marketdesk.store.models import (
     GiftCertificate,
     Operator,
     Order,
+    ReturnRequest,
     Task,
     utcnow,
 )
@@ -106,6 +108,7 @@ class TaskView(BaseModel):
     deadline_at: datetime | None
 
 
+RETURNS_ON_CARD = 20
 TEXT_BAN_LIFTED = "Ограничение снято бэк-офисом: купоны клиента снова доступны."
 
 
@@ -130,6 +133,14 @@ class Contacts(BaseModel):
     email: str | None
 
 
+class ReturnView(BaseModel):
+    number: str
+    order_number: str
+    reason: Coded
+    task_number: str | None
+    created_at: datetime
+
+
 class CustomerCard(BaseModel):
     id: int
     full_name: str
@@ -147,6 +158,7 @@ class CustomerCard(BaseModel):
     active_tasks: list[TaskView]
     comments: list[CommentView]
     coupon_ban: CouponBanView | None
+    returns: list[ReturnView] = []  # «Возвраты»: the latest return requests
 
 
 def _order_view(order: Any, now: datetime) -> OrderView:
@@ -277,6 +289,21 @@ async def customer_card(
             .limit(COMMENTS_ON_CARD)
         )
     ).all()
+    return_rows = (
+        await session.execute(
+            select(
+                ReturnRequest.number,
+                Order.number.label("order_number"),
+                ReturnRequest.reason,
+                ReturnRequest.task_number,
+                ReturnRequest.created_at,
+            )
+            .join(Order, Order.id == ReturnRequest.order_id)
+            .where(ReturnRequest.customer_id == customer_id)
+            .order_by(ReturnRequest.created_at.desc(), ReturnRequest.id.desc())
+            .limit(RETURNS_ON_CARD)
+        )
+    ).all()
     ban_view = None
     if intersections and lifted_at is None:
         verdict = decide_coupon_ban(intersections)
@@ -348,6 +375,16 @@ async def customer_card(
             for c in comments
         ],
         coupon_ban=ban_view,
+        returns=[
+            ReturnView(
+                number=r.number,
+                order_number=r.order_number,
+                reason=Coded(code=r.reason, title=RETURN_REASON_TITLES_RU[ReturnReason(r.reason)]),
+                task_number=r.task_number,
+                created_at=r.created_at,
+            )
+            for r in return_rows
+        ],
     )
 
 

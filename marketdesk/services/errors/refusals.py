@@ -347,6 +347,25 @@ class OrderNotFound(NotFound):
     template = "Заказ {number} не найден."
 
 
+class ReturnItemNotInOrder(InvalidInput):
+    code = "return_item_not_in_order"
+    template = "Товара {product_id} нет в заказе {number}."
+
+
+class ReturnQuantityTooLarge(InvalidInput):
+    code = "return_quantity_too_large"
+    template = "Вернуть можно не больше, чем заказано: «{name}» — {ordered} шт."
+
+
+class ReturnRefused(Conflict):
+    """The return terms refuse the request (``refusal``: not_received, term_ended, no_term,
+    certificate, digital_goods; ``last_day``: the last day of the term, when one decided)."""
+
+    code = "return_refused"
+    template = "{reasons}"
+    example = "Срок возврата товара надлежащего качества закончился 08.03.2026."
+
+
 class SearchQueryEmpty(InvalidInput):
     code = "search_query_empty"
     template = "Введите телефон, e-mail, номер заказа, ID или имя клиента."

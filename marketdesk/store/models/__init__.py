@@ -9,7 +9,7 @@ from .customers import BalanceEntry, CouponBan, Customer, CustomerComment
 from .meta import MetaValue
 from .notices import StaffNotice
 from .operators import AuditEntry, Operator, OperatorLine, OperatorRole, Session
-from .orders import Order, OrderItem, OrderStatusEvent
+from .orders import Order, OrderItem, OrderStatusEvent, ReturnItem, ReturnRequest
 from .promotions import News, NewsRead
 from .tasks import Task, TaskComment, TaskEvent
 
@@ -38,6 +38,8 @@ __all__ = [
     "OrderStatusEvent",
     "Product",
     "ProductNominal",
+    "ReturnItem",
+    "ReturnRequest",
     "Seller",
     "Session",
     "SlaBreach",

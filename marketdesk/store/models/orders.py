@@ -8,9 +8,9 @@ from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, BigId, UTCDateTime
-from .values import DELIVERY_TYPES, ORDER_STATUSES, one_of
+from .values import DELIVERY_TYPES, ORDER_STATUSES, RETURN_REASONS, one_of
 
-__all__ = ["Order", "OrderItem", "OrderStatusEvent"]
+__all__ = ["Order", "OrderItem", "OrderStatusEvent", "ReturnItem", "ReturnRequest"]
 
 
 class Order(Base):
@@ -57,3 +57,32 @@ class OrderStatusEvent(Base):
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(20))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ReturnRequest(Base):
+    """A customer's accepted return (``domain.returns``): its number, the reason and the
+    back-office task that works it."""
+
+    __tablename__ = "returns"
+    __table_args__ = (
+        one_of("reason", RETURN_REASONS),
+        Index("ix_returns_customer", "customer_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)  # RET-0000001
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(24))
+    task_number: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ReturnItem(Base):
+    __tablename__ = "return_items"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("returns.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(String(500))
+    quantity: Mapped[int] = mapped_column(Integer)

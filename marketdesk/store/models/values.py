@@ -15,6 +15,7 @@ from sqlalchemy import CheckConstraint
 from marketdesk.domain.channels import Channel
 from marketdesk.domain.conversations import ConversationStatus
 from marketdesk.domain.lines import Line
+from marketdesk.domain.returns import ReturnReason
 from marketdesk.domain.roles import Role
 from marketdesk.domain.sla import SlaKind
 from marketdesk.domain.task_outcomes import TaskOutcome
@@ -34,6 +35,7 @@ __all__ = [
     "NEWS_KINDS",
     "ORDER_STATUSES",
     "PROFITABILITY_LEVELS",
+    "RETURN_REASONS",
     "ROLES",
     "SALE_SCHEMES",
     "SLA_KINDS",
@@ -82,6 +84,7 @@ CERTIFICATE_STATUSES = ("issued", "activated", "expired")
 NEWS_KINDS = ("promotion", "news", "instruction")
 ROLES = values_of(Role)
 LINES = values_of(Line)
+RETURN_REASONS = values_of(ReturnReason)
 CHANNELS = values_of(Channel)
 SLA_KINDS = values_of(SlaKind)
 CONVERSATION_STATUSES = values_of(ConversationStatus)

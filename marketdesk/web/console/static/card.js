@@ -127,6 +127,13 @@ function tasksBlock(card) {
   return block("Активные задачи", card.active_tasks.length ? el("ul", {}, card.active_tasks.map(taskNode)) : el("p", { class: "muted" }, "Нет ни одной активной задачи."));
 }
 
+function returnsBlock(card) {
+  if (!card.returns || !card.returns.length) return null;
+  const node = (r) =>
+    el("li", {}, el("strong", {}, r.number), " · заказ " + r.order_number + " · " + r.reason.title, el("div", { class: "small muted" }, dateTimeShort(r.created_at) + (r.task_number ? " · " + r.task_number : "")));
+  return block("Возвраты", el("ul", { id: "customer-returns" }, card.returns.map(node)));
+}
+
 function commentNode(c) {
   return el("li", {}, el("div", { class: "comment-text" }, c.text), el("div", { class: "small muted" }, (c.author || "—") + " · " + dateTimeShort(c.created_at)));
 }
@@ -171,6 +178,7 @@ function renderCustomer(card) {
     statisticsBlock(card.statistics),
     certificatesBlock(card),
     tasksBlock(card),
+    returnsBlock(card),
     commentsBlock(card),
   );
 }
