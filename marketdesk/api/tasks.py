@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,6 +17,11 @@ from .deps import CurrentOperator, DbSession
 from .types import BigId
 
 router = APIRouter(prefix="/api/v1", tags=["tasks"])
+
+
+def _moscow_midnight(day: date | None) -> datetime | None:
+    return datetime.combine(day, time(), rules.MOSCOW_TZ) if day is not None else None
+
 
 TaskNumber = Annotated[str, Path(pattern=r"^CTASK-\d{7,}$", max_length=32)]
 Status = rules.TaskStatus
@@ -64,6 +70,8 @@ class QueueView(BaseModel):
     title: str
     deadline_hours: float
     business_hours: bool
+    open: int = 0  # tasks new, in progress or waiting
+    overdue: int = 0  # of those, past their deadline
 
 
 class Queues(BaseModel):
@@ -75,7 +83,8 @@ class Notices(BaseModel):
 
 
 @router.get("/tasks/queues", response_model=Queues)
-async def queues(operator: CurrentOperator) -> Queues:
+async def queues(operator: CurrentOperator, session: DbSession) -> Queues:
+    loads = await tasks.queue_loads(session, operator)
     return Queues(
         queues=[
             QueueView(
@@ -83,6 +92,8 @@ async def queues(operator: CurrentOperator) -> Queues:
                 title=q.title_ru,
                 deadline_hours=q.deadline.total_seconds() / 3600,
                 business_hours=q.business_hours,
+                open=loads[q.path].open if q.path in loads else 0,
+                overdue=loads[q.path].overdue if q.path in loads else 0,
             )
             for q in rules.QUEUES.values()
         ]
@@ -97,18 +108,27 @@ async def list_tasks(
     status: Annotated[list[Status] | None, Query()] = None,
     customer_id: Annotated[BigId | None, Query()] = None,
     mine: bool = False,
+    assignee: Annotated[BigId | None, Query(description="ID сотрудника")] = None,
     overdue: bool = False,
+    created_from: Annotated[date | None, Query(description="Создана с (дата)")] = None,
+    created_to: Annotated[date | None, Query(description="Создана по (дата включительно)")] = None,
+    sort: Literal["deadline", "newest"] = "deadline",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> TaskPage:
+    """A page of tasks: by queue, status, assignee (``mine`` or an id), overdue and creation
+    date (Moscow days), the nearest deadline first (or ``sort=newest``)."""
     total, items = await tasks.list_tasks(
         session,
         operator,
         queue=queue,
         statuses=status or (),
         customer_id=customer_id,
-        assignee_id=int(operator.id) if mine else None,
+        assignee_id=int(operator.id) if mine else assignee,
         overdue_only=overdue,
+        created_from=_moscow_midnight(created_from),
+        created_to=_moscow_midnight(created_to + timedelta(days=1) if created_to else None),
+        newest_first=sort == "newest",
         limit=limit,
         offset=offset,
     )

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain import tasks as rules
@@ -372,13 +372,21 @@ async def list_tasks(
     customer_id: int | None = None,
     assignee_id: int | None = None,
     overdue_only: bool = False,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    newest_first: bool = False,
     limit: int = 50,
     offset: int = 0,
     now: datetime | None = None,
 ) -> tuple[int, list[TaskSummary]]:
+    """A page of tasks, by deadline (the nearest first; ``newest_first``: by creation)."""
     actor.require_operator()
     now = now or utcnow()
     where: list[Any] = []
+    if created_from is not None:
+        where.append(Task.created_at >= created_from)
+    if created_to is not None:
+        where.append(Task.created_at < created_to)
     if queue is not None:
         where.append(Task.queue == queue)
     if statuses:
@@ -395,11 +403,45 @@ async def list_tasks(
         select(Task, Operator.full_name)
         .outerjoin(Operator, Operator.id == Task.assignee_id)
         .where(*where)
-        .order_by(Task.deadline_at.asc(), Task.id.asc())
+        .order_by(
+            *(
+                (Task.created_at.desc(), Task.id.desc())
+                if newest_first
+                else (Task.deadline_at.asc(), Task.id.asc())
+            )
+        )
         .limit(limit)
         .offset(offset)
     )
     return int(total or 0), [TaskSummary(**_summary(t, name, now)) for t, name in rows]
+
+
+class QueueLoad(BaseModel):
+    path: str
+    open: int  # new, in progress or waiting
+    overdue: int  # of those, past the deadline
+
+
+async def queue_loads(
+    session: AsyncSession, actor: Principal, *, now: datetime | None = None
+) -> dict[str, QueueLoad]:
+    """Open and overdue tasks per queue: one grouped query over the (queue, status,
+    deadline) index."""
+    actor.require_operator()
+    now = now or utcnow()
+    open_statuses = [str(s) for s in rules.TaskStatus if not rules.is_terminal(s)]
+    rows = await session.execute(
+        select(
+            Task.queue,
+            func.count(Task.id),
+            func.sum(case((Task.deadline_at < now, 1), else_=0)),
+        )
+        .where(Task.status.in_(open_statuses))
+        .group_by(Task.queue)
+    )
+    return {
+        queue: QueueLoad(path=queue, open=int(n), overdue=int(late or 0)) for queue, n, late in rows
+    }
 
 
 def _require_worker(actor: Principal) -> None:

@@ -196,3 +196,42 @@ def test_deadline_passing_escalates_once_and_notifies_supervisors(client, tokens
 def test_queues_are_listed(client, tokens):
     queues = client.get("/api/v1/tasks/queues", headers=auth(tokens["operator"])).json()["queues"]
     assert {FRAUD_QUEUE, DESCRIPTION_QUEUE} <= {q["path"] for q in queues}
+
+
+def test_queue_loads_and_the_workspace_filters(client, tokens):
+    """Open and overdue counts per queue; the list by assignee, creation date and order."""
+    from datetime import datetime
+
+    from marketdesk.domain.tasks import MOSCOW_TZ
+
+    worker = auth(tokens["backoffice"])
+    queue = "Обращения на контроле"
+    before = {
+        q["path"]: q for q in client.get("/api/v1/tasks/queues", headers=worker).json()["queues"]
+    }[queue]
+    first = create(client, tokens["operator"], queue=queue, title="Первая").json()["number"]
+    second = create(client, tokens["operator"], queue=queue, title="Вторая").json()["number"]
+    client.post(f"/api/v1/tasks/{second}/status", json={"status": "in_progress"}, headers=worker)
+    after = {
+        q["path"]: q for q in client.get("/api/v1/tasks/queues", headers=worker).json()["queues"]
+    }[queue]
+    assert after["open"] == before["open"] + 2 and after["overdue"] == before["overdue"]
+
+    me = client.get("/api/v1/auth/me", headers=worker).json()["id"]
+    mine = client.get(
+        "/api/v1/tasks", params={"queue": queue, "assignee": me}, headers=worker
+    ).json()
+    numbers = [t["number"] for t in mine["tasks"]]
+    assert second in numbers and first not in numbers
+
+    today = datetime.now(MOSCOW_TZ).date().isoformat()  # the filter's days are Moscow's
+    newest = client.get(
+        "/api/v1/tasks",
+        params={"queue": queue, "created_from": today, "created_to": today, "sort": "newest"},
+        headers=worker,
+    ).json()["tasks"]
+    assert [t["number"] for t in newest[:2]] == [second, first]
+    none_yet = client.get(
+        "/api/v1/tasks", params={"queue": queue, "created_to": "2020-01-01"}, headers=worker
+    ).json()
+    assert none_yet["total"] == 0

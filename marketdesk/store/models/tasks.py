@@ -22,6 +22,8 @@ class Task(Base):
         one_of("outcome", TASK_OUTCOMES),
         Index("ix_tasks_queue_status", "queue", "status", "deadline_at"),
         Index("ix_tasks_customer", "customer_id", "status"),
+        Index("ix_tasks_assignee", "assignee_id", "status", "deadline_at"),
+        Index("ix_tasks_created", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
