@@ -58,6 +58,13 @@ async def audit_page(request: Request) -> HTMLResponse:
     return _page(request, "audit.html")
 
 
+@router.get("/console/tasks", response_class=HTMLResponse)
+async def tasks_page(request: Request) -> HTMLResponse:
+    """The back-office workspace: queues, the task list and the task card (the API decides
+    who may do what)."""
+    return _page(request, "tasks.html")
+
+
 @router.get("/console/login", response_class=HTMLResponse)
 async def login_page(request: Request) -> HTMLResponse:
     return _page(request, "login.html")

@@ -104,6 +104,7 @@ class TaskSummary(BaseModel):
     outcome: str | None = None  # how it ended (``domain.task_outcomes``)
     outcome_title: str | None = None
     outcomes: list[str] = []  # what it may end with when done (typed queues; else ["done"])
+    outcome_titles: dict[str, str] = {}  # Russian titles of ``outcomes``
 
 
 class TaskCommentView(BaseModel):
@@ -151,6 +152,10 @@ def _summary(task: Task, assignee: str | None, now: datetime) -> dict[str, Any]:
         "outcome": task.outcome,
         "outcome_title": OUTCOME_TITLES_RU[TaskOutcome(task.outcome)] if task.outcome else None,
         "outcomes": [str(o) for o in TYPED_OUTCOMES.get(task.queue, (TaskOutcome.DONE,))],
+        "outcome_titles": {
+            str(o): OUTCOME_TITLES_RU[o]
+            for o in TYPED_OUTCOMES.get(task.queue, (TaskOutcome.DONE,))
+        },
     }
 
 

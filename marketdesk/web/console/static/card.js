@@ -1,6 +1,7 @@
 // The customer card in the right column: contacts (masked until «Показать», which is audited),
 // balances, orders, certificates, active tasks and comments.
 import { openBan } from "./ban.js";
+import { openNewTask } from "./new_task.js";
 import { openOrder } from "./order.js";
 import { $, api, clear, date, dateTimeShort, el, errorText, kv, money } from "./common.js";
 import { setStatus, state, TASK_STATUS } from "./state.js";
@@ -164,7 +165,8 @@ function cardHead(card) {
   const ban = card.coupon_ban
     ? el("button", { type: "button", class: lifted ? "badge" : "badge ban", id: "ban-badge", onclick: () => openBan(card) }, lifted ? "Купоны доступны" : "Бан купонов")
     : null;
-  return el("div", { class: "card-head" }, el("h3", { id: "customer-name" }, card.full_name), el("span", { class: "muted" }, "ID " + card.id), ban);
+  const task = el("button", { type: "button", class: "link", id: "card-new-task", onclick: () => openNewTask({ customer_id: card.id }) }, "Создать задачу");
+  return el("div", { class: "card-head" }, el("h3", { id: "customer-name" }, card.full_name), el("span", { class: "muted" }, "ID " + card.id), ban, task);
 }
 
 function renderCustomer(card) {

@@ -5,6 +5,7 @@
 // defence.
 import { wireBan } from "./ban.js";
 import { wireCustomerSearch } from "./customer_search.js";
+import { wireNewTask } from "./new_task.js";
 import { wireOrder } from "./order.js";
 import { api, token, toLogin } from "./common.js";
 import { wireComposer } from "./composer.js";
@@ -39,6 +40,7 @@ function wire() {
   wireComposer();
   wireCustomerSearch();
   wireOrder();
+  wireNewTask();
   wireBan();
   wireProduct();
   wireNews(showTab);

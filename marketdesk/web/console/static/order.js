@@ -1,6 +1,9 @@
 // One order opened from the card: items, delivery, payment, the status history with times,
 // and the back-office tasks and conversations about it.
 import { $, api, clear, dateTime, el, errorText, kv, money } from "./common.js";
+import { openNewTask } from "./new_task.js";
+
+let shown = null;
 
 function itemsBlock(order) {
   if (!order.items.length) return el("p", { class: "muted" }, "Состав заказа не передан.");
@@ -38,6 +41,7 @@ export async function openOrder(number) {
   $("order-dialog").showModal();
   try {
     const order = await api("GET", "/api/v1/orders/" + encodeURIComponent(number));
+    shown = order;
     clear(
       box,
       kv("Статус", order.status.title),
@@ -57,4 +61,10 @@ export async function openOrder(number) {
 
 export function wireOrder() {
   $("order-close").addEventListener("click", () => $("order-dialog").close());
+  $("order-new-task").addEventListener("click", () => {
+    if (!shown) return;
+    $("order-dialog").close();
+    const product = shown.items.length === 1 ? shown.items[0].product_id : null;
+    openNewTask({ customer_id: shown.customer_id, order_number: shown.number, product_id: product || undefined, title: "Заказ " + shown.number });
+  });
 }

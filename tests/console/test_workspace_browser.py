@@ -1,0 +1,124 @@
+"""The back-office workspace and the loop it closes (issue 11), in headless Chromium: a
+backoffice worker resolves a coupon-ban task ``lifted`` and the data and the customer follow;
+an operator finds a customer, opens an order, creates a task from a conversation, and the
+customer sees its number."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from marketdesk.domain.coupon_ban import FRAUD_QUEUE
+from tests.console.test_console_browser import (  # the same server and browser
+    Console,
+    browser_page,
+    login,
+    read_mandatory_news,
+    server,
+    wait_text,
+)
+
+__all__ = ["browser_page", "server"]  # fixtures, shared with the console's browser tests
+
+CUSTOMER = 70990001
+
+
+def _prepare(server: Console) -> tuple[str, int, str, str]:
+    """A customer with a liftable coupon ban, a conversation of theirs and the review task
+    an operator made from it → (customer token, conversation id, task number, operator
+    token)."""
+    from marketdesk.services.auth import token_for_operator
+    from marketdesk.store.models import CouponBan
+
+    customer = server.customer_token(CUSTOMER, full_name="Проверкина Вера")
+
+    async def work(session: Any) -> str:
+        if await session.get(CouponBan, CUSTOMER) is None:
+            session.add(CouponBan(customer_id=CUSTOMER, intersections=1, linked_customer_ids=[]))
+            await session.commit()
+        from datetime import timedelta
+
+        return await token_for_operator(session, "operator", ttl=timedelta(hours=1))
+
+    operator = str(server.db(work))
+    cid = int(server.call("POST", "/api/v1/conversations", customer, json={})["id"])
+    review = server.call(
+        "POST",
+        f"/api/v1/customers/{CUSTOMER}/coupon-ban/review",
+        operator,
+        json={"conversation_id": cid},
+    )
+    return customer, cid, str(review["task_number"]), operator
+
+
+def test_backoffice_resolves_a_coupon_ban_and_the_customer_hears(
+    server: Console, browser_page: Any
+) -> None:
+    customer, cid, number, operator = _prepare(server)
+    page = browser_page
+    login(page, server, "backoffice")
+    if page.locator("#mandatory-dialog").is_visible():
+        read_mandatory_news(page)
+    page.goto(server.url + "/console/tasks#queue=" + quote(FRAUD_QUEUE))
+    fraud = page.locator(f".queue-button[data-queue='{FRAUD_QUEUE}']")
+    fraud.wait_for()
+    assert "Фрод-мониторинг" in fraud.inner_text()
+    page.click(f"tr.task-row[data-number='{number}']")
+    wait_text(page, "#task-title", number)
+    page.click("#task-take")
+    wait_text(page, "#task-card", "В работе")
+    assert page.input_value("#task-outcome") == "lifted"  # the queue's own outcomes
+    page.click("#task-resolve")
+    wait_text(page, "#task-card", "Ограничение снято")
+
+    card = server.call("GET", f"/api/v1/customers/{CUSTOMER}", operator)
+    assert card["coupon_ban"]["lifted_at"] is not None
+    texts = [
+        m["text"]
+        for m in server.call("GET", f"/api/v1/conversations/{cid}/messages", customer)["messages"]
+    ]
+    result = [t for t in texts if t.startswith("Ответ по заявке " + number)]
+    assert result and "ограничение на использование купонов снято" in result[0]
+    assert "пересеч" not in result[0].lower()
+
+
+def test_operator_finds_opens_an_order_and_creates_a_task_the_customer_sees(
+    server: Console, browser_page: Any
+) -> None:
+    page = browser_page
+    customer = server.customer_token(58561573)
+    cid = server.waiting_conversation(customer, "Заказ 58561573-0011 пришёл не тот")
+    login(page, server)
+    if page.locator("#mandatory-dialog").is_visible():
+        read_mandatory_news(page)
+    page.fill("#customer-id", "8 (900) 000-00-01")
+    page.press("#customer-id", "Enter")
+    wait_text(page, "#customer-name", "Анненко")
+    page.fill("#customer-id", "61000001-0001")
+    page.press("#customer-id", "Enter")
+    wait_text(page, "#customer-name", "Смирнова")
+    page.click("#customer-card button.order-open:has-text('61000001-0001')")
+    wait_text(page, "#order-body", "Беспроводные наушники")
+    page.click("#order-close")
+
+    # take the customer's conversation, then «Создать задачу» from the card beside it
+    item = page.locator(f"#queue .item[data-conversation='{cid}']")
+    item.wait_for()
+    item.locator(".take").click()
+    wait_text(page, "#conv-title", f"№ {cid}")
+    wait_text(page, "#customer-name", "Анненко")
+    page.click("#card-new-task")
+    page.locator("#new-task-dialog").wait_for(state="visible")
+    assert "диалог " + str(cid) in page.inner_text("#new-task-links")
+    page.select_option("#new-task-queue", "Жалобы")
+    page.fill("#new-task-title", "Пришёл не тот товар")
+    page.click("#new-task-submit")
+    wait_text(page, "#new-task-result", "CTASK-")
+    number = page.inner_text("#new-task-number")
+    page.click("#new-task-close")
+    # the customer sees the number in their conversation (what the widget shows)
+    texts = [
+        m["text"]
+        for m in server.call("GET", f"/api/v1/conversations/{cid}/messages", customer)["messages"]
+    ]
+    assert any(number in t for t in texts)
