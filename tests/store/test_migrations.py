@@ -79,3 +79,26 @@ def test_constraint_names_follow_the_convention():
         for constraint in table.constraints:
             assert constraint.name, f"unnamed constraint on {table.name}"
             assert str(constraint.name).split("_")[0] in {"pk", "fk", "uq", "ck"}, constraint.name
+
+
+def test_the_product_search_triggers_survive_every_migration(make_database):
+    """A batch migration of ``products`` on SQLite copies the table and leaves its triggers
+    behind: the full-text search then stops seeing new and renamed products. After the whole
+    chain the three triggers are there."""
+    db = make_database("sqlite")
+
+    async def main():
+        database = Database(db.url)
+        try:
+            await upgrade(database)
+            async with database.engine.connect() as conn:
+                rows = await conn.execute(
+                    text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+                )
+                return {row[0] for row in rows}
+        finally:
+            await database.dispose()
+
+    assert {"products_fts_insert", "products_fts_delete", "products_fts_update"} <= asyncio.run(
+        main()
+    )

@@ -24,6 +24,27 @@ depends_on: str | Sequence[str] | None = None
 
 BIG_ID = sa.BigInteger().with_variant(sa.INTEGER(), "sqlite")
 
+# SQLite: the batch copies ``products`` into a new table, and its triggers go with the old
+# one; the full-text search's triggers (initial schema, frozen here) are made again after it
+_SQLITE_FTS_TRIGGERS = [
+    """CREATE TRIGGER IF NOT EXISTS products_fts_insert AFTER INSERT ON products BEGIN
+        INSERT INTO products_fts(rowid, name) VALUES (new.id, new.name);
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS products_fts_delete AFTER DELETE ON products BEGIN
+        INSERT INTO products_fts(products_fts, rowid, name) VALUES ('delete', old.id, old.name);
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS products_fts_update AFTER UPDATE OF name ON products BEGIN
+        INSERT INTO products_fts(products_fts, rowid, name) VALUES ('delete', old.id, old.name);
+        INSERT INTO products_fts(rowid, name) VALUES (new.id, new.name);
+    END""",
+]
+
+
+def _restore_search_triggers() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        for statement in _SQLITE_FTS_TRIGGERS:
+            op.execute(statement)
+
 
 def upgrade() -> None:
     with op.batch_alter_table("tasks", schema=None) as batch_op:
@@ -45,6 +66,7 @@ def upgrade() -> None:
             ["id"],
             ondelete="SET NULL",
         )
+    _restore_search_triggers()
 
 
 def downgrade() -> None:
@@ -54,6 +76,7 @@ def downgrade() -> None:
         )
         batch_op.drop_column("description_corrected_by_id")
         batch_op.drop_column("description_corrected_at")
+    _restore_search_triggers()
     with op.batch_alter_table("tasks", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_tasks_outcome_allowed"), type_="check")
         batch_op.drop_column("outcome")
