@@ -14,6 +14,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from marketdesk.domain import tasks as task_rules
 from marketdesk.domain.certificates import certificate_money_expires_at
 from marketdesk.settings import REPO_ROOT
 from marketdesk.store.models import (
@@ -33,6 +34,8 @@ from marketdesk.store.models import (
     ProductNominal,
     Seller,
     Stock,
+    Task,
+    TaskEvent,
     TravelProfile,
     Warehouse,
     utcnow,
@@ -114,6 +117,9 @@ def check_demo_data(data: dict[str, Any]) -> list[str]:
                         f"{who}: order {order['number']} totals {order['total']}, "
                         f"its items {summed / 100:g}"
                     )
+    for task in data.get("tasks", []):
+        if task.get("queue") not in task_rules.QUEUES:
+            problems.append(f"task «{task.get('title')}»: no queue {task.get('queue')!r}")
     return problems
 
 
@@ -155,6 +161,7 @@ async def load_demo(
     _load_stock_and_nominals(session, data["products"], warehouses)
     await _load_customers(session, data["customers"], now)
     logins = await _load_operators(session, data["operators"], hash_password(password), now)
+    await _load_tasks(session, data.get("tasks", []), now)
     _load_news(session, data["news"])
     session.add(MetaValue(key=DEMO_MARKER, value=now.isoformat()))
     await session.commit()
@@ -371,6 +378,34 @@ async def _load_operators(
         session.add_all(OperatorLine(operator_id=operator.id, line=ln) for ln in item["lines"])
         logins.append(item["login"])
     return logins
+
+
+async def _load_tasks(session: AsyncSession, items: list[dict[str, Any]], now: datetime) -> None:
+    """The demo's open back-office tasks, with deadlines by their queues' rules."""
+    staff = {o.login: o.id for o in await session.scalars(select(Operator))}
+    for item in items:
+        spec = task_rules.queue_spec(item["queue"])
+        created = now - timedelta(hours=item["age_hours"])
+        task = Task(
+            number=f"tmp-{secrets.token_hex(8)}",
+            queue=spec.path,
+            title=item["title"],
+            status=item.get("status", "new"),
+            priority=str(task_rules.TaskPriority.NORMAL),
+            assignee_id=staff.get(item.get("assignee", "")),
+            customer_id=item.get("customer"),
+            order_number=item.get("order"),
+            product_id=item.get("product"),
+            created_at=created,
+            updated_at=created,
+            deadline_at=task_rules.deadline_for(spec, created, task_rules.MOSCOW_BUSINESS_HOURS),
+        )
+        session.add(task)
+        await session.flush()
+        task.number = f"CTASK-{task.id:07d}"
+        session.add(
+            TaskEvent(task_id=task.id, kind="created", at=created, details={"queue": spec.path})
+        )
 
 
 def _load_news(session: AsyncSession, items: list[dict[str, Any]]) -> None:

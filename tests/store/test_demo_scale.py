@@ -5,12 +5,16 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+import yaml
 from sqlalchemy import func, select
 
+from marketdesk.services.demo import DEMO_FILE
 from marketdesk.services.demo_scale import generate, progress_total
 from marketdesk.store.db import Database
 from marketdesk.store.models import Customer, News, Order, OrderItem, Product, Stock
 from tests.conftest import backends, prepare
+
+DEMO = yaml.safe_load(DEMO_FILE.read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("backend", backends())
@@ -53,8 +57,10 @@ def test_generate_twice_adds_consistent_data(make_database, backend):
     first, second, counts, orphans = asyncio.run(main())
     assert sum(ticks) == progress_total(300) == 300 + 150
     assert counts["Customer"] == 4 + 300 + 200
-    assert counts["Order"] == 14 + first.orders + second.orders
-    assert counts["OrderItem"] == 1 + first.orders + second.orders  # the demo order with items
+    demo_orders = [o for c in DEMO["customers"] for o in c.get("orders", [])]
+    assert counts["Order"] == len(demo_orders) + first.orders + second.orders
+    demo_items = sum(len(o.get("items", [])) for o in demo_orders)
+    assert counts["OrderItem"] == demo_items + first.orders + second.orders
     assert counts["Product"] == 3 + first.products + second.products
     assert counts["Stock"] == 6 + first.stock_rows + second.stock_rows
     assert orphans == 0
