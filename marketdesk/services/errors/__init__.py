@@ -67,6 +67,12 @@ from .docs import (
     render_markdown,
     shown_message,
 )
+from .ratings import (
+    AlreadyRated,
+    RatingCommentTooLong,
+    RatingReviewNotFound,
+    ReviewNoteTooLong,
+)
 from .refusals import (
     CERTIFICATE_REFUSALS,
     MARKDOWN_REFUSALS,
@@ -190,6 +196,7 @@ __all__ = [
     "WITHDRAWAL_REFUSALS",
     "AccountDisabled",
     "AccountNotFound",
+    "AlreadyRated",
     "AmountTooLarge",
     "AmountTooPrecise",
     "AtCapacity",
@@ -302,9 +309,12 @@ __all__ = [
     "ProductNotFound",
     "QueryTooLong",
     "RateLimited",
+    "RatingCommentTooLong",
+    "RatingReviewNotFound",
     "ReasonRequired",
     "RequestBodyTooLarge",
     "RequestTimeout",
+    "ReviewNoteTooLong",
     "RoleRequired",
     "SellerTopicRequired",
     "ServerNotReady",

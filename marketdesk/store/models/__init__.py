@@ -11,6 +11,7 @@ from .notices import StaffNotice
 from .operators import AuditEntry, Operator, OperatorLine, OperatorRole, Session
 from .orders import Order, OrderItem
 from .promotions import News, NewsRead
+from .ratings import RatingReminder, RatingReview
 from .tasks import Task, TaskComment, TaskEvent
 
 __all__ = [
@@ -37,6 +38,8 @@ __all__ = [
     "OrderItem",
     "Product",
     "ProductNominal",
+    "RatingReminder",
+    "RatingReview",
     "Seller",
     "Session",
     "SlaBreach",
