@@ -1,10 +1,18 @@
 // «Оценка сервиса» in the widget: after the operator resolves the question the panel asks
 // for 1–5 stars and an optional comment; it is sent once (POST …/rating with {rating,
 // comment}), then the panel thanks the customer and does not ask again. The panel shows
-// while the conversation is resolved (or closed) and not rated: see applyConversation.
+// while the conversation is resolved (or closed) and not rated (surveyHidden).
 import { $ } from "/static/shared/helpers.js";
 
 let chosen = 0;
+let thanked = null; // the conversation rated on this page: its thanks stay in view
+
+// whether the panel is hidden for the conversation's view: it asks while the conversation is
+// resolved (or closed) and not rated; once rated, only the page that rated it thanks
+export function surveyHidden(view) {
+  if (view.rating) return thanked !== view.id;
+  return !(view.status === "resolved" || view.status === "closed");
+}
 
 function stars() {
   return Array.from($("rating").querySelectorAll(".star"));
@@ -24,6 +32,7 @@ function choose(rating) {
 // a new conversation: nothing chosen, the form closed
 export function resetSurvey() {
   chosen = 0;
+  thanked = null;
   for (const star of stars()) {
     star.classList.remove("star--on");
     star.setAttribute("aria-checked", "false");
@@ -50,8 +59,8 @@ export function wireSurvey({ send, onRated, showError }) {
     button.disabled = true;
     send(body)
       .then((view) => {
+        thanked = view.id;
         onRated(view);
-        $("rating").hidden = false;
         $("rating-form").hidden = true;
         for (const star of stars()) star.disabled = true;
         $("rating-note").textContent = "Спасибо за оценку!";

@@ -3,7 +3,7 @@
 // server or the user is put into the page with textContent, never as HTML. The socket protocol
 // is described in docs/protocol.md.
 import { $, el, fetchResponse, newId, refusal, saveBlob } from "/static/shared/helpers.js";
-import { resetSurvey, wireSurvey } from "./survey.js";
+import { resetSurvey, surveyHidden, wireSurvey } from "./survey.js";
 
 const root = $("chat");
 const MAX_BYTES = Number(root.dataset.maxBytes);
@@ -136,7 +136,7 @@ function attachmentNode(file) {
 function applyConversation(view) {
   const closed = view.status === "closed";
   $("start").hidden = true;
-  $("rating").hidden = !(view.status === "resolved" || (closed && !view.rating)) || !!view.rating;
+  $("rating").hidden = surveyHidden(view);
   $("new-chat").hidden = !closed;
   $("handoff").hidden = view.status !== "bot" && view.status !== "resolved";
   $("text").disabled = closed;
