@@ -14,6 +14,7 @@ import contextlib
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 
@@ -28,8 +29,10 @@ from marketdesk.services.chat import ChatWriter, set_default_publisher
 from marketdesk.services.rate_limits import RateLimiter
 from marketdesk.settings import Settings
 from marketdesk.store.db import Database
+from marketdesk.workers.board import run_board_push
 from marketdesk.workers.cleanup import run_cleanup
 from marketdesk.workers.kb_watch import watch_kb
+from marketdesk.workers.ratings import run_rating_reminders
 from marketdesk.workers.sla import run_sla_timer
 from marketdesk.workers.sms_outbox import run_sms_outbox
 
@@ -64,6 +67,21 @@ def _start_workers(app: FastAPI, settings: Settings) -> list[asyncio.Task[None]]
             run_sms_outbox(state.database, state.sms_gateway, interval=settings.sms_retry_seconds)
         ),
         asyncio.create_task(run_cleanup(state.database, settings)),
+        asyncio.create_task(
+            run_rating_reminders(
+                state.database,
+                delay_hours=settings.rating_reminder_hours,
+                interval=settings.rating_reminder_interval_seconds,
+            )
+        ),
+        asyncio.create_task(
+            run_board_push(
+                state.database,
+                state.broker,
+                interval=settings.board_push_seconds,
+                warning=timedelta(minutes=settings.board_sla_warning_minutes),
+            )
+        ),
     ]
 
 

@@ -236,6 +236,31 @@ class Settings(BaseSettings):
         default=60, ge=10, description="a file with no attachment row is removed after (min)"
     )
 
+    # «Оценка сервиса» (issue 15): the seeds give no numbers, these are defaults
+    rating_low_threshold: int = Field(
+        default=2,
+        ge=0,
+        le=5,
+        description="a rating at or below this opens a review for the supervisors (0: none)",
+    )
+    rating_reminder_hours: float = Field(
+        default=24.0,
+        ge=0,
+        description="one reminder to rate, this long after the resolve if not rated (0: off)",
+    )
+    rating_reminder_interval_seconds: float = Field(
+        default=300.0, gt=0, description="how often the rating reminder worker looks"
+    )
+    # the supervisors' wallboard (/console/board)
+    board_push_seconds: float = Field(
+        default=5.0, gt=0, description="a fresh wallboard is pushed to supervisors this often"
+    )
+    board_sla_warning_minutes: float = Field(
+        default=5.0,
+        ge=0,
+        description="the wallboard counts a reply due within this many minutes as at risk",
+    )
+
     @field_validator("data_dir")
     @classmethod
     def _absolute(cls, value: Path) -> Path:

@@ -18,6 +18,7 @@ from marketdesk.settings import Settings
 from . import (
     audit,
     auth,
+    board,
     bot,
     certificates,
     comments,
@@ -35,6 +36,7 @@ from . import (
     operators,
     orders,
     products,
+    rating_reviews,
     rules,
     tasks,
     throttle,
@@ -90,6 +92,8 @@ def create_api(
         app.include_router(router)
     app.include_router(operators.router)
     for module in (console, hints, comments, guard, audit, certificates, throttle):  # console
+        app.include_router(module.router)
+    for module in (board, rating_reviews):  # supervision (issue 15)
         app.include_router(module.router)
     install_widget(app)
     install_docs(app, enabled=settings.api_docs)

@@ -65,6 +65,12 @@ async def tasks_page(request: Request) -> HTMLResponse:
     return _page(request, "tasks.html")
 
 
+@router.get("/console/board", response_class=HTMLResponse)
+async def board_page(request: Request) -> HTMLResponse:
+    """The supervisors' live wallboard (the API refuses everyone else)."""
+    return _page(request, "board.html")
+
+
 @router.get("/console/login", response_class=HTMLResponse)
 async def login_page(request: Request) -> HTMLResponse:
     return _page(request, "login.html")

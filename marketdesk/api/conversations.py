@@ -53,6 +53,9 @@ class Rating(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     rating: int = Field(ge=1, le=5)
+    comment: str | None = Field(
+        default=None, description="необязательный комментарий, до 1000 символов"
+    )
 
 
 class Availability(BaseModel):
@@ -234,9 +237,20 @@ async def rate(
     body: Rating,
     principal: CurrentPrincipal,
     session: DbSession,
+    settings: Annotated[Settings, Depends(get_settings)],
     ctx: ChatContext = Chat,
 ) -> dict[str, Any]:
-    view = await chat.rate(session, ctx, principal, conversation_id, body.rating)
+    """«Оценка сервиса»: 1–5 and an optional comment, once; a low rating opens a review for
+    the supervisors (``MARKETDESK_RATING_LOW_THRESHOLD``)."""
+    view = await chat.rate(
+        session,
+        ctx,
+        principal,
+        conversation_id,
+        body.rating,
+        body.comment,
+        low_rating=settings.rating_low_threshold,
+    )
     return conversation_json(view, principal)
 
 

@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.types import Scope
 
+from marketdesk.domain.ratings import COMMENT_MAX_CHARS
 from marketdesk.services import attachments, chat
 from marketdesk.settings import Settings
 
@@ -81,6 +82,7 @@ def install_widget(app: FastAPI) -> None:
                 "seller_topics": chat.seller_topics(),
                 "max_bytes": attachments.MAX_BYTES,
                 "max_text": chat.MAX_TEXT,
+                "max_rating_comment": COMMENT_MAX_CHARS,
             },
         )
         csp = CSP.format(connect=connect_src(request), ancestors=ancestors)

@@ -128,6 +128,15 @@ class Broker(ABC):
     def subscriber_count(self) -> int:
         return len(self._hub.all)
 
+    def has_subscribers(self, channel: str) -> bool:
+        """Whether a subscriber of this process listens on ``channel``."""
+        return bool(self._hub.subscribers.get(channel))
+
+    def deliver_here(self, channels: Iterable[str], event: dict[str, Any]) -> None:
+        """``event`` to this process's subscribers of ``channels`` only: for what every
+        process computes the same by itself (the wallboard's snapshot), not for changes."""
+        self._hub.deliver(channels, event)
+
 
 class InProcessBroker(Broker):
     """One server process: events go straight to the local subscribers."""

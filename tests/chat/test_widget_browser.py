@@ -177,6 +177,8 @@ def test_widget_bot_operator_reconnect_files_rating_and_no_script_runs(
     assert server.post(f"/api/v1/conversations/{cid}/resolve", operator).status_code == 200
     expect(page.locator("#rating")).to_be_visible(timeout=15000)
     page.locator(".star", has_text="5").click()
+    page.fill("#rating-comment", "Спасибо, всё понятно")
+    page.locator("#rating-send").click()
     expect(page.locator("#rating-note")).to_have_text("Спасибо за оценку!", timeout=15000)
     view = server.get(f"/api/v1/conversations/{cid}", operator).json()
     assert view["rating"] == 5

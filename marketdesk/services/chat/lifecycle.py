@@ -23,6 +23,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 from marketdesk.domain.conversations import OPEN_STATUSES
 from marketdesk.domain.conversations import ConversationStatus as S
 from marketdesk.domain.lines import LINE_TITLES_RU, Line, route_line
+from marketdesk.domain.ratings import (
+    COMMENT_MAX_CHARS,
+    DEFAULT_LOW_RATING,
+    is_low,
+    is_valid_rating,
+)
 from marketdesk.domain.tasks import SELLER_SUPPORT_TOPICS, is_valid_seller_topic
 from marketdesk.store.models import (
     Conversation,
@@ -37,6 +43,7 @@ from marketdesk.store.transactions import serialized
 
 from .. import chat_access as access
 from ..errors import (
+    AlreadyRated,
     AtCapacity,
     ConversationClosed,
     CustomerCallsOperator,
@@ -53,10 +60,12 @@ from ..errors import (
     NotTransferable,
     OperatorNotFound,
     OperatorNotOnLine,
+    RatingCommentTooLong,
     SellerTopicRequired,
     TargetAtCapacity,
 )
 from ..principals import Principal
+from ..ratings import open_review
 from .assignment import assign, assign_lock, dispatch_queue, enqueue, has_room
 from .checks import (
     STAFF_ROLES,
@@ -67,6 +76,7 @@ from .checks import (
     operator_lines,
     require_line,
     require_valid_line,
+    validate_text,
 )
 from .context import ChatContext
 from .events import changes_for
@@ -411,17 +421,47 @@ async def rate(
     principal: Principal,
     conversation_id: int,
     rating: int,
+    comment: str | None = None,
+    *,
+    low_rating: int = DEFAULT_LOW_RATING,
 ) -> ConversationView:
-    """The customer's 1–5 rating of a resolved (or closed) conversation."""
+    """The customer's 1–5 rating of a resolved (or closed) conversation, with an optional
+    comment (at most ``domain.ratings.COMMENT_MAX_CHARS`` characters), once: the same
+    rating and comment again is a retry and answered with the conversation as it is, another
+    one is 409 ``already_rated``. A rating at or below ``low_rating`` opens a review for the
+    supervisors (``services.ratings``) in the same transaction."""
     conversation = await load(session, principal, conversation_id)
     if principal.is_operator:
         raise CustomerRates()
-    if not 1 <= rating <= 5:
+    if not is_valid_rating(rating):
         raise InvalidRating(fields=["rating"])
+    comment = (comment or "").strip() or None
+    if comment is not None:
+        if len(comment) > COMMENT_MAX_CHARS:
+            raise RatingCommentTooLong(limit=COMMENT_MAX_CHARS, fields=["comment"])
+        validate_text(comment)
+    await _lock(session, conversation)
     if conversation.status not in (S.RESOLVED, S.CLOSED):
+        await session.rollback()
         raise NotResolved()
+    rated = (
+        await session.execute(
+            select(Conversation.rating, Conversation.rating_comment).where(
+                Conversation.id == conversation.id
+            )
+        )
+    ).one()
+    if rated.rating is not None:
+        if (rated.rating, rated.rating_comment) == (rating, comment):
+            set_committed_value(conversation, "rating", rated.rating)
+            return await _release(session, conversation)
+        await session.rollback()
+        raise AlreadyRated()
     conversation.rating = rating
+    conversation.rating_comment = comment
     conversation.rated_at = conversation.updated_at = utcnow()
+    if is_low(rating, low_rating):
+        await open_review(session, conversation)
     changes = changes_for(session, ctx.publish)
     changes.changed(conversation, conversation.assigned_operator_id)
     await session.commit()

@@ -67,6 +67,12 @@ from .docs import (
     render_markdown,
     shown_message,
 )
+from .ratings import (
+    AlreadyRated,
+    RatingCommentTooLong,
+    RatingReviewNotFound,
+    ReviewNoteTooLong,
+)
 from .refusals import (
     CERTIFICATE_REFUSALS,
     MARKDOWN_REFUSALS,
@@ -202,6 +208,7 @@ __all__ = [
     "WITHDRAWAL_REFUSALS",
     "AccountDisabled",
     "AccountNotFound",
+    "AlreadyRated",
     "AmountTooLarge",
     "AmountTooPrecise",
     "AtCapacity",
@@ -319,6 +326,8 @@ __all__ = [
     "ProductNotFound",
     "QueryTooLong",
     "RateLimited",
+    "RatingCommentTooLong",
+    "RatingReviewNotFound",
     "ReasonRequired",
     "RequestBodyTooLarge",
     "RequestTimeout",
@@ -326,6 +335,7 @@ __all__ = [
     "ReturnItemNotInOrder",
     "ReturnQuantityTooLarge",
     "ReturnRefused",
+    "ReviewNoteTooLong",
     "RoleRequired",
     "SearchQueryEmpty",
     "SearchQueryTooLong",

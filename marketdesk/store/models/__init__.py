@@ -11,6 +11,7 @@ from .notices import StaffNotice
 from .operators import AuditEntry, Operator, OperatorLine, OperatorRole, Session
 from .orders import Order, OrderItem, OrderStatusEvent, ReturnItem, ReturnRequest
 from .promotions import News, NewsRead
+from .ratings import RatingReminder, RatingReview
 from .tasks import Task, TaskComment, TaskEvent
 
 __all__ = [
@@ -38,6 +39,8 @@ __all__ = [
     "OrderStatusEvent",
     "Product",
     "ProductNominal",
+    "RatingReminder",
+    "RatingReview",
     "ReturnItem",
     "ReturnRequest",
     "Seller",

@@ -12,7 +12,9 @@ export async function loadMe() {
   }
   $("me").textContent = state.me.name;
   const roles = state.me.roles || [];
-  $("audit-link").hidden = !(roles.includes("supervisor") || roles.includes("admin"));
+  const supervises = roles.includes("supervisor") || roles.includes("admin");
+  $("audit-link").hidden = !supervises;
+  $("board-link").hidden = !supervises;
   loadColleagues();
 }
 

@@ -3,6 +3,7 @@
 // server or the user is put into the page with textContent, never as HTML. The socket protocol
 // is described in docs/protocol.md.
 import { $, el, fetchResponse, newId, refusal, saveBlob } from "/static/shared/helpers.js";
+import { resetSurvey, surveyHidden, wireSurvey } from "./survey.js";
 
 const root = $("chat");
 const MAX_BYTES = Number(root.dataset.maxBytes);
@@ -135,7 +136,7 @@ function attachmentNode(file) {
 function applyConversation(view) {
   const closed = view.status === "closed";
   $("start").hidden = true;
-  $("rating").hidden = !(view.status === "resolved" || (closed && !view.rating)) || !!view.rating;
+  $("rating").hidden = surveyHidden(view);
   $("new-chat").hidden = !closed;
   $("handoff").hidden = view.status !== "bot" && view.status !== "resolved";
   $("text").disabled = closed;
@@ -267,6 +268,7 @@ function resetConversation(dropToken) {
   shown = {};
   $("start").hidden = false;
   $("rating").hidden = true;
+  resetSurvey();
   $("new-chat").hidden = true;
   $("handoff").hidden = false;
   $("text").disabled = false;
@@ -343,16 +345,10 @@ function wireConversationControls() {
       .then(applyConversation)
       .catch((error) => showError(error.message));
   });
-  $("rating").addEventListener("click", (event) => {
-    const star = event.target.closest(".star");
-    if (!star) return;
-    api("POST", "/api/v1/conversations/" + state.conversationId + "/rating", { rating: Number(star.dataset.rating) })
-      .then((view) => {
-        applyConversation(view);
-        $("rating").hidden = false;
-        $("rating-note").textContent = "Спасибо за оценку!";
-      })
-      .catch((error) => showError(error.message));
+  wireSurvey({
+    send: (body) => api("POST", "/api/v1/conversations/" + state.conversationId + "/rating", body),
+    onRated: applyConversation,
+    showError,
   });
   $("new-chat").addEventListener("click", () => resetConversation(false));
   $("file").addEventListener("change", sendFile);
