@@ -225,6 +225,7 @@ def view_fields(conversation: Any, now: datetime | None = None) -> Mapping[str, 
     running = clocks(conversation, at)
     worst = running.worst
     escalated_at = getattr(conversation, "escalated_at", None)
+    open_to_escalate = escalated_at is None and conversation.status in _PERSON
     return {
         "channel": getattr(conversation, "channel", Channel.WEB.value),
         "first_response_at": conversation.first_response_at,
@@ -236,7 +237,9 @@ def view_fields(conversation: Any, now: datetime | None = None) -> Mapping[str, 
         "sla_due_at": worst.due_at if worst else None,
         "escalated_at": escalated_at,
         "escalation_due_at": getattr(conversation, "escalation_due_at", None),
-        "escalation_available": (
-            escalated_at is None and conversation.status in _PERSON and running.overdue
+        "escalation_available": open_to_escalate and running.overdue,
+        # when it will be offered if nobody answers in time (the widget shows the button then)
+        "escalation_available_from": (
+            min(c.due_at for c in running.clocks) if open_to_escalate and running.clocks else None
         ),
     }

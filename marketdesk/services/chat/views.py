@@ -77,6 +77,7 @@ class ConversationView(BaseModel):
     escalated_at: datetime | None = None
     escalation_due_at: datetime | None = None
     escalation_available: bool = False
+    escalation_available_from: datetime | None = None
 
 
 class QueueItem(BaseModel):

@@ -143,6 +143,22 @@ function applyConversation(view) {
   let title = view.status_title || "";
   if (view.ticket_number) title += " · обращение " + view.ticket_number;
   setStatus(title);
+  offerEscalation(view);
+}
+
+// «Обратиться к руководству» (seed 002): offered only once an answer is late; the view says
+// when that will be (escalation_available_from), so the button appears then by itself
+let escalationTimer = null;
+function offerEscalation(view) {
+  clearTimeout(escalationTimer);
+  $("escalate").hidden = !view.escalation_available;
+  if (view.escalation_available || !view.escalation_available_from) return;
+  const wait = new Date(view.escalation_available_from).getTime() - Date.now() + 1000;
+  if (wait > 0 && wait < 2 ** 31 - 1) {
+    escalationTimer = setTimeout(() => {
+      api("GET", "/api/v1/conversations/" + view.id).then(applyConversation).catch(() => {});
+    }, wait);
+  }
 }
 
 // ---------------------------------------------------------------- the socket
@@ -269,6 +285,8 @@ function resetConversation(dropToken) {
   $("rating").hidden = true;
   $("new-chat").hidden = true;
   $("handoff").hidden = false;
+  $("escalate").hidden = true;
+  clearTimeout(escalationTimer);
   $("text").disabled = false;
   $("send").disabled = false;
   setStatus("Задайте вопрос — ответим в чате.");
@@ -352,6 +370,11 @@ function wireConversationControls() {
         $("rating").hidden = false;
         $("rating-note").textContent = "Спасибо за оценку!";
       })
+      .catch((error) => showError(error.message));
+  });
+  $("escalate").addEventListener("click", () => {
+    api("POST", "/api/v1/conversations/" + state.conversationId + "/escalate")
+      .then(applyConversation)
       .catch((error) => showError(error.message));
   });
   $("new-chat").addEventListener("click", () => resetConversation(false));
