@@ -253,7 +253,11 @@ def test_escalation_before_and_after_the_deadline(env: ChatEnv) -> None:
     assert_error(env.post(other, path), 404, "conversation_not_found")
     assert_error(env.post(operator, path), 403, "customers_only")
     assert_error(env.post(supervisor, path), 403, "customers_only")
-    assert env.client.post(path).status_code == 401
+    _, admin = env.operator(roles=("admin",), lines=())
+    assert_error(env.post(admin, path), 403, "customers_only")
+    _, backoffice = env.operator(roles=("backoffice",), lines=())
+    assert_error(env.post(backoffice, path), 404, "conversation_not_found")
+    assert_error(env.client.post(path), 401, "unauthorized")
 
     _set(env, cid, first_response_due_at=datetime.now(UTC) - timedelta(seconds=5))
     assert env.get(token, cid)["escalation_available"] is True
