@@ -309,3 +309,23 @@ def test_a_resolved_conversation_cannot_be_escalated(env: ChatEnv) -> None:
         ]
         is False
     )
+
+
+def test_the_policy_setting_is_checked_at_start(tmp_path: Any) -> None:
+    from pydantic import ValidationError
+
+    from marketdesk.settings import Settings
+
+    with pytest.raises(ValidationError):
+        Settings(data_dir=tmp_path, sla_policy='{"lines": {"vip": {}}}')
+    with pytest.raises(ValidationError):
+        Settings(data_dir=tmp_path, sla_policy="{not json")
+    settings = Settings(
+        data_dir=tmp_path,
+        sla_policy='{"channels": {"telegram": {"first_response": {"minutes": 7}}}}',
+        sla_warning_share=0.5,
+    )
+    policy = settings.chat_sla_policy()
+    assert policy.targets("general", "telegram").first_response.duration == timedelta(minutes=7)
+    assert policy.targets("general", "web").first_response.duration == timedelta(minutes=3)
+    assert policy.warning_share == 0.5
