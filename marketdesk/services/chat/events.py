@@ -165,12 +165,12 @@ def staff_conversation_event(conversation: Any) -> tuple[list[str], dict[str, An
     channels = [line_channel(conversation.line)]
     if conversation.assigned_operator_id is not None:
         channels.append(operator_channel(conversation.assigned_operator_id))
-    changed = ConversationChanged(
-        conversation_id=conversation.id,
-        conversation=conversation_view(conversation).model_dump(mode="json"),
-        previous_operator_id=conversation.assigned_operator_id,
-    )
-    return channels, changed.model_dump(mode="json")
+    return channels, {  # a ConversationChanged, built as a dict (see message_event)
+        "type": "conversation",
+        "conversation_id": conversation.id,
+        "conversation": conversation_view(conversation).model_dump(mode="json"),
+        "previous_operator_id": conversation.assigned_operator_id,
+    }
 
 
 _COLLECTORS = "marketdesk.chat.changes"
