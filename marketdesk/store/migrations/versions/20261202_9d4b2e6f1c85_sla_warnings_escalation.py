@@ -1,7 +1,7 @@
 """chat SLA warnings and the customer's escalation
 
 Revision ID: 9d4b2e6f1c85
-Revises: 8c5f2d7a4e61
+Revises: 4a9e7c1b3d25
 Create Date: 2026-12-02 17:00:00.000000
 
 A warning before an SLA clock runs out goes to the operator and the supervisors once per
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "9d4b2e6f1c85"
-down_revision: str | None = "8c5f2d7a4e61"
+down_revision: str | None = "4a9e7c1b3d25"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
