@@ -25,7 +25,7 @@ from marketdesk.channels.session_watch import SessionWatch
 from marketdesk.channels.sms import DEMO_LOG_NAME, FileSmsGateway
 from marketdesk.observability.metrics import Metrics
 from marketdesk.realtime import create_broker
-from marketdesk.services.chat import ChatWriter, set_default_publisher
+from marketdesk.services.chat import ChatWriter, configure_sla, set_default_publisher
 from marketdesk.services.rate_limits import RateLimiter
 from marketdesk.settings import Settings
 from marketdesk.store.db import Database
@@ -33,7 +33,7 @@ from marketdesk.workers.board import run_board_push
 from marketdesk.workers.cleanup import run_cleanup
 from marketdesk.workers.kb_watch import watch_kb
 from marketdesk.workers.ratings import run_rating_reminders
-from marketdesk.workers.sla import run_sla_timer
+from marketdesk.workers.sla import run_chat_sla_timer, run_sla_timer
 from marketdesk.workers.sms_outbox import run_sms_outbox
 
 __all__ = ["GC_THRESHOLDS", "create_app"]
@@ -56,6 +56,14 @@ def _start_workers(app: FastAPI, settings: Settings) -> list[asyncio.Task[None]]
                 state.database,
                 interval=settings.sla_interval_seconds,
                 on_escalated=state.metrics.tasks_escalated,
+            )
+        ),
+        asyncio.create_task(
+            run_chat_sla_timer(
+                state.database,
+                state.broker.publish,
+                interval=settings.sla_chat_interval_seconds,
+                on_breached=state.metrics.chat_sla_breached,
             )
         ),
         asyncio.create_task(
@@ -114,6 +122,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         # the live events of writes that have no chat context of their own (a task's note
         # in a conversation, a visitor's conversations moving to the customer) go here too
         set_default_publisher(app.state.database.sessions, app.state.broker.publish)
+        configure_sla(settings.chat_sla_policy())  # the chat's SLA targets (MARKETDESK_SLA_*)
         app.state.chat_writer = ChatWriter(app.state.database, observer=metrics.observe_batch)
         _read_at_scrape(app, metrics)
         app.state.rate_limiter = RateLimiter.from_settings(settings)

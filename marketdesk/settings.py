@@ -8,10 +8,13 @@ import os
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from marketdesk.domain.sla import SlaPolicy
 
 __all__ = ["REPO_ROOT", "Settings", "normalize_database_url"]
 
@@ -58,6 +61,49 @@ class Settings(BaseSettings):
         description="bearer token of GET /metrics (Prometheus); unset: /metrics answers 404",
     )
     sla_interval_seconds: float = Field(default=60.0, gt=0, description="SLA timer period")
+    # chat SLAs (marketdesk.domain.sla): the seeds give no targets, the defaults are ours
+    # (DEFAULT_SLA_POLICY: web 3 min first response, 10 min next, 24 h resolution; Travel
+    # tighter; sellers 30 min; e-mail one working day)
+    sla_policy: str = Field(
+        default="",
+        description='JSON laid over the default chat SLA targets: {"default": {...}, "lines": '
+        '{"travel_priority": {...}}, "channels": {"email": {...}}, "pairs": {"seller/email": '
+        "{...}}}, each {...} some of first_response, next_response, resolution, escalation as "
+        '{"minutes": N, "business_hours": true|false}; empty: the defaults',
+    )
+    sla_warning_share: float = Field(
+        default=0.25,
+        ge=0,
+        lt=1,
+        description="a chat SLA clock is at risk (a warning goes to the operator and the "
+        "supervisors) when this share of its target or less is left",
+    )
+    sla_chat_interval_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description="how often the SLA timer looks for chat clocks at risk or breached",
+    )
+
+    @field_validator("sla_policy")
+    @classmethod
+    def _sla_policy(cls, value: str) -> str:
+        import json
+
+        from marketdesk.domain.sla import parse_policy
+
+        if value.strip():
+            parse_policy(json.loads(value))
+        return value
+
+    def chat_sla_policy(self) -> SlaPolicy:
+        """The chat SLA policy of these settings (``MARKETDESK_SLA_POLICY``)."""
+        import json
+
+        from marketdesk.domain.sla import parse_policy
+
+        raw = json.loads(self.sla_policy) if self.sla_policy.strip() else None
+        return parse_policy(raw, warning_share=self.sla_warning_share)
+
     kb_watch_interval_seconds: float = Field(default=2.0, gt=0)
     certificate_lookups_per_hour: int = Field(
         default=60,

@@ -254,6 +254,20 @@ async def rate(
     return conversation_json(view, principal)
 
 
+@router.post("/api/v1/conversations/{conversation_id}/escalate")
+async def escalate(
+    conversation_id: RecordId,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    ctx: ChatContext = Chat,
+) -> dict[str, Any]:
+    """«Обратиться к руководству»: the customer (or the seller) of a conversation past its
+    service-level deadline raises it to the supervisors, once. Before the deadline: 409
+    ``not_overdue``; again: 409 ``already_escalated``; staff: 403; others: 404."""
+    view = await chat.escalate(session, ctx, principal, conversation_id)
+    return conversation_json(view, principal)
+
+
 @router.post("/api/v1/conversations/{conversation_id}/close")
 async def close(
     conversation_id: RecordId,

@@ -237,6 +237,49 @@ class BusinessHours:
             day += timedelta(days=1)
             current = datetime.combine(day, time(0, 0), tzinfo=self.tz)
 
+    def elapsed(self, start: datetime, end: datetime) -> timedelta:
+        """Working time between ``start`` and ``end`` (zero if ``end`` is not after it)."""
+        require_aware(start, "start")
+        require_aware(end, "end")
+        if end <= start:
+            return timedelta(0)
+        first, last = start.astimezone(self.tz), end.astimezone(self.tz)
+        total = timedelta(0)
+        day = first.date()
+        while day <= last.date():
+            if self.is_workday(day):
+                open_at = datetime.combine(day, self.opens, tzinfo=self.tz)
+                close_at = datetime.combine(day, self.closes, tzinfo=self.tz)
+                lo, hi = max(open_at, first), min(close_at, last)
+                if lo < hi:
+                    total += hi - lo
+            day += timedelta(days=1)
+        return total
+
+    def subtract(self, end: datetime, duration: timedelta) -> datetime:
+        """The instant ``duration`` of working time before ``end`` (the inverse of
+        :meth:`add`); a start may fall exactly at opening time."""
+        require_aware(end, "end")
+        if duration < timedelta(0):
+            raise ValueError("duration cannot be negative")
+        if duration == timedelta(0):
+            return end
+        remaining = duration
+        current = end.astimezone(self.tz)
+        day = current.date()
+        while True:
+            if self.is_workday(day):
+                open_at = datetime.combine(day, self.opens, tzinfo=self.tz)
+                close_at = datetime.combine(day, self.closes, tzinfo=self.tz)
+                current = min(current, close_at)
+                if current > open_at:
+                    available = current - open_at
+                    if remaining <= available:
+                        return (current - remaining).astimezone(end.tzinfo)
+                    remaining -= available
+            day -= timedelta(days=1)
+            current = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=self.tz)
+
 
 MOSCOW_BUSINESS_HOURS: Final = BusinessHours(MOSCOW_TZ)
 """Seeds 001–002: working days, 09:00–18:00 Moscow time."""

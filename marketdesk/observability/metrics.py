@@ -11,7 +11,8 @@ Who feeds what:
   after a commit (:meth:`Metrics.count_publications` wraps the broker's ``publish``), so a
   message is counted once, by the process that stored it;
 - the chat writer's batches and commit time: the writer's ``observer`` hook;
-- SLA breaches: the SLA timer's ``on_escalated`` hook;
+- SLA breaches: the SLA timer's ``on_escalated`` hook (tasks) and ``chat_sla_breached``
+  (the chat's clocks, by kind);
 - the database pool and the writer's one-by-one fallbacks: read at scrape time.
 """
 
@@ -31,6 +32,8 @@ from prometheus_client import (
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
+
+from marketdesk.domain.sla import SlaKind
 
 __all__ = ["BOT_ACTIONS", "SENDER_KINDS", "SOCKET_KINDS", "Metrics"]
 
@@ -149,6 +152,13 @@ class Metrics:
             "Back-office tasks escalated by the SLA timer (deadline passed).",
             registry=registry,
         )
+        self.chat_sla_breaches = Counter(
+            "marketdesk_chat_sla_breaches",
+            "Chat service-level clocks run out, by clock (first_response, next_response, "
+            "resolution), as recorded by the SLA timer.",
+            ["kind"],
+            registry=registry,
+        )
         self._read = _ReadAtScrape()
         registry.register(self._read)
         if process:
@@ -160,6 +170,8 @@ class Metrics:
         self._bot_answers_by_action = {
             action: self.bot_answers.labels(action) for action in BOT_ACTIONS
         }
+        for kind in SlaKind:
+            self.chat_sla_breaches.labels(kind.value)
 
     # ------------------------------------------------------------------ exposition
     def exposition(self) -> tuple[bytes, str]:
@@ -179,6 +191,11 @@ class Metrics:
     def tasks_escalated(self, numbers: Sequence[str]) -> None:
         """The SLA timer's hook: these tasks passed their deadline."""
         self.sla_breaches.inc(len(numbers))
+
+    def chat_sla_breached(self, kinds: Sequence[str]) -> None:
+        """The chat SLA timer's hook: clocks of these kinds ran out."""
+        for kind in kinds:
+            self.chat_sla_breaches.labels(kind).inc()
 
     def read_pool(self, pool: Callable[[], _Pool | object]) -> None:
         self._read.pool = pool

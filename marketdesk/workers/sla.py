@@ -1,4 +1,5 @@
-"""The SLA timer: escalates back-office tasks whose deadline has passed."""
+"""The SLA timers: back-office tasks whose deadline has passed are escalated; the chat's
+service-level clocks are watched (a warning before a clock runs out, a breach after)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 
+from marketdesk.services.chat.events import Publisher
+from marketdesk.services.chat.sla_watch import watch_round
 from marketdesk.services.tasks import escalate_overdue
 from marketdesk.store.db import Database
 
-__all__ = ["run_sla_timer"]
+__all__ = ["run_chat_sla_timer", "run_sla_timer"]
 
 log = logging.getLogger("marketdesk.sla")
 
@@ -35,4 +38,32 @@ async def run_sla_timer(
             raise
         except Exception:  # a failed round is retried at the next tick
             log.exception("SLA timer round failed")
+        await asyncio.sleep(interval)
+
+
+async def run_chat_sla_timer(
+    database: Database,
+    publish: Publisher,
+    *,
+    interval: float = 15.0,
+    on_breached: Callable[[Sequence[str]], None] | None = None,
+) -> None:
+    """Run until cancelled: each round warns of the chat's SLA clocks at risk and records the
+    ones run out (``services.chat.sla_watch``; once per clock and due time across processes,
+    by the unique keys). ``on_breached(kinds)``: told of the breaches of a round (metrics)."""
+    while True:
+        try:
+            async with database.sessions() as session:
+                result = await watch_round(session, publish)
+            if result.breaches:
+                log.warning(
+                    "chat SLA breached: %s",
+                    ", ".join(f"{cid}/{kind}" for cid, kind in result.breaches),
+                )
+                if on_breached is not None:
+                    on_breached([kind for _, kind in result.breaches])
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a failed round is retried at the next tick
+            log.exception("chat SLA timer round failed")
         await asyncio.sleep(interval)

@@ -11,6 +11,9 @@ Modules, each doing one thing:
 * :mod:`.guard` — the privacy guard on what goes to a customer;
 * :mod:`.queries`, :mod:`.views` — reading;
 * :mod:`.events` — live events, collected per transaction and published after the commit;
+* :mod:`.sla`, :mod:`.sla_watch` — the service-level clocks: kept in the chat's writes,
+  watched by the SLA timer (warnings, breaches); :mod:`.escalation` — the customer's
+  escalation of an overdue conversation;
 * :mod:`.checks`, :mod:`.context`, :mod:`.texts` — what the rest shares.
 """
 
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 from .checks import MAX_CLIENT_MSG_ID, MAX_TEXT, check_send, validate_text
 from .context import ChatContext, GuardObjected, TextGuard
+from .escalation import escalate
 from .events import Publisher, no_publisher, set_default_publisher
 from .guard import (
     MAX_GUARD_TEXT,
@@ -51,6 +55,7 @@ from .queries import (
     replay,
 )
 from .sending import NewAttachment, OutgoingMessage, find_sent, preview, send
+from .sla import configure as configure_sla
 from .transcript import add_system_message, open_with_system_message
 from .views import (
     STATUS_TITLES_RU,
@@ -92,6 +97,8 @@ __all__ = [
     "check_send",
     "check_text",
     "close",
+    "configure_sla",
+    "escalate",
     "find_sent",
     "get_conversation",
     "list_messages",

@@ -10,6 +10,7 @@ from marketdesk.domain.conversations import ConversationStatus as S
 from marketdesk.store.models import Conversation, Operator, OperatorLine, OperatorPresence, utcnow
 
 from .. import chat_access as access
+from . import sla
 from .checks import move_to
 from .events import Changes
 from .texts import TEXT_ASSIGNED
@@ -79,6 +80,7 @@ async def enqueue(
     conversation.assigned_operator_id = None
     conversation.queued_at = utcnow()
     conversation.resolved_at = None
+    sla.start_on_handoff(conversation, conversation.queued_at)
     if note:
         await system_note(session, changes, conversation, note)
     changes.changed(conversation, previous)

@@ -23,9 +23,10 @@ from marketdesk.store.db import Database
 from marketdesk.store.models import utcnow
 from marketdesk.store.transactions import sqlite_write_lock
 
+from . import sla
 from .checks import may_read_now, send_refusal
 from .context import GuardObjected
-from .events import Changes
+from .events import Changes, staff_conversation_event
 from .sending import SendRequest, sent_extra
 from .transcript import CONVERSATIONS, MESSAGES
 from .views import MessageView, SendResult, conversation_view
@@ -73,18 +74,24 @@ async def store_batch(
     now = utcnow()
     lock = sqlite_write_lock(database.engine)
     async with lock if lock is not None else contextlib.nullcontext():
-        stored, objected = await database.run_sync(
+        stored, objected, clocks = await database.run_sync(
             lambda connection: _write_batch(connection, requests, now)
         )
     # live events after the commit and outside the write lock (Redis may take its time)
     results: list[SendResult | GuardObjected | None] = [None] * len(requests)
     for index in objected:
         results[index] = GuardObjected()
+    last_of = {requests[index].message.conversation_id: index for index, *_ in stored}
     for index, row, view, last_seq in stored:
         request = requests[index]
         changes = Changes(request.ctx.publish)
         changes.message(view, row)
+        cid = request.message.conversation_id
         await changes.publish()
+        if cid in clocks:
+            row = sla.merged(row, clocks[cid])
+            if last_of[cid] == index:  # the clocks' change once, after the last message
+                await request.ctx.publish(*staff_conversation_event(row))
         conversation = conversation_view(row)
         conversation.last_seq = last_seq
         results[index] = SendResult(message=view, conversation=conversation)
@@ -120,6 +127,64 @@ _STORED_BEFORE_SQLITE = text(
     f"AND m.client_msg_id = json_extract(p.value, '$[1]')"
 )
 _INSERT_MESSAGES = insert(MESSAGES).returning(MESSAGES.c.id, sort_by_parameter_order=True)
+_SET_CLOCKS = (
+    update(CONVERSATIONS)
+    .where(CONVERSATIONS.c.id == bindparam("b_id"))
+    .values(
+        first_response_at=bindparam("b_first_at"),
+        first_response_due_at=bindparam("b_first_due"),
+        next_response_due_at=bindparam("b_next_due"),
+    )
+)
+_CLOCK_COLUMNS = ("first_response_at", "first_response_due_at", "next_response_due_at")
+
+
+class _Clocks:
+    """The service-level clocks the batch's messages start or stop (:mod:`.sla`), one
+    conversation's messages applied in order; written with one ``executemany`` when any
+    changed (most batches: none), with the breaches of late replies."""
+
+    __slots__ = ("breaches", "changed", "state")
+
+    def __init__(self) -> None:
+        self.state: dict[int, Any] = {}
+        self.changed: dict[int, dict[str, Any]] = {}
+        self.breaches: list[dict[str, Any]] = []
+
+    def note(self, request: SendRequest, row: Any, now: datetime) -> None:
+        cid = row.id
+        current = self.state.get(cid, row)
+        values, late = sla.message_changes(
+            current,
+            from_operator=request.principal.is_operator,
+            private=request.message.private,
+            now=now,
+        )
+        if not values:
+            return
+        self.state[cid] = sla.merged(current, values)
+        self.changed[cid] = {**self.changed.get(cid, {}), **values}
+        self.breaches += sla.breach_rows(cid, late, row.assigned_operator_id, now)
+
+    def write(self, connection: Connection) -> None:
+        if not self.changed:
+            return
+        params = []
+        for cid in sorted(self.changed):
+            final = self.state[cid]
+            params.append(
+                {"b_id": cid}
+                | {
+                    key: getattr(final, column)
+                    for key, column in zip(
+                        ("b_first_at", "b_first_due", "b_next_due"), _CLOCK_COLUMNS, strict=True
+                    )
+                }
+            )
+        connection.execute(_SET_CLOCKS, params)
+        sla.record_sync(connection, self.breaches)
+
+
 _SET_LAST_SEQ = (
     update(CONVERSATIONS)
     .where(CONVERSATIONS.c.id == bindparam("b_id"))
@@ -129,10 +194,10 @@ _SET_LAST_SEQ = (
 
 def _write_batch(
     connection: Connection, requests: Sequence[SendRequest], now: datetime
-) -> tuple[list[tuple[int, Any, MessageView, int]], list[int]]:
+) -> tuple[list[tuple[int, Any, MessageView, int]], list[int], dict[int, dict[str, Any]]]:
     """The transaction of :func:`store_batch`: (index, locked row, message, the
-    conversation's last seq) for each stored message, and the indexes of the requests whose
-    guard objected."""
+    conversation's last seq) for each stored message, the indexes of the requests whose
+    guard objected, and the service-level clocks changed, by conversation."""
     ids = sorted({r.message.conversation_id for r in requests})
     sqlite = connection.dialect.name == "sqlite"
     with connection.begin() as transaction:
@@ -152,6 +217,7 @@ def _write_batch(
         left: set[int] = set()  # conversations whose later requests go one by one
         plan: list[tuple[int, SendRequest, Any, int]] = []
         objected: list[int] = []
+        clocks = _Clocks()
         for index, request in enumerate(requests):
             cid = request.message.conversation_id
             row: Any = rows.get(cid)
@@ -174,9 +240,10 @@ def _write_batch(
             last_seq[cid] = seq
             taken.add(key)
             plan.append((index, request, row, seq))
+            clocks.note(request, row, now)
         if not plan:
             transaction.rollback()
-            return [], objected
+            return [], objected, {}
         values: list[dict[str, Any]] = [
             {
                 "conversation_id": request.message.conversation_id,
@@ -197,12 +264,13 @@ def _write_batch(
             inserted = connection.execute(_INSERT_MESSAGES, values)
         except IntegrityError:
             transaction.rollback()
-            return [], []
+            return [], [], {}
         message_ids = [int(i) for i in inserted.scalars().all()]
         connection.execute(
             _SET_LAST_SEQ,
             [{"b_id": cid, "b_seq": seq, "b_at": now} for cid, seq in last_seq.items()],
         )
+        clocks.write(connection)
     stored = [
         (
             index,
@@ -226,4 +294,4 @@ def _write_batch(
             plan, message_ids, values, strict=True
         )
     ]
-    return stored, objected
+    return stored, objected, clocks.changed

@@ -35,6 +35,7 @@ __all__ = [
     "no_publisher",
     "operator_channel",
     "set_default_publisher",
+    "staff_conversation_event",
 ]
 
 
@@ -155,6 +156,20 @@ def message_event(message: MessageView) -> dict[str, Any]:
         "type": "message",
         "conversation_id": message.conversation_id,
         "message": message.model_dump(mode="json"),
+    }
+
+
+def staff_conversation_event(conversation: Any) -> tuple[list[str], dict[str, Any]]:
+    """A change only the staff follow (a service-level clock started or stopped): to the
+    line's queue and the assigned operator, not to the customer's sockets."""
+    channels = [line_channel(conversation.line)]
+    if conversation.assigned_operator_id is not None:
+        channels.append(operator_channel(conversation.assigned_operator_id))
+    return channels, {  # a ConversationChanged, built as a dict (see message_event)
+        "type": "conversation",
+        "conversation_id": conversation.id,
+        "conversation": conversation_view(conversation).model_dump(mode="json"),
+        "previous_operator_id": conversation.assigned_operator_id,
     }
 
 

@@ -66,6 +66,7 @@ from ..errors import (
 )
 from ..principals import Principal
 from ..ratings import open_review
+from . import sla
 from .assignment import assign, assign_lock, dispatch_queue, enqueue, has_room
 from .checks import (
     STAFF_ROLES,
@@ -236,19 +237,26 @@ async def _lock(session: AsyncSession, conversation: Conversation) -> None:
             update(Conversation)
             .where(Conversation.id == conversation.id)
             .values(updated_at=utcnow())
-            .returning(
-                Conversation.status,
-                Conversation.assigned_operator_id,
-                Conversation.line,
-                Conversation.last_seq,
-            )
+            .returning(*(getattr(Conversation, name) for name in _LOCKED))
             .execution_options(synchronize_session=False)
         )
     ).one()
-    set_committed_value(conversation, "status", row[0])
-    set_committed_value(conversation, "assigned_operator_id", row[1])
-    set_committed_value(conversation, "line", row[2])
-    set_committed_value(conversation, "last_seq", row[3])
+    for name, value in zip(_LOCKED, row, strict=True):
+        set_committed_value(conversation, name, value)
+
+
+_LOCKED = (
+    "status",
+    "assigned_operator_id",
+    "line",
+    "last_seq",
+    "first_response_at",
+    "first_response_due_at",
+    "next_response_due_at",
+    "resolution_due_at",
+    "escalated_at",
+    "escalation_due_at",
+)
 
 
 async def _release(session: AsyncSession, conversation: Conversation) -> ConversationView:
@@ -376,6 +384,7 @@ async def resolve(
     changes = changes_for(session, ctx.publish)
     move_to(conversation, S.RESOLVED)
     conversation.resolved_at = utcnow()
+    await sla.settle(session, conversation, conversation.resolved_at)
     changes.changed(conversation, conversation.assigned_operator_id)
     await system_note(session, changes, conversation, TEXT_RESOLVED)
     await dispatch_queue(session, changes, conversation.line)
@@ -406,6 +415,7 @@ async def close(
     was_assigned = conversation.status == S.ASSIGNED
     move_to(conversation, S.CLOSED)
     conversation.closed_at = utcnow()
+    await sla.settle(session, conversation, conversation.closed_at)
     changes.changed(conversation, conversation.assigned_operator_id)
     await system_note(session, changes, conversation, TEXT_CLOSED)
     if was_assigned:

@@ -26,19 +26,20 @@ from marketdesk.domain.channels import Channel
 from marketdesk.domain.conversations import ConversationStatus as S
 from marketdesk.store.db import Database
 from marketdesk.store.models import Attachment, Conversation, Operator, utcnow
-from marketdesk.store.transactions import serialized
+from marketdesk.store.transactions import on_commit, serialized
 
 from .. import chat_access as access
 from ..errors import ClientMsgIdTaken
 from ..principals import Principal
+from . import sla
 from .assignment import enqueue
 from .checks import check_send, load, move_to, not_found, send_refusal
 from .context import ChatContext, GuardObjected, TextGuard
-from .events import Changes, changes_for
+from .events import Changes, changes_for, staff_conversation_event
 from .guard import GuardResult, passes_guard, refuse_disclosure, verdict_for_conversation
 from .texts import TEXT_QUEUED, TEXT_REOPENED
 from .transcript import append, find_stored, insert_row, lock_for_message, system_note
-from .views import MessageView, SendResult, conversation_view, message_view
+from .views import ConversationView, MessageView, SendResult, conversation_view, message_view
 
 __all__ = [
     "NewAttachment",
@@ -237,8 +238,9 @@ async def store_one(session: AsyncSession, request: SendRequest) -> SendResult:
             locked.status == S.RESOLVED or (locked.status == S.BOT and ctx.bot is not None)
         )
         if not moves:  # the common case: three statements and the commit
+            view = await _clocks_after(session, changes, principal, message, locked)
             await session.commit()
-            return SendResult(message=stored, conversation=conversation_view(locked))
+            return SendResult(message=stored, conversation=view)
         replies, conversation = await _move_on(session, ctx, changes, locked.status, message)
         await session.commit()
     except IntegrityError:
@@ -249,6 +251,30 @@ async def store_one(session: AsyncSession, request: SendRequest) -> SendResult:
             raise
         return found
     return SendResult(message=stored, replies=replies, conversation=conversation_view(conversation))
+
+
+async def _clocks_after(
+    session: AsyncSession,
+    changes: Changes,
+    principal: Principal,
+    message: OutgoingMessage,
+    locked: Any,
+) -> ConversationView:
+    """The service-level clocks a plain message starts or stops (:mod:`.sla`); a change is
+    published with the message. → the conversation after the message."""
+    changed = await sla.after_message(
+        session,
+        locked,
+        from_operator=principal.is_operator,
+        private=message.private,
+        now=utcnow(),
+    )
+    if not changed:
+        return conversation_view(locked)
+    after = sla.merged(locked, changed)
+    channels, event = staff_conversation_event(after)
+    on_commit(session, lambda: changes.publish_to(channels, event))
+    return conversation_view(after)
 
 
 def sent_extra(principal: Principal, message: OutgoingMessage) -> dict[str, Any]:
@@ -367,6 +393,7 @@ async def _reopen_for_customer(
         if conversation.assigned_operator_id
         else None
     )
+    sla.restart_on_reopen(conversation, utcnow())
     if operator is not None and operator.is_active:
         move_to(conversation, S.ASSIGNED)
         conversation.resolved_at = None

@@ -14,6 +14,8 @@ from marketdesk.domain.conversations import STATUS_TITLES_RU, ConversationStatus
 from marketdesk.domain.lines import LINE_TITLES_RU, Line
 from marketdesk.store.models import Message
 
+from .sla import view_fields as sla_view_fields
+
 __all__ = [
     "STATUS_TITLES_RU",
     "ConversationView",
@@ -61,6 +63,21 @@ class ConversationView(BaseModel):
     queued_at: datetime | None
     resolved_at: datetime | None
     closed_at: datetime | None
+    # service level (:mod:`.sla`): the running clocks' due times (null: not running), the
+    # most urgent one (``sla_state``: ok, at_risk, breached; null: no clock runs), the
+    # customer's escalation and whether it is offered now
+    channel: str = Channel.WEB.value
+    first_response_at: datetime | None = None
+    first_response_due_at: datetime | None = None
+    next_response_due_at: datetime | None = None
+    resolution_due_at: datetime | None = None
+    sla_state: str | None = None
+    sla_kind: str | None = None
+    sla_due_at: datetime | None = None
+    escalated_at: datetime | None = None
+    escalation_due_at: datetime | None = None
+    escalation_available: bool = False
+    escalation_available_from: datetime | None = None
 
 
 class QueueItem(BaseModel):
@@ -128,12 +145,25 @@ def conversation_view(conversation: Any) -> ConversationView:
         queued_at=conversation.queued_at,
         resolved_at=conversation.resolved_at,
         closed_at=conversation.closed_at,
+        **sla_view_fields(conversation),
     )
+
+
+_STAFF_ONLY = (
+    "assigned_operator_id",
+    "first_response_due_at",
+    "next_response_due_at",
+    "resolution_due_at",
+    "sla_state",
+    "sla_kind",
+    "sla_due_at",
+)
 
 
 def public_view(view: ConversationView) -> dict[str, Any]:
     """What a customer sees of a conversation (no staff ids)."""
     data = view.model_dump(mode="json")
-    data.pop("assigned_operator_id", None)
+    for staff_only in _STAFF_ONLY:
+        data.pop(staff_only, None)
     data["operator_connected"] = view.status == ConversationStatus.ASSIGNED
     return data

@@ -7,6 +7,7 @@ from marketdesk.domain.lines import Line
 from .base import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited, ServiceError
 
 __all__ = [
+    "AlreadyEscalated",
     "AtCapacity",
     "AttachmentDailyQuota",
     "AttachmentEmpty",
@@ -19,6 +20,7 @@ __all__ = [
     "ConversationClosed",
     "ConversationNotFound",
     "CustomerCallsOperator",
+    "CustomerEscalates",
     "CustomerNotFound",
     "CustomerRates",
     "CustomerStartsConversation",
@@ -36,6 +38,7 @@ __all__ = [
     "NotAssignedToClose",
     "NotAssignedToResolve",
     "NotAssignedToTransfer",
+    "NotOverdue",
     "NotQueued",
     "NotResolved",
     "NotTransferable",
@@ -275,3 +278,20 @@ class AttachmentDailyQuota(RateLimited):
         "За сутки можно отправить не больше {files} файлов и {megabytes} МБ. "
         "Попробуйте через {hours} ч."
     )
+
+
+class CustomerEscalates(CustomerStartsConversation):
+    template = "Обратиться к руководству может покупатель или продавец, чьё это обращение."
+
+
+class NotOverdue(Conflict):
+    code = "not_overdue"
+    template = (
+        "Срок ответа по обращению ещё не истёк. Обратиться к руководству можно, если мы не "
+        "ответим или не решим вопрос вовремя."
+    )
+
+
+class AlreadyEscalated(Conflict):
+    code = "already_escalated"
+    template = "Обращение уже передано руководителю службы поддержки."

@@ -4,7 +4,14 @@ from .base import Base, utcnow
 from .catalog import Product, ProductNominal, Seller, Stock, Warehouse
 from .certificates import GiftCertificate
 from .chat import Attachment, LoginCode, OperatorPresence, SmsOutbox, TravelProfile
-from .conversations import Conversation, ConversationOperator, Message, SlaBreach, Visitor
+from .conversations import (
+    Conversation,
+    ConversationOperator,
+    Message,
+    SlaBreach,
+    SlaWarning,
+    Visitor,
+)
 from .customers import BalanceEntry, CouponBan, Customer, CustomerComment
 from .meta import MetaValue
 from .notices import StaffNotice
@@ -46,6 +53,7 @@ __all__ = [
     "Seller",
     "Session",
     "SlaBreach",
+    "SlaWarning",
     "SmsOutbox",
     "StaffNotice",
     "Stock",

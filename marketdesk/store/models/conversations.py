@@ -25,7 +25,14 @@ from marketdesk.domain.lines import Line
 from .base import Base, BigId, UTCDateTime, utcnow
 from .values import CHANNELS, CONVERSATION_STATUSES, LINES, MESSAGE_SENDERS, SLA_KINDS, one_of
 
-__all__ = ["Conversation", "ConversationOperator", "Message", "SlaBreach", "Visitor"]
+__all__ = [
+    "Conversation",
+    "ConversationOperator",
+    "Message",
+    "SlaBreach",
+    "SlaWarning",
+    "Visitor",
+]
 
 
 class Visitor(Base):
@@ -83,6 +90,10 @@ class Conversation(Base):
     first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the customer escalated an overdue conversation to the supervisors, and their deadline
+    # (null once resolved or closed)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalation_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Message(Base):
@@ -139,3 +150,20 @@ class SlaBreach(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     breached_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id", ondelete="SET NULL"))
+
+
+class SlaWarning(Base):
+    """A warning that a clock is about to run out, sent once per clock and due time to the
+    assigned operator and the supervisors."""
+
+    __tablename__ = "sla_warnings"
+    __table_args__ = (
+        one_of("kind", SLA_KINDS),
+        UniqueConstraint("conversation_id", "kind", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(24))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    warned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -6,6 +6,7 @@ import { syncSend } from "./composer.js";
 import { updateHints } from "./hints.js";
 import { renderMine, renderQueue, refreshLists, take } from "./queue.js";
 import { showGuard } from "./refusal.js";
+import { slaBadge } from "./sla.js";
 import { isMine, setStatus, state, topicTitle, who } from "./state.js";
 import { addMessages, renderTranscript } from "./transcript.js";
 
@@ -49,6 +50,7 @@ export function renderHeader() {
   const meta = metaText(c);
   $("conv-meta").textContent = meta;
   $("conv-meta").title = meta;
+  clear($("conv-sla"), slaBadge(c));
   $("conv-actions").hidden = false;
   $("take").hidden = c.status !== "queued";
   $("resolve").hidden = !(c.status === "assigned" && isMine(c));

@@ -5,6 +5,7 @@ import { $, token } from "./common.js";
 import { fetchNewMessages, renderHeader } from "./conversation.js";
 import { loadMe } from "./me.js";
 import { loadQueue, refreshLists, renderMine } from "./queue.js";
+import { slaAlert } from "./sla.js";
 import { state } from "./state.js";
 import { addMessages } from "./transcript.js";
 
@@ -47,6 +48,14 @@ const FRAMES = {
   error() {
     // refused before "ready": an expired session goes back to the login page
     if (!state.lines.length) loadMe().catch(() => {});
+  },
+  sla(frame) {
+    slaAlert(frame);
+    refreshLists();
+  },
+  escalation(frame) {
+    slaAlert(frame);
+    refreshLists();
   },
   resync() {
     refreshLists();

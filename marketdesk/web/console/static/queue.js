@@ -2,6 +2,7 @@
 // read again at most once a second however many live events arrive.
 import { $, api, clear, coalesce, el, waited } from "./common.js";
 import { openConversation } from "./conversation.js";
+import { slaBadge, tickSla } from "./sla.js";
 import { LINE_TITLES, setStatus, state, topicTitle, who } from "./state.js";
 
 const QUEUE_PAGE = 50;
@@ -23,6 +24,7 @@ function queueItemNode(item) {
       el("span", { class: "item-title" }, "№ " + c.id + " · " + who(c)),
       el("span", { class: "item-sub" }, topicTitle(c.topic) || c.status_title),
       last ? el("span", { class: "item-text" }, last.slice(0, 80)) : null,
+      slaBadge(c),
     ),
     el("span", { class: "wait", dataset: { since }, title: "Время ожидания" }, waited(since)),
     el("button", { type: "button", class: "take", onclick: () => take(c.id), "aria-label": "Взять диалог " + c.id }, "Взять"),
@@ -63,6 +65,7 @@ function mineItemNode(c) {
       { type: "button", class: "item-open", onclick: () => openConversation(c.id) },
       el("span", { class: "item-title" }, "№ " + c.id + " · " + who(c)),
       el("span", { class: "item-sub" }, c.status_title + (c.topic ? " · " + topicTitle(c.topic) : "")),
+      slaBadge(c),
     ),
   );
 }
@@ -124,10 +127,11 @@ export async function take(conversationId) {
   }
 }
 
-// the waiting times tick every second; the lists are read every 20 s when the socket is down
+// the waiting times and the SLA clocks tick every second; the lists are read every 20 s when the socket is down
 export function wireQueue() {
   setInterval(() => {
     for (const node of document.querySelectorAll(".wait[data-since]")) node.textContent = waited(node.dataset.since);
+    tickSla();
   }, 1000);
   setInterval(refreshLists, 20000);
 }

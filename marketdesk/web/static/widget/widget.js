@@ -144,6 +144,22 @@ function applyConversation(view) {
   let title = view.status_title || "";
   if (view.ticket_number) title += " · обращение " + view.ticket_number;
   setStatus(title);
+  offerEscalation(view);
+}
+
+// «Обратиться к руководству» (seed 002): offered only once an answer is late; the view says
+// when that will be (escalation_available_from), so the button appears then by itself
+let escalationTimer = null;
+function offerEscalation(view) {
+  clearTimeout(escalationTimer);
+  $("escalate").hidden = !view.escalation_available;
+  if (view.escalation_available || !view.escalation_available_from) return;
+  const wait = new Date(view.escalation_available_from).getTime() - Date.now() + 1000;
+  if (wait > 0 && wait < 2 ** 31 - 1) {
+    escalationTimer = setTimeout(() => {
+      api("GET", "/api/v1/conversations/" + view.id).then(applyConversation).catch(() => {});
+    }, wait);
+  }
 }
 
 // ---------------------------------------------------------------- the socket
@@ -271,6 +287,8 @@ function resetConversation(dropToken) {
   resetSurvey();
   $("new-chat").hidden = true;
   $("handoff").hidden = false;
+  $("escalate").hidden = true;
+  clearTimeout(escalationTimer);
   $("text").disabled = false;
   $("send").disabled = false;
   setStatus("Задайте вопрос — ответим в чате.");
@@ -349,6 +367,11 @@ function wireConversationControls() {
     send: (body) => api("POST", "/api/v1/conversations/" + state.conversationId + "/rating", body),
     onRated: applyConversation,
     showError,
+  });
+  $("escalate").addEventListener("click", () => {
+    api("POST", "/api/v1/conversations/" + state.conversationId + "/escalate")
+      .then(applyConversation)
+      .catch((error) => showError(error.message));
   });
   $("new-chat").addEventListener("click", () => resetConversation(false));
   $("file").addEventListener("change", sendFile);
