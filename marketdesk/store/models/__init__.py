@@ -11,6 +11,7 @@ from .notices import StaffNotice
 from .operators import AuditEntry, Operator, OperatorLine, OperatorRole, Session
 from .orders import Order, OrderItem
 from .promotions import News, NewsRead
+from .reports import ConversationFact, ReportDay
 from .tasks import Task, TaskComment, TaskEvent
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "BalanceEntry",
     "Base",
     "Conversation",
+    "ConversationFact",
     "ConversationOperator",
     "CouponBan",
     "Customer",
@@ -36,6 +38,7 @@ __all__ = [
     "Order",
     "OrderItem",
     "Product",
+    "ReportDay",
     "ProductNominal",
     "Seller",
     "Session",
