@@ -30,6 +30,7 @@ from marketdesk.settings import Settings
 from marketdesk.store.db import Database
 from marketdesk.workers.cleanup import run_cleanup
 from marketdesk.workers.kb_watch import watch_kb
+from marketdesk.workers.reports import run_reports
 from marketdesk.workers.sla import run_sla_timer
 from marketdesk.workers.sms_outbox import run_sms_outbox
 
@@ -64,6 +65,7 @@ def _start_workers(app: FastAPI, settings: Settings) -> list[asyncio.Task[None]]
             run_sms_outbox(state.database, state.sms_gateway, interval=settings.sms_retry_seconds)
         ),
         asyncio.create_task(run_cleanup(state.database, settings)),
+        asyncio.create_task(run_reports(state.database, settings)),
     ]
 
 

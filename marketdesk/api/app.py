@@ -34,6 +34,7 @@ from . import (
     news,
     operators,
     products,
+    reports,
     rules,
     tasks,
     throttle,
@@ -75,7 +76,7 @@ def create_api(
     for router in channel_routers:  # the sockets
         app.include_router(router)
     app.include_router(operators.router)
-    for module in (console, hints, comments, guard, audit, certificates, throttle):  # console
+    for module in (console, hints, comments, guard, audit, certificates, throttle, reports):
         app.include_router(module.router)
     install_widget(app)
     install_docs(app, enabled=settings.api_docs)

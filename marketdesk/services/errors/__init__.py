@@ -146,6 +146,7 @@ from .refusals import (
     WithdrawalByCustomerOnly,
     WithdrawalRefused,
 )
+from .reports import InvalidDrill, ReportPeriodTooLong, UnknownReport
 from .transport import (
     CLOSE_BAD_DATA,
     CLOSE_INTERNAL,
@@ -246,6 +247,7 @@ __all__ = [
     "InvalidCommentCharacters",
     "InvalidCredentials",
     "InvalidDateRange",
+    "InvalidDrill",
     "InvalidGrade",
     "InvalidInput",
     "InvalidLine",
@@ -303,6 +305,7 @@ __all__ = [
     "QueryTooLong",
     "RateLimited",
     "ReasonRequired",
+    "ReportPeriodTooLong",
     "RequestBodyTooLarge",
     "RequestTimeout",
     "RoleRequired",
@@ -326,6 +329,7 @@ __all__ = [
     "UnknownActor",
     "UnknownCertificateCode",
     "UnknownQueue",
+    "UnknownReport",
     "UnsupportedMediaType",
     "ValidationFailed",
     "WithdrawalAmountInvalid",
