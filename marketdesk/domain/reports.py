@@ -18,8 +18,9 @@ The definitions (the reports and their CSV/XLSX downloads use exactly these):
 - **rating average**: the mean of the 1–5 ratings of the period's conversations.
 - **median and 90th percentile**: exact (linear interpolation between closest ranks, as
   ``numpy.percentile``'s default) over a list; over a year the reports keep a histogram per
-  group (``DURATION_BUCKETS``) and interpolate linearly inside the bucket that holds the rank,
-  so a figure is off by at most the width of its bucket (``histogram_percentile``).
+  group (``DURATION_BUCKETS``), take the values of a bucket as spread evenly over it and
+  interpolate between ranks as above, so a figure is off by at most the width of the buckets
+  it falls in (``histogram_percentile``).
 """
 
 from __future__ import annotations
@@ -101,17 +102,10 @@ def bucket_of(seconds: float) -> int:
     return bisect_right(DURATION_BUCKETS, seconds)
 
 
-def histogram_percentile(counts: Sequence[int], q: float) -> float | None:
-    """The ``q``-quantile estimated from bucket counts (index = bucket): the rank
-    ``q * (n - 1)`` is found in its bucket and placed linearly between the bucket's edges,
-    as if its values were spread evenly; in the open last bucket, its lower edge. None for
-    an empty histogram."""
-    if not 0 <= q <= 1:
-        raise ValueError("q must be within 0..1")
-    n = sum(counts)
-    if n == 0:
-        return None
-    rank = q * (n - 1)
+def _bucket_estimate(counts: Sequence[int], rank: int) -> float:
+    """Where the value of integer ``rank`` (0-based) lies: its bucket's values are taken as
+    spread evenly, each in the middle of its share of the bucket; in the open last bucket,
+    its lower edge."""
     seen = 0
     for index, count in enumerate(counts):
         if count and rank < seen + count:
@@ -122,6 +116,23 @@ def histogram_percentile(counts: Sequence[int], q: float) -> float | None:
             return lower + (upper - lower) * (rank - seen + 0.5) / count
         seen += count
     return float(DURATION_BUCKETS[-1])
+
+
+def histogram_percentile(counts: Sequence[int], q: float) -> float | None:
+    """The ``q``-quantile estimated from bucket counts (index = bucket, see
+    ``DURATION_BUCKETS``): as ``percentile``, between the estimates of the two closest ranks
+    (``_bucket_estimate``). None for an empty histogram."""
+    if not 0 <= q <= 1:
+        raise ValueError("q must be within 0..1")
+    n = sum(counts)
+    if n == 0:
+        return None
+    rank = q * (n - 1)
+    lower = int(rank)
+    upper = min(lower + 1, n - 1)
+    low = _bucket_estimate(counts, lower)
+    high = _bucket_estimate(counts, upper)
+    return low + (high - low) * (rank - lower)
 
 
 def share(part: int, whole: int) -> float | None:

@@ -94,8 +94,8 @@ async def _grouped(
     rows = []
     for key in _all_keys(spec, wanted, found):
         values = metrics(found.get(key) or Tally())
-        values.update(key=_key(key), label=group_label(spec.group, key, names))
-        rows.append(values)
+        values.update(label=group_label(spec.group, key, names))
+        rows.append({"key": _key(key)} | {c.key: values[c.key] for c in spec.columns})
     return {"rows": rows}
 
 
@@ -104,8 +104,8 @@ async def _overview(
 ) -> dict[str, Any]:
     found = await tallies(session, wanted, "all", lines, spec.parts)
     values = metrics(found.get(None) or Tally())
-    values.update(key=None, label="Всего")
-    return {"rows": [values], **{c.key: values[c.key] for c in spec.columns}}
+    figures = {c.key: values[c.key] for c in spec.columns}
+    return {"rows": [{"key": None, **figures}], **figures}
 
 
 async def _ratings(
