@@ -151,7 +151,7 @@ async def _conversation(
     handed = bool(operators) and rng.random() < handed_share
     row: dict[str, Any] = {
         "id": cid,
-        "customer_id": rng.choice(customers) if customers else None,
+        "customer_id": None,  # nobody's card fills with generated history
         "line": line,
         "channel": channel,
         "topic": topic,

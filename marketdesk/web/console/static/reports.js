@@ -194,14 +194,15 @@ function drawChart() {
   }));
   const layout = {
     barmode: spec.stack ? "stack" : "group",
-    margin: { l: 50, r: 10, t: 10, b: 60 },
+    margin: { l: 50, r: 10, t: 30, b: 60 },
     height: 280,
-    legend: { orientation: "h", y: 1.12 },
+    legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" },
+    hovermode: "closest",
     yaxis: { title: { text: spec.minutes ? "минуты" : spec.percent ? "%" : "" }, rangemode: "tozero" },
     xaxis: { type: "category", automargin: true },
     font: { family: "system-ui, sans-serif", size: 12 },
   };
-  window.Plotly.react(chart, traces, layout, { displaylogo: false, responsive: true, locale: "ru" });
+  window.Plotly.react(chart, traces, layout, { displayModeBar: false, responsive: true });
   chart.removeAllListeners?.("plotly_click");
   chart.on?.("plotly_click", (event) => {
     const point = event.points && event.points[0];
@@ -291,6 +292,7 @@ async function loadTabs() {
       const button = el("button", { type: "button", "data-report": r.name }, r.title);
       button.addEventListener("click", () => {
         current = r.name;
+        $("drill").hidden = true;
         loadReport();
       });
       return button;
@@ -309,6 +311,7 @@ async function start() {
     await loadTabs();
   } catch (e) {
     $("reports-status").textContent = e.message;
+    document.body.dataset.ready = "1";
     return;
   }
   await Promise.all([fillOperators(), fillTopics()]);
