@@ -90,9 +90,12 @@ class _Ids:
 
 
 class _Batch:
-    def __init__(self, session: AsyncSession, progress: Callable[[int], object] | None) -> None:
+    def __init__(
+        self, session: AsyncSession, progress: Callable[[int], object] | None, messages: bool
+    ) -> None:
         self.session = session
         self.progress = progress
+        self.messages = messages
         self.rows: dict[Any, list[dict[str, Any]]] = {
             Conversation: [],
             Message: [],
@@ -101,6 +104,8 @@ class _Batch:
         }
 
     async def add(self, model: Any, row: dict[str, Any]) -> None:
+        if model is Message and not self.messages:
+            return
         self.rows[model].append(row)
         if len(self.rows[Conversation]) >= BATCH:
             await self.flush()
@@ -257,9 +262,11 @@ async def generate_history(
     seed: int = 1,
     now: datetime | None = None,
     progress: Callable[[int], object] | None = None,
+    messages: bool = True,
 ) -> HistoryResult:
     """Add ``days`` closed Moscow days (ending yesterday) of about ``per_day`` conversations
-    each, and a task for every 20 conversations, and commit. Nothing when ``days`` is 0."""
+    each (with two messages each unless ``messages`` is false), and a task for every 20
+    conversations, and commit. Nothing when ``days`` is 0."""
     if days <= 0:
         return HistoryResult(0, 0, 0, 0, None)
     rng = random.Random(seed)
@@ -270,7 +277,7 @@ async def generate_history(
     next_id = (await session.scalar(select(func.max(Conversation.id))) or 0) + 1
     task_count = await session.scalar(select(func.count()).select_from(Task)) or 0
     ids = _Ids(max(next_id, 1), 0, 900_000 + task_count)
-    batch = _Batch(session, progress)
+    batch = _Batch(session, progress, messages)
     total = breaches = tasks = 0
     first = today - timedelta(days=days)
     for offset in range(days):
@@ -292,4 +299,5 @@ async def generate_history(
             )
         )
     await session.commit()
-    return HistoryResult(total, total * 2, breaches, tasks, (first, today - timedelta(days=1)))
+    written = total * 2 if messages else 0
+    return HistoryResult(total, written, breaches, tasks, (first, today - timedelta(days=1)))
