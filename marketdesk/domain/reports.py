@@ -29,7 +29,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Final
+from typing import Any, Final
 
 from ._time import require_aware
 from .tasks import MOSCOW_TZ, BusinessHours
@@ -196,6 +196,14 @@ class ConversationFacts:
         )
 
 
+def _trimmed(counts: list[int]) -> list[int]:
+    """The counts without their trailing zeros."""
+    end = len(counts)
+    while end and not counts[end - 1]:
+        end -= 1
+    return counts[:end]
+
+
 def _histogram() -> list[int]:
     return [0] * (len(DURATION_BUCKETS) + 1)
 
@@ -247,6 +255,34 @@ class Tally:
         ):
             for i, value in enumerate(theirs):
                 mine[i] += value
+
+    def to_json(self) -> list[Any]:
+        """A compact form to store (``from_json`` reads it back)."""
+        return [
+            [self.conversations, self.handed, self.breached, self.resolved, self.handle_count],
+            [self.first_response_sum, self.resolution_sum, self.handle_sum],
+            _trimmed(self.first_response_hist),
+            _trimmed(self.resolution_hist),
+            self.ratings,
+        ]
+
+    @classmethod
+    def from_json(cls, data: list[Any]) -> Tally:
+        counts, sums, first, resolution, ratings = data
+        tally = cls(
+            conversations=counts[0],
+            handed=counts[1],
+            breached=counts[2],
+            resolved=counts[3],
+            handle_count=counts[4],
+            first_response_sum=sums[0],
+            resolution_sum=sums[1],
+            handle_sum=sums[2],
+            ratings=list(ratings),
+        )
+        tally.first_response_hist[: len(first)] = first
+        tally.resolution_hist[: len(resolution)] = resolution
+        return tally
 
     @property
     def contained(self) -> int:

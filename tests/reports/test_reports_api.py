@@ -221,6 +221,7 @@ def test_materialised_facts_give_the_same_numbers_as_live(demo_db, history):
     days = [date(2025, 3, d) for d in range(3, 10)]
     wanted = reports.resolve_filter(days[0], days[-1])
     lines = frozenset({"seller"})
+    names = ("overview", "volume_by_day", "volume_by_hour", "containment", "operators", "ratings")
 
     async def both(session):
         from sqlalchemy import delete, func, select
@@ -230,23 +231,35 @@ def test_materialised_facts_give_the_same_numbers_as_live(demo_db, history):
         await session.execute(delete(ConversationFact).where(ConversationFact.day.in_(days)))
         await session.execute(delete(ReportDay).where(ReportDay.day.in_(days)))
         await session.commit()
+        general = reports.resolve_filter(days[0], days[-1], line="general")
+        mine = reports.resolve_filter(days[0], days[-1], operator_id=history["operator"])
+        cases = {
+            # without filters, or one line: the stored tallies of the days
+            **{(name, None): wanted for name in names},
+            **{(name, "general"): general for name in names},
+            # other filters: the facts of the days
+            **{(name, "operator"): mine for name in names},
+        }
         live = {}
-        for name in ("overview", "volume_by_day", "containment", "operators", "ratings"):
-            live[name] = await reports.build_report(session, supervisor, name, wanted, lines)
+        for case, period in cases.items():
+            live[case] = await reports.build_report(session, supervisor, case[0], period, lines)
         written = await reports.materialise(session, refresh_days=1, lines=lines, days=days)
         facts = await session.scalar(
             select(func.count()).select_from(ConversationFact).where(ConversationFact.day.in_(days))
         )
         stored = {}
-        for name in live:
-            stored[name] = await reports.build_report(session, supervisor, name, wanted, lines)
+        for case, period in cases.items():
+            stored[case] = await reports.build_report(session, supervisor, case[0], period, lines)
         return live, written, facts, stored
 
     live, written, facts, stored = run_db(demo_db, both)
     assert written == days and facts == 5
-    assert live["overview"]["conversations"] == 5
-    for name in live:
-        assert stored[name] == live[name], name
+    assert live["overview", None]["conversations"] == 5
+    assert live["overview", "general"]["conversations"] == 4
+    assert live["overview", "general"]["first_response_median_s"] == 450  # 150 and 750
+    assert live["overview", "operator"]["conversations"] == 2
+    for case in live:
+        assert stored[case] == live[case], case
 
 
 def test_a_new_conversation_counts_at_once(client, tokens):

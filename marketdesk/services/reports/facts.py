@@ -3,22 +3,30 @@ and materialised per closed Moscow day into ``conversation_facts`` by the report
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import ColumnElement, and_, delete, exists, insert, select
+from sqlalchemy import ColumnElement, Table, and_, delete, exists, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketdesk.domain.reports import ConversationFacts, bucket_of, day_bounds
+from marketdesk.domain.reports import ConversationFacts, Tally, bucket_of, day_bounds
 from marketdesk.domain.tasks import MOSCOW_BUSINESS_HOURS, MOSCOW_TZ, BusinessHours
 from marketdesk.settings import Settings
-from marketdesk.store.models import Conversation, ConversationFact, ReportDay, SlaBreach, utcnow
+from marketdesk.store.models import (
+    Conversation,
+    ConversationFact,
+    ReportDay,
+    ReportDayTally,
+    SlaBreach,
+    utcnow,
+)
 
 __all__ = [
+    "TALLY_GROUPINGS",
     "FactRow",
     "ReportFilter",
     "business_hours_lines",
@@ -29,6 +37,7 @@ __all__ = [
     "materialise",
     "materialised_days",
     "moscow_today",
+    "tally_grouping",
 ]
 
 
@@ -166,6 +175,12 @@ def _record(row: FactRow) -> dict[str, Any]:
     }
 
 
+def _table(model: Any) -> Table:
+    """A model's table, for plain executemany inserts (the ORM's bulk path is row by row)."""
+    table: Table = model.__table__
+    return table
+
+
 def _bucket(seconds: float | None) -> int | None:
     return None if seconds is None else bucket_of(seconds)
 
@@ -177,9 +192,58 @@ async def _materialise_run(session: AsyncSession, days: list[date], lines: froze
     await session.execute(delete(ReportDay).where(ReportDay.day.in_(days)))
     records = [_record(row) for row in rows]
     for start in range(0, len(records), 2000):
-        await session.execute(insert(ConversationFact.__table__), records[start : start + 2000])
+        await session.execute(insert(_table(ConversationFact)), records[start : start + 2000])
+    await session.execute(delete(ReportDayTally).where(ReportDayTally.day.in_(days)))
+    tallies = [
+        {"day": day, "grouping": grouping, "data": data}
+        for day, by_grouping in _day_tallies(rows).items()
+        for grouping, data in by_grouping.items()
+    ]
+    if tallies:
+        await session.execute(insert(_table(ReportDayTally)), tallies)
     computed = utcnow()
     session.add_all(ReportDay(day=day, computed_at=computed) for day in days)
+
+
+TALLY_GROUPINGS: Final[dict[str, Callable[[FactRow], Any]]] = {
+    "all": lambda row: None,
+    "hour": lambda row: row.facts.hour,
+    "topic": lambda row: row.topic,
+    "operator": lambda row: row.operator_id,
+}
+"""The groupings whose tallies are stored per day (``report_day_tallies``): of all the day's
+conversations, and of each line's and each channel's."""
+
+
+def tally_grouping(grouping: str, line: str | None = None, channel: str | None = None) -> str:
+    """The name of stored tallies: a grouping, for all conversations or for one line or one
+    channel (``hour|line=seller``)."""
+    if line is not None:
+        return f"{grouping}|line={line}"
+    if channel is not None:
+        return f"{grouping}|channel={channel}"
+    return grouping
+
+
+def _day_tallies(rows: list[FactRow]) -> dict[date, dict[str, list[Any]]]:
+    found: dict[date, dict[str, dict[Any, Tally]]] = {}
+    for row in rows:
+        by_grouping = found.setdefault(row.facts.day, {})
+        for grouping, key_of in TALLY_GROUPINGS.items():
+            key = key_of(row)
+            for name in (
+                grouping,
+                tally_grouping(grouping, line=row.line),
+                tally_grouping(grouping, channel=row.channel),
+            ):
+                by_grouping.setdefault(name, {}).setdefault(key, Tally()).add(row.facts)
+    return {
+        day: {
+            grouping: [[key, tally.to_json()] for key, tally in tallies.items()]
+            for grouping, tallies in by_grouping.items()
+        }
+        for day, by_grouping in found.items()
+    }
 
 
 def _days_to_do(

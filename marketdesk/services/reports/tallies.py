@@ -12,15 +12,17 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain.reports import Tally
-from marketdesk.store.models import ConversationFact
+from marketdesk.store.models import ConversationFact, ReportDayTally
 
 from .facts import (
+    TALLY_GROUPINGS,
     FactRow,
     ReportFilter,
     fact_conditions,
     live_facts,
     materialised_days,
     moscow_today,
+    tally_grouping,
 )
 
 __all__ = ["GROUPS", "PARTS", "tallies"]
@@ -112,6 +114,31 @@ async def _histogram(
         pick(out[key])[int(bucket) - offset] += int(count)
 
 
+def _stored(wanted: ReportFilter, group: str) -> str | None:
+    """The stored tallies that answer the filter and grouping, if any: without filters, or
+    with one line or one channel only."""
+    if wanted.operator_id is not None or wanted.topic is not None:
+        return None
+    if wanted.line is not None and wanted.channel is not None:
+        return None
+    grouping = "all" if group == "day" else group
+    if grouping not in TALLY_GROUPINGS:
+        return None
+    return tally_grouping(grouping, line=wanted.line, channel=wanted.channel)
+
+
+async def _stored_tallies(
+    session: AsyncSession, done: list[date], grouping: str, group: str, out: dict[GroupKey, Tally]
+) -> None:
+    """The days' stored tallies (``report_day_tallies``): a few hundred rows for a year."""
+    query = select(ReportDayTally.day, ReportDayTally.data).where(
+        ReportDayTally.grouping == grouping, ReportDayTally.day.in_(done)
+    )
+    for day, data in await session.execute(query):
+        for key, stored in data:
+            out[day if group == "day" else key].merge(Tally.from_json(stored))
+
+
 async def tallies(
     session: AsyncSession,
     wanted: ReportFilter,
@@ -126,7 +153,10 @@ async def tallies(
     # the days read from the facts are exactly those found materialised, so that a day the
     # worker writes meanwhile is counted once (live), never twice
     done_list = sorted(done)
-    if done:
+    stored = _stored(wanted, group)
+    if done and stored is not None:
+        await _stored_tallies(session, done_list, stored, group, out)
+    elif done:
         await _counts(session, wanted, done_list, group, out)
         if "durations" in parts:
             await _histogram(

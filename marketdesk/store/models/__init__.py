@@ -11,7 +11,7 @@ from .notices import StaffNotice
 from .operators import AuditEntry, Operator, OperatorLine, OperatorRole, Session
 from .orders import Order, OrderItem
 from .promotions import News, NewsRead
-from .reports import ConversationFact, ReportDay
+from .reports import ConversationFact, ReportDay, ReportDayTally
 from .tasks import Task, TaskComment, TaskEvent
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "Product",
     "ProductNominal",
     "ReportDay",
+    "ReportDayTally",
     "Seller",
     "Session",
     "SlaBreach",

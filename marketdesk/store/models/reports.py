@@ -4,13 +4,14 @@ conversation of a closed day, and the days that are materialised."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Date, Float, ForeignKey, Index, SmallInteger, String
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, BigId, UTCDateTime, utcnow
 
-__all__ = ["ConversationFact", "ReportDay"]
+__all__ = ["ConversationFact", "ReportDay", "ReportDayTally"]
 
 
 class ConversationFact(Base):
@@ -49,3 +50,16 @@ class ReportDay(Base):
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReportDayTally(Base):
+    """The tallies of a materialised day's conversations by one grouping (``all``, ``hour``,
+    ``topic``, ``operator``), of all of them or of one line or channel (``hour|line=seller``,
+    ``services.reports.facts.tally_grouping``): ``[[key, Tally.to_json()], ...]``. What a
+    report without filters (or with one line or channel) reads: a row a day."""
+
+    __tablename__ = "report_day_tallies"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    grouping: Mapped[str] = mapped_column(String(48), primary_key=True)
+    data: Mapped[list[Any]] = mapped_column(JSON)

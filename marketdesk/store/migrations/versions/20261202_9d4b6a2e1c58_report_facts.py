@@ -5,7 +5,8 @@ Revises: 5c2e8f1a7b30
 Create Date: 2026-12-02 17:00:00.000000
 
 The reports' materialised facts: one row per conversation of a closed day
-(``conversation_facts``) and the days materialised (``report_days``).
+(``conversation_facts``), the days materialised (``report_days``) and their unfiltered
+tallies (``report_day_tallies``).
 """
 
 from __future__ import annotations
@@ -59,9 +60,17 @@ def upgrade() -> None:
         sa.Column("computed_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("day", name=op.f("pk_report_days")),
     )
+    op.create_table(
+        "report_day_tallies",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("grouping", sa.String(length=48), nullable=False),
+        sa.Column("data", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("day", "grouping", name=op.f("pk_report_day_tallies")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("report_day_tallies")
     op.drop_table("report_days")
     op.drop_index("ix_conversation_facts_day", table_name="conversation_facts")
     op.drop_table("conversation_facts")
