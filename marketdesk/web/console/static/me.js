@@ -13,6 +13,7 @@ export async function loadMe() {
   $("me").textContent = state.me.name;
   const roles = state.me.roles || [];
   $("audit-link").hidden = !(roles.includes("supervisor") || roles.includes("admin"));
+  $("reports-link").hidden = $("audit-link").hidden;
   loadColleagues();
 }
 
