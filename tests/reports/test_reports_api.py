@@ -203,6 +203,13 @@ def test_refusals(client, tokens):
         "invalid_drill",
     )
     assert_error(
+        client.get(
+            "/api/v1/reports/volume_by_hour/conversations?metric=all&key=25", headers=headers
+        ),
+        422,
+        "invalid_drill",
+    )
+    assert_error(
         client.get("/api/v1/reports/volume_by_day/conversations?metric=all&key=x", headers=headers),
         422,
         "invalid_drill",

@@ -288,7 +288,9 @@ async def materialise(
     Returns the days written."""
     today = moscow_today(now)
     if days is None:
-        first = await session.scalar(select(Conversation.created_at).order_by("created_at"))
+        first = await session.scalar(
+            select(Conversation.created_at).order_by(Conversation.created_at).limit(1)
+        )
         done = await session.scalars(select(ReportDay.day))
         todo = _days_to_do(
             first.astimezone(MOSCOW_TZ).date() if first else None, list(done), today, refresh_days
