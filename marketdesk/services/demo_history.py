@@ -244,7 +244,7 @@ async def _task(rng: random.Random, batch: _Batch, ids: _Ids, day: date, now: da
             "queue": queue,
             "title": "Проверка обращения покупателя",
             "description": "",
-            "status": "done" if closed else "in_progress",
+            "status": "done" if closed else "new",
             "priority": "normal",
             "created_at": created,
             "updated_at": closed or created,
