@@ -145,7 +145,9 @@ async def _comments(
             Conversation.rating_comment != "",
             *conversation_conditions(wanted),
         )
-        .order_by(Conversation.rated_at.desc(), Conversation.id.desc())
+        # newest conversations first: the created_at index is walked backwards and the
+        # scan stops at the limit (ordering by rated_at would read the whole period)
+        .order_by(Conversation.created_at.desc(), Conversation.id.desc())
         .limit(limit)
     )
     return [
