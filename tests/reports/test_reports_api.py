@@ -110,6 +110,7 @@ def test_sla_containment_ratings_operators_tasks(get, history):
     assert ratings["rating_average"] == 3.67
     assert {c["comment"] for c in ratings["comments"]} == {"Спасибо, быстро", "Долго"}
     people = _rows(get("/api/v1/reports/operators"))
+    assert None not in people  # what the bot solved is nobody's work
     mine = people[history["operator"]]
     # A 600 s and B 1 200 s from the first reply to resolution; ratings 5 and 2
     assert (mine["handled"], mine["handle_average_s"], mine["rating_average"]) == (2, 900, 3.5)

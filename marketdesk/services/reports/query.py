@@ -79,8 +79,8 @@ def _all_keys(spec: ReportSpec, wanted: ReportFilter, found: dict[Any, Tally]) -
         return [wanted.date_from + timedelta(days=i) for i in range(count)]
     if spec.group == "hour":
         return list(range(24))
-    if spec.group == "operator":
-        return sorted(found, key=lambda k: (k is None, -found[k].resolved, k or 0))
+    if spec.group == "operator":  # people only: what nobody held, the bot solved
+        return sorted((k for k in found if k is not None), key=lambda k: (-found[k].resolved, k))
     return sorted(found, key=lambda k: (-found[k].conversations, str(k)))
 
 

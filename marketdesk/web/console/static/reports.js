@@ -214,7 +214,8 @@ function drawChart() {
 
 function renderTable() {
   const columns = report.columns;
-  clear($("report-head"), el("tr", {}, ...columns.map((c) => el("th", {}, c.title || "")))); 
+  // seconds are shown as minutes and hours on the page (the downloads keep seconds)
+  clear($("report-head"), el("tr", {}, ...columns.map((c) => el("th", {}, (c.title || "").replace(" (с)", "")))));
   const rows = report.rows.map((row) =>
     el(
       "tr",
