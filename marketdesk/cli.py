@@ -80,6 +80,8 @@ async def _prepare(database: Any, settings: Settings) -> None:
             result = await load_demo(session, password=settings.demo_password)
         except IntegrityError:  # another process loaded it at the same moment
             return
+    if result.loaded and settings.demo_history_days:
+        await _load_history(database, settings)
     if result.loaded:
         click.secho("Загружены демо-данные из материалов контакт-центра.", fg="green")
         click.echo("Демо-операторы: " + ", ".join(result.operator_logins))
@@ -89,6 +91,16 @@ async def _prepare(database: Any, settings: Settings) -> None:
             )
         else:
             click.echo("Пароль демо-операторов: значение MARKETDESK_DEMO_PASSWORD.")
+
+
+async def _load_history(database: Any, settings: Settings) -> None:
+    """The demo's generated history for the reports (the reports worker materialises it)."""
+    from marketdesk.services.demo_history import generate_history
+
+    async with database.sessions() as session:
+        await generate_history(
+            session, days=settings.demo_history_days, per_day=settings.demo_history_per_day
+        )
 
 
 @main.command()

@@ -33,6 +33,7 @@ from marketdesk.workers.board import run_board_push
 from marketdesk.workers.cleanup import run_cleanup
 from marketdesk.workers.kb_watch import watch_kb
 from marketdesk.workers.ratings import run_rating_reminders
+from marketdesk.workers.reports import run_reports
 from marketdesk.workers.sla import run_chat_sla_timer, run_sla_timer
 from marketdesk.workers.sms_outbox import run_sms_outbox
 
@@ -90,6 +91,7 @@ def _start_workers(app: FastAPI, settings: Settings) -> list[asyncio.Task[None]]
                 warning=timedelta(minutes=settings.board_sla_warning_minutes),
             )
         ),
+        asyncio.create_task(run_reports(state.database, settings)),
     ]
 
 

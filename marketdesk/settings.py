@@ -141,6 +141,31 @@ class Settings(BaseSettings):
     api_docs: bool = Field(
         default=True, description="serve the interactive API docs at /docs and /redoc"
     )
+    # reports (marketdesk.services.reports); the seeds give no numbers, these are ours
+    reports_interval_seconds: float = Field(
+        default=300.0, gt=0, description="how often the reports worker materialises closed days"
+    )
+    reports_refresh_days: int = Field(
+        default=7,
+        ge=1,
+        le=90,
+        description="closed days the reports worker counts again on every round, so that late "
+        "ratings and resolutions reach the reports",
+    )
+    reports_business_hours_lines: str = Field(
+        default="seller",
+        description="lines whose first response and resolution times count business hours only "
+        "(Mon–Fri 09:00–18:00 Moscow), comma-separated; the others count around the clock",
+    )
+    demo_history_days: int = Field(
+        default=90,
+        ge=0,
+        le=730,
+        description="days of generated conversation history the demo loads (0: none)",
+    )
+    demo_history_per_day: int = Field(
+        default=40, ge=1, le=5000, description="generated conversations a day in the demo history"
+    )
 
     # abuse limits (marketdesk.services.rate_limits): "N/period" items joined by ";", where a
     # period is second, minute, hour or day (e.g. "10/minute;60/hour"); the seeds give no

@@ -37,6 +37,7 @@ from . import (
     orders,
     products,
     rating_reviews,
+    reports,
     rules,
     tasks,
     throttle,
@@ -91,7 +92,7 @@ def create_api(
     for router in channel_routers:  # the sockets
         app.include_router(router)
     app.include_router(operators.router)
-    for module in (console, hints, comments, guard, audit, certificates, throttle):  # console
+    for module in (console, hints, comments, guard, audit, certificates, throttle, reports):
         app.include_router(module.router)
     for module in (board, rating_reviews):  # supervision (issue 15)
         app.include_router(module.router)

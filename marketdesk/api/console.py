@@ -71,6 +71,12 @@ async def board_page(request: Request) -> HTMLResponse:
     return _page(request, "board.html")
 
 
+@router.get("/console/reports", response_class=HTMLResponse)
+async def reports_page(request: Request) -> HTMLResponse:
+    """Reports with charts for supervisors and admins (the API refuses everyone else)."""
+    return _page(request, "reports.html")
+
+
 @router.get("/console/login", response_class=HTMLResponse)
 async def login_page(request: Request) -> HTMLResponse:
     return _page(request, "login.html")

@@ -686,6 +686,7 @@ def test_every_module_loads_and_the_page_logs_no_error(server: Console, browser_
         "/console/static/login.js",
         "/console/static/tasks.js",
         "/console/static/board.js",
+        "/console/static/reports.js",
     }  # other pages
     expected.add("/static/shared/helpers.js")
     token = httpx.post(

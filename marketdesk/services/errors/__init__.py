@@ -167,6 +167,7 @@ from .refusals import (
     WithdrawalByCustomerOnly,
     WithdrawalRefused,
 )
+from .reports import InvalidDrill, ReportPeriodTooLong, UnknownReport
 from .transport import (
     CLOSE_BAD_DATA,
     CLOSE_INTERNAL,
@@ -270,6 +271,7 @@ __all__ = [
     "InvalidCommentCharacters",
     "InvalidCredentials",
     "InvalidDateRange",
+    "InvalidDrill",
     "InvalidGrade",
     "InvalidInput",
     "InvalidLine",
@@ -335,6 +337,7 @@ __all__ = [
     "RatingCommentTooLong",
     "RatingReviewNotFound",
     "ReasonRequired",
+    "ReportPeriodTooLong",
     "RequestBodyTooLarge",
     "RequestTimeout",
     "ResultRefusedByGuard",
@@ -366,6 +369,7 @@ __all__ = [
     "UnknownActor",
     "UnknownCertificateCode",
     "UnknownQueue",
+    "UnknownReport",
     "UnsupportedMediaType",
     "ValidationFailed",
     "WithdrawalAmountInvalid",

@@ -19,6 +19,7 @@ from .operators import AuditEntry, Operator, OperatorLine, OperatorRole, Session
 from .orders import Order, OrderItem, OrderStatusEvent, ReturnItem, ReturnRequest
 from .promotions import News, NewsRead
 from .ratings import RatingReminder, RatingReview
+from .reports import ConversationFact, ReportDay, ReportDayTally
 from .tasks import Task, TaskComment, TaskEvent
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "BalanceEntry",
     "Base",
     "Conversation",
+    "ConversationFact",
     "ConversationOperator",
     "CouponBan",
     "Customer",
@@ -48,6 +50,8 @@ __all__ = [
     "ProductNominal",
     "RatingReminder",
     "RatingReview",
+    "ReportDay",
+    "ReportDayTally",
     "ReturnItem",
     "ReturnRequest",
     "Seller",

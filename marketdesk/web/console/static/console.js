@@ -9,7 +9,7 @@ import { wireNewTask } from "./new_task.js";
 import { wireOrder } from "./order.js";
 import { api, token, toLogin } from "./common.js";
 import { wireComposer } from "./composer.js";
-import { renderHeader, wireConversation } from "./conversation.js";
+import { openConversation, renderHeader, wireConversation } from "./conversation.js";
 import { showHintsPlaceholder, wireHints } from "./hints.js";
 import { connect } from "./live.js";
 import { loadMe, wireMe } from "./me.js";
@@ -60,6 +60,8 @@ async function start() {
   loadCategories();
   loadUnread();
   loadMine().catch(() => {});
+  const linked = /^#conversation=(\d+)$/.exec(location.hash); // a report's link
+  if (linked) openConversation(Number(linked[1])).catch((e) => setStatus(e.message));
   await mandatoryNews();
   sessionStorage.removeItem("marketdesk.console.fresh");
   document.body.dataset.ready = "1";

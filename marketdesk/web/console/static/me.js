@@ -15,6 +15,7 @@ export async function loadMe() {
   const supervises = roles.includes("supervisor") || roles.includes("admin");
   $("audit-link").hidden = !supervises;
   $("board-link").hidden = !supervises;
+  $("reports-link").hidden = !supervises;
   loadColleagues();
 }
 

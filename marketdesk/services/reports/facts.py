@@ -1,0 +1,327 @@
+"""The facts of conversations: computed live from ``conversations`` (and ``sla_breaches``),
+and materialised per closed Moscow day into ``conversation_facts`` by the reports worker."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import Any, Final
+
+from sqlalchemy import ColumnElement, Table, and_, delete, exists, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketdesk.domain.reports import ConversationFacts, Tally, bucket_of, day_bounds
+from marketdesk.domain.tasks import MOSCOW_BUSINESS_HOURS, MOSCOW_TZ, BusinessHours
+from marketdesk.settings import Settings
+from marketdesk.store.models import (
+    Conversation,
+    ConversationFact,
+    ReportDay,
+    ReportDayTally,
+    SlaBreach,
+    utcnow,
+)
+
+__all__ = [
+    "TALLY_GROUPINGS",
+    "FactRow",
+    "ReportFilter",
+    "business_hours_lines",
+    "clock_of",
+    "conversation_conditions",
+    "fact_conditions",
+    "live_facts",
+    "materialise",
+    "materialised_days",
+    "moscow_today",
+    "tally_grouping",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ReportFilter:
+    """A report's period (Moscow dates, both ends included) and its optional filters."""
+
+    date_from: date
+    date_to: date
+    line: str | None = None
+    channel: str | None = None
+    operator_id: int | None = None
+    topic: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FactRow:
+    """A conversation's facts with its dimensions."""
+
+    conversation_id: int
+    line: str
+    channel: str
+    topic: str | None
+    operator_id: int | None
+    facts: ConversationFacts
+
+
+@lru_cache(maxsize=8)
+def _lines(raw: str) -> frozenset[str]:
+    return frozenset(part.strip() for part in raw.split(",") if part.strip())
+
+
+def business_hours_lines(settings: Settings) -> frozenset[str]:
+    """The lines whose times count business hours (``MARKETDESK_REPORTS_BUSINESS_HOURS_LINES``)."""
+    return _lines(settings.reports_business_hours_lines)
+
+
+def clock_of(line: str, lines: frozenset[str]) -> BusinessHours | None:
+    """The clock of a line's times: Moscow business hours, or None (around the clock)."""
+    return MOSCOW_BUSINESS_HOURS if line in lines else None
+
+
+def moscow_today(now: datetime | None = None) -> date:
+    return (now or utcnow()).astimezone(MOSCOW_TZ).date()
+
+
+def conversation_conditions(wanted: ReportFilter) -> list[ColumnElement[bool]]:
+    """The filters as conditions on ``conversations`` (the period not included)."""
+    conditions: list[ColumnElement[bool]] = []
+    if wanted.line is not None:
+        conditions.append(Conversation.line == wanted.line)
+    if wanted.channel is not None:
+        conditions.append(Conversation.channel == wanted.channel)
+    if wanted.operator_id is not None:
+        conditions.append(Conversation.assigned_operator_id == wanted.operator_id)
+    if wanted.topic is not None:
+        conditions.append(Conversation.topic == wanted.topic)
+    return conditions
+
+
+_BREACHED = exists().where(SlaBreach.conversation_id == Conversation.id)
+
+
+def _columns() -> tuple[Any, ...]:
+    return (
+        Conversation.id,
+        Conversation.line,
+        Conversation.channel,
+        Conversation.topic,
+        Conversation.assigned_operator_id,
+        Conversation.created_at,
+        Conversation.queued_at,
+        Conversation.first_response_at,
+        Conversation.resolved_at,
+        Conversation.rating,
+        _BREACHED.label("breached"),
+    )
+
+
+def _fact_row(row: Any, lines: frozenset[str]) -> FactRow:
+    facts = ConversationFacts.of(
+        created_at=row.created_at,
+        queued_at=row.queued_at,
+        first_response_at=row.first_response_at,
+        resolved_at=row.resolved_at,
+        rating=row.rating,
+        breached=bool(row.breached),
+        hours=clock_of(row.line, lines),
+    )
+    return FactRow(row.id, row.line, row.channel, row.topic, row.assigned_operator_id, facts)
+
+
+async def live_facts(
+    session: AsyncSession, wanted: ReportFilter, days: Sequence[date], lines: frozenset[str]
+) -> list[FactRow]:
+    """The facts of the conversations created on ``days`` (Moscow), read from the
+    conversations themselves: what the reports show for days not yet materialised."""
+    if not days:
+        return []
+    start, end = day_bounds(min(days), max(days))
+    query = select(*_columns()).where(
+        Conversation.created_at >= start,
+        Conversation.created_at < end,
+        *conversation_conditions(wanted),
+    )
+    wanted_days = set(days)
+    rows = [_fact_row(row, lines) for row in await session.execute(query)]
+    return [row for row in rows if row.facts.day in wanted_days]
+
+
+async def materialised_days(session: AsyncSession, first: date, last: date) -> set[date]:
+    query = select(ReportDay.day).where(ReportDay.day >= first, ReportDay.day <= last)
+    return set(await session.scalars(query))
+
+
+def _record(row: FactRow) -> dict[str, Any]:
+    facts = row.facts
+    return {
+        "conversation_id": row.conversation_id,
+        "day": facts.day,
+        "hour": facts.hour,
+        "line": row.line,
+        "channel": row.channel,
+        "topic": row.topic,
+        "operator_id": row.operator_id,
+        "handed": int(facts.handed),
+        "breached": int(facts.breached),
+        "resolved": int(facts.resolved),
+        "first_response_s": facts.first_response_s,
+        "first_response_bucket": _bucket(facts.first_response_s),
+        "resolution_s": facts.resolution_s,
+        "resolution_bucket": _bucket(facts.resolution_s),
+        "handle_s": facts.handle_s,
+        "rating": facts.rating,
+    }
+
+
+def _table(model: Any) -> Table:
+    """A model's table, for plain executemany inserts (the ORM's bulk path is row by row)."""
+    table: Table = model.__table__
+    return table
+
+
+def _bucket(seconds: float | None) -> int | None:
+    return None if seconds is None else bucket_of(seconds)
+
+
+async def _materialise_run(session: AsyncSession, days: list[date], lines: frozenset[str]) -> None:
+    """Write the facts of consecutive ``days`` in the session's transaction."""
+    rows = await live_facts(session, ReportFilter(days[0], days[-1]), days, lines)
+    await session.execute(delete(ConversationFact).where(ConversationFact.day.in_(days)))
+    await session.execute(delete(ReportDay).where(ReportDay.day.in_(days)))
+    records = [_record(row) for row in rows]
+    for start in range(0, len(records), 2000):
+        await session.execute(insert(_table(ConversationFact)), records[start : start + 2000])
+    await session.execute(delete(ReportDayTally).where(ReportDayTally.day.in_(days)))
+    tallies = [
+        {"day": day, "grouping": grouping, "data": data}
+        for day, by_grouping in _day_tallies(rows).items()
+        for grouping, data in by_grouping.items()
+    ]
+    if tallies:
+        await session.execute(insert(_table(ReportDayTally)), tallies)
+    computed = utcnow()
+    session.add_all(ReportDay(day=day, computed_at=computed) for day in days)
+
+
+TALLY_GROUPINGS: Final[dict[str, Callable[[FactRow], Any]]] = {
+    "all": lambda row: None,
+    "hour": lambda row: row.facts.hour,
+    "topic": lambda row: row.topic,
+    "operator": lambda row: row.operator_id,
+}
+"""The groupings whose tallies are stored per day (``report_day_tallies``): of all the day's
+conversations, and of each line's and each channel's."""
+
+
+def tally_grouping(grouping: str, line: str | None = None, channel: str | None = None) -> str:
+    """The name of stored tallies: a grouping, for all conversations or for one line or one
+    channel (``hour|line=seller``)."""
+    if line is not None:
+        return f"{grouping}|line={line}"
+    if channel is not None:
+        return f"{grouping}|channel={channel}"
+    return grouping
+
+
+def _day_tallies(rows: list[FactRow]) -> dict[date, dict[str, list[Any]]]:
+    found: dict[date, dict[str, dict[Any, Tally]]] = {}
+    for row in rows:
+        by_grouping = found.setdefault(row.facts.day, {})
+        for grouping, key_of in TALLY_GROUPINGS.items():
+            key = key_of(row)
+            for name in (
+                grouping,
+                tally_grouping(grouping, line=row.line),
+                tally_grouping(grouping, channel=row.channel),
+            ):
+                by_grouping.setdefault(name, {}).setdefault(key, Tally()).add(row.facts)
+    return {
+        day: {
+            grouping: [[key, tally.to_json()] for key, tally in tallies.items()]
+            for grouping, tallies in by_grouping.items()
+        }
+        for day, by_grouping in found.items()
+    }
+
+
+def _days_to_do(
+    first_day: date | None, done: Iterable[date], today: date, refresh: int
+) -> list[date]:
+    if first_day is None:
+        return []
+    done_set = set(done)
+    fresh_from = today - timedelta(days=refresh)
+    days = []
+    day = first_day
+    while day < today:
+        if day not in done_set or day >= fresh_from:
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def _runs(days: list[date], longest: int) -> list[list[date]]:
+    """Consecutive days in runs of at most ``longest``."""
+    runs: list[list[date]] = []
+    for day in sorted(days):
+        if runs and len(runs[-1]) < longest and runs[-1][-1] + timedelta(days=1) == day:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return runs
+
+
+async def materialise(
+    session: AsyncSession,
+    *,
+    refresh_days: int,
+    lines: frozenset[str],
+    now: datetime | None = None,
+    days: Sequence[date] | None = None,
+    run_days: int = 7,
+) -> list[date]:
+    """Write the facts of every closed Moscow day not yet materialised, and count the last
+    ``refresh_days`` closed days again; one transaction per run of up to ``run_days``
+    consecutive days. ``days``: exactly these (closed) days instead. Today stays live.
+    Returns the days written."""
+    today = moscow_today(now)
+    if days is None:
+        first = await session.scalar(
+            select(Conversation.created_at).order_by(Conversation.created_at).limit(1)
+        )
+        done = await session.scalars(select(ReportDay.day))
+        todo = _days_to_do(
+            first.astimezone(MOSCOW_TZ).date() if first else None, list(done), today, refresh_days
+        )
+        await session.rollback()
+    else:
+        todo = [day for day in days if day < today]
+    written: list[date] = []
+    for run in _runs(todo, run_days):
+        try:
+            await _materialise_run(session, run, lines)
+            await session.commit()
+        except IntegrityError:  # another process wrote the same days at the same moment
+            await session.rollback()
+            continue
+        written += run
+    return written
+
+
+def fact_conditions(wanted: ReportFilter) -> list[ColumnElement[bool]]:
+    """The filter as conditions on ``conversation_facts``, the period included."""
+    conditions: list[ColumnElement[bool]] = [
+        ConversationFact.day >= wanted.date_from,
+        ConversationFact.day <= wanted.date_to,
+    ]
+    if wanted.line is not None:
+        conditions.append(ConversationFact.line == wanted.line)
+    if wanted.channel is not None:
+        conditions.append(ConversationFact.channel == wanted.channel)
+    if wanted.operator_id is not None:
+        conditions.append(ConversationFact.operator_id == wanted.operator_id)
+    if wanted.topic is not None:
+        conditions.append(ConversationFact.topic == wanted.topic)
+    return [and_(*conditions)]
