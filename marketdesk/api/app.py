@@ -32,6 +32,7 @@ from . import (
     me,
     metrics,
     news,
+    notifications,
     operators,
     products,
     rules,
@@ -70,6 +71,7 @@ def create_api(
     install_input_guard(app)
     for module in (health, metrics, auth, bot, kb, customers, products, news, me, tasks, rules):
         app.include_router(module.router)
+    app.include_router(notifications.router)
     for module in (conversations, customer_login):  # live chat
         app.include_router(module.router)
     for router in channel_routers:  # the sockets

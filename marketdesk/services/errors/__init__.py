@@ -67,6 +67,13 @@ from .docs import (
     render_markdown,
     shown_message,
 )
+from .notifications import (
+    EmailElectronicOnly,
+    InvalidEmail,
+    InvalidUnsubscribeLink,
+    NotificationSettingsCustomerOnly,
+    NotificationTypeRequired,
+)
 from .refusals import (
     CERTIFICATE_REFUSALS,
     MARKDOWN_REFUSALS,
@@ -227,6 +234,7 @@ __all__ = [
     "CustomerStartsConversation",
     "DatabaseUnavailable",
     "DatabaseUnavailableSocket",
+    "EmailElectronicOnly",
     "EmptyQuery",
     "EmptyText",
     "ExceedsBalance",
@@ -246,6 +254,7 @@ __all__ = [
     "InvalidCommentCharacters",
     "InvalidCredentials",
     "InvalidDateRange",
+    "InvalidEmail",
     "InvalidGrade",
     "InvalidInput",
     "InvalidLine",
@@ -263,6 +272,7 @@ __all__ = [
     "InvalidToken",
     "InvalidTransferTarget",
     "InvalidTransition",
+    "InvalidUnsubscribeLink",
     "KnowledgeBaseUnavailable",
     "LimitReached",
     "LinkMismatch",
@@ -290,6 +300,8 @@ __all__ = [
     "NotResolved",
     "NotTransferable",
     "NotesStaffOnly",
+    "NotificationSettingsCustomerOnly",
+    "NotificationTypeRequired",
     "OperatorLoginNotFound",
     "OperatorMayNotActivate",
     "OperatorNotFound",

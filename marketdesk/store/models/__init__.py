@@ -3,11 +3,12 @@
 from .base import Base, utcnow
 from .catalog import Product, ProductNominal, Seller, Stock, Warehouse
 from .certificates import GiftCertificate
-from .chat import Attachment, LoginCode, OperatorPresence, SmsOutbox, TravelProfile
+from .chat import Attachment, LoginCode, OperatorPresence, TravelProfile
 from .conversations import Conversation, ConversationOperator, Message, SlaBreach, Visitor
 from .customers import BalanceEntry, CouponBan, Customer, CustomerComment
 from .meta import MetaValue
 from .notices import StaffNotice
+from .notifications import Notification, NotificationSetting
 from .operators import AuditEntry, Operator, OperatorLine, OperatorRole, Session
 from .orders import Order, OrderItem
 from .promotions import News, NewsRead
@@ -29,6 +30,8 @@ __all__ = [
     "MetaValue",
     "News",
     "NewsRead",
+    "Notification",
+    "NotificationSetting",
     "Operator",
     "OperatorLine",
     "OperatorPresence",
@@ -40,7 +43,6 @@ __all__ = [
     "Seller",
     "Session",
     "SlaBreach",
-    "SmsOutbox",
     "StaffNotice",
     "Stock",
     "Task",

@@ -36,7 +36,6 @@ __all__ = [
     "ROLES",
     "SALE_SCHEMES",
     "SLA_KINDS",
-    "SMS_STATUSES",
     "TASK_PRIORITIES",
     "TASK_STATUSES",
     "one_of",
@@ -50,8 +49,6 @@ def values_of(enum: type[StrEnum]) -> tuple[str, ...]:
 
 
 CUSTOMER_KINDS = ("individual", "legal_entity")
-# pending: to send; sent: the gateway took it; expired: never sent, its code no longer valid
-SMS_STATUSES = ("pending", "sent", "expired")
 PROFITABILITY_LEVELS = ("low", "medium", "high")
 BALANCE_KINDS = ("rubles", "ozon_bonuses", "ozon_points", "premium_points")
 BALANCE_SOURCES = (
