@@ -205,7 +205,10 @@ class Settings(BaseSettings):
     # notifications (the outbox, marketdesk.services.notifications); the seeds give no
     # numbers for any of these: configuration defaults
     sms_retry_seconds: float = Field(
-        default=2.0, gt=0, description="how often the notification worker looks for due work"
+        default=10.0,
+        gt=0,
+        description="how often an idle notification worker looks for due work (a login code "
+        "is sent at once, by its request)",
     )
     notify_channels: str = Field(
         default="sms,email",
