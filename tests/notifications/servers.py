@@ -108,3 +108,16 @@ def sms_gateway() -> Iterator[SmsGateway]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def slow_gateway(gateway: SmsGateway, seconds: float) -> None:
+    """Make every answer of ``gateway`` take ``seconds`` (a batch is in flight for a while)."""
+    accept = gateway.accept
+
+    def slow(request: GatewayRequest) -> int:
+        import time
+
+        time.sleep(seconds)
+        return accept(request)
+
+    gateway.accept = slow  # type: ignore[method-assign]

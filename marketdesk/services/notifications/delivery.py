@@ -98,14 +98,20 @@ async def _claim(
     channels: list[str],
     secret: bytes,
 ) -> list[_Claimed]:
-    chosen = (
-        select(Notification.id)
-        .where(_due(now), Notification.channel.in_(channels))
-        .order_by(Notification.id)
-        .limit(policy.batch)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
+    # two statements in one transaction: PostgreSQL does not hold a LIMIT inside
+    # ``UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)`` (it claimed them all)
+    chosen = list(
+        await session.scalars(
+            select(Notification.id)
+            .where(_due(now), Notification.channel.in_(channels))
+            .order_by(Notification.id)
+            .limit(policy.batch)
+            .with_for_update(skip_locked=True)
+        )
     )
+    if not chosen:
+        await session.commit()
+        return []
     rows = list(
         (
             await session.execute(
