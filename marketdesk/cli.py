@@ -294,7 +294,7 @@ def certificate_issue(
 ) -> None:
     """Выпустить код(ы) сертификата. Код показывается один раз (или уходит покупателю в SMS
     или по e-mail через очередь уведомлений): хранится только его хеш."""
-    from marketdesk.server import notification_senders
+    from marketdesk.channels.senders import notification_senders
     from marketdesk.services.certificates import issue_certificate
     from marketdesk.services.errors import ServiceError
     from marketdesk.services.notifications import NotifyPolicy, deliver_due
@@ -357,7 +357,7 @@ def worker(data_dir: Path | None, once: bool) -> None:
     быть сколько угодно: каждое уведомление берёт один)."""
     import signal
 
-    from marketdesk.server import notification_senders
+    from marketdesk.channels.senders import notification_senders
     from marketdesk.services.notifications import NotifyPolicy
     from marketdesk.workers.notifications import NotificationWorker
 

@@ -26,7 +26,7 @@ from marketdesk.channels.sms import sms_gateway_from_settings
 from marketdesk.observability.metrics import Metrics
 from marketdesk.realtime import create_broker
 from marketdesk.services.chat import ChatWriter, set_default_publisher
-from marketdesk.services.notifications import NotificationSender, NotifyPolicy
+from marketdesk.services.notifications import NotifyPolicy
 from marketdesk.services.rate_limits import RateLimiter
 from marketdesk.settings import Settings
 from marketdesk.store.db import Database
@@ -65,19 +65,6 @@ def _start_workers(app: FastAPI, settings: Settings) -> list[asyncio.Task[None]]
         asyncio.create_task(state.notification_worker.run()),
         asyncio.create_task(run_cleanup(state.database, settings)),
     ]
-
-
-def notification_senders(settings: Settings) -> dict[str, NotificationSender]:
-    """The channels' adapters this server delivers through (``MARKETDESK_NOTIFY_CHANNELS``):
-    SMS through the HTTP gateway or the demo's log file; e-mail when SMTP is configured."""
-    senders: dict[str, NotificationSender] = {}
-    channels = NotifyPolicy.from_settings(settings).channels
-    if "sms" in channels:
-        senders["sms"] = sms_gateway_from_settings(settings)
-    smtp = SmtpConfig.from_settings(settings)
-    if "email" in channels and smtp is not None:
-        senders["email"] = SmtpEmailSender(smtp)
-    return senders
 
 
 def _read_at_scrape(app: FastAPI, metrics: Metrics) -> None:
