@@ -20,9 +20,8 @@ from fastapi import FastAPI
 from marketdesk.api.app import create_api
 from marketdesk.bot import Bot
 from marketdesk.channels import webchat_routes
-from marketdesk.channels.email import SmtpConfig, SmtpEmailSender
+from marketdesk.channels.senders import notification_senders
 from marketdesk.channels.session_watch import SessionWatch
-from marketdesk.channels.sms import sms_gateway_from_settings
 from marketdesk.observability.metrics import Metrics
 from marketdesk.realtime import create_broker
 from marketdesk.services.chat import ChatWriter, set_default_publisher
