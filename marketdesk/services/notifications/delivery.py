@@ -148,13 +148,14 @@ def _outgoing(row: Notification, policy: NotifyPolicy, secret: bytes) -> Outgoin
 
 
 @serialized
-async def _record(session: AsyncSession, row_id: int, values: dict[str, Any]) -> None:
-    await session.execute(
-        update(Notification)
-        .where(Notification.id == row_id, Notification.status == _QUEUED)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
+async def _record(session: AsyncSession, outcomes: list[tuple[int, dict[str, Any]]]) -> None:
+    for row_id, values in outcomes:
+        await session.execute(
+            update(Notification)
+            .where(Notification.id == row_id, Notification.status == _QUEUED)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
     await session.commit()
 
 
@@ -208,7 +209,18 @@ async def deliver_due(
     if not rows:
         return 0
     limit = asyncio.Semaphore(policy.concurrency)
-    writing = asyncio.Lock()  # one session: its outcomes are written one at a time
+    writing = asyncio.Lock()  # one session: one transaction at a time
+    pending: list[tuple[int, dict[str, Any]]] = []
+
+    async def flush() -> None:
+        # group commit: whatever finished while the previous transaction committed goes
+        # into the next one (on SQLite a commit is a disk flush); the outcome of a send is
+        # written as soon as it can be, so the repeat window after a kill stays small
+        async with writing:
+            if pending:
+                taken = pending[:]
+                pending.clear()
+                await _record(session, taken)
 
     async def one(row: _Claimed) -> bool:
         error: BaseException | None = None
@@ -224,8 +236,8 @@ async def deliver_due(
                     type(exc).__name__,
                 )
                 error = exc
-        async with writing:  # at once: the window of a repeat after a kill stays small
-            await _record(session, row.message.id, _outcome(row, error, utcnow(), policy))
+        pending.append((row.message.id, _outcome(row, error, utcnow(), policy)))
+        await flush()
         return error is None
 
     return sum(await asyncio.gather(*(one(row) for row in rows)))

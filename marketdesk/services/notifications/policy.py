@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import time, timedelta
 from pathlib import Path
@@ -33,7 +34,9 @@ class NotifyPolicy:
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> NotifyPolicy:
-        settings = settings or Settings()
+        """From ``settings``; without, from the environment (read once per process)."""
+        if settings is None:
+            return _from_environment()
         return cls(
             channels=frozenset(
                 NotificationChannel(part.strip())
@@ -51,3 +54,8 @@ class NotifyPolicy:
             concurrency=settings.notify_concurrency,
             public_url=settings.public_url.rstrip("/"),
         )
+
+
+@functools.cache
+def _from_environment() -> NotifyPolicy:
+    return NotifyPolicy.from_settings(Settings())
