@@ -1,7 +1,7 @@
 """Workers killed with SIGKILL in the middle of a batch, then restarted: every notification
 reaches the gateway, none is lost. The only repeats are the sends that were in flight at the
-kill (between the gateway's «accepted» and our commit, at most
-``MARKETDESK_NOTIFY_CONCURRENCY`` per kill), and they carry the same ``Idempotency-Key``, so
+kill (between the gateway's «accepted» and our commit: at most one claimed batch,
+``MARKETDESK_NOTIFY_BATCH``, per kill), and they carry the same ``Idempotency-Key``, so
 the gateway (like a provider honouring it) delivers each notification once. On PostgreSQL
 three workers share one queue through ``FOR UPDATE SKIP LOCKED`` and no request is repeated.
 """
@@ -30,6 +30,7 @@ from tests.notifications.servers import SmsGateway, slow_gateway, sms_gateway
 MARKETDESK = str(Path(sys.executable).with_name("marketdesk"))
 N = 120
 CONCURRENCY = 4
+BATCH = 10
 
 pytestmark = pytest.mark.slow
 
@@ -54,7 +55,7 @@ def _queue(db: TestDatabase, count: int) -> list[str]:
     return list(run_db(db, work))
 
 
-def _worker(db: TestDatabase, gateway: SmsGateway) -> subprocess.Popen[bytes]:
+def _worker(db: TestDatabase, gateway: SmsGateway, claim: float) -> subprocess.Popen[bytes]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("MARKETDESK_")}
     environment.update(
         {
@@ -62,10 +63,10 @@ def _worker(db: TestDatabase, gateway: SmsGateway) -> subprocess.Popen[bytes]:
             "MARKETDESK_DATABASE_URL": db.url,
             "MARKETDESK_SECRET_KEY": "kill-test",
             "MARKETDESK_SMS_URL": gateway.url,
-            "MARKETDESK_NOTIFY_CLAIM_SECONDS": "1",
+            "MARKETDESK_NOTIFY_CLAIM_SECONDS": str(claim),
             "MARKETDESK_SMS_RETRY_SECONDS": "0.2",
             "MARKETDESK_NOTIFY_CONCURRENCY": str(CONCURRENCY),
-            "MARKETDESK_NOTIFY_BATCH": "10",
+            "MARKETDESK_NOTIFY_BATCH": str(BATCH),
             "MARKETDESK_LOG_LEVEL": "warning",
         }
     )
@@ -116,13 +117,13 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_nothing_delivered(
     with sms_gateway() as gateway:
         slow_gateway(gateway, 0.02)
         for stop_at in (N // 4, N // 2):
-            worker = _worker(db, gateway)
+            worker = _worker(db, gateway, claim=5)
             try:
                 _wait_for(lambda n=stop_at: len(gateway.requests) >= n, "the worker to send")
             finally:
                 _kill(worker)  # SIGKILL: no clean-up, sends in flight
             kills += 1
-        worker = _worker(db, gateway)
+        worker = _worker(db, gateway, claim=5)
         try:
             _wait_for(lambda: _statuses(db) == {"sent": N}, "every notification sent")
         finally:
@@ -131,7 +132,8 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_nothing_delivered(
     sent_keys = Counter(r.headers["idempotency-key"] for r in requests)
     assert set(gateway.delivered) == set(keys)  # none lost, each delivered once
     repeats = sum(count - 1 for count in sent_keys.values())
-    assert repeats <= kills * CONCURRENCY  # only what was in flight at a kill
+    # only what was in flight at a kill (a claim of 5 s outlives any send of a live worker)
+    assert repeats <= kills * BATCH
 
     async def wiped(session: Any) -> int:
         return int(await session.scalar(select(func.count()).where(Notification.body.is_not(None))))
@@ -148,7 +150,8 @@ def test_three_workers_on_postgresql_never_send_one_notification_twice(
     keys = _queue(db, N * 2)
     with sms_gateway() as gateway:
         slow_gateway(gateway, 0.01)
-        workers = [_worker(db, gateway) for _ in range(3)]
+        # the default claim (60 s): no worker dies, so none may take over another's claim
+        workers = [_worker(db, gateway, claim=60) for _ in range(3)]
         try:
             _wait_for(lambda: _statuses(db) == {"sent": N * 2}, "every notification sent")
         finally:

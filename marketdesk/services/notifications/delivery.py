@@ -10,10 +10,10 @@ and never take the same row; on SQLite the process's write lock serialises the c
 the row queued with a claim that runs out (``MARKETDESK_NOTIFY_CLAIM_SECONDS``); another
 worker then sends it again with the same idempotency key (the HTTP ``Idempotency-Key``
 header, the e-mail's ``Message-ID``). The window where a message may reach a provider twice
-is the sends in flight in the killed worker (at most ``MARKETDESK_NOTIFY_CONCURRENCY``),
-between the provider's «accepted» and our commit; a provider that honours the key drops the
-repeat. So: at-least-once into an idempotent provider, nothing lost; a provider that ignores
-the key may show those few messages twice.
+is what the killed worker had sent but not yet recorded (outcomes are group-committed as
+sends finish: the sends in flight, at most one claimed batch, ``MARKETDESK_NOTIFY_BATCH``);
+a provider that honours the key drops the repeat. So: at-least-once into an idempotent
+provider, nothing lost; a provider that ignores the key may show those few messages twice.
 
 **Failures.** An adapter's exception is temporary: the next try waits with exponential
 backoff and jitter; after ``MARKETDESK_NOTIFY_MAX_ATTEMPTS`` tries the notification is a
