@@ -185,6 +185,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--batch", type=int, default=50)
     parser.add_argument("--pg", default=os.environ.get("MARKETDESK_TEST_DATABASE_URL"))
+    parser.add_argument("--backends", default="sqlite,postgresql")
     args = parser.parse_args()
     args.http_port, args.smtp_port = _free_port(), _free_port()
     children = [
@@ -198,7 +199,7 @@ def main() -> None:
     results = []
     try:
         for backend in ("sqlite", "postgresql"):
-            if backend == "postgresql" and not args.pg:
+            if (backend == "postgresql" and not args.pg) or backend not in args.backends:
                 continue
             for channel in (NotificationChannel.SMS, NotificationChannel.EMAIL):
                 with tempfile.TemporaryDirectory() as tmp:
@@ -226,9 +227,8 @@ def main() -> None:
         )
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
-    (out / "notifications.json").write_text(
-        json.dumps({"args": vars(args), "results": results}, indent=2)
-    )
+    name = f"notifications-{'-'.join(r['backend'] for r in results[::2])}-w{args.workers}.json"
+    (out / name).write_text(json.dumps({"args": vars(args), "results": results}, indent=2))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from marketdesk.services import notifications
 from marketdesk.services.notifications import DeliveryLog, SettingItem, SettingsView, Unsubscribed
 from marketdesk.settings import Settings
 
+from .csp import page_headers
 from .deps import CurrentOperator, CurrentPrincipal, DbSession, get_settings
 from .types import BigId
 
@@ -77,7 +78,8 @@ _PAGE = """<!doctype html><html lang="ru"><head><meta charset="utf-8">
 async def unsubscribe_page(token: Token) -> HTMLResponse:
     """What the link opens in a browser: a button (a mail scanner that follows links does not
     unsubscribe anyone); the button posts to the same address."""
-    return HTMLResponse(_PAGE)
+    csp = "default-src 'none'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    return HTMLResponse(_PAGE, headers=page_headers(csp, frame_options="DENY"))
 
 
 @router.post("/api/v1/notifications/unsubscribe", response_model=Unsubscribed)

@@ -181,6 +181,7 @@ def test_the_unsubscribe_link_needs_no_login(env: ChatEnv) -> None:
     path = "/api/v1/notifications/unsubscribe"
     page = env.client.get(path, params={"token": good})
     assert page.status_code == 200 and "Отписаться" in page.text
+    assert "form-action 'self'" in page.headers["content-security-policy"]
     # opening the page changes nothing (mail scanners follow links)
     assert _enabled(env.client.get(SETTINGS, headers=auth(token)).json())[("marketing", "email")]
     done = env.client.post(
