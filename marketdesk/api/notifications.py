@@ -10,7 +10,13 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from marketdesk.services import notifications
-from marketdesk.services.notifications import DeliveryLog, SettingItem, SettingsView, Unsubscribed
+from marketdesk.services.notifications import (
+    ChannelStats,
+    DeliveryLog,
+    SettingItem,
+    SettingsView,
+    Unsubscribed,
+)
 from marketdesk.settings import Settings
 
 from .csp import page_headers
@@ -63,6 +69,21 @@ async def customer_log(
     """The delivery log (staff): type, channel, sender, template, status and times; never
     the text nor a code it carried."""
     return await notifications.customer_log(session, principal, customer_id, limit=limit)
+
+
+class ChannelStatsList(BaseModel):
+    hours: int
+    channels: list[ChannelStats]
+
+
+@router.get("/api/v1/notifications/stats", response_model=ChannelStatsList)
+async def channel_stats(
+    principal: CurrentOperator, session: DbSession, hours: int = Query(24, ge=1, le=24 * 31)
+) -> ChannelStatsList:
+    """Supervisors: each channel's notifications of the last ``hours`` by status, and the
+    share that failed."""
+    stats = await notifications.channel_stats(session, principal, hours=hours)
+    return ChannelStatsList(hours=hours, channels=stats)
 
 
 _PAGE = """<!doctype html><html lang="ru"><head><meta charset="utf-8">

@@ -210,3 +210,26 @@ def test_a_withdrawal_raises_its_notification_in_the_same_transaction(env: ChatE
 
     [sms] = env.run(rows)  # no e-mail address: SMS only
     assert (sms.event, sms.channel) == ("withdrawal_created", "sms")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_supervisors_see_failure_rates_per_channel(env: ChatEnv, role: str) -> None:
+    _customer(env)
+    _, staff = env.operator(roles=(role,))
+    response = env.client.get("/api/v1/notifications/stats", headers=auth(staff))
+    if role in ("operator", "backoffice"):
+        assert_error(response, 403, "forbidden")
+        return
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["hours"] == 24
+    for item in body["channels"]:
+        assert item["channel"] in ("sms", "email")
+        assert item["total"] == sum(item["by_status"].values())
+        assert 0 <= item["failure_rate"] <= 1
+
+
+def test_customers_do_not_see_channel_stats(env: ChatEnv) -> None:
+    _, token, _ = _customer(env)
+    response = env.client.get("/api/v1/notifications/stats", headers=auth(token))
+    assert_error(response, 403, "forbidden")

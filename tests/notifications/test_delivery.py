@@ -348,3 +348,30 @@ def test_the_default_sms_body_is_json_even_with_quotes(db: Db) -> None:
         "phone": "+79990000000",
         "text": 'Код "12" \\ ok\nещё',
     }
+
+
+def test_failure_rates_count_dead_letters(db: Db) -> None:
+    from marketdesk.services.principals import Principal
+
+    supervisor = Principal(kind="operator", id=1, roles=frozenset({"supervisor"}))
+
+    async def stats(session: Any) -> dict[str, Any]:
+        rows = await notifications.channel_stats(session, supervisor)
+        return {row.channel: row for row in rows}
+
+    before = db.run(stats).get("sms")
+    customer = _customer(db)
+    with sms_gateway() as gateway:
+        gateway.answers = [400]
+        _notify(
+            db,
+            event="login_code",
+            data={"code": "222333"},
+            idempotency_key=f"s:{customer.id}",
+            to=notifications.Recipient(NotificationChannel.SMS, customer.phone or ""),
+        )
+        _deliver(db, {"sms": HttpSmsGateway(gateway.url)})
+    after = db.run(stats)["sms"]
+    failed_before = before.by_status.get("failed", 0) if before else 0
+    assert after.by_status["failed"] == failed_before + 1
+    assert 0 < after.failure_rate <= 1

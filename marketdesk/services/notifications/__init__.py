@@ -10,7 +10,7 @@ staff read), ``ports.py`` (the adapters' one interface), ``policy.py`` (the sett
 from __future__ import annotations
 
 from .delivery import deliver_due, expire_stale, unsubscribe_token
-from .log import DeliveryLog, LogEntry, customer_log, mask_address
+from .log import ChannelStats, DeliveryLog, LogEntry, channel_stats, customer_log, mask_address
 from .outbox import Recipient, notify
 from .policy import NotifyPolicy
 from .ports import DeliveryRefused, NotificationSender, OutgoingNotification
@@ -25,6 +25,7 @@ from .preferences import (
 )
 
 __all__ = [
+    "ChannelStats",
     "DeliveryLog",
     "DeliveryRefused",
     "LogEntry",
@@ -36,6 +37,7 @@ __all__ = [
     "SettingsView",
     "Unsubscribed",
     "change_settings",
+    "channel_stats",
     "customer_log",
     "customer_settings",
     "deliver_due",

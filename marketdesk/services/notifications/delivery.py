@@ -170,7 +170,12 @@ def _outcome(
             "error": None,
         }
     else:
-        reason = (f"{type(error).__name__}: {error}" if str(error) else type(error).__name__)[:500]
+        reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        # a provider's message may quote the address or the text: neither goes to the log
+        for secret_part in (row.message.address, row.message.body):
+            if secret_part:
+                reason = reason.replace(secret_part, "•••")
+        reason = reason[:500]
         final = isinstance(error, DeliveryRefused) or row.attempts >= policy.max_attempts
         if final:
             values = {

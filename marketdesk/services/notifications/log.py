@@ -4,18 +4,19 @@ certificate's code may be in it), never the idempotency key."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketdesk.store.models import Customer, Notification
+from marketdesk.domain.roles import Role
+from marketdesk.store.models import Customer, Notification, utcnow
 
 from ..errors import CustomerNotFound
 from ..principals import Principal
 
-__all__ = ["DeliveryLog", "LogEntry", "customer_log"]
+__all__ = ["ChannelStats", "DeliveryLog", "LogEntry", "channel_stats", "customer_log"]
 
 
 class LogEntry(BaseModel):
@@ -87,3 +88,40 @@ async def customer_log(
             for row in rows
         ],
     )
+
+
+class ChannelStats(BaseModel):
+    channel: str
+    total: int
+    by_status: dict[str, int]
+    failure_rate: float
+    """failed / (sent + delivered + failed): what did not reach the provider, as a share."""
+
+
+async def channel_stats(
+    session: AsyncSession, principal: Principal, *, hours: int = 24
+) -> list[ChannelStats]:
+    """Supervisors: each channel's notifications of the last ``hours`` by status."""
+    principal.require_operator(Role.SUPERVISOR)
+    since = utcnow() - timedelta(hours=hours)
+    rows = await session.execute(
+        select(Notification.channel, Notification.status, func.count())
+        .where(Notification.created_at >= since)
+        .group_by(Notification.channel, Notification.status)
+    )
+    counts: dict[str, dict[str, int]] = {}
+    for channel, status, count in rows:
+        counts.setdefault(channel, {})[status] = int(count)
+    out = []
+    for channel, by_status in sorted(counts.items()):
+        finished = sum(by_status.get(s, 0) for s in ("sent", "delivered", "failed"))
+        failed = by_status.get("failed", 0)
+        out.append(
+            ChannelStats(
+                channel=channel,
+                total=sum(by_status.values()),
+                by_status=by_status,
+                failure_rate=round(failed / finished, 4) if finished else 0.0,
+            )
+        )
+    return out
