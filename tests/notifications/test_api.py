@@ -233,3 +233,33 @@ def test_customers_do_not_see_channel_stats(env: ChatEnv) -> None:
     _, token, _ = _customer(env)
     response = env.client.get("/api/v1/notifications/stats", headers=auth(token))
     assert_error(response, 403, "forbidden")
+
+
+def test_an_activated_certificate_raises_its_notification(env: ChatEnv) -> None:
+    from marketdesk.services.certificates import issue_certificate
+
+    customer_id, token, phone = _customer(env)
+    secret = env.client.app.state.settings.hashing_secret()  # type: ignore[attr-defined]
+
+    async def issue(session: Any) -> str:
+        issued = await issue_certificate(
+            session, nominal_rub=1000, kind="electronic", secret=secret, sms_to=phone
+        )
+        return issued.code
+
+    code = env.run(issue)
+    activated = env.client.post(
+        "/api/v1/me/certificates/activate", json={"code": code}, headers=auth(token)
+    )
+    assert activated.status_code == 200, activated.text
+
+    async def rows(session: Any) -> list[tuple[str, str]]:
+        query = (
+            select(Notification.event, Notification.channel)
+            .where(Notification.customer_id == customer_id)
+            .order_by(Notification.id)
+        )
+        return [tuple(r) for r in await session.execute(query)]
+
+    # issued to the customer's phone (linked to them), then activated by them
+    assert env.run(rows) == [("certificate_issued", "sms"), ("certificate_activated", "sms")]
