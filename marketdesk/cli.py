@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -289,7 +290,11 @@ def certificate() -> None:
     default=None,
     help="Отправить код покупателю в SMS (электронный сертификат); код не печатается.",
 )
-@click.option("--email", default=None, help="Отправить код на e-mail (пока не поддерживается).")
+@click.option(
+    "--email",
+    default=None,
+    help="Отправить код покупателю по e-mail (электронный сертификат); код не печатается.",
+)
 def certificate_issue(
     data_dir: Path | None,
     nominal: int,
@@ -299,23 +304,21 @@ def certificate_issue(
     phone: str | None,
     email: str | None,
 ) -> None:
-    """Выпустить код(ы) сертификата. Код показывается один раз (или уходит в SMS): хранится
-    только его хеш."""
-    from marketdesk.channels.sms import DEMO_LOG_NAME, FileSmsGateway
+    """Выпустить код(ы) сертификата. Код показывается один раз (или уходит покупателю в SMS
+    или по e-mail через очередь уведомлений): хранится только его хеш."""
+    from marketdesk.channels.senders import notification_senders
     from marketdesk.services.certificates import issue_certificate
     from marketdesk.services.errors import ServiceError
-    from marketdesk.services.sms_outbox import deliver_pending
+    from marketdesk.services.notifications import NotifyPolicy, deliver_due
     from marketdesk.store.models import utcnow
 
-    if email is not None:
-        _fail(
-            "Отправка сертификата на e-mail появится вместе с каналом e-mail. "
-            "Пока отправьте его в SMS (--phone) или выпустите код и передайте его сами."
-        )
+    if phone is not None and email is not None:
+        _fail("Укажите что-то одно: --phone или --email.")
     settings = _settings(data_dir)
     expires = utcnow() + timedelta(days=expires_days) if expires_days else None
+    senders = notification_senders(settings)
 
-    async def work(database: Any) -> list[str]:
+    async def work(database: Any) -> tuple[list[str], int]:
         await _migrate(database)
         codes = []
         async with database.sessions() as session:
@@ -327,22 +330,76 @@ def certificate_issue(
                     secret=settings.hashing_secret(),
                     expires_at=expires,
                     sms_to=phone,
+                    email_to=email,
                 )
                 codes.append(issued.code)
-            if phone is not None:  # at once; a running server's worker retries what is left
-                gateway = FileSmsGateway(settings.ensure_data_dir() / DEMO_LOG_NAME)
-                await deliver_pending(session, gateway)
-        return codes
+            sent = 0
+            if phone is not None or email is not None:  # at once; a worker retries the rest
+                sent = await deliver_due(
+                    session,
+                    senders,
+                    secret=settings.hashing_secret(),
+                    policy=NotifyPolicy.from_settings(settings),
+                )
+        return codes, sent
 
     try:
-        codes = _run(settings, work)
+        codes, sent = _run(settings, work)
     except ServiceError as exc:
         _fail(exc.message)
-    if phone is None:
+    if phone is None and email is None:
         for code in codes:
             click.echo(code)
-    else:
-        click.echo(f"Сертификатов отправлено в SMS: {len(codes)}. Код в журнал не пишется.")
+        return
+    where = "в SMS" if phone is not None else "по e-mail"
+    click.echo(f"Сертификатов: {len(codes)}, отправлено {where}: {sent}. Код в журнал не пишется.")
+    if sent < len(codes):
+        click.echo(
+            "Остальные ждут в очереди уведомлений: их отправит сервер или `marketdesk worker`"
+            + ("" if "email" in senders or email is None else " (e-mail: MARKETDESK_SMTP_URL)")
+            + "."
+        )
+
+
+@main.command()
+@data_dir_option
+@click.option("--once", is_flag=True, help="Один проход очереди и выход.")
+def worker(data_dir: Path | None, once: bool) -> None:
+    """Доставлять уведомления из очереди (дополнительный процесс; на PostgreSQL их может
+    быть сколько угодно: каждое уведомление берёт один)."""
+    import signal
+
+    from marketdesk.channels.senders import notification_senders
+    from marketdesk.services.notifications import NotifyPolicy
+    from marketdesk.workers.notifications import NotificationWorker
+
+    settings = _settings(data_dir)
+
+    async def work(database: Any) -> int:
+        await _migrate(database)
+        runner = NotificationWorker(
+            database,
+            notification_senders(settings),
+            secret=settings.hashing_secret(),
+            policy=NotifyPolicy.from_settings(settings),
+            interval=settings.sms_retry_seconds,
+        )
+        if once:
+            return await runner.round()
+        task = asyncio.ensure_future(runner.run())
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, task.cancel)
+        click.echo(f"Доставка уведомлений запущена (pid {os.getpid()}).")
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return 0
+
+    import os
+
+    sent = _run(settings, work)
+    if once:
+        click.echo(f"Отправлено уведомлений: {sent}.")
 
 
 @main.group()
@@ -371,8 +428,8 @@ def tasks_escalate(data_dir: Path | None) -> None:
 @main.command()
 @data_dir_option
 def cleanup(data_dir: Path | None) -> None:
-    """Удалить истёкшие сессии, посетителей без диалогов, старые коды входа и SMS, файлы
-    без вложений (сервер делает это сам раз в час)."""
+    """Удалить истёкшие сессии, посетителей без диалогов, старые коды входа и уведомления
+    с кодами, файлы без вложений (сервер делает это сам раз в час)."""
     from marketdesk.workers.cleanup import cleanup_once
 
     settings = _settings(data_dir)

@@ -1,5 +1,5 @@
 """The one place that wires the application: the server's parts (database, bot, broker,
-chat writer, rate limiter, the sockets' session watch, the SMS gateway), the background
+chat writer, rate limiter, the sockets' session watch, the notification adapters), the background
 workers started with it, and the HTTP and WebSocket routes. ``marketdesk serve`` runs
 ``marketdesk.server:create_app``; the tests build their application here too.
 
@@ -21,21 +21,22 @@ from fastapi import FastAPI
 from marketdesk.api.app import create_api
 from marketdesk.bot import Bot
 from marketdesk.channels import webchat_routes
+from marketdesk.channels.senders import notification_senders
 from marketdesk.channels.session_watch import SessionWatch
-from marketdesk.channels.sms import DEMO_LOG_NAME, FileSmsGateway
 from marketdesk.observability.metrics import Metrics
 from marketdesk.realtime import create_broker
 from marketdesk.services.chat import ChatWriter, configure_sla, set_default_publisher
+from marketdesk.services.notifications import NotifyPolicy
 from marketdesk.services.rate_limits import RateLimiter
 from marketdesk.settings import Settings
 from marketdesk.store.db import Database
 from marketdesk.workers.board import run_board_push
 from marketdesk.workers.cleanup import run_cleanup
 from marketdesk.workers.kb_watch import watch_kb
+from marketdesk.workers.notifications import NotificationWorker
 from marketdesk.workers.ratings import run_rating_reminders
 from marketdesk.workers.reports import run_reports
 from marketdesk.workers.sla import run_chat_sla_timer, run_sla_timer
-from marketdesk.workers.sms_outbox import run_sms_outbox
 
 __all__ = ["GC_THRESHOLDS", "create_app"]
 
@@ -72,9 +73,7 @@ def _start_workers(app: FastAPI, settings: Settings) -> list[asyncio.Task[None]]
                 state.bot, settings.ensure_data_dir(), interval=settings.kb_watch_interval_seconds
             )
         ),
-        asyncio.create_task(
-            run_sms_outbox(state.database, state.sms_gateway, interval=settings.sms_retry_seconds)
-        ),
+        asyncio.create_task(state.notification_worker.run()),
         asyncio.create_task(run_cleanup(state.database, settings)),
         asyncio.create_task(
             run_rating_reminders(
@@ -132,6 +131,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             app.state.database, interval=settings.socket_reauth_seconds, broker=app.state.broker
         )
         await app.state.session_watch.start()
+        app.state.notification_worker = NotificationWorker(
+            app.state.database,
+            app.state.notification_senders,
+            secret=settings.hashing_secret(),
+            policy=NotifyPolicy.from_settings(settings),
+            interval=settings.sms_retry_seconds,
+        )
         workers = _start_workers(app, settings)
         try:
             yield
@@ -149,6 +155,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 await app.state.database.dispose()
 
     app = create_api(settings, lifespan=lifespan, channel_routers=[webchat_routes.router])
-    # the demo's SMS gateway: a 0600 file in the data dir (tests may put another here)
-    app.state.sms_gateway = FileSmsGateway(settings.data_dir / DEMO_LOG_NAME)
+    # the adapters (tests may put others here before the start)
+    app.state.notification_senders = notification_senders(settings)
     return app

@@ -273,9 +273,73 @@ class Settings(BaseSettings):
             if part.strip()
         )
 
-    # SMS (login codes)
+    # notifications (the outbox, marketdesk.services.notifications); the seeds give no
+    # numbers for any of these: configuration defaults
     sms_retry_seconds: float = Field(
-        default=10.0, gt=0, description="how often unsent SMS are tried again (default 10 s)"
+        default=10.0,
+        gt=0,
+        description="how often an idle notification worker looks for due work (a login code "
+        "is sent at once, by its request)",
+    )
+    notify_channels: str = Field(
+        default="sms,email",
+        description="channels that have an adapter here (comma-separated: sms, email); "
+        "a customer's other channels are not written to the outbox",
+    )
+    notify_templates_dir: Path = Field(
+        default=REPO_ROOT / "content" / "notifications",
+        description="the Russian templates, <type>/<event>.<channel>.txt, read at each "
+        "notification (editable without a deploy)",
+    )
+    notify_max_attempts: int = Field(
+        default=8, ge=1, le=100, description="tries before a notification is a dead letter"
+    )
+    notify_backoff_seconds: float = Field(
+        default=5.0, gt=0, description="the first retry's pause; doubles each try (+ jitter)"
+    )
+    notify_backoff_max_seconds: float = Field(
+        default=3600.0, gt=0, description="the longest pause between two tries"
+    )
+    notify_claim_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="how long a worker owns a notification it sends; one left by a killed "
+        "worker is tried again after this, with the same idempotency key",
+    )
+    notify_batch: int = Field(default=50, ge=1, le=1000, description="claimed per round")
+    notify_concurrency: int = Field(
+        default=8, ge=1, le=256, description="sends in flight at once in one worker"
+    )
+    notify_quiet_start: str = Field(
+        default="22:00", description="quiet hours start (customer's local time, HH:MM)"
+    )
+    notify_quiet_end: str = Field(
+        default="09:00", description="quiet hours end; non-urgent types wait until then"
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="the server's address as customers reach it (links in e-mails)",
+    )
+    smtp_url: str | None = Field(
+        default=None,
+        description="smtp://user:password@host:port (smtps:// for TLS at connect, "
+        "?starttls=1 for STARTTLS); unset: host/port below",
+    )
+    smtp_host: str | None = Field(default=None, description="SMTP server; unset: no e-mail")
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_tls: Literal["none", "starttls", "tls"] = "none"
+    sms_url: str | None = Field(
+        default=None, description="HTTP SMS gateway; unset: the demo's log file (sms-demo.log)"
+    )
+    sms_body_template: str | None = Field(
+        default=None,
+        description='the POST body, JSON with $phone, $text, $id, e.g. {"to": "$phone", '
+        '"msg": "$text"}; default {"phone": …, "text": …}',
+    )
+    sms_auth_header: SecretStr | None = Field(
+        default=None, description='a header sent with each request, "Name: value"'
     )
     # uploads: quotas (0: no limit); configuration defaults, the seeds give none
     upload_quota_conversation_mb: int = Field(
@@ -301,7 +365,10 @@ class Settings(BaseSettings):
         default=1, ge=1, description="login codes (hashes) are kept this long (days)"
     )
     cleanup_sms_days: int = Field(
-        default=7, ge=0, description="sent or expired SMS records are kept this long (days)"
+        default=7,
+        ge=0,
+        description="sent, failed or expired notifications that carried a secret (codes) "
+        "are kept this long (days)",
     )
     cleanup_orphan_file_minutes: int = Field(
         default=60, ge=10, description="a file with no attachment row is removed after (min)"

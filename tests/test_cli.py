@@ -181,8 +181,8 @@ def test_certificate_issue_sends_the_code_by_sms_and_never_prints_it(tmp_path):
     assert code not in result.stdout + result.stderr
     assert (tmp_path / "sms-demo.log").stat().st_mode & 0o077 == 0
     with sqlite3.connect(tmp_path / "marketdesk.db") as db:
-        rows = db.execute("SELECT kind, status, text FROM sms_outbox").fetchall()
-    assert rows == [("certificate", "sent", None)]
+        rows = db.execute("SELECT event, channel, status, body FROM notifications").fetchall()
+    assert rows == [("certificate_issued", "sms", "sent", None)]
 
 
 def test_certificate_issue_refuses_what_it_cannot_deliver(tmp_path):
@@ -193,11 +193,11 @@ def test_certificate_issue_refuses_what_it_cannot_deliver(tmp_path):
         "--nominal",
         "1000",
         "--email",
-        "a@example.com",
+        "не адрес",
         data_dir=tmp_path,
         check=False,
     )
-    assert email.returncode == 1 and "e-mail" in email.stderr
+    assert email.returncode == 1 and "адрес электронной почты" in email.stderr
     plastic = run(
         "certificate",
         "issue",

@@ -33,6 +33,7 @@ from . import (
     me,
     metrics,
     news,
+    notifications,
     operators,
     orders,
     products,
@@ -87,6 +88,7 @@ def create_api(
         rules,
     ):
         app.include_router(module.router)
+    app.include_router(notifications.router)
     for module in (conversations, customer_login):  # live chat
         app.include_router(module.router)
     for router in channel_routers:  # the sockets

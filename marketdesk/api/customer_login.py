@@ -13,7 +13,6 @@ from starlette.applications import Starlette
 from marketdesk.services import customer_login
 from marketdesk.services.chat.events import no_publisher
 from marketdesk.services.customer_login import CodeRequested
-from marketdesk.services.sms_outbox import deliver_pending
 from marketdesk.settings import Settings
 
 from .deps import CurrentOperator, DbSession, get_settings
@@ -27,11 +26,13 @@ log = logging.getLogger("marketdesk.sms")
 
 
 async def deliver_sms(app: Starlette) -> None:
-    """Hand the outbox to the gateway now (after the response: a known phone and an unknown
-    one answer alike); the outbox worker retries whatever fails here."""
+    """Deliver the outbox now (after the response: a known phone and an unknown one answer
+    alike); the notification worker retries whatever fails here."""
+    worker = getattr(app.state, "notification_worker", None)
+    if worker is None:
+        return
     try:
-        async with app.state.database.sessions() as session:
-            await deliver_pending(session, app.state.sms_gateway)
+        await worker.round()
     except Exception:
         log.exception("SMS delivery after a code request failed; the worker will retry")
 

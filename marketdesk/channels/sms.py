@@ -1,38 +1,48 @@
-"""SMS gateways: where the outbox hands a text message over for delivery.
+"""SMS adapters of the notification outbox (``services.notifications``): each is a
+:class:`~marketdesk.services.notifications.NotificationSender` — ``async send(message)`` that
+returns when the gateway took the message and raises otherwise.
 
-A gateway is anything with ``async send(phone, text)`` that raises on failure. Two come with
-marketdesk:
-
+- :class:`HttpSmsGateway`: one generic adapter for the HTTP APIs of SMS providers
+  (``MARKETDESK_SMS_URL``): by default a JSON POST ``{"phone": …, "text": …}``; the body is
+  a template (``MARKETDESK_SMS_BODY_TEMPLATE``, ``$phone``, ``$text``, ``$id``) and an
+  auth header may be added (``MARKETDESK_SMS_AUTH_HEADER``, ``Name: value``). Every request
+  carries ``Idempotency-Key``: the same on every try of one notification. A 4xx answer (but
+  408 and 429) is a refusal for good; anything else failed is tried again.
 - :class:`FileSmsGateway` (the default, for the demo and development): appends every message
   to ``sms-demo.log`` in the data dir, a file only its owner can read (0600). A demo user
   reads their login code there.
 - :class:`MemorySmsGateway`: keeps the messages in memory (tests, scripts).
-
-Real gateways (HTTP APIs of SMS providers) are adapters of the same shape.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from string import Template
 
-from marketdesk.services.sms_outbox import SmsGateway
+import httpx
+
+from marketdesk.services.notifications import DeliveryRefused, OutgoingNotification
+from marketdesk.settings import Settings
 from marketdesk.store.models import utcnow
 
 __all__ = [
     "DEMO_LOG_NAME",
     "FileSmsGateway",
+    "HttpSmsGateway",
     "MemorySmsGateway",
     "SentSms",
-    "SmsGateway",
     "read_demo_log",
+    "sms_gateway_from_settings",
 ]
 
 DEMO_LOG_NAME = "sms-demo.log"
+_DEFAULT_BODY = '{"phone": "$phone", "text": "$text"}'
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +58,10 @@ class FileSmsGateway:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    async def send(self, phone: str, text: str) -> None:
-        line = "\t".join((utcnow().isoformat(timespec="seconds"), phone, _one_line(text)))
+    async def send(self, message: OutgoingNotification) -> None:
+        line = "\t".join(
+            (utcnow().isoformat(timespec="seconds"), message.address, _one_line(message.body))
+        )
         await asyncio.to_thread(self._append, line + "\n")
 
     def _append(self, line: str) -> None:
@@ -68,14 +80,72 @@ class MemorySmsGateway:
 
     sent: list[SentSms] = field(default_factory=list)
 
-    async def send(self, phone: str, text: str) -> None:
-        self.sent.append(SentSms(phone, text, utcnow()))
+    async def send(self, message: OutgoingNotification) -> None:
+        self.sent.append(SentSms(message.address, message.body, utcnow()))
 
     def last_to(self, phone: str) -> str | None:
         for sms in reversed(self.sent):
             if sms.phone == phone:
                 return sms.text
         return None
+
+
+class HttpSmsGateway:
+    """POSTs each message to an SMS provider's HTTP API."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        body_template: str | None = None,
+        auth_header: str | None = None,
+        timeout: float = 10.0,
+        client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.url = url
+        self.template = Template(body_template or _DEFAULT_BODY)
+        self.headers = {"Content-Type": "application/json; charset=utf-8"}
+        if auth_header:
+            name, _, value = auth_header.partition(":")
+            self.headers[name.strip()] = value.strip()
+        self._client = client or httpx.AsyncClient(timeout=timeout)
+
+    def body(self, message: OutgoingNotification) -> bytes:
+        def quoted(value: str) -> str:  # a JSON string's inside: the template has the quotes
+            return json.dumps(value, ensure_ascii=False)[1:-1]
+
+        return self.template.substitute(
+            phone=quoted(message.address),
+            text=quoted(message.body),
+            id=quoted(message.idempotency_key),
+        ).encode()
+
+    async def send(self, message: OutgoingNotification) -> None:
+        answer = await self._client.post(
+            self.url,
+            content=self.body(message),
+            headers={**self.headers, "Idempotency-Key": message.idempotency_key},
+        )
+        if 200 <= answer.status_code < 300:
+            return
+        if 400 <= answer.status_code < 500 and answer.status_code not in (408, 429):
+            raise DeliveryRefused(f"SMS gateway answered {answer.status_code}")
+        raise RuntimeError(f"SMS gateway answered {answer.status_code}")
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+def sms_gateway_from_settings(settings: Settings) -> HttpSmsGateway | FileSmsGateway:
+    """The HTTP gateway when ``MARKETDESK_SMS_URL`` is set, else the demo's log file."""
+    if settings.sms_url:
+        header = settings.sms_auth_header
+        return HttpSmsGateway(
+            settings.sms_url,
+            body_template=settings.sms_body_template,
+            auth_header=header.get_secret_value() if header else None,
+        )
+    return FileSmsGateway(settings.data_dir / DEMO_LOG_NAME)
 
 
 def read_demo_log(path: Path) -> list[SentSms]:

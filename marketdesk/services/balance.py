@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marketdesk.domain import withdrawal as rules
 from marketdesk.store.models import BalanceEntry, utcnow
 
-from . import audit
+from . import audit, notifications
 from .customers import money
 from .errors import (
     WITHDRAWAL_REFUSALS,
@@ -140,15 +140,14 @@ async def withdraw(
         await session.commit()
         assert decision.refusal is not None
         raise WITHDRAWAL_REFUSALS[decision.refusal](reason=decision.message_ru)
-    session.add(
-        BalanceEntry(
-            customer_id=customer_id,
-            kind="rubles",
-            amount=-kopecks,
-            source="withdrawal",
-            created_at=now,
-        )
+    entry = BalanceEntry(
+        customer_id=customer_id,
+        kind="rubles",
+        amount=-kopecks,
+        source="withdrawal",
+        created_at=now,
     )
+    session.add(entry)
     audit.record(
         session,
         principal,
@@ -156,6 +155,15 @@ async def withdraw(
         entity_kind="customer",
         entity_id=customer_id,
         amount=kopecks,
+    )
+    await session.flush()
+    await notifications.notify(
+        session,
+        event="withdrawal_created",
+        data={"amount": money(kopecks)},
+        idempotency_key=f"withdrawal_created:{entry.id}",
+        customer_id=customer_id,
+        now=now,
     )
     await session.commit()
     after = await rubles_balance(session, customer_id, now=now)

@@ -16,23 +16,25 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain import certificates as rules
+from marketdesk.domain.notifications import NotificationChannel, normalize_email
 from marketdesk.store.models import (
     BalanceEntry,
     Customer,
     GiftCertificate,
     ProductNominal,
-    SmsOutbox,
     utcnow,
 )
 
-from . import audit
+from . import audit, notifications
 from .customer_login import normalize_phone
 from .customers import money
 from .errors import (
     CERTIFICATE_REFUSALS,
     CertificateRefused,
+    EmailElectronicOnly,
     InvalidCertificateCode,
     InvalidCertificateKind,
+    InvalidEmail,
     InvalidNominal,
     LoginToActivate,
     OperatorMayNotActivate,
@@ -82,16 +84,27 @@ async def issue_certificate(
     expires_at: datetime | None = None,
     actor: Principal | None = None,
     sms_to: str | None = None,
+    email_to: str | None = None,
 ) -> IssuedCertificate:
     """Create a certificate and return its code, shown this once: only a hash is stored.
 
     With ``sms_to`` (seed 000: an electronic certificate «может его получить … в sms») the
-    code also goes to the SMS outbox in the same transaction: the outbox keeps the text only
-    until the gateway takes it (``services.sms_outbox``)."""
+    code also goes to the notification outbox in the same transaction (``email_to``: by
+    e-mail, from the account sender): the outbox keeps the text only until the provider takes
+    it (``services.notifications``)."""
+    recipient = None
     if sms_to is not None:
         sms_to = normalize_phone(sms_to)
         if kind != "electronic":
             raise SmsElectronicOnly()
+        recipient = notifications.Recipient(NotificationChannel.SMS, sms_to)
+    elif email_to is not None:
+        address = normalize_email(email_to)
+        if address is None:
+            raise InvalidEmail()
+        if kind != "electronic":
+            raise EmailElectronicOnly()
+        recipient = notifications.Recipient(NotificationChannel.EMAIL, address)
     if kind not in ("electronic", "plastic"):
         raise InvalidCertificateKind()
     nominal = nominal_rub * 100
@@ -119,21 +132,24 @@ async def issue_certificate(
         entity_id=certificate.id,
         nominal=nominal,
         kind=kind,
-        **({"sent_by": "sms"} if sms_to else {}),
+        **({"sent_by": recipient.channel.value} if recipient else {}),
     )
     code = _format_code(raw)
-    if sms_to is not None:
-        session.add(
-            SmsOutbox(
-                phone=sms_to,
-                kind="certificate",
-                text=(
-                    f"Ваш подарочный сертификат на {nominal_rub} ₽. Код активации: {code}. "
-                    "Введите его в личном кабинете: номинал зачислится на Баланс."
-                ),
-                status="pending",
-                created_at=utcnow(),
+    if recipient is not None:
+        customer_id = await session.scalar(
+            select(Customer.id).where(
+                Customer.phone == recipient.address
+                if recipient.channel is NotificationChannel.SMS
+                else Customer.email == recipient.address
             )
+        )
+        await notifications.notify(
+            session,
+            event="certificate_issued",
+            data={"code": code, "nominal": nominal_rub},
+            idempotency_key=f"certificate_issued:{certificate.id}",
+            customer_id=customer_id,
+            to=recipient,
         )
     await session.commit()
     return IssuedCertificate(code=code, nominal=money(nominal), kind=kind, expires_at=expires_at)
@@ -239,6 +255,14 @@ async def activate_certificate(
         entity_kind="certificate",
         entity_id=certificate.id,
         nominal=certificate.nominal,
+    )
+    await notifications.notify(
+        session,
+        event="certificate_activated",
+        data={"nominal": money(certificate.nominal)},
+        idempotency_key=f"certificate_activated:{certificate.id}",
+        customer_id=customer_id,
+        now=now,
     )
     await session.commit()
     from .balance import rubles_balance

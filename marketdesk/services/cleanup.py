@@ -22,8 +22,8 @@ from marketdesk.store.models import (
     Attachment,
     Conversation,
     LoginCode,
+    Notification,
     Session,
-    SmsOutbox,
     Visitor,
     utcnow,
 )
@@ -125,11 +125,12 @@ async def clean_database(
     )
     out.sms = _count(
         await session.execute(
-            delete(SmsOutbox)
+            delete(Notification)
             .where(
                 and_(
-                    SmsOutbox.status.in_(("sent", "expired")),
-                    SmsOutbox.created_at <= now - timedelta(days=policy.sms_days),
+                    Notification.secret.is_(True),
+                    Notification.status.in_(("sent", "delivered", "failed", "expired")),
+                    Notification.created_at <= now - timedelta(days=policy.sms_days),
                 )
             )
             .execution_options(synchronize_session=False)

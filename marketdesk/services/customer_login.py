@@ -5,9 +5,10 @@ The code: 6 digits from ``secrets``; only its keyed hash (HMAC-SHA256 with the i
 secret) is stored; valid for 5 minutes; single use; 5 wrong tries void it; a new code voids
 the previous one. Sending is rate-limited per phone and per IP address. An unknown phone
 gets exactly the same answer as a known one (a code row is written, no SMS is sent), so the
-endpoint does not tell who is a customer. Codes go out through the SMS outbox
-(``services.sms_outbox`` hands them to the gateway and then wipes the text): a code is
-readable only until the gateway took it, and supervisors see deliveries, never codes.
+endpoint does not tell who is a customer. Codes go out through the notification outbox
+(``services.notifications``: the worker hands them to the SMS gateway and then wipes the
+text): a code is readable only until the gateway took it, and supervisors see deliveries,
+never codes.
 
 The limits below are configuration defaults, not marketplace rules (the seeds give none).
 """
@@ -29,12 +30,13 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain import login as phone_rule
+from marketdesk.domain.notifications import NotificationChannel
 from marketdesk.domain.roles import Role
-from marketdesk.store.models import Customer, LoginCode, SmsOutbox, utcnow
+from marketdesk.store.models import Customer, LoginCode, Notification, utcnow
 from marketdesk.store.models import Session as AuthSession
 from marketdesk.store.transactions import on_commit, sqlite_write_lock
 
-from . import audit, chat
+from . import audit, chat, notifications
 from .auth import announce_sessions_ended, authenticate, issue_token
 from .chat.events import Publisher, no_publisher
 from .errors import (
@@ -69,11 +71,6 @@ PHONE_LIMITS = (
     RateLimitItemPerHour(DEFAULT_PHONE_HOURLY),
 )
 DEFAULT_IP_LIMITS = (RateLimitItemPerHour(DEFAULT_IP_HOURLY),)
-
-_SMS_TEXT = (
-    "Код для входа в поддержку маркетплейса: {code}. Никому не сообщайте его — "
-    "сотрудники поддержки никогда не спрашивают код."
-)
 
 
 class CodeRequested(BaseModel):
@@ -127,7 +124,7 @@ async def request_code(
     now: datetime | None = None,
     ip_limits: Sequence[RateLimitItem] = DEFAULT_IP_LIMITS,
 ) -> CodeRequested:
-    """Send a new login code to ``phone`` (through the SMS outbox) if it is a customer's.
+    """Send a new login code to ``phone`` (through the notification outbox) if it is a customer's.
     At most :data:`PHONE_LIMITS` codes per phone and ``ip_limits`` per IP address, counted
     in the database under a lock (exact under concurrency, across processes)."""
     now = now or utcnow()
@@ -217,19 +214,27 @@ async def _request_code(
         .values(voided_at=now)
     )
     code = f"{secrets.randbelow(10**6):06d}"
-    session.add(
-        LoginCode(
-            phone=phone,
-            customer_id=customer_id,
-            code_hash=_code_hash(secret, phone, code),
-            requested_ip=ip,
-            attempts=0,
-            created_at=now,
-            expires_at=now + CODE_TTL,
-        )
+    login_code = LoginCode(
+        phone=phone,
+        customer_id=customer_id,
+        code_hash=_code_hash(secret, phone, code),
+        requested_ip=ip,
+        attempts=0,
+        created_at=now,
+        expires_at=now + CODE_TTL,
     )
+    session.add(login_code)
     if customer_id is not None:  # an unknown phone gets the same answer and no SMS
-        session.add(SmsOutbox(phone=phone, text=_SMS_TEXT.format(code=code), created_at=now))
+        await session.flush()
+        await notifications.notify(  # the text template: content/notifications/account/
+            session,
+            event="login_code",
+            data={"code": code},
+            idempotency_key=f"login_code:{login_code.id}",
+            customer_id=customer_id,
+            to=notifications.Recipient(NotificationChannel.SMS, phone),
+            now=now,
+        )
     await session.commit()
     return CodeRequested(
         message=f"Код отправлен в SMS на номер {_masked(phone)}. Он действует 5 минут.",
@@ -346,13 +351,16 @@ async def list_sms_outbox(
     """The SMS deliveries, newest first (phone masked, no text): supervisors and admins."""
     principal.require_operator(Role.SUPERVISOR)
     rows = await session.scalars(
-        select(SmsOutbox).order_by(SmsOutbox.id.desc()).limit(max(1, min(limit, 500)))
+        select(Notification)
+        .where(Notification.channel == NotificationChannel.SMS.value)
+        .order_by(Notification.id.desc())
+        .limit(max(1, min(limit, 500)))
     )
     return [
         OutboxEntry(
             id=r.id,
-            phone=_hidden(r.phone),
-            kind=r.kind,
+            phone=_hidden(r.address),
+            kind=r.event,
             status=r.status,
             attempts=r.attempts,
             created_at=r.created_at,

@@ -26,7 +26,7 @@ from starlette.websockets import WebSocketDisconnect
 from marketdesk.server import create_app
 from marketdesk.services import auth as auth_service
 from marketdesk.services.errors import RateLimited
-from marketdesk.store.models import AuditEntry, SmsOutbox
+from marketdesk.store.models import AuditEntry, Notification
 from tests import conftest as base
 from tests.chat.servers import REDIS_URL, redis_available
 from tests.conftest import DEMO_PASSWORD, auth, run_db
@@ -511,7 +511,8 @@ def test_certificate_guessing_is_limited(
 
 def _sms_count(db: base.TestDatabase, phone: str) -> int:
     async def work(session: Any) -> int:
-        return len(list(await session.scalars(select(SmsOutbox).where(SmsOutbox.phone == phone))))
+        query = select(Notification).where(Notification.address == phone)
+        return len(list(await session.scalars(query)))
 
     return int(run_db(db, work))
 

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from marketdesk.channels.sms import DEMO_LOG_NAME, FileSmsGateway, read_demo_log
 from marketdesk.server import create_app
 from marketdesk.services.auth import hash_password, token_for_customer, token_for_operator
-from marketdesk.services.sms_outbox import deliver_pending
+from marketdesk.services.notifications import deliver_due
 from marketdesk.store.models import (
     Customer,
     Operator,
@@ -161,7 +161,7 @@ class ChatEnv:
         path = self.db.tmp / DEMO_LOG_NAME
 
         async def deliver(session: Any) -> None:
-            await deliver_pending(session, FileSmsGateway(path))
+            await deliver_due(session, {"sms": FileSmsGateway(path)}, secret=b"s")
 
         self.run(deliver)
         texts = [sms.text for sms in read_demo_log(path) if sms.phone == phone]

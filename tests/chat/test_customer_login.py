@@ -14,7 +14,7 @@ from sqlalchemy import select
 from marketdesk.domain import login as phone_rule
 from marketdesk.services import customer_login as login
 from marketdesk.services.errors import AuthenticationRequired, InvalidInput, RateLimited
-from marketdesk.store.models import LoginCode, SmsOutbox, utcnow
+from marketdesk.store.models import LoginCode, Notification, utcnow
 from tests.chat.conftest import ChatEnv, auth
 from tests.conftest import DEMO_PASSWORD
 from tests.errors import assert_error
@@ -102,11 +102,12 @@ def test_the_code_is_stored_only_as_a_hash(env: ChatEnv) -> None:
     assert code not in row.code_hash
     assert row.expires_at - row.created_at == timedelta(minutes=5)
 
-    async def outbox(session: Any) -> list[SmsOutbox]:
-        return list(await session.scalars(select(SmsOutbox).where(SmsOutbox.phone == phone)))
+    async def outbox(session: Any) -> list[Notification]:
+        query = select(Notification).where(Notification.address == phone)
+        return list(await session.scalars(query))
 
     [sms] = env.run(outbox)  # delivered: the text is gone
-    assert (sms.status, sms.text) == ("sent", None)
+    assert (sms.status, sms.body) == ("sent", None)
 
 
 def test_an_unknown_phone_gets_the_same_answer_and_no_sms(env: ChatEnv) -> None:

@@ -23,8 +23,8 @@ from marketdesk.store.models import (
     Conversation,
     Customer,
     LoginCode,
+    Notification,
     Session,
-    SmsOutbox,
     Visitor,
     utcnow,
 )
@@ -32,6 +32,24 @@ from tests.chat.conftest import ChatEnv
 from tests.chat.servers import MARKETDESK
 
 POLICY = CleanupPolicy()
+
+
+def _code_sms(status: str, at: Any, key: str, sent_at: Any = None) -> Notification:
+    """A login code's SMS in the outbox, its text already wiped."""
+    return Notification(
+        type="account",
+        event="login_code",
+        channel="sms",
+        address="+79990000001",
+        template="account/login_code.sms",
+        body=None,
+        secret=True,
+        status=status,
+        attempts=1,
+        idempotency_key=f"cleanup-test:{key}:{at.isoformat()}",
+        created_at=at,
+        sent_at=sent_at,
+    )
 
 
 def _digest() -> str:
@@ -133,15 +151,9 @@ def _seed(env: ChatEnv) -> dict[str, Any]:
             ),
         }
         sms = {
-            "old_sent": SmsOutbox(
-                phone="+79990000001", text=None, status="sent", created_at=old, sent_at=old
-            ),
-            "old_expired": SmsOutbox(
-                phone="+79990000001", text=None, status="expired", created_at=old
-            ),
-            "fresh_sent": SmsOutbox(
-                phone="+79990000001", text=None, status="sent", created_at=now, sent_at=now
-            ),
+            "old_sent": _code_sms("sent", old, "a", sent_at=old),
+            "old_expired": _code_sms("expired", old, "b"),
+            "fresh_sent": _code_sms("sent", now, "c", sent_at=now),
         }
         session.add_all([*codes.values(), *sms.values()])
         kept_digest = _digest()
@@ -205,7 +217,7 @@ def test_cleanup_removes_what_is_past_its_retention_and_nothing_else(fresh_env: 
     assert _present(env, Session, seeded["sessions"]) == {"live", "just_expired", "live_visitor"}
     assert _present(env, Visitor, seeded["visitors"]) == {"chatting", "new", "live_token"}
     assert _present(env, LoginCode, seeded["codes"]) == {"fresh"}
-    assert _present(env, SmsOutbox, seeded["sms"]) == {"fresh_sent"}
+    assert _present(env, Notification, seeded["sms"]) == {"fresh_sent"}
     files = {name: path.exists() for name, path in seeded["files"].items()}
     assert files == {"orphan": False, "young_orphan": True, "referenced": True, "leftover": False}
     assert (result.sessions, result.visitors, result.login_codes, result.sms, result.files) == (

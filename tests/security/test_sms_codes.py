@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from marketdesk.channels.sms import DEMO_LOG_NAME, MemorySmsGateway
 from marketdesk.services import customer_login as login
-from marketdesk.services.sms_outbox import deliver_pending
-from marketdesk.store.models import SmsOutbox, utcnow
+from marketdesk.services.notifications import deliver_due
+from marketdesk.store.models import Notification, utcnow
 from tests.chat.conftest import ChatEnv, auth
 from tests.conftest import DEMO_PASSWORD
 
@@ -23,9 +23,13 @@ def _phone() -> str:
     return "+7998" + "".join(random.choices("0123456789", k=7))
 
 
-def _rows(env: ChatEnv, phone: str) -> list[SmsOutbox]:
-    async def work(session: Any) -> list[SmsOutbox]:
-        query = select(SmsOutbox).where(SmsOutbox.phone == phone).order_by(SmsOutbox.id)
+async def deliver_pending(session: Any, gateway: Any, *, now: Any = None) -> int:
+    return await deliver_due(session, {"sms": gateway}, secret=b"s", now=now)
+
+
+def _rows(env: ChatEnv, phone: str) -> list[Notification]:
+    async def work(session: Any) -> list[Notification]:
+        query = select(Notification).where(Notification.address == phone).order_by(Notification.id)
         return list(await session.scalars(query))
 
     return list(env.run(work))
@@ -42,7 +46,7 @@ def test_a_requested_code_is_delivered_and_not_kept(env: ChatEnv) -> None:
     assert stat.S_IMODE(demo_log.stat().st_mode) == 0o600
     [row] = _rows(env, phone)
     assert row.status == "sent" and row.sent_at is not None
-    assert row.text is None  # nothing readable is left in the database
+    assert row.body is None  # nothing readable is left in the database
     code = env.sms_code(phone)
     assert code is not None
 
@@ -69,7 +73,7 @@ class _Down:
     def __init__(self) -> None:
         self.tries = 0
 
-    async def send(self, phone: str, text: str) -> None:
+    async def send(self, message: Any) -> None:
         self.tries += 1
         raise ConnectionError("gateway unavailable")
 
@@ -93,23 +97,23 @@ def test_an_unsent_code_is_retried_and_wiped_when_it_expires(env: ChatEnv) -> No
     env.run(lambda s: deliver(s, down, start))
     assert down.tries >= 2
     [row] = _rows(env, phone)
-    assert (row.status, row.attempts, row.sent_at) == ("pending", 1, None)
+    assert (row.status, row.attempts, row.sent_at) == ("queued", 1, None)
     # not due again before its pause is over, then sent by a later round (the worker's)
     env.run(lambda s: deliver(s, up, start + timedelta(milliseconds=10)))
     assert up.last_to(phone) is None
     env.run(lambda s: deliver(s, up, start + timedelta(minutes=2)))
     assert up.last_to(phone) is not None and up.last_to(late) is not None
     [row] = _rows(env, phone)
-    assert (row.status, row.text, row.attempts) == ("sent", None, 2)
+    assert (row.status, row.body, row.attempts) == ("sent", None, 2)
 
     # a code that could not be sent before it expired is wiped, never sent
     later = start + timedelta(minutes=2)
     env.run(lambda s: request(s, phone, later))  # a new code, its row pending (gateway down)
     env.run(lambda s: deliver(s, down, later))
-    assert _rows(env, phone)[-1].text is not None
+    assert _rows(env, phone)[-1].body is not None
     env.run(lambda s: deliver(s, up, later + timedelta(minutes=5, seconds=1)))
     newest = _rows(env, phone)[-1]
-    assert (newest.status, newest.text, newest.sent_at) == ("expired", None, None)
+    assert (newest.status, newest.body, newest.sent_at) == ("expired", None, None)
 
 
 def test_two_deliveries_at_once_send_each_sms_once(env: ChatEnv) -> None:

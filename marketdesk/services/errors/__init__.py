@@ -70,6 +70,13 @@ from .docs import (
     render_markdown,
     shown_message,
 )
+from .notifications import (
+    EmailElectronicOnly,
+    InvalidEmail,
+    InvalidUnsubscribeLink,
+    NotificationSettingsCustomerOnly,
+    NotificationTypeRequired,
+)
 from .ratings import (
     AlreadyRated,
     RatingCommentTooLong,
@@ -252,6 +259,7 @@ __all__ = [
     "CustomerStartsConversation",
     "DatabaseUnavailable",
     "DatabaseUnavailableSocket",
+    "EmailElectronicOnly",
     "EmptyQuery",
     "EmptyText",
     "ExceedsBalance",
@@ -272,6 +280,7 @@ __all__ = [
     "InvalidCredentials",
     "InvalidDateRange",
     "InvalidDrill",
+    "InvalidEmail",
     "InvalidGrade",
     "InvalidInput",
     "InvalidLine",
@@ -290,6 +299,7 @@ __all__ = [
     "InvalidToken",
     "InvalidTransferTarget",
     "InvalidTransition",
+    "InvalidUnsubscribeLink",
     "KnowledgeBaseUnavailable",
     "LimitReached",
     "LinkMismatch",
@@ -318,6 +328,8 @@ __all__ = [
     "NotResolved",
     "NotTransferable",
     "NotesStaffOnly",
+    "NotificationSettingsCustomerOnly",
+    "NotificationTypeRequired",
     "OperatorLoginNotFound",
     "OperatorMayNotActivate",
     "OperatorNotFound",

@@ -3,7 +3,7 @@
 from .base import Base, utcnow
 from .catalog import Product, ProductNominal, Seller, Stock, Warehouse
 from .certificates import GiftCertificate
-from .chat import Attachment, LoginCode, OperatorPresence, SmsOutbox, TravelProfile
+from .chat import Attachment, LoginCode, OperatorPresence, TravelProfile
 from .conversations import (
     Conversation,
     ConversationOperator,
@@ -15,6 +15,7 @@ from .conversations import (
 from .customers import BalanceEntry, CouponBan, Customer, CustomerComment
 from .meta import MetaValue
 from .notices import StaffNotice
+from .notifications import Notification, NotificationSetting
 from .operators import AuditEntry, Operator, OperatorLine, OperatorRole, Session
 from .orders import Order, OrderItem, OrderStatusEvent, ReturnItem, ReturnRequest
 from .promotions import News, NewsRead
@@ -39,6 +40,8 @@ __all__ = [
     "MetaValue",
     "News",
     "NewsRead",
+    "Notification",
+    "NotificationSetting",
     "Operator",
     "OperatorLine",
     "OperatorPresence",
@@ -58,7 +61,6 @@ __all__ = [
     "Session",
     "SlaBreach",
     "SlaWarning",
-    "SmsOutbox",
     "StaffNotice",
     "Stock",
     "Task",

@@ -1,17 +1,16 @@
-"""Live chat: operator availability, attachments, phone login codes, the SMS outbox and the
+"""Live chat: operator availability, attachments, phone login codes and the
 Travel profile that decides the priority line (behaviour lives in services)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, BigId, UTCDateTime, utcnow
-from .values import SMS_STATUSES, one_of
 
-__all__ = ["Attachment", "LoginCode", "OperatorPresence", "SmsOutbox", "TravelProfile"]
+__all__ = ["Attachment", "LoginCode", "OperatorPresence", "TravelProfile"]
 
 
 class OperatorPresence(Base):
@@ -63,30 +62,6 @@ class LoginCode(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
-class SmsOutbox(Base):
-    """Text messages to send, kept only as long as delivery needs them: the text (a login
-    code) is wiped once the gateway took it or the code expired; what remains (phone, kind,
-    status, times) is what a supervisor sees, and goes after a retention period."""
-
-    __tablename__ = "sms_outbox"
-    __table_args__ = (
-        one_of("status", SMS_STATUSES),
-        Index("ix_sms_outbox_created", "created_at"),
-        Index("ix_sms_outbox_status", "status", "next_attempt_at"),
-    )
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    phone: Mapped[str] = mapped_column(String(32))
-    text: Mapped[str | None] = mapped_column(Text)  # NULL once sent or expired
-    kind: Mapped[str] = mapped_column(String(32), default="login_code")
-    status: Mapped[str] = mapped_column(String(16), default="pending")
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    # a claim by one delivering process, then the time of the next retry
-    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class TravelProfile(Base):

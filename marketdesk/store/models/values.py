@@ -39,7 +39,6 @@ __all__ = [
     "ROLES",
     "SALE_SCHEMES",
     "SLA_KINDS",
-    "SMS_STATUSES",
     "TASK_OUTCOMES",
     "TASK_PRIORITIES",
     "TASK_STATUSES",
@@ -54,8 +53,6 @@ def values_of(enum: type[StrEnum]) -> tuple[str, ...]:
 
 
 CUSTOMER_KINDS = ("individual", "legal_entity")
-# pending: to send; sent: the gateway took it; expired: never sent, its code no longer valid
-SMS_STATUSES = ("pending", "sent", "expired")
 PROFITABILITY_LEVELS = ("low", "medium", "high")
 BALANCE_KINDS = ("rubles", "ozon_bonuses", "ozon_points", "premium_points")
 BALANCE_SOURCES = (

@@ -1,0 +1,111 @@
+"""Notifications: the customer's settings, what an operator sees in the card (settings and
+the delivery log), and the one-click unsubscribe link of marketing e-mail (no login)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from marketdesk.services import notifications
+from marketdesk.services.notifications import (
+    ChannelStats,
+    DeliveryLog,
+    SettingItem,
+    SettingsView,
+    Unsubscribed,
+)
+from marketdesk.settings import Settings
+
+from .csp import page_headers
+from .deps import CurrentOperator, CurrentPrincipal, DbSession, get_settings
+from .types import BigId
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["notifications"])
+
+CustomerId = Annotated[BigId, Path(description="ID покупателя")]
+Token = Annotated[str, Query(min_length=1, max_length=200, description="подпись ссылки")]
+
+
+class SettingsChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    settings: list[SettingItem] = Field(max_length=100)
+
+
+@router.get("/api/v1/me/notification-settings", response_model=SettingsView)
+async def my_settings(principal: CurrentPrincipal, session: DbSession) -> SettingsView:
+    """Every type × channel, on or off; ``can_disable``: the type may be off everywhere."""
+    return await notifications.my_settings(session, principal)
+
+
+@router.put("/api/v1/me/notification-settings", response_model=SettingsView)
+async def change_settings(
+    body: SettingsChange, principal: CurrentPrincipal, session: DbSession
+) -> SettingsView:
+    """Change some (all or none apply); orders and account keep at least one channel."""
+    return await notifications.change_settings(session, principal, body.settings)
+
+
+@router.get("/api/v1/customers/{customer_id}/notification-settings", response_model=SettingsView)
+async def customer_settings(
+    customer_id: CustomerId, principal: CurrentOperator, session: DbSession
+) -> SettingsView:
+    """The customer's settings as the card shows them (staff)."""
+    return await notifications.customer_settings(session, principal, customer_id)
+
+
+@router.get("/api/v1/customers/{customer_id}/notifications", response_model=DeliveryLog)
+async def customer_log(
+    customer_id: CustomerId,
+    principal: CurrentOperator,
+    session: DbSession,
+    limit: int = Query(100, ge=1, le=500),
+) -> DeliveryLog:
+    """The delivery log (staff): type, channel, sender, template, status and times; never
+    the text nor a code it carried."""
+    return await notifications.customer_log(session, principal, customer_id, limit=limit)
+
+
+class ChannelStatsList(BaseModel):
+    hours: int
+    channels: list[ChannelStats]
+
+
+@router.get("/api/v1/notifications/stats", response_model=ChannelStatsList)
+async def channel_stats(
+    principal: CurrentOperator, session: DbSession, hours: int = Query(24, ge=1, le=24 * 31)
+) -> ChannelStatsList:
+    """Supervisors: each channel's notifications of the last ``hours`` by status, and the
+    share that failed."""
+    stats = await notifications.channel_stats(session, principal, hours=hours)
+    return ChannelStatsList(hours=hours, channels=stats)
+
+
+_PAGE = """<!doctype html><html lang="ru"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Отписка от рассылки</title></head><body>
+<h1>Отписка от рассылки</h1>
+<p>Нажмите кнопку, чтобы больше не получать маркетинговые рассылки.</p>
+<form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click">
+<button type="submit">Отписаться</button></form></body></html>"""
+
+
+@router.get("/api/v1/notifications/unsubscribe", response_class=HTMLResponse)
+async def unsubscribe_page(token: Token) -> HTMLResponse:
+    """What the link opens in a browser: a button (a mail scanner that follows links does not
+    unsubscribe anyone); the button posts to the same address."""
+    csp = "default-src 'none'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    return HTMLResponse(_PAGE, headers=page_headers(csp, frame_options="DENY"))
+
+
+@router.post("/api/v1/notifications/unsubscribe", response_model=Unsubscribed)
+async def unsubscribe(
+    token: Token, session: DbSession, settings: Settings = Depends(get_settings)
+) -> Unsubscribed:
+    """RFC 8058 one-click unsubscribe: the signed link is the proof, no login."""
+    return await notifications.unsubscribe(session, token, secret=settings.hashing_secret())

@@ -1,0 +1,24 @@
+"""The notification adapters a process delivers through (``MARKETDESK_NOTIFY_CHANNELS``):
+SMS through the HTTP gateway or the demo's log file; e-mail when SMTP is configured. Used by
+the server and by ``marketdesk worker`` / ``certificate issue`` (no web stack imported)."""
+
+from __future__ import annotations
+
+from marketdesk.services.notifications import NotificationSender, NotifyPolicy
+from marketdesk.settings import Settings
+
+from .email import SmtpConfig, SmtpEmailSender
+from .sms import sms_gateway_from_settings
+
+__all__ = ["notification_senders"]
+
+
+def notification_senders(settings: Settings) -> dict[str, NotificationSender]:
+    senders: dict[str, NotificationSender] = {}
+    channels = NotifyPolicy.from_settings(settings).channels
+    if "sms" in channels:
+        senders["sms"] = sms_gateway_from_settings(settings)
+    smtp = SmtpConfig.from_settings(settings)
+    if "email" in channels and smtp is not None:
+        senders["email"] = SmtpEmailSender(smtp)
+    return senders

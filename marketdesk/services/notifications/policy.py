@@ -1,0 +1,61 @@
+"""What the outbox is configured with (``MARKETDESK_NOTIFY_*``; none of it is in the seeds)."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import time, timedelta
+from pathlib import Path
+
+from marketdesk.domain.notifications import NotificationChannel
+from marketdesk.settings import Settings
+
+__all__ = ["NotifyPolicy"]
+
+
+def _hhmm(value: str) -> time:
+    hours, _, minutes = value.partition(":")
+    return time(int(hours), int(minutes or 0))
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyPolicy:
+    channels: frozenset[NotificationChannel]
+    templates_dir: Path
+    quiet_start: time
+    quiet_end: time
+    max_attempts: int
+    backoff_base: float
+    backoff_cap: float
+    claim: timedelta
+    batch: int
+    concurrency: int
+    public_url: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> NotifyPolicy:
+        """From ``settings``; without, from the environment (read once per process)."""
+        if settings is None:
+            return _from_environment()
+        return cls(
+            channels=frozenset(
+                NotificationChannel(part.strip())
+                for part in settings.notify_channels.split(",")
+                if part.strip()
+            ),
+            templates_dir=settings.notify_templates_dir,
+            quiet_start=_hhmm(settings.notify_quiet_start),
+            quiet_end=_hhmm(settings.notify_quiet_end),
+            max_attempts=settings.notify_max_attempts,
+            backoff_base=settings.notify_backoff_seconds,
+            backoff_cap=settings.notify_backoff_max_seconds,
+            claim=timedelta(seconds=settings.notify_claim_seconds),
+            batch=settings.notify_batch,
+            concurrency=settings.notify_concurrency,
+            public_url=settings.public_url.rstrip("/"),
+        )
+
+
+@functools.cache
+def _from_environment() -> NotifyPolicy:
+    return NotifyPolicy.from_settings(Settings())

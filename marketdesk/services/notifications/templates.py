@@ -1,0 +1,52 @@
+"""The Russian texts of notifications: one file per event and channel,
+``<templates dir>/<type>/<event>.<channel>.txt`` (``content/notifications/`` by default,
+``MARKETDESK_NOTIFY_TEMPLATES_DIR``), read each time a notification is raised, so an edit
+takes effect without a deploy. Placeholders are ``$name`` / ``${name}``
+(:class:`string.Template`). An e-mail template starts with ``Тема: <subject>`` and a blank
+line."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from string import Template
+
+__all__ = ["Rendered", "TemplateMissing", "render", "template_name"]
+
+_SUBJECT = "Тема:"
+
+
+class TemplateMissing(LookupError):
+    """No template file for an event and channel, or a placeholder without a value."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    name: str
+    subject: str | None
+    body: str
+
+
+def template_name(type_: str, event: str, channel: str) -> str:
+    return f"{type_}/{event}.{channel}"
+
+
+def render(
+    directory: Path, type_: str, event: str, channel: str, data: Mapping[str, object]
+) -> Rendered:
+    name = template_name(type_, event, channel)
+    path = directory / f"{name}.txt"
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise TemplateMissing(name) from None
+    try:
+        text = Template(raw).substitute({k: str(v) for k, v in data.items()})
+    except (KeyError, ValueError) as exc:
+        raise TemplateMissing(f"{name}: {exc}") from None
+    subject = None
+    if text.startswith(_SUBJECT):
+        first, _, text = text.partition("\n")
+        subject = first[len(_SUBJECT) :].strip()
+    return Rendered(name=name, subject=subject, body=text.strip())
