@@ -70,6 +70,11 @@ def serialized(function: _F) -> _F:
         lock = sqlite_write_lock(session.get_bind())
         if lock is None or id(lock) in _held.get():
             return await function(session, *args, **kwargs)
+        # the connection first, the lock after: a holder of the lock never waits for the
+        # pool, which the writers queued behind the lock may have emptied (each holds the
+        # connection its reads took) — that wait was a deadlock until the pool's timeout.
+        # Taking a connection begins no SQLite transaction (that waits for the first write).
+        await session.connection()
         async with lock:
             token = _held.set(_held.get() | {id(lock)})
             try:
