@@ -161,10 +161,13 @@ def message_event(message: MessageView) -> dict[str, Any]:
 
 def staff_conversation_event(conversation: Any) -> tuple[list[str], dict[str, Any]]:
     """A change only the staff follow (a service-level clock started or stopped): to the
-    line's queue and the assigned operator, not to the customer's sockets."""
-    channels = [line_channel(conversation.line)]
+    assigned operator, or to the line's queue while nobody holds the conversation; never to
+    the customer's sockets. (An assigned conversation is in nobody's queue: its clock's
+    every start and stop went to every operator of the line, an event a message.)"""
     if conversation.assigned_operator_id is not None:
-        channels.append(operator_channel(conversation.assigned_operator_id))
+        channels = [operator_channel(conversation.assigned_operator_id)]
+    else:
+        channels = [line_channel(conversation.line)]
     return channels, {  # a ConversationChanged, built as a dict (see message_event)
         "type": "conversation",
         "conversation_id": conversation.id,
