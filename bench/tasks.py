@@ -77,7 +77,7 @@ async def generate(database: Database, count: int, seed: int = 7) -> list[str]:
             deadline = (
                 now - timedelta(hours=rnd.randint(1, 200)) if overdue else created + spec.deadline
             )
-            number = f"CTASK-B{n:07d}"
+            number = f"CTASK-{1_000_000 + n:07d}"
             numbers.append(number)
             rows.append(
                 {
