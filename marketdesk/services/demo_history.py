@@ -24,6 +24,7 @@ from marketdesk.store.models import (
     Message,
     Operator,
     OperatorLine,
+    RatingReminder,
     SlaBreach,
     Task,
     utcnow,
@@ -100,6 +101,7 @@ class _Batch:
             Conversation: [],
             Message: [],
             SlaBreach: [],
+            RatingReminder: [],
             Task: [],
         }
 
@@ -206,6 +208,10 @@ async def _conversation(
             row["rating_comment"] = rng.choice(_COMMENTS[score])
     row["updated_at"] = min(row["closed_at"], now)
     await batch.add(Conversation, row)
+    if row["rating"] is None:
+        # history: its rating reminder went out long ago (a fresh demo sends no wave of
+        # reminders into generated conversations nobody reads)
+        await batch.add(RatingReminder, {"conversation_id": cid, "sent_at": min(resolved, now)})
     for seq, (kind, body, at) in enumerate(
         (
             ("customer", question, created),
