@@ -28,6 +28,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
+from sqlalchemy import select
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -35,12 +36,13 @@ sys.path.insert(0, str(ROOT))
 from marketdesk.server import create_app  # noqa: E402
 from marketdesk.services import auth  # noqa: E402
 from marketdesk.services.demo import load_demo  # noqa: E402
+from marketdesk.services.demo_history import _TOPICS as HISTORY_TOPICS  # noqa: E402
 from marketdesk.services.demo_history import generate_history  # noqa: E402
 from marketdesk.services.reports import REPORTS, materialise, moscow_today  # noqa: E402
 from marketdesk.settings import Settings  # noqa: E402
 from marketdesk.store.db import Database  # noqa: E402
 from marketdesk.store.migrate import upgrade  # noqa: E402
-from marketdesk.store.models import utcnow  # noqa: E402
+from marketdesk.store.models import Operator, utcnow  # noqa: E402
 from marketdesk.store.postgres import create_database, drop_database  # noqa: E402
 
 
@@ -102,6 +104,9 @@ async def measure(url: str, tmp: Path, days: int, requests: int) -> dict[str, di
     async with app.router.lifespan_context(app):
         async with app.state.database.sessions() as session:
             token = await auth.token_for_operator(session, "supervisor", ttl=timedelta(hours=1))
+            operator_id = await session.scalar(
+                select(Operator.id).where(Operator.login == "operator")
+            )
         transport = httpx.ASGITransport(app=app)
         headers = {"Authorization": f"Bearer {token}"}
         today = moscow_today()
@@ -123,6 +128,22 @@ async def measure(url: str, tmp: Path, days: int, requests: int) -> dict[str, di
                     await get(name)
                     samples.append(time.perf_counter() - started)
                 results[name] = summary(samples)
+            # filtered: the rows of one operator, one topic, one channel (indexed facts)
+            topic = HISTORY_TOPICS[0][0]
+            for label, name, extra in (
+                ("overview, one operator", "overview", {"operator": str(operator_id)}),
+                ("overview, one topic", "overview", {"topic": topic}),
+                ("overview, one channel", "overview", {"channel": "telegram"}),
+                ("response_times, one operator", "response_times", {"operator": str(operator_id)}),
+                ("volume_by_day, one topic", "volume_by_day", {"topic": topic}),
+            ):
+                await get(name, **extra)
+                samples = []
+                for _ in range(requests):
+                    started = time.perf_counter()
+                    await get(name, **extra)
+                    samples.append(time.perf_counter() - started)
+                results[label] = summary(samples)
             samples = []
             for _ in range(requests):
                 started = time.perf_counter()

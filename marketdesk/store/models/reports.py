@@ -20,7 +20,13 @@ class ConversationFact(Base):
     sum on every database."""
 
     __tablename__ = "conversation_facts"
-    __table_args__ = (Index("ix_conversation_facts_day", "day", "line"),)
+    __table_args__ = (
+        Index("ix_conversation_facts_day", "day", "line"),
+        # a report filtered by operator, topic or channel reads that one's rows only
+        Index("ix_conversation_facts_operator", "operator_id", "day"),
+        Index("ix_conversation_facts_topic", "topic", "day"),
+        Index("ix_conversation_facts_channel", "channel", "day"),
+    )
 
     conversation_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
