@@ -42,3 +42,28 @@ def test_generated_history_is_not_reminded(make_database, backend):
     unrated, total, sent = asyncio.run(main())
     assert total >= 150 and unrated > 0  # there was something a reminder could go to
     assert sent == []
+
+
+@pytest.mark.parametrize("backend", backends())
+def test_generated_tasks_have_numbers_the_api_opens(make_database, backend):
+    """The workspace opens a task by its number (``CTASK-`` and seven digits or more)."""
+    import re
+
+    from marketdesk.store.models import Task
+
+    db = make_database(backend)
+    prepare(db.url)
+
+    async def main() -> list[str]:
+        database = Database(db.url)
+        try:
+            async with database.sessions() as session:
+                await generate_history(session, days=3, per_day=40, messages=False)
+            async with database.sessions() as session:
+                return list(await session.scalars(select(Task.number)))
+        finally:
+            await database.dispose()
+
+    numbers = asyncio.run(main())
+    assert len(numbers) > 6  # the demo's own and the generated
+    assert [n for n in numbers if not re.fullmatch(r"CTASK-\d{7,}", n)] == []
