@@ -67,20 +67,7 @@ def business_seconds(start: datetime, end: datetime, hours: BusinessHours | None
         return 0.0
     if hours is None:
         return (end - start).total_seconds()
-    total = 0.0
-    local_start = start.astimezone(hours.tz)
-    local_end = end.astimezone(hours.tz)
-    day: date = local_start.date()
-    while day <= local_end.date():
-        if hours.is_workday(day):
-            opens = datetime.combine(day, hours.opens, tzinfo=hours.tz)
-            closes = datetime.combine(day, hours.closes, tzinfo=hours.tz)
-            lo = max(opens, local_start)
-            hi = min(closes, local_end)
-            if hi > lo:
-                total += (hi - lo).total_seconds()
-        day += timedelta(days=1)
-    return total
+    return hours.elapsed(start, end).total_seconds()
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
