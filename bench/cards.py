@@ -34,6 +34,7 @@ from sqlalchemy import select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.stats import percentile  # noqa: E402
 from marketdesk.server import create_app  # noqa: E402
 from marketdesk.services import auth  # noqa: E402
 from marketdesk.services.customers import customer_card  # noqa: E402
@@ -46,11 +47,6 @@ from marketdesk.store.db import Database  # noqa: E402
 from marketdesk.store.migrate import upgrade  # noqa: E402
 from marketdesk.store.models import Customer, Order, Product  # noqa: E402
 from marketdesk.store.postgres import create_database, drop_database  # noqa: E402
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def summary(samples: list[float]) -> dict[str, float]:

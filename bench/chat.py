@@ -57,6 +57,7 @@ from websockets.asyncio.client import ClientConnection, connect
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.stats import percentile  # noqa: E402
 from marketdesk.services import auth  # noqa: E402
 from marketdesk.settings import normalize_database_url  # noqa: E402
 from marketdesk.store.db import SQLITE_PRAGMAS, Database  # noqa: E402
@@ -70,11 +71,6 @@ from marketdesk.store.postgres import create_database, drop_database  # noqa: E4
 
 MARKETDESK = Path(sys.executable).with_name("marketdesk")
 OPERATOR_CAPACITY = 50
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def free_port() -> int:

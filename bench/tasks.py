@@ -40,6 +40,7 @@ from sqlalchemy import insert, select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.stats import percentile  # noqa: E402
 from marketdesk.domain import tasks as rules  # noqa: E402
 from marketdesk.server import create_app  # noqa: E402
 from marketdesk.services import auth  # noqa: E402
@@ -51,11 +52,6 @@ from marketdesk.store.models import Operator, Task, utcnow  # noqa: E402
 from marketdesk.store.postgres import create_database, drop_database  # noqa: E402
 
 KINDS = ("queues", "list", "mine", "overdue", "created", "card")
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 async def generate(database: Database, count: int, seed: int = 7) -> list[str]:
