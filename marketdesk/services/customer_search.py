@@ -16,14 +16,14 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain.customer_search import SearchQueryError, plan_search
-from marketdesk.domain.privacy import mask_email, mask_phone
 from marketdesk.store.models import Customer, Order
 
 from . import audit
+from .customers import Contacts, masked_contacts
 from .errors import SearchQueryEmpty, SearchQueryTooLong, SearchQueryUnclear
 from .principals import Principal
 
-__all__ = ["MAX_RESULTS", "CustomerHit", "MaskedContacts", "search_customers"]
+__all__ = ["MAX_RESULTS", "CustomerHit", "search_customers"]
 
 MAX_RESULTS = 20
 """At most this many customers are listed (a name prefix can fit many: type more of it)."""
@@ -37,17 +37,12 @@ _MATCH_TITLES_RU = {
 }
 
 
-class MaskedContacts(BaseModel):
-    phone: str | None
-    email: str | None
-
-
 class CustomerHit(BaseModel):
     id: int
     full_name: str
     kind: str
     registered_on: date
-    contacts_masked: MaskedContacts
+    contacts_masked: Contacts
     matched_by: list[str]  # phone, email, order, id, name
     matched_by_title: str  # Russian, for the list
 
@@ -119,10 +114,7 @@ def _hit(customer: Customer, kinds: list[str]) -> CustomerHit:
         full_name=customer.full_name,
         kind=customer.kind,
         registered_on=customer.registered_on,
-        contacts_masked=MaskedContacts(
-            phone=mask_phone(customer.phone) if customer.phone else None,
-            email=mask_email(customer.email) if customer.email else None,
-        ),
+        contacts_masked=masked_contacts(customer),
         matched_by=kinds,
         matched_by_title=", ".join(_MATCH_TITLES_RU[k] for k in kinds),
     )

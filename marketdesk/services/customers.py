@@ -141,6 +141,14 @@ class ReturnView(BaseModel):
     created_at: datetime
 
 
+def masked_contacts(customer: Customer) -> Contacts:
+    """The phone and the e-mail as staff see them until they ask for them (audited)."""
+    return Contacts(
+        phone=mask_phone(customer.phone) if customer.phone else None,
+        email=mask_email(customer.email) if customer.email else None,
+    )
+
+
 class CustomerCard(BaseModel):
     id: int
     full_name: str
@@ -334,10 +342,7 @@ async def customer_card(
         company_name=customer.company_name,
         registered_on=customer.registered_on,
         birth_date=customer.birth_date,
-        contacts_masked=Contacts(
-            phone=mask_phone(customer.phone) if customer.phone else None,
-            email=mask_email(customer.email) if customer.email else None,
-        ),
+        contacts_masked=masked_contacts(customer),
         timezone=customer.timezone,
         local_time=_local_time(customer.timezone, now),
         balances=await _balances(session, customer_id),

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marketdesk.domain import tasks as task_rules
 from marketdesk.store.models import Order, OrderItem, OrderStatusEvent, Task
 
+from .customers import Coded, money
 from .errors import OrderNotFound
 from .labels import DELIVERY_TYPE_TITLES, ORDER_STATUS_TITLES
 from .principals import Principal
@@ -27,11 +28,6 @@ ADDRESS_KIND_TITLES = {
     "post": "Почтовое отделение",
     "digital": "Электронная почта",
 }
-
-
-class Coded(BaseModel):
-    code: str
-    title: str
 
 
 class OrderLine(BaseModel):
@@ -73,10 +69,6 @@ class OrderDetail(BaseModel):
     conversation_ids: list[int]  # the conversations of the tasks about the order
 
 
-def _rub(kopecks: int) -> Decimal:
-    return (Decimal(kopecks) / 100).quantize(Decimal("0.01"))
-
-
 async def order_detail(session: AsyncSession, principal: Principal, number: str) -> OrderDetail:
     order = await session.scalar(select(Order).where(Order.number == number))
     mine = (
@@ -115,14 +107,14 @@ async def order_detail(session: AsyncSession, principal: Principal, number: str)
         ),
         address_kind=Coded(code=address, title=ADDRESS_KIND_TITLES.get(address, address)),
         created_at=order.created_at,
-        payment=Payment(amount=_rub(order.total), method=order.payment_method),
+        payment=Payment(amount=money(order.total), method=order.payment_method),
         items=[
             OrderLine(
                 product_id=line.product_id,
                 name=line.name,
                 quantity=line.quantity,
-                price=_rub(line.price),
-                sum=_rub(line.price * line.quantity),
+                price=money(line.price),
+                sum=money(line.price * line.quantity),
             )
             for line in lines
         ],
