@@ -43,6 +43,7 @@ from marketdesk.store.models import (
 
 from .auth import hash_password
 from .promotions import normalize_title
+from .tasks import task_number
 
 __all__ = [
     "DEMO_FILE",
@@ -402,7 +403,7 @@ async def _load_tasks(session: AsyncSession, items: list[dict[str, Any]], now: d
         )
         session.add(task)
         await session.flush()
-        task.number = f"CTASK-{task.id:07d}"
+        task.number = task_number(task.id)
         session.add(
             TaskEvent(task_id=task.id, kind="created", at=created, details={"queue": spec.path})
         )

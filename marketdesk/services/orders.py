@@ -19,7 +19,7 @@ from .errors import OrderNotFound
 from .labels import DELIVERY_TYPE_TITLES, ORDER_STATUS_TITLES
 from .principals import Principal
 
-__all__ = ["OrderDetail", "order_detail"]
+__all__ = ["OrderDetail", "order_detail", "readable_order"]
 
 _PICKUP = {"pickup_point", "postamat"}
 ADDRESS_KIND_TITLES = {
@@ -69,16 +69,22 @@ class OrderDetail(BaseModel):
     conversation_ids: list[int]  # the conversations of the tasks about the order
 
 
-async def order_detail(session: AsyncSession, principal: Principal, number: str) -> OrderDetail:
+async def readable_order(session: AsyncSession, principal: Principal, number: str) -> Order:
+    """The order ``number`` if ``principal`` may read it: staff any, a customer their own;
+    someone else's order is «not found» to a customer (no existence oracle)."""
     order = await session.scalar(select(Order).where(Order.number == number))
     mine = (
         principal.kind == "customer"
         and order is not None
         and order.customer_id == int(principal.id)
     )
-    # someone else's order is «not found» to a customer: no existence oracle
     if order is None or not (mine or principal.is_operator):
         raise OrderNotFound(number=number)
+    return order
+
+
+async def order_detail(session: AsyncSession, principal: Principal, number: str) -> OrderDetail:
+    order = await readable_order(session, principal, number)
     lines = await session.scalars(
         select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.id)
     )
@@ -93,7 +99,7 @@ async def order_detail(session: AsyncSession, principal: Principal, number: str)
                 select(Task).where(Task.order_number == order.number).order_by(Task.id)
             )
         )
-        if not mine
+        if principal.is_operator  # back-office work is internal
         else []
     )
     address = "pickup_point" if order.delivery_type in _PICKUP else order.delivery_type

@@ -32,7 +32,8 @@ from marketdesk.store.models import (
 )
 
 from . import audit
-from .errors import OrderNotFound, ReturnItemNotInOrder, ReturnQuantityTooLarge, ReturnRefused
+from .errors import ReturnItemNotInOrder, ReturnQuantityTooLarge, ReturnRefused
+from .orders import readable_order
 from .principals import Principal
 from .tasks import create_task
 
@@ -91,14 +92,7 @@ async def request_return(
     for line in lines:  # the same product twice: one line
         merged[line.product_id] = merged.get(line.product_id, 0) + line.quantity
     lines = [ReturnLine(product_id, quantity) for product_id, quantity in merged.items()]
-    order = await session.scalar(select(Order).where(Order.number == number))
-    mine = (
-        order is not None
-        and principal.kind == "customer"
-        and order.customer_id == int(principal.id)
-    )
-    if order is None or not (mine or principal.is_operator):
-        raise OrderNotFound(number=number)
+    order = await readable_order(session, principal, number)
     ordered = {
         item.product_id: item
         for item in await session.scalars(select(OrderItem).where(OrderItem.order_id == order.id))
