@@ -21,16 +21,18 @@ from fastapi import FastAPI
 from marketdesk.api.app import create_api
 from marketdesk.bot import Bot
 from marketdesk.channels import webchat_routes
-from marketdesk.channels.senders import notification_senders
+from marketdesk.channels.senders import channel_senders, notification_senders
 from marketdesk.channels.session_watch import SessionWatch
 from marketdesk.observability.metrics import Metrics
 from marketdesk.realtime import create_broker
+from marketdesk.services.channels import DeliveryPolicy
 from marketdesk.services.chat import ChatWriter, configure_sla, set_default_publisher
 from marketdesk.services.notifications import NotifyPolicy
 from marketdesk.services.rate_limits import RateLimiter
 from marketdesk.settings import Settings
 from marketdesk.store.db import Database
 from marketdesk.workers.board import run_board_push
+from marketdesk.workers.channels import ChannelDeliveryWorker
 from marketdesk.workers.cleanup import run_cleanup
 from marketdesk.workers.kb_watch import watch_kb
 from marketdesk.workers.notifications import NotificationWorker
@@ -74,6 +76,7 @@ def _start_workers(app: FastAPI, settings: Settings) -> list[asyncio.Task[None]]
             )
         ),
         asyncio.create_task(state.notification_worker.run()),
+        asyncio.create_task(state.channel_worker.run()),
         asyncio.create_task(run_cleanup(state.database, settings)),
         asyncio.create_task(
             run_rating_reminders(
@@ -138,6 +141,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             policy=NotifyPolicy.from_settings(settings),
             interval=settings.sms_retry_seconds,
         )
+        app.state.channel_worker = ChannelDeliveryWorker(
+            app.state.database,
+            app.state.channel_senders,
+            publish=app.state.broker.publish,
+            policy=DeliveryPolicy.from_settings(settings),
+            interval=settings.channel_poll_seconds,
+        )
         workers = _start_workers(app, settings)
         try:
             yield
@@ -157,4 +167,5 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app = create_api(settings, lifespan=lifespan, channel_routers=[webchat_routes.router])
     # the adapters (tests may put others here before the start)
     app.state.notification_senders = notification_senders(settings)
+    app.state.channel_senders = channel_senders(settings)
     return app
