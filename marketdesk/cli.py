@@ -403,6 +403,33 @@ def worker(data_dir: Path | None, once: bool) -> None:
 
 
 @main.group()
+def channels() -> None:
+    """Каналы связи: почта, Telegram, ВКонтакте."""
+
+
+@channels.command("check")
+def channels_check() -> None:
+    """Проверить настройки и связь каждого настроенного канала (MARKETDESK_SMTP_URL,
+    MARKETDESK_IMAP_URL, MARKETDESK_TELEGRAM_TOKEN, MARKETDESK_VK_TOKEN…)."""
+    from marketdesk.channels.checks import check_channels
+
+    results = asyncio.run(check_channels(Settings()))
+    failed = False
+    for result in results:
+        if not result.configured:
+            click.echo(f"{result.title}: не настроен.")
+        elif result.ok:
+            click.secho(f"{result.title}: в порядке.", fg="green")
+        else:
+            failed = True
+            click.secho(f"{result.title}:", fg="red")
+            for problem in result.problems:
+                click.secho(f"  — {problem}", fg="red")
+    if failed:
+        sys.exit(1)
+
+
+@main.group()
 def tasks() -> None:
     """Задачи бэк-офиса."""
 

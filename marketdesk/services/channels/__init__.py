@@ -6,6 +6,7 @@ the web chat.
 * :mod:`.delivery` — :func:`deliver_due`: the outbox of what goes out (written with each
   message, :mod:`marketdesk.services.chat.outbound`), retries, «не доставлено» and its
   retry;
+* :mod:`.configuration` — the channels' settings as admins see them (secrets masked);
 * :mod:`.contacts` — a customer's address in a channel, and who writes from it;
 * :mod:`.ports` — :class:`ChannelSender`, the interface of an adapter's outbound side.
 
@@ -15,6 +16,7 @@ acknowledges to the channel after it returned, and implements :class:`ChannelSen
 
 from __future__ import annotations
 
+from .configuration import ChannelConfig, channel_configuration, masked_url
 from .contacts import contact_for, link_customer, principal_of
 from .delivery import (
     DeliveryPolicy,
@@ -28,6 +30,7 @@ from .inbound import InboundFile, InboundMessage, Received, client_msg_id, recei
 from .ports import ChannelMessage, ChannelSender, DeliveryRefused, NotForChannel, OutboundFile
 
 __all__ = [
+    "ChannelConfig",
     "ChannelMessage",
     "ChannelSender",
     "DeliveryPolicy",
@@ -38,12 +41,14 @@ __all__ = [
     "NotForChannel",
     "OutboundFile",
     "Received",
+    "channel_configuration",
     "client_msg_id",
     "contact_for",
     "deliver_due",
     "delivery_event",
     "link_customer",
     "list_deliveries",
+    "masked_url",
     "principal_of",
     "receive",
     "retry_delivery",
