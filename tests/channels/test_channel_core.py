@@ -219,9 +219,7 @@ def test_admins_see_the_channels_settings_with_secrets_masked(channel_env: Chann
     response = env.client.get("/api/v1/admin/channels", headers=auth(admin))
     assert response.status_code == 200
     assert [c["channel"] for c in response.json()["channels"]] == ["email", "telegram", "vk"]
-    assert_error(
-        env.client.get("/api/v1/admin/channels", headers=auth(operator)), 403, "forbidden"
-    )
+    assert_error(env.client.get("/api/v1/admin/channels", headers=auth(operator)), 403, "forbidden")
 
     settings = env.db.settings(
         smtp_url="smtp://help:p4ssw0rd@mail.example.ru:587",
