@@ -98,15 +98,16 @@ def parse_mail(raw: bytes) -> ParsedMail:
 def _header(message: Message, name: str) -> str:
     """A header's text, decoded (RFC 2047), raw 8-bit bytes read as UTF-8 or windows-1251;
     '' when absent or unreadable."""
-    try:
-        value = message.get(name)
-    except Exception:  # a header the policy cannot parse: its raw form
-        value = next((v for k, v in message.raw_items() if k.lower() == name.lower()), None)
-    if value is None:
+    raw = next((v for k, v in message.raw_items() if k.lower() == name.lower()), None)
+    if raw is None:
         return ""
-    text = str(value)
-    if any("\udc80" <= ch <= "\udcff" for ch in text):  # undeclared 8-bit bytes
-        text = _decode(text.encode("utf-8", "surrogateescape"), None)
+    if any("\udc80" <= ch <= "\udcff" for ch in str(raw)):  # undeclared 8-bit bytes
+        text = _decode(str(raw).encode("ascii", "surrogateescape"), None)
+    else:
+        try:
+            text = str(message.get(name, ""))
+        except Exception:  # a header the policy cannot parse: its raw form
+            text = str(raw)
     return " ".join(text.split())
 
 

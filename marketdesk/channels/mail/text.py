@@ -99,26 +99,30 @@ def _walk(node: LexborNode, out: list[str], *, pre: bool) -> None:
             text = child.text_content or ""
             out.append(text if pre else _SPACES.sub(" ", text).replace("\n", " "))
             continue
-        if tag in _SKIPPED or tag is None or tag.startswith("#"):
+        if tag in _SKIPPED or tag is None or tag.startswith("#") or tag == "img":
             continue
         if tag == "br":
             out.append("\n")
             continue
-        if tag == "img":
-            alt = (child.attributes.get("alt") or "").strip()
-            if alt:
-                out.append(f"[{alt}]")
-            continue
-        block = tag in _BLOCKS
-        if block:
-            out.append("\n\n" if tag in _PARAGRAPHS else "\n")
+        block = 2 if tag in _PARAGRAPHS else 1 if tag in _BLOCKS else 0
+        _break(out, block)
         if tag == "li":
             out.append("• ")
         _walk(child, out, pre=pre or tag == "pre")
         if tag in ("td", "th"):
             out.append("\t")
-        if block:
-            out.append("\n\n" if tag in _PARAGRAPHS else "\n")
+        _break(out, block)
+
+
+def _break(out: list[str], lines: int) -> None:
+    """End the text so far with at least ``lines`` line breaks (a block's edge: its
+    neighbours' edges do not add up to empty lines)."""
+    if not lines:
+        return
+    tail = "".join(out[-8:]).rstrip(" \t")
+    have = len(tail) - len(tail.rstrip("\n"))
+    if have < lines:
+        out.append("\n" * (lines - have))
 
 
 def _tidy(text: str) -> str:
