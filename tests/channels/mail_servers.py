@@ -12,6 +12,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from marketdesk.channels.mail.imap import mailbox_name
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 
@@ -59,6 +62,7 @@ class Dovecot:
 
     def deliver(self, raw: bytes, mailbox: str = "INBOX") -> None:
         """A letter arrives in the mailbox (IMAP APPEND, as a delivery agent would)."""
+        mailbox = mailbox_name(mailbox)
         client = self.client()
         try:
             client.create(mailbox)  # an error when it exists: fine
@@ -69,6 +73,7 @@ class Dovecot:
 
     def flags(self, mailbox: str = "INBOX") -> list[str]:
         """The flags of each letter in the mailbox, in order."""
+        mailbox = mailbox_name(mailbox)
         client = self.client()
         try:
             client.select(mailbox)
@@ -143,9 +148,21 @@ def _users() -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def run_dovecot(root: Path) -> Iterator[Dovecot]:
+def run_dovecot() -> Iterator[Dovecot]:
+    """A private Dovecot in a directory of its own under the system's temporary directory
+    (its unprivileged processes must reach it: pytest's own are the test user's only)."""
     if not Path(DOVECOT).exists():
         pytest.skip("Dovecot is not installed: `python3 tools/dev.py test` installs it")
+    root = Path(tempfile.mkdtemp(prefix="marketdesk-dovecot-"))
+    try:
+        with _dovecot_in(root) as dovecot:
+            yield dovecot
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _dovecot_in(root: Path) -> Iterator[Dovecot]:
     users = _users()
     port = free_port()
     for sub in ("run", "state", "mail", "home"):
@@ -191,8 +208,18 @@ class SmtpSink:
     received: list[EmailMessage] = field(default_factory=list)
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
     controller: Controller | None = None
+    refuse: set[str] = field(default_factory=set)
+    """Recipients refused for good (550)."""
 
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
+    ) -> str:
+        if address in self.refuse:
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
         letter = message_from_bytes(raw, policy=policy.default)
         assert isinstance(letter, EmailMessage)

@@ -72,7 +72,11 @@ def test_machines_letters_say_why() -> None:
     )
     assert reasons["30_newsletter_bulk.eml"] == "Precedence: bulk"
     # a bounce with no Auto-Submitted is still one: its report type, its empty Return-Path
-    raw = (CORPUS / "28_bounce_dsn.eml").read_bytes().replace(b"Auto-Submitted: auto-replied\r\n", b"")
+    raw = (
+        (CORPUS / "28_bounce_dsn.eml")
+        .read_bytes()
+        .replace(b"Auto-Submitted: auto-replied\r\n", b"")
+    )
     assert parse_mail(raw).machine == "отчёт о доставке (bounce)"
 
 

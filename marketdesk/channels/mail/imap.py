@@ -14,6 +14,7 @@ letter someone marks as read in a mail client before marketdesk saw it is not ta
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -22,7 +23,7 @@ from urllib.parse import unquote, urlsplit
 
 from aioimaplib import IMAP4, IMAP4_SSL, STOP_WAIT_SERVER_PUSH
 
-__all__ = ["ImapConfig", "ImapError", "ImapInbox"]
+__all__ = ["ImapConfig", "ImapError", "ImapInbox", "mailbox_name"]
 
 log = logging.getLogger("marketdesk.channels.mail")
 
@@ -62,6 +63,29 @@ class ImapConfig:
 Handler = Callable[[bytes], Awaitable[object]]
 
 
+def mailbox_name(name: str) -> str:
+    """A folder's name as IMAP writes it (RFC 3501's modified UTF-7: «Поддержка» is
+    ``&BB8EPgQ0BDQENQRABDYEOgQw-``), quoted when it has spaces."""
+    out: list[str] = []
+    pending: list[str] = []
+
+    def flush() -> None:
+        if pending:
+            data = "".join(pending).encode("utf-16-be")
+            out.append("&" + base64.b64encode(data).decode().rstrip("=").replace("/", ",") + "-")
+            pending.clear()
+
+    for ch in name:
+        if 0x20 <= ord(ch) <= 0x7E:
+            flush()
+            out.append("&-" if ch == "&" else ch)
+        else:
+            pending.append(ch)
+    flush()
+    encoded = "".join(out)
+    return f'"{encoded}"' if " " in encoded or '"' in encoded else encoded
+
+
 class ImapInbox:
     """One connection to the mailbox, opened on demand and opened again after an error
     (``workers.mail`` drives it: :meth:`poll`, :meth:`wait`, :meth:`close`)."""
@@ -83,7 +107,7 @@ class ImapInbox:
         try:
             await client.wait_hello_from_server()
             _ok(await client.login(c.user, c.password), "вход в почтовый ящик")
-            _ok(await client.select(c.mailbox), f"папка {c.mailbox}")
+            _ok(await client.select(mailbox_name(c.mailbox)), f"папка {c.mailbox}")
         except BaseException:
             with contextlib.suppress(Exception):
                 await client.logout()

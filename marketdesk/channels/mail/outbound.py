@@ -12,7 +12,8 @@ the system's letters (RFC 3834: an autoresponder does not answer them).
 What e-mail does not carry (:class:`NotForChannel`, the delivery is ``skipped``): the system
 notes about the console's own moves — «Оператор подключился к диалогу», «Диалог передан
 другому оператору» / «на линию …», «Диалог снова открыт» (the customer's own letter reopened
-it). The notes that tell the customer what to do are said the e-mail's way.
+it). What the bot and the system say the chat's way («подключится к этому чату», «не
+закрывайте чат») is said the e-mail's way («ответит на это письмо»).
 """
 
 from __future__ import annotations
@@ -53,6 +54,16 @@ _SAID_BY_MAIL = {
     ),
     TEXT_CLOSED: "Диалог закрыт. Чтобы задать новый вопрос, напишите новое письмо.",
 }
+_CHAT_WORDS = (
+    # the bot's and the system's chat wording (bot/texts.py, chat/texts.py), said for a letter
+    (
+        "Он подключится к этому чату и продолжит разговор — пожалуйста, не закрывайте чат.",
+        "Он ответит на это письмо.",
+    ),
+    ("подключится к этому чату", "ответит на это письмо"),
+    (" Пожалуйста, не закрывайте чат.", ""),
+    ("начните новый диалог", "напишите новое письмо"),
+)
 _DEFAULT_SUBJECT = "Обращение в службу поддержки"
 _MAX_REFERENCES = 20
 _RETRIED_5XX = frozenset({530, 534, 535, 538})
@@ -79,6 +90,9 @@ def _body(message: ChannelMessage) -> str:
         text = _SAID_BY_MAIL.get(message.text, message.text)
     else:
         text = message.text
+    if message.sender_kind in ("bot", "system"):
+        for chat_words, mail_words in _CHAT_WORDS:
+            text = text.replace(chat_words, mail_words)
     signed = message.sender_name if message.sender_kind == "operator" else None
     signature = _SIGNATURE.format(name=SENDER_NAME)
     if signed:
@@ -143,7 +157,8 @@ class EmailChannelSender:
             )
         except aiosmtplib.SMTPRecipientsRefused as exc:
             if all(500 <= error.code < 600 for error in exc.recipients):
-                raise DeliveryRefused("SMTP-сервер отказался принять адрес получателя") from exc
+                said = "; ".join(f"{e.code} {e.message}" for e in exc.recipients)[:300]
+                raise DeliveryRefused(f"SMTP-сервер не принял адрес получателя: {said}") from exc
             raise
         except aiosmtplib.SMTPResponseException as exc:
             if 500 <= exc.code < 600 and exc.code not in _RETRIED_5XX:

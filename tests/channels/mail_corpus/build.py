@@ -426,7 +426,7 @@ LETTERS["16_html_only_cp1251_table.eml"] = letter(
 
 # --- 17. HTML only, UTF-8, entities and a link ------------------------------------------
 html17 = (
-    '<div>Добрый день!<br><br>Не приходит письмо с &laquo;кодом подтверждения&raquo; '
+    "<div>Добрый день!<br><br>Не приходит письмо с &laquo;кодом подтверждения&raquo; "
     'на <a href="mailto:me@example.ru">me@example.ru</a>.<br>Что делать?</div>'
 )
 LETTERS["17_html_only_entities.eml"] = letter(
@@ -764,9 +764,7 @@ LETTERS["32_no_message_id.eml"] = letter(
 )
 
 # --- 33. Interleaved answers between quoted lines ----------------------------------------
-text33 = (
-    "> Укажите номер заказа.\n80011223-0007\n> Укажите способ оплаты.\nКартой онлайн.\n"
-)
+text33 = "> Укажите номер заказа.\n80011223-0007\n> Укажите способ оплаты.\nКартой онлайн.\n"
 LETTERS["33_interleaved_reply.eml"] = letter(
     f"""
     From: quick@mail.ru
