@@ -122,3 +122,33 @@ def test_a_sellers_topic_comes_from_the_subject_else_the_setting() -> None:
     fallback = seller_topic_for("Здравствуйте", settings)
     assert fallback == (settings.mail_seller_topic, settings.mail_seller_subtopic)
     assert is_valid_seller_topic(*fallback)
+
+
+def test_a_customer_quoting_someone_in_their_own_words_keeps_it() -> None:
+    raw = (
+        "From: a@mail.ru\r\nTo: help@ozon.ru\r\nSubject: =?utf-8?B?0J/RgNC+0LTQsNCy0LXRhg==?=\r\n"
+        "Message-ID: <own@mail.ru>\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        "Content-Transfer-Encoding: 8bit\r\n\r\n"
+        "Вот что мне написал продавец:\r\nВозврат невозможен.\r\n"
+    ).encode()
+    assert parse_mail(raw).text == "Вот что мне написал продавец:\nВозврат невозможен."
+
+
+def test_a_letter_that_cannot_be_read_is_kept_and_not_retried(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import asyncio
+
+    from marketdesk.channels.mail import inbound
+    from marketdesk.services.chat import ChatContext
+
+    def broken(raw: bytes) -> Any:
+        raise ValueError("a letter unlike any other")
+
+    monkeypatch.setattr(inbound, "parse_mail", broken)
+    raw = b"From: a@mail.ru\r\n\r\nstrange"
+    accepted = asyncio.run(inbound.accept_mail(ChatContext(), raw, Settings(data_dir=tmp_path)))
+    assert accepted.outcome == "ignored"
+    assert accepted.reason is not None and accepted.reason.startswith("письмо не удалось разобрать")
+    [kept] = list((tmp_path / "mail").glob("*/*.eml"))
+    assert kept.read_bytes() == raw

@@ -77,7 +77,12 @@ async def accept_mail(
 ) -> Accepted:
     """Store the letter ``raw`` (see the module's docstring). Raises what the store raises
     (the caller does not acknowledge then, and the letter comes again)."""
-    mail = parse_mail(raw)
+    try:
+        mail = parse_mail(raw)
+    except Exception:  # a letter this code cannot read: kept, not retried for ever
+        path = archive(settings.data_dir, raw)
+        log.exception("a letter could not be read; kept as %s", path)
+        return Accepted("ignored", reason=f"письмо не удалось разобрать, оно сохранено: {path}")
     addresses = MailAddresses.from_settings(settings)
     reason = mail.machine
     if reason is None and addresses.ours(mail.sender):

@@ -213,7 +213,8 @@ def _is_attribution(line: str, following: list[str]) -> bool:
     if not stripped.endswith(":") or len(stripped) > 300:
         return False
     if _ATTRIBUTION.search(stripped):
-        return True
+        # «30.11.2026 18:02, OZON.RU пишет:» — not «Вот что мне написал продавец:»
+        return bool(_DATE_HINT.search(stripped) or "@" in stripped)
     # «пн, 30 нояб. 2026 г. в 12:00, OZON.RU <help@ozon.ru>:» — a date and an address,
     # followed by the quote (or nothing: the quote was HTML and is gone)
     quoted_next = any(f.lstrip().startswith(">") for f in following if f.strip())
