@@ -166,9 +166,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             interval=settings.channel_poll_seconds,
         )
         workers = _start_workers(app, settings)
-        # MARKETDESK_SMTP_LISTEN: marketdesk's own SMTP receiver
-        mail_receiver = await open_receiver(settings, _chat_context(app))
+        mail_receiver = None
         try:
+            # MARKETDESK_SMTP_LISTEN: marketdesk's own SMTP receiver
+            mail_receiver = await open_receiver(settings, _chat_context(app))
             yield
         finally:
             if mail_receiver is not None:
