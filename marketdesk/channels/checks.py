@@ -30,7 +30,9 @@ class ChannelCheck:
 
 def _checks() -> Mapping[str, Check]:
     """The adapters' checks, by channel (imported here: the CLI needs no web stack)."""
-    return {}
+    from .mail import check_email
+
+    return {"email": check_email}
 
 
 async def check_channels(settings: Settings) -> list[ChannelCheck]:

@@ -11,6 +11,7 @@ from marketdesk.services.notifications import NotificationSender, NotifyPolicy
 from marketdesk.settings import Settings
 
 from .email import SmtpConfig, SmtpEmailSender
+from .mail import email_sender
 from .sms import sms_gateway_from_settings
 
 __all__ = ["channel_senders", "notification_senders"]
@@ -30,5 +31,7 @@ def notification_senders(settings: Settings) -> dict[str, NotificationSender]:
 def channel_senders(settings: Settings) -> dict[str, ChannelSender]:
     """The outbound adapters of the configured outside channels (by channel name)."""
     senders: dict[str, ChannelSender] = {}
-    del settings  # each channel's adapter adds itself here as it lands (issue 12)
+    mail = email_sender(settings)
+    if mail is not None:
+        senders[mail.channel] = mail
     return senders

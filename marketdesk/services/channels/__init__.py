@@ -8,6 +8,8 @@ the web chat.
   retry;
 * :mod:`.configuration` — the channels' settings as admins see them (secrets masked);
 * :mod:`.contacts` — a customer's address in a channel, and who writes from it;
+* :mod:`.threads` — :func:`find_thread`: the conversation a reply belongs to (an e-mail's
+  ``In-Reply-To``/``References``, the number in its subject);
 * :mod:`.ports` — :class:`ChannelSender`, the interface of an adapter's outbound side.
 
 An adapter (``marketdesk/channels/<name>.py``) reads its channel, calls :func:`receive`,
@@ -28,6 +30,7 @@ from .delivery import (
 )
 from .inbound import InboundFile, InboundMessage, Received, client_msg_id, receive
 from .ports import ChannelMessage, ChannelSender, DeliveryRefused, NotForChannel, OutboundFile
+from .threads import find_thread
 
 __all__ = [
     "ChannelConfig",
@@ -46,6 +49,7 @@ __all__ = [
     "contact_for",
     "deliver_due",
     "delivery_event",
+    "find_thread",
     "link_customer",
     "list_deliveries",
     "masked_url",

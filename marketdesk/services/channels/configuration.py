@@ -52,7 +52,7 @@ def configs(settings: Settings) -> list[ChannelConfig]:
         ChannelConfig(
             channel=Channel.EMAIL.value,
             title=Channel.EMAIL.title_ru,
-            configured=bool(smtp_out and (settings.imap_url or settings.smtp_listen)),
+            configured=bool(smtp_out or settings.imap_url or settings.smtp_listen),
             settings={
                 "MARKETDESK_SMTP_URL": smtp_out,
                 "MARKETDESK_SMTP_LISTEN": settings.smtp_listen,
