@@ -84,11 +84,11 @@ class Vocabulary:
 class _Fields:
     """Reads the fields of one record; the first problem raises :class:`RecordInvalid`."""
 
-    def __init__(self, raw: object, allowed: Collection[str]) -> None:
-        if not isinstance(raw, Mapping):
+    def __init__(self, raw: object, allowed: frozenset[str]) -> None:
+        if not isinstance(raw, dict):
             raise RecordInvalid("Запись должна быть объектом JSON.")
-        unknown = sorted(str(k) for k in raw if k not in allowed)
-        if unknown:
+        if not allowed.issuperset(raw):
+            unknown = sorted(str(k) for k in raw if k not in allowed)
             raise RecordInvalid(f"Неизвестное поле «{unknown[0]}».")
         self.raw: Mapping[str, Any] = raw
 
@@ -187,7 +187,7 @@ class _Fields:
             raise RecordInvalid(f"Поле «{name}»: true или false.")
         return value
 
-    def nested(self, name: str, allowed: Collection[str]) -> _Fields | None:
+    def nested(self, name: str, allowed: frozenset[str]) -> _Fields | None:
         value = self._get(name, False)
         if value is None:
             return None
@@ -221,6 +221,12 @@ def money_value(name: str, value: object, *, signed: bool = False) -> int:
     if (amount < 0 and not signed) or abs(minor) > MAX_MONEY:
         raise RecordInvalid(f"Поле «{name}»: сумма вне допустимого диапазона.")
     return int(minor)
+
+
+_BAN_FIELDS: Final = frozenset({"intersections", "linked"})
+_TRAVEL_FIELDS: Final = frozenset({"has_hotel_booking", "is_corporate", "package"})
+_ITEM_FIELDS: Final = frozenset({"product_id", "name", "quantity", "price"})
+_STEP_FIELDS: Final = frozenset({"status", "at"})
 
 
 # --- the kinds ------------------------------------------------------------------------------
@@ -272,8 +278,8 @@ def _customer(f: _Fields, v: Vocabulary) -> CustomerRecord:
     timezone = f.text("timezone", 64, required=False) or "Europe/Moscow"
     if timezone not in v.timezones:
         raise RecordInvalid("Поле «timezone»: часовой пояс IANA, например Europe/Moscow.")
-    ban = f.nested("coupon_ban", ("intersections", "linked"))
-    travel = f.nested("travel", ("has_hotel_booking", "is_corporate", "package"))
+    ban = f.nested("coupon_ban", _BAN_FIELDS)
+    travel = f.nested("travel", _TRAVEL_FIELDS)
     return CustomerRecord(
         id=_required(f.record_id("id")),
         full_name=_required(f.text("full_name", 200)),
@@ -467,7 +473,7 @@ def _order_items(f: _Fields) -> tuple[OrderItemRecord, ...]:
     items = []
     for raw in f.items("items"):
         try:
-            item = _Fields(raw, ("product_id", "name", "quantity", "price"))
+            item = _Fields(raw, _ITEM_FIELDS)
             items.append(
                 OrderItemRecord(
                     product_id=item.record_id("product_id", required=False),
@@ -485,7 +491,7 @@ def _history(f: _Fields, v: Vocabulary) -> tuple[tuple[str, datetime], ...]:
     history = []
     for raw in f.items("history"):
         try:
-            step = _Fields(raw, ("status", "at"))
+            step = _Fields(raw, _STEP_FIELDS)
             history.append((step.choice("status", v.order_statuses), _required(step.moment("at"))))
         except RecordInvalid as exc:
             raise RecordInvalid(f"История заказа, шаг {len(history) + 1}: {exc.message}") from None
@@ -629,6 +635,8 @@ _FIELDS: Final[Mapping[SyncKind, tuple[str, ...]]] = {
     ),
 }  # fmt: skip
 
+_ALLOWED: Final = {kind: frozenset(names) for kind, names in _FIELDS.items()}
+
 _PARSERS: Final[Mapping[SyncKind, Callable[[_Fields, Vocabulary], object]]] = {
     SyncKind.CUSTOMERS: _customer,
     SyncKind.SELLERS: _seller,
@@ -642,7 +650,7 @@ _PARSERS: Final[Mapping[SyncKind, Callable[[_Fields, Vocabulary], object]]] = {
 
 def parse_record(kind: SyncKind, raw: object, vocabulary: Vocabulary) -> object:
     """The typed record of ``kind`` (``CustomerRecord`` …); raises :class:`RecordInvalid`."""
-    return _PARSERS[kind](_Fields(raw, _FIELDS[kind]), vocabulary)
+    return _PARSERS[kind](_Fields(raw, _ALLOWED[kind]), vocabulary)
 
 
 # --- the right to be forgotten --------------------------------------------------------------

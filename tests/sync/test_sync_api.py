@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from marketdesk.store.db import Database
 from marketdesk.store import models
+from marketdesk.store.db import Database
 from tests.errors import CYRILLIC, assert_error
 
 from .conftest import Side, bearer

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from marketdesk.domain.sync import OrderRecord
 from marketdesk.store.models import Customer, Order, OrderItem, OrderStatusEvent, Product
@@ -108,10 +108,12 @@ async def store_orders(batch: Batch) -> None:
         items_changed, more_events = await _update_existing(batch, updated, known)
         items += items_changed
         events += more_events
-    for rows in chunks(items):
-        await session.execute(insert(OrderItem), list(rows))
+    item_table: Any = OrderItem.__table__
+    event_table: Any = OrderStatusEvent.__table__
+    for rows in chunks(items):  # Core inserts: the ORM's bulk path costs more than the SQL
+        await session.execute(item_table.insert(), list(rows))
     for rows in chunks(events):
-        await session.execute(insert(OrderStatusEvent), list(rows))
+        await session.execute(event_table.insert(), list(rows))
 
 
 async def _update_existing(
