@@ -482,7 +482,7 @@ def cleanup(data_dir: Path | None) -> None:
     click.echo("Удалено: " + result.summary_ru() + ".")
 
 
-# --- the marketplace's data (issue 16): API keys, import, forget ----------------------------
+# --- the marketplace's data (issue 16): API keys, import, forget, backup, export --------------
 
 
 @main.group()
@@ -635,6 +635,73 @@ def forget_customer(data_dir: Path | None, customer_id: int, reason: str | None)
         f"{result.messages_masked}, адресов в каналах {result.contacts_erased}, "
         f"уведомлений {result.notifications_erased}."
     )
+
+
+@main.command()
+@data_dir_option
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def backup(data_dir: Path | None, file: Path) -> None:
+    """Резервная копия базы и файлов каталога данных (вложения, ключи) в один архив; сервер
+    останавливать не нужно (SQLite — онлайн-копия, PostgreSQL — pg_dump)."""
+    from marketdesk.services.backup import BackupFailed
+    from marketdesk.services.backup import backup as make_backup
+
+    settings = _settings(data_dir)
+    try:
+        result = asyncio.run(make_backup(settings, file.resolve()))
+    except BackupFailed as exc:
+        _fail(str(exc))
+    click.echo(
+        f"Резервная копия ({result.backend}, схема {result.revision}, файлов {result.files}): "
+        f"{file}. В ней секретный ключ установки — храните её как саму базу."
+    )
+
+
+@main.command()
+@data_dir_option
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def restore(data_dir: Path | None, file: Path) -> None:
+    """Восстановить резервную копию в пустой каталог данных (и пустую базу PostgreSQL)."""
+    from marketdesk.services.backup import BackupFailed
+    from marketdesk.services.backup import restore as restore_backup
+
+    settings = _settings(data_dir)
+    try:
+        result = asyncio.run(restore_backup(settings, file))
+    except BackupFailed as exc:
+        _fail(str(exc))
+    click.echo(
+        f"Восстановлено ({result.backend}, файлов {result.files}) в {settings.data_dir}. "
+        "Запустите marketdesk serve."
+    )
+
+
+@main.group()
+def export() -> None:
+    """Выгрузка данных."""
+
+
+@export.command("customer")
+@data_dir_option
+@click.argument("customer_id", type=click.IntRange(1, MAX_ID))
+def export_customer(data_dir: Path | None, customer_id: int) -> None:
+    """Все данные одного покупателя в JSON (запрос субъекта персональных данных)."""
+    import json
+
+    from marketdesk.services.errors import ServiceError
+    from marketdesk.services.sync.export import export_customer as export_one
+
+    settings = _settings(data_dir)
+
+    async def work(database: Any) -> Any:
+        async with database.sessions() as session:
+            return await export_one(session, customer_id)
+
+    try:
+        data = _run(settings, work)
+    except ServiceError as exc:
+        _fail(exc.message)
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 def _register_bot_commands() -> None:
