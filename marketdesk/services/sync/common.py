@@ -105,8 +105,8 @@ async def upsert(
     if not rows:
         return
     columns = list(update)
-    for part in chunks(rows):  # one multi-row VALUES per chunk: far cheaper than executemany
-        statement = insert_for(session, table).values(list(part))
+    for part in chunks(rows):
+        statement = insert_for(session, table)
         if columns:
             statement = statement.on_conflict_do_update(  # type: ignore[attr-defined]
                 index_elements=list(keys),
@@ -114,7 +114,7 @@ async def upsert(
             )
         else:
             statement = statement.on_conflict_do_nothing(index_elements=list(keys))  # type: ignore[attr-defined]
-        await session.execute(statement)
+        await session.execute(statement, list(part))
 
 
 async def link_ids(session: AsyncSession, kind: str, external: Iterable[str]) -> dict[str, int]:
