@@ -45,7 +45,7 @@ FIRST_ID = 80_000_001
 
 
 def write_files(folder: Path, customers: int, orders: int) -> tuple[Path, Path]:
-    rng = random.Random(16)  # noqa: S311 (made-up data)
+    rng = random.Random(16)  # made-up data
     start = datetime(2024, 1, 1, tzinfo=UTC)
     people = folder / "customers.jsonl"
     with people.open("w", encoding="utf-8") as out:

@@ -7,8 +7,10 @@ import asyncio
 import copy
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from marketdesk.domain.notifications import EVENTS
+from marketdesk.services.sync.orders import ORDER_STATUS_EVENT
 from marketdesk.store import models
 from marketdesk.store.db import Database
 from tests.errors import CYRILLIC, assert_error
@@ -176,6 +178,29 @@ def test_a_batch_with_bad_records_stores_the_good_ones_and_names_each_bad_one(
     assert "62000099" in answer["errors"][0]["message"]
 
 
+def notified(side: Side, customer_id: int) -> int:
+    """Rows of the order-status notification to ``customer_id`` (one per channel)."""
+
+    async def main() -> int:
+        database = Database(side.db.url)
+        try:
+            async with database.sessions() as session:
+                return int(
+                    await session.scalar(
+                        select(func.count())
+                        .select_from(models.Notification)
+                        .where(
+                            models.Notification.customer_id == customer_id,
+                            models.Notification.event == ORDER_STATUS_EVENT,
+                        )
+                    )
+                )
+        finally:
+            await database.dispose()
+
+    return asyncio.run(main())
+
+
 def test_a_status_change_is_recorded_once_and_stock_movements_apply_once(
     synced: Side, batches: dict[str, list[dict]]
 ) -> None:
@@ -187,6 +212,11 @@ def test_a_status_change_is_recorded_once_and_stock_movements_apply_once(
     once = rows(synced)["order_status_events"]
     assert send(synced, "orders", [order]) == {"stored": 1, "errors": []}
     assert rows(synced)["order_status_events"] == once
+    if ORDER_STATUS_EVENT in EVENTS:  # the notifications' catalogue has the event
+        raised = notified(synced, order["customer_id"])
+        assert raised >= 1  # one row per channel of the customer's settings
+        assert send(synced, "orders", [order]) == {"stored": 1, "errors": []}
+        assert notified(synced, order["customer_id"]) == raised  # a re-send raises nothing
     orders = synced.client.get(
         f"/api/v1/customers/{order['customer_id']}/orders", headers=bearer(synced.operator)
     ).json()["orders"]

@@ -121,8 +121,6 @@ async def sync_batch(
         stored, changes = await _one_by_one(session, kind, parsed, errors, secret, now)
         _audit(session, kind, actor, stored, len(errors), now)
         await session.commit()
-    # TODO(issue 16): raise the order-status notifications for ``changes`` through
-    # services/notifications once it has an order-status event (not on main yet)
     return SyncResult(
         stored=stored,
         errors=[RecordError(first_index + i, m) for i, m in sorted(errors.items())],

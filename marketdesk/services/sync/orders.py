@@ -1,5 +1,6 @@
-"""Orders with their items and status history; a status change is recorded for the order
-notifications."""
+"""Orders with their items and status history. A known order whose status changed raises the
+customer's order notification in the batch's own transaction (the transactional outbox of
+``services/notifications``), once its catalogue has the ``order_status_changed`` event."""
 
 from __future__ import annotations
 
@@ -7,12 +8,17 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, select, update
 
+from marketdesk.domain.notifications import EVENTS
 from marketdesk.domain.sync import OrderRecord
 from marketdesk.store.models import Customer, Order, OrderItem, OrderStatusEvent, Product
 
+from .. import notifications
+from ..labels import ORDER_STATUS_TITLES
 from .common import Batch, chunks, existing, insert_for
 
-__all__ = ["store_orders"]
+__all__ = ["ORDER_STATUS_EVENT", "store_orders"]
+
+ORDER_STATUS_EVENT = "order_status_changed"
 
 
 async def _refuse_unknown(batch: Batch) -> None:
@@ -174,6 +180,24 @@ async def _update_existing(
         ]
         if old_status != r.status:
             batch.order_status_changes.append((r.customer_id, r.number, old_status, r.status))
+            await _notify(batch, r, history[-1][1] if history else batch.now)
     for part in chunks(replaced):
         await session.execute(delete(OrderItem).where(OrderItem.order_id.in_(part)))
     return items, events
+
+
+async def _notify(batch: Batch, record: OrderRecord, at: Any) -> None:
+    """The customer's «Уведомления по заказам» about the new status, in the batch's
+    transaction; keyed by the order, the status and when, so a re-send raises nothing new."""
+    if ORDER_STATUS_EVENT not in EVENTS:  # the notifications' catalogue has no such event yet
+        return
+    await notifications.notify(
+        batch.session,
+        event=ORDER_STATUS_EVENT,
+        data={
+            "order": record.number,
+            "status_title": ORDER_STATUS_TITLES.get(record.status, record.status),
+        },
+        idempotency_key=f"order-status:{record.number}:{record.status}:{at.isoformat()}",
+        customer_id=record.customer_id,
+    )
