@@ -264,3 +264,50 @@ def test_the_commands_make_keys_import_csv_and_forget(tmp_path: Path) -> None:
             await database.dispose()
 
     assert asyncio.run(check()) == (None, None, 50000)
+
+
+def test_a_conflict_the_checks_missed_costs_only_its_own_record(
+    synced: Side, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch the database refuses as a whole (a race with another writer, say) is stored
+    again record by record: the good ones stay, the one that conflicts is named."""
+    from sqlalchemy.exc import IntegrityError
+
+    from marketdesk.services import sync as sync_service
+    from marketdesk.services.sync.people import store_sellers
+    from marketdesk.store.models import Seller
+
+    async def touchy(batch) -> None:
+        await store_sellers(batch)
+        names = [r.name for r in batch.records.values()]
+        if len(names) > 1 or names == ["Конфликт"]:
+            raise IntegrityError("INSERT", {}, Exception("simulated conflict"))
+
+    monkeypatch.setitem(sync_service._STORES, sync_service.SyncKind.SELLERS, touchy)
+    records = [
+        {"id": 9001, "name": "Первый"},
+        {"id": 9002, "name": "Конфликт"},
+        {"id": 9003},  # no name: refused by the parser
+        {"id": 9004, "name": "Второй"},
+    ]
+
+    async def main():
+        database = Database(synced.db.url)
+        try:
+            async with database.sessions() as session:
+                result = await sync_service.sync_batch(
+                    session, sync_service.SyncKind.SELLERS, records, secret=b"k", actor="cli:test"
+                )
+                names = list(
+                    await session.scalars(select(Seller.name).where(Seller.id.between(9001, 9004)))
+                )
+                return result, sorted(names)
+        finally:
+            await database.dispose()
+
+    result, names = asyncio.run(main())
+    assert result.stored == 2 and names == ["Второй", "Первый"]
+    assert [(e.index, e.message) for e in result.errors] == [
+        (1, sync_service.CONFLICT_MESSAGE),
+        (2, "Поле «name» обязательно."),
+    ]
