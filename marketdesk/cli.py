@@ -482,6 +482,228 @@ def cleanup(data_dir: Path | None) -> None:
     click.echo("Удалено: " + result.summary_ru() + ".")
 
 
+# --- the marketplace's data (issue 16): API keys, import, forget, backup, export --------------
+
+
+@main.group()
+def apikey() -> None:
+    """Ключи API интеграций маркетплейса (хранится только хеш ключа)."""
+
+
+@apikey.command("create")
+@data_dir_option
+@click.argument("name")
+@click.option("--scope", type=click.Choice(["sync"]), required=True, help="Что разрешено ключу.")
+def apikey_create(data_dir: Path | None, name: str, scope: str) -> None:
+    """Выпустить ключ API; он показывается один раз."""
+    from marketdesk.services import api_keys
+    from marketdesk.services.errors import ServiceError
+
+    settings = _settings(data_dir)
+
+    async def work(database: Any) -> str:
+        await _migrate(database)
+        async with database.sessions() as session:
+            return (await api_keys.create_key(session, name, scope)).token
+
+    try:
+        token = _run(settings, work)
+    except ServiceError as exc:
+        _fail(exc.message)
+    click.echo(token)
+    click.secho(
+        "Ключ показан один раз: сохраните его. Заголовок: Authorization: Bearer <ключ>.", err=True
+    )
+
+
+@apikey.command("list")
+@data_dir_option
+def apikey_list(data_dir: Path | None) -> None:
+    """Ключи API: имя, область, начало ключа, когда выпущен, использован, отозван."""
+    from marketdesk.services import api_keys
+
+    settings = _settings(data_dir)
+
+    async def work(database: Any) -> list[Any]:
+        await _migrate(database)
+        async with database.sessions() as session:
+            return await api_keys.list_keys(session)
+
+    for key in _run(settings, work):
+        used = key.last_used_at.isoformat(timespec="seconds") if key.last_used_at else "—"
+        state = f"отозван {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "действует"
+        click.echo(
+            f"{key.name}\t{key.scope}\t{key.prefix}…\t{key.created_at:%Y-%m-%d}\t{used}\t{state}"
+        )
+
+
+@apikey.command("revoke")
+@data_dir_option
+@click.argument("name")
+def apikey_revoke(data_dir: Path | None, name: str) -> None:
+    """Отозвать ключ API: запросы с ним сразу получают отказ api_key_revoked."""
+    from marketdesk.services import api_keys
+    from marketdesk.services.errors import ServiceError
+
+    settings = _settings(data_dir)
+
+    async def work(database: Any) -> None:
+        async with database.sessions() as session:
+            await api_keys.revoke_key(session, name)
+
+    try:
+        _run(settings, work)
+    except ServiceError as exc:
+        _fail(exc.message)
+    click.echo(f"Ключ «{name}» отозван.")
+
+
+@main.command("import")
+@data_dir_option
+@click.argument(
+    "kind",
+    type=click.Choice(
+        ["customers", "sellers", "products", "stock", "orders", "balances", "certificates"]
+    ),
+)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--batch-size", type=click.IntRange(1, 10_000), default=2_000, show_default=True)
+@click.option("--restart", is_flag=True, help="Начать файл сначала, не с контрольной точки.")
+def import_command(
+    data_dir: Path | None, kind: str, file: Path, batch_size: int, restart: bool
+) -> None:
+    """Загрузить данные маркетплейса из файла JSON Lines (.jsonl) или CSV (.csv): те же
+    проверки, что у API синхронизации; прерванная загрузка продолжается с места остановки."""
+    from tqdm import tqdm
+
+    from marketdesk.services.sync import sync_kind
+    from marketdesk.services.sync.importer import count_records, import_file
+
+    settings = _settings(data_dir)
+    total = count_records(file)
+
+    async def work(database: Any) -> Any:
+        await _migrate(database)
+        with tqdm(total=total, unit=" записей", desc=f"Загрузка {kind}") as bar:
+            return await import_file(
+                database,
+                sync_kind(kind),
+                file,
+                secret=settings.hashing_secret(),
+                batch_size=batch_size,
+                restart=restart,
+                progress=bar.update,
+            )
+
+    result = _run(settings, work)
+    if result.skipped:
+        click.echo(f"Пропущено уже загруженных (контрольная точка): {result.skipped}.")
+    click.echo(f"Сохранено: {result.stored}. С ошибками: {result.errors}.")
+    if result.errors_file is not None:
+        click.echo(f"Ошибки по записям: {result.errors_file}")
+    if result.errors:
+        sys.exit(2)
+
+
+@main.group()
+def forget() -> None:
+    """Право на забвение."""
+
+
+@forget.command("customer")
+@data_dir_option
+@click.argument("customer_id", type=click.IntRange(1, MAX_ID))
+@click.option("--reason", default=None, help="Основание (номер обращения), попадёт в аудит.")
+def forget_customer(data_dir: Path | None, customer_id: int, reason: str | None) -> None:
+    """Удалить персональные данные покупателя везде (карточка, контакты в переписке,
+    адреса в каналах, журнал уведомлений) и оставить запись об удалении в аудите."""
+    from marketdesk.services.errors import ServiceError
+    from marketdesk.services.sync import forget_customer as forget_one
+
+    settings = _settings(data_dir)
+
+    async def work(database: Any) -> Any:
+        async with database.sessions() as session:
+            return await forget_one(session, customer_id, actor="cli:forget", reason=reason)
+
+    try:
+        result = _run(settings, work)
+    except ServiceError as exc:
+        _fail(exc.message)
+    click.echo(
+        f"Персональные данные покупателя {customer_id} удалены: сообщений с контактами "
+        f"{result.messages_masked}, адресов в каналах {result.contacts_erased}, "
+        f"уведомлений {result.notifications_erased}."
+    )
+
+
+@main.command()
+@data_dir_option
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def backup(data_dir: Path | None, file: Path) -> None:
+    """Резервная копия базы и файлов каталога данных (вложения, ключи) в один архив; сервер
+    останавливать не нужно (SQLite — онлайн-копия, PostgreSQL — pg_dump)."""
+    from marketdesk.services.backup import BackupFailed
+    from marketdesk.services.backup import backup as make_backup
+
+    settings = _settings(data_dir)
+    try:
+        result = asyncio.run(make_backup(settings, file.resolve()))
+    except BackupFailed as exc:
+        _fail(str(exc))
+    click.echo(
+        f"Резервная копия ({result.backend}, схема {result.revision}, файлов {result.files}): "
+        f"{file}. В ней секретный ключ установки — храните её как саму базу."
+    )
+
+
+@main.command()
+@data_dir_option
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def restore(data_dir: Path | None, file: Path) -> None:
+    """Восстановить резервную копию в пустой каталог данных (и пустую базу PostgreSQL)."""
+    from marketdesk.services.backup import BackupFailed
+    from marketdesk.services.backup import restore as restore_backup
+
+    settings = _settings(data_dir)
+    try:
+        result = asyncio.run(restore_backup(settings, file))
+    except BackupFailed as exc:
+        _fail(str(exc))
+    click.echo(
+        f"Восстановлено ({result.backend}, файлов {result.files}) в {settings.data_dir}. "
+        "Запустите marketdesk serve."
+    )
+
+
+@main.group()
+def export() -> None:
+    """Выгрузка данных."""
+
+
+@export.command("customer")
+@data_dir_option
+@click.argument("customer_id", type=click.IntRange(1, MAX_ID))
+def export_customer(data_dir: Path | None, customer_id: int) -> None:
+    """Все данные одного покупателя в JSON (запрос субъекта персональных данных)."""
+    import json
+
+    from marketdesk.services.errors import ServiceError
+    from marketdesk.services.sync.export import export_customer as export_one
+
+    settings = _settings(data_dir)
+
+    async def work(database: Any) -> Any:
+        async with database.sessions() as session:
+            return await export_one(session, customer_id)
+
+    try:
+        data = _run(settings, work)
+    except ServiceError as exc:
+        _fail(exc.message)
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
 def _register_bot_commands() -> None:
     from marketdesk.bot.cli import ask_command, bot_group, kb_group
 

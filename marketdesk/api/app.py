@@ -41,6 +41,7 @@ from . import (
     rating_reviews,
     reports,
     rules,
+    sync,
     tasks,
     throttle,
 )
@@ -100,6 +101,7 @@ def create_api(
     for module in (board, rating_reviews):  # supervision (issue 15)
         app.include_router(module.router)
     app.include_router(channels.router)  # the outside channels (issue 12)
+    app.include_router(sync.router)  # the marketplace's data in (issue 16)
     install_widget(app)
     install_docs(app, enabled=settings.api_docs)
     install_openapi(app)

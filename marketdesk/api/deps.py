@@ -7,13 +7,20 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from marketdesk.services import auth
+from marketdesk.services import api_keys, auth
+from marketdesk.services.api_keys import KeyPrincipal
 from marketdesk.services.errors import InvalidToken, TokenRequired
 from marketdesk.services.principals import Principal
 from marketdesk.settings import Settings
 from marketdesk.store.db import AsyncSession, Database
 
-__all__ = ["CurrentOperator", "CurrentPrincipal", "DbSession", "get_settings"]
+__all__ = [
+    "CurrentOperator",
+    "CurrentPrincipal",
+    "DbSession",
+    "SyncKey",
+    "get_settings",
+]
 
 
 def get_settings(request: Request) -> Settings:
@@ -58,3 +65,11 @@ async def get_operator(principal: CurrentPrincipal) -> Principal:
 
 
 CurrentOperator = Annotated[Principal, Depends(get_operator)]
+
+
+async def get_sync_key(request: Request, session: DbSession) -> KeyPrincipal:
+    """The marketplace's integration: an API key of the ``sync`` scope (never a login)."""
+    return await api_keys.authenticate_key(session, bearer_token(request), "sync")
+
+
+SyncKey = Annotated[KeyPrincipal, Depends(get_sync_key)]

@@ -177,6 +177,16 @@ from .refusals import (
     WithdrawalRefused,
 )
 from .reports import InvalidDrill, ReportPeriodTooLong, UnknownReport
+from .sync import (
+    ApiKeyExists,
+    ApiKeyNameInvalid,
+    ApiKeyNotFound,
+    ApiKeyRevoked,
+    ApiKeyWrongScope,
+    InvalidApiKey,
+    SyncBatchTooLarge,
+    SyncKindUnknown,
+)
 from .transport import (
     CLOSE_BAD_DATA,
     CLOSE_INTERNAL,
@@ -225,6 +235,11 @@ __all__ = [
     "AlreadyRated",
     "AmountTooLarge",
     "AmountTooPrecise",
+    "ApiKeyExists",
+    "ApiKeyNameInvalid",
+    "ApiKeyNotFound",
+    "ApiKeyRevoked",
+    "ApiKeyWrongScope",
     "AtCapacity",
     "AttachmentDailyQuota",
     "AttachmentEmpty",
@@ -274,6 +289,7 @@ __all__ = [
     "HttpError",
     "InternalError",
     "InvalidAmount",
+    "InvalidApiKey",
     "InvalidCertificateCode",
     "InvalidCertificateKind",
     "InvalidCharacters",
@@ -374,6 +390,8 @@ __all__ = [
     "SocketClose",
     "StaffMemberNotFound",
     "StaffOnly",
+    "SyncBatchTooLarge",
+    "SyncKindUnknown",
     "TargetAtCapacity",
     "TaskClosed",
     "TaskNotFound",

@@ -1,5 +1,6 @@
 """SQLAlchemy models of marketdesk, one module per area."""
 
+from .api_keys import ApiKey, CustomerTombstone, ImportCheckpoint, SyncLink
 from .base import Base, utcnow
 from .catalog import Product, ProductNominal, Seller, Stock, Warehouse
 from .certificates import GiftCertificate
@@ -25,6 +26,7 @@ from .reports import ConversationFact, ReportDay, ReportDayTally
 from .tasks import Task, TaskComment, TaskEvent
 
 __all__ = [
+    "ApiKey",
     "Attachment",
     "AuditEntry",
     "BalanceEntry",
@@ -38,7 +40,9 @@ __all__ = [
     "CouponBan",
     "Customer",
     "CustomerComment",
+    "CustomerTombstone",
     "GiftCertificate",
+    "ImportCheckpoint",
     "LoginCode",
     "Message",
     "MetaValue",
@@ -67,6 +71,7 @@ __all__ = [
     "SlaWarning",
     "StaffNotice",
     "Stock",
+    "SyncLink",
     "Task",
     "TaskComment",
     "TaskEvent",
