@@ -16,7 +16,7 @@ import json
 import logging
 import random
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
@@ -71,6 +71,11 @@ MAX_AUTH_FRAME = 32 * 1024
 MAX_FRAME = 64 * 1024
 
 
+# the frames' encoders, made once (json.dumps with options builds an encoder per call)
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_ENCODE_ASCII = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
+
+
 class _Closed(Exception):
     def __init__(self, code: int, reason: str) -> None:
         super().__init__(reason)
@@ -91,10 +96,17 @@ class WebChat:
     sessions: SessionWatch | None = None
     limiter: RateLimiter | None = None
 
+    _context: chat.ChatContext | None = field(default=None, init=False, repr=False)
+
     def context(self) -> chat.ChatContext:
-        return chat.ChatContext(
-            bot=self.bot, publish=self.broker.publish, writer=self.writer, database=self.database
-        )
+        """The sends' context: made once, again only if the writer or the broker's
+        ``publish`` was replaced meanwhile (the metrics wrap it)."""
+        publish, ctx = self.broker.publish, self._context
+        if ctx is None or ctx.publish != publish or ctx.writer is not self.writer:
+            ctx = self._context = chat.ChatContext(
+                bot=self.bot, publish=publish, writer=self.writer, database=self.database
+            )
+        return ctx
 
     async def conversation_socket(self, websocket: WebSocket, conversation_id: int) -> None:
         await _Socket(self, websocket).run_conversation(conversation_id)
@@ -165,8 +177,8 @@ class _Socket:
     async def send(self, frame: dict[str, Any]) -> None:
         # an error frame may echo what the client sent, a lone surrogate among it (not
         # encodable as UTF-8): escaped, it goes out as the client wrote it
-        ascii_only = frame.get("type") == "error"
-        await self.ws.send_text(json.dumps(frame, ensure_ascii=ascii_only, separators=(",", ":")))
+        encode = _ENCODE_ASCII if frame.get("type") == "error" else _ENCODE
+        await self.ws.send_text(encode(frame))
 
     async def close(self, code: int, reason: str = "") -> None:
         if self.ws.application_state == WebSocketState.DISCONNECTED:
@@ -561,16 +573,20 @@ class _Socket:
         database."""
         kind = item.get("type")
         if kind == "message":
-            message = item["message"]
+            message, conversation = item["message"], item.get("conversation")
             cid, seq = int(message["conversation_id"]), int(message["seq"])
             last = self.seen.get(cid)
-            if last is not None and seq <= last:
-                return
             if last is not None and seq > last + 1:
                 await self._catch_up(cid)
-                if seq <= self.seen[cid]:
-                    return
-            await self.send({"type": "message", "message": message})
+                last = self.seen[cid]
+            if last is not None and seq <= last:  # sent before (a replay): its change is not
+                if conversation is not None:
+                    await self.send({"type": "conversation", "conversation": conversation})
+                return
+            frame = {"type": "message", "message": message}
+            if conversation is not None:  # a clock it started or stopped (docs/protocol.md)
+                frame["conversation"] = conversation
+            await self.send(frame)
             self.seen[cid] = seq
         elif kind == "conversation" and not await self._may_see(item):
             # it left this operator's lines: the lists are read again, nothing of it is sent

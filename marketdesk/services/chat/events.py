@@ -52,11 +52,15 @@ def line_channel(line: str) -> str:
 
 
 class MessageStored(BaseModel):
-    """A message was committed (``message`` is the staff view; ``private`` notes included)."""
+    """A message was committed (``message`` is the staff view; ``private`` notes included).
+    ``conversation``: the staff view of the conversation after the message when the message
+    changed it for the staff only (a service-level clock started or stopped) and an operator
+    holds it; only operator sockets pass it on (docs/decisions/0005-clocks-on-the-message.md)."""
 
     type: Literal["message"] = "message"
     conversation_id: int
     message: dict[str, Any]
+    conversation: dict[str, Any] | None = None
 
 
 class ConversationChanged(BaseModel):
@@ -101,12 +105,16 @@ class Changes:
 
     def __init__(self, publish_to: Publisher) -> None:
         self.publish_to = publish_to
-        self.messages: list[tuple[MessageView, int | None]] = []
+        self.messages: list[tuple[MessageView, int | None, Any]] = []
         self.conversations: dict[int, tuple[Any, int | None, str]] = {}
 
-    def message(self, message: MessageView, conversation: Any) -> None:
-        """A stored message (to the conversation and its assigned operator)."""
-        self.messages.append((message, conversation.assigned_operator_id))
+    def message(self, message: MessageView, conversation: Any, clocks: Any = None) -> None:
+        """A stored message (to the conversation and its assigned operator). ``clocks``:
+        the conversation after the message, if the message started or stopped a
+        service-level clock (a change the staff follow, never the customer): it rides on
+        the message's event to the assigned operator, or goes to the line's queue as a
+        ``conversation`` event of its own while nobody holds the conversation."""
+        self.messages.append((message, conversation.assigned_operator_id, clocks))
 
     def changed(self, conversation: Any, previous_operator_id: int | None) -> None:
         """A conversation that changed; call before changing its line (the old queue hears
@@ -119,11 +127,15 @@ class Changes:
     async def publish(self) -> None:
         messages, self.messages = self.messages, []
         conversations, self.conversations = self.conversations, {}
-        for message, operator_id in messages:
+        for message, operator_id, clocks in messages:
             channels = [conversation_channel(message.conversation_id)]
-            if operator_id is not None:
-                channels.append(operator_channel(operator_id))
-            await self.publish_to(channels, message_event(message))
+            if operator_id is None:
+                await self.publish_to(channels, message_event(message))
+                if clocks is not None:
+                    await self.publish_to(*staff_conversation_event(clocks))
+                continue
+            channels.append(operator_channel(operator_id))
+            await self.publish_to(channels, message_event(message, clocks))
         for conversation, previous, previous_line in conversations.values():
             await self.publish_to(*_conversation_event(conversation, previous, previous_line))
 
@@ -146,8 +158,9 @@ def _conversation_event(
     }
 
 
-def message_event(message: MessageView) -> dict[str, Any]:
-    """The :class:`MessageStored` event of a stored message, as it is published.
+def message_event(message: MessageView, conversation: Any = None) -> dict[str, Any]:
+    """The :class:`MessageStored` event of a stored message, as it is published
+    (``conversation``: the conversation after it, for the staff; see :meth:`Changes.message`).
 
     Built as a plain dict, the view dumped once: the event models describe the protocol,
     and validating a dumped view into one only to dump it again cost about 3 % of the live
@@ -156,14 +169,18 @@ def message_event(message: MessageView) -> dict[str, Any]:
         "type": "message",
         "conversation_id": message.conversation_id,
         "message": message.model_dump(mode="json"),
+        "conversation": None
+        if conversation is None
+        else conversation_view(conversation).model_dump(mode="json"),
     }
 
 
 def staff_conversation_event(conversation: Any) -> tuple[list[str], dict[str, Any]]:
-    """A change only the staff follow (a service-level clock started or stopped): to the
-    assigned operator, or to the line's queue while nobody holds the conversation; never to
-    the customer's sockets. (An assigned conversation is in nobody's queue: its clock's
-    every start and stop went to every operator of the line, an event a message.)"""
+    """A change only the staff follow (a service-level clock started or stopped) of a
+    conversation nobody holds, to the line's queue (never to the customer's sockets); a
+    held one's goes to its operator on the message's own event (:meth:`Changes.message`).
+    (An assigned conversation is in nobody's queue: its clock's every start and stop went
+    to every operator of the line, an event a message.)"""
     if conversation.assigned_operator_id is not None:
         channels = [operator_channel(conversation.assigned_operator_id)]
     else:

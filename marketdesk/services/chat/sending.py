@@ -15,6 +15,7 @@ idempotent: a retry is answered with the message stored before (``duplicate``)."
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from sqlalchemy import insert, update
@@ -26,7 +27,7 @@ from marketdesk.domain.channels import Channel
 from marketdesk.domain.conversations import ConversationStatus as S
 from marketdesk.store.db import Database
 from marketdesk.store.models import Attachment, Conversation, Operator, utcnow
-from marketdesk.store.transactions import on_commit, serialized
+from marketdesk.store.transactions import serialized
 
 from .. import chat_access as access
 from ..errors import ClientMsgIdTaken
@@ -35,11 +36,11 @@ from . import outbound, sla
 from .assignment import enqueue
 from .checks import check_send, load, move_to, not_found, send_refusal
 from .context import ChatContext, GuardObjected, TextGuard
-from .events import Changes, changes_for, staff_conversation_event
+from .events import Changes, changes_for
 from .guard import GuardResult, passes_guard, refuse_disclosure, verdict_for_conversation
 from .texts import TEXT_QUEUED, TEXT_REOPENED
 from .transcript import append, find_stored, insert_row, lock_for_message, system_note
-from .views import ConversationView, MessageView, SendResult, conversation_view, message_view
+from .views import MessageView, SendResult, conversation_view, message_view
 
 __all__ = [
     "NewAttachment",
@@ -233,15 +234,16 @@ async def store_one(session: AsyncSession, request: SendRequest) -> SendResult:
                 return retried
             raise refusal
         stored = await _insert(session, principal, message, locked.last_seq)
-        changes.message(stored, locked)
         await outbound.queue(session, stored, locked.channel)
         moves = not principal.is_operator and (
             locked.status == S.RESOLVED or (locked.status == S.BOT and ctx.bot is not None)
         )
         if not moves:  # the common case: three statements and the commit
-            view = await _clocks_after(session, changes, principal, message, locked)
+            after = await _clocks_after(session, principal, message, locked)
+            changes.message(stored, locked, after)
             await session.commit()
-            return SendResult(message=stored, conversation=view)
+            return SendResult(message=stored, view_of=partial(conversation_view, after or locked))
+        changes.message(stored, locked)
         replies, conversation = await _move_on(session, ctx, changes, locked.status, message)
         await session.commit()
     except IntegrityError:
@@ -255,14 +257,10 @@ async def store_one(session: AsyncSession, request: SendRequest) -> SendResult:
 
 
 async def _clocks_after(
-    session: AsyncSession,
-    changes: Changes,
-    principal: Principal,
-    message: OutgoingMessage,
-    locked: Any,
-) -> ConversationView:
-    """The service-level clocks a plain message starts or stops (:mod:`.sla`); a change is
-    published with the message. → the conversation after the message."""
+    session: AsyncSession, principal: Principal, message: OutgoingMessage, locked: Any
+) -> Any:
+    """The service-level clocks a plain message starts or stops (:mod:`.sla`). → the
+    conversation after the message if they changed (published with the message), or None."""
     changed = await sla.after_message(
         session,
         locked,
@@ -270,12 +268,7 @@ async def _clocks_after(
         private=message.private,
         now=utcnow(),
     )
-    if not changed:
-        return conversation_view(locked)
-    after = sla.merged(locked, changed)
-    channels, event = staff_conversation_event(after)
-    on_commit(session, lambda: changes.publish_to(channels, event))
-    return conversation_view(after)
+    return sla.merged(locked, changed) if changed else None
 
 
 def sent_extra(principal: Principal, message: OutgoingMessage) -> dict[str, Any]:

@@ -53,12 +53,16 @@ __all__ = [
 
 _policy: SlaPolicy = DEFAULT_SLA_POLICY
 _PERSON = (S.QUEUED.value, S.ASSIGNED.value)  # a person holds or awaits the conversation
+# the targets of each (line, channel) looked up once per policy: a conversation's view and
+# every message ask for them (the lookup builds a new SlaTargets: about 10 µs each time)
+_targets: dict[tuple[str, str], SlaTargets] = {}
 
 
 def configure(new: SlaPolicy) -> None:
     """The process's policy (the server sets it from its settings at start)."""
     global _policy
     _policy = new
+    _targets.clear()
 
 
 def policy() -> SlaPolicy:
@@ -67,7 +71,11 @@ def policy() -> SlaPolicy:
 
 def targets(conversation: Any) -> SlaTargets:
     """The targets of a conversation (an ORM object or a Core row)."""
-    return _policy.targets(conversation.line, getattr(conversation, "channel", Channel.WEB))
+    key = (str(conversation.line), str(getattr(conversation, "channel", Channel.WEB)))
+    found = _targets.get(key)
+    if found is None:
+        found = _targets[key] = _policy.targets(*key)
+    return found
 
 
 def due_times(conversation: Any) -> dict[SlaKind, datetime | None]:
@@ -163,7 +171,7 @@ async def after_message(
 
 def merged(row: Any, values: Mapping[str, Any]) -> Any:
     """A Core row of ``conversations`` with some columns changed (for its view and event)."""
-    base = vars(row) if isinstance(row, SimpleNamespace) else dict(row._mapping)
+    base = vars(row) if isinstance(row, SimpleNamespace) else row._asdict()
     return SimpleNamespace(**{**base, **values})
 
 

@@ -21,6 +21,14 @@ function catchUp() {
   if (state.current) fetchNewMessages().catch(() => {});
 }
 
+function applyConversation(c) {
+  if (state.current && c.id === state.current.id) {
+    state.current = c;
+    renderHeader();
+    if (c.last_seq > state.lastSeq) fetchNewMessages().catch(() => {});
+  }
+}
+
 // one handler a frame type; the server's {"type": "ping"} needs no answer
 const FRAMES = {
   ready(frame) {
@@ -32,18 +40,15 @@ const FRAMES = {
     loadQueue();
     catchUp();
   },
+  // a message that started or stopped a service-level clock carries the conversation after it
   message(frame) {
     const m = frame.message;
     if (state.current && m.conversation_id === state.current.id) addMessages([m]);
+    if (frame.conversation) applyConversation(frame.conversation);
     refreshLists();
   },
   conversation(frame) {
-    const c = frame.conversation;
-    if (state.current && c.id === state.current.id) {
-      state.current = c;
-      renderHeader();
-      if (c.last_seq > state.lastSeq) fetchNewMessages().catch(() => {});
-    }
+    applyConversation(frame.conversation);
     refreshLists();
   },
   error() {
