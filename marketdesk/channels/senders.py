@@ -12,6 +12,8 @@ from marketdesk.settings import Settings
 
 from .email import SmtpConfig, SmtpEmailSender
 from .sms import sms_gateway_from_settings
+from .telegram import TelegramChannel
+from .vk import VkChannel
 
 __all__ = ["channel_senders", "notification_senders"]
 
@@ -30,5 +32,10 @@ def notification_senders(settings: Settings) -> dict[str, NotificationSender]:
 def channel_senders(settings: Settings) -> dict[str, ChannelSender]:
     """The outbound adapters of the configured outside channels (by channel name)."""
     senders: dict[str, ChannelSender] = {}
-    del settings  # each channel's adapter adds itself here as it lands (issue 12)
+    telegram = TelegramChannel.from_settings(settings)
+    if telegram is not None:
+        senders[telegram.channel] = telegram
+    vk = VkChannel.from_settings(settings)
+    if vk is not None:
+        senders[vk.channel] = vk
     return senders

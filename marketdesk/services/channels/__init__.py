@@ -15,7 +15,7 @@ acknowledges to the channel after it returned, and implements :class:`ChannelSen
 
 from __future__ import annotations
 
-from .contacts import contact_for, link_customer, principal_of
+from .contacts import contact_for, link_by_phone, link_customer, principal_of
 from .delivery import (
     DeliveryPolicy,
     DeliveryView,
@@ -42,6 +42,7 @@ __all__ = [
     "contact_for",
     "deliver_due",
     "delivery_event",
+    "link_by_phone",
     "link_customer",
     "list_deliveries",
     "principal_of",
