@@ -80,6 +80,10 @@ NOT_YOUR_CONTACT = (
     f"Поделиться можно только своим номером: нажмите кнопку «{SHARE_PHONE}» под полем ввода."
 )
 BAD_PHONE = "Этот номер не похож на российский мобильный. Напишите, пожалуйста, ваш вопрос текстом."
+FILE_NOT_TAKEN = (
+    "Не получилось получить файл: он слишком большой. Пришлите, пожалуйста, изображение или PDF "
+    "размером до 10 МБ."
+)
 UNSUPPORTED = (
     "Пока я понимаю только текст, фотографии и документы. Напишите, пожалуйста, ваш вопрос текстом."
 )
@@ -212,8 +216,8 @@ class TelegramChannel:
         chat (a file of a kind it does not take…) is told to the customer in the chat and the
         update is done; anything else raises, and the update is not acknowledged."""
         message = update.message
-        if message is None:
-            return  # edits, channel posts, callbacks: not the customer's messages
+        if message is None or message.chat.type != "private":
+            return  # edits, callbacks, groups the bot was added to: not a customer's chat
         address = str(message.chat.id)
         text = message.text or message.caption or ""
         if message.contact is not None:
@@ -222,7 +226,12 @@ class TelegramChannel:
         if _START.match(text):
             await self._say(address, START_GREETING, reply_markup=_start_keyboard())
             return
-        files = await self._files(message)
+        try:
+            files = await self._files(message)
+        except TelegramBadRequest as exc:  # «file is too big» (over the Bot API's 20 MB)
+            log.info("telegram: a file from %s not fetched: %s", address, exc.message)
+            await self._say(address, FILE_NOT_TAKEN)
+            files = ()
         if not text.strip() and not files:
             await self._say(address, UNSUPPORTED)
             return

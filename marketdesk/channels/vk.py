@@ -50,6 +50,8 @@ log = logging.getLogger("marketdesk.channels.vk")
 
 VK_VERSION = "5.199"
 TEXT_LIMIT = 4096
+CHAT_PEERS = 2_000_000_000
+"""Peer ids from here on are group chats (``2000000000 + chat_id``)."""
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/gif"})
 """Uploaded as photos; anything else goes as a document."""
@@ -227,8 +229,8 @@ class VkChannel:
         body = event.get("object") or {}
         message = body.get("message") or body  # the object is the message before v5.103
         peer_id = int(message["peer_id"])
-        if int(message.get("out", 0)) == 1:
-            return  # the community's own message
+        if int(message.get("out", 0)) == 1 or peer_id >= CHAT_PEERS:
+            return  # the community's own message; a group chat, not a customer's dialogue
         address = str(peer_id)
         text = str(message.get("text") or "")
         async with httpx.AsyncClient(timeout=TIMEOUT, follow_redirects=True) as client:
@@ -343,7 +345,14 @@ async def check_vk(settings: Settings) -> list[str]:
             groups = await api.call("groups.getById")
             await api.call("messages.getConversations", count=1)
     except VkApiError as exc:
-        problems.append(f"токен ВКонтакте не подходит ({exc.method}: {exc.code} {exc.message})")
+        if exc.method == "messages.getConversations":
+            problems.append(
+                "у ключа ВКонтакте нет доступа к сообщениям сообщества "
+                f"({exc.method}: {exc.code} {exc.message}): включите сообщения сообщества и "
+                "право ключа «сообщения сообщества»"
+            )
+        else:
+            problems.append(f"токен ВКонтакте не подходит ({exc.method}: {exc.code} {exc.message})")
         return problems
     except (httpx.HTTPError, ValueError) as exc:
         problems.append(f"API ВКонтакте {config.api} недоступен: {exc}")

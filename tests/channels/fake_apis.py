@@ -164,6 +164,7 @@ class FakeTelegram(FakeServer):
         self.message_ids = itertools.count(1)
         self.files: dict[str, tuple[str, bytes]] = {}  # file_id → (file_path, bytes)
         self.blocked: set[int] = set()
+        self.too_big: set[str] = set()  # getFile: over the Bot API's 20 MB
         self.webhook_url = ""
         self.up()
 
@@ -327,6 +328,8 @@ class FakeTelegram(FakeServer):
 
     async def _m_getFile(self, params: dict[str, str], files: Any) -> web.Response:
         file_id = params.get("file_id", "")
+        if file_id in self.too_big:
+            return _tg_error(400, "Bad Request: file is too big")
         if file_id not in self.files:
             return _tg_error(400, "Bad Request: invalid file_id")
         path, data = self.files[file_id]
@@ -367,6 +370,7 @@ class FakeVk(FakeServer):
         self.saved: dict[str, tuple[str, bytes]] = {}  # "photo-1_2" / "doc-1_3" → file
         self.static: dict[str, bytes] = {}  # /files/<name>: attachments of inbound messages
         self.users = {1: ("Павел", "Дуров")}
+        self.messages_allowed = True  # the community's messages on, and the token's right
         self.ids = itertools.count(1)
         self.up()
 
@@ -538,6 +542,8 @@ class FakeVk(FakeServer):
         }
 
     def _m_messages_getConversations(self, params: dict[str, str]) -> Any:
+        if not self.messages_allowed:
+            return self._error(15, "Access denied: no access to call this method", params)
         return {"count": 0, "items": []}
 
     async def _static(self, request: web.Request) -> web.Response:

@@ -154,6 +154,11 @@ def test_the_webhook_refuses_without_the_secret(
     assert_error(post(env, update, header="wrong"), 403, "channel_secret_mismatch")
     assert_error(post(env, update, header=None), 403, "channel_secret_mismatch")
     assert conversation_of(env, "telegram", str(chat_id)) is None
+    # a group the bot was added to is not a customer's chat: acknowledged, not stored
+    group = tg_message(-chat_id, "Всем привет")
+    group["chat"] = {"id": -chat_id, "type": "group", "title": "Покупатели"}
+    assert post(env, fake_telegram.update(group)).status_code == 200
+    assert conversation_of(env, "telegram", str(-chat_id)) is None
     broken = env.client.post(
         f"/api/v1/channels/telegram/{TG_SECRET}",
         content=b"[1, 2",
@@ -294,6 +299,14 @@ def test_photos_and_documents_both_ways(tg: ChannelEnv, fake_telegram: FakeTeleg
     zipped = {"file_id": f"zip-{chat_id}", "file_unique_id": "z", "file_name": "архив.zip"}
     assert post(env, fake.update(tg_message(chat_id, document=zipped))).status_code == 200
     assert "PDF" in sent_texts(fake, chat_id)[-1]
+
+    # a file over the Bot API's limit: the customer is told, the caption still arrives
+    fake.too_big.add(f"huge-{chat_id}")
+    huge = {"file_id": f"huge-{chat_id}", "file_unique_id": "h", "file_name": "видео.pdf"}
+    update = fake.update(tg_message(chat_id, document=huge, caption="И ещё видео"))
+    assert post(env, update).status_code == 200
+    assert "слишком большой" in sent_texts(fake, chat_id)[-1]
+    assert "И ещё видео" in [m.text for m in messages(env, conversation.id)]
 
     # out: an operator's image goes as a photo with its caption, a PDF as a document
     cid, operator = handed_to_operator(env, fake, chat_id)

@@ -129,6 +129,10 @@ def test_the_confirmation_and_the_secret(vk: ChannelEnv) -> None:
     assert_error(post(vk, [1, 2]), 422, "channel_update_invalid")
     no_peer = {"type": "message_new", "secret": VK_SECRET, "object": {"message": {"text": "x"}}}
     assert_error(post(vk, no_peer), 422, "channel_update_invalid")
+    # a group chat's message is acknowledged, not stored
+    chat_peer = 2_000_000_000 + peer_id % 1000
+    assert post(vk, event(chat_peer, "Всем привет")).text == "ok"
+    assert conversation_of(vk, "vk", str(chat_peer)) is None
     # other events are acknowledged and ignored
     typing = {"type": "message_typing_state", "secret": VK_SECRET, "object": {"state": "typing"}}
     assert post(vk, typing).text == "ok"
@@ -332,6 +336,12 @@ def test_check_vk_says_what_is_wrong(fake_vk: FakeVk, tmp_path: Any) -> None:
     missing = check(vk_token=VK_TOKEN)
     assert any("MARKETDESK_VK_CONFIRMATION" in p for p in missing)
     assert any("MARKETDESK_VK_SECRET" in p for p in missing)
+    fake_vk.messages_allowed = False
+    try:
+        [no_messages] = check(vk_token=VK_TOKEN, **full)
+        assert no_messages.startswith("у ключа ВКонтакте нет доступа к сообщениям сообщества")
+    finally:
+        fake_vk.messages_allowed = True
     fake_vk.down()
     try:
         [down] = check(vk_token=VK_TOKEN, **full)
