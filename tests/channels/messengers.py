@@ -3,6 +3,7 @@ the app's own loop (``now`` advanced instead of sleeping), and reads of the stor
 
 from __future__ import annotations
 
+import itertools
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -30,6 +31,8 @@ VK_TOKEN = "vk1.a.fake-community-token"
 VK_SECRET = "vk-callback-secret-51d2"
 VK_CONFIRMATION = "3f8a1c2e"
 VK_GROUP = 229_000_001
+
+_message_ids = itertools.count(1)
 
 
 def messenger_settings(tg_api: str, vk_api: str, **overrides: Any) -> dict[str, Any]:
@@ -150,3 +153,16 @@ def deliveries(env: ChannelEnv, conversation_id: int) -> list[ChannelDelivery]:
 def new_address() -> int:
     """A chat or peer id no other test uses."""
     return 100_000_000 + uuid.uuid4().int % 800_000_000
+
+
+def tg_message(chat_id: int, text: str | None = None, **extra: Any) -> dict[str, Any]:
+    message: dict[str, Any] = {
+        "message_id": next(_message_ids),
+        "date": int(time.time()),
+        "chat": {"id": chat_id, "type": "private", "first_name": "Иван"},
+        "from": {"id": chat_id, "is_bot": False, "first_name": "Иван", "last_name": "Петров"},
+    }
+    if text is not None:
+        message["text"] = text
+    message.update(extra)
+    return message

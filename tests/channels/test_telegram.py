@@ -5,9 +5,7 @@ documents both ways."""
 
 from __future__ import annotations
 
-import itertools
 import json
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -38,12 +36,11 @@ from tests.channels.messengers import (
     new_address,
     new_database,
     running_app,
+    tg_message,
 )
 from tests.chat.conftest import auth
 from tests.conftest import backends
 from tests.errors import assert_error
-
-_message_ids = itertools.count(1)
 
 
 @pytest.fixture(scope="module")
@@ -61,19 +58,6 @@ def tg(
     fake_vk_url = "http://127.0.0.1:9"  # VK is not used here
     with running_app(db, **messenger_settings(fake_telegram.url, fake_vk_url)) as env:
         yield env
-
-
-def tg_message(chat_id: int, text: str | None = None, **extra: Any) -> dict[str, Any]:
-    message: dict[str, Any] = {
-        "message_id": next(_message_ids),
-        "date": int(time.time()),
-        "chat": {"id": chat_id, "type": "private", "first_name": "Иван"},
-        "from": {"id": chat_id, "is_bot": False, "first_name": "Иван", "last_name": "Петров"},
-    }
-    if text is not None:
-        message["text"] = text
-    message.update(extra)
-    return message
 
 
 def post(

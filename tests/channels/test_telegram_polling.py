@@ -5,6 +5,7 @@ offset kept across a restart; and ``check_telegram``."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -13,7 +14,7 @@ import pytest
 
 from marketdesk.channels.telegram import check_telegram
 from marketdesk.settings import Settings
-from marketdesk.workers.telegram import OFFSET_FILE
+from marketdesk.workers.telegram import OFFSET_FILE, OffsetFile, run_telegram_polling
 from tests.channels.fake_apis import FakeTelegram
 from tests.channels.messengers import (
     TG_SECRET,
@@ -23,9 +24,9 @@ from tests.channels.messengers import (
     new_address,
     new_database,
     running_app,
+    tg_message,
     wait_conversation,
 )
-from tests.channels.test_telegram import tg_message
 from tests.conftest import backends
 
 
@@ -114,3 +115,45 @@ def test_check_telegram_says_what_is_wrong(fake_telegram: FakeTelegram, tmp_path
         assert "недоступен" in problem
     finally:
         fake.up()
+
+
+def test_a_failing_update_is_tried_again_not_skipped(tmp_path: Any) -> None:
+    """The offset moves only past handled updates: one whose handling failed (the database
+    out of reach) comes again, and the ones before it are not handled twice."""
+    pending = {5: "первое", 6: "второе"}
+
+    asked: list[int | None] = []
+    handled: list[str] = []
+    failures = [RuntimeError("база недоступна")]
+
+    class Source:
+        async def prepare_polling(self) -> None:
+            return None
+
+        async def get_updates(self, offset: int | None, wait: int) -> list[tuple[int, str]]:
+            asked.append(offset)
+            await asyncio.sleep(0)
+            return [(i, text) for i, text in sorted(pending.items()) if i >= (offset or 0)]
+
+    done = asyncio.Event()
+
+    async def handle(update: str) -> None:
+        if update == "второе" and failures:
+            raise failures.pop()
+        handled.append(update)
+        if len(handled) == 2:
+            done.set()
+
+    offsets = OffsetFile(tmp_path / OFFSET_FILE)
+
+    async def main() -> None:
+        task = asyncio.create_task(run_telegram_polling(Source(), handle, offsets, pause=0.01))
+        await asyncio.wait_for(done.wait(), 20)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())
+    assert handled == ["первое", "второе"]
+    assert asked[:2] == [None, 6]  # after the failure it asks from the failed update on
+    assert offsets.load() == 7
