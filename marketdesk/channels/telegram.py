@@ -231,6 +231,8 @@ class TelegramChannel:
         except TelegramBadRequest as exc:  # «file is too big» (over the Bot API's 20 MB)
             log.info("telegram: a file from %s not fetched: %s", address, exc.message)
             await self._say(address, FILE_NOT_TAKEN)
+            if not text.strip():
+                return
             files = ()
         if not text.strip() and not files:
             await self._say(address, UNSUPPORTED)
