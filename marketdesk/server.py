@@ -25,7 +25,7 @@ from marketdesk.channels import telegram_routes, vk_routes, webchat_routes
 from marketdesk.channels.app_context import chat_context_of as channel_chat_context
 from marketdesk.channels.senders import channel_senders, notification_senders
 from marketdesk.channels.session_watch import SessionWatch
-from marketdesk.channels.telegram import TelegramChannel
+from marketdesk.channels.telegram_config import telegram_of
 from marketdesk.observability.metrics import Metrics
 from marketdesk.realtime import create_broker
 from marketdesk.services.channels import DeliveryPolicy
@@ -104,8 +104,8 @@ def _start_workers(app: FastAPI, settings: Settings) -> list[asyncio.Task[None]]
 
 def _telegram_polling(app: FastAPI, settings: Settings) -> list[asyncio.Task[None]]:
     """Telegram's ``getUpdates`` loop, when the bot is configured for long polling."""
-    telegram = app.state.channel_senders.get("telegram")
-    if not isinstance(telegram, TelegramChannel) or telegram.config.mode != "polling":
+    telegram = telegram_of(app.state.channel_senders)
+    if telegram is None or telegram.config.mode != "polling":
         return []
     ctx = channel_chat_context(app.state)
     data_dir = settings.ensure_data_dir()

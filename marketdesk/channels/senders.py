@@ -12,7 +12,7 @@ from marketdesk.settings import Settings
 
 from .email import SmtpConfig, SmtpEmailSender
 from .sms import sms_gateway_from_settings
-from .telegram import TelegramChannel
+from .telegram_config import TelegramConfig
 from .vk import VkChannel
 
 __all__ = ["channel_senders", "notification_senders"]
@@ -32,9 +32,12 @@ def notification_senders(settings: Settings) -> dict[str, NotificationSender]:
 def channel_senders(settings: Settings) -> dict[str, ChannelSender]:
     """The outbound adapters of the configured outside channels (by channel name)."""
     senders: dict[str, ChannelSender] = {}
-    telegram = TelegramChannel.from_settings(settings)
-    if telegram is not None:
-        senders[telegram.channel] = telegram
+    if TelegramConfig.from_settings(settings) is not None:
+        from .telegram import TelegramChannel  # aiogram: loaded only when configured
+
+        telegram = TelegramChannel.from_settings(settings)
+        if telegram is not None:
+            senders[telegram.channel] = telegram
     vk = VkChannel.from_settings(settings)
     if vk is not None:
         senders[vk.channel] = vk

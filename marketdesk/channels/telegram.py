@@ -22,7 +22,6 @@ import hmac
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -56,11 +55,15 @@ from marketdesk.services.channels import ChannelMessage, DeliveryRefused, Inboun
 from marketdesk.services.errors import ServiceError, Unavailable
 from marketdesk.settings import Settings
 
+from .telegram_config import TelegramConfig
+from .text_split import split_text
+
 __all__ = [
     "SHARE_PHONE",
     "TelegramChannel",
     "TelegramConfig",
     "check_telegram",
+    "make_bot",
     "split_text",
 ]
 
@@ -96,46 +99,10 @@ _START = re.compile(r"^/start(@\w+)?(\s|$)")
 POLLING_UPDATES = ("message",)
 
 
-@dataclass(frozen=True, slots=True)
-class TelegramConfig:
-    """``MARKETDESK_TELEGRAM_*``."""
-
-    token: str
-    secret: str | None
-    api: str
-    mode: str
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> TelegramConfig | None:
-        if settings.telegram_token is None or not settings.telegram_token.get_secret_value():
-            return None
-        secret = settings.telegram_secret.get_secret_value() if settings.telegram_secret else None
-        return cls(
-            token=settings.telegram_token.get_secret_value(),
-            secret=secret or None,
-            api=settings.telegram_api.rstrip("/"),
-            mode=settings.telegram_mode,
-        )
-
-    def make_bot(self) -> Bot:
-        """aiogram's client of this bot (raises ``TokenValidationError`` for a malformed token)."""
-        server = TelegramAPIServer.from_base(self.api)
-        return Bot(self.token, session=AiohttpSession(api=server))
-
-
-def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """``text`` in pieces of at most ``limit`` characters, cut at a line end or a space where
-    there is one."""
-    pieces: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        cut = max(rest.rfind("\n", 0, limit), rest.rfind(" ", 0, limit))
-        cut = cut if cut > limit // 2 else limit
-        pieces.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    if rest.strip():
-        pieces.append(rest)
-    return pieces
+def make_bot(config: TelegramConfig) -> Bot:
+    """aiogram's client of the bot (raises ``TokenValidationError`` for a malformed token)."""
+    server = TelegramAPIServer.from_base(config.api)
+    return Bot(config.token, session=AiohttpSession(api=server))
 
 
 def _display_name(user: User | None) -> str | None:
@@ -160,7 +127,7 @@ class TelegramChannel:
 
     def __init__(self, config: TelegramConfig) -> None:
         self.config = config
-        self.bot = config.make_bot()
+        self.bot = make_bot(config)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TelegramChannel | None:
@@ -357,7 +324,7 @@ async def check_telegram(settings: Settings) -> list[str]:
             "не задан MARKETDESK_TELEGRAM_SECRET: в режиме webhook бот не примет ни одного "
             "обновления"
         )
-    bot = config.make_bot()
+    bot = make_bot(config)
     try:
         await bot.get_me()
         info = await bot.get_webhook_info()

@@ -19,16 +19,17 @@ from marketdesk.services.errors import (
 )
 
 from .app_context import chat_context_of, data_dir_of
-from .telegram import TelegramChannel
+from .telegram_config import TelegramInbound
+from .telegram_config import telegram_of as telegram_among
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/v1/channels", tags=["channels"])
 
 
-def telegram_of(request: Request) -> TelegramChannel:
-    adapter = getattr(request.app.state, "channel_senders", {}).get(Channel.TELEGRAM.value)
-    if not isinstance(adapter, TelegramChannel) or adapter.config.mode != "webhook":
+def telegram_of(request: Request) -> TelegramInbound:
+    adapter = telegram_among(getattr(request.app.state, "channel_senders", None))
+    if adapter is None or adapter.config.mode != "webhook":
         raise ChannelNotConfigured(channel=Channel.TELEGRAM.title_ru)
     return adapter
 

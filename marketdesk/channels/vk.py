@@ -34,7 +34,7 @@ from marketdesk.services.channels import ChannelMessage, DeliveryRefused, Inboun
 from marketdesk.services.errors import ServiceError, Unavailable
 from marketdesk.settings import Settings
 
-from .telegram import split_text
+from .text_split import split_text
 
 __all__ = [
     "PERMANENT_ERRORS",

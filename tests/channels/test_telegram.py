@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from marketdesk.channels.telegram import LINKED, NOT_YOUR_CONTACT, SHARE_PHONE
+from marketdesk.channels.text_split import split_text
 from marketdesk.server import create_app
 from marketdesk.store.models import Attachment, utcnow
 from tests.channels.conftest import ChannelEnv
@@ -309,3 +310,12 @@ def test_photos_and_documents_both_ways(tg: ChannelEnv, fake_telegram: FakeTeleg
     [sent_document] = fake.called("sendDocument", chat_id=str(chat_id))
     assert [(n, d) for n, d in sent_document.files.values()] == [("акт.pdf", PDF)]
     assert all(r.status == "sent" for r in deliveries(env, cid))
+
+
+def test_a_long_text_is_cut_into_pieces_the_messengers_take() -> None:
+    text = "Проверьте, пожалуйста, заказ. " * 300  # 9000 characters
+    pieces = split_text(text, 4096)
+    assert len(pieces) == 3 and all(len(p) <= 4096 for p in pieces)
+    assert " ".join(pieces).split() == text.split()  # cut between words, nothing lost
+    assert split_text("x" * 5000, 4096) == ["x" * 4096, "x" * 904]
+    assert split_text("   ") == []
