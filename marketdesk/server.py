@@ -22,14 +22,19 @@ from fastapi import FastAPI
 from marketdesk.api.app import create_api
 from marketdesk.bot import Bot
 from marketdesk.channels import telegram_routes, vk_routes, webchat_routes
-from marketdesk.channels.app_context import chat_context_of as channel_chat_context
+from marketdesk.channels.mail import imap_inbox, open_receiver
 from marketdesk.channels.senders import channel_senders, notification_senders
 from marketdesk.channels.session_watch import SessionWatch
 from marketdesk.channels.telegram_config import telegram_of
 from marketdesk.observability.metrics import Metrics
 from marketdesk.realtime import create_broker
 from marketdesk.services.channels import DeliveryPolicy
-from marketdesk.services.chat import ChatWriter, configure_sla, set_default_publisher
+from marketdesk.services.chat import (
+    ChatContext,
+    ChatWriter,
+    configure_sla,
+    set_default_publisher,
+)
 from marketdesk.services.notifications import NotifyPolicy
 from marketdesk.services.rate_limits import RateLimiter
 from marketdesk.settings import Settings
@@ -38,6 +43,7 @@ from marketdesk.workers.board import run_board_push
 from marketdesk.workers.channels import ChannelDeliveryWorker
 from marketdesk.workers.cleanup import run_cleanup
 from marketdesk.workers.kb_watch import watch_kb
+from marketdesk.workers.mail import run_mailbox
 from marketdesk.workers.notifications import NotificationWorker
 from marketdesk.workers.ratings import run_rating_reminders
 from marketdesk.workers.reports import run_reports
@@ -58,7 +64,7 @@ of the middle one: minutes apart under load, never when idle."""
 def _start_workers(app: FastAPI, settings: Settings) -> list[asyncio.Task[None]]:
     """The background loops of every server process (``marketdesk.workers``)."""
     state = app.state
-    return [
+    tasks = [
         asyncio.create_task(
             run_sla_timer(
                 state.database,
@@ -98,16 +104,21 @@ def _start_workers(app: FastAPI, settings: Settings) -> list[asyncio.Task[None]]
             )
         ),
         asyncio.create_task(run_reports(state.database, settings)),
-        *_telegram_polling(app, settings),
     ]
+    mailbox = imap_inbox(settings, _chat_context(app))
+    if mailbox is not None:  # MARKETDESK_IMAP_URL
+        tasks.append(asyncio.create_task(run_mailbox(mailbox, interval=settings.imap_poll_seconds)))
+    tasks.extend(_telegram_polling(app, settings))
+    return tasks
 
 
 def _telegram_polling(app: FastAPI, settings: Settings) -> list[asyncio.Task[None]]:
-    """Telegram's ``getUpdates`` loop, when the bot is configured for long polling."""
+    """Telegram's ``getUpdates`` loop, when the bot is configured for long polling
+    (``MARKETDESK_TELEGRAM_MODE=polling``)."""
     telegram = telegram_of(app.state.channel_senders)
     if telegram is None or telegram.config.mode != "polling":
         return []
-    ctx = channel_chat_context(app.state)
+    ctx = _chat_context(app)
     data_dir = settings.ensure_data_dir()
 
     async def handle(update: Any) -> None:
@@ -118,6 +129,12 @@ def _telegram_polling(app: FastAPI, settings: Settings) -> list[asyncio.Task[Non
             run_telegram_polling(telegram, handle, OffsetFile(data_dir / OFFSET_FILE))
         )
     ]
+
+
+def _chat_context(app: FastAPI) -> ChatContext:
+    """What the channels' inbound sides store through: the server's bot, broker, database."""
+    state = app.state
+    return ChatContext(bot=state.bot, publish=state.broker.publish, database=state.database)
 
 
 def _read_at_scrape(app: FastAPI, metrics: Metrics) -> None:
@@ -172,9 +189,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             interval=settings.channel_poll_seconds,
         )
         workers = _start_workers(app, settings)
+        mail_receiver = None
         try:
+            # MARKETDESK_SMTP_LISTEN: marketdesk's own SMTP receiver
+            mail_receiver = await open_receiver(settings, _chat_context(app))
             yield
         finally:
+            if mail_receiver is not None:
+                mail_receiver.close()
+                await mail_receiver.wait_closed()
             for worker in workers:
                 worker.cancel()
             for worker in workers:

@@ -353,6 +353,31 @@ class Settings(BaseSettings):
         description="imap://user:password@host:port/MAILBOX (imaps:// for TLS) to poll for "
         "support mail; unset: no polling",
     )
+    imap_poll_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="how often the mailbox is looked at when the server has no IDLE (and the "
+        "longest IDLE wait)",
+    )
+    # seed 002: help@ozon.ru «для частных клиентов», sellersup@ozon.ru «поддержка для продавцов»
+    mail_help_address: str = Field(
+        default="help@ozon.ru",
+        description="the customers' support address: replies come from it",
+    )
+    mail_seller_address: str = Field(
+        default="sellersup@ozon.ru",
+        description="the sellers' support address: a letter to it opens a conversation on "
+        "the seller line, replies to sellers come from it",
+    )
+    mail_seller_topic: str = Field(
+        default="Заказы",
+        description="the seller topic of a letter whose subject names none (the seeds give "
+        "no default; one of the seller support topics)",
+    )
+    mail_seller_subtopic: str = Field(
+        default="Поиск потерявшегося заказа",
+        description="the sub-topic that goes with MARKETDESK_MAIL_SELLER_TOPIC",
+    )
     telegram_token: SecretStr | None = Field(default=None, description="the bot's token")
     telegram_secret: SecretStr | None = Field(
         default=None,

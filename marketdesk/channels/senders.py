@@ -11,6 +11,7 @@ from marketdesk.services.notifications import NotificationSender, NotifyPolicy
 from marketdesk.settings import Settings
 
 from .email import SmtpConfig, SmtpEmailSender
+from .mail import email_sender
 from .sms import sms_gateway_from_settings
 from .telegram_config import TelegramConfig
 from .vk import VkChannel
@@ -32,6 +33,9 @@ def notification_senders(settings: Settings) -> dict[str, NotificationSender]:
 def channel_senders(settings: Settings) -> dict[str, ChannelSender]:
     """The outbound adapters of the configured outside channels (by channel name)."""
     senders: dict[str, ChannelSender] = {}
+    mail = email_sender(settings)
+    if mail is not None:
+        senders[mail.channel] = mail
     if TelegramConfig.from_settings(settings) is not None:
         from .telegram import TelegramChannel  # aiogram: loaded only when configured
 

@@ -11,11 +11,14 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from click.testing import CliRunner
 from sqlalchemy import select
 
+from marketdesk.cli import main
 from marketdesk.domain.channels import Channel
 from marketdesk.services import channels
 from marketdesk.services.channels import ChannelMessage, DeliveryPolicy, InboundMessage
+from marketdesk.services.channels.configuration import configs, masked_url
 from marketdesk.store.models import ChannelContact, ChannelDelivery, Conversation
 from tests.channels.conftest import ChannelEnv
 from tests.chat.conftest import auth
@@ -207,3 +210,36 @@ def channels_now() -> Any:
     from marketdesk.store.models import utcnow
 
     return utcnow()
+
+
+def test_admins_see_the_channels_settings_with_secrets_masked(channel_env: ChannelEnv) -> None:
+    env = channel_env
+    _, admin = env.operator(roles=("admin",))
+    _, operator = env.operator()
+    response = env.client.get("/api/v1/admin/channels", headers=auth(admin))
+    assert response.status_code == 200
+    assert [c["channel"] for c in response.json()["channels"]] == ["email", "telegram", "vk"]
+    assert_error(env.client.get("/api/v1/admin/channels", headers=auth(operator)), 403, "forbidden")
+
+    settings = env.db.settings(
+        smtp_url="smtp://help:p4ssw0rd@mail.example.ru:587",
+        imap_url="imaps://help:p4ssw0rd@mail.example.ru/INBOX",
+        telegram_token="123:secret-token",
+        vk_token="vk-secret",
+        vk_confirmation="abc123",
+    )
+    shown = {c.channel: c for c in configs(settings)}
+    assert all(c.configured for c in shown.values())
+    flat = repr([c.settings for c in shown.values()])
+    for secret in ("p4ssw0rd", "secret-token", "vk-secret", "abc123"):
+        assert secret not in flat
+    assert shown["email"].settings["MARKETDESK_SMTP_URL"] == "smtp://help:•••@mail.example.ru:587"
+    assert shown["telegram"].settings["MARKETDESK_TELEGRAM_TOKEN"] == "задан"
+    assert masked_url("imap://mail.example.ru") == "imap://mail.example.ru"
+
+
+def test_channels_check_says_what_is_not_configured() -> None:
+    result = CliRunner().invoke(main, ["channels", "check"], env={"MARKETDESK_TELEGRAM_TOKEN": ""})
+    assert result.exit_code == 0, result.output
+    assert "Telegram: не настроен." in result.output
+    assert "Электронная почта: не настроен." in result.output

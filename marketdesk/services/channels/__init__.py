@@ -6,7 +6,10 @@ the web chat.
 * :mod:`.delivery` — :func:`deliver_due`: the outbox of what goes out (written with each
   message, :mod:`marketdesk.services.chat.outbound`), retries, «не доставлено» and its
   retry;
+* :mod:`.configuration` — the channels' settings as admins see them (secrets masked);
 * :mod:`.contacts` — a customer's address in a channel, and who writes from it;
+* :mod:`.threads` — :func:`find_thread`: the conversation a reply belongs to (an e-mail's
+  ``In-Reply-To``/``References``, the number in its subject);
 * :mod:`.ports` — :class:`ChannelSender`, the interface of an adapter's outbound side.
 
 An adapter (``marketdesk/channels/<name>.py``) reads its channel, calls :func:`receive`,
@@ -15,6 +18,7 @@ acknowledges to the channel after it returned, and implements :class:`ChannelSen
 
 from __future__ import annotations
 
+from .configuration import ChannelConfig, channel_configuration, masked_url
 from .contacts import contact_for, link_by_phone, link_customer, principal_of
 from .delivery import (
     DeliveryPolicy,
@@ -26,8 +30,10 @@ from .delivery import (
 )
 from .inbound import InboundFile, InboundMessage, Received, client_msg_id, receive
 from .ports import ChannelMessage, ChannelSender, DeliveryRefused, NotForChannel, OutboundFile
+from .threads import find_thread
 
 __all__ = [
+    "ChannelConfig",
     "ChannelMessage",
     "ChannelSender",
     "DeliveryPolicy",
@@ -38,13 +44,16 @@ __all__ = [
     "NotForChannel",
     "OutboundFile",
     "Received",
+    "channel_configuration",
     "client_msg_id",
     "contact_for",
     "deliver_due",
     "delivery_event",
+    "find_thread",
     "link_by_phone",
     "link_customer",
     "list_deliveries",
+    "masked_url",
     "principal_of",
     "receive",
     "retry_delivery",

@@ -1,6 +1,7 @@
-"""Messages into the outside channels, as the console sees them:
-``GET /api/v1/conversations/{id}/deliveries`` (where each reply into e-mail, Telegram or VK
-stands) and ``POST /api/v1/channel-deliveries/{id}/retry`` («Повторить» on «не доставлено»)."""
+"""The outside channels (e-mail, Telegram, VK), as the console sees them:
+``GET /api/v1/conversations/{id}/deliveries`` (where each reply into the channel stands),
+``POST /api/v1/channel-deliveries/{id}/retry`` («Повторить» on «не доставлено»), and
+``GET /api/v1/admin/channels`` (the channels' settings, secrets masked; admins)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel
 
 from marketdesk.services import channels
-from marketdesk.services.channels import DeliveryView
+from marketdesk.services.channels import ChannelConfig, DeliveryView
 
 from .chat import chat_context
-from .deps import CurrentOperator, DbSession
+from .deps import CurrentOperator, DbSession, get_settings
 from .types import BigId
 
 __all__ = ["router"]
@@ -52,3 +53,15 @@ async def retry_delivery(
     if worker is not None:
         worker.wake()
     return view
+
+
+class ChannelConfigList(BaseModel):
+    channels: list[ChannelConfig]
+
+
+@router.get("/admin/channels", response_model=ChannelConfigList)
+async def channel_settings(operator: CurrentOperator, request: Request) -> ChannelConfigList:
+    """Which outside channels are on, and their settings (tokens and passwords masked)."""
+    return ChannelConfigList(
+        channels=channels.channel_configuration(operator, get_settings(request))
+    )
