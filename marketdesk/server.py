@@ -15,15 +15,17 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
 from fastapi import FastAPI
 
 from marketdesk.api.app import create_api
 from marketdesk.bot import Bot
-from marketdesk.channels import webchat_routes
+from marketdesk.channels import telegram_routes, vk_routes, webchat_routes
 from marketdesk.channels.mail import imap_inbox, open_receiver
 from marketdesk.channels.senders import channel_senders, notification_senders
 from marketdesk.channels.session_watch import SessionWatch
+from marketdesk.channels.telegram_config import telegram_of
 from marketdesk.observability.metrics import Metrics
 from marketdesk.realtime import create_broker
 from marketdesk.services.channels import DeliveryPolicy
@@ -46,6 +48,7 @@ from marketdesk.workers.notifications import NotificationWorker
 from marketdesk.workers.ratings import run_rating_reminders
 from marketdesk.workers.reports import run_reports
 from marketdesk.workers.sla import run_chat_sla_timer, run_sla_timer
+from marketdesk.workers.telegram import OFFSET_FILE, OffsetFile, run_telegram_polling
 
 __all__ = ["GC_THRESHOLDS", "create_app"]
 
@@ -105,7 +108,27 @@ def _start_workers(app: FastAPI, settings: Settings) -> list[asyncio.Task[None]]
     mailbox = imap_inbox(settings, _chat_context(app))
     if mailbox is not None:  # MARKETDESK_IMAP_URL
         tasks.append(asyncio.create_task(run_mailbox(mailbox, interval=settings.imap_poll_seconds)))
+    tasks.extend(_telegram_polling(app, settings))
     return tasks
+
+
+def _telegram_polling(app: FastAPI, settings: Settings) -> list[asyncio.Task[None]]:
+    """Telegram's ``getUpdates`` loop, when the bot is configured for long polling
+    (``MARKETDESK_TELEGRAM_MODE=polling``)."""
+    telegram = telegram_of(app.state.channel_senders)
+    if telegram is None or telegram.config.mode != "polling":
+        return []
+    ctx = _chat_context(app)
+    data_dir = settings.ensure_data_dir()
+
+    async def handle(update: Any) -> None:
+        await telegram.handle_update(ctx, update, data_dir=data_dir)
+
+    return [
+        asyncio.create_task(
+            run_telegram_polling(telegram, handle, OffsetFile(data_dir / OFFSET_FILE))
+        )
+    ]
 
 
 def _chat_context(app: FastAPI) -> ChatContext:
@@ -184,10 +207,18 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             await app.state.chat_writer.aclose()
             await app.state.broker.stop()
             await app.state.rate_limiter.aclose()
+            for sender in app.state.channel_senders.values():
+                closing = getattr(sender, "aclose", None)
+                if closing is not None:
+                    await closing()
             if owned:
                 await app.state.database.dispose()
 
-    app = create_api(settings, lifespan=lifespan, channel_routers=[webchat_routes.router])
+    app = create_api(
+        settings,
+        lifespan=lifespan,
+        channel_routers=[webchat_routes.router, telegram_routes.router, vk_routes.router],
+    )
     # the adapters (tests may put others here before the start)
     app.state.notification_senders = notification_senders(settings)
     app.state.channel_senders = channel_senders(settings)

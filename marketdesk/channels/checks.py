@@ -31,8 +31,15 @@ class ChannelCheck:
 def _checks() -> Mapping[str, Check]:
     """The adapters' checks, by channel (imported here: the CLI needs no web stack)."""
     from .mail import check_email
+    from .vk import check_vk
 
-    return {"email": check_email}
+    return {"email": check_email, "telegram": _check_telegram, "vk": check_vk}
+
+
+async def _check_telegram(settings: Settings) -> list[str]:
+    from .telegram import check_telegram  # aiogram: loaded only when Telegram is checked
+
+    return await check_telegram(settings)
 
 
 async def check_channels(settings: Settings) -> list[ChannelCheck]:

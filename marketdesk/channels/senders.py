@@ -13,6 +13,8 @@ from marketdesk.settings import Settings
 from .email import SmtpConfig, SmtpEmailSender
 from .mail import email_sender
 from .sms import sms_gateway_from_settings
+from .telegram_config import TelegramConfig
+from .vk import VkChannel
 
 __all__ = ["channel_senders", "notification_senders"]
 
@@ -34,4 +36,13 @@ def channel_senders(settings: Settings) -> dict[str, ChannelSender]:
     mail = email_sender(settings)
     if mail is not None:
         senders[mail.channel] = mail
+    if TelegramConfig.from_settings(settings) is not None:
+        from .telegram import TelegramChannel  # aiogram: loaded only when configured
+
+        telegram = TelegramChannel.from_settings(settings)
+        if telegram is not None:
+            senders[telegram.channel] = telegram
+    vk = VkChannel.from_settings(settings)
+    if vk is not None:
+        senders[vk.channel] = vk
     return senders

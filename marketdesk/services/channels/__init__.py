@@ -19,7 +19,7 @@ acknowledges to the channel after it returned, and implements :class:`ChannelSen
 from __future__ import annotations
 
 from .configuration import ChannelConfig, channel_configuration, masked_url
-from .contacts import contact_for, link_customer, principal_of
+from .contacts import contact_for, link_by_phone, link_customer, principal_of
 from .delivery import (
     DeliveryPolicy,
     DeliveryView,
@@ -50,6 +50,7 @@ __all__ = [
     "deliver_due",
     "delivery_event",
     "find_thread",
+    "link_by_phone",
     "link_customer",
     "list_deliveries",
     "masked_url",

@@ -15,7 +15,7 @@ from marketdesk.store.models import ChannelContact, Customer, Visitor, utcnow
 from ..chat import adopt_visitor_conversations
 from ..principals import Principal
 
-__all__ = ["contact_for", "link_customer", "principal_of"]
+__all__ = ["contact_for", "link_by_phone", "link_customer", "principal_of"]
 
 
 async def contact_for(
@@ -90,3 +90,26 @@ async def link_customer(
     moved = await adopt_visitor_conversations(session, contact.visitor_id, customer_id)
     await session.commit()
     return moved
+
+
+async def link_by_phone(
+    session: AsyncSession,
+    channel: Channel,
+    address: str,
+    phone: str,
+    *,
+    linked_by: str,
+    display_name: str | None = None,
+) -> int | None:
+    """The contact of ``address`` shared its own phone number (``phone``, normalised by the
+    one phone rule, ``domain.login.normalize_phone``): linked to the customer with that
+    number. Commits. → the customer's id, or None when no customer has that number."""
+    contact = await contact_for(session, channel, address, display_name=display_name)
+    customer_id = await session.scalar(
+        select(Customer.id).where(Customer.phone == phone).order_by(Customer.id).limit(1)
+    )
+    if customer_id is None:
+        return None
+    if contact.customer_id != customer_id:
+        await link_customer(session, contact, int(customer_id), linked_by=linked_by)
+    return int(customer_id)

@@ -72,6 +72,11 @@ from .docs import (
     render_markdown,
     shown_message,
 )
+from .messengers import (
+    ChannelNotConfigured,
+    ChannelSecretMismatch,
+    ChannelUpdateInvalid,
+)
 from .notifications import (
     EmailElectronicOnly,
     InvalidEmail,
@@ -260,6 +265,9 @@ __all__ = [
     "CertificateLegalEntity",
     "CertificateLookupLimit",
     "CertificateRefused",
+    "ChannelNotConfigured",
+    "ChannelSecretMismatch",
+    "ChannelUpdateInvalid",
     "ClientMsgIdCharacters",
     "ClientMsgIdTaken",
     "CodeRequestTooSoon",
