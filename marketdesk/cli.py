@@ -392,9 +392,10 @@ def worker(data_dir: Path | None, once: bool) -> None:
             policy=NotifyPolicy.from_settings(settings),
             interval=settings.sms_retry_seconds,
         )
+        senders = channel_senders(settings)
         replies = ChannelDeliveryWorker(
             database,
-            channel_senders(settings),
+            senders,
             publish=broker.publish,
             policy=DeliveryPolicy.from_settings(settings),
             interval=settings.channel_poll_seconds,
@@ -411,6 +412,10 @@ def worker(data_dir: Path | None, once: bool) -> None:
                 await running
             return 0, 0
         finally:
+            for sender in senders.values():  # their HTTP sessions (Telegram, VK)
+                closing = getattr(sender, "aclose", None)
+                if closing is not None:
+                    await closing()
             await broker.stop()
 
     import os
