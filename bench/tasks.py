@@ -5,8 +5,9 @@
 For each database (SQLite always; PostgreSQL with --pg or MARKETDESK_TEST_DATABASE_URL) it
 creates a fresh database, migrates, loads the demo data and ``--tasks`` generated tasks
 spread over the queues, statuses, assignees, creation times and deadlines (about a tenth
-overdue), then reads over HTTP (the FastAPI app over an in-process ASGI transport, a bearer
-token of the back-office worker), each read as the workspace page makes it:
+overdue, escalated before the reads as the SLA timer would have), then reads over HTTP
+(the FastAPI app over an in-process ASGI transport, a bearer token of the back-office
+worker), each read as the workspace page makes it:
 
 - ``queues``: ``GET /api/v1/tasks/queues`` (open and overdue counts per queue);
 - ``list``: a queue's open tasks, the nearest deadline first, a random page of 50;
@@ -45,6 +46,7 @@ from marketdesk.domain import tasks as rules  # noqa: E402
 from marketdesk.server import create_app  # noqa: E402
 from marketdesk.services import auth  # noqa: E402
 from marketdesk.services.demo import load_demo  # noqa: E402
+from marketdesk.services.tasks import escalate_overdue  # noqa: E402
 from marketdesk.settings import Settings  # noqa: E402
 from marketdesk.store.db import Database  # noqa: E402
 from marketdesk.store.migrate import upgrade  # noqa: E402
@@ -109,6 +111,8 @@ async def bench_backend(
         async with database.sessions() as session:
             await load_demo(session, password="bench")
         numbers = await generate(database, count)
+        async with database.sessions() as session:  # as the SLA timer would have by now
+            await escalate_overdue(session)
         load_seconds = time.perf_counter() - started
         async with database.sessions() as session:
             token = await auth.token_for_operator(session, "backoffice", ttl=timedelta(hours=1))

@@ -5,20 +5,44 @@ customer sees its number."""
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import pytest
+from sqlalchemy import update
+
 from marketdesk.domain.coupon_ban import FRAUD_QUEUE
+from marketdesk.domain.tasks import COMPLAINTS_QUEUE
+from marketdesk.store.models import Task, utcnow
 from tests.console.test_console_browser import (  # the same server and browser
+    CHROMIUM,
     Console,
     browser_page,
     login,
     read_mandatory_news,
-    server,
     wait_text,
 )
 
-__all__ = ["browser_page", "server"]  # fixtures, shared with the console's browser tests
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+__all__ = ["browser_page"]  # a fixture, shared with the console's browser tests
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
+    """The console's server, with the task SLA timer every second (escalations come soon)."""
+    if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
+        pytest.skip("no Chromium at /usr/bin/chromium")
+    running = Console(
+        tmp_path_factory.mktemp("workspace"), env={"MARKETDESK_SLA_INTERVAL_SECONDS": "1"}
+    )
+    yield running
+    running.stop()
+
 
 CUSTOMER = 70990001
 
@@ -49,6 +73,63 @@ def _prepare(server: Console) -> tuple[str, int, str, str]:
         json={"conversation_id": cid},
     )
     return customer, cid, str(review["task_number"]), operator
+
+
+def _operator_token(server: Console) -> str:
+    from marketdesk.services.auth import token_for_operator
+
+    async def work(session: Any) -> str:
+        return await token_for_operator(session, "operator", ttl=timedelta(hours=1))
+
+    return str(server.db(work))
+
+
+def test_a_supervisor_hears_of_an_escalation_live(server: Console, browser_page: Any) -> None:
+    """The workspace is open and connected; a task's deadline passes; the SLA timer's
+    ``task_escalated`` frame brings the notice, the overdue row and the queue's count —
+    without a reload."""
+    operator = _operator_token(server)
+    task = server.call(
+        "POST",
+        "/api/v1/tasks",
+        operator,
+        json={"queue": COMPLAINTS_QUEUE, "title": "Жалоба на курьера: проверить"},
+    )
+    number = task["number"]
+    page = browser_page
+    login(page, server, "supervisor")
+    if page.locator("#mandatory-dialog").is_visible():
+        read_mandatory_news(page)
+    page.goto(server.url + "/console/tasks#queue=" + quote(COMPLAINTS_QUEUE))
+    row = page.locator(f"tr.task-row[data-number='{number}']")
+    row.wait_for()
+    page.wait_for_selector("#tasks-live.on")
+    assert "overdue" not in (row.get_attribute("class") or "")
+    assert page.locator(".task-notice").count() == 0
+
+    async def deadline_passes(session: Any) -> None:
+        await session.execute(
+            update(Task)
+            .where(Task.number == number)
+            .values(deadline_at=utcnow() - timedelta(minutes=1))
+        )
+        await session.commit()
+
+    server.db(deadline_passes)
+    notice = page.locator(".task-notice", has_text=number)
+    notice.wait_for()
+    assert "истёк" in notice.inner_text()
+    page.wait_for_function(
+        "n => document.querySelector(`tr.task-row[data-number='${n}']`)"
+        "?.classList.contains('overdue')",
+        arg=number,
+    )
+    queues = server.call("GET", "/api/v1/tasks/queues", operator)["queues"]
+    late = next(q["overdue"] for q in queues if q["path"] == COMPLAINTS_QUEUE)
+    wait_text(page, f".queue-button[data-queue='{COMPLAINTS_QUEUE}']", f"просрочено {late}")
+    notice.locator("button", has_text="Открыть").click()
+    wait_text(page, "#task-title", number)
+    wait_text(page, "#task-card", "Просрочена: эскалация")
 
 
 def test_backoffice_resolves_a_coupon_ban_and_the_customer_hears(
