@@ -182,24 +182,48 @@ def test_operator_finds_opens_an_order_and_creates_a_task_the_customer_sees(
     wait_text(page, "#order-body", "Беспроводные наушники")
     page.click("#order-close")
 
-    # take the customer's conversation, then «Создать задачу» from the card beside it
+    # the customer's widget is open on the conversation (what they see, live)
+    widget = page.context.browser.new_context(locale="ru-RU").new_page()
+    widget.goto(server.url + "/")
+    widget.evaluate(
+        "([token, cid]) => localStorage.setItem('marketdesk.widget',"
+        " JSON.stringify({token, kind: 'customer', conversationId: cid, lastSeq: 0}))",
+        [customer, cid],
+    )
+    widget.reload()
+    wait_text(widget, "#messages", "пришёл не тот")
+
+    # take the customer's conversation, then «Создать задачу» in its head
     item = page.locator(f"#queue .item[data-conversation='{cid}']")
     item.wait_for()
     item.locator(".take").click()
     wait_text(page, "#conv-title", f"№ {cid}")
     wait_text(page, "#customer-name", "Анненко")
-    page.click("#card-new-task")
+    page.locator("#transcript .msg.customer").first.wait_for()
+    page.click("#conv-new-task")
     page.locator("#new-task-dialog").wait_for(state="visible")
-    assert "диалог " + str(cid) in page.inner_text("#new-task-links")
+    links = page.inner_text("#new-task-links")
+    assert "клиент 58561573" in links and "диалог " + str(cid) in links
+    assert page.input_value("#new-task-order") == "58561573-0011"  # the order the customer named
     page.select_option("#new-task-queue", "Жалобы")
     page.fill("#new-task-title", "Пришёл не тот товар")
     page.click("#new-task-submit")
     wait_text(page, "#new-task-result", "CTASK-")
     number = page.inner_text("#new-task-number")
     page.click("#new-task-close")
-    # the customer sees the number in their conversation (what the widget shows)
-    texts = [
-        m["text"]
-        for m in server.call("GET", f"/api/v1/conversations/{cid}/messages", customer)["messages"]
-    ]
-    assert any(number in t for t in texts)
+    task = server.call("GET", f"/api/v1/tasks/{number}", _operator_token(server))
+    assert (task["customer_id"], task["conversation_id"], task["order_number"]) == (
+        58561573,
+        cid,
+        "58561573-0011",
+    )
+    # the customer sees the number in the widget, without reloading it
+    wait_text(widget, "#messages", number)
+    widget.context.close()
+
+    # the card beside it offers the same, with the open conversation linked
+    page.click("#card-new-task")
+    page.locator("#new-task-dialog").wait_for(state="visible")
+    assert "диалог " + str(cid) in page.inner_text("#new-task-links")
+    assert page.input_value("#new-task-order") == ""
+    page.click("#new-task-close")

@@ -4,6 +4,7 @@ import { $, api, clear, el, errorText, kv, money } from "./common.js";
 
 async function openProduct(code) {
   const box = $("product-card");
+  delete box.dataset.productId;
   clear(box, el("p", { class: "muted" }, "Загрузка…"));
   try {
     renderProduct(await api("GET", "/api/v1/products/" + code));
@@ -67,6 +68,7 @@ function priceBlock(p) {
 }
 
 function renderProduct(p) {
+  $("product-card").dataset.productId = String(p.id);
   clear(
     $("product-card"),
     el("h3", { id: "product-name" }, p.name),
