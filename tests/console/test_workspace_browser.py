@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import httpx
 import pytest
 from sqlalchemy import update
 
@@ -227,3 +228,49 @@ def test_operator_finds_opens_an_order_and_creates_a_task_the_customer_sees(
     assert "диалог " + str(cid) in page.inner_text("#new-task-links")
     assert page.input_value("#new-task-order") == ""
     page.click("#new-task-close")
+
+
+def test_the_card_by_link_its_orders_filter_communications_and_a_special_product(
+    server: Console, browser_page: Any
+) -> None:
+    """``/console#customer=ID`` opens the card; its orders filter by status; «Коммуникации»
+    lists the customer's conversations (one opens in the console) and the notifications sent
+    to them; the product view names a special category."""
+    customer = server.customer_token(58561573)
+    cid = int(server.call("POST", "/api/v1/conversations", customer, json={})["id"])
+    server.say(customer, cid, "Хочу узнать про доставку")
+    code = httpx.post(server.url + "/api/v1/auth/phone/code", json={"phone": "+79000000001"})
+    assert code.status_code == 200, code.text  # a login code: an SMS in the delivery log
+    page = browser_page
+    login(page, server)
+    if page.locator("#mandatory-dialog").is_visible():
+        read_mandatory_news(page)
+    page.goto(server.url + "/console/tasks")
+    page.goto(server.url + "/console#customer=58561573")
+    wait_text(page, "#customer-name", "Анненко")
+
+    shown = page.locator("#customer-card .orders li .tag").all_inner_texts()
+    assert shown and "Отменён" not in shown  # the last three orders, all completed
+    page.select_option("#orders-status", "cancelled")
+    page.wait_for_function(  # of the seed's 11 orders, 3 were cancelled
+        "() => [...document.querySelectorAll('#customer-card .orders li .tag')]"
+        ".map(t => t.textContent).join('|') === 'Отменён|Отменён|Отменён'"
+    )
+
+    page.click("#card-tab-comms")
+    opener = page.locator(f"#comm-conversations button[data-conversation='{cid}']")
+    opener.wait_for()
+    assert page.locator("#card-main").is_hidden()
+    assert "Общая линия" in opener.inner_text() and "Чат на сайте" in opener.inner_text()
+    wait_text(page, "#comm-notifications", "Уведомления о регистрационных данных")
+    sms = page.locator("#comm-notifications li", has_text="SMS").first.inner_text()
+    assert "+7" in sms and "9000000001" not in sms.replace(" ", "")  # the address masked
+    opener.click()
+    wait_text(page, "#conv-title", f"№ {cid}")
+    wait_text(page, "#transcript", "Хочу узнать про доставку")
+
+    page.click("#tab-product")
+    page.fill("#product-q", "135382627")
+    page.press("#product-q", "Enter")
+    wait_text(page, "#product-special", "Цифровые товары (онлайн-кинотеатры, игры и софт)")
+    server.call("POST", f"/api/v1/conversations/{cid}/close", customer)

@@ -72,6 +72,9 @@ function renderProduct(p) {
   clear(
     $("product-card"),
     el("h3", { id: "product-name" }, p.name),
+    p.special_category_title
+      ? el("p", { id: "product-special", class: "special-badge", title: "Особые товары: консультация по ним может немного отличаться" }, "Особый товар: " + p.special_category_title)
+      : null,
     mainBlock(p),
     attributesBlock(p),
     stockBlock(p),
