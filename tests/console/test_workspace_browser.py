@@ -21,6 +21,8 @@ from marketdesk.domain.tasks import COMPLAINTS_QUEUE
 from marketdesk.store.models import Task, utcnow
 from tests.console.test_console_browser import (  # the same server and browser
     CHROMIUM,
+    SCREENSHOT,
+    UPDATE_SCREENSHOT,
     Console,
     browser_page,
     login,
@@ -29,6 +31,7 @@ from tests.console.test_console_browser import (  # the same server and browser
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+WORKSPACE_SCREENSHOT = SCREENSHOT.with_name("workspace.png")  # rewritten only when asked
 
 __all__ = ["browser_page"]  # a fixture, shared with the console's browser tests
 
@@ -85,7 +88,9 @@ def _operator_token(server: Console) -> str:
     return str(server.db(work))
 
 
-def test_a_supervisor_hears_of_an_escalation_live(server: Console, browser_page: Any) -> None:
+def test_a_supervisor_hears_of_an_escalation_live(
+    server: Console, browser_page: Any, tmp_path: Path
+) -> None:
     """The workspace is open and connected; a task's deadline passes; the SLA timer's
     ``task_escalated`` frame brings the notice, the overdue row and the queue's count —
     without a reload."""
@@ -131,6 +136,11 @@ def test_a_supervisor_hears_of_an_escalation_live(server: Console, browser_page:
     notice.locator("button", has_text="Открыть").click()
     wait_text(page, "#task-title", number)
     wait_text(page, "#task-card", "Просрочена: эскалация")
+    shot = tmp_path / "workspace.png"  # the README's picture of the workspace
+    page.screenshot(path=str(shot))
+    assert shot.read_bytes().startswith(b"\x89PNG")
+    if UPDATE_SCREENSHOT:
+        shutil.copyfile(shot, WORKSPACE_SCREENSHOT)
 
 
 def test_backoffice_resolves_a_coupon_ban_and_the_customer_hears(
