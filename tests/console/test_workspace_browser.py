@@ -165,6 +165,9 @@ def test_backoffice_resolves_a_coupon_ban_and_the_customer_hears(
 
     card = server.call("GET", f"/api/v1/customers/{CUSTOMER}", operator)
     assert card["coupon_ban"]["lifted_at"] is not None
+    page.goto(server.url + f"/console#customer={CUSTOMER}")  # the card shows it too
+    wait_text(page, "#customer-name", "Проверкина")
+    wait_text(page, "#ban-badge", "Купоны доступны")
     texts = [
         m["text"]
         for m in server.call("GET", f"/api/v1/conversations/{cid}/messages", customer)["messages"]

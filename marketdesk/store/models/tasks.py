@@ -24,6 +24,7 @@ class Task(Base):
         Index("ix_tasks_customer", "customer_id", "status"),
         Index("ix_tasks_assignee", "assignee_id", "status", "deadline_at"),
         Index("ix_tasks_created", "created_at"),
+        Index("ix_tasks_queue_created", "queue", "created_at"),  # the workspace's date filter
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

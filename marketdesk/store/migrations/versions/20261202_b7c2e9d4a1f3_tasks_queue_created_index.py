@@ -1,0 +1,25 @@
+"""tasks: an index on (queue, created_at) for the workspace's filter by creation date
+
+Revision ID: b7c2e9d4a1f3
+Revises: 3e8a5c7d1f40
+Create Date: 2026-12-02 21:00:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "b7c2e9d4a1f3"
+down_revision: str | None = "3e8a5c7d1f40"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_index("ix_tasks_queue_created", "tasks", ["queue", "created_at"], unique=False)
+
+
+def downgrade() -> None:
+    op.drop_index("ix_tasks_queue_created", table_name="tasks")
