@@ -178,6 +178,7 @@ async def main() -> None:
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--pg", default=os.environ.get("MARKETDESK_TEST_DATABASE_URL"))
     args = parser.parse_args()
+    started_load = os.getloadavg()[0]
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         sqlite_url = f"sqlite+aiosqlite:///{tmp}/bench.db"
@@ -194,6 +195,8 @@ async def main() -> None:
             finally:
                 await drop_database(args.pg, name)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    # the machine may be shared: the load average says how quiet it was (1-minute figure)
+    machine += f"; load average {started_load:.1f} before, {os.getloadavg()[0]:.1f} after"
     print(f"\nmachine: {machine}; {args.tasks} tasks; {args.requests} reads of each kind\n")
     print("| database | " + " | ".join(KINDS) + " |")
     print("| --- | " + " | ".join("---" for _ in KINDS) + " |")
