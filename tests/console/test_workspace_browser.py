@@ -106,6 +106,15 @@ def test_a_supervisor_hears_of_an_escalation_live(
     login(page, server, "supervisor")
     if page.locator("#mandatory-dialog").is_visible():
         read_mandatory_news(page)
+    # the chat console in a second tab of the same supervisor
+    console = page.context.new_page()
+    console.goto(server.url + "/console/login")
+    console.evaluate(
+        "t => sessionStorage.setItem('marketdesk.console.token', t)",
+        page.evaluate("sessionStorage.getItem('marketdesk.console.token')"),
+    )
+    console.goto(server.url + "/console")
+    console.wait_for_selector("#live.on")
     page.goto(server.url + "/console/tasks#queue=" + quote(COMPLAINTS_QUEUE))
     row = page.locator(f"tr.task-row[data-number='{number}']")
     row.wait_for()
@@ -124,6 +133,8 @@ def test_a_supervisor_hears_of_an_escalation_live(
     server.db(deadline_passes)
     notice = page.locator(".task-notice", has_text=number)
     notice.wait_for()
+    wait_text(console, "#composer-status", number)  # the chat console says it too
+    console.close()
     assert "истёк" in notice.inner_text()
     page.wait_for_function(
         "n => document.querySelector(`tr.task-row[data-number='${n}']`)"
