@@ -1,4 +1,6 @@
-"""tasks: an index on (queue, created_at) for the workspace's filter by creation date
+"""tasks: an index on (queue, created_at) for the workspace's filter by creation date, and
+the id at the end of (queue, status, deadline_at): the workspace's page of ids and counts come
+from the index alone
 
 Revision ID: b7c2e9d4a1f3
 Revises: 3e8a5c7d1f40
@@ -19,7 +21,15 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_index("ix_tasks_queue_created", "tasks", ["queue", "created_at"], unique=False)
+    op.drop_index("ix_tasks_queue_status", table_name="tasks")
+    op.create_index(
+        "ix_tasks_queue_status", "tasks", ["queue", "status", "deadline_at", "id"], unique=False
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_tasks_queue_status", table_name="tasks")
+    op.create_index(
+        "ix_tasks_queue_status", "tasks", ["queue", "status", "deadline_at"], unique=False
+    )
     op.drop_index("ix_tasks_queue_created", table_name="tasks")
