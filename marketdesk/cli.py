@@ -363,43 +363,88 @@ def certificate_issue(
 
 @main.command()
 @data_dir_option
-@click.option("--once", is_flag=True, help="Один проход очереди и выход.")
+@click.option("--once", is_flag=True, help="Один проход очередей и выход.")
 def worker(data_dir: Path | None, once: bool) -> None:
-    """Доставлять уведомления из очереди (дополнительный процесс; на PostgreSQL их может
-    быть сколько угодно: каждое уведомление берёт один)."""
+    """Доставлять уведомления и ответы в каналы связи (почта, Telegram, ВКонтакте) из
+    очередей (дополнительный процесс; на PostgreSQL их может быть сколько угодно: каждое
+    сообщение берёт один)."""
     import signal
 
-    from marketdesk.channels.senders import notification_senders
+    from marketdesk.channels.senders import channel_senders, notification_senders
+    from marketdesk.realtime import create_broker
+    from marketdesk.services.channels import DeliveryPolicy
     from marketdesk.services.notifications import NotifyPolicy
+    from marketdesk.workers.channels import ChannelDeliveryWorker
     from marketdesk.workers.notifications import NotificationWorker
 
     settings = _settings(data_dir)
 
-    async def work(database: Any) -> int:
+    async def work(database: Any) -> tuple[int, int]:
         await _migrate(database)
-        runner = NotificationWorker(
+        # the outcome of a channel's delivery reaches the consoles of other processes
+        # through Redis (MARKETDESK_REDIS_URL); without it, the console reads it on opening
+        broker = create_broker(settings.redis_url, settings.async_database_url)
+        await broker.start()
+        notifications = NotificationWorker(
             database,
             notification_senders(settings),
             secret=settings.hashing_secret(),
             policy=NotifyPolicy.from_settings(settings),
             interval=settings.sms_retry_seconds,
         )
-        if once:
-            return await runner.round()
-        task = asyncio.ensure_future(runner.run())
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, task.cancel)
-        click.echo(f"Доставка уведомлений запущена (pid {os.getpid()}).")
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        return 0
+        replies = ChannelDeliveryWorker(
+            database,
+            channel_senders(settings),
+            publish=broker.publish,
+            policy=DeliveryPolicy.from_settings(settings),
+            interval=settings.channel_poll_seconds,
+        )
+        try:
+            if once:
+                return await notifications.round(), await replies.round()
+            running = asyncio.gather(notifications.run(), replies.run())
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, running.cancel)
+            click.echo(f"Доставка уведомлений и ответов запущена (pid {os.getpid()}).")
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
+            return 0, 0
+        finally:
+            await broker.stop()
 
     import os
 
-    sent = _run(settings, work)
+    sent, delivered = _run(settings, work)
     if once:
-        click.echo(f"Отправлено уведомлений: {sent}.")
+        click.echo(f"Отправлено уведомлений: {sent}. Доставлено ответов в каналы: {delivered}.")
+
+
+@main.group()
+def channels() -> None:
+    """Каналы связи: почта, Telegram, ВКонтакте."""
+
+
+@channels.command("check")
+def channels_check() -> None:
+    """Проверить настройки и связь каждого настроенного канала (MARKETDESK_SMTP_URL,
+    MARKETDESK_IMAP_URL, MARKETDESK_TELEGRAM_TOKEN, MARKETDESK_VK_TOKEN…)."""
+    from marketdesk.channels.checks import check_channels
+
+    results = asyncio.run(check_channels(Settings()))
+    failed = False
+    for result in results:
+        if not result.configured:
+            click.echo(f"{result.title}: не настроен.")
+        elif result.ok:
+            click.secho(f"{result.title}: в порядке.", fg="green")
+        else:
+            failed = True
+            click.secho(f"{result.title}:", fg="red")
+            for problem in result.problems:
+                click.secho(f"  — {problem}", fg="red")
+    if failed:
+        sys.exit(1)
 
 
 @main.group()

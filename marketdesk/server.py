@@ -21,18 +21,27 @@ from fastapi import FastAPI
 from marketdesk.api.app import create_api
 from marketdesk.bot import Bot
 from marketdesk.channels import webchat_routes
-from marketdesk.channels.senders import notification_senders
+from marketdesk.channels.mail import imap_inbox, open_receiver
+from marketdesk.channels.senders import channel_senders, notification_senders
 from marketdesk.channels.session_watch import SessionWatch
 from marketdesk.observability.metrics import Metrics
 from marketdesk.realtime import create_broker
-from marketdesk.services.chat import ChatWriter, configure_sla, set_default_publisher
+from marketdesk.services.channels import DeliveryPolicy
+from marketdesk.services.chat import (
+    ChatContext,
+    ChatWriter,
+    configure_sla,
+    set_default_publisher,
+)
 from marketdesk.services.notifications import NotifyPolicy
 from marketdesk.services.rate_limits import RateLimiter
 from marketdesk.settings import Settings
 from marketdesk.store.db import Database
 from marketdesk.workers.board import run_board_push
+from marketdesk.workers.channels import ChannelDeliveryWorker
 from marketdesk.workers.cleanup import run_cleanup
 from marketdesk.workers.kb_watch import watch_kb
+from marketdesk.workers.mail import run_mailbox
 from marketdesk.workers.notifications import NotificationWorker
 from marketdesk.workers.ratings import run_rating_reminders
 from marketdesk.workers.reports import run_reports
@@ -52,7 +61,7 @@ of the middle one: minutes apart under load, never when idle."""
 def _start_workers(app: FastAPI, settings: Settings) -> list[asyncio.Task[None]]:
     """The background loops of every server process (``marketdesk.workers``)."""
     state = app.state
-    return [
+    tasks = [
         asyncio.create_task(
             run_sla_timer(
                 state.database,
@@ -75,6 +84,7 @@ def _start_workers(app: FastAPI, settings: Settings) -> list[asyncio.Task[None]]
             )
         ),
         asyncio.create_task(state.notification_worker.run()),
+        asyncio.create_task(state.channel_worker.run()),
         asyncio.create_task(run_cleanup(state.database, settings)),
         asyncio.create_task(
             run_rating_reminders(
@@ -93,6 +103,16 @@ def _start_workers(app: FastAPI, settings: Settings) -> list[asyncio.Task[None]]
         ),
         asyncio.create_task(run_reports(state.database, settings)),
     ]
+    mailbox = imap_inbox(settings, _chat_context(app))
+    if mailbox is not None:  # MARKETDESK_IMAP_URL
+        tasks.append(asyncio.create_task(run_mailbox(mailbox, interval=settings.imap_poll_seconds)))
+    return tasks
+
+
+def _chat_context(app: FastAPI) -> ChatContext:
+    """What the channels' inbound sides store through: the server's bot, broker, database."""
+    state = app.state
+    return ChatContext(bot=state.bot, publish=state.broker.publish, database=state.database)
 
 
 def _read_at_scrape(app: FastAPI, metrics: Metrics) -> None:
@@ -139,10 +159,23 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             policy=NotifyPolicy.from_settings(settings),
             interval=settings.sms_retry_seconds,
         )
+        app.state.channel_worker = ChannelDeliveryWorker(
+            app.state.database,
+            app.state.channel_senders,
+            publish=app.state.broker.publish,
+            policy=DeliveryPolicy.from_settings(settings),
+            interval=settings.channel_poll_seconds,
+        )
         workers = _start_workers(app, settings)
+        mail_receiver = None
         try:
+            # MARKETDESK_SMTP_LISTEN: marketdesk's own SMTP receiver
+            mail_receiver = await open_receiver(settings, _chat_context(app))
             yield
         finally:
+            if mail_receiver is not None:
+                mail_receiver.close()
+                await mail_receiver.wait_closed()
             for worker in workers:
                 worker.cancel()
             for worker in workers:
@@ -158,4 +191,5 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app = create_api(settings, lifespan=lifespan, channel_routers=[webchat_routes.router])
     # the adapters (tests may put others here before the start)
     app.state.notification_senders = notification_senders(settings)
+    app.state.channel_senders = channel_senders(settings)
     return app

@@ -341,6 +341,80 @@ class Settings(BaseSettings):
     sms_auth_header: SecretStr | None = Field(
         default=None, description='a header sent with each request, "Name: value"'
     )
+    # the outside channels (issue 12: e-mail, Telegram, VK); unset: the channel is off.
+    # Outbound e-mail shares MARKETDESK_SMTP_URL above with the notifications.
+    smtp_listen: str | None = Field(
+        default=None,
+        description="host:port of marketdesk's own SMTP receiver, for a marketplace that "
+        "routes support mail to it; unset: no receiver",
+    )
+    imap_url: str | None = Field(
+        default=None,
+        description="imap://user:password@host:port/MAILBOX (imaps:// for TLS) to poll for "
+        "support mail; unset: no polling",
+    )
+    imap_poll_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="how often the mailbox is looked at when the server has no IDLE (and the "
+        "longest IDLE wait)",
+    )
+    # seed 002: help@ozon.ru «для частных клиентов», sellersup@ozon.ru «поддержка для продавцов»
+    mail_help_address: str = Field(
+        default="help@ozon.ru",
+        description="the customers' support address: replies come from it",
+    )
+    mail_seller_address: str = Field(
+        default="sellersup@ozon.ru",
+        description="the sellers' support address: a letter to it opens a conversation on "
+        "the seller line, replies to sellers come from it",
+    )
+    mail_seller_topic: str = Field(
+        default="Заказы",
+        description="the seller topic of a letter whose subject names none (the seeds give "
+        "no default; one of the seller support topics)",
+    )
+    mail_seller_subtopic: str = Field(
+        default="Поиск потерявшегося заказа",
+        description="the sub-topic that goes with MARKETDESK_MAIL_SELLER_TOPIC",
+    )
+    telegram_token: SecretStr | None = Field(default=None, description="the bot's token")
+    telegram_secret: SecretStr | None = Field(
+        default=None,
+        description="the webhook path's secret and Telegram's X-Telegram-Bot-Api-Secret-Token",
+    )
+    telegram_mode: Literal["webhook", "polling"] = "webhook"
+    telegram_api: str = Field(
+        default="https://api.telegram.org",
+        description="the Bot API's base URL (a local Bot API server, a test's server)",
+    )
+    vk_token: SecretStr | None = Field(default=None, description="the community's token")
+    vk_secret: SecretStr | None = Field(
+        default=None, description="the Callback API's secret key (checked on every call)"
+    )
+    vk_confirmation: str | None = Field(
+        default=None, description="the string the Callback API's confirmation request gets"
+    )
+    vk_api: str = Field(default="https://api.vk.com", description="the VK API's base URL")
+    # delivery into them (services.channels.delivery); the seeds give no numbers
+    channel_max_attempts: int = Field(
+        default=10, ge=1, le=100, description="tries before a reply is «не доставлено»"
+    )
+    channel_backoff_seconds: float = Field(
+        default=2.0, gt=0, description="the first retry's pause; doubles each try (+ jitter)"
+    )
+    channel_backoff_max_seconds: float = Field(
+        default=300.0, gt=0, description="the longest pause between two tries"
+    )
+    channel_claim_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="how long a worker owns a reply it sends; one left by a killed worker "
+        "is tried again after this",
+    )
+    channel_poll_seconds: float = Field(
+        default=1.0, gt=0, description="how often an idle delivery worker looks for work"
+    )
     # uploads: quotas (0: no limit); configuration defaults, the seeds give none
     upload_quota_conversation_mb: int = Field(
         default=100, ge=0, description="files in one conversation, MB (default 100)"

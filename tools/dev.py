@@ -3,7 +3,8 @@
 
     python3 tools/dev.py demo    set up .venv, install marketdesk, start the demo server
     python3 tools/dev.py test    set up .venv with the test tools, run ruff, mypy, the import
-                                 contracts (lint-imports) and pytest
+                                 contracts (lint-imports) and pytest (Chromium and Dovecot
+                                 are installed from Debian's packages when missing)
     python3 tools/dev.py test --fast   the fast lane: no browser, no PostgreSQL, no slow tests
 
 Only the standard library is used here, since nothing else is installed yet.
@@ -72,6 +73,25 @@ def ensure_chromium() -> None:
     run("apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium", env=env)
 
 
+DOVECOT = Path("/usr/sbin/dovecot")
+
+
+def ensure_dovecot() -> None:
+    """The e-mail tests poll a private Dovecot of their own (tests/channels/mail_servers.py:
+    its own configuration, port and user; the system's service is not used)."""
+    if DOVECOT.exists():
+        return
+    if os.name != "posix" or os.geteuid() != 0:
+        sys.exit(
+            "The e-mail tests need Dovecot at /usr/sbin/dovecot: "
+            "run `sudo apt-get install dovecot-imapd` and try again."
+        )
+    say("installing Dovecot from Debian's packages for the e-mail tests")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    run("apt-get", "update", "-qq", env=env)
+    run("apt-get", "install", "-y", "-qq", "--no-install-recommends", "dovecot-imapd", env=env)
+
+
 def check_postgres(url: str) -> None:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 5432
@@ -104,6 +124,7 @@ def test(argv: list[str]) -> None:
         say("fast lane: SQLite only, no browser, no slow tests")
     else:
         ensure_chromium()
+        ensure_dovecot()
     pg = env.get("MARKETDESK_TEST_DATABASE_URL")
     if pg:
         check_postgres(pg)

@@ -21,6 +21,7 @@ from . import (
     board,
     bot,
     certificates,
+    channels,
     comments,
     console,
     conversations,
@@ -98,6 +99,7 @@ def create_api(
         app.include_router(module.router)
     for module in (board, rating_reviews):  # supervision (issue 15)
         app.include_router(module.router)
+    app.include_router(channels.router)  # the outside channels (issue 12)
     install_widget(app)
     install_docs(app, enabled=settings.api_docs)
     install_openapi(app)

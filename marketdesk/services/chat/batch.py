@@ -17,13 +17,13 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, select, text, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
-from marketdesk.domain.channels import Channel
+from marketdesk.domain.channels import Channel, needs_delivery
 from marketdesk.domain.conversations import ConversationStatus as S
 from marketdesk.store.db import Database
 from marketdesk.store.models import utcnow
 from marketdesk.store.transactions import sqlite_write_lock
 
-from . import sla
+from . import outbound, sla
 from .checks import may_read_now, send_refusal
 from .context import GuardObjected
 from .events import Changes, staff_conversation_event
@@ -266,6 +266,16 @@ def _write_batch(
             transaction.rollback()
             return [], [], {}
         message_ids = [int(i) for i in inserted.scalars().all()]
+        outbound.queue_sync(
+            connection,
+            [
+                outbound.delivery_row(message_id, row.id, row.channel, now)
+                for (_, request, row, _), message_id, value in zip(
+                    plan, message_ids, values, strict=True
+                )
+                if needs_delivery(row.channel, value["sender_kind"], request.message.private)
+            ],
+        )
         connection.execute(
             _SET_LAST_SEQ,
             [{"b_id": cid, "b_seq": seq, "b_at": now} for cid, seq in last_seq.items()],

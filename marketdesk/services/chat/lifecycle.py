@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from marketdesk.domain.channels import Channel
 from marketdesk.domain.conversations import OPEN_STATUSES
 from marketdesk.domain.conversations import ConversationStatus as S
 from marketdesk.domain.lines import LINE_TITLES_RU, Line, route_line
@@ -150,11 +151,14 @@ async def start_conversation(
     seller_topic: str | None = None,
     seller_subtopic: str | None = None,
     max_open: int | None = None,
+    channel: Channel = Channel.WEB,
+    channel_contact_id: int | None = None,
 ) -> tuple[ConversationView, bool]:
     """A customer or visitor opens a conversation; the bot answers first. With ``max_open``
     conversations of the caller already open on that line (not resolved or closed), no new
     one is made: the most recent open one is returned (the widget simply goes on with it).
-    → (the conversation, whether it is new)."""
+    ``channel`` and ``channel_contact_id``: where the customer writes from, outside the web
+    chat (``services.channels``). → (the conversation, whether it is new)."""
     if principal.kind not in ("customer", "visitor"):
         raise CustomerStartsConversation()
     require_valid_line(line, field="line")
@@ -187,6 +191,8 @@ async def start_conversation(
         customer_id=int(principal.id) if principal.kind == "customer" else None,
         visitor_id=str(principal.id) if principal.kind == "visitor" else None,
         line=actual,
+        channel=channel.value,
+        channel_contact_id=channel_contact_id,
         status=S.BOT,
         last_seq=0,
         extra={"requested_line": line} if actual != line else {},

@@ -31,7 +31,7 @@ from marketdesk.store.transactions import on_commit, serialized
 from .. import chat_access as access
 from ..errors import ClientMsgIdTaken
 from ..principals import Principal
-from . import sla
+from . import outbound, sla
 from .assignment import enqueue
 from .checks import check_send, load, move_to, not_found, send_refusal
 from .context import ChatContext, GuardObjected, TextGuard
@@ -234,6 +234,7 @@ async def store_one(session: AsyncSession, request: SendRequest) -> SendResult:
             raise refusal
         stored = await _insert(session, principal, message, locked.last_seq)
         changes.message(stored, locked)
+        await outbound.queue(session, stored, locked.channel)
         moves = not principal.is_operator and (
             locked.status == S.RESOLVED or (locked.status == S.BOT and ctx.bot is not None)
         )

@@ -19,6 +19,7 @@ from marketdesk.domain.conversations import ConversationStatus
 from marketdesk.domain.lines import Line
 from marketdesk.store.models import Conversation, Message, utcnow
 
+from . import outbound
 from .events import Changes, changes_for
 from .views import MessageView, message_view
 
@@ -137,6 +138,7 @@ async def append(
     assert message is not None
     view = message_view(message)
     changes.message(view, conversation)
+    await outbound.queue(session, view, conversation.channel)
     return view
 
 

@@ -295,3 +295,16 @@ class NotOverdue(Conflict):
 class AlreadyEscalated(Conflict):
     code = "already_escalated"
     template = "Обращение уже передано руководителю службы поддержки."
+
+
+# --- the outside channels (e-mail, Telegram, VK) ----------------------------------------------
+
+
+class DeliveryNotFound(NotFound):
+    code = "delivery_not_found"
+    template = "Доставка {delivery_id} не найдена."
+
+
+class DeliveryNotFailed(Conflict):
+    code = "delivery_not_failed"
+    template = "Повторить можно только недоставленное сообщение."

@@ -3,6 +3,7 @@
 from .base import Base, utcnow
 from .catalog import Product, ProductNominal, Seller, Stock, Warehouse
 from .certificates import GiftCertificate
+from .channels import ChannelContact, ChannelDelivery, ChannelInbound
 from .chat import Attachment, LoginCode, OperatorPresence, TravelProfile
 from .conversations import (
     Conversation,
@@ -28,6 +29,9 @@ __all__ = [
     "AuditEntry",
     "BalanceEntry",
     "Base",
+    "ChannelContact",
+    "ChannelDelivery",
+    "ChannelInbound",
     "Conversation",
     "ConversationFact",
     "ConversationOperator",

@@ -55,6 +55,7 @@ class Conversation(Base):
         Index("ix_conversations_customer", "customer_id"),
         Index("ix_conversations_operator", "assigned_operator_id", "status"),
         Index("ix_conversations_created", "created_at"),
+        Index("ix_conversations_channel_contact", "channel_contact_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -64,6 +65,10 @@ class Conversation(Base):
     # where the customer writes from (``domain.channels.Channel``)
     channel: Mapped[str] = mapped_column(
         String(16), default=Channel.WEB.value, server_default=Channel.WEB.value
+    )
+    # the customer's address in that channel (null for the web chat)
+    channel_contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("channel_contacts.id", ondelete="SET NULL")
     )
     status: Mapped[str] = mapped_column(String(16), default=ConversationStatus.BOT.value)
     topic: Mapped[str | None] = mapped_column(String(64))

@@ -3,7 +3,7 @@ the id at the end of (queue, status, deadline_at): the workspace's page of ids a
 from the index alone
 
 Revision ID: b7c2e9d4a1f3
-Revises: 3e8a5c7d1f40
+Revises: 7c1e4a9d2b60
 Create Date: 2026-12-02 21:00:00
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "b7c2e9d4a1f3"
-down_revision: str | None = "3e8a5c7d1f40"
+down_revision: str | None = "7c1e4a9d2b60"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -2,6 +2,7 @@
 // resolve, close, transfer) and the colleagues to transfer to.
 import { openCustomer } from "./card.js";
 import { $, api, clear, el } from "./common.js";
+import { channelTitle, loadDeliveries } from "./deliveries.js";
 import { syncSend } from "./composer.js";
 import { updateHints } from "./hints.js";
 import { openNewTask } from "./new_task.js";
@@ -22,6 +23,7 @@ function canWrite() {
 
 function metaText(c) {
   const parts = [c.status_title, c.line_title];
+  if (channelTitle(c)) parts.push(channelTitle(c));
   if (c.topic) parts.push("тема: " + topicTitle(c.topic));
   if (c.ticket_number) parts.push("обращение " + c.ticket_number);
   if (c.seller_topic) parts.push(c.seller_topic + " / " + (c.seller_subtopic || ""));
@@ -92,6 +94,7 @@ export async function openConversation(id, queueItem) {
     const data = await api("GET", "/api/v1/conversations/" + id + "/messages?after_seq=" + state.lastSeq);
     addMessages(data.messages);
     if (switching) renderTranscript();
+    if (switching) loadDeliveries();
     renderQueue();
     renderMine();
     showCustomerOf(view);

@@ -3,6 +3,7 @@
 // is retried with a growing pause.
 import { $, token } from "./common.js";
 import { fetchNewMessages, renderHeader } from "./conversation.js";
+import { loadDeliveries, onDelivery } from "./deliveries.js";
 import { loadMe } from "./me.js";
 import { loadQueue, refreshLists, renderMine } from "./queue.js";
 import { slaAlert } from "./sla.js";
@@ -65,6 +66,10 @@ const FRAMES = {
   resync() {
     refreshLists();
     catchUp();
+    loadDeliveries();
+  },
+  delivery(frame) {
+    onDelivery(frame);
   },
 };
 

@@ -1,6 +1,7 @@
 // The transcript of the open conversation: messages in seq order, bot tags, private notes and
 // attachments (downloaded with the tab's token).
 import { $, clear, el, request, saveBlob, time } from "./common.js";
+import { deliveryMark } from "./deliveries.js";
 import { updateHints } from "./hints.js";
 import { SENDER_TITLES, setStatus, state, topicTitle } from "./state.js";
 
@@ -35,13 +36,15 @@ function messageTags(m) {
     }
   }
   if (m.private) tags.push(el("span", { class: "tag note-tag" }, "Заметка — клиент не видит"));
+  const delivery = deliveryMark(m);
+  if (delivery) tags.push(delivery);
   return tags;
 }
 
 function messageNode(m) {
   const kind = m.sender_kind;
   if (kind === "system") {
-    return el("div", { class: "msg system", dataset: { seq: m.seq } }, el("span", { class: "msg-text" }, m.text), el("time", {}, time(m.created_at)));
+    return el("div", { class: "msg system", dataset: { seq: m.seq } }, el("span", { class: "msg-text" }, m.text), deliveryMark(m), el("time", {}, time(m.created_at)));
   }
   const classes = ["msg", kind];
   if (m.private) classes.push("note");
