@@ -106,6 +106,7 @@ class Console:
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
+        self.stop()  # a server that came up too late is not left running
         raise RuntimeError("server did not start: " + self.log.read_text()[-3000:])
 
     def stop(self) -> None:
