@@ -2,6 +2,7 @@
 customer search («Найти клиента»), at scale.
 
     .venv/bin/python bench/cards.py [--scale 100000] [--requests 2000] [--pg postgresql://...]
+                                    [--search-only]
 
 For each database (SQLite always; PostgreSQL with --pg or MARKETDESK_TEST_DATABASE_URL) it
 creates a fresh database, migrates, loads the demo data and ``--scale`` generated customers,
@@ -27,6 +28,7 @@ import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import select
@@ -58,7 +60,9 @@ def summary(samples: list[float]) -> dict[str, float]:
     }
 
 
-async def bench_backend(name: str, url: str, scale: int, requests: int, tmp: Path) -> dict:
+async def bench_backend(
+    name: str, url: str, scale: int, requests: int, tmp: Path, search_only: bool = False
+) -> dict:
     database = Database(url)
     try:
         started = time.perf_counter()
@@ -115,36 +119,44 @@ async def bench_backend(name: str, url: str, scale: int, requests: int, tmp: Pat
             return summary(samples)
 
         async def http_searches(qs):
+            """All searches, and each kind of query (phone, e-mail, order, ID, name) apart."""
             transport = httpx.ASGITransport(app=app)
+            warm = min(100, len(qs))
             async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-                samples = []
-                for n, q in enumerate(qs[:100] + qs):
+                samples: list[tuple[str, float]] = []
+                for n, q in enumerate(qs[:warm] + qs):
                     t = time.perf_counter()
                     response = await client.get(
                         "/api/v1/customers", params={"q": q}, headers=headers
                     )
-                    if n >= 100:
-                        samples.append(time.perf_counter() - t)
+                    if n >= warm:
+                        samples.append((SEARCH_KINDS[(n - warm) % 5], time.perf_counter() - t))
                     assert response.status_code == 200, response.text
-            return summary(samples)
+            result: dict[str, Any] = dict(summary([s for _, s in samples]))
+            for kind in SEARCH_KINDS:
+                result[kind] = summary([s for k, s in samples if k == kind])
+            return result
 
-        async with app.router.lifespan_context(app):  # as the server runs it
-            http_customer = await http_reads("/api/v1/customers", picks_c)
-            http_product = await http_reads("/api/v1/products", picks_p)
-            http_search = await http_searches(queries)
-        return {
+        result: dict[str, Any] = {
             "database": name,
             "customers": len(customers),
             "products": len(products),
             "load_seconds": round(load_seconds, 1),
-            "service_customer_card": await service_reads(customer_card, picks_c),
-            "service_product_card": await service_reads(product_card, picks_p),
-            "http_customer_card": http_customer,
-            "http_product_card": http_product,
-            "http_customer_search": http_search,
         }
+        async with app.router.lifespan_context(app):  # as the server runs it
+            if not search_only:
+                result["http_customer_card"] = await http_reads("/api/v1/customers", picks_c)
+                result["http_product_card"] = await http_reads("/api/v1/products", picks_p)
+            result["http_customer_search"] = await http_searches(queries)
+        if not search_only:
+            result["service_customer_card"] = await service_reads(customer_card, picks_c)
+            result["service_product_card"] = await service_reads(product_card, picks_p)
+        return result
     finally:
         await database.dispose()
+
+
+SEARCH_KINDS = ("phone", "email", "order", "id", "name")
 
 
 def _query(rnd: random.Random, ids: list, people: list, orders: list, n: int) -> str:
@@ -168,13 +180,17 @@ async def main() -> None:
     parser.add_argument("--scale", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=2_000)
     parser.add_argument("--pg", default=os.environ.get("MARKETDESK_TEST_DATABASE_URL"))
+    parser.add_argument("--search-only", action="store_true", help="only the customer search")
     args = parser.parse_args()
+    started_load = os.getloadavg()[0]
 
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         sqlite_url = f"sqlite+aiosqlite:///{tmp}/bench.db"
         results.append(
-            await bench_backend("SQLite", sqlite_url, args.scale, args.requests, Path(tmp))
+            await bench_backend(
+                "SQLite", sqlite_url, args.scale, args.requests, Path(tmp), args.search_only
+            )
         )
         if args.pg:
             name = f"marketdesk_bench_{uuid.uuid4().hex[:8]}"
@@ -187,17 +203,22 @@ async def main() -> None:
                         args.scale,
                         args.requests,
                         Path(tmp),
+                        args.search_only,
                     )
                 )
             finally:
                 await drop_database(args.pg, name)
 
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    # the machine may be shared: the load average says how quiet it was (1-minute figure)
+    machine += f"; load average {started_load:.1f} before, {os.getloadavg()[0]:.1f} after"
     print(f"\nmachine: {machine}; scale {args.scale}; {args.requests} reads each\n")
     print("| database | load (s) | read | service p50 / p99 (ms) | HTTP p50 / p99 (ms) |")
     print("| --- | --- | --- | --- | --- |")
     for r in results:
         for what in ("customer_card", "product_card"):
+            if f"http_{what}" not in r:
+                continue
             s, h = r[f"service_{what}"], r[f"http_{what}"]
             print(
                 f"| {r['database']} | {r['load_seconds']} | {what.replace('_', ' ')} | "
@@ -208,6 +229,9 @@ async def main() -> None:
             f"| {r['database']} | {r['load_seconds']} | customer search | — | "
             f"{h['p50_ms']} / {h['p99_ms']} |"
         )
+        for kind in SEARCH_KINDS:
+            k = h[kind]
+            print(f"| {r['database']} | | search by {kind} | — | {k['p50_ms']} / {k['p99_ms']} |")
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "cards.json").write_text(

@@ -69,6 +69,7 @@ def _start_workers(app: FastAPI, settings: Settings) -> list[asyncio.Task[None]]
             run_sla_timer(
                 state.database,
                 interval=settings.sla_interval_seconds,
+                publish=state.broker.publish,
                 on_escalated=state.metrics.tasks_escalated,
             )
         ),

@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
-from marketdesk.services import customer_search, customers
+from marketdesk.services import customer_communications, customer_search, customers
+from marketdesk.services.customer_communications import CustomerConversations
 from marketdesk.services.customer_search import CustomerHit
 from marketdesk.services.customers import Contacts, CustomerCard, OrderPage
 
@@ -57,6 +58,21 @@ async def get_orders(
 ) -> OrderPage:
     return await customers.customer_orders(
         session, operator, customer_id, status=status, limit=limit, offset=offset
+    )
+
+
+@router.get("/{customer_id}/conversations", response_model=CustomerConversations)
+async def get_conversations(
+    customer_id: CustomerId,
+    operator: CurrentOperator,
+    session: DbSession,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> CustomerConversations:
+    """«Коммуникации»: the customer's conversations across lines and channels, newest first;
+    ``readable``: whether the caller may open one (the lines rule)."""
+    return await customer_communications.customer_conversations(
+        session, operator, customer_id, limit=limit, offset=offset
     )
 
 

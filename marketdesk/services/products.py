@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain.ids import MAX_ID
 from marketdesk.domain.markdown import markdown_grade
+from marketdesk.domain.special_categories import special_category_title
 from marketdesk.store.models import Product, ProductNominal, Seller, Stock, Warehouse
 
 from .customers import Coded, money
@@ -96,6 +97,8 @@ class ProductCard(BaseModel):
     sale_scheme: Coded
     goods_group: str
     special_category: str | None
+    special_category_title: str | None = None
+    """Seed 000's «особые товары» (``domain.special_categories``): the consultation differs."""
     attributes: list[AttributeView]
     price: Decimal
     discount: Decimal
@@ -167,6 +170,7 @@ async def product_card(session: AsyncSession, principal: Principal, code: int) -
         sale_scheme=Coded(code=product.sale_scheme, title=SALE_SCHEME_TITLES[product.sale_scheme]),
         goods_group=product.goods_group,
         special_category=product.special_category,
+        special_category_title=special_category_title(product.special_category),
         attributes=[AttributeView(name=str(n), value=str(v)) for n, v in product.attributes],
         price=money(product.price),
         discount=money(product.discount),

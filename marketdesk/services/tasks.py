@@ -2,7 +2,7 @@
 
 Every write goes through one function here that checks (rights, rules), does (in one
 transaction, with a history event and an audit entry). Staff hear of escalations through
-``StaffNotice`` rows; live task events are not pushed yet."""
+``StaffNotice`` rows and, live, a ``task_escalated`` frame on their operator sockets."""
 
 from __future__ import annotations
 
@@ -40,6 +40,8 @@ from marketdesk.store.models import (
 )
 
 from . import audit, chat, chat_access, task_outcomes
+from .chat.events import Publisher, operator_channel
+from .chat.sla_watch import supervisor_ids
 from .errors import (
     EmptyText,
     FieldTooLong,
@@ -403,22 +405,29 @@ async def list_tasks(
     if overdue_only:
         where.append(Task.deadline_at < now)
         where.append(Task.status.in_(["new", "in_progress", "waiting"]))
-    total = await session.scalar(select(func.count(Task.id)).where(*where))
+    total = await session.scalar(select(func.count()).select_from(Task).where(*where))
+    # the page's ids first, sorted on the index alone (no row is read to be sorted away),
+    # then those rows: 100 000 tasks cost a sort of small keys, not of whole rows
+    order = (
+        (Task.created_at.desc(), Task.id.desc())
+        if newest_first
+        else (Task.deadline_at.asc(), Task.id.asc())
+    )
+    ids = list(
+        await session.scalars(
+            select(Task.id).where(*where).order_by(*order).limit(limit).offset(offset)
+        )
+    )
+    if not ids:
+        return int(total or 0), []
     rows = await session.execute(
         select(Task, Operator.full_name)
         .outerjoin(Operator, Operator.id == Task.assignee_id)
-        .where(*where)
-        .order_by(
-            *(
-                (Task.created_at.desc(), Task.id.desc())
-                if newest_first
-                else (Task.deadline_at.asc(), Task.id.asc())
-            )
-        )
-        .limit(limit)
-        .offset(offset)
+        .where(Task.id.in_(ids))
     )
-    return int(total or 0), [TaskSummary(**_summary(t, name, now)) for t, name in rows]
+    found = {t.id: (t, name) for t, name in rows}
+    page = [found[i] for i in ids if i in found]
+    return int(total or 0), [TaskSummary(**_summary(t, name, now)) for t, name in page]
 
 
 class QueueLoad(BaseModel):
@@ -438,10 +447,12 @@ async def queue_loads(
     rows = await session.execute(
         select(
             Task.queue,
-            func.count(Task.id),
+            func.count(),
             func.sum(case((Task.deadline_at < now, 1), else_=0)),
         )
-        .where(Task.status.in_(open_statuses))
+        # the known queues spelt out: each (queue, open status) is a range of the index,
+        # so the done and rejected tasks (most of them) are never read
+        .where(Task.queue.in_(list(rules.QUEUES)), Task.status.in_(open_statuses))
         .group_by(Task.queue)
     )
     return {
@@ -598,9 +609,14 @@ async def add_comment(
     return comment
 
 
-async def escalate_overdue(session: AsyncSession, *, now: datetime | None = None) -> list[str]:
+async def escalate_overdue(
+    session: AsyncSession, *, now: datetime | None = None, publish: Publisher | None = None
+) -> list[str]:
     """Flag every open task whose deadline has passed and notify the supervisors, once per
-    task. Run by the SLA timer; ``now`` is a parameter so tests control the clock."""
+    task: a ``StaffNotice`` row, and after the commit a ``task_escalated`` frame on the
+    operator sockets of the supervisors and admins and of each task's assignee (with
+    ``publish``, the broker's). Run by the SLA timer; ``now`` is a parameter so tests
+    control the clock."""
     now = now or utcnow()
     overdue = list(
         await session.scalars(
@@ -629,15 +645,63 @@ async def escalate_overdue(session: AsyncSession, *, now: datetime | None = None
             StaffNotice(
                 role=Role.SUPERVISOR,
                 kind="task_escalated",
-                text=f"Срок задачи {task.number} («{task.title}», очередь «{task.queue}») истёк.",
+                text=_escalation_text(task),
                 task_id=task.id,
                 details={"number": task.number, "queue": task.queue},
                 created_at=now,
             )
         )
         audit.record(session, None, "task.escalated", entity_kind="task", entity_id=task.number)
+    supervisors = await supervisor_ids(session) if overdue and publish is not None else []
     await session.commit()
+    if overdue and publish is not None:
+        await publish(*_escalation_event(overdue, supervisors))
     return [task.number for task in overdue]
+
+
+ESCALATION_FRAME_TASKS = 50
+"""At most this many tasks are described in one ``task_escalated`` frame (``count`` gives
+them all): a round after a long stop may escalate thousands."""
+
+
+def _escalation_text(task: Task) -> str:
+    return f"Срок задачи {task.number} («{task.title}», очередь «{task.queue}») истёк."
+
+
+def _escalation_event(
+    overdue: Sequence[Task], supervisors: Sequence[int]
+) -> tuple[list[str], dict[str, Any]]:
+    """The ``task_escalated`` frame of a round (docs/protocol.md) and its channels."""
+    to = set(supervisors) | {int(t.assignee_id) for t in overdue if t.assignee_id is not None}
+    queues: dict[str, int] = {}
+    for task in overdue:
+        queues[task.queue] = queues.get(task.queue, 0) + 1
+    described = [
+        {
+            "number": t.number,
+            "queue": t.queue,
+            "title": t.title,
+            "deadline_at": t.deadline_at.isoformat() if t.deadline_at else None,
+            "assignee_id": t.assignee_id,
+            "customer_id": t.customer_id,
+        }
+        for t in overdue[:ESCALATION_FRAME_TASKS]
+    ]
+    text = (
+        _escalation_text(overdue[0])
+        if len(overdue) == 1
+        else f"Истёк срок задач ({len(overdue)}): "
+        + ", ".join(t.number for t in overdue[:5])
+        + ("…" if len(overdue) > 5 else ".")
+    )
+    event = {
+        "type": "task_escalated",
+        "count": len(overdue),
+        "queues": queues,
+        "tasks": described,
+        "text": text,
+    }
+    return [operator_channel(i) for i in sorted(to)], event
 
 
 class NoticeView(BaseModel):

@@ -21,15 +21,17 @@ async def run_sla_timer(
     database: Database,
     *,
     interval: float = 60.0,
+    publish: Publisher | None = None,
     on_escalated: Callable[[Sequence[str]], None] | None = None,
 ) -> None:
     """Run until cancelled. Several server processes may run it: escalation marks each task
-    once (rows are locked with SKIP LOCKED on PostgreSQL; SQLite has a single writer).
-    ``on_escalated(numbers)``: told of the tasks escalated in a round (the metrics)."""
+    once (rows are locked with SKIP LOCKED on PostgreSQL; SQLite has a single writer), and
+    the process that marked it publishes the ``task_escalated`` frame (``publish``: the
+    broker's). ``on_escalated(numbers)``: told of the tasks escalated in a round (metrics)."""
     while True:
         try:
             async with database.sessions() as session:
-                numbers = await escalate_overdue(session)
+                numbers = await escalate_overdue(session, publish=publish)
             if numbers:
                 log.warning("escalated overdue tasks: %s", ", ".join(numbers))
                 if on_escalated is not None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import update
 
-from tests.conftest import ROLES, auth
+from marketdesk.store.models import Conversation
+from tests.conftest import DEMO_PASSWORD, ROLES, auth, run_db
 from tests.errors import assert_error
 
 
@@ -186,3 +188,73 @@ def test_access(client, tokens, method, path, who, status):
     assert response.status_code == status
     if status != 200:
         assert response.json()["error"]["code"] in {"unauthorized", "invalid_token", "forbidden"}
+
+
+def test_communications_list_every_conversation_readable_by_the_lines_rule(client, tokens, demo_db):
+    """«Коммуникации»: the customer's conversations across lines, newest first; one of a
+    line the operator does not serve is listed but not ``readable`` (nothing of its text)."""
+    customer = auth(tokens["customer"])
+    me = client.get("/api/v1/auth/me", headers=customer).json()
+    made = {}
+    for line in ("general", "travel_priority"):
+        response = client.post("/api/v1/conversations", json={"line": line}, headers=customer)
+        assert response.status_code in (200, 201), response.text
+        made[line] = response.json()["id"]
+
+    async def to_travel(session):  # as a transfer to the Travel line would leave it
+        await session.execute(
+            update(Conversation)
+            .where(Conversation.id == made["travel_priority"])
+            .values(line="travel_priority")
+        )
+        await session.commit()
+
+    run_db(demo_db, to_travel)
+    login = client.post("/api/v1/auth/login", json={"login": "travel", "password": DEMO_PASSWORD})
+    assert login.status_code == 200, login.text
+    staff = {**tokens, "travel": login.json()["token"]}
+    try:
+        seen = {}
+        for who in ("operator", "travel", "supervisor", "backoffice"):
+            response = client.get(
+                f"/api/v1/customers/{me['id']}/conversations", headers=auth(staff[who])
+            )
+            assert response.status_code == 200, response.text
+            page = response.json()
+            assert page["total"] >= 2
+            ids = [c["id"] for c in page["conversations"]]
+            assert ids == sorted(ids, reverse=True)
+            seen[who] = {c["id"]: c for c in page["conversations"] if c["id"] in made.values()}
+        general, travel = made["general"], made["travel_priority"]
+        assert seen["operator"][travel]["line"] == {
+            "code": "travel_priority",
+            "title": "Приоритетная линия Travel",
+        }
+        assert seen["operator"][general]["channel"]["code"] == "web"
+        assert "text" not in seen["operator"][travel] and "preview" not in seen["operator"][travel]
+        assert (seen["operator"][general]["readable"], seen["operator"][travel]["readable"]) == (
+            True,
+            False,
+        )
+        assert (seen["travel"][general]["readable"], seen["travel"][travel]["readable"]) == (
+            False,
+            True,
+        )
+        assert all(c["readable"] for c in seen["supervisor"].values())
+    finally:
+        for cid in made.values():
+            client.post(f"/api/v1/conversations/{cid}/close", headers=auth(tokens["supervisor"]))
+
+
+@pytest.mark.parametrize("who, status", [("customer", 403), ("visitor", 403), (None, 401)])
+def test_communications_are_for_staff(client, tokens, who, status):
+    headers = auth(tokens[who]) if who else {}
+    response = client.get("/api/v1/customers/58561573/conversations", headers=headers)
+    assert response.status_code == status
+
+
+def test_communications_of_a_missing_customer(client, tokens):
+    response = client.get(
+        "/api/v1/customers/99999999/conversations", headers=auth(tokens["operator"])
+    )
+    assert_error(response, 404, "customer_not_found")

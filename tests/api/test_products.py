@@ -57,6 +57,15 @@ def test_gift_certificate_product_lists_its_nominals(client, tokens):
     assert len(card["nominals"]) == 25
 
 
+def test_special_category_has_the_seeds_title(client, tokens):
+    """Seed 000's «особые товары»: the digital certificate is one, the headphones are not."""
+    digital = client.get("/api/v1/products/135382627", headers=auth(tokens["operator"])).json()
+    assert digital["special_category"] == "digital"
+    assert digital["special_category_title"] == "Цифровые товары (онлайн-кинотеатры, игры и софт)"
+    plain = client.get("/api/v1/products/235260644", headers=auth(tokens["operator"])).json()
+    assert (plain["special_category"], plain["special_category_title"]) == (None, None)
+
+
 @pytest.mark.parametrize("query", ["235260644", "OZN235260644", "ozn 235260644"])
 def test_search_by_code_or_serial(client, tokens, query):
     response = client.get("/api/v1/products", params={"q": query}, headers=auth(tokens["operator"]))

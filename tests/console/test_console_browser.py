@@ -77,7 +77,7 @@ def _png() -> bytes:
 class Console:
     """One ``marketdesk serve`` on SQLite in a temporary data directory."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -86,6 +86,7 @@ class Console:
             **os.environ,
             "MARKETDESK_DEMO_PASSWORD": DEMO_PASSWORD,
             "MARKETDESK_LOG_LEVEL": "warning",
+            **(env or {}),
         }
         for name in ("MARKETDESK_DATABASE_URL", "MARKETDESK_REDIS_URL"):
             env.pop(name, None)
@@ -105,6 +106,7 @@ class Console:
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
+        self.stop()  # a server that came up too late is not left running
         raise RuntimeError("server did not start: " + self.log.read_text()[-3000:])
 
     def stop(self) -> None:

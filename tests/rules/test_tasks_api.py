@@ -193,6 +193,54 @@ def test_deadline_passing_escalates_once_and_notifies_supervisors(client, tokens
     assert number not in [n["task_number"] for n in operator_notices["notices"]]
 
 
+def test_an_escalation_is_published_to_the_supervisors_and_the_assignee(client, tokens, demo_db):
+    """The SLA timer's round ends with one ``task_escalated`` frame on the operator channels
+    of the supervisors and admins and of the task's assignee, never of other operators."""
+    number = create(client, tokens["operator"], title="Эскалация вживую").json()["number"]
+    assigned = client.post(
+        f"/api/v1/tasks/{number}/assign",
+        json={"login": "backoffice"},
+        headers=auth(tokens["supervisor"]),
+    )
+    assert assigned.status_code == 200, assigned.text
+    me = {
+        who: int(client.get("/api/v1/auth/me", headers=auth(tokens[who])).json()["id"])
+        for who in ("operator", "backoffice", "supervisor", "admin")
+    }
+
+    async def deadline(session):
+        row = await session.scalar(select(Task).where(Task.number == number))
+        return row.deadline_at
+
+    due = run_db(demo_db, deadline)
+    published: list[tuple[list[str], dict]] = []
+
+    async def publish(channels, event):
+        published.append((list(channels), event))
+
+    numbers = run_db(
+        demo_db,
+        lambda s: escalate_overdue(s, now=due + timedelta(seconds=1), publish=publish),
+    )
+    assert number in numbers
+    assert len(published) == 1
+    channels, frame = published[0]
+    assert frame["type"] == "task_escalated"
+    assert frame["count"] == len(numbers)
+    mine = [t for t in frame["tasks"] if t["number"] == number]
+    assert mine and mine[0]["title"] == "Эскалация вживую"
+    assert mine[0]["assignee_id"] == me["backoffice"]
+    assert frame["queues"][DESCRIPTION_QUEUE] >= 1
+    assert frame["text"].startswith("Срок задачи " if len(numbers) == 1 else "Истёк срок задач (")
+    for who in ("backoffice", "supervisor", "admin"):
+        assert f"operator:{me[who]}" in channels, who
+    assert f"operator:{me['operator']}" not in channels
+    quiet = run_db(
+        demo_db, lambda s: escalate_overdue(s, now=due + timedelta(hours=1), publish=publish)
+    )
+    assert number not in quiet and len(published) == 1 + (1 if quiet else 0)
+
+
 def test_queues_are_listed(client, tokens):
     queues = client.get("/api/v1/tasks/queues", headers=auth(tokens["operator"])).json()["queues"]
     assert {FRAUD_QUEUE, DESCRIPTION_QUEUE} <= {q["path"] for q in queues}

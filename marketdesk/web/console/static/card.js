@@ -1,6 +1,8 @@
 // The customer card in the right column: contacts (masked until «Показать», which is audited),
-// balances, orders, certificates, active tasks and comments.
+// balances, orders (filtered by status), certificates, active tasks, returns and comments; the
+// «Коммуникации» tab beside it (card_comms.js).
 import { openBan } from "./ban.js";
+import { cardTabs, communicationsPanel } from "./card_comms.js";
 import { openNewTask } from "./new_task.js";
 import { openOrder } from "./order.js";
 import { $, api, clear, date, dateTimeShort, el, errorText, kv, money } from "./common.js";
@@ -80,20 +82,32 @@ function orderNode(o) {
   );
 }
 
-// the last orders; «Все заказы» reads up to a hundred
+// the titles of services/labels.py ORDER_STATUS_TITLES, for the filter
+const ORDER_STATUSES = { created: "Создан", processing: "В обработке", in_delivery: "Передан в доставку", ready_for_pickup: "Ожидает в пункте выдачи", completed: "Выполнен", cancelled: "Отменён" };
+
+// the last orders; «Все заказы» and the status filter read up to a hundred
 function ordersBlock(card) {
   const orders = card.last_orders.length ? el("ul", { class: "orders" }, card.last_orders.map(orderNode)) : el("p", { class: "muted" }, "Заказов нет.");
+  const list = el("div", {}, orders);
   const allOrders = el("button", { type: "button", class: "link" }, "Все заказы (" + card.statistics.orders_total + ")");
-  allOrders.addEventListener("click", async () => {
+  const read = async (status) => {
     try {
-      const page = await api("GET", "/api/v1/customers/" + card.id + "/orders?limit=100");
-      clear(orders, page.orders.map(orderNode));
+      const page = await api("GET", "/api/v1/customers/" + card.id + "/orders?limit=100" + (status ? "&status=" + status : ""));
+      clear(list, page.orders.length ? el("ul", { class: "orders" }, page.orders.map(orderNode)) : el("p", { class: "muted", id: "orders-none" }, "Заказов с таким статусом нет."));
       allOrders.remove();
     } catch (e) {
       setStatus(e.message);
     }
-  });
-  return block("Последние заказы", orders, card.statistics.orders_total > card.last_orders.length ? allOrders : null);
+  };
+  allOrders.addEventListener("click", () => read(filter.value));
+  const filter = el(
+    "select",
+    { id: "orders-status", "aria-label": "Статус заказов", onchange: () => read(filter.value) },
+    el("option", { value: "" }, "все статусы"),
+    Object.entries(ORDER_STATUSES).map(([code, title]) => el("option", { value: code }, title)),
+  );
+  const more = card.statistics.orders_total > card.last_orders.length ? allOrders : null;
+  return block("Последние заказы", card.statistics.orders_total ? filter : null, list, more);
 }
 
 function statisticsBlock(stats) {
@@ -170,10 +184,9 @@ function cardHead(card) {
 }
 
 function renderCustomer(card) {
-  clear(
-    $("customer-card"),
-    cardHead(card),
-    card.company_name && card.company_name !== card.full_name ? el("p", {}, card.company_name) : null,
+  const main = el(
+    "div",
+    { id: "card-main", role: "tabpanel", "aria-labelledby": "card-tab-main" },
     generalBlock(card),
     balancesBlock(card),
     ordersBlock(card),
@@ -182,5 +195,14 @@ function renderCustomer(card) {
     tasksBlock(card),
     returnsBlock(card),
     commentsBlock(card),
+  );
+  const comms = communicationsPanel(card);
+  clear(
+    $("customer-card"),
+    cardHead(card),
+    card.company_name && card.company_name !== card.full_name ? el("p", {}, card.company_name) : null,
+    cardTabs(main, comms),
+    main,
+    comms,
   );
 }

@@ -4,6 +4,7 @@
 // never as HTML; the page's Content-Security-Policy forbids inline script as a second line of
 // defence.
 import { wireBan } from "./ban.js";
+import { openCustomer } from "./card.js";
 import { wireCustomerSearch } from "./customer_search.js";
 import { wireNewTask } from "./new_task.js";
 import { wireOrder } from "./order.js";
@@ -47,6 +48,17 @@ function wire() {
   wireHints();
 }
 
+// a link from elsewhere: #conversation=ID (reports, tasks), #customer=ID (tasks, the card)
+function openLinked() {
+  const linked = /^#(conversation|customer)=(\d{1,15})$/.exec(location.hash);
+  if (!linked) return;
+  if (linked[1] === "conversation") openConversation(Number(linked[2])).catch((e) => setStatus(e.message));
+  else {
+    showTab("customer");
+    openCustomer(Number(linked[2]));
+  }
+}
+
 async function start() {
   try {
     await loadMe();
@@ -60,8 +72,8 @@ async function start() {
   loadCategories();
   loadUnread();
   loadMine().catch(() => {});
-  const linked = /^#conversation=(\d+)$/.exec(location.hash); // a report's link
-  if (linked) openConversation(Number(linked[1])).catch((e) => setStatus(e.message));
+  openLinked();
+  window.addEventListener("hashchange", openLinked);
   await mandatoryNews();
   sessionStorage.removeItem("marketdesk.console.fresh");
   document.body.dataset.ready = "1";

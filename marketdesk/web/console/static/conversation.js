@@ -5,6 +5,7 @@ import { $, api, clear, el } from "./common.js";
 import { channelTitle, loadDeliveries } from "./deliveries.js";
 import { syncSend } from "./composer.js";
 import { updateHints } from "./hints.js";
+import { openNewTask } from "./new_task.js";
 import { renderMine, renderQueue, refreshLists, take } from "./queue.js";
 import { showGuard } from "./refusal.js";
 import { slaBadge } from "./sla.js";
@@ -57,6 +58,7 @@ export function renderHeader() {
   $("take").hidden = c.status !== "queued";
   $("resolve").hidden = !(c.status === "assigned" && isMine(c));
   $("close").hidden = c.status === "closed";
+  $("conv-new-task").hidden = c.status === "closed";
   syncComposer(c);
 }
 
@@ -136,7 +138,29 @@ function transfer() {
   }
 }
 
+// the customer's order the conversation speaks of: the last one of theirs the customer named
+function mentionedOrder(c) {
+  if (!c.customer_id) return undefined;
+  const own = new RegExp("(?:^|\\D)(" + c.customer_id + "-\\d{4})(?!\\d)", "g");
+  for (const m of [...state.messages].reverse()) {
+    if (m.sender_kind !== "customer" || !m.text) continue;
+    const found = [...m.text.matchAll(own)];
+    if (found.length) return found[found.length - 1][1];
+  }
+  return undefined;
+}
+
+// «Создать задачу» in the head: the customer, the conversation, the order they named and the
+// product open in the product tab
+function newTaskFromConversation() {
+  const c = state.current;
+  if (!c) return;
+  const product = $("product-card").dataset.productId;
+  openNewTask({ customer_id: c.customer_id || undefined, conversation_id: c.id, order_number: mentionedOrder(c), product_id: product || undefined });
+}
+
 export function wireConversation() {
+  $("conv-new-task").addEventListener("click", newTaskFromConversation);
   $("take").addEventListener("click", () => state.current && take(state.current.id));
   $("resolve").addEventListener("click", () => conversationAction("resolve"));
   $("close").addEventListener("click", () => {

@@ -7,7 +7,7 @@ import { loadDeliveries, onDelivery } from "./deliveries.js";
 import { loadMe } from "./me.js";
 import { loadQueue, refreshLists, renderMine } from "./queue.js";
 import { slaAlert } from "./sla.js";
-import { state } from "./state.js";
+import { setStatus, state } from "./state.js";
 import { addMessages } from "./transcript.js";
 
 let backoff = 1000;
@@ -62,6 +62,11 @@ const FRAMES = {
   escalation(frame) {
     slaAlert(frame);
     refreshLists();
+  },
+  // a back-office task's deadline passed (supervisors, the assignee): said on the status line;
+  // the workspace (/console/tasks) shows it with the task
+  task_escalated(frame) {
+    if (frame.text) setStatus("⚠ " + frame.text);
   },
   resync() {
     refreshLists();

@@ -4,6 +4,7 @@ import { $, api, clear, el, errorText, kv, money } from "./common.js";
 
 async function openProduct(code) {
   const box = $("product-card");
+  delete box.dataset.productId;
   clear(box, el("p", { class: "muted" }, "Загрузка…"));
   try {
     renderProduct(await api("GET", "/api/v1/products/" + code));
@@ -67,9 +68,13 @@ function priceBlock(p) {
 }
 
 function renderProduct(p) {
+  $("product-card").dataset.productId = String(p.id);
   clear(
     $("product-card"),
     el("h3", { id: "product-name" }, p.name),
+    p.special_category_title
+      ? el("p", { id: "product-special", class: "special-badge", title: "Особые товары: консультация по ним может немного отличаться" }, "Особый товар: " + p.special_category_title)
+      : null,
     mainBlock(p),
     attributesBlock(p),
     stockBlock(p),

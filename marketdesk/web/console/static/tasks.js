@@ -1,6 +1,8 @@
 // The back-office workspace (/console/tasks): the queues with open and overdue counts, the
 // queue's task list (filters, pages, the nearest deadline first) and the task card, where a
 // worker takes a task, moves it, comments, reassigns it and resolves it with an outcome.
+// Over the operator socket, supervisors (and a task's assignee) hear of escalations live:
+// a notice, and the counts, the list and the open card read again.
 import { $, api, clear, dateTime, dateTimeShort, el, errorText, kv, token, toLogin } from "./common.js";
 
 const PAGE = 50;
@@ -205,6 +207,72 @@ async function openTask(number) {
   }
 }
 
+// --- live: the operator socket (docs/protocol.md) --------------------------------------
+const NOTICES_SHOWN = 5;
+let backoff = 1000;
+
+function showLive(on) {
+  $("tasks-live").textContent = on ? "на связи" : "нет связи";
+  $("tasks-live").className = on ? "live on" : "live off";
+}
+
+function noticeNode(frame) {
+  const first = frame.tasks[0];
+  const item = el(
+    "li",
+    { class: "task-notice" },
+    el("span", { class: "notice-text" }, frame.text),
+    first ? el("button", { type: "button", class: "link", onclick: () => openTask(first.number) }, "Открыть " + first.number) : null,
+  );
+  item.append(el("button", { type: "button", class: "link", title: "Скрыть", "aria-label": "Скрыть уведомление", onclick: () => item.remove() }, "×"));
+  return item;
+}
+
+// an escalation: a notice on top, then what it changed is read again
+function escalated(frame) {
+  if (!Array.isArray(frame.tasks)) return;
+  const list = $("task-notices");
+  list.prepend(noticeNode(frame));
+  while (list.children.length > NOTICES_SHOWN) list.lastElementChild.remove();
+  loadQueues();
+  if (frame.queues && Object.hasOwn(frame.queues, state.queue)) loadList();
+  if (frame.tasks.some((t) => t.number === state.current)) openTask(state.current);
+}
+
+function onFrame(event) {
+  let frame;
+  try {
+    frame = JSON.parse(event.data);
+  } catch {
+    return;
+  }
+  if (frame.type === "ready") {
+    backoff = 1000;
+    showLive(true);
+    loadQueues(); // what changed while the socket was away
+  } else if (frame.type === "task_escalated") {
+    escalated(frame);
+  }
+}
+
+function connect() {
+  const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+  let socket;
+  try {
+    socket = new WebSocket(scheme + location.host + "/ws/operator");
+  } catch {
+    setTimeout(connect, backoff);
+    return;
+  }
+  socket.addEventListener("open", () => socket.send(JSON.stringify({ type: "auth", token: token() })));
+  socket.addEventListener("message", onFrame);
+  socket.addEventListener("close", () => {
+    showLive(false);
+    setTimeout(connect, backoff);
+    backoff = Math.min(backoff * 2, 15000);
+  });
+}
+
 // --- start ----------------------------------------------------------------------------
 async function start() {
   if (!token()) return toLogin();
@@ -233,7 +301,9 @@ async function start() {
   });
   $("prev").addEventListener("click", () => ((state.offset = Math.max(0, state.offset - PAGE)), loadList()));
   $("next").addEventListener("click", () => ((state.offset += PAGE), loadList()));
-  setInterval(loadQueues, 30000); // the counts stay current while the page is open
+  connect();
+  // what is not pushed live (new tasks, colleagues' moves) still shows within a minute
+  setInterval(loadQueues, 60000);
 }
 
 start();
