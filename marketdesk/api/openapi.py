@@ -96,7 +96,13 @@ _EXTRA_SUCCESS = re.compile(
 )
 # routes that check credentials themselves (no bearer token): a wrong password or code
 _OWN_CREDENTIALS = re.compile(r"^post /api/v1/auth/(login|phone/verify)$")
-_AUTH_CALLS: set[Callable[..., Any]] = {deps.get_principal, deps.bearer_token}
+_AUTH_CALLS: set[Callable[..., Any]] = {
+    deps.get_principal,
+    deps.bearer_token,
+    deps.get_sync_key,  # the integration's API keys (issue 16)
+}
+# the outside channels' webhooks: a wrong secret is 403, a channel not connected 404
+_WEBHOOKS = re.compile(r"^post /api/v1/channels/")
 
 
 def _calls(dependant: Any) -> set[Any]:
@@ -183,6 +189,8 @@ def complete(schema: dict[str, Any], authenticated: set[tuple[str, str]]) -> dic
                 statuses.add(422)
             if _OWN_CREDENTIALS.search(key):
                 statuses.add(401)
+            if _WEBHOOKS.search(key):
+                statuses |= {403, 404}
             if _CONFLICTS.search(key):
                 statuses.add(409)
             if _RATE_LIMITED.search(key):
