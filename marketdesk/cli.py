@@ -376,14 +376,27 @@ def worker(data_dir: Path | None, once: bool) -> None:
     settings = _settings(data_dir)
 
     async def work(database: Any) -> int:
+        from marketdesk.realtime import create_broker
+
         await _migrate(database)
+        # the notification centre publishes to the customers' sockets: only through Redis
+        # can another process reach them (without it the servers deliver the centre)
+        broker = create_broker(settings.redis_url, settings.async_database_url)
+        await broker.start()
+        publish = broker.publish if settings.redis_url else None
         runner = NotificationWorker(
             database,
-            notification_senders(settings),
+            notification_senders(settings, publish=publish),
             secret=settings.hashing_secret(),
             policy=NotifyPolicy.from_settings(settings),
             interval=settings.sms_retry_seconds,
         )
+        try:
+            return await _work_rounds(runner, once)
+        finally:
+            await broker.stop()
+
+    async def _work_rounds(runner: NotificationWorker, once: bool) -> int:
         if once:
             return await runner.round()
         task = asyncio.ensure_future(runner.run())
@@ -400,6 +413,18 @@ def worker(data_dir: Path | None, once: bool) -> None:
     sent = _run(settings, work)
     if once:
         click.echo(f"Отправлено уведомлений: {sent}.")
+
+
+@main.command("vapid-keys")
+def vapid_keys_command() -> None:
+    """Создать ключи VAPID для Web Push и напечатать их строками окружения. Без них сервер
+    при первом запуске сам создаёт ключ в каталоге данных (vapid-private.pem); несколько
+    серверов на одной базе должны получить один и тот же ключ."""
+    from marketdesk.services.notifications.vapid import VapidKeys, generate_private_key
+
+    keys = VapidKeys(generate_private_key(), subject="")
+    click.echo(f"MARKETDESK_VAPID_PRIVATE_KEY={keys.private_raw}")
+    click.echo(f"MARKETDESK_VAPID_PUBLIC_KEY={keys.public_key}")
 
 
 @main.group()

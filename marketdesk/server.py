@@ -21,12 +21,13 @@ from fastapi import FastAPI
 from marketdesk.api.app import create_api
 from marketdesk.bot import Bot
 from marketdesk.channels import webchat_routes
+from marketdesk.channels.centre import CentreSender
 from marketdesk.channels.senders import notification_senders
 from marketdesk.channels.session_watch import SessionWatch
 from marketdesk.observability.metrics import Metrics
 from marketdesk.realtime import create_broker
 from marketdesk.services.chat import ChatWriter, configure_sla, set_default_publisher
-from marketdesk.services.notifications import NotifyPolicy
+from marketdesk.services.notifications import NotifyPolicy, on_raised
 from marketdesk.services.rate_limits import RateLimiter
 from marketdesk.settings import Settings
 from marketdesk.store.db import Database
@@ -131,6 +132,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             app.state.database, interval=settings.socket_reauth_seconds, broker=app.state.broker
         )
         await app.state.session_watch.start()
+        if "center" in NotifyPolicy.from_settings(settings).channels:
+            # the centre publishes on the broker: the adapter exists once the broker does
+            app.state.notification_senders.setdefault(
+                "center", CentreSender(app.state.broker.publish)
+            )
         app.state.notification_worker = NotificationWorker(
             app.state.database,
             app.state.notification_senders,
@@ -138,10 +144,13 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             policy=NotifyPolicy.from_settings(settings),
             interval=settings.sms_retry_seconds,
         )
+        # a notification raised in this process is delivered at once, not at the next tick
+        stop_waking = on_raised(app.state.notification_worker.wake)
         workers = _start_workers(app, settings)
         try:
             yield
         finally:
+            stop_waking()
             for worker in workers:
                 worker.cancel()
             for worker in workers:

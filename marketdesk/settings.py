@@ -282,8 +282,9 @@ class Settings(BaseSettings):
         "is sent at once, by its request)",
     )
     notify_channels: str = Field(
-        default="sms,email",
-        description="channels that have an adapter here (comma-separated: sms, email); "
+        default="sms,email,push,center",
+        description="channels that have an adapter here (comma-separated: sms, email, "
+        "push, center); "
         "a customer's other channels are not written to the outbox",
     )
     notify_templates_dir: Path = Field(
@@ -340,6 +341,33 @@ class Settings(BaseSettings):
     )
     sms_auth_header: SecretStr | None = Field(
         default=None, description='a header sent with each request, "Name: value"'
+    )
+    # Web Push (VAPID, RFC 8292): without a key in the environment the server keeps one it
+    # generated on first start in the data dir (vapid-private.pem, 0600); `marketdesk
+    # vapid-keys` prints a new pair for the environment (several servers must share one)
+    vapid_private_key: SecretStr | None = Field(
+        default=None,
+        description="the VAPID private key: raw P-256 (base64url, 32 bytes) or PEM; unset: "
+        "the data dir's vapid-private.pem, generated if missing",
+    )
+    vapid_public_key: str | None = Field(
+        default=None,
+        description="the VAPID public key (base64url, uncompressed point); checked against "
+        "the private key when given",
+    )
+    vapid_subject: str | None = Field(
+        default=None,
+        description="the VAPID contact (mailto: or https:), sent to push services; unset: "
+        "MARKETDESK_PUBLIC_URL when it is https, else mailto:support@<its host>",
+    )
+    push_ttl_seconds: int = Field(
+        default=86_400,
+        ge=0,
+        le=2_419_200,
+        description="how long a push service keeps a message for an offline device (TTL)",
+    )
+    push_max_devices: int = Field(
+        default=10, ge=1, le=100, description="push subscriptions kept per customer (newest)"
     )
     # uploads: quotas (0: no limit); configuration defaults, the seeds give none
     upload_quota_conversation_mb: int = Field(

@@ -1,19 +1,25 @@
 """The notification adapters a process delivers through (``MARKETDESK_NOTIFY_CHANNELS``):
-SMS through the HTTP gateway or the demo's log file; e-mail when SMTP is configured. Used by
-the server and by ``marketdesk worker`` / ``certificate issue`` (no web stack imported)."""
+SMS through the HTTP gateway or the demo's log file; e-mail when SMTP is configured; Web
+Push with the server's VAPID keys; the notification centre when the process has a broker
+to publish on (the server, ``marketdesk worker``). Used by the server and by ``marketdesk
+worker`` / ``certificate issue`` (no web stack imported)."""
 
 from __future__ import annotations
 
-from marketdesk.services.notifications import NotificationSender, NotifyPolicy
+from marketdesk.services.notifications import NotificationSender, NotifyPolicy, vapid_keys
 from marketdesk.settings import Settings
 
+from .centre import CentreSender, Publish
 from .email import SmtpConfig, SmtpEmailSender
+from .push import WebPushSender
 from .sms import sms_gateway_from_settings
 
 __all__ = ["notification_senders"]
 
 
-def notification_senders(settings: Settings) -> dict[str, NotificationSender]:
+def notification_senders(
+    settings: Settings, *, publish: Publish | None = None
+) -> dict[str, NotificationSender]:
     senders: dict[str, NotificationSender] = {}
     channels = NotifyPolicy.from_settings(settings).channels
     if "sms" in channels:
@@ -21,4 +27,12 @@ def notification_senders(settings: Settings) -> dict[str, NotificationSender]:
     smtp = SmtpConfig.from_settings(settings)
     if "email" in channels and smtp is not None:
         senders["email"] = SmtpEmailSender(smtp)
+    if "push" in channels:
+        senders["push"] = WebPushSender(
+            vapid_keys(settings),
+            ttl=settings.push_ttl_seconds,
+            click_url=settings.public_url.rstrip("/") + "/",
+        )
+    if "center" in channels and publish is not None:
+        senders["center"] = CentreSender(publish)
     return senders

@@ -3,7 +3,8 @@
 Started by ``server.py`` in every server process; ``marketdesk worker`` runs it alone, for
 extra processes on PostgreSQL (they share the work with ``FOR UPDATE SKIP LOCKED``). A round
 that found work is followed at once by the next; an idle worker waits ``interval`` seconds,
-or less when :meth:`NotificationWorker.wake` is called (a code was just requested)."""
+or less when :meth:`NotificationWorker.wake` is called (a notification was just raised in
+this process: ``services.notifications.on_raised``)."""
 
 from __future__ import annotations
 
@@ -36,9 +37,19 @@ class NotificationWorker:
         self.policy = policy
         self.interval = interval
         self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def wake(self) -> None:
-        self._wake.set()
+        """Start the next round now; safe from any thread (a commit in another loop)."""
+        loop = self._loop
+        try:
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if loop is None or loop is running:
+            self._wake.set()
+        elif not loop.is_closed():
+            loop.call_soon_threadsafe(self._wake.set)
 
     async def round(self) -> int:
         async with self.database.sessions() as session:
@@ -46,6 +57,7 @@ class NotificationWorker:
 
     async def run(self) -> None:
         """Until cancelled."""
+        self._loop = asyncio.get_running_loop()
         while True:
             try:
                 busy = await self.round() > 0

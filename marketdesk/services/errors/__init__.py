@@ -71,11 +71,14 @@ from .docs import (
     shown_message,
 )
 from .notifications import (
+    CentreItemNotFound,
     EmailElectronicOnly,
     InvalidEmail,
     InvalidUnsubscribeLink,
+    NotificationsCustomerOnly,
     NotificationSettingsCustomerOnly,
     NotificationTypeRequired,
+    PushSubscriptionInvalid,
 )
 from .ratings import (
     AlreadyRated,
@@ -236,6 +239,7 @@ __all__ = [
     "BadHttpRequest",
     "BelowMinimum",
     "CatalogueEntry",
+    "CentreItemNotFound",
     "CertificateAlreadyUsed",
     "CertificateCodeLength",
     "CertificateDailyLimit",
@@ -330,6 +334,7 @@ __all__ = [
     "NotesStaffOnly",
     "NotificationSettingsCustomerOnly",
     "NotificationTypeRequired",
+    "NotificationsCustomerOnly",
     "OperatorLoginNotFound",
     "OperatorMayNotActivate",
     "OperatorNotFound",
@@ -344,6 +349,7 @@ __all__ = [
     "PriceOutOfRange",
     "PrivacyViolation",
     "ProductNotFound",
+    "PushSubscriptionInvalid",
     "QueryTooLong",
     "RateLimited",
     "RatingCommentTooLong",

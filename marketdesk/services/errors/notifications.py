@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from .base import InvalidInput
+from .base import InvalidInput, NotFound
 from .refusals import WithdrawalByCustomerOnly
 
 __all__ = [
+    "CentreItemNotFound",
     "EmailElectronicOnly",
     "InvalidEmail",
     "InvalidUnsubscribeLink",
     "NotificationSettingsCustomerOnly",
     "NotificationTypeRequired",
+    "NotificationsCustomerOnly",
+    "PushSubscriptionInvalid",
 ]
 
 
@@ -42,3 +45,20 @@ class InvalidEmail(InvalidInput):
 class EmailElectronicOnly(InvalidInput):
     code = "email_electronic_only"
     template = "По электронной почте отправляется только электронный сертификат."
+
+
+class NotificationsCustomerOnly(WithdrawalByCustomerOnly):
+    template = "Уведомления приходят только покупателю, вошедшему в личный кабинет."
+
+
+class PushSubscriptionInvalid(InvalidInput):
+    code = "invalid_push_subscription"
+    template = (
+        "Браузер прислал неполную подписку на уведомления. Обновите страницу и разрешите "
+        "уведомления ещё раз."
+    )
+
+
+class CentreItemNotFound(NotFound):
+    code = "notification_not_found"
+    template = "Уведомление №{notification_id} не найдено."
