@@ -156,7 +156,7 @@ CATALOGUE: Final[Mapping[NotificationType, TypeSpec]] = MappingProxyType(
                 NotificationType.ACCOUNT,
                 "Уведомления о регистрационных данных",
                 NOTIFICATIONS_SENDER,
-                frozenset({_C.SMS, _C.EMAIL}),
+                frozenset({_C.SMS, _C.CENTER, _C.EMAIL}),
                 optional=False,
                 urgent=True,
             ),
@@ -207,7 +207,15 @@ EVENTS: Final[Mapping[str, EventSpec]] = MappingProxyType(
             EventSpec("certificate_activated", NotificationType.ACCOUNT),
             EventSpec("withdrawal_created", NotificationType.ACCOUNT),
             EventSpec("order_receipt", NotificationType.ORDERS, sender=RECEIPTS_SENDER),
+            EventSpec("order_status_changed", NotificationType.ORDERS),
             EventSpec("promotion", NotificationType.MARKETING),
+            # «Оценка сервиса»: the invitation to rate a resolved conversation
+            EventSpec("service_rating_survey", NotificationType.SERVICE_RATING),
+            # a back-office task's result when the task has no conversation: by what it is
+            # about (an order, a product, else the customer's account)
+            EventSpec("task_result_order", NotificationType.ORDERS),
+            EventSpec("task_result_goods", NotificationType.GOODS),
+            EventSpec("task_result", NotificationType.ACCOUNT),
         )
     }
 )

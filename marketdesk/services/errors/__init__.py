@@ -79,6 +79,7 @@ from .notifications import (
     NotificationSettingsCustomerOnly,
     NotificationTypeRequired,
     PushSubscriptionInvalid,
+    UnknownOrderStatus,
 )
 from .ratings import (
     AlreadyRated,
@@ -386,6 +387,7 @@ __all__ = [
     "Unavailable",
     "UnknownActor",
     "UnknownCertificateCode",
+    "UnknownOrderStatus",
     "UnknownQueue",
     "UnknownReport",
     "UnsupportedMediaType",

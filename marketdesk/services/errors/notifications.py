@@ -14,6 +14,7 @@ __all__ = [
     "NotificationTypeRequired",
     "NotificationsCustomerOnly",
     "PushSubscriptionInvalid",
+    "UnknownOrderStatus",
 ]
 
 
@@ -62,3 +63,10 @@ class PushSubscriptionInvalid(InvalidInput):
 class CentreItemNotFound(NotFound):
     code = "notification_not_found"
     template = "Уведомление №{notification_id} не найдено."
+
+
+class UnknownOrderStatus(InvalidInput):
+    """The order feed named a status marketdesk does not know (``allowed``: the known)."""
+
+    code = "unknown_order_status"
+    template = "Неизвестный статус заказа. Допустимые статусы: {allowed}."
