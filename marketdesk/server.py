@@ -20,6 +20,7 @@ from fastapi import FastAPI
 
 from marketdesk.api.app import create_api
 from marketdesk.bot import Bot
+from marketdesk.bot.phishing import configure_senders
 from marketdesk.channels import webchat_routes
 from marketdesk.channels.centre import CentreSender
 from marketdesk.channels.senders import notification_senders
@@ -111,6 +112,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         owned = database is None
         app.state.database = database or Database(settings.async_database_url)
         app.state.bot = Bot.from_directory(settings.kb_dir)
+        # the official senders: the notifications' and the phishing check's one list
+        configure_senders(settings.official_sender_list())
         # the dictionaries and the index live as long as the process: keep them out of the
         # collector's full passes, which would otherwise pause requests for milliseconds
         gc.collect()

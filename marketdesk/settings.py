@@ -14,6 +14,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
+    from marketdesk.domain.senders import SenderList
     from marketdesk.domain.sla import SlaPolicy
 
 __all__ = ["REPO_ROOT", "Settings", "normalize_database_url"]
@@ -257,6 +258,14 @@ class Settings(BaseSettings):
             raise ValueError(f"expected e.g. 10/minute;60/hour, got {value!r}") from error
         return value
 
+    @field_validator("official_senders")
+    @classmethod
+    def _senders(cls, value: str) -> str:
+        from marketdesk.domain.senders import parse_senders
+
+        parse_senders(value)
+        return value
+
     @field_validator("trusted_proxies")
     @classmethod
     def _networks(cls, value: str) -> str:
@@ -342,6 +351,13 @@ class Settings(BaseSettings):
     sms_auth_header: SecretStr | None = Field(
         default=None, description='a header sent with each request, "Name: value"'
     )
+    official_senders: str = Field(
+        default="notifications=mailer@ozon.ru; marketing=news@news.ozon.ru; "
+        "receipts=noreply@ozon.ru",
+        description="the official e-mail senders (seed 000), role=address: used to send "
+        "notifications and by the phishing check («это наше письмо?»)",
+    )
+
     # Web Push (VAPID, RFC 8292): without a key in the environment the server keeps one it
     # generated on first start in the data dir (vapid-private.pem, 0600); `marketdesk
     # vapid-keys` prints a new pair for the environment (several servers must share one)
@@ -441,6 +457,12 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.async_database_url.startswith("sqlite")
+
+    def official_sender_list(self) -> SenderList:
+        """``official_senders`` parsed (a malformed setting stops the start)."""
+        from marketdesk.domain.senders import parse_senders
+
+        return parse_senders(self.official_senders)
 
     def ensure_data_dir(self) -> Path:
         """The data dir, created if need be, readable by the server's user only (0700): it

@@ -38,21 +38,24 @@ class NotificationWorker:
         self.interval = interval
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
+        # one round at a time in this process: a caller that asks for a round (a code was
+        # requested) while the loop's round sends waits for it, so it returns with the
+        # outcomes recorded, then runs its own
+        self._rounds = asyncio.Lock()
 
     def wake(self) -> None:
-        """Start the next round now; safe from any thread (a commit in another loop)."""
-        loop = self._loop
+        """Start the next round now. Only from the worker's own event loop (the process's
+        requests): a commit in another loop (a script, a test harness) is left to the
+        tick, as a commit in another process is."""
         try:
             running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
         except RuntimeError:
             running = None
-        if loop is None or loop is running:
+        if self._loop is None or self._loop is running:
             self._wake.set()
-        elif not loop.is_closed():
-            loop.call_soon_threadsafe(self._wake.set)
 
     async def round(self) -> int:
-        async with self.database.sessions() as session:
+        async with self._rounds, self.database.sessions() as session:
             return await deliver_due(session, self.senders, secret=self.secret, policy=self.policy)
 
     async def run(self) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from marketdesk.services import notifications
-from marketdesk.store.models import Customer, PushSubscription
+from marketdesk.store.models import Customer, Order, PushSubscription, utcnow
 from tests.chat.conftest import ChatEnv, auth
 from tests.errors import assert_error
 from tests.notifications.webpush import Browser
@@ -19,18 +19,29 @@ CENTRE = "/api/v1/me/notifications"
 SUBSCRIPTIONS = "/api/v1/me/push-subscriptions"
 
 
-def _raise_order_receipt(env: ChatEnv, customer_id: int, key: str) -> None:
+def _raise_order_status(env: ChatEnv, customer_id: int) -> str:
+    """An order of the customer's goes «in delivery» through the order feed (a request of
+    the app: its commit wakes the app's worker)."""
+    number = f"{customer_id}-0001"
+
     async def work(session: Any) -> None:
-        await notifications.notify(
-            session,
-            event="order_receipt",  # orders: urgent (no quiet hours), the centre by default
-            data={"order": "12345678-0001", "amount": "1 990"},
-            idempotency_key=key,
-            customer_id=customer_id,
+        session.add(
+            Order(
+                number=number,
+                customer_id=customer_id,
+                status="processing",
+                delivery_type="pickup_point",
+                created_at=utcnow(),
+                total=199_000,
+            )
         )
         await session.commit()
 
     env.run(work)
+    _, admin = env.operator(roles=("admin",))
+    changed = env.post(admin, f"/api/v1/orders/{number}/status", {"status": "in_delivery"})
+    assert changed.status_code == 200 and changed.json()["notified"] == ["center"], changed.text
+    return number
 
 
 def _wait_for_item(env: ChatEnv, token: str) -> dict[str, Any]:
@@ -60,12 +71,12 @@ def test_a_centre_item_arrives_live_and_is_marked_read(env: ChatEnv) -> None:
     with env.client.websocket_connect(f"/ws/conversations/{conversation_id}") as ws:
         ws.send_json({"type": "auth", "token": token})
         _receive_until(ws, "ready")
-        _raise_order_receipt(env, customer_id, f"receipt-{customer_id}")
+        number = _raise_order_status(env, customer_id)
         frame = _receive_until(ws, "notification")
     item = frame["notification"]
-    assert item["title"] == "Чек по заказу 12345678-0001"
+    assert item["title"] == f"Заказ {number}"
     assert item["type"] == "orders" and item["type_title"] == "Уведомления по заказам"
-    assert "1 990 ₽" in item["text"] and item["read"] is False
+    assert "«Передан в доставку»" in item["text"] and item["read"] is False
 
     # the frame goes out just before the outcome is recorded: the list has it once recorded
     _wait_for_item(env, token)
@@ -81,7 +92,7 @@ def test_a_centre_item_arrives_live_and_is_marked_read(env: ChatEnv) -> None:
 def test_the_centre_is_the_customers_own(env: ChatEnv) -> None:
     customer_id, token = env.customer()
     other_id, other = env.customer()
-    _raise_order_receipt(env, customer_id, f"receipt-own-{customer_id}")
+    _raise_order_status(env, customer_id)
 
     item_id = _wait_for_item(env, token)["id"]
     assert env.client.get(CENTRE, headers=auth(other)).json() == {"items": [], "unread": 0}

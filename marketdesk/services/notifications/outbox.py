@@ -174,7 +174,7 @@ async def notify(
             event=event,
             channel=channel.value,
             address=address,
-            sender=(spec.sender or type_spec.sender)
+            sender=policy.senders.address(spec.sender or type_spec.sender)
             if channel is NotificationChannel.EMAIL
             else None,
             template=template_name(spec.type.value, event, channel.value),
