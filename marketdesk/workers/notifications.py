@@ -38,10 +38,6 @@ class NotificationWorker:
         self.interval = interval
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
-        # one round at a time in this process: a caller that asks for a round (a code was
-        # requested) while the loop's round sends waits for it, so it returns with the
-        # outcomes recorded, then runs its own
-        self._rounds = asyncio.Lock()
 
     def wake(self) -> None:
         """Start the next round now. Only from the worker's own event loop (the process's
@@ -55,7 +51,7 @@ class NotificationWorker:
             self._wake.set()
 
     async def round(self) -> int:
-        async with self._rounds, self.database.sessions() as session:
+        async with self.database.sessions() as session:
             return await deliver_due(session, self.senders, secret=self.secret, policy=self.policy)
 
     async def run(self) -> None:

@@ -42,11 +42,14 @@ log = logging.getLogger("marketdesk.notifications")
 
 
 _listeners: list[Callable[[], None]] = []
+_LIVE = (NotificationChannel.CENTER.value, NotificationChannel.PUSH.value)
+"""Channels a customer expects at once (the widget's bell, the browser): their rows wake
+the worker; the rest wait for its tick (a login code is sent by its own request)."""
 
 
 def on_raised(listener: Callable[[], None]) -> Callable[[], None]:
     """Call ``listener`` (a worker's ``wake``) after a transaction that raised a notification
-    in this process commits; returns the function that removes it."""
+    for the centre or push in this process commits; returns the function that removes it."""
     _listeners.append(listener)
     return lambda: _listeners.remove(listener) if listener in _listeners else None
 
@@ -197,6 +200,6 @@ async def notify(
             row.subject, row.body = rendered.subject, rendered.body
         session.add(row)
         rows.append(row)
-    if rows and _listeners:
+    if _listeners and any(row.channel in _LIVE for row in rows):
         on_commit(session, _wake)
     return rows
