@@ -68,5 +68,9 @@ class NotificationWorker:
             if busy:
                 continue
             self._wake.clear()
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for may swallow the
+            # cancellation that arrives as the wake-up does, and the server's shutdown,
+            # which cancels this loop and waits for it, would wait for ever
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.interval)
+                async with asyncio.timeout(self.interval):
+                    await self._wake.wait()
