@@ -381,13 +381,15 @@ def worker(data_dir: Path | None, once: bool) -> None:
 
     async def work(database: Any) -> tuple[int, int]:
         await _migrate(database)
-        # the outcome of a channel's delivery reaches the consoles of other processes
-        # through Redis (MARKETDESK_REDIS_URL); without it, the console reads it on opening
+        # the outcome of a channel's delivery and the notification centre reach the sockets
+        # of other processes through Redis (MARKETDESK_REDIS_URL); without it the servers
+        # deliver the centre, and the console reads a delivery's state on opening
         broker = create_broker(settings.redis_url, settings.async_database_url)
         await broker.start()
+        publish = broker.publish if settings.redis_url else None
         notifications = NotificationWorker(
             database,
-            notification_senders(settings),
+            notification_senders(settings, publish=publish),
             secret=settings.hashing_secret(),
             policy=NotifyPolicy.from_settings(settings),
             interval=settings.sms_retry_seconds,
@@ -450,6 +452,18 @@ def channels_check() -> None:
                 click.secho(f"  — {problem}", fg="red")
     if failed:
         sys.exit(1)
+
+
+@main.command("vapid-keys")
+def vapid_keys_command() -> None:
+    """Создать ключи VAPID для Web Push и напечатать их строками окружения. Без них сервер
+    при первом запуске сам создаёт ключ в каталоге данных (vapid-private.pem); несколько
+    серверов на одной базе должны получить один и тот же ключ."""
+    from marketdesk.services.notifications.vapid import VapidKeys, generate_private_key
+
+    keys = VapidKeys(generate_private_key(), subject="")
+    click.echo(f"MARKETDESK_VAPID_PRIVATE_KEY={keys.private_raw}")
+    click.echo(f"MARKETDESK_VAPID_PUBLIC_KEY={keys.public_key}")
 
 
 @main.group()

@@ -21,7 +21,9 @@ from fastapi import FastAPI
 
 from marketdesk.api.app import create_api
 from marketdesk.bot import Bot
+from marketdesk.bot.phishing import configure_senders
 from marketdesk.channels import telegram_routes, vk_routes, webchat_routes
+from marketdesk.channels.centre import CentreSender
 from marketdesk.channels.mail import imap_inbox, open_receiver
 from marketdesk.channels.senders import channel_senders, notification_senders
 from marketdesk.channels.session_watch import SessionWatch
@@ -35,7 +37,7 @@ from marketdesk.services.chat import (
     configure_sla,
     set_default_publisher,
 )
-from marketdesk.services.notifications import NotifyPolicy
+from marketdesk.services.notifications import NotifyPolicy, on_raised
 from marketdesk.services.rate_limits import RateLimiter
 from marketdesk.settings import Settings
 from marketdesk.store.db import Database
@@ -154,6 +156,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         owned = database is None
         app.state.database = database or Database(settings.async_database_url)
         app.state.bot = Bot.from_directory(settings.kb_dir)
+        # the official senders: the notifications' and the phishing check's one list
+        configure_senders(settings.official_sender_list())
         # the dictionaries and the index live as long as the process: keep them out of the
         # collector's full passes, which would otherwise pause requests for milliseconds
         gc.collect()
@@ -175,6 +179,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             app.state.database, interval=settings.socket_reauth_seconds, broker=app.state.broker
         )
         await app.state.session_watch.start()
+        if "center" in NotifyPolicy.from_settings(settings).channels:
+            # the centre publishes on the broker: the adapter exists once the broker does
+            app.state.notification_senders.setdefault(
+                "center", CentreSender(app.state.broker.publish)
+            )
         app.state.notification_worker = NotificationWorker(
             app.state.database,
             app.state.notification_senders,
@@ -189,6 +198,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             policy=DeliveryPolicy.from_settings(settings),
             interval=settings.channel_poll_seconds,
         )
+        # a notification raised in this process is delivered at once, not at the next tick
+        stop_waking = on_raised(app.state.notification_worker.wake)
         workers = _start_workers(app, settings)
         mail_receiver = None
         try:
@@ -199,6 +210,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             if mail_receiver is not None:
                 mail_receiver.close()
                 await mail_receiver.wait_closed()
+            stop_waking()
             for worker in workers:
                 worker.cancel()
             for worker in workers:

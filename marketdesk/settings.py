@@ -14,6 +14,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
+    from marketdesk.domain.senders import SenderList
     from marketdesk.domain.sla import SlaPolicy
 
 __all__ = ["REPO_ROOT", "Settings", "normalize_database_url"]
@@ -257,6 +258,14 @@ class Settings(BaseSettings):
             raise ValueError(f"expected e.g. 10/minute;60/hour, got {value!r}") from error
         return value
 
+    @field_validator("official_senders")
+    @classmethod
+    def _senders(cls, value: str) -> str:
+        from marketdesk.domain.senders import parse_senders
+
+        parse_senders(value)
+        return value
+
     @field_validator("trusted_proxies")
     @classmethod
     def _networks(cls, value: str) -> str:
@@ -282,8 +291,9 @@ class Settings(BaseSettings):
         "is sent at once, by its request)",
     )
     notify_channels: str = Field(
-        default="sms,email",
-        description="channels that have an adapter here (comma-separated: sms, email); "
+        default="sms,email,push,center",
+        description="channels that have an adapter here (comma-separated: sms, email, "
+        "push, center); "
         "a customer's other channels are not written to the outbox",
     )
     notify_templates_dir: Path = Field(
@@ -415,6 +425,40 @@ class Settings(BaseSettings):
     channel_poll_seconds: float = Field(
         default=1.0, gt=0, description="how often an idle delivery worker looks for work"
     )
+    official_senders: str = Field(
+        default="notifications=mailer@ozon.ru; marketing=news@news.ozon.ru; "
+        "receipts=noreply@ozon.ru",
+        description="the official e-mail senders (seed 000), role=address: used to send "
+        "notifications and by the phishing check («это наше письмо?»)",
+    )
+
+    # Web Push (VAPID, RFC 8292): without a key in the environment the server keeps one it
+    # generated on first start in the data dir (vapid-private.pem, 0600); `marketdesk
+    # vapid-keys` prints a new pair for the environment (several servers must share one)
+    vapid_private_key: SecretStr | None = Field(
+        default=None,
+        description="the VAPID private key: raw P-256 (base64url, 32 bytes) or PEM; unset: "
+        "the data dir's vapid-private.pem, generated if missing",
+    )
+    vapid_public_key: str | None = Field(
+        default=None,
+        description="the VAPID public key (base64url, uncompressed point); checked against "
+        "the private key when given",
+    )
+    vapid_subject: str | None = Field(
+        default=None,
+        description="the VAPID contact (mailto: or https:), sent to push services; unset: "
+        "MARKETDESK_PUBLIC_URL when it is https, else mailto:support@<its host>",
+    )
+    push_ttl_seconds: int = Field(
+        default=86_400,
+        ge=0,
+        le=2_419_200,
+        description="how long a push service keeps a message for an offline device (TTL)",
+    )
+    push_max_devices: int = Field(
+        default=10, ge=1, le=100, description="push subscriptions kept per customer (newest)"
+    )
     # uploads: quotas (0: no limit); configuration defaults, the seeds give none
     upload_quota_conversation_mb: int = Field(
         default=100, ge=0, description="files in one conversation, MB (default 100)"
@@ -487,6 +531,12 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.async_database_url.startswith("sqlite")
+
+    def official_sender_list(self) -> SenderList:
+        """``official_senders`` parsed (a malformed setting stops the start)."""
+        from marketdesk.domain.senders import parse_senders
+
+        return parse_senders(self.official_senders)
 
     def ensure_data_dir(self) -> Path:
         """The data dir, created if need be, readable by the server's user only (0700): it

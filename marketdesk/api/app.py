@@ -36,6 +36,7 @@ from . import (
     news,
     notifications,
     operators,
+    order_status,
     orders,
     products,
     rating_reviews,
@@ -91,6 +92,7 @@ def create_api(
     ):
         app.include_router(module.router)
     app.include_router(notifications.router)
+    app.include_router(order_status.router)  # the order system's feed (notifies customers)
     for module in (conversations, customer_login):  # live chat
         app.include_router(module.router)
     for router in channel_routers:  # the sockets

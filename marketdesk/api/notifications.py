@@ -1,18 +1,22 @@
-"""Notifications: the customer's settings, what an operator sees in the card (settings and
-the delivery log), and the one-click unsubscribe link of marketing e-mail (no login)."""
+"""Notifications: the customer's settings, their notification centre and Web Push
+subscriptions, what an operator sees in the card (settings and the delivery log), failure
+rates per channel for supervisors, and the one-click unsubscribe link of marketing e-mail (no
+login)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from marketdesk.services import notifications
 from marketdesk.services.notifications import (
+    CentreView,
     ChannelStats,
     DeliveryLog,
+    PushSubscriptionIn,
     SettingItem,
     SettingsView,
     Unsubscribed,
@@ -49,6 +53,67 @@ async def change_settings(
 ) -> SettingsView:
     """Change some (all or none apply); orders and account keep at least one channel."""
     return await notifications.change_settings(session, principal, body.settings)
+
+
+class ReadRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[BigId] | None = Field(
+        default=None, max_length=200, description="какие прочитаны; без поля — все"
+    )
+
+
+@router.get("/api/v1/me/notifications", response_model=CentreView)
+async def my_centre(
+    principal: CurrentPrincipal, session: DbSession, limit: int = Query(50, ge=1, le=200)
+) -> CentreView:
+    """The notification centre: the newest items first and the unread count (new items
+    arrive live as ``notification`` frames on the customer's socket)."""
+    return await notifications.my_centre(session, principal, limit=limit)
+
+
+@router.post("/api/v1/me/notifications/read", response_model=CentreView)
+async def mark_read(
+    body: ReadRequest, principal: CurrentPrincipal, session: DbSession
+) -> CentreView:
+    """Mark items of the centre read (all of them without ``ids``)."""
+    return await notifications.mark_read(session, principal, body.ids)
+
+
+class PushKey(BaseModel):
+    public_key: str
+    """The server's VAPID public key (base64url): ``applicationServerKey`` of
+    ``pushManager.subscribe``."""
+
+
+@router.get("/api/v1/notifications/push-key", response_model=PushKey)
+async def push_key(settings: Settings = Depends(get_settings)) -> PushKey:
+    return PushKey(public_key=notifications.vapid_keys(settings).public_key)
+
+
+@router.post("/api/v1/me/push-subscriptions", status_code=204)
+async def subscribe_push(
+    body: PushSubscriptionIn,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    """Keep this browser's push subscription (``PushSubscription.toJSON()``)."""
+    await notifications.save_subscription(
+        session, principal, body, max_devices=settings.push_max_devices
+    )
+    return Response(status_code=204)
+
+
+@router.delete("/api/v1/me/push-subscriptions", status_code=204)
+async def unsubscribe_push(
+    principal: CurrentPrincipal,
+    session: DbSession,
+    endpoint: str = Query(min_length=1, max_length=1000),
+) -> Response:
+    """Forget this browser's push subscription."""
+    await notifications.remove_subscription(session, principal, endpoint)
+    return Response(status_code=204)
 
 
 @router.get("/api/v1/customers/{customer_id}/notification-settings", response_model=SettingsView)

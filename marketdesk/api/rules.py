@@ -14,8 +14,9 @@ from marketdesk.services import coupon_bans, descriptions, markdowns
 from marketdesk.services.coupon_bans import CouponBanTaskResult
 from marketdesk.services.descriptions import InaccuracyResult
 from marketdesk.services.markdowns import MarkdownResult
+from marketdesk.settings import Settings
 
-from .deps import CurrentOperator, CurrentPrincipal, DbSession
+from .deps import CurrentOperator, CurrentPrincipal, DbSession, get_settings
 from .throttle import per_caller
 from .types import BigId
 
@@ -30,6 +31,12 @@ class PhishingRequest(BaseModel):
     sender: str | None = Field(default=None, max_length=1000)
     link: str | None = Field(default=None, max_length=8000)
     text: str | None = Field(default=None, max_length=20_000)
+    headers: dict[str, Annotated[str, Field(max_length=4000)]] | None = Field(
+        default=None,
+        max_length=50,
+        description="заголовки пересланного письма (From, Return-Path, "
+        "Authentication-Results, DKIM-Signature), если они есть",
+    )
 
     @model_validator(mode="after")
     def _something(self) -> PhishingRequest:
@@ -50,9 +57,19 @@ class PhishingResponse(BaseModel):
 
 
 @router.post("/phishing/check", response_model=PhishingResponse, tags=["rules"])
-async def phishing_check(body: PhishingRequest) -> PhishingResponse:
-    """Anyone may check a message they received (the widget, the bot, the console)."""
-    report = check_message(sender=body.sender, link=body.link, text=body.text)
+async def phishing_check(
+    body: PhishingRequest, settings: Settings = Depends(get_settings)
+) -> PhishingResponse:
+    """Anyone may check a message they received (the widget, the bot, the console); «ours»
+    only when the sender (one of ``MARKETDESK_OFFICIAL_SENDERS``), a forwarded e-mail's
+    DKIM-relevant headers (when given) and the content agree."""
+    report = check_message(
+        sender=body.sender,
+        link=body.link,
+        text=body.text,
+        senders=settings.official_sender_list(),
+        headers=body.headers,
+    )
     return PhishingResponse(
         verdict=str(report.verdict),
         reasons=[

@@ -27,9 +27,26 @@ from marketdesk.domain.phishing import (
     PhishingVerdict,
     check_message,
 )
+from marketdesk.domain.senders import DEFAULT_SENDERS, SenderList
 from marketdesk.text.analyzer import Analysis
 
-__all__ = ["PhishingCheck", "detect_pasted_message", "suspicion_cue", "verdict_text"]
+__all__ = [
+    "PhishingCheck",
+    "configure_senders",
+    "detect_pasted_message",
+    "suspicion_cue",
+    "verdict_text",
+]
+
+_senders: SenderList = DEFAULT_SENDERS
+
+
+def configure_senders(senders: SenderList) -> None:
+    """The official senders of this process (``MARKETDESK_OFFICIAL_SENDERS``; ``server.py``
+    sets them at the start): the ones the notifications are sent from."""
+    global _senders
+    _senders = senders
+
 
 # bounded and anchored at a word start: linear on «aaaa…» without an «@»
 _EMAIL_RE = re.compile(r"(?<![\w.+\-])[\w.+\-]{1,64}@[\w\-]{1,63}(?:\.[\w\-]{1,63}){1,8}")
@@ -105,7 +122,7 @@ def detect_pasted_message(raw: str, analysis: Analysis, normalized: str) -> Phis
         if len(re.findall(r"[^\W\d_]{3,}", rest)) > 3:
             return None
     sender = email.group(0) if email else (handle.group(0) if handle else None)
-    report = check_message(sender=sender, link=None, text=raw)
+    report = check_message(sender=sender, link=None, text=raw, senders=_senders)
     codes = set(report.codes)
     if not has_object and codes <= {PhishingReasonCode.NOT_ENOUGH_DATA}:
         return None  # nothing in the text itself: the article answers better
@@ -130,14 +147,14 @@ _OPENING = {
 }
 _CLOSING = {
     PhishingVerdict.FRAUD: (
-        "Наши рассылки приходят только от имени OZON.RU: mailer@ozon.ru, "
-        "news@news.ozon.ru и noreply@ozon.ru, а официальный сайт — ozon.ru. Если Вы уже "
+        "Наши рассылки приходят только от имени OZON.RU: {senders}, а официальный сайт — "
+        "ozon.ru. Если Вы уже "
         "оплатили что-то по такой ссылке или сообщили данные, напишите нам — подключится "
         "оператор."
     ),
     PhishingVerdict.SUSPICIOUS: (
-        "Наши рассылки приходят только от имени OZON.RU: mailer@ozon.ru, "
-        "news@news.ozon.ru и noreply@ozon.ru, а официальный сайт — ozon.ru. "
+        "Наши рассылки приходят только от имени OZON.RU: {senders}, а официальный сайт — "
+        "ozon.ru. "
         "С официального аккаунта никогда не придёт предложение оплатить что-то по ссылке."
     ),
     PhishingVerdict.OFFICIAL: (
@@ -157,5 +174,5 @@ def verdict_text(check: PhishingCheck) -> str:
     parts = [_OPENING[report.verdict]]
     if reasons:
         parts.append("Почему мы так считаем:\n" + "\n".join(f"— {r}" for r in reasons))
-    parts.append(_CLOSING[report.verdict])
+    parts.append(_CLOSING[report.verdict].replace("{senders}", _senders.listed_ru()))
     return "\n\n".join(parts)

@@ -25,7 +25,7 @@ from marketdesk.bot import Bot
 from marketdesk.channels.session_watch import SessionWatch
 from marketdesk.domain.ids import is_record_id
 from marketdesk.realtime import Broker
-from marketdesk.services import auth, chat, chat_access
+from marketdesk.services import auth, chat, chat_access, notifications
 from marketdesk.services.chat import ChatWriter
 from marketdesk.services.chat.events import conversation_channel, line_channel, operator_channel
 from marketdesk.services.errors import (
@@ -356,9 +356,10 @@ class _Socket:
             await self.send(_error(exc))
             raise _Closed(CLOSE_POLICY, exc.code) from None
         self.conversation_id = conversation_id
-        subscription = self.chat.broker.subscribe(
-            [conversation_channel(conversation_id)], self.on_event
-        )
+        channels = [conversation_channel(conversation_id)]
+        if principal.kind == "customer":  # the notification centre's live items
+            channels.append(notifications.customer_channel(int(principal.id)))
+        subscription = self.chat.broker.subscribe(channels, self.on_event)
         unwatch = self._watch_session()
         try:
             await self.send({"type": "ready", "conversation": self._conversation_json(view)})

@@ -6,8 +6,8 @@ Seed 000 («Рассылки»): «Существуют разные типы у
 регистрационных данных; Оценка сервиса» and «каналы коммуникации: SMS, Push-уведомления,
 Центр нотификаций, Email, Vkontakte (VK), Одноклассники (OK)». The senders: «mailer@ozon.ru —
 уведомления о доставке заказа и о входе в аккаунт, news@news.ozon.ru — рассылка с акциями,
-noreply@ozon.ru — чеки по заказу» (one list, :data:`marketdesk.domain.phishing.OFFICIAL_SENDERS`,
-that the phishing check uses too).
+noreply@ozon.ru — чеки по заказу»: a type names a sender's role (:mod:`marketdesk.domain.senders`),
+whose address comes from the one list of official senders that the phishing check uses too.
 
 What the seed does not say is marked as a choice here: the seed names no sender for goods,
 reviews and the service survey (they come from mailer@, the address of notifications), and
@@ -26,6 +26,8 @@ from datetime import datetime, time, timedelta
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Final
+
+from .senders import SenderRole
 
 __all__ = [
     "CATALOGUE",
@@ -83,12 +85,12 @@ class NotificationStatus(StrEnum):
 NOTIFICATION_TYPES: Final = tuple(t.value for t in NotificationType)
 NOTIFICATION_STATUSES: Final = tuple(s.value for s in NotificationStatus)
 
-NOTIFICATIONS_SENDER: Final = "mailer@ozon.ru"
-"""Seed 000: deliveries and logins."""
-MARKETING_SENDER: Final = "news@news.ozon.ru"
-"""Seed 000: promotions."""
-RECEIPTS_SENDER: Final = "noreply@ozon.ru"
-"""Seed 000: receipts of an order."""
+NOTIFICATIONS_SENDER: Final = SenderRole.NOTIFICATIONS
+"""Seed 000: deliveries and logins (mailer@ by default)."""
+MARKETING_SENDER: Final = SenderRole.MARKETING
+"""Seed 000: promotions (news@news. by default)."""
+RECEIPTS_SENDER: Final = SenderRole.RECEIPTS
+"""Seed 000: receipts of an order (noreply@ by default)."""
 
 CHANNEL_TITLES_RU: Final = MappingProxyType(
     {
@@ -108,7 +110,8 @@ _C = NotificationChannel
 class TypeSpec:
     type: NotificationType
     title_ru: str
-    sender: str
+    sender: SenderRole
+    """Whose address the e-mail comes from (the official senders' list)."""
     default_channels: frozenset[NotificationChannel]
     optional: bool
     """The customer may switch every channel off (otherwise at least one stays on)."""
@@ -156,7 +159,7 @@ CATALOGUE: Final[Mapping[NotificationType, TypeSpec]] = MappingProxyType(
                 NotificationType.ACCOUNT,
                 "Уведомления о регистрационных данных",
                 NOTIFICATIONS_SENDER,
-                frozenset({_C.SMS, _C.EMAIL}),
+                frozenset({_C.SMS, _C.CENTER, _C.EMAIL}),
                 optional=False,
                 urgent=True,
             ),
@@ -183,7 +186,7 @@ class EventSpec:
     """The text carries a secret (a code): wiped once sent, never shown."""
     lifetime: timedelta | None = None
     """Not sent after this (the code is void): the notification expires."""
-    sender: str | None = None
+    sender: SenderRole | None = None
     """Overrides the type's sender."""
 
 
@@ -207,7 +210,15 @@ EVENTS: Final[Mapping[str, EventSpec]] = MappingProxyType(
             EventSpec("certificate_activated", NotificationType.ACCOUNT),
             EventSpec("withdrawal_created", NotificationType.ACCOUNT),
             EventSpec("order_receipt", NotificationType.ORDERS, sender=RECEIPTS_SENDER),
+            EventSpec("order_status_changed", NotificationType.ORDERS),
             EventSpec("promotion", NotificationType.MARKETING),
+            # «Оценка сервиса»: the invitation to rate a resolved conversation
+            EventSpec("service_rating_survey", NotificationType.SERVICE_RATING),
+            # a back-office task's result when the task has no conversation: by what it is
+            # about (an order, a product, else the customer's account)
+            EventSpec("task_result_order", NotificationType.ORDERS),
+            EventSpec("task_result_goods", NotificationType.GOODS),
+            EventSpec("task_result", NotificationType.ACCOUNT),
         )
     }
 )

@@ -28,6 +28,16 @@ How the rules are applied:
   (they do publish promotions), and is only suspicious when the sender is
   unknown or another official address (a forwarded newsletter cannot be told
   apart from a scam without its sender).
+* The official addresses are one list (:mod:`marketdesk.domain.senders`,
+  ``MARKETDESK_OFFICIAL_SENDERS``), the one the notifications are sent from; the seed's
+  three are the default (``senders=``).
+* A forwarded e-mail's headers, when given (``headers=``: ``From``, ``Return-Path``,
+  ``Authentication-Results``, ``DKIM-Signature``), must agree with the sender: the
+  ``From`` address is the sender, the receiving server's DKIM result is ``pass`` for a
+  domain aligned with the sender's (the sender's domain or its parent, an official one), the
+  signature covers ``From``, the bounce address is not a lookalike. A letter is «ours» only
+  when the sender, these headers and the content all agree; headers without any DKIM are
+  suspicious (official mail is signed).
 * Verdict: fraud if any reason is fraud; otherwise suspicious if any reason is
   suspicious or nothing official was found; otherwise official.
 
@@ -39,6 +49,7 @@ import bisect
 import contextlib
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
@@ -46,6 +57,7 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from marketdesk.domain.links import LINK_RE, find_links
+from marketdesk.domain.senders import DEFAULT_SENDERS, SenderList, SenderRole
 
 __all__ = [
     "MAX_CHECKED_CHARS",
@@ -65,16 +77,12 @@ __all__ = [
 OFFICIAL_DOMAIN: Final = "ozon.ru"
 
 OFFICIAL_SENDERS: Final = MappingProxyType(
-    {
-        "mailer@ozon.ru": "уведомления о доставке заказа и о входе в аккаунт",
-        "news@news.ozon.ru": "рассылка с акциями",
-        "noreply@ozon.ru": "чеки по заказу",
-    }
+    {sender.address: sender.description_ru for sender in DEFAULT_SENDERS.senders}
 )
-"""Seed 000: the official mailing addresses and what each of them sends."""
+"""Seed 000: the default official mailing addresses and what each of them sends."""
 
-PROMOTIONS_SENDER: Final = "news@news.ozon.ru"
-"""Seed 000: the address that sends promotions («рассылка с акциями»)."""
+PROMOTIONS_SENDER: Final = DEFAULT_SENDERS.address(SenderRole.MARKETING)
+"""Seed 000: the default address that sends promotions («рассылка с акциями»)."""
 
 OFFICIAL_SOCIAL_ACCOUNTS: Final = MappingProxyType(
     {
@@ -121,6 +129,11 @@ class PhishingReasonCode(StrEnum):
     PAY_BY_LINK = "pay_by_link"
     DISCOUNT_OFFER = "discount_offer"
     THIRD_PARTY_REFUND = "third_party_refund"
+    HEADER_FROM_MISMATCH = "header_from_mismatch"
+    DKIM_PASS = "dkim_pass"  # noqa: S105 (a reason code, not a secret)
+    DKIM_FAILED = "dkim_failed"
+    DKIM_MISALIGNED = "dkim_misaligned"
+    DKIM_MISSING = "dkim_missing"
     NOT_ENOUGH_DATA = "not_enough_data"
     CHECK_FAILED = "check_failed"
 
@@ -274,21 +287,22 @@ class _SenderKind(StrEnum):
     UNOFFICIAL = "unofficial"
 
 
-def _check_email(address: str) -> tuple[PhishingReason, _SenderKind]:
+def _check_email(address: str, senders: SenderList) -> tuple[PhishingReason, _SenderKind]:
     address = address.lower().rstrip(".")
     domain = address.rpartition("@")[2]
     shown = _show(address)
-    if address in OFFICIAL_SENDERS:
+    official = senders.find(address)
+    if official is not None:
         kind = (
             _SenderKind.OFFICIAL_PROMO
-            if address == PROMOTIONS_SENDER
+            if official.role is SenderRole.MARKETING
             else _SenderKind.OFFICIAL_OTHER
         )
         return (
             _reason(
                 PhishingReasonCode.OFFICIAL_SENDER,
                 PhishingVerdict.OFFICIAL,
-                f"Адрес {shown} — официальный адрес рассылки: {OFFICIAL_SENDERS[address]}.",
+                f"Адрес {shown} — официальный адрес рассылки: {official.description_ru}.",
             ),
             kind,
         )
@@ -298,7 +312,7 @@ def _check_email(address: str) -> tuple[PhishingReason, _SenderKind]:
                 PhishingReasonCode.OFFICIAL_DOMAIN_ADDRESS,
                 PhishingVerdict.OFFICIAL,
                 f"Адрес {shown} находится на официальном домене ozon.ru. Рассылки при этом "
-                "приходят с адресов mailer@ozon.ru, news@news.ozon.ru и noreply@ozon.ru.",
+                f"приходят с адресов {senders.listed_ru()}.",
             ),
             _SenderKind.OFFICIAL_OTHER,
         )
@@ -317,7 +331,7 @@ def _check_email(address: str) -> tuple[PhishingReason, _SenderKind]:
             PhishingReasonCode.UNKNOWN_SENDER,
             PhishingVerdict.SUSPICIOUS,
             f"Адрес {shown} не относится к официальным адресам рассылок "
-            "(mailer@ozon.ru, news@news.ozon.ru, noreply@ozon.ru).",
+            f"({', '.join(senders.addresses)}).",
         ),
         _SenderKind.UNOFFICIAL,
     )
@@ -356,7 +370,7 @@ def _check_social(network: str, name: str) -> tuple[PhishingReason, _SenderKind]
     )
 
 
-def _check_sender(raw: str) -> tuple[PhishingReason | None, _SenderKind]:
+def _check_sender(raw: str, senders: SenderList) -> tuple[PhishingReason | None, _SenderKind]:
     sender = raw.strip()
     if not sender:
         return None, _SenderKind.NONE
@@ -365,12 +379,12 @@ def _check_sender(raw: str) -> tuple[PhishingReason | None, _SenderKind]:
         return _check_social(_NETWORK_ALIASES[social.group(1).lower()], social.group(2))
     bracketed = re.search(r"<\s*([^<>\s]+@[^<>\s]+)\s*>", sender)
     if bracketed:
-        return _check_email(bracketed.group(1))
+        return _check_email(bracketed.group(1), senders)
     if sender.startswith("@") and "@" not in sender[1:]:
         return _check_social("instagram", sender)
     email = _EMAIL_RE.search(sender)
     if email:
-        return _check_email(email.group(0))
+        return _check_email(email.group(0), senders)
     return (
         _reason(
             PhishingReasonCode.UNKNOWN_SENDER,
@@ -478,7 +492,9 @@ def _near(first: re.Pattern[str], second: re.Pattern[str], text: str) -> bool:
     return False
 
 
-def _text_reasons(text: str, link_given: bool, sender_kind: _SenderKind) -> list[PhishingReason]:
+def _text_reasons(
+    text: str, link_given: bool, sender_kind: _SenderKind, senders: SenderList
+) -> list[PhishingReason]:
     folded = LINK_RE.sub(_LINK_PLACEHOLDER, text).lower().replace("ё", "е")
     variants = (folded, folded.translate(_LATIN_TO_CYRILLIC))
     reasons: list[PhishingReason] = []
@@ -509,8 +525,9 @@ def _text_reasons(text: str, link_given: bool, sender_kind: _SenderKind) -> list
                 PhishingReasonCode.DISCOUNT_OFFER,
                 severity,
                 "В сообщении предлагают купить товар со скидкой. Так делают только мошенники: "
-                "акции приходят лишь в рассылке с адреса news@news.ozon.ru и публикуются "
-                "в официальных аккаунтах.",
+                "акции приходят лишь в рассылке с адреса "
+                f"{senders.address(SenderRole.MARKETING)} и публикуются в официальных "
+                "аккаунтах.",
             )
         )
     if any_variant(_REFUND_RE, _THIRD_PARTY_RE):
@@ -526,14 +543,182 @@ def _text_reasons(text: str, link_given: bool, sender_kind: _SenderKind) -> list
     return reasons
 
 
-def _check(sender: object, link: object, text: object) -> PhishingReport:
+# --- a forwarded e-mail's headers ---------------------------------------------------------
+
+_MAX_HEADER_CHARS: Final = 4_000
+_AUTH_DKIM_RE: Final = re.compile(r"(?<![\w-])dkim\s*=\s*([a-z]+)([^;]*)", re.IGNORECASE)
+_TAG_RE: Final = re.compile(r"(?:^|;)\s*([a-z]+)\s*=\s*([^;]*)", re.IGNORECASE)
+
+
+def _headers(headers: Mapping[str, str] | None) -> dict[str, str]:
+    """Lower-cased names, bounded values; only strings (anything else is left out)."""
+    if not isinstance(headers, Mapping):
+        return {}
+    out: dict[str, str] = {}
+    for name, value in list(headers.items())[:50]:
+        if isinstance(name, str) and isinstance(value, str):
+            out[name.strip().lower()] = _as_text(value, _MAX_HEADER_CHARS)
+    return out
+
+
+def _address_in(value: str) -> str:
+    bracketed = re.search(r"<\s*([^<>\s]+@[^<>\s]+)\s*>", value)
+    found = (
+        bracketed.group(1) if bracketed else (m.group(0) if (m := _EMAIL_RE.search(value)) else "")
+    )
+    return found.lower().rstrip(".")
+
+
+def _aligned(signing: str, sender_domain: str) -> bool:
+    """DKIM alignment (relaxed, as DMARC): the signing domain is the sender's domain or a
+    parent of it, and an official one."""
+    signing = _decode_host(signing)
+    if not signing or not is_official_host(signing):
+        return False
+    return sender_domain == signing or sender_domain.endswith("." + signing)
+
+
+def _dkim_result(header_map: Mapping[str, str]) -> tuple[str, str] | None:
+    """The receiving server's DKIM verdict and the signing domain (``header.d`` /
+    ``header.i``); the first ``pass`` wins when there are several signatures."""
+    results: list[tuple[str, str]] = []
+    for match in _AUTH_DKIM_RE.finditer(header_map.get("authentication-results", "")):
+        props = match.group(2)
+        domain = re.search(r"header\.(?:d|i)\s*=\s*@?([^\s;]+)", props, re.IGNORECASE)
+        results.append((match.group(1).lower(), domain.group(1).lower() if domain else ""))
+    if not results:
+        return None
+    passed = [r for r in results if r[0] == "pass"]
+    return passed[0] if passed else results[0]
+
+
+def _signature_reasons(signature: str, sender_domain: str) -> list[PhishingReason]:
+    tags = {k.lower(): v.strip() for k, v in _TAG_RE.findall(signature)}
+    signed = [h.strip().lower() for h in tags.get("h", "").split(":")]
+    domain = tags.get("d", "").lower()
+    out: list[PhishingReason] = []
+    if domain and not _aligned(domain, sender_domain):
+        out.append(_misaligned(domain))
+    if "from" not in signed:
+        out.append(
+            _reason(
+                PhishingReasonCode.DKIM_FAILED,
+                PhishingVerdict.SUSPICIOUS,
+                "Подпись DKIM письма не защищает адрес отправителя (заголовок From): его "
+                "могли подменить.",
+            )
+        )
+    return out
+
+
+def _misaligned(domain: str) -> PhishingReason:
+    shown = _show(_decode_host(domain))
+    if is_lookalike_host(domain):
+        return _reason(
+            PhishingReasonCode.DKIM_MISALIGNED,
+            PhishingVerdict.FRAUD,
+            f"Письмо подписано доменом {shown}, который только похож на ozon.ru. Так "
+            "маскируются мошенники.",
+        )
+    return _reason(
+        PhishingReasonCode.DKIM_MISALIGNED,
+        PhishingVerdict.SUSPICIOUS,
+        f"Письмо подписано чужим доменом {shown}, а не доменом отправителя.",
+    )
+
+
+def _dkim_reasons(header_map: Mapping[str, str], sender_domain: str) -> list[PhishingReason]:
+    result = _dkim_result(header_map)
+    signature = header_map.get("dkim-signature", "")
+    out = _signature_reasons(signature, sender_domain) if signature else []
+    if result is None:
+        if not signature:
+            out.append(
+                _reason(
+                    PhishingReasonCode.DKIM_MISSING,
+                    PhishingVerdict.SUSPICIOUS,
+                    "У письма нет подписи DKIM, а наши письма всегда подписаны.",
+                )
+            )
+        else:
+            out.append(
+                _reason(
+                    PhishingReasonCode.DKIM_FAILED,
+                    PhishingVerdict.SUSPICIOUS,
+                    "Почтовый сервер не сообщил результат проверки подписи DKIM "
+                    "(нет заголовка Authentication-Results).",
+                )
+            )
+        return out
+    verdict, domain = result
+    if verdict != "pass":
+        out.append(
+            _reason(
+                PhishingReasonCode.DKIM_FAILED,
+                PhishingVerdict.SUSPICIOUS,
+                f"Подпись DKIM письма не прошла проверку почтового сервера ({_show(verdict)}).",
+            )
+        )
+    elif not _aligned(domain, sender_domain):
+        out.append(_misaligned(domain or "—"))
+    else:
+        out.append(
+            _reason(
+                PhishingReasonCode.DKIM_PASS,
+                PhishingVerdict.OFFICIAL,
+                f"Почтовый сервер проверил подпись DKIM: письмо подписано доменом "
+                f"{_show(_decode_host(domain))}.",
+            )
+        )
+    return out
+
+
+def _header_reasons(
+    header_map: Mapping[str, str], sender: str, senders: SenderList
+) -> list[PhishingReason]:
+    """The headers against the sender (see the module's rules)."""
+    sender_address = _address_in(sender)
+    from_address = _address_in(header_map.get("from", ""))
+    out: list[PhishingReason] = []
+    if from_address and sender_address and from_address != sender_address:
+        out.append(
+            _reason(
+                PhishingReasonCode.HEADER_FROM_MISMATCH,
+                PhishingVerdict.SUSPICIOUS,
+                f"В заголовке письма отправитель {_show(from_address)}, а не "
+                f"{_show(sender_address)}: адрес подменён.",
+            )
+        )
+        shown_from = _check_email(from_address, senders)[0]
+        if shown_from.severity is not PhishingVerdict.OFFICIAL:
+            out.append(shown_from)
+    bounce = _address_in(header_map.get("return-path", ""))
+    if bounce and is_lookalike_host(bounce.rpartition("@")[2]):
+        out.append(_check_email(bounce, senders)[0])
+    domain = (from_address or sender_address).rpartition("@")[2]
+    out.extend(_dkim_reasons(header_map, _decode_host(domain)))
+    return out
+
+
+def _check(
+    sender: object,
+    link: object,
+    text: object,
+    senders: SenderList,
+    headers: Mapping[str, str] | None,
+) -> PhishingReport:
     sender_text = _as_text(sender, _MAX_SENDER_CHARS)
     link_text = _as_text(link, _MAX_LINK_CHARS)
     body = _as_text(text)
+    header_map = _headers(headers)
+    if not sender_text.strip() and header_map.get("from"):
+        sender_text = header_map["from"]
     reasons: list[PhishingReason] = []
-    sender_reason, sender_kind = _check_sender(sender_text)
+    sender_reason, sender_kind = _check_sender(sender_text, senders)
     if sender_reason:
         reasons.append(sender_reason)
+    if headers is not None:
+        reasons.extend(_header_reasons(header_map, sender_text, senders))
     links = [link_text.strip()] if link_text.strip() else []
     links.extend(find_links(body))
     seen: set[tuple[PhishingReasonCode, str]] = set()
@@ -543,7 +728,7 @@ def _check(sender: object, link: object, text: object) -> PhishingReport:
         if key not in seen:
             seen.add(key)
             reasons.append(link_reason)
-    reasons.extend(_text_reasons(body, bool(link_text.strip()), sender_kind))
+    reasons.extend(_text_reasons(body, bool(link_text.strip()), sender_kind, senders))
     severities = {reason.severity for reason in reasons}
     if PhishingVerdict.FRAUD in severities:
         verdict = PhishingVerdict.FRAUD
@@ -564,15 +749,24 @@ def _check(sender: object, link: object, text: object) -> PhishingReport:
     return PhishingReport(verdict, tuple(reasons))
 
 
-def check_message(*, sender: str | None, link: str | None, text: str | None) -> PhishingReport:
+def check_message(
+    *,
+    sender: str | None,
+    link: str | None,
+    text: str | None,
+    senders: SenderList = DEFAULT_SENDERS,
+    headers: Mapping[str, str] | None = None,
+) -> PhishingReport:
     """Check a message the customer received; never raises.
 
     ``sender`` is the address or account it came from, ``link`` a link the
     customer was asked to open, ``text`` the message itself (links in it are
-    checked too).
+    checked too); ``senders`` the official addresses; ``headers`` a forwarded
+    e-mail's headers when the channel gives them (``From``, ``Return-Path``,
+    ``Authentication-Results``, ``DKIM-Signature``; names in any case).
     """
     try:
-        return _check(sender, link, text)
+        return _check(sender, link, text, senders, headers)
     except Exception:  # the check must answer whatever it is given
         return PhishingReport(
             PhishingVerdict.SUSPICIOUS,

@@ -155,12 +155,32 @@ async def close_review(
     return view
 
 
+async def _survey(session: AsyncSession, conversation: Conversation) -> None:
+    """«Оценка сервиса» as a notification too (the customer may have left the chat): in the
+    reminder's transaction, once per conversation (its idempotency key)."""
+    from marketdesk.services import notifications
+
+    if conversation.customer_id is None:
+        return
+    await notifications.notify(
+        session,
+        event="service_rating_survey",
+        data={
+            "ticket": conversation.ticket_number or f"№{conversation.id}",
+            "url": notifications.NotifyPolicy.from_settings().public_url + "/",
+        },
+        idempotency_key=f"service-rating:{conversation.id}",
+        customer_id=conversation.customer_id,
+    )
+
+
 async def send_reminders(
     session: AsyncSession, *, delay: timedelta, now: datetime | None = None, limit: int = 200
 ) -> list[int]:
     """One reminder to rate, in each resolved (or closed) conversation that has not been
     rated ``delay`` after its resolve and was not reminded yet: a system note in the
-    transcript (the customer's channel delivers it), published after the commit. Several
+    transcript (the customer's channel delivers it), published after the commit, and a
+    customer's «Оценка сервиса» notification (their channels for it). Several
     processes may run this at once: the reminder's row (its primary key) lets one of them
     send it, the other's transaction fails and sends nothing. → the conversations reminded."""
     # the chat imports this module (open_review): import it here, once both are loaded
@@ -220,6 +240,7 @@ async def send_reminders(
             text=TEXT_RATING_REMINDER,
             extra=extra,
         )
+        await _survey(session, conversation)
         await session.commit()
         sent.append(conversation_id)
     return sent

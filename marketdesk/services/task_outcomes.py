@@ -8,9 +8,10 @@ at all (``domain.task_outcomes`` decides which outcome a queue allows):
   shows the coupons as available and no new review can be requested;
 * ``corrected``: the product's description error is marked fixed, with who and when;
 * the customer gets the Russian result in the conversation the task came from; a task with a
-  customer and no conversation opens a conversation of theirs for it (until notifications
-  exist). The text passes the privacy guard first: a template that would disclose a coupon
-  ban's intersections refuses the whole change.
+  customer and no conversation raises a notification (``services.notifications.notify``,
+  in the same transaction: the customer's channels for orders, goods or the account, by
+  what the task is about). The text passes the privacy guard first: a template that would
+  disclose a coupon ban's intersections refuses the whole change.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from marketdesk.domain import tasks as rules
 from marketdesk.domain.task_outcomes import OUTCOME_TITLES_RU, TaskOutcome, customer_result
 from marketdesk.store.models import CouponBan, Product, Task
 
-from . import audit, chat
+from . import audit, chat, notifications
 from .chat.guard import verdict_for_conversation, verdict_for_customer
 from .errors import OutcomeTargetMissing, ResultRefusedByGuard
 from .principals import Principal
@@ -64,8 +65,8 @@ async def apply_outcome(
 
 
 async def tell_customer(session: AsyncSession, task: Task, outcome: TaskOutcome) -> int | None:
-    """Post the result to the task's customer; → the conversation it went to (None: the task
-    has neither a conversation nor a customer)."""
+    """Post the result to the task's customer; → the conversation it went to (None: it went
+    as a notification, or the task has neither a conversation nor a customer)."""
     text = customer_result(task.queue, _queue_title(task.queue), outcome, task.number)
     if task.conversation_id is not None:
         verdict = await verdict_for_conversation(session, task.conversation_id, text)
@@ -79,8 +80,23 @@ async def tell_customer(session: AsyncSession, task: Task, outcome: TaskOutcome)
         await chat.add_system_message(session, task.conversation_id, text)
         return task.conversation_id
     assert task.customer_id is not None
-    conversation = await chat.open_with_system_message(session, task.customer_id, text)
-    return int(conversation.id)
+    await notifications.notify(
+        session,
+        event=_result_event(task),
+        data={"text": text, "task": task.number},
+        idempotency_key=f"task-result:{task.number}:{outcome.value}",
+        customer_id=task.customer_id,
+    )
+    return None
+
+
+def _result_event(task: Task) -> str:
+    """The notification of a result: by what the task is about (its type's settings)."""
+    if task.order_number is not None:
+        return "task_result_order"
+    if task.product_id is not None:
+        return "task_result_goods"
+    return "task_result"
 
 
 def _queue_title(queue: str) -> str:

@@ -3,7 +3,8 @@
 Started by ``server.py`` in every server process; ``marketdesk worker`` runs it alone, for
 extra processes on PostgreSQL (they share the work with ``FOR UPDATE SKIP LOCKED``). A round
 that found work is followed at once by the next; an idle worker waits ``interval`` seconds,
-or less when :meth:`NotificationWorker.wake` is called (a code was just requested)."""
+or less when :meth:`NotificationWorker.wake` is called (a notification was just raised in
+this process: ``services.notifications.on_raised``)."""
 
 from __future__ import annotations
 
@@ -36,9 +37,18 @@ class NotificationWorker:
         self.policy = policy
         self.interval = interval
         self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def wake(self) -> None:
-        self._wake.set()
+        """Start the next round now. Only from the worker's own event loop (the process's
+        requests): a commit in another loop (a script, a test harness) is left to the
+        tick, as a commit in another process is."""
+        try:
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if self._loop is None or self._loop is running:
+            self._wake.set()
 
     async def round(self) -> int:
         async with self.database.sessions() as session:
@@ -46,6 +56,7 @@ class NotificationWorker:
 
     async def run(self) -> None:
         """Until cancelled."""
+        self._loop = asyncio.get_running_loop()
         while True:
             try:
                 busy = await self.round() > 0
@@ -57,5 +68,9 @@ class NotificationWorker:
             if busy:
                 continue
             self._wake.clear()
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for may swallow the
+            # cancellation that arrives as the wake-up does, and the server's shutdown,
+            # which cancels this loop and waits for it, would wait for ever
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.interval)
+                async with asyncio.timeout(self.interval):
+                    await self._wake.wait()

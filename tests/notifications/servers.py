@@ -17,7 +17,16 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-__all__ = ["GatewayRequest", "SmsGateway", "SmtpSink", "free_port", "sms_gateway", "smtp_sink"]
+__all__ = [
+    "GatewayRequest",
+    "PushService",
+    "SmsGateway",
+    "SmtpSink",
+    "free_port",
+    "push_service",
+    "sms_gateway",
+    "smtp_sink",
+]
 
 
 def free_port() -> int:
@@ -121,3 +130,54 @@ def slow_gateway(gateway: SmsGateway, seconds: float) -> None:
         return accept(request)
 
     gateway.accept = slow  # type: ignore[method-assign]
+
+
+@dataclass
+class PushService:
+    """A push service (RFC 8030) as the server sees one: records every request; answers 201,
+    or the status set for a path (404/410: the subscription is gone)."""
+
+    origin: str = ""
+    requests: list[GatewayRequest] = field(default_factory=list)
+    statuses: dict[str, int] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def endpoint(self, name: str) -> str:
+        return f"{self.origin}/push/{name}"
+
+    def accept(self, request: GatewayRequest) -> int:
+        with self.lock:
+            self.requests.append(request)
+            return self.statuses.get(request.path, 201)
+
+    def to(self, name: str) -> list[GatewayRequest]:
+        with self.lock:
+            return [r for r in self.requests if r.path == f"/push/{name}"]
+
+
+@contextmanager
+def push_service() -> Iterator[PushService]:
+    service = PushService()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            request = GatewayRequest(
+                self.path, {k.lower(): v for k, v in self.headers.items()}, self.rfile.read(length)
+            )
+            self.send_response(service.accept(request))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    service.origin = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield service
+    finally:
+        server.shutdown()
+        server.server_close()

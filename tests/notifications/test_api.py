@@ -208,8 +208,11 @@ def test_a_withdrawal_raises_its_notification_in_the_same_transaction(env: ChatE
         query = select(Notification).where(Notification.customer_id == customer_id)
         return list(await session.scalars(query))
 
-    [sms] = env.run(rows)  # no e-mail address: SMS only
-    assert (sms.event, sms.channel) == ("withdrawal_created", "sms")
+    found = env.run(rows)  # no e-mail address: SMS and the notification centre
+    assert sorted((n.event, n.channel) for n in found) == [
+        ("withdrawal_created", "center"),
+        ("withdrawal_created", "sms"),
+    ]
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -224,7 +227,7 @@ def test_supervisors_see_failure_rates_per_channel(env: ChatEnv, role: str) -> N
     body = response.json()
     assert body["hours"] == 24
     for item in body["channels"]:
-        assert item["channel"] in ("sms", "email")
+        assert item["channel"] in ("sms", "email", "push", "center")
         assert item["total"] == sum(item["by_status"].values())
         assert 0 <= item["failure_rate"] <= 1
 
@@ -261,5 +264,10 @@ def test_an_activated_certificate_raises_its_notification(env: ChatEnv) -> None:
         )
         return [tuple(r) for r in await session.execute(query)]
 
-    # issued to the customer's phone (linked to them), then activated by them
-    assert env.run(rows) == [("certificate_issued", "sms"), ("certificate_activated", "sms")]
+    # issued to the customer's phone (linked to them), then activated by them: the code only
+    # by SMS, the activation on the account's channels (the centre too)
+    assert env.run(rows) == [
+        ("certificate_issued", "sms"),
+        ("certificate_activated", "center"),
+        ("certificate_activated", "sms"),
+    ]

@@ -146,15 +146,22 @@ def test_an_unknown_outcome_is_a_validation_error(client, tokens, banned):
     assert response.json()["error"]["message"]
 
 
-def test_without_a_conversation_the_result_opens_one_for_the_customer(client, tokens, banned):
+def test_without_a_conversation_the_result_is_a_notification(client, tokens, banned):
+    """No conversation is opened for it: the result goes through the notification outbox
+    (the account's channels, the notification centre among them)."""
     customer_id, token, _ = banned(conversation=False)
     number = _review(client, tokens, customer_id, None)
     _status(client, tokens, number, "in_progress")
     assert _status(client, tokens, number, "done", outcome="lifted").status_code == 200
     mine = client.get("/api/v1/conversations", headers=auth(token)).json()["conversations"]
-    assert len(mine) == 1 and mine[0]["status"] == "resolved"
-    texts = _texts(client, token, mine[0]["id"])
-    assert len(texts) == 1 and number in texts[0] and "снято" in texts[0]
+    assert mine == []
+    log = client.get(
+        f"/api/v1/customers/{customer_id}/notifications", headers=auth(tokens["supervisor"])
+    )
+    assert log.status_code == 200, log.text
+    rows = [n for n in log.json()["notifications"] if n["event"] == "task_result"]
+    assert [(n["type"], n["channel"]) for n in rows] == [("account", "center")]
+    assert rows[0]["template"] == "account/task_result.center"
 
 
 def test_a_result_the_guard_refuses_changes_nothing(client, tokens, banned, monkeypatch):

@@ -78,11 +78,15 @@ from .messengers import (
     ChannelUpdateInvalid,
 )
 from .notifications import (
+    CentreItemNotFound,
     EmailElectronicOnly,
     InvalidEmail,
     InvalidUnsubscribeLink,
+    NotificationsCustomerOnly,
     NotificationSettingsCustomerOnly,
     NotificationTypeRequired,
+    PushSubscriptionInvalid,
+    UnknownOrderStatus,
 )
 from .ratings import (
     AlreadyRated,
@@ -258,6 +262,7 @@ __all__ = [
     "BadHttpRequest",
     "BelowMinimum",
     "CatalogueEntry",
+    "CentreItemNotFound",
     "CertificateAlreadyUsed",
     "CertificateCodeLength",
     "CertificateDailyLimit",
@@ -358,6 +363,7 @@ __all__ = [
     "NotesStaffOnly",
     "NotificationSettingsCustomerOnly",
     "NotificationTypeRequired",
+    "NotificationsCustomerOnly",
     "OperatorLoginNotFound",
     "OperatorMayNotActivate",
     "OperatorNotFound",
@@ -372,6 +378,7 @@ __all__ = [
     "PriceOutOfRange",
     "PrivacyViolation",
     "ProductNotFound",
+    "PushSubscriptionInvalid",
     "QueryTooLong",
     "RateLimited",
     "RatingCommentTooLong",
@@ -410,6 +417,7 @@ __all__ = [
     "Unavailable",
     "UnknownActor",
     "UnknownCertificateCode",
+    "UnknownOrderStatus",
     "UnknownQueue",
     "UnknownReport",
     "UnsupportedMediaType",

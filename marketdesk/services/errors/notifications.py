@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from .base import InvalidInput
+from .base import InvalidInput, NotFound
 from .refusals import WithdrawalByCustomerOnly
 
 __all__ = [
+    "CentreItemNotFound",
     "EmailElectronicOnly",
     "InvalidEmail",
     "InvalidUnsubscribeLink",
     "NotificationSettingsCustomerOnly",
     "NotificationTypeRequired",
+    "NotificationsCustomerOnly",
+    "PushSubscriptionInvalid",
+    "UnknownOrderStatus",
 ]
 
 
@@ -42,3 +46,27 @@ class InvalidEmail(InvalidInput):
 class EmailElectronicOnly(InvalidInput):
     code = "email_electronic_only"
     template = "По электронной почте отправляется только электронный сертификат."
+
+
+class NotificationsCustomerOnly(WithdrawalByCustomerOnly):
+    template = "Уведомления приходят только покупателю, вошедшему в личный кабинет."
+
+
+class PushSubscriptionInvalid(InvalidInput):
+    code = "invalid_push_subscription"
+    template = (
+        "Браузер прислал неполную подписку на уведомления. Обновите страницу и разрешите "
+        "уведомления ещё раз."
+    )
+
+
+class CentreItemNotFound(NotFound):
+    code = "notification_not_found"
+    template = "Уведомление №{notification_id} не найдено."
+
+
+class UnknownOrderStatus(InvalidInput):
+    """The order feed named a status marketdesk does not know (``allowed``: the known)."""
+
+    code = "unknown_order_status"
+    template = "Неизвестный статус заказа. Допустимые статусы: {allowed}."

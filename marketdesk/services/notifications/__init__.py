@@ -5,15 +5,24 @@ workers through the channels' adapters; the customers' settings; the delivery lo
 One module per job: ``outbox.py`` (:func:`notify`), ``delivery.py`` (:func:`deliver_due`,
 claiming, retries, dead letters), ``templates.py`` (the Russian texts, files read at each
 notification), ``preferences.py`` (settings, the one-click unsubscribe), ``log.py`` (what
-staff read), ``ports.py`` (the adapters' one interface), ``policy.py`` (the settings)."""
+staff read), ``ports.py`` (the adapters' one interface), ``policy.py`` (the settings), ``push.py``
+(the customers' Web Push subscriptions), ``vapid.py`` (the server's VAPID keys),
+``centre.py`` (the notification centre: the widget's list, unread, read)."""
 
 from __future__ import annotations
 
+from .centre import CentreItem, CentreView, centre_frame, customer_channel, mark_read, my_centre
 from .delivery import deliver_due, expire_stale, unsubscribe_token
 from .log import ChannelStats, DeliveryLog, LogEntry, channel_stats, customer_log, mask_address
-from .outbox import Recipient, notify
+from .outbox import Recipient, customer_address, notify, on_raised
 from .policy import NotifyPolicy
-from .ports import DeliveryRefused, NotificationSender, OutgoingNotification
+from .ports import (
+    DeliveryRefused,
+    NotificationSender,
+    OutgoingNotification,
+    PushTarget,
+    SendReport,
+)
 from .preferences import (
     SettingItem,
     SettingsView,
@@ -23,8 +32,12 @@ from .preferences import (
     my_settings,
     unsubscribe,
 )
+from .push import PushSubscriptionIn, remove_subscription, save_subscription
+from .vapid import VapidKeys, vapid_keys
 
 __all__ = [
+    "CentreItem",
+    "CentreView",
     "ChannelStats",
     "DeliveryLog",
     "DeliveryRefused",
@@ -32,19 +45,32 @@ __all__ = [
     "NotificationSender",
     "NotifyPolicy",
     "OutgoingNotification",
+    "PushSubscriptionIn",
+    "PushTarget",
     "Recipient",
+    "SendReport",
     "SettingItem",
     "SettingsView",
     "Unsubscribed",
+    "VapidKeys",
+    "centre_frame",
     "change_settings",
     "channel_stats",
+    "customer_address",
+    "customer_channel",
     "customer_log",
     "customer_settings",
     "deliver_due",
     "expire_stale",
+    "mark_read",
     "mask_address",
+    "my_centre",
     "my_settings",
     "notify",
+    "on_raised",
+    "remove_subscription",
+    "save_subscription",
     "unsubscribe",
     "unsubscribe_token",
+    "vapid_keys",
 ]

@@ -43,7 +43,14 @@ from marketdesk.store.models import Notification, utcnow
 from marketdesk.store.transactions import serialized
 
 from .policy import NotifyPolicy
-from .ports import DeliveryRefused, NotificationSender, OutgoingNotification
+from .ports import (
+    DeliveryRefused,
+    NotificationSender,
+    OutgoingNotification,
+    PushTarget,
+    SendReport,
+)
+from .push import forget_endpoints, push_targets
 
 __all__ = ["deliver_due", "expire_stale", "unsubscribe_token"]
 
@@ -123,12 +130,24 @@ async def _claim(
             )
         ).scalars()
     )
-    claimed = [_Claimed(_outgoing(row, policy, secret), row.attempts, row.secret) for row in rows]
+    targets = await push_targets(
+        session, [r.customer_id for r in rows if r.channel == "push" and r.customer_id]
+    )
+    claimed = [
+        _Claimed(
+            _outgoing(row, policy, secret, targets.get(row.customer_id or 0, ())),
+            row.attempts,
+            row.secret,
+        )
+        for row in rows
+    ]
     await session.commit()
     return sorted(claimed, key=lambda c: c.message.id)
 
 
-def _outgoing(row: Notification, policy: NotifyPolicy, secret: bytes) -> OutgoingNotification:
+def _outgoing(
+    row: Notification, policy: NotifyPolicy, secret: bytes, targets: tuple[PushTarget, ...]
+) -> OutgoingNotification:
     link = None
     if row.type == NotificationType.MARKETING.value and row.customer_id is not None:
         token = unsubscribe_token(secret, row.customer_id, row.type)
@@ -144,11 +163,17 @@ def _outgoing(row: Notification, policy: NotifyPolicy, secret: bytes) -> Outgoin
         body=row.body or "",
         idempotency_key=row.idempotency_key,
         unsubscribe_url=link,
+        customer_id=row.customer_id,
+        created_at=row.created_at.isoformat(),
+        push_targets=targets,
     )
 
 
 @serialized
-async def _record(session: AsyncSession, outcomes: list[tuple[int, dict[str, Any]]]) -> None:
+async def _record(
+    session: AsyncSession, outcomes: list[tuple[int, dict[str, Any]]], gone: list[str]
+) -> None:
+    await forget_endpoints(session, gone)
     for row_id, values in outcomes:
         await session.execute(
             update(Notification)
@@ -216,23 +241,29 @@ async def deliver_due(
     limit = asyncio.Semaphore(policy.concurrency)
     writing = asyncio.Lock()  # one session: one transaction at a time
     pending: list[tuple[int, dict[str, Any]]] = []
+    gone: list[str] = []
 
     async def flush() -> None:
         # group commit: whatever finished while the previous transaction committed goes
         # into the next one (on SQLite a commit is a disk flush); the outcome of a send is
         # written as soon as it can be, so the repeat window after a kill stays small
         async with writing:
-            if pending:
-                taken = pending[:]
+            if pending or gone:
+                taken, forgotten = pending[:], gone[:]
                 pending.clear()
-                await _record(session, taken)
+                gone.clear()
+                await _record(session, taken, forgotten)
 
     async def one(row: _Claimed) -> bool:
         error: BaseException | None = None
         async with limit:
             try:
-                await senders[row.message.channel].send(row.message)
+                report = await senders[row.message.channel].send(row.message)
+                if isinstance(report, SendReport):
+                    gone.extend(report.gone)
             except Exception as exc:
+                if isinstance(exc, DeliveryRefused):
+                    gone.extend(exc.gone)
                 log.warning(
                     "notification %s (%s) not sent, try %d: %s",
                     row.message.id,

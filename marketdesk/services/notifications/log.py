@@ -53,6 +53,10 @@ def mask_address(address: str) -> str:
     )
 
 
+_ADDRESSES = {"push": "браузеры покупателя", "center": "центр уведомлений"}
+"""Channels whose address is the customer: what the log says instead."""
+
+
 async def customer_log(
     session: AsyncSession, principal: Principal, customer_id: int, *, limit: int = 100
 ) -> DeliveryLog:
@@ -73,7 +77,7 @@ async def customer_log(
                 type=row.type,
                 event=row.event,
                 channel=row.channel,
-                address=mask_address(row.address),
+                address=_ADDRESSES.get(row.channel) or mask_address(row.address),
                 sender=row.sender,
                 template=row.template,
                 status=row.status,

@@ -13,7 +13,7 @@ customer's quiet hours waits until they end, in the customer's time zone.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -30,13 +30,33 @@ from marketdesk.domain.notifications import (
     NotificationType,
 )
 from marketdesk.store.models import Customer, Notification, NotificationSetting, utcnow
+from marketdesk.store.transactions import on_commit
 
 from .policy import NotifyPolicy
+from .push import has_push
 from .templates import TemplateMissing, render, template_name
 
-__all__ = ["Recipient", "notify", "overrides_of"]
+__all__ = ["Recipient", "customer_address", "notify", "on_raised", "overrides_of"]
 
 log = logging.getLogger("marketdesk.notifications")
+
+
+_listeners: list[Callable[[], None]] = []
+_LIVE = (NotificationChannel.CENTER.value, NotificationChannel.PUSH.value)
+"""Channels a customer expects at once (the widget's bell, the browser): their rows wake
+the worker; the rest wait for its tick (a login code is sent by its own request)."""
+
+
+def on_raised(listener: Callable[[], None]) -> Callable[[], None]:
+    """Call ``listener`` (a worker's ``wake``) after a transaction that raised a notification
+    for the centre or push in this process commits; returns the function that removes it."""
+    _listeners.append(listener)
+    return lambda: _listeners.remove(listener) if listener in _listeners else None
+
+
+async def _wake() -> None:
+    for listener in list(_listeners):
+        listener()
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,12 +81,24 @@ async def overrides_of(
     return out
 
 
-def _address(customer: Customer, channel: NotificationChannel) -> str | None:
+def customer_address(customer_id: int) -> str:
+    """The address of a push or centre notification: the customer (every browser they have
+    when it is delivered; their widget)."""
+    return f"customer:{customer_id}"
+
+
+async def _address(
+    session: AsyncSession, customer: Customer, channel: NotificationChannel
+) -> str | None:
     if channel is NotificationChannel.SMS:
         return customer.phone
     if channel is NotificationChannel.EMAIL:
         return customer.email
-    return None  # push, the centre, VK, OK: no adapter yet
+    if channel is NotificationChannel.CENTER:
+        return customer_address(customer.id)
+    if channel is NotificationChannel.PUSH and await has_push(session, customer.id):
+        return customer_address(customer.id)
+    return None  # VK, OK: no adapter yet
 
 
 def _not_before(
@@ -88,6 +120,7 @@ async def _targets(
     type_: NotificationType,
     to: Recipient | None,
     policy: NotifyPolicy,
+    secret: bool,
 ) -> list[tuple[NotificationChannel, str]]:
     if to is not None:
         return [(to.channel, to.address)]
@@ -95,9 +128,11 @@ async def _targets(
         return []
     overrides = (await overrides_of(session, customer.id)).get(type_, {})
     chosen = rules.effective_channels(type_, overrides) & policy.channels
+    if secret:  # a code never waits in a list or on a lock screen
+        chosen -= {NotificationChannel.PUSH, NotificationChannel.CENTER}
     out = []
     for channel in sorted(chosen):
-        address = _address(customer, channel)
+        address = await _address(session, customer, channel)
         if address:
             out.append((channel, address))
     return out
@@ -135,14 +170,14 @@ async def notify(
     type_spec = CATALOGUE[spec.type]
     not_before = _not_before(customer, spec.type, now, policy)
     rows = []
-    for channel, address in await _targets(session, customer, spec.type, to, policy):
+    for channel, address in await _targets(session, customer, spec.type, to, policy, spec.secret):
         row = Notification(
             customer_id=customer_id,
             type=spec.type.value,
             event=event,
             channel=channel.value,
             address=address,
-            sender=(spec.sender or type_spec.sender)
+            sender=policy.senders.address(spec.sender or type_spec.sender)
             if channel is NotificationChannel.EMAIL
             else None,
             template=template_name(spec.type.value, event, channel.value),
@@ -165,4 +200,6 @@ async def notify(
             row.subject, row.body = rendered.subject, rendered.body
         session.add(row)
         rows.append(row)
+    if _listeners and any(row.channel in _LIVE for row in rows):
+        on_commit(session, _wake)
     return rows

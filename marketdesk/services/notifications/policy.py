@@ -8,6 +8,7 @@ from datetime import time, timedelta
 from pathlib import Path
 
 from marketdesk.domain.notifications import NotificationChannel
+from marketdesk.domain.senders import SenderList
 from marketdesk.settings import Settings
 
 __all__ = ["NotifyPolicy"]
@@ -31,6 +32,8 @@ class NotifyPolicy:
     batch: int
     concurrency: int
     public_url: str
+    senders: SenderList
+    """The official senders (``MARKETDESK_OFFICIAL_SENDERS``), the phishing check's too."""
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> NotifyPolicy:
@@ -53,6 +56,7 @@ class NotifyPolicy:
             batch=settings.notify_batch,
             concurrency=settings.notify_concurrency,
             public_url=settings.public_url.rstrip("/"),
+            senders=settings.official_sender_list(),
         )
 
 

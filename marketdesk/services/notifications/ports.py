@@ -6,7 +6,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-__all__ = ["DeliveryRefused", "NotificationSender", "OutgoingNotification"]
+__all__ = [
+    "DeliveryRefused",
+    "NotificationSender",
+    "OutgoingNotification",
+    "PushTarget",
+    "SendReport",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class PushTarget:
+    """One browser of the customer (a push subscription, RFC 8030 / 8291)."""
+
+    endpoint: str
+    p256dh: str
+    auth: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,15 +38,33 @@ class OutgoingNotification:
     """The same on every try of this notification: the provider drops a repeat."""
     unsubscribe_url: str | None = None
     """A signed one-click link (marketing e-mail), no login needed."""
+    customer_id: int | None = None
+    created_at: str | None = None
+    """ISO time the notification was raised (the centre shows it)."""
+    push_targets: tuple[PushTarget, ...] = ()
+    """Push: the customer's browsers at the time of the claim."""
+
+
+@dataclass(frozen=True, slots=True)
+class SendReport:
+    """What an adapter may say besides «taken»: addresses that no longer exist (a push
+    subscription the push service answered 404/410 for), which the outbox forgets."""
+
+    gone: tuple[str, ...] = ()
 
 
 class DeliveryRefused(Exception):
     """The provider refused for good (a bad address): no retry, the notification fails.
-    Any other exception of an adapter is temporary and retried with backoff."""
+    Any other exception of an adapter is temporary and retried with backoff. ``gone``: as in
+    :class:`SendReport`."""
+
+    def __init__(self, reason: str, *, gone: tuple[str, ...] = ()) -> None:
+        super().__init__(reason)
+        self.gone = gone
 
 
 class NotificationSender(Protocol):
     """A channel's adapter."""
 
-    async def send(self, message: OutgoingNotification) -> None:
+    async def send(self, message: OutgoingNotification) -> SendReport | None:
         """Hand the message over; raise if the provider did not take it."""

@@ -18,7 +18,7 @@ from marketdesk.domain.notifications import (
 from .base import Base, BigId, UTCDateTime, utcnow
 from .values import one_of, values_of
 
-__all__ = ["Notification", "NotificationSetting"]
+__all__ = ["Notification", "NotificationSetting", "PushSubscription"]
 
 NOTIFICATION_CHANNELS = values_of(NotificationChannel)
 
@@ -61,6 +61,8 @@ class Notification(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the notification centre (channel ``center``): when the customer read the item
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class NotificationSetting(Base):
@@ -79,3 +81,18 @@ class NotificationSetting(Base):
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     enabled: Mapped[bool] = mapped_column(Boolean)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PushSubscription(Base):
+    """A browser of the customer that accepts Web Push (the widget's service worker): the
+    push service's endpoint and the keys the payload is encrypted to (RFC 8291)."""
+
+    __tablename__ = "push_subscriptions"
+    __table_args__ = (Index("ix_push_subscriptions_customer", "customer_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    endpoint: Mapped[str] = mapped_column(String(1000), unique=True)
+    p256dh: Mapped[str] = mapped_column(String(200))  # the browser's P-256 key, base64url
+    auth: Mapped[str] = mapped_column(String(64))  # the shared auth secret, base64url
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -4,6 +4,9 @@
 // is described in docs/protocol.md.
 import { $, el, fetchResponse, newId, refusal, saveBlob } from "/static/shared/helpers.js";
 import { resetSurvey, surveyHidden, wireSurvey } from "./survey.js";
+import { onNotificationFrame, showCentre, wireCentre } from "./notifications.js";
+import { showSettings, wireSettings } from "./settings.js";
+import { showPush, wirePush } from "./push.js";
 
 const root = $("chat");
 const MAX_BYTES = Number(root.dataset.maxBytes);
@@ -190,6 +193,7 @@ const FRAMES = {
     if (draft) draft.classList.remove("msg--pending");
   },
   error: refused,
+  notification: onNotificationFrame,
   ping: (frame, ws) => ws.send(JSON.stringify({ type: "pong" })),
 };
 
@@ -423,6 +427,9 @@ function showWho() {
   $("who").textContent = customer ? "Вы вошли" : "Гость";
   $("login-open").hidden = customer;
   $("logout").hidden = !customer;
+  showCentre(customer); // the notification centre, its settings and push: the customer's
+  showSettings(customer);
+  showPush(customer);
 }
 
 // «Выйти»: the session ends on the server (its sockets close), the widget forgets the token
@@ -451,6 +458,9 @@ wireSellerForm();
 wireConversationControls();
 wireLogin();
 wireLogout();
+wireCentre(api);
+wireSettings(api);
+wirePush(api);
 showWho();
 if (state.conversationId && state.token) {
   state.lastSeq = 0; // the page is new: show the whole conversation again
