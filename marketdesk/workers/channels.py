@@ -8,13 +8,14 @@ or less when :meth:`ChannelDeliveryWorker.wake` is called."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Mapping
 
 from marketdesk.services.channels import ChannelSender, DeliveryPolicy, deliver_due
 from marketdesk.services.chat import Publisher
 from marketdesk.store.db import Database
+
+from .waiting import wait_to_be_woken
 
 __all__ = ["ChannelDeliveryWorker"]
 
@@ -62,5 +63,4 @@ class ChannelDeliveryWorker:
             if busy:
                 continue
             self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.interval)
+            await wait_to_be_woken(self._wake, self.interval)

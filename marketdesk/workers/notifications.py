@@ -9,12 +9,13 @@ this process: ``services.notifications.on_raised``)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Mapping
 
 from marketdesk.services.notifications import NotificationSender, NotifyPolicy, deliver_due
 from marketdesk.store.db import Database
+
+from .waiting import wait_to_be_woken
 
 __all__ = ["NotificationWorker"]
 
@@ -68,9 +69,4 @@ class NotificationWorker:
             if busy:
                 continue
             self._wake.clear()
-            # asyncio.timeout, not wait_for: on Python 3.11 wait_for may swallow the
-            # cancellation that arrives as the wake-up does, and the server's shutdown,
-            # which cancels this loop and waits for it, would wait for ever
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.interval):
-                    await self._wake.wait()
+            await wait_to_be_woken(self._wake, self.interval)
