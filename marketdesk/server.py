@@ -10,9 +10,8 @@ workers (``workers``) do not import one another."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
@@ -50,6 +49,7 @@ from marketdesk.workers.notifications import NotificationWorker
 from marketdesk.workers.ratings import run_rating_reminders
 from marketdesk.workers.reports import run_reports
 from marketdesk.workers.sla import run_chat_sla_timer, run_sla_timer
+from marketdesk.workers.stopping import stop_tasks
 from marketdesk.workers.telegram import OFFSET_FILE, OffsetFile, run_telegram_polling
 
 __all__ = ["GC_THRESHOLDS", "create_app"]
@@ -64,53 +64,45 @@ of the middle one: minutes apart under load, never when idle."""
 
 
 def _start_workers(app: FastAPI, settings: Settings) -> list[asyncio.Task[None]]:
-    """The background loops of every server process (``marketdesk.workers``)."""
+    """The background loops of every server process (``marketdesk.workers``), each named
+    (a loop that does not stop at shutdown is named in the log)."""
     state = app.state
-    tasks = [
-        asyncio.create_task(
-            run_sla_timer(
-                state.database,
-                interval=settings.sla_interval_seconds,
-                publish=state.broker.publish,
-                on_escalated=state.metrics.tasks_escalated,
-            )
+    loops: dict[str, Coroutine[Any, Any, None]] = {
+        "sla-tasks": run_sla_timer(
+            state.database,
+            interval=settings.sla_interval_seconds,
+            publish=state.broker.publish,
+            on_escalated=state.metrics.tasks_escalated,
         ),
-        asyncio.create_task(
-            run_chat_sla_timer(
-                state.database,
-                state.broker.publish,
-                interval=settings.sla_chat_interval_seconds,
-                on_breached=state.metrics.chat_sla_breached,
-            )
+        "sla-chats": run_chat_sla_timer(
+            state.database,
+            state.broker.publish,
+            interval=settings.sla_chat_interval_seconds,
+            on_breached=state.metrics.chat_sla_breached,
         ),
-        asyncio.create_task(
-            watch_kb(
-                state.bot, settings.ensure_data_dir(), interval=settings.kb_watch_interval_seconds
-            )
+        "kb-watch": watch_kb(
+            state.bot, settings.ensure_data_dir(), interval=settings.kb_watch_interval_seconds
         ),
-        asyncio.create_task(state.notification_worker.run()),
-        asyncio.create_task(state.channel_worker.run()),
-        asyncio.create_task(run_cleanup(state.database, settings)),
-        asyncio.create_task(
-            run_rating_reminders(
-                state.database,
-                delay_hours=settings.rating_reminder_hours,
-                interval=settings.rating_reminder_interval_seconds,
-            )
+        "notifications": state.notification_worker.run(),
+        "channel-deliveries": state.channel_worker.run(),
+        "cleanup": run_cleanup(state.database, settings),
+        "rating-reminders": run_rating_reminders(
+            state.database,
+            delay_hours=settings.rating_reminder_hours,
+            interval=settings.rating_reminder_interval_seconds,
         ),
-        asyncio.create_task(
-            run_board_push(
-                state.database,
-                state.broker,
-                interval=settings.board_push_seconds,
-                warning=timedelta(minutes=settings.board_sla_warning_minutes),
-            )
+        "board-push": run_board_push(
+            state.database,
+            state.broker,
+            interval=settings.board_push_seconds,
+            warning=timedelta(minutes=settings.board_sla_warning_minutes),
         ),
-        asyncio.create_task(run_reports(state.database, settings)),
-    ]
+        "reports": run_reports(state.database, settings),
+    }
     mailbox = imap_inbox(settings, _chat_context(app))
     if mailbox is not None:  # MARKETDESK_IMAP_URL
-        tasks.append(asyncio.create_task(run_mailbox(mailbox, interval=settings.imap_poll_seconds)))
+        loops["mailbox"] = run_mailbox(mailbox, interval=settings.imap_poll_seconds)
+    tasks = [asyncio.create_task(loop, name=name) for name, loop in loops.items()]
     tasks.extend(_telegram_polling(app, settings))
     return tasks
 
@@ -129,7 +121,8 @@ def _telegram_polling(app: FastAPI, settings: Settings) -> list[asyncio.Task[Non
 
     return [
         asyncio.create_task(
-            run_telegram_polling(telegram, handle, OffsetFile(data_dir / OFFSET_FILE))
+            run_telegram_polling(telegram, handle, OffsetFile(data_dir / OFFSET_FILE)),
+            name="telegram-polling",
         )
     ]
 
@@ -211,11 +204,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 mail_receiver.close()
                 await mail_receiver.wait_closed()
             stop_waking()
-            for worker in workers:
-                worker.cancel()
-            for worker in workers:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await worker
+            await stop_tasks(workers)
             await app.state.session_watch.aclose()
             await app.state.chat_writer.aclose()
             await app.state.broker.stop()

@@ -7,7 +7,6 @@ read from the shared database, so it is the same from any process)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import timedelta
 from typing import Any
@@ -17,6 +16,7 @@ from marketdesk.realtime.broker import Broker
 from marketdesk.services import board
 from marketdesk.services.chat.events import line_channel, operator_channel
 from marketdesk.store.db import Database
+from marketdesk.workers.waiting import wait_to_be_woken
 
 __all__ = ["DEBOUNCE_SECONDS", "push_once", "run_board_push"]
 
@@ -60,8 +60,7 @@ async def run_board_push(
             except Exception:  # a failed round is tried again at the next tick
                 log.exception("wallboard push failed")
             changed.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(changed.wait(), timeout=interval)
+            await wait_to_be_woken(changed, interval)
             if changed.is_set():
                 await asyncio.sleep(DEBOUNCE_SECONDS)
     finally:

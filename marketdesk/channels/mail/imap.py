@@ -163,7 +163,8 @@ class ImapInbox:
         finally:
             client.idle_done()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(idle, 10)
+                async with asyncio.timeout(10):  # not wait_for: it may swallow a cancel (3.11)
+                    await idle
 
     async def close(self) -> None:
         client, self._client = self._client, None
