@@ -474,14 +474,26 @@ def tasks() -> None:
 @tasks.command("escalate")
 @data_dir_option
 def tasks_escalate(data_dir: Path | None) -> None:
-    """Эскалировать просроченные задачи сейчас (сервер делает это сам раз в минуту)."""
+    """Эскалировать просроченные задачи сейчас (сервер делает это сам раз в минуту).
+
+    С MARKETDESK_REDIS_URL уведомления об эскалации приходят супервизорам в консоль сразу;
+    без него они видны в консоли после обновления страницы."""
+    from marketdesk.realtime import create_broker
     from marketdesk.services.tasks import escalate_overdue
 
     settings = _settings(data_dir)
 
     async def work(database: Any) -> list[str]:
-        async with database.sessions() as session:
-            return await escalate_overdue(session)
+        # the live notices reach the servers' sockets only through Redis (another process)
+        broker = create_broker(settings.redis_url, settings.async_database_url)
+        await broker.start()
+        try:
+            async with database.sessions() as session:
+                return await escalate_overdue(
+                    session, publish=broker.publish if settings.redis_url else None
+                )
+        finally:
+            await broker.stop()
 
     numbers = _run(settings, work)
     click.echo(
