@@ -121,6 +121,19 @@ def serve(host: str, port: int, data_dir: Path | None, workers: int) -> None:
     from marketdesk.observability.logs import logging_config
 
     settings = _settings(data_dir)
+    if workers > 1 and settings.is_sqlite:
+        _fail(
+            "Несколько процессов сервера (--workers больше 1) работают только на PostgreSQL: "
+            "SQLite пишет в один файл одним процессом, и порядок сообщений чата держит "
+            "писатель внутри процесса. Укажите MARKETDESK_DATABASE_URL=postgresql://… "
+            "и MARKETDESK_REDIS_URL или запустите сервер с --workers 1."
+        )
+    if workers > 1 and not settings.redis_url:
+        _fail(
+            "Несколько процессов сервера (--workers больше 1) обмениваются событиями чата "
+            "через Redis: укажите MARKETDESK_REDIS_URL=redis://… или запустите сервер "
+            "с --workers 1."
+        )
     _run(settings, lambda db: _prepare(db, settings))
     os.environ["MARKETDESK_DATA_DIR"] = str(settings.data_dir)
     click.echo(f"marketdesk {__version__}: http://{host}:{port}  (данные: {settings.data_dir})")
