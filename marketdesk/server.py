@@ -161,7 +161,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = database is None
-        app.state.database = database or Database(settings.async_database_url)
+        app.state.database = database or Database(
+            settings.async_database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+        )
         app.state.bot = Bot.from_directory(settings.kb_dir)
         # the official senders: the notifications' and the phishing check's one list
         configure_senders(settings.official_sender_list())

@@ -66,7 +66,7 @@ class Server:
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 60.0, *, same_port: bool = False) -> Server:
+    def start(self, timeout: float = 180.0, *, same_port: bool = False) -> Server:
         if not (same_port and self.port):
             self.port = free_port()
         env = {
