@@ -29,7 +29,8 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.conftest import PG_ENV, TestDatabase
 
-pytestmark = pytest.mark.slow
+# 1 000 chats through three nodes: minutes on a 2-core machine, more when it is shared
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 ROOT = Path(__file__).resolve().parents[2]
 CHATS = int(os.environ.get("MARKETDESK_TEST_CLUSTER_CHATS", "1000"))

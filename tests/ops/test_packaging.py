@@ -122,6 +122,7 @@ def _base_image() -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(2400)  # the first run builds the base image from Debian's packages
 @pytest.mark.skipif(shutil.which("podman") is None, reason="podman is not installed")
 def test_the_image_builds_and_serves_the_demo(tmp_path: Path) -> None:
     base = _base_image()
