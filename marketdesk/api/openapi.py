@@ -101,8 +101,9 @@ _AUTH_CALLS: set[Callable[..., Any]] = {
     deps.bearer_token,
     deps.get_sync_key,  # the integration's API keys (issue 16)
 }
-# the outside channels' webhooks: a wrong secret is 403, a channel not connected 404
-_WEBHOOKS = re.compile(r"^post /api/v1/channels/")
+# the outside channels' webhooks (and the SMS gateway's reports): a wrong secret is 403, a
+# channel not connected 404
+_WEBHOOKS = re.compile(r"^post /api/v1/(channels/|notifications/sms-status$)")
 
 
 def _calls(dependant: Any) -> set[Any]:
