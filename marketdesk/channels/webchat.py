@@ -83,6 +83,10 @@ class _Closed(Exception):
         self.reason = reason
 
 
+_last_marks: set[asyncio.Task[None]] = set()
+"""The customers' last presence marks under way (a reference keeps each task alive)."""
+
+
 @dataclass(slots=True)
 class WebChat:
     """What the sockets need: the database, the broker and the bot."""
@@ -374,7 +378,12 @@ class _Socket:
             subscription.close()
             if presence is not None:
                 presence.cancel()
-                await self._mark_seen()  # what it showed until now was seen
+                # what it showed until now was seen; written even when the socket's task
+                # is being cancelled (a closing server, a test client)
+                last = asyncio.create_task(self._mark_seen())
+                _last_marks.add(last)
+                last.add_done_callback(_last_marks.discard)
+                await asyncio.shield(last)
 
     def _presence(self) -> asyncio.Task[None] | None:
         """Mark the customer seen now and every ``presence`` seconds while the socket is open."""
