@@ -72,7 +72,7 @@ def _sent_sms(env: ReportsEnv) -> tuple[int, int, str]:
     deadline = time.monotonic() + 30
     while True:  # the app's worker sends it (a wait, not a timing assertion)
         row = env.run(read)
-        if row is not None and row.status != "queued" or time.monotonic() > deadline:
+        if (row is not None and row.status != "queued") or time.monotonic() > deadline:
             break
         time.sleep(0.1)
     assert row is not None and row.status == "sent", row and (row.status, row.error)
