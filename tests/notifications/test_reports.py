@@ -184,3 +184,26 @@ def test_reports_are_off_without_a_shared_secret(env: ChatEnv) -> None:
     answer = _report(env, {"id": "gw-1", "status": "delivered"}, secret="anything")
     body = assert_error(answer, 404, "sms_reports_off")
     assert "MARKETDESK_SMS_STATUS_SECRET" in body["message"]
+
+
+@pytest.mark.parametrize(
+    ("field", "answer", "expected"),
+    [
+        ("id", {"status": "ok", "id": 123}, "123"),
+        ("data.id", {"success": True, "data": {"id": "a-1"}}, "a-1"),
+        ("sms.0.sms_id", {"sms": [{"sms_id": "000-1"}]}, "000-1"),
+        ("id", {"status": "ok"}, None),
+        ("data.id", {"data": "not an object"}, None),
+        ("id", {"id": True}, None),
+    ],
+)
+def test_the_gateways_id_is_found_where_it_is_configured(
+    field: str, answer: Any, expected: str | None
+) -> None:
+    import httpx
+
+    from marketdesk.channels.sms import HttpSmsGateway
+
+    gateway = HttpSmsGateway("http://127.0.0.1:9/send", id_field=field)
+    assert gateway.provider_id(httpx.Response(200, json=answer)) == expected
+    assert gateway.provider_id(httpx.Response(200, text="OK")) is None  # not JSON
