@@ -291,10 +291,16 @@ class Settings(BaseSettings):
         "is sent at once, by its request)",
     )
     notify_channels: str = Field(
-        default="sms,email,push,center",
+        default="sms,email,push,center,vk",
         description="channels that have an adapter here (comma-separated: sms, email, "
-        "push, center); "
+        "push, center, vk; vk only when MARKETDESK_VK_TOKEN is set); "
         "a customer's other channels are not written to the outbox",
+    )
+    notify_offline_delay_seconds: float = Field(
+        default=300.0,
+        ge=10,
+        description="an operator's reply to a customer who is not in the chat is told to "
+        "them by e-mail or push after this (once per conversation until they come back)",
     )
     notify_templates_dir: Path = Field(
         default=REPO_ROOT / "content" / "notifications",
@@ -350,6 +356,16 @@ class Settings(BaseSettings):
     )
     sms_auth_header: SecretStr | None = Field(
         default=None, description='a header sent with each request, "Name: value"'
+    )
+    sms_id_field: str = Field(
+        default="id",
+        description="where the gateway's answer holds its message id (a dotted path in "
+        'its JSON, e.g. "data.id"), kept for its delivery reports',
+    )
+    sms_status_secret: SecretStr | None = Field(
+        default=None,
+        description="the shared secret of the gateway's delivery reports "
+        "(POST /api/v1/notifications/sms-status); unset: reports are refused",
     )
     # the outside channels (issue 12: e-mail, Telegram, VK); unset: the channel is off.
     # Outbound e-mail shares MARKETDESK_SMTP_URL above with the notifications.

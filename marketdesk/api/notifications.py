@@ -1,13 +1,13 @@
 """Notifications: the customer's settings, their notification centre and Web Push
 subscriptions, what an operator sees in the card (settings and the delivery log), failure
-rates per channel for supervisors, and the one-click unsubscribe link of marketing e-mail (no
-login)."""
+rates per channel for supervisors, the one-click unsubscribe link of marketing e-mail (no
+login), and the SMS gateway's delivery reports (its shared secret)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,6 +17,7 @@ from marketdesk.services.notifications import (
     ChannelStats,
     DeliveryLog,
     PushSubscriptionIn,
+    ReportOutcome,
     SettingItem,
     SettingsView,
     Unsubscribed,
@@ -174,3 +175,48 @@ async def unsubscribe(
 ) -> Unsubscribed:
     """RFC 8058 one-click unsubscribe: the signed link is the proof, no login."""
     return await notifications.unsubscribe(session, token, secret=settings.hashing_secret())
+
+
+@router.post(
+    "/api/v1/notifications/sms-status",
+    response_model=ReportOutcome,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["id", "status"],
+                        "properties": {
+                            "id": {"type": "string", "description": "id сообщения у шлюза"},
+                            "status": {"type": "string", "example": "delivered"},
+                            "reason": {"type": "string"},
+                        },
+                    }
+                }
+            },
+        }
+    },
+)
+async def sms_status(
+    request: Request,
+    session: DbSession,
+    settings: Settings = Depends(get_settings),
+    signature: str | None = Header(
+        None, alias="X-Signature", max_length=200, description="sha256=<HMAC-SHA256 тела>"
+    ),
+    secret: str | None = Query(
+        None, max_length=200, description="общий секрет, если шлюз не умеет подписывать"
+    ),
+) -> ReportOutcome:
+    """The SMS gateway's delivery report (README: «Отчёты о доставке SMS»): a sent SMS
+    becomes ``delivered`` or ``failed`` with the reason in the customer's delivery log."""
+    shared = settings.sms_status_secret
+    return await notifications.sms_report(
+        session,
+        await request.body(),
+        secret=shared.get_secret_value() if shared else None,
+        signature=signature,
+        token=secret,
+    )

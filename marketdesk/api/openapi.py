@@ -101,8 +101,9 @@ _AUTH_CALLS: set[Callable[..., Any]] = {
     deps.bearer_token,
     deps.get_sync_key,  # the integration's API keys (issue 16)
 }
-# the outside channels' webhooks: a wrong secret is 403, a channel not connected 404
-_WEBHOOKS = re.compile(r"^post /api/v1/channels/")
+# the outside channels' webhooks (and the SMS gateway's reports): a wrong secret is 403, a
+# channel not connected 404
+_WEBHOOKS = re.compile(r"^post /api/v1/(channels/|notifications/sms-status$)")
 
 
 def _calls(dependant: Any) -> set[Any]:
@@ -146,7 +147,8 @@ def _error_response(status: int) -> dict[str, Any]:
 
 
 def _links_an_id(schema: dict[str, Any], operation: dict[str, Any]) -> bool:
-    """Whether the body names a record by id (``customer_id``, ``conversation_id``, ...)."""
+    """Whether the body names a record by id (``customer_id``, ``conversation_id``, ...,
+    or a list of them: ``ids``)."""
     content = operation.get("requestBody", {}).get("content", {})
     for media in content.values():
         body = media.get("schema", {})
@@ -154,7 +156,7 @@ def _links_an_id(schema: dict[str, Any], operation: dict[str, Any]) -> bool:
         if ref.startswith("#/components/schemas/"):
             body = schema["components"]["schemas"].get(ref.rsplit("/", 1)[1], {})
         for name in body.get("properties", {}):
-            if name.endswith("_id") and name != "client_msg_id":
+            if (name.endswith("_id") and name != "client_msg_id") or name == "ids":
                 return True
     return False
 

@@ -1,8 +1,9 @@
 """The adapters a process delivers through. Notifications (``MARKETDESK_NOTIFY_CHANNELS``):
 SMS through the HTTP gateway or the demo's log file; e-mail when SMTP is configured; Web
 Push with the server's VAPID keys; the notification centre when the process has a broker
-to publish on (the server, ``marketdesk worker``). Used by the server and by ``marketdesk
-worker`` / ``certificate issue`` (no web stack imported). Conversations of the outside
+to publish on (the server, ``marketdesk worker``); VK when the community is configured.
+Used by the server and by ``marketdesk worker`` / ``certificate issue`` (no web stack
+imported). Conversations of the outside
 channels (e-mail, Telegram, VK): the outbound side of each configured channel
 (:func:`channel_senders`)."""
 
@@ -18,7 +19,7 @@ from .mail import email_sender
 from .push import WebPushSender
 from .sms import sms_gateway_from_settings
 from .telegram_config import TelegramConfig
-from .vk import VkChannel
+from .vk import VkChannel, VkNotificationSender
 
 __all__ = ["channel_senders", "notification_senders"]
 
@@ -41,6 +42,9 @@ def notification_senders(
         )
     if "center" in channels and publish is not None:
         senders["center"] = CentreSender(publish)
+    vk = VkNotificationSender.from_settings(settings)
+    if "vk" in channels and vk is not None:
+        senders["vk"] = vk
     return senders
 
 

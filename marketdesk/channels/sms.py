@@ -7,7 +7,9 @@ returns when the gateway took the message and raises otherwise.
   a template (``MARKETDESK_SMS_BODY_TEMPLATE``, ``$phone``, ``$text``, ``$id``) and an
   auth header may be added (``MARKETDESK_SMS_AUTH_HEADER``, ``Name: value``). Every request
   carries ``Idempotency-Key``: the same on every try of one notification. A 4xx answer (but
-  408 and 429) is a refusal for good; anything else failed is tried again.
+  408 and 429) is a refusal for good; anything else failed is tried again. The gateway's id
+  of the message (``MARKETDESK_SMS_ID_FIELD``, a dotted path in its JSON answer) is kept:
+  its delivery reports name it (``services.notifications.reports``).
 - :class:`FileSmsGateway` (the default, for the demo and development): appends every message
   to ``sms-demo.log`` in the data dir, a file only its owner can read (0600). A demo user
   reads their login code there.
@@ -27,7 +29,7 @@ from string import Template
 
 import httpx
 
-from marketdesk.services.notifications import DeliveryRefused, OutgoingNotification
+from marketdesk.services.notifications import DeliveryRefused, OutgoingNotification, SendReport
 from marketdesk.settings import Settings
 from marketdesk.store.models import utcnow
 
@@ -99,10 +101,12 @@ class HttpSmsGateway:
         *,
         body_template: str | None = None,
         auth_header: str | None = None,
+        id_field: str = "id",
         timeout: float = 10.0,
         client: httpx.AsyncClient | None = None,
     ) -> None:
         self.url = url
+        self.id_path = [part for part in id_field.split(".") if part]
         self.template = Template(body_template or _DEFAULT_BODY)
         self.headers = {"Content-Type": "application/json; charset=utf-8"}
         if auth_header:
@@ -120,14 +124,31 @@ class HttpSmsGateway:
             id=quoted(message.idempotency_key),
         ).encode()
 
-    async def send(self, message: OutgoingNotification) -> None:
+    def provider_id(self, answer: httpx.Response) -> str | None:
+        """The gateway's id of the message in its answer (None when it gives none)."""
+        try:
+            found: object = answer.json()
+        except ValueError:
+            return None
+        for part in self.id_path:
+            if isinstance(found, dict):
+                found = found.get(part)
+            elif isinstance(found, list) and part.isdigit() and int(part) < len(found):
+                found = found[int(part)]
+            else:
+                return None
+        if isinstance(found, bool) or not isinstance(found, str | int) or found == "":
+            return None
+        return str(found)[:120]
+
+    async def send(self, message: OutgoingNotification) -> SendReport | None:
         answer = await self._client.post(
             self.url,
             content=self.body(message),
             headers={**self.headers, "Idempotency-Key": message.idempotency_key},
         )
         if 200 <= answer.status_code < 300:
-            return
+            return SendReport(provider_id=self.provider_id(answer))
         if 400 <= answer.status_code < 500 and answer.status_code not in (408, 429):
             raise DeliveryRefused(f"SMS gateway answered {answer.status_code}")
         raise RuntimeError(f"SMS gateway answered {answer.status_code}")
@@ -144,6 +165,7 @@ def sms_gateway_from_settings(settings: Settings) -> HttpSmsGateway | FileSmsGat
             settings.sms_url,
             body_template=settings.sms_body_template,
             auth_header=header.get_secret_value() if header else None,
+            id_field=settings.sms_id_field,
         )
     return FileSmsGateway(settings.data_dir / DEMO_LOG_NAME)
 

@@ -15,6 +15,11 @@ methods, each one POST whose answer is ``{"response": …}`` or ``{"error": {"er
   ``photos.saveMessagesPhoto``, other files through ``docs.getMessagesUploadServer`` → upload
   → ``docs.save``. The error codes of :data:`PERMANENT_ERRORS` (the user forbade messages,
   the blacklist…) are refusals for good; anything else is retried.
+* **Notifications.** :class:`VkNotificationSender` is the outbox's VK adapter
+  (``services.notifications``): the notification's text by ``messages.send`` to the peer the
+  customer writes to the community from, ``random_id`` derived from the notification's
+  idempotency key (the same on every try, so a retry after a crash or a lost answer is
+  dropped by VK); the same errors are refusals for good, the others retried with backoff.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ from marketdesk.domain.channels import Channel
 from marketdesk.services import channels, chat
 from marketdesk.services.channels import ChannelMessage, DeliveryRefused, InboundFile, OutboundFile
 from marketdesk.services.errors import ServiceError, Unavailable
+from marketdesk.services.notifications import DeliveryRefused as NotificationRefused
+from marketdesk.services.notifications import OutgoingNotification, SendReport
 from marketdesk.settings import Settings
 
 from .text_split import split_text
@@ -42,6 +49,7 @@ __all__ = [
     "VkApiError",
     "VkChannel",
     "VkConfig",
+    "VkNotificationSender",
     "check_vk",
     "random_id",
 ]
@@ -321,6 +329,43 @@ class VkChannel:
             )
             ids.append(str(sent))
         return ids[0]
+
+
+class VkNotificationSender:
+    """The outbox's VK adapter: a notification as the community's message (see the module's
+    docstring). Its address is the customer's peer id (their VK contact)."""
+
+    def __init__(self, config: VkConfig) -> None:
+        self.config = config
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> VkNotificationSender | None:
+        config = VkConfig.from_settings(settings)
+        return cls(config) if config is not None else None
+
+    async def send(self, message: OutgoingNotification) -> SendReport:
+        if not message.address.isdigit() or int(message.address) >= CHAT_PEERS:
+            raise NotificationRefused("ВКонтакте: адрес не пользователь ВКонтакте")
+        pieces = split_text(message.body, TEXT_LIMIT)
+        if not pieces:
+            raise NotificationRefused("ВКонтакте: пустой текст")
+        ids: list[str] = []
+        try:
+            async with httpx.AsyncClient(timeout=TIMEOUT) as client:
+                api = VkApi(self.config, client)
+                for index, piece in enumerate(pieces):
+                    sent = await api.call(
+                        "messages.send",
+                        peer_id=int(message.address),
+                        random_id=random_id(f"notification:{message.idempotency_key}", index),
+                        message=piece,
+                    )
+                    ids.append(str(sent))
+        except VkApiError as exc:
+            if exc.code in PERMANENT_ERRORS:
+                raise NotificationRefused(f"ВКонтакте: {exc.code} {exc.message}") from exc
+            raise
+        return SendReport(provider_id=ids[0])
 
 
 async def check_vk(settings: Settings) -> list[str]:

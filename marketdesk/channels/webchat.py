@@ -83,6 +83,10 @@ class _Closed(Exception):
         self.reason = reason
 
 
+_last_marks: set[asyncio.Task[None]] = set()
+"""The customers' last presence marks under way (a reference keeps each task alive)."""
+
+
 @dataclass(slots=True)
 class WebChat:
     """What the sockets need: the database, the broker and the bot."""
@@ -95,6 +99,9 @@ class WebChat:
     heartbeat: float = HEARTBEAT
     sessions: SessionWatch | None = None
     limiter: RateLimiter | None = None
+    presence: float | None = None
+    """Seconds between two marks of a customer's open socket as seen (None: not marked):
+    an operator's reply they did not see is told to them (``notifications.offline``)."""
 
     _context: chat.ChatContext | None = field(default=None, init=False, repr=False)
 
@@ -361,6 +368,7 @@ class _Socket:
             channels.append(notifications.customer_channel(int(principal.id)))
         subscription = self.chat.broker.subscribe(channels, self.on_event)
         unwatch = self._watch_session()
+        presence = self._presence() if principal.kind == "customer" else None
         try:
             await self.send({"type": "ready", "conversation": self._conversation_json(view)})
             self.push({"type": "resync"})  # the replay, then live events in order
@@ -368,6 +376,36 @@ class _Socket:
         finally:
             unwatch()
             subscription.close()
+            if presence is not None:
+                presence.cancel()
+                # what it showed until now was seen; written even when the socket's task
+                # is being cancelled (a closing server, a test client)
+                last = asyncio.create_task(self._mark_seen())
+                _last_marks.add(last)
+                last.add_done_callback(_last_marks.discard)
+                await asyncio.shield(last)
+
+    def _presence(self) -> asyncio.Task[None] | None:
+        """Mark the customer seen now and every ``presence`` seconds while the socket is open."""
+        interval = self.chat.presence
+        if interval is None:
+            return None
+
+        async def marking() -> None:
+            while True:
+                await self._mark_seen()
+                await asyncio.sleep(interval)
+
+        return asyncio.create_task(marking())
+
+    async def _mark_seen(self) -> None:
+        if self.chat.presence is None or self.principal is None:
+            return
+        try:
+            async with self.chat.database.sessions() as session:
+                await notifications.customer_seen(session, int(self.principal.id))
+        except Exception as exc:  # a mark missed: at worst a reply is told by e-mail
+            log.warning("customer presence not recorded: %s", type(exc).__name__)
 
     def _conversation_json(self, view: chat.ConversationView | dict[str, Any]) -> dict[str, Any]:
         if isinstance(view, dict):

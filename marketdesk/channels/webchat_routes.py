@@ -8,6 +8,7 @@ from fastapi import APIRouter, WebSocket
 
 from marketdesk.channels.webchat import CLOSE_POLICY, WebChat
 from marketdesk.domain.ids import is_record_id
+from marketdesk.services.notifications import presence_interval
 
 __all__ = ["router"]
 
@@ -23,6 +24,7 @@ def _webchat(websocket: WebSocket) -> WebChat:
         writer=getattr(state, "chat_writer", None),
         sessions=getattr(state, "session_watch", None),
         limiter=getattr(state, "rate_limiter", None),
+        presence=presence_interval(state.settings.notify_offline_delay_seconds),
     )
 
 

@@ -47,6 +47,7 @@ __all__ = [
     "apply_settings",
     "backoff",
     "effective_channels",
+    "event_channels",
     "normalize_email",
     "quiet_until",
 ]
@@ -188,6 +189,9 @@ class EventSpec:
     """Not sent after this (the code is void): the notification expires."""
     sender: SenderRole | None = None
     """Overrides the type's sender."""
+    channels: frozenset[NotificationChannel] | None = None
+    """Only these channels, whatever the type's defaults (each unless the customer switched
+    it off for the type); None: the type's channels."""
 
 
 EVENTS: Final[Mapping[str, EventSpec]] = MappingProxyType(
@@ -219,6 +223,14 @@ EVENTS: Final[Mapping[str, EventSpec]] = MappingProxyType(
             EventSpec("task_result_order", NotificationType.ORDERS),
             EventSpec("task_result_goods", NotificationType.GOODS),
             EventSpec("task_result", NotificationType.ACCOUNT),
+            # an operator answered in the web chat while the customer was away: e-mail or
+            # push after a delay, once per conversation until they come back (their own
+            # conversation with support, like their account's messages)
+            EventSpec(
+                "operator_reply",
+                NotificationType.ACCOUNT,
+                channels=frozenset({NotificationChannel.EMAIL, NotificationChannel.PUSH}),
+            ),
         )
     }
 )
@@ -230,6 +242,16 @@ class SettingRefused(ValueError):
     def __init__(self, type_: NotificationType) -> None:
         super().__init__(type_.value)
         self.type = type_
+
+
+def event_channels(
+    spec: EventSpec, overrides: Mapping[NotificationChannel, bool]
+) -> frozenset[NotificationChannel]:
+    """The channels an event goes through: the type's (:func:`effective_channels`), or the
+    event's own less those the customer switched off for the type."""
+    if spec.channels is None:
+        return effective_channels(spec.type, overrides)
+    return frozenset(c for c in spec.channels if overrides.get(c, True))
 
 
 def effective_channels(

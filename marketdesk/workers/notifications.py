@@ -4,15 +4,23 @@ Started by ``server.py`` in every server process; ``marketdesk worker`` runs it 
 extra processes on PostgreSQL (they share the work with ``FOR UPDATE SKIP LOCKED``). A round
 that found work is followed at once by the next; an idle worker waits ``interval`` seconds,
 or less when :meth:`NotificationWorker.wake` is called (a notification was just raised in
-this process: ``services.notifications.on_raised``)."""
+this process: ``services.notifications.on_raised``). Every ``interval`` seconds a round also
+raises the notifications of operators' replies the customers did not see
+(``services.notifications.raise_offline_replies``)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Mapping
 
-from marketdesk.services.notifications import NotificationSender, NotifyPolicy, deliver_due
+from marketdesk.services.notifications import (
+    NotificationSender,
+    NotifyPolicy,
+    deliver_due,
+    raise_offline_replies,
+)
 from marketdesk.store.db import Database
 
 from .waiting import wait_to_be_woken
@@ -39,6 +47,7 @@ class NotificationWorker:
         self.interval = interval
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._swept = float("-inf")
 
     def wake(self) -> None:
         """Start the next round now. Only from the worker's own event loop (the process's
@@ -53,6 +62,9 @@ class NotificationWorker:
 
     async def round(self) -> int:
         async with self.database.sessions() as session:
+            if time.monotonic() - self._swept >= self.interval:
+                self._swept = time.monotonic()
+                await raise_offline_replies(session, policy=self.policy)
             return await deliver_due(session, self.senders, secret=self.secret, policy=self.policy)
 
     async def run(self) -> None:

@@ -1,6 +1,8 @@
 """Real servers the adapters talk to: an SMTP server (aiosmtpd) that keeps what it received,
 and an HTTP SMS gateway that records each request and, like a provider honouring
-``Idempotency-Key``, accepts a key once (a repeat is answered 200 and not delivered again)."""
+``Idempotency-Key``, accepts a key once (a repeat is answered 200 and not delivered again);
+it answers a taken message with its id of it (``{"status": "ok", "id": "gw-…"}``, the same
+id for a repeat), which its delivery reports name."""
 
 from __future__ import annotations
 
@@ -79,6 +81,9 @@ class SmsGateway:
     """Statuses to answer next, in order (then 200)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    ids: dict[str, str] = field(default_factory=dict)
+    """Idempotency key → the gateway's id of the message."""
+
     def accept(self, request: GatewayRequest) -> int:
         with self.lock:
             self.requests.append(request)
@@ -86,7 +91,15 @@ class SmsGateway:
             key = request.headers.get("idempotency-key", "")
             if status == 200 and key not in self.delivered:
                 self.delivered[key] = request
+                self.ids[key] = f"gw-{len(self.ids) + 1}"
             return status
+
+    def answer(self, request: GatewayRequest, status: int) -> bytes:
+        if status != 200:
+            return b'{"status": "error"}'
+        with self.lock:
+            key = request.headers.get("idempotency-key", "")
+            return json.dumps({"status": "ok", "id": self.ids.get(key)}).encode()
 
 
 @contextmanager
@@ -103,7 +116,7 @@ def sms_gateway() -> Iterator[SmsGateway]:
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
-            self.wfile.write(b'{"status": "ok"}' if status == 200 else b'{"status": "error"}')
+            self.wfile.write(gateway.answer(request, status))
 
         def log_message(self, *args: Any) -> None:
             pass

@@ -161,3 +161,33 @@ def test_three_workers_on_postgresql_never_send_one_notification_twice(
     sent_keys = Counter(r.headers["idempotency-key"] for r in requests)
     assert sorted(sent_keys) == sorted(keys)
     assert max(sent_keys.values()) == 1  # no request repeated, not even to the gateway
+
+
+@pytest.mark.skipif(not os.environ.get(PG_ENV), reason="PostgreSQL: set " + PG_ENV)
+def test_three_workers_on_postgresql_one_killed_and_restarted_deliver_each_once(
+    make_database: Callable[[str], TestDatabase],
+) -> None:
+    """Three ``marketdesk worker`` processes on PostgreSQL; one is killed with SIGKILL in the
+    middle of its batch and started again. Nothing is lost, the gateway delivers each
+    notification once, and the only repeated requests are the killed worker's sends in
+    flight (its claim runs out; the live workers never take each other's rows)."""
+    db = make_database("postgresql")
+    prepare(db.url, demo=False)
+    keys = _queue(db, N * 2)
+    with sms_gateway() as gateway:
+        slow_gateway(gateway, 0.02)
+        workers = [_worker(db, gateway, claim=5) for _ in range(3)]
+        try:
+            _wait_for(lambda: len(gateway.requests) >= N // 2, "the workers to send")
+            _kill(workers[0])  # SIGKILL: no clean-up, its sends in flight
+            workers[0] = _worker(db, gateway, claim=5)
+            _wait_for(lambda: _statuses(db) == {"sent": N * 2}, "every notification sent")
+        finally:
+            for worker in workers:
+                _stop(worker)
+        requests = list(gateway.requests)
+    sent_keys = Counter(r.headers["idempotency-key"] for r in requests)
+    assert sorted(sent_keys) == sorted(keys)  # none lost
+    assert set(gateway.delivered) == set(keys)  # each delivered once
+    repeats = sum(count - 1 for count in sent_keys.values())
+    assert repeats <= BATCH  # only the killed worker's one claimed batch

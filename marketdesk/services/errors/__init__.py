@@ -86,6 +86,10 @@ from .notifications import (
     NotificationSettingsCustomerOnly,
     NotificationTypeRequired,
     PushSubscriptionInvalid,
+    SmsReportInvalid,
+    SmsReportSignatureMismatch,
+    SmsReportsOff,
+    SmsReportUnknown,
     UnknownOrderStatus,
 )
 from .ratings import (
@@ -402,6 +406,10 @@ __all__ = [
     "SessionBroken",
     "SessionExpired",
     "SmsElectronicOnly",
+    "SmsReportInvalid",
+    "SmsReportSignatureMismatch",
+    "SmsReportUnknown",
+    "SmsReportsOff",
     "SocketClose",
     "StaffMemberNotFound",
     "StaffOnly",

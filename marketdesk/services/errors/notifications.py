@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import InvalidInput, NotFound
+from .base import InvalidInput, NotFound, PermissionDenied
 from .refusals import WithdrawalByCustomerOnly
 
 __all__ = [
@@ -14,6 +14,10 @@ __all__ = [
     "NotificationTypeRequired",
     "NotificationsCustomerOnly",
     "PushSubscriptionInvalid",
+    "SmsReportInvalid",
+    "SmsReportSignatureMismatch",
+    "SmsReportUnknown",
+    "SmsReportsOff",
     "UnknownOrderStatus",
 ]
 
@@ -70,3 +74,33 @@ class UnknownOrderStatus(InvalidInput):
 
     code = "unknown_order_status"
     template = "Неизвестный статус заказа. Допустимые статусы: {allowed}."
+
+
+class SmsReportsOff(NotFound):
+    """The SMS gateway's delivery reports: no shared secret is configured."""
+
+    code = "sms_reports_off"
+    template = (
+        "Отчёты о доставке SMS не подключены: задайте общий секрет в MARKETDESK_SMS_STATUS_SECRET."
+    )
+
+
+class SmsReportSignatureMismatch(PermissionDenied):
+    code = "sms_report_signature_mismatch"
+    template = "Подпись отчёта о доставке SMS неверна."
+
+
+class SmsReportInvalid(InvalidInput):
+    code = "sms_report_invalid"
+    template = (
+        "Отчёт о доставке SMS не распознан: ожидался JSON-объект с полями id (строка) "
+        "и status (строка)."
+    )
+
+
+class SmsReportUnknown(NotFound):
+    """No SMS with this gateway id (yet: the report may come before the send is recorded;
+    the gateway repeats it)."""
+
+    code = "sms_report_unknown"
+    template = "SMS с идентификатором шлюза «{provider_id}» не найдено."

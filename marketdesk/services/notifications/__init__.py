@@ -7,13 +7,16 @@ claiming, retries, dead letters), ``templates.py`` (the Russian texts, files rea
 notification), ``preferences.py`` (settings, the one-click unsubscribe), ``log.py`` (what
 staff read), ``ports.py`` (the adapters' one interface), ``policy.py`` (the settings), ``push.py``
 (the customers' Web Push subscriptions), ``vapid.py`` (the server's VAPID keys),
-``centre.py`` (the notification centre: the widget's list, unread, read)."""
+``centre.py`` (the notification centre: the widget's list, unread, read), ``reports.py``
+(the providers' delivery reports), ``offline.py`` (an operator's reply to a customer away
+from the chat)."""
 
 from __future__ import annotations
 
 from .centre import CentreItem, CentreView, centre_frame, customer_channel, mark_read, my_centre
 from .delivery import deliver_due, expire_stale, unsubscribe_token
 from .log import ChannelStats, DeliveryLog, LogEntry, channel_stats, customer_log, mask_address
+from .offline import customer_seen, presence_interval, raise_offline_replies
 from .outbox import Recipient, customer_address, notify, on_raised
 from .policy import NotifyPolicy
 from .ports import (
@@ -33,6 +36,7 @@ from .preferences import (
     unsubscribe,
 )
 from .push import PushSubscriptionIn, remove_subscription, save_subscription
+from .reports import ReportOutcome, report_signature, sms_report
 from .vapid import VapidKeys, vapid_keys
 
 __all__ = [
@@ -48,6 +52,7 @@ __all__ = [
     "PushSubscriptionIn",
     "PushTarget",
     "Recipient",
+    "ReportOutcome",
     "SendReport",
     "SettingItem",
     "SettingsView",
@@ -59,6 +64,7 @@ __all__ = [
     "customer_address",
     "customer_channel",
     "customer_log",
+    "customer_seen",
     "customer_settings",
     "deliver_due",
     "expire_stale",
@@ -68,8 +74,12 @@ __all__ = [
     "my_settings",
     "notify",
     "on_raised",
+    "presence_interval",
+    "raise_offline_replies",
     "remove_subscription",
+    "report_signature",
     "save_subscription",
+    "sms_report",
     "unsubscribe",
     "unsubscribe_token",
     "vapid_keys",

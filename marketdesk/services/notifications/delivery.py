@@ -185,7 +185,11 @@ async def _record(
 
 
 def _outcome(
-    row: _Claimed, error: BaseException | None, now: datetime, policy: NotifyPolicy
+    row: _Claimed,
+    error: BaseException | None,
+    now: datetime,
+    policy: NotifyPolicy,
+    provider_id: str | None = None,
 ) -> dict[str, Any]:
     if error is None:
         values: dict[str, Any] = {
@@ -194,6 +198,8 @@ def _outcome(
             "next_attempt_at": None,
             "error": None,
         }
+        if provider_id:
+            values["provider_id"] = provider_id[:120]
     else:
         reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
         # a provider's message may quote the address or the text: neither goes to the log
@@ -256,11 +262,13 @@ async def deliver_due(
 
     async def one(row: _Claimed) -> bool:
         error: BaseException | None = None
+        provider_id: str | None = None
         async with limit:
             try:
                 report = await senders[row.message.channel].send(row.message)
                 if isinstance(report, SendReport):
                     gone.extend(report.gone)
+                    provider_id = report.provider_id
             except Exception as exc:
                 if isinstance(exc, DeliveryRefused):
                     gone.extend(exc.gone)
@@ -272,7 +280,7 @@ async def deliver_due(
                     type(exc).__name__,
                 )
                 error = exc
-        pending.append((row.message.id, _outcome(row, error, utcnow(), policy)))
+        pending.append((row.message.id, _outcome(row, error, utcnow(), policy, provider_id)))
         await flush()
         return error is None
 

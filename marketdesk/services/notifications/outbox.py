@@ -25,11 +25,18 @@ from marketdesk.domain import notifications as rules
 from marketdesk.domain.notifications import (
     CATALOGUE,
     EVENTS,
+    EventSpec,
     NotificationChannel,
     NotificationStatus,
     NotificationType,
 )
-from marketdesk.store.models import Customer, Notification, NotificationSetting, utcnow
+from marketdesk.store.models import (
+    ChannelContact,
+    Customer,
+    Notification,
+    NotificationSetting,
+    utcnow,
+)
 from marketdesk.store.transactions import on_commit
 
 from .policy import NotifyPolicy
@@ -98,7 +105,18 @@ async def _address(
         return customer_address(customer.id)
     if channel is NotificationChannel.PUSH and await has_push(session, customer.id):
         return customer_address(customer.id)
-    return None  # VK, OK: no adapter yet
+    if channel is NotificationChannel.VK:  # the peer id they last wrote to the community from
+        found = await session.scalar(
+            select(ChannelContact.address)
+            .where(
+                ChannelContact.customer_id == customer.id,
+                ChannelContact.channel == NotificationChannel.VK.value,
+            )
+            .order_by(ChannelContact.last_seen_at.desc(), ChannelContact.id.desc())
+            .limit(1)
+        )
+        return str(found) if found else None
+    return None  # OK: no adapter yet
 
 
 def _not_before(
@@ -117,18 +135,17 @@ def _not_before(
 async def _targets(
     session: AsyncSession,
     customer: Customer | None,
-    type_: NotificationType,
+    spec: EventSpec,
     to: Recipient | None,
     policy: NotifyPolicy,
-    secret: bool,
 ) -> list[tuple[NotificationChannel, str]]:
     if to is not None:
         return [(to.channel, to.address)]
     if customer is None:
         return []
-    overrides = (await overrides_of(session, customer.id)).get(type_, {})
-    chosen = rules.effective_channels(type_, overrides) & policy.channels
-    if secret:  # a code never waits in a list or on a lock screen
+    overrides = (await overrides_of(session, customer.id)).get(spec.type, {})
+    chosen = rules.event_channels(spec, overrides) & policy.channels
+    if spec.secret:  # a code never waits in a list or on a lock screen
         chosen -= {NotificationChannel.PUSH, NotificationChannel.CENTER}
     out = []
     for channel in sorted(chosen):
@@ -170,7 +187,7 @@ async def notify(
     type_spec = CATALOGUE[spec.type]
     not_before = _not_before(customer, spec.type, now, policy)
     rows = []
-    for channel, address in await _targets(session, customer, spec.type, to, policy, spec.secret):
+    for channel, address in await _targets(session, customer, spec, to, policy):
         row = Notification(
             customer_id=customer_id,
             type=spec.type.value,
@@ -197,7 +214,7 @@ async def notify(
             row.error = f"шаблон не найден или неполон: {exc}"[:500]
             row.failed_at = now
         else:
-            row.subject, row.body = rendered.subject, rendered.body
+            row.subject, row.body, row.template = rendered.subject, rendered.body, rendered.name
         session.add(row)
         rows.append(row)
     if _listeners and any(row.channel in _LIVE for row in rows):

@@ -34,18 +34,23 @@ class NotifyPolicy:
     public_url: str
     senders: SenderList
     """The official senders (``MARKETDESK_OFFICIAL_SENDERS``), the phishing check's too."""
+    offline_delay: timedelta = timedelta(minutes=5)
+    """An operator's reply to a customer away from the chat is told to them after this."""
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> NotifyPolicy:
         """From ``settings``; without, from the environment (read once per process)."""
         if settings is None:
             return _from_environment()
+        channels = {
+            NotificationChannel(part.strip())
+            for part in settings.notify_channels.split(",")
+            if part.strip()
+        }
+        if settings.vk_token is None or not settings.vk_token.get_secret_value():
+            channels.discard(NotificationChannel.VK)  # no community to write from
         return cls(
-            channels=frozenset(
-                NotificationChannel(part.strip())
-                for part in settings.notify_channels.split(",")
-                if part.strip()
-            ),
+            channels=frozenset(channels),
             templates_dir=settings.notify_templates_dir,
             quiet_start=_hhmm(settings.notify_quiet_start),
             quiet_end=_hhmm(settings.notify_quiet_end),
@@ -57,6 +62,7 @@ class NotifyPolicy:
             concurrency=settings.notify_concurrency,
             public_url=settings.public_url.rstrip("/"),
             senders=settings.official_sender_list(),
+            offline_delay=timedelta(seconds=settings.notify_offline_delay_seconds),
         )
 
 

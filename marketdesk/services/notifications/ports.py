@@ -48,9 +48,11 @@ class OutgoingNotification:
 @dataclass(frozen=True, slots=True)
 class SendReport:
     """What an adapter may say besides «taken»: addresses that no longer exist (a push
-    subscription the push service answered 404/410 for), which the outbox forgets."""
+    subscription the push service answered 404/410 for), which the outbox forgets; the
+    provider's id of the message (its delivery reports name it)."""
 
     gone: tuple[str, ...] = ()
+    provider_id: str | None = None
 
 
 class DeliveryRefused(Exception):

@@ -3,7 +3,8 @@
 ``MARKETDESK_NOTIFY_TEMPLATES_DIR``), read each time a notification is raised, so an edit
 takes effect without a deploy. Placeholders are ``$name`` / ``${name}``
 (:class:`string.Template`). An e-mail template starts with ``Тема: <subject>`` and a blank
-line."""
+line. A messenger (VK, OK) without a file of its own gets the SMS text: both are one plain
+message (:data:`FALLBACK`)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
-__all__ = ["Rendered", "TemplateMissing", "render", "template_name"]
+__all__ = ["FALLBACK", "Rendered", "TemplateMissing", "render", "template_name"]
 
 _SUBJECT = "Тема:"
+FALLBACK = {"vk": "sms", "ok": "sms"}
+"""A channel's text when it has no file of its own: another channel's."""
 
 
 class TemplateMissing(LookupError):
@@ -36,11 +39,12 @@ def render(
     directory: Path, type_: str, event: str, channel: str, data: Mapping[str, object]
 ) -> Rendered:
     name = template_name(type_, event, channel)
-    path = directory / f"{name}.txt"
     try:
-        raw = path.read_text(encoding="utf-8")
+        raw = (directory / f"{name}.txt").read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise TemplateMissing(name) from None
+        if channel not in FALLBACK:
+            raise TemplateMissing(name) from None
+        return render(directory, type_, event, FALLBACK[channel], data)
     try:
         text = Template(raw).substitute({k: str(v) for k, v in data.items()})
     except (KeyError, ValueError) as exc:

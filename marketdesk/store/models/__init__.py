@@ -17,7 +17,7 @@ from .conversations import (
 from .customers import BalanceEntry, CouponBan, Customer, CustomerComment
 from .meta import MetaValue
 from .notices import StaffNotice
-from .notifications import Notification, NotificationSetting, PushSubscription
+from .notifications import CustomerPresence, Notification, NotificationSetting, PushSubscription
 from .operators import AuditEntry, Operator, OperatorLine, OperatorRole, Session
 from .orders import Order, OrderItem, OrderStatusEvent, ReturnItem, ReturnRequest
 from .promotions import News, NewsRead
@@ -40,6 +40,7 @@ __all__ = [
     "CouponBan",
     "Customer",
     "CustomerComment",
+    "CustomerPresence",
     "CustomerTombstone",
     "GiftCertificate",
     "ImportCheckpoint",

@@ -107,6 +107,8 @@ class Message(Base):
         one_of("sender_kind", MESSAGE_SENDERS),
         UniqueConstraint("conversation_id", "seq"),
         UniqueConstraint("conversation_id", "client_msg_id"),
+        # the operators' replies of the last minutes (services.notifications.offline)
+        Index("ix_messages_created", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

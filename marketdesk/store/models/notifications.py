@@ -18,7 +18,7 @@ from marketdesk.domain.notifications import (
 from .base import Base, BigId, UTCDateTime, utcnow
 from .values import one_of, values_of
 
-__all__ = ["Notification", "NotificationSetting", "PushSubscription"]
+__all__ = ["CustomerPresence", "Notification", "NotificationSetting", "PushSubscription"]
 
 NOTIFICATION_CHANNELS = values_of(NotificationChannel)
 
@@ -36,6 +36,7 @@ class Notification(Base):
         Index("ix_notifications_due", "status", "next_attempt_at"),
         Index("ix_notifications_customer", "customer_id", "id"),
         Index("ix_notifications_created", "created_at"),
+        Index("ix_notifications_provider", "channel", "provider_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -63,6 +64,8 @@ class Notification(Base):
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # the notification centre (channel ``center``): when the customer read the item
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the provider's id of the message (the SMS gateway's, VK's), for its delivery reports
+    provider_id: Mapped[str | None] = mapped_column(String(120))
 
 
 class NotificationSetting(Base):
@@ -96,3 +99,16 @@ class PushSubscription(Base):
     p256dh: Mapped[str] = mapped_column(String(200))  # the browser's P-256 key, base64url
     auth: Mapped[str] = mapped_column(String(64))  # the shared auth secret, base64url
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CustomerPresence(Base):
+    """When the customer was last seen in the widget's chat (a socket of theirs opened,
+    was open, or closed): an operator's reply after that, while they are away, is told to
+    them by e-mail or push (``services.notifications.offline``)."""
+
+    __tablename__ = "customer_presence"
+
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
+    )
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
