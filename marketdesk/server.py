@@ -40,11 +40,12 @@ from marketdesk.services.notifications import NotifyPolicy, on_raised
 from marketdesk.services.rate_limits import RateLimiter
 from marketdesk.settings import Settings
 from marketdesk.store.db import Database
+from marketdesk.store.leases import lease_for
 from marketdesk.workers.board import run_board_push
 from marketdesk.workers.channels import ChannelDeliveryWorker
 from marketdesk.workers.cleanup import run_cleanup
 from marketdesk.workers.kb_watch import watch_kb
-from marketdesk.workers.leadership import LoopFactory, lease_for, run_while_leader
+from marketdesk.workers.leadership import LoopFactory, run_while_leader
 from marketdesk.workers.mail import run_mailbox
 from marketdesk.workers.notifications import NotificationWorker
 from marketdesk.workers.ratings import run_rating_reminders

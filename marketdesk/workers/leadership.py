@@ -21,116 +21,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine, Mapping
-from typing import Any, Protocol
+from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-
+from marketdesk.store.leases import Lease
 from marketdesk.workers.stopping import stop_tasks
 
-__all__ = [
-    "LEADER_LOCK_KEY",
-    "AdvisoryLease",
-    "Lease",
-    "LoopFactory",
-    "SoleProcessLease",
-    "lease_for",
-    "run_while_leader",
-]
+__all__ = ["LoopFactory", "run_while_leader"]
 
 log = logging.getLogger("marketdesk.workers")
 
-LEADER_LOCK_KEY = 0x6D6B_6465_736B_0001
-"""The advisory lock's key ("mkdesk" and 1); distinct from the migration and assignment
-locks (``store.migrate``, ``services.chat.assignment``)."""
-
 LoopFactory = Callable[[], Coroutine[Any, Any, None]]
-
-
-class Lease(Protocol):
-    async def acquire(self) -> bool:
-        """Try once to take the lease (True when this process holds it now)."""
-        ...
-
-    async def still_held(self) -> bool:
-        """Whether the lease taken is still this process's."""
-        ...
-
-    async def release(self) -> None: ...
-
-
-class SoleProcessLease:
-    """SQLite: the one server process always leads."""
-
-    async def acquire(self) -> bool:
-        return True
-
-    async def still_held(self) -> bool:
-        return True
-
-    async def release(self) -> None:
-        return None
-
-
-class AdvisoryLease:
-    """PostgreSQL: a session-level advisory lock on a connection kept for it."""
-
-    def __init__(self, engine: AsyncEngine, key: int = LEADER_LOCK_KEY) -> None:
-        self.engine = engine
-        self.key = key
-        self._connection: AsyncConnection | None = None
-
-    async def acquire(self) -> bool:
-        try:
-            if self._connection is None:
-                connection = await self.engine.connect()
-                # autocommit: the lock outlives statements, and no transaction stays open
-                self._connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
-            held = await self._connection.scalar(
-                text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}
-            )
-        except Exception as error:  # the database away: try again at the next tick
-            log.warning("leader lease: cannot reach the database (%s)", error)
-            await self._drop()
-            return False
-        return bool(held)
-
-    async def still_held(self) -> bool:
-        if self._connection is None:
-            return False
-        try:
-            # the lock lives as long as this connection: a live connection keeps it
-            await self._connection.scalar(text("SELECT 1"))
-        except Exception as error:
-            log.warning("leader lease lost with its connection (%s)", error)
-            await self._drop()
-            return False
-        return True
-
-    async def release(self) -> None:
-        if self._connection is not None:
-            try:
-                await self._connection.scalar(
-                    text("SELECT pg_advisory_unlock(:key)"), {"key": self.key}
-                )
-            except Exception as error:  # its connection gone: so is the lock
-                log.debug("leader lease: unlock failed (%s)", error)
-        await self._drop()
-
-    async def _drop(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            try:
-                await connection.close()
-            except Exception as error:
-                log.debug("leader lease: closing its connection failed (%s)", error)
-
-
-def lease_for(engine: AsyncEngine) -> Lease:
-    """The lease of the database behind ``engine``."""
-    if engine.dialect.name == "postgresql":
-        return AdvisoryLease(engine)
-    return SoleProcessLease()
 
 
 async def run_while_leader(lease: Lease, loops: Mapping[str, LoopFactory], *, retry: float) -> None:

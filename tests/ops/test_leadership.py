@@ -15,13 +15,8 @@ import pytest
 from sqlalchemy import text
 
 from marketdesk.store.db import Database
-from marketdesk.workers.leadership import (
-    LEADER_LOCK_KEY,
-    AdvisoryLease,
-    SoleProcessLease,
-    lease_for,
-    run_while_leader,
-)
+from marketdesk.store.leases import LEADER_LOCK_KEY, AdvisoryLease, SoleProcessLease, lease_for
+from marketdesk.workers.leadership import run_while_leader
 from tests.chat.servers import REDIS_URL, Server, redis_available
 from tests.conftest import PG_ENV, TestDatabase, prepare
 
