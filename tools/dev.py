@@ -96,6 +96,7 @@ SERVER_TOOLS = {
     # command: the Debian package that brings it
     "/usr/sbin/haproxy": "haproxy",  # the load balancer of the deployment (deploy/haproxy.cfg)
     "/usr/bin/podman": "podman",  # builds and runs the Containerfile's image
+    "/usr/sbin/runc": "runc",  # its runtime where crun refuses the machine's cgroups
     "/usr/sbin/debootstrap": "debootstrap",  # its base, where no container registry answers
 }
 

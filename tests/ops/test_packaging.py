@@ -97,7 +97,24 @@ def test_the_systemd_units_start_the_right_command(unit: str, command: str) -> N
 
 
 def _podman(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["podman", *args], capture_output=True, text=True, timeout=timeout)
+    # runc where installed: Debian's crun refuses this machine's hybrid cgroups
+    runtime = ["--runtime", "runc"] if shutil.which("runc") else []
+    return subprocess.run(
+        ["podman", *runtime, *args], capture_output=True, text=True, timeout=timeout
+    )
+
+
+def _ulimits() -> list[str]:
+    """The container keeps this process's limits (podman's defaults may exceed the hard
+    limits here, which the runtime is not permitted to raise)."""
+    import resource
+
+    flags = []
+    for name, limit in (("nofile", resource.RLIMIT_NOFILE), ("nproc", resource.RLIMIT_NPROC)):
+        soft, hard = resource.getrlimit(limit)
+        if hard != resource.RLIM_INFINITY:
+            flags += ["--ulimit", f"{name}={min(soft, hard)}:{hard}"]
+    return flags
 
 
 def _base_image() -> str:
@@ -129,6 +146,9 @@ def test_the_image_builds_and_serves_the_demo(tmp_path: Path) -> None:
     tag = "localhost/marketdesk:test"
     build = _podman(
         "build",
+        # build steps in a chroot: no cgroups or resource limits needed
+        "--isolation",
+        "chroot",
         "--network",
         "host",
         "--build-arg",
@@ -151,6 +171,7 @@ def test_the_image_builds_and_serves_the_demo(tmp_path: Path) -> None:
         name,
         "--network",
         "host",
+        *_ulimits(),
         "-e",
         "MARKETDESK_DEMO_PASSWORD=smoke-test-password",
         tag,
