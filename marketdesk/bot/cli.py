@@ -194,9 +194,15 @@ def bot_group() -> None:
 def eval_command(
     file: Path, kb_dir: Path, topics_file: Path | None, min_topic: float, min_action: float
 ) -> None:
-    """Evaluate the bot on FILE.tsv (topic<TAB>action<TAB>question); exit 1 below the bars."""
+    """Evaluate the bot on FILE.tsv (topic<TAB>action<TAB>question); exit 1 below the bars.
+    A file that starts with ``# dialogs`` holds multi-turn dialogues (``bot.dialog_eval``):
+    the turn accuracy is held to --min-topic, the dialogue accuracy to --min-action."""
+    from marketdesk.bot.dialog_eval import is_dialogs
     from marketdesk.bot.evaluation import evaluate, format_report
 
+    if is_dialogs(file):
+        _eval_dialogs(file, kb_dir, min_topic, min_action)
+        return
     topics = load_topics(topics_file or default_topics_file())
     bot = _load_bot(kb_dir)
     try:
@@ -207,6 +213,22 @@ def eval_command(
     if not report.passed(min_topic, min_action):
         click.echo(
             f"FAILED: below {min_topic:.0%} topic or {min_action:.0%} action accuracy", err=True
+        )
+        sys.exit(1)
+
+
+def _eval_dialogs(file: Path, kb_dir: Path, min_turn: float, min_dialog: float) -> None:
+    from marketdesk.bot.dialog_eval import evaluate_dialogs, format_dialog_report
+
+    bot = _load_bot(kb_dir)
+    try:
+        report = evaluate_dialogs(bot, file)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(format_dialog_report(report))
+    if report.turn_accuracy < min_turn or report.dialog_accuracy < min_dialog:
+        click.echo(
+            f"FAILED: below {min_turn:.0%} turn or {min_dialog:.0%} dialogue accuracy", err=True
         )
         sys.exit(1)
 

@@ -336,7 +336,7 @@ class Bot:
             )
         if not analysis.words:
             return BotReply("handoff", None, 0.0, texts.HANDOFF_EMPTY, reason="empty")
-        rule = detect(query.analysis, text[:4000])
+        rule = lines.confidential(line, query.analysis) or detect(query.analysis, text[:4000])
         if rule is not None and lines.rule_applies(rule, line, query.analysis):
             return self._rule_reply(rule)
         if suspicion_cue(query.analysis, normalized):  # «мне пишут мошенники, это вы?»

@@ -26,19 +26,54 @@ log = logging.getLogger(__name__)
 
 #: a reply this sure names its own topic even in a short message after another topic
 FOLLOW_UP_OVERRIDE = 0.75
-#: at most this many content words make a follow-up («а сколько ждать?»)
-FOLLOW_UP_WORDS = 4
+#: at most this many content words make a follow-up («а если я уже перешёл по ссылке?»)
+FOLLOW_UP_WORDS = 6
 #: the stand-alone replies a follow-up may replace (not a refusal, a thanks, a person …)
 _REPLACEABLE = frozenset({"confident", "unsure_answer", "low_confidence", "off_topic", "vague"})
+#: a message that starts so goes on with the last topic: «а сколько ждать?», «и почему?»
+_CONNECTIVES = frozenset({"а", "и", "ещё", "еще", "тогда", "также", "кстати", "так", "ну"})
+#: words that name no topic of their own: «сколько ждать», «почему», «а ночью»
+_GENERIC = frozenset(
+    (
+        "ждать подождать долго сколько почему зачем когда где можно нельзя делать сделать "
+        "быть что как это так нужно надо срок время день час минута потом дальше тоже "
+        "ещё еще ночь ночью выходной вообще точно правда понятно какой если"
+    ).split()
+)
 
 
-def _is_follow_up(analysis: Analysis, alone: BotReply, topic: str | None) -> bool:
-    """A short message that does not name a topic of its own keeps the last one."""
+def _is_follow_up(
+    analysis: Analysis, alone: BotReply, topic: str | None, *, loose: bool = False
+) -> bool:
+    """A message that goes on with the last topic: it starts with «а», «и» … or says
+    nothing that names a topic of its own. A sure answer on another topic still wins, and
+    so does a fair one when the message names things of its own («а в акциях уценка
+    участвует?»); ``loose`` (after a refusal) keeps any short message that starts so."""
     if topic is None or alone.reason not in _REPLACEABLE or alone.topic == topic:
         return False
-    if len(analysis.content) > FOLLOW_UP_WORDS:
+    if alone.action == "answer" and alone.confidence >= FOLLOW_UP_OVERRIDE and not loose:
         return False
-    return alone.action != "answer" or alone.confidence < FOLLOW_UP_OVERRIDE
+    content = analysis.content
+    generic = set(content) <= _GENERIC
+    connective = bool(analysis.words) and analysis.words[0] in _CONNECTIVES
+    if not connective:
+        return len(content) <= 3 and generic
+    if len(content) > FOLLOW_UP_WORDS:
+        return False
+    return generic or loose or alone.reason != "confident"
+
+
+REFUSED = "refused"
+
+
+def _refused(reply: BotReply, state: DialogState) -> DialogState:
+    """After a refusal: the topic stays, and a follow-up of the refused question is refused."""
+    return DialogState(topic=state.topic, pending=REFUSED, data=(reply.answer, reply.reason))
+
+
+def _refusal_again(state: DialogState) -> BotReply:
+    answer, reason = state.data
+    return BotReply("refuse", None, 1.0, answer, reason=reason)
 
 
 def _clarify(alone: BotReply) -> tuple[BotReply, DialogState] | None:
@@ -93,8 +128,11 @@ def _reply_in_context(
     if alone is None:
         alone = bot.ask(text, in_conversation=in_conversation, line=line)
     if alone.action == "refuse":
-        return alone, DialogState(topic=state.topic)
+        return alone, _refused(alone, state)
     analysis = bot.understand(text)
+    if state.pending == REFUSED and _is_follow_up(analysis, alone, REFUSED, loose=True):
+        # «а его адрес?» after a refused «дайте телефон покупателя»: refused again
+        return _refusal_again(state), state
     if state.pending == "choose_topic":
         picked = choice_in(text, analysis, len(state.options))
         if picked is None and alone.topic in state.options:
@@ -145,7 +183,7 @@ class Dialog:
         bot, state = self.bot, self.state
         alone = bot.ask(text, in_conversation=self.in_conversation, line=self.line)
         if alone.action == "refuse":  # confidential first, whatever was asked before
-            return alone, DialogState(topic=state.topic)
+            return alone, _refused(alone, state)
         analysis = bot.understand(text)
         if self._account is not None and state.pending and state.pending != "choose_topic":
             step = await self._account.pending(text, analysis, state, alone)

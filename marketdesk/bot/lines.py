@@ -16,7 +16,15 @@ from marketdesk.bot.rules import Intent, RuleMatch
 from marketdesk.kb.index import KbIndex, Query, SearchResult
 from marketdesk.text.analyzer import Analysis
 
-__all__ = ["SELLER", "TRAVEL_LINES", "audiences", "is_travel", "rule_applies", "search"]
+__all__ = [
+    "SELLER",
+    "TRAVEL_LINES",
+    "audiences",
+    "confidential",
+    "is_travel",
+    "rule_applies",
+    "search",
+]
 
 SELLER = "seller"
 TRAVEL_LINES = frozenset({"travel_priority", "travel"})
@@ -50,6 +58,22 @@ def rule_applies(rule: RuleMatch, line: str | None, analysis: Analysis) -> bool:
     return not (set(analysis.lemmas) & TRAVEL_WORDS)
 
 
+#: on the seller line a buyer is another person: their contacts are never given
+_BUYER = frozenset({"покупатель", "клиент", "получатель", "заказчик"})
+_BUYER_DATA = frozenset(
+    "телефон номер адрес почта email контакт фамилия имя фио паспорт данные".split()
+)
+SELLER_BUYER_DATA = RuleMatch(Intent.CONFIDENTIAL, "other_person")
+
+
+def confidential(line: str | None, analysis: Analysis) -> RuleMatch | None:
+    """A line's own confidential questions: a seller asking for a buyer's contacts."""
+    lemmas = set(analysis.lemmas)
+    if line == SELLER and lemmas & _BUYER and lemmas & _BUYER_DATA:
+        return SELLER_BUYER_DATA
+    return None
+
+
 def search(index: KbIndex, query: Query, line: str | None) -> SearchResult:
     """The articles of the line, best first."""
     if line == SELLER:
@@ -60,14 +84,17 @@ def search(index: KbIndex, query: Query, line: str | None) -> SearchResult:
     if not result.hits:
         return result
     top = result.hits[0].score
+    names_travel = bool(set(query.analysis.lemmas) & TRAVEL_WORDS)
     travel = [
         h
         for h in result.hits
         if h.article.slug.startswith(TRAVEL_PREFIX)
         and h.coverage > 0
-        and h.score >= TRAVEL_SHARE * top
+        and (names_travel or h.score >= TRAVEL_SHARE * top)
     ]
     if not travel:
         return result
+    if names_travel:  # a ticket, a hotel: only the Travel articles answer
+        return SearchResult(result.query, tuple(travel))
     others = [h for h in result.hits if h not in travel]
     return SearchResult(result.query, (*travel, *others))
