@@ -33,12 +33,16 @@ _REPLACEABLE = frozenset({"confident", "unsure_answer", "low_confidence", "off_t
 #: a message that starts so goes on with the last topic: «а сколько ждать?», «и почему?»
 _CONNECTIVES = frozenset({"а", "и", "ещё", "еще", "тогда", "также", "кстати", "так", "ну"})
 #: words that name no topic of their own: «сколько ждать», «почему», «а ночью»
-_GENERIC = frozenset(
-    (
-        "ждать подождать долго сколько почему зачем когда где можно нельзя делать сделать "
-        "быть что как это так нужно надо срок время день час минута потом дальше тоже "
-        "ещё еще ночь ночью выходной вообще точно правда понятно какой если"
-    ).split()
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_GENERIC = _words(
+    "ждать подождать долго сколько почему зачем когда где можно нельзя делать сделать "
+    "быть что как это так нужно надо срок время день час минута потом дальше тоже "
+    "ещё еще ночь ночью выходной вообще точно правда понятно какой если"
 )
 
 
@@ -86,14 +90,21 @@ def _clarify(alone: BotReply) -> tuple[BotReply, DialogState] | None:
     return reply, DialogState(pending="choose_topic", options=tuple(s.slug for s in options))
 
 
-def chat_reply(bot: Bot, text: str, *, topic: str | None, line: str | None) -> BotReply:
+def chat_reply(
+    bot: Bot, text: str, *, topic: str | None, line: str | None, visitor: bool = False
+) -> BotReply:
     """The bot's reply in the live chat, where the conversation keeps the last topic (its
     ``topic``): a follow-up («а сколько ждать?») stays on it, the line decides whose
-    articles answer. The chat keeps no question of the bot's, so two close topics are
-    answered with alternatives as before, not asked about."""
+    articles answer, a ``visitor`` asking about their own account is offered the login
+    first. The chat keeps no question of the bot's, so two close topics are answered with
+    alternatives as before, not asked about."""
     reply, _ = reply_in_context(
         bot, text, DialogState(topic=topic), line=line, in_conversation=True, clarify=False
     )
+    if visitor and line != SELLER and reply.action != "refuse":
+        intent = detect_account_intent(bot.understand(text), text)
+        if intent is not None:
+            return _login_offer(intent, reply)
     return reply
 
 

@@ -26,6 +26,11 @@ __all__ = [
     "search",
 ]
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 SELLER = "seller"
 TRAVEL_LINES = frozenset({"travel_priority", "travel"})
 CUSTOMER_AUDIENCES = ("customer", "seller")
@@ -38,7 +43,7 @@ _WORDS_OF_TRAVEL = (
     "бронирование забронировать ваучер travel трэвел тревел страховка полис путешествие "
     "поездка тур"
 )
-TRAVEL_WORDS = frozenset(_WORDS_OF_TRAVEL.split())
+TRAVEL_WORDS = _words(_WORDS_OF_TRAVEL)
 
 
 def is_travel(line: str | None) -> bool:
@@ -60,9 +65,7 @@ def rule_applies(rule: RuleMatch, line: str | None, analysis: Analysis) -> bool:
 
 #: on the seller line a buyer is another person: their contacts are never given
 _BUYER = frozenset({"покупатель", "клиент", "получатель", "заказчик"})
-_BUYER_DATA = frozenset(
-    "телефон номер адрес почта email контакт фамилия имя фио паспорт данные".split()
-)
+_BUYER_DATA = _words("телефон номер адрес почта email контакт фамилия имя фио паспорт данные")
 SELLER_BUYER_DATA = RuleMatch(Intent.CONFIDENTIAL, "other_person")
 
 

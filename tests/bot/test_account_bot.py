@@ -156,9 +156,7 @@ def test_a_certificate_is_asked_for_then_activated(
     async def rubles(session: Any) -> int:
         return int(
             await session.scalar(
-                select(func.sum(BalanceEntry.amount)).where(
-                    BalanceEntry.customer_id == customer_id
-                )
+                select(func.sum(BalanceEntry.amount)).where(BalanceEntry.customer_id == customer_id)
             )
         )
 
@@ -205,7 +203,7 @@ def test_an_unknown_code_is_refused_with_the_reason(
 
 
 def test_a_return_the_rule_accepts(demo_db: TestDatabase, ordered: Any) -> None:
-    customer_id, number = ordered(days=2)
+    customer_id, _ = ordered(days=2)
     asked, done = dialog(demo_db, customer_id, "хочу вернуть товар", "3")
     assert "Почему вы возвращаете «Беспроводные наушники»" in asked["answer"]
     assert "Заявка на возврат RET-" in done["answer"]
@@ -213,9 +211,7 @@ def test_a_return_the_rule_accepts(demo_db: TestDatabase, ordered: Any) -> None:
     async def returns(session: Any) -> int:
         return int(
             await session.scalar(
-                select(func.count(ReturnRequest.id)).where(
-                    ReturnRequest.customer_id == customer_id
-                )
+                select(func.count(ReturnRequest.id)).where(ReturnRequest.customer_id == customer_id)
             )
         )
 
@@ -266,3 +262,22 @@ def test_the_chat_keeps_the_topic_of_the_last_turn(env: ChatEnv) -> None:  # noq
     [reply] = follow_up["replies"]
     assert reply["bot"]["topic"] == "balance_withdrawal"
     assert follow_up["conversation"]["topic"] == "balance_withdrawal"
+
+
+def test_a_visitor_in_the_chat_is_offered_the_login_first(env: ChatEnv) -> None:  # noqa: F811
+    token = env.visitor()
+    conversation = env.conversation(token)
+    body = env.send(token, conversation["id"], "где мой заказ").json()
+    [reply] = body["replies"]
+    assert reply["text"].startswith("Чтобы я показал ваши заказы")
+    assert reply["bot"]["action"] == "answer"
+
+
+def test_the_seller_line_in_the_chat_answers_from_the_seller_articles(
+    env: ChatEnv,  # noqa: F811
+) -> None:
+    token = env.visitor()
+    conversation = env.conversation(token, line="seller")
+    body = env.send(token, conversation["id"], "как связаться с поддержкой").json()
+    [reply] = body["replies"]
+    assert reply["bot"]["topic"] == "seller_support"

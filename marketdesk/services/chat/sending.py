@@ -404,7 +404,13 @@ async def _bot_answers(
     """The bot's answer to a customer's message while it has the conversation (none, or
     one); a topic for the conversation, and a handoff to the queue when the bot hands off."""
     reply = (
-        chat_reply(bot, text, topic=conversation.topic, line=conversation.line)
+        chat_reply(
+            bot,
+            text,
+            topic=conversation.topic,
+            line=conversation.line,
+            visitor=conversation.customer_id is None and conversation.channel == Channel.WEB,
+        )
         if text.strip()
         else None
     )
