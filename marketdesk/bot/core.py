@@ -351,7 +351,11 @@ class Bot:
                 return BotReply("handoff", None, 0.0, texts.GREETING, reason="greeting")
             return BotReply("handoff", None, 0.0, texts.HANDOFF_VAGUE, reason="vague")
         result = lines.search(index, query, line)
-        return self._decide(result)
+        reply = self._decide(result)
+        travel = lines.travel_article(line, query, result)  # a ticket on the Travel line
+        if reply.action == "handoff" and reply.reason == "low_confidence" and travel:
+            return BotReply("answer", travel.slug, reply.confidence, travel.body, reason="travel")
+        return reply
 
     @staticmethod
     def _answer_from(index: KbIndex, slug: str, reason: str) -> BotReply | None:

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from marketdesk.bot.rules import Intent, RuleMatch
+from marketdesk.kb.articles import Article
 from marketdesk.kb.index import KbIndex, Query, SearchResult
 from marketdesk.text.analyzer import Analysis
 
@@ -24,6 +25,7 @@ __all__ = [
     "is_travel",
     "rule_applies",
     "search",
+    "travel_article",
 ]
 
 
@@ -41,7 +43,7 @@ TRAVEL_PREFIX = "travel"
 _WORDS_OF_TRAVEL = (
     "билет авиабилет жд поезд самолет самолёт рейс перелет перелёт отель гостиница бронь "
     "бронирование забронировать ваучер travel трэвел тревел страховка полис путешествие "
-    "поездка тур"
+    "поездка тур страховой"
 )
 TRAVEL_WORDS = _words(_WORDS_OF_TRAVEL)
 
@@ -75,6 +77,17 @@ def confidential(line: str | None, analysis: Analysis) -> RuleMatch | None:
     if line == SELLER and lemmas & _BUYER and lemmas & _BUYER_DATA:
         return SELLER_BUYER_DATA
     return None
+
+
+def travel_article(line: str | None, query: Query, result: SearchResult) -> Article | None:
+    """On the Travel line, a message about a ticket, a hotel or insurance that only the
+    Travel articles match is theirs even when the match is weak."""
+    if not is_travel(line) or not set(query.analysis.lemmas) & TRAVEL_WORDS:
+        return None
+    best = result.best
+    if best is None or not best.article.slug.startswith(TRAVEL_PREFIX) or best.coverage <= 0:
+        return None
+    return best.article
 
 
 def search(index: KbIndex, query: Query, line: str | None) -> SearchResult:

@@ -125,7 +125,12 @@ def test_the_seller_line_answers_from_the_seller_articles(real_bot: Bot) -> None
 
 @pytest.mark.parametrize(
     "question",
-    ["хочу вернуть деньги за авиабилет", "вопрос по брони отеля", "как вернуть билет"],
+    [
+        "хочу вернуть деньги за авиабилет",
+        "вопрос по брони отеля",
+        "как вернуть билет",
+        "нужна страховка для путешествия это к вам",  # weak, but only Travel matches
+    ],
 )
 def test_the_travel_line_knows_the_travel_topics(real_bot: Bot, question: str) -> None:
     reply = real_bot.ask(question, line="travel_priority")
@@ -134,6 +139,11 @@ def test_the_travel_line_knows_the_travel_topics(real_bot: Bot, question: str) -
 
 def test_on_the_general_line_a_ticket_refund_is_not_a_travel_article(real_bot: Bot) -> None:
     assert real_bot.ask("хочу вернуть деньги за авиабилет").topic != "travel_support"
+
+
+def test_the_travel_line_hands_off_what_is_not_travel(real_bot: Bot) -> None:
+    reply = real_bot.ask("какая погода в сочи", line="travel_priority")
+    assert (reply.action, reply.topic) == ("handoff", None)
 
 
 def test_the_travel_line_refuses_another_passengers_data(real_bot: Bot) -> None:
