@@ -304,7 +304,9 @@ class Bot:
         articles' and the rules' vocabulary."""
         return self._state.index.query(self.analyzer.analyse(strip_links(text))).analysis
 
-    def topic_answer(self, slug: str, text: str = "", *, line: str | None = None) -> BotReply:
+    def topic_answer(
+        self, slug: str, text: str = "", *, line: str | None = None, in_conversation: bool = False
+    ) -> BotReply:
         """The answer of topic ``slug`` (a follow-up «а сколько ждать?» kept on it): of its
         articles, the one the message fits best."""
         index = self._state.index
@@ -316,7 +318,8 @@ class Bot:
         if text.strip() and len(own) > 1:
             result = index.search(self.understand(text), audiences=audiences, k=20)
             best = next((h.article for h in result.hits if h.article.slug == slug), best)
-        return BotReply("answer", slug, 0.6, best.body, reason="follow_up")
+        body = said_in_conversation(best) if in_conversation else best.body
+        return BotReply("answer", slug, 0.6, body, reason="follow_up")
 
     def _ask(self, text: str, line: str | None = None) -> BotReply:
         index = self._state.index

@@ -150,10 +150,12 @@ def _reply_in_context(
             return alone, DialogState(topic=alone.topic)
         if picked is not None:
             slug = state.options[picked]
-            return bot.topic_answer(slug, line=line), DialogState(topic=slug)
+            answer = bot.topic_answer(slug, line=line, in_conversation=in_conversation)
+            return answer, DialogState(topic=slug)
     if _is_follow_up(analysis, alone, state.topic):
         assert state.topic is not None
-        return bot.topic_answer(state.topic, text, line=line), DialogState(topic=state.topic)
+        kept = bot.topic_answer(state.topic, text, line=line, in_conversation=in_conversation)
+        return kept, DialogState(topic=state.topic)
     clarified = _clarify(alone) if clarify else None
     if clarified is not None:
         return clarified[0], replace(clarified[1], topic=state.topic)

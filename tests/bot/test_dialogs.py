@@ -157,6 +157,10 @@ def test_the_chat_reply_keeps_the_conversations_topic(real_bot: Bot) -> None:
     assert kept.topic == "balance_withdrawal"
     assert fresh.topic != "balance_withdrawal"
     assert "Уточните" not in kept.answer  # the chat asks no clarifying question
+    order = chat_reply(real_bot, "а если не меняется?", topic="order_status", line="general")
+    assert order.topic == "order_status"
+    assert "чат поддержки" not in order.answer  # said as in a conversation with support
+    assert "«Позовите оператора»" in order.answer
 
 
 def test_a_dialogue_never_raises_on_odd_input(real_bot: Bot) -> None:
