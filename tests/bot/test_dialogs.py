@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from marketdesk.bot import Bot
+from marketdesk.bot import Bot, BotReply
+from marketdesk.bot.actions import BalanceFact, ItemFact, OrderFact, Outcome, WithdrawalFact
 from marketdesk.bot.dialog import Dialog, DialogState, chat_reply, reply_in_context
 from marketdesk.bot.dialog_eval import read_dialogs
 from marketdesk.cli import main
@@ -195,3 +197,71 @@ def test_bot_eval_fails_below_the_bar_and_on_a_bad_file(tmp_path: Path) -> None:
     file.write_text("# dialogs\ncoupons\tmaybe\tкупон\n", "utf-8")
     bad = CliRunner().invoke(main, args)
     assert bad.exit_code == 1 and "d.tsv:2" in bad.output
+
+
+class _Account:
+    """An account of one order, with a privacy guard that objects to a word."""
+
+    def __init__(self, forbidden: str = "") -> None:
+        self.forbidden = forbidden
+        self.activated: list[str] = []
+
+    async def orders(self, limit: int) -> list[OrderFact]:
+        item = ItemFact(1, "Наушники", 1)
+        return [OrderFact("100001-0001", "Выполнен", "completed", "01.12.2026", (item,))]
+
+    async def balances(self) -> list[BalanceFact]:
+        return [BalanceFact("Баллы Ozon", Decimal(320), "Б")]
+
+    async def withdrawal(self) -> WithdrawalFact:
+        zero = Decimal(0)
+        return WithdrawalFact(zero, zero, zero, Decimal(100), "/#withdraw")
+
+    async def activate_certificate(self, code: str) -> Outcome:
+        self.activated.append(code)
+        return Outcome(False, "Код не найден.", "unknown_code")
+
+    async def request_return(
+        self, order_number: str, product_id: int, quantity: int, reason: str
+    ) -> Outcome:
+        return Outcome(True, f"{order_number}/{product_id}/{quantity}/{reason}")
+
+    async def passes_guard(self, text: str) -> bool:
+        return not (self.forbidden and self.forbidden in text)
+
+
+def _turns(bot: Bot, account: _Account, *texts: str) -> list[BotReply]:
+    async def run() -> list[BotReply]:
+        dialog = Dialog(bot, account=account)
+        return [await dialog.turn(t) for t in texts]
+
+    return asyncio.run(run())
+
+
+def test_a_reply_the_privacy_guard_objects_to_is_not_sent(real_bot: Bot) -> None:
+    [reply] = _turns(real_bot, _Account(forbidden="100001-0001"), "где мой заказ")
+    assert reply.action == "handoff" and "100001-0001" not in reply.answer
+    [allowed] = _turns(real_bot, _Account(), "где мой заказ")
+    assert allowed.action == "answer" and "100001-0001" in allowed.answer
+
+
+def test_the_certificate_code_is_passed_as_written_and_a_refusal_said(real_bot: Bot) -> None:
+    account = _Account()
+    asked, refused = _turns(real_bot, account, "активировать сертификат", "код ab12-cd34-ef56-gh78")
+    assert "код сертификата" in asked.answer
+    assert account.activated == ["ab12-cd34-ef56-gh78"]
+    assert (
+        refused.answer == "Код не найден." and refused.reason == "certificate_refused:unknown_code"
+    )
+
+
+def test_the_one_item_and_the_reason_named_go_straight_to_the_rule(real_bot: Bot) -> None:
+    [reply] = _turns(real_bot, _Account(), "хочу вернуть наушники, пришли с браком")
+    assert reply.answer == "100001-0001/1/1/defect"
+
+
+def test_on_the_seller_line_the_account_is_not_the_customers(real_bot: Bot) -> None:
+    async def run() -> BotReply:
+        return await Dialog(real_bot, account=_Account(), line="seller").turn("где мой заказ")
+
+    assert asyncio.run(run()).topic != "my_orders"
