@@ -277,7 +277,8 @@ def test_the_seller_line_in_the_chat_answers_from_the_seller_articles(
     env: ChatEnv,  # noqa: F811
 ) -> None:
     token = env.visitor()
-    conversation = env.conversation(token, line="seller")
+    seller = {"seller_topic": "Финансы", "seller_subtopic": "Финансовые отчёты"}
+    conversation = env.conversation(token, line="seller", **seller)
     body = env.send(token, conversation["id"], "как связаться с поддержкой").json()
     [reply] = body["replies"]
     assert reply["bot"]["topic"] == "seller_support"
