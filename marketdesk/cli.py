@@ -752,6 +752,8 @@ def export_customer(data_dir: Path | None, customer_id: int) -> None:
 async def _customer_account(customer_id: int) -> AsyncIterator[Any]:
     """``marketdesk ask --customer ID``: the bot acts on that customer's own account in the
     database of the settings (MARKETDESK_DATABASE_URL / the data dir)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from marketdesk.services.bot_account import customer_account
     from marketdesk.services.errors import ServiceError
     from marketdesk.store.db import Database
@@ -764,6 +766,10 @@ async def _customer_account(customer_id: int) -> AsyncIterator[Any]:
                 account = await customer_account(session, customer_id, settings)
             except ServiceError as exc:
                 raise click.ClickException(exc.message) from None
+            except SQLAlchemyError:
+                raise click.ClickException(
+                    "База данных недоступна или не создана (marketdesk db upgrade)."
+                ) from None
             yield account
     finally:
         await database.dispose()

@@ -282,3 +282,12 @@ def test_the_seller_line_in_the_chat_answers_from_the_seller_articles(
     body = env.send(token, conversation["id"], "как связаться с поддержкой").json()
     [reply] = body["replies"]
     assert reply["bot"]["topic"] == "seller_support"
+
+
+def test_without_a_database_the_error_is_clear(tmp_path: Any) -> None:
+    environ = {"MARKETDESK_DATA_DIR": str(tmp_path), "MARKETDESK_DATABASE_URL": ""}
+    result = CliRunner().invoke(
+        main, ["ask", "--customer", "5", "где мой заказ", "--kb-dir", str(REAL_KB)], env=environ
+    )
+    assert result.exit_code == 1
+    assert "marketdesk db upgrade" in result.output
