@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+from click.core import ParameterSource
 
 from marketdesk.kb.articles import default_kb_dir, default_topics_file, load_articles, load_topics
 
@@ -51,6 +52,10 @@ def _load_bot(kb_dir: Path) -> Bot:
         click.echo(f"warning: {err}", err=True)
     return bot
 
+
+#: the default bars of a dialogue file: a dialogue is right only when every turn is
+DIALOG_MIN_TURN = 0.9
+DIALOG_MIN_DIALOG = 0.9
 
 #: how ``ask --customer`` opens the customer's account: set by the ``marketdesk`` command
 #: (``marketdesk.cli``), which may reach the database; the bot layer may not
@@ -196,12 +201,20 @@ def eval_command(
 ) -> None:
     """Evaluate the bot on FILE.tsv (topic<TAB>action<TAB>question); exit 1 below the bars.
     A file that starts with ``# dialogs`` holds multi-turn dialogues (``bot.dialog_eval``):
-    the turn accuracy is held to --min-topic, the dialogue accuracy to --min-action."""
+    the turn accuracy is held to --min-topic, the dialogue accuracy (every turn right) to
+    --min-action, 90 % each unless given."""
     from marketdesk.bot.dialog_eval import is_dialogs
     from marketdesk.bot.evaluation import evaluate, format_report
 
     if is_dialogs(file):
-        _eval_dialogs(file, kb_dir, min_topic, min_action)
+        ctx = click.get_current_context()
+        given = {
+            name: ctx.get_parameter_source(name) is not ParameterSource.DEFAULT
+            for name in ("min_topic", "min_action")
+        }
+        min_turn = min_topic if given["min_topic"] else DIALOG_MIN_TURN
+        min_dialog = min_action if given["min_action"] else DIALOG_MIN_DIALOG
+        _eval_dialogs(file, kb_dir, min_turn, min_dialog)
         return
     topics = load_topics(topics_file or default_topics_file())
     bot = _load_bot(kb_dir)

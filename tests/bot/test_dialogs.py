@@ -189,6 +189,13 @@ def test_bot_eval_reports_the_dialogues_with_their_figures() -> None:
     assert "turn accuracy:" in result.output and "dialogue accuracy:" in result.output
 
 
+def test_bot_eval_holds_dialogues_to_their_own_default_bars() -> None:
+    args = ["bot", "eval", str(DIALOGS), "--kb-dir", str(REAL_KB)]
+    assert CliRunner().invoke(main, args).exit_code == 0  # 90 % each by default
+    strict = CliRunner().invoke(main, [*args, "--min-action", "1.0"])
+    assert strict.exit_code == 1 and "dialogue accuracy" in strict.output
+
+
 def test_bot_eval_fails_below_the_bar_and_on_a_bad_file(tmp_path: Path) -> None:
     file = tmp_path / "d.tsv"
     file.write_text("# dialogs\ncoupons\tanswer\tкак вывести деньги с баланса\n", "utf-8")
