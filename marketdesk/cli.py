@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -748,9 +748,37 @@ def export_customer(data_dir: Path | None, customer_id: int) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-def _register_bot_commands() -> None:
-    from marketdesk.bot.cli import ask_command, bot_group, kb_group
+@contextlib.asynccontextmanager
+async def _customer_account(customer_id: int) -> AsyncIterator[Any]:
+    """``marketdesk ask --customer ID``: the bot acts on that customer's own account in the
+    database of the settings (MARKETDESK_DATABASE_URL / the data dir)."""
+    from sqlalchemy.exc import SQLAlchemyError
 
+    from marketdesk.services.bot_account import customer_account
+    from marketdesk.services.errors import ServiceError
+    from marketdesk.store.db import Database
+
+    settings = _settings()
+    database = Database(settings.async_database_url)
+    try:
+        async with database.sessions() as session:
+            try:
+                account = await customer_account(session, customer_id, settings)
+            except ServiceError as exc:
+                raise click.ClickException(exc.message) from None
+            except SQLAlchemyError:
+                raise click.ClickException(
+                    "База данных недоступна или не создана (marketdesk db upgrade)."
+                ) from None
+            yield account
+    finally:
+        await database.dispose()
+
+
+def _register_bot_commands() -> None:
+    from marketdesk.bot.cli import ask_command, bot_group, kb_group, set_account_opener
+
+    set_account_opener(_customer_account)
     main.add_command(ask_command, "ask")
     main.add_command(bot_group, "bot")
     main.add_command(kb_group, "kb")

@@ -336,6 +336,10 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8000",
         description="the server's address as customers reach it (links in e-mails)",
     )
+    bot_withdrawal_path: str = Field(
+        default="/#withdraw",
+        description="the withdrawal screen the bot links to (a path under public_url)",
+    )
     smtp_url: str | None = Field(
         default=None,
         description="smtp://user:password@host:port (smtps:// for TLS at connect, "

@@ -9,17 +9,26 @@ The lead registers them on the ``marketdesk`` group::
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
 import sys
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+from click.core import ParameterSource
 
 from marketdesk.kb.articles import default_kb_dir, default_topics_file, load_articles, load_topics
 
-__all__ = ["ask_command", "bot_group", "kb_group"]
+if TYPE_CHECKING:
+    from marketdesk.bot.actions import Account
+    from marketdesk.bot.core import Bot
+
+__all__ = ["ask_command", "bot_group", "kb_group", "set_account_opener"]
 
 
 def _kb_dir_default() -> str:
@@ -35,7 +44,7 @@ kb_dir_option = click.option(
 )
 
 
-def _load_bot(kb_dir: Path):  # type: ignore[no-untyped-def]
+def _load_bot(kb_dir: Path) -> Bot:
     from marketdesk.bot.core import Bot
 
     bot = Bot.from_directory(kb_dir)
@@ -44,27 +53,128 @@ def _load_bot(kb_dir: Path):  # type: ignore[no-untyped-def]
     return bot
 
 
-@click.command("ask")
-@click.argument("text", required=False)
-@click.option("--jsonl", is_flag=True, help="Read one message per line on stdin, print JSON lines.")
-@kb_dir_option
-def ask_command(text: str | None, jsonl: bool, kb_dir: Path) -> None:
-    """Ask the support bot: prints the answer (or JSON lines with --jsonl)."""
-    if not jsonl and text is None:
-        raise click.UsageError('give a message: marketdesk ask "текст", or use --jsonl')
-    bot = _load_bot(kb_dir)
-    if not jsonl:
-        click.echo(bot.ask(text).answer)
-        return
+#: the default bars of a dialogue file: a dialogue is right only when every turn is
+DIALOG_MIN_TURN = 0.9
+DIALOG_MIN_DIALOG = 0.9
+
+#: how ``ask --customer`` opens the customer's account: set by the ``marketdesk`` command
+#: (``marketdesk.cli``), which may reach the database; the bot layer may not
+AccountOpener = Callable[[int], AbstractAsyncContextManager["Account"]]
+_account_opener: AccountOpener | None = None
+
+
+def set_account_opener(opener: AccountOpener | None) -> None:
+    global _account_opener
+    _account_opener = opener
+
+
+def _utf8_streams() -> None:
     for stream in (sys.stdin, sys.stdout):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             with contextlib.suppress(ValueError, OSError):  # not a real file
                 reconfigure(encoding="utf-8", errors="replace")
+
+
+@click.command("ask")
+@click.argument("text", required=False)
+@click.option("--jsonl", is_flag=True, help="Read one message per line on stdin, print JSON lines.")
+@click.option(
+    "--dialogs",
+    is_flag=True,
+    help="With --jsonl: every line is the next turn of the current dialogue; an empty line "
+    "starts a new dialogue (and gets no output).",
+)
+@click.option(
+    "--customer",
+    "customer_id",
+    type=click.IntRange(1),
+    default=None,
+    help="Ask as this logged-in customer: the bot answers with their own orders, balance, "
+    "certificates and returns (needs the database).",
+)
+@click.option(
+    "--visitor",
+    is_flag=True,
+    help="Ask as a visitor who has not logged in: questions about one's own account are "
+    "offered the login first.",
+)
+@click.option(
+    "--line",
+    type=click.Choice(["general", "seller", "travel_priority"]),
+    default=None,
+    help="The support line asked: seller answers from the seller articles, travel_priority "
+    "knows the Travel topics first.",
+)
+@kb_dir_option
+def ask_command(
+    text: str | None,
+    jsonl: bool,
+    dialogs: bool,
+    customer_id: int | None,
+    visitor: bool,
+    line: str | None,
+    kb_dir: Path,
+) -> None:
+    """Ask the support bot: prints the answer (or JSON lines with --jsonl)."""
+    if not jsonl and text is None:
+        raise click.UsageError('give a message: marketdesk ask "текст", or use --jsonl')
+    if dialogs and not jsonl:
+        raise click.UsageError("--dialogs reads dialogues from stdin: add --jsonl")
+    if customer_id is not None and visitor:
+        raise click.UsageError("--customer and --visitor exclude each other")
+    if customer_id is not None and _account_opener is None:
+        raise click.UsageError("--customer needs the marketdesk command (the database)")
+    bot = _load_bot(kb_dir)
+    if jsonl:
+        _utf8_streams()
+    asyncio.run(_ask_all(bot, text, jsonl, dialogs, customer_id, visitor, line))
+
+
+async def _ask_all(
+    bot: Bot,
+    text: str | None,
+    jsonl: bool,
+    dialogs: bool,
+    customer_id: int | None,
+    visitor: bool,
+    line: str | None,
+) -> None:
+    if customer_id is None:
+        await _converse(bot, None, text, jsonl, dialogs, visitor, line)
+        return
+    assert _account_opener is not None
+    async with _account_opener(customer_id) as account:
+        await _converse(bot, account, text, jsonl, dialogs, visitor, line)
+
+
+async def _converse(
+    bot: Bot,
+    account: Account | None,
+    text: str | None,
+    jsonl: bool,
+    dialogs: bool,
+    visitor: bool,
+    line: str | None,
+) -> None:
+    from marketdesk.bot.dialog import Dialog
+
+    def new_dialog() -> Dialog:
+        return Dialog(bot, account=account, visitor=visitor, line=line)
+
+    if not jsonl:
+        click.echo((await new_dialog().turn(text)).answer)
+        return
     out = sys.stdout
-    for line in sys.stdin:
-        message = line.rstrip("\r\n")
-        reply = bot.ask(message)
+    dialog = new_dialog()
+    for raw in sys.stdin:
+        message = raw.rstrip("\r\n")
+        if dialogs and not message.strip():
+            dialog = new_dialog()  # an empty line: the next dialogue starts, no output
+            continue
+        if not dialogs:
+            dialog = new_dialog()  # every line a dialogue of its own
+        reply = await dialog.turn(message)
         out.write(json.dumps(reply.to_json(), ensure_ascii=False) + "\n")
         out.flush()
 
@@ -89,9 +199,23 @@ def bot_group() -> None:
 def eval_command(
     file: Path, kb_dir: Path, topics_file: Path | None, min_topic: float, min_action: float
 ) -> None:
-    """Evaluate the bot on FILE.tsv (topic<TAB>action<TAB>question); exit 1 below the bars."""
+    """Evaluate the bot on FILE.tsv (topic<TAB>action<TAB>question); exit 1 below the bars.
+    A file that starts with ``# dialogs`` holds multi-turn dialogues (``bot.dialog_eval``):
+    the turn accuracy is held to --min-topic, the dialogue accuracy (every turn right) to
+    --min-action, 90 % each unless given."""
+    from marketdesk.bot.dialog_eval import is_dialogs
     from marketdesk.bot.evaluation import evaluate, format_report
 
+    if is_dialogs(file):
+        ctx = click.get_current_context()
+        given = {
+            name: ctx.get_parameter_source(name) is not ParameterSource.DEFAULT
+            for name in ("min_topic", "min_action")
+        }
+        min_turn = min_topic if given["min_topic"] else DIALOG_MIN_TURN
+        min_dialog = min_action if given["min_action"] else DIALOG_MIN_DIALOG
+        _eval_dialogs(file, kb_dir, min_turn, min_dialog)
+        return
     topics = load_topics(topics_file or default_topics_file())
     bot = _load_bot(kb_dir)
     try:
@@ -102,6 +226,22 @@ def eval_command(
     if not report.passed(min_topic, min_action):
         click.echo(
             f"FAILED: below {min_topic:.0%} topic or {min_action:.0%} action accuracy", err=True
+        )
+        sys.exit(1)
+
+
+def _eval_dialogs(file: Path, kb_dir: Path, min_turn: float, min_dialog: float) -> None:
+    from marketdesk.bot.dialog_eval import evaluate_dialogs, format_dialog_report
+
+    bot = _load_bot(kb_dir)
+    try:
+        report = evaluate_dialogs(bot, file)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(format_dialog_report(report))
+    if report.turn_accuracy < min_turn or report.dialog_accuracy < min_dialog:
+        click.echo(
+            f"FAILED: below {min_turn:.0%} turn or {min_dialog:.0%} dialogue accuracy", err=True
         )
         sys.exit(1)
 

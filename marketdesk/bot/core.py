@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from marketdesk.bot import texts
+from marketdesk.bot import lines, texts
 from marketdesk.bot.phishing import detect_pasted_message, suspicion_cue, verdict_text
 from marketdesk.bot.rules import LEXICON, Intent, RuleMatch, detect
 from marketdesk.kb.articles import (
@@ -24,7 +24,7 @@ from marketdesk.kb.articles import (
     load_topics,
 )
 from marketdesk.kb.index import Hit, KbIndex, SearchResult
-from marketdesk.text.analyzer import TextAnalyzer
+from marketdesk.text.analyzer import Analysis, TextAnalyzer
 
 __all__ = [
     "Bot",
@@ -273,13 +273,18 @@ class Bot:
             return list(result.errors)
 
     # ------------------------------------------------------------------ asking
-    def ask(self, text: object, *, in_conversation: bool = False) -> BotReply:
+    def ask(
+        self, text: object, *, in_conversation: bool = False, line: str | None = None
+    ) -> BotReply:
         """Answer, hand off or refuse. Never raises. ``in_conversation``: the customer is
         already talking to support (a chat, a mail thread), so an answer does not send them
-        to «напишите нам в чат» (the articles' ``in_conversation`` phrases)."""
+        to «напишите нам в чат» (the articles' ``in_conversation`` phrases). ``line``: the
+        support line asked (``domain.lines.Line``): the seller line answers from the seller
+        articles only, the Travel line from the Travel articles first (see ``bot.lines``)."""
         try:
             reply = self._ask(
-                text if isinstance(text, str) else ("" if text is None else str(text))
+                text if isinstance(text, str) else ("" if text is None else str(text)),
+                line,
             )
         except Exception:  # a reply must always come back
             log.exception("bot failed on a message")
@@ -294,7 +299,29 @@ class Bot:
                 reply = replace(reply, answer=said_in_conversation(article))
         return reply
 
-    def _ask(self, text: str) -> BotReply:
+    def understand(self, text: str) -> Analysis:
+        """The message as the rules read it: links left out, typos fixed against the
+        articles' and the rules' vocabulary."""
+        return self._state.index.query(self.analyzer.analyse(strip_links(text))).analysis
+
+    def topic_answer(
+        self, slug: str, text: str = "", *, line: str | None = None, in_conversation: bool = False
+    ) -> BotReply:
+        """The answer of topic ``slug`` (a follow-up «а сколько ждать?» kept on it): of its
+        articles, the one the message fits best."""
+        index = self._state.index
+        audiences = lines.audiences(line)
+        own = [a for a in index.articles if a.slug == slug and a.audience in audiences]
+        if not own:
+            return BotReply("handoff", None, 0.0, texts.HANDOFF_UNSURE, reason="follow_up_lost")
+        best = own[0]
+        if text.strip() and len(own) > 1:
+            result = index.search(self.understand(text), audiences=audiences, k=20)
+            best = next((h.article for h in result.hits if h.article.slug == slug), best)
+        body = said_in_conversation(best) if in_conversation else best.body
+        return BotReply("answer", slug, 0.6, body, reason="follow_up")
+
+    def _ask(self, text: str, line: str | None = None) -> BotReply:
         index = self._state.index
         analysis = self.analyzer.analyse(strip_links(text))  # a pasted URL is not a topic
         query = index.query(analysis)  # typos fixed against the articles and the rules
@@ -312,8 +339,8 @@ class Bot:
             )
         if not analysis.words:
             return BotReply("handoff", None, 0.0, texts.HANDOFF_EMPTY, reason="empty")
-        rule = detect(query.analysis, text[:4000])
-        if rule is not None:
+        rule = lines.confidential(line, query.analysis) or detect(query.analysis, text[:4000])
+        if rule is not None and lines.rule_applies(rule, line, query.analysis):
             return self._rule_reply(rule)
         if suspicion_cue(query.analysis, normalized):  # «мне пишут мошенники, это вы?»
             reply = self._answer_from(index, PHISHING_TOPIC, reason="phishing_cue")
@@ -326,8 +353,12 @@ class Bot:
             if lemmas & _GREETINGS:
                 return BotReply("handoff", None, 0.0, texts.GREETING, reason="greeting")
             return BotReply("handoff", None, 0.0, texts.HANDOFF_VAGUE, reason="vague")
-        result = index.search(query, audiences=CUSTOMER_AUDIENCES, k=8)
-        return self._decide(result)
+        result = lines.search(index, query, line)
+        reply = self._decide(result)
+        travel = lines.travel_article(line, query, result)  # a ticket on the Travel line
+        if reply.action == "handoff" and reply.reason == "low_confidence" and travel:
+            return BotReply("answer", travel.slug, reply.confidence, travel.body, reason="travel")
+        return reply
 
     @staticmethod
     def _answer_from(index: KbIndex, slug: str, reason: str) -> BotReply | None:

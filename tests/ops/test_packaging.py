@@ -104,6 +104,12 @@ def _podman(*args: str, timeout: float = 900) -> subprocess.CompletedProcess[str
     )
 
 
+def _ca_secret() -> list[str]:
+    """This machine's CA bundle for pip in the build (a TLS-inspecting proxy's CA is in it)."""
+    bundle = Path("/etc/ssl/certs/ca-certificates.crt")
+    return ["--secret", f"id=pip_ca,src={bundle}"] if bundle.exists() else []
+
+
 def _ulimits() -> list[str]:
     """The container keeps this process's limits (podman's defaults may exceed the hard
     limits here, which the runtime is not permitted to raise)."""
@@ -153,6 +159,7 @@ def test_the_image_builds_and_serves_the_demo(tmp_path: Path) -> None:
         "host",
         "--build-arg",
         f"BASE_IMAGE={base}",
+        *_ca_secret(),
         "-t",
         tag,
         "-f",

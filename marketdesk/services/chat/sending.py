@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.bot import Bot
+from marketdesk.bot.dialog import chat_reply
 from marketdesk.domain.channels import Channel
 from marketdesk.domain.conversations import ConversationStatus as S
 from marketdesk.store.db import Database
@@ -402,7 +403,17 @@ async def _bot_answers(
 ) -> list[MessageView]:
     """The bot's answer to a customer's message while it has the conversation (none, or
     one); a topic for the conversation, and a handoff to the queue when the bot hands off."""
-    reply = bot.ask(text, in_conversation=True) if text.strip() else None
+    reply = (
+        chat_reply(
+            bot,
+            text,
+            topic=conversation.topic,
+            line=conversation.line,
+            visitor=conversation.customer_id is None and conversation.channel == Channel.WEB,
+        )
+        if text.strip()
+        else None
+    )
     if reply is None:
         return []
     answer = await append(
