@@ -31,6 +31,7 @@ from marketdesk.domain.ratings import (
     is_valid_rating,
 )
 from marketdesk.domain.tasks import SELLER_SUPPORT_TOPICS, is_valid_seller_topic
+from marketdesk.domain.webhooks import WebhookEvent
 from marketdesk.store.models import (
     Conversation,
     Customer,
@@ -43,6 +44,7 @@ from marketdesk.store.models import (
 from marketdesk.store.transactions import serialized
 
 from .. import chat_access as access
+from .. import webhooks
 from ..errors import (
     AlreadyRated,
     AtCapacity,
@@ -67,6 +69,7 @@ from ..errors import (
 )
 from ..principals import Principal
 from ..ratings import open_review
+from ..webhooks.payloads import conversation_data, rating_data
 from . import sla
 from .assignment import assign, assign_lock, dispatch_queue, enqueue, has_room
 from .checks import (
@@ -211,6 +214,9 @@ async def start_conversation(
             ticket=conversation.ticket_number, topic=seller_topic, subtopic=seller_subtopic
         )
         await system_note(session, changes, conversation, note)
+    await webhooks.emit(
+        session, WebhookEvent.CONVERSATION_CREATED, lambda: conversation_data(conversation)
+    )
     await session.commit()
     return conversation_view(conversation), True
 
@@ -394,6 +400,9 @@ async def resolve(
     changes.changed(conversation, conversation.assigned_operator_id)
     await system_note(session, changes, conversation, TEXT_RESOLVED)
     await dispatch_queue(session, changes, conversation.line)
+    await webhooks.emit(
+        session, WebhookEvent.CONVERSATION_RESOLVED, lambda: conversation_data(conversation)
+    )
     await session.commit()
     return conversation_view(conversation)
 
@@ -480,6 +489,7 @@ async def rate(
         await open_review(session, conversation)
     changes = changes_for(session, ctx.publish)
     changes.changed(conversation, conversation.assigned_operator_id)
+    await webhooks.emit(session, WebhookEvent.RATING_CREATED, lambda: rating_data(conversation))
     await session.commit()
     return conversation_view(conversation)
 
