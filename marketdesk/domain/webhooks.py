@@ -25,6 +25,7 @@ __all__ = [
     "MAX_URL_LENGTH",
     "SECRET_PREFIX",
     "DeliveryStatus",
+    "UnknownEvents",
     "WebhookEvent",
     "encode_secret",
     "parse_events",

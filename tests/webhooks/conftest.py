@@ -63,7 +63,9 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             status = receiver.answer()
             with receiver.lock:
                 receiver.requests.append(
-                    Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body, status)
+                    Received(
+                        self.path, {k.lower(): v for k, v in self.headers.items()}, body, status
+                    )
                 )
             self.send_response(status)
             self.send_header("content-length", "0")
