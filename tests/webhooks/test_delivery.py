@@ -187,3 +187,31 @@ def test_only_the_types_subscribed_to(hooks: HooksEnv, receiver: Receiver) -> No
     assert data["task_number"] == task["number"] and data["status"] == "in_progress"
     assert data["change"] == "status"
     assert data["details"] == {"source": "new", "target": "in_progress"}
+
+
+def test_a_conversation_is_told_of_before_its_messages(hooks: HooksEnv, receiver: Receiver) -> None:
+    """A seller's conversation opens with a system note (its ticket), resolving adds one:
+    the conversation's event comes first each time."""
+    hook = hooks.subscribe(
+        receiver.url, ["conversation.created", "message.created", "conversation.resolved"]
+    )
+    try:
+        visitor = hooks.visitor()
+        seller = {"seller_topic": "Финансы", "seller_subtopic": "Финансовые отчёты"}
+        cid = int(hooks.conversation(visitor, "seller", **seller)["id"])
+        _, operator = hooks.operator(lines=("seller",))
+        for token, path in ((visitor, "handoff"), (operator, "take"), (operator, "resolve")):
+            response = hooks.post(token, f"/api/v1/conversations/{cid}/{path}")
+            assert response.status_code == 200, response.text
+        eventually(lambda: settled(hooks, hook["id"]))
+    finally:
+        hooks.unsubscribe(hook["id"])
+    events = [json.loads(r.body) for r in receiver.delivered()]
+    types = [e["type"] for e in events]
+    assert types[:2] == ["conversation.created", "message.created"]
+    assert events[1]["data"]["sender_kind"] == "system"
+    assert events[0]["data"]["ticket_number"] in events[1]["data"]["text"]
+    resolved = types.index("conversation.resolved")
+    assert types[resolved + 1] == "message.created"  # «вопрос решён»: after the event
+    assert events[resolved]["data"]["status"] == "resolved"
+    assert types.count("conversation.created") == 1 and types.count("conversation.resolved") == 1

@@ -210,13 +210,15 @@ async def start_conversation(
     if actual == Line.SELLER:
         conversation.ticket_number = f"S-{now:%Y}-{conversation.id:07d}"
         await session.flush()
+    # the conversation's event before those of its first messages (the ticket's note)
+    await webhooks.emit(
+        session, WebhookEvent.CONVERSATION_CREATED, lambda: conversation_data(conversation)
+    )
+    if actual == Line.SELLER:
         note = TEXT_TICKET.format(
             ticket=conversation.ticket_number, topic=seller_topic, subtopic=seller_subtopic
         )
         await system_note(session, changes, conversation, note)
-    await webhooks.emit(
-        session, WebhookEvent.CONVERSATION_CREATED, lambda: conversation_data(conversation)
-    )
     await session.commit()
     return conversation_view(conversation), True
 
@@ -398,11 +400,11 @@ async def resolve(
     conversation.resolved_at = utcnow()
     await sla.settle(session, conversation, conversation.resolved_at)
     changes.changed(conversation, conversation.assigned_operator_id)
-    await system_note(session, changes, conversation, TEXT_RESOLVED)
-    await dispatch_queue(session, changes, conversation.line)
     await webhooks.emit(
         session, WebhookEvent.CONVERSATION_RESOLVED, lambda: conversation_data(conversation)
     )
+    await system_note(session, changes, conversation, TEXT_RESOLVED)
+    await dispatch_queue(session, changes, conversation.line)
     await session.commit()
     return conversation_view(conversation)
 
