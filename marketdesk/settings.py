@@ -447,6 +447,11 @@ class Settings(BaseSettings):
     webhook_poll_seconds: float = Field(
         default=1.0, gt=0, description="how often an idle webhook worker looks for work"
     )
+    webhook_log_days: int = Field(
+        default=30,
+        ge=1,
+        description="delivered and dead webhook deliveries are kept this long (days)",
+    )
     official_senders: str = Field(
         default="notifications=mailer@ozon.ru; marketing=news@news.ozon.ru; "
         "receipts=noreply@ozon.ru",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .delivery import Poster, PostFailed, WebhookPolicy, deliver_due
 from .outbox import Data, body_of, emit, emit_sync, on_emitted, wake_after_commit
+from .retention import forget_customer_events, prune_log
 from .subscriptions import (
     CreatedWebhook,
     DeliveryView,
@@ -37,9 +38,11 @@ __all__ = [
     "deliver_due",
     "emit",
     "emit_sync",
+    "forget_customer_events",
     "list_deliveries",
     "list_webhooks",
     "on_emitted",
+    "prune_log",
     "retry_delivery",
     "update_webhook",
     "wake_after_commit",

@@ -84,6 +84,11 @@ def body_of(event: WebhookEvent, data: Mapping[str, Any], now: datetime) -> str:
     )
 
 
+def _customer(data: Mapping[str, Any]) -> int | None:
+    value = data.get("customer_id")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def _rows(
     subscriptions: Sequence[tuple[int, list[str]]],
     event: WebhookEvent,
@@ -93,19 +98,21 @@ def _rows(
     wanted = [sid for sid, events in subscriptions if event.value in (events or ())]
     if not wanted:
         return []
-    bodies = [body_of(event, item() if callable(item) else item, now) for item in data]
+    made = [item() if callable(item) else item for item in data]
+    bodies = [(body_of(event, one, now), _customer(one)) for one in made]
     return [
         {
             "subscription_id": sid,
             "message_id": f"msg_{uuid.uuid4().hex}",
             "event": event.value,
+            "customer_id": customer_id,
             "body": body,
             "status": DeliveryStatus.PENDING.value,
             "attempts": 0,
             "next_attempt_at": None,
             "created_at": now,
         }
-        for body in bodies  # the events in order; each to every subscription
+        for body, customer_id in bodies  # the events in order; each to every subscription
         for sid in wanted
     ]
 

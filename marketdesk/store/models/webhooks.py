@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from marketdesk.domain.webhooks import DeliveryStatus
@@ -51,6 +51,8 @@ class WebhookDelivery(Base):
         one_of("status", WEBHOOK_DELIVERY_STATUSES),
         Index("ix_webhook_deliveries_subscription", "subscription_id", "status", "id"),
         Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_webhook_deliveries_customer", "customer_id"),
+        Index("ix_webhook_deliveries_created", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -59,6 +61,8 @@ class WebhookDelivery(Base):
     )
     message_id: Mapped[str] = mapped_column(String(64), unique=True)  # webhook-id
     event: Mapped[str] = mapped_column(String(64))
+    # whose event it tells of (the body's ``customer_id``): forgetting them erases it
+    customer_id: Mapped[int | None] = mapped_column(BigInteger)
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -51,6 +51,7 @@ def upgrade() -> None:
         sa.Column("subscription_id", BIG_ID, nullable=False),
         sa.Column("message_id", sa.String(length=64), nullable=False),
         sa.Column("event", sa.String(length=64), nullable=False),
+        sa.Column("customer_id", sa.BigInteger(), nullable=True),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
@@ -81,9 +82,13 @@ def upgrade() -> None:
     op.create_index(
         "ix_webhook_deliveries_due", "webhook_deliveries", ["status", "next_attempt_at"]
     )
+    op.create_index("ix_webhook_deliveries_customer", "webhook_deliveries", ["customer_id"])
+    op.create_index("ix_webhook_deliveries_created", "webhook_deliveries", ["created_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_webhook_deliveries_created", table_name="webhook_deliveries")
+    op.drop_index("ix_webhook_deliveries_customer", table_name="webhook_deliveries")
     op.drop_index("ix_webhook_deliveries_due", table_name="webhook_deliveries")
     op.drop_index("ix_webhook_deliveries_subscription", table_name="webhook_deliveries")
     op.drop_table("webhook_deliveries")
