@@ -215,3 +215,32 @@ def test_a_conversation_is_told_of_before_its_messages(hooks: HooksEnv, receiver
     assert types[resolved + 1] == "message.created"  # «вопрос решён»: after the event
     assert events[resolved]["data"]["status"] == "resolved"
     assert types.count("conversation.created") == 1 and types.count("conversation.resolved") == 1
+
+
+def test_messages_of_the_group_commit(hooks: HooksEnv, receiver: Receiver) -> None:
+    """Plain messages of an assigned conversation are stored by the chat writer's group
+    commit (``batch._write_batch``): their events are written in the same transaction."""
+    visitor = hooks.visitor()
+    _, operator = hooks.operator()
+    cid = int(hooks.conversation(visitor)["id"])
+    for token, path in ((visitor, "handoff"), (operator, "take")):
+        assert hooks.post(token, f"/api/v1/conversations/{cid}/{path}").status_code == 200
+    hook = hooks.subscribe(receiver.url, ["message.created"])
+    try:
+        texts = [(visitor, "Заказ не пришёл"), (operator, "Сейчас проверю."), (visitor, "Жду")]
+        for token, text in texts:
+            response = hooks.send(token, cid, text)
+            assert response.status_code == 201, response.text
+        receiver.wait_for(lambda r: len(r.delivered()) == 3)
+    finally:
+        hooks.unsubscribe(hook["id"])
+    messages = [
+        Webhook(hook["secret"]).verify(r.body, r.headers)["data"] for r in receiver.delivered()
+    ]
+    assert [(m["sender_kind"], m["text"]) for m in messages] == [
+        ("visitor", "Заказ не пришёл"),
+        ("operator", "Сейчас проверю."),
+        ("visitor", "Жду"),
+    ]
+    assert [m["seq"] for m in messages] == sorted(m["seq"] for m in messages)
+    assert all(m["conversation_id"] == cid and m["private"] is False for m in messages)
