@@ -50,6 +50,7 @@ _ACTIVE = select(WebhookSubscription.id, WebhookSubscription.events).where(
     WebhookSubscription.active.is_(True)
 )
 _STATE_KEY = "marketdesk.webhooks.subscriptions"
+_WAKING = "marketdesk.webhooks.waking"
 _listeners: list[Callable[[], None]] = []
 
 
@@ -131,7 +132,8 @@ async def emit(
     rows = _rows(subscriptions, event, [data], now or utcnow())
     if rows:
         await session.execute(_INSERT, rows)
-        if _listeners:
+        if _listeners and not state.get(_WAKING):
+            state[_WAKING] = True  # once per transaction
             on_commit(session, _wake)
     return len(rows)
 
