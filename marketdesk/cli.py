@@ -378,21 +378,23 @@ def certificate_issue(
 @data_dir_option
 @click.option("--once", is_flag=True, help="Один проход очередей и выход.")
 def worker(data_dir: Path | None, once: bool) -> None:
-    """Доставлять уведомления и ответы в каналы связи (почта, Telegram, ВКонтакте) из
-    очередей (дополнительный процесс; на PostgreSQL их может быть сколько угодно: каждое
-    сообщение берёт один)."""
+    """Доставлять уведомления, ответы в каналы связи (почта, Telegram, ВКонтакте) и
+    вебхуки из очередей (дополнительный процесс; на PostgreSQL их может быть сколько
+    угодно: каждое сообщение берёт один)."""
     import signal
 
     from marketdesk.channels.senders import channel_senders, notification_senders
     from marketdesk.realtime import create_broker
     from marketdesk.services.channels import DeliveryPolicy
     from marketdesk.services.notifications import NotifyPolicy
+    from marketdesk.services.webhooks import WebhookPolicy
     from marketdesk.workers.channels import ChannelDeliveryWorker
     from marketdesk.workers.notifications import NotificationWorker
+    from marketdesk.workers.webhooks import WebhookWorker
 
     settings = _settings(data_dir)
 
-    async def work(database: Any) -> tuple[int, int]:
+    async def work(database: Any) -> tuple[int, int, int]:
         await _migrate(database)
         # the outcome of a channel's delivery and the notification centre reach the sockets
         # of other processes through Redis (MARKETDESK_REDIS_URL); without it the servers
@@ -415,18 +417,24 @@ def worker(data_dir: Path | None, once: bool) -> None:
             policy=DeliveryPolicy.from_settings(settings),
             interval=settings.channel_poll_seconds,
         )
+        hooks = WebhookWorker(
+            database,
+            policy=WebhookPolicy.from_settings(settings),
+            interval=settings.webhook_poll_seconds,
+        )
         try:
             if once:
-                return await notifications.round(), await replies.round()
-            running = asyncio.gather(notifications.run(), replies.run())
+                return await notifications.round(), await replies.round(), await hooks.round()
+            running = asyncio.gather(notifications.run(), replies.run(), hooks.run())
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, running.cancel)
-            click.echo(f"Доставка уведомлений и ответов запущена (pid {os.getpid()}).")
+            click.echo(f"Доставка уведомлений, ответов и вебхуков запущена (pid {os.getpid()}).")
             with contextlib.suppress(asyncio.CancelledError):
                 await running
-            return 0, 0
+            return 0, 0, 0
         finally:
+            await hooks.aclose()
             for sender in senders.values():  # their HTTP sessions (Telegram, VK)
                 closing = getattr(sender, "aclose", None)
                 if closing is not None:
@@ -435,9 +443,12 @@ def worker(data_dir: Path | None, once: bool) -> None:
 
     import os
 
-    sent, delivered = _run(settings, work)
+    sent, delivered, hooked = _run(settings, work)
     if once:
-        click.echo(f"Отправлено уведомлений: {sent}. Доставлено ответов в каналы: {delivered}.")
+        click.echo(
+            f"Отправлено уведомлений: {sent}. Доставлено ответов в каналы: {delivered}. "
+            f"Попыток доставки вебхуков: {hooked}."
+        )
 
 
 @main.group()
@@ -600,6 +611,36 @@ def apikey_revoke(data_dir: Path | None, name: str) -> None:
     except ServiceError as exc:
         _fail(exc.message)
     click.echo(f"Ключ «{name}» отозван.")
+
+
+@main.group()
+def webhooks() -> None:
+    """Вебхуки: события поддержки для других систем (создаются администратором через API)."""
+
+
+@webhooks.command("list")
+@data_dir_option
+def webhooks_list(data_dir: Path | None) -> None:
+    """Вебхуки: номер, адрес, события, включён ли, сколько доставок ждёт и сколько не
+    доставлено."""
+    from marketdesk.services.webhooks import all_webhooks
+
+    settings = _settings(data_dir)
+
+    async def work(database: Any) -> list[Any]:
+        await _migrate(database)
+        async with database.sessions() as session:
+            return await all_webhooks(session)
+
+    rows = _run(settings, work)
+    if not rows:
+        click.echo("Вебхуков нет.")
+    for hook in rows:
+        state = "включён" if hook.active else "приостановлен"
+        click.echo(
+            f"{hook.id}\t{hook.url}\t{','.join(hook.events)}\t{state}"
+            f"\tждут: {hook.pending}\tне доставлено: {hook.failed}"
+        )
 
 
 @main.command("import")

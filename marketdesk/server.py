@@ -38,6 +38,7 @@ from marketdesk.services.chat import (
 )
 from marketdesk.services.notifications import NotifyPolicy, on_raised
 from marketdesk.services.rate_limits import RateLimiter
+from marketdesk.services.webhooks import WebhookPolicy, on_emitted
 from marketdesk.settings import Settings
 from marketdesk.store.db import Database
 from marketdesk.store.leases import lease_for
@@ -53,6 +54,7 @@ from marketdesk.workers.reports import run_reports
 from marketdesk.workers.sla import run_chat_sla_timer, run_sla_timer
 from marketdesk.workers.stopping import stop_tasks
 from marketdesk.workers.telegram import OFFSET_FILE, OffsetFile, run_telegram_polling
+from marketdesk.workers.webhooks import WebhookWorker
 
 __all__ = ["GC_THRESHOLDS", "create_app"]
 
@@ -77,6 +79,7 @@ def _start_workers(app: FastAPI, settings: Settings) -> list[asyncio.Task[None]]
         ),
         "notifications": state.notification_worker.run(),
         "channel-deliveries": state.channel_worker.run(),
+        "webhooks": state.webhook_worker.run(),
         "board-push": run_board_push(
             state.database,
             state.broker,
@@ -210,8 +213,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             policy=DeliveryPolicy.from_settings(settings),
             interval=settings.channel_poll_seconds,
         )
+        app.state.webhook_worker = WebhookWorker(
+            app.state.database,
+            policy=WebhookPolicy.from_settings(settings),
+            interval=settings.webhook_poll_seconds,
+            post=getattr(app.state, "webhook_post", None),  # tests may put one here
+        )
         # a notification raised in this process is delivered at once, not at the next tick
         stop_waking = on_raised(app.state.notification_worker.wake)
+        stop_waking_webhooks = on_emitted(app.state.webhook_worker.wake)
         workers = _start_workers(app, settings)
         mail_receiver = None
         try:
@@ -223,6 +233,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 mail_receiver.close()
                 await mail_receiver.wait_closed()
             stop_waking()
+            stop_waking_webhooks()
             await stop_tasks(workers)
             await app.state.session_watch.aclose()
             await app.state.chat_writer.aclose()

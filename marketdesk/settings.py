@@ -445,6 +445,33 @@ class Settings(BaseSettings):
     channel_poll_seconds: float = Field(
         default=1.0, gt=0, description="how often an idle delivery worker looks for work"
     )
+    # events out (services.webhooks, issue 16); the seeds give no numbers
+    webhook_max_attempts: int = Field(
+        default=8, ge=1, le=100, description="tries before a webhook delivery is dead"
+    )
+    webhook_backoff_seconds: float = Field(
+        default=10.0, gt=0, description="the first retry's pause; doubles each try (+ jitter)"
+    )
+    webhook_backoff_max_seconds: float = Field(
+        default=3600.0, gt=0, description="the longest pause between two tries"
+    )
+    webhook_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=300, description="how long an endpoint may take to answer"
+    )
+    webhook_claim_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="how long a worker owns a delivery it sends; one left by a killed worker "
+        "is tried again after this",
+    )
+    webhook_poll_seconds: float = Field(
+        default=1.0, gt=0, description="how often an idle webhook worker looks for work"
+    )
+    webhook_log_days: int = Field(
+        default=30,
+        ge=1,
+        description="delivered and dead webhook deliveries are kept this long (days)",
+    )
     official_senders: str = Field(
         default="notifications=mailer@ozon.ru; marketing=news@news.ozon.ru; "
         "receipts=noreply@ozon.ru",

@@ -45,6 +45,7 @@ from . import (
     sync,
     tasks,
     throttle,
+    webhooks,
 )
 from .access_log import install_access_log_filter
 from .errors import install_error_handlers
@@ -103,6 +104,7 @@ def create_api(
     for module in (board, rating_reviews):  # supervision (issue 15)
         app.include_router(module.router)
     app.include_router(channels.router)  # the outside channels (issue 12)
+    app.include_router(webhooks.router)  # events out (issue 16)
     app.include_router(sync.router)  # the marketplace's data in (issue 16)
     install_widget(app)
     install_docs(app, enabled=settings.api_docs)

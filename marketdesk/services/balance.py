@@ -5,15 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from functools import partial
 
 from pydantic import BaseModel
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain import withdrawal as rules
+from marketdesk.domain.webhooks import WebhookEvent
 from marketdesk.store.models import BalanceEntry, utcnow
 
-from . import audit, notifications
+from . import audit, notifications, webhooks
 from .customers import money
 from .errors import (
     WITHDRAWAL_REFUSALS,
@@ -25,6 +27,7 @@ from .errors import (
 )
 from .locks import lock_customer
 from .principals import Principal
+from .webhooks.payloads import withdrawal_data
 
 __all__ = [
     "BalanceView",
@@ -165,6 +168,7 @@ async def withdraw(
         customer_id=customer_id,
         now=now,
     )
+    await webhooks.emit(session, WebhookEvent.WITHDRAWAL_CREATED, partial(withdrawal_data, entry))
     await session.commit()
     after = await rubles_balance(session, customer_id, now=now)
     return WithdrawalResult(

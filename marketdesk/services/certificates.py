@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain import certificates as rules
 from marketdesk.domain.notifications import NotificationChannel, normalize_email
+from marketdesk.domain.webhooks import WebhookEvent
 from marketdesk.store.models import (
     BalanceEntry,
     Customer,
@@ -25,7 +27,7 @@ from marketdesk.store.models import (
     utcnow,
 )
 
-from . import audit, notifications
+from . import audit, notifications, webhooks
 from .customer_login import normalize_phone
 from .customers import money
 from .errors import (
@@ -42,6 +44,7 @@ from .errors import (
 )
 from .locks import lock_customer
 from .principals import Principal
+from .webhooks.payloads import certificate_data
 
 __all__ = [
     "ActivationResult",
@@ -255,6 +258,11 @@ async def activate_certificate(
         entity_kind="certificate",
         entity_id=certificate.id,
         nominal=certificate.nominal,
+    )
+    await webhooks.emit(
+        session,
+        WebhookEvent.CERTIFICATE_ACTIVATED,
+        partial(certificate_data, certificate, customer_id, now, expires),
     )
     await notifications.notify(
         session,

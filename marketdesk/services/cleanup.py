@@ -28,6 +28,8 @@ from marketdesk.store.models import (
     utcnow,
 )
 
+from .webhooks.retention import prune_log
+
 __all__ = ["CleanupPolicy", "CleanupResult", "clean_database", "clean_orphan_files"]
 
 log = logging.getLogger("marketdesk.cleanup")
@@ -45,6 +47,7 @@ class CleanupPolicy:
     login_code_days: int = 1
     sms_days: int = 7
     orphan_file_minutes: int = 60
+    webhook_days: int = 30
 
 
 @dataclass(slots=True)
@@ -54,11 +57,13 @@ class CleanupResult:
     login_codes: int = 0
     sms: int = 0
     files: int = 0
+    webhooks: int = 0
 
     def summary_ru(self) -> str:
         return (
             f"сессий: {self.sessions}, посетителей: {self.visitors}, "
-            f"кодов входа: {self.login_codes}, SMS: {self.sms}, файлов: {self.files}"
+            f"кодов входа: {self.login_codes}, SMS: {self.sms}, файлов: {self.files}, "
+            f"доставок вебхуков: {self.webhooks}"
         )
 
 
@@ -136,6 +141,7 @@ async def clean_database(
             .execution_options(synchronize_session=False)
         )
     )
+    out.webhooks = await prune_log(session, now=now, days=policy.webhook_days)
     await session.commit()
     return out
 

@@ -21,6 +21,7 @@ from marketdesk.domain.returns import (
     decide_return,
 )
 from marketdesk.domain.tasks import MOSCOW_TZ, RETURNS_QUEUE
+from marketdesk.domain.webhooks import WebhookEvent
 from marketdesk.store.models import (
     Order,
     OrderItem,
@@ -31,11 +32,12 @@ from marketdesk.store.models import (
     utcnow,
 )
 
-from . import audit
+from . import audit, webhooks
 from .errors import ReturnItemNotInOrder, ReturnQuantityTooLarge, ReturnRefused
 from .orders import readable_order
 from .principals import Principal
 from .tasks import create_task
+from .webhooks.payloads import return_data
 
 __all__ = ["ReturnLine", "ReturnResult", "request_return"]
 
@@ -159,6 +161,15 @@ async def request_return(
         entity_id=order.number,
         return_number=record.number,
         reason=str(reason),
+    )
+    await webhooks.emit(
+        session,
+        WebhookEvent.RETURN_CREATED,
+        lambda: return_data(
+            record,
+            order.number,
+            [(ln.product_id, names[ln.product_id], ln.quantity) for ln in lines],
+        ),
     )
     await session.commit()
     last_day = min((d for d in last_days if d is not None), default=None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from pydantic import BaseModel
@@ -25,6 +26,7 @@ from marketdesk.domain.task_outcomes import (
 )
 from marketdesk.domain.task_outcomes import OutcomeNotAllowed as OutcomeNotAllowedRule
 from marketdesk.domain.task_outcomes import OutcomeRequired as OutcomeRequiredRule
+from marketdesk.domain.webhooks import WebhookEvent
 from marketdesk.store.models import (
     Conversation,
     Customer,
@@ -39,7 +41,7 @@ from marketdesk.store.models import (
     utcnow,
 )
 
-from . import audit, chat, chat_access, task_outcomes
+from . import audit, chat, chat_access, task_outcomes, webhooks
 from .chat.events import Publisher, operator_channel
 from .chat.sla_watch import supervisor_ids
 from .errors import (
@@ -61,6 +63,7 @@ from .errors import (
     UnknownQueue,
 )
 from .principals import Principal
+from .webhooks.payloads import task_data
 
 __all__ = [
     "TaskCard",
@@ -260,6 +263,7 @@ async def create_task(
         queue=spec.path,
         customer_id=customer_id,
     )
+    await webhooks.emit(session, WebhookEvent.TASK_CREATED, lambda: task_data(task))
     if commit:
         await session.commit()
     return task
@@ -526,6 +530,11 @@ async def change_status(
     if ended is not None:
         await task_outcomes.apply_outcome(session, actor, task, ended, now)
         await task_outcomes.tell_customer(session, task, ended)
+    await webhooks.emit(
+        session,
+        WebhookEvent.TASK_CHANGED,
+        lambda: task_data(task, "status", source=str(source), target=str(target)),
+    )
     await session.commit()
     return task
 
@@ -585,6 +594,11 @@ async def assign_task(
         entity_kind="task",
         entity_id=task.number,
         assignee=operator_login,
+    )
+    await webhooks.emit(
+        session,
+        WebhookEvent.TASK_CHANGED,
+        lambda: task_data(task, "assigned", assignee=operator_login),
     )
     await session.commit()
     return task
@@ -652,6 +666,9 @@ async def escalate_overdue(
             )
         )
         audit.record(session, None, "task.escalated", entity_kind="task", entity_id=task.number)
+        await webhooks.emit(
+            session, WebhookEvent.TASK_CHANGED, partial(task_data, task, "escalated")
+        )
     supervisors = await supervisor_ids(session) if overdue and publish is not None else []
     await session.commit()
     if overdue and publish is not None:

@@ -28,6 +28,7 @@ def policy_from(settings: Settings) -> CleanupPolicy:
         login_code_days=settings.cleanup_login_code_days,
         sms_days=settings.cleanup_sms_days,
         orphan_file_minutes=settings.cleanup_orphan_file_minutes,
+        webhook_days=settings.webhook_log_days,
     )
 
 

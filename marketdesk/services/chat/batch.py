@@ -21,10 +21,13 @@ from sqlalchemy.exc import IntegrityError
 
 from marketdesk.domain.channels import Channel, needs_delivery
 from marketdesk.domain.conversations import ConversationStatus as S
+from marketdesk.domain.webhooks import WebhookEvent
 from marketdesk.store.db import Database
 from marketdesk.store.models import utcnow
 from marketdesk.store.transactions import sqlite_write_lock
 
+from .. import webhooks
+from ..webhooks.payloads import message_data
 from . import outbound, sla
 from .checks import may_read_now, send_refusal
 from .context import GuardObjected
@@ -76,9 +79,11 @@ async def store_batch(
     now = utcnow()
     lock = sqlite_write_lock(database.engine)
     async with lock if lock is not None else contextlib.nullcontext():
-        stored, objected, clocks = await database.run_sync(
+        stored, objected, clocks, emitted = await database.run_sync(
             lambda connection: _write_batch(connection, requests, now)
         )
+    if emitted:  # events for the webhooks' outbox: its worker need not wait for its tick
+        await webhooks.wake_after_commit()
     # live events after the commit and outside the write lock (Redis may take its time)
     results: list[SendResult | GuardObjected | None] = [None] * len(requests)
     for index in objected:
@@ -197,10 +202,11 @@ class _Clocks:
 
 def _write_batch(
     connection: Connection, requests: Sequence[SendRequest], now: datetime
-) -> tuple[list[tuple[int, Any, MessageView, int]], list[int], dict[int, dict[str, Any]]]:
+) -> tuple[list[tuple[int, Any, MessageView, int]], list[int], dict[int, dict[str, Any]], int]:
     """The transaction of :func:`store_batch`: (index, locked row, message, the
     conversation's last seq) for each stored message, the indexes of the requests whose
-    guard objected, and the service-level clocks changed, by conversation."""
+    guard objected, the service-level clocks changed, by conversation, and how many
+    webhook deliveries the messages raised (``message.created``)."""
     ids = sorted({r.message.conversation_id for r in requests})
     sqlite = connection.dialect.name == "sqlite"
     with connection.begin() as transaction:
@@ -252,7 +258,7 @@ def _write_batch(
             clocks.note(request, row, now)
         if not plan:
             transaction.rollback()
-            return [], objected, {}
+            return [], objected, {}, 0
         values: list[dict[str, Any]] = [
             {
                 "conversation_id": request.message.conversation_id,
@@ -273,7 +279,7 @@ def _write_batch(
             inserted = connection.execute(_INSERT_MESSAGES, values)
         except IntegrityError:
             transaction.rollback()
-            return [], [], {}
+            return [], [], {}, 0
         message_ids = [int(i) for i in inserted.scalars().all()]
         outbound.queue_sync(
             connection,
@@ -286,27 +292,33 @@ def _write_batch(
             ],
         )
         clocks.write_last_seq(connection, last_seq, now)
-    stored = [
-        (
-            index,
-            row,
-            MessageView(
-                id=message_id,
-                conversation_id=request.message.conversation_id,
-                seq=value["seq"],
-                sender_kind=value["sender_kind"],
-                sender_name=value["extra"].get("sender_name"),
-                client_msg_id=request.message.client_msg_id,
-                text=request.message.text,
-                private=request.message.private,
-                created_at=now,
-                attachments=[],
-                channel=value["extra"].get("channel", Channel.WEB.value),
-            ),
-            last_seq[request.message.conversation_id],
+        stored = [
+            (
+                index,
+                row,
+                MessageView(
+                    id=message_id,
+                    conversation_id=request.message.conversation_id,
+                    seq=value["seq"],
+                    sender_kind=value["sender_kind"],
+                    sender_name=value["extra"].get("sender_name"),
+                    client_msg_id=request.message.client_msg_id,
+                    text=request.message.text,
+                    private=request.message.private,
+                    created_at=now,
+                    attachments=[],
+                    channel=value["extra"].get("channel", Channel.WEB.value),
+                ),
+                last_seq[request.message.conversation_id],
+            )
+            for (index, request, row, _), message_id, value in zip(
+                plan, message_ids, values, strict=True
+            )
+        ]
+        emitted = webhooks.emit_sync(
+            connection,
+            WebhookEvent.MESSAGE_CREATED,
+            [partial(message_data, view, row) for _, row, view, _ in stored],
+            now,
         )
-        for (index, request, row, _), message_id, value in zip(
-            plan, message_ids, values, strict=True
-        )
-    ]
-    return stored, objected, clocks.changed
+    return stored, objected, clocks.changed, emitted

@@ -31,6 +31,7 @@ from marketdesk.domain.ratings import (
     is_valid_rating,
 )
 from marketdesk.domain.tasks import SELLER_SUPPORT_TOPICS, is_valid_seller_topic
+from marketdesk.domain.webhooks import WebhookEvent
 from marketdesk.store.models import (
     Conversation,
     Customer,
@@ -43,6 +44,7 @@ from marketdesk.store.models import (
 from marketdesk.store.transactions import serialized
 
 from .. import chat_access as access
+from .. import webhooks
 from ..errors import (
     AlreadyRated,
     AtCapacity,
@@ -67,6 +69,7 @@ from ..errors import (
 )
 from ..principals import Principal
 from ..ratings import open_review
+from ..webhooks.payloads import conversation_data, rating_data
 from . import sla
 from .assignment import assign, assign_lock, dispatch_queue, enqueue, has_room
 from .checks import (
@@ -207,6 +210,11 @@ async def start_conversation(
     if actual == Line.SELLER:
         conversation.ticket_number = f"S-{now:%Y}-{conversation.id:07d}"
         await session.flush()
+    # the conversation's event before those of its first messages (the ticket's note)
+    await webhooks.emit(
+        session, WebhookEvent.CONVERSATION_CREATED, lambda: conversation_data(conversation)
+    )
+    if actual == Line.SELLER:
         note = TEXT_TICKET.format(
             ticket=conversation.ticket_number, topic=seller_topic, subtopic=seller_subtopic
         )
@@ -392,6 +400,9 @@ async def resolve(
     conversation.resolved_at = utcnow()
     await sla.settle(session, conversation, conversation.resolved_at)
     changes.changed(conversation, conversation.assigned_operator_id)
+    await webhooks.emit(
+        session, WebhookEvent.CONVERSATION_RESOLVED, lambda: conversation_data(conversation)
+    )
     await system_note(session, changes, conversation, TEXT_RESOLVED)
     await dispatch_queue(session, changes, conversation.line)
     await session.commit()
@@ -480,6 +491,7 @@ async def rate(
         await open_review(session, conversation)
     changes = changes_for(session, ctx.publish)
     changes.changed(conversation, conversation.assigned_operator_id)
+    await webhooks.emit(session, WebhookEvent.RATING_CREATED, lambda: rating_data(conversation))
     await session.commit()
     return conversation_view(conversation)
 

@@ -26,13 +26,16 @@ from marketdesk.bot import Bot
 from marketdesk.bot.dialog import chat_reply
 from marketdesk.domain.channels import Channel
 from marketdesk.domain.conversations import ConversationStatus as S
+from marketdesk.domain.webhooks import WebhookEvent
 from marketdesk.store.db import Database
 from marketdesk.store.models import Attachment, Conversation, Operator, utcnow
 from marketdesk.store.transactions import serialized
 
 from .. import chat_access as access
+from .. import webhooks
 from ..errors import ClientMsgIdTaken
 from ..principals import Principal
+from ..webhooks.payloads import message_data
 from . import outbound, sla
 from .assignment import enqueue
 from .checks import check_send, load, move_to, not_found, send_refusal
@@ -236,6 +239,9 @@ async def store_one(session: AsyncSession, request: SendRequest) -> SendResult:
             raise refusal
         stored = await _insert(session, principal, message, locked.last_seq)
         await outbound.queue(session, stored, locked.channel)
+        await webhooks.emit(
+            session, WebhookEvent.MESSAGE_CREATED, partial(message_data, stored, locked)
+        )
         moves = not principal.is_operator and (
             locked.status == S.RESOLVED or (locked.status == S.BOT and ctx.bot is not None)
         )

@@ -8,6 +8,7 @@ no gaps and no duplicates, on SQLite and PostgreSQL alike; the unique constraint
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Table, insert, select, update
@@ -17,8 +18,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 from marketdesk.domain.channels import Channel
 from marketdesk.domain.conversations import ConversationStatus
 from marketdesk.domain.lines import Line
+from marketdesk.domain.webhooks import WebhookEvent
 from marketdesk.store.models import Conversation, Message, utcnow
 
+from .. import webhooks
+from ..webhooks.payloads import conversation_data, message_data
 from . import outbound
 from .events import Changes, changes_for
 from .views import MessageView, message_view
@@ -139,6 +143,9 @@ async def append(
     view = message_view(message)
     changes.message(view, conversation)
     await outbound.queue(session, view, conversation.channel)
+    await webhooks.emit(
+        session, WebhookEvent.MESSAGE_CREATED, partial(message_data, view, conversation)
+    )
     return view
 
 
@@ -180,6 +187,9 @@ async def open_with_system_message(
     )
     session.add(conversation)
     await session.flush()
+    await webhooks.emit(
+        session, WebhookEvent.CONVERSATION_CREATED, partial(conversation_data, conversation)
+    )
     await system_note(session, changes_for(session), conversation, text)
     return conversation
 

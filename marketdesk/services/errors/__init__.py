@@ -229,6 +229,14 @@ from .transport import (
     UnsupportedMediaType,
     ValidationFailed,
 )
+from .webhooks import (
+    WebhookDeliveryNotFailed,
+    WebhookDeliveryNotFound,
+    WebhookDescriptionTooLong,
+    WebhookEventsInvalid,
+    WebhookNotFound,
+    WebhookUrlInvalid,
+)
 
 __all__ = [
     "CERTIFICATE_REFUSALS",
@@ -430,6 +438,12 @@ __all__ = [
     "UnknownReport",
     "UnsupportedMediaType",
     "ValidationFailed",
+    "WebhookDeliveryNotFailed",
+    "WebhookDeliveryNotFound",
+    "WebhookDescriptionTooLong",
+    "WebhookEventsInvalid",
+    "WebhookNotFound",
+    "WebhookUrlInvalid",
     "WithdrawalAmountInvalid",
     "WithdrawalByCustomerOnly",
     "WithdrawalRefused",

@@ -27,6 +27,7 @@ from marketdesk.store.models import (
     utcnow,
 )
 
+from .. import webhooks
 from ..errors import CustomerNotFound
 
 __all__ = ["FORGOTTEN_NAME", "ForgetResult", "forget_customer"]
@@ -43,6 +44,7 @@ class ForgetResult:
     contacts_erased: int
     notifications_erased: int
     already: bool
+    webhook_events_erased: int = 0
 
 
 async def _mask_texts(session: AsyncSession, rows: list[tuple[int, str]], model: Any) -> int:
@@ -129,6 +131,7 @@ async def forget_customer(
         contacts_erased=await _contacts(session, customer_id),
         notifications_erased=await _notifications(session, customer_id),
         already=already,
+        webhook_events_erased=await webhooks.forget_customer_events(session, customer_id),
     )
     await session.execute(delete(LoginCode).where(LoginCode.customer_id == customer_id))
     await session.execute(
@@ -141,6 +144,7 @@ async def forget_customer(
         "comments_masked": result.comments_masked,
         "contacts_erased": result.contacts_erased,
         "notifications_erased": result.notifications_erased,
+        "webhook_events_erased": result.webhook_events_erased,
     }
     if not already:
         session.add(

@@ -24,6 +24,7 @@ from .promotions import News, NewsRead
 from .ratings import RatingReminder, RatingReview
 from .reports import ConversationFact, ReportDay, ReportDayTally
 from .tasks import Task, TaskComment, TaskEvent
+from .webhooks import WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "ApiKey",
@@ -80,5 +81,7 @@ __all__ = [
     "TravelProfile",
     "Visitor",
     "Warehouse",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "utcnow",
 ]

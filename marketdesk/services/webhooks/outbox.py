@@ -1,0 +1,158 @@
+"""Raising an event: :func:`emit` writes one delivery row per subscription that wants it, in
+the caller's transaction, so the event goes out if and only if what it tells of was
+committed (a transactional outbox, like the notifications' and the channels'); the worker
+sends the rows after the commit (``delivery.py``).
+
+Who raises what (each a call next to the write it tells of):
+
+* ``conversation.created`` — ``chat.start_conversation``, ``chat.open_with_system_message``;
+* ``conversation.resolved`` — ``chat.resolve``;
+* ``message.created`` — the three places that insert messages (``sending.store_one``,
+  ``transcript.append``, the group commit's ``batch._write_batch`` through :func:`emit_sync`),
+  beside the channels' outbox row of the same message (``chat/outbound.py``);
+* ``task.created`` / ``task.changed`` — ``services.tasks`` (create; status, assignment,
+  escalation);
+* ``rating.created`` — ``chat.rate``;
+* ``certificate.activated`` — ``services.certificates.activate_certificate``;
+* ``withdrawal.created`` — ``services.balance.withdraw``;
+* ``return.created`` — ``services.returns.request_return``.
+
+Nothing is written while no active subscription wants the type: the cost of an event
+nobody listens to is one small query per transaction (the subscriptions are read once per
+transaction, ``transaction_state``)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Table, insert, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketdesk.domain.webhooks import DeliveryStatus, WebhookEvent
+from marketdesk.store.models import WebhookDelivery, WebhookSubscription, utcnow
+from marketdesk.store.transactions import on_commit, transaction_state
+
+__all__ = ["Data", "body_of", "emit", "emit_sync", "on_emitted", "wake_after_commit"]
+
+Data = Mapping[str, Any] | Callable[[], Mapping[str, Any]]
+"""What the event tells (its ``data``), or a function that makes it: called only when a
+subscription wants the event (the chat's hot path builds nothing for nobody)."""
+
+_DELIVERIES: Table = WebhookDelivery.__table__  # type: ignore[assignment]
+_INSERT = insert(_DELIVERIES)
+_ACTIVE = select(WebhookSubscription.id, WebhookSubscription.events).where(
+    WebhookSubscription.active.is_(True)
+)
+_STATE_KEY = "marketdesk.webhooks.subscriptions"
+_WAKING = "marketdesk.webhooks.waking"
+_listeners: list[Callable[[], None]] = []
+
+
+def on_emitted(listener: Callable[[], None]) -> Callable[[], None]:
+    """Call ``listener`` (a worker's ``wake``) after a transaction of this process that raised
+    an event for some subscription commits; returns the function that removes it."""
+    _listeners.append(listener)
+    return lambda: _listeners.remove(listener) if listener in _listeners else None
+
+
+async def _wake() -> None:
+    for listener in list(_listeners):
+        listener()
+
+
+def _default(value: object) -> object:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+def body_of(event: WebhookEvent, data: Mapping[str, Any], now: datetime) -> str:
+    """The delivery's body, exactly as it is sent and signed: ``{"type", "timestamp",
+    "data"}`` (Standard Webhooks' shape), compact JSON in UTF-8."""
+    return json.dumps(
+        {"type": event.value, "timestamp": now.isoformat(), "data": data},
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=_default,
+    )
+
+
+def _customer(data: Mapping[str, Any]) -> int | None:
+    value = data.get("customer_id")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _rows(
+    subscriptions: Sequence[tuple[int, list[str]]],
+    event: WebhookEvent,
+    data: Sequence[Data],
+    now: datetime,
+) -> list[dict[str, Any]]:
+    wanted = [sid for sid, events in subscriptions if event.value in (events or ())]
+    if not wanted:
+        return []
+    made = [item() if callable(item) else item for item in data]
+    bodies = [(body_of(event, one, now), _customer(one)) for one in made]
+    return [
+        {
+            "subscription_id": sid,
+            "message_id": f"msg_{uuid.uuid4().hex}",
+            "event": event.value,
+            "customer_id": customer_id,
+            "body": body,
+            "status": DeliveryStatus.PENDING.value,
+            "attempts": 0,
+            "next_attempt_at": None,
+            "created_at": now,
+        }
+        for body, customer_id in bodies  # the events in order; each to every subscription
+        for sid in wanted
+    ]
+
+
+async def emit(
+    session: AsyncSession, event: WebhookEvent, data: Data, *, now: datetime | None = None
+) -> int:
+    """In the transaction of the write ``event`` tells of: its deliveries (not committed
+    here); → how many subscriptions get it."""
+    state = transaction_state(session)
+    subscriptions = state.get(_STATE_KEY)
+    if subscriptions is None:
+        subscriptions = state[_STATE_KEY] = [
+            (int(sid), list(events or ())) for sid, events in await session.execute(_ACTIVE)
+        ]
+    rows = _rows(subscriptions, event, [data], now or utcnow())
+    if rows:
+        await session.execute(_INSERT, rows)
+        if _listeners and not state.get(_WAKING):
+            state[_WAKING] = True  # once per transaction
+            on_commit(session, _wake)
+    return len(rows)
+
+
+def emit_sync(
+    connection: Connection, event: WebhookEvent, data: Sequence[Data], now: datetime
+) -> int:
+    """The group commit's form of :func:`emit` (a bare connection, its transaction open):
+    several events of one type, in order. The caller wakes the worker after its commit
+    (:func:`wake_after_commit`)."""
+    if not data:
+        return 0
+    subscriptions = [(int(sid), list(events or ())) for sid, events in connection.execute(_ACTIVE)]
+    rows = _rows(subscriptions, event, data, now)
+    if rows:
+        connection.execute(_INSERT, rows)
+    return len(rows)
+
+
+async def wake_after_commit() -> None:
+    """Wake this process's worker (after a commit that :func:`emit_sync` wrote into)."""
+    await _wake()
