@@ -36,6 +36,7 @@ from marketdesk.services.chat import (
     configure_sla,
     set_default_publisher,
 )
+from marketdesk.services.content.articles import restore_kb_edits
 from marketdesk.services.notifications import NotifyPolicy, on_raised
 from marketdesk.services.rate_limits import RateLimiter
 from marketdesk.settings import Settings
@@ -148,7 +149,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = database is None
         app.state.database = database or Database(settings.async_database_url)
-        app.state.bot = Bot.from_directory(settings.kb_dir)
+        app.state.bot = Bot.from_directory(
+            settings.kb_dir,
+            overlay_dir=await restore_kb_edits(app.state.database, settings.kb_edits_dir()),
+        )
         # the official senders: the notifications' and the phishing check's one list
         configure_senders(settings.official_sender_list())
         # the dictionaries and the index live as long as the process: keep them out of the

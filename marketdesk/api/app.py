@@ -24,6 +24,7 @@ from . import (
     channels,
     comments,
     console,
+    content,
     conversations,
     customer_login,
     customers,
@@ -104,6 +105,7 @@ def create_api(
         app.include_router(module.router)
     app.include_router(channels.router)  # the outside channels (issue 12)
     app.include_router(sync.router)  # the marketplace's data in (issue 16)
+    app.include_router(content.router)  # the console's «Управление» (issue 16)
     install_widget(app)
     install_docs(app, enabled=settings.api_docs)
     install_openapi(app)
