@@ -37,6 +37,7 @@ from marketdesk.services.chat import (
     set_default_publisher,
 )
 from marketdesk.services.content.articles import restore_kb_edits
+from marketdesk.services.content.templates import TemplatePlace
 from marketdesk.services.notifications import NotifyPolicy, on_raised
 from marketdesk.services.rate_limits import RateLimiter
 from marketdesk.settings import Settings
@@ -151,7 +152,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.state.database = database or Database(settings.async_database_url)
         app.state.bot = Bot.from_directory(
             settings.kb_dir,
-            overlay_dir=await restore_kb_edits(app.state.database, settings.kb_edits_dir()),
+            overlay_dir=await restore_kb_edits(
+                app.state.database,
+                settings.kb_edits_dir(),
+                TemplatePlace(settings.notify_templates_dir, settings.notify_templates_overlay()),
+            ),
         )
         # the official senders: the notifications' and the phishing check's one list
         configure_senders(settings.official_sender_list())

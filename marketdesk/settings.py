@@ -554,6 +554,10 @@ class Settings(BaseSettings):
         ]
         return [p for p in found if p.is_file()]
 
+    def notify_templates_overlay(self) -> Path:
+        """Where the notification templates edited in the console live (over the seed's)."""
+        return self.data_dir / "notification-templates"
+
     def kb_edits_dir(self) -> Path:
         """Where the articles edited in the console live (over ``kb_dir``)."""
         return self.data_dir / "kb-edits"

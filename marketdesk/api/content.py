@@ -1,5 +1,6 @@
 """The console's «Управление» (issue 16): knowledge-base articles and operator hints, with
-their versions, the evaluation gate and rollback (supervisors and admins)."""
+their versions, the evaluation gate and rollback; the answer templates of task results and
+notifications (supervisors and admins)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,15 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from marketdesk.services.content import articles
+from marketdesk.services.content import articles, templates
 from marketdesk.services.content.articles import ArticleDetail, ArticleSummary, KbPlace, SaveResult
 from marketdesk.services.content.evaluation import Comparison
+from marketdesk.services.content.templates import (
+    TemplateDetail,
+    TemplatePlace,
+    TemplateSaved,
+    TemplateSummary,
+)
 from marketdesk.services.errors import KnowledgeBaseUnavailable
 from marketdesk.settings import Settings
 
@@ -106,4 +113,76 @@ async def rollback(
     """Make an earlier version live again, checked like an edit."""
     return await articles.rollback_article(
         session, operator, _place(request), key, body.version, confirm=body.confirm
+    )
+
+
+# ---------------------------------------------------------------------- answer templates
+TemplateKey = Annotated[
+    str, Path(min_length=1, max_length=120, pattern=r"^[a-z0-9_.]+$", description="шаблон")
+]
+
+
+class TemplateList(BaseModel):
+    templates: list[TemplateSummary]
+
+
+class TemplateSave(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=4000)
+    note: str = Field(default="", max_length=300)
+
+
+class TemplateRollback(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(ge=0, le=1_000_000, description="версия; 0 — исходный текст")
+
+
+def _templates(request: Request) -> TemplatePlace:
+    settings: Settings = request.app.state.settings
+    return TemplatePlace(settings.notify_templates_dir, settings.notify_templates_overlay())
+
+
+@router.get("/templates", response_model=TemplateList)
+async def list_templates(
+    request: Request, operator: CurrentOperator, session: DbSession
+) -> TemplateList:
+    """The answer templates: the results of tasks and the notifications, with their version."""
+    return TemplateList(
+        templates=await templates.list_templates(session, operator, _templates(request))
+    )
+
+
+@router.get("/templates/{key}", response_model=TemplateDetail)
+async def template(
+    request: Request, key: TemplateKey, operator: CurrentOperator, session: DbSession
+) -> TemplateDetail:
+    return await templates.template_detail(session, operator, _templates(request), key)
+
+
+@router.put("/templates/{key}", response_model=TemplateSaved)
+async def save_template(
+    request: Request,
+    key: TemplateKey,
+    body: TemplateSave,
+    operator: CurrentOperator,
+    session: DbSession,
+) -> TemplateSaved:
+    """A new version, live at once; only the seed's placeholders may be used."""
+    return await templates.save_template(
+        session, operator, _templates(request), key, body.text, note=body.note
+    )
+
+
+@router.post("/templates/{key}/rollback", response_model=TemplateSaved)
+async def rollback_template(
+    request: Request,
+    key: TemplateKey,
+    body: TemplateRollback,
+    operator: CurrentOperator,
+    session: DbSession,
+) -> TemplateSaved:
+    return await templates.rollback_template(
+        session, operator, _templates(request), key, body.version
     )

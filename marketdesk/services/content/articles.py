@@ -41,6 +41,7 @@ from ..errors import (
 )
 from ..principals import Principal
 from .evaluation import Candidate, Comparison, check_candidate
+from .templates import TemplatePlace, restore_templates
 
 __all__ = [
     "ArticleDetail",
@@ -360,15 +361,20 @@ async def restore_overlay(session: AsyncSession, overlay: Path) -> int:
     return len(rows)
 
 
-async def restore_kb_edits(database: Any, overlay: Path) -> Path:
-    """``restore_overlay`` at a server's start, in a session of its own; a database not
-    migrated yet leaves the edits on disk as they are. → the overlay directory."""
+async def restore_kb_edits(
+    database: Any, overlay: Path, templates: TemplatePlace | None = None
+) -> Path:
+    """``restore_overlay`` (and the notification templates' ``restore_templates``) at a
+    server's start, in a session of its own; a database not migrated yet leaves the edits on
+    disk as they are. → the articles' overlay directory."""
     try:
         async with database.sessions() as session:
             count = await restore_overlay(session, overlay)
+            if templates is not None:
+                count += await restore_templates(session, templates)
     except SQLAlchemyError:
         log.warning("the edited articles could not be read from the database", exc_info=True)
         return overlay
     if count:
-        log.info("%d edited article(s) of the console over the knowledge base", count)
+        log.info("%d edited article(s) and template(s) of the console restored", count)
     return overlay

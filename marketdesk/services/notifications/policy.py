@@ -34,6 +34,8 @@ class NotifyPolicy:
     public_url: str
     senders: SenderList
     """The official senders (``MARKETDESK_OFFICIAL_SENDERS``), the phishing check's too."""
+    templates_overlay: Path | None = None
+    """The templates edited in the console's «Управление», read over ``templates_dir``."""
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> NotifyPolicy:
@@ -57,6 +59,7 @@ class NotifyPolicy:
             concurrency=settings.notify_concurrency,
             public_url=settings.public_url.rstrip("/"),
             senders=settings.official_sender_list(),
+            templates_overlay=settings.notify_templates_overlay(),
         )
 
 

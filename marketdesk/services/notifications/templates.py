@@ -33,10 +33,19 @@ def template_name(type_: str, event: str, channel: str) -> str:
 
 
 def render(
-    directory: Path, type_: str, event: str, channel: str, data: Mapping[str, object]
+    directory: Path,
+    type_: str,
+    event: str,
+    channel: str,
+    data: Mapping[str, object],
+    overlay: Path | None = None,
 ) -> Rendered:
+    """``overlay``: the templates edited in the console (``services.content.templates``),
+    read before the seed's."""
     name = template_name(type_, event, channel)
     path = directory / f"{name}.txt"
+    if overlay is not None and (overlay / f"{name}.txt").is_file():
+        path = overlay / f"{name}.txt"
     try:
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:
