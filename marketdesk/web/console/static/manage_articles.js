@@ -67,7 +67,7 @@ function showFigures(result, drops) {
   box.classList.toggle("drop", drops.length > 0);
   clear(
     box,
-    el("strong", {}, drops.length ? "Оценка бота ухудшится: " + drops.join("; ") : "Оценка бота не ухудшится."),
+    el("strong", {}, drops.length ? "Оценка бота ухудшится (до → после):" : "Оценка бота не ухудшится."),
     result.before && result.before.length ? figuresTable(result.before, result.after) : null,
   );
 }
