@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import func, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.bot import Bot
@@ -35,6 +35,7 @@ from .. import audit
 from ..errors import (
     ArticleInvalid,
     ArticleNotFound,
+    ContentChanged,
     ContentVersionNotFound,
     EvaluationDropped,
     InvalidContentKey,
@@ -272,7 +273,11 @@ async def save_article(
         confirmed_drop=bool(comparison.drops),
         drops=comparison.drops,
     )
-    await session.commit()
+    try:
+        await session.commit()
+    except IntegrityError:  # the same version saved by someone else a moment ago
+        await session.rollback()
+        raise ContentChanged() from None
     await _go_live(place, key, text)
     return SaveResult(key=key, version=version, comparison=comparison)
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain.coupon_ban import FRAUD_QUEUE
@@ -27,7 +28,7 @@ from marketdesk.domain.task_outcomes import CUSTOMER_RESULTS_RU, TaskOutcome
 from marketdesk.store.models import ContentVersion, Operator, utcnow
 
 from .. import audit
-from ..errors import ContentVersionNotFound, TemplateInvalid, TemplateNotFound
+from ..errors import ContentChanged, ContentVersionNotFound, TemplateInvalid, TemplateNotFound
 from ..principals import Principal
 
 __all__ = [
@@ -287,7 +288,11 @@ async def save_template(
         )
     )
     audit.record(session, principal, action, entity_kind="template", entity_id=key, version=version)
-    await session.commit()
+    try:
+        await session.commit()
+    except IntegrityError:  # the same version saved by someone else a moment ago
+        await session.rollback()
+        raise ContentChanged() from None
     if spec.file is not None:
         _write(place.overlay / spec.file, text)
     return TemplateSaved(key=key, version=version)

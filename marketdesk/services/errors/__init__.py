@@ -71,6 +71,7 @@ from .chat import (
 from .content import (
     ArticleInvalid,
     ArticleNotFound,
+    ContentChanged,
     ContentVersionNotFound,
     EvaluationDropped,
     InvalidContentKey,
@@ -291,6 +292,7 @@ __all__ = [
     "CommentEmpty",
     "CommentTooLong",
     "Conflict",
+    "ContentChanged",
     "ContentVersionNotFound",
     "ConversationClosed",
     "ConversationNotFound",

@@ -7,6 +7,7 @@ from .base import Conflict, InvalidInput, NotFound
 __all__ = [
     "ArticleInvalid",
     "ArticleNotFound",
+    "ContentChanged",
     "ContentVersionNotFound",
     "EvaluationDropped",
     "InvalidContentKey",
@@ -71,3 +72,10 @@ class TemplateInvalid(InvalidInput):
     code = "answer_template_invalid"
     template = "Шаблон ответа не подходит: {problem}"
     example = "Шаблон ответа не подходит: неизвестная подстановка $amount."
+
+
+class ContentChanged(Conflict):
+    code = "content_changed"
+    template = (
+        "Этот текст только что сохранил кто-то другой. Откройте его заново и повторите правку."
+    )
