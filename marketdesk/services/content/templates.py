@@ -60,6 +60,19 @@ _OUTCOME_TITLES = {
     TaskOutcome.REJECTED: "отклонена",
 }
 _CHANNEL_TITLES = {"email": "e-mail", "sms": "SMS", "push": "push", "center": "центр уведомлений"}
+_EVENT_TITLES = {
+    "login_code": "Код для входа",
+    "certificate_issued": "Сертификат выпущен",
+    "certificate_activated": "Сертификат активирован",
+    "withdrawal_created": "Вывод средств с баланса",
+    "order_receipt": "Чек заказа",
+    "order_status_changed": "Статус заказа изменился",
+    "promotion": "Акция",
+    "service_rating_survey": "Оценка сервиса",
+    "task_result_order": "Итог заявки по заказу",
+    "task_result_goods": "Итог заявки по товару",
+    "task_result": "Итог заявки",
+}
 _NOTIFY_NAME = re.compile(r"^([a-z_]+)/([a-z_]+)\.([a-z]+)\.txt$")
 
 
@@ -138,7 +151,7 @@ def _notify_specs(directory: Path) -> list[_Spec]:
             _Spec(
                 key=f"notify.{type_}.{event}.{channel}",
                 group="Уведомления",
-                title=f"{event} ({_CHANNEL_TITLES.get(channel, channel)})",
+                title=f"{_EVENT_TITLES.get(event, event)} ({_CHANNEL_TITLES.get(channel, channel)})",
                 fields=tuple(sorted(set(string.Template(text).get_identifiers()))),
                 seed=text,
                 file=name,
