@@ -151,7 +151,8 @@ def _notify_specs(directory: Path) -> list[_Spec]:
             _Spec(
                 key=f"notify.{type_}.{event}.{channel}",
                 group="Уведомления",
-                title=f"{_EVENT_TITLES.get(event, event)} ({_CHANNEL_TITLES.get(channel, channel)})",
+                title=f"{_EVENT_TITLES.get(event, event)} "
+                f"({_CHANNEL_TITLES.get(channel, channel)})",
                 fields=tuple(sorted(set(string.Template(text).get_identifiers()))),
                 seed=text,
                 file=name,
