@@ -514,6 +514,21 @@ class Settings(BaseSettings):
         default=300.0, gt=0, description="how often the rating reminder worker looks"
     )
     # the supervisors' wallboard (/console/board)
+    db_pool_size: int = Field(
+        default=10,
+        ge=1,
+        description="database connections each server process keeps open (with N processes "
+        "and hosts, N × (pool + overflow) must stay under PostgreSQL's max_connections)",
+    )
+    db_max_overflow: int = Field(
+        default=20, ge=0, description="extra database connections a process opens in a burst"
+    )
+    leader_retry_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="how often a server process checks the leader lease of the background "
+        "work that runs once across processes (PostgreSQL: an advisory lock)",
+    )
     board_push_seconds: float = Field(
         default=5.0, gt=0, description="a fresh wallboard is pushed to supervisors this often"
     )

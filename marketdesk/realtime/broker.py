@@ -186,11 +186,14 @@ class RedisBroker(Broker):
         """Redis answers PING within ``PING_TIMEOUT`` seconds."""
         if self._redis is None:
             return False
-        try:
-            return bool(await asyncio.wait_for(self._redis.ping(), timeout=PING_TIMEOUT))
-        except Exception as exc:  # refused, reset, timed out, or an error reply
-            log.warning("redis ping failed (%s)", exc)
-            return False
+        # twice: the first try may meet a pooled connection that died while Redis was away
+        for attempt in (1, 2):
+            try:
+                async with asyncio.timeout(PING_TIMEOUT):
+                    return bool(await self._redis.ping())
+            except Exception as exc:  # refused, reset, timed out, or an error reply
+                log.warning("redis ping failed (%s, try %d)", exc, attempt)
+        return False
 
     async def publish(self, channels: Iterable[str], event: dict[str, Any]) -> None:
         channels = list(channels)

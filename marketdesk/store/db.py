@@ -67,7 +67,9 @@ def secure_sqlite_file(database: str | None) -> None:
 class Database:
     """One engine and its session factory; created once per process."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(
+        self, url: str, *, echo: bool = False, pool_size: int = 10, max_overflow: int = 20
+    ) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         # statement parameters (what customers typed, phone numbers) stay out of error
@@ -77,9 +79,9 @@ class Database:
             secure_sqlite_file(make_url(url).database)
             # every reader holds a connection (and aiosqlite's thread) only for a moment;
             # a pool large enough for bursts avoids opening and closing them under load
-            kwargs.update(pool_size=10, max_overflow=20)
+            kwargs.update(pool_size=pool_size, max_overflow=max_overflow)
         else:
-            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+            kwargs.update(pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
