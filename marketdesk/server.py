@@ -36,6 +36,8 @@ from marketdesk.services.chat import (
     configure_sla,
     set_default_publisher,
 )
+from marketdesk.services.content.articles import restore_kb_edits
+from marketdesk.services.content.templates import TemplatePlace
 from marketdesk.services.notifications import NotifyPolicy, on_raised
 from marketdesk.services.rate_limits import RateLimiter
 from marketdesk.services.webhooks import WebhookPolicy, on_emitted
@@ -170,7 +172,14 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
         )
-        app.state.bot = Bot.from_directory(settings.kb_dir)
+        app.state.bot = Bot.from_directory(
+            settings.kb_dir,
+            overlay_dir=await restore_kb_edits(
+                app.state.database,
+                settings.kb_edits_dir(),
+                TemplatePlace(settings.notify_templates_dir, settings.notify_templates_overlay()),
+            ),
+        )
         # the official senders: the notifications' and the phishing check's one list
         configure_senders(settings.official_sender_list())
         # the dictionaries and the index live as long as the process: keep them out of the

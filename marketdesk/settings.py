@@ -106,6 +106,12 @@ class Settings(BaseSettings):
         return parse_policy(raw, warning_share=self.sla_warning_share)
 
     kb_watch_interval_seconds: float = Field(default=2.0, gt=0)
+    kb_eval_sets: str = Field(
+        default="",
+        description="the bot's evaluation sets (TSV files, separated by «:») an article edit in "
+        "the console must not make worse; empty: tests/bot/heldout.tsv and "
+        "../shared/kb/dev-questions.tsv where they exist (not in the seeds)",
+    )
     certificate_lookups_per_hour: int = Field(
         default=60,
         ge=1,
@@ -599,6 +605,24 @@ class Settings(BaseSettings):
         from marketdesk.domain.senders import parse_senders
 
         return parse_senders(self.official_senders)
+
+    def kb_eval_set_list(self) -> list[Path]:
+        """``kb_eval_sets`` as paths; by default the evaluation sets found beside the code."""
+        if self.kb_eval_sets.strip():
+            return [Path(p) for p in self.kb_eval_sets.split(":") if p.strip()]
+        found = [
+            REPO_ROOT / "tests" / "bot" / "heldout.tsv",
+            REPO_ROOT.parent / "shared" / "kb" / "dev-questions.tsv",
+        ]
+        return [p for p in found if p.is_file()]
+
+    def notify_templates_overlay(self) -> Path:
+        """Where the notification templates edited in the console live (over the seed's)."""
+        return self.data_dir / "notification-templates"
+
+    def kb_edits_dir(self) -> Path:
+        """Where the articles edited in the console live (over ``kb_dir``)."""
+        return self.data_dir / "kb-edits"
 
     def ensure_data_dir(self) -> Path:
         """The data dir, created if need be, readable by the server's user only (0700): it

@@ -24,6 +24,7 @@ from . import (
     channels,
     comments,
     console,
+    content,
     conversations,
     customer_login,
     customers,
@@ -106,6 +107,7 @@ def create_api(
     app.include_router(channels.router)  # the outside channels (issue 12)
     app.include_router(webhooks.router)  # events out (issue 16)
     app.include_router(sync.router)  # the marketplace's data in (issue 16)
+    app.include_router(content.router)  # the console's «Управление» (issue 16)
     install_widget(app)
     install_docs(app, enabled=settings.api_docs)
     install_openapi(app)

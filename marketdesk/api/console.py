@@ -77,6 +77,13 @@ async def reports_page(request: Request) -> HTMLResponse:
     return _page(request, "reports.html")
 
 
+@router.get("/console/manage", response_class=HTMLResponse)
+async def manage_page(request: Request) -> HTMLResponse:
+    """«Управление» for supervisors and admins: news, hints, articles, answer templates (the
+    API refuses everyone else)."""
+    return _page(request, "manage.html")
+
+
 @router.get("/console/login", response_class=HTMLResponse)
 async def login_page(request: Request) -> HTMLResponse:
     return _page(request, "login.html")

@@ -1,14 +1,23 @@
-"""Promotions news (operators)."""
+"""Promotions news: operators read it; supervisors and admins write it (issue 16: create,
+edit, and a live ``news_published`` frame to the operators it is for)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel
 
 from marketdesk.services import promotions
+from marketdesk.services.chat.events import Publisher, no_publisher
+from marketdesk.services.content.news import (
+    NewsChange,
+    NewsInput,
+    NewsSaved,
+    create_news,
+    update_news,
+)
 from marketdesk.services.promotions import NewsFilter, NewsPage
 
 from .deps import CurrentOperator, DbSession
@@ -72,3 +81,41 @@ async def read(
 ) -> ReadMark:
     read_at = await promotions.mark_read(session, operator, news_id)
     return ReadMark(id=news_id, read=True, read_at=read_at)
+
+
+def _publisher(request: Request) -> Publisher:
+    broker = getattr(request.app.state, "broker", None)
+    return no_publisher if broker is None else broker.publish
+
+
+@router.post("", response_model=NewsSaved, status_code=201)
+async def create(
+    request: Request, body: NewsInput, operator: CurrentOperator, session: DbSession
+) -> NewsSaved:
+    """A news item (supervisors and admins); the operators it is for hear of it at once."""
+    return await create_news(session, operator, body, _publisher(request))
+
+
+@router.patch("/{news_id}", response_model=NewsSaved)
+async def edit(
+    request: Request,
+    news_id: Annotated[BigId, Path()],
+    body: NewsChange,
+    operator: CurrentOperator,
+    session: DbSession,
+) -> NewsSaved:
+    """Change the fields given (supervisors and admins)."""
+    return await update_news(session, operator, news_id, body, _publisher(request))
+
+
+@router.put("/{news_id}", response_model=NewsSaved)
+async def replace(
+    request: Request,
+    news_id: Annotated[BigId, Path()],
+    body: NewsInput,
+    operator: CurrentOperator,
+    session: DbSession,
+) -> NewsSaved:
+    """Replace every field (supervisors and admins)."""
+    change = NewsChange(**body.model_dump())
+    return await update_news(session, operator, news_id, change, _publisher(request))

@@ -79,6 +79,8 @@ _CONFLICTS = re.compile(
     r"|^post /api/v1/tasks/\{number\}/(status|assign)$"
     r"|^post /api/v1/customers/\{customer_id\}/coupon-ban/review$"
     r"|^post /api/v1/webhook-deliveries/\{delivery_id\}/retry$"
+    # an article edit that would drop the bot's evaluation (issue 16)
+    r"|^(put /api/v1/content/articles/\{key\}|post /api/v1/content/articles/\{key\}/rollback)$"
 )
 # the routes that count requests (by caller, IP, phone, login; see the rate limiter)
 # (a route may also declare ``responses={429: ...}`` itself; that is kept)

@@ -223,8 +223,10 @@ class Bot:
         topics: Mapping[str, Topic] | None = None,
         errors: list[ArticleError] | None = None,
         analyzer: TextAnalyzer | None = None,
+        overlay_dir: Path | None = None,
     ) -> None:
         self.kb_dir = kb_dir
+        self.overlay_dir = overlay_dir  # the console's edits (services.content), over kb_dir
         self.topics = topics
         self.analyzer = analyzer or TextAnalyzer()
         self._state = _State(self._build(articles), tuple(errors or ()))
@@ -236,7 +238,11 @@ class Bot:
 
     @classmethod
     def from_directory(
-        cls, kb_dir: Path | str | None = None, topics: Mapping[str, Topic] | None = None
+        cls,
+        kb_dir: Path | str | None = None,
+        topics: Mapping[str, Topic] | None = None,
+        *,
+        overlay_dir: Path | None = None,
     ) -> Bot:
         directory = Path(kb_dir) if kb_dir is not None else default_kb_dir()
         if topics is None:
@@ -244,8 +250,14 @@ class Bot:
                 topics = load_topics(default_topics_file())
             except (OSError, ValueError):
                 topics = None
-        result = load_articles(directory, topics)
-        return cls(result.articles, kb_dir=directory, topics=topics, errors=result.errors)
+        result = load_articles(directory, topics, overlay_dir)
+        return cls(
+            result.articles,
+            kb_dir=directory,
+            topics=topics,
+            errors=result.errors,
+            overlay_dir=overlay_dir,
+        )
 
     # ------------------------------------------------------------------ state
     @property
@@ -265,7 +277,7 @@ class Bot:
         if self.kb_dir is None:
             return []
         with self._reload_lock:
-            result = load_articles(self.kb_dir, self.topics)
+            result = load_articles(self.kb_dir, self.topics, self.overlay_dir)
             if not result.articles and self._state.index.articles:
                 # nothing loaded at all (directory gone?): keep serving the old index
                 return list(result.errors)

@@ -19,6 +19,7 @@ __all__ = [
     "ArticleError",
     "LoadResult",
     "Topic",
+    "article_files",
     "default_kb_dir",
     "default_topics_file",
     "load_articles",
@@ -289,10 +290,33 @@ def _default_topics() -> dict[str, Topic] | None:
 _NOT_ARTICLES = {"readme.md", "index.md", "_index.md"}
 
 
+def article_files(directory: Path, overlay: Path | None = None) -> list[Path]:
+    """The article files of ``directory``, each replaced by the file of the same name in
+    ``overlay`` (the articles edited in the console, ``services.content``), which may also
+    add new ones."""
+
+    def md_files(base: Path) -> list[Path]:
+        return [
+            p
+            for p in sorted(base.rglob("*.md"))
+            if p.name.lower() not in _NOT_ARTICLES and p.is_file()
+        ]
+
+    seed = md_files(directory)
+    if overlay is None or not overlay.is_dir():
+        return seed
+    edited = {p.stem: p for p in md_files(overlay)}
+    files = [edited.pop(p.stem, p) for p in seed]
+    return files + sorted(edited.values())
+
+
 def load_articles(
-    directory: Path | None = None, topics: Mapping[str, Topic] | None = None
+    directory: Path | None = None,
+    topics: Mapping[str, Topic] | None = None,
+    overlay: Path | None = None,
 ) -> LoadResult:
-    """Read every ``*.md`` article under ``directory``.
+    """Read every ``*.md`` article under ``directory`` (and ``overlay``, whose files replace
+    those of the same name).
 
     A file that cannot be read or parsed, or whose slug is not a topic, becomes an
     :class:`ArticleError` naming the file; the other articles still load. Slugs are
@@ -305,9 +329,7 @@ def load_articles(
     errors: list[ArticleError] = []
     if not directory.is_dir():
         return LoadResult([], [ArticleError(directory, "knowledge-base directory not found")])
-    for path in sorted(directory.rglob("*.md")):
-        if path.name.lower() in _NOT_ARTICLES or not path.is_file():
-            continue
+    for path in article_files(directory, overlay):
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:

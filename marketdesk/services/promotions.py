@@ -7,13 +7,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, and_, exists, func, insert, select
+from sqlalchemy import ColumnElement, and_, exists, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from marketdesk.store.models import News, NewsRead, utcnow
 
+from .chat_access import is_supervisor, operator_lines
 from .customers import Coded
 from .errors import InvalidDateRange, NewsNotFound, QueryTooLong
 from .labels import NEWS_KIND_TITLES
@@ -23,6 +24,7 @@ __all__ = [
     "NewsFilter",
     "NewsItem",
     "NewsPage",
+    "lines_of",
     "mark_all_read",
     "mark_read",
     "news_categories",
@@ -36,6 +38,26 @@ MAX_QUERY_LENGTH = 200
 
 def normalize_title(title: str) -> str:
     return title.lower().replace("ё", "е")
+
+
+def lines_of(stored: str | None) -> list[str]:
+    """The lines of ``News.lines`` (``",general,seller,"``); empty: every line."""
+    return [line for line in (stored or "").split(",") if line]
+
+
+async def _for_lines(session: AsyncSession, principal: Principal) -> list[ColumnElement[bool]]:
+    """An operator sees the news for every line and for their own lines; a supervisor and an
+    admin see all of it."""
+    if is_supervisor(principal):
+        return []
+    mine = sorted(await operator_lines(session, principal.id))
+    return [
+        or_(
+            News.lines.is_(None),
+            News.lines == "",
+            *[News.lines.like(f"%,{_escape_like(line)},%", escape="\\") for line in mine],
+        )
+    ]
 
 
 def _escape_like(value: str) -> str:
@@ -54,6 +76,7 @@ class NewsItem(BaseModel):
     ends_on: date | None
     urgent: bool
     mandatory: bool
+    lines: list[str] = []
     read: bool
     read_at: datetime | None
 
@@ -91,7 +114,8 @@ async def search_news(
     is_read = (
         exists().where(mark.news_id == News.id, mark.operator_id == operator_id).correlate(News)
     )
-    where: list[ColumnElement[bool]] = []
+    visible = await _for_lines(session, principal)
+    where: list[ColumnElement[bool]] = list(visible)
     if query and query.strip():
         pattern = f"%{_escape_like(normalize_title(query.strip()))}%"
         where.append(News.title_search.like(pattern, escape="\\"))
@@ -114,7 +138,7 @@ async def search_news(
             select(
                 func.count(News.id),
                 func.count(News.id).filter(News.mandatory.is_(True)),
-            ).where(~is_read)
+            ).where(~is_read, *visible)
         )
     ).one()
     rows = await session.execute(
@@ -142,6 +166,7 @@ async def search_news(
                 ends_on=n.ends_on,
                 urgent=n.urgent,
                 mandatory=n.mandatory,
+                lines=lines_of(n.lines),
                 read=read_at is not None,
                 read_at=read_at,
             )

@@ -26,6 +26,7 @@ from marketdesk.store.models import CouponBan, Product, Task
 
 from . import audit, chat, notifications
 from .chat.guard import verdict_for_conversation, verdict_for_customer
+from .content.templates import outcome_text
 from .errors import OutcomeTargetMissing, ResultRefusedByGuard
 from .principals import Principal
 
@@ -67,7 +68,11 @@ async def apply_outcome(
 async def tell_customer(session: AsyncSession, task: Task, outcome: TaskOutcome) -> int | None:
     """Post the result to the task's customer; → the conversation it went to (None: it went
     as a notification, or the task has neither a conversation nor a customer)."""
-    text = customer_result(task.queue, _queue_title(task.queue), outcome, task.number)
+    title = _queue_title(task.queue)
+    # the text edited in «Управление» (issue 16), else the seed's
+    text = await outcome_text(session, task.queue, title, outcome, task.number)
+    if text is None:
+        text = customer_result(task.queue, title, outcome, task.number)
     if task.conversation_id is not None:
         verdict = await verdict_for_conversation(session, task.conversation_id, text)
     elif task.customer_id is not None:

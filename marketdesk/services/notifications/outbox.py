@@ -207,7 +207,14 @@ async def notify(
             created_at=now,
         )
         try:
-            rendered = render(policy.templates_dir, spec.type.value, event, channel.value, data)
+            rendered = render(
+                policy.templates_dir,
+                spec.type.value,
+                event,
+                channel.value,
+                data,
+                policy.templates_overlay,
+            )
         except TemplateMissing as exc:  # the event still happens; the log says why
             log.error("notification template unusable: %s", exc)
             row.status = NotificationStatus.FAILED.value

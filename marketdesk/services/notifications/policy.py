@@ -36,6 +36,8 @@ class NotifyPolicy:
     """The official senders (``MARKETDESK_OFFICIAL_SENDERS``), the phishing check's too."""
     offline_delay: timedelta = timedelta(minutes=5)
     """An operator's reply to a customer away from the chat is told to them after this."""
+    templates_overlay: Path | None = None
+    """The templates edited in the console's «Управление», read over ``templates_dir``."""
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> NotifyPolicy:
@@ -63,6 +65,7 @@ class NotifyPolicy:
             public_url=settings.public_url.rstrip("/"),
             senders=settings.official_sender_list(),
             offline_delay=timedelta(seconds=settings.notify_offline_delay_seconds),
+            templates_overlay=settings.notify_templates_overlay(),
         )
 
 

@@ -36,15 +36,25 @@ def template_name(type_: str, event: str, channel: str) -> str:
 
 
 def render(
-    directory: Path, type_: str, event: str, channel: str, data: Mapping[str, object]
+    directory: Path,
+    type_: str,
+    event: str,
+    channel: str,
+    data: Mapping[str, object],
+    overlay: Path | None = None,
 ) -> Rendered:
+    """``overlay``: the templates edited in the console (``services.content.templates``),
+    read before the seed's."""
     name = template_name(type_, event, channel)
+    path = directory / f"{name}.txt"
+    if overlay is not None and (overlay / f"{name}.txt").is_file():
+        path = overlay / f"{name}.txt"
     try:
-        raw = (directory / f"{name}.txt").read_text(encoding="utf-8")
+        raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         if channel not in FALLBACK:
             raise TemplateMissing(name) from None
-        return render(directory, type_, event, FALLBACK[channel], data)
+        return render(directory, type_, event, FALLBACK[channel], data, overlay)
     try:
         text = Template(raw).substitute({k: str(v) for k, v in data.items()})
     except (KeyError, ValueError) as exc:

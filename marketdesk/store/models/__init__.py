@@ -6,6 +6,7 @@ from .catalog import Product, ProductNominal, Seller, Stock, Warehouse
 from .certificates import GiftCertificate
 from .channels import ChannelContact, ChannelDelivery, ChannelInbound
 from .chat import Attachment, LoginCode, OperatorPresence, TravelProfile
+from .content import ContentVersion
 from .conversations import (
     Conversation,
     ConversationOperator,
@@ -35,6 +36,7 @@ __all__ = [
     "ChannelContact",
     "ChannelDelivery",
     "ChannelInbound",
+    "ContentVersion",
     "Conversation",
     "ConversationFact",
     "ConversationOperator",

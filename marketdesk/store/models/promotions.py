@@ -30,6 +30,8 @@ class News(Base):
     ends_on: Mapped[date | None] = mapped_column(Date)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     mandatory: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the lines whose operators see it (issue 16), as ",general,seller,"; null: every line
+    lines: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class NewsRead(Base):

@@ -1,7 +1,7 @@
 """webhooks: the admins' subscriptions and the outbox of their deliveries (issue 16)
 
 Revision ID: 5e1b7c9a2d40
-Revises: 7c2e9a4d5b13
+Revises: 5e1a7c3d9b42
 Create Date: 2026-12-03 08:00:00.000000
 
 ``webhook_subscriptions``: an endpoint, its event types and its signing secret;
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "5e1b7c9a2d40"
-down_revision: str | None = "7c2e9a4d5b13"
+down_revision: str | None = "5e1a7c3d9b42"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

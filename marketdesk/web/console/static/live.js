@@ -5,6 +5,7 @@ import { $, token } from "./common.js";
 import { fetchNewMessages, renderHeader } from "./conversation.js";
 import { loadDeliveries, onDelivery } from "./deliveries.js";
 import { loadMe } from "./me.js";
+import { loadUnread, mandatoryNews } from "./news.js";
 import { loadQueue, refreshLists, renderMine } from "./queue.js";
 import { slaAlert } from "./sla.js";
 import { setStatus, state } from "./state.js";
@@ -67,6 +68,13 @@ const FRAMES = {
   // the workspace (/console/tasks) shows it with the task
   task_escalated(frame) {
     if (frame.text) setStatus("⚠ " + frame.text);
+  },
+  // a supervisor published or edited a news item for this operator (issue 16): the unread
+  // count, and a mandatory item opens the mandatory-news window at once
+  news_published(frame) {
+    loadUnread();
+    if (frame.news && frame.news.mandatory) mandatoryNews();
+    else if (frame.news) setStatus("Новость: " + frame.news.title);
   },
   resync() {
     refreshLists();

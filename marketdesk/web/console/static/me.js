@@ -16,6 +16,7 @@ export async function loadMe() {
   $("audit-link").hidden = !supervises;
   $("board-link").hidden = !supervises;
   $("reports-link").hidden = !supervises;
+  $("manage-link").hidden = !supervises;
   loadColleagues();
 }
 

@@ -107,6 +107,7 @@ export async function mandatoryNews() {
   }
   if (!items.length) return;
   const dialog = $("mandatory-dialog");
+  if (dialog.open) dialog.close(); // shown again with what is unread now (a live news item)
   let left = items.length;
   const onRead = () => {
     left -= 1;
@@ -119,9 +120,9 @@ export async function mandatoryNews() {
     if (next) next.focus();
   };
   clear($("mandatory-list"), items.map((item) => newsItem(item, onRead)));
-  dialog.addEventListener("cancel", (event) => {
+  dialog.oncancel = (event) => {
     if (left > 0) event.preventDefault();
-  });
+  };
   dialog.showModal();
   const first = dialog.querySelector(".mark-read");
   if (first) first.focus();
