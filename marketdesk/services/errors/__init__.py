@@ -5,6 +5,14 @@ the database, the WebSocket); the page ``docs/errors.md`` from ``docs``."""
 
 from __future__ import annotations
 
+from .account import (
+    ACCOUNT_REFUSALS,
+    AccountCustomerOnly,
+    InvalidAccount,
+    InvalidAccountFormat,
+    InvalidBik,
+    RecipientRequired,
+)
 from .base import (
     AuthenticationRequired,
     CatalogueEntry,
@@ -227,6 +235,7 @@ from .transport import (
 )
 
 __all__ = [
+    "ACCOUNT_REFUSALS",
     "CERTIFICATE_REFUSALS",
     "CLOSE_BAD_DATA",
     "CLOSE_INTERNAL",
@@ -238,6 +247,7 @@ __all__ = [
     "MARKDOWN_REFUSALS",
     "SOCKET_CLOSE_CODES",
     "WITHDRAWAL_REFUSALS",
+    "AccountCustomerOnly",
     "AccountDisabled",
     "AccountNotFound",
     "AlreadyEscalated",
@@ -301,8 +311,11 @@ __all__ = [
     "GradeNotForGroup",
     "HttpError",
     "InternalError",
+    "InvalidAccount",
+    "InvalidAccountFormat",
     "InvalidAmount",
     "InvalidApiKey",
+    "InvalidBik",
     "InvalidCertificateCode",
     "InvalidCertificateKind",
     "InvalidCharacters",
@@ -384,6 +397,7 @@ __all__ = [
     "RatingCommentTooLong",
     "RatingReviewNotFound",
     "ReasonRequired",
+    "RecipientRequired",
     "ReportPeriodTooLong",
     "RequestBodyTooLarge",
     "RequestTimeout",

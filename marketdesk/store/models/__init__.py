@@ -24,6 +24,7 @@ from .promotions import News, NewsRead
 from .ratings import RatingReminder, RatingReview
 from .reports import ConversationFact, ReportDay, ReportDayTally
 from .tasks import Task, TaskComment, TaskEvent
+from .withdrawals import WithdrawalRequest
 
 __all__ = [
     "ApiKey",
@@ -79,5 +80,6 @@ __all__ = [
     "TravelProfile",
     "Visitor",
     "Warehouse",
+    "WithdrawalRequest",
     "utcnow",
 ]
