@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain import withdrawal as rules
 from marketdesk.domain.bank_account import check_account, mask_account
+from marketdesk.domain.money import format_rub
 from marketdesk.store.models import BalanceEntry, WithdrawalRequest, utcnow
 
 from . import audit, notifications
@@ -246,8 +247,8 @@ async def withdraw(
     return WithdrawalResult(
         amount=money(kopecks),
         balance=balance_view(after),
-        message=f"Заявка {view.number} на вывод {money(kopecks)} ₽ на счёт "
-        f"{view.account_masked} принята.",
+        message=f"Заявка {view.number} на вывод {format_rub(kopecks)} на счёт "
+        f"{view.account_masked} принята. Получатель: {details.recipient}.",
         withdrawal=view,
     )
 
