@@ -107,7 +107,8 @@ def _checked_details(details: BankDetails) -> BankDetails:
     """The recipient is required; the account number must pass the Bank of Russia's control
     key against the BIK (``domain.bank_account``). Normalised: spaces and hyphens dropped."""
     recipient = " ".join((details.recipient or "").split())
-    if not recipient or len(recipient) > RECIPIENT_MAX_CHARS:
+    named = any(char.isalpha() for char in recipient)  # a name, not digits or dashes
+    if not named or len(recipient) > RECIPIENT_MAX_CHARS:
         raise RecipientRequired(limit=RECIPIENT_MAX_CHARS)
     check = check_account(details.bik, details.account)
     if not check.valid:

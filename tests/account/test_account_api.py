@@ -96,6 +96,7 @@ def _requests(demo_db, customer_id: int) -> list[WithdrawalRequest]:
         ({"bik": "04980574"}, "invalid_bik"),
         ({"bik": "БИК"}, "invalid_bik"),
         ({"recipient": "   "}, "recipient_required"),
+        ({"recipient": "12345 -"}, "recipient_required"),
         ({"recipient": "Я" * 201}, "recipient_required"),
     ],
 )

@@ -18,7 +18,7 @@ async def _obedient() -> None:
 
 async def _stubborn(stopped: asyncio.Event) -> None:
     """Swallows the first cancellation, as a ``wait_for`` racing a wake-up can."""
-    try:
+    try:  # noqa: SIM105 - swallowing the cancellation is the point: spelt out
         await asyncio.sleep(3600)
     except asyncio.CancelledError:
         pass
