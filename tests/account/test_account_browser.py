@@ -142,7 +142,11 @@ def _login_keeping_the_conversation(page: Any, server: Server, expect: Any) -> N
     expect(page.locator(".msg--mine:not(.msg--pending)")).to_have_count(1, timeout=15000)
     before = page.evaluate("JSON.parse(localStorage.getItem('marketdesk.widget'))")
     expect(page.locator("#account-open")).to_be_hidden()  # a visitor has no account
-    page.get_by_role("button", name="Войти по номеру телефона").click()
+    # a link to the account (as the bot gives) offers a visitor the login first
+    page.evaluate("location.hash = '#account/orders'")
+    expect(page.locator("#login-note")).to_have_text(
+        "Войдите по номеру телефона, чтобы открыть личный кабинет."
+    )
     page.fill("#phone", "8 900 000-00-01")
     page.get_by_role("button", name="Получить код").click()
     expect(page.locator("#code-form")).to_be_visible(timeout=15000)
@@ -156,7 +160,8 @@ def _login_keeping_the_conversation(page: Any, server: Server, expect: Any) -> N
 
 
 def _returns(page: Any, expect: Any) -> None:
-    page.get_by_role("button", name="Личный кабинет").click()
+    expect(page.locator("#account")).to_be_visible()  # the link's screen opened after the login
+    expect(page.get_by_role("tab", name="Заказы")).to_have_attribute("aria-selected", "true")
     orders = page.locator("#account-body")
     recent = orders.locator(f'[data-order="{CUSTOMER}-0101"]')
     old = orders.locator(f'[data-order="{CUSTOMER}-0102"]')
@@ -239,6 +244,13 @@ def test_the_account_in_the_widget(setup: tuple[Server, dict[str, int]], tmp_pat
             _withdrawal(page, expect)
             _fits(page, viewport)
             page.screenshot(path=str(tmp_path / "withdrawal.png"), full_page=True)
+            account = page.get_by_role("button", name="Личный кабинет")
+            account.click()
+            expect(page.locator("#account")).to_be_hidden()
+            account.click()
+            expect(page.get_by_role("tab", name="Вывод средств")).to_have_attribute(
+                "aria-selected", "true"
+            )  # it opens where the customer left it
             assert errors == []
         finally:
             browser.close()

@@ -114,8 +114,30 @@ function show(tab) {
   TABS[tab](target, api).catch((error) => clear(target, el("p", { class: "account__note account__note--error", role: "alert" }, error.message)));
 }
 
+// a link may open a screen: /#account, /#account/withdraw (the bot's «вывести деньги»)
+function tabOfHash() {
+  const found = /^#account(?:\/(\w+))?$/.exec(location.hash);
+  if (!found) return null;
+  return Object.hasOwn(TABS, found[1] || "") ? found[1] : "orders";
+}
+
+function openFromHash() {
+  const tab = tabOfHash();
+  if (!tab) return;
+  if ($("account-open").hidden) {
+    // a visitor: the login comes first, then the screen opens by itself (showAccount)
+    $("login").hidden = false;
+    $("login-note").textContent = "Войдите по номеру телефона, чтобы открыть личный кабинет.";
+    return;
+  }
+  $("account").hidden = false;
+  show(tab);
+  $("account").scrollIntoView();
+}
+
 export function wireAccount(request) {
   api = request;
+  window.addEventListener("hashchange", openFromHash);
   $("account-open").addEventListener("click", () => {
     const panel = $("account");
     panel.hidden = !panel.hidden;
@@ -129,9 +151,8 @@ export function wireAccount(request) {
 
 export function showAccount(customer) {
   $("account-open").hidden = !customer;
-  if (!customer) {
-    $("account").hidden = true;
-    clear(body());
-    current = "orders";
-  }
+  if (customer) return openFromHash();
+  $("account").hidden = true;
+  clear(body());
+  current = "orders";
 }
