@@ -305,3 +305,18 @@ def test_a_legal_entity_sees_why_it_cannot_activate(client, new_customer):
     _, token = new_customer(kind="legal_entity")
     body = client.get("/api/v1/me/certificates", headers=auth(token)).json()
     assert body["limit"]["individual"] is False
+
+
+def test_forgetting_the_customer_erases_the_withdrawals_bank_details(client, demo_db, new_customer):
+    from marketdesk.services.sync.forget import FORGOTTEN_NAME, forget_customer
+
+    customer_id, token = new_customer(rubles=((500, "refund"),))
+    assert _withdraw(client, token).status_code == 200
+
+    async def forget(session):
+        await forget_customer(session, customer_id, actor="test")
+
+    run_db(demo_db, forget)
+    [stored] = _requests(demo_db, customer_id)
+    assert (stored.recipient, stored.account) == (FORGOTTEN_NAME, "•••• 0025")
+    assert (stored.bik, stored.amount) == (BIK, 15000)  # what is not personal stays
