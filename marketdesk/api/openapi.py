@@ -151,7 +151,7 @@ def _error_response(status: int) -> dict[str, Any]:
 
 def _links_an_id(schema: dict[str, Any], operation: dict[str, Any]) -> bool:
     """Whether the body names a record by id (``customer_id``, ``conversation_id``, ...,
-    or a list of them: ``ids``)."""
+    or a list of them: ``ids``, ``product_ids``)."""
     content = operation.get("requestBody", {}).get("content", {})
     for media in content.values():
         body = media.get("schema", {})
@@ -159,7 +159,8 @@ def _links_an_id(schema: dict[str, Any], operation: dict[str, Any]) -> bool:
         if ref.startswith("#/components/schemas/"):
             body = schema["components"]["schemas"].get(ref.rsplit("/", 1)[1], {})
         for name in body.get("properties", {}):
-            if (name.endswith("_id") and name != "client_msg_id") or name == "ids":
+            names_ids = name == "ids" or name.endswith(("_id", "_ids"))
+            if names_ids and name != "client_msg_id":
                 return True
     return False
 

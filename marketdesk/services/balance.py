@@ -12,16 +12,20 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain import withdrawal as rules
+from marketdesk.domain.bank_account import check_account, mask_account
+from marketdesk.domain.money import format_rub
 from marketdesk.domain.webhooks import WebhookEvent
-from marketdesk.store.models import BalanceEntry, utcnow
+from marketdesk.store.models import BalanceEntry, WithdrawalRequest, utcnow
 
 from . import audit, notifications, webhooks
 from .customers import money
 from .errors import (
+    ACCOUNT_REFUSALS,
     WITHDRAWAL_REFUSALS,
     AmountTooLarge,
     AmountTooPrecise,
     InvalidAmount,
+    RecipientRequired,
     WithdrawalByCustomerOnly,
     WithdrawalRefused,
 )
@@ -31,13 +35,17 @@ from .webhooks.payloads import withdrawal_data
 
 __all__ = [
     "BalanceView",
+    "BankDetails",
     "RublesBalance",
     "WithdrawalRefused",
     "balance_view",
     "my_balance",
     "rubles_balance",
     "withdraw",
+    "withdrawals",
 ]
+
+RECIPIENT_MAX_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -56,10 +64,60 @@ class BalanceView(BaseModel):
     withdrawable: Decimal
 
 
+@dataclass(frozen=True)
+class BankDetails:
+    """Where the money goes, as the customer typed it (checked by :func:`withdraw`)."""
+
+    recipient: str
+    bik: str
+    account: str
+
+
+class WithdrawalView(BaseModel):
+    number: str
+    amount: Decimal
+    recipient: str
+    bik: str
+    account_masked: str  # only the last four digits: never the whole number
+    status: str
+    created_at: datetime
+
+
 class WithdrawalResult(BaseModel):
     amount: Decimal
     balance: BalanceView
     message: str
+    withdrawal: WithdrawalView
+
+
+class WithdrawalList(BaseModel):
+    withdrawals: list[WithdrawalView]
+
+
+def _view(request: WithdrawalRequest) -> WithdrawalView:
+    return WithdrawalView(
+        number=f"W-{request.id:07d}",
+        amount=money(request.amount),
+        recipient=request.recipient,
+        bik=request.bik,
+        account_masked=mask_account(request.account),
+        status=request.status,
+        created_at=request.created_at,
+    )
+
+
+def _checked_details(details: BankDetails) -> BankDetails:
+    """The recipient is required; the account number must pass the Bank of Russia's control
+    key against the BIK (``domain.bank_account``). Normalised: spaces and hyphens dropped."""
+    recipient = " ".join((details.recipient or "").split())
+    named = any(char.isalpha() for char in recipient)  # a name, not digits or dashes
+    if not named or len(recipient) > RECIPIENT_MAX_CHARS:
+        raise RecipientRequired(limit=RECIPIENT_MAX_CHARS)
+    check = check_account(details.bik, details.account)
+    if not check.valid:
+        assert check.refusal is not None
+        raise ACCOUNT_REFUSALS[check.refusal](reason=check.message_ru)
+    return BankDetails(recipient=recipient, bik=check.bik, account=check.account)
 
 
 async def rubles_balance(
@@ -120,12 +178,16 @@ async def withdraw(
     session: AsyncSession,
     principal: Principal,
     amount: Decimal | str | int,
+    details: BankDetails,
     *,
     now: datetime | None = None,
 ) -> WithdrawalResult:
-    """At least 100 ₽, or the whole balance when it is under 100 ₽; never certificate money."""
+    """At least 100 ₽, or the whole balance when it is under 100 ₽; never certificate money;
+    to a recipient's account whose control key matches the BIK. The request keeps the details
+    for the payment; the audit and every view see the account masked."""
     customer_id = _require_customer(principal)
     kopecks = _kopecks(amount)
+    details = _checked_details(details)
     now = now or utcnow()
     await lock_customer(session, customer_id)
     balance = await rubles_balance(session, customer_id, now=now)
@@ -151,6 +213,20 @@ async def withdraw(
         created_at=now,
     )
     session.add(entry)
+    await session.flush()
+    request = WithdrawalRequest(
+        customer_id=customer_id,
+        balance_entry_id=entry.id,
+        amount=kopecks,
+        recipient=details.recipient,
+        bik=details.bik,
+        account=details.account,
+        status="accepted",
+        created_at=now,
+    )
+    session.add(request)
+    await session.flush()
+    entry.reference = f"withdrawal:{request.id}"
     audit.record(
         session,
         principal,
@@ -158,8 +234,9 @@ async def withdraw(
         entity_kind="customer",
         entity_id=customer_id,
         amount=kopecks,
+        bik=details.bik,
+        account=mask_account(details.account),
     )
-    await session.flush()
     await notifications.notify(
         session,
         event="withdrawal_created",
@@ -171,8 +248,23 @@ async def withdraw(
     await webhooks.emit(session, WebhookEvent.WITHDRAWAL_CREATED, partial(withdrawal_data, entry))
     await session.commit()
     after = await rubles_balance(session, customer_id, now=now)
+    view = _view(request)
     return WithdrawalResult(
         amount=money(kopecks),
         balance=balance_view(after),
-        message=f"Заявка на вывод {money(kopecks)} ₽ принята.",
+        message=f"Заявка {view.number} на вывод {format_rub(kopecks)} на счёт "
+        f"{view.account_masked} принята. Получатель: {details.recipient}.",
+        withdrawal=view,
     )
+
+
+async def withdrawals(session: AsyncSession, principal: Principal) -> WithdrawalList:
+    """The customer's own withdrawal requests, newest first, the accounts masked."""
+    customer_id = _require_customer(principal)
+    rows = await session.scalars(
+        select(WithdrawalRequest)
+        .where(WithdrawalRequest.customer_id == customer_id)
+        .order_by(WithdrawalRequest.created_at.desc(), WithdrawalRequest.id.desc())
+        .limit(50)
+    )
+    return WithdrawalList(withdrawals=[_view(row) for row in rows])

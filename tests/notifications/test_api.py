@@ -119,7 +119,14 @@ def _withdraw(env: ChatEnv, customer_id: int, token: str) -> None:
 
     env.run(fund)
     response = env.client.post(
-        "/api/v1/me/balance/withdraw", json={"amount": "150"}, headers=auth(token)
+        "/api/v1/me/balance/withdraw",
+        json={
+            "amount": "150",
+            "recipient": "Иванов Иван",
+            "bik": "049805746",
+            "account": "40602810700000000025",
+        },
+        headers=auth(token),
     )
     assert response.status_code == 200, response.text
 

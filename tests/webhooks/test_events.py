@@ -86,7 +86,17 @@ def test_every_kind_of_event(hooks: HooksEnv, receiver: Receiver) -> None:
         code = hooks.run(issue)
         activated = hooks.post(token, "/api/v1/me/certificates/activate", {"code": code})
         assert activated.status_code == 200, activated.text
-        withdrawn = hooks.post(token, "/api/v1/me/balance/withdraw", {"amount": "150"})
+        withdrawn = hooks.post(
+            token,
+            "/api/v1/me/balance/withdraw",
+            # a pair that passes the control key (the Bank of Russia's own example)
+            {
+                "amount": "150",
+                "recipient": "Иванов Иван",
+                "bik": "049805746",
+                "account": "40602810700000000025",
+            },
+        )
         assert withdrawn.status_code == 200, withdrawn.text
         returned = hooks.post(
             token,

@@ -5,6 +5,14 @@ the database, the WebSocket); the page ``docs/errors.md`` from ``docs``."""
 
 from __future__ import annotations
 
+from .account import (
+    ACCOUNT_REFUSALS,
+    AccountCustomerOnly,
+    InvalidAccount,
+    InvalidAccountFormat,
+    InvalidBik,
+    RecipientRequired,
+)
 from .base import (
     AuthenticationRequired,
     CatalogueEntry,
@@ -250,6 +258,7 @@ from .webhooks import (
 )
 
 __all__ = [
+    "ACCOUNT_REFUSALS",
     "CERTIFICATE_REFUSALS",
     "CLOSE_BAD_DATA",
     "CLOSE_INTERNAL",
@@ -261,6 +270,7 @@ __all__ = [
     "MARKDOWN_REFUSALS",
     "SOCKET_CLOSE_CODES",
     "WITHDRAWAL_REFUSALS",
+    "AccountCustomerOnly",
     "AccountDisabled",
     "AccountNotFound",
     "AlreadyEscalated",
@@ -329,8 +339,11 @@ __all__ = [
     "GradeNotForGroup",
     "HttpError",
     "InternalError",
+    "InvalidAccount",
+    "InvalidAccountFormat",
     "InvalidAmount",
     "InvalidApiKey",
+    "InvalidBik",
     "InvalidCertificateCode",
     "InvalidCertificateKind",
     "InvalidCharacters",
@@ -414,6 +427,7 @@ __all__ = [
     "RatingCommentTooLong",
     "RatingReviewNotFound",
     "ReasonRequired",
+    "RecipientRequired",
     "ReportPeriodTooLong",
     "RequestBodyTooLarge",
     "RequestTimeout",

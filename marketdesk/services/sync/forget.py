@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from marketdesk.domain.bank_account import mask_account
 from marketdesk.domain.sync import mask_contacts
 from marketdesk.store.models import (
     AuditEntry,
@@ -24,6 +25,7 @@ from marketdesk.store.models import (
     Session,
     Task,
     TaskComment,
+    WithdrawalRequest,
     utcnow,
 )
 
@@ -108,12 +110,24 @@ async def _notifications(session: AsyncSession, customer_id: int) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+async def _withdrawals(session: AsyncSession, customer_id: int) -> None:
+    """The withdrawals' recipient and account number are personal: the amount and the BIK
+    stay, the account keeps its last four digits as every view shows them."""
+    rows = await session.scalars(
+        select(WithdrawalRequest).where(WithdrawalRequest.customer_id == customer_id)
+    )
+    for row in rows:
+        row.recipient = FORGOTTEN_NAME
+        row.account = mask_account(row.account)
+
+
 async def forget_customer(
     session: AsyncSession, customer_id: int, *, actor: str, reason: str | None = None
 ) -> ForgetResult:
     """Erase ``customer_id``'s personal data (card, transcripts' contact details, comments,
-    channel contacts, the notifications log, login codes, sessions), leave a tombstone and an
-    audit entry, commit. Forgetting a forgotten customer again erases what came since."""
+    channel contacts, the notifications log, withdrawals' bank details, login codes,
+    sessions), leave a tombstone and an audit entry, commit. Forgetting a forgotten customer
+    again erases what came since."""
     customer = await session.get(Customer, customer_id)
     if customer is None:
         raise CustomerNotFound(customer_id=customer_id)
@@ -133,6 +147,7 @@ async def forget_customer(
         already=already,
         webhook_events_erased=await webhooks.forget_customer_events(session, customer_id),
     )
+    await _withdrawals(session, customer_id)
     await session.execute(delete(LoginCode).where(LoginCode.customer_id == customer_id))
     await session.execute(
         update(Session)

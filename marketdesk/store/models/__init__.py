@@ -26,6 +26,7 @@ from .ratings import RatingReminder, RatingReview
 from .reports import ConversationFact, ReportDay, ReportDayTally
 from .tasks import Task, TaskComment, TaskEvent
 from .webhooks import WebhookDelivery, WebhookSubscription
+from .withdrawals import WithdrawalRequest
 
 __all__ = [
     "ApiKey",
@@ -85,5 +86,6 @@ __all__ = [
     "Warehouse",
     "WebhookDelivery",
     "WebhookSubscription",
+    "WithdrawalRequest",
     "utcnow",
 ]

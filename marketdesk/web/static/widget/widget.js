@@ -7,6 +7,7 @@ import { resetSurvey, surveyHidden, wireSurvey } from "./survey.js";
 import { onNotificationFrame, showCentre, wireCentre } from "./notifications.js";
 import { showSettings, wireSettings } from "./settings.js";
 import { showPush, wirePush } from "./push.js";
+import { showAccount, wireAccount } from "./account.js";
 
 const root = $("chat");
 const MAX_BYTES = Number(root.dataset.maxBytes);
@@ -430,6 +431,7 @@ function showWho() {
   showCentre(customer); // the notification centre, its settings and push: the customer's
   showSettings(customer);
   showPush(customer);
+  showAccount(customer); // «Личный кабинет»
 }
 
 // «Выйти»: the session ends on the server (its sockets close), the widget forgets the token
@@ -461,6 +463,7 @@ wireLogout();
 wireCentre(api);
 wireSettings(api);
 wirePush(api);
+wireAccount(api);
 showWho();
 if (state.conversationId && state.token) {
   state.lastSeq = 0; // the page is new: show the whole conversation again
