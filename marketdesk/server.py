@@ -41,6 +41,7 @@ from marketdesk.services.rate_limits import RateLimiter
 from marketdesk.settings import Settings
 from marketdesk.store.db import Database
 from marketdesk.workers.board import run_board_push
+from marketdesk.workers.calendar import run_calendar_refresh
 from marketdesk.workers.channels import ChannelDeliveryWorker
 from marketdesk.workers.cleanup import run_cleanup
 from marketdesk.workers.kb_watch import watch_kb
@@ -86,6 +87,7 @@ def _start_workers(app: FastAPI, settings: Settings) -> list[asyncio.Task[None]]
         "notifications": state.notification_worker.run(),
         "channel-deliveries": state.channel_worker.run(),
         "cleanup": run_cleanup(state.database, settings),
+        "calendar": run_calendar_refresh(state.database),
         "rating-reminders": run_rating_reminders(
             state.database,
             delay_hours=settings.rating_reminder_hours,

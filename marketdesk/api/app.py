@@ -42,9 +42,11 @@ from . import (
     rating_reviews,
     reports,
     rules,
+    structure,
     sync,
     tasks,
     throttle,
+    totp,
 )
 from .access_log import install_access_log_filter
 from .errors import install_error_handlers
@@ -104,6 +106,8 @@ def create_api(
         app.include_router(module.router)
     app.include_router(channels.router)  # the outside channels (issue 12)
     app.include_router(sync.router)  # the marketplace's data in (issue 16)
+    for module in (structure, totp):  # people and structure (issue 16)
+        app.include_router(module.router)
     install_widget(app)
     install_docs(app, enabled=settings.api_docs)
     install_openapi(app)

@@ -20,6 +20,7 @@ from .notices import StaffNotice
 from .notifications import Notification, NotificationSetting, PushSubscription
 from .operators import AuditEntry, Operator, OperatorLine, OperatorRole, Session
 from .orders import Order, OrderItem, OrderStatusEvent, ReturnItem, ReturnRequest
+from .people import CalendarException, LineSchedule, QueueSetting
 from .promotions import News, NewsRead
 from .ratings import RatingReminder, RatingReview
 from .reports import ConversationFact, ReportDay, ReportDayTally
@@ -31,6 +32,7 @@ __all__ = [
     "AuditEntry",
     "BalanceEntry",
     "Base",
+    "CalendarException",
     "ChannelContact",
     "ChannelDelivery",
     "ChannelInbound",
@@ -43,6 +45,7 @@ __all__ = [
     "CustomerTombstone",
     "GiftCertificate",
     "ImportCheckpoint",
+    "LineSchedule",
     "LoginCode",
     "Message",
     "MetaValue",
@@ -60,6 +63,7 @@ __all__ = [
     "Product",
     "ProductNominal",
     "PushSubscription",
+    "QueueSetting",
     "RatingReminder",
     "RatingReview",
     "ReportDay",
