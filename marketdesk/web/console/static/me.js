@@ -16,6 +16,8 @@ export async function loadMe() {
   $("audit-link").hidden = !supervises;
   $("board-link").hidden = !supervises;
   $("reports-link").hidden = !supervises;
+  // people and structure for admins (supervisors read it); everyone's own second factor
+  $("people-link").textContent = supervises ? "Управление" : "Вход по коду";
   loadColleagues();
 }
 
