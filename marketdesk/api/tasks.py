@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from marketdesk.domain import tasks as rules
 from marketdesk.domain.task_outcomes import TaskOutcome
-from marketdesk.services.people import calendar as calendars
 from marketdesk.services import tasks
+from marketdesk.services.people import calendar as calendars
 from marketdesk.services.tasks import NoticeView, TaskCard, TaskSummary
 
 from .deps import CurrentOperator, DbSession
