@@ -31,7 +31,6 @@ from .errors import (
     CapacityInvalid,
     FieldTooLong,
     InvalidLine,
-    LastAdmin,
     OperatorLoginInvalid,
     OperatorLoginTaken,
     OperatorNotFound,
@@ -261,39 +260,14 @@ async def create_operator(
     return await _staff_view(session, operator)
 
 
-async def _other_admins(session: AsyncSession, operator_id: int) -> int:
-    return int(
-        await session.scalar(
-            select(func.count())
-            .select_from(OperatorRole)
-            .join(Operator, Operator.id == OperatorRole.operator_id)
-            .where(
-                OperatorRole.role == Role.ADMIN,
-                Operator.is_active.is_(True),
-                Operator.id != operator_id,
-            )
-        )
-        or 0
-    )
-
-
-async def _check_lockout(
-    session: AsyncSession, principal: Principal, operator: Operator, change: StaffChange
-) -> None:
+def _check_lockout(principal: Principal, operator: Operator, change: StaffChange) -> None:
+    """An admin does not deactivate themselves nor drop their own admin role (the one who
+    changes another admin is an admin too, so one always stays)."""
     loses_admin = change.active is False or (
         change.roles is not None and Role.ADMIN not in change.roles
     )
-    if not loses_admin:
-        return
-    if operator.id == principal.id:
+    if loses_admin and operator.id == principal.id:
         raise OwnAccountLockout()
-    is_admin = await session.scalar(
-        select(OperatorRole.role).where(
-            OperatorRole.operator_id == operator.id, OperatorRole.role == Role.ADMIN
-        )
-    )
-    if is_admin is not None and await _other_admins(session, operator.id) == 0:
-        raise LastAdmin()
 
 
 async def _set_rows(
@@ -318,7 +292,7 @@ async def update_operator(
     """Change an account (admins). A deactivated operator's sessions end, sockets too."""
     principal.require_operator(Role.ADMIN)
     operator = await _operator(session, operator_id)
-    await _check_lockout(session, principal, operator, change)
+    _check_lockout(principal, operator, change)
     changed: dict[str, object] = {}
     if change.name is not None:
         operator.full_name = changed["name"] = _name(change.name)

@@ -9,7 +9,6 @@ __all__ = [
     "CalendarDayNotFound",
     "CalendarInvalid",
     "CapacityInvalid",
-    "LastAdmin",
     "OperatorLoginInvalid",
     "OperatorLoginTaken",
     "OperatorRolesInvalid",
@@ -82,13 +81,6 @@ class CapacityInvalid(InvalidInput):
 class OwnAccountLockout(Conflict):
     code = "own_account_lockout"
     template = "Нельзя отключить свою учётную запись или снять с себя роль администратора."
-
-
-class LastAdmin(Conflict):
-    code = "last_admin"
-    template = (
-        "Это последний действующий администратор: назначьте другого, прежде чем менять этого."
-    )
 
 
 class CalendarInvalid(InvalidInput):
