@@ -72,24 +72,31 @@ def _build(
     return default, lines
 
 
-_copy = _Copy(*_build({}, {}))
+_copies: list[_Copy] = []  # built on first use (the holidays take a moment to compute)
+
+
+def _copy() -> _Copy:
+    if not _copies:
+        _copies.append(_Copy(*_build({}, {})))
+    return _copies[0]
 
 
 def current(line: str | None = None) -> BusinessHours:
     """The business hours of ``line`` (or the default ones: the queues', the reports')."""
+    copy = _copy()
     if line is None:
-        return _copy.default
-    return _copy.lines.get(line, _copy.default)
+        return copy.default
+    return copy.lines.get(line, copy.default)
 
 
 def line_hours(line: str) -> rules.LineHours:
-    return _copy.hours.get(line, rules.DEFAULT_LINE_HOURS)
+    return _copy().hours.get(line, rules.DEFAULT_LINE_HOURS)
 
 
 def queue_spec(path: str) -> QueueSpec:
     """The queue with the deadline an admin set (raises ``domain.tasks.UnknownQueue``)."""
     spec = task_rules.queue_spec(path)
-    return _copy.queues.get(spec.path, spec)
+    return _copy().queues.get(spec.path, spec)
 
 
 def workdays_text(days: frozenset[int]) -> str:
@@ -136,13 +143,13 @@ async def refresh(session: AsyncSession) -> None:
     """Read the calendars again and hand the lines' to the chat's SLA clocks."""
     hours = await _schedules(session)
     default, lines = _build(await exceptions(session), hours)
-    _copy.default, _copy.lines, _copy.hours = default, lines, hours
-    _copy.queues = await _queues(session)
-    _copy.loaded_at = _time.monotonic()
+    queues = await _queues(session)
+    _copies[:] = [_Copy(default, lines, hours, queues, _time.monotonic())]
     sla.configure_calendars(lines)
 
 
 async def ensure_fresh(session: AsyncSession, *, max_age: float = MAX_AGE) -> None:
     """:func:`refresh` when this process's copy is older than ``max_age`` seconds."""
-    if _copy.loaded_at == 0.0 or _time.monotonic() - _copy.loaded_at > max_age:
+    loaded_at = _copies[0].loaded_at if _copies else 0.0
+    if loaded_at == 0.0 or _time.monotonic() - loaded_at > max_age:
         await refresh(session)
