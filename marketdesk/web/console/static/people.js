@@ -87,8 +87,11 @@ function edit(op) {
 
 function actions(op) {
   const buttons = [];
+  const self = String(op.id) === String(page.me.id);
   if (page.admin) {
     buttons.push(el("button", { type: "button", class: "link", onclick: () => edit(op) }, "Изменить"));
+  }
+  if (page.admin && !self) {
     buttons.push(
       el(
         "button",
@@ -122,7 +125,7 @@ function actions(op) {
       );
     }
   }
-  if (page.supervisor && op.active) {
+  if (page.supervisor && op.active && !self) {
     buttons.push(
       el(
         "button",
