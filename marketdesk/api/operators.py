@@ -13,6 +13,7 @@ from marketdesk.services.chat.events import Publisher, no_publisher
 from marketdesk.services.operators import OperatorView, StaffChange, StaffView
 
 from .deps import CurrentOperator, DbSession
+from .types import BigId
 
 router = APIRouter(prefix="/api/v1/operators", tags=["operators"])
 
@@ -95,7 +96,7 @@ async def create_operator(
 
 @router.patch("/{operator_id}", response_model=StaffView)
 async def update_operator(
-    operator_id: int,
+    operator_id: BigId,
     body: OperatorChange,
     operator: CurrentOperator,
     session: DbSession,
@@ -110,7 +111,7 @@ async def update_operator(
 
 @router.post("/{operator_id}/password", status_code=204)
 async def reset_password(
-    operator_id: int,
+    operator_id: BigId,
     body: NewPassword,
     operator: CurrentOperator,
     session: DbSession,
@@ -124,7 +125,7 @@ async def reset_password(
 
 
 @router.delete("/{operator_id}/totp", status_code=204)
-async def reset_totp(operator_id: int, operator: CurrentOperator, session: DbSession) -> Response:
+async def reset_totp(operator_id: BigId, operator: CurrentOperator, session: DbSession) -> Response:
     """Turn the operator's second factor off (admins): they enrol again."""
     await operators.reset_totp(session, operator, operator_id)
     return Response(status_code=204)
@@ -132,7 +133,7 @@ async def reset_totp(operator_id: int, operator: CurrentOperator, session: DbSes
 
 @router.post("/{operator_id}/logout", response_model=LoggedOut)
 async def force_logout(
-    operator_id: int, operator: CurrentOperator, session: DbSession, request: Request
+    operator_id: BigId, operator: CurrentOperator, session: DbSession, request: Request
 ) -> LoggedOut:
     """End every session of the operator (supervisors and admins): their next request is
     401 and their open sockets close at once."""
