@@ -121,6 +121,19 @@ def serve(host: str, port: int, data_dir: Path | None, workers: int) -> None:
     from marketdesk.observability.logs import logging_config
 
     settings = _settings(data_dir)
+    if workers > 1 and settings.is_sqlite:
+        _fail(
+            "Несколько процессов сервера (--workers больше 1) работают только на PostgreSQL: "
+            "SQLite пишет в один файл одним процессом, и порядок сообщений чата держит "
+            "писатель внутри процесса. Укажите MARKETDESK_DATABASE_URL=postgresql://… "
+            "и MARKETDESK_REDIS_URL или запустите сервер с --workers 1."
+        )
+    if workers > 1 and not settings.redis_url:
+        _fail(
+            "Несколько процессов сервера (--workers больше 1) обмениваются событиями чата "
+            "через Redis: укажите MARKETDESK_REDIS_URL=redis://… или запустите сервер "
+            "с --workers 1."
+        )
     _run(settings, lambda db: _prepare(db, settings))
     os.environ["MARKETDESK_DATA_DIR"] = str(settings.data_dir)
     click.echo(f"marketdesk {__version__}: http://{host}:{port}  (данные: {settings.data_dir})")
@@ -474,14 +487,26 @@ def tasks() -> None:
 @tasks.command("escalate")
 @data_dir_option
 def tasks_escalate(data_dir: Path | None) -> None:
-    """Эскалировать просроченные задачи сейчас (сервер делает это сам раз в минуту)."""
+    """Эскалировать просроченные задачи сейчас (сервер делает это сам раз в минуту).
+
+    С MARKETDESK_REDIS_URL уведомления об эскалации приходят супервизорам в консоль сразу;
+    без него они видны в консоли после обновления страницы."""
+    from marketdesk.realtime import create_broker
     from marketdesk.services.tasks import escalate_overdue
 
     settings = _settings(data_dir)
 
     async def work(database: Any) -> list[str]:
-        async with database.sessions() as session:
-            return await escalate_overdue(session)
+        # the live notices reach the servers' sockets only through Redis (another process)
+        broker = create_broker(settings.redis_url, settings.async_database_url)
+        await broker.start()
+        try:
+            async with database.sessions() as session:
+                return await escalate_overdue(
+                    session, publish=broker.publish if settings.redis_url else None
+                )
+        finally:
+            await broker.stop()
 
     numbers = _run(settings, work)
     click.echo(

@@ -45,6 +45,7 @@ from marketdesk.workers.calendar import run_calendar_refresh
 from marketdesk.workers.channels import ChannelDeliveryWorker
 from marketdesk.workers.cleanup import run_cleanup
 from marketdesk.workers.kb_watch import watch_kb
+from marketdesk.workers.leadership import LoopFactory, lease_for, run_while_leader
 from marketdesk.workers.mail import run_mailbox
 from marketdesk.workers.notifications import NotificationWorker
 from marketdesk.workers.ratings import run_rating_reminders
@@ -65,68 +66,82 @@ of the middle one: minutes apart under load, never when idle."""
 
 
 def _start_workers(app: FastAPI, settings: Settings) -> list[asyncio.Task[None]]:
-    """The background loops of every server process (``marketdesk.workers``), each named
-    (a loop that does not stop at shutdown is named in the log)."""
+    """The background loops of a server process (``marketdesk.workers``), each named (a loop
+    that does not stop at shutdown is named in the log). Those that must run once across
+    processes run under the leader lease (``workers.leadership``); the outbox deliveries run
+    in every process (each row claimed by one), and every process watches its own index."""
     state = app.state
-    loops: dict[str, Coroutine[Any, Any, None]] = {
-        "sla-tasks": run_sla_timer(
-            state.database,
-            interval=settings.sla_interval_seconds,
-            publish=state.broker.publish,
-            on_escalated=state.metrics.tasks_escalated,
-        ),
-        "sla-chats": run_chat_sla_timer(
-            state.database,
-            state.broker.publish,
-            interval=settings.sla_chat_interval_seconds,
-            on_breached=state.metrics.chat_sla_breached,
-        ),
+    everywhere: dict[str, Coroutine[Any, Any, None]] = {
         "kb-watch": watch_kb(
             state.bot, settings.ensure_data_dir(), interval=settings.kb_watch_interval_seconds
         ),
         "notifications": state.notification_worker.run(),
         "channel-deliveries": state.channel_worker.run(),
-        "cleanup": run_cleanup(state.database, settings),
+        # every process keeps its own copy of the business-hours calendar fresh
         "calendar": run_calendar_refresh(state.database),
-        "rating-reminders": run_rating_reminders(
-            state.database,
-            delay_hours=settings.rating_reminder_hours,
-            interval=settings.rating_reminder_interval_seconds,
-        ),
         "board-push": run_board_push(
             state.database,
             state.broker,
             interval=settings.board_push_seconds,
             warning=timedelta(minutes=settings.board_sla_warning_minutes),
         ),
-        "reports": run_reports(state.database, settings),
     }
-    mailbox = imap_inbox(settings, _chat_context(app))
-    if mailbox is not None:  # MARKETDESK_IMAP_URL
-        loops["mailbox"] = run_mailbox(mailbox, interval=settings.imap_poll_seconds)
-    tasks = [asyncio.create_task(loop, name=name) for name, loop in loops.items()]
-    tasks.extend(_telegram_polling(app, settings))
+    tasks = [asyncio.create_task(loop, name=name) for name, loop in everywhere.items()]
+    leader = run_while_leader(
+        lease_for(state.database.engine),
+        _singleton_loops(app, settings),
+        retry=settings.leader_retry_seconds,
+    )
+    tasks.append(asyncio.create_task(leader, name="leader"))
     return tasks
 
 
-def _telegram_polling(app: FastAPI, settings: Settings) -> list[asyncio.Task[None]]:
+def _singleton_loops(app: FastAPI, settings: Settings) -> dict[str, LoopFactory]:
+    """The loops that run in one process at a time (the lease holder's)."""
+    state = app.state
+    loops: dict[str, LoopFactory] = {
+        "sla-tasks": lambda: run_sla_timer(
+            state.database,
+            interval=settings.sla_interval_seconds,
+            publish=state.broker.publish,
+            on_escalated=state.metrics.tasks_escalated,
+        ),
+        "sla-chats": lambda: run_chat_sla_timer(
+            state.database,
+            state.broker.publish,
+            interval=settings.sla_chat_interval_seconds,
+            on_breached=state.metrics.chat_sla_breached,
+        ),
+        "cleanup": lambda: run_cleanup(state.database, settings),
+        "rating-reminders": lambda: run_rating_reminders(
+            state.database,
+            delay_hours=settings.rating_reminder_hours,
+            interval=settings.rating_reminder_interval_seconds,
+        ),
+        "reports": lambda: run_reports(state.database, settings),
+    }
+    mailbox = imap_inbox(settings, _chat_context(app))
+    if mailbox is not None:  # MARKETDESK_IMAP_URL
+        loops["mailbox"] = lambda: run_mailbox(mailbox, interval=settings.imap_poll_seconds)
+    polling = _telegram_polling(app, settings)
+    if polling is not None:
+        loops["telegram-polling"] = polling
+    return loops
+
+
+def _telegram_polling(app: FastAPI, settings: Settings) -> LoopFactory | None:
     """Telegram's ``getUpdates`` loop, when the bot is configured for long polling
     (``MARKETDESK_TELEGRAM_MODE=polling``)."""
     telegram = telegram_of(app.state.channel_senders)
     if telegram is None or telegram.config.mode != "polling":
-        return []
+        return None
     ctx = _chat_context(app)
     data_dir = settings.ensure_data_dir()
 
     async def handle(update: Any) -> None:
         await telegram.handle_update(ctx, update, data_dir=data_dir)
 
-    return [
-        asyncio.create_task(
-            run_telegram_polling(telegram, handle, OffsetFile(data_dir / OFFSET_FILE)),
-            name="telegram-polling",
-        )
-    ]
+    return lambda: run_telegram_polling(telegram, handle, OffsetFile(data_dir / OFFSET_FILE))
 
 
 def _chat_context(app: FastAPI) -> ChatContext:

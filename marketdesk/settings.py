@@ -508,6 +508,12 @@ class Settings(BaseSettings):
         default=300.0, gt=0, description="how often the rating reminder worker looks"
     )
     # the supervisors' wallboard (/console/board)
+    leader_retry_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="how often a server process checks the leader lease of the background "
+        "work that runs once across processes (PostgreSQL: an advisory lock)",
+    )
     board_push_seconds: float = Field(
         default=5.0, gt=0, description="a fresh wallboard is pushed to supervisors this often"
     )

@@ -222,3 +222,44 @@ def test_certificate_issue_refuses_what_it_cannot_deliver(tmp_path):
         check=False,
     )
     assert bad_phone.returncode == 1 and "номер телефона" in bad_phone.stderr
+
+
+def test_tasks_escalate_from_the_command_line_reaches_the_supervisors_live(tmp_path):
+    """``marketdesk tasks escalate`` in its own process: with Redis, the ``task_escalated``
+    frame goes out on the servers' shared channel (the demo has an overdue task)."""
+    import asyncio
+    import hashlib
+
+    import redis.asyncio as aioredis
+
+    from tests.chat.servers import REDIS_URL, redis_available
+
+    if not redis_available():
+        pytest.skip("no Redis at " + REDIS_URL)
+    run("db", "upgrade", data_dir=tmp_path)
+    run("demo", "load", data_dir=tmp_path)
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'marketdesk.db'}"
+    channel = f"marketdesk:{hashlib.sha256(database_url.encode()).hexdigest()[:12]}:events"
+
+    async def main() -> tuple[str, list[dict[str, object]]]:
+        client = aioredis.Redis.from_url(REDIS_URL)
+        pubsub = client.pubsub()
+        await pubsub.subscribe(channel)
+        await pubsub.get_message(timeout=1)  # the subscription's confirmation
+        result = await asyncio.to_thread(
+            run, "tasks", "escalate", data_dir=tmp_path, env={"MARKETDESK_REDIS_URL": REDIS_URL}
+        )
+        frames = []
+        for _ in range(20):
+            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.5)
+            if message is not None:
+                frames.append(json.loads(message["data"])["event"])
+        await pubsub.aclose()
+        await client.aclose()
+        return result.stdout, frames
+
+    stdout, frames = asyncio.run(main())
+    assert "Эскалировано задач:" in stdout
+    escalated = [frame for frame in frames if frame.get("type") == "task_escalated"]
+    assert escalated, frames
+    assert escalated[0]["tasks"], escalated[0]

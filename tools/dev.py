@@ -92,6 +92,27 @@ def ensure_dovecot() -> None:
     run("apt-get", "install", "-y", "-qq", "--no-install-recommends", "dovecot-imapd", env=env)
 
 
+SERVER_TOOLS = {
+    # command: the Debian package that brings it
+    "/usr/sbin/haproxy": "haproxy",  # the load balancer of the deployment (deploy/haproxy.cfg)
+    "/usr/bin/podman": "podman",  # builds and runs the Containerfile's image
+    "/usr/sbin/debootstrap": "debootstrap",  # its base, where no container registry answers
+}
+
+
+def ensure_server_tools() -> None:
+    """The packaging tests (tests/ops/test_packaging.py) check the HAProxy configuration and
+    build and start the image with podman; where these cannot be installed they are skipped
+    and say why."""
+    missing = [package for path, package in SERVER_TOOLS.items() if not Path(path).exists()]
+    if not missing or os.name != "posix" or os.geteuid() != 0:
+        return
+    say(f"installing {', '.join(missing)} from Debian's packages for the packaging tests")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    run("apt-get", "update", "-qq", env=env)
+    run("apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing, env=env)
+
+
 def check_postgres(url: str) -> None:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 5432
@@ -125,6 +146,7 @@ def test(argv: list[str]) -> None:
     else:
         ensure_chromium()
         ensure_dovecot()
+        ensure_server_tools()
     pg = env.get("MARKETDESK_TEST_DATABASE_URL")
     if pg:
         check_postgres(pg)

@@ -46,8 +46,10 @@ class Server:
         log_name: str = "server",
         log_level: str = "warning",
         env: dict[str, str] | None = None,
+        args: tuple[str, ...] = (),
     ) -> None:
         self.data_dir = data_dir
+        self.args = args
         self.database_url = database_url
         self.redis_url = redis_url
         self.log_path = data_dir / f"{log_name}.log"
@@ -81,7 +83,15 @@ class Server:
             env["MARKETDESK_REDIS_URL"] = self.redis_url
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [str(MARKETDESK), "serve", "--port", str(self.port), "--data-dir", str(self.data_dir)],
+            [
+                str(MARKETDESK),
+                "serve",
+                "--port",
+                str(self.port),
+                "--data-dir",
+                str(self.data_dir),
+                *self.args,
+            ],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -4,6 +4,7 @@ swallows its cancellation (the hang of Python 3.11's ``wait_for``), and names it
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 import pytest
@@ -18,10 +19,8 @@ async def _obedient() -> None:
 
 async def _stubborn(stopped: asyncio.Event) -> None:
     """Swallows the first cancellation, as a ``wait_for`` racing a wake-up can."""
-    try:
+    with contextlib.suppress(asyncio.CancelledError):
         await asyncio.sleep(3600)
-    except asyncio.CancelledError:
-        pass
     try:
         await asyncio.sleep(3600)
     finally:
