@@ -45,6 +45,7 @@ from marketdesk.settings import Settings
 from marketdesk.store.db import Database
 from marketdesk.store.leases import lease_for
 from marketdesk.workers.board import run_board_push
+from marketdesk.workers.calendar import run_calendar_refresh
 from marketdesk.workers.channels import ChannelDeliveryWorker
 from marketdesk.workers.cleanup import run_cleanup
 from marketdesk.workers.kb_watch import watch_kb
@@ -82,6 +83,8 @@ def _start_workers(app: FastAPI, settings: Settings) -> list[asyncio.Task[None]]
         "notifications": state.notification_worker.run(),
         "channel-deliveries": state.channel_worker.run(),
         "webhooks": state.webhook_worker.run(),
+        # every process keeps its own copy of the business-hours calendar fresh
+        "calendar": run_calendar_refresh(state.database),
         "board-push": run_board_push(
             state.database,
             state.broker,

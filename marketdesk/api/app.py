@@ -43,9 +43,11 @@ from . import (
     rating_reviews,
     reports,
     rules,
+    structure,
     sync,
     tasks,
     throttle,
+    totp,
     webhooks,
 )
 from .access_log import install_access_log_filter
@@ -108,6 +110,8 @@ def create_api(
     app.include_router(webhooks.router)  # events out (issue 16)
     app.include_router(sync.router)  # the marketplace's data in (issue 16)
     app.include_router(content.router)  # the console's «Управление» (issue 16)
+    for module in (structure, totp):  # people and structure (issue 16)
+        app.include_router(module.router)
     install_widget(app)
     install_docs(app, enabled=settings.api_docs)
     install_openapi(app)

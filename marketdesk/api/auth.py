@@ -22,6 +22,12 @@ class LoginRequest(BaseModel):
 
     login: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
+    totp_code: str | None = Field(
+        default=None,
+        max_length=16,
+        description="the 6-digit code of the operator's authenticator app, once they enrolled "
+        "(without it: 401 totp_required)",
+    )
 
 
 class TokenResponse(BaseModel):
@@ -45,7 +51,9 @@ async def login(
     settings: Settings = Depends(get_settings),
 ) -> TokenResponse:
     """Failed logins are counted per login and per IP: after a few, 429 ``rate_limited``
-    with ``Retry-After`` (a growing lockout), for existing and unknown logins alike."""
+    with ``Retry-After`` (a growing lockout), for existing and unknown logins alike. An
+    operator with the second factor on needs ``totp_code`` too: 401 ``totp_required``
+    without it, 401 ``totp_invalid`` (a failure, counted) for a wrong one."""
     ttl = timedelta(hours=settings.session_ttl_hours)
     token = await auth.login(
         session,
@@ -54,6 +62,7 @@ async def login(
         ttl=ttl,
         limiter=get_limiter(request),
         ip=client_ip(request),
+        totp_code=body.totp_code,
     )
     return TokenResponse(token=token, expires_in=int(ttl.total_seconds()))
 

@@ -84,6 +84,13 @@ async def manage_page(request: Request) -> HTMLResponse:
     return _page(request, "manage.html")
 
 
+@router.get("/console/people", response_class=HTMLResponse)
+async def people_page(request: Request) -> HTMLResponse:
+    """People and structure for admins, read-only for supervisors (the API decides), and
+    every operator's own second factor."""
+    return _page(request, "people.html")
+
+
 @router.get("/console/login", response_class=HTMLResponse)
 async def login_page(request: Request) -> HTMLResponse:
     return _page(request, "login.html")

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from marketdesk.domain import tasks as rules
 from marketdesk.domain.task_outcomes import TaskOutcome
 from marketdesk.services import tasks
+from marketdesk.services.people import calendar as calendars
 from marketdesk.services.tasks import NoticeView, TaskCard, TaskSummary
 
 from .deps import CurrentOperator, DbSession
@@ -95,7 +96,7 @@ async def queues(operator: CurrentOperator, session: DbSession) -> Queues:
                 open=loads[q.path].open if q.path in loads else 0,
                 overdue=loads[q.path].overdue if q.path in loads else 0,
             )
-            for q in rules.QUEUES.values()
+            for q in map(calendars.queue_spec, rules.QUEUES)  # as the admins set them
         ]
     )
 

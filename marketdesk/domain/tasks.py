@@ -184,7 +184,8 @@ class BusinessHours:
     """Working hours in one time zone, e.g. Mon–Fri 09:00–18:00 Moscow time.
 
     ``workdays`` uses ``date.weekday()`` numbers (0 = Monday); ``holidays`` are
-    local dates on which nobody works.
+    local dates on which nobody works; ``working_days`` are local dates worked although
+    their weekday is not (a working Saturday a public holiday was transferred from).
     """
 
     tz: tzinfo
@@ -192,6 +193,7 @@ class BusinessHours:
     closes: time = time(18, 0)
     workdays: frozenset[int] = frozenset({0, 1, 2, 3, 4})
     holidays: frozenset[date] = field(default_factory=frozenset)
+    working_days: frozenset[date] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
         if self.opens.tzinfo is not None or self.closes.tzinfo is not None:
@@ -203,7 +205,9 @@ class BusinessHours:
 
     def is_workday(self, day: date) -> bool:
         """Whether ``day`` (a local date) is a working day."""
-        return day.weekday() in self.workdays and day not in self.holidays
+        if day in self.holidays:
+            return False
+        return day.weekday() in self.workdays or day in self.working_days
 
     def is_open(self, at: datetime) -> bool:
         """Whether the instant ``at`` falls within working hours."""

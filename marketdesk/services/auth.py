@@ -28,6 +28,7 @@ from .errors import (
     SessionBroken,
     SessionExpired,
 )
+from .people import totp
 from .principals import Principal
 
 if TYPE_CHECKING:
@@ -149,8 +150,10 @@ async def login(
     ttl: timedelta,
     limiter: RateLimiter | None = None,
     ip: str | None = None,
+    totp_code: str | None = None,
 ) -> str:
-    """Check an operator's password and open a session. Same answer for unknown login and
+    """Check an operator's password (and their TOTP code when they enrolled: see
+    :mod:`marketdesk.services.people.totp`) and open a session. Same answer for unknown login and
     wrong password, so that logins cannot be probed; the same lockout too (``limiter``:
     failures per login and per IP, see :mod:`marketdesk.services.rate_limits`). Every
     failure is audited (``auth.login_failed``)."""
@@ -185,6 +188,7 @@ async def login(
         )
         await session.commit()
         raise InvalidCredentials()
+    await totp.check_login(session, operator, totp_code, attempt=attempt, ip=ip)
     if attempt is not None:
         await attempt.succeeded()
     if _hasher.check_needs_rehash(operator.password_hash):

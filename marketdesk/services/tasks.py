@@ -62,6 +62,7 @@ from .errors import (
     TaskNotFound,
     UnknownQueue,
 )
+from .people import calendar as calendars
 from .principals import Principal
 from .webhooks.payloads import task_data
 
@@ -208,8 +209,9 @@ async def create_task(
     if actor is not None:
         actor.require_operator()
     now = now or utcnow()
+    await calendars.ensure_fresh(session)
     try:
-        spec = rules.queue_spec(queue)
+        spec = calendars.queue_spec(queue)
     except rules.UnknownQueue:
         known = "; ".join(rules.QUEUES)
         raise UnknownQueue(queue=queue, known=known) from None
@@ -242,7 +244,7 @@ async def create_task(
         conversation_id=conversation_id,
         created_at=now,
         updated_at=now,
-        deadline_at=rules.deadline_for(spec, now, rules.MOSCOW_BUSINESS_HOURS),
+        deadline_at=rules.deadline_for(spec, now, calendars.current()),
     )
     session.add(task)
     await session.flush()

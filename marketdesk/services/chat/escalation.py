@@ -69,7 +69,7 @@ async def escalate(
         await session.rollback()
         raise NotOverdue()
     conversation.escalated_at = now
-    conversation.escalation_due_at = due = sla.policy().due(
+    conversation.escalation_due_at = due = sla.policy(str(conversation.line)).due(
         sla.targets(conversation).escalation, now
     )
     conversation.updated_at = now

@@ -20,6 +20,7 @@ A clock stopped after its due time (a late reply, a late resolution) is recorded
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
@@ -31,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marketdesk.domain.channels import Channel
 from marketdesk.domain.conversations import ConversationStatus as S
 from marketdesk.domain.sla import DEFAULT_SLA_POLICY, ClockSet, SlaKind, SlaPolicy, SlaTargets
+from marketdesk.domain.tasks import BusinessHours
 from marketdesk.store.models import Conversation, SlaBreach, utcnow
 
 __all__ = [
@@ -38,6 +40,7 @@ __all__ = [
     "breach_rows",
     "clocks",
     "configure",
+    "configure_calendars",
     "due_times",
     "insert_ignoring_duplicates",
     "merged",
@@ -58,15 +61,38 @@ _PERSON = (S.QUEUED.value, S.ASSIGNED.value)  # a person holds or awaits the con
 _targets: dict[tuple[str, str], SlaTargets] = {}
 
 
+_calendars: dict[str, BusinessHours] = {}  # the business hours of each line (admins' edits)
+_line_policies: dict[str, SlaPolicy] = {}
+
+
 def configure(new: SlaPolicy) -> None:
     """The process's policy (the server sets it from its settings at start)."""
     global _policy
     _policy = new
     _targets.clear()
+    _line_policies.clear()
 
 
-def policy() -> SlaPolicy:
-    return _policy
+def configure_calendars(calendars: Mapping[str, BusinessHours]) -> None:
+    """Each line's business-hours calendar (``services.people.calendar`` sets them from
+    the admins' edits: the line's hours, public holidays, exceptions)."""
+    _calendars.clear()
+    _calendars.update(calendars)
+    _line_policies.clear()
+
+
+def policy(line: str | None = None) -> SlaPolicy:
+    """The policy; with ``line``, its clocks count that line's business hours."""
+    if line is None or line not in _calendars:
+        return _policy
+    found = _line_policies.get(line)
+    if found is None:
+        found = _line_policies[line] = replace(_policy, calendar=_calendars[line])
+    return found
+
+
+def _of(conversation: Any) -> SlaPolicy:
+    return policy(str(conversation.line))
 
 
 def targets(conversation: Any) -> SlaTargets:
@@ -88,7 +114,9 @@ def due_times(conversation: Any) -> dict[SlaKind, datetime | None]:
 
 def clocks(conversation: Any, now: datetime | None = None) -> ClockSet:
     """The conversation's running clocks and their states at ``now``."""
-    return ClockSet.of(_policy, targets(conversation), due_times(conversation), now or utcnow())
+    return ClockSet.of(
+        _of(conversation), targets(conversation), due_times(conversation), now or utcnow()
+    )
 
 
 # --------------------------------------------------------------------------- the hooks
@@ -97,19 +125,19 @@ def clocks(conversation: Any, now: datetime | None = None) -> ClockSet:
 def start_on_handoff(conversation: Conversation, now: datetime) -> None:
     t = targets(conversation)
     if conversation.first_response_at is None and conversation.first_response_due_at is None:
-        conversation.first_response_due_at = _policy.due(t.first_response, now)
+        conversation.first_response_due_at = _of(conversation).due(t.first_response, now)
     if conversation.resolution_due_at is None:
-        conversation.resolution_due_at = _policy.due(t.resolution, now)
+        conversation.resolution_due_at = _of(conversation).due(t.resolution, now)
 
 
 def restart_on_reopen(conversation: Conversation, now: datetime) -> None:
     """The customer wrote into their resolved conversation: it waits for a reply again."""
     t = targets(conversation)
-    conversation.resolution_due_at = _policy.due(t.resolution, now)
+    conversation.resolution_due_at = _of(conversation).due(t.resolution, now)
     if conversation.first_response_at is None:
-        conversation.first_response_due_at = _policy.due(t.first_response, now)
+        conversation.first_response_due_at = _of(conversation).due(t.first_response, now)
     else:
-        conversation.next_response_due_at = _policy.due(t.next_response, now)
+        conversation.next_response_due_at = _of(conversation).due(t.next_response, now)
 
 
 async def settle(session: AsyncSession, conversation: Conversation, now: datetime) -> None:
@@ -148,7 +176,7 @@ def message_changes(
         and row.first_response_due_at is None
         and row.next_response_due_at is None
     ):
-        values["next_response_due_at"] = _policy.due(targets(row).next_response, now)
+        values["next_response_due_at"] = _of(row).due(targets(row).next_response, now)
     return values, late
 
 

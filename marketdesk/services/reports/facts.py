@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain.reports import ConversationFacts, Tally, bucket_of, day_bounds
-from marketdesk.domain.tasks import MOSCOW_BUSINESS_HOURS, MOSCOW_TZ, BusinessHours
+from marketdesk.domain.tasks import MOSCOW_TZ, BusinessHours
 from marketdesk.settings import Settings
 from marketdesk.store.models import (
     Conversation,
@@ -24,6 +24,8 @@ from marketdesk.store.models import (
     SlaBreach,
     utcnow,
 )
+
+from ..people import calendar as calendars
 
 __all__ = [
     "TALLY_GROUPINGS",
@@ -76,8 +78,9 @@ def business_hours_lines(settings: Settings) -> frozenset[str]:
 
 
 def clock_of(line: str, lines: frozenset[str]) -> BusinessHours | None:
-    """The clock of a line's times: Moscow business hours, or None (around the clock)."""
-    return MOSCOW_BUSINESS_HOURS if line in lines else None
+    """The clock of a line's times: its business hours (the admins' calendar), or None
+    (around the clock)."""
+    return calendars.current(line) if line in lines else None
 
 
 def moscow_today(now: datetime | None = None) -> date:

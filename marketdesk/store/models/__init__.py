@@ -21,6 +21,7 @@ from .notices import StaffNotice
 from .notifications import CustomerPresence, Notification, NotificationSetting, PushSubscription
 from .operators import AuditEntry, Operator, OperatorLine, OperatorRole, Session
 from .orders import Order, OrderItem, OrderStatusEvent, ReturnItem, ReturnRequest
+from .people import CalendarException, LineSchedule, QueueSetting
 from .promotions import News, NewsRead
 from .ratings import RatingReminder, RatingReview
 from .reports import ConversationFact, ReportDay, ReportDayTally
@@ -34,6 +35,7 @@ __all__ = [
     "AuditEntry",
     "BalanceEntry",
     "Base",
+    "CalendarException",
     "ChannelContact",
     "ChannelDelivery",
     "ChannelInbound",
@@ -48,6 +50,7 @@ __all__ = [
     "CustomerTombstone",
     "GiftCertificate",
     "ImportCheckpoint",
+    "LineSchedule",
     "LoginCode",
     "Message",
     "MetaValue",
@@ -65,6 +68,7 @@ __all__ = [
     "Product",
     "ProductNominal",
     "PushSubscription",
+    "QueueSetting",
     "RatingReminder",
     "RatingReview",
     "ReportDay",

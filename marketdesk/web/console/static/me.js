@@ -17,6 +17,8 @@ export async function loadMe() {
   $("board-link").hidden = !supervises;
   $("reports-link").hidden = !supervises;
   $("manage-link").hidden = !supervises;
+  // people and structure for supervisors and admins; everyone's own second factor
+  $("people-link").textContent = supervises ? "Сотрудники" : "Вход по коду";
   loadColleagues();
 }
 
