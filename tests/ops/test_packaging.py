@@ -111,15 +111,15 @@ def _ca_secret() -> list[str]:
 
 
 def _ulimits() -> list[str]:
-    """The container keeps this process's limits (podman's defaults may exceed the hard
-    limits here, which the runtime is not permitted to raise)."""
+    """Limits the runtime may set here: podman's defaults exceed this machine's hard limits,
+    which a container may not raise (4 096 files and processes are plenty for the server)."""
     import resource
 
     flags = []
     for name, limit in (("nofile", resource.RLIMIT_NOFILE), ("nproc", resource.RLIMIT_NPROC)):
-        soft, hard = resource.getrlimit(limit)
-        if hard != resource.RLIM_INFINITY:
-            flags += ["--ulimit", f"{name}={min(soft, hard)}:{hard}"]
+        _, hard = resource.getrlimit(limit)
+        value = 4096 if hard == resource.RLIM_INFINITY else min(4096, hard)
+        flags += ["--ulimit", f"{name}={value}:{value}"]
     return flags
 
 
