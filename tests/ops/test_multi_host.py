@@ -121,8 +121,9 @@ async def _send_all(ws_url: str, chat: Chat, progress: list[Progress]) -> None:
         try:
             async with connect(f"{ws_url}/ws/conversations/{chat.cid}", open_timeout=30) as ws:
                 await ws.send(json.dumps({"type": "auth", "token": chat.token, "last_seq": 10**9}))
-                while json.loads(await asyncio.wait_for(ws.recv(), 30))["type"] != "ready":
-                    pass
+                async with asyncio.timeout(30):
+                    while json.loads(await ws.recv())["type"] != "ready":
+                        pass
                 while n < MESSAGES:
                     client_msg_id = f"c{chat.cid}-{n}"
                     await ws.send(
@@ -131,7 +132,8 @@ async def _send_all(ws_url: str, chat: Chat, progress: list[Progress]) -> None:
                         )
                     )
                     while True:
-                        frame = json.loads(await asyncio.wait_for(ws.recv(), 60))
+                        async with asyncio.timeout(60):
+                            frame = json.loads(await ws.recv())
                         if frame["type"] == "ack" and frame["client_msg_id"] == client_msg_id:
                             break
                         if frame["type"] == "error" and frame.get("code") in RETRY_LATER:
@@ -158,7 +160,10 @@ async def _watch(ws_url: str, chat: Chat, done: asyncio.Event) -> None:
                 await ws.send(json.dumps({"type": "auth", "token": chat.token, "last_seq": last}))
                 while not done.is_set():
                     try:
-                        frame = json.loads(await asyncio.wait_for(ws.recv(), 0.5))
+                        # asyncio.timeout, not wait_for: on 3.11 wait_for may swallow the
+                        # cancellation at the end of the run
+                        async with asyncio.timeout(0.5):
+                            frame = json.loads(await ws.recv())
                     except TimeoutError:
                         continue
                     if frame["type"] == "message":
@@ -183,16 +188,19 @@ async def _run_load(
             await asyncio.to_thread(disturb)
 
     trouble = asyncio.create_task(disturber())
-    await asyncio.gather(*(_send_all(cluster.ws_url, chat, progress) for chat in chats))
-    await trouble
-    # the second devices catch up (replay after a reconnect, a resync after Redis's return)
-    for _ in range(240):
-        if all(len(set(chat.seen)) >= MESSAGES for chat in chats):
-            break
-        await asyncio.sleep(0.5)
-    await asyncio.sleep(1)
-    done.set()
-    await asyncio.gather(*watchers)
+    try:
+        await asyncio.gather(*(_send_all(cluster.ws_url, chat, progress) for chat in chats))
+        await trouble
+        # the second devices catch up (replay after a reconnect, a resync after Redis's return)
+        for _ in range(240):
+            if all(len(set(chat.seen)) >= MESSAGES for chat in chats):
+                break
+            await asyncio.sleep(0.5)
+        await asyncio.sleep(1)
+    finally:
+        done.set()
+        trouble.cancel()
+        await asyncio.gather(*watchers, trouble, return_exceptions=True)
 
 
 def _stored(url: str, chat: Chat) -> list[dict[str, Any]]:
