@@ -689,6 +689,13 @@ def test_every_module_loads_and_the_page_logs_no_error(server: Console, browser_
         "/console/static/tasks.js",
         "/console/static/board.js",
         "/console/static/reports.js",
+        # «Контент» and «Сотрудники» (issue 16)
+        "/console/static/manage.js",
+        "/console/static/manage_articles.js",
+        "/console/static/manage_news.js",
+        "/console/static/manage_templates.js",
+        "/console/static/people.js",
+        "/console/static/people_structure.js",
     }  # other pages
     expected.add("/static/shared/helpers.js")
     token = httpx.post(
