@@ -34,7 +34,9 @@ async def _terminate_holder(database: Database) -> int:
         killed = await connection.scalar(
             text(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_locks "
-                "WHERE locktype = 'advisory' AND granted "
+                # advisory locks are per database: other tests' servers hold the same key
+                "WHERE locktype = 'advisory' AND granted AND database = "
+                "(SELECT oid FROM pg_database WHERE datname = current_database()) "
                 "AND ((classid::bigint << 32) | objid::bigint) = :key"
             ),
             {"key": LEADER_LOCK_KEY},
@@ -174,7 +176,9 @@ def test_serve_with_two_workers_on_postgresql_has_one_leader(pg: TestDatabase, t
                         await connection.scalar(
                             text(
                                 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
-                                "AND granted AND ((classid::bigint << 32) | objid::bigint) = :key"
+                                "AND granted AND ((classid::bigint << 32) | objid::bigint) = :key "
+                                "AND database = (SELECT oid FROM pg_database "
+                                "WHERE datname = current_database())"
                             ),
                             {"key": LEADER_LOCK_KEY},
                         )
