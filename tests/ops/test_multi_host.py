@@ -191,9 +191,11 @@ async def _run_load(
     try:
         await asyncio.gather(*(_send_all(cluster.ws_url, chat, progress) for chat in chats))
         await trouble
-        # the second devices catch up (replay after a reconnect, a resync after Redis's return)
+        # the second devices catch up (replay after a reconnect, a resync after Redis's
+        # return): wait until each has every stored customer message, or two minutes
+        expected = await _stored_seqs(cluster.url, chats)
         for _ in range(240):
-            if all(len(set(chat.seen)) >= MESSAGES for chat in chats):
+            if all(set(expected[chat.cid]) <= set(chat.seen) for chat in chats):
                 break
             await asyncio.sleep(0.5)
         await asyncio.sleep(1)
@@ -201,6 +203,24 @@ async def _run_load(
         done.set()
         trouble.cancel()
         await asyncio.gather(*watchers, trouble, return_exceptions=True)
+
+
+async def _stored_seqs(url: str, chats: list[Chat]) -> dict[int, list[int]]:
+    """The seqs of each chat's stored customer messages, as the REST API gives them."""
+    semaphore = asyncio.Semaphore(16)
+    async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+
+        async def one(chat: Chat) -> tuple[int, list[int]]:
+            async with semaphore:
+                answer = await http.get(
+                    f"/api/v1/conversations/{chat.cid}/messages",
+                    headers={"Authorization": f"Bearer {chat.token}"},
+                )
+            assert answer.status_code == 200, answer.text
+            messages = answer.json()["messages"]
+            return chat.cid, [m["seq"] for m in messages if m["sender_kind"] == "visitor"]
+
+        return dict(await asyncio.gather(*(one(chat) for chat in chats)))
 
 
 def _stored(url: str, chat: Chat) -> list[dict[str, Any]]:
