@@ -7,7 +7,6 @@ or less when :meth:`ChannelDeliveryWorker.wake` is called."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping
 
@@ -15,14 +14,14 @@ from marketdesk.services.channels import ChannelSender, DeliveryPolicy, deliver_
 from marketdesk.services.chat import Publisher
 from marketdesk.store.db import Database
 
-from .waiting import wait_to_be_woken
+from .waiting import RoundWorker
 
 __all__ = ["ChannelDeliveryWorker"]
 
 log = logging.getLogger("marketdesk.channels")
 
 
-class ChannelDeliveryWorker:
+class ChannelDeliveryWorker(RoundWorker):
     def __init__(
         self,
         database: Database,
@@ -32,15 +31,11 @@ class ChannelDeliveryWorker:
         policy: DeliveryPolicy,
         interval: float,
     ) -> None:
+        super().__init__(interval=interval, log=log, what="channel delivery")
         self.database = database
         self.senders = senders
         self.publish = publish
         self.policy = policy
-        self.interval = interval
-        self._wake = asyncio.Event()
-
-    def wake(self) -> None:
-        self._wake.set()
 
     async def round(self) -> int:
         if not self.senders:
@@ -49,18 +44,3 @@ class ChannelDeliveryWorker:
             return await deliver_due(
                 session, self.senders, publish=self.publish, policy=self.policy
             )
-
-    async def run(self) -> None:
-        """Until cancelled."""
-        while True:
-            try:
-                busy = await self.round() > 0
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # a failed round is retried at the next tick
-                log.exception("channel delivery round failed")
-                busy = False
-            if busy:
-                continue
-            self._wake.clear()
-            await wait_to_be_woken(self._wake, self.interval)

@@ -13,7 +13,6 @@ no environment proxies or netrc credentials (``trust_env=False``)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import httpx
@@ -22,7 +21,7 @@ from marketdesk import __version__
 from marketdesk.services.webhooks import Poster, PostFailed, WebhookPolicy, deliver_due
 from marketdesk.store.db import Database
 
-from .waiting import wait_to_be_woken
+from .waiting import RoundWorker
 
 __all__ = ["WebhookWorker", "http_poster"]
 
@@ -43,7 +42,7 @@ def http_poster(client: httpx.AsyncClient) -> Poster:
     return post
 
 
-class WebhookWorker:
+class WebhookWorker(RoundWorker):
     def __init__(
         self,
         database: Database,
@@ -52,23 +51,11 @@ class WebhookWorker:
         interval: float,
         post: Poster | None = None,
     ) -> None:
+        super().__init__(interval=interval, log=log, what="webhook")
         self.database = database
         self.policy = policy
-        self.interval = interval
         self.post = post
         self._client: httpx.AsyncClient | None = None
-        self._wake = asyncio.Event()
-        self._loop: asyncio.AbstractEventLoop | None = None
-
-    def wake(self) -> None:
-        """Start the next round now (from the worker's own event loop only, like the
-        notification worker's: a commit in another loop is left to the tick)."""
-        try:
-            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if self._loop is None or self._loop is running:
-            self._wake.set()
 
     def _poster(self) -> Poster:
         if self.post is None:
@@ -92,20 +79,8 @@ class WebhookWorker:
             self.post = None
 
     async def run(self) -> None:
-        """Until cancelled."""
-        self._loop = asyncio.get_running_loop()
+        """Until cancelled; the HTTP client is closed at the end."""
         try:
-            while True:
-                try:
-                    busy = await self.round() > 0
-                except asyncio.CancelledError:
-                    raise
-                except Exception:  # a failed round is retried at the next tick
-                    log.exception("webhook round failed")
-                    busy = False
-                if busy:
-                    continue
-                self._wake.clear()
-                await wait_to_be_woken(self._wake, self.interval)
+            await super().run()
         finally:
             await self.aclose()
