@@ -228,10 +228,10 @@ def test_tasks_escalate_from_the_command_line_reaches_the_supervisors_live(tmp_p
     """``marketdesk tasks escalate`` in its own process: with Redis, the ``task_escalated``
     frame goes out on the servers' shared channel (the demo has an overdue task)."""
     import asyncio
-    import hashlib
 
     import redis.asyncio as aioredis
 
+    from marketdesk.realtime import create_broker
     from tests.chat.servers import REDIS_URL, redis_available
 
     if not redis_available():
@@ -239,7 +239,8 @@ def test_tasks_escalate_from_the_command_line_reaches_the_supervisors_live(tmp_p
     run("db", "upgrade", data_dir=tmp_path)
     run("demo", "load", data_dir=tmp_path)
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'marketdesk.db'}"
-    channel = f"marketdesk:{hashlib.sha256(database_url.encode()).hexdigest()[:12]}:events"
+    broker = create_broker(REDIS_URL, database_url)  # the servers' channel name, not opened
+    channel = broker.prefix + "events"
 
     async def main() -> tuple[str, list[dict[str, object]]]:
         client = aioredis.Redis.from_url(REDIS_URL)
