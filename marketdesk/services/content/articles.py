@@ -14,22 +14,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.bot import Bot
-from marketdesk.domain.roles import Role
 from marketdesk.kb.articles import article_files, parse_article
 from marketdesk.kb.reload import request_reload
-from marketdesk.store.models import ContentVersion, Operator, utcnow
+from marketdesk.store.models import ContentVersion, utcnow
 
 from .. import audit
 from ..errors import (
@@ -41,6 +38,7 @@ from ..errors import (
     InvalidContentKey,
 )
 from ..principals import Principal
+from . import versions
 from .evaluation import Candidate, Comparison, check_candidate
 from .templates import TemplatePlace, restore_templates
 
@@ -110,10 +108,6 @@ class SaveResult(BaseModel):
     comparison: Comparison
 
 
-def _require_editor(principal: Principal) -> None:
-    principal.require_operator(Role.SUPERVISOR)
-
-
 def _valid_key(key: str) -> str:
     if not _KEY.match(key):
         raise InvalidContentKey()
@@ -129,7 +123,7 @@ def _seed_path(place: KbPlace, key: str) -> Path | None:
 async def list_articles(
     session: AsyncSession, principal: Principal, place: KbPlace
 ) -> list[ArticleSummary]:
-    _require_editor(principal)
+    versions.require_editor(principal)
     edited = await edited_versions(session)
     bot: Bot = place.bot
     out: list[ArticleSummary] = []
@@ -150,38 +144,15 @@ async def list_articles(
 
 
 async def edited_versions(session: AsyncSession) -> dict[str, int]:
-    rows = await session.execute(
-        select(ContentVersion.key, func.max(ContentVersion.version))
-        .where(ContentVersion.kind == KIND)
-        .group_by(ContentVersion.key)
-    )
-    return {key: int(version) for key, version in rows}
-
-
-async def _versions(session: AsyncSession, key: str) -> list[ContentVersion]:
-    return list(
-        await session.scalars(
-            select(ContentVersion)
-            .where(ContentVersion.kind == KIND, ContentVersion.key == key)
-            .order_by(ContentVersion.version.desc())
-        )
-    )
-
-
-async def _authors(session: AsyncSession, rows: list[ContentVersion]) -> dict[int, str]:
-    ids = {r.author_id for r in rows if r.author_id is not None}
-    if not ids:
-        return {}
-    found = await session.execute(select(Operator.id, Operator.login).where(Operator.id.in_(ids)))
-    return {int(i): str(login) for i, login in found}
+    return await versions.newest_numbers(session, KIND)
 
 
 async def article_detail(
     session: AsyncSession, principal: Principal, place: KbPlace, key: str
 ) -> ArticleDetail:
-    _require_editor(principal)
+    versions.require_editor(principal)
     _valid_key(key)
-    rows = await _versions(session, key)
+    rows = await versions.history(session, KIND, key)
     seed = _seed_path(place, key)
     if rows:
         text = rows[0].text
@@ -189,7 +160,7 @@ async def article_detail(
         text = seed.read_text(encoding="utf-8")
     else:
         raise ArticleNotFound(key=key)
-    authors = await _authors(session, rows)
+    authors = await versions.authors(session, rows)
     return ArticleDetail(
         key=key,
         text=text,
@@ -219,7 +190,7 @@ def _parsed(text: str) -> None:
 
 async def try_article(principal: Principal, place: KbPlace, key: str, text: str) -> Comparison:
     """The checks of an edit, without saving it (the editor's «Проверить»)."""
-    _require_editor(principal)
+    versions.require_editor(principal)
     _valid_key(key)
     _parsed(text)
     return await asyncio.to_thread(
@@ -249,7 +220,7 @@ async def save_article(
             before=[f.model_dump() for f in comparison.before],
             after=[f.model_dump() for f in comparison.after],
         )
-    rows = await _versions(session, key)
+    rows = await versions.history(session, KIND, key)
     version = (rows[0].version if rows else 0) + 1
     session.add(
         ContentVersion(
@@ -293,7 +264,7 @@ async def rollback_article(
 ) -> SaveResult:
     """Make an earlier version live again (as a new version, so the history stays whole);
     version 0 is the seed file."""
-    _require_editor(principal)
+    versions.require_editor(principal)
     _valid_key(key)
     if version == 0:
         seed = _seed_path(place, key)
@@ -301,16 +272,10 @@ async def rollback_article(
             raise ContentVersionNotFound(key=key, version=version)
         text = seed.read_text(encoding="utf-8")
     else:
-        row = await session.scalar(
-            select(ContentVersion).where(
-                ContentVersion.kind == KIND,
-                ContentVersion.key == key,
-                ContentVersion.version == version,
-            )
-        )
-        if row is None:
+        stored = await versions.version_text(session, KIND, key, version)
+        if stored is None:
             raise ContentVersionNotFound(key=key, version=version)
-        text = row.text
+        text = stored
     return await save_article(
         session,
         principal,
@@ -323,17 +288,10 @@ async def rollback_article(
     )
 
 
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".md.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 async def _go_live(place: KbPlace, key: str, text: str) -> None:
     """After the commit: the live file, this process's bot at once, the others by the stamp."""
     bot: Bot = place.bot
-    await asyncio.to_thread(_write, place.overlay / f"{key}.md", text)
+    await asyncio.to_thread(versions.write_file, place.overlay / f"{key}.md", text)
     if bot.overlay_dir is None:
         bot.overlay_dir = place.overlay
     await asyncio.to_thread(bot.reload)
@@ -343,26 +301,11 @@ async def _go_live(place: KbPlace, key: str, text: str) -> None:
 async def restore_overlay(session: AsyncSession, overlay: Path) -> int:
     """At start: the live version of every edited article written from the database (a data
     dir restored or new, another host of the same database); → how many."""
-    newest = (
-        select(ContentVersion.key, func.max(ContentVersion.version).label("v"))
-        .where(ContentVersion.kind == KIND)
-        .group_by(ContentVersion.key)
-        .subquery()
-    )
-    rows = list(
-        await session.scalars(
-            select(ContentVersion)
-            .join(
-                newest,
-                (ContentVersion.key == newest.c.key) & (ContentVersion.version == newest.c.v),
-            )
-            .where(ContentVersion.kind == KIND)
-        )
-    )
+    rows = await versions.live_rows(session, KIND)
     for row in rows:
         path = overlay / f"{row.key}.md"
         if not path.is_file() or path.read_text(encoding="utf-8") != row.text:
-            _write(path, row.text)
+            versions.write_file(path, row.text)
     return len(rows)
 
 

@@ -9,7 +9,6 @@ edit may use only the placeholders of its seed, so that every notification still
 
 from __future__ import annotations
 
-import os
 import re
 import string
 from dataclasses import dataclass
@@ -17,19 +16,19 @@ from datetime import datetime
 from pathlib import Path
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain.coupon_ban import FRAUD_QUEUE
 from marketdesk.domain.descriptions import DESCRIPTION_ERROR_QUEUE
-from marketdesk.domain.roles import Role
 from marketdesk.domain.task_outcomes import CUSTOMER_RESULTS_RU, TaskOutcome
-from marketdesk.store.models import ContentVersion, Operator, utcnow
+from marketdesk.store.models import ContentVersion, utcnow
 
 from .. import audit
 from ..errors import ContentChanged, ContentVersionNotFound, TemplateInvalid, TemplateNotFound
 from ..principals import Principal
+from . import versions
 
 __all__ = [
     "TemplateDetail",
@@ -196,37 +195,18 @@ def _check(spec: _Spec, text: str) -> None:
         raise TemplateInvalid(problem="письмо начинается со строки «Тема: …».")
 
 
-def _require_editor(principal: Principal) -> None:
-    principal.require_operator(Role.SUPERVISOR)
-
-
-async def _versions(session: AsyncSession, key: str) -> list[ContentVersion]:
-    return list(
-        await session.scalars(
-            select(ContentVersion)
-            .where(ContentVersion.kind == KIND, ContentVersion.key == key)
-            .order_by(ContentVersion.version.desc())
-        )
-    )
-
-
 async def list_templates(
     session: AsyncSession, principal: Principal, place: TemplatePlace
 ) -> list[TemplateSummary]:
-    _require_editor(principal)
-    rows = await session.execute(
-        select(ContentVersion.key, func.max(ContentVersion.version))
-        .where(ContentVersion.kind == KIND)
-        .group_by(ContentVersion.key)
-    )
-    versions = {k: int(v) for k, v in rows}
+    versions.require_editor(principal)
+    edited = await versions.newest_numbers(session, KIND)
     return [
         TemplateSummary(
             key=s.key,
             group=s.group,
             title=s.title,
             fields=list(s.fields),
-            version=versions.get(s.key, 0),
+            version=edited.get(s.key, 0),
         )
         for s in _specs(place).values()
     ]
@@ -235,20 +215,10 @@ async def list_templates(
 async def template_detail(
     session: AsyncSession, principal: Principal, place: TemplatePlace, key: str
 ) -> TemplateDetail:
-    _require_editor(principal)
+    versions.require_editor(principal)
     spec = _spec(place, key)
-    rows = await _versions(session, key)
-    ids = {r.author_id for r in rows if r.author_id is not None}
-    logins = (
-        dict(
-            (int(i), str(login))
-            for i, login in await session.execute(
-                select(Operator.id, Operator.login).where(Operator.id.in_(ids))
-            )
-        )
-        if ids
-        else {}
-    )
+    rows = await versions.history(session, KIND, key)
+    logins = await versions.authors(session, rows)
     return TemplateDetail(
         key=key,
         group=spec.group,
@@ -268,13 +238,6 @@ async def template_detail(
     )
 
 
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 async def save_template(
     session: AsyncSession,
     principal: Principal,
@@ -285,10 +248,10 @@ async def save_template(
     note: str = "",
     action: str = "content.template_saved",
 ) -> TemplateSaved:
-    _require_editor(principal)
+    versions.require_editor(principal)
     spec = _spec(place, key)
     _check(spec, text)
-    rows = await _versions(session, key)
+    rows = await versions.history(session, KIND, key)
     version = (rows[0].version if rows else 0) + 1
     session.add(
         ContentVersion(
@@ -308,7 +271,7 @@ async def save_template(
         await session.rollback()
         raise ContentChanged() from None
     if spec.file is not None:
-        _write(place.overlay / spec.file, text)
+        versions.write_file(place.overlay / spec.file, text)
     return TemplateSaved(key=key, version=version)
 
 
@@ -316,21 +279,15 @@ async def rollback_template(
     session: AsyncSession, principal: Principal, place: TemplatePlace, key: str, version: int
 ) -> TemplateSaved:
     """An earlier version live again, as a new version; version 0 is the seed."""
-    _require_editor(principal)
+    versions.require_editor(principal)
     spec = _spec(place, key)
     if version == 0:
         text = spec.seed
     else:
-        row = await session.scalar(
-            select(ContentVersion).where(
-                ContentVersion.kind == KIND,
-                ContentVersion.key == key,
-                ContentVersion.version == version,
-            )
-        )
-        if row is None:
+        stored = await versions.version_text(session, KIND, key, version)
+        if stored is None:
             raise ContentVersionNotFound(key=key, version=version)
-        text = row.text
+        text = stored
     return await save_template(
         session,
         principal,
@@ -367,24 +324,11 @@ async def outcome_text(
 async def restore_templates(session: AsyncSession, place: TemplatePlace) -> int:
     """At start: the live version of every edited notification written from the database."""
     specs = _specs(place)
-    newest = (
-        select(ContentVersion.key, func.max(ContentVersion.version).label("v"))
-        .where(ContentVersion.kind == KIND)
-        .group_by(ContentVersion.key)
-        .subquery()
-    )
-    rows = await session.scalars(
-        select(ContentVersion)
-        .join(
-            newest,
-            (ContentVersion.key == newest.c.key) & (ContentVersion.version == newest.c.v),
-        )
-        .where(ContentVersion.kind == KIND)
-    )
+    rows = await versions.live_rows(session, KIND)
     count = 0
     for row in rows:
         spec = specs.get(row.key)
         if spec is not None and spec.file is not None:
-            _write(place.overlay / spec.file, row.text)
+            versions.write_file(place.overlay / spec.file, row.text)
             count += 1
     return count
