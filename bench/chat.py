@@ -37,10 +37,7 @@ import json
 import os
 import platform
 import random
-import signal
-import socket
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -57,6 +54,7 @@ from websockets.asyncio.client import ClientConnection, connect
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.server import ServerProcess, cpu_seconds, rss_kb  # noqa: E402
 from bench.stats import percentile  # noqa: E402
 from marketdesk.services import auth  # noqa: E402
 from marketdesk.settings import normalize_database_url  # noqa: E402
@@ -69,77 +67,7 @@ from marketdesk.store.models import (  # noqa: E402
 )
 from marketdesk.store.postgres import create_database, drop_database  # noqa: E402
 
-MARKETDESK = Path(sys.executable).with_name("marketdesk")
 OPERATOR_CAPACITY = 50
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def rss_kb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
-
-
-class ServerProcess:
-    def __init__(self, data_dir: Path, database_url: str) -> None:
-        self.data_dir = data_dir
-        self.database_url = database_url
-        self.port = free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        env = {
-            **os.environ,
-            "MARKETDESK_DATABASE_URL": self.database_url,
-            "MARKETDESK_DEMO_PASSWORD": "bench",
-            "MARKETDESK_LOG_LEVEL": "warning",
-            # the chat alone: no generated history (its first reports and reminder rounds
-            # would run in the measured minute)
-            "MARKETDESK_DEMO_HISTORY_DAYS": "0",
-            # one machine plays thousands of customers from one IP: the abuse limits are
-            # raised (override with MARKETDESK_RATE_LIMIT_SCALE=1 to measure them in place)
-            "MARKETDESK_RATE_LIMIT_SCALE": os.environ.get("MARKETDESK_RATE_LIMIT_SCALE", "10000"),
-        }
-        env.pop("MARKETDESK_REDIS_URL", None)
-        log = (self.data_dir / "server.log").open("ab")
-        self.process = subprocess.Popen(
-            [str(MARKETDESK), "serve", "--port", str(self.port), "--data-dir", str(self.data_dir)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        raise RuntimeError("server did not start: " + (self.data_dir / "server.log").read_text())
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
 
 
 async def make_operators(database_url: str, count: int) -> list[str]:

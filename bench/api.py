@@ -1,0 +1,428 @@
+"""Benchmark (not a test): every write path of the REST API and the card reads under
+concurrent clients, on one ``marketdesk serve`` process, with the peer in the same run.
+
+    .venv/bin/python bench/api.py [--requests 800] [--concurrency 16] [--scale 100000]
+                                  [--backend sqlite|postgresql|both] [--pg postgresql://...]
+                                  [--peer] [--only task_create,card_customer]
+
+For each database it loads the demo data and ``--scale`` generated customers (with their
+orders and products) into a fresh database (``marketdesk demo load --scale``), starts
+``marketdesk serve`` on it and drives, one path after another, ``--requests`` requests from
+``--concurrency`` clients at once (each client sends its next request when the last one is
+answered), over real HTTP on loopback:
+
+- ``login``: ``POST /api/v1/auth/login`` (a worker's password, argon2);
+- ``visitor``: ``POST /api/v1/visitors``;
+- ``chat_open``: a visitor, a conversation and its first message (three requests, as the
+  widget makes them; the latency is the three together; the bot answers the message);
+- ``message``: a customer's message in an open conversation (``POST …/messages``);
+- ``task_create``: ``POST /api/v1/tasks`` as the back office;
+- ``task_status``: ``POST /api/v1/tasks/{number}/status`` (a new task taken in work);
+- ``task_comment``: ``POST /api/v1/tasks/{number}/comments``;
+- ``customer_comment``: ``POST /api/v1/customers/{id}/comments`` as an operator;
+- ``rule_inaccuracy``: ``POST /api/v1/products/{code}/inaccuracy`` (the description-error
+  rule: it opens a task);
+- ``card_customer`` / ``card_product``: ``GET /api/v1/customers/{id}`` and
+  ``GET /api/v1/products/{code}`` of random ones among ``--scale``.
+
+With ``--peer`` (after ``../shared/peers/django-helpdesk/setup.sh``) it also creates
+django-helpdesk tickets (``POST /api/tickets/``, gunicorn with two workers, SQLite WAL) at the
+same concurrency in the same run, right before marketdesk's task creation, and gives each
+path's throughput as a ratio of the peer's.
+
+Reports p50 / p99 latency, throughput and the server's CPU time per request, prints a
+Markdown table and writes bench/results/api.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.server import MARKETDESK, ServerProcess, cpu_seconds  # noqa: E402
+from bench.stats import percentile  # noqa: E402
+from marketdesk.settings import normalize_database_url  # noqa: E402
+from marketdesk.store.db import Database  # noqa: E402
+from marketdesk.store.models import Customer, Product  # noqa: E402
+from marketdesk.store.postgres import create_database, drop_database  # noqa: E402
+
+PEER = "http://127.0.0.1:18800"
+PEER_TOKEN = Path("/tmp/dh.token")
+TEXT = "Как активировать подарочный сертификат?"
+QUEUE = "Жалобы"
+
+Op = Callable[[httpx.AsyncClient, int], Awaitable[bool]]
+
+
+@dataclass
+class Result:
+    path: str
+    requests: int
+    seconds: float
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    server_cpu: float | None = None
+
+    def row(self) -> dict[str, Any]:
+        lat = self.latencies or [0.0]
+        return {
+            "path": self.path,
+            "requests": self.requests,
+            "per_second": round(self.requests / self.seconds, 1),
+            "p50_ms": round(percentile(lat, 50) * 1000, 1),
+            "p99_ms": round(percentile(lat, 99) * 1000, 1),
+            "errors": self.errors,
+            "server_cpu_ms": (
+                round(self.server_cpu / self.requests * 1000, 2)
+                if self.server_cpu is not None
+                else None
+            ),
+        }
+
+
+async def drive(
+    path: str,
+    base: str,
+    headers: dict[str, str],
+    op: Op,
+    n: int,
+    concurrency: int,
+    server_pid: int | None,
+) -> Result:
+    """``n`` calls of ``op`` from ``concurrency`` clients at once (closed loop)."""
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(
+        base_url=base, headers=headers, timeout=60, limits=limits
+    ) as client:
+        result = Result(path, n, 0.0)
+        queue = iter(range(n))
+
+        async def worker() -> None:
+            for i in queue:
+                started = time.perf_counter()
+                try:
+                    ok = await op(client, i)
+                except httpx.HTTPError:
+                    ok = False
+                result.latencies.append(time.perf_counter() - started)
+                result.errors += not ok
+
+        cpu_before = cpu_seconds(server_pid) if server_pid else None
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        result.seconds = time.perf_counter() - started
+        if server_pid and cpu_before is not None:
+            result.server_cpu = cpu_seconds(server_pid) - cpu_before
+    return result
+
+
+class Paths:
+    """The operations, with the ids and tokens they need (made before they run)."""
+
+    def __init__(self, customers: list[int], products: list[int], rnd: random.Random) -> None:
+        self.customers = customers
+        self.products = products
+        self.rnd = rnd
+        self.conversations: list[tuple[int, str]] = []  # (id, customer token)
+        self.tasks: list[str] = []
+
+    async def login(self, client: httpx.AsyncClient, _i: int) -> bool:
+        r = await client.post(
+            "/api/v1/auth/login", json={"login": "backoffice", "password": "bench"}
+        )
+        return r.status_code == 200
+
+    async def visitor(self, client: httpx.AsyncClient, _i: int) -> bool:
+        r = await client.post("/api/v1/visitors", json={})
+        return r.status_code in (200, 201)
+
+    async def chat_open(self, client: httpx.AsyncClient, _i: int) -> bool:
+        r = await client.post("/api/v1/visitors", json={})
+        if r.status_code not in (200, 201):
+            return False
+        auth = {"Authorization": f"Bearer {r.json()['token']}"}
+        r = await client.post("/api/v1/conversations", json={"line": "general"}, headers=auth)
+        if r.status_code != 201:
+            return False
+        conversation = r.json()["id"]
+        r = await client.post(
+            f"/api/v1/conversations/{conversation}/messages",
+            headers=auth,
+            json={"client_msg_id": str(uuid.uuid4()), "text": TEXT},
+        )
+        if r.status_code in (200, 201):
+            self.conversations.append((conversation, auth["Authorization"]))
+            return True
+        return False
+
+    async def message(self, client: httpx.AsyncClient, i: int) -> bool:
+        conversation, token = self.conversations[i % len(self.conversations)]
+        r = await client.post(
+            f"/api/v1/conversations/{conversation}/messages",
+            headers={"Authorization": token},
+            json={"client_msg_id": str(uuid.uuid4()), "text": f"Уточнение номер {i}"},
+        )
+        return r.status_code in (200, 201)
+
+    async def task_create(self, client: httpx.AsyncClient, i: int) -> bool:
+        r = await client.post(
+            "/api/v1/tasks",
+            json={
+                "queue": QUEUE,
+                "title": f"Не могу активировать сертификат {i}",
+                "description": TEXT,
+            },
+        )
+        if r.status_code == 201:
+            self.tasks.append(r.json()["number"])
+            return True
+        return False
+
+    async def task_status(self, client: httpx.AsyncClient, i: int) -> bool:
+        number = self.tasks[i % len(self.tasks)]
+        r = await client.post(f"/api/v1/tasks/{number}/status", json={"status": "in_progress"})
+        return r.status_code == 200
+
+    async def task_comment(self, client: httpx.AsyncClient, i: int) -> bool:
+        number = self.tasks[i % len(self.tasks)]
+        r = await client.post(f"/api/v1/tasks/{number}/comments", json={"text": f"Проверено {i}"})
+        return r.status_code in (200, 201)
+
+    async def customer_comment(self, client: httpx.AsyncClient, i: int) -> bool:
+        customer = self.rnd.choice(self.customers)
+        r = await client.post(
+            f"/api/v1/customers/{customer}/comments", json={"text": f"Звонил по заказу {i}"}
+        )
+        return r.status_code in (200, 201)
+
+    async def rule_inaccuracy(self, client: httpx.AsyncClient, i: int) -> bool:
+        product = self.rnd.choice(self.products)
+        r = await client.post(
+            f"/api/v1/products/{product}/inaccuracy", json={"text": f"Неверный вес {i}"}
+        )
+        return r.status_code in (200, 201)
+
+    async def card_customer(self, client: httpx.AsyncClient, _i: int) -> bool:
+        r = await client.get(f"/api/v1/customers/{self.rnd.choice(self.customers)}")
+        return r.status_code == 200
+
+    async def card_product(self, client: httpx.AsyncClient, _i: int) -> bool:
+        r = await client.get(f"/api/v1/products/{self.rnd.choice(self.products)}")
+        return r.status_code == 200
+
+
+async def peer_ticket(client: httpx.AsyncClient, i: int) -> bool:
+    r = await client.post(
+        "/api/tickets/",
+        json={
+            "queue": 1,
+            "title": f"Не могу активировать сертификат {i}",
+            "description": TEXT,
+            "submitter_email": f"c{i}@example.com",
+            "priority": 3,
+        },
+    )
+    return r.status_code == 201
+
+
+# path → who calls it (None: no token; the op brings its own)
+PLAN: list[tuple[str, str | None]] = [
+    ("login", None),
+    ("visitor", None),
+    ("chat_open", None),
+    ("message", None),
+    ("task_create", "backoffice"),
+    ("task_status", "backoffice"),
+    ("task_comment", "backoffice"),
+    ("customer_comment", "supervisor"),
+    ("rule_inaccuracy", "supervisor"),
+    ("card_customer", "supervisor"),
+    ("card_product", "supervisor"),
+]
+
+
+def load_data(database_url: str, data_dir: Path, scale: int) -> None:
+    env = {
+        **os.environ,
+        "MARKETDESK_DATABASE_URL": database_url,
+        "MARKETDESK_DEMO_PASSWORD": "bench",
+    }
+    subprocess.run(
+        [str(MARKETDESK), "demo", "load", "--scale", str(scale), "--data-dir", str(data_dir)],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+async def ids(database_url: str) -> tuple[list[int], list[int]]:
+    database = Database(normalize_database_url(database_url))
+    try:
+        async with database.sessions() as session:
+            customers = list(await session.scalars(select(Customer.id)))
+            products = list(await session.scalars(select(Product.id)))
+    finally:
+        await database.dispose()
+    return customers, products
+
+
+async def token(base: str, login: str) -> str:
+    async with httpx.AsyncClient(base_url=base) as client:
+        r = await client.post("/api/v1/auth/login", json={"login": login, "password": "bench"})
+        r.raise_for_status()
+        return str(r.json()["token"])
+
+
+async def bench_backend(
+    name: str, database_url: str, data_dir: Path, args: argparse.Namespace
+) -> list[dict[str, Any]]:
+    print(f"{name}: loading the demo data and {args.scale} customers…", flush=True)
+    load_data(database_url, data_dir, args.scale)
+    customers, products = await ids(database_url)
+    server = ServerProcess(data_dir, database_url)
+    server.start()
+    rows: list[dict[str, Any]] = []
+    try:
+        tokens = {who: await token(server.url, who) for who in ("backoffice", "supervisor")}
+        paths = Paths(customers, products, random.Random(7))
+        for path, who in PLAN:
+            if args.only and path not in args.only:
+                continue
+            if path == "task_create" and args.peer:
+                rows.append(await run_peer(args, name))
+            if path in ("task_status", "task_comment") and not paths.tasks:
+                await drive(
+                    "setup",
+                    server.url,
+                    _auth(tokens["backoffice"]),
+                    paths.task_create,
+                    args.requests,
+                    args.concurrency,
+                    None,
+                )
+            if path == "message" and not paths.conversations:
+                await drive(
+                    "setup",
+                    server.url,
+                    {},
+                    paths.chat_open,
+                    args.concurrency * 4,
+                    args.concurrency,
+                    None,
+                )
+            headers = _auth(tokens[who]) if who else {}
+            result = await drive(
+                path,
+                server.url,
+                headers,
+                getattr(paths, path),
+                args.requests,
+                args.concurrency,
+                server.pid,
+            )
+            row = {"backend": name, **result.row()}
+            rows.append(row)
+            print(_line(row), flush=True)
+    finally:
+        server.stop()
+    return rows
+
+
+async def run_peer(args: argparse.Namespace, backend: str) -> dict[str, Any]:
+    headers = {"Authorization": f"Token {args.peer_token}"}
+    result = await drive(
+        "peer: django-helpdesk ticket",
+        PEER,
+        headers,
+        peer_ticket,
+        args.requests,
+        args.concurrency,
+        None,
+    )
+    row = {"backend": f"{backend} (peer run)", **result.row()}
+    print(_line(row), flush=True)
+    return row
+
+
+def _peer_token() -> str | None:
+    return PEER_TOKEN.read_text().strip() if PEER_TOKEN.exists() else None
+
+
+def _auth(value: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {value}"}
+
+
+def _line(row: dict[str, Any]) -> str:
+    cpu = "" if row["server_cpu_ms"] is None else f"{row['server_cpu_ms']:.2f}"
+    return (
+        f"| {row['backend']} | {row['path']} | {row['per_second']:.0f} | {row['p50_ms']:.1f} | "
+        f"{row['p99_ms']:.1f} | {cpu} | {row['errors']} |"
+    )
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=800)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--scale", type=int, default=100_000)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--pg", default=os.environ.get("MARKETDESK_TEST_DATABASE_URL"))
+    parser.add_argument("--peer", action="store_true", help="django-helpdesk in the same run")
+    parser.add_argument("--only", type=lambda v: set(v.split(",")), default=None)
+    args = parser.parse_args()
+    args.peer_token = _peer_token() if args.peer else None
+    if args.peer and not args.peer_token:
+        parser.error("--peer: run ../shared/peers/django-helpdesk/setup.sh first")
+
+    print("| database | path | req/s | p50 ms | p99 ms | server CPU ms/req | errors |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="marketdesk-bench-api-") as tmp:
+        if args.backend in ("sqlite", "both"):
+            data_dir = Path(tmp) / "sqlite"
+            data_dir.mkdir()
+            url = f"sqlite+aiosqlite:///{data_dir / 'marketdesk.db'}"
+            rows += await bench_backend("SQLite", url, data_dir, args)
+        if args.backend in ("postgresql", "both"):
+            if not args.pg:
+                parser.error("PostgreSQL: give --pg or MARKETDESK_TEST_DATABASE_URL")
+            url = args.pg.rsplit("/", 1)[0] + f"/bench_api_{uuid.uuid4().hex[:8]}"
+            await create_database(url)
+            try:
+                data_dir = Path(tmp) / "pg"
+                data_dir.mkdir()
+                rows += await bench_backend("PostgreSQL", url, data_dir, args)
+            finally:
+                await drop_database(url)
+    machine = (
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"load average before {os.getloadavg()[0]:.1f}"
+    )
+    print(f"\nmachine: {machine}; {args.concurrency} clients; {args.requests} requests a path")
+    out = ROOT / "bench" / "results" / "api.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps({"machine": machine, "rows": rows}, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
