@@ -118,6 +118,13 @@ class Settings(BaseSettings):
         le=10_000,
         description="gift-certificate checks one operator may make per hour (not in the seeds)",
     )
+    principal_cache_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="how long a process remembers whom a bearer token belongs to (two "
+        "queries fewer a request; ended sessions are forgotten at once, role changes "
+        "reach other processes within this time); 0: check every request",
+    )
     socket_reauth_seconds: float = Field(
         default=60.0, gt=0, description="how often an open WebSocket's token is checked again"
     )

@@ -13,6 +13,7 @@ from marketdesk import __version__
 from marketdesk.observability.metrics import Metrics
 from marketdesk.observability.middleware import ObservabilityMiddleware
 from marketdesk.observability.tracing import install_tracing
+from marketdesk.services.auth import PrincipalCache
 from marketdesk.settings import Settings
 
 from . import (
@@ -77,6 +78,7 @@ def create_api(
     )
     app.state.settings = settings
     app.state.metrics = Metrics()  # a registry per application (marketdesk.observability)
+    app.state.principal_cache = PrincipalCache(settings.principal_cache_seconds)
     install_access_log_filter()  # no query strings of the API in the access log
     install_error_handlers(app)
     install_input_guard(app)

@@ -53,7 +53,8 @@ async def get_principal(request: Request, session: DbSession) -> Principal:
     token = bearer_token(request)
     if len(token) > 512:
         raise InvalidToken()
-    return await auth.authenticate(session, token)
+    cache = getattr(request.app.state, "principal_cache", None)
+    return await auth.authenticate(session, token, cache=cache)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

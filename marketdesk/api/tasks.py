@@ -139,7 +139,7 @@ async def list_tasks(
 @router.post("/tasks", response_model=TaskCard, status_code=201)
 async def create(body: CreateTask, operator: CurrentOperator, session: DbSession) -> TaskCard:
     task = await tasks.create_task(session, operator, **body.model_dump())
-    return await tasks.get_task(session, operator, task.number)
+    return await tasks.get_task(session, operator, task.number, task=task)
 
 
 @router.get("/tasks/{number}", response_model=TaskCard)
@@ -151,18 +151,18 @@ async def get(number: TaskNumber, operator: CurrentOperator, session: DbSession)
 async def change_status(
     number: TaskNumber, body: StatusChange, operator: CurrentOperator, session: DbSession
 ) -> TaskCard:
-    await tasks.change_status(
+    task = await tasks.change_status(
         session, operator, number, body.status, comment=body.comment, outcome=body.outcome
     )
-    return await tasks.get_task(session, operator, number)
+    return await tasks.get_task(session, operator, number, task=task)
 
 
 @router.post("/tasks/{number}/assign", response_model=TaskCard)
 async def assign(
     number: TaskNumber, body: Assignment, operator: CurrentOperator, session: DbSession
 ) -> TaskCard:
-    await tasks.assign_task(session, operator, number, body.login)
-    return await tasks.get_task(session, operator, number)
+    task = await tasks.assign_task(session, operator, number, body.login)
+    return await tasks.get_task(session, operator, number, task=task)
 
 
 @router.post("/tasks/{number}/comments", response_model=TaskCard, status_code=201)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from marketdesk.realtime.broker import Broker, Subscription
-from marketdesk.services.auth import SESSIONS_CHANNEL, valid_session_ids
+from marketdesk.services.auth import SESSIONS_CHANNEL, forget_principals, valid_session_ids
 from marketdesk.store.db import Database
 
 __all__ = ["SessionWatch"]
@@ -49,7 +49,9 @@ class SessionWatch:
             return
         ids = event.get("session_ids")
         if isinstance(ids, list):
-            self.end(i for i in ids if isinstance(i, int) and not isinstance(i, bool))
+            ended = [i for i in ids if isinstance(i, int) and not isinstance(i, bool)]
+            forget_principals(ended)  # ended in another process: its token is no longer known
+            self.end(ended)
 
     def end(self, session_ids: Iterable[int]) -> None:
         """End the sockets of these sessions now."""

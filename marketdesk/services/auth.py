@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import secrets
+import time
+import weakref
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -38,9 +40,11 @@ _T = TypeVar("_T")
 
 __all__ = [
     "SESSIONS_CHANNEL",
+    "PrincipalCache",
     "announce_sessions_ended",
     "authenticate",
     "create_visitor",
+    "forget_principals",
     "hash_password",
     "hash_password_async",
     "issue_token",
@@ -66,9 +70,63 @@ SESSIONS_CHANNEL = "sessions"
 """Where ended sessions are announced (every process's session watch closes their sockets)."""
 
 
+class PrincipalCache:
+    """Bearer token → its principal, kept for ``seconds`` so that a burst of requests with
+    one token authenticates once (two queries fewer a request). The session's own expiry is
+    checked on every use; a session that ends (logout, a deactivated operator, a forgotten
+    customer) leaves every cache of this process at once (:func:`forget_principals`) and of
+    the other processes when the announcement reaches them; a change of roles reaches the
+    other processes within ``seconds``. ``seconds`` 0 keeps nothing."""
+
+    def __init__(self, seconds: float, *, size: int = 50_000) -> None:
+        self.seconds = seconds
+        self.size = size
+        self._entries: dict[str, tuple[float, datetime, Principal]] = {}
+        _caches.add(self)
+
+    def get(self, key: str, now: datetime) -> Principal | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        until, expires_at, principal = entry
+        if until < time.monotonic() or expires_at <= now:
+            self._entries.pop(key, None)
+            return None
+        return principal
+
+    def put(self, key: str, principal: Principal, expires_at: datetime) -> None:
+        if self.seconds <= 0:
+            return
+        if len(self._entries) >= self.size:
+            self._entries.clear()  # a flood of tokens: start again rather than grow
+        self._entries[key] = (time.monotonic() + self.seconds, expires_at, principal)
+
+    def forget(self, session_ids: Iterable[int] | None = None) -> None:
+        """Forget these sessions' principals (None: every one)."""
+        if session_ids is None:
+            self._entries.clear()
+            return
+        ended = set(session_ids)
+        for key, (_until, _expires, principal) in list(self._entries.items()):
+            if principal.session_id in ended:
+                self._entries.pop(key, None)
+
+
+_caches: weakref.WeakSet[PrincipalCache] = weakref.WeakSet()
+
+
+def forget_principals(session_ids: Iterable[int] | None = None) -> None:
+    """Drop these sessions (None: all) from every principal cache of this process."""
+    ids = None if session_ids is None else list(session_ids)
+    for cache in list(_caches):
+        cache.forget(ids)
+
+
 async def announce_sessions_ended(publish: Publisher, session_ids: list[int]) -> None:
-    """Tell every server process that these sessions ended (after the commit that ended them)."""
+    """Tell every server process that these sessions ended (after the commit that ended them);
+    this process's principal caches forget them first."""
     if session_ids:
+        forget_principals(session_ids)
         await publish([SESSIONS_CHANNEL], {"type": "sessions_ended", "session_ids": session_ids})
 
 
@@ -232,20 +290,37 @@ async def valid_session_ids(session: AsyncSession, ids: Iterable[int]) -> set[in
 
 
 async def authenticate(
-    session: AsyncSession, token: str, *, now: datetime | None = None
+    session: AsyncSession,
+    token: str,
+    *,
+    now: datetime | None = None,
+    cache: PrincipalCache | None = None,
 ) -> Principal:
-    """The principal behind a bearer token, or AuthenticationRequired."""
+    """The principal behind a bearer token, or AuthenticationRequired (``cache``: remember
+    it for a moment, see :class:`PrincipalCache`)."""
     now = now or utcnow()
+    key = token_hash(token)
+    if cache is not None and (known := cache.get(key, now)) is not None:
+        return known
     found = (
         await session.execute(
             select(Session, Operator)
             .outerjoin(Operator, Operator.id == Session.operator_id)
-            .where(Session.token_hash == token_hash(token))
+            .where(Session.token_hash == key)
         )
     ).first()
     if found is None or found[0].revoked_at is not None or found[0].expires_at <= now:
         raise SessionExpired()
     row, operator = found
+    principal = await _principal_of(session, row, operator)
+    if cache is not None:
+        cache.put(key, principal, row.expires_at)
+    return principal
+
+
+async def _principal_of(
+    session: AsyncSession, row: Session, operator: Operator | None
+) -> Principal:
     if row.operator_id is not None:
         if operator is None or not operator.is_active:
             raise AccountDisabled()

@@ -15,7 +15,6 @@ The limits below are configuration defaults, not marketplace rules (the seeds gi
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import hmac
@@ -34,7 +33,7 @@ from marketdesk.domain.notifications import NotificationChannel
 from marketdesk.domain.roles import Role
 from marketdesk.store.models import Customer, LoginCode, Notification, utcnow
 from marketdesk.store.models import Session as AuthSession
-from marketdesk.store.transactions import on_commit, sqlite_write_lock
+from marketdesk.store.transactions import on_commit, write_locked
 
 from . import audit, chat, notifications
 from .auth import announce_sessions_ended, authenticate, issue_token
@@ -129,8 +128,7 @@ async def request_code(
     in the database under a lock (exact under concurrency, across processes)."""
     now = now or utcnow()
     phone = normalize_phone(phone)
-    lock = sqlite_write_lock(session.get_bind())
-    async with lock if lock is not None else contextlib.nullcontext():
+    async with write_locked(session):
         return await _request_code(
             session, phone=phone, ip=ip, secret=secret, now=now, ip_limits=ip_limits
         )

@@ -318,6 +318,8 @@ async def update_operator(
         **changed,
     )
     await session.commit()
+    if "roles" in changed:  # the cached principals carry the old roles
+        auth.forget_principals()
     await auth.announce_sessions_ended(publish, ended)
     return await _staff_view(session, operator)
 

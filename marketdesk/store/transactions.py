@@ -2,10 +2,18 @@
 that must run only once the transaction has committed.
 
 **The SQLite write lock.** SQLite allows one writer at a time. Waiting on an asyncio lock is
-fair and immediate, where SQLite's busy handler sleeps up to 100 ms between tries, so every
-write transaction of the chat takes :func:`sqlite_write_lock` (``@serialized``). The lock is
-re-entrant within a task: a use case that holds it may call another that takes it.
-PostgreSQL needs nothing (row locks).
+fair and immediate, where SQLite's busy handler sleeps up to 100 ms between tries (under 16
+concurrent writers that made the tail of every write path seconds long), so no write of this
+process waits in the busy handler: every :class:`Session` takes :func:`sqlite_write_lock`
+right before its first write (an ``INSERT``/``UPDATE``/``DELETE``, or a flush of pending
+objects, autoflush included) and gives it back when the transaction ends (commit, rollback,
+close). That is exactly the span in which SQLite itself holds its write lock (the driver
+begins the transaction at the first write), so the order of the writers is the lock's queue,
+first come first served. A use case may also take it for the whole of its body
+(``@serialized``: the chat, which reads and decides under it). The lock is re-entrant within
+a task: a use case that holds it may call another that takes it, and a session of a task
+that holds it goes straight in. Writers of other processes (the CLI) still meet SQLite's
+busy handler. PostgreSQL needs nothing (row locks).
 
 **After commit.** :func:`on_commit` registers a coroutine to run after the session's
 transaction commits (Zulip's ``send_event_on_commit``; Django's ``transaction.on_commit``):
@@ -17,23 +25,28 @@ forget to publish."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import functools
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import event, orm
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import TextClause
 
 __all__ = [
     "AfterCommit",
     "Session",
+    "WriteLockTimeout",
     "on_commit",
     "run_after_commit",
     "serialized",
     "sqlite_write_lock",
     "transaction_state",
+    "write_locked",
 ]
 
 AfterCommit = Callable[[], Awaitable[None]]
@@ -61,26 +74,35 @@ def sqlite_write_lock(engine: Any) -> asyncio.Lock | None:
     return lock
 
 
+@contextlib.asynccontextmanager
+async def write_locked(session: AsyncSession) -> AsyncIterator[None]:
+    """Hold the SQLite write lock of the session's engine for the block (nothing on
+    PostgreSQL); re-entrant: a task that holds it already goes straight in."""
+    lock = sqlite_write_lock(session.get_bind())
+    if lock is None or id(lock) in _held.get():
+        yield
+        return
+    # the connection first, the lock after: a holder of the lock never waits for the
+    # pool, which the writers queued behind the lock may have emptied (each holds the
+    # connection its reads took) — that wait was a deadlock until the pool's timeout.
+    # Taking a connection begins no SQLite transaction (that waits for the first write).
+    await session.connection()
+    async with lock:
+        token = _held.set(_held.get() | {id(lock)})
+        try:
+            yield
+        finally:
+            _held.reset(token)
+
+
 def serialized(function: _F) -> _F:
     """Run ``function(session, …)`` holding the SQLite write lock of the session's engine
-    (nothing on PostgreSQL); re-entrant: a caller that holds it already goes straight in."""
+    for its whole body (:func:`write_locked`)."""
 
     @functools.wraps(function)
     async def wrapper(session: AsyncSession, *args: Any, **kwargs: Any) -> Any:
-        lock = sqlite_write_lock(session.get_bind())
-        if lock is None or id(lock) in _held.get():
+        async with write_locked(session):
             return await function(session, *args, **kwargs)
-        # the connection first, the lock after: a holder of the lock never waits for the
-        # pool, which the writers queued behind the lock may have emptied (each holds the
-        # connection its reads took) — that wait was a deadlock until the pool's timeout.
-        # Taking a connection begins no SQLite transaction (that waits for the first write).
-        await session.connection()
-        async with lock:
-            token = _held.set(_held.get() | {id(lock)})
-            try:
-                return await function(session, *args, **kwargs)
-            finally:
-                _held.reset(token)
 
     return wrapper  # type: ignore[return-value]
 
@@ -129,16 +151,113 @@ def _soft_rolled_back(session: orm.Session, _previous: Any) -> None:
         session.info.pop(_STATE, None)
 
 
+WRITE_LOCK_TIMEOUT = 10.0
+"""Seconds a SQLite writer waits for the process's write lock before it gives up (SQLite's
+own ``busy_timeout`` of the engine, :data:`marketdesk.store.db.SQLITE_PRAGMAS`)."""
+
+
+class WriteLockTimeout(sa_exc.OperationalError):
+    """The process's SQLite write lock was not free in :data:`WRITE_LOCK_TIMEOUT` seconds
+    (what SQLite's busy handler reports as «database is locked»)."""
+
+    def __init__(self) -> None:
+        super().__init__("acquire the SQLite write lock", None, Exception("database is locked"))
+
+
+def _writes(statement: Any) -> bool:
+    if getattr(statement, "is_dml", False):
+        return True
+    if isinstance(statement, TextClause):
+        return statement.text.lstrip()[:6].upper() in _DML_WORDS
+    return False
+
+
+_DML_WORDS = frozenset({"INSERT", "UPDATE", "DELETE", "REPLAC"})
+
+
 class Session(AsyncSession):
-    """marketdesk's session: after a commit it runs the work registered with
-    :func:`on_commit` (the live events of what was committed)."""
+    """marketdesk's session: on SQLite it holds the process's write lock from its first write
+    to the end of the transaction (see the module's text); after a commit it runs the work
+    registered with :func:`on_commit` (the live events of what was committed)."""
+
+    _write_lock: asyncio.Lock | None = None
+
+    def _has_changes(self) -> bool:
+        # ``_is_clean`` looks at the new, deleted and modified objects only (``dirty`` would
+        # walk every object of the session)
+        return not self.sync_session._is_clean()
+
+    def _has_pending(self) -> bool:
+        return self.sync_session.autoflush and self._has_changes()
+
+    async def _before_write(self) -> None:
+        if self._write_lock is not None:
+            return
+        lock = sqlite_write_lock(self.bind) if self.bind is not None else None
+        if lock is None or id(lock) in _held.get():
+            return
+        # the connection first, the lock after (as ``serialized``): a holder of the lock
+        # never waits for the pool, which the writers queued behind it may have emptied
+        await self.connection()
+        try:
+            async with asyncio.timeout(WRITE_LOCK_TIMEOUT):
+                await lock.acquire()
+        except TimeoutError:
+            raise WriteLockTimeout() from None
+        self._write_lock = lock
+        _held.set(_held.get() | {id(lock)})
+
+    def _release_write_lock(self) -> None:
+        lock, self._write_lock = self._write_lock, None
+        if lock is not None:
+            _held.set(_held.get() - {id(lock)})
+            lock.release()
+
+    async def execute(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
+        if _writes(statement) or self._has_pending():
+            await self._before_write()
+        return await super().execute(statement, *args, **kwargs)
+
+    async def scalar(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
+        if self._has_pending():
+            await self._before_write()
+        return await super().scalar(statement, *args, **kwargs)
+
+    async def scalars(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
+        if self._has_pending():
+            await self._before_write()
+        return await super().scalars(statement, *args, **kwargs)
+
+    async def get(self, *args: Any, **kwargs: Any) -> Any:
+        if self._has_pending():
+            await self._before_write()
+        return await super().get(*args, **kwargs)
+
+    async def flush(self, objects: Any = None) -> None:
+        if self._has_changes():
+            await self._before_write()
+        await super().flush(objects)
 
     async def commit(self) -> None:
-        await super().commit()
+        if self._has_changes():
+            await self._before_write()
+        try:
+            await super().commit()
+        finally:
+            self._release_write_lock()
         await run_after_commit(self)
+
+    async def rollback(self) -> None:
+        try:
+            await super().rollback()
+        finally:
+            self._release_write_lock()
 
     async def close(self) -> None:
         try:
             await run_after_commit(self)
         finally:
-            await super().close()
+            try:
+                await super().close()
+            finally:
+                self._release_write_lock()

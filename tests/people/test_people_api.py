@@ -228,3 +228,18 @@ def test_every_change_is_audited(client, tokens, new_staff):
     assert {"operator.created", "operator.updated", "operator.logged_out"} <= set(actions)
     assert actions["operator.updated"]["details"] == {"capacity": 4}
     assert actions["operator.created"]["action_title"] == "Сотрудник добавлен"
+
+
+def test_a_role_change_reaches_a_token_in_use_at_once(client, tokens, new_staff):
+    """The process remembers whom a token belongs to for a moment (principal cache); a
+    change of roles is not held back by it."""
+    made = new_staff(roles=("operator",))
+    token = login(client, made["login"]).json()["token"]
+    assert client.get("/api/v1/auth/me", headers=auth(token)).json()["roles"] == ["operator"]
+    changed = client.patch(
+        f"/api/v1/operators/{made['id']}",
+        json={"roles": ["backoffice"]},
+        headers=auth(tokens["admin"]),
+    )
+    assert changed.status_code == 200, changed.text
+    assert client.get("/api/v1/auth/me", headers=auth(token)).json()["roles"] == ["backoffice"]

@@ -7,10 +7,25 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from marketdesk.store import db as store_db
+from marketdesk.store.db import SQLITE_PRAGMAS, Database
 from marketdesk.store.transactions import Session, serialized
+
+
+class _Base(DeclarativeBase):
+    pass
+
+
+class _Row(_Base):
+    __tablename__ = "t"
+
+    v: Mapped[str] = mapped_column(primary_key=True)
+    n: Mapped[int]
 
 
 @serialized
@@ -54,3 +69,62 @@ def test_a_lock_holder_never_waits_for_an_emptied_pool(tmp_path: Path) -> None:
             await engine.dispose()
 
     assert asyncio.run(main()) == ["request", "worker"]
+
+
+def test_every_session_write_takes_the_lock_so_no_writer_meets_a_locked_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Plain sessions (no ``@serialized``) writing side by side: with SQLite's busy handler
+    switched off, a writer that reached SQLite while another held its write lock would fail
+    at once with «database is locked». Each takes the process's lock at its first write
+    (a flush, an autoflush before a read, a DML statement) and gives it back at the end."""
+    monkeypatch.setattr(
+        store_db,
+        "SQLITE_PRAGMAS",
+        tuple("PRAGMA busy_timeout=0" if "busy_timeout" in p else p for p in SQLITE_PRAGMAS),
+    )
+
+    async def main() -> int:
+        database = Database(f"sqlite+aiosqlite:///{tmp_path / 'writers.db'}")
+        try:
+            async with database.engine.begin() as connection:
+                await connection.execute(text("CREATE TABLE t (v TEXT, n INTEGER)"))
+
+            async def by_statement(i: int) -> None:  # a DML statement first
+                async with database.sessions() as session:
+                    await session.execute(text("INSERT INTO t VALUES (:v, 0)"), {"v": f"s{i}"})
+                    await asyncio.sleep(0)  # others come for the lock meanwhile
+                    await session.execute(
+                        text("UPDATE t SET n = n + 1 WHERE v = :v"), {"v": f"s{i}"}
+                    )
+                    await session.commit()
+
+            async def by_read_after_pending(i: int) -> None:  # a read autoflushes a new row
+                async with database.sessions() as session:
+                    await session.execute(text("SELECT count(*) FROM t"))
+                    session.add(_Row(v=f"r{i}", n=1))
+                    await asyncio.sleep(0)
+                    await session.scalar(text("SELECT count(*) FROM t"))
+                    await session.commit()
+
+            async def rolled_back(i: int) -> None:  # gives the lock back on rollback
+                async with database.sessions() as session:
+                    await session.execute(text("INSERT INTO t VALUES (:v, 2)"), {"v": f"x{i}"})
+                    await session.rollback()
+
+            async def closed(i: int) -> None:  # …and when closed mid-transaction
+                async with database.sessions() as session:
+                    await session.execute(text("INSERT INTO t VALUES (:v, 3)"), {"v": f"c{i}"})
+
+            work = [
+                one(i)
+                for i in range(12)
+                for one in (by_statement, by_read_after_pending, rolled_back, closed)
+            ]
+            await asyncio.wait_for(asyncio.gather(*work), timeout=60)
+            async with database.sessions() as session:
+                return int(await session.scalar(text("SELECT count(*) FROM t")) or 0)
+        finally:
+            await database.dispose()
+
+    assert asyncio.run(main()) == 24  # the statements' 12 and the reads' 12; none of the rest

@@ -29,7 +29,7 @@ from marketdesk.store.models import (
     utcnow,
 )
 
-from .. import webhooks
+from .. import auth, webhooks
 from ..errors import CustomerNotFound
 
 __all__ = ["FORGOTTEN_NAME", "ForgetResult", "forget_customer"]
@@ -178,4 +178,5 @@ async def forget_customer(
         )
     )
     await session.commit()
+    auth.forget_principals()  # the customer's sessions ended above
     return result
