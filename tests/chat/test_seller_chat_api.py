@@ -416,4 +416,9 @@ def test_a_description_error_of_fbo_goods_opens_the_seller_chat(client, demo_db,
 def test_demo_sellers_login_answers_for_mi_store(client, world):
     login = client.post("/api/v1/auth/login", json={"login": "sellers", "password": DEMO_PASSWORD})
     assert login.status_code == 200
-    assert _buyers(client, login.json()["token"])["buyers"] is not None
+    token = login.json()["token"]
+    assert _buyers(client, token)["buyers"] is not None
+    me = client.get("/api/v1/auth/me", headers=auth(token)).json()
+    assert me["sellers"] == [world["mi_store"]]
+    operator = client.get("/api/v1/auth/me", headers=auth(world["tokens"]["operator"])).json()
+    assert operator["sellers"] == []
