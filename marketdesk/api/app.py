@@ -34,6 +34,7 @@ from . import (
     hints,
     kb,
     me,
+    messages,
     metrics,
     news,
     notifications,
@@ -99,7 +100,7 @@ def create_api(
         app.include_router(module.router)
     app.include_router(notifications.router)
     app.include_router(order_status.router)  # the order system's feed (notifies customers)
-    for module in (conversations, customer_login):  # live chat
+    for module in (conversations, customer_login, messages):  # live chat, the messages hub
         app.include_router(module.router)
     for router in channel_routers:  # the sockets
         app.include_router(router)

@@ -7,7 +7,7 @@ from datetime import timedelta
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from marketdesk.services import auth
+from marketdesk.services import auth, chat_access
 from marketdesk.services.chat.events import no_publisher
 from marketdesk.settings import Settings
 
@@ -41,6 +41,8 @@ class MeResponse(BaseModel):
     id: str
     name: str
     roles: list[str]
+    # the sellers a staff account answers for in the buyer ↔ seller chat («Покупатели»)
+    sellers: list[int] = []
 
 
 @router.post("/login", response_model=TokenResponse)
@@ -78,10 +80,14 @@ async def logout(principal: CurrentPrincipal, session: DbSession, request: Reque
 
 
 @router.get("/me", response_model=MeResponse)
-async def me(principal: CurrentPrincipal) -> MeResponse:
+async def me(principal: CurrentPrincipal, session: DbSession) -> MeResponse:
+    sellers = (
+        await chat_access.seller_ids(session, int(principal.id)) if principal.is_operator else []
+    )
     return MeResponse(
         kind=principal.kind,
         id=str(principal.id),
         name=principal.name,
         roles=sorted(principal.roles),
+        sellers=sellers,
     )

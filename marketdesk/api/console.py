@@ -91,6 +91,13 @@ async def people_page(request: Request) -> HTMLResponse:
     return _page(request, "people.html")
 
 
+@router.get("/console/sellers", response_class=HTMLResponse)
+async def sellers_page(request: Request) -> HTMLResponse:
+    """The seller's workspace, «Покупатели»: the buyers' dialogues of the account's sellers
+    (the API refuses every other account)."""
+    return _page(request, "sellers.html")
+
+
 @router.get("/console/login", response_class=HTMLResponse)
 async def login_page(request: Request) -> HTMLResponse:
     return _page(request, "login.html")

@@ -79,6 +79,8 @@ _CONFLICTS = re.compile(
     r"|^post /api/v1/tasks/\{number\}/(status|assign)$"
     r"|^post /api/v1/customers/\{customer_id\}/coupon-ban/review$"
     r"|^post /api/v1/webhook-deliveries/\{delivery_id\}/retry$"
+    # the buyer ↔ seller chat (issue 14): Retail goods, a closed or passed dialogue
+    r"|^post /api/v1/(me/seller-chats|seller/dialogues/\{conversation_id\}/to-support)$"
     # an article edit that would drop the bot's evaluation (issue 16)
     r"|^(put /api/v1/content/articles/\{key\}|post /api/v1/content/articles/\{key\}/rollback)$"
 )
@@ -96,6 +98,7 @@ _RATE_LIMITED = re.compile(
 _EXTRA_SUCCESS = re.compile(
     r"^post /api/v1/(console/)?conversations/\{conversation_id\}/(messages|attachments)$"
     r"|^post /api/v1/conversations$"
+    r"|^post /api/v1/me/seller-chats$"
 )
 # routes that check credentials themselves (no bearer token): a wrong password or code
 _OWN_CREDENTIALS = re.compile(r"^post /api/v1/auth/(login|phone/verify)$")

@@ -11,11 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from marketdesk.domain.markdown import MARKDOWN_GRADES
 from marketdesk.domain.phishing import check_message
 from marketdesk.services import coupon_bans, descriptions, markdowns
+from marketdesk.services.chat import ChatContext
 from marketdesk.services.coupon_bans import CouponBanTaskResult
 from marketdesk.services.descriptions import InaccuracyResult
 from marketdesk.services.markdowns import MarkdownResult
 from marketdesk.settings import Settings
 
+from .chat import Chat
 from .deps import CurrentOperator, CurrentPrincipal, DbSession, get_settings
 from .throttle import per_caller
 from .types import BigId
@@ -126,10 +128,16 @@ class InaccuracyRequest(BaseModel):
     dependencies=[Depends(per_caller("tasks"))],
 )
 async def report_inaccuracy(
-    code: ProductCode, body: InaccuracyRequest, principal: CurrentPrincipal, session: DbSession
+    code: ProductCode,
+    body: InaccuracyRequest,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    ctx: ChatContext = Chat,
 ) -> InaccuracyResult:
+    """Retail: a task «Ошибка описания»; FBO/FBS: a customer gets the seller's chat opened
+    (``seller_conversation_id``)."""
     return await descriptions.report_inaccuracy(
-        session, principal, code, body.text, conversation_id=body.conversation_id
+        session, principal, code, body.text, conversation_id=body.conversation_id, ctx=ctx
     )
 
 

@@ -72,8 +72,7 @@ def install_widget(app: FastAPI) -> None:
     ancestors = " ".join(["'self'", *origins])
     frame_options = None if origins else "SAMEORIGIN"
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    async def widget(request: Request) -> HTMLResponse:
+    def page(request: Request, name: str) -> HTMLResponse:
         response = templates.TemplateResponse(
             request,
             "widget.html",
@@ -83,8 +82,19 @@ def install_widget(app: FastAPI) -> None:
                 "max_bytes": attachments.MAX_BYTES,
                 "max_text": chat.MAX_TEXT,
                 "max_rating_comment": COMMENT_MAX_CHARS,
+                "page": name,
             },
         )
         csp = CSP.format(connect=connect_src(request), ancestors=ancestors)
         response.headers.update(page_headers(csp, frame_options=frame_options))
         return response
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def widget(request: Request) -> HTMLResponse:
+        return page(request, "chat")
+
+    @app.get("/messages", response_class=HTMLResponse, include_in_schema=False)
+    async def messages(request: Request) -> HTMLResponse:
+        """«Сообщения» as a page: the widget with the hub open (a visitor is asked to log
+        in first; the dialogues come from the API with the customer's token)."""
+        return page(request, "messages")

@@ -7,7 +7,10 @@ A conversation is readable by:
 * the operator assigned to it now;
 * every operator who was ever assigned to it (it was transferred from them, to another
   operator or to another line: they keep the history of their own work);
-* the operators of its line (``operator_lines``), whatever their role.
+* the operators of its line (``operator_lines``), whatever their role — except the line
+  ``seller_chat``, which no line membership opens;
+* the accounts of its seller (``operator_sellers``), when it has one: the buyer ↔ seller chat
+  (issue 14), and a support case passed back by the seller keeps them as readers.
 
 Writing (a reply, a private note, take, transfer, resolve, close) needs read access and a
 chat role (operator, supervisor, admin): back office reads the conversations of its lines
@@ -22,11 +25,13 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
+from marketdesk.domain.lines import Line
 from marketdesk.domain.roles import CHAT_ROLES
 from marketdesk.domain.roles import SUPERVISOR_ROLES as _SUPERVISOR_ROLES
 
 __all__ = [
     "CHAT_WRITER_ROLES",
+    "SELLER_CHAT_LINE",
     "SUPERVISOR_ROLES",
     "Caller",
     "ConversationFacts",
@@ -36,6 +41,7 @@ __all__ = [
 ]
 
 SUPERVISOR_ROLES: Final[frozenset[str]] = _SUPERVISOR_ROLES
+SELLER_CHAT_LINE: Final = Line.SELLER_CHAT.value
 CHAT_WRITER_ROLES: Final[frozenset[str]] = CHAT_ROLES
 
 
@@ -47,6 +53,7 @@ class Caller:
     id: str
     roles: frozenset[str] = frozenset()
     lines: frozenset[str] = frozenset()
+    sellers: frozenset[str] = frozenset()
 
     @property
     def is_supervisor(self) -> bool:
@@ -62,6 +69,7 @@ class ConversationFacts:
     visitor_id: str | None = None
     assigned_operator_id: str | None = None
     past_operator_ids: Collection[str] = field(default_factory=frozenset)
+    seller_id: str | None = None
 
 
 def settled_without_lookup(caller: Caller, facts: ConversationFacts) -> bool | None:
@@ -83,7 +91,10 @@ def may_read(caller: Caller, facts: ConversationFacts) -> bool:
     settled = settled_without_lookup(caller, facts)
     if settled is not None:
         return settled
-    return facts.line in caller.lines or caller.id in facts.past_operator_ids
+    if facts.seller_id is not None and facts.seller_id in caller.sellers:
+        return True
+    by_line = facts.line in caller.lines and facts.line != SELLER_CHAT_LINE
+    return by_line or caller.id in facts.past_operator_ids
 
 
 def may_write(caller: Caller, facts: ConversationFacts) -> bool:

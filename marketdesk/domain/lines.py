@@ -8,6 +8,11 @@ Seed 002, «Как связаться с техподдержкой OZON Travel�
 Seed 002, seller support: sellers write to their own support (topic, sub-topic,
 attachments, a ticket number), not to the customer line.
 
+Seed 001, «Ozon Chat»: the buyer writes to the seller of a product in the chat; the seller
+finds the buyers' questions under «Покупатели». That dialogue is a conversation on its own
+line, ``seller_chat``, with the seller as its party: no support queue serves it (nobody is
+given the line), the seller's accounts answer it (``domain.chat_access``).
+
 Decisions: a seller conversation always goes to the seller line, whatever the
 other flags say (it is about the seller's business, not a trip). Package names
 are compared ignoring case, «ё»/«е», quotes and surrounding spaces; the English
@@ -34,6 +39,7 @@ class Line(StrEnum):
     GENERAL = "general"
     TRAVEL_PRIORITY = "travel_priority"
     SELLER = "seller"
+    SELLER_CHAT = "seller_chat"
 
     @property
     def title_ru(self) -> str:
@@ -46,6 +52,7 @@ LINE_TITLES_RU: Final = MappingProxyType(
         Line.GENERAL: "Общая линия поддержки",
         Line.TRAVEL_PRIORITY: "Приоритетная линия Travel",
         Line.SELLER: "Поддержка продавцов",
+        Line.SELLER_CHAT: "Чат с продавцом",
     }
 )
 

@@ -57,6 +57,8 @@ BOARD_EVENT = "board"
 """The type of the live frame that carries a snapshot: ``{"type": "board", "board": {…}}``."""
 
 _LINES = frozenset(line.value for line in Line)
+# the buyer ↔ seller chat is the sellers' work, not support's: not on the wallboard
+_SUPPORT_LINES = tuple(line for line in Line if line != Line.SELLER_CHAT)
 _CHANNELS = frozenset(channel.value for channel in Channel)
 OPEN_TASK_STATUSES = (TaskStatus.NEW.value, TaskStatus.IN_PROGRESS.value, TaskStatus.WAITING.value)
 
@@ -127,7 +129,10 @@ async def _lines(session: AsyncSession, now: datetime) -> list[LineRow]:
                 func.count(),
                 func.min(Conversation.queued_at),
             )
-            .where(Conversation.status.in_([s.value for s in OPEN_STATUSES]))
+            .where(
+                Conversation.status.in_([s.value for s in OPEN_STATUSES]),
+                Conversation.line != Line.SELLER_CHAT.value,  # the sellers', not support's
+            )
             .group_by(Conversation.line, Conversation.channel, Conversation.status)
         )
     ).all()
@@ -146,7 +151,7 @@ async def _lines(session: AsyncSession, now: datetime) -> list[LineRow]:
             )
         return table[key]
 
-    for known in Line:  # every line is on the board, the web chat at least
+    for known in _SUPPORT_LINES:  # every support line is on the board, the web chat at least
         row(known.value, Channel.WEB.value)
     for line, channel, status, count, oldest in rows:
         item = row(str(line), str(channel))
@@ -239,7 +244,10 @@ async def _containment(session: AsyncSession, now: datetime) -> Containment:
             select(
                 func.count(),
                 func.coalesce(func.sum(case((Conversation.queued_at.is_(None), 1), else_=0)), 0),
-            ).where(Conversation.created_at >= start_of_day(now))
+            ).where(
+                Conversation.created_at >= start_of_day(now),
+                Conversation.line != Line.SELLER_CHAT.value,  # no bot there to contain
+            )
         )
     ).one()
     created, contained = int(created), int(contained)

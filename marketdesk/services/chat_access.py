@@ -15,7 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain import chat_access as rule
 from marketdesk.domain.lines import Line
-from marketdesk.store.models import Conversation, ConversationOperator, OperatorLine, utcnow
+from marketdesk.store.models import (
+    Conversation,
+    ConversationOperator,
+    OperatorLine,
+    OperatorSeller,
+    utcnow,
+)
 
 from .principals import Principal
 
@@ -29,6 +35,8 @@ __all__ = [
     "may_write",
     "operator_lines",
     "record_operator",
+    "represents",
+    "seller_ids",
     "watched_lines",
 ]
 
@@ -49,6 +57,7 @@ def facts(conversation: Any, past: frozenset[str] = frozenset()) -> rule.Convers
         visitor_id=_str(conversation.visitor_id),
         assigned_operator_id=_str(conversation.assigned_operator_id),
         past_operator_ids=past,
+        seller_id=_str(getattr(conversation, "seller_id", None)),
     )
 
 
@@ -109,6 +118,9 @@ async def may_read(
         return True
     if not str(principal.id).isdigit():
         return False
+    seller_id = getattr(conversation, "seller_id", None)
+    if seller_id is not None and await represents(session, int(principal.id), int(seller_id)):
+        return True
     if await _was_assigned(session, int(conversation.id), int(principal.id)):
         return rule.may_read(who, facts(conversation, frozenset({str(principal.id)})))
     return False
@@ -131,6 +143,29 @@ async def may_write(session: AsyncSession, principal: Principal, conversation: A
     if not await may_read(session, principal, conversation):
         return False
     return not principal.is_operator or bool(principal.roles & rule.CHAT_WRITER_ROLES)
+
+
+async def represents(session: AsyncSession, operator_id: int, seller_id: int) -> bool:
+    """Whether the staff account ``operator_id`` answers for the seller ``seller_id``
+    (``operator_sellers``: the seller's own accounts, the demo's ``sellers``)."""
+    found = await session.scalar(
+        select(
+            exists().where(
+                OperatorSeller.operator_id == operator_id, OperatorSeller.seller_id == seller_id
+            )
+        )
+    )
+    return bool(found)
+
+
+async def seller_ids(session: AsyncSession, operator_id: int) -> list[int]:
+    """The sellers the staff account ``operator_id`` answers for."""
+    rows = await session.scalars(
+        select(OperatorSeller.seller_id)
+        .where(OperatorSeller.operator_id == operator_id)
+        .order_by(OperatorSeller.seller_id)
+    )
+    return list(rows)
 
 
 async def record_operator(session: AsyncSession, conversation_id: int, operator_id: int) -> None:

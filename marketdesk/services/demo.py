@@ -27,6 +27,7 @@ from marketdesk.store.models import (
     Operator,
     OperatorLine,
     OperatorRole,
+    OperatorSeller,
     Order,
     OrderItem,
     OrderStatusEvent,
@@ -162,6 +163,7 @@ async def load_demo(
     _load_stock_and_nominals(session, data["products"], warehouses)
     await _load_customers(session, data["customers"], now)
     logins = await _load_operators(session, data["operators"], hash_password(password), now)
+    await _link_sellers(session, data["operators"], sellers)
     await _load_tasks(session, data.get("tasks", []), now)
     _load_news(session, data["news"])
     session.add(MetaValue(key=DEMO_MARKER, value=now.isoformat()))
@@ -379,6 +381,19 @@ async def _load_operators(
         session.add_all(OperatorLine(operator_id=operator.id, line=ln) for ln in item["lines"])
         logins.append(item["login"])
     return logins
+
+
+async def _link_sellers(
+    session: AsyncSession, items: list[dict[str, Any]], sellers: dict[str, Seller]
+) -> None:
+    """The accounts that answer for sellers in the buyer ↔ seller chat (``sellers:`` of an
+    operator in the demo data: the demo's ``sellers`` login)."""
+    staff = {o.login: o.id for o in await session.scalars(select(Operator))}
+    session.add_all(
+        OperatorSeller(operator_id=staff[item["login"]], seller_id=sellers[name].id)
+        for item in items
+        for name in item.get("sellers", [])
+    )
 
 
 async def _load_tasks(session: AsyncSession, items: list[dict[str, Any]], now: datetime) -> None:

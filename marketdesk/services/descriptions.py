@@ -1,5 +1,7 @@
-"""«Сообщить о неточности» (seed 000): Retail → task «Ошибка описания»; FBO/FBS/rFBS → the
-customer is directed to the seller's chat and no task is created."""
+"""«Сообщить о неточности» (seed 000): Retail → task «Ошибка описания»; FBO/FBS/rFBS → no
+task: a logged-in customer gets the chat with the product's seller opened for them (issue 14,
+``chat.open_seller_chat``: ``seller_conversation_id``); an operator reporting for someone
+gets the rule's direction to the seller's chat."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from marketdesk.domain.descriptions import SaleScheme, route_description_error
 from marketdesk.store.models import Product
 
 from . import audit
+from .chat import ChatContext, SellerChatSubject, open_seller_chat
 from .errors import LoginToReport, ProductNotFound
 from .principals import Principal
 from .tasks import create_task
@@ -21,6 +24,13 @@ class InaccuracyResult(BaseModel):
     creates_task: bool
     task_number: str | None
     message: str
+    seller_conversation_id: int | None = None
+
+
+TEXT_SELLER_CHAT_OPENED = (
+    "Описание товара заполняет продавец: мы открыли чат с ним в разделе «Сообщения» → "
+    "«Продавцы». Опишите там, что не так."
+)
 
 
 async def report_inaccuracy(
@@ -30,6 +40,7 @@ async def report_inaccuracy(
     text: str,
     *,
     conversation_id: int | None = None,
+    ctx: ChatContext | None = None,
 ) -> InaccuracyResult:
     """A customer (or an operator for them) reports an error in a product's description."""
     if principal.kind == "visitor":
@@ -48,6 +59,16 @@ async def report_inaccuracy(
     )
     if not route.creates_task or route.queue is None:
         await session.commit()
+        if ctx is not None and principal.kind == "customer":
+            view, _ = await open_seller_chat(
+                session, ctx, principal, SellerChatSubject(product_id=product_id)
+            )
+            return InaccuracyResult(
+                creates_task=False,
+                task_number=None,
+                message=TEXT_SELLER_CHAT_OPENED,
+                seller_conversation_id=view.id,
+            )
         return InaccuracyResult(
             creates_task=False, task_number=None, message=route.customer_message_ru
         )

@@ -47,7 +47,7 @@ def test_russian_titles(line: Line, title: str) -> None:
 
 
 def test_line_values_are_api_slugs() -> None:
-    assert [line.value for line in Line] == ["general", "travel_priority", "seller"]
+    assert [line.value for line in Line] == ["general", "travel_priority", "seller", "seller_chat"]
 
 
 @pytest.mark.parametrize(

@@ -54,6 +54,7 @@ from .queries import (
     list_queue,
     replay,
 )
+from .sellers import SellerChatSubject, bring_seller, open_seller_chat, pass_to_support
 from .sending import NewAttachment, OutgoingMessage, find_sent, preview, send
 from .sla import configure as configure_sla
 from .transcript import add_system_message, open_with_system_message
@@ -88,12 +89,14 @@ __all__ = [
     "Publisher",
     "QueueItem",
     "QueuePage",
+    "SellerChatSubject",
     "SendResult",
     "TextGuard",
     "ViolationView",
     "WriterStats",
     "add_system_message",
     "adopt_visitor_conversations",
+    "bring_seller",
     "check_send",
     "check_text",
     "close",
@@ -106,7 +109,9 @@ __all__ = [
     "list_operator_conversations",
     "list_queue",
     "no_publisher",
+    "open_seller_chat",
     "open_with_system_message",
+    "pass_to_support",
     "preview",
     "public_view",
     "rate",

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from marketdesk.domain.channels import Channel, needs_delivery
 from marketdesk.domain.conversations import ConversationStatus as S
+from marketdesk.domain.lines import Line
 from marketdesk.domain.webhooks import WebhookEvent
 from marketdesk.store.db import Database
 from marketdesk.store.models import utcnow
@@ -48,6 +49,8 @@ def _batch_role(request: SendRequest, row: Any) -> str:
     if row is None or not may_read_now(principal, row):
         return "refused"
     if send_refusal(principal, row, request.message.private) is not None:
+        return "refused"
+    if row.line == Line.SELLER_CHAT:  # its own guard and the seller's access: one by one
         return "refused"
     if not principal.is_operator and (
         row.status == S.RESOLVED or (row.status == S.BOT and request.ctx.bot is not None)

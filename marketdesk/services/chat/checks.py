@@ -12,11 +12,13 @@ from marketdesk.domain.conversations import ConversationStatus as S
 from marketdesk.domain.conversations import move
 from marketdesk.domain.lines import LINE_TITLES_RU, Line
 from marketdesk.domain.roles import Role
+from marketdesk.domain.seller_chat import contacts_in
 from marketdesk.store.models import Conversation
 
 from .. import chat_access as access
 from ..errors import (
     ClientMsgIdCharacters,
+    ContactsInSellerChat,
     ConversationClosed,
     ConversationNotFound,
     InvalidClientMsgId,
@@ -44,6 +46,7 @@ __all__ = [
     "operator_lines",
     "require_line",
     "require_valid_line",
+    "seller_chat_refusal",
     "send_refusal",
     "validate_text",
 ]
@@ -152,6 +155,16 @@ def send_refusal(principal: Principal, conversation: Any, private: bool) -> Exce
         and not private
         and not is_supervisor(principal)
         and conversation.assigned_operator_id != principal.id
+        and conversation.line != Line.SELLER_CHAT  # the seller's accounts: read access decides
     ):
         return NotAssigned()
     return None
+
+
+def seller_chat_refusal(conversation: Any, text: str, private: bool) -> Exception | None:
+    """The buyer ↔ seller chat's guard (``domain.seller_chat``), both directions: no phone,
+    e-mail or payment details in a message to the other party."""
+    if private or conversation.line != Line.SELLER_CHAT or not text.strip():
+        return None
+    found = contacts_in(text)
+    return ContactsInSellerChat(found=[str(kind) for kind in found]) if found else None

@@ -64,6 +64,8 @@ from ..errors import (
     OperatorNotFound,
     OperatorNotOnLine,
     RatingCommentTooLong,
+    SellerChatByTransfer,
+    SellerChatOpensFromProduct,
     SellerTopicRequired,
     TargetAtCapacity,
 )
@@ -165,6 +167,8 @@ async def start_conversation(
     if principal.kind not in ("customer", "visitor"):
         raise CustomerStartsConversation()
     require_valid_line(line, field="line")
+    if line == Line.SELLER_CHAT:  # it opens from a product or an order (``sellers``)
+        raise SellerChatOpensFromProduct()
     if line == Line.SELLER:
         if not seller_topic or not seller_subtopic:
             raise SellerTopicRequired()
@@ -331,6 +335,8 @@ async def transfer(
         raise InvalidTransferTarget(fields=["to"])
     if to_line is not None:
         require_valid_line(to_line)
+        if to_line == Line.SELLER_CHAT:  # a seller is brought in by ``sellers.bring_seller``
+            raise SellerChatByTransfer(fields=["to_line"])
     conversation = await load(session, principal, conversation_id)
     await _lock(session, conversation)
     if conversation.status not in (S.QUEUED, S.ASSIGNED):

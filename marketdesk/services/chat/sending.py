@@ -38,7 +38,7 @@ from ..principals import Principal
 from ..webhooks.payloads import message_data
 from . import outbound, sla
 from .assignment import enqueue
-from .checks import check_send, load, move_to, not_found, send_refusal
+from .checks import check_send, load, move_to, not_found, seller_chat_refusal, send_refusal
 from .context import ChatContext, GuardObjected, TextGuard
 from .events import Changes, changes_for
 from .guard import GuardResult, passes_guard, refuse_disclosure, verdict_for_conversation
@@ -187,7 +187,9 @@ async def preview(
     too long text, a conversation the caller may not read or write in)."""
     _check(who, message)
     conversation = await load(session, who, message.conversation_id)
-    refusal = send_refusal(who, conversation, message.private)
+    refusal = send_refusal(who, conversation, message.private) or seller_chat_refusal(
+        conversation, message.text, message.private
+    )
     if refusal is not None:
         raise refusal
     if _guard_for(who, message) is None or not message.text.strip():
@@ -354,6 +356,8 @@ async def _refusal_under_lock(
     """Why the message may not be stored (checked under the row lock), or None."""
     refusal = send_refusal(request.principal, locked, request.message.private)
     guard, text = request.guard, request.message.text
+    if refusal is None:
+        refusal = seller_chat_refusal(locked, text, request.message.private)
     if (
         refusal is None
         and guard is not None

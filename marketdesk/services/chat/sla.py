@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain.channels import Channel
 from marketdesk.domain.conversations import ConversationStatus as S
+from marketdesk.domain.lines import Line
 from marketdesk.domain.sla import DEFAULT_SLA_POLICY, ClockSet, SlaKind, SlaPolicy, SlaTargets
 from marketdesk.domain.tasks import BusinessHours
 from marketdesk.store.models import Conversation, SlaBreach, utcnow
@@ -154,8 +155,9 @@ def message_changes(
     row: Any, *, from_operator: bool, private: bool, now: datetime
 ) -> tuple[dict[str, Any], list[tuple[SlaKind, datetime]]]:
     """What a message stored now changes in the clocks of ``row`` (its state before the
-    message): the new column values, and the clocks it stopped late (breaches)."""
-    if private:
+    message): the new column values, and the clocks it stopped late (breaches). The buyer ↔
+    seller chat runs no support clock: the seller answers it, not a support line."""
+    if private or row.line == Line.SELLER_CHAT:
         return {}, []
     values: dict[str, Any] = {}
     late: list[tuple[SlaKind, datetime]] = []

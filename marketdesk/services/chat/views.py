@@ -152,12 +152,22 @@ def message_view(message: Message) -> MessageView:
     )
 
 
+SELLER_CHAT_TITLE = "Чат с продавцом: продавец ответит здесь"
+
+
+def _status_title(conversation: Any) -> str:
+    """The status in Russian; the buyer ↔ seller chat is with the seller, not an operator."""
+    if conversation.line == Line.SELLER_CHAT and conversation.status == "assigned":
+        return SELLER_CHAT_TITLE
+    return STATUS_TITLES_RU[conversation.status]
+
+
 def conversation_view(conversation: Any) -> ConversationView:
     """From an ORM object or a Core row of ``conversations``."""
     return ConversationView(
         id=conversation.id,
         status=conversation.status,
-        status_title=STATUS_TITLES_RU[conversation.status],
+        status_title=_status_title(conversation),
         line=conversation.line,
         line_title=LINE_TITLES_RU[Line(conversation.line)],
         topic=conversation.topic,

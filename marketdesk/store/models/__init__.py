@@ -19,7 +19,14 @@ from .customers import BalanceEntry, CouponBan, Customer, CustomerComment
 from .meta import MetaValue
 from .notices import StaffNotice
 from .notifications import CustomerPresence, Notification, NotificationSetting, PushSubscription
-from .operators import AuditEntry, Operator, OperatorLine, OperatorRole, Session
+from .operators import (
+    AuditEntry,
+    Operator,
+    OperatorLine,
+    OperatorRole,
+    OperatorSeller,
+    Session,
+)
 from .orders import Order, OrderItem, OrderStatusEvent, ReturnItem, ReturnRequest
 from .people import CalendarException, LineSchedule, QueueSetting
 from .promotions import News, NewsRead
@@ -62,6 +69,7 @@ __all__ = [
     "OperatorLine",
     "OperatorPresence",
     "OperatorRole",
+    "OperatorSeller",
     "Order",
     "OrderItem",
     "OrderStatusEvent",

@@ -56,6 +56,7 @@ class Conversation(Base):
         Index("ix_conversations_operator", "assigned_operator_id", "status"),
         Index("ix_conversations_created", "created_at"),
         Index("ix_conversations_channel_contact", "channel_contact_id"),
+        Index("ix_conversations_seller", "seller_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -84,6 +85,12 @@ class Conversation(Base):
     seller_subtopic: Mapped[str | None] = mapped_column(String(120))
     ticket_number: Mapped[str | None] = mapped_column(String(32), unique=True)
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # the buyer ↔ seller chat (line ``seller_chat``; kept when the seller passes the case to
+    # support): the seller is a party, its accounts read it (``domain.chat_access``)
+    seller_id: Mapped[int | None] = mapped_column(ForeignKey("sellers.id", ondelete="SET NULL"))
+    # the messages hub's unread counts: the last seq the customer / the seller has seen
+    customer_read_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    seller_read_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .base import Base, BigId, UTCDateTime, utcnow
 from .values import LINES, ROLES, one_of
 
-__all__ = ["AuditEntry", "Operator", "OperatorLine", "OperatorRole", "Session"]
+__all__ = ["AuditEntry", "Operator", "OperatorLine", "OperatorRole", "OperatorSeller", "Session"]
 
 
 class Operator(Base):
@@ -59,6 +59,21 @@ class OperatorLine(Base):
         ForeignKey("operators.id", ondelete="CASCADE"), primary_key=True
     )
     line: Mapped[str] = mapped_column(String(24), primary_key=True)
+
+
+class OperatorSeller(Base):
+    """A staff account that answers for a seller in the buyer ↔ seller chat (the seller's own
+    account, or the demo's ``sellers``): it reads and writes that seller's dialogues."""
+
+    __tablename__ = "operator_sellers"
+    __table_args__ = (Index("ix_operator_sellers_seller", "seller_id"),)
+
+    operator_id: Mapped[int] = mapped_column(
+        ForeignKey("operators.id", ondelete="CASCADE"), primary_key=True
+    )
+    seller_id: Mapped[int] = mapped_column(
+        ForeignKey("sellers.id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class Session(Base):

@@ -131,7 +131,15 @@ function transfer() {
     $("transfer-line").focus();
     return;
   }
-  if (target.startsWith("op:")) {
+  if (target === "product-seller") {
+    // support brings the seller of the product open in the product tab into the case
+    const seller = $("product-card").dataset.sellerId;
+    if (!seller) {
+      setStatus("Откройте карточку товара: диалог передаётся его продавцу.");
+      return;
+    }
+    conversationAction("seller", { seller_id: Number(seller) });
+  } else if (target.startsWith("op:")) {
     conversationAction("transfer", { to_operator_id: Number(target.slice(3)) });
   } else {
     conversationAction("transfer", { to_line: target });

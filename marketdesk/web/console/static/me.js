@@ -19,6 +19,8 @@ export async function loadMe() {
   $("manage-link").hidden = !supervises;
   // people and structure for supervisors and admins; everyone's own second factor
   $("people-link").textContent = supervises ? "Сотрудники" : "Вход по коду";
+  // «Покупатели»: only an account that answers for a seller
+  $("buyers-link").hidden = !(state.me.sellers || []).length;
   loadColleagues();
 }
 

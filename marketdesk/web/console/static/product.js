@@ -5,6 +5,7 @@ import { $, api, clear, el, errorText, kv, money } from "./common.js";
 async function openProduct(code) {
   const box = $("product-card");
   delete box.dataset.productId;
+  delete box.dataset.sellerId;
   clear(box, el("p", { class: "muted" }, "Загрузка…"));
   try {
     renderProduct(await api("GET", "/api/v1/products/" + code));
@@ -69,6 +70,8 @@ function priceBlock(p) {
 
 function renderProduct(p) {
   $("product-card").dataset.productId = String(p.id);
+  // «Передать… → Продавцу товара» brings this product's seller into the conversation
+  $("product-card").dataset.sellerId = String(p.seller.id);
   clear(
     $("product-card"),
     el("h3", { id: "product-name" }, p.name),

@@ -4,6 +4,7 @@
 import { $, clear, el } from "/static/shared/helpers.js";
 import { renderBalance, renderCertificates, renderWithdrawal } from "./wallet.js";
 import { formatDate, formatRub, note } from "./format.js";
+import { writeToSeller } from "./hub.js";
 
 let api = null;
 
@@ -59,6 +60,17 @@ function returnForm(order, item) {
   return form;
 }
 
+// «Написать продавцу» (issue 14): the dialogue with the seller of this item opens in the chat;
+// Retail goods are the marketplace's own, and the refusal says to write to support
+function sellerButton(order, item) {
+  const result = el("p", { class: "account__note", role: "status" });
+  const button = el("button", { type: "button", class: "link" }, "Написать продавцу");
+  button.addEventListener("click", () => {
+    writeToSeller({ order_number: order.number, product_id: item.product_id }).catch((error) => note(result, error.message, "error"));
+  });
+  return [button, result];
+}
+
 function itemNode(order, item) {
   // the rule decides (domain/returns.py): an order not yet received is refused with its reason
   const canReturn = order.status.code !== "cancelled" && item.product_id !== null;
@@ -73,6 +85,7 @@ function itemNode(order, item) {
     el("span", { class: "account__muted" }, item.quantity + " шт. × " + formatRub(item.price) + " = " + formatRub(item.sum)),
     open,
     form,
+    item.product_id !== null ? sellerButton(order, item) : null,
   );
 }
 

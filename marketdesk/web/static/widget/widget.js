@@ -8,6 +8,7 @@ import { onNotificationFrame, showCentre, wireCentre } from "./notifications.js"
 import { showSettings, wireSettings } from "./settings.js";
 import { showPush, wirePush } from "./push.js";
 import { showAccount, wireAccount } from "./account.js";
+import { markRead, showHub, wireHub } from "./hub.js";
 
 const root = $("chat");
 const MAX_BYTES = Number(root.dataset.maxBytes);
@@ -22,6 +23,9 @@ let retry = 0;
 let pending = {}; // client_msg_id -> {text}
 let shown = {}; // message id -> element
 let reconnectTimer = null;
+let sellerChat = false; // the open dialogue is with a seller (line seller_chat)
+let readTimer = null;
+let readSeq = 0;
 
 function load() {
   try {
@@ -99,6 +103,7 @@ function render(message) {
   if (suggestions && suggestions.length) item.append(suggestionsNode(suggestions));
   item.dataset.seq = message.seq;
   shown[message.id] = item;
+  if (!mine) noteSeen(message.seq);
   list.append(item);
   list.scrollTop = list.scrollHeight;
   if (message.seq > (state.lastSeq || 0)) {
@@ -107,8 +112,21 @@ function render(message) {
   }
 }
 
+// what the customer has seen goes to the hub's unread counts, once the messages settle
+function noteSeen(seq) {
+  if (state.kind !== "customer" || document.hidden) return;
+  readSeq = Math.max(readSeq, seq);
+  clearTimeout(readTimer);
+  readTimer = setTimeout(flushRead, 400);
+}
+function flushRead() {
+  clearTimeout(readTimer);
+  if (readSeq) markRead(state.conversationId, readSeq);
+  readSeq = 0;
+}
+
 function bubble(kind, mine, text) {
-  const who = SENDERS[kind];
+  const who = sellerChat && kind === "operator" ? "Продавец" : SENDERS[kind];
   return el(
     "li",
     { class: "msg msg--" + kind + (mine ? " msg--mine" : "") },
@@ -139,6 +157,8 @@ function attachmentNode(file) {
 
 function applyConversation(view) {
   const closed = view.status === "closed";
+  sellerChat = view.line === "seller_chat";
+  $("chat-title").textContent = sellerChat ? "Чат с продавцом" : "Чат с поддержкой";
   $("start").hidden = true;
   $("rating").hidden = surveyHidden(view);
   $("new-chat").hidden = !closed;
@@ -276,8 +296,28 @@ function send(text, line) {
     .catch((error) => showError(error.message));
 }
 
+// a dialogue chosen in «Сообщения» (or opened by «Написать продавцу») replaces the one shown
+function openConversation(id) {
+  if (id === null) return resetConversation(false); // «Новый вопрос в поддержку»
+  if (state.conversationId === id && socket) return;
+  clearTimeout(reconnectTimer);
+  flushRead(); // what was seen of the dialogue left behind
+  closeSocket();
+  pending = {};
+  shown = {};
+  list.textContent = "";
+  state.conversationId = id;
+  state.lastSeq = 0;
+  save();
+  showError("");
+  $("start").hidden = true;
+  connect();
+}
+
 function resetConversation(dropToken) {
   closeSocket();
+  sellerChat = false;
+  $("chat-title").textContent = "Чат с поддержкой";
   delete state.conversationId;
   state.lastSeq = 0;
   if (dropToken) {
@@ -432,6 +472,7 @@ function showWho() {
   showSettings(customer);
   showPush(customer);
   showAccount(customer); // «Личный кабинет»
+  showHub(customer); // «Сообщения»
 }
 
 // «Выйти»: the session ends on the server (its sockets close), the widget forgets the token
@@ -464,6 +505,7 @@ wireCentre(api);
 wireSettings(api);
 wirePush(api);
 wireAccount(api);
+wireHub(api, openConversation);
 showWho();
 if (state.conversationId && state.token) {
   state.lastSeq = 0; // the page is new: show the whole conversation again
