@@ -4,7 +4,7 @@ with times, and the tasks and conversations about it."""
 from __future__ import annotations
 
 from marketdesk.store.models import Order, OrderItem, utcnow
-from tests.conftest import ROLES, auth, run_db
+from tests.conftest import DEMO_PASSWORD, ROLES, auth, run_db
 from tests.errors import assert_error
 
 
@@ -84,7 +84,8 @@ def test_tasks_and_conversations_about_the_order(client, tokens, new_customer, d
 
 def test_an_items_special_category_is_named(client, tokens, new_customer, demo_db):
     """Seed 000's «особые» goods: an order of the certificate (digital goods) names the
-    category on its line, for the staff and for the customer alike."""
+    category on its line, for every kind of staff and for the customer alike (a visitor and
+    an anonymous caller read no order: test_a_customer_reads_only_their_own_order)."""
     customer_id, token = new_customer()
     number = f"{customer_id}-0002"
 
@@ -111,7 +112,10 @@ def test_an_items_special_category_is_named(client, tokens, new_customer, demo_d
         await session.commit()
 
     run_db(demo_db, add_order)
-    for reader in (tokens["operator"], tokens["backoffice"], token):
+    sellers = client.post(  # the sellers' line operator
+        "/api/v1/auth/login", json={"login": "sellers", "password": DEMO_PASSWORD}
+    ).json()["token"]
+    for reader in (*(tokens[r] for r in ROLES), sellers, token):
         line = order(client, reader, number).json()["items"][0]
         assert line["special_category"] == "digital"
         assert line["special_category_title"] == (

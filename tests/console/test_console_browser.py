@@ -96,12 +96,13 @@ class Console:
             stdout=self.log.open("ab"),
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 60
+        # generous: on a loaded shared machine the first answer may take seconds
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(self.log.read_text()[-3000:])
             try:
-                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                if httpx.get(self.url + "/healthz", timeout=10).status_code == 200:
                     return
             except httpx.HTTPError:
                 pass

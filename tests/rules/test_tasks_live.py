@@ -108,9 +108,14 @@ def test_the_frame_goes_to_the_workers_and_to_nobody_else(client, tokens, demo_d
     async def work(session, published: Published):
         actor = await _principal(session, "operator")
         task = await tasks.create_task(session, actor, queue=QUEUE, title="Кому слышно")
-        return task.number, list(published)
+        # the sellers' line operator (the seller kind of user) and the Travel line's
+        others = await session.scalars(
+            select(Operator.id).where(Operator.login.in_(["sellers", "travel"]))
+        )
+        return task.number, list(published), sorted(others)
 
-    number, published = _run(demo_db, work)
+    number, published, others = _run(demo_db, work)
+    assert len(others) == 2
     frames = [(c, f) for c, f in published if f["type"] == "tasks_changed"]
     assert len(frames) == 1
     channels, frame = frames[0]
@@ -118,7 +123,8 @@ def test_the_frame_goes_to_the_workers_and_to_nobody_else(client, tokens, demo_d
     assert all(c.startswith("operator:") for c in channels)
     for who in ("backoffice", "supervisor", "admin"):
         assert f"operator:{me[who]}" in channels, who
-    assert f"operator:{me['operator']}" not in channels
+    for chat_only in [me["operator"], *others]:
+        assert f"operator:{chat_only}" not in channels
 
 
 def test_nothing_is_published_before_the_commit_or_after_a_rollback(demo_db):
