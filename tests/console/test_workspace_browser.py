@@ -172,6 +172,10 @@ def _widget(page: Any, server: Console, customer: str, cid: int) -> Any:
     return widget
 
 
+OPEN_COUNT_IS = """([queue, n]) => [...document.querySelectorAll('.queue-button')]
+  .find(b => b.dataset.queue === queue)?.querySelector('.queue-counts span')?.textContent === n"""
+# the queue list is drawn anew on each reading: found again every time, never held
+
 GUARD_CHECK = """([text, customer]) => fetch('/api/v1/guard/check', {
   method: 'POST',
   headers: {'Content-Type': 'application/json',
@@ -198,11 +202,8 @@ def test_backoffice_resolves_a_coupon_ban_and_the_customer_hears(
     assert "Фрод-мониторинг" in fraud.inner_text()
     fraud.click()
     page.wait_for_selector(f".queue-button.selected[data-queue='{FRAUD_QUEUE}']")
-    count = fraud.locator(".queue-counts span").first
-    wait_text(
-        page,
-        f".queue-button[data-queue='{FRAUD_QUEUE}'] .queue-counts",
-        _open_count(server, operator, FRAUD_QUEUE),
+    page.wait_for_function(
+        OPEN_COUNT_IS, arg=[FRAUD_QUEUE, _open_count(server, operator, FRAUD_QUEUE)]
     )
 
     # a colleague's new task: the count and the list follow without a reload
@@ -214,9 +215,7 @@ def test_backoffice_resolves_a_coupon_ban_and_the_customer_hears(
     )["number"]
     page.locator(f"tr.task-row[data-number='{extra}']").wait_for()
     expected = _open_count(server, operator, FRAUD_QUEUE)
-    page.wait_for_function(
-        "([n, e]) => e.textContent === n", arg=[expected, count.element_handle()]
-    )
+    page.wait_for_function(OPEN_COUNT_IS, arg=[FRAUD_QUEUE, expected])
 
     page.click(f"tr.task-row[data-number='{number}']")
     wait_text(page, "#task-title", number)
@@ -232,9 +231,7 @@ def test_backoffice_resolves_a_coupon_ban_and_the_customer_hears(
         server.call("POST", f"/api/v1/tasks/{extra}/status", supervisor, json=change)
     page.locator(f"tr.task-row[data-number='{extra}']").wait_for(state="detached")
     expected = _open_count(server, operator, FRAUD_QUEUE)
-    page.wait_for_function(
-        "([n, e]) => e.textContent === n", arg=[expected, count.element_handle()]
-    )
+    page.wait_for_function(OPEN_COUNT_IS, arg=[FRAUD_QUEUE, expected])
 
     card = server.call("GET", f"/api/v1/customers/{CUSTOMER}", operator)
     assert card["coupon_ban"]["lifted_at"] is not None
