@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain import tasks as task_rules
-from marketdesk.store.models import Order, OrderItem, OrderStatusEvent, Task
+from marketdesk.domain.special_categories import special_category_title
+from marketdesk.store.models import Order, OrderItem, OrderStatusEvent, Product, Task
 
 from .customers import Coded, money
 from .errors import OrderNotFound
@@ -36,6 +37,8 @@ class OrderLine(BaseModel):
     quantity: int
     price: Decimal  # roubles per unit
     sum: Decimal
+    special_category: str | None = None  # seed 000's «особые» goods (domain.special_categories)
+    special_category_title: str | None = None
 
 
 class StatusStep(BaseModel):
@@ -85,8 +88,11 @@ async def readable_order(session: AsyncSession, principal: Principal, number: st
 
 async def order_detail(session: AsyncSession, principal: Principal, number: str) -> OrderDetail:
     order = await readable_order(session, principal, number)
-    lines = await session.scalars(
-        select(OrderItem).where(OrderItem.order_id == order.id).order_by(OrderItem.id)
+    lines = await session.execute(
+        select(OrderItem, Product.special_category)
+        .outerjoin(Product, Product.id == OrderItem.product_id)
+        .where(OrderItem.order_id == order.id)
+        .order_by(OrderItem.id)
     )
     steps = await session.scalars(
         select(OrderStatusEvent)
@@ -121,8 +127,10 @@ async def order_detail(session: AsyncSession, principal: Principal, number: str)
                 quantity=line.quantity,
                 price=money(line.price),
                 sum=money(line.price * line.quantity),
+                special_category=special,
+                special_category_title=special_category_title(special),
             )
-            for line in lines
+            for line, special in lines
         ],
         history=[StatusStep(status=_status(step.status), at=step.at) for step in steps],
         tasks=[

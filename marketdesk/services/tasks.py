@@ -41,7 +41,7 @@ from marketdesk.store.models import (
     utcnow,
 )
 
-from . import audit, chat, chat_access, task_outcomes, webhooks
+from . import audit, chat, chat_access, task_live, task_outcomes, webhooks
 from .chat.events import Publisher, operator_channel
 from .chat.sla_watch import supervisor_ids
 from .errors import (
@@ -266,6 +266,7 @@ async def create_task(
         customer_id=customer_id,
     )
     await webhooks.emit(session, WebhookEvent.TASK_CREATED, lambda: task_data(task))
+    await task_live.announce(session, "created", [task], actor=actor)
     if commit:
         await session.commit()
     return task
@@ -557,6 +558,7 @@ async def change_status(
         WebhookEvent.TASK_CHANGED,
         lambda: task_data(task, "status", source=str(source), target=str(target)),
     )
+    await task_live.announce(session, "status", [task], actor=actor)
     await session.commit()
     return task
 
@@ -622,6 +624,7 @@ async def assign_task(
         WebhookEvent.TASK_CHANGED,
         lambda: task_data(task, "assigned", assignee=operator_login),
     )
+    await task_live.announce(session, "assigned", [task], actor=actor)
     await session.commit()
     return task
 
@@ -692,9 +695,14 @@ async def escalate_overdue(
             session, WebhookEvent.TASK_CHANGED, partial(task_data, task, "escalated")
         )
     supervisors = await supervisor_ids(session) if overdue and publish is not None else []
+    escalation = _escalation_event(overdue, supervisors) if overdue else None
+    if escalation is not None and publish is not None:
+        # the other back-office workers: the counts changed (a tasks_changed frame)
+        told = _escalation_recipients(overdue, supervisors)
+        await task_live.announce(session, "escalated", overdue, publish=publish, skip=told)
     await session.commit()
-    if overdue and publish is not None:
-        await publish(*_escalation_event(overdue, supervisors))
+    if escalation is not None and publish is not None:
+        await publish(*escalation)
     return [task.number for task in overdue]
 
 
@@ -707,11 +715,16 @@ def _escalation_text(task: Task) -> str:
     return f"Срок задачи {task.number} («{task.title}», очередь «{task.queue}») истёк."
 
 
+def _escalation_recipients(overdue: Sequence[Task], supervisors: Sequence[int]) -> set[int]:
+    """The supervisors and admins, and each escalated task's assignee."""
+    return set(supervisors) | {int(t.assignee_id) for t in overdue if t.assignee_id is not None}
+
+
 def _escalation_event(
     overdue: Sequence[Task], supervisors: Sequence[int]
 ) -> tuple[list[str], dict[str, Any]]:
     """The ``task_escalated`` frame of a round (docs/protocol.md) and its channels."""
-    to = set(supervisors) | {int(t.assignee_id) for t in overdue if t.assignee_id is not None}
+    to = _escalation_recipients(overdue, supervisors)
     queues: dict[str, int] = {}
     for task in overdue:
         queues[task.queue] = queues.get(task.queue, 0) + 1

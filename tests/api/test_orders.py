@@ -3,8 +3,8 @@ with times, and the tasks and conversations about it."""
 
 from __future__ import annotations
 
-from marketdesk.store.models import Order, utcnow
-from tests.conftest import ROLES, auth, run_db
+from marketdesk.store.models import Order, OrderItem, utcnow
+from tests.conftest import DEMO_PASSWORD, ROLES, auth, run_db
 from tests.errors import assert_error
 
 
@@ -28,6 +28,8 @@ def test_an_order_with_its_items_payment_and_history(client, tokens):
             "quantity": 1,
             "price": "2990.00",
             "sum": "2990.00",
+            "special_category": None,  # headphones are no «особый» product
+            "special_category_title": None,
         }
     ]
     steps = [s["status"]["code"] for s in body["history"]]
@@ -78,6 +80,47 @@ def test_tasks_and_conversations_about_the_order(client, tokens, new_customer, d
     linked = [t for t in body["tasks"] if t["number"] == created.json()["number"]]
     assert linked and linked[0]["status"]["title"] == "Новая"
     assert cid in body["conversation_ids"]
+
+
+def test_an_items_special_category_is_named(client, tokens, new_customer, demo_db):
+    """Seed 000's «особые» goods: an order of the certificate (digital goods) names the
+    category on its line, for every kind of staff and for the customer alike (a visitor and
+    an anonymous caller read no order: test_a_customer_reads_only_their_own_order)."""
+    customer_id, token = new_customer()
+    number = f"{customer_id}-0002"
+
+    async def add_order(session):
+        placed = Order(
+            number=number,
+            customer_id=customer_id,
+            status="completed",
+            delivery_type="digital",
+            created_at=utcnow(),
+            total=300000,
+        )
+        session.add(placed)
+        await session.flush()
+        session.add(
+            OrderItem(
+                order_id=placed.id,
+                product_id=135382627,
+                name="Электронный подарочный сертификат",
+                quantity=1,
+                price=300000,
+            )
+        )
+        await session.commit()
+
+    run_db(demo_db, add_order)
+    sellers = client.post(  # the sellers' line operator
+        "/api/v1/auth/login", json={"login": "sellers", "password": DEMO_PASSWORD}
+    ).json()["token"]
+    for reader in (*(tokens[r] for r in ROLES), sellers, token):
+        line = order(client, reader, number).json()["items"][0]
+        assert line["special_category"] == "digital"
+        assert line["special_category_title"] == (
+            "Цифровые товары (онлайн-кинотеатры, игры и софт)"
+        )
 
 
 def test_a_customer_reads_only_their_own_order(client, tokens):

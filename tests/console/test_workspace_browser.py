@@ -79,11 +79,11 @@ def _prepare(server: Console) -> tuple[str, int, str, str]:
     return customer, cid, str(review["task_number"]), operator
 
 
-def _operator_token(server: Console) -> str:
+def _operator_token(server: Console, login: str = "operator") -> str:
     from marketdesk.services.auth import token_for_operator
 
     async def work(session: Any) -> str:
-        return await token_for_operator(session, "operator", ttl=timedelta(hours=1))
+        return await token_for_operator(session, login, ttl=timedelta(hours=1))
 
     return str(server.db(work))
 
@@ -154,18 +154,69 @@ def test_a_supervisor_hears_of_an_escalation_live(
         shutil.copyfile(shot, WORKSPACE_SCREENSHOT)
 
 
+def _open_count(server: Console, token: str, queue: str) -> str:
+    queues = server.call("GET", "/api/v1/tasks/queues", token)["queues"]
+    return str(next(q["open"] for q in queues if q["path"] == queue))
+
+
+def _widget(page: Any, server: Console, customer: str, cid: int) -> Any:
+    """The customer's widget open on their conversation (what they see, live)."""
+    widget = page.context.browser.new_context(locale="ru-RU").new_page()
+    widget.goto(server.url + "/")
+    widget.evaluate(
+        "([token, cid]) => localStorage.setItem('marketdesk.widget',"
+        " JSON.stringify({token, kind: 'customer', conversationId: cid, lastSeq: 0}))",
+        [customer, cid],
+    )
+    widget.reload()
+    return widget
+
+
+OPEN_COUNT_IS = """([queue, n]) => [...document.querySelectorAll('.queue-button')]
+  .find(b => b.dataset.queue === queue)?.querySelector('.queue-counts span')?.textContent === n"""
+# the queue list is drawn anew on each reading: found again every time, never held
+
+GUARD_CHECK = """([text, customer]) => fetch('/api/v1/guard/check', {
+  method: 'POST',
+  headers: {'Content-Type': 'application/json',
+            Authorization: 'Bearer ' + sessionStorage.getItem('marketdesk.console.token')},
+  body: JSON.stringify({text, customer_id: customer}),
+}).then(r => r.json())"""
+
+
 def test_backoffice_resolves_a_coupon_ban_and_the_customer_hears(
     server: Console, browser_page: Any
 ) -> None:
+    """As ``backoffice``: the fraud-monitoring queue, its count live as colleagues add and
+    close tasks; take the review, resolve it «Ограничение снято»; the card shows the coupons
+    available, the customer's conversation the Russian result, and the guard would have
+    refused the result had its template named the intersections."""
     customer, cid, number, operator = _prepare(server)
     page = browser_page
     login(page, server, "backoffice")
     if page.locator("#mandatory-dialog").is_visible():
         read_mandatory_news(page)
-    page.goto(server.url + "/console/tasks#queue=" + quote(FRAUD_QUEUE))
+    page.goto(server.url + "/console/tasks")
+    page.wait_for_selector("#tasks-live.on")
     fraud = page.locator(f".queue-button[data-queue='{FRAUD_QUEUE}']")
-    fraud.wait_for()
     assert "Фрод-мониторинг" in fraud.inner_text()
+    fraud.click()
+    page.wait_for_selector(f".queue-button.selected[data-queue='{FRAUD_QUEUE}']")
+    page.wait_for_function(
+        OPEN_COUNT_IS, arg=[FRAUD_QUEUE, _open_count(server, operator, FRAUD_QUEUE)]
+    )
+
+    # a colleague's new task: the count and the list follow without a reload
+    extra = server.call(
+        "POST",
+        "/api/v1/tasks",
+        operator,
+        json={"queue": FRAUD_QUEUE, "title": "Проверить пересечения аккаунтов"},
+    )["number"]
+    page.locator(f"tr.task-row[data-number='{extra}']").wait_for()
+    expected = _open_count(server, operator, FRAUD_QUEUE)
+    page.wait_for_function(OPEN_COUNT_IS, arg=[FRAUD_QUEUE, expected])
+
     page.click(f"tr.task-row[data-number='{number}']")
     wait_text(page, "#task-title", number)
     page.click("#task-take")
@@ -174,11 +225,16 @@ def test_backoffice_resolves_a_coupon_ban_and_the_customer_hears(
     page.click("#task-resolve")
     wait_text(page, "#task-card", "Ограничение снято")
 
+    # a supervisor closes the colleague's task: it leaves the open list, the count drops
+    supervisor = _operator_token(server, "supervisor")
+    for change in ({"status": "in_progress"}, {"status": "rejected", "comment": "Повтор"}):
+        server.call("POST", f"/api/v1/tasks/{extra}/status", supervisor, json=change)
+    page.locator(f"tr.task-row[data-number='{extra}']").wait_for(state="detached")
+    expected = _open_count(server, operator, FRAUD_QUEUE)
+    page.wait_for_function(OPEN_COUNT_IS, arg=[FRAUD_QUEUE, expected])
+
     card = server.call("GET", f"/api/v1/customers/{CUSTOMER}", operator)
     assert card["coupon_ban"]["lifted_at"] is not None
-    page.goto(server.url + f"/console#customer={CUSTOMER}")  # the card shows it too
-    wait_text(page, "#customer-name", "Проверкина")
-    wait_text(page, "#ban-badge", "Купоны доступны")
     texts = [
         m["text"]
         for m in server.call("GET", f"/api/v1/conversations/{cid}/messages", customer)["messages"]
@@ -186,6 +242,22 @@ def test_backoffice_resolves_a_coupon_ban_and_the_customer_hears(
     result = [t for t in texts if t.startswith("Ответ по заявке " + number)]
     assert result and "ограничение на использование купонов снято" in result[0]
     assert "пересеч" not in result[0].lower()
+    # the guard passed this text, and would have refused it with the intersections counted
+    assert page.evaluate(GUARD_CHECK, [result[0], CUSTOMER])["ok"] is True
+    counted = page.evaluate(
+        GUARD_CHECK, [result[0] + " Пересечений с другими аккаунтами: 1.", CUSTOMER]
+    )
+    assert counted["ok"] is False and counted["message"]
+
+    page.goto(server.url + f"/console#customer={CUSTOMER}")  # the card shows it too
+    wait_text(page, "#customer-name", "Проверкина")
+    wait_text(page, "#ban-badge", "Купоны доступны")
+
+    # the customer reads the result in Russian in their conversation
+    widget = _widget(page, server, customer, cid)
+    wait_text(widget, "#messages", "Ответ по заявке " + number)
+    wait_text(widget, "#messages", "ограничение на использование купонов снято")
+    widget.context.close()
 
 
 def test_operator_finds_opens_an_order_and_creates_a_task_the_customer_sees(
@@ -200,22 +272,19 @@ def test_operator_finds_opens_an_order_and_creates_a_task_the_customer_sees(
     page.fill("#customer-id", "8 (900) 000-00-01")
     page.press("#customer-id", "Enter")
     wait_text(page, "#customer-name", "Анненко")
-    page.fill("#customer-id", "61000001-0001")
+    page.fill("#customer-id", "61000001-0001")  # an order with its items (the seed's have none)
     page.press("#customer-id", "Enter")
     wait_text(page, "#customer-name", "Смирнова")
     page.click("#customer-card button.order-open:has-text('61000001-0001')")
     wait_text(page, "#order-body", "Беспроводные наушники")
     page.click("#order-close")
+    page.fill("#customer-id", "58561573-0011")  # 58561573 by one of their orders
+    page.press("#customer-id", "Enter")
+    wait_text(page, "#customer-name", "Анненко")
+    wait_text(page, "#customer-card .card-head", "ID 58561573")
 
     # the customer's widget is open on the conversation (what they see, live)
-    widget = page.context.browser.new_context(locale="ru-RU").new_page()
-    widget.goto(server.url + "/")
-    widget.evaluate(
-        "([token, cid]) => localStorage.setItem('marketdesk.widget',"
-        " JSON.stringify({token, kind: 'customer', conversationId: cid, lastSeq: 0}))",
-        [customer, cid],
-    )
-    widget.reload()
+    widget = _widget(page, server, customer, cid)
     wait_text(widget, "#messages", "пришёл не тот")
 
     # take the customer's conversation, then «Создать задачу» in its head

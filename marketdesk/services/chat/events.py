@@ -30,6 +30,7 @@ __all__ = [
     "Resync",
     "changes_for",
     "conversation_channel",
+    "default_publisher",
     "line_channel",
     "message_event",
     "no_publisher",
@@ -210,6 +211,13 @@ def changes_for(session: AsyncSession, publish: Publisher | None = None) -> Chan
 
 
 _DEFAULT_PUBLISHER = "marketdesk.chat.publisher"
+
+
+def default_publisher(session: AsyncSession) -> Publisher | None:
+    """The publisher the application gave the session's database (None: there is none, as
+    in a command without a broker); see :func:`set_default_publisher`."""
+    publish: Publisher | None = session.sync_session.info.get(_DEFAULT_PUBLISHER)
+    return publish
 
 
 def set_default_publisher(sessions: Any, publish: Publisher) -> None:

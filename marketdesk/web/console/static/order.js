@@ -15,7 +15,14 @@ function itemsBlock(order) {
       "tbody",
       {},
       order.items.map((i) =>
-        el("tr", {}, el("td", {}, i.name + (i.product_id ? " (" + i.product_id + ")" : "")), el("td", {}, String(i.quantity)), el("td", {}, money(i.price, "₽")), el("td", {}, money(i.sum, "₽"))),
+        el(
+          "tr",
+          {},
+          el("td", {}, i.name + (i.product_id ? " (" + i.product_id + ")" : ""), i.special_category_title ? el("div", { class: "special-badge small", title: "Особые товары: консультация по ним может немного отличаться" }, "Особый товар: " + i.special_category_title) : null),
+          el("td", {}, String(i.quantity)),
+          el("td", {}, money(i.price, "₽")),
+          el("td", {}, money(i.sum, "₽")),
+        ),
       ),
     ),
   );

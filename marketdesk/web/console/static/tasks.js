@@ -2,7 +2,8 @@
 // queue's task list (filters, pages, the nearest deadline first) and the task card, where a
 // worker takes a task, moves it, comments, reassigns it and resolves it with an outcome.
 // Over the operator socket, supervisors (and a task's assignee) hear of escalations live:
-// a notice, and the counts, the list and the open card read again.
+// a notice, and the counts, the list and the open card read again; every worker hears of
+// tasks created, moved and reassigned (``tasks_changed``) and the counts follow.
 import { $, api, clear, dateTime, dateTimeShort, el, errorText, kv, token, toLogin } from "./common.js";
 
 const PAGE = 50;
@@ -239,6 +240,37 @@ function escalated(frame) {
   if (frame.tasks.some((t) => t.number === state.current)) openTask(state.current);
 }
 
+// a colleague's change (or a new task): the counts, and the list and the card it touches,
+// read again — several frames in a burst make one reading
+const pending = { queues: false, list: false, card: false, timer: null };
+
+function refreshSoon(list, card) {
+  pending.queues = true;
+  pending.list ||= list;
+  pending.card ||= card;
+  if (pending.timer) return;
+  pending.timer = setTimeout(() => {
+    const { list: readList, card: readCard } = pending;
+    Object.assign(pending, { queues: false, list: false, card: false, timer: null });
+    loadQueues();
+    if (readList) loadList();
+    if (readCard && state.current) openTask(state.current);
+  }, 200);
+}
+
+function changed(frame) {
+  if (!Array.isArray(frame.queues)) return;
+  const mine = !!state.me && String(frame.actor_id) === String(state.me.id); // read already
+  const list = frame.queues.includes(state.queue);
+  const card = !mine && Array.isArray(frame.tasks) && frame.tasks.includes(state.current) && !typing();
+  refreshSoon(list, card);
+}
+
+// a card with a comment being written is not redrawn under the worker's hands
+function typing() {
+  return [...document.querySelectorAll("#task-card textarea")].some((t) => t.value.trim());
+}
+
 function onFrame(event) {
   let frame;
   try {
@@ -252,6 +284,10 @@ function onFrame(event) {
     loadQueues(); // what changed while the socket was away
   } else if (frame.type === "task_escalated") {
     escalated(frame);
+  } else if (frame.type === "tasks_changed") {
+    changed(frame);
+  } else if (frame.type === "resync") {
+    refreshSoon(true, false); // live events may have been lost
   }
 }
 
@@ -301,9 +337,7 @@ async function start() {
   });
   $("prev").addEventListener("click", () => ((state.offset = Math.max(0, state.offset - PAGE)), loadList()));
   $("next").addEventListener("click", () => ((state.offset += PAGE), loadList()));
-  connect();
-  // what is not pushed live (new tasks, colleagues' moves) still shows within a minute
-  setInterval(loadQueues, 60000);
+  connect(); // new tasks, colleagues' moves and escalations arrive over the socket
 }
 
 start();
