@@ -4,6 +4,7 @@ concurrent clients, on one ``marketdesk serve`` process, with the peer in the sa
     .venv/bin/python bench/api.py [--requests 800] [--concurrency 16] [--scale 100000]
                                   [--backend sqlite|postgresql|both] [--pg postgresql://...]
                                   [--peer] [--only task_create,card_customer]
+                                  [--workers 2 --redis redis://127.0.0.1:6379/0]
 
 For each database it loads the demo data and ``--scale`` generated customers (with their
 orders and products) into a fresh database (``marketdesk demo load --scale``), starts
@@ -24,6 +25,9 @@ answered), over real HTTP on loopback:
   rule: it opens a task);
 - ``card_customer`` / ``card_product``: ``GET /api/v1/customers/{id}`` and
   ``GET /api/v1/products/{code}`` of random ones among ``--scale``.
+
+``--workers N`` serves with N processes (PostgreSQL with Redis only; ``serve`` refuses more
+than one on SQLite); the server's CPU then counts every process.
 
 With ``--peer`` (after ``../shared/peers/django-helpdesk/setup.sh``) it also creates
 django-helpdesk tickets (``POST /api/tickets/``, gunicorn with two workers, SQLite WAL) at the
@@ -58,7 +62,7 @@ from sqlalchemy import select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.server import MARKETDESK, ServerProcess, cpu_seconds  # noqa: E402
+from bench.server import MARKETDESK, ServerProcess  # noqa: E402
 from bench.stats import percentile  # noqa: E402
 from marketdesk.settings import normalize_database_url  # noqa: E402
 from marketdesk.store.db import Database  # noqa: E402
@@ -106,7 +110,7 @@ async def drive(
     op: Op,
     n: int,
     concurrency: int,
-    server_pid: int | None,
+    server: ServerProcess | None,
 ) -> Result:
     """``n`` calls of ``op`` from ``concurrency`` clients at once (closed loop)."""
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
@@ -126,12 +130,12 @@ async def drive(
                 result.latencies.append(time.perf_counter() - started)
                 result.errors += not ok
 
-        cpu_before = cpu_seconds(server_pid) if server_pid else None
+        cpu_before = server.cpu_seconds() if server else None
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         result.seconds = time.perf_counter() - started
-        if server_pid and cpu_before is not None:
-            result.server_cpu = cpu_seconds(server_pid) - cpu_before
+        if server and cpu_before is not None:
+            result.server_cpu = server.cpu_seconds() - cpu_before
     return result
 
 
@@ -299,7 +303,8 @@ async def bench_backend(
     print(f"{name}: loading the demo data and {args.scale} customers…", flush=True)
     load_data(database_url, data_dir, args.scale)
     customers, products = await ids(database_url)
-    server = ServerProcess(data_dir, database_url)
+    extra = {"MARKETDESK_REDIS_URL": args.redis} if args.workers > 1 else {}
+    server = ServerProcess(data_dir, database_url, extra, workers=args.workers)
     server.start()
     rows: list[dict[str, Any]] = []
     try:
@@ -338,7 +343,7 @@ async def bench_backend(
                 getattr(paths, path),
                 args.requests,
                 args.concurrency,
-                server.pid,
+                server,
             )
             row = {"backend": name, **result.row()}
             rows.append(row)
@@ -388,6 +393,8 @@ async def main() -> None:
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--pg", default=os.environ.get("MARKETDESK_TEST_DATABASE_URL"))
     parser.add_argument("--peer", action="store_true", help="django-helpdesk in the same run")
+    parser.add_argument("--workers", type=int, default=1, help="PostgreSQL with Redis only")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--only", type=lambda v: set(v.split(",")), default=None)
     args = parser.parse_args()
     args.peer_token = _peer_token() if args.peer else None
@@ -406,14 +413,14 @@ async def main() -> None:
         if args.backend in ("postgresql", "both"):
             if not args.pg:
                 parser.error("PostgreSQL: give --pg or MARKETDESK_TEST_DATABASE_URL")
-            url = args.pg.rsplit("/", 1)[0] + f"/bench_api_{uuid.uuid4().hex[:8]}"
-            await create_database(url)
+            name = f"bench_api_{uuid.uuid4().hex[:8]}"
+            url = await create_database(args.pg, name)
             try:
                 data_dir = Path(tmp) / "pg"
                 data_dir.mkdir()
                 rows += await bench_backend("PostgreSQL", url, data_dir, args)
             finally:
-                await drop_database(url)
+                await drop_database(args.pg, name)
     machine = (
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"load average before {os.getloadavg()[0]:.1f}"
