@@ -4,8 +4,8 @@ with an operator of its line."""
 from __future__ import annotations
 
 import random
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 from tests.chat.conftest import ChatEnv, auth
 

@@ -11,10 +11,16 @@ from typing import Any
 from sqlalchemy import select
 
 from marketdesk.services import identity
-from marketdesk.services.errors import CodewordLocked
 from marketdesk.services.identity import CodewordPolicy
 from marketdesk.services.principals import Principal
-from marketdesk.store.models import AuditEntry, BalanceEntry, CustomerCodeword, IdentityCheck, Task, utcnow
+from marketdesk.store.models import (
+    AuditEntry,
+    BalanceEntry,
+    CustomerCodeword,
+    IdentityCheck,
+    Task,
+    utcnow,
+)
 from tests.chat.conftest import ChatEnv, auth
 from tests.errors import assert_error
 
