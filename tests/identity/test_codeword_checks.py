@@ -283,3 +283,20 @@ def test_every_check_is_a_row_of_its_conversation(env: ChatEnv) -> None:
         return list(found)
 
     assert [r.passed for r in env.run(rows)] == [False, True]
+
+
+def test_the_audit_viewer_names_the_checks_without_the_answer(env: ChatEnv) -> None:
+    c = case(env, codeword=WORD)
+    check(env, c, "Красный кит")
+    check(env, c, WORD)
+    _, supervisor = env.operator(lines=(), roles=("supervisor",))
+    page = env.client.get(
+        "/api/v1/audit",
+        params={"action": "identity.codeword_checked", "entity": f"customer:{c.customer_id}"},
+        headers=auth(supervisor),
+    )
+    assert page.status_code == 200, page.text
+    entries = page.json()["entries"]
+    assert [e["action_title"] for e in entries] == ["Проверка кодового слова"] * 2
+    assert sorted(e["summary"] for e in entries) == ["Не совпадает", "Совпадает"]
+    assert "кит" not in page.text.lower()
