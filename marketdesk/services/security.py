@@ -221,7 +221,7 @@ async def end_all_sessions(
         (
             await session.execute(
                 update(AuthSession)
-                .where(AuthSession.customer_id == customer_id, AuthSession.revoked_at.is_(None))
+                .where(_active_sessions(customer_id, now))
                 .values(revoked_at=now)
                 .returning(AuthSession.id)
                 .execution_options(synchronize_session=False)

@@ -106,6 +106,8 @@ def test_a_code_from_the_security_chat_logs_in_device_b(server: Server, tmp_path
             expect(device_b.locator("#who")).to_have_text("Гость", timeout=15000)
             for token in (token_a, token_b):
                 assert server.get("/api/v1/auth/me", token).status_code == 401
+            # device A's socket closed with its session; the widget is a guest's again
+            expect(device_a.locator("#who")).to_have_text("Гость", timeout=30000)
             assert errors == []
         finally:
             browser.close()

@@ -176,6 +176,7 @@ function refused(frame) {
   }
   if (frame.code === "conversation_not_found" || frame.code === "invalid_token") {
     resetConversation(frame.code === "invalid_token");
+    if (frame.code === "invalid_token") showWho(); // logged out elsewhere («на всех устройствах»)
   }
   showError(frame.message);
 }
