@@ -38,10 +38,11 @@ def test_the_operator_checks_the_codeword_in_the_card(server: Console, browser_p
     expect(page.locator("#identity-actions")).to_be_hidden()
 
     page.fill("#identity-answer", "Красный кит")
-    page.locator("#identity form").first.get_by_role("button", name="Проверить").click()
+    check = page.locator("#identity").get_by_role("button", name="Проверить слово")
+    check.click()
     expect(page.locator("#identity-result")).to_have_text("Не совпадает. Осталось попыток: 4.")
     page.fill("#identity-answer", "синий  кит")
-    page.get_by_role("button", name="Проверить").click()
+    check.click()
     expect(page.locator("#identity-result")).to_contain_text("Кодовое слово совпадает")
     expect(page.locator("#identity-state")).to_have_text("Личность подтверждена в этом диалоге.")
     assert "кит" not in page.inner_text("#identity").lower()

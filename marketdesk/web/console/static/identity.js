@@ -25,7 +25,7 @@ export function identityBlock(card) {
   const status = el("p", { id: "identity-state", class: "small" }, "Загрузка…");
   const result = el("p", { id: "identity-result", role: "status" });
   const answer = el("input", { id: "identity-answer", autocomplete: "off", maxlength: "200", "aria-label": "Что клиент назвал кодовым словом", placeholder: "Что назвал клиент" });
-  const form = el("form", { class: "identity-form" }, answer, el("button", { type: "submit" }, "Проверить"));
+  const form = el("form", { class: "identity-form" }, answer, el("button", { type: "submit" }, "Проверить слово"));
   const actions = el("div", { id: "identity-actions", hidden: true });
   const contacts = el("button", { type: "button", class: "link", id: "identity-contacts" }, "Сообщить клиенту его контакты");
   const phone = el("input", { id: "identity-phone", type: "tel", maxlength: "40", "aria-label": "Новый телефон для входа", placeholder: "+7 900 000-00-00" });
