@@ -243,6 +243,27 @@ class Settings(BaseSettings):
     rate_login_lockout_max_seconds: int = Field(
         default=3600, ge=1, description="the longest lockout"
     )
+    codeword_max_misses: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="misses of a customer's codeword in the operators' identity checks "
+        "before it locks (issue 14; the seeds give no figure)",
+    )
+    codeword_lock_minutes: int = Field(
+        default=60,
+        ge=1,
+        le=7 * 24 * 60,
+        description="how long a codeword stays locked after the misses (issue 14)",
+    )
+    codeword_min_chars: int = Field(
+        default=4, ge=1, le=32, description="the shortest codeword a customer may set"
+    )
+    codeword_reset_queue: str = Field(
+        default="Идентификация / Забытое кодовое слово",
+        description="the back-office queue of the forgotten-codeword procedure (seed 001: "
+        "«пройти процедуру идентификации»); one of the known task queues",
+    )
     open_conversations_per_line: int = Field(
         default=3,
         ge=1,

@@ -32,6 +32,7 @@ from . import (
     guard,
     health,
     hints,
+    identity,
     kb,
     me,
     messages,
@@ -45,6 +46,7 @@ from . import (
     rating_reviews,
     reports,
     rules,
+    security,
     structure,
     sync,
     tasks,
@@ -114,6 +116,8 @@ def create_api(
     app.include_router(sync.router)  # the marketplace's data in (issue 16)
     app.include_router(content.router)  # the console's «Управление» (issue 16)
     for module in (structure, totp):  # people and structure (issue 16)
+        app.include_router(module.router)
+    for module in (security, identity):  # devices, the security chat, codewords (issue 14)
         app.include_router(module.router)
     install_widget(app)
     install_docs(app, enabled=settings.api_docs)

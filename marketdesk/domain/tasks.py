@@ -42,6 +42,7 @@ __all__ = [
     "DELAYED_RESOLUTION_STEPS_RU",
     "DESCRIPTION_ERROR_QUEUE",
     "FRAUD_QUEUE",
+    "IDENTIFICATION_QUEUE",
     "MOSCOW_BUSINESS_HOURS",
     "MOSCOW_TZ",
     "QUEUES",
@@ -310,12 +311,17 @@ DEFAULT_SELLER_TICKET_DEADLINE: Final = timedelta(hours=9)  # one working day
 DEFAULT_UNDER_CONTROL_DEADLINE: Final = timedelta(hours=24)  # round the clock
 DEFAULT_COMPLAINT_DEADLINE: Final = timedelta(hours=72)  # round the clock
 DEFAULT_RETURNS_DEADLINE: Final = timedelta(hours=18)  # two working days of 9 h
+DEFAULT_IDENTIFICATION_DEADLINE: Final = timedelta(hours=18)  # two working days of 9 h
 
 SELLER_SUPPORT_QUEUE: Final = "Поддержка продавцов / Обращения"
 """Seed 002: seller requests with a topic, a sub-topic and a ticket number."""
 UNDER_CONTROL_QUEUE: Final = "Обращения на контроле"
 """Seed 002: a delayed resolution is «взят на контроль»."""
 COMPLAINTS_QUEUE: Final = "Жалобы"
+IDENTIFICATION_QUEUE: Final = "Идентификация / Забытое кодовое слово"
+"""Seed 001: «Что делать, если я забыл кодовое слово … Вам потребуется пройти процедуру
+идентификации.» The seed names no queue: this is the default of
+``MARKETDESK_CODEWORD_RESET_QUEUE``."""
 RETURNS_QUEUE: Final = "Возвраты"
 """Seed 000's card has a «Возвраты» tab: an accepted return request is worked here."""
 """Seed 002, «Как подать жалобу?»: complaints are analysed by the marketplace staff."""
@@ -352,6 +358,12 @@ QUEUES: Final = MappingProxyType(
                 RETURNS_QUEUE,
                 "Возвраты",
                 DEFAULT_RETURNS_DEADLINE,
+                business_hours=True,
+            ),
+            QueueSpec(
+                IDENTIFICATION_QUEUE,
+                "Идентификация: забытое кодовое слово",
+                DEFAULT_IDENTIFICATION_DEADLINE,
                 business_hours=True,
             ),
             QueueSpec(

@@ -43,6 +43,7 @@ ACTION_TITLES: dict[str, str] = {
     "auth.login": "Вход сотрудника",
     "auth.login_failed": "Неудачный вход сотрудника",
     "auth.phone_login": "Вход покупателя по телефону",
+    "auth.customer_logged_out_everywhere": "Покупатель вышел на всех устройствах",
     "audit.exported": "Выгрузка журнала аудита",
     "calendar.exception_removed": "Исключение календаря удалено",
     "calendar.exception_set": "Исключение календаря",
@@ -60,7 +61,12 @@ ACTION_TITLES: dict[str, str] = {
     "coupon_ban.decision": "Решение по бану купонов",
     "customer.comment_added": "Комментарий в карточке клиента",
     "customer.contacts_revealed": "Просмотр контактов клиента",
+    "customer.login_phone_changed": "Смена телефона для входа",
     "description_error.routed": "Сообщение о неточности описания",
+    "identity.codeword_changed": "Покупатель сменил кодовое слово",
+    "identity.codeword_checked": "Проверка кодового слова",
+    "identity.codeword_cleared": "Кодовое слово сброшено",
+    "identity.codeword_set": "Покупатель задал кодовое слово",
     "line.hours_set": "Часы работы линии",
     "markdown.decision": "Решение по уценке",
     "news.created": "Новость опубликована",
@@ -85,6 +91,11 @@ _GUARD_REASONS = {
     "other_customer_data": "данные другого клиента",
     "full_card_number": "полный номер карты",
     "full_phone_number": "полный номер телефона",
+}
+_CHECK_OUTCOMES = {
+    "match": "Совпадает",
+    "no_match": "Не совпадает",
+    "locked": "Проверка заблокирована после неверных ответов",
 }
 _ACTOR_TITLES = {"operator": "Сотрудник", "customer": "Покупатель", "visitor": "Посетитель"}
 _ACTOR_KINDS = frozenset({"operator", "customer", "visitor", "system", "cli"})
@@ -186,6 +197,8 @@ def _view(entry: AuditEntry, names: dict[str, str]) -> AuditView:
         summary = "Причины: " + ", ".join(reasons) if reasons else ""
     elif "refusal" in details:
         summary = f"Отказ: {details['refusal']}"
+    elif entry.action == "identity.codeword_checked":
+        summary = _CHECK_OUTCOMES.get(str(details.get("outcome")), "")
     return AuditView(
         summary=summary,
         id=entry.id,

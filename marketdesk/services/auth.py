@@ -167,8 +167,10 @@ async def issue_token(
     visitor_id: str | None = None,
     ttl: timedelta,
     now: datetime | None = None,
+    device: str | None = None,
 ) -> str:
-    """Create a session and return its bearer token (only the token's hash is stored)."""
+    """Create a session and return its bearer token (only the token's hash is stored);
+    ``device``: how the customer's list of devices names it."""
     kinds = [
         k
         for k, v in (("operator", operator_id), ("customer", customer_id), ("visitor", visitor_id))
@@ -185,6 +187,7 @@ async def issue_token(
             operator_id=operator_id,
             customer_id=customer_id,
             visitor_id=visitor_id,
+            device=device[:120] if device else None,
             created_at=now,
             expires_at=now + ttl,
         )

@@ -42,6 +42,7 @@ __all__ = [
     "my_balance",
     "rubles_balance",
     "withdraw",
+    "withdraw_for",
     "withdrawals",
 ]
 
@@ -185,7 +186,22 @@ async def withdraw(
     """At least 100 ₽, or the whole balance when it is under 100 ₽; never certificate money;
     to a recipient's account whose control key matches the BIK. The request keeps the details
     for the payment; the audit and every view see the account masked."""
-    customer_id = _require_customer(principal)
+    return await withdraw_for(
+        session, principal, _require_customer(principal), amount, details, now=now
+    )
+
+
+async def withdraw_for(
+    session: AsyncSession,
+    principal: Principal,
+    customer_id: int,
+    amount: Decimal | str | int,
+    details: BankDetails,
+    *,
+    now: datetime | None = None,
+) -> WithdrawalResult:
+    """:func:`withdraw` for ``customer_id`` by ``principal``: the customer themselves, or
+    support after a passed identity check (``services.identity_actions``: the caller checks)."""
     kopecks = _kopecks(amount)
     details = _checked_details(details)
     now = now or utcnow()

@@ -1,5 +1,11 @@
 """Customer login by phone number and a one-time code (seed 001: «Чтобы войти в систему, вам
-потребуется ввести свой номер телефона … SMS-код … одноразовый код»).
+потребуется ввести свой номер телефона … SMS-код, push-уведомление или сообщение в чате
+«Безопасность» … одноразовый код»).
+
+The code reaches the customer one of three ways (:data:`LOGIN_METHODS`): by SMS, into the
+«Безопасность» chat of the devices where they are logged in already
+(``services/security.py``), or as a Web Push to their browsers. All three are the same
+``login_codes`` row: the same limits per phone and per IP, the same tries per code.
 
 The code: 6 digits from ``secrets``; only its keyed hash (HMAC-SHA256 with the installation's
 secret) is stored; valid for 5 minutes; single use; 5 wrong tries void it; a new code voids
@@ -21,6 +27,7 @@ import hmac
 import re
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from limits import RateLimitItem, RateLimitItemPerHour, RateLimitItemPerMinute
@@ -29,13 +36,14 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain import login as phone_rule
+from marketdesk.domain.login import LoginChannel
 from marketdesk.domain.notifications import NotificationChannel
 from marketdesk.domain.roles import Role
 from marketdesk.store.models import Customer, LoginCode, Notification, utcnow
 from marketdesk.store.models import Session as AuthSession
 from marketdesk.store.transactions import on_commit, write_locked
 
-from . import audit, chat, notifications
+from . import audit, chat, notifications, security
 from .auth import announce_sessions_ended, authenticate, issue_token
 from .chat.events import Publisher, no_publisher
 from .errors import (
@@ -51,6 +59,7 @@ from .rate_limits import wait_text
 
 __all__ = [
     "CODE_TTL",
+    "LOGIN_METHODS",
     "MAX_ATTEMPTS",
     "CodeRequested",
     "OutboxEntry",
@@ -70,6 +79,8 @@ PHONE_LIMITS = (
     RateLimitItemPerHour(DEFAULT_PHONE_HOURLY),
 )
 DEFAULT_IP_LIMITS = (RateLimitItemPerHour(DEFAULT_IP_HOURLY),)
+LOGIN_METHODS = (LoginChannel.SMS, LoginChannel.SECURITY_CHAT, LoginChannel.PUSH)
+"""The ways a code reaches the customer (seed 001 lists a call too: no telephony here)."""
 
 
 class CodeRequested(BaseModel):
@@ -77,6 +88,7 @@ class CodeRequested(BaseModel):
     message: str
     expires_in: int
     retry_after: int
+    method: str = LoginChannel.SMS.value
 
 
 class OutboxEntry(BaseModel):
@@ -122,15 +134,28 @@ async def request_code(
     secret: bytes,
     now: datetime | None = None,
     ip_limits: Sequence[RateLimitItem] = DEFAULT_IP_LIMITS,
+    method: LoginChannel = LoginChannel.SMS,
+    publish: Publisher = no_publisher,
 ) -> CodeRequested:
-    """Send a new login code to ``phone`` (through the notification outbox) if it is a customer's.
-    At most :data:`PHONE_LIMITS` codes per phone and ``ip_limits`` per IP address, counted
-    in the database under a lock (exact under concurrency, across processes)."""
+    """Send a new login code to ``phone`` if it is a customer's: by SMS (through the
+    notification outbox), into the «Безопасность» chat of their logged-in devices, or as a
+    push to their browsers. The same limits whatever the method: at most
+    :data:`PHONE_LIMITS` codes per phone and ``ip_limits`` per IP address, counted in the
+    database under a lock (exact under concurrency, across processes), and
+    :data:`MAX_ATTEMPTS` tries per code."""
     now = now or utcnow()
     phone = normalize_phone(phone)
+    if method not in LOGIN_METHODS:
+        raise ValueError(f"no such login method: {method}")
     async with write_locked(session):
         return await _request_code(
-            session, phone=phone, ip=ip, secret=secret, now=now, ip_limits=ip_limits
+            session,
+            phone=phone,
+            ip=ip,
+            secret=secret,
+            now=now,
+            ip_limits=ip_limits,
+            delivery=_Delivery(method, publish),
         )
 
 
@@ -189,6 +214,7 @@ async def _request_code(
     secret: bytes,
     now: datetime,
     ip_limits: Sequence[RateLimitItem],
+    delivery: _Delivery,
 ) -> CodeRequested:
     await _lock_phone_and_ip(session, phone, ip)
     longest = timedelta(seconds=max(item.get_expiry() for item in (*PHONE_LIMITS, *ip_limits)))
@@ -222,22 +248,78 @@ async def _request_code(
         expires_at=now + CODE_TTL,
     )
     session.add(login_code)
-    if customer_id is not None:  # an unknown phone gets the same answer and no SMS
+    if customer_id is not None:  # an unknown phone gets the same answer and nothing is sent
         await session.flush()
-        await notifications.notify(  # the text template: content/notifications/account/
-            session,
-            event="login_code",
-            data={"code": code},
-            idempotency_key=f"login_code:{login_code.id}",
-            customer_id=customer_id,
-            to=notifications.Recipient(NotificationChannel.SMS, phone),
-            now=now,
-        )
+        await _send(session, delivery, login_code, customer_id, code, now)
     await session.commit()
     return CodeRequested(
-        message=f"Код отправлен в SMS на номер {_masked(phone)}. Он действует 5 минут.",
+        message=_SENT_TEXT[delivery.method].format(phone=_masked(phone)),
         expires_in=int(CODE_TTL.total_seconds()),
         retry_after=int(DEFAULT_PHONE_INTERVAL.total_seconds()),
+        method=delivery.method.value,
+    )
+
+
+_SENT_TEXT = {
+    LoginChannel.SMS: "Код отправлен в SMS на номер {phone}. Он действует 5 минут.",
+    LoginChannel.SECURITY_CHAT: (
+        "Код отправлен в чат «Безопасность» на устройствах, где вы уже вошли с номером "
+        "{phone}. Он действует 5 минут. Если таких устройств нет, запросите код по SMS."
+    ),
+    LoginChannel.PUSH: (
+        "Код отправлен push-уведомлением в браузеры, где вы вошли с номером {phone} и "
+        "включили уведомления. Он действует 5 минут. Если уведомление не пришло, запросите "
+        "код по SMS."
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Delivery:
+    method: LoginChannel
+    publish: Publisher
+
+
+async def _send(
+    session: AsyncSession,
+    delivery: _Delivery,
+    login_code: LoginCode,
+    customer_id: int,
+    code: str,
+    now: datetime,
+) -> None:
+    """Hand the code to its way (in the code's transaction; the outbox and the chat are
+    durable, the chat's live frame and the outbox's delivery follow the commit). A
+    customer without a logged-in device or a push subscription gets nothing, and the same
+    answer."""
+    if delivery.method is LoginChannel.SECURITY_CHAT:
+        if await security.has_logged_in_device(session, customer_id, now):
+            await security.post_login_code(
+                session,
+                customer_id=customer_id,
+                login_code_id=login_code.id,
+                code=code,
+                masked_phone=_masked(login_code.phone),
+                now=now,
+                publish=delivery.publish,
+            )
+        return
+    if delivery.method is LoginChannel.PUSH:
+        if not await notifications.has_push(session, customer_id):
+            return
+        to = notifications.Recipient(
+            NotificationChannel.PUSH, notifications.customer_address(customer_id)
+        )
+    else:
+        to = notifications.Recipient(NotificationChannel.SMS, login_code.phone)
+    await notifications.notify(  # the text template: content/notifications/account/
+        session,
+        event="login_code",
+        data={"code": code},
+        idempotency_key=f"login_code:{login_code.id}",
+        customer_id=customer_id,
+        to=to,
+        now=now,
     )
 
 
@@ -251,6 +333,7 @@ async def verify_code(
     visitor_token: str | None = None,
     now: datetime | None = None,
     publish: Publisher = no_publisher,
+    device: str | None = None,
 ) -> tuple[str, int]:
     """Check the code and open a customer session → (token, customer id). The conversations
     of the widget's anonymous visitor (``visitor_token``) move to the customer, and the
@@ -307,7 +390,8 @@ async def verify_code(
         await session.commit()
         raise InvalidLoginCode()
     customer_id = row.customer_id
-    token = await issue_token(session, customer_id=customer_id, ttl=ttl, now=now)
+    token = await issue_token(session, customer_id=customer_id, ttl=ttl, now=now, device=device)
+    await security.wipe_login_code(session, row.id)
     revoked: list[int] = []
     if visitor_token:
         revoked = await _adopt_visitor(session, visitor_token, customer_id, now)

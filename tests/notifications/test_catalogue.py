@@ -113,7 +113,9 @@ SAMPLE = {
 def test_every_event_has_russian_templates(event: str, channel: str) -> None:
     spec = n.EVENTS[event]
     type_ = spec.type.value
-    if spec.secret and channel in ("push", "center"):
+    # a secret never waits in a list; the login code goes by push only when the customer
+    # asks for it that way (seed 001: «push-уведомление»; services/customer_login)
+    if spec.secret and channel in ("push", "center") and (event, channel) != ("login_code", "push"):
         assert not (TEMPLATES / type_ / f"{event}.{channel}.txt").exists()
         return
     if spec.channels is not None and C(channel) not in spec.channels:

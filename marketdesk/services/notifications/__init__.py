@@ -35,7 +35,7 @@ from .preferences import (
     my_settings,
     unsubscribe,
 )
-from .push import PushSubscriptionIn, remove_subscription, save_subscription
+from .push import PushSubscriptionIn, has_push, remove_subscription, save_subscription
 from .reports import ReportOutcome, report_signature, sms_report
 from .vapid import VapidKeys, vapid_keys
 
@@ -68,6 +68,7 @@ __all__ = [
     "customer_settings",
     "deliver_due",
     "expire_stale",
+    "has_push",
     "mark_read",
     "mask_address",
     "my_centre",

@@ -16,6 +16,7 @@ from .conversations import (
     Visitor,
 )
 from .customers import BalanceEntry, CouponBan, Customer, CustomerComment
+from .identity import CustomerCodeword, IdentityCheck, SecurityMessage
 from .meta import MetaValue
 from .notices import StaffNotice
 from .notifications import CustomerPresence, Notification, NotificationSetting, PushSubscription
@@ -52,10 +53,12 @@ __all__ = [
     "ConversationOperator",
     "CouponBan",
     "Customer",
+    "CustomerCodeword",
     "CustomerComment",
     "CustomerPresence",
     "CustomerTombstone",
     "GiftCertificate",
+    "IdentityCheck",
     "ImportCheckpoint",
     "LineSchedule",
     "LoginCode",
@@ -83,6 +86,7 @@ __all__ = [
     "ReportDayTally",
     "ReturnItem",
     "ReturnRequest",
+    "SecurityMessage",
     "Seller",
     "Session",
     "SlaBreach",

@@ -83,6 +83,7 @@ class Session(Base):
     __table_args__ = (
         one_of("subject_kind", ("operator", "customer", "visitor")),
         Index("ix_sessions_operator", "operator_id"),
+        Index("ix_sessions_customer", "customer_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -91,6 +92,8 @@ class Session(Base):
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id", ondelete="CASCADE"))
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     visitor_id: Mapped[str | None] = mapped_column(String(36))
+    # the customer's device as its list shows it («Chrome, Windows»: domain.identity)
+    device: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

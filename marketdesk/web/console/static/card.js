@@ -3,6 +3,7 @@
 // «Коммуникации» tab beside it (card_comms.js).
 import { openBan } from "./ban.js";
 import { cardTabs, communicationsPanel } from "./card_comms.js";
+import { identityBlock } from "./identity.js";
 import { openNewTask } from "./new_task.js";
 import { openOrder } from "./order.js";
 import { $, api, clear, date, dateTimeShort, el, errorText, kv, money } from "./common.js";
@@ -188,6 +189,7 @@ function renderCustomer(card) {
     "div",
     { id: "card-main", role: "tabpanel", "aria-labelledby": "card-tab-main" },
     generalBlock(card),
+    identityBlock(card),
     balancesBlock(card),
     ordersBlock(card),
     statisticsBlock(card.statistics),

@@ -79,7 +79,9 @@ function switchTo(view) {
 
 function showCustomerOf(view) {
   if (view.customer_id) {
-    if (state.customerId !== view.customer_id) openCustomer(view.customer_id);
+    // the same customer in another conversation: the card again, for its identity check
+    if (state.customerId !== view.customer_id || state.cardConversationId !== view.id) openCustomer(view.customer_id);
+    state.cardConversationId = view.id;
     return;
   }
   state.customerId = null;

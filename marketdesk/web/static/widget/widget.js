@@ -9,6 +9,7 @@ import { showSettings, wireSettings } from "./settings.js";
 import { showPush, wirePush } from "./push.js";
 import { showAccount, wireAccount } from "./account.js";
 import { markRead, showHub, wireHub } from "./hub.js";
+import { onSecurityFrame, showSecurity, wireSecurity } from "./security.js";
 
 const root = $("chat");
 const MAX_BYTES = Number(root.dataset.maxBytes);
@@ -195,6 +196,7 @@ function refused(frame) {
   }
   if (frame.code === "conversation_not_found" || frame.code === "invalid_token") {
     resetConversation(frame.code === "invalid_token");
+    if (frame.code === "invalid_token") showWho(); // logged out elsewhere («на всех устройствах»)
   }
   showError(frame.message);
 }
@@ -215,6 +217,7 @@ const FRAMES = {
   },
   error: refused,
   notification: onNotificationFrame,
+  security_message: onSecurityFrame,
   ping: (frame, ws) => ws.send(JSON.stringify({ type: "pong" })),
 };
 
@@ -441,15 +444,23 @@ function verifyCode() {
     });
 }
 
+const CODE_LABELS = {
+  sms: "Код из SMS",
+  security_chat: "Код из чата «Безопасность»",
+  push: "Код из push-уведомления",
+};
+
 function wireLogin() {
   $("login-open").addEventListener("click", () => {
     $("login").hidden = !$("login").hidden;
   });
   $("phone-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    api("POST", "/api/v1/auth/phone/code", { phone: $("phone").value })
+    const method = document.querySelector('input[name="login-method"]:checked').value;
+    api("POST", "/api/v1/auth/phone/code", { phone: $("phone").value, method })
       .then((data) => {
         $("login-note").textContent = data.message;
+        $("code-label").textContent = CODE_LABELS[method];
         $("code-form").hidden = false;
         $("code").focus();
       })
@@ -473,24 +484,29 @@ function showWho() {
   showPush(customer);
   showAccount(customer); // «Личный кабинет»
   showHub(customer); // «Сообщения»
+  showSecurity(customer); // «Безопасность»: the security chat, devices, the codeword
 }
 
 // «Выйти»: the session ends on the server (its sockets close), the widget forgets the token
 // and the conversation and starts again as a new visitor
+function forgetLogin(text) {
+  clearTimeout(reconnectTimer);
+  closeSocket();
+  pending = {};
+  resetConversation(true);
+  $("login").hidden = true;
+  $("code-form").hidden = true;
+  $("code").value = "";
+  $("login-note").textContent = "";
+  showWho();
+  setStatus(text + " Задайте вопрос — ответим в чате.");
+}
+
 function wireLogout() {
   $("logout").addEventListener("click", () => {
     clearTimeout(reconnectTimer);
     closeSocket();
-    const forget = () => {
-      pending = {};
-      resetConversation(true);
-      $("login").hidden = true;
-      $("code-form").hidden = true;
-      $("code").value = "";
-      $("login-note").textContent = "";
-      showWho();
-      setStatus("Вы вышли. Задайте вопрос — ответим в чате.");
-    };
+    const forget = () => forgetLogin("Вы вышли.");
     api("POST", "/api/v1/auth/logout").then(forget, forget);
   });
 }
@@ -506,6 +522,7 @@ wireSettings(api);
 wirePush(api);
 wireAccount(api);
 wireHub(api, openConversation);
+wireSecurity(api, forgetLogin);
 showWho();
 if (state.conversationId && state.token) {
   state.lastSeq = 0; // the page is new: show the whole conversation again
