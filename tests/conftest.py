@@ -23,15 +23,10 @@ from sqlalchemy.engine import make_url
 from marketdesk.cli import _prepare as serve_prepare
 from marketdesk.server import create_app
 from marketdesk.services.demo import load_demo
-from marketdesk.settings import PASSWORD_HASHING_ENV, Settings, normalize_database_url
+from marketdesk.settings import Settings, normalize_database_url
 from marketdesk.store.db import Database
 from marketdesk.store.migrate import upgrade
 from marketdesk.store.postgres import admin_execute, create_database, drop_database
-
-# argon2 at its smallest cost in the test process and in every server it starts (the
-# environment is inherited): the suite hashes and checks thousands of passwords; what the
-# hashing itself does is the same (marketdesk/services/auth.py)
-os.environ.setdefault(PASSWORD_HASHING_ENV, "cheap")
 
 DEMO_PASSWORD = "demo-password-for-tests"
 ROLES = ("operator", "backoffice", "supervisor", "admin")
