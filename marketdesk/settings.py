@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from marketdesk.domain.senders import SenderList
     from marketdesk.domain.sla import SlaPolicy
 
-__all__ = ["REPO_ROOT", "Settings", "normalize_database_url"]
+__all__ = ["REPO_ROOT", "Settings", "normalize_database_url", "password_hashing"]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,6 +29,15 @@ def normalize_database_url(url: str) -> str:
     if url.startswith("sqlite://"):
         return "sqlite+aiosqlite://" + url.split("://", 1)[1]
     return url
+
+
+PASSWORD_HASHING_ENV = "MARKETDESK_PASSWORD_HASHING"  # noqa: S105 (a variable's name)
+
+
+def password_hashing() -> Literal["standard", "cheap"]:
+    """``Settings.password_hashing`` as the password hasher reads it: once per process, on
+    its first use (the hasher is module-level, not tied to one app's settings)."""
+    return "cheap" if os.environ.get(PASSWORD_HASHING_ENV, "").lower() == "cheap" else "standard"
 
 
 class Settings(BaseSettings):
@@ -62,6 +71,11 @@ class Settings(BaseSettings):
         description="bearer token of GET /metrics (Prometheus); unset: /metrics answers 404",
     )
     sla_interval_seconds: float = Field(default=60.0, gt=0, description="SLA timer period")
+    password_hashing: Literal["standard", "cheap"] = Field(
+        default="standard",
+        description="argon2's cost: standard (its library's default); cheap (the smallest "
+        "cost, for the test suite only, never in production); read once per process",
+    )
     # chat SLAs (marketdesk.domain.sla): the seeds give no targets, the defaults are ours
     # (DEFAULT_SLA_POLICY: web 3 min first response, 10 min next, 24 h resolution; Travel
     # tighter; sellers 30 min; e-mail one working day)

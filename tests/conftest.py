@@ -4,20 +4,29 @@ MARKETDESK_TEST_DATABASE_URL is set (each run gets its own fresh PostgreSQL data
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import os
+import shutil
+import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import ClassVar, Literal
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
+from marketdesk.cli import _prepare as serve_prepare
 from marketdesk.server import create_app
 from marketdesk.services.demo import load_demo
-from marketdesk.settings import Settings
+from marketdesk.settings import Settings, normalize_database_url
 from marketdesk.store.db import Database
 from marketdesk.store.migrate import upgrade
-from marketdesk.store.postgres import create_database, drop_database
+from marketdesk.store.postgres import admin_execute, create_database, drop_database
 
 DEMO_PASSWORD = "demo-password-for-tests"
 ROLES = ("operator", "backoffice", "supervisor", "admin")
@@ -78,18 +87,145 @@ def make_database(
         db.drop()
 
 
-def prepare(url: str, *, demo: bool = True) -> None:
+Kind = Literal["empty", "demo", "serve"]
+
+
+def _migrate(url: str, kind: Kind) -> None:
+    """empty: the migrations; demo: and the demo data; serve: what ``marketdesk serve`` does
+    to a new database (the demo data and the generated history of the reports)."""
+
     async def main() -> None:
-        database = Database(url)
+        database = Database(normalize_database_url(url))
         try:
+            if kind == "serve":
+                settings = Settings(
+                    data_dir=Path(tempfile.gettempdir()), demo_password=DEMO_PASSWORD
+                )
+                with contextlib.redirect_stdout(io.StringIO()):  # its «demo loaded» lines
+                    await serve_prepare(database, settings)
+                return
             await upgrade(database)
-            if demo:
+            if kind == "demo":
                 async with database.sessions() as session:
                     await load_demo(session, password=DEMO_PASSWORD)
         finally:
             await database.dispose()
 
     asyncio.run(main())
+
+
+class _Templates:
+    """A migrated database of each kind, made once per backend and test process: a new,
+    empty database gets a copy of it instead of running the migrations, loading the demo
+    data and generating its history again (a file copy on SQLite, ``CREATE DATABASE …
+    TEMPLATE`` on PostgreSQL). Each copy is a database of its own, as before. The demo data
+    is dated when it is loaded: a template whose data carries a history (``serve``) is made
+    again when it is older than ``MAX_AGE`` seconds."""
+
+    MAX_AGE: ClassVar[dict[str, float | None]] = {"empty": None, "demo": None, "serve": 600.0}
+
+    def __init__(self) -> None:
+        self.folder: Path | None = None
+        self.made: dict[tuple[str, Kind], tuple[str, float]] = {}  # → (file or name, when)
+
+    def _fresh(self, backend: str, kind: Kind) -> str | None:
+        made = self.made.get((backend, kind))
+        if made is None:
+            return None
+        limit = self.MAX_AGE[kind]
+        if limit is not None and time.monotonic() - made[1] > limit:
+            self._drop(backend, made[0])
+            del self.made[(backend, kind)]
+            return None
+        return made[0]
+
+    def sqlite_file(self, kind: Kind) -> Path:
+        found = self._fresh("sqlite", kind)
+        if found is None:
+            if self.folder is None:
+                self.folder = Path(tempfile.mkdtemp(prefix="marketdesk-templates-"))
+            path = self.folder / f"{kind}-{uuid.uuid4().hex[:8]}.db"
+            _migrate(f"sqlite+aiosqlite:///{path}", kind)
+            found = str(path)
+            self.made[("sqlite", kind)] = (found, time.monotonic())
+        return Path(found)
+
+    def postgresql_name(self, kind: Kind) -> str:
+        found = self._fresh("postgresql", kind)
+        if found is None:
+            found = f"marketdesk_template_{uuid.uuid4().hex[:12]}"
+            _migrate(asyncio.run(create_database(os.environ[PG_ENV], found)), kind)
+            self.made[("postgresql", kind)] = (found, time.monotonic())
+        return found
+
+    def _drop(self, backend: str, made: str) -> None:
+        if backend == "postgresql":
+            asyncio.run(drop_database(os.environ[PG_ENV], made))
+        else:
+            Path(made).unlink(missing_ok=True)
+
+    def drop(self) -> None:
+        for (backend, _), (made, _) in self.made.items():
+            self._drop(backend, made)
+        self.made.clear()
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
+
+
+_templates = _Templates()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    _templates.drop()
+
+
+def _copy_sqlite(target: Path, kind: Kind) -> bool:
+    if not target.parent.is_dir() or (target.exists() and target.stat().st_size > 0):
+        return False  # not a new database: migrate it in place
+    shutil.copy2(_templates.sqlite_file(kind), target)  # its engine is closed: no WAL left
+    return True
+
+
+async def _empty_postgresql(url: str) -> bool:
+    database = Database(normalize_database_url(url))
+    try:
+        async with database.engine.connect() as connection:
+            found = await connection.execute(
+                text("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+            )
+            return int(found.scalar_one()) == 0
+    finally:
+        await database.dispose()
+
+
+def _copy_postgresql(url: str, kind: Kind) -> bool:
+    server = os.environ.get(PG_ENV)
+    name = make_url(url).database
+    if not server or not name or not asyncio.run(_empty_postgresql(url)):
+        return False
+    template = _templates.postgresql_name(kind)
+    asyncio.run(drop_database(server, name))
+    asyncio.run(admin_execute(server, f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    return True
+
+
+def copy_template(url: str, kind: Kind) -> bool:
+    """Make the new, empty database at ``url`` a copy of the template of ``kind`` → whether
+    it was (a database that is not new is left as it is)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        return _copy_sqlite(Path(parsed.database), kind)
+    if parsed.get_backend_name() == "postgresql":
+        return _copy_postgresql(url, kind)
+    return False
+
+
+def prepare(url: str, *, demo: bool = True) -> None:
+    """Migrate a new database to the head (with the demo data unless ``demo=False``)."""
+    kind: Kind = "demo" if demo else "empty"
+    if not copy_template(url, kind):
+        _migrate(url, kind)
 
 
 @pytest.fixture(scope="session", params=backends())

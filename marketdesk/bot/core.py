@@ -23,7 +23,7 @@ from marketdesk.kb.articles import (
     load_articles,
     load_topics,
 )
-from marketdesk.kb.index import Hit, KbIndex, SearchResult
+from marketdesk.kb.index import Hit, KbIndex, SearchResult, shared_index
 from marketdesk.text.analyzer import Analysis, TextAnalyzer
 
 __all__ = [
@@ -234,7 +234,7 @@ class Bot:
 
     def _build(self, articles: list[Article]) -> KbIndex:
         titles = {slug: t.title for slug, t in (self.topics or {}).items()}
-        return KbIndex(articles, self.analyzer, extra_terms=LEXICON, topic_titles=titles)
+        return shared_index(articles, self.analyzer, extra_terms=LEXICON, topic_titles=titles)
 
     @classmethod
     def from_directory(

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter, defaultdict
+import threading
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -23,7 +24,7 @@ from marketdesk.kb.articles import Article
 from marketdesk.text.analyzer import Analysis, TextAnalyzer, TypoCorrector
 from marketdesk.text.morph import analyse
 
-__all__ = ["Hit", "KbIndex", "Query", "SearchResult"]
+__all__ = ["Hit", "KbIndex", "Query", "SearchResult", "shared_index"]
 
 FIELD_WEIGHTS = {"questions": 2.0, "title": 2.0, "keywords": 1.5, "body": 0.7}
 FIELD_B = 0.5
@@ -389,3 +390,34 @@ def _term_factor(term: str) -> float:
     if "+" in term:
         return BIGRAM_WEIGHT
     return 1.0
+
+
+_SHARED: OrderedDict[tuple[object, ...], tuple[TextAnalyzer, KbIndex]] = OrderedDict()
+_SHARED_LOCK = threading.Lock()
+_SHARED_SIZE = 2  # the index in use and the one a reload builds
+
+
+def shared_index(
+    articles: Sequence[Article],
+    analyzer: TextAnalyzer,
+    extra_terms: Iterable[str] = (),
+    topic_titles: Mapping[str, str] | None = None,
+) -> KbIndex:
+    """``KbIndex(...)``, built once for the same articles (their files too), analyzer's
+    synonyms, extra terms and titles: the index is immutable, so an app started again in the
+    same process (the tests start hundreds) or a reload of unchanged articles shares it
+    instead of analysing every article again (seconds of CPU)."""
+    terms = frozenset(extra_terms)
+    titles = tuple(sorted((topic_titles or {}).items()))
+    key = (tuple((a, a.path) for a in articles), id(analyzer.synonyms), terms, titles)
+    with _SHARED_LOCK:
+        found = _SHARED.get(key)
+        if found is not None and found[0].synonyms is analyzer.synonyms:
+            _SHARED.move_to_end(key)
+            return found[1]
+    index = KbIndex(articles, analyzer, extra_terms=terms, topic_titles=dict(titles))
+    with _SHARED_LOCK:
+        _SHARED[key] = (analyzer, index)
+        while len(_SHARED) > _SHARED_SIZE:
+            _SHARED.popitem(last=False)
+    return index

@@ -17,6 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from marketdesk.settings import password_hashing
 from marketdesk.store.models import Customer, Operator, OperatorRole, Session, Visitor, utcnow
 
 from . import audit
@@ -58,9 +59,31 @@ __all__ = [
     "verify_password_async",
 ]
 
-_hasher = PasswordHasher()
-# verified when the login is unknown, so that both cases take the same time
-_DUMMY_HASH = _hasher.hash("marketdesk-timing-equaliser")
+_hasher: PasswordHasher | None = None  # made on first use (the_hasher), as configured
+_dummy_hash: str | None = None
+
+
+def the_hasher() -> PasswordHasher:
+    """argon2 with its library's default cost; with ``MARKETDESK_PASSWORD_HASHING=cheap``
+    (the test suite only: a hash then costs microseconds, not ~50 ms and 64 MiB) the
+    smallest cost argon2 allows. A hash records its own cost, so either verifies the other's."""
+    global _hasher
+    if _hasher is None:
+        if password_hashing() == "cheap":
+            _hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+        else:
+            _hasher = PasswordHasher()
+    return _hasher
+
+
+def _dummy() -> str:
+    """Verified when the login is unknown, so that both cases take the same time."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = the_hasher().hash("marketdesk-timing-equaliser")
+    return _dummy_hash
+
+
 # argon2 takes ~50 ms of CPU and 64 MiB per check: off the event loop (other requests go on),
 # two at a time (a burst of logins queues here instead of taking every core and the memory)
 _ARGON2 = ThreadPoolExecutor(max_workers=2, thread_name_prefix="argon2")
@@ -131,12 +154,12 @@ async def announce_sessions_ended(publish: Publisher, session_ids: list[int]) ->
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return the_hasher().hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        return the_hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -222,7 +245,7 @@ async def login(
     try:
         operator = await session.scalar(select(Operator).where(Operator.login == login_name))
         if operator is None:
-            await verify_password_async(_DUMMY_HASH, password)
+            await verify_password_async(_dummy(), password)
             ok = False
         else:
             ok = operator.is_active and await verify_password_async(
@@ -252,7 +275,7 @@ async def login(
     await totp.check_login(session, operator, totp_code, attempt=attempt, ip=ip)
     if attempt is not None:
         await attempt.succeeded()
-    if _hasher.check_needs_rehash(operator.password_hash):
+    if the_hasher().check_needs_rehash(operator.password_hash):
         operator.password_hash = await hash_password_async(password)
     token = await issue_token(session, operator_id=operator.id, ttl=ttl)
     principal = Principal("operator", operator.id, operator.full_name)

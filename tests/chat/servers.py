@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import redis
 
-from tests.conftest import DEMO_PASSWORD
+from tests.conftest import DEMO_PASSWORD, copy_template
 
 MARKETDESK = Path(sys.executable).with_name("marketdesk")
 REDIS_URL = os.environ.get("MARKETDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -79,6 +79,9 @@ class Server:
             **self.extra_env,
         }
         env.pop("MARKETDESK_REDIS_URL", None)
+        if not any(name.startswith("MARKETDESK_DEMO") for name in self.extra_env):
+            # a new database gets what serve would make of it, copied from a template
+            copy_template(self.database_url, "serve")
         if self.redis_url:
             env["MARKETDESK_REDIS_URL"] = self.redis_url
         log = self.log_path.open("ab")
