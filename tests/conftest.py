@@ -122,7 +122,7 @@ class _Templates:
     is dated when it is loaded: a template whose data carries a history (``serve``) is made
     again when it is older than ``MAX_AGE`` seconds."""
 
-    MAX_AGE: ClassVar[dict[str, float | None]] = {"empty": None, "demo": None, "serve": 600.0}
+    MAX_AGE: ClassVar[dict[str, float | None]] = {"empty": None, "demo": 600.0, "serve": 600.0}
 
     def __init__(self) -> None:
         self.folder: Path | None = None
