@@ -56,6 +56,7 @@ QUESTION_WORDS = frozenset(
 #: «что» starts a question only with these («что делать», «что значит», «что такое»)
 _WHAT = frozenset({"что", "чо", "че", "чё"})
 _WHAT_NEXT = frozenset({"делать", "значит", "такое", "за", "с", "мне", "будет"})
+_BUT = frozenset({"а", "но", "однако", "хотя"})
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 _WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)*")
 
@@ -87,6 +88,11 @@ def _by_question_word(words: list[str]) -> str | None:
         following = words[i + 1] if i + 1 < len(words) else None
         if _asks(words[i], following):
             return " ".join(words[i:])
+    if words[-1] in QUESTION_WORDS:
+        # «… а смс о заказах не приходят почему»: the clause after the last «а», «но»
+        for i in range(len(words) - 3, MIN_STORY_LEFT - 1, -1):
+            if words[i] in _BUT:
+                return " ".join(words[i + 1 :])
     return None
 
 
@@ -123,17 +129,17 @@ _R = TypeVar("_R", bound=_Reply)
 
 
 def weigh(whole: _R, alone: _R, question_lemmas: Analysis, question: str) -> _R:
-    """The reply to a story-first message: the question's own when it is sure (a rule the
-    story's words woke — a return, a changed phone, a colleague — does not decide), the
-    whole message's otherwise. A refusal stands unless the question alone asks how to do
-    something and is answered surely without any rule («… коллеги прислали письмо с
-    сертификатом, как активировать этот код»)."""
+    """The reply to a story-first message: the question's own when it is sure and the
+    whole message found no sure answer (a rule the story's words woke — a return, a changed
+    phone, a colleague — does not decide), the whole message's otherwise. A refusal stands
+    unless the question alone asks how to do something and is answered surely («… коллеги
+    прислали письмо с сертификатом, как активировать этот код»)."""
     sure = alone.action == "answer" and alone.topic is not None and alone.confidence >= SURE
     if not sure or alone.reason.startswith("phishing"):
         return whole
     if whole.action == "refuse":
         first = question_lemmas.words[:1]
         return alone if first and first[0] in _HOW else whole
-    if whole.action == "answer" and whole.topic == alone.topic:
-        return whole
+    if whole.action == "answer" and (whole.topic == alone.topic or whole.reason == "confident"):
+        return whole  # the story named the subject («товар из-за рубежа … как проверить»)
     return alone
