@@ -213,3 +213,16 @@ def test_the_dialogue_state_is_kept_in_the_conversation_row(env: ChatEnv) -> Non
     assert len(state["options"]) == 3
     _reply(env, token, cid, "1")
     assert env.run(kept) is None
+
+
+def test_two_close_topics_are_asked_about_and_the_choice_answered(env: ChatEnv) -> None:
+    token = env.visitor()
+    cid = env.conversation(token)["id"]
+    asked = _reply(env, token, cid, "сертификат")
+    assert asked["bot"]["topic"] is None
+    assert len(asked["bot"]["suggestions"]) >= 2
+    first = asked["bot"]["suggestions"][0]["slug"]
+    # the question is kept with the conversation: «1» is the first topic offered
+    chosen = _reply(env, token, cid, "1")
+    assert chosen["bot"]["topic"] == first
+    assert env.get(token, cid)["topic"] == first
