@@ -164,10 +164,18 @@ class ChatAccount(CustomerAccount):
 
     async def activate_certificate(self, code: str) -> Outcome:
         await self._commit_message()
-        return await super().activate_certificate(code)
+        try:
+            return await super().activate_certificate(code)
+        except Exception:  # the reply (a handoff) follows in a clean transaction
+            await self.session.rollback()
+            raise
 
     async def request_return(
         self, order_number: str, product_id: int, quantity: int, reason: str
     ) -> Outcome:
         await self._commit_message()
-        return await super().request_return(order_number, product_id, quantity, reason)
+        try:
+            return await super().request_return(order_number, product_id, quantity, reason)
+        except Exception:  # the reply (a handoff) follows in a clean transaction
+            await self.session.rollback()
+            raise

@@ -226,3 +226,21 @@ def test_two_close_topics_are_asked_about_and_the_choice_answered(env: ChatEnv) 
     chosen = _reply(env, token, cid, "1")
     assert chosen["bot"]["topic"] == first
     assert env.get(token, cid)["topic"] == first
+
+
+def test_a_failing_action_hands_off_and_loses_no_message(env: ChatEnv, monkeypatch: Any) -> None:
+    from marketdesk.services import certificates
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the database went away mid-activation")
+
+    monkeypatch.setattr(certificates, "activate_certificate", broken)
+    _, token = env.customer()
+    cid = env.conversation(token)["id"]
+    _reply(env, token, cid, "активировать сертификат")
+    failed = _reply(env, token, cid, "ABCD-EFGH-1234-5678")
+    assert failed["bot"]["action"] == "handoff"
+    messages = env.messages(token, cid)
+    assert [m["seq"] for m in messages] == list(range(1, len(messages) + 1))
+    assert "ABCD-EFGH-1234-5678" in [m["text"] for m in messages]
+    assert env.get(token, cid)["status"] == "queued"
