@@ -153,7 +153,12 @@ def _telegram_polling(app: FastAPI, settings: Settings) -> LoopFactory | None:
 def _chat_context(app: FastAPI) -> ChatContext:
     """What the channels' inbound sides store through: the server's bot, broker, database."""
     state = app.state
-    return ChatContext(bot=state.bot, publish=state.broker.publish, database=state.database)
+    return ChatContext(
+        bot=state.bot,
+        publish=state.broker.publish,
+        database=state.database,
+        settings=state.settings,
+    )
 
 
 def _read_at_scrape(app: FastAPI, metrics: Metrics) -> None:

@@ -27,6 +27,7 @@ def chat_context(request: Request) -> ChatContext:
         publish=broker.publish if broker is not None else chat.no_publisher,
         writer=getattr(request.app.state, "chat_writer", None),
         database=getattr(request.app.state, "database", None),
+        settings=getattr(request.app.state, "settings", None),
     )
 
 

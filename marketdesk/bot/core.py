@@ -12,7 +12,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from marketdesk.bot import lines, texts
-from marketdesk.bot.phishing import detect_pasted_message, suspicion_cue, verdict_text
+from marketdesk.bot.focus import question_part, weigh
+from marketdesk.bot.phishing import (
+    detect_pasted_message,
+    strong_suspicion,
+    verdict_text,
+    weak_suspicion,
+)
 from marketdesk.bot.rules import LEXICON, Intent, RuleMatch, detect
 from marketdesk.kb.articles import (
     Article,
@@ -294,7 +300,7 @@ class Bot:
         support line asked (``domain.lines.Line``): the seller line answers from the seller
         articles only, the Travel line from the Travel articles first (see ``bot.lines``)."""
         try:
-            reply = self._ask(
+            reply = self._ask_weighed(
                 text if isinstance(text, str) else ("" if text is None else str(text)),
                 line,
             )
@@ -333,6 +339,17 @@ class Bot:
         body = said_in_conversation(best) if in_conversation else best.body
         return BotReply("answer", slug, 0.6, body, reason="follow_up")
 
+    def _ask_weighed(self, text: str, line: str | None) -> BotReply:
+        """The question over the story (:mod:`.focus`): a long message that tells what
+        happened first is answered by its question when the question alone is answered
+        surely, or when only the story's words woke a rule."""
+        whole = self._ask(text, line)
+        question = question_part(text)
+        if question is None or whole.reason.startswith("phishing_check"):
+            return whole
+        alone = self._ask(question, line)
+        return weigh(whole, alone, self.understand(question), question)
+
     def _ask(self, text: str, line: str | None = None) -> BotReply:
         index = self._state.index
         analysis = self.analyzer.analyse(strip_links(text))  # a pasted URL is not a topic
@@ -354,10 +371,11 @@ class Bot:
         rule = lines.confidential(line, query.analysis) or detect(query.analysis, text[:4000])
         if rule is not None and lines.rule_applies(rule, line, query.analysis):
             return self._rule_reply(rule)
-        if suspicion_cue(query.analysis, normalized):  # «мне пишут мошенники, это вы?»
+        if strong_suspicion(query.analysis, normalized):  # «мне пишут мошенники, это вы?»
             reply = self._answer_from(index, PHISHING_TOPIC, reason="phishing_cue")
             if reply is not None:
                 return reply
+        weak = weak_suspicion(query.analysis)  # «пришло смс от озона …»: maybe a story
         lemmas = set(analysis.lemmas)
         if lemmas & _THANKS and len(analysis.content) <= 1:  # «спасибо большое»
             return BotReply("handoff", None, 0.0, texts.THANKS, reason="thanks")
@@ -367,6 +385,8 @@ class Bot:
             return BotReply("handoff", None, 0.0, texts.HANDOFF_VAGUE, reason="vague")
         result = lines.search(index, query, line)
         reply = self._decide(result)
+        if weak and not (reply.reason == "confident" and reply.topic != PHISHING_TOPIC):
+            return self._answer_from(index, PHISHING_TOPIC, reason="phishing_cue") or reply
         travel = lines.travel_article(line, query, result)  # a ticket on the Travel line
         if reply.action == "handoff" and reply.reason == "low_confidence" and travel:
             return BotReply("answer", travel.slug, reply.confidence, travel.body, reason="travel")

@@ -5,7 +5,9 @@ customer's own facts through :class:`~marketdesk.bot.actions.Account`.
     dialog = Dialog(bot, account=account)        # account=None: a visitor, or unknown
     reply = await dialog.turn("где мой заказ")     # BotReply; dialog.state moves on
 
-The live chat keeps only the topic (``reply_in_context``): its conversation's ``topic``."""
+The live chat runs the same ``Dialog``, its state kept in the conversation's row
+(``services/chat/bot_turn.py``); :func:`chat_reply` is the stateless turn that knows only
+the last topic."""
 
 from __future__ import annotations
 

@@ -20,6 +20,7 @@ def chat_context_of(state: Any) -> chat.ChatContext:
         publish=broker.publish if broker is not None else chat.no_publisher,
         writer=getattr(state, "chat_writer", None),
         database=getattr(state, "database", None),
+        settings=getattr(state, "settings", None),
     )
 
 

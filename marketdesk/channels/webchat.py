@@ -46,6 +46,7 @@ from marketdesk.services.errors import (
 )
 from marketdesk.services.principals import Principal
 from marketdesk.services.rate_limits import RateLimiter, SocketSlot
+from marketdesk.settings import Settings
 from marketdesk.store.availability import database_unavailable
 from marketdesk.store.db import Database
 
@@ -102,6 +103,7 @@ class WebChat:
     presence: float | None = None
     """Seconds between two marks of a customer's open socket as seen (None: not marked):
     an operator's reply they did not see is told to them (``notifications.offline``)."""
+    settings: Settings | None = None  # the bot's actions on a customer's account
 
     _context: chat.ChatContext | None = field(default=None, init=False, repr=False)
 
@@ -111,7 +113,11 @@ class WebChat:
         publish, ctx = self.broker.publish, self._context
         if ctx is None or ctx.publish != publish or ctx.writer is not self.writer:
             ctx = self._context = chat.ChatContext(
-                bot=self.bot, publish=publish, writer=self.writer, database=self.database
+                bot=self.bot,
+                publish=publish,
+                writer=self.writer,
+                database=self.database,
+                settings=self.settings,
             )
         return ctx
 

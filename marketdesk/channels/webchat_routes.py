@@ -25,6 +25,7 @@ def _webchat(websocket: WebSocket) -> WebChat:
         sessions=getattr(state, "session_watch", None),
         limiter=getattr(state, "rate_limiter", None),
         presence=presence_interval(state.settings.notify_offline_delay_seconds),
+        settings=state.settings,
     )
 
 

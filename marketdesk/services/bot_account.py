@@ -34,7 +34,7 @@ from .labels import (
 )
 from .principals import Principal
 
-__all__ = ["CustomerAccount", "customer_account"]
+__all__ = ["ChatAccount", "CustomerAccount", "customer_account"]
 
 
 async def customer_account(
@@ -150,3 +150,32 @@ class CustomerAccount:
             await self.session.rollback()
             return Outcome(False, refusal.message, refusal.code)
         return Outcome(True, result.message)
+
+
+class ChatAccount(CustomerAccount):
+    """The customer's account inside a message's transaction: before a use case that
+    writes, the message is committed (a refusal's rollback must not take it away)."""
+
+    committed: bool = False
+
+    async def _commit_message(self) -> None:
+        await self.session.commit()
+        self.committed = True
+
+    async def activate_certificate(self, code: str) -> Outcome:
+        await self._commit_message()
+        try:
+            return await super().activate_certificate(code)
+        except Exception:  # the reply (a handoff) follows in a clean transaction
+            await self.session.rollback()
+            raise
+
+    async def request_return(
+        self, order_number: str, product_id: int, quantity: int, reason: str
+    ) -> Outcome:
+        await self._commit_message()
+        try:
+            return await super().request_return(order_number, product_id, quantity, reason)
+        except Exception:  # the reply (a handoff) follows in a clean transaction
+            await self.session.rollback()
+            raise

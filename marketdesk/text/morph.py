@@ -42,6 +42,21 @@ _SOFT_SIGN_RE = re.compile("([ьъ])([еёюя])")
 _SWAP_SIGN = {"ь": "ъ", "ъ": "ь"}
 
 
+#: endings typed as they sound (issue 14, item 7): «применяеться», «активируеца»
+_SOUNDS_ALIKE = (("ться", "тся"), ("тся", "ться"), ("тса", "тся"), ("ца", "тся"))
+
+
+def _sound_alike(m: Any, word: str) -> tuple[str, bool]:
+    """An unknown word whose ending is written as it sounds, spelt as the dictionary
+    knows it (pymorphy3 decides), or the word as it was."""
+    for typed, meant in _SOUNDS_ALIKE:
+        if word.endswith(typed) and len(word) > len(typed) + 3:
+            fixed = word[: -len(typed)] + meant
+            if m.word_is_known(fixed):
+                return fixed, True
+    return word, False
+
+
 @lru_cache(maxsize=200_000)
 def analyse(word: str) -> WordInfo:
     """Analyse one lower-case normalised word; words the dictionary does not know keep
@@ -55,6 +70,8 @@ def analyse(word: str) -> WordInfo:
         swapped = _SOFT_SIGN_RE.sub(lambda x: _SWAP_SIGN[x.group(1)] + x.group(2), word)
         if m.word_is_known(swapped):
             word, known = swapped, True
+    if not known:
+        word, known = _sound_alike(m, word)
     parses = m.parse(word)
     if not parses or not known:
         return WordInfo(word, word, None, False, False)

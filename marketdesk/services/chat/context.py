@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection
 
 from marketdesk.bot import Bot
+from marketdesk.settings import Settings
 from marketdesk.store.db import Database
 
 from .events import Publisher, no_publisher
@@ -23,12 +24,13 @@ __all__ = ["ChatContext", "GuardObjected", "TextGuard"]
 class ChatContext:
     """The bot, where live events go, the group-commit writer of the running server (None:
     each send commits alone) and the database (a send without a session of the caller's
-    opens one there: the sockets)."""
+    opens one there: the sockets) and the settings (the bot's actions on an account)."""
 
     bot: Bot | None = None
     publish: Publisher = no_publisher
     writer: ChatWriter | None = None
     database: Database | None = None
+    settings: Settings | None = None  # the bot's account actions (None: from the environment)
 
 
 TextGuard = Callable[[Connection, int | None, str], bool]

@@ -22,11 +22,10 @@ from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from marketdesk.bot import Bot
-from marketdesk.bot.dialog import chat_reply
 from marketdesk.domain.channels import Channel
 from marketdesk.domain.conversations import ConversationStatus as S
 from marketdesk.domain.webhooks import WebhookEvent
+from marketdesk.settings import Settings
 from marketdesk.store.db import Database
 from marketdesk.store.models import Attachment, Conversation, Operator, utcnow
 from marketdesk.store.transactions import serialized
@@ -38,6 +37,7 @@ from ..principals import Principal
 from ..webhooks.payloads import message_data
 from . import outbound, sla
 from .assignment import enqueue
+from .bot_turn import bot_turn, keep_state
 from .checks import check_send, load, move_to, not_found, seller_chat_refusal, send_refusal
 from .context import ChatContext, GuardObjected, TextGuard
 from .events import Changes, changes_for
@@ -383,8 +383,7 @@ async def _move_on(
     assert conversation is not None
     if status == S.RESOLVED:
         return [await _reopen_for_customer(session, changes, conversation)], conversation
-    assert ctx.bot is not None
-    return await _bot_answers(session, changes, ctx.bot, conversation, message.text), conversation
+    return await _bot_answers(session, ctx, conversation, message.text)
 
 
 async def _reopen_for_customer(
@@ -409,23 +408,25 @@ async def _reopen_for_customer(
 
 
 async def _bot_answers(
-    session: AsyncSession, changes: Changes, bot: Bot, conversation: Conversation, text: str
-) -> list[MessageView]:
+    session: AsyncSession, ctx: ChatContext, conversation: Conversation, text: str
+) -> tuple[list[MessageView], Conversation]:
     """The bot's answer to a customer's message while it has the conversation (none, or
-    one); a topic for the conversation, and a handoff to the queue when the bot hands off."""
-    reply = (
-        chat_reply(
-            bot,
-            text,
-            topic=conversation.topic,
-            line=conversation.line,
-            visitor=conversation.customer_id is None and conversation.channel == Channel.WEB,
+    one), in the dialogue kept with the conversation (:mod:`.bot_turn`: the customer's own
+    data when logged in, the login offered to a visitor); a topic for the conversation, and
+    a handoff to the queue when the bot hands off. → (the replies, the conversation)."""
+    if not text.strip():
+        return [], conversation
+    assert ctx.bot is not None
+    conversation_id = conversation.id
+    settings = ctx.settings if ctx.settings is not None else Settings()
+    reply, state, committed = await bot_turn(session, ctx.bot, conversation, text, settings)
+    changes = changes_for(session, ctx.publish)
+    if committed:  # an action wrote and committed: lock the conversation again, afresh
+        found = await session.get(
+            Conversation, conversation_id, populate_existing=True, with_for_update=True
         )
-        if text.strip()
-        else None
-    )
-    if reply is None:
-        return []
+        assert found is not None
+        conversation = found
     answer = await append(
         session,
         changes,
@@ -434,11 +435,10 @@ async def _bot_answers(
         text=reply.answer,
         extra={"bot": reply.to_json()},
     )
-    if reply.topic:
-        conversation.topic = reply.topic
-    elif reply.suggestions and conversation.topic is None:
+    keep_state(conversation, state)
+    if not reply.topic and reply.suggestions and conversation.topic is None:
         # a handoff without a sure topic: the bot's best guess, for the operator
         conversation.topic = reply.suggestions[0].slug
     if reply.action == "handoff":
         await enqueue(session, changes, conversation, note=None)
-    return [answer]
+    return [answer], conversation

@@ -1,0 +1,108 @@
+"""The bot's turn in the live chat (issue 14, item 6): the same dialogue as ``marketdesk ask
+--customer``, with its state kept in the conversation's row, so that a restart or a second
+device goes on with it.
+
+A logged-in customer's questions about their own account («где мой заказ», «сколько у меня
+баллов», «активировать сертификат», «вернуть товар», «вывести деньги») are answered with
+their facts through ``services.bot_account`` — the same use cases, rules and privacy guard as
+the console and the API. A web visitor who asks is offered the login first. Everyone else
+(another channel's contact not linked to a customer, the seller line) gets the articles.
+
+The state (:class:`~marketdesk.bot.dialog.DialogState`: the last topic and the question the
+bot asked) is ``conversations.extra["bot_dialog"]``; the topic is also the conversation's
+``topic``, which the console shows. It is written in the transaction of the bot's reply.
+
+An action that writes (a certificate's activation, a return) is a use case that commits on
+its own: the customer's message is committed first (``bot_account.ChatAccount``), then the use
+case, then the reply in a transaction of its own that locks the conversation again. A use
+case's refusal rolls back only its own work."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from marketdesk.bot import Bot, BotReply
+from marketdesk.bot.dialog import Dialog, DialogState
+from marketdesk.domain.channels import Channel
+from marketdesk.domain.lines import Line
+from marketdesk.settings import Settings
+from marketdesk.store.models import Conversation, Customer
+
+if TYPE_CHECKING:
+    from ..bot_account import ChatAccount
+
+from ..principals import Principal
+
+__all__ = ["STATE_KEY", "bot_turn", "dialog_state", "keep_state"]
+
+STATE_KEY = "bot_dialog"
+
+
+def dialog_state(conversation: Conversation) -> DialogState:
+    """The dialogue's state kept with the conversation (its topic the conversation's)."""
+    kept = (conversation.extra or {}).get(STATE_KEY)
+    if not isinstance(kept, dict):
+        return DialogState(topic=conversation.topic)
+    return DialogState(
+        topic=conversation.topic,
+        pending=kept.get("pending") if isinstance(kept.get("pending"), str) else None,
+        options=tuple(str(o) for o in kept.get("options") or ()),
+        data=tuple(str(d) for d in kept.get("data") or ()),
+    )
+
+
+def keep_state(conversation: Conversation, state: DialogState) -> None:
+    """Write the state after a turn (a new dict: the JSON column sees the change)."""
+    extra = dict(conversation.extra or {})
+    if state.pending is None:
+        extra.pop(STATE_KEY, None)
+    else:
+        extra[STATE_KEY] = {
+            "pending": state.pending,
+            "options": list(state.options),
+            "data": list(state.data),
+        }
+    if extra != (conversation.extra or {}):
+        conversation.extra = extra
+    if state.topic:
+        conversation.topic = state.topic
+
+
+async def _account(
+    session: AsyncSession, conversation: Conversation, settings: Settings
+) -> ChatAccount | None:
+    """The logged-in customer's account, where the bot may act on it (not the seller line)."""
+    from ..bot_account import ChatAccount  # the account's use cases import the chat
+
+    if conversation.customer_id is None or conversation.line == Line.SELLER:
+        return None
+    customer = await session.get(Customer, conversation.customer_id)
+    if customer is None:
+        return None
+    principal = Principal("customer", customer.id, name=customer.full_name or "")
+    return ChatAccount(session, principal, settings)
+
+
+async def bot_turn(
+    session: AsyncSession,
+    bot: Bot,
+    conversation: Conversation,
+    text: str,
+    settings: Settings,
+) -> tuple[BotReply, DialogState, bool]:
+    """The bot's reply to ``text`` in ``conversation`` and the dialogue's state after it,
+    and whether the message's transaction was committed on the way (an action that writes).
+    Never raises for the dialogue's sake: a failure is a handoff (``Dialog.turn``)."""
+    account = await _account(session, conversation, settings)
+    dialog = Dialog(
+        bot,
+        account=account,
+        visitor=conversation.customer_id is None and conversation.channel == Channel.WEB,
+        line=conversation.line,
+        in_conversation=True,
+    )
+    dialog.state = dialog_state(conversation)
+    reply = await dialog.turn(text)
+    return reply, dialog.state, account is not None and account.committed
