@@ -213,19 +213,21 @@ class Session(AsyncSession):
             _held.set(_held.get() - {id(lock)})
             lock.release()
 
-    async def execute(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
+    async def _before_statement(self, statement: Any) -> None:
+        """The lock before a statement that writes, or before the autoflush it triggers."""
         if _writes(statement) or self._has_pending():
             await self._before_write()
+
+    async def execute(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
+        await self._before_statement(statement)
         return await super().execute(statement, *args, **kwargs)
 
     async def scalar(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
-        if self._has_pending():
-            await self._before_write()
+        await self._before_statement(statement)  # an ``INSERT … RETURNING`` writes too
         return await super().scalar(statement, *args, **kwargs)
 
     async def scalars(self, statement: Any, *args: Any, **kwargs: Any) -> Any:
-        if self._has_pending():
-            await self._before_write()
+        await self._before_statement(statement)
         return await super().scalars(statement, *args, **kwargs)
 
     async def get(self, *args: Any, **kwargs: Any) -> Any:

@@ -107,6 +107,14 @@ def test_every_session_write_takes_the_lock_so_no_writer_meets_a_locked_database
                     await session.scalar(text("SELECT count(*) FROM t"))
                     await session.commit()
 
+            async def by_returning(i: int) -> None:  # a write read back through scalar()
+                async with database.sessions() as session:
+                    await session.scalar(
+                        text("INSERT INTO t VALUES (:v, 4) RETURNING v"), {"v": f"q{i}"}
+                    )
+                    await asyncio.sleep(0)
+                    await session.commit()
+
             async def rolled_back(i: int) -> None:  # gives the lock back on rollback
                 async with database.sessions() as session:
                     await session.execute(text("INSERT INTO t VALUES (:v, 2)"), {"v": f"x{i}"})
@@ -119,7 +127,7 @@ def test_every_session_write_takes_the_lock_so_no_writer_meets_a_locked_database
             work = [
                 one(i)
                 for i in range(12)
-                for one in (by_statement, by_read_after_pending, rolled_back, closed)
+                for one in (by_statement, by_read_after_pending, by_returning, rolled_back, closed)
             ]
             await asyncio.wait_for(asyncio.gather(*work), timeout=60)
             async with database.sessions() as session:
@@ -127,4 +135,4 @@ def test_every_session_write_takes_the_lock_so_no_writer_meets_a_locked_database
         finally:
             await database.dispose()
 
-    assert asyncio.run(main()) == 24  # the statements' 12 and the reads' 12; none of the rest
+    assert asyncio.run(main()) == 36  # the statements', reads' and returnings' 12 each; no more
