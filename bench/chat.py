@@ -25,6 +25,9 @@ creates a fresh database, starts one real server process on it, and:
    loop (one INSERT + COMMIT at a time; SQLite in WAL with the server's pragmas; PostgreSQL
    over asyncpg, one connection and 16 connections): the ceiling.
 
+The server takes its settings from the environment too: ``MARKETDESK_SLA_CLOCKS=false``
+measures the chat without the service-level clocks (the code before them had none).
+
 The bench clients turn off permessage-deflate (browsers negotiate it; it costs CPU on both
 ends). Prints a Markdown table and writes bench/results/chat.json (chat-thinkS.json).
 """

@@ -29,6 +29,7 @@ from marketdesk.channels.session_watch import SessionWatch
 from marketdesk.channels.telegram_config import telegram_of
 from marketdesk.observability.metrics import Metrics
 from marketdesk.realtime import create_broker
+from marketdesk.services import task_live
 from marketdesk.services.channels import DeliveryPolicy
 from marketdesk.services.chat import (
     ChatContext,
@@ -40,7 +41,11 @@ from marketdesk.services.content.articles import restore_kb_edits
 from marketdesk.services.content.templates import TemplatePlace
 from marketdesk.services.notifications import NotifyPolicy, on_raised
 from marketdesk.services.rate_limits import RateLimiter
-from marketdesk.services.webhooks import WebhookPolicy, on_emitted
+from marketdesk.services.webhooks import (
+    WebhookPolicy,
+    configure_subscriptions_cache,
+    on_emitted,
+)
 from marketdesk.settings import Settings
 from marketdesk.store.db import Database
 from marketdesk.store.leases import lease_for
@@ -203,7 +208,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         # the live events of writes that have no chat context of their own (a task's note
         # in a conversation, a visitor's conversations moving to the customer) go here too
         set_default_publisher(app.state.database.sessions, app.state.broker.publish)
-        configure_sla(settings.chat_sla_policy())  # the chat's SLA targets (MARKETDESK_SLA_*)
+        # the chat's SLA targets (MARKETDESK_SLA_*), or no clocks at all
+        configure_sla(settings.chat_sla_policy(), clocks_run=settings.sla_clocks)
         app.state.chat_writer = ChatWriter(app.state.database, observer=metrics.observe_batch)
         _read_at_scrape(app, metrics)
         app.state.rate_limiter = RateLimiter.from_settings(settings)
@@ -230,6 +236,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             policy=DeliveryPolicy.from_settings(settings),
             interval=settings.channel_poll_seconds,
         )
+        configure_subscriptions_cache(cache_seconds=settings.webhook_subscriptions_cache_seconds)
+        task_live.configure(cache_seconds=settings.principal_cache_seconds)
         app.state.webhook_worker = WebhookWorker(
             app.state.database,
             policy=WebhookPolicy.from_settings(settings),

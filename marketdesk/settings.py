@@ -93,6 +93,12 @@ class Settings(BaseSettings):
         description="a chat SLA clock is at risk (a warning goes to the operator and the "
         "supervisors) when this share of its target or less is left",
     )
+    sla_clocks: bool = Field(
+        default=True,
+        description="the chat's service-level clocks run (false: no clock starts, so no "
+        "warning, breach or customer escalation comes of them; for a marketplace without "
+        "SLAs)",
+    )
     sla_chat_interval_seconds: float = Field(
         default=15.0,
         gt=0,
@@ -514,6 +520,14 @@ class Settings(BaseSettings):
     )
     webhook_poll_seconds: float = Field(
         default=1.0, gt=0, description="how often an idle webhook worker looks for work"
+    )
+    webhook_subscriptions_cache_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        le=60,
+        description="how long a process keeps the active webhook subscriptions it read (a "
+        "change made in another process reaches it within this time; 0: read them for every "
+        "event)",
     )
     webhook_log_days: int = Field(
         default=30,

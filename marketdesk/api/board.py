@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from marketdesk.services import board
 from marketdesk.services.board import Board
 
-from .deps import CurrentOperator, DbSession, get_settings
+from .deps import CurrentOperator, DbSession, settings_of
 
 __all__ = ["router"]
 
@@ -24,6 +24,6 @@ async def get_board(request: Request, operator: CurrentOperator, session: DbSess
     with an operator, the longest wait), operators taking chats and at capacity, replies at
     risk of the SLA, bot containment today, back-office tasks per queue, open reviews of
     low ratings."""
-    settings = get_settings(request)
+    settings = settings_of(request)
     warning = timedelta(minutes=settings.board_sla_warning_minutes)
     return await board.snapshot(session, operator, warning=warning)

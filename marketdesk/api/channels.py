@@ -13,8 +13,8 @@ from pydantic import BaseModel
 from marketdesk.services import channels
 from marketdesk.services.channels import ChannelConfig, DeliveryView
 
-from .chat import chat_context
-from .deps import CurrentOperator, DbSession, get_settings
+from .chat import context_of
+from .deps import CurrentOperator, DbSession, settings_of
 from .types import BigId
 
 __all__ = ["router"]
@@ -47,7 +47,7 @@ async def retry_delivery(
 ) -> DeliveryView:
     """«Повторить»: a message «не доставлено» is sent again."""
     view = await channels.retry_delivery(
-        session, operator, delivery_id, publish=chat_context(request).publish
+        session, operator, delivery_id, publish=context_of(request).publish
     )
     worker = getattr(request.app.state, "channel_worker", None)
     if worker is not None:
@@ -63,5 +63,5 @@ class ChannelConfigList(BaseModel):
 async def channel_settings(operator: CurrentOperator, request: Request) -> ChannelConfigList:
     """Which outside channels are on, and their settings (tokens and passwords masked)."""
     return ChannelConfigList(
-        channels=channels.channel_configuration(operator, get_settings(request))
+        channels=channels.channel_configuration(operator, settings_of(request))
     )

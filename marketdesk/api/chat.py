@@ -14,13 +14,22 @@ from marketdesk.services import chat
 from marketdesk.services.chat import ChatContext, ConversationView
 from marketdesk.services.principals import Principal
 
-__all__ = ["TEXT_BOUND", "Chat", "SendMessage", "chat_context", "conversation_json", "send_result"]
+__all__ = [
+    "TEXT_BOUND",
+    "Chat",
+    "SendMessage",
+    "chat_context",
+    "context_of",
+    "conversation_json",
+    "send_result",
+]
 
 # generous bound on the body; the 4 000-character rule is the service's, with its own message
 TEXT_BOUND = 64_000
 
 
-def chat_context(request: Request) -> ChatContext:
+def context_of(request: Request) -> ChatContext:
+    """The chat's context of the application serving ``request``."""
     broker = getattr(request.app.state, "broker", None)
     return ChatContext(
         bot=getattr(request.app.state, "bot", None),
@@ -29,6 +38,11 @@ def chat_context(request: Request) -> ChatContext:
         database=getattr(request.app.state, "database", None),
         settings=getattr(request.app.state, "settings", None),
     )
+
+
+async def chat_context(request: Request) -> ChatContext:
+    """The dependency (a coroutine, not a hand-off to FastAPI's thread pool)."""
+    return context_of(request)
 
 
 Chat = Depends(chat_context)

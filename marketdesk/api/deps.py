@@ -20,12 +20,19 @@ __all__ = [
     "DbSession",
     "SyncKey",
     "get_settings",
+    "settings_of",
 ]
 
 
-def get_settings(request: Request) -> Settings:
+def settings_of(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+async def get_settings(request: Request) -> Settings:
+    """The dependency (a coroutine: FastAPI runs a plain function's dependency in its
+    thread pool, a hand-off to another thread on every request)."""
+    return settings_of(request)
 
 
 def get_database(request: Request) -> Database:

@@ -52,7 +52,7 @@ class SupportWithdrawalIn(BaseModel):
     account: str = Field(max_length=64, description="номер счёта получателя, 20 цифр")
 
 
-def _policy(settings: Settings = Depends(get_settings)) -> CodewordPolicy:
+async def _policy(settings: Settings = Depends(get_settings)) -> CodewordPolicy:
     return CodewordPolicy.from_settings(settings)
 
 

@@ -20,7 +20,7 @@ from marketdesk.domain.lines import Line
 from marketdesk.services import reports
 from marketdesk.services.errors import FileNotFound
 
-from .deps import CurrentOperator, DbSession, get_settings
+from .deps import CurrentOperator, DbSession, settings_of
 from .types import BigId
 
 __all__ = ["router"]
@@ -89,7 +89,7 @@ async def get_report(
     ``sla_attainment``, ``bot_containment`` and ``rating_average`` at the top level.
     Definitions of the figures: ``marketdesk.domain.reports``."""
     wanted = _filter(date_from, date_to, line, channel, operator_id, topic)
-    lines = reports.business_hours_lines(get_settings(request))
+    lines = reports.business_hours_lines(settings_of(request))
     report = await reports.build_report(session, operator, name, wanted, lines)
     if format == "json":
         return report

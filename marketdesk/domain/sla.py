@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from marketdesk.domain._time import require_aware
 from marketdesk.domain.channels import Channel
@@ -122,12 +122,10 @@ class SlaTargets:
 
     def of(self, kind: SlaKind | str) -> SlaTarget:
         """The target of a clock by name (``escalation`` included)."""
-        return {
-            SlaKind.FIRST_RESPONSE: self.first_response,
-            SlaKind.NEXT_RESPONSE: self.next_response,
-            SlaKind.RESOLUTION: self.resolution,
-            "escalation": self.escalation,
-        }[kind]
+        if kind not in _TARGET_NAMES:
+            raise KeyError(kind)
+        target: SlaTarget = getattr(self, kind)
+        return target
 
 
 _TARGET_NAMES: Final = ("first_response", "next_response", "resolution", "escalation")
@@ -187,6 +185,14 @@ class SlaPolicy:
 
     def state(self, target: SlaTarget, due: datetime, now: datetime) -> SlaState:
         """Breached strictly after ``due``; at risk within the warning window before it."""
+        if not target.business_hours:  # elapsed time: no calendar (every chat message asks)
+            if due.tzinfo is None or now.tzinfo is None:
+                raise ValueError("due and now must be timezone-aware datetimes")
+            if now > due:
+                return SlaState.BREACHED
+            if due - now <= target.duration * self.warning_share:
+                return SlaState.AT_RISK
+            return SlaState.OK
         left = self.left(target, due, now)
         if now > due:
             return SlaState.BREACHED
@@ -205,10 +211,12 @@ class SlaPolicy:
 
 # --- a conversation's clocks --------------------------------------------------------------
 
+_URGENCY: Final = MappingProxyType({SlaState.BREACHED: 0, SlaState.AT_RISK: 1, SlaState.OK: 2})
 
-@dataclass(frozen=True, slots=True)
-class Clock:
-    """One running clock of a conversation."""
+
+class Clock(NamedTuple):
+    """One running clock of a conversation (a named tuple: a view builds one or two for
+    every chat message, and a frozen dataclass costs four times as much to make)."""
 
     kind: SlaKind
     due_at: datetime
@@ -223,8 +231,9 @@ class ClockSet:
 
     @property
     def worst(self) -> Clock | None:
-        order = {SlaState.BREACHED: 0, SlaState.AT_RISK: 1, SlaState.OK: 2}
-        return min(self.clocks, key=lambda c: (order[c.state], c.due_at), default=None)
+        if len(self.clocks) < 2:
+            return self.clocks[0] if self.clocks else None
+        return min(self.clocks, key=lambda c: (_URGENCY[c.state], c.due_at))
 
     @property
     def overdue(self) -> bool:
@@ -241,7 +250,7 @@ class ClockSet:
         """The running clocks among ``due`` (a null due time is a clock not running)."""
         return ClockSet(
             tuple(
-                Clock(kind, at, policy.state(targets.of(kind), at, now))
+                Clock(kind, at, policy.state(getattr(targets, kind), at, now))
                 for kind, at in due.items()
                 if at is not None
             )

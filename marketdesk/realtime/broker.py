@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import json
 import logging
 import os
 from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
+
+import orjson
 
 __all__ = ["Broker", "Handler", "InProcessBroker", "RedisBroker", "Subscription", "create_broker"]
 
@@ -197,9 +198,7 @@ class RedisBroker(Broker):
 
     async def publish(self, channels: Iterable[str], event: dict[str, Any]) -> None:
         channels = list(channels)
-        data = json.dumps(
-            {"channels": channels, "event": event}, ensure_ascii=False, separators=(",", ":")
-        )
+        data = orjson.dumps({"channels": channels, "event": event}, option=orjson.OPT_NON_STR_KEYS)
         try:
             await self._redis.publish(self.prefix + "events", data)
         except Exception as exc:  # Redis down: at least this process's sockets hear it
@@ -223,7 +222,7 @@ class RedisBroker(Broker):
                     if message is None or message.get("type") != "message":
                         continue
                     try:
-                        envelope = json.loads(message["data"])
+                        envelope = orjson.loads(message["data"])
                         channels, event = list(envelope["channels"]), dict(envelope["event"])
                     except (ValueError, TypeError, KeyError):
                         log.warning("ignoring a malformed event from redis")

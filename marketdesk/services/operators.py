@@ -25,7 +25,7 @@ from marketdesk.store.models import (
     utcnow,
 )
 
-from . import audit, auth
+from . import audit, auth, task_live
 from .chat.events import Publisher, no_publisher
 from .errors import (
     CapacityInvalid,
@@ -257,6 +257,7 @@ async def create_operator(
         capacity=chat_capacity,
     )
     await session.commit()
+    task_live.forget_workers()  # one more who may hear of the tasks
     return await _staff_view(session, operator)
 
 
@@ -320,6 +321,8 @@ async def update_operator(
     await session.commit()
     if "roles" in changed:  # the cached principals carry the old roles
         auth.forget_principals()
+    if "roles" in changed or "active" in changed:
+        task_live.forget_workers()
     await auth.announce_sessions_ended(publish, ended)
     return await _staff_view(session, operator)
 

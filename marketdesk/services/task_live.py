@@ -17,13 +17,21 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain.roles import Role
+from marketdesk.store.kept import KeptPerDatabase
 from marketdesk.store.models import Operator, OperatorRole, Task
 from marketdesk.store.transactions import on_commit
 
 from .chat.events import Publisher, default_publisher, operator_channel
 from .principals import Principal
 
-__all__ = ["TASK_WORKER_ROLES", "announce", "tasks_changed_frame", "worker_ids"]
+__all__ = [
+    "TASK_WORKER_ROLES",
+    "announce",
+    "configure",
+    "forget_workers",
+    "tasks_changed_frame",
+    "worker_ids",
+]
 
 TASK_WORKER_ROLES: Final = frozenset({Role.BACKOFFICE, Role.SUPERVISOR, Role.ADMIN})
 """Who hears of the queues' changes: those who work the tasks and those who watch them."""
@@ -32,15 +40,34 @@ FRAME_TASKS: Final = 50
 """At most this many task numbers in one frame (``count`` gives them all)."""
 
 
+_WORKERS = (
+    select(Operator.id)
+    .join(OperatorRole, OperatorRole.operator_id == Operator.id)
+    .where(OperatorRole.role.in_(sorted(TASK_WORKER_ROLES)), Operator.is_active.is_(True))
+    .distinct()
+)
+_workers: KeptPerDatabase[list[int]] = KeptPerDatabase(1.0)
+
+
+def configure(*, cache_seconds: float) -> None:
+    """How long a process keeps the list of workers it read (the server gives it the
+    principals' time, ``MARKETDESK_PRINCIPAL_CACHE_SECONDS``: roles are principals' facts)."""
+    _workers.keep_for(cache_seconds)
+
+
+def forget_workers() -> None:
+    """Accounts, roles or activity changed (after the commit): read the workers again."""
+    _workers.forget()
+
+
 async def worker_ids(session: AsyncSession) -> list[int]:
-    """The active back-office workers, supervisors and admins."""
-    rows = await session.scalars(
-        select(Operator.id)
-        .join(OperatorRole, OperatorRole.operator_id == Operator.id)
-        .where(OperatorRole.role.in_(sorted(TASK_WORKER_ROLES)), Operator.is_active.is_(True))
-        .distinct()
-    )
-    return sorted(int(i) for i in rows)
+    """The active back-office workers, supervisors and admins (kept for a moment per
+    process, like the principals: a task written is not one query more)."""
+    bind = session.get_bind()
+    found = _workers.get(bind)
+    if found is None:
+        found = _workers.put(bind, sorted(int(i) for i in await session.scalars(_WORKERS)))
+    return found
 
 
 def tasks_changed_frame(

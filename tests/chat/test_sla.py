@@ -329,3 +329,34 @@ def test_the_policy_setting_is_checked_at_start(tmp_path: Any) -> None:
     assert policy.targets("general", "telegram").first_response.duration == timedelta(minutes=7)
     assert policy.targets("general", "web").first_response.duration == timedelta(minutes=3)
     assert policy.warning_share == 0.5
+
+
+def test_clocks_off_start_nothing_and_show_nothing(
+    make_database: Callable[[str], TestDatabase],
+) -> None:
+    """MARKETDESK_SLA_CLOCKS=false: a marketplace without SLAs — the handoff, a reply and
+    the customer's next message start no clock, so nothing is due, breached or escalated."""
+    from marketdesk.services.chat import sla
+
+    db = make_database("sqlite")
+    prepare(db.url)
+    settings = db.settings(sla_chat_interval_seconds=3600, sla_clocks=False)
+    try:
+        with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+            off = ChatEnv(db, client)
+            token = off.visitor()
+            _, operator = off.operator(available=True, capacity=50)
+            cid = _queued(off, token)
+            assert off.send(operator, cid, "Здравствуйте!").status_code == 201
+            assert off.send(token, cid, "Где мой заказ?").status_code == 201
+            view = off.get(operator, cid)
+            assert view["status"] == "assigned"
+            due = ("first_response_due_at", "next_response_due_at", "resolution_due_at")
+            assert [view[name] for name in due] == [None, None, None]
+            assert view["sla_state"] is None
+            assert off.get(token, cid)["escalation_available"] is False
+            assert_error(
+                off.post(token, f"/api/v1/conversations/{cid}/escalate"), 409, "not_overdue"
+            )
+    finally:
+        sla.configure(settings.chat_sla_policy())  # the next app of this process: clocks on

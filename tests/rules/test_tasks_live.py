@@ -180,3 +180,35 @@ def test_an_escalation_tells_the_other_workers_by_a_tasks_changed_frame(client, 
     if frame is not None:
         assert frame["change"] == "escalated" and QUEUE in frame["queues"]
     assert f"operator:{me['operator']}" not in changed | escalated
+
+
+def test_a_new_worker_hears_at_once_and_one_who_left_the_role_does_not(demo_db):
+    """The workers are kept for a moment per process; the admin's changes of accounts are
+    seen by the next task at once (the process forgets what it kept)."""
+    from marketdesk.services import operators
+
+    async def work(session, published: Published):
+        admin = await _principal(session, "admin")
+        actor = await _principal(session, "backoffice")
+        await tasks.create_task(session, actor, queue=QUEUE, title="До нового сотрудника")
+        new = await operators.create_operator(
+            session,
+            admin,
+            login="backoffice-new",
+            name="Новый Сотрудник",
+            password="Пароль-надёжный-1",
+            roles=["backoffice"],
+            lines=[],
+        )
+        await tasks.create_task(session, actor, queue=QUEUE, title="С новым сотрудником")
+        await operators.update_operator(
+            session, admin, new.id, operators.StaffChange(roles=["operator"])
+        )
+        await tasks.create_task(session, actor, queue=QUEUE, title="Без него")
+        return new.id, list(published)
+
+    new_id, published = _run(demo_db, work)
+    frames = [channels for channels, f in published if f["type"] == "tasks_changed"]
+    assert len(frames) == 3
+    channel = f"operator:{new_id}"
+    assert [channel in channels for channels in frames] == [False, True, False]

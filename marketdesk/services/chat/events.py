@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.store.transactions import on_commit, transaction_state
 
-from .views import MessageView, conversation_view
+from .views import MessageView, conversation_json, conversation_view
 
 __all__ = [
     "Changes",
@@ -170,9 +170,7 @@ def message_event(message: MessageView, conversation: Any = None) -> dict[str, A
         "type": "message",
         "conversation_id": message.conversation_id,
         "message": message.model_dump(mode="json"),
-        "conversation": None
-        if conversation is None
-        else conversation_view(conversation).model_dump(mode="json"),
+        "conversation": None if conversation is None else conversation_json(conversation),
     }
 
 

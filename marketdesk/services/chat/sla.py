@@ -66,10 +66,15 @@ _calendars: dict[str, BusinessHours] = {}  # the business hours of each line (ad
 _line_policies: dict[str, SlaPolicy] = {}
 
 
-def configure(new: SlaPolicy) -> None:
-    """The process's policy (the server sets it from its settings at start)."""
-    global _policy
+_running = True  # MARKETDESK_SLA_CLOCKS: false starts no clock (a marketplace without SLAs)
+
+
+def configure(new: SlaPolicy, *, clocks_run: bool = True) -> None:
+    """The process's policy (the server sets it from its settings at start); with
+    ``clocks_run`` false no clock starts, so none is breached, warned of or shown."""
+    global _policy, _running
     _policy = new
+    _running = clocks_run
     _targets.clear()
     _line_policies.clear()
 
@@ -105,6 +110,9 @@ def targets(conversation: Any) -> SlaTargets:
     return found
 
 
+_NO_CLOCKS = ClockSet(())
+
+
 def due_times(conversation: Any) -> dict[SlaKind, datetime | None]:
     return {
         SlaKind.FIRST_RESPONSE: conversation.first_response_due_at,
@@ -124,6 +132,8 @@ def clocks(conversation: Any, now: datetime | None = None) -> ClockSet:
 
 
 def start_on_handoff(conversation: Conversation, now: datetime) -> None:
+    if not _running:
+        return
     t = targets(conversation)
     if conversation.first_response_at is None and conversation.first_response_due_at is None:
         conversation.first_response_due_at = _of(conversation).due(t.first_response, now)
@@ -133,6 +143,8 @@ def start_on_handoff(conversation: Conversation, now: datetime) -> None:
 
 def restart_on_reopen(conversation: Conversation, now: datetime) -> None:
     """The customer wrote into their resolved conversation: it waits for a reply again."""
+    if not _running:
+        return
     t = targets(conversation)
     conversation.resolution_due_at = _of(conversation).due(t.resolution, now)
     if conversation.first_response_at is None:
@@ -157,7 +169,7 @@ def message_changes(
     """What a message stored now changes in the clocks of ``row`` (its state before the
     message): the new column values, and the clocks it stopped late (breaches). The buyer ↔
     seller chat runs no support clock: the seller answers it, not a support line."""
-    if private or row.line == Line.SELLER_CHAT:
+    if private or row.line == Line.SELLER_CHAT or not _running:
         return {}, []
     values: dict[str, Any] = {}
     late: list[tuple[SlaKind, datetime]] = []
@@ -259,10 +271,16 @@ def record_sync(connection: Connection, rows: list[dict[str, Any]]) -> None:
 def view_fields(conversation: Any, now: datetime | None = None) -> Mapping[str, Any]:
     """The SLA part of a conversation's view: the due times, the most urgent clock and its
     state, the escalation."""
-    at = now or utcnow()
-    running = clocks(conversation, at)
-    worst = running.worst
     escalated_at = getattr(conversation, "escalated_at", None)
+    if (
+        conversation.first_response_due_at is None
+        and conversation.next_response_due_at is None
+        and conversation.resolution_due_at is None
+    ):
+        running = _NO_CLOCKS  # nothing runs: nothing to look up (most views of a list)
+    else:
+        running = clocks(conversation, now or utcnow())
+    worst = running.worst
     open_to_escalate = escalated_at is None and conversation.status in _PERSON
     return {
         "channel": getattr(conversation, "channel", Channel.WEB.value),

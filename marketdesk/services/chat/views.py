@@ -23,6 +23,7 @@ __all__ = [
     "QueueItem",
     "QueuePage",
     "SendResult",
+    "conversation_json",
     "conversation_view",
     "message_view",
     "public_view",
@@ -185,6 +186,72 @@ def conversation_view(conversation: Any) -> ConversationView:
         closed_at=conversation.closed_at,
         **sla_view_fields(conversation),
     )
+
+
+def _json_time(value: datetime | None) -> str | None:
+    """A UTC datetime as pydantic writes it in JSON (``…Z``)."""
+    if value is None:
+        return None
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+# the view's columns that a message leaves as they are (all but ``last_seq`` and the clocks)
+_STEADY = (
+    "id",
+    "status",
+    "line",
+    "topic",
+    "assigned_operator_id",
+    "customer_id",
+    "visitor_id",
+    "ticket_number",
+    "seller_topic",
+    "seller_subtopic",
+    "rating",
+    "created_at",
+    "queued_at",
+    "resolved_at",
+    "closed_at",
+)
+_SLA_TIMES = frozenset(
+    (
+        "first_response_at",
+        "first_response_due_at",
+        "next_response_due_at",
+        "resolution_due_at",
+        "sla_due_at",
+        "escalated_at",
+        "escalation_due_at",
+        "escalation_available_from",
+    )
+)
+_steady_json: dict[int, tuple[tuple[Any, ...], dict[str, Any]]] = {}
+_STEADY_KEPT = 4096  # conversations whose steady part is remembered (then forgotten at once)
+
+
+def conversation_json(conversation: Any) -> dict[str, Any]:
+    """``conversation_view(conversation).model_dump(mode="json")``, the form live events
+    carry, for the events built at every message (a message that starts or stops a clock
+    carries its conversation to the operator, docs/decisions/0005-clocks-on-the-message.md).
+    The part a message does not change is kept per conversation, by the values it was made
+    from; ``last_seq`` and the clocks are written each time. A test holds the two equal."""
+    key = tuple(getattr(conversation, name) for name in _STEADY)
+    kept = _steady_json.get(key[0])
+    if kept is None or kept[0] != key:
+        if len(_steady_json) >= _STEADY_KEPT:
+            _steady_json.clear()
+        full = conversation_view(conversation).model_dump(mode="json")
+        _steady_json[key[0]] = (key, {name: full[name] for name in _STEADY_VIEW_FIELDS})
+        return full
+    data = dict(kept[1])
+    data["last_seq"] = conversation.last_seq
+    for name, value in sla_view_fields(conversation).items():
+        data[name] = _json_time(value) if name in _SLA_TIMES else value
+    return data
+
+
+_STEADY_VIEW_FIELDS = (*_STEADY, "status_title", "line_title")
 
 
 _STAFF_ONLY = (

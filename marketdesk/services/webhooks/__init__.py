@@ -8,7 +8,16 @@ The rules (event names, signing, the URL check) are ``domain.webhooks``."""
 from __future__ import annotations
 
 from .delivery import Poster, PostFailed, WebhookPolicy, deliver_due
-from .outbox import Data, body_of, emit, emit_sync, on_emitted, wake_after_commit
+from .outbox import (
+    Data,
+    body_of,
+    emit,
+    emit_sync,
+    forget_subscriptions,
+    on_emitted,
+    wake_after_commit,
+)
+from .outbox import configure as configure_subscriptions_cache
 from .retention import forget_customer_events, prune_log
 from .subscriptions import (
     CreatedWebhook,
@@ -33,12 +42,14 @@ __all__ = [
     "WebhookView",
     "all_webhooks",
     "body_of",
+    "configure_subscriptions_cache",
     "create_webhook",
     "delete_webhook",
     "deliver_due",
     "emit",
     "emit_sync",
     "forget_customer_events",
+    "forget_subscriptions",
     "list_deliveries",
     "list_webhooks",
     "on_emitted",

@@ -42,6 +42,8 @@ from marketdesk.settings import Settings
 from marketdesk.store.models import WebhookDelivery, WebhookSubscription, utcnow
 from marketdesk.store.transactions import serialized
 
+from .outbox import active_subscriptions
+
 __all__ = ["PostFailed", "Poster", "WebhookPolicy", "deliver_due"]
 
 log = logging.getLogger("marketdesk.webhooks")
@@ -233,6 +235,8 @@ async def deliver_due(
     (the subscriptions side by side), record each outcome; → how many were tried. ``now``
     decides what is due and when a retry comes (the signature's timestamp is the clock's)."""
     policy = policy or WebhookPolicy.from_settings()
+    if not await active_subscriptions(session):  # nothing can be due (an idle tick is free)
+        return 0
     rows = await _claim(session, now or utcnow(), policy)
     if not rows:
         return 0

@@ -17,9 +17,11 @@ Who raises what (each a call next to the write it tells of):
 * ``withdrawal.created`` — ``services.balance.withdraw``;
 * ``return.created`` — ``services.returns.request_return``.
 
-Nothing is written while no active subscription wants the type: the cost of an event
-nobody listens to is one small query per transaction (the subscriptions are read once per
-transaction, ``transaction_state``)."""
+Nothing is written while no active subscription wants the type. The active subscriptions
+are kept per process for a second (:func:`configure`,
+``MARKETDESK_WEBHOOK_SUBSCRIPTIONS_CACHE_SECONDS``): an event nobody listens to costs no
+query at all, and a change of the subscriptions is seen at once by the process that made it
+(:func:`forget_subscriptions` after its commit) and within that second by the others."""
 
 from __future__ import annotations
 
@@ -35,10 +37,21 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain.webhooks import DeliveryStatus, WebhookEvent
+from marketdesk.store.kept import KeptPerDatabase
 from marketdesk.store.models import WebhookDelivery, WebhookSubscription, utcnow
 from marketdesk.store.transactions import on_commit, transaction_state
 
-__all__ = ["Data", "body_of", "emit", "emit_sync", "on_emitted", "wake_after_commit"]
+__all__ = [
+    "Data",
+    "active_subscriptions",
+    "body_of",
+    "configure",
+    "emit",
+    "emit_sync",
+    "forget_subscriptions",
+    "on_emitted",
+    "wake_after_commit",
+]
 
 Data = Mapping[str, Any] | Callable[[], Mapping[str, Any]]
 """What the event tells (its ``data``), or a function that makes it: called only when a
@@ -49,9 +62,37 @@ _INSERT = insert(_DELIVERIES)
 _ACTIVE = select(WebhookSubscription.id, WebhookSubscription.events).where(
     WebhookSubscription.active.is_(True)
 )
-_STATE_KEY = "marketdesk.webhooks.subscriptions"
 _WAKING = "marketdesk.webhooks.waking"
 _listeners: list[Callable[[], None]] = []
+
+Subscriptions = list[tuple[int, list[str]]]
+"""The active subscriptions: (id, the event types it wants)."""
+
+_active: KeptPerDatabase[Subscriptions] = KeptPerDatabase(1.0)
+
+
+def configure(*, cache_seconds: float) -> None:
+    """How long a process keeps the active subscriptions it read (0: read them for every
+    transaction that raises an event)."""
+    _active.keep_for(cache_seconds)
+
+
+async def forget_subscriptions() -> None:
+    """The subscriptions changed (after the commit of the change): read them again."""
+    _active.forget()
+
+
+def _subscriptions(rows: Any) -> Subscriptions:
+    return [(int(sid), list(events or ())) for sid, events in rows]
+
+
+async def active_subscriptions(session: AsyncSession) -> Subscriptions:
+    """The active subscriptions (kept for a second per process, see :func:`configure`)."""
+    bind = session.get_bind()
+    found = _active.get(bind)
+    if found is None:
+        found = _active.put(bind, _subscriptions(await session.execute(_ACTIVE)))
+    return found
 
 
 def on_emitted(listener: Callable[[], None]) -> Callable[[], None]:
@@ -123,15 +164,13 @@ async def emit(
 ) -> int:
     """In the transaction of the write ``event`` tells of: its deliveries (not committed
     here); → how many subscriptions get it."""
-    state = transaction_state(session)
-    subscriptions = state.get(_STATE_KEY)
-    if subscriptions is None:
-        subscriptions = state[_STATE_KEY] = [
-            (int(sid), list(events or ())) for sid, events in await session.execute(_ACTIVE)
-        ]
+    subscriptions = await active_subscriptions(session)
+    if not subscriptions:
+        return 0
     rows = _rows(subscriptions, event, [data], now or utcnow())
     if rows:
         await session.execute(_INSERT, rows)
+        state = transaction_state(session)
         if _listeners and not state.get(_WAKING):
             state[_WAKING] = True  # once per transaction
             on_commit(session, _wake)
@@ -146,7 +185,9 @@ def emit_sync(
     (:func:`wake_after_commit`)."""
     if not data:
         return 0
-    subscriptions = [(int(sid), list(events or ())) for sid, events in connection.execute(_ACTIVE)]
+    subscriptions = _active.get(connection)
+    if subscriptions is None:
+        subscriptions = _active.put(connection, _subscriptions(connection.execute(_ACTIVE)))
     rows = _rows(subscriptions, event, data, now)
     if rows:
         connection.execute(_INSERT, rows)

@@ -28,7 +28,7 @@ from ..errors import (
     WebhookUrlInvalid,
 )
 from ..principals import Principal
-from .outbox import wake_after_commit
+from .outbox import forget_subscriptions, wake_after_commit
 
 __all__ = [
     "CreatedWebhook",
@@ -182,6 +182,7 @@ async def create_webhook(
         url=row.url,
         events=row.events,
     )
+    on_commit(session, forget_subscriptions)  # this process reads them again
     await session.commit()
     return CreatedWebhook(**_view(row).model_dump(), secret=row.secret)
 
@@ -245,6 +246,7 @@ async def update_webhook(
     view = _view(row, (await _counts(session)).get(row.id))
     if active:
         on_commit(session, wake_after_commit)
+    on_commit(session, forget_subscriptions)  # this process reads them again
     await session.commit()
     return view
 
@@ -258,6 +260,7 @@ async def delete_webhook(session: AsyncSession, principal: Principal, webhook_id
         session, principal, "webhook.deleted", entity_kind="webhook", entity_id=row.id, url=row.url
     )
     await session.delete(row)
+    on_commit(session, forget_subscriptions)  # this process reads them again
     await session.commit()
 
 
