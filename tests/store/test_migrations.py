@@ -102,3 +102,30 @@ def test_the_product_search_triggers_survive_every_migration(make_database):
     assert {"products_fts_insert", "products_fts_delete", "products_fts_update"} <= asyncio.run(
         main()
     )
+
+
+def test_sqlite_batch_migrations_keep_the_expression_index_and_say_nothing(make_database, recwarn):
+    """A later batch migration reflects ``customers`` (a table it refers to) and cannot read
+    its expression index; the index stays, and the warning is not shown to whoever sets up
+    a new database."""
+    db = make_database("sqlite")
+
+    async def main():
+        database = Database(db.url)
+        try:
+            await upgrade(database)
+            async with database.engine.connect() as conn:
+                return set(
+                    await conn.scalars(
+                        text(
+                            "SELECT name FROM sqlite_master "
+                            "WHERE type = 'index' AND tbl_name = 'customers'"
+                        )
+                    )
+                )
+        finally:
+            await database.dispose()
+
+    indexes = asyncio.run(main())
+    assert {"ix_customers_email_lower", "ix_customers_name_key"} <= indexes
+    assert not [w for w in recwarn if "expression-based index" in str(w.message)]
