@@ -85,6 +85,7 @@ class Result:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     server_cpu: float | None = None
+    load: float = 0.0  # the machine's load average (1 min) when the path started
 
     def row(self) -> dict[str, Any]:
         lat = self.latencies or [0.0]
@@ -95,6 +96,7 @@ class Result:
             "p50_ms": round(percentile(lat, 50) * 1000, 1),
             "p99_ms": round(percentile(lat, 99) * 1000, 1),
             "errors": self.errors,
+            "load": round(self.load, 1),
             "server_cpu_ms": (
                 round(self.server_cpu / self.requests * 1000, 2)
                 if self.server_cpu is not None
@@ -117,7 +119,7 @@ async def drive(
     async with httpx.AsyncClient(
         base_url=base, headers=headers, timeout=60, limits=limits
     ) as client:
-        result = Result(path, n, 0.0)
+        result = Result(path, n, 0.0, load=os.getloadavg()[0])
         queue = iter(range(n))
 
         async def worker() -> None:
@@ -303,8 +305,10 @@ async def bench_backend(
     print(f"{name}: loading the demo data and {args.scale} customers…", flush=True)
     load_data(database_url, data_dir, args.scale)
     customers, products = await ids(database_url)
-    extra = {"MARKETDESK_REDIS_URL": args.redis} if args.workers > 1 else {}
-    server = ServerProcess(data_dir, database_url, extra, workers=args.workers)
+    # several processes on PostgreSQL only (``serve`` refuses them on SQLite)
+    workers = args.workers if database_url.startswith("postgresql") else 1
+    extra = {"MARKETDESK_REDIS_URL": args.redis} if workers > 1 else {}
+    server = ServerProcess(data_dir, database_url, extra, workers=workers)
     server.start()
     rows: list[dict[str, Any]] = []
     try:
@@ -381,7 +385,7 @@ def _line(row: dict[str, Any]) -> str:
     cpu = "" if row["server_cpu_ms"] is None else f"{row['server_cpu_ms']:.2f}"
     return (
         f"| {row['backend']} | {row['path']} | {row['per_second']:.0f} | {row['p50_ms']:.1f} | "
-        f"{row['p99_ms']:.1f} | {cpu} | {row['errors']} |"
+        f"{row['p99_ms']:.1f} | {cpu} | {row['errors']} | {row.get('load', '')} |"
     )
 
 
@@ -401,8 +405,8 @@ async def main() -> None:
     if args.peer and not args.peer_token:
         parser.error("--peer: run ../shared/peers/django-helpdesk/setup.sh first")
 
-    print("| database | path | req/s | p50 ms | p99 ms | server CPU ms/req | errors |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("| database | path | req/s | p50 ms | p99 ms | server CPU ms/req | errors | load |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="marketdesk-bench-api-") as tmp:
         if args.backend in ("sqlite", "both"):
@@ -423,7 +427,7 @@ async def main() -> None:
                 await drop_database(args.pg, name)
     machine = (
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"load average before {os.getloadavg()[0]:.1f}"
+        f"load average at the end {os.getloadavg()[0]:.1f}"
     )
     print(f"\nmachine: {machine}; {args.concurrency} clients; {args.requests} requests a path")
     out = ROOT / "bench" / "results" / "api.json"
