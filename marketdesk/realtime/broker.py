@@ -154,7 +154,9 @@ class RedisBroker(Broker):
     separates installations sharing one Redis server; by default it is derived from the
     database URL, so processes on one database share their events.
     If Redis goes away, publishing falls back to local delivery and, once the connection is
-    back, every local subscriber gets a ``resync`` event to re-read what it may have missed.
+    back, every local subscriber gets a ``resync`` event to re-read what it may have missed;
+    a process that delivered an event locally also asks every process, through Redis once it
+    answers again, to resync (the others may have resubscribed before that event).
     """
 
     def __init__(self, url: str, *, prefix: str) -> None:
@@ -163,6 +165,7 @@ class RedisBroker(Broker):
         self.prefix = prefix
         self._redis: Any = None
         self._task: asyncio.Task[None] | None = None
+        self._resync_task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
 
     async def start(self) -> None:
@@ -176,10 +179,11 @@ class RedisBroker(Broker):
             await asyncio.wait_for(self._ready.wait(), timeout=5)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        for task in (self._task, self._resync_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self._redis is not None:
             await self._redis.aclose()
 
@@ -204,6 +208,27 @@ class RedisBroker(Broker):
         except Exception as exc:  # Redis down: at least this process's sockets hear it
             log.warning("redis publish failed (%s); delivering locally", exc)
             self._hub.deliver(channels, event)
+            self._tell_everyone_to_resync()
+
+    def _tell_everyone_to_resync(self) -> None:
+        """An event reached only this process: once Redis takes messages again, every
+        process's subscribers re-read from the database (the other processes may have got
+        back their own subscription before this event, and would never hear of it)."""
+        if self._resync_task is None or self._resync_task.done():
+            self._resync_task = asyncio.create_task(
+                self._publish_resync(), name="marketdesk-redis-resync"
+            )
+
+    async def _publish_resync(self) -> None:
+        delay = 0.2
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                await self._redis.publish(self.prefix + "events", _RESYNC_ENVELOPE)
+                return
+            except Exception as exc:
+                log.warning("redis still refuses the resync (%s)", exc)
+                delay = min(delay * 2, 5.0)
 
     async def _listen(self) -> None:
         delay = 0.2
@@ -223,8 +248,11 @@ class RedisBroker(Broker):
                         continue
                     try:
                         envelope = orjson.loads(message["data"])
+                        if envelope.get("resync") is True:
+                            self._hub.deliver_all({"type": "resync"})
+                            continue
                         channels, event = list(envelope["channels"]), dict(envelope["event"])
-                    except (ValueError, TypeError, KeyError):
+                    except (ValueError, TypeError, KeyError, AttributeError):
                         log.warning("ignoring a malformed event from redis")
                         continue
                     self._hub.deliver(channels, event)
@@ -238,6 +266,10 @@ class RedisBroker(Broker):
                     await pubsub.aclose()
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
+
+
+_RESYNC_ENVELOPE = orjson.dumps({"resync": True})
+"""Every process's subscribers re-read from the database (see ``_tell_everyone_to_resync``)."""
 
 
 def create_broker(redis_url: str | None, database_url: str) -> Broker:

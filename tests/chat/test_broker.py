@@ -122,3 +122,43 @@ def broker_name(_broker: RedisBroker) -> str:
     import os
 
     return f"marketdesk-{os.getpid()}"
+
+
+@pytest.mark.skipif(not redis_available(), reason="no Redis server at 127.0.0.1:6379")
+def test_an_event_delivered_only_locally_makes_every_process_resync() -> None:
+    """A publish that Redis refused reached this process's sockets only; the other processes
+    may already have their subscription back and would never hear of it: once Redis takes
+    messages again, every process's subscribers are told to re-read (a real Redis server;
+    the refusal is the first publish failing)."""
+
+    async def main() -> None:
+        prefix = f"marketdesk-test-{uuid.uuid4().hex[:8]}:"
+        here, there = RedisBroker(REDIS_URL, prefix=prefix), RedisBroker(REDIS_URL, prefix=prefix)
+        await here.start()
+        await there.start()
+        try:
+            local, local_handler = _collector()
+            remote, remote_handler = _collector()
+            here.subscribe(["conversation:1"], local_handler)
+            there.subscribe(["conversation:1"], remote_handler)
+            publish = here._redis.publish
+            refused = []
+
+            async def refuse_once(channel: str, data: Any) -> Any:
+                if not refused:
+                    refused.append(data)
+                    raise ConnectionError("Redis went away")
+                return await publish(channel, data)
+
+            here._redis.publish = refuse_once
+            await here.publish(["conversation:1"], {"type": "message", "n": 1})
+            assert [e for _, e in local] == [{"type": "message", "n": 1}]  # locally, at once
+            await _wait_for(remote, 1)
+            assert [e for _, e in remote] == [{"type": "resync"}]  # the other one re-reads
+            await _wait_for(local, 2)
+            assert local[1][1] == {"type": "resync"}
+        finally:
+            await here.stop()
+            await there.stop()
+
+    asyncio.run(main())
