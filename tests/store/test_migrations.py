@@ -81,33 +81,9 @@ def test_constraint_names_follow_the_convention():
             assert str(constraint.name).split("_")[0] in {"pk", "fk", "uq", "ck"}, constraint.name
 
 
-def test_the_product_search_triggers_survive_every_migration(make_database):
-    """A batch migration of ``products`` on SQLite copies the table and leaves its triggers
-    behind: the full-text search then stops seeing new and renamed products. After the whole
-    chain the three triggers are there."""
-    db = make_database("sqlite")
-
-    async def main():
-        database = Database(db.url)
-        try:
-            await upgrade(database)
-            async with database.engine.connect() as conn:
-                rows = await conn.execute(
-                    text("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-                )
-                return {row[0] for row in rows}
-        finally:
-            await database.dispose()
-
-    assert {"products_fts_insert", "products_fts_delete", "products_fts_update"} <= asyncio.run(
-        main()
-    )
-
-
-def test_sqlite_batch_migrations_keep_the_expression_index_and_say_nothing(make_database, recwarn):
-    """A later batch migration reflects ``customers`` (a table it refers to) and cannot read
-    its expression index; the index stays, and the warning is not shown to whoever sets up
-    a new database."""
+def _migrated_sqlite_names(make_database, where: str) -> set[str]:
+    """The names in ``sqlite_master`` matching ``where`` after the whole chain of migrations
+    on a new SQLite database."""
     db = make_database("sqlite")
 
     async def main():
@@ -116,16 +92,26 @@ def test_sqlite_batch_migrations_keep_the_expression_index_and_say_nothing(make_
             await upgrade(database)
             async with database.engine.connect() as conn:
                 return set(
-                    await conn.scalars(
-                        text(
-                            "SELECT name FROM sqlite_master "
-                            "WHERE type = 'index' AND tbl_name = 'customers'"
-                        )
-                    )
+                    await conn.scalars(text(f"SELECT name FROM sqlite_master WHERE {where}"))
                 )
         finally:
             await database.dispose()
 
-    indexes = asyncio.run(main())
+    return asyncio.run(main())
+
+
+def test_the_product_search_triggers_survive_every_migration(make_database):
+    """A batch migration of ``products`` on SQLite copies the table and leaves its triggers
+    behind: the full-text search then stops seeing new and renamed products. After the whole
+    chain the three triggers are there."""
+    triggers = _migrated_sqlite_names(make_database, "type = 'trigger'")
+    assert {"products_fts_insert", "products_fts_delete", "products_fts_update"} <= triggers
+
+
+def test_sqlite_batch_migrations_keep_the_expression_index_and_say_nothing(make_database, recwarn):
+    """A later batch migration reflects ``customers`` (a table it refers to) and cannot read
+    its expression index; the index stays, and the warning is not shown to whoever sets up
+    a new database."""
+    indexes = _migrated_sqlite_names(make_database, "type = 'index' AND tbl_name = 'customers'")
     assert {"ix_customers_email_lower", "ix_customers_name_key"} <= indexes
     assert not [w for w in recwarn if "expression-based index" in str(w.message)]

@@ -226,6 +226,7 @@ _SLA_TIMES = frozenset(
         "escalation_available_from",
     )
 )
+_STEADY_VIEW_FIELDS = (*_STEADY, "status_title", "line_title")  # what a view takes from them
 _steady_json: dict[int, tuple[tuple[Any, ...], dict[str, Any]]] = {}
 _STEADY_KEPT = 4096  # conversations whose steady part is remembered (then forgotten at once)
 
@@ -249,9 +250,6 @@ def conversation_json(conversation: Any) -> dict[str, Any]:
     for name, value in sla_view_fields(conversation).items():
         data[name] = _json_time(value) if name in _SLA_TIMES else value
     return data
-
-
-_STEADY_VIEW_FIELDS = (*_STEADY, "status_title", "line_title")
 
 
 _STAFF_ONLY = (
