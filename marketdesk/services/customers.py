@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain.coupon_ban import decide_coupon_ban
@@ -224,94 +224,93 @@ async def _balances(session: AsyncSession, customer_id: int) -> list[BalanceView
     ]
 
 
+# The card's statements, built once: a statement built per call cost more CPU (its
+# construction and its cache key) than SQLite took to run it.
+_CUSTOMER_ID = bindparam("customer_id", type_=Customer.id.type)
+_CARD_CUSTOMER = (
+    select(Customer, CouponBan.intersections, CouponBan.lifted_at)
+    .outerjoin(CouponBan, CouponBan.customer_id == Customer.id)
+    .where(Customer.id == _CUSTOMER_ID)
+)
+# the last orders and, by window functions over all of them, the statistics: one query
+_CARD_ORDERS = (
+    select(
+        Order.number,
+        Order.status,
+        Order.delivery_type,
+        Order.created_at,
+        Order.total,
+        func.count().over().label("n_total"),
+        func.sum(case((Order.status == "completed", 1), else_=0)).over().label("n_done"),
+        func.sum(case((Order.status == "cancelled", 1), else_=0)).over().label("n_off"),
+    )
+    .where(Order.customer_id == _CUSTOMER_ID)
+    .order_by(Order.created_at.desc(), Order.id.desc())
+    .limit(LAST_ORDERS_ON_CARD)
+)
+_CARD_CERTIFICATES = (
+    select(
+        GiftCertificate.code_tail,
+        GiftCertificate.nominal,
+        GiftCertificate.kind,
+        GiftCertificate.activated_at,
+        GiftCertificate.expires_at,
+    )
+    .where(GiftCertificate.activated_by == _CUSTOMER_ID)
+    .order_by(GiftCertificate.activated_at.desc())
+)
+_CARD_TASKS = (
+    select(Task.number, Task.queue, Task.title, Task.status, Task.deadline_at)
+    .where(Task.customer_id == _CUSTOMER_ID, Task.status.in_(ACTIVE_TASK_STATUSES))
+    .order_by(Task.created_at.desc())
+)
+_CARD_COMMENTS = (
+    select(
+        CustomerComment.id,
+        CustomerComment.text,
+        Operator.full_name,
+        CustomerComment.created_at,
+    )
+    .outerjoin(Operator, Operator.id == CustomerComment.author_id)
+    .where(CustomerComment.customer_id == _CUSTOMER_ID)
+    .order_by(CustomerComment.created_at.desc(), CustomerComment.id.desc())
+    .limit(COMMENTS_ON_CARD)
+)
+_CARD_RETURNS = (
+    select(
+        ReturnRequest.number,
+        Order.number.label("order_number"),
+        ReturnRequest.reason,
+        ReturnRequest.task_number,
+        ReturnRequest.created_at,
+    )
+    .join(Order, Order.id == ReturnRequest.order_id)
+    .where(ReturnRequest.customer_id == _CUSTOMER_ID)
+    .order_by(ReturnRequest.created_at.desc(), ReturnRequest.id.desc())
+    .limit(RETURNS_ON_CARD)
+)
+
+
 async def customer_card(
     session: AsyncSession, principal: Principal, customer_id: int, *, now: datetime | None = None
 ) -> CustomerCard:
     principal.require_operator()
     now = now or utcnow()
-    row = (
-        await session.execute(
-            select(Customer, CouponBan.intersections, CouponBan.lifted_at)
-            .outerjoin(CouponBan, CouponBan.customer_id == Customer.id)
-            .where(Customer.id == customer_id)
-        )
-    ).first()
+    by_id = {"customer_id": customer_id}
+    row = (await session.execute(_CARD_CUSTOMER, by_id)).first()
     if row is None:
         raise CustomerNotFound(customer_id=customer_id)
     customer, intersections, lifted_at = row
-
-    # the last orders and, by window functions over all of them, the statistics: one query
-    order_rows = (
-        await session.execute(
-            select(
-                Order.number,
-                Order.status,
-                Order.delivery_type,
-                Order.created_at,
-                Order.total,
-                func.count().over().label("n_total"),
-                func.sum(case((Order.status == "completed", 1), else_=0)).over().label("n_done"),
-                func.sum(case((Order.status == "cancelled", 1), else_=0)).over().label("n_off"),
-            )
-            .where(Order.customer_id == customer_id)
-            .order_by(Order.created_at.desc(), Order.id.desc())
-            .limit(LAST_ORDERS_ON_CARD)
-        )
-    ).all()
+    order_rows = (await session.execute(_CARD_ORDERS, by_id)).all()
     total, completed, cancelled = (
         (order_rows[0].n_total, order_rows[0].n_done, order_rows[0].n_off)
         if order_rows
         else (0, 0, 0)
     )
-    certificates = (
-        await session.execute(
-            select(
-                GiftCertificate.code_tail,
-                GiftCertificate.nominal,
-                GiftCertificate.kind,
-                GiftCertificate.activated_at,
-                GiftCertificate.expires_at,
-            )
-            .where(GiftCertificate.activated_by == customer_id)
-            .order_by(GiftCertificate.activated_at.desc())
-        )
-    ).all()
-    tasks = (
-        await session.execute(
-            select(Task.number, Task.queue, Task.title, Task.status, Task.deadline_at)
-            .where(Task.customer_id == customer_id, Task.status.in_(ACTIVE_TASK_STATUSES))
-            .order_by(Task.created_at.desc())
-        )
-    ).all()
-    comments = (
-        await session.execute(
-            select(
-                CustomerComment.id,
-                CustomerComment.text,
-                Operator.full_name,
-                CustomerComment.created_at,
-            )
-            .outerjoin(Operator, Operator.id == CustomerComment.author_id)
-            .where(CustomerComment.customer_id == customer_id)
-            .order_by(CustomerComment.created_at.desc(), CustomerComment.id.desc())
-            .limit(COMMENTS_ON_CARD)
-        )
-    ).all()
-    return_rows = (
-        await session.execute(
-            select(
-                ReturnRequest.number,
-                Order.number.label("order_number"),
-                ReturnRequest.reason,
-                ReturnRequest.task_number,
-                ReturnRequest.created_at,
-            )
-            .join(Order, Order.id == ReturnRequest.order_id)
-            .where(ReturnRequest.customer_id == customer_id)
-            .order_by(ReturnRequest.created_at.desc(), ReturnRequest.id.desc())
-            .limit(RETURNS_ON_CARD)
-        )
-    ).all()
+    certificates = (await session.execute(_CARD_CERTIFICATES, by_id)).all()
+    tasks = (await session.execute(_CARD_TASKS, by_id)).all()
+    comments = (await session.execute(_CARD_COMMENTS, by_id)).all()
+    return_rows = (await session.execute(_CARD_RETURNS, by_id)).all()
     ban_view = None
     if intersections and lifted_at is None:
         verdict = decide_coupon_ban(intersections)

@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain import tasks as rules
@@ -337,6 +337,30 @@ async def _load(session: AsyncSession, number: str, *, lock: bool = False) -> Ta
     return task
 
 
+# The task card's statements, built once (a statement built per call cost more CPU than
+# SQLite took to run it).
+_CARD_TASK = (
+    select(Task, Operator.full_name)
+    .outerjoin(Operator, Operator.id == Task.assignee_id)
+    .where(Task.number == bindparam("number", type_=Task.number.type))
+)
+_OPERATOR_NAME = select(Operator.full_name).where(
+    Operator.id == bindparam("operator_id", type_=Operator.id.type)
+)
+_CARD_COMMENTS = (
+    select(TaskComment, Operator.full_name)
+    .outerjoin(Operator, Operator.id == TaskComment.author_id)
+    .where(TaskComment.task_id == bindparam("task_id", type_=Task.id.type))
+    .order_by(TaskComment.id)
+)
+_CARD_HISTORY = (
+    select(TaskEvent, Operator.full_name)
+    .outerjoin(Operator, Operator.id == TaskEvent.actor_id)
+    .where(TaskEvent.task_id == bindparam("task_id", type_=Task.id.type))
+    .order_by(TaskEvent.id)
+)
+
+
 async def get_task(
     session: AsyncSession,
     actor: Principal,
@@ -352,38 +376,19 @@ async def get_task(
     now = now or utcnow()
     assignee: str | None
     if task is None:
-        found = (
-            await session.execute(
-                select(Task, Operator.full_name)
-                .outerjoin(Operator, Operator.id == Task.assignee_id)
-                .where(Task.number == number)
-            )
-        ).first()
+        found = (await session.execute(_CARD_TASK, {"number": number})).first()
         if found is None:
             raise TaskNotFound(number=number)
         task, assignee = found
     else:
         assignee = (
-            await session.scalar(select(Operator.full_name).where(Operator.id == task.assignee_id))
+            await session.scalar(_OPERATOR_NAME, {"operator_id": task.assignee_id})
             if task.assignee_id is not None
             else None
         )
-    comments = (
-        await session.execute(
-            select(TaskComment, Operator.full_name)
-            .outerjoin(Operator, Operator.id == TaskComment.author_id)
-            .where(TaskComment.task_id == task.id)
-            .order_by(TaskComment.id)
-        )
-    ).all()
-    history = (
-        await session.execute(
-            select(TaskEvent, Operator.full_name)
-            .outerjoin(Operator, Operator.id == TaskEvent.actor_id)
-            .where(TaskEvent.task_id == task.id)
-            .order_by(TaskEvent.id)
-        )
-    ).all()
+    by_task = {"task_id": task.id}
+    comments = (await session.execute(_CARD_COMMENTS, by_task)).all()
+    history = (await session.execute(_CARD_HISTORY, by_task)).all()
     return TaskCard(
         **_summary(task, assignee, now),
         description=task.description,

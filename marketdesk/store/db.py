@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from .sqlite_driver import connect_inline
 from .transactions import Session
 
 __all__ = ["SQLITE_PRAGMAS", "AsyncSession", "Database", "database_answers", "secure_sqlite_file"]
@@ -46,6 +47,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     for pragma in SQLITE_PRAGMAS:
         cursor.execute(pragma)
     cursor.close()
+
+
+def _inline_driver(_dialect: Any, _record: Any, _args: Any, params: dict[str, Any]) -> None:
+    # SQLAlchemy's aiosqlite dialect connects through ``async_creator_fn`` when given one
+    params["async_creator_fn"] = connect_inline
 
 
 def secure_sqlite_file(database: str | None) -> None:
@@ -84,6 +90,7 @@ class Database:
             kwargs.update(pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
+            event.listen(self.engine.sync_engine, "do_connect", _inline_driver)
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, class_=Session, expire_on_commit=False)
         self._writer_engine: Engine | None = None

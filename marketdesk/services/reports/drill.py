@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marketdesk.domain.reports import day_bounds
 from marketdesk.domain.tasks import MOSCOW_TZ
 from marketdesk.store.models import Conversation, SlaBreach, Task, utcnow
+from marketdesk.store.sqlite_driver import offloaded_calls
 
 from ..errors import InvalidDrill
 from ..principals import Principal
@@ -160,6 +161,7 @@ async def _tasks(
     }
 
 
+@offloaded_calls
 async def drill(
     session: AsyncSession,
     principal: Principal,

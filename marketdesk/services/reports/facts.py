@@ -24,6 +24,7 @@ from marketdesk.store.models import (
     SlaBreach,
     utcnow,
 )
+from marketdesk.store.sqlite_driver import offloaded_calls
 
 from ..people import calendar as calendars
 
@@ -276,6 +277,7 @@ def _runs(days: list[date], longest: int) -> list[list[date]]:
     return runs
 
 
+@offloaded_calls
 async def materialise(
     session: AsyncSession,
     *,

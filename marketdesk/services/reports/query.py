@@ -12,6 +12,7 @@ from marketdesk.domain.reports import Tally, day_bounds, share
 from marketdesk.domain.roles import Role
 from marketdesk.domain.tasks import TaskStatus
 from marketdesk.store.models import Conversation, Operator, Task, utcnow
+from marketdesk.store.sqlite_driver import offloaded_calls
 
 from ..errors import InvalidPeriod, ReportPeriodTooLong, UnknownReport
 from ..principals import Principal
@@ -208,6 +209,7 @@ async def _tasks(
 _BUILDERS = {"all": _overview, "rating": _ratings, "comments": _rating_comments, "queue": _tasks}
 
 
+@offloaded_calls
 async def build_report(
     session: AsyncSession,
     principal: Principal,

@@ -1,0 +1,156 @@
+"""SQLite's driver calls in the event loop's thread, where they cannot wait.
+
+aiosqlite runs every call of a connection (each statement, each fetch, each cursor) in a
+thread of its own and hands the result back through the event loop: two thread hand-offs per
+call. Under load that hand-off (``SimpleQueue.put_nowait``, the loop's wake-up, the GIL passed
+back and forth) cost more than the statements themselves (bench/README.md, «Every write path
+and the card reads»): a customer's card was about ten calls.
+
+Most calls cannot wait on anything, so :class:`InlineConnection` runs them directly in the
+event loop's thread:
+
+- a read in WAL mode never waits for a writer (it reads its snapshot);
+- a write inside a transaction that already holds SQLite's write lock does not wait either.
+
+What can wait goes to the connection's thread, as before, so the event loop never sleeps in
+SQLite's busy handler or in ``fsync``:
+
+- the statement that would begin a write transaction (the first ``INSERT``/``UPDATE``/
+  ``DELETE`` of a transaction, or any statement but a ``SELECT`` outside a transaction): it
+  takes SQLite's write lock, which another process (the CLI, an import) may hold;
+- ``COMMIT``, which writes the WAL to disk (``synchronous=FULL``);
+- every call made inside :func:`offloaded` — long reads (the reports over a year, exports,
+  backups) that would stall every socket of the process while they run.
+
+A connection's calls never overlap, and keep their order: while a call handed to the
+connection's thread has not finished, the calls after it go to the thread too, behind it.
+That matters when the task that awaited it is cancelled (a client gone, a timeout): the
+thread still runs the call, and the rollback that SQLAlchemy then issues must come after it —
+run at once in the loop's thread, it would end nothing, and the write that began in the
+thread afterwards would keep SQLite's write lock on a connection back in the pool. Otherwise
+SQLAlchemy's adapter awaits each call under a mutex per connection, so running some calls in
+the loop's thread and others in the connection's thread is the ``check_same_thread=False``
+use sqlite3 allows."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import functools
+import sqlite3
+import threading
+from collections.abc import Awaitable, Callable, Iterator
+from functools import partial
+from typing import Any, TypeVar
+
+import aiosqlite
+
+__all__ = ["InlineConnection", "connect_inline", "offloaded", "offloaded_calls"]
+
+_offloaded: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "marketdesk_sqlite_offloaded", default=False
+)
+
+
+@contextlib.contextmanager
+def offloaded() -> Iterator[None]:
+    """Run SQLite's driver calls of the block in the connections' own threads (long reads
+    that must not hold up the event loop). No effect on PostgreSQL."""
+    token = _offloaded.set(True)
+    try:
+        yield
+    finally:
+        _offloaded.reset(token)
+
+
+_F = TypeVar("_F", bound=Callable[..., Awaitable[Any]])
+
+
+def offloaded_calls(function: _F) -> _F:
+    """Decorate a coroutine function whose SQLite calls run :func:`offloaded`."""
+
+    @functools.wraps(function)
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with offloaded():
+            return await function(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _reads(sql: object) -> bool:
+    return isinstance(sql, str) and sql.lstrip()[:6].upper() == "SELECT"
+
+
+class InlineConnection(aiosqlite.Connection):
+    """An aiosqlite connection whose calls that cannot wait run in the calling thread (see
+    the module's text)."""
+
+    _thread_idle: threading.Event | None = None
+    """Set when the last call handed to the connection's thread has finished."""
+
+    def _may_wait(self, function: Callable[..., Any], args: tuple[Any, ...]) -> bool:
+        connection = self._connection
+        if connection is None or _offloaded.get():
+            return True
+        if self._thread_idle is not None and not self._thread_idle.is_set():
+            return True  # behind a call still running in the thread, in order
+        owner = getattr(function, "__self__", None)
+        if owner is connection:  # the connection's own methods: commit, rollback, cursor …
+            return getattr(function, "__name__", "") not in ("cursor", "rollback")
+        if isinstance(owner, sqlite3.Cursor):
+            name = getattr(function, "__name__", "")
+            if name in ("execute", "executemany"):
+                # inside a write transaction nothing waits; outside one only a SELECT
+                # cannot begin one
+                return not connection.in_transaction and not _reads(args[0] if args else None)
+            # an ``executescript`` commits first; fetches and close never wait
+            return name == "executescript"
+        return True
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if not self._running or not self._connection:
+            raise ValueError("Connection closed")
+        if not self._may_wait(fn, args):
+            return fn(*args, **kwargs)
+        idle = self._thread_idle = threading.Event()
+
+        def call() -> Any:
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                idle.set()
+
+        return await super()._execute(call)  # type: ignore[no-untyped-call]
+
+    def _roll_back_quietly(self) -> None:
+        connection = self._connection
+        if connection is not None:
+            with contextlib.suppress(sqlite3.Error):
+                if connection.in_transaction:
+                    connection.rollback()
+
+    async def close(self) -> None:
+        # a transaction open at close (a task cancelled mid-transaction, a loop torn down)
+        # is rolled back first: sqlite3's close leaves a connection with a statement still
+        # running open as a «zombie» that keeps SQLite's write lock until the statement is
+        # finalized — every other writer of the file then met «database is locked»
+        if self._running and self._connection is not None:
+            with contextlib.suppress(Exception):
+                await super()._execute(self._roll_back_quietly)  # type: ignore[no-untyped-call]
+        await super().close()
+
+    def stop(self) -> asyncio.Future[Any] | None:
+        if self._running and self._connection is not None:
+            self._tx.put_nowait((None, self._roll_back_quietly))  # runs before the close
+        return super().stop()
+
+
+def connect_inline(database: str, **kwargs: Any) -> InlineConnection:
+    """What SQLAlchemy's aiosqlite dialect calls to connect (its ``async_creator_fn``): an
+    :class:`InlineConnection` to ``database`` with the dialect's own arguments."""
+    kwargs["check_same_thread"] = False
+    iter_chunk_size = kwargs.pop("iter_chunk_size", 64)
+    connection = InlineConnection(partial(sqlite3.connect, database, **kwargs), iter_chunk_size)
+    connection._thread.daemon = True  # as the dialect does for aiosqlite's own connections
+    return connection

@@ -1,0 +1,177 @@
+"""SQLite's driver calls in the event loop's thread (``store/sqlite_driver.py``): what cannot
+wait runs there, what can wait runs in the connection's thread, in order; a connection closed
+in the middle of a transaction gives SQLite's write lock back."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import text
+
+from marketdesk.store.db import Database
+from marketdesk.store.sqlite_driver import InlineConnection, connect_inline, offloaded
+
+_T = TypeVar("_T")
+
+
+def _run(work: Callable[[Database], Awaitable[_T]], path: Path) -> _T:
+    async def main() -> _T:
+        database = Database(f"sqlite+aiosqlite:///{path}")
+        try:
+            async with database.session() as session:
+                await session.execute(text("CREATE TABLE IF NOT EXISTS t (v TEXT PRIMARY KEY)"))
+                await session.commit()
+            return await work(database)
+        finally:
+            await database.dispose()
+
+    return asyncio.run(main())
+
+
+async def _thread_names(database: Database) -> list[str]:
+    """The thread that ran each kind of call, read back by SQL: a function registered on
+    the connection answers with the name of the thread that calls it."""
+    loop_thread = threading.current_thread().name
+    names: list[str] = []
+    async with database.session() as session:
+        connection = await session.connection()
+        raw = await connection.get_raw_connection()
+        driver = raw.driver_connection
+        assert isinstance(driver, InlineConnection)
+        await driver.create_function("runner", 0, lambda: threading.current_thread().name)
+
+        async def runner(sql: str) -> None:
+            name = (await session.execute(text(sql))).scalar_one()
+            names.append("loop" if name == loop_thread else "connection")
+
+        await runner("SELECT runner()")  # a read: inline
+        # the first write of a transaction: SQLite's write lock may be held elsewhere
+        await session.execute(text("INSERT INTO t (v) VALUES ('a')"))
+        await runner("SELECT runner()")
+        await runner("INSERT INTO t (v) VALUES (runner()) RETURNING v")  # inside: inline
+        await session.commit()
+        with offloaded():
+            await runner("SELECT runner()")
+    return names
+
+
+def test_reads_and_writes_inside_a_transaction_run_in_the_loop_thread(tmp_path: Path) -> None:
+    names = _run(_thread_names, tmp_path / "a.db")
+    assert names == ["loop", "loop", "loop", "connection"]
+
+
+def test_a_writer_waiting_for_another_process_never_blocks_the_event_loop(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "b.db"
+
+    async def work(database: Database) -> list[str]:
+        # another process's writer (a plain connection) holds SQLite's write lock
+        other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        other.execute("BEGIN IMMEDIATE")
+        ticks = 0
+
+        async def ticker() -> None:
+            # releases the other writer only after the loop has run it five times: were the
+            # waiting insert run in the loop's thread, the loop would sleep in SQLite's busy
+            # handler, this would never run and the insert would fail after its timeout
+            nonlocal ticks
+            while ticks < 5:
+                await asyncio.sleep(0.01)
+                ticks += 1
+            other.execute("COMMIT")
+
+        async def insert() -> None:
+            async with database.session() as session:
+                await session.execute(text("INSERT INTO t (v) VALUES ('waited')"))
+                await session.commit()
+
+        await asyncio.gather(ticker(), insert())
+        other.close()
+        async with database.session() as session:
+            rows = (await session.execute(text("SELECT v FROM t"))).scalars().all()
+        return list(rows)
+
+    assert _run(work, path) == ["waited"]
+
+
+def test_a_writer_cancelled_while_it_waits_leaves_no_transaction_behind(tmp_path: Path) -> None:
+    path = tmp_path / "c.db"
+
+    async def work(database: Database) -> bool:
+        other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        other.execute("BEGIN IMMEDIATE")
+        started = asyncio.Event()
+
+        async def insert() -> None:
+            async with database.session() as session:
+                started.set()
+                await session.execute(text("INSERT INTO t (v) VALUES ('cancelled')"))
+                await session.commit()
+
+        task = asyncio.create_task(insert())
+        await started.wait()
+        await asyncio.sleep(0.05)  # the insert is waiting in the connection's thread
+        task.cancel()
+        await asyncio.sleep(0.05)  # SQLAlchemy deals with the cancellation (a rollback)
+        # the other writer lets go: the cancelled insert now runs in its thread, and what
+        # SQLAlchemy ran after the cancellation must come after it
+        other.execute("COMMIT")
+        await asyncio.gather(task, return_exceptions=True)
+        async with database.session() as session:  # the pool's connections in turn
+            await session.execute(text("SELECT 1"))
+        # a third writer, impatient: it finds SQLite's write lock free
+        third = sqlite3.connect(path, isolation_level=None, timeout=2)
+        try:
+            third.execute("BEGIN IMMEDIATE")
+            third.execute("INSERT INTO t (v) VALUES ('third')")
+            third.execute("COMMIT")
+            values = {row[0] for row in third.execute("SELECT v FROM t")}
+        finally:
+            third.close()
+            other.close()
+        return values == {"third"}
+
+    assert _run(work, path)
+
+
+def _closed_in_a_transaction(path: Path, *, close: str) -> bool:
+    """A connection holding SQLite's write lock with a read still under way is closed: can
+    another writer then take the lock at once?"""
+
+    async def main() -> bool:
+        with sqlite3.connect(path) as setup:
+            setup.execute("CREATE TABLE IF NOT EXISTS n (i INTEGER)")
+            setup.executemany("INSERT INTO n VALUES (?)", [(i,) for i in range(100)])
+        connection: Any = connect_inline(str(path))
+        await connection
+        cursor = await connection.execute("SELECT i FROM n")
+        await cursor.fetchone()  # a statement still running: sqlite3 cannot finalize it
+        await connection.execute("INSERT INTO n VALUES (-1)")  # the write lock
+        if close == "close":
+            await connection.close()
+        else:  # what SQLAlchemy does to a connection of a cancelled task
+            stopped = connection.stop()
+            if stopped is not None:
+                await stopped
+        other = sqlite3.connect(path, isolation_level=None, timeout=0.2)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+        except sqlite3.OperationalError:
+            return False
+        finally:
+            other.close()
+        return True
+
+    return asyncio.run(main())
+
+
+def test_closing_a_connection_in_a_transaction_gives_the_write_lock_back(tmp_path: Path) -> None:
+    assert _closed_in_a_transaction(tmp_path / "d.db", close="close")
+    assert _closed_in_a_transaction(tmp_path / "e.db", close="stop")
