@@ -4,6 +4,7 @@ concurrent clients, on one ``marketdesk serve`` process, with the peer in the sa
     .venv/bin/python bench/api.py [--requests 800] [--concurrency 16] [--scale 100000]
                                   [--backend sqlite|postgresql|both] [--pg postgresql://...]
                                   [--peer] [--only task_create,card_customer]
+                                  [--card-clients 1] [--client light|httpx]
                                   [--workers 2 --redis redis://127.0.0.1:6379/0]
 
 For each database it loads the demo data and ``--scale`` generated customers (with their
@@ -24,7 +25,8 @@ answered), over real HTTP on loopback:
 - ``rule_inaccuracy``: ``POST /api/v1/products/{code}/inaccuracy`` (the description-error
   rule: it opens a task);
 - ``card_customer`` / ``card_product``: ``GET /api/v1/customers/{id}`` and
-  ``GET /api/v1/products/{code}`` of random ones among ``--scale``.
+  ``GET /api/v1/products/{code}`` of random ones among ``--scale``; then again from
+  ``--card-clients`` clients (default one: the latency one operator sees).
 
 ``--workers N`` serves with N processes (PostgreSQL with Redis only; ``serve`` refuses more
 than one on SQLite); the server's CPU then counts every process.
@@ -54,7 +56,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from sqlalchemy import select
@@ -62,6 +64,8 @@ from sqlalchemy import select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.light_client import HTTPError as LightHTTPError  # noqa: E402
+from bench.light_client import LightClient  # noqa: E402
 from bench.server import MARKETDESK, ServerProcess  # noqa: E402
 from bench.stats import percentile  # noqa: E402
 from marketdesk.settings import normalize_database_url  # noqa: E402
@@ -69,12 +73,31 @@ from marketdesk.store.db import Database  # noqa: E402
 from marketdesk.store.models import Customer, Product  # noqa: E402
 from marketdesk.store.postgres import create_database, drop_database  # noqa: E402
 
+LIGHT = True  # the lean client (``--client light``); ``--client httpx`` for httpx's
 PEER = "http://127.0.0.1:18800"
 PEER_TOKEN = Path("/tmp/dh.token")
 TEXT = "Как активировать подарочный сертификат?"
 QUEUE = "Жалобы"
 
-Op = Callable[[httpx.AsyncClient, int], Awaitable[bool]]
+
+class Response(Protocol):
+    @property
+    def status_code(self) -> int: ...
+
+    def json(self) -> Any: ...
+
+
+class Client(Protocol):
+    """What the operations call: httpx's client, or the lean one of ``bench/light_client.py``."""
+
+    async def get(self, url: str, *, headers: dict[str, str] | None = None) -> Response: ...
+
+    async def post(
+        self, url: str, *, json: Any = None, headers: dict[str, str] | None = None
+    ) -> Response: ...
+
+
+Op = Callable[[Client, int], Awaitable[bool]]
 
 
 @dataclass
@@ -115,10 +138,13 @@ async def drive(
     server: ServerProcess | None,
 ) -> Result:
     """``n`` calls of ``op`` from ``concurrency`` clients at once (closed loop)."""
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(
-        base_url=base, headers=headers, timeout=60, limits=limits
-    ) as client:
+    client: Any
+    if LIGHT:
+        client = LightClient(base, headers=headers)
+    else:
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        client = httpx.AsyncClient(base_url=base, headers=headers, timeout=60, limits=limits)
+    async with client:
         result = Result(path, n, 0.0, load=os.getloadavg()[0])
         queue = iter(range(n))
 
@@ -127,7 +153,7 @@ async def drive(
                 started = time.perf_counter()
                 try:
                     ok = await op(client, i)
-                except httpx.HTTPError:
+                except (httpx.HTTPError, LightHTTPError):
                     ok = False
                 result.latencies.append(time.perf_counter() - started)
                 result.errors += not ok
@@ -151,17 +177,17 @@ class Paths:
         self.conversations: list[tuple[int, str]] = []  # (id, customer token)
         self.tasks: list[str] = []
 
-    async def login(self, client: httpx.AsyncClient, _i: int) -> bool:
+    async def login(self, client: Client, _i: int) -> bool:
         r = await client.post(
             "/api/v1/auth/login", json={"login": "backoffice", "password": "bench"}
         )
         return r.status_code == 200
 
-    async def visitor(self, client: httpx.AsyncClient, _i: int) -> bool:
+    async def visitor(self, client: Client, _i: int) -> bool:
         r = await client.post("/api/v1/visitors", json={})
         return r.status_code in (200, 201)
 
-    async def chat_open(self, client: httpx.AsyncClient, _i: int) -> bool:
+    async def chat_open(self, client: Client, _i: int) -> bool:
         r = await client.post("/api/v1/visitors", json={})
         if r.status_code not in (200, 201):
             return False
@@ -180,7 +206,7 @@ class Paths:
             return True
         return False
 
-    async def message(self, client: httpx.AsyncClient, i: int) -> bool:
+    async def message(self, client: Client, i: int) -> bool:
         conversation, token = self.conversations[i % len(self.conversations)]
         r = await client.post(
             f"/api/v1/conversations/{conversation}/messages",
@@ -189,7 +215,7 @@ class Paths:
         )
         return r.status_code in (200, 201)
 
-    async def task_create(self, client: httpx.AsyncClient, i: int) -> bool:
+    async def task_create(self, client: Client, i: int) -> bool:
         r = await client.post(
             "/api/v1/tasks",
             json={
@@ -203,40 +229,40 @@ class Paths:
             return True
         return False
 
-    async def task_status(self, client: httpx.AsyncClient, i: int) -> bool:
+    async def task_status(self, client: Client, i: int) -> bool:
         number = self.tasks[i % len(self.tasks)]
         r = await client.post(f"/api/v1/tasks/{number}/status", json={"status": "in_progress"})
         return r.status_code == 200
 
-    async def task_comment(self, client: httpx.AsyncClient, i: int) -> bool:
+    async def task_comment(self, client: Client, i: int) -> bool:
         number = self.tasks[i % len(self.tasks)]
         r = await client.post(f"/api/v1/tasks/{number}/comments", json={"text": f"Проверено {i}"})
         return r.status_code in (200, 201)
 
-    async def customer_comment(self, client: httpx.AsyncClient, i: int) -> bool:
+    async def customer_comment(self, client: Client, i: int) -> bool:
         customer = self.rnd.choice(self.customers)
         r = await client.post(
             f"/api/v1/customers/{customer}/comments", json={"text": f"Звонил по заказу {i}"}
         )
         return r.status_code in (200, 201)
 
-    async def rule_inaccuracy(self, client: httpx.AsyncClient, i: int) -> bool:
+    async def rule_inaccuracy(self, client: Client, i: int) -> bool:
         product = self.rnd.choice(self.products)
         r = await client.post(
             f"/api/v1/products/{product}/inaccuracy", json={"text": f"Неверный вес {i}"}
         )
         return r.status_code in (200, 201)
 
-    async def card_customer(self, client: httpx.AsyncClient, _i: int) -> bool:
+    async def card_customer(self, client: Client, _i: int) -> bool:
         r = await client.get(f"/api/v1/customers/{self.rnd.choice(self.customers)}")
         return r.status_code == 200
 
-    async def card_product(self, client: httpx.AsyncClient, _i: int) -> bool:
+    async def card_product(self, client: Client, _i: int) -> bool:
         r = await client.get(f"/api/v1/products/{self.rnd.choice(self.products)}")
         return r.status_code == 200
 
 
-async def peer_ticket(client: httpx.AsyncClient, i: int) -> bool:
+async def peer_ticket(client: Client, i: int) -> bool:
     r = await client.post(
         "/api/tickets/",
         json={
@@ -352,6 +378,20 @@ async def bench_backend(
             row = {"backend": name, **result.row()}
             rows.append(row)
             print(_line(row), flush=True)
+            if path.startswith("card_") and args.card_clients:
+                # a card's latency as one operator sees it, not behind 15 others' requests
+                result = await drive(
+                    f"{path} ({args.card_clients} client{'s' if args.card_clients > 1 else ''})",
+                    server.url,
+                    headers,
+                    getattr(paths, path),
+                    args.requests,
+                    args.card_clients,
+                    server,
+                )
+                row = {"backend": name, **result.row()}
+                rows.append(row)
+                print(_line(row), flush=True)
     finally:
         server.stop()
     return rows
@@ -400,7 +440,21 @@ async def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="PostgreSQL with Redis only")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--only", type=lambda v: set(v.split(",")), default=None)
+    parser.add_argument(
+        "--card-clients",
+        type=int,
+        default=1,
+        help="the cards again at this concurrency (0: not)",
+    )
+    parser.add_argument(
+        "--client",
+        choices=("light", "httpx"),
+        default="light",
+        help="the load generator: the lean client (default) or httpx",
+    )
     args = parser.parse_args()
+    global LIGHT
+    LIGHT = args.client == "light"
     args.peer_token = _peer_token() if args.peer else None
     if args.peer and not args.peer_token:
         parser.error("--peer: run ../shared/peers/django-helpdesk/setup.sh first")

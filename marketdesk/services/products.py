@@ -7,7 +7,7 @@ import re
 from decimal import Decimal
 
 from pydantic import BaseModel
-from sqlalchemy import func, literal_column, select, text
+from sqlalchemy import bindparam, func, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain.ids import MAX_ID
@@ -121,33 +121,36 @@ class ProductSummary(BaseModel):
     stock_total: int
 
 
+# The card's statements, built once (a statement built per call cost more CPU than SQLite
+# took to run it).
+_PRODUCT_ID = bindparam("product_id", type_=Product.id.type)
+_CARD_PRODUCT = (
+    select(Product, Seller)
+    .join(Seller, Seller.id == Product.seller_id)
+    .where(Product.id == _PRODUCT_ID)
+)
+_CARD_STOCK = (
+    select(Warehouse.name, Stock.quantity)
+    .join(Warehouse, Warehouse.id == Stock.warehouse_id)
+    .where(Stock.product_id == _PRODUCT_ID)
+    .order_by(Warehouse.id)
+)
+_CARD_NOMINALS = (
+    select(ProductNominal.nominal)
+    .where(ProductNominal.product_id == _PRODUCT_ID)
+    .order_by(ProductNominal.nominal)
+)
+
+
 async def product_card(session: AsyncSession, principal: Principal, code: int) -> ProductCard:
     principal.require_operator()
-    row = (
-        await session.execute(
-            select(Product, Seller)
-            .join(Seller, Seller.id == Product.seller_id)
-            .where(Product.id == code)
-        )
-    ).first()
+    by_code = {"product_id": code}
+    row = (await session.execute(_CARD_PRODUCT, by_code)).first()
     if row is None:
         raise ProductNotFound(product_id=code)
     product, seller = row
-    stock_rows = (
-        await session.execute(
-            select(Warehouse.name, Stock.quantity)
-            .join(Warehouse, Warehouse.id == Stock.warehouse_id)
-            .where(Stock.product_id == code)
-            .order_by(Warehouse.id)
-        )
-    ).all()
-    nominals = (
-        await session.scalars(
-            select(ProductNominal.nominal)
-            .where(ProductNominal.product_id == code)
-            .order_by(ProductNominal.nominal)
-        )
-    ).all()
+    stock_rows = (await session.execute(_CARD_STOCK, by_code)).all()
+    nominals = (await session.scalars(_CARD_NOMINALS, by_code)).all()
     markdown = None
     if product.markdown_grade is not None:
         grade = markdown_grade(product.markdown_grade)
