@@ -3,6 +3,7 @@ and materialised per closed Moscow day into ``conversation_facts`` by the report
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -190,23 +191,32 @@ def _bucket(seconds: float | None) -> int | None:
 
 
 async def _materialise_run(session: AsyncSession, days: list[date], lines: frozenset[str]) -> None:
-    """Write the facts of consecutive ``days`` in the session's transaction."""
+    """Write the facts of consecutive ``days`` in the session's transaction. The rows and
+    tallies are computed before the first write, in a worker thread: the write lock is held
+    only for the writes, and the event loop keeps serving while a week is counted."""
     rows = await live_facts(session, ReportFilter(days[0], days[-1]), days, lines)
+    records, tallies = await asyncio.to_thread(_records_and_tallies, rows)
     await session.execute(delete(ConversationFact).where(ConversationFact.day.in_(days)))
     await session.execute(delete(ReportDay).where(ReportDay.day.in_(days)))
-    records = [_record(row) for row in rows]
     for start in range(0, len(records), 2000):
         await session.execute(insert(_table(ConversationFact)), records[start : start + 2000])
     await session.execute(delete(ReportDayTally).where(ReportDayTally.day.in_(days)))
+    if tallies:
+        await session.execute(insert(_table(ReportDayTally)), tallies)
+    computed = utcnow()
+    session.add_all(ReportDay(day=day, computed_at=computed) for day in days)
+
+
+def _records_and_tallies(
+    rows: list[FactRow],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    records = [_record(row) for row in rows]
     tallies = [
         {"day": day, "grouping": grouping, "data": data}
         for day, by_grouping in _day_tallies(rows).items()
         for grouping, data in by_grouping.items()
     ]
-    if tallies:
-        await session.execute(insert(_table(ReportDayTally)), tallies)
-    computed = utcnow()
-    session.add_all(ReportDay(day=day, computed_at=computed) for day in days)
+    return records, tallies
 
 
 TALLY_GROUPINGS: Final[dict[str, Callable[[FactRow], Any]]] = {
