@@ -366,27 +366,19 @@ async def bench_backend(
                     None,
                 )
             headers = _auth(tokens[who]) if who else {}
-            result = await drive(
-                path,
-                server.url,
-                headers,
-                getattr(paths, path),
-                args.requests,
-                args.concurrency,
-                server,
-            )
-            row = {"backend": name, **result.row()}
-            rows.append(row)
-            print(_line(row), flush=True)
+            runs = [(path, args.concurrency)]
             if path.startswith("card_") and args.card_clients:
                 # a card's latency as one operator sees it, not behind 15 others' requests
+                plural = "s" if args.card_clients > 1 else ""
+                runs.append((f"{path} ({args.card_clients} client{plural})", args.card_clients))
+            for label, clients in runs:
                 result = await drive(
-                    f"{path} ({args.card_clients} client{'s' if args.card_clients > 1 else ''})",
+                    label,
                     server.url,
                     headers,
                     getattr(paths, path),
                     args.requests,
-                    args.card_clients,
+                    clients,
                     server,
                 )
                 row = {"backend": name, **result.row()}
