@@ -49,6 +49,7 @@ from marketdesk.services.webhooks import (
 from marketdesk.settings import Settings
 from marketdesk.store.db import Database
 from marketdesk.store.leases import lease_for
+from marketdesk.workers.background import start_loops
 from marketdesk.workers.board import run_board_push
 from marketdesk.workers.calendar import run_calendar_refresh
 from marketdesk.workers.channels import ChannelDeliveryWorker
@@ -97,14 +98,13 @@ def _start_workers(app: FastAPI, settings: Settings) -> list[asyncio.Task[None]]
             warning=timedelta(minutes=settings.board_sla_warning_minutes),
         ),
     }
-    tasks = [asyncio.create_task(loop, name=name) for name, loop in everywhere.items()]
     leader = run_while_leader(
         lease_for(state.database.engine),
         _singleton_loops(app, settings),
         retry=settings.leader_retry_seconds,
     )
-    tasks.append(asyncio.create_task(leader, name="leader"))
-    return tasks
+    # SQLite calls of background loops run off the event loop's thread (workers/background)
+    return start_loops({**everywhere, "leader": leader})
 
 
 def _singleton_loops(app: FastAPI, settings: Settings) -> dict[str, LoopFactory]:

@@ -46,7 +46,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-__all__ = ["InlineConnection", "connect_inline", "offloaded", "offloaded_calls"]
+__all__ = ["InlineConnection", "connect_inline", "is_offloaded", "offloaded", "offloaded_calls"]
 
 _offloaded: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "marketdesk_sqlite_offloaded", default=False
@@ -62,6 +62,11 @@ def offloaded() -> Iterator[None]:
         yield
     finally:
         _offloaded.reset(token)
+
+
+def is_offloaded() -> bool:
+    """Whether this context's SQLite calls run in the connections' threads."""
+    return _offloaded.get()
 
 
 _F = TypeVar("_F", bound=Callable[..., Awaitable[Any]])
