@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Integer, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -133,17 +133,44 @@ def seller_topics() -> list[dict[str, Any]]:
     return [{"title": t.title_ru, "subtopics": list(t.subtopics_ru)} for t in SELLER_SUPPORT_TOPICS]
 
 
+# Statements of every new conversation, built once (building one cost more CPU than
+# running it).
+_LOCK_CUSTOMER = (
+    update(Customer)
+    .where(Customer.id == bindparam("owner", type_=Customer.id.type))
+    .values(id=Customer.id)
+)
+_LOCK_VISITOR = (
+    update(Visitor)
+    .where(Visitor.id == bindparam("owner", type_=Visitor.id.type))
+    .values(id=Visitor.id)
+)
+
+
+def _open_of(owner: Any) -> Any:
+    return (
+        select(Conversation)
+        .where(
+            owner == bindparam("owner", type_=owner.type),
+            Conversation.line == bindparam("line", type_=Conversation.line.type),
+            Conversation.status.in_(OPEN_STATUSES),
+        )
+        .order_by(Conversation.id.desc())
+        .limit(bindparam("max_open", type_=Integer))
+    )
+
+
+_OPEN_OF_CUSTOMER = _open_of(Conversation.customer_id)
+_OPEN_OF_VISITOR = _open_of(Conversation.visitor_id)
+
+
 async def _lock_owner(session: AsyncSession, principal: Principal) -> None:
     """The row lock of the visitor or customer for the rest of the transaction: their
     conversations are counted and created one request at a time (SQLite: the write lock)."""
     if principal.kind == "customer":
-        await session.execute(
-            update(Customer).where(Customer.id == int(principal.id)).values(id=Customer.id)
-        )
+        await session.execute(_LOCK_CUSTOMER, {"owner": int(principal.id)})
     else:
-        await session.execute(
-            update(Visitor).where(Visitor.id == str(principal.id)).values(id=Visitor.id)
-        )
+        await session.execute(_LOCK_VISITOR, {"owner": str(principal.id)})
 
 
 @serialized
@@ -177,17 +204,15 @@ async def start_conversation(
     actual = await _customer_line(session, principal, line)
     if max_open is not None:
         await _lock_owner(session, principal)
-        owner = (
-            Conversation.customer_id == int(principal.id)
-            if principal.kind == "customer"
-            else Conversation.visitor_id == str(principal.id)
-        )
+        customer = principal.kind == "customer"
         open_ones = list(
             await session.scalars(
-                select(Conversation)
-                .where(owner, Conversation.line == actual, Conversation.status.in_(OPEN_STATUSES))
-                .order_by(Conversation.id.desc())
-                .limit(max_open)
+                _OPEN_OF_CUSTOMER if customer else _OPEN_OF_VISITOR,
+                {
+                    "owner": int(principal.id) if customer else str(principal.id),
+                    "line": actual,
+                    "max_open": max_open,
+                },
             )
         )
         if len(open_ones) >= max_open:
