@@ -102,7 +102,10 @@ class InlineConnection(aiosqlite.Connection):
             return True  # behind a call still running in the thread, in order
         owner = getattr(function, "__self__", None)
         if owner is connection:  # the connection's own methods: commit, rollback, cursor …
-            return getattr(function, "__name__", "") not in ("cursor", "rollback")
+            name = getattr(function, "__name__", "")
+            if name == "commit":  # with no transaction open, sqlite3's commit does nothing
+                return connection.in_transaction
+            return name not in ("cursor", "rollback")
         if isinstance(owner, sqlite3.Cursor):
             name = getattr(function, "__name__", "")
             if name in ("execute", "executemany"):

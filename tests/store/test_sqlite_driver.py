@@ -55,6 +55,10 @@ async def _thread_names(database: Database) -> list[str]:
         await runner("SELECT runner()")
         await runner("INSERT INTO t (v) VALUES (runner()) RETURNING v")  # inside: inline
         await session.commit()
+        last_hand_off = driver._thread_idle  # a new one for every call handed to the thread
+        await runner("SELECT runner()")
+        await session.commit()  # nothing to commit: no hand-off
+        assert driver._thread_idle is last_hand_off
         with offloaded():
             await runner("SELECT runner()")
     return names
@@ -62,7 +66,7 @@ async def _thread_names(database: Database) -> list[str]:
 
 def test_reads_and_writes_inside_a_transaction_run_in_the_loop_thread(tmp_path: Path) -> None:
     names = _run(_thread_names, tmp_path / "a.db")
-    assert names == ["loop", "loop", "loop", "connection"]
+    assert names == ["loop", "loop", "loop", "loop", "connection"]
 
 
 def test_a_writer_waiting_for_another_process_never_blocks_the_event_loop(
