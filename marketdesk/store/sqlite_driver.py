@@ -100,18 +100,19 @@ class InlineConnection(aiosqlite.Connection):
             return True
         if self._thread_idle is not None and not self._thread_idle.is_set():
             return True  # behind a call still running in the thread, in order
+        in_transaction: bool = connection.in_transaction
         owner = getattr(function, "__self__", None)
         if owner is connection:  # the connection's own methods: commit, rollback, cursor …
             name = getattr(function, "__name__", "")
             if name == "commit":  # with no transaction open, sqlite3's commit does nothing
-                return connection.in_transaction
+                return in_transaction
             return name not in ("cursor", "rollback")
         if isinstance(owner, sqlite3.Cursor):
             name = getattr(function, "__name__", "")
             if name in ("execute", "executemany"):
                 # inside a write transaction nothing waits; outside one only a SELECT
                 # cannot begin one
-                return not connection.in_transaction and not _reads(args[0] if args else None)
+                return not in_transaction and not _reads(args[0] if args else None)
             # an ``executescript`` commits first; fetches and close never wait
             return name == "executescript"
         return True
