@@ -73,7 +73,6 @@ from marketdesk.store.db import Database  # noqa: E402
 from marketdesk.store.models import Customer, Product  # noqa: E402
 from marketdesk.store.postgres import create_database, drop_database  # noqa: E402
 
-LIGHT = True  # the lean client (``--client light``); ``--client httpx`` for httpx's
 PEER = "http://127.0.0.1:18800"
 PEER_TOKEN = Path("/tmp/dh.token")
 TEXT = "Как активировать подарочный сертификат?"
@@ -136,10 +135,13 @@ async def drive(
     n: int,
     concurrency: int,
     server: ServerProcess | None,
+    *,
+    light: bool,
 ) -> Result:
-    """``n`` calls of ``op`` from ``concurrency`` clients at once (closed loop)."""
+    """``n`` calls of ``op`` from ``concurrency`` clients at once (closed loop), from the lean
+    client (``light``) or httpx's."""
     client: Any
-    if LIGHT:
+    if light:
         client = LightClient(base, headers=headers)
     else:
         limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
@@ -354,6 +356,7 @@ async def bench_backend(
                     args.requests,
                     args.concurrency,
                     None,
+                    light=args.light,
                 )
             if path == "message" and not paths.conversations:
                 await drive(
@@ -364,6 +367,7 @@ async def bench_backend(
                     args.concurrency * 4,
                     args.concurrency,
                     None,
+                    light=args.light,
                 )
             headers = _auth(tokens[who]) if who else {}
             runs = [(path, args.concurrency)]
@@ -380,6 +384,7 @@ async def bench_backend(
                     args.requests,
                     clients,
                     server,
+                    light=args.light,
                 )
                 row = {"backend": name, **result.row()}
                 rows.append(row)
@@ -399,6 +404,7 @@ async def run_peer(args: argparse.Namespace, backend: str) -> dict[str, Any]:
         args.requests,
         args.concurrency,
         None,
+        light=args.light,
     )
     row = {"backend": f"{backend} (peer run)", **result.row()}
     print(_line(row), flush=True)
@@ -445,8 +451,7 @@ async def main() -> None:
         help="the load generator: the lean client (default) or httpx",
     )
     args = parser.parse_args()
-    global LIGHT
-    LIGHT = args.client == "light"
+    args.light = args.client == "light"
     args.peer_token = _peer_token() if args.peer else None
     if args.peer and not args.peer_token:
         parser.error("--peer: run ../shared/peers/django-helpdesk/setup.sh first")

@@ -198,11 +198,7 @@ async def _get_customer(session: AsyncSession, customer_id: int) -> Customer:
 
 
 async def _balances(session: AsyncSession, customer_id: int) -> list[BalanceView]:
-    rows = await session.execute(
-        select(BalanceEntry.kind, BalanceEntry.source, func.sum(BalanceEntry.amount))
-        .where(BalanceEntry.customer_id == customer_id)
-        .group_by(BalanceEntry.kind, BalanceEntry.source)
-    )
+    rows = await session.execute(_CARD_BALANCES, {"customer_id": customer_id})
     by_kind: dict[str, dict[str, int]] = {kind: {} for kind in BALANCE_KIND_TITLES}
     for kind, source, amount in rows:
         by_kind[kind][source] = int(amount or 0)
@@ -275,6 +271,11 @@ _CARD_COMMENTS = (
     .where(CustomerComment.customer_id == _CUSTOMER_ID)
     .order_by(CustomerComment.created_at.desc(), CustomerComment.id.desc())
     .limit(COMMENTS_ON_CARD)
+)
+_CARD_BALANCES = (
+    select(BalanceEntry.kind, BalanceEntry.source, func.sum(BalanceEntry.amount))
+    .where(BalanceEntry.customer_id == _CUSTOMER_ID)
+    .group_by(BalanceEntry.kind, BalanceEntry.source)
 )
 _CARD_RETURNS = (
     select(

@@ -347,16 +347,17 @@ _CARD_TASK = (
 _OPERATOR_NAME = select(Operator.full_name).where(
     Operator.id == bindparam("operator_id", type_=Operator.id.type)
 )
+_TASK_ID = bindparam("task_id", type_=Task.id.type)
 _CARD_COMMENTS = (
     select(TaskComment, Operator.full_name)
     .outerjoin(Operator, Operator.id == TaskComment.author_id)
-    .where(TaskComment.task_id == bindparam("task_id", type_=Task.id.type))
+    .where(TaskComment.task_id == _TASK_ID)
     .order_by(TaskComment.id)
 )
 _CARD_HISTORY = (
     select(TaskEvent, Operator.full_name)
     .outerjoin(Operator, Operator.id == TaskEvent.actor_id)
-    .where(TaskEvent.task_id == bindparam("task_id", type_=Task.id.type))
+    .where(TaskEvent.task_id == _TASK_ID)
     .order_by(TaskEvent.id)
 )
 

@@ -18,7 +18,8 @@ SQLite's busy handler or in ``fsync``:
 - the statement that would begin a write transaction (the first ``INSERT``/``UPDATE``/
   ``DELETE`` of a transaction, or any statement but a ``SELECT`` outside a transaction): it
   takes SQLite's write lock, which another process (the CLI, an import) may hold;
-- ``COMMIT``, which writes the WAL to disk (``synchronous=FULL``);
+- the ``COMMIT`` of a transaction that wrote, which writes the WAL to disk
+  (``synchronous=FULL``; a commit with nothing open does nothing and stays in the loop);
 - every call made inside :func:`offloaded` — long reads (the reports over a year, exports,
   backups) that would stall every socket of the process while they run.
 
