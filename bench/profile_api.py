@@ -6,6 +6,7 @@ queue in the way.
                                           [--only task_create,card_customer]
                                           [--backend sqlite|postgresql] [--pg postgresql://…]
                                           [--profile card_customer] [--top 30]
+                                          [--dump profile.pstats]
 
 The demo data and ``--scale`` generated customers go into a fresh database (as
 ``bench/api.py`` does); the application runs in this process with its lifespan (the chat
@@ -94,6 +95,8 @@ async def measure(args: argparse.Namespace, database_url: str, data_dir: Path) -
                     flush=True,
                 )
                 if profiler:
+                    if args.dump:
+                        profiler.dump_stats(args.dump)
                     stats = pstats.Stats(profiler)
                     stats.sort_stats("cumulative").print_stats(args.top)
                     stats.sort_stats("tottime").print_stats(args.top)
@@ -108,6 +111,7 @@ def main() -> None:
     parser.add_argument("--only", type=lambda v: set(v.split(",")), default=None)
     parser.add_argument("--profile", default=None, help="a path to run under cProfile")
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--dump", default=None, help="a file for the profile (pstats)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="md-profile-") as tmp:
         data_dir = Path(tmp)

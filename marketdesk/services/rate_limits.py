@@ -28,7 +28,9 @@ Staff (operators) are not held by the abuse limits, only by the login lockout.
 Every refusal is a :class:`RateLimited` (429 ``rate_limited`` with ``Retry-After``) and is
 remembered, one record per limit and key with a count (the newest :data:`MAX_HITS`), for
 supervisors (``GET /api/v1/rate-limits/hits``). If Redis fails, the limits fall back to this
-process's memory rather than failing the request.
+process's memory rather than failing the request. In memory, expired counters are swept at
+most every few seconds (:mod:`marketdesk.services.rate_limit_memory`), so a hit costs the same
+however many visitors came.
 """
 
 from __future__ import annotations
@@ -49,12 +51,13 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from limits import RateLimitItem, parse_many
-from limits.aio.storage import MemoryStorage, RedisStorage
+from limits.aio.storage import RedisStorage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from pydantic import BaseModel
 
 from .errors import LimitReached, RateLimited, TooManySockets
 from .principals import Principal
+from .rate_limit_memory import PacedMemoryStorage
 
 if TYPE_CHECKING:
     from marketdesk.settings import Settings
@@ -263,7 +266,7 @@ class RateLimiter:
     _logged: dict[tuple[str, str, str], float] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._memory = SlidingWindowCounterRateLimiter(MemoryStorage())
+        self._memory = SlidingWindowCounterRateLimiter(PacedMemoryStorage())
         if self.redis_url:
             import redis.asyncio as aioredis
 
