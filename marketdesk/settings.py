@@ -624,7 +624,10 @@ class Settings(BaseSettings):
         "and hosts, N × (pool + overflow) must stay under PostgreSQL's max_connections)",
     )
     db_max_overflow: int = Field(
-        default=20, ge=0, description="extra database connections a process opens in a burst"
+        default=20,
+        ge=0,
+        description="extra database connections a process opens in a burst (on SQLite they "
+        "are kept afterwards: opening one under load is slow)",
     )
     leader_retry_seconds: float = Field(
         default=5.0,
