@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -25,7 +25,7 @@ from .. import webhooks
 from ..webhooks.payloads import conversation_data, message_data
 from . import outbound
 from .events import Changes, changes_for
-from .views import MessageView, message_view
+from .views import MessageView
 
 __all__ = [
     "CONVERSATIONS",
@@ -43,14 +43,36 @@ CONVERSATIONS: Table = Conversation.__table__  # type: ignore[assignment]
 MESSAGES: Table = Message.__table__  # type: ignore[assignment]
 
 
+# The hot path's statements, built once: building a statement and its cache key cost more
+# CPU than SQLite took to run it (decision 0006).
+_CONVERSATION_ID = bindparam("conversation_id", type_=CONVERSATIONS.c.id.type)
+_LOCK_FOR_MESSAGE = (
+    update(CONVERSATIONS)
+    .where(CONVERSATIONS.c.id == _CONVERSATION_ID)
+    .values(
+        last_seq=CONVERSATIONS.c.last_seq + 1,
+        updated_at=bindparam("now", type_=CONVERSATIONS.c.updated_at.type),
+    )
+    .returning(*CONVERSATIONS.c)
+)
+_NEXT_SEQ = (
+    update(CONVERSATIONS)
+    .where(CONVERSATIONS.c.id == _CONVERSATION_ID)
+    .values(last_seq=CONVERSATIONS.c.last_seq + 1)
+    .returning(CONVERSATIONS.c.last_seq)
+)
+_INSERT_MESSAGE = insert(MESSAGES).returning(MESSAGES.c.id)
+_STORED = select(Message).where(
+    Message.conversation_id == _CONVERSATION_ID,
+    Message.client_msg_id == bindparam("client_msg_id", type_=MESSAGES.c.client_msg_id.type),
+)
+
+
 async def lock_for_message(session: AsyncSession, conversation_id: int) -> Any:
     """Core ``UPDATE … last_seq + 1 … RETURNING *``: the row lock, the next sequence number
     and the state under the lock, in one round trip and without the ORM's overhead."""
     result = await session.execute(
-        update(CONVERSATIONS)
-        .where(CONVERSATIONS.c.id == conversation_id)
-        .values(last_seq=CONVERSATIONS.c.last_seq + 1, updated_at=utcnow())
-        .returning(*CONVERSATIONS.c)
+        _LOCK_FOR_MESSAGE, {"conversation_id": conversation_id, "now": utcnow()}
     )
     return result.one_or_none()
 
@@ -70,19 +92,18 @@ async def insert_row(
     """The message numbered ``seq`` (taken by :func:`lock_for_message`)."""
     created_at = utcnow()
     message_id = await session.scalar(
-        insert(MESSAGES)
-        .values(
-            conversation_id=conversation_id,
-            seq=seq,
-            sender_kind=sender_kind,
-            sender_id=sender_id,
-            client_msg_id=client_msg_id,
-            text=text,
-            private=private,
-            extra=extra,
-            created_at=created_at,
-        )
-        .returning(MESSAGES.c.id)
+        _INSERT_MESSAGE,
+        {
+            "conversation_id": conversation_id,
+            "seq": seq,
+            "sender_kind": sender_kind,
+            "sender_id": sender_id,
+            "client_msg_id": client_msg_id,
+            "text": text,
+            "private": private,
+            "extra": extra,
+            "created_at": created_at,
+        },
     )
     assert message_id is not None
     return MessageView(
@@ -96,19 +117,14 @@ async def insert_row(
         private=private,
         created_at=created_at,
         attachments=list(extra.get("attachments") or []),
+        bot=extra.get("bot"),
         channel=extra.get("channel", Channel.WEB.value),
     )
 
 
 async def _next_seq(session: AsyncSession, conversation: Conversation) -> int:
     """The next sequence number of a conversation already locked by this transaction."""
-    seq = await session.scalar(
-        update(Conversation)
-        .where(Conversation.id == conversation.id)
-        .values(last_seq=Conversation.last_seq + 1)
-        .returning(Conversation.last_seq)
-        .execution_options(synchronize_session=False)
-    )
+    seq = await session.scalar(_NEXT_SEQ, {"conversation_id": conversation.id})
     assert seq is not None
     set_committed_value(conversation, "last_seq", seq)
     return int(seq)
@@ -126,21 +142,17 @@ async def append(
     """Another message (the bot's, a system note) in a transaction that holds the
     conversation's lock; published with ``changes`` after the commit."""
     seq = await _next_seq(session, conversation)
-    message: Message | None = await session.scalar(
-        insert(Message)
-        .values(
-            conversation_id=conversation.id,
-            seq=seq,
-            sender_kind=sender_kind,
-            text=text,
-            private=False,
-            extra=extra or {},
-            created_at=utcnow(),
-        )
-        .returning(Message)
+    view = await insert_row(
+        session,
+        conversation.id,
+        seq=seq,
+        sender_kind=sender_kind,
+        sender_id=None,
+        client_msg_id=None,
+        text=text,
+        private=False,
+        extra=extra or {},
     )
-    assert message is not None
-    view = message_view(message)
     changes.message(view, conversation)
     await outbound.queue(session, view, conversation.channel)
     await webhooks.emit(
@@ -199,8 +211,6 @@ async def find_stored(
 ) -> Message | None:
     """The message stored under ``client_msg_id`` in the conversation, if any."""
     message: Message | None = await session.scalar(
-        select(Message).where(
-            Message.conversation_id == conversation_id, Message.client_msg_id == client_msg_id
-        )
+        _STORED, {"conversation_id": conversation_id, "client_msg_id": client_msg_id}
     )
     return message
