@@ -138,8 +138,7 @@ async def list_tasks(
 
 @router.post("/tasks", response_model=TaskCard, status_code=201)
 async def create(body: CreateTask, operator: CurrentOperator, session: DbSession) -> TaskCard:
-    task = await tasks.create_task(session, operator, **body.model_dump())
-    return await tasks.get_task(session, operator, task.number, task=task)
+    return await tasks.create_task_card(session, operator, **body.model_dump())
 
 
 @router.get("/tasks/{number}", response_model=TaskCard)
@@ -169,8 +168,8 @@ async def assign(
 async def comment(
     number: TaskNumber, body: NewComment, operator: CurrentOperator, session: DbSession
 ) -> TaskCard:
-    await tasks.add_comment(session, operator, number, body.text)
-    return await tasks.get_task(session, operator, number)
+    task = await tasks.add_comment(session, operator, number, body.text)
+    return await tasks.get_task(session, operator, number, task=task)
 
 
 @router.get("/notices", response_model=Notices)

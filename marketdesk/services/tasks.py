@@ -73,6 +73,7 @@ __all__ = [
     "assign_task",
     "change_status",
     "create_task",
+    "create_task_card",
     "escalate_overdue",
     "get_task",
     "list_notices",
@@ -206,6 +207,72 @@ async def create_task(
     ``actor`` None is the system (a rule that creates a task on a customer's behalf:
     ``on_behalf_of``). Every linked id is checked against the rights of the actor (or of
     the one the task is created for) before it is used: see :func:`_check_links`."""
+    task, _ = await _open_task(
+        session,
+        actor,
+        queue=queue,
+        title=title,
+        description=description,
+        priority=priority,
+        customer_id=customer_id,
+        order_number=order_number,
+        product_id=product_id,
+        conversation_id=conversation_id,
+        now=now,
+        commit=commit,
+        on_behalf_of=on_behalf_of,
+    )
+    return task
+
+
+async def create_task_card(
+    session: AsyncSession,
+    actor: Principal,
+    *,
+    queue: str,
+    title: str,
+    description: str = "",
+    priority: str | None = None,
+    customer_id: int | None = None,
+    order_number: str | None = None,
+    product_id: int | None = None,
+    conversation_id: int | None = None,
+) -> TaskCard:
+    """:func:`create_task` for an operator, answered with the new task's card built from
+    what was written: nobody is assigned yet, it has no comments, and its history is the
+    one ``created`` event — what :func:`get_task` would read back, without its queries."""
+    actor.require_operator()
+    task, created = await _open_task(
+        session,
+        actor,
+        queue=queue,
+        title=title,
+        description=description,
+        priority=priority,
+        customer_id=customer_id,
+        order_number=order_number,
+        product_id=product_id,
+        conversation_id=conversation_id,
+    )
+    return _card(task, None, [], [(created, actor.name)], utcnow())
+
+
+async def _open_task(
+    session: AsyncSession,
+    actor: Principal | None,
+    *,
+    queue: str,
+    title: str,
+    description: str,
+    priority: str | None,
+    customer_id: int | None,
+    order_number: str | None,
+    product_id: int | None,
+    conversation_id: int | None,
+    now: datetime | None = None,
+    commit: bool = True,
+    on_behalf_of: Principal | None = None,
+) -> tuple[Task, TaskEvent]:
     if actor is not None:
         actor.require_operator()
     now = now or utcnow()
@@ -249,7 +316,8 @@ async def create_task(
     session.add(task)
     await session.flush()
     task.number = task_number(task.id)
-    session.add(_event(task, actor, "created", now, queue=spec.path))
+    created = _event(task, actor, "created", now, queue=spec.path)
+    session.add(created)
     if conversation_id is not None:
         await chat.add_system_message(
             session,
@@ -269,7 +337,27 @@ async def create_task(
     await task_live.announce(session, "created", [task], actor=actor)
     if commit:
         await session.commit()
-    return task
+    return task, created
+
+
+def _card(
+    task: Task,
+    assignee: str | None,
+    comments: Sequence[tuple[TaskComment, str | None]],
+    history: Sequence[tuple[TaskEvent, str | None]],
+    now: datetime,
+) -> TaskCard:
+    return TaskCard(
+        **_summary(task, assignee, now),
+        description=task.description,
+        comments=[
+            TaskCommentView(id=c.id, author=author, text=c.text, created_at=c.created_at)
+            for c, author in comments
+        ],
+        history=[
+            TaskEventView(at=e.at, actor=who, kind=e.kind, details=e.details) for e, who in history
+        ],
+    )
 
 
 def _link_not_found(name: str, key: object) -> LinkNotFound:
@@ -381,6 +469,8 @@ async def get_task(
         if found is None:
             raise TaskNotFound(number=number)
         task, assignee = found
+    elif task.assignee_id is not None and task.assignee_id == actor.id:
+        assignee = actor.name  # the caller took it (a status change, a comment of theirs)
     else:
         assignee = (
             await session.scalar(_OPERATOR_NAME, {"operator_id": task.assignee_id})
@@ -390,17 +480,7 @@ async def get_task(
     by_task = {"task_id": task.id}
     comments = (await session.execute(_CARD_COMMENTS, by_task)).all()
     history = (await session.execute(_CARD_HISTORY, by_task)).all()
-    return TaskCard(
-        **_summary(task, assignee, now),
-        description=task.description,
-        comments=[
-            TaskCommentView(id=c.id, author=author, text=c.text, created_at=c.created_at)
-            for c, author in comments
-        ],
-        history=[
-            TaskEventView(at=e.at, actor=who, kind=e.kind, details=e.details) for e, who in history
-        ],
-    )
+    return _card(task, assignee, comments, history, now)
 
 
 async def list_tasks(
@@ -637,7 +717,8 @@ async def assign_task(
 
 async def add_comment(
     session: AsyncSession, actor: Principal, number: str, text: str, *, now: datetime | None = None
-) -> TaskComment:
+) -> Task:
+    """A comment on the task, in its history too. → the task (for its card)."""
     actor.require_operator()
     now = now or utcnow()
     task = await _load(session, number)
@@ -651,7 +732,7 @@ async def add_comment(
     session.add(_event(task, actor, "comment", now))
     task.updated_at = now
     await session.commit()
-    return comment
+    return task
 
 
 async def escalate_overdue(

@@ -44,6 +44,53 @@ def test_create_and_find_in_its_queue(client, tokens):
     assert task["number"] in [t["number"] for t in card["active_tasks"]]
 
 
+def test_the_new_tasks_card_is_the_card_read_back(client, tokens):
+    """POST answers with a card built from what it wrote (no read back): it must be the card
+    GET gives, field for field, the history's author and time included."""
+    created = create(
+        client,
+        tokens["operator"],
+        customer_id=61000002,
+        order_number="61000002-0001",
+        priority="high",
+        description="Клиент пишет: вес 60 г неверен",
+    )
+    assert created.status_code == 201, created.text
+    answered = created.json()
+    read = client.get(f"/api/v1/tasks/{answered['number']}", headers=auth(tokens["operator"]))
+    assert read.status_code == 200, read.text
+    assert answered == read.json()
+    assert answered["history"][0]["actor"] and answered["comments"] == []
+
+
+def test_cards_after_a_write_name_the_assignee_whoever_wrote(client, tokens):
+    """The card a status change or a comment answers with takes the assignee's name from
+    the caller when the caller is the assignee, and reads it otherwise: either way it is
+    the card GET gives."""
+    number = create(client, tokens["operator"]).json()["number"]
+    taken = client.post(
+        f"/api/v1/tasks/{number}/status",
+        json={"status": "in_progress"},
+        headers=auth(tokens["backoffice"]),
+    ).json()
+    by_other = client.post(
+        f"/api/v1/tasks/{number}/comments",
+        json={"text": "Проверила по складу"},
+        headers=auth(tokens["supervisor"]),
+    )
+    assert by_other.status_code == 201, by_other.text
+    by_assignee = client.post(
+        f"/api/v1/tasks/{number}/comments",
+        json={"text": "Спасибо, закрываю"},
+        headers=auth(tokens["backoffice"]),
+    ).json()
+    read = client.get(f"/api/v1/tasks/{number}", headers=auth(tokens["supervisor"])).json()
+    assert taken["assignee"] == by_other.json()["assignee"] == read["assignee"]
+    assert read["assignee"] == "Петров Алексей"
+    assert by_assignee == read
+    assert [c["text"] for c in read["comments"]] == ["Проверила по складу", "Спасибо, закрываю"]
+
+
 def test_status_flow_comments_and_history(client, tokens):
     number = create(client, tokens["operator"], product_id=235260644).json()["number"]
     worker = auth(tokens["backoffice"])
