@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marketdesk.domain.coupon_ban import decide_coupon_ban
 from marketdesk.domain.privacy import mask_email, mask_phone
 from marketdesk.domain.returns import RETURN_REASON_TITLES_RU, ReturnReason
+from marketdesk.store.json_rows import rows_as_json, rows_from_json, utc, utc_or_none
 from marketdesk.store.models import (
     BalanceEntry,
     CouponBan,
@@ -197,8 +198,104 @@ async def _get_customer(session: AsyncSession, customer_id: int) -> Customer:
     return customer
 
 
-async def _balances(session: AsyncSession, customer_id: int) -> list[BalanceView]:
-    rows = await session.execute(_CARD_BALANCES, {"customer_id": customer_id})
+# The card is one statement, built once: the customer's row with each of the card's lists
+# as a JSON column (marketdesk.store.json_rows). A statement per list cost a round trip on
+# PostgreSQL and, on both databases, more of SQLAlchemy's CPU than the database took.
+_CUSTOMER_ID = bindparam("customer_id", type_=Customer.id.type)
+_ORDERS_ORDER = (Order.created_at.desc(), Order.id.desc())
+# the last orders and, by window functions over all of them, the statistics
+_CARD_ORDERS = (
+    select(
+        Order.number,
+        Order.status,
+        Order.delivery_type,
+        Order.created_at,
+        Order.total,
+        func.count().over().label("n_total"),
+        func.sum(case((Order.status == "completed", 1), else_=0)).over().label("n_done"),
+        func.sum(case((Order.status == "cancelled", 1), else_=0)).over().label("n_off"),
+    )
+    .where(Order.customer_id == _CUSTOMER_ID)
+    .order_by(*_ORDERS_ORDER)
+    .limit(LAST_ORDERS_ON_CARD)
+)
+_CERTIFICATES_ORDER = (GiftCertificate.activated_at.desc(), GiftCertificate.id.desc())
+_CARD_CERTIFICATES = (
+    select(
+        GiftCertificate.code_tail,
+        GiftCertificate.nominal,
+        GiftCertificate.kind,
+        GiftCertificate.activated_at,
+        GiftCertificate.expires_at,
+    )
+    .where(GiftCertificate.activated_by == _CUSTOMER_ID)
+    .order_by(*_CERTIFICATES_ORDER)
+)
+_TASKS_ORDER = (Task.created_at.desc(), Task.id.desc())
+_CARD_TASKS = (
+    select(Task.number, Task.queue, Task.title, Task.status, Task.deadline_at)
+    .where(Task.customer_id == _CUSTOMER_ID, Task.status.in_(ACTIVE_TASK_STATUSES))
+    .order_by(*_TASKS_ORDER)
+)
+_COMMENTS_ORDER = (CustomerComment.created_at.desc(), CustomerComment.id.desc())
+_CARD_COMMENTS = (
+    select(
+        CustomerComment.id,
+        CustomerComment.text,
+        Operator.full_name,
+        CustomerComment.created_at,
+    )
+    .outerjoin(Operator, Operator.id == CustomerComment.author_id)
+    .where(CustomerComment.customer_id == _CUSTOMER_ID)
+    .order_by(*_COMMENTS_ORDER)
+    .limit(COMMENTS_ON_CARD)
+)
+_BALANCES_ORDER = (BalanceEntry.kind, BalanceEntry.source)
+_CARD_BALANCES = (
+    select(BalanceEntry.kind, BalanceEntry.source, func.sum(BalanceEntry.amount))
+    .where(BalanceEntry.customer_id == _CUSTOMER_ID)
+    .group_by(*_BALANCES_ORDER)
+)
+_RETURNS_ORDER = (ReturnRequest.created_at.desc(), ReturnRequest.id.desc())
+_CARD_RETURNS = (
+    select(
+        ReturnRequest.number,
+        Order.number.label("order_number"),
+        ReturnRequest.reason,
+        ReturnRequest.task_number,
+        ReturnRequest.created_at,
+    )
+    .join(Order, Order.id == ReturnRequest.order_id)
+    .where(ReturnRequest.customer_id == _CUSTOMER_ID)
+    .order_by(*_RETURNS_ORDER)
+    .limit(RETURNS_ON_CARD)
+)
+_CARD = (
+    select(
+        Customer,
+        CouponBan.intersections,
+        CouponBan.lifted_at,
+        rows_as_json(_CARD_ORDERS, _ORDERS_ORDER).label("orders"),
+        rows_as_json(_CARD_CERTIFICATES, _CERTIFICATES_ORDER).label("certificates"),
+        rows_as_json(_CARD_TASKS, _TASKS_ORDER).label("tasks"),
+        rows_as_json(_CARD_COMMENTS, _COMMENTS_ORDER).label("comments"),
+        rows_as_json(_CARD_BALANCES, _BALANCES_ORDER).label("balances"),
+        rows_as_json(_CARD_RETURNS, _RETURNS_ORDER).label("returns"),
+    )
+    .outerjoin(CouponBan, CouponBan.customer_id == Customer.id)
+    .where(Customer.id == _CUSTOMER_ID)
+)
+
+
+class _CardOrder(NamedTuple):
+    number: str
+    status: str
+    delivery_type: str
+    created_at: datetime
+    total: int
+
+
+def _balance_views(rows: list[list[Any]]) -> list[BalanceView]:
     by_kind: dict[str, dict[str, int]] = {kind: {} for kind in BALANCE_KIND_TITLES}
     for kind, source, amount in rows:
         by_kind[kind][source] = int(amount or 0)
@@ -220,110 +317,18 @@ async def _balances(session: AsyncSession, customer_id: int) -> list[BalanceView
     ]
 
 
-# The card's statements, built once: a statement built per call cost more CPU (its
-# construction and its cache key) than SQLite took to run it.
-_CUSTOMER_ID = bindparam("customer_id", type_=Customer.id.type)
-_CARD_CUSTOMER = (
-    select(Customer, CouponBan.intersections, CouponBan.lifted_at)
-    .outerjoin(CouponBan, CouponBan.customer_id == Customer.id)
-    .where(Customer.id == _CUSTOMER_ID)
-)
-# the last orders and, by window functions over all of them, the statistics: one query
-_CARD_ORDERS = (
-    select(
-        Order.number,
-        Order.status,
-        Order.delivery_type,
-        Order.created_at,
-        Order.total,
-        func.count().over().label("n_total"),
-        func.sum(case((Order.status == "completed", 1), else_=0)).over().label("n_done"),
-        func.sum(case((Order.status == "cancelled", 1), else_=0)).over().label("n_off"),
-    )
-    .where(Order.customer_id == _CUSTOMER_ID)
-    .order_by(Order.created_at.desc(), Order.id.desc())
-    .limit(LAST_ORDERS_ON_CARD)
-)
-_CARD_CERTIFICATES = (
-    select(
-        GiftCertificate.code_tail,
-        GiftCertificate.nominal,
-        GiftCertificate.kind,
-        GiftCertificate.activated_at,
-        GiftCertificate.expires_at,
-    )
-    .where(GiftCertificate.activated_by == _CUSTOMER_ID)
-    .order_by(GiftCertificate.activated_at.desc())
-)
-_CARD_TASKS = (
-    select(Task.number, Task.queue, Task.title, Task.status, Task.deadline_at)
-    .where(Task.customer_id == _CUSTOMER_ID, Task.status.in_(ACTIVE_TASK_STATUSES))
-    .order_by(Task.created_at.desc())
-)
-_CARD_COMMENTS = (
-    select(
-        CustomerComment.id,
-        CustomerComment.text,
-        Operator.full_name,
-        CustomerComment.created_at,
-    )
-    .outerjoin(Operator, Operator.id == CustomerComment.author_id)
-    .where(CustomerComment.customer_id == _CUSTOMER_ID)
-    .order_by(CustomerComment.created_at.desc(), CustomerComment.id.desc())
-    .limit(COMMENTS_ON_CARD)
-)
-_CARD_BALANCES = (
-    select(BalanceEntry.kind, BalanceEntry.source, func.sum(BalanceEntry.amount))
-    .where(BalanceEntry.customer_id == _CUSTOMER_ID)
-    .group_by(BalanceEntry.kind, BalanceEntry.source)
-)
-_CARD_RETURNS = (
-    select(
-        ReturnRequest.number,
-        Order.number.label("order_number"),
-        ReturnRequest.reason,
-        ReturnRequest.task_number,
-        ReturnRequest.created_at,
-    )
-    .join(Order, Order.id == ReturnRequest.order_id)
-    .where(ReturnRequest.customer_id == _CUSTOMER_ID)
-    .order_by(ReturnRequest.created_at.desc(), ReturnRequest.id.desc())
-    .limit(RETURNS_ON_CARD)
-)
-
-
-async def customer_card(
-    session: AsyncSession, principal: Principal, customer_id: int, *, now: datetime | None = None
-) -> CustomerCard:
-    principal.require_operator()
-    now = now or utcnow()
-    by_id = {"customer_id": customer_id}
-    row = (await session.execute(_CARD_CUSTOMER, by_id)).first()
-    if row is None:
-        raise CustomerNotFound(customer_id=customer_id)
-    customer, intersections, lifted_at = row
-    order_rows = (await session.execute(_CARD_ORDERS, by_id)).all()
-    total, completed, cancelled = (
-        (order_rows[0].n_total, order_rows[0].n_done, order_rows[0].n_off)
-        if order_rows
-        else (0, 0, 0)
-    )
-    certificates = (await session.execute(_CARD_CERTIFICATES, by_id)).all()
-    tasks = (await session.execute(_CARD_TASKS, by_id)).all()
-    comments = (await session.execute(_CARD_COMMENTS, by_id)).all()
-    return_rows = (await session.execute(_CARD_RETURNS, by_id)).all()
-    ban_view = None
+def _coupon_ban_view(intersections: int | None, lifted_at: datetime | None) -> CouponBanView | None:
     if intersections and lifted_at is None:
         verdict = decide_coupon_ban(intersections)
-        ban_view = CouponBanView(
+        return CouponBanView(
             intersections=intersections,
             decision=str(verdict.decision),
             can_create_task=verdict.create_task,
             task_queue=verdict.task_queue,
             operator_message=verdict.operator_message_ru,
         )
-    elif intersections:
-        ban_view = CouponBanView(
+    if intersections:
+        return CouponBanView(
             intersections=intersections,
             decision="lifted",
             can_create_task=False,
@@ -331,7 +336,23 @@ async def customer_card(
             operator_message=TEXT_BAN_LIFTED,
             lifted_at=lifted_at,
         )
+    return None
 
+
+async def customer_card(
+    session: AsyncSession, principal: Principal, customer_id: int, *, now: datetime | None = None
+) -> CustomerCard:
+    """The customer's card: one statement (see ``_CARD``)."""
+    principal.require_operator()
+    now = now or utcnow()
+    row = (await session.execute(_CARD, {"customer_id": customer_id})).first()
+    if row is None:
+        raise CustomerNotFound(customer_id=customer_id)
+    customer: Customer = row.Customer
+    orders = rows_from_json(row.orders)
+    total, completed, cancelled = (
+        (orders[0][5], orders[0][6], orders[0][7]) if orders else (0, 0, 0)
+    )
     return CustomerCard(
         id=customer.id,
         full_name=customer.full_name,
@@ -345,8 +366,11 @@ async def customer_card(
         contacts_masked=masked_contacts(customer),
         timezone=customer.timezone,
         local_time=_local_time(customer.timezone, now),
-        balances=await _balances(session, customer_id),
-        last_orders=[_order_view(order, now) for order in order_rows],
+        balances=_balance_views(rows_from_json(row.balances)),
+        last_orders=[
+            _order_view(_CardOrder(number, status, kind, utc(at), int(sum_)), now)
+            for number, status, kind, at, sum_, *_ in orders
+        ],
         statistics=Statistics(
             orders_total=int(total),
             orders_completed=int(completed),
@@ -357,38 +381,34 @@ async def customer_card(
         ),
         certificates=[
             CertificateView(
-                code_tail=c.code_tail,
-                nominal=money(c.nominal),
-                kind=c.kind,
-                activated_at=c.activated_at,
-                expires_at=c.expires_at,
+                code_tail=tail,
+                nominal=money(nominal),
+                kind=kind,
+                activated_at=utc_or_none(activated_at),
+                expires_at=utc_or_none(expires_at),
             )
-            for c in certificates
+            for tail, nominal, kind, activated_at, expires_at in rows_from_json(row.certificates)
         ],
         active_tasks=[
             TaskView(
-                number=t.number,
-                queue=t.queue,
-                title=t.title,
-                status=t.status,
-                deadline_at=t.deadline_at,
+                number=number, queue=queue, title=title, status=status, deadline_at=utc_or_none(at)
             )
-            for t in tasks
+            for number, queue, title, status, at in rows_from_json(row.tasks)
         ],
         comments=[
-            CommentView(id=c.id, text=c.text, author=c.full_name, created_at=c.created_at)
-            for c in comments
+            CommentView(id=comment_id, text=text, author=author, created_at=utc(at))
+            for comment_id, text, author, at in rows_from_json(row.comments)
         ],
-        coupon_ban=ban_view,
+        coupon_ban=_coupon_ban_view(row.intersections, row.lifted_at),
         returns=[
             ReturnView(
-                number=r.number,
-                order_number=r.order_number,
-                reason=Coded(code=r.reason, title=RETURN_REASON_TITLES_RU[ReturnReason(r.reason)]),
-                task_number=r.task_number,
-                created_at=r.created_at,
+                number=number,
+                order_number=order_number,
+                reason=Coded(code=reason, title=RETURN_REASON_TITLES_RU[ReturnReason(reason)]),
+                task_number=task_number,
+                created_at=utc(at),
             )
-            for r in return_rows
+            for number, order_number, reason, task_number, at in rows_from_json(row.returns)
         ],
     )
 
