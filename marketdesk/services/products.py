@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from marketdesk.domain.ids import MAX_ID
 from marketdesk.domain.markdown import markdown_grade
 from marketdesk.domain.special_categories import special_category_title
+from marketdesk.store.json_rows import rows_as_json, rows_from_json
 from marketdesk.store.models import Product, ProductNominal, Seller, Stock, Warehouse
 
 from .customers import Coded, money
@@ -121,24 +122,31 @@ class ProductSummary(BaseModel):
     stock_total: int
 
 
-# The card's statements, built once (a statement built per call cost more CPU than SQLite
-# took to run it).
+# The card is one statement, built once: the product's row with its stock and nominals as
+# JSON columns (marketdesk.store.json_rows; a statement each cost more CPU than SQLite took).
 _PRODUCT_ID = bindparam("product_id", type_=Product.id.type)
-_CARD_PRODUCT = (
-    select(Product, Seller)
-    .join(Seller, Seller.id == Product.seller_id)
-    .where(Product.id == _PRODUCT_ID)
-)
+_STOCK_ORDER = (Warehouse.id,)
 _CARD_STOCK = (
     select(Warehouse.name, Stock.quantity)
     .join(Warehouse, Warehouse.id == Stock.warehouse_id)
     .where(Stock.product_id == _PRODUCT_ID)
-    .order_by(Warehouse.id)
+    .order_by(*_STOCK_ORDER)
 )
+_NOMINALS_ORDER = (ProductNominal.nominal,)
 _CARD_NOMINALS = (
     select(ProductNominal.nominal)
     .where(ProductNominal.product_id == _PRODUCT_ID)
-    .order_by(ProductNominal.nominal)
+    .order_by(*_NOMINALS_ORDER)
+)
+_CARD_PRODUCT = (
+    select(
+        Product,
+        Seller,
+        rows_as_json(_CARD_STOCK, _STOCK_ORDER).label("stock"),
+        rows_as_json(_CARD_NOMINALS, _NOMINALS_ORDER).label("nominals"),
+    )
+    .join(Seller, Seller.id == Product.seller_id)
+    .where(Product.id == _PRODUCT_ID)
 )
 
 
@@ -148,9 +156,9 @@ async def product_card(session: AsyncSession, principal: Principal, code: int) -
     row = (await session.execute(_CARD_PRODUCT, by_code)).first()
     if row is None:
         raise ProductNotFound(product_id=code)
-    product, seller = row
-    stock_rows = (await session.execute(_CARD_STOCK, by_code)).all()
-    nominals = (await session.scalars(_CARD_NOMINALS, by_code)).all()
+    product, seller = row.Product, row.Seller
+    stock_rows = rows_from_json(row.stock)
+    nominals = [nominal for (nominal,) in rows_from_json(row.nominals)]
     markdown = None
     if product.markdown_grade is not None:
         grade = markdown_grade(product.markdown_grade)

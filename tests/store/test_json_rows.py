@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from marketdesk.services import customers as card
+from marketdesk.services import products
 from marketdesk.store.json_rows import rows_as_json, rows_from_json, utc
-from marketdesk.store.models import Customer, CustomerComment, Order, ReturnRequest
+from marketdesk.store.models import Customer, CustomerComment, Order, Product, ReturnRequest
 from tests.conftest import run_db
 
 LISTS = {
@@ -99,6 +100,31 @@ def test_each_list_of_the_card_is_the_plain_statements_rows(
         ]
         expected = [tuple(_plain(v) for v in p) for p in plain]
         assert converted == expected, (customer_id, name)
+
+
+PRODUCT_LISTS = {
+    "stock": (products._CARD_STOCK, products._STOCK_ORDER),
+    "nominals": (products._CARD_NOMINALS, products._NOMINALS_ORDER),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PRODUCT_LISTS))
+def test_each_list_of_the_product_card_is_the_plain_statements_rows(demo_db, name: str) -> None:
+    statement, order = PRODUCT_LISTS[name]
+
+    async def work(session) -> list[tuple[list[Any], list[Any]]]:
+        ids = (await session.scalars(select(Product.id).order_by(Product.id))).all()
+        found = []
+        for product_id in ids:
+            by_id = {"product_id": product_id}
+            plain = [list(r) for r in (await session.execute(statement, by_id)).all()]
+            packed = await session.scalar(select(rows_as_json(statement, order)), by_id)
+            found.append((plain, rows_from_json(packed)))
+        return found
+
+    found = run_db(demo_db, work)
+    assert any(plain for plain, _ in found), f"the demo data has no product with {name}"
+    assert all(plain == packed for plain, packed in found)
 
 
 def test_no_rows_is_an_empty_list_and_timestamps_keep_their_moment() -> None:
