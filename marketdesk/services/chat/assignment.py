@@ -3,7 +3,7 @@ least-loaded available operator of the line with room under their ``chat_capacit
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain.conversations import ConversationStatus as S
@@ -27,38 +27,33 @@ async def assign_lock(session: AsyncSession) -> None:
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_ASSIGN_LOCK})
 
 
-async def _loads(session: AsyncSession) -> dict[int, int]:
-    rows = await session.execute(
-        select(Conversation.assigned_operator_id, func.count())
-        .where(Conversation.status == S.ASSIGNED)
-        .group_by(Conversation.assigned_operator_id)
+# The line's available operators with their load, in one statement built once: the load is
+# counted for these operators only (``ix_conversations_operator``), not for every operator's
+# conversations at each handoff.
+_LOAD = (
+    select(func.count())
+    .select_from(Conversation)
+    .where(Conversation.assigned_operator_id == Operator.id, Conversation.status == S.ASSIGNED)
+    .correlate(Operator)
+    .scalar_subquery()
+)
+_CANDIDATES = (
+    select(Operator.id, Operator.chat_capacity, _LOAD.label("load"))
+    .join(OperatorLine, OperatorLine.operator_id == Operator.id)
+    .join(OperatorPresence, OperatorPresence.operator_id == Operator.id)
+    .where(
+        OperatorLine.line == bindparam("line", type_=OperatorLine.line.type),
+        OperatorPresence.available.is_(True),
+        Operator.is_active.is_(True),
+        Operator.chat_capacity > 0,
     )
-    return {int(op): int(n) for op, n in rows if op is not None}
+)
 
 
 async def _pick_operator(session: AsyncSession, line: str) -> int | None:
     """The least-loaded available operator of the line with room under chat_capacity."""
-    candidates = (
-        await session.execute(
-            select(Operator.id, Operator.chat_capacity)
-            .join(OperatorLine, OperatorLine.operator_id == Operator.id)
-            .join(OperatorPresence, OperatorPresence.operator_id == Operator.id)
-            .where(
-                OperatorLine.line == line,
-                OperatorPresence.available.is_(True),
-                Operator.is_active.is_(True),
-                Operator.chat_capacity > 0,
-            )
-        )
-    ).all()
-    if not candidates:
-        return None
-    loads = await _loads(session)
-    free = [
-        (loads.get(op_id, 0), op_id)
-        for op_id, capacity in candidates
-        if loads.get(op_id, 0) < capacity
-    ]
+    candidates = (await session.execute(_CANDIDATES, {"line": line})).all()
+    free = [(load, op_id) for op_id, capacity, load in candidates if load < capacity]
     return min(free)[1] if free else None
 
 
