@@ -85,24 +85,16 @@ def create_api(
     install_access_log_filter()  # no query strings of the API in the access log
     install_error_handlers(app)
     install_input_guard(app)
-    for module in (
-        health,
-        metrics,
-        auth,
-        bot,
-        kb,
-        customers,
-        orders,
-        products,
-        news,
-        me,
-        tasks,
-        rules,
-    ):
+    # The busiest routes first: a request is matched against the routes in order (about
+    # 0.2 ms for the sixty before the chat's). Every route stays reachable whatever the
+    # order (tests/api/test_routes.py).
+    for module in (conversations, tasks, customers, products, auth, health):
+        app.include_router(module.router)
+    for module in (metrics, bot, kb, orders, news, me, rules):
         app.include_router(module.router)
     app.include_router(notifications.router)
     app.include_router(order_status.router)  # the order system's feed (notifies customers)
-    for module in (conversations, customer_login, messages):  # live chat, the messages hub
+    for module in (customer_login, messages):  # live chat's logins, the messages hub
         app.include_router(module.router)
     for router in channel_routers:  # the sockets
         app.include_router(router)
