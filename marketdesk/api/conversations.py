@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Form, Path, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -71,11 +71,12 @@ class Availability(BaseModel):
     dependencies=[Depends(per_ip("visitors"))],
 )
 async def create_visitor(
-    session: DbSession, settings: Settings = Depends(get_settings)
+    request: Request, session: DbSession, settings: Settings = Depends(get_settings)
 ) -> VisitorResponse:
     """An anonymous widget visitor: a token for its conversations."""
     ttl = timedelta(hours=max(settings.session_ttl_hours, 24 * 7))
-    token = await auth.create_visitor(session, ttl=ttl)
+    cache = getattr(request.app.state, "principal_cache", None)
+    token = await auth.create_visitor(session, ttl=ttl, cache=cache)
     return VisitorResponse(token=token, expires_in=int(ttl.total_seconds()))
 
 

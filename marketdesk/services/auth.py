@@ -201,22 +201,45 @@ async def issue_token(
     ]
     if len(kinds) != 1:
         raise ValueError("a token belongs to exactly one subject")
+    token, _ = await _open_session(
+        session,
+        subject_kind=kinds[0],
+        operator_id=operator_id,
+        customer_id=customer_id,
+        visitor_id=visitor_id,
+        ttl=ttl,
+        now=now,
+        device=device,
+    )
+    return token
+
+
+async def _open_session(
+    session: AsyncSession,
+    *,
+    subject_kind: str,
+    operator_id: int | None = None,
+    customer_id: int | None = None,
+    visitor_id: str | None = None,
+    ttl: timedelta,
+    now: datetime | None = None,
+    device: str | None = None,
+) -> tuple[str, Session]:
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
-    session.add(
-        Session(
-            token_hash=token_hash(token),
-            subject_kind=kinds[0],
-            operator_id=operator_id,
-            customer_id=customer_id,
-            visitor_id=visitor_id,
-            device=device[:120] if device else None,
-            created_at=now,
-            expires_at=now + ttl,
-        )
+    row = Session(
+        token_hash=token_hash(token),
+        subject_kind=subject_kind,
+        operator_id=operator_id,
+        customer_id=customer_id,
+        visitor_id=visitor_id,
+        device=device[:120] if device else None,
+        created_at=now,
+        expires_at=now + ttl,
     )
+    session.add(row)
     await session.flush()
-    return token
+    return token, row
 
 
 # Statements of every request, built once (building one cost more CPU than running it).
@@ -386,12 +409,22 @@ async def token_for_customer(session: AsyncSession, customer_id: int, *, ttl: ti
     return token
 
 
-async def create_visitor(session: AsyncSession, *, ttl: timedelta) -> str:
+async def create_visitor(
+    session: AsyncSession, *, ttl: timedelta, cache: PrincipalCache | None = None
+) -> str:
+    """A widget's anonymous visitor and its token. ``cache``: the principal goes into it at
+    once — the widget's next request (its conversation) comes within the moment the cache
+    keeps it, and needs no query to know who it is."""
     import uuid
 
     visitor = Visitor(id=str(uuid.uuid4()))
     session.add(visitor)
     await session.flush()
-    token = await issue_token(session, visitor_id=visitor.id, ttl=ttl)
+    token, row = await _open_session(
+        session, subject_kind="visitor", visitor_id=visitor.id, ttl=ttl
+    )
     await session.commit()
+    if cache is not None:
+        principal = Principal("visitor", visitor.id, session_id=row.id)
+        cache.put(row.token_hash, principal, row.expires_at)
     return token

@@ -20,7 +20,10 @@ async def lock_customer(session: AsyncSession, customer_id: int) -> None:
     transaction waits instead of failing on a stale snapshot.
     """
     result = await session.execute(
-        update(Customer).where(Customer.id == customer_id).values(id=Customer.id)
+        update(Customer)
+        .where(Customer.id == customer_id)
+        .values(id=Customer.id)
+        .execution_options(synchronize_session=False)  # it changes nothing
     )
     if result.rowcount == 0:  # type: ignore[attr-defined]
         raise CustomerNotFound(customer_id=customer_id)

@@ -64,3 +64,39 @@ def test_zero_seconds_keeps_nothing_and_a_flood_does_not_grow_it(clock: list[flo
         small.put(str(i), _principal(i), NOW + timedelta(hours=1))
     assert sum(small.get(str(i), NOW) is not None for i in range(10)) <= 3
     assert small.get("9", NOW) == _principal(9)
+
+
+def test_a_new_visitors_principal_is_kept_from_its_creation(demo_db) -> None:
+    """The widget's next request after the visitor's creation (its conversation) finds the
+    principal in the cache, and it is the principal the database gives for the token."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy import event
+
+    from marketdesk.server import create_app
+    from tests.conftest import auth as bearer
+    from tests.conftest import run_db
+
+    app = create_app(demo_db.settings(principal_cache_seconds=3600))
+    with TestClient(app) as client:
+        created = client.post("/api/v1/visitors", json={})
+        assert created.status_code == 201, created.text
+        token = created.json()["token"]
+        cache: auth.PrincipalCache = app.state.principal_cache
+        kept = cache.get(auth.token_hash(token), datetime.now(UTC))
+        read = run_db(demo_db, lambda session: auth.authenticate(session, token))
+        assert kept is not None and kept == read and read.kind == "visitor"
+        asked: list[str] = []
+
+        def record(_conn, _cursor, statement, *_args) -> None:
+            asked.append(statement)
+
+        engine = app.state.database.engine.sync_engine
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            opened = client.post(
+                "/api/v1/conversations", json={"line": "general"}, headers=bearer(token)
+            )
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        assert opened.status_code == 201, opened.text
+        assert asked and not [s for s in asked if "WHERE sessions.token_hash" in s]

@@ -135,15 +135,18 @@ def seller_topics() -> list[dict[str, Any]]:
 
 # Statements of every new conversation, built once (building one cost more CPU than
 # running it).
+# (a row lock changes nothing: no objects of the session to bring up to date)
 _LOCK_CUSTOMER = (
     update(Customer)
     .where(Customer.id == bindparam("owner", type_=Customer.id.type))
     .values(id=Customer.id)
+    .execution_options(synchronize_session=False)
 )
 _LOCK_VISITOR = (
     update(Visitor)
     .where(Visitor.id == bindparam("owner", type_=Visitor.id.type))
     .values(id=Visitor.id)
+    .execution_options(synchronize_session=False)
 )
 
 
