@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain.roles import Role
@@ -63,6 +64,12 @@ def _clean(text: str) -> str:
     return cleaned
 
 
+# built once; the id alone (the whole customer's row was loaded only to be dropped)
+_CUSTOMER_EXISTS = select(Customer.id).where(
+    Customer.id == bindparam("customer_id", type_=Customer.id.type)
+)
+
+
 async def add_comment(
     session: AsyncSession,
     actor: Principal,
@@ -74,7 +81,7 @@ async def add_comment(
     """Add a comment to the customer's card (any staff role but a bare admin account may)."""
     actor.require_operator(*COMMENT_ROLES)
     cleaned = _clean(text)
-    if await session.get(Customer, customer_id) is None:
+    if await session.scalar(_CUSTOMER_EXISTS, {"customer_id": customer_id}) is None:
         raise CustomerNotFound(customer_id=customer_id)
     comment = CustomerComment(
         customer_id=customer_id,
