@@ -88,9 +88,9 @@ def create_api(
     # The busiest routes first: a request is matched against the routes in order (about
     # 0.2 ms for the sixty before the chat's). Every route stays reachable whatever the
     # order (tests/api/test_routes.py).
-    for module in (conversations, tasks, customers, products, auth, health):
+    for module in (conversations, tasks, customers, products, comments, rules, auth, health):
         app.include_router(module.router)
-    for module in (metrics, bot, kb, orders, news, me, rules):
+    for module in (metrics, bot, kb, orders, news, me):
         app.include_router(module.router)
     app.include_router(notifications.router)
     app.include_router(order_status.router)  # the order system's feed (notifies customers)
@@ -99,7 +99,7 @@ def create_api(
     for router in channel_routers:  # the sockets
         app.include_router(router)
     app.include_router(operators.router)
-    for module in (console, hints, comments, guard, audit, certificates, throttle, reports):
+    for module in (console, hints, guard, audit, certificates, throttle, reports):
         app.include_router(module.router)
     for module in (board, rating_reviews):  # supervision (issue 15)
         app.include_router(module.router)
