@@ -415,11 +415,12 @@ async def _check_links(
             raise _link_mismatch(f"Диалог {conversation_id}")
 
 
+_BY_NUMBER = select(Task).where(Task.number == bindparam("number", type_=Task.number.type))
+_BY_NUMBER_LOCKED = _BY_NUMBER.with_for_update()
+
+
 async def _load(session: AsyncSession, number: str, *, lock: bool = False) -> Task:
-    stmt = select(Task).where(Task.number == number)
-    if lock:
-        stmt = stmt.with_for_update()
-    task = await session.scalar(stmt)
+    task = await session.scalar(_BY_NUMBER_LOCKED if lock else _BY_NUMBER, {"number": number})
     if task is None:
         raise TaskNotFound(number=number)
     return task
