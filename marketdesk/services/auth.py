@@ -201,41 +201,31 @@ async def issue_token(
     ]
     if len(kinds) != 1:
         raise ValueError("a token belongs to exactly one subject")
-    token, _ = await _open_session(
-        session,
-        subject_kind=kinds[0],
-        operator_id=operator_id,
-        customer_id=customer_id,
-        visitor_id=visitor_id,
-        ttl=ttl,
-        now=now,
-        device=device,
-    )
+    subject = {"operator_id": operator_id, "customer_id": customer_id, "visitor_id": visitor_id}
+    token, _ = await _open_session(session, kinds[0], subject, ttl, now=now, device=device)
     return token
 
 
 async def _open_session(
     session: AsyncSession,
-    *,
-    subject_kind: str,
-    operator_id: int | None = None,
-    customer_id: int | None = None,
-    visitor_id: str | None = None,
+    kind: str,
+    subject: dict[str, Any],
     ttl: timedelta,
+    *,
     now: datetime | None = None,
     device: str | None = None,
 ) -> tuple[str, Session]:
+    """A new session of the ``kind`` of subject whose id ``subject`` gives. → (its bearer
+    token, its row)."""
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
     row = Session(
         token_hash=token_hash(token),
-        subject_kind=subject_kind,
-        operator_id=operator_id,
-        customer_id=customer_id,
-        visitor_id=visitor_id,
+        subject_kind=kind,
         device=device[:120] if device else None,
         created_at=now,
         expires_at=now + ttl,
+        **subject,
     )
     session.add(row)
     await session.flush()
@@ -420,9 +410,7 @@ async def create_visitor(
     visitor = Visitor(id=str(uuid.uuid4()))
     session.add(visitor)
     await session.flush()
-    token, row = await _open_session(
-        session, subject_kind="visitor", visitor_id=visitor.id, ttl=ttl
-    )
+    token, row = await _open_session(session, "visitor", {"visitor_id": visitor.id}, ttl)
     await session.commit()
     if cache is not None:
         principal = Principal("visitor", visitor.id, session_id=row.id)

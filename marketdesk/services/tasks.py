@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 from pydantic import BaseModel
 from sqlalchemy import bindparam, case, func, select
@@ -67,6 +67,7 @@ from .principals import Principal
 from .webhooks.payloads import task_data
 
 __all__ = [
+    "NewTask",
     "TaskCard",
     "TaskSummary",
     "add_comment",
@@ -187,92 +188,61 @@ def _clean_text(value: str, what: str, limit: int, *, required: bool = True) -> 
     return value
 
 
+class NewTask(TypedDict, total=False):
+    """What a new task is made of (the keyword arguments of :func:`create_task`)."""
+
+    queue: Required[str]
+    title: Required[str]
+    description: str
+    priority: str | None
+    customer_id: int | None
+    order_number: str | None
+    product_id: int | None
+    conversation_id: int | None
+
+
 async def create_task(
     session: AsyncSession,
     actor: Principal | None,
     *,
-    queue: str,
-    title: str,
-    description: str = "",
-    priority: str | None = None,
-    customer_id: int | None = None,
-    order_number: str | None = None,
-    product_id: int | None = None,
-    conversation_id: int | None = None,
     now: datetime | None = None,
     commit: bool = True,
     on_behalf_of: Principal | None = None,
+    **fields: Unpack[NewTask],
 ) -> Task:
     """Open a task in a known queue; its deadline comes from the queue (domain.tasks).
     ``actor`` None is the system (a rule that creates a task on a customer's behalf:
     ``on_behalf_of``). Every linked id is checked against the rights of the actor (or of
     the one the task is created for) before it is used: see :func:`_check_links`."""
     task, _ = await _open_task(
-        session,
-        actor,
-        queue=queue,
-        title=title,
-        description=description,
-        priority=priority,
-        customer_id=customer_id,
-        order_number=order_number,
-        product_id=product_id,
-        conversation_id=conversation_id,
-        now=now,
-        commit=commit,
-        on_behalf_of=on_behalf_of,
+        session, actor, fields, now=now, commit=commit, on_behalf_of=on_behalf_of
     )
     return task
 
 
 async def create_task_card(
-    session: AsyncSession,
-    actor: Principal,
-    *,
-    queue: str,
-    title: str,
-    description: str = "",
-    priority: str | None = None,
-    customer_id: int | None = None,
-    order_number: str | None = None,
-    product_id: int | None = None,
-    conversation_id: int | None = None,
+    session: AsyncSession, actor: Principal, **fields: Unpack[NewTask]
 ) -> TaskCard:
     """:func:`create_task` for an operator, answered with the new task's card built from
     what was written: nobody is assigned yet, it has no comments, and its history is the
     one ``created`` event — what :func:`get_task` would read back, without its queries."""
     actor.require_operator()
-    task, created = await _open_task(
-        session,
-        actor,
-        queue=queue,
-        title=title,
-        description=description,
-        priority=priority,
-        customer_id=customer_id,
-        order_number=order_number,
-        product_id=product_id,
-        conversation_id=conversation_id,
-    )
+    task, created = await _open_task(session, actor, fields)
     return _card(task, None, [], [(created, actor.name)], utcnow())
 
 
 async def _open_task(
     session: AsyncSession,
     actor: Principal | None,
+    fields: NewTask,
     *,
-    queue: str,
-    title: str,
-    description: str,
-    priority: str | None,
-    customer_id: int | None,
-    order_number: str | None,
-    product_id: int | None,
-    conversation_id: int | None,
     now: datetime | None = None,
     commit: bool = True,
     on_behalf_of: Principal | None = None,
 ) -> tuple[Task, TaskEvent]:
+    queue, priority = fields["queue"], fields.get("priority")
+    customer_id, order_number = fields.get("customer_id"), fields.get("order_number")
+    product_id, conversation_id = fields.get("product_id"), fields.get("conversation_id")
     if actor is not None:
         actor.require_operator()
     now = now or utcnow()
@@ -282,8 +252,8 @@ async def _open_task(
     except rules.UnknownQueue:
         known = "; ".join(rules.QUEUES)
         raise UnknownQueue(queue=queue, known=known) from None
-    title = _clean_text(title, "Заголовок", MAX_TITLE)
-    description = _clean_text(description, "Описание", MAX_TEXT, required=False)
+    title = _clean_text(fields["title"], "Заголовок", MAX_TITLE)
+    description = _clean_text(fields.get("description", ""), "Описание", MAX_TEXT, required=False)
     if priority is None:
         priority = rules.TaskPriority.NORMAL
     elif priority not in {p.value for p in rules.TaskPriority}:
