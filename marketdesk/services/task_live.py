@@ -63,11 +63,11 @@ def forget_workers() -> None:
 async def worker_ids(session: AsyncSession) -> list[int]:
     """The active back-office workers, supervisors and admins (kept for a moment per
     process, like the principals: a task written is not one query more)."""
-    bind = session.get_bind()
-    found = _workers.get(bind)
-    if found is None:
-        found = _workers.put(bind, sorted(int(i) for i in await session.scalars(_WORKERS)))
-    return found
+
+    async def read() -> list[int]:
+        return sorted(int(i) for i in await session.scalars(_WORKERS))
+
+    return await _workers.get_or_read(session.get_bind(), read)
 
 
 def tasks_changed_frame(

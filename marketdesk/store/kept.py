@@ -1,11 +1,17 @@
 """Small facts read from the database and kept per process for a moment: the active webhook
 subscriptions, the back-office workers to tell of a task. Kept per database (a process, a
 test run, may open several) and for ``seconds``: the process that changes such a fact
-forgets it after its commit; the other processes see the change once the time runs out."""
+forgets it after its commit; the other processes see the change once the time runs out.
+
+A read that was under way when the fact was forgotten is not kept: it may have read the
+fact from before the change (it began before the commit), and keeping it would hide the
+change for ``seconds``. Each :meth:`KeptPerDatabase.forget` starts a new generation, and a
+value read in an older one is returned to its reader but not kept."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
 from sqlalchemy.engine import Connection, Engine
@@ -26,20 +32,39 @@ class KeptPerDatabase(Generic[T]):
     def __init__(self, seconds: float = 1.0) -> None:
         self.seconds = seconds
         self._values: dict[str, tuple[float, T]] = {}
+        self._generation = 0
 
     def get(self, bind: Engine | Connection) -> T | None:
         kept = self._values.get(_database_key(bind))
         return kept[1] if kept is not None and kept[0] > time.monotonic() else None
 
-    def put(self, bind: Engine | Connection, value: T) -> T:
-        if self.seconds > 0:
+    def put(self, bind: Engine | Connection, value: T, *, generation: int | None = None) -> T:
+        """Keep ``value``, unless it was read in an older ``generation`` than now's."""
+        if self.seconds > 0 and (generation is None or generation == self._generation):
             self._values[_database_key(bind)] = (time.monotonic() + self.seconds, value)
         return value
 
+    async def get_or_read(self, bind: Engine | Connection, read: Callable[[], Awaitable[T]]) -> T:
+        """The kept value, or ``await read()`` kept (if nothing was forgotten meanwhile)."""
+        found = self.get(bind)
+        if found is None:
+            generation = self._generation
+            found = self.put(bind, await read(), generation=generation)
+        return found
+
+    def get_or_read_sync(self, bind: Engine | Connection, read: Callable[[], T]) -> T:
+        """:meth:`get_or_read` for synchronous code."""
+        found = self.get(bind)
+        if found is None:
+            generation = self._generation
+            found = self.put(bind, read(), generation=generation)
+        return found
+
     def forget(self) -> None:
+        self._generation += 1
         self._values.clear()
 
     def keep_for(self, seconds: float) -> None:
         """Keep for ``seconds`` from now on (what is kept is forgotten)."""
         self.seconds = seconds
-        self._values.clear()
+        self.forget()

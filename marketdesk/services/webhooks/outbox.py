@@ -88,11 +88,11 @@ def _subscriptions(rows: Any) -> Subscriptions:
 
 async def active_subscriptions(session: AsyncSession) -> Subscriptions:
     """The active subscriptions (kept for a second per process, see :func:`configure`)."""
-    bind = session.get_bind()
-    found = _active.get(bind)
-    if found is None:
-        found = _active.put(bind, _subscriptions(await session.execute(_ACTIVE)))
-    return found
+
+    async def read() -> Subscriptions:
+        return _subscriptions(await session.execute(_ACTIVE))
+
+    return await _active.get_or_read(session.get_bind(), read)
 
 
 def on_emitted(listener: Callable[[], None]) -> Callable[[], None]:
@@ -185,9 +185,9 @@ def emit_sync(
     (:func:`wake_after_commit`)."""
     if not data:
         return 0
-    subscriptions = _active.get(connection)
-    if subscriptions is None:
-        subscriptions = _active.put(connection, _subscriptions(connection.execute(_ACTIVE)))
+    subscriptions = _active.get_or_read_sync(
+        connection, lambda: _subscriptions(connection.execute(_ACTIVE))
+    )
     rows = _rows(subscriptions, event, data, now)
     if rows:
         connection.execute(_INSERT, rows)
