@@ -38,6 +38,68 @@ def backends() -> list[str]:
     return ["sqlite", "postgresql"] if os.environ.get(PG_ENV) else ["sqlite"]
 
 
+# --------------------------------------------------------------------------- pytest-xdist
+# ``tools/dev.py test`` runs the whole suite in one process per core (``-n N --dist
+# loadgroup``). A worker is handed a module's tests of one backend at a time (or an
+# ``xdist_group`` of tests that must share a process): its module fixtures are made once,
+# and the session's database of each backend (``demo_db``, ``client``) is not torn down and
+# made again at every module. The modules with slow or browser tests are handed out first,
+# so that the longest pieces do not start last while the other processes wait.
+
+_BACKEND_IDS = frozenset({"sqlite", "postgresql"})
+
+
+def _work_unit(nodeid: str) -> str:
+    """A test's unit of work: its group if it has one, else its module and backend."""
+    if "@" in nodeid.rpartition("]")[2]:  # xdist_group(name): "@name" after the test's id
+        return nodeid.rsplit("@", 1)[1]
+    module, _, rest = nodeid.partition("::")
+    params = rest[rest.find("[") + 1 : -1] if rest.endswith("]") and "[" in rest else ""
+    backend = next((p for p in params.split("-") if p in _BACKEND_IDS), "")
+    return f"{module}[{backend}]" if backend else module
+
+
+try:
+    from xdist.scheduler import LoadGroupScheduling
+except ImportError:  # pytest-xdist is not installed: the suite runs in one process
+    pass
+else:
+
+    class _ModuleBackendScheduling(LoadGroupScheduling):
+        """xdist's ``loadgroup`` with a module and backend as the default unit of work, in
+        the order of the collection (slow modules first, see below)."""
+
+        def __init__(self, config: pytest.Config, log: object = None) -> None:
+            super().__init__(config, log)  # type: ignore[arg-type]
+            config.option.loadscopereorder = False
+
+        def _split_scope(self, nodeid: str) -> str:
+            return _work_unit(nodeid)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_make_scheduler(
+        config: pytest.Config, log: object
+    ) -> LoadGroupScheduling | None:
+        if config.getoption("dist", None) != "loadgroup":
+            return None
+        return _ModuleBackendScheduling(config, log)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> Iterator[None]:
+    result = yield
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # a worker: its order is the work's order
+        slow = {
+            _work_unit(item.nodeid)
+            for item in items
+            if item.get_closest_marker("slow") or item.get_closest_marker("browser")
+        }
+        items.sort(key=lambda item: _work_unit(item.nodeid) not in slow)  # stable
+    return result
+
+
 class TestDatabase:
     """A fresh, empty database of one backend, dropped at the end."""
 

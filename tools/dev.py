@@ -7,6 +7,11 @@
                                  are installed from Debian's packages when missing)
     python3 tools/dev.py test --fast   the fast lane: no browser, no PostgreSQL, no slow tests
 
+Without pytest arguments the tests run in one pytest process per core (pytest-xdist;
+MARKETDESK_TEST_PROCESSES chooses another number, 1 for none); with arguments
+(`tools/dev.py test tests/api -k products`) pytest runs them as given, in one process
+unless they say `-n N`.
+
 Only the standard library is used here, since nothing else is installed yet.
 """
 
@@ -139,10 +144,11 @@ def test(argv: list[str]) -> None:
     argv = [a for a in argv if a != "--fast"]
     ensure_venv("test")
     env = dict(os.environ)
+    lane: list[str] = []
     if fast:
         # the developer's own loop: SQLite only, no browser, nothing marked slow
         env.pop("MARKETDESK_TEST_DATABASE_URL", None)
-        argv = ["-m", "not browser and not slow", *argv]
+        lane = ["-m", "not browser and not slow"]
         say("fast lane: SQLite only, no browser, no slow tests")
     else:
         ensure_chromium()
@@ -161,12 +167,30 @@ def test(argv: list[str]) -> None:
     run(BIN / "mypy")
     say("import contracts")
     run(BIN / "lint-imports")
-    if not argv:  # the whole suite: with the coverage report and its floor (pyproject.toml)
-        say("pytest, with coverage")
-        argv = ["--cov", "--cov-report=term"]
-    else:
+    if argv:  # the developer's own selection: as given (``-n 2`` for parallel processes)
         say("pytest")
-    run(PYTHON, "-m", "pytest", *argv, env=env)
+        run(PYTHON, "-m", "pytest", *lane, *argv, env=env)
+        return
+    processes = test_processes()
+    parallel = ["-n", str(processes), "--dist", "loadgroup"] if processes > 1 else []
+    if fast:
+        say(f"pytest in {processes} process(es)")
+        run(PYTHON, "-m", "pytest", *lane, *parallel, env=env)
+    else:  # the whole suite: with the coverage report and its floor (pyproject.toml)
+        say(f"pytest in {processes} process(es), with coverage")
+        run(PYTHON, "-m", "pytest", *parallel, "--cov", "--cov-report=term", env=env)
+
+
+def test_processes() -> int:
+    """How many pytest processes the whole suite runs in (pytest-xdist): one per core this
+    process may use, or ``MARKETDESK_TEST_PROCESSES`` (1: no worker processes at all)."""
+    chosen = os.environ.get("MARKETDESK_TEST_PROCESSES", "").strip()
+    if chosen:
+        if not chosen.isdigit() or int(chosen) < 1:
+            sys.exit(f"MARKETDESK_TEST_PROCESSES must be a whole number from 1: {chosen!r}")
+        return int(chosen)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, cores or 1)
 
 
 def main() -> None:

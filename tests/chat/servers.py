@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import socket
@@ -76,6 +77,11 @@ class Server:
             "MARKETDESK_LOG_LEVEL": self.log_level,
             "MARKETDESK_RATE_LIMIT_SCALE": "1000",  # the tests drive many chats from one IP
             "MARKETDESK_OPEN_CONVERSATIONS_PER_LINE": "1000",
+            # the limits' Redis keys of this database's servers only: the servers of other
+            # tests (other pytest processes at the same time) count under keys of their own
+            "MARKETDESK_RATE_LIMIT_PREFIX": "marketdesk-test:"
+            + hashlib.sha256(self.database_url.encode()).hexdigest()[:16]
+            + ":limits",
             **self.extra_env,
         }
         env.pop("MARKETDESK_REDIS_URL", None)
