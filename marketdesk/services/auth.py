@@ -413,6 +413,5 @@ async def create_visitor(
     token, row = await _open_session(session, "visitor", {"visitor_id": visitor.id}, ttl)
     await session.commit()
     if cache is not None:
-        principal = Principal("visitor", visitor.id, session_id=row.id)
-        cache.put(row.token_hash, principal, row.expires_at)
+        cache.put(row.token_hash, await _principal_of(session, row, None), row.expires_at)
     return token

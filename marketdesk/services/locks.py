@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.store.models import Customer
 
 from .errors import CustomerNotFound
 
-__all__ = ["lock_customer"]
+__all__ = ["LOCK_CUSTOMER", "lock_customer"]
+
+LOCK_CUSTOMER = (
+    update(Customer)
+    .where(Customer.id == bindparam("customer_id", type_=Customer.id.type))
+    .values(id=Customer.id)
+    .execution_options(synchronize_session=False)  # it changes nothing
+)
+"""The customer's row lock (a no-op UPDATE), built once; ``{"customer_id": …}``."""
 
 
 async def lock_customer(session: AsyncSession, customer_id: int) -> None:
@@ -19,11 +27,6 @@ async def lock_customer(session: AsyncSession, customer_id: int) -> None:
     wait); on SQLite it takes the database write lock before anything is read, so a second
     transaction waits instead of failing on a stale snapshot.
     """
-    result = await session.execute(
-        update(Customer)
-        .where(Customer.id == customer_id)
-        .values(id=Customer.id)
-        .execution_options(synchronize_session=False)  # it changes nothing
-    )
+    result = await session.execute(LOCK_CUSTOMER, {"customer_id": customer_id})
     if result.rowcount == 0:  # type: ignore[attr-defined]
         raise CustomerNotFound(customer_id=customer_id)

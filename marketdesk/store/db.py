@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from .sqlite_driver import connect_inline
+from .sqlite_driver import connect_inline, run_pragmas
 from .transactions import Session
 
 __all__ = ["SQLITE_PRAGMAS", "AsyncSession", "Database", "database_answers", "secure_sqlite_file"]
@@ -44,10 +44,7 @@ _T = TypeVar("_T")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    for pragma in SQLITE_PRAGMAS:
-        cursor.execute(pragma)
-    cursor.close()
+    run_pragmas(dbapi_connection, SQLITE_PRAGMAS)
 
 
 def _inline_driver(_dialect: Any, _record: Any, _args: Any, params: dict[str, Any]) -> None:

@@ -47,7 +47,14 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-__all__ = ["InlineConnection", "connect_inline", "is_offloaded", "offloaded", "offloaded_calls"]
+__all__ = [
+    "InlineConnection",
+    "connect_inline",
+    "is_offloaded",
+    "offloaded",
+    "offloaded_calls",
+    "run_pragmas",
+]
 
 _offloaded: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "marketdesk_sqlite_offloaded", default=False
@@ -158,11 +165,16 @@ class InlineConnection(aiosqlite.Connection):
         return super().stop()
 
 
+def run_pragmas(connection: sqlite3.Connection, pragmas: tuple[str, ...]) -> None:
+    """Run ``pragmas`` on a new connection (marketdesk's: ``store.db.SQLITE_PRAGMAS``)."""
+    for pragma in pragmas:
+        connection.execute(pragma).close()
+
+
 def _open(database: str, pragmas: tuple[str, ...], **kwargs: Any) -> sqlite3.Connection:
     connection: sqlite3.Connection = sqlite3.connect(database, **kwargs)
     try:
-        for pragma in pragmas:
-            connection.execute(pragma).close()
+        run_pragmas(connection, pragmas)
     except BaseException:
         connection.close()
         raise

@@ -34,7 +34,6 @@ from marketdesk.domain.tasks import SELLER_SUPPORT_TOPICS, is_valid_seller_topic
 from marketdesk.domain.webhooks import WebhookEvent
 from marketdesk.store.models import (
     Conversation,
-    Customer,
     Operator,
     OperatorPresence,
     TravelProfile,
@@ -69,6 +68,7 @@ from ..errors import (
     SellerTopicRequired,
     TargetAtCapacity,
 )
+from ..locks import LOCK_CUSTOMER
 from ..principals import Principal
 from ..ratings import open_review
 from ..webhooks.payloads import conversation_data, rating_data
@@ -135,13 +135,8 @@ def seller_topics() -> list[dict[str, Any]]:
 
 # Statements of every new conversation, built once (building one cost more CPU than
 # running it).
-# (a row lock changes nothing: no objects of the session to bring up to date)
-_LOCK_CUSTOMER = (
-    update(Customer)
-    .where(Customer.id == bindparam("owner", type_=Customer.id.type))
-    .values(id=Customer.id)
-    .execution_options(synchronize_session=False)
-)
+# (a row lock changes nothing: no objects of the session to bring up to date; a customer's
+# is services.locks.LOCK_CUSTOMER)
 _LOCK_VISITOR = (
     update(Visitor)
     .where(Visitor.id == bindparam("owner", type_=Visitor.id.type))
@@ -171,7 +166,7 @@ async def _lock_owner(session: AsyncSession, principal: Principal) -> None:
     """The row lock of the visitor or customer for the rest of the transaction: their
     conversations are counted and created one request at a time (SQLite: the write lock)."""
     if principal.kind == "customer":
-        await session.execute(_LOCK_CUSTOMER, {"owner": int(principal.id)})
+        await session.execute(LOCK_CUSTOMER, {"customer_id": int(principal.id)})
     else:
         await session.execute(_LOCK_VISITOR, {"owner": str(principal.id)})
 
