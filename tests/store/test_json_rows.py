@@ -72,6 +72,17 @@ def _comments_and_returns(demo_db, new_customer) -> None:
     run_db(demo_db, work)
 
 
+async def _both_ways(session, statement, order, key: str, ids) -> list[tuple[Any, list, list]]:
+    """For each id: (the id, the plain statement's rows, the rows through JSON)."""
+    found = []
+    for one in ids:
+        params = {key: one}
+        plain = [list(r) for r in (await session.execute(statement, params)).all()]
+        packed = await session.scalar(select(rows_as_json(statement, order)), params)
+        found.append((one, plain, rows_from_json(packed)))
+    return found
+
+
 @pytest.mark.parametrize("name", sorted(LISTS))
 def test_each_list_of_the_card_is_the_plain_statements_rows(
     demo_db, new_customer, name: str
@@ -81,13 +92,7 @@ def test_each_list_of_the_card_is_the_plain_statements_rows(
 
     async def work(session) -> list[tuple[int, list[Any], list[Any]]]:
         ids = (await session.scalars(select(Customer.id).order_by(Customer.id))).all()
-        found = []
-        for customer_id in ids:
-            by_id = {"customer_id": customer_id}
-            plain = [tuple(r) for r in (await session.execute(statement, by_id)).all()]
-            packed = await session.scalar(select(rows_as_json(statement, order)), by_id)
-            found.append((customer_id, plain, rows_from_json(packed)))
-        return found
+        return await _both_ways(session, statement, order, "customer_id", ids)
 
     found = run_db(demo_db, work)
     with_rows = [f for f in found if f[1]]
@@ -112,19 +117,13 @@ PRODUCT_LISTS = {
 def test_each_list_of_the_product_card_is_the_plain_statements_rows(demo_db, name: str) -> None:
     statement, order = PRODUCT_LISTS[name]
 
-    async def work(session) -> list[tuple[list[Any], list[Any]]]:
+    async def work(session) -> list[tuple[int, list[Any], list[Any]]]:
         ids = (await session.scalars(select(Product.id).order_by(Product.id))).all()
-        found = []
-        for product_id in ids:
-            by_id = {"product_id": product_id}
-            plain = [list(r) for r in (await session.execute(statement, by_id)).all()]
-            packed = await session.scalar(select(rows_as_json(statement, order)), by_id)
-            found.append((plain, rows_from_json(packed)))
-        return found
+        return await _both_ways(session, statement, order, "product_id", ids)
 
     found = run_db(demo_db, work)
-    assert any(plain for plain, _ in found), f"the demo data has no product with {name}"
-    assert all(plain == packed for plain, packed in found)
+    assert any(plain for _, plain, _ in found), f"the demo data has no product with {name}"
+    assert all(plain == packed for _, plain, packed in found)
 
 
 def test_no_rows_is_an_empty_list_and_timestamps_keep_their_moment() -> None:

@@ -23,7 +23,6 @@ from marketdesk.domain.lines import Line
 from marketdesk.domain.webhooks import WebhookEvent
 from marketdesk.store.models import (
     Conversation,
-    Customer,
     Order,
     OrderItem,
     Product,
@@ -48,6 +47,7 @@ from ..errors import (
     SellerNotFound,
     SellerOnly,
 )
+from ..locks import LOCK_CUSTOMER
 from ..principals import Principal
 from ..webhooks.payloads import conversation_data
 from .assignment import dispatch_queue, enqueue
@@ -165,7 +165,7 @@ async def open_seller_chat(
     customer_id = int(principal.id)
     seller_id = await seller_of(session, customer_id, subject)
     # the customer's row lock: two clicks at once open one dialogue (SQLite: the write lock)
-    await session.execute(update(Customer).where(Customer.id == customer_id).values(id=Customer.id))
+    await session.execute(LOCK_CUSTOMER, {"customer_id": customer_id})
     existing = await _open_dialogue(session, customer_id, seller_id)
     if existing is not None:
         view = conversation_view(existing)
