@@ -184,6 +184,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             settings.async_database_url,
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
+            ping_after_idle=settings.db_ping_after_idle_seconds,
         )
         app.state.bot = Bot.from_directory(
             settings.kb_dir,

@@ -629,6 +629,12 @@ class Settings(BaseSettings):
         description="extra database connections a process opens in a burst (on SQLite they "
         "are kept afterwards: opening one under load is slow)",
     )
+    db_ping_after_idle_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="a pooled PostgreSQL connection unused this long is pinged before use, and "
+        "replaced if dead (0: pinged every time); one used more recently is handed out as is",
+    )
     leader_retry_seconds: float = Field(
         default=5.0,
         gt=0,
