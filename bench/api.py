@@ -16,7 +16,11 @@ answered), over real HTTP on loopback:
 - ``login``: ``POST /api/v1/auth/login`` (a worker's password, argon2);
 - ``visitor``: ``POST /api/v1/visitors``;
 - ``chat_open``: a visitor, a conversation and its first message (three requests, as the
-  widget makes them; the latency is the three together; the bot answers the message);
+  widget made them until 2026-12-04; the latency is the three together; the bot answers
+  the message);
+- ``chat_first``: the same in two requests, as the widget makes them now: a visitor, then
+  the conversation opened with its first message (``first_message``; the bot's answer in
+  the same response);
 - ``message``: a customer's message in an open conversation (``POST …/messages``);
 - ``task_create``: ``POST /api/v1/tasks`` as the back office;
 - ``task_status``: ``POST /api/v1/tasks/{number}/status`` (a new task taken in work);
@@ -208,6 +212,22 @@ class Paths:
             return True
         return False
 
+    async def chat_first(self, client: Client, _i: int) -> bool:
+        r = await client.post("/api/v1/visitors", json={})
+        if r.status_code not in (200, 201):
+            return False
+        auth = {"Authorization": f"Bearer {r.json()['token']}"}
+        first = {"client_msg_id": str(uuid.uuid4()), "text": TEXT}
+        r = await client.post(
+            "/api/v1/conversations",
+            json={"line": "general", "first_message": first},
+            headers=auth,
+        )
+        if r.status_code != 201 or not r.json()["first_message"]["replies"]:
+            return False
+        self.conversations.append((r.json()["id"], auth["Authorization"]))
+        return True
+
     async def message(self, client: Client, i: int) -> bool:
         conversation, token = self.conversations[i % len(self.conversations)]
         r = await client.post(
@@ -283,6 +303,7 @@ PLAN: list[tuple[str, str | None]] = [
     ("login", None),
     ("visitor", None),
     ("chat_open", None),
+    ("chat_first", None),
     ("message", None),
     ("task_create", "backoffice"),
     ("task_status", "backoffice"),

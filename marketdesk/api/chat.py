@@ -22,6 +22,7 @@ __all__ = [
     "context_of",
     "conversation_json",
     "send_result",
+    "sent_json",
 ]
 
 # generous bound on the body; the 4 000-character rule is the service's, with its own message
@@ -72,12 +73,18 @@ class SendMessage(BaseModel):
         )
 
 
-def send_result(result: chat.SendResult, principal: Principal) -> JSONResponse:
-    """A sent message: 201, or 200 with ``"duplicate": true`` for a retry; the replies it
-    brought and the conversation after it."""
+def sent_json(result: chat.SendResult, principal: Principal) -> dict[str, Any]:
+    """A sent message with ``duplicate`` (a retry), the replies it brought and the
+    conversation after it."""
     data = result.message.model_dump(mode="json")
     data["duplicate"] = result.duplicate
     data["replies"] = [m.model_dump(mode="json") for m in result.replies]
     if result.conversation is not None:
         data["conversation"] = conversation_json(result.conversation, principal)
-    return JSONResponse(data, status_code=200 if result.duplicate else 201)
+    return data
+
+
+def send_result(result: chat.SendResult, principal: Principal) -> JSONResponse:
+    """A sent message (:func:`sent_json`): 201, or 200 with ``"duplicate": true`` for a
+    retry."""
+    return JSONResponse(sent_json(result, principal), status_code=200 if result.duplicate else 201)

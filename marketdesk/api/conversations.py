@@ -15,9 +15,9 @@ from marketdesk.services import attachments, auth, chat
 from marketdesk.services.chat import ChatContext
 from marketdesk.settings import Settings
 
-from .chat import TEXT_BOUND, Chat, SendMessage, conversation_json, send_result
+from .chat import TEXT_BOUND, Chat, SendMessage, conversation_json, send_result, sent_json
 from .deps import CurrentOperator, CurrentPrincipal, DbSession, get_settings
-from .throttle import per_caller, per_ip
+from .throttle import client_ip, get_limiter, per_caller, per_ip
 from .types import BigId
 
 __all__ = ["router"]
@@ -34,12 +34,26 @@ class VisitorResponse(BaseModel):
     expires_in: int
 
 
+class FirstMessage(BaseModel):
+    """The customer's first message, sent with the conversation's opening."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    client_msg_id: str = Field(min_length=1, max_length=chat.MAX_CLIENT_MSG_ID)
+    text: str = Field(max_length=TEXT_BOUND)
+
+
 class CreateConversation(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     line: Line = Line.GENERAL
     seller_topic: str | None = Field(default=None, max_length=120)
     seller_subtopic: str | None = Field(default=None, max_length=120)
+    first_message: FirstMessage | None = Field(
+        default=None,
+        description="первое сообщение покупателя: беседа открывается вместе с ним, "
+        "ответ бота приходит в том же ответе (first_message.replies)",
+    )
 
 
 class Transfer(BaseModel):
@@ -84,6 +98,7 @@ async def create_visitor(
     "/api/v1/conversations", status_code=201, dependencies=[Depends(per_caller("conversations"))]
 )
 async def create_conversation(
+    request: Request,
     body: CreateConversation,
     principal: CurrentPrincipal,
     session: DbSession,
@@ -92,17 +107,40 @@ async def create_conversation(
 ) -> JSONResponse:
     """201 with a new conversation; when the caller already has
     ``MARKETDESK_OPEN_CONVERSATIONS_PER_LINE`` open ones on the line, 200 with the most
-    recent of them instead."""
-    view, created = await chat.start_conversation(
+    recent of them instead. With ``first_message`` the message is sent too (to the new
+    conversation in the same transaction, or to the open one returned): the answer has it
+    as ``first_message``, the message as ``POST …/messages`` answers it, with the bot's
+    reply in ``replies``; a retry with the same ``client_msg_id`` is answered with
+    ``"duplicate": true``."""
+    first = body.first_message
+    if first is None:
+        view, created = await chat.start_conversation(
+            session,
+            ctx,
+            principal,
+            line=body.line,
+            seller_topic=body.seller_topic,
+            seller_subtopic=body.seller_subtopic,
+            max_open=settings.open_conversations_per_line,
+        )
+        return JSONResponse(conversation_json(view, principal), status_code=201 if created else 200)
+    limiter = get_limiter(request)
+    if limiter is not None:  # a message as well: the messages' limit counts it
+        await limiter.check("messages", principal=principal, ip=client_ip(request))
+    view, created, sent = await chat.start_conversation_with_message(
         session,
         ctx,
         principal,
+        client_msg_id=first.client_msg_id,
+        text=first.text,
         line=body.line,
         seller_topic=body.seller_topic,
         seller_subtopic=body.seller_subtopic,
         max_open=settings.open_conversations_per_line,
     )
-    return JSONResponse(conversation_json(view, principal), status_code=201 if created else 200)
+    data = conversation_json(view, principal)
+    data["first_message"] = sent_json(sent, principal)
+    return JSONResponse(data, status_code=201 if created else 200)
 
 
 @router.get("/api/v1/conversations")

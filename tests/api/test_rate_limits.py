@@ -413,6 +413,36 @@ def test_messages_of_one_visitor_are_limited(
     asyncio.run(main())
 
 
+def test_a_first_message_sent_with_the_opening_counts_as_a_message(
+    demo_db: base.TestDatabase, storage: dict[str, Any]
+) -> None:
+    async def main() -> None:
+        async with running(demo_db, rate_messages="2/day", **storage) as client:
+            token = await _visitor(client)
+
+            async def open_with(text: str) -> httpx.Response:
+                first = {"client_msg_id": uuid.uuid4().hex, "text": text}
+                return await client.post(
+                    "/api/v1/conversations",
+                    json={"line": "general", "first_message": first},
+                    headers=auth(token),
+                )
+
+            opened = await open_with("привет")
+            assert opened.status_code == 201, opened.text
+            more = await client.post(
+                f"/api/v1/conversations/{opened.json()['id']}/messages",
+                json={"client_msg_id": uuid.uuid4().hex, "text": "ещё вопрос"},
+                headers=auth(token),
+            )
+            assert more.status_code == 201, more.text
+            _refused(await open_with("и ещё"))  # the third message of the day
+            mine = await client.get("/api/v1/conversations", headers=auth(token))
+            assert [c["id"] for c in mine.json()["conversations"]] == [opened.json()["id"]]
+
+    asyncio.run(main())
+
+
 # --------------------------------------------------------------------------- sockets
 
 

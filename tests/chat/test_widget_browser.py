@@ -102,10 +102,16 @@ def test_widget_bot_operator_reconnect_files_rating_and_no_script_runs(
     from playwright.sync_api import expect
 
     messages = page.locator("#messages")
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
     # a quick topic: the bot answers from the knowledge base
     page.get_by_role("button", name="Как активировать подарочный сертификат?").click()
     expect(messages.locator(".msg--bot")).to_have_count(1, timeout=15000)
     cid = _conversation_id(page)
+    # the first question opened the conversation: one request, no separate send
+    paths = [url.split("/api/v1/", 1)[-1] for url in posts]
+    assert paths == ["visitors", "conversations"], posts
+    expect(messages.locator(".msg--mine:not(.msg--pending)")).to_have_count(1)
 
     # «Позвать оператора»: the available operator gets the chat
     operator, _ = _operator(server)

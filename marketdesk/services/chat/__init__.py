@@ -40,6 +40,7 @@ from .lifecycle import (
     seller_topics,
     set_availability,
     start_conversation,
+    start_conversation_with_message,
     take,
     transfer,
 )
@@ -124,6 +125,7 @@ __all__ = [
     "set_availability",
     "set_default_publisher",
     "start_conversation",
+    "start_conversation_with_message",
     "take",
     "transfer",
     "validate_text",

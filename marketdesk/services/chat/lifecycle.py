@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, select, update
+from sqlalchemy import Integer, bindparam, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -34,6 +34,7 @@ from marketdesk.domain.tasks import SELLER_SUPPORT_TOPICS, is_valid_seller_topic
 from marketdesk.domain.webhooks import WebhookEvent
 from marketdesk.store.models import (
     Conversation,
+    Message,
     Operator,
     OperatorPresence,
     TravelProfile,
@@ -76,6 +77,7 @@ from . import sla
 from .assignment import assign, assign_lock, dispatch_queue, enqueue, has_room
 from .checks import (
     STAFF_ROLES,
+    check_send,
     is_supervisor,
     load,
     move_to,
@@ -87,6 +89,7 @@ from .checks import (
 )
 from .context import ChatContext
 from .events import changes_for
+from .sending import OutgoingMessage, SendRequest, send, store_one
 from .texts import (
     TEXT_CLOSED,
     TEXT_QUEUED,
@@ -96,7 +99,7 @@ from .texts import (
     TEXT_TRANSFERRED_OPERATOR,
 )
 from .transcript import system_note
-from .views import ConversationView, conversation_view
+from .views import ConversationView, SendResult, conversation_view
 
 __all__ = [
     "adopt_visitor_conversations",
@@ -107,6 +110,7 @@ __all__ = [
     "seller_topics",
     "set_availability",
     "start_conversation",
+    "start_conversation_with_message",
     "take",
     "transfer",
 ]
@@ -162,6 +166,28 @@ _OPEN_OF_CUSTOMER = _open_of(Conversation.customer_id)
 _OPEN_OF_VISITOR = _open_of(Conversation.visitor_id)
 
 
+def _sent_first_by(owner: Any) -> Any:
+    """The owner's conversation holding a message with the ``client_msg_id`` (a retry of
+    an opening with its first message)."""
+    return (
+        select(Conversation)
+        .where(
+            owner == bindparam("owner", type_=owner.type),
+            exists().where(
+                Message.conversation_id == Conversation.id,
+                Message.client_msg_id
+                == bindparam("client_msg_id", type_=Message.client_msg_id.type),
+            ),
+        )
+        .order_by(Conversation.id.desc())
+        .limit(1)
+    )
+
+
+_SENT_FIRST_BY_CUSTOMER = _sent_first_by(Conversation.customer_id)
+_SENT_FIRST_BY_VISITOR = _sent_first_by(Conversation.visitor_id)
+
+
 async def _lock_owner(session: AsyncSession, principal: Principal) -> None:
     """The row lock of the visitor or customer for the rest of the transaction: their
     conversations are counted and created one request at a time (SQLite: the write lock)."""
@@ -189,6 +215,129 @@ async def start_conversation(
     one is made: the most recent open one is returned (the widget simply goes on with it).
     ``channel`` and ``channel_contact_id``: where the customer writes from, outside the web
     chat (``services.channels``). → (the conversation, whether it is new)."""
+    conversation, created = await _open(
+        session,
+        ctx,
+        principal,
+        line=line,
+        seller_topic=seller_topic,
+        seller_subtopic=seller_subtopic,
+        max_open=max_open,
+        channel=channel,
+        channel_contact_id=channel_contact_id,
+    )
+    await session.commit()
+    return conversation_view(conversation), created
+
+
+async def start_conversation_with_message(
+    session: AsyncSession,
+    ctx: ChatContext,
+    principal: Principal,
+    *,
+    client_msg_id: str,
+    text: str,
+    line: str = Line.GENERAL,
+    seller_topic: str | None = None,
+    seller_subtopic: str | None = None,
+    max_open: int | None = None,
+) -> tuple[ConversationView, bool, SendResult]:
+    """The widget's first message: the conversation opened (as :func:`start_conversation`)
+    and the message sent (as :func:`.sending.send`) in one request. A new conversation, its
+    first message and the bot's answer are one transaction: a refused message leaves no
+    conversation behind. Where an open conversation is returned instead (``max_open``), the
+    message goes to it as any other; a retry with the same ``client_msg_id`` is answered
+    with the message stored before. → (the conversation after the message, whether it is
+    new, the sent message)."""
+    check_send(principal, client_msg_id, text, False)
+    opened = await _open_with_first_message(
+        session,
+        ctx,
+        principal,
+        client_msg_id=client_msg_id,
+        text=text,
+        line=line,
+        seller_topic=seller_topic,
+        seller_subtopic=seller_subtopic,
+        max_open=max_open,
+    )
+    view, sent = opened
+    if sent is not None:
+        return view, True, sent
+    # an open one already: the message is sent as any other (through the writer, outside
+    # the SQLite write lock, which the writer takes itself)
+    message = OutgoingMessage(conversation_id=view.id, client_msg_id=client_msg_id, text=text)
+    result = await send(ctx, principal, message, session=session)
+    return result.conversation or view, False, result
+
+
+@serialized
+async def _open_with_first_message(
+    session: AsyncSession,
+    ctx: ChatContext,
+    principal: Principal,
+    *,
+    client_msg_id: str,
+    text: str,
+    line: str,
+    seller_topic: str | None,
+    seller_subtopic: str | None,
+    max_open: int | None,
+) -> tuple[ConversationView, SendResult | None]:
+    """The new conversation with its first message (committed by ``store_one``), or the
+    open one that was there already, or the one a retry of this request made (committed,
+    nothing sent: None)."""
+    if principal.kind not in ("customer", "visitor"):
+        raise CustomerStartsConversation()
+    await _lock_owner(session, principal)
+    customer = principal.kind == "customer"
+    made_before = (
+        await session.scalars(
+            _SENT_FIRST_BY_CUSTOMER if customer else _SENT_FIRST_BY_VISITOR,
+            {
+                "owner": int(principal.id) if customer else str(principal.id),
+                "client_msg_id": client_msg_id,
+            },
+        )
+    ).first()
+    if made_before is not None:  # a retry: the message is answered as stored before
+        await session.commit()
+        return conversation_view(made_before), None
+    conversation, created = await _open(
+        session,
+        ctx,
+        principal,
+        line=line,
+        seller_topic=seller_topic,
+        seller_subtopic=seller_subtopic,
+        max_open=max_open,
+        owner_locked=True,
+    )
+    if not created:
+        await session.commit()
+        return conversation_view(conversation), None
+    message = OutgoingMessage(
+        conversation_id=conversation.id, client_msg_id=client_msg_id, text=text
+    )
+    sent = await store_one(session, SendRequest(ctx, principal, message))
+    return sent.conversation or conversation_view(conversation), sent
+
+
+async def _open(
+    session: AsyncSession,
+    ctx: ChatContext,
+    principal: Principal,
+    *,
+    line: str,
+    seller_topic: str | None,
+    seller_subtopic: str | None,
+    max_open: int | None,
+    channel: Channel = Channel.WEB,
+    channel_contact_id: int | None = None,
+    owner_locked: bool = False,
+) -> tuple[Conversation, bool]:
+    """:func:`start_conversation` without the commit (``owner_locked``: the caller holds
+    the owner's row lock already). → (the conversation, whether new)."""
     if principal.kind not in ("customer", "visitor"):
         raise CustomerStartsConversation()
     require_valid_line(line, field="line")
@@ -201,7 +350,8 @@ async def start_conversation(
             raise InvalidSellerTopic()
     actual = await _customer_line(session, principal, line)
     if max_open is not None:
-        await _lock_owner(session, principal)
+        if not owner_locked:
+            await _lock_owner(session, principal)
         customer = principal.kind == "customer"
         open_ones = list(
             await session.scalars(
@@ -214,8 +364,7 @@ async def start_conversation(
             )
         )
         if len(open_ones) >= max_open:
-            await session.commit()
-            return conversation_view(open_ones[0]), False
+            return open_ones[0], False
     now = utcnow()
     conversation = Conversation(
         customer_id=int(principal.id) if principal.kind == "customer" else None,
@@ -246,8 +395,7 @@ async def start_conversation(
             ticket=conversation.ticket_number, topic=seller_topic, subtopic=seller_subtopic
         )
         await system_note(session, changes, conversation, note)
-    await session.commit()
-    return conversation_view(conversation), True
+    return conversation, True
 
 
 @serialized

@@ -53,6 +53,7 @@ class Conversation(Base):
         CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating"),
         Index("ix_conversations_queue", "status", "line", "queued_at"),
         Index("ix_conversations_customer", "customer_id"),
+        Index("ix_conversations_visitor", "visitor_id"),
         Index("ix_conversations_operator", "assigned_operator_id", "status"),
         Index("ix_conversations_created", "created_at"),
         Index("ix_conversations_channel_contact", "channel_contact_id"),

@@ -64,11 +64,23 @@ async function ensureToken() {
 
 async function ensureConversation(line, extra) {
   if (state.conversationId) return;
-  const data = await api("POST", "/api/v1/conversations", { line: line || "general", ...(extra || {}) });
+  await openConversationWith(line, extra, null);
+}
+
+// a new conversation; with ``first`` ({client_msg_id, text}) it opens with that message, and
+// the bot's answer comes back in the same response (one request for the first question)
+async function openConversationWith(line, extra, first) {
+  const body = { line: line || "general", ...(extra || {}) };
+  if (first) body.first_message = first;
+  const data = await api("POST", "/api/v1/conversations", body);
   state.conversationId = data.id;
   state.lastSeq = 0;
   save();
   applyConversation(data);
+  if (data.first_message) {
+    render(data.first_message);
+    (data.first_message.replies || []).forEach(render);
+  }
   connect();
 }
 
@@ -284,17 +296,25 @@ function send(text, line) {
     return;
   }
   showError("");
+  const clientId = newId();
   ensureToken()
-    .then(() => ensureConversation(line))
     .then(() => {
-      const clientId = newId();
       pending[clientId] = { text };
       const draft = bubble("customer", true, text);
       draft.classList.add("msg--pending");
       draft.dataset.clientId = clientId;
       list.append(draft);
       list.scrollTop = list.scrollHeight;
-      transmit(clientId);
+      if (state.conversationId) return transmit(clientId);
+      // the first question opens the conversation: one request, the bot's answer with it
+      // not opened (refused, or no connection): the draft goes, its text back to the field
+      return openConversationWith(line, null, { client_msg_id: clientId, text }).catch((error) => {
+        const draft = draftOf(clientId);
+        if (draft) draft.remove();
+        delete pending[clientId];
+        if (!$("text").value) $("text").value = text;
+        throw error;
+      });
     })
     .catch((error) => showError(error.message));
 }

@@ -1,0 +1,134 @@
+"""A conversation opened with its first message (``POST /api/v1/conversations`` with
+``first_message``): the widget's first question in one request, the bot's answer in the
+same answer; a retry is answered as stored before; a refused message leaves nothing."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from marketdesk.server import create_app
+from tests.chat.conftest import ChatEnv, auth
+from tests.errors import assert_error
+
+QUESTION = "Как активировать подарочный сертификат?"
+
+
+def _open(
+    env: ChatEnv, token: str, text: str, client_msg_id: str | None = None, **body: Any
+) -> Any:
+    first = {"client_msg_id": client_msg_id or uuid.uuid4().hex, "text": text}
+    return env.client.post(
+        "/api/v1/conversations",
+        json={"line": "general", **body, "first_message": first},
+        headers=auth(token),
+    )
+
+
+def _mine(env: ChatEnv, token: str) -> list[dict[str, Any]]:
+    response = env.client.get("/api/v1/conversations", headers=auth(token))
+    assert response.status_code == 200, response.text
+    return list(response.json()["conversations"])
+
+
+def test_the_conversation_opens_with_the_message_and_the_bots_answer(env: ChatEnv) -> None:
+    token = env.visitor()
+    response = _open(env, token, QUESTION, client_msg_id="first-1")
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["status"] == "bot"
+    assert body["topic"] == "certificate_activation"  # the conversation after the answer
+    assert body["last_seq"] == 2
+    sent = body["first_message"]
+    assert (sent["seq"], sent["sender_kind"], sent["client_msg_id"]) == (1, "visitor", "first-1")
+    assert sent["conversation_id"] == body["id"]
+    assert sent["duplicate"] is False
+    [reply] = sent["replies"]
+    assert (reply["seq"], reply["sender_kind"]) == (2, "bot")
+    assert reply["bot"]["topic"] == "certificate_activation"
+    # what GET shows is what the answer said
+    messages = env.messages(token, body["id"])
+    assert [(m["seq"], m["sender_kind"], m["text"]) for m in messages] == [
+        (1, "visitor", QUESTION),
+        (2, "bot", reply["text"]),
+    ]
+    assert env.get(token, body["id"])["last_seq"] == 2
+
+
+def test_a_retry_of_the_request_makes_no_second_conversation(env: ChatEnv) -> None:
+    token = env.visitor()
+    first = _open(env, token, QUESTION, client_msg_id="retry-open")
+    again = _open(env, token, QUESTION, client_msg_id="retry-open")
+    assert first.status_code == 201, first.text
+    assert again.status_code == 200, again.text
+    assert again.json()["id"] == first.json()["id"]
+    assert again.json()["first_message"]["duplicate"] is True
+    assert again.json()["first_message"]["id"] == first.json()["first_message"]["id"]
+    assert [c["id"] for c in _mine(env, token)] == [first.json()["id"]]
+    senders = [m["sender_kind"] for m in env.messages(token, first.json()["id"])]
+    assert senders == ["visitor", "bot"]
+
+
+def test_a_refused_first_message_leaves_no_conversation(env: ChatEnv) -> None:
+    token = env.visitor()
+    for text, code in (("   ", "message_empty"), ("я" * 4001, "message_too_long")):
+        assert_error(_open(env, token, text), 422, code)
+    extra = env.client.post(
+        "/api/v1/conversations",
+        json={"line": "general", "first_message": {"client_msg_id": "x", "text": "а", "to": 1}},
+        headers=auth(token),
+    )
+    assert extra.status_code == 422
+    assert _mine(env, token) == []
+    ok = _open(env, token, "я" * 4000)
+    assert ok.status_code == 201, ok.text
+    assert ok.json()["first_message"]["seq"] == 1
+
+
+def test_with_the_open_conversations_at_their_limit_the_message_goes_to_the_latest(
+    env: ChatEnv,
+) -> None:
+    app = create_app(env.db.settings(open_conversations_per_line=2))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        tight = ChatEnv(env.db, client)
+        token = tight.visitor()
+        opened = [tight.conversation(token)["id"] for _ in range(2)]
+        response = _open(tight, token, QUESTION, client_msg_id="to-the-latest")
+        assert response.status_code == 200, response.text
+        assert response.json()["id"] == opened[-1]
+        assert response.json()["first_message"]["conversation_id"] == opened[-1]
+        assert response.json()["first_message"]["replies"][0]["sender_kind"] == "bot"
+        assert sorted(c["id"] for c in _mine(tight, token)) == sorted(opened)
+        [first, _] = tight.messages(token, opened[-1])
+        assert first["client_msg_id"] == "to-the-latest"
+
+
+def test_the_seller_line_opens_with_its_ticket_note_then_the_message(env: ChatEnv) -> None:
+    token = env.visitor()
+    response = _open(
+        env,
+        token,
+        "Не вижу отчёт за ноябрь",
+        seller_topic="Финансы",
+        seller_subtopic="Финансовые отчёты",
+        line="seller",
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["ticket_number"].startswith("S-")
+    messages = env.messages(token, body["id"])
+    assert messages[0]["sender_kind"] == "system"
+    assert body["ticket_number"] in messages[0]["text"]
+    assert (messages[1]["sender_kind"], messages[1]["text"]) == (
+        "visitor",
+        "Не вижу отчёт за ноябрь",
+    )
+    assert body["first_message"]["seq"] == messages[1]["seq"]
+
+
+def test_an_operator_opens_no_conversation_with_a_message(env: ChatEnv) -> None:
+    _, operator = env.operator()
+    assert _open(env, operator, QUESTION).status_code == 403
+    assert _mine(env, operator) == []
