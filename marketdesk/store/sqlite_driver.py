@@ -17,7 +17,12 @@ SQLite's busy handler or in ``fsync``:
 
 - the statement that would begin a write transaction (the first ``INSERT``/``UPDATE``/
   ``DELETE`` of a transaction, or any statement but a ``SELECT`` outside a transaction): it
-  takes SQLite's write lock, which another process (the CLI, an import) may hold;
+  takes SQLite's write lock, which another process (the CLI, an import) may hold. The
+  server's own writers take turns under the process's write lock
+  (``store.transactions``), so that lock is almost always free: a first ``INSERT``/
+  ``UPDATE``/``DELETE``/``REPLACE`` is tried in the loop's thread with SQLite's busy
+  timeout at zero, and only when another process holds the lock (``SQLITE_BUSY`` at once,
+  nothing written) does it go to the connection's thread to wait with the full timeout;
 - the ``COMMIT`` of a transaction that wrote, which writes the WAL to disk
   (``synchronous=FULL``; a commit with nothing open does nothing and stays in the loop);
 - every call made inside :func:`offloaded` — long reads (the reports over a year, exports,
@@ -95,6 +100,18 @@ def _reads(sql: object) -> bool:
     return isinstance(sql, str) and sql.lstrip()[:6].upper() == "SELECT"
 
 
+_PLAIN_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+def _writes(sql: object) -> bool:
+    """A plain DML statement: sqlite3 begins a transaction before it, so it writes nothing
+    to disk by itself (its commit does, in the connection's thread)."""
+    return isinstance(sql, str) and sql.lstrip()[:7].upper().startswith(_PLAIN_WRITES)
+
+
+_LOOP, _TRY, _THREAD = "loop", "try", "thread"
+
+
 class InlineConnection(aiosqlite.Connection):
     """An aiosqlite connection whose calls that cannot wait run in the calling thread (see
     the module's text)."""
@@ -102,36 +119,71 @@ class InlineConnection(aiosqlite.Connection):
     _thread_idle: threading.Event | None = None
     """Set when the last call handed to the connection's thread has finished."""
 
-    def _may_wait(self, function: Callable[..., Any], args: tuple[Any, ...]) -> bool:
+    _busy_timeout_ms: int | None = None
+    """The connection's busy timeout, put back after a write tried without waiting."""
+
+    def _where(self, function: Callable[..., Any], args: tuple[Any, ...]) -> str:
+        """Where a call runs: ``loop`` (it cannot wait), ``try`` (a first write: in the loop
+        without waiting, else in the thread) or ``thread``."""
         connection = self._connection
         if connection is None or _offloaded.get():
-            return True
+            return _THREAD
         if self._thread_idle is not None and not self._thread_idle.is_set():
-            return True  # behind a call still running in the thread, in order
+            return _THREAD  # behind a call still running in the thread, in order
         in_transaction: bool = connection.in_transaction
         owner = getattr(function, "__self__", None)
         if owner is connection:  # the connection's own methods: commit, rollback, cursor …
             name = getattr(function, "__name__", "")
             if name == "commit":  # with no transaction open, sqlite3's commit does nothing
-                return in_transaction
+                return _THREAD if in_transaction else _LOOP
             # a cursor, a rollback and registering a function (the dialect's ``regexp``
             # and ``floor`` at connect) do not touch the file's locks
-            return name not in ("cursor", "rollback", "create_function")
+            return _LOOP if name in ("cursor", "rollback", "create_function") else _THREAD
         if isinstance(owner, sqlite3.Cursor):
             name = getattr(function, "__name__", "")
             if name in ("execute", "executemany"):
-                # inside a write transaction nothing waits; outside one only a SELECT
-                # cannot begin one
-                return not in_transaction and not _reads(args[0] if args else None)
+                # inside a write transaction nothing waits; outside one a SELECT cannot
+                # begin one, and a plain write begins one that may have to wait
+                if in_transaction:
+                    return _LOOP
+                sql = args[0] if args else None
+                if _reads(sql):
+                    return _LOOP
+                # (in autocommit mode a write would commit, and sync, by itself)
+                implicit_begin = connection.isolation_level is not None
+                return _TRY if implicit_begin and _writes(sql) else _THREAD
             # an ``executescript`` commits first; fetches and close never wait
-            return name == "executescript"
-        return True
+            return _THREAD if name == "executescript" else _LOOP
+        return _THREAD
+
+    def _without_waiting(
+        self, connection: sqlite3.Connection, fn: Callable[..., Any], args: Any, kwargs: Any
+    ) -> tuple[bool, Any]:
+        """``fn`` in this thread with SQLite's busy timeout at zero: (True, its result), or
+        (False, None) when another connection holds the write lock (nothing was written)."""
+        if self._busy_timeout_ms is None:
+            self._busy_timeout_ms = int(connection.execute("PRAGMA busy_timeout").fetchone()[0])
+        connection.execute("PRAGMA busy_timeout=0").close()
+        try:
+            return True, fn(*args, **kwargs)
+        except sqlite3.OperationalError as error:
+            if getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY:
+                return False, None
+            raise
+        finally:
+            connection.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms}").close()
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        if not self._running or not self._connection:
+        connection = self._connection
+        if not self._running or not connection:
             raise ValueError("Connection closed")
-        if not self._may_wait(fn, args):
+        where = self._where(fn, args)
+        if where == _LOOP:
             return fn(*args, **kwargs)
+        if where == _TRY:
+            done, result = self._without_waiting(connection, fn, args, kwargs)
+            if done:
+                return result
         idle = self._thread_idle = threading.Event()
 
         def call() -> Any:

@@ -146,6 +146,57 @@ def test_a_writer_cancelled_while_it_waits_leaves_no_transaction_behind(tmp_path
     assert _run(work, path)
 
 
+async def _first_write(database: Database, other: sqlite3.Connection | None) -> tuple[str, int]:
+    """Where a transaction's first write ran (while ``other`` holds SQLite's write lock, if
+    given, until the loop has gone round a few times), and the busy timeout after it."""
+    loop_thread = threading.current_thread().name
+    async with database.session() as session:
+        connection = await session.connection()
+        raw = await connection.get_raw_connection()
+        driver = raw.driver_connection
+        assert isinstance(driver, InlineConnection)
+        await driver.create_function("runner", 0, lambda: threading.current_thread().name)
+
+        async def release() -> None:
+            for _ in range(5):
+                await asyncio.sleep(0.01)
+            if other is not None:
+                other.execute("COMMIT")
+
+        insert = session.execute(text("INSERT INTO t (v) VALUES (runner()) RETURNING v"))
+        result, _ = await asyncio.gather(insert, release())
+        name = result.scalar_one()
+        await session.commit()
+        timeout = (await session.execute(text("PRAGMA busy_timeout"))).scalar_one()
+    return ("loop" if name == loop_thread else "connection"), int(timeout)
+
+
+def test_a_first_write_runs_in_the_loop_thread_when_nobody_else_holds_the_lock(
+    tmp_path: Path,
+) -> None:
+    where, timeout = _run(lambda database: _first_write(database, None), tmp_path / "f.db")
+    assert where == "loop"
+    assert timeout == 10000  # SQLite's busy timeout is back after the write that did not wait
+
+
+def test_a_first_write_waits_in_the_connections_thread_when_another_process_holds_it(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "g.db"
+
+    async def work(database: Database) -> tuple[str, int]:
+        other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            return await _first_write(database, other)
+        finally:
+            other.close()
+
+    where, timeout = _run(work, path)
+    assert where == "connection"  # tried at once, refused (nothing written), then waited
+    assert timeout == 10000
+
+
 def _closed_in_a_transaction(path: Path, *, close: str) -> bool:
     """A connection holding SQLite's write lock with a read still under way is closed: can
     another writer then take the lock at once?"""
