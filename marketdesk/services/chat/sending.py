@@ -21,6 +21,8 @@ from typing import Any
 from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from marketdesk.domain.channels import Channel
 from marketdesk.domain.conversations import ConversationStatus as S
@@ -253,7 +255,7 @@ async def store_one(session: AsyncSession, request: SendRequest) -> SendResult:
             await session.commit()
             return SendResult(message=stored, view_of=partial(conversation_view, after or locked))
         changes.message(stored, locked)
-        replies, conversation = await _move_on(session, ctx, changes, locked.status, message)
+        replies, conversation = await _move_on(session, ctx, changes, locked, message)
         await session.commit()
     except IntegrityError:
         # a retry, or two identical sends at once: the message is already stored
@@ -374,16 +376,31 @@ async def _move_on(
     session: AsyncSession,
     ctx: ChatContext,
     changes: Changes,
-    status: str,
+    locked: Any,
     message: OutgoingMessage,
 ) -> tuple[list[MessageView], Conversation]:
     """After a customer's message: a resolved conversation reopens; the bot answers while it
-    has the conversation. → (the replies, the conversation)."""
-    conversation = await session.get(Conversation, message.conversation_id, populate_existing=True)
-    assert conversation is not None
-    if status == S.RESOLVED:
+    has the conversation. ``locked``: the conversation's row as the message's lock returned
+    it. → (the replies, the conversation)."""
+    conversation = _conversation_of(session, locked)
+    if locked.status == S.RESOLVED:
         return [await _reopen_for_customer(session, changes, conversation)], conversation
     return await _bot_answers(session, ctx, conversation, message.text)
+
+
+def _conversation_of(session: AsyncSession, locked: Any) -> Conversation:
+    """The conversation's ORM object in ``session`` with the state the lock returned (the
+    whole row, under the lock): no second read of the row."""
+    sync = session.sync_session
+    present = sync.identity_map.get(sync.identity_key(Conversation, (locked.id,)))
+    if isinstance(present, Conversation):  # made or read earlier in this transaction
+        for name, value in locked._mapping.items():
+            set_committed_value(present, name, value)
+        return present
+    conversation = Conversation(**locked._mapping)
+    make_transient_to_detached(conversation)  # as if loaded: no history, nothing to flush
+    session.add(conversation)
+    return conversation
 
 
 async def _reopen_for_customer(
