@@ -16,8 +16,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from marketdesk.settings import password_hashing
+from marketdesk.store.json_rows import rows_as_json, rows_from_json
 from marketdesk.store.models import Customer, Operator, OperatorRole, Session, Visitor, utcnow
 
 from . import audit
@@ -233,18 +235,34 @@ async def _open_session(
 
 
 # Statements of every request, built once (building one cost more CPU than running it).
+_TOKEN_HASH = bindparam("token_hash", type_=Session.token_hash.type)
+_ROLE_SESSION = aliased(Session)
+# who a token is, in one statement: the session, its operator with the roles or its customer
+# (plain columns: loading ORM objects cost more than the statement itself)
 _SESSION_BY_TOKEN = (
-    select(Session, Operator)
+    select(
+        Session.id,
+        Session.operator_id,
+        Session.customer_id,
+        Session.visitor_id,
+        Session.expires_at,
+        Session.revoked_at,
+        Operator.full_name.label("operator_name"),
+        Operator.is_active.label("operator_active"),
+        rows_as_json(
+            select(OperatorRole.role)
+            .join(_ROLE_SESSION, _ROLE_SESSION.operator_id == OperatorRole.operator_id)
+            .where(_ROLE_SESSION.token_hash == _TOKEN_HASH),
+            [OperatorRole.role],
+        ).label("roles"),
+        Customer.id.label("customer_found"),
+        Customer.full_name.label("customer_name"),
+    )
+    .select_from(Session)
     .outerjoin(Operator, Operator.id == Session.operator_id)
-    .where(Session.token_hash == bindparam("token_hash", type_=Session.token_hash.type))
+    .outerjoin(Customer, Customer.id == Session.customer_id)
+    .where(Session.token_hash == _TOKEN_HASH)
 )
-_ROLES = select(OperatorRole.role).where(
-    OperatorRole.operator_id == bindparam("operator_id", type_=OperatorRole.operator_id.type)
-)
-
-
-async def _roles(session: AsyncSession, operator_id: int) -> frozenset[str]:
-    return frozenset(await session.scalars(_ROLES, {"operator_id": operator_id}))
 
 
 async def login(
@@ -349,34 +367,27 @@ async def authenticate(
     key = token_hash(token)
     if cache is not None and (known := cache.get(key, now)) is not None:
         return known
-    found = (await session.execute(_SESSION_BY_TOKEN, {"token_hash": key})).first()
-    if found is None or found[0].revoked_at is not None or found[0].expires_at <= now:
+    row = (await session.execute(_SESSION_BY_TOKEN, {"token_hash": key})).first()
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
         raise SessionExpired()
-    row, operator = found
-    principal = await _principal_of(session, row, operator)
+    principal = _principal_of(row)
     if cache is not None:
         cache.put(key, principal, row.expires_at)
     return principal
 
 
-async def _principal_of(
-    session: AsyncSession, row: Session, operator: Operator | None
-) -> Principal:
+def _principal_of(row: Any) -> Principal:
+    """The principal of a session: a row of ``_SESSION_BY_TOKEN``; a visitor's may be its
+    ``Session`` object (no operator or customer to look at)."""
     if row.operator_id is not None:
-        if operator is None or not operator.is_active:
+        if not row.operator_active:  # deactivated, or gone
             raise AccountDisabled()
-        return Principal(
-            "operator",
-            operator.id,
-            operator.full_name,
-            await _roles(session, operator.id),
-            session_id=row.id,
-        )
+        roles = frozenset(str(role) for (role,) in rows_from_json(row.roles))
+        return Principal("operator", row.operator_id, row.operator_name, roles, session_id=row.id)
     if row.customer_id is not None:
-        customer = await session.get(Customer, row.customer_id)
-        if customer is None:
+        if row.customer_found is None:
             raise AccountNotFound()
-        return Principal("customer", customer.id, customer.full_name, session_id=row.id)
+        return Principal("customer", row.customer_id, row.customer_name, session_id=row.id)
     if row.visitor_id is not None:
         return Principal("visitor", row.visitor_id, session_id=row.id)
     raise SessionBroken()
@@ -413,5 +424,5 @@ async def create_visitor(
     token, row = await _open_session(session, "visitor", {"visitor_id": visitor.id}, ttl)
     await session.commit()
     if cache is not None:
-        cache.put(row.token_hash, await _principal_of(session, row, None), row.expires_at)
+        cache.put(row.token_hash, _principal_of(row), row.expires_at)
     return token
