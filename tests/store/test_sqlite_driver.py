@@ -35,17 +35,24 @@ def _run(work: Callable[[Database], Awaitable[_T]], path: Path) -> _T:
     return asyncio.run(main())
 
 
+async def _with_runner(session: Any) -> InlineConnection:
+    """The session's driver connection, with ``runner()``: the name of the thread that
+    calls it (read back by SQL)."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    assert isinstance(driver, InlineConnection)
+    await driver.create_function("runner", 0, lambda: threading.current_thread().name)
+    return driver
+
+
 async def _thread_names(database: Database) -> list[str]:
     """The thread that ran each kind of call, read back by SQL: a function registered on
     the connection answers with the name of the thread that calls it."""
     loop_thread = threading.current_thread().name
     names: list[str] = []
     async with database.session() as session:
-        connection = await session.connection()
-        raw = await connection.get_raw_connection()
-        driver = raw.driver_connection
-        assert isinstance(driver, InlineConnection)
-        await driver.create_function("runner", 0, lambda: threading.current_thread().name)
+        driver = await _with_runner(session)
 
         async def runner(sql: str) -> None:
             name = (await session.execute(text(sql))).scalar_one()
@@ -151,11 +158,7 @@ async def _first_write(database: Database, other: sqlite3.Connection | None) -> 
     given, until the loop has gone round a few times), and the busy timeout after it."""
     loop_thread = threading.current_thread().name
     async with database.session() as session:
-        connection = await session.connection()
-        raw = await connection.get_raw_connection()
-        driver = raw.driver_connection
-        assert isinstance(driver, InlineConnection)
-        await driver.create_function("runner", 0, lambda: threading.current_thread().name)
+        await _with_runner(session)
 
         async def release() -> None:
             for _ in range(5):
