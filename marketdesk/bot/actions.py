@@ -124,17 +124,24 @@ GOODS = _words("товар заказ покупка вещь")
 NOT_RETURNED = _words("сертификат билет авиабилет чат страница вернуться купон промокод балл")
 NOT_POINTS = _words("отзыв получить начислять начислить заработать потратить списать")
 
-_CODE_RE = re.compile(
-    r"(?<![\w-])(?=[A-Za-z0-9-]*[A-Za-z])(?=[A-Za-z0-9-]*\d)"
-    r"[A-Za-z0-9]{4}(?:[- ]?[A-Za-z0-9]{4}){1,7}(?![\w-])"
-)
+_CODE_SHAPE = re.compile(r"(?<![\w-])[A-Za-z0-9]{4}(?:[- ]?[A-Za-z0-9]{4}){1,7}(?![\w-])")
+_FULL_CODE = 16  # the length of a code marketdesk issues (``services.certificates``)
 
 
 def certificate_code_in(text: str) -> str | None:
-    """A certificate code written in a message («AB12-CD34-EF56-GH78»): letters and digits
-    in groups of four; an order number (digits only) is not one."""
-    match = _CODE_RE.search(text)
-    return match.group(0).replace(" ", "") if match else None
+    """A certificate code written in a message («AB12-CD34-EF56-GH78»): Latin letters and
+    digits in groups of four, with or without dashes or spaces between them. It has a letter
+    (digits only are an order number or a bank card) and a digit, unless it has the full
+    length of an issued code: one in a hundred issued codes has no digit at all, and was
+    not recognised (while «good deal» stays a phrase)."""
+    for match in _CODE_SHAPE.finditer(text):
+        code = match.group(0).replace(" ", "")
+        bare = code.replace("-", "")
+        if not any(c.isalpha() for c in bare):
+            continue
+        if any(c.isdigit() for c in bare) or len(bare) == _FULL_CODE:
+            return code
+    return None
 
 
 _REASONS = (
