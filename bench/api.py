@@ -193,11 +193,18 @@ class Paths:
         r = await client.post("/api/v1/visitors", json={})
         return r.status_code in (200, 201)
 
-    async def chat_open(self, client: Client, _i: int) -> bool:
+    @staticmethod
+    async def _new_visitor(client: Client) -> dict[str, str] | None:
+        """A new widget visitor's authorisation header (None: refused)."""
         r = await client.post("/api/v1/visitors", json={})
         if r.status_code not in (200, 201):
+            return None
+        return {"Authorization": f"Bearer {r.json()['token']}"}
+
+    async def chat_open(self, client: Client, _i: int) -> bool:
+        auth = await self._new_visitor(client)
+        if auth is None:
             return False
-        auth = {"Authorization": f"Bearer {r.json()['token']}"}
         r = await client.post("/api/v1/conversations", json={"line": "general"}, headers=auth)
         if r.status_code != 201:
             return False
@@ -213,10 +220,9 @@ class Paths:
         return False
 
     async def chat_first(self, client: Client, _i: int) -> bool:
-        r = await client.post("/api/v1/visitors", json={})
-        if r.status_code not in (200, 201):
+        auth = await self._new_visitor(client)
+        if auth is None:
             return False
-        auth = {"Authorization": f"Bearer {r.json()['token']}"}
         first = {"client_msg_id": str(uuid.uuid4()), "text": TEXT}
         r = await client.post(
             "/api/v1/conversations",

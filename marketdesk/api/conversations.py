@@ -17,7 +17,7 @@ from marketdesk.settings import Settings
 
 from .chat import TEXT_BOUND, Chat, SendMessage, conversation_json, send_result, sent_json
 from .deps import CurrentOperator, CurrentPrincipal, DbSession, get_settings
-from .throttle import client_ip, get_limiter, per_caller, per_ip
+from .throttle import count_caller, per_caller, per_ip
 from .types import BigId
 
 __all__ = ["router"]
@@ -124,9 +124,7 @@ async def create_conversation(
             max_open=settings.open_conversations_per_line,
         )
         return JSONResponse(conversation_json(view, principal), status_code=201 if created else 200)
-    limiter = get_limiter(request)
-    if limiter is not None:  # a message as well: the messages' limit counts it
-        await limiter.check("messages", principal=principal, ip=client_ip(request))
+    await count_caller(request, "messages", principal)  # a message as well: counted as one
     view, created, sent = await chat.start_conversation_with_message(
         session,
         ctx,

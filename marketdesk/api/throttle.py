@@ -12,11 +12,12 @@ from starlette.requests import HTTPConnection
 
 from marketdesk.domain.roles import Role
 from marketdesk.services import rate_limits
+from marketdesk.services.principals import Principal
 from marketdesk.services.rate_limits import RateLimiter
 
 from .deps import CurrentOperator, CurrentPrincipal
 
-__all__ = ["client_ip", "get_limiter", "per_caller", "per_ip", "router"]
+__all__ = ["client_ip", "count_caller", "get_limiter", "per_caller", "per_ip", "router"]
 
 router = APIRouter(tags=["rate limits"])
 
@@ -46,13 +47,19 @@ def per_ip(kind: str) -> Callable[[Request], Awaitable[None]]:
     return dependency
 
 
+async def count_caller(request: Request, kind: str, principal: Principal) -> None:
+    """One ``kind`` action of the caller and of its IP (staff are not held); 429 past a
+    limit."""
+    limiter = get_limiter(request)
+    if limiter is not None:
+        await limiter.check(kind, principal=principal, ip=client_ip(request))
+
+
 def per_caller(kind: str) -> Callable[..., Awaitable[None]]:
-    """A dependency: one ``kind`` action of the caller and of its IP (staff are not held)."""
+    """A dependency: :func:`count_caller` for every request of the route."""
 
     async def dependency(request: Request, principal: CurrentPrincipal) -> None:
-        limiter = get_limiter(request)
-        if limiter is not None:
-            await limiter.check(kind, principal=principal, ip=client_ip(request))
+        await count_caller(request, kind, principal)
 
     return dependency
 

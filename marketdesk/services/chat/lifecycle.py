@@ -250,7 +250,7 @@ async def start_conversation_with_message(
     with the message stored before. → (the conversation after the message, whether it is
     new, the sent message)."""
     check_send(principal, client_msg_id, text, False)
-    opened = await _open_with_first_message(
+    view, sent = await _open_with_first_message(
         session,
         ctx,
         principal,
@@ -261,7 +261,6 @@ async def start_conversation_with_message(
         seller_subtopic=seller_subtopic,
         max_open=max_open,
     )
-    view, sent = opened
     if sent is not None:
         return view, True, sent
     # an open one already: the message is sent as any other (through the writer, outside
