@@ -6,6 +6,7 @@ concurrent clients, on one ``marketdesk serve`` process, with the peer in the sa
                                   [--peer] [--only task_create,card_customer]
                                   [--card-clients 1] [--client light|httpx]
                                   [--workers 2 --redis redis://127.0.0.1:6379/0]
+                                  [--sqlite-workers 2]
 
 For each database it loads the demo data and ``--scale`` generated customers (with their
 orders and products) into a fresh database (``marketdesk demo load --scale``), starts
@@ -32,8 +33,9 @@ answered), over real HTTP on loopback:
   ``GET /api/v1/products/{code}`` of random ones among ``--scale``; then again from
   ``--card-clients`` clients (default one: the latency one operator sees).
 
-``--workers N`` serves with N processes (PostgreSQL with Redis only; ``serve`` refuses more
-than one on SQLite); the server's CPU then counts every process.
+``--workers N`` serves PostgreSQL with N processes and Redis, ``--sqlite-workers N`` SQLite
+(its processes' writers take turns on a file lock; one process by default, as the runs
+before 2026-12-05); the server's CPU then counts every process.
 
 With ``--peer`` (after ``../shared/peers/django-helpdesk/setup.sh``) it also creates
 django-helpdesk tickets (``POST /api/tickets/``, gunicorn with two workers, SQLite WAL) at the
@@ -360,8 +362,7 @@ async def bench_backend(
     print(f"{name}: loading the demo data and {args.scale} customers…", flush=True)
     load_data(database_url, data_dir, args.scale)
     customers, products = await ids(database_url)
-    # several processes on PostgreSQL only (``serve`` refuses them on SQLite)
-    workers = args.workers if database_url.startswith("postgresql") else 1
+    workers = args.workers if database_url.startswith("postgresql") else args.sqlite_workers
     extra = {"MARKETDESK_REDIS_URL": args.redis} if workers > 1 else {}
     server = ServerProcess(data_dir, database_url, extra, workers=workers)
     server.start()
@@ -462,7 +463,8 @@ async def main() -> None:
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--pg", default=os.environ.get("MARKETDESK_TEST_DATABASE_URL"))
     parser.add_argument("--peer", action="store_true", help="django-helpdesk in the same run")
-    parser.add_argument("--workers", type=int, default=1, help="PostgreSQL with Redis only")
+    parser.add_argument("--workers", type=int, default=1, help="PostgreSQL's server processes")
+    parser.add_argument("--sqlite-workers", type=int, default=1, help="SQLite's (with Redis)")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--only", type=lambda v: set(v.split(",")), default=None)
     parser.add_argument(

@@ -104,6 +104,15 @@ async def _load_history(database: Any, settings: Settings) -> None:
         )
 
 
+def _sqlite_file(settings: Settings) -> bool:
+    """Whether the SQLite database is a file (several processes can share it)."""
+    from sqlalchemy.engine import make_url
+
+    from marketdesk.store.file_locks import lock_file_path
+
+    return lock_file_path(make_url(settings.async_database_url).database, "writer") is not None
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
@@ -121,12 +130,11 @@ def serve(host: str, port: int, data_dir: Path | None, workers: int) -> None:
     from marketdesk.observability.logs import logging_config
 
     settings = _settings(data_dir)
-    if workers > 1 and settings.is_sqlite:
+    if workers > 1 and settings.is_sqlite and not _sqlite_file(settings):
         _fail(
-            "Несколько процессов сервера (--workers больше 1) работают только на PostgreSQL: "
-            "SQLite пишет в один файл одним процессом, и порядок сообщений чата держит "
-            "писатель внутри процесса. Укажите MARKETDESK_DATABASE_URL=postgresql://… "
-            "и MARKETDESK_REDIS_URL или запустите сервер с --workers 1."
+            "Несколько процессов сервера (--workers больше 1) не могут работать с базой SQLite "
+            "в памяти: у каждого процесса была бы своя. Укажите файл базы данных "
+            "или запустите сервер с --workers 1."
         )
     if workers > 1 and not settings.redis_url:
         _fail(

@@ -1,16 +1,29 @@
 """The leader lease of the work that runs once across server processes (used by
 ``workers.leadership``): on PostgreSQL a session-level advisory lock on a connection of its
-own, which a dead process's connection takes with it; on SQLite the one process leads."""
+own, which a dead process's connection takes with it; on a SQLite file the lock of a file
+beside it (``<database>-leader``), which the kernel takes from a dead process; a database
+without a file has one process, which leads."""
 
 from __future__ import annotations
 
 import logging
+import os
+from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-__all__ = ["LEADER_LOCK_KEY", "AdvisoryLease", "Lease", "SoleProcessLease", "lease_for"]
+from .file_locks import lock_file_path, try_lock_file
+
+__all__ = [
+    "LEADER_LOCK_KEY",
+    "AdvisoryLease",
+    "FileLease",
+    "Lease",
+    "SoleProcessLease",
+    "lease_for",
+]
 
 log = logging.getLogger("marketdesk.workers")
 
@@ -32,7 +45,7 @@ class Lease(Protocol):
 
 
 class SoleProcessLease:
-    """SQLite: the one server process always leads."""
+    """A SQLite database without a file (in memory): its one process always leads."""
 
     async def acquire(self) -> bool:
         return True
@@ -42,6 +55,32 @@ class SoleProcessLease:
 
     async def release(self) -> None:
         return None
+
+
+class FileLease:
+    """A SQLite file: the exclusive ``flock`` of ``path`` (``store.file_locks``), held by
+    this process from the moment it is taken until it is released or the process ends."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    async def acquire(self) -> bool:
+        if self._fd is None:
+            try:
+                self._fd = try_lock_file(self.path)
+            except OSError as error:  # the folder gone or not ours: try again at the next tick
+                log.warning("leader lease: cannot open %s (%s)", self.path, error)
+                return False
+        return self._fd is not None
+
+    async def still_held(self) -> bool:
+        return self._fd is not None  # nobody takes a lock from a live holder
+
+    async def release(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)  # closing the descriptor lets the lock go
 
 
 class AdvisoryLease:
@@ -102,4 +141,5 @@ def lease_for(engine: AsyncEngine) -> Lease:
     """The lease of the database behind ``engine``."""
     if engine.dialect.name == "postgresql":
         return AdvisoryLease(engine)
-    return SoleProcessLease()
+    path = lock_file_path(engine.url.database, "leader")
+    return FileLease(path) if path is not None else SoleProcessLease()

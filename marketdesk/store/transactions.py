@@ -12,8 +12,11 @@ begins the transaction at the first write), so the order of the writers is the l
 first come first served. A use case may also take it for the whole of its body
 (``@serialized``: the chat, which reads and decides under it). The lock is re-entrant within
 a task: a use case that holds it may call another that takes it, and a session of a task
-that holds it goes straight in. Writers of other processes (the CLI) still meet SQLite's
-busy handler. PostgreSQL needs nothing (row locks).
+that holds it goes straight in. The server's processes on one file (``serve --workers N``)
+share it: behind the process's own queue, a file lock beside the database orders them
+(``store.file_locks.WriteLock``), so their writers never meet SQLite's busy handler either.
+Other programs on the file (the CLI, a backup) still do. PostgreSQL needs nothing (row
+locks).
 
 **After commit.** :func:`on_commit` registers a coroutine to run after the session's
 transaction commits (Zulip's ``send_event_on_commit``; Django's ``transaction.on_commit``):
@@ -37,6 +40,8 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import TextClause
 
+from .file_locks import WriteLock, lock_file_path
+
 __all__ = [
     "AfterCommit",
     "Session",
@@ -57,20 +62,21 @@ _READY = "marketdesk.after_commit.ready"
 _STATE = "marketdesk.transaction.state"
 
 _F = TypeVar("_F", bound=Callable[..., Awaitable[Any]])
-_locks: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
+_locks: weakref.WeakKeyDictionary[Any, WriteLock] = weakref.WeakKeyDictionary()
 _held: contextvars.ContextVar[frozenset[int]] = contextvars.ContextVar(
     "marketdesk_sqlite_locks_held", default=frozenset()
 )
 
 
-def sqlite_write_lock(engine: Any) -> asyncio.Lock | None:
-    """The process's write lock of a SQLite engine (sync or async); None on PostgreSQL."""
+def sqlite_write_lock(engine: Any) -> WriteLock | None:
+    """The write lock of a SQLite engine (sync or async), shared with the other processes on
+    its file; None on PostgreSQL."""
     engine = getattr(engine, "sync_engine", engine)
     if engine.dialect.name != "sqlite":
         return None
     lock = _locks.get(engine)
     if lock is None:
-        lock = _locks[engine] = asyncio.Lock()
+        lock = _locks[engine] = WriteLock(lock_file_path(engine.url.database, "writer"))
     return lock
 
 
@@ -180,7 +186,7 @@ class Session(AsyncSession):
     to the end of the transaction (see the module's text); after a commit it runs the work
     registered with :func:`on_commit` (the live events of what was committed)."""
 
-    _write_lock: asyncio.Lock | None = None
+    _write_lock: WriteLock | None = None
 
     def _has_changes(self) -> bool:
         # ``_is_clean`` looks at the new, deleted and modified objects only (``dirty`` would

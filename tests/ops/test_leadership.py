@@ -1,7 +1,9 @@
 """The background work that runs once across server processes (``workers.leadership``):
 one lease holder at a time on PostgreSQL, taken over when the holder's connection dies (a
-process killed), always held by SQLite's one process; ``serve --workers N`` refused where it
-cannot work, and on PostgreSQL with Redis N processes with one leader."""
+process killed), and on a SQLite file by the holder of a file lock beside it; ``serve
+--workers N`` refused where it cannot work, and with Redis, on PostgreSQL and on a SQLite
+file, N processes with one leader (on SQLite also one writer at a time: nothing lost or out
+of order under concurrent writes to both processes)."""
 
 from __future__ import annotations
 
@@ -9,13 +11,22 @@ import asyncio
 import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import text
 
 from marketdesk.store.db import Database
-from marketdesk.store.leases import LEADER_LOCK_KEY, AdvisoryLease, SoleProcessLease, lease_for
+from marketdesk.store.leases import (
+    LEADER_LOCK_KEY,
+    AdvisoryLease,
+    FileLease,
+    SoleProcessLease,
+    lease_for,
+)
 from marketdesk.workers.leadership import run_while_leader
 from tests.chat.servers import REDIS_URL, Server, redis_available
 from tests.conftest import PG_ENV, TestDatabase, prepare
@@ -108,16 +119,23 @@ def test_the_loops_run_in_one_process_and_move_when_it_stops(pg: TestDatabase) -
     assert after == {"b"}
 
 
-def test_sqlite_has_one_process_which_always_leads(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    async def main() -> tuple[type, bool, bool]:
+def test_a_sqlite_file_is_led_by_the_holder_of_its_leader_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    async def main() -> tuple[type, bool, bool, bool]:
         database = Database(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+        first, second = lease_for(database.engine), lease_for(database.engine)
         try:
-            lease = lease_for(database.engine)
-            return type(lease), await lease.acquire(), await lease.still_held()
+            return (
+                type(first),
+                await first.acquire(),
+                await first.still_held(),
+                await second.acquire(),
+            )
         finally:
+            await first.release()
             await database.dispose()
 
-    assert asyncio.run(main()) == (SoleProcessLease, True, True)
+    assert asyncio.run(main()) == (FileLease, True, True, False)
+    assert (tmp_path / "x.db-leader").exists()
 
 
 def test_a_loop_that_ends_is_started_again() -> None:
@@ -137,23 +155,26 @@ def test_a_loop_that_ends_is_started_again() -> None:
     assert asyncio.run(main()) >= 3
 
 
-def test_several_processes_are_refused_on_sqlite_and_without_redis(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_several_processes_are_refused_without_redis_and_on_sqlite_in_memory(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from tests.test_cli import run
 
-    on_sqlite = run("serve", "--workers", "2", data_dir=tmp_path, check=False)
-    assert on_sqlite.returncode == 1
-    assert "только на PostgreSQL" in on_sqlite.stderr
-    assert "Traceback" not in on_sqlite.stderr
-    without_redis = run(
+    for database_url in ("", "postgresql://root@127.0.0.1:5432/none"):
+        env = {"MARKETDESK_DATABASE_URL": database_url} if database_url else {}
+        without_redis = run("serve", "--workers", "2", data_dir=tmp_path, check=False, env=env)
+        assert without_redis.returncode == 1
+        assert "MARKETDESK_REDIS_URL" in without_redis.stderr
+        assert "Traceback" not in without_redis.stderr
+    in_memory = run(
         "serve",
         "--workers",
         "2",
         data_dir=tmp_path,
         check=False,
-        env={"MARKETDESK_DATABASE_URL": "postgresql://root@127.0.0.1:5432/none"},
+        env={"MARKETDESK_DATABASE_URL": "sqlite:///:memory:", "MARKETDESK_REDIS_URL": REDIS_URL},
     )
-    assert without_redis.returncode == 1
-    assert "MARKETDESK_REDIS_URL" in without_redis.stderr
+    assert in_memory.returncode == 1
+    assert "в памяти" in in_memory.stderr
+    assert "Traceback" not in in_memory.stderr
 
 
 @needs_pg
@@ -202,5 +223,91 @@ def test_serve_with_two_workers_on_postgresql_has_one_leader(pg: TestDatabase, t
             time.sleep(0.2)
         time.sleep(1)  # both have tried by now (the lease is tried at the start)
         assert asyncio.run(holders()) == 1  # exactly one of them leads
+    finally:
+        server.stop()
+
+
+def _holders_of(path: Path) -> set[int]:
+    """The processes holding a ``flock`` on ``path`` (``/proc/locks``: ``FLOCK … pid
+    major:minor:inode``)."""
+    inode = path.stat().st_ino
+    holders = set()
+    for line in Path("/proc/locks").read_text().splitlines():
+        fields = line.split()
+        if "FLOCK" in fields and "->" not in fields and fields[-3].split(":")[-1] == str(inode):
+            holders.add(int(fields[-4]))
+    return holders
+
+
+@pytest.mark.slow
+def test_serve_with_two_workers_on_sqlite_has_one_leader_and_one_writer_at_a_time(
+    make_database: Callable[[str], TestDatabase], tmp_path: Path
+) -> None:
+    if not redis_available():
+        pytest.skip("no Redis at " + REDIS_URL)
+    database = make_database("sqlite")
+    server = Server(tmp_path, database.url, redis_url=REDIS_URL, args=("--workers", "2"))
+    server.start()
+    try:
+        assert server.process is not None
+        children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children")
+
+        def workers() -> set[int]:  # uvicorn's spawned workers (not its resource tracker)
+            pids = children.read_text().split()
+            return {
+                int(pid)
+                for pid in pids
+                if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
+            }
+
+        deadline = time.monotonic() + 30
+        while len(workers()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert len(workers()) == 2
+        leader_file = Path(database.url.split("///", 1)[1] + "-leader")
+        while not leader_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(1)  # both have tried by now (the lease is tried at the start)
+        holders = _holders_of(leader_file)
+        assert len(holders) == 1 and holders <= workers()  # exactly one of them leads
+
+        # writes to both processes at once: tasks, and one conversation's messages
+        token = server.login("backoffice")
+        visitor = server.visitor()
+        opened = server.post("/api/v1/conversations", visitor, {"line": "general"})
+        assert opened.status_code == 201, opened.text
+        conversation = opened.json()["id"]
+
+        def create_task(i: int) -> httpx.Response:
+            return server.post("/api/v1/tasks", token, {"queue": "Жалобы", "title": f"Заявка {i}"})
+
+        def send(i: int) -> httpx.Response:
+            return server.post(
+                f"/api/v1/conversations/{conversation}/messages",
+                visitor,
+                {"client_msg_id": f"m-{i}", "text": f"Вопрос номер {i}"},
+            )
+
+        with ThreadPoolExecutor(16) as pool:
+            created = list(pool.map(create_task, range(40)))
+            sent = list(pool.map(send, range(40)))
+        assert [r.status_code for r in created] == [201] * 40, created[0].text
+        assert len({r.json()["number"] for r in created}) == 40
+        assert {r.status_code for r in sent} <= {200, 201}, [r.text for r in sent]
+        messages: list[dict[str, Any]] = []
+        while True:  # every page
+            page = server.get(
+                f"/api/v1/conversations/{conversation}/messages",
+                visitor,
+                after_seq=messages[-1]["seq"] if messages else 0,
+            ).json()["messages"]
+            if not page:
+                break
+            messages += page
+        seqs = [m["seq"] for m in messages]
+        assert seqs == list(range(1, len(seqs) + 1))  # one order, no gap, no repeat
+        mine = [m["client_msg_id"] for m in messages if m["sender_kind"] == "visitor"]
+        assert sorted(mine) == sorted(f"m-{i}" for i in range(40))  # each stored once
+        assert "database is locked" not in server.log_path.read_text()
     finally:
         server.stop()

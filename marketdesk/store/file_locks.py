@@ -1,0 +1,148 @@
+"""Locks that several server processes on one SQLite file share: an exclusive ``flock`` on a
+file beside the database (``<database>-writer``, ``<database>-leader``). The kernel lets one
+holder in at a time, wakes a waiter the moment the holder lets go (no polling, no sleeps
+between tries, unlike SQLite's busy handler) and drops the lock of a process that dies, even
+by SIGKILL.
+
+- :class:`WriteLock`: the SQLite write lock of an engine (``store.transactions``): first the
+  process's own asyncio lock (its writers queue there, first come first served), then the
+  file's, which orders the processes. Only the one writer of a process at a time waits on the
+  file, in a thread of its own, so the event loop never blocks.
+- :func:`try_lock_file`: a lock that is held or not at once (the leader lease of the
+  background work, ``store.leases.FileLease``).
+
+A database without a file (``:memory:``, a ``file:`` URI) has only the process's lock: no
+other process can open it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import os
+import threading
+import weakref
+from pathlib import Path
+from types import TracebackType
+
+__all__ = ["WriteLock", "lock_file_path", "try_lock_file"]
+
+
+def lock_file_path(database: str | None, purpose: str) -> Path | None:
+    """``<database>-<purpose>`` beside a SQLite file; None for a database without one."""
+    if database in (None, "", ":memory:") or database.startswith("file:"):
+        return None
+    path = Path(database)
+    return path.with_name(f"{path.name}-{purpose}")
+
+
+def _open(path: Path) -> int:
+    # 0600 like the database (``store.db.secure_sqlite_file``); the lock is on the open file
+    # description, so each holder opens its own
+    return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+
+
+def try_lock_file(path: Path) -> int | None:
+    """The file's exclusive lock if it is free now: the open descriptor that holds it (close
+    it to let go), or None when another holder has it."""
+    fd = _open(path)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+class WriteLock:
+    """A SQLite engine's write lock, for the writers of this process and of the others on the
+    same file (see the module's text). The interface of :class:`asyncio.Lock`: ``await
+    acquire()``, ``release()``, ``async with``."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._local = asyncio.Lock()
+        self._fd: int | None = None
+
+    def locked(self) -> bool:
+        return self._local.locked()
+
+    async def acquire(self) -> bool:
+        await self._local.acquire()
+        try:
+            await self._acquire_file()
+        except BaseException:
+            self._local.release()
+            raise
+        return True
+
+    def release(self) -> None:
+        try:
+            if self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._local.release()
+
+    async def __aenter__(self) -> None:
+        await self.acquire()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.release()
+
+    async def _acquire_file(self) -> None:
+        if self.path is None:
+            return
+        if self._fd is None:
+            self._fd = _open(self.path)
+            weakref.finalize(self, _close, self._fd)  # the engine and its lock are gone
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            pass  # another process writes: wait for it in a thread
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        # a daemon: a process that exits while another holds the lock is not kept alive by
+        # it; the thread keeps this lock (and so its file) alive while it waits
+        threading.Thread(
+            target=self._wait, args=(loop, future), name="sqlite-write-lock", daemon=True
+        ).start()
+        await future
+
+    def _wait(self, loop: asyncio.AbstractEventLoop, future: asyncio.Future[None]) -> None:
+        fd = self._fd
+        assert fd is not None
+        error: OSError | None = None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError as failed:
+            error = failed
+        try:
+            loop.call_soon_threadsafe(self._deliver, future, error)
+        except RuntimeError:  # the loop is closed: nobody takes the lock
+            if error is None:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def _deliver(self, future: asyncio.Future[None], error: OSError | None) -> None:
+        # in the loop's thread, where a cancellation (the writer's timeout) happens too
+        if error is not None:
+            if not future.done():
+                future.set_exception(error)
+        elif future.done():  # the writer gave up while the thread waited: let go at once
+            assert self._fd is not None
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        else:
+            future.set_result(None)
+
+
+def _close(fd: int) -> None:
+    with contextlib.suppress(OSError):
+        os.close(fd)
