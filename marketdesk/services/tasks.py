@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any, Required, TypedDict, Unpack
 
 from pydantic import BaseModel
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import Table, bindparam, case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain import tasks as rules
@@ -40,6 +40,7 @@ from marketdesk.store.models import (
     TaskEvent,
     utcnow,
 )
+from marketdesk.store.transactions import adopt
 
 from . import audit, chat, chat_access, task_live, task_outcomes, webhooks
 from .chat.events import Publisher, operator_channel
@@ -167,6 +168,26 @@ def _summary(task: Task, assignee: str | None, now: datetime) -> dict[str, Any]:
     }
 
 
+_TASKS: Table = Task.__table__  # type: ignore[assignment]
+_INSERT_TASK = insert(_TASKS).returning(_TASKS.c.id)
+_SET_NUMBER = (
+    update(_TASKS).where(_TASKS.c.id == bindparam("task_id")).values(number=bindparam("new_number"))
+)
+_EVENTS: Table = TaskEvent.__table__  # type: ignore[assignment]
+_INSERT_EVENT = insert(_EVENTS)
+
+
+def _event_values(event: TaskEvent) -> dict[str, Any]:
+    """The columns of a new event, for :data:`_INSERT_EVENT`."""
+    return {
+        "task_id": event.task_id,
+        "at": event.at,
+        "actor_id": event.actor_id,
+        "kind": event.kind,
+        "details": event.details,
+    }
+
+
 def _event(
     task: Task, actor: Principal | None, kind: str, now: datetime, **details: Any
 ) -> TaskEvent:
@@ -266,34 +287,42 @@ async def _open_task(
         conversation_id=conversation_id,
     )
 
-    task = Task(
-        number=f"tmp-{uuid.uuid4().hex[:24]}",
-        queue=spec.path,
-        title=title,
-        description=description,
-        status=rules.TaskStatus.NEW,
-        priority=str(priority),
-        created_by_id=int(actor.id) if actor else None,
-        customer_id=customer_id,
-        order_number=order_number,
-        product_id=product_id,
-        conversation_id=conversation_id,
-        created_at=now,
-        updated_at=now,
-        deadline_at=rules.deadline_for(spec, now, calendars.current()),
-    )
-    session.add(task)
-    await session.flush()
-    task.number = task_number(task.id)
+    row: dict[str, Any] = {
+        "number": f"tmp-{uuid.uuid4().hex[:24]}",  # until the id is known
+        "queue": spec.path,
+        "title": title,
+        "description": description,
+        "status": str(rules.TaskStatus.NEW),
+        "priority": str(priority),
+        "assignee_id": None,
+        "created_by_id": int(actor.id) if actor else None,
+        "customer_id": customer_id,
+        "order_number": order_number,
+        "product_id": product_id,
+        "conversation_id": conversation_id,
+        "created_at": now,
+        "updated_at": now,
+        "deadline_at": rules.deadline_for(spec, now, calendars.current()),
+        "escalated_at": None,
+        "closed_at": None,
+        "outcome": None,
+    }
+    # prepared statements, not the ORM's flush: the write lock is held from the first of
+    # them to the commit, and the unit of work's sorting doubled that time
+    task_id = int((await session.execute(_INSERT_TASK, row)).scalar_one())
+    row.update(id=task_id, number=task_number(task_id))
+    await session.execute(_SET_NUMBER, {"task_id": task_id, "new_number": row["number"]})
+    task = Task(**row)
+    adopt(session, task)  # as if read: nothing to flush
     created = _event(task, actor, "created", now, queue=spec.path)
-    session.add(created)
+    await session.execute(_INSERT_EVENT, _event_values(created))
     if conversation_id is not None:
         await chat.add_system_message(
             session,
             conversation_id,
             f"Создана заявка {task.number} («{spec.title_ru}»).",
         )
-    audit.record(
+    await audit.write(
         session,
         actor,
         "task.created",

@@ -24,7 +24,10 @@ SQLite's busy handler or in ``fsync``:
   timeout at zero, and only when another process holds the lock (``SQLITE_BUSY`` at once,
   nothing written) does it go to the connection's thread to wait with the full timeout;
 - the ``COMMIT`` of a transaction that wrote, which writes the WAL to disk
-  (``synchronous=FULL``; a commit with nothing open does nothing and stays in the loop);
+  (``synchronous=FULL``), unless the database's commits have been fast (:class:`CommitTimes`:
+  under :data:`INLINE_COMMIT_BELOW` on average, timed wherever they ran): then it runs in the
+  loop's thread, since the hand-off cost more than the ``fsync``, and the write lock was
+  held all the while. A commit with nothing open does nothing and stays in the loop;
 - every call made inside :func:`offloaded` — long reads (the reports over a year, exports,
   backups) that would stall every socket of the process while they run.
 
@@ -46,6 +49,7 @@ import contextvars
 import functools
 import sqlite3
 import threading
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from functools import partial
 from typing import Any, TypeVar
@@ -53,7 +57,10 @@ from typing import Any, TypeVar
 import aiosqlite
 
 __all__ = [
+    "INLINE_COMMIT_BELOW",
+    "CommitTimes",
     "InlineConnection",
+    "commit_times",
     "connect_inline",
     "is_offloaded",
     "offloaded",
@@ -105,11 +112,47 @@ _PLAIN_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 def _writes(sql: object) -> bool:
     """A plain DML statement: sqlite3 begins a transaction before it, so it writes nothing
-    to disk by itself (its commit does, in the connection's thread)."""
+    to disk by itself (its commit does)."""
     return isinstance(sql, str) and sql.lstrip()[:7].upper().startswith(_PLAIN_WRITES)
 
 
 _LOOP, _TRY, _THREAD = "loop", "try", "thread"
+
+INLINE_COMMIT_BELOW = 0.0005
+"""Seconds: while a database's commits take less than this on average, a commit runs in the
+event loop's thread (see :class:`CommitTimes`)."""
+
+
+class CommitTimes:
+    """How long the commits of one database file take: an exponential average over the last
+    twenty or so, wherever they ran. A commit that wrote waits for ``fsync``; where the disk
+    answers in well under a millisecond (0.15 ms on the machine of bench/README.md), running
+    it in the event loop's thread costs the loop less than handing it to the connection's
+    thread does (two thread switches, and under load a wait for the busy loop to take the
+    result back, all while the write lock is held and every other writer waits). A slow
+    disk sends the commits back to the thread; commits timed there bring them back when it
+    is fast again."""
+
+    def __init__(self) -> None:
+        self.average: float | None = None  # None: nothing measured yet (the thread first)
+
+    def inline(self) -> bool:
+        return self.average is not None and self.average < INLINE_COMMIT_BELOW
+
+    def add(self, seconds: float) -> None:
+        average = self.average
+        self.average = seconds if average is None else average + (seconds - average) / 16
+
+
+_commit_times: dict[str, CommitTimes] = {}
+
+
+def commit_times(database: str) -> CommitTimes:
+    """The :class:`CommitTimes` of a database file, shared by its connections."""
+    times = _commit_times.get(database)
+    if times is None:
+        times = _commit_times[database] = CommitTimes()
+    return times
 
 
 class InlineConnection(aiosqlite.Connection):
@@ -121,6 +164,9 @@ class InlineConnection(aiosqlite.Connection):
 
     _busy_timeout_ms: int | None = None
     """The connection's busy timeout, put back after a write tried without waiting."""
+
+    _commits: CommitTimes = CommitTimes()
+    """The commit times of the connection's database (set at connect)."""
 
     def _where(self, function: Callable[..., Any], args: tuple[Any, ...]) -> str:
         """Where a call runs: ``loop`` (it cannot wait), ``try`` (a first write: in the loop
@@ -135,7 +181,7 @@ class InlineConnection(aiosqlite.Connection):
         if owner is connection:  # the connection's own methods: commit, rollback, cursor …
             name = getattr(function, "__name__", "")
             if name == "commit":  # with no transaction open, sqlite3's commit does nothing
-                return _THREAD if in_transaction else _LOOP
+                return _LOOP if not in_transaction or self._commits.inline() else _THREAD
             # a cursor, a rollback and registering a function (the dialect's ``regexp``
             # and ``floor`` at connect) do not touch the file's locks
             return _LOOP if name in ("cursor", "rollback", "create_function") else _THREAD
@@ -178,7 +224,10 @@ class InlineConnection(aiosqlite.Connection):
         if not self._running or not connection:
             raise ValueError("Connection closed")
         where = self._where(fn, args)
+        timed = connection.in_transaction and getattr(fn, "__name__", "") == "commit"
         if where == _LOOP:
+            if timed:
+                return self._timed(fn)
             return fn(*args, **kwargs)
         if where == _TRY:
             done, result = self._without_waiting(connection, fn, args, kwargs)
@@ -188,11 +237,18 @@ class InlineConnection(aiosqlite.Connection):
 
         def call() -> Any:
             try:
-                return fn(*args, **kwargs)
+                return self._timed(fn) if timed else fn(*args, **kwargs)
             finally:
                 idle.set()
 
         return await super()._execute(call)  # type: ignore[no-untyped-call]
+
+    def _timed(self, commit: Callable[[], Any]) -> Any:
+        started = time.perf_counter()
+        try:
+            return commit()
+        finally:
+            self._commits.add(time.perf_counter() - started)
 
     def _roll_back_quietly(self) -> None:
         connection = self._connection
@@ -244,5 +300,6 @@ def connect_inline(
     kwargs["check_same_thread"] = False
     iter_chunk_size = kwargs.pop("iter_chunk_size", 64)
     connection = InlineConnection(partial(_open, database, pragmas, **kwargs), iter_chunk_size)
+    connection._commits = commit_times(database)
     connection._thread.daemon = True  # as the dialect does for aiosqlite's own connections
     return connection

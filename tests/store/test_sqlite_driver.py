@@ -16,7 +16,14 @@ import pytest
 from sqlalchemy import event, text
 
 from marketdesk.store.db import Database
-from marketdesk.store.sqlite_driver import InlineConnection, connect_inline, offloaded
+from marketdesk.store.sqlite_driver import (
+    INLINE_COMMIT_BELOW,
+    CommitTimes,
+    InlineConnection,
+    commit_times,
+    connect_inline,
+    offloaded,
+)
 
 _T = TypeVar("_T")
 
@@ -312,3 +319,42 @@ def test_connections_opened_in_a_burst_are_kept(tmp_path: Path) -> None:
     assert first == 12
     assert after_second == 12
     assert kept == 12
+
+
+def test_commit_times_send_commits_to_the_thread_while_the_disk_is_slow() -> None:
+    times = CommitTimes()
+    assert not times.inline()  # nothing measured yet: the thread first
+    times.add(INLINE_COMMIT_BELOW / 5)
+    assert times.inline()
+    for _ in range(5):
+        times.add(INLINE_COMMIT_BELOW * 20)  # fsync of a slow disk, a checkpoint
+    assert not times.inline()
+    for _ in range(100):
+        times.add(INLINE_COMMIT_BELOW / 5)  # timed in the thread: fast again
+    assert times.inline()
+
+
+async def _commit_hands_off(database: Database, average: float | None) -> tuple[bool, float]:
+    """Whether a commit that wrote went to the connection's thread while the database's
+    commits took ``average`` seconds, and the average after it (the commit was timed)."""
+    async with database.session() as session:
+        driver = await _with_runner(session)
+        await session.execute(text("INSERT INTO t (v) VALUES ('x') ON CONFLICT DO NOTHING"))
+        times = driver._commits
+        times.average = average
+        before = driver._thread_idle
+        await session.commit()
+        assert times.average != average
+        assert times.average is not None
+        return driver._thread_idle is not before, times.average
+
+
+def test_a_commit_runs_in_the_loop_thread_while_commits_are_fast(tmp_path: Path) -> None:
+    slow = INLINE_COMMIT_BELOW * 10
+    assert _run(lambda db: _commit_hands_off(db, None), tmp_path / "c.db")[0]
+    assert not _run(lambda db: _commit_hands_off(db, INLINE_COMMIT_BELOW / 10), tmp_path / "c.db")[
+        0
+    ]
+    assert _run(lambda db: _commit_hands_off(db, slow), tmp_path / "c.db")[0]
+    # the connections of one file share the times
+    assert commit_times(str(tmp_path / "c.db")) is commit_times(str(tmp_path / "c.db"))
