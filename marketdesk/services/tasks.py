@@ -15,6 +15,7 @@ from typing import Any, Required, TypedDict, Unpack
 from pydantic import BaseModel
 from sqlalchemy import Table, bindparam, case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from marketdesk.domain import tasks as rules
 from marketdesk.domain.roles import Role
@@ -186,6 +187,30 @@ def _event_values(event: TaskEvent) -> dict[str, Any]:
         "kind": event.kind,
         "details": event.details,
     }
+
+
+_UPDATE_TASK = update(_TASKS).where(_TASKS.c.id == bindparam("task_id"))
+_INSERT_COMMENT = insert(TaskComment.__table__)  # type: ignore[arg-type]
+
+
+async def _set(session: AsyncSession, task: Task, **values: Any) -> None:
+    """``values`` on the task's row with one prepared ``UPDATE`` (its SET is the keys), and
+    on its object as the committed state: nothing left for the flush to work out."""
+    await session.execute(_UPDATE_TASK, {"task_id": task.id, **values})
+    for name, value in values.items():
+        set_committed_value(task, name, value)
+
+
+async def _write_event(
+    session: AsyncSession,
+    task: Task,
+    actor: Principal | None,
+    kind: str,
+    now: datetime,
+    **details: Any,
+) -> None:
+    """A history event written at once (one prepared ``INSERT``)."""
+    await session.execute(_INSERT_EVENT, _event_values(_event(task, actor, kind, now, **details)))
 
 
 def _event(
@@ -609,23 +634,24 @@ async def change_status(
     if target is rules.TaskStatus.REJECTED and not (comment and comment.strip()):
         raise ReasonRequired()
     ended = _outcome(task.queue, target, asked)
-    task.status = target
-    task.updated_at = now
+    changes: dict[str, Any] = {"status": str(target), "updated_at": now}
     if target is rules.TaskStatus.IN_PROGRESS and task.assignee_id is None:
-        task.assignee_id = int(actor.id)
+        changes["assignee_id"] = int(actor.id)
     if rules.is_terminal(target):
-        task.closed_at = now
-    session.add(_event(task, actor, "status", now, source=str(source), target=str(target)))
+        changes["closed_at"] = now
+    await _set(session, task, **changes)
+    await _write_event(session, task, actor, "status", now, source=str(source), target=str(target))
     if comment and comment.strip():
-        session.add(
-            TaskComment(
-                task_id=task.id,
-                author_id=int(actor.id),
-                text=_clean_text(comment, "Комментарий", MAX_TEXT),
-                created_at=now,
-            )
+        await session.execute(
+            _INSERT_COMMENT,
+            {
+                "task_id": task.id,
+                "author_id": int(actor.id),
+                "text": _clean_text(comment, "Комментарий", MAX_TEXT),
+                "created_at": now,
+            },
         )
-    audit.record(
+    await audit.write(
         session,
         actor,
         "task.status",
@@ -693,10 +719,9 @@ async def assign_task(
         if not roles & {Role.BACKOFFICE, Role.SUPERVISOR, Role.ADMIN}:
             raise NotBackofficeAgent()
         assignee_id = operator.id
-    task.assignee_id = assignee_id
-    task.updated_at = now
-    session.add(_event(task, actor, "assigned", now, assignee=operator_login))
-    audit.record(
+    await _set(session, task, assignee_id=assignee_id, updated_at=now)
+    await _write_event(session, task, actor, "assigned", now, assignee=operator_login)
+    await audit.write(
         session,
         actor,
         "task.assigned",
@@ -721,15 +746,13 @@ async def add_comment(
     actor.require_operator()
     now = now or utcnow()
     task = await _load(session, number)
-    comment = TaskComment(
-        task_id=task.id,
-        author_id=int(actor.id),
-        text=_clean_text(text, "Комментарий", MAX_TEXT),
-        created_at=now,
+    cleaned = _clean_text(text, "Комментарий", MAX_TEXT)
+    await session.execute(
+        _INSERT_COMMENT,
+        {"task_id": task.id, "author_id": int(actor.id), "text": cleaned, "created_at": now},
     )
-    session.add(comment)
-    session.add(_event(task, actor, "comment", now))
-    task.updated_at = now
+    await _write_event(session, task, actor, "comment", now)
+    await _set(session, task, updated_at=now)
     await session.commit()
     return task
 

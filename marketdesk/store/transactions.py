@@ -5,11 +5,12 @@ that must run only once the transaction has committed.
 fair and immediate, where SQLite's busy handler sleeps up to 100 ms between tries (under 16
 concurrent writers that made the tail of every write path seconds long), so no write of this
 process waits in the busy handler: every :class:`Session` takes :func:`sqlite_write_lock`
-right before its first write (an ``INSERT``/``UPDATE``/``DELETE``, or a flush of pending
-objects, autoflush included) and gives it back when the transaction ends (commit, rollback,
-close). That is exactly the span in which SQLite itself holds its write lock (the driver
-begins the transaction at the first write), so the order of the writers is the lock's queue,
-first come first served. A use case may also take it for the whole of its body
+right before its first write (an ``INSERT``/``UPDATE``/``DELETE``, a flush of pending
+objects, autoflush included, or a ``SELECT … FOR UPDATE``, which reads what it will write)
+and gives it back when the transaction ends (commit, rollback, close). That is the span in
+which SQLite itself holds its write lock (the driver begins the transaction at the first
+write), widened to the locking read, so the order of the writers is the lock's queue, first
+come first served. A use case may also take it for the whole of its body
 (``@serialized``: the chat, which reads and decides under it). The lock is re-entrant within
 a task: a use case that holds it may call another that takes it, and a session of a task
 that holds it goes straight in. The server's processes on one file (``serve --workers N``)
@@ -195,6 +196,11 @@ class WriteLockTimeout(sa_exc.OperationalError):
 def _writes(statement: Any) -> bool:
     if getattr(statement, "is_dml", False):
         return True
+    if getattr(statement, "_for_update_arg", None) is not None:
+        # ``SELECT … FOR UPDATE``: read to decide and write (PostgreSQL's row lock). SQLite
+        # has no row locks: the write lock from here, or two writers would both decide on
+        # what they read before either wrote (two status changes of one task both allowed)
+        return True
     if isinstance(statement, TextClause):
         return statement.text.lstrip()[:6].upper() in _DML_WORDS
     return False
@@ -259,7 +265,7 @@ class Session(AsyncSession):
         return await super().scalars(statement, *args, **kwargs)
 
     async def get(self, *args: Any, **kwargs: Any) -> Any:
-        if self._has_pending():
+        if kwargs.get("with_for_update") or self._has_pending():
             await self._before_write()
         return await super().get(*args, **kwargs)
 

@@ -8,7 +8,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -136,3 +136,51 @@ def test_every_session_write_takes_the_lock_so_no_writer_meets_a_locked_database
             await database.dispose()
 
     assert asyncio.run(main()) == 36  # the statements', reads' and returnings' 12 each; no more
+
+
+def test_a_select_for_update_takes_the_lock_so_read_then_write_loses_nothing(
+    tmp_path: Path,
+) -> None:
+    """``SELECT … FOR UPDATE`` reads what the transaction will write: PostgreSQL locks the
+    row; on SQLite the session takes the write lock there, so writers that read, decide and
+    write side by side take turns (by ``select``, and by ``get(…, with_for_update=True)``).
+    Without it both would read the same value and one increment would be lost."""
+
+    async def main() -> tuple[int, bool]:
+        database = Database(f"sqlite+aiosqlite:///{tmp_path / 'counter.db'}")
+        try:
+            async with database.engine.begin() as connection:
+                await connection.execute(text("CREATE TABLE t (v TEXT PRIMARY KEY, n INTEGER)"))
+                await connection.execute(text("INSERT INTO t VALUES ('a', 0)"))
+
+            held = False
+
+            async def by_select() -> None:
+                nonlocal held
+                async with database.sessions() as session:
+                    row = await session.scalar(select(_Row).where(_Row.v == "a").with_for_update())
+                    assert row is not None
+                    held = held or bool(session._write_lock and session._write_lock.locked())
+                    n = row.n
+                    await asyncio.sleep(0.001)  # the others read meanwhile, unless they wait
+                    row.n = n + 1
+                    await session.commit()
+
+            async def by_get() -> None:
+                async with database.sessions() as session:
+                    row = await session.get(_Row, "a", with_for_update=True)
+                    assert row is not None
+                    n = row.n
+                    await asyncio.sleep(0.001)
+                    row.n = n + 1
+                    await session.commit()
+
+            await asyncio.wait_for(
+                asyncio.gather(*(one() for _ in range(10) for one in (by_select, by_get))), 60
+            )
+            async with database.sessions() as session:
+                return int(await session.scalar(text("SELECT n FROM t")) or 0), held
+        finally:
+            await database.dispose()
+
+    assert asyncio.run(main()) == (20, True)
