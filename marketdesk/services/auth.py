@@ -21,6 +21,7 @@ from sqlalchemy.orm import aliased
 from marketdesk.settings import password_hashing
 from marketdesk.store.json_rows import rows_as_json, rows_from_json
 from marketdesk.store.models import Customer, Operator, OperatorRole, Session, Visitor, utcnow
+from marketdesk.store.rows import insert_adopted
 
 from . import audit
 from .chat.events import Publisher, no_publisher
@@ -221,16 +222,18 @@ async def _open_session(
     token, its row)."""
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
-    row = Session(
-        token_hash=token_hash(token),
-        subject_kind=kind,
-        device=device[:120] if device else None,
-        created_at=now,
-        expires_at=now + ttl,
-        **subject,
+    row = await insert_adopted(
+        session,
+        Session,
+        {
+            "token_hash": token_hash(token),
+            "subject_kind": kind,
+            "device": device[:120] if device else None,
+            "created_at": now,
+            "expires_at": now + ttl,
+            **subject,
+        },
     )
-    session.add(row)
-    await session.flush()
     return token, row
 
 
@@ -418,9 +421,7 @@ async def create_visitor(
     keeps it, and needs no query to know who it is."""
     import uuid
 
-    visitor = Visitor(id=str(uuid.uuid4()))
-    session.add(visitor)
-    await session.flush()
+    visitor = await insert_adopted(session, Visitor, {"id": str(uuid.uuid4())})
     token, row = await _open_session(session, "visitor", {"visitor_id": visitor.id}, ttl)
     await session.commit()
     if cache is not None:

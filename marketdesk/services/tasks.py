@@ -41,7 +41,7 @@ from marketdesk.store.models import (
     TaskEvent,
     utcnow,
 )
-from marketdesk.store.transactions import adopt
+from marketdesk.store.rows import adopt
 
 from . import audit, chat, chat_access, task_live, task_outcomes, webhooks
 from .chat.events import Publisher, operator_channel

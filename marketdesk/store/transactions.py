@@ -47,7 +47,6 @@ __all__ = [
     "AfterCommit",
     "Session",
     "WriteLockTimeout",
-    "adopt",
     "on_commit",
     "run_after_commit",
     "serialized",
@@ -62,7 +61,6 @@ AfterCommit = Callable[[], Awaitable[None]]
 _PENDING = "marketdesk.after_commit.pending"
 _READY = "marketdesk.after_commit.ready"
 _STATE = "marketdesk.transaction.state"
-_ADOPTED = "marketdesk.transaction.adopted"
 
 _F = TypeVar("_F", bound=Callable[..., Awaitable[Any]])
 _locks: weakref.WeakKeyDictionary[Any, WriteLock] = weakref.WeakKeyDictionary()
@@ -139,26 +137,8 @@ async def run_after_commit(session: AsyncSession) -> None:
             await callback()
 
 
-def adopt(session: AsyncSession, instance: object) -> None:
-    """Put ``instance``, whose row the transaction has just inserted with a statement of its
-    own (``INSERT … RETURNING``, not a flush), into the session as if it had been read: every
-    column must be set; nothing is flushed for it, and later changes are. A rollback takes it
-    out of the session again, as it does the objects the session inserted itself (else the
-    row's id, which SQLite gives out again, would meet a stale object)."""
-    orm.make_transient_to_detached(instance)
-    session.add(instance)
-    session.sync_session.info.setdefault(_ADOPTED, []).append(instance)
-
-
-def _forget_adopted(session: orm.Session) -> None:
-    for instance in session.info.pop(_ADOPTED, ()):
-        if instance in session:
-            session.expunge(instance)
-
-
 @event.listens_for(orm.Session, "after_commit")
 def _committed(session: orm.Session) -> None:
-    session.info.pop(_ADOPTED, None)
     session.info.pop(_STATE, None)
     pending = session.info.pop(_PENDING, None)
     if pending:
@@ -167,7 +147,6 @@ def _committed(session: orm.Session) -> None:
 
 @event.listens_for(orm.Session, "after_rollback")
 def _rolled_back(session: orm.Session) -> None:
-    _forget_adopted(session)
     session.info.pop(_STATE, None)
     session.info.pop(_PENDING, None)
 
@@ -175,7 +154,6 @@ def _rolled_back(session: orm.Session) -> None:
 @event.listens_for(orm.Session, "after_soft_rollback")
 def _soft_rolled_back(session: orm.Session, _previous: Any) -> None:
     if not session.in_transaction():
-        _forget_adopted(session)
         session.info.pop(_PENDING, None)
         session.info.pop(_STATE, None)
 

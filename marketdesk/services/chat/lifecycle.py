@@ -41,6 +41,7 @@ from marketdesk.store.models import (
     Visitor,
     utcnow,
 )
+from marketdesk.store.rows import insert_adopted
 from marketdesk.store.transactions import serialized
 
 from .. import chat_access as access
@@ -365,22 +366,24 @@ async def _open(
         if len(open_ones) >= max_open:
             return open_ones[0], False
     now = utcnow()
-    conversation = Conversation(
-        customer_id=int(principal.id) if principal.kind == "customer" else None,
-        visitor_id=str(principal.id) if principal.kind == "visitor" else None,
-        line=actual,
-        channel=channel.value,
-        channel_contact_id=channel_contact_id,
-        status=S.BOT,
-        last_seq=0,
-        extra={"requested_line": line} if actual != line else {},
-        seller_topic=seller_topic if actual == Line.SELLER else None,
-        seller_subtopic=seller_subtopic if actual == Line.SELLER else None,
-        created_at=now,
-        updated_at=now,
+    conversation = await insert_adopted(  # one statement, not the unit of work
+        session,
+        Conversation,
+        {
+            "customer_id": int(principal.id) if principal.kind == "customer" else None,
+            "visitor_id": str(principal.id) if principal.kind == "visitor" else None,
+            "line": actual,
+            "channel": channel.value,
+            "channel_contact_id": channel_contact_id,
+            "status": S.BOT.value,
+            "last_seq": 0,
+            "extra": {"requested_line": line} if actual != line else {},
+            "seller_topic": seller_topic if actual == Line.SELLER else None,
+            "seller_subtopic": seller_subtopic if actual == Line.SELLER else None,
+            "created_at": now,
+            "updated_at": now,
+        },
     )
-    session.add(conversation)
-    await session.flush()
     changes = changes_for(session, ctx.publish)
     if actual == Line.SELLER:
         conversation.ticket_number = f"S-{now:%Y}-{conversation.id:07d}"
