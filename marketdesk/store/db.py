@@ -38,6 +38,7 @@ from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from .sqlite_driver import connect_inline, run_pragmas
 from .transactions import Session
+from .wal import NO_AUTOMATIC_CHECKPOINTS, WalCheckpointer
 
 __all__ = [
     "PING_AFTER_IDLE",
@@ -64,14 +65,16 @@ SQLITE_PRAGMAS = (
 _T = TypeVar("_T")
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    run_pragmas(dbapi_connection, SQLITE_PRAGMAS)
+def _sqlite_pragmas(pragmas: tuple[str, ...], dbapi_connection: Any, _record: Any) -> None:
+    run_pragmas(dbapi_connection, pragmas)
 
 
-def _inline_driver(_dialect: Any, _record: Any, _args: Any, params: dict[str, Any]) -> None:
+def _inline_driver(
+    pragmas: tuple[str, ...], _dialect: Any, _record: Any, _args: Any, params: dict[str, Any]
+) -> None:
     # SQLAlchemy's aiosqlite dialect connects through ``async_creator_fn`` when given one;
     # the pragmas run in the connection's thread with the connect itself
-    params["async_creator_fn"] = partial(connect_inline, pragmas=SQLITE_PRAGMAS)
+    params["async_creator_fn"] = partial(connect_inline, pragmas=pragmas)
 
 
 def _mark_idle(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
@@ -105,14 +108,25 @@ class Database:
         pool_size: int = 10,
         max_overflow: int = 20,
         ping_after_idle: float = PING_AFTER_IDLE,
+        background_checkpoints: bool = False,
     ) -> None:
+        """``background_checkpoints``: a server's SQLite file has its WAL checkpointed in a
+        thread instead of in its writers' commits (``store.wal``); no effect on PostgreSQL
+        or on a database without a file."""
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        self.pragmas: tuple[str, ...] = SQLITE_PRAGMAS
+        self.checkpointer: WalCheckpointer | None = None
         # statement parameters (what customers typed, phone numbers) stay out of error
         # messages and tracebacks, which end up in the server's log
         kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
         if self.is_sqlite:
-            secure_sqlite_file(make_url(url).database)
+            path = make_url(url).database
+            secure_sqlite_file(path)
+            if background_checkpoints and path not in (None, "", ":memory:"):
+                self.pragmas = (*SQLITE_PRAGMAS, NO_AUTOMATIC_CHECKPOINTS)
+                self.checkpointer = WalCheckpointer(path)
+                self.checkpointer.start()
             # every reader holds a connection (and aiosqlite's thread) only for a moment.
             # A connection opened in a burst is kept, not closed when the burst is over:
             # a SQLite connection is a file handle and a thread, and opening one under load
@@ -123,7 +137,9 @@ class Database:
             kwargs.update(pool_size=pool_size, max_overflow=max_overflow)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
-            event.listen(self.engine.sync_engine, "do_connect", _inline_driver)
+            event.listen(
+                self.engine.sync_engine, "do_connect", partial(_inline_driver, self.pragmas)
+            )
         else:
             self.ping_after_idle = ping_after_idle
             self.pings = 0  # how many checkouts pinged (monitoring and tests)
@@ -172,7 +188,7 @@ class Database:
                     max_overflow=0,
                     hide_parameters=True,
                 )
-                event.listen(self._writer_engine, "connect", _sqlite_pragmas)
+                event.listen(self._writer_engine, "connect", partial(_sqlite_pragmas, self.pragmas))
                 self._writer_thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
             engine = self._writer_engine
 
@@ -186,6 +202,8 @@ class Database:
             return await connection.run_sync(work)
 
     async def dispose(self) -> None:
+        if self.checkpointer is not None:
+            await asyncio.to_thread(self.checkpointer.stop)
         await self.engine.dispose()
         if self._writer_thread is not None:
             self._writer_thread.shutdown(wait=True)
