@@ -108,9 +108,9 @@ def _sqlite_file(settings: Settings) -> bool:
     """Whether the SQLite database is a file (several processes can share it)."""
     from sqlalchemy.engine import make_url
 
-    from marketdesk.store.file_locks import lock_file_path
+    from marketdesk.store.file_locks import sqlite_file
 
-    return lock_file_path(make_url(settings.async_database_url).database, "writer") is not None
+    return sqlite_file(make_url(settings.async_database_url).database) is not None
 
 
 @main.command()

@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
+from .file_locks import sqlite_file
 from .sqlite_driver import connect_inline, run_pragmas
 from .transactions import Session
 from .wal import NO_AUTOMATIC_CHECKPOINTS, WalCheckpointer
@@ -123,9 +124,10 @@ class Database:
         if self.is_sqlite:
             path = make_url(url).database
             secure_sqlite_file(path)
-            if background_checkpoints and path not in (None, "", ":memory:"):
+            file = sqlite_file(path)
+            if background_checkpoints and file is not None:
                 self.pragmas = (*SQLITE_PRAGMAS, NO_AUTOMATIC_CHECKPOINTS)
-                self.checkpointer = WalCheckpointer(path)
+                self.checkpointer = WalCheckpointer(str(file))
                 self.checkpointer.start()
             # every reader holds a connection (and aiosqlite's thread) only for a moment.
             # A connection opened in a burst is kept, not closed when the burst is over:

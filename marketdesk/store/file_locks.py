@@ -25,15 +25,21 @@ import weakref
 from pathlib import Path
 from types import TracebackType
 
-__all__ = ["WriteLock", "lock_file_path", "try_lock_file"]
+__all__ = ["WriteLock", "lock_file_path", "sqlite_file", "try_lock_file"]
+
+
+def sqlite_file(database: str | None) -> Path | None:
+    """The file of a SQLite database (a URL's database part); None for one in memory or
+    given as a ``file:`` URI."""
+    if database in (None, "", ":memory:") or database.startswith("file:"):
+        return None
+    return Path(database)
 
 
 def lock_file_path(database: str | None, purpose: str) -> Path | None:
     """``<database>-<purpose>`` beside a SQLite file; None for a database without one."""
-    if database in (None, "", ":memory:") or database.startswith("file:"):
-        return None
-    path = Path(database)
-    return path.with_name(f"{path.name}-{purpose}")
+    path = sqlite_file(database)
+    return None if path is None else path.with_name(f"{path.name}-{purpose}")
 
 
 def _open(path: Path) -> int:
