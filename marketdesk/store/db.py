@@ -24,7 +24,6 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from functools import partial
-from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, exc, make_url, text
@@ -84,9 +83,9 @@ def _mark_idle(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
 
 def secure_sqlite_file(database: str | None) -> None:
     """Create the SQLite file (and tighten an existing one and its WAL/SHM files) as 0600."""
-    if database in (None, "", ":memory:") or database.startswith("file:"):
+    path = sqlite_file(database)
+    if path is None:
         return
-    path = Path(database)
     if not path.parent.is_dir():
         return  # SQLite reports the missing folder itself
     with contextlib.suppress(FileExistsError):

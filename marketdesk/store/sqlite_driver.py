@@ -65,6 +65,7 @@ __all__ = [
     "is_offloaded",
     "offloaded",
     "offloaded_calls",
+    "plain_write",
     "run_pragmas",
 ]
 
@@ -110,9 +111,9 @@ def _reads(sql: object) -> bool:
 _PLAIN_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 
-def _writes(sql: object) -> bool:
-    """A plain DML statement: sqlite3 begins a transaction before it, so it writes nothing
-    to disk by itself (its commit does)."""
+def plain_write(sql: object) -> bool:
+    """A plain DML statement (``INSERT``, ``UPDATE``, ``DELETE``, ``REPLACE``): sqlite3 begins
+    a transaction before it, so it writes nothing to disk by itself (its commit does)."""
     return isinstance(sql, str) and sql.lstrip()[:7].upper().startswith(_PLAIN_WRITES)
 
 
@@ -197,7 +198,7 @@ class InlineConnection(aiosqlite.Connection):
                     return _LOOP
                 # (in autocommit mode a write would commit, and sync, by itself)
                 implicit_begin = connection.isolation_level is not None
-                return _TRY if implicit_begin and _writes(sql) else _THREAD
+                return _TRY if implicit_begin and plain_write(sql) else _THREAD
             # an ``executescript`` commits first; fetches and close never wait
             return _THREAD if name == "executescript" else _LOOP
         return _THREAD

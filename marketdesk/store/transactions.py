@@ -42,6 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import TextClause
 
 from .file_locks import WriteLock, lock_file_path
+from .sqlite_driver import plain_write
 
 __all__ = [
     "AfterCommit",
@@ -179,12 +180,7 @@ def _writes(statement: Any) -> bool:
         # has no row locks: the write lock from here, or two writers would both decide on
         # what they read before either wrote (two status changes of one task both allowed)
         return True
-    if isinstance(statement, TextClause):
-        return statement.text.lstrip()[:6].upper() in _DML_WORDS
-    return False
-
-
-_DML_WORDS = frozenset({"INSERT", "UPDATE", "DELETE", "REPLAC"})
+    return isinstance(statement, TextClause) and plain_write(statement.text)
 
 
 class Session(AsyncSession):
