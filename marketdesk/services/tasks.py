@@ -41,7 +41,7 @@ from marketdesk.store.models import (
     TaskEvent,
     utcnow,
 )
-from marketdesk.store.rows import adopt
+from marketdesk.store.rows import insert_adopted
 
 from . import audit, chat, chat_access, task_live, task_outcomes, webhooks
 from .chat.events import Publisher, operator_channel
@@ -175,10 +175,6 @@ def _summary(task: Task, assignee: str | None, now: datetime) -> dict[str, Any]:
 _TASKS: Table = Task.__table__  # type: ignore[assignment]
 _EVENTS: Table = TaskEvent.__table__  # type: ignore[assignment]
 _COMMENTS: Table = TaskComment.__table__  # type: ignore[assignment]
-_INSERT_TASK = insert(_TASKS).returning(_TASKS.c.id)
-_SET_NUMBER = (
-    update(_TASKS).where(_TASKS.c.id == bindparam("task_id")).values(number=bindparam("new_number"))
-)
 _UPDATE_TASK = update(_TASKS).where(_TASKS.c.id == bindparam("task_id"))  # SET: the keys
 _INSERT_EVENT = insert(_EVENTS)
 _INSERT_COMMENT = insert(_COMMENTS)
@@ -315,31 +311,27 @@ async def _open_task(
         conversation_id=conversation_id,
     )
 
-    row: dict[str, Any] = {
-        "number": f"tmp-{uuid.uuid4().hex[:24]}",  # until the id is known
-        "queue": spec.path,
-        "title": title,
-        "description": description,
-        "status": str(rules.TaskStatus.NEW),
-        "priority": str(priority),
-        "assignee_id": None,
-        "created_by_id": int(actor.id) if actor else None,
-        "customer_id": customer_id,
-        "order_number": order_number,
-        "product_id": product_id,
-        "conversation_id": conversation_id,
-        "created_at": now,
-        "updated_at": now,
-        "deadline_at": rules.deadline_for(spec, now, calendars.current()),
-        "escalated_at": None,
-        "closed_at": None,
-        "outcome": None,
-    }
-    task_id = int((await session.execute(_INSERT_TASK, row)).scalar_one())
-    row.update(id=task_id, number=task_number(task_id))
-    await session.execute(_SET_NUMBER, {"task_id": task_id, "new_number": row["number"]})
-    task = Task(**row)
-    adopt(session, task)  # as if read: nothing to flush
+    task = await insert_adopted(
+        session,
+        Task,
+        {
+            "number": f"tmp-{uuid.uuid4().hex[:24]}",  # until the id is known
+            "queue": spec.path,
+            "title": title,
+            "description": description,
+            "status": str(rules.TaskStatus.NEW),
+            "priority": str(priority),
+            "created_by_id": int(actor.id) if actor else None,
+            "customer_id": customer_id,
+            "order_number": order_number,
+            "product_id": product_id,
+            "conversation_id": conversation_id,
+            "created_at": now,
+            "updated_at": now,
+            "deadline_at": rules.deadline_for(spec, now, calendars.current()),
+        },
+    )
+    await _set(session, task, number=task_number(task.id))
     created = await _write_event(session, task, actor, "created", now, queue=spec.path)
     if conversation_id is not None:
         await chat.add_system_message(
