@@ -71,12 +71,7 @@ def _committed(session: orm.Session) -> None:
     session.info.pop(_ADOPTED, None)
 
 
-@event.listens_for(orm.Session, "after_rollback")
-def _rolled_back(session: orm.Session) -> None:
-    _forget_adopted(session)
-
-
-@event.listens_for(orm.Session, "after_soft_rollback")
-def _soft_rolled_back(session: orm.Session, _previous: Any) -> None:
+@event.listens_for(orm.Session, "after_soft_rollback")  # every rollback, the outermost too
+def _rolled_back(session: orm.Session, _previous: Any) -> None:
     if not session.in_transaction():
         _forget_adopted(session)
