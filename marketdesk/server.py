@@ -185,7 +185,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
             ping_after_idle=settings.db_ping_after_idle_seconds,
-            background_checkpoints=True,  # SQLite: not in the writers' commits (store.wal)
+            # SQLite: checkpoints and syncs not in the writers' commits (store.wal)
+            background_checkpoints=True,
+            grouped_syncs=True,
         )
         app.state.bot = Bot.from_directory(
             settings.kb_dir,

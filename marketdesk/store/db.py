@@ -38,7 +38,7 @@ from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from .file_locks import sqlite_file
 from .sqlite_driver import connect_inline, run_pragmas
 from .transactions import Session
-from .wal import NO_AUTOMATIC_CHECKPOINTS, WalCheckpointer
+from .wal import NO_AUTOMATIC_CHECKPOINTS, SYNC_LATER, WalCheckpointer
 
 __all__ = [
     "PING_AFTER_IDLE",
@@ -109,9 +109,12 @@ class Database:
         max_overflow: int = 20,
         ping_after_idle: float = PING_AFTER_IDLE,
         background_checkpoints: bool = False,
+        grouped_syncs: bool = False,
     ) -> None:
         """``background_checkpoints``: a server's SQLite file has its WAL checkpointed in a
-        thread instead of in its writers' commits (``store.wal``); no effect on PostgreSQL
+        thread instead of in its writers' commits; ``grouped_syncs``: the commits of its
+        sessions are synced to disk by a thread of their own, many at once, after their
+        writer gave the write lock back (``store.wal``). Neither has an effect on PostgreSQL
         or on a database without a file."""
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
@@ -128,6 +131,11 @@ class Database:
                 self.pragmas = (*SQLITE_PRAGMAS, NO_AUTOMATIC_CHECKPOINTS)
                 self.checkpointer = WalCheckpointer(str(file))
                 self.checkpointer.start()
+            # the sessions' connections (the writer thread of ``run_sync`` keeps syncing
+            # its own commits: nobody waits for a ticket there)
+            session_pragmas = self.pragmas
+            if grouped_syncs and file is not None:
+                session_pragmas = (*self.pragmas, SYNC_LATER)
             # every reader holds a connection (and aiosqlite's thread) only for a moment.
             # A connection opened in a burst is kept, not closed when the burst is over:
             # a SQLite connection is a file handle and a thread, and opening one under load
@@ -139,7 +147,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(
-                self.engine.sync_engine, "do_connect", partial(_inline_driver, self.pragmas)
+                self.engine.sync_engine, "do_connect", partial(_inline_driver, session_pragmas)
             )
         else:
             self.ping_after_idle = ping_after_idle

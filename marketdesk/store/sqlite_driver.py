@@ -24,8 +24,8 @@ SQLite's busy handler or in ``fsync``:
   timeout at zero, and only when another process holds the lock (``SQLITE_BUSY`` at once,
   nothing written) does it go to the connection's thread to wait with the full timeout;
 - the ``COMMIT`` of a transaction that wrote, which writes the WAL to disk
-  (``synchronous=FULL``), unless the database's commits have been fast (:class:`CommitTimes`:
-  under :data:`INLINE_COMMIT_BELOW` on average, timed wherever they ran): then it runs in the
+  (``synchronous=FULL``), when the database's commits have been slow (:class:`CommitTimes`:
+  over :data:`COMMITS_TO_THREAD_ABOVE` on average); while they are fast it runs in the
   loop's thread, since the hand-off cost more than the ``fsync``, and the write lock was
   held all the while. A commit with nothing open does nothing and stays in the loop;
 - every call made inside :func:`offloaded` — long reads (the reports over a year, exports,
@@ -56,7 +56,11 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from .wal import SYNC_LATER, WalSyncer, wal_syncer
+
 __all__ = [
+    "COMMITS_TO_THREAD_ABOVE",
+    "COMMIT_PROBE_EVERY",
     "INLINE_COMMIT_BELOW",
     "CommitTimes",
     "InlineConnection",
@@ -67,6 +71,8 @@ __all__ = [
     "offloaded_calls",
     "plain_write",
     "run_pragmas",
+    "syncs_owed",
+    "wait_for_syncs",
 ]
 
 _offloaded: contextvars.ContextVar[bool] = contextvars.ContextVar(
@@ -104,6 +110,30 @@ def offloaded_calls(function: _F) -> _F:
     return wrapper  # type: ignore[return-value]
 
 
+_owed: contextvars.ContextVar[list[tuple[WalSyncer, int]] | None] = contextvars.ContextVar(
+    "marketdesk_sqlite_syncs_owed", default=None
+)
+
+
+@contextlib.contextmanager
+def syncs_owed() -> Iterator[list[tuple[WalSyncer, int]]]:
+    """Collect the WAL syncs that the commits of the block owe (connections that commit
+    without syncing, ``store.wal.WalSyncer``) instead of waiting for each in its commit: the
+    caller gives the write lock back first, then awaits :func:`wait_for_syncs`."""
+    owed: list[tuple[WalSyncer, int]] = []
+    token = _owed.set(owed)
+    try:
+        yield owed
+    finally:
+        _owed.reset(token)
+
+
+async def wait_for_syncs(owed: list[tuple[WalSyncer, int]]) -> None:
+    """Until the commits of :func:`syncs_owed` are on disk."""
+    for syncer, ticket in owed:
+        await syncer.wait(ticket)
+
+
 def _reads(sql: object) -> bool:
     return isinstance(sql, str) and sql.lstrip()[:6].upper() == "SELECT"
 
@@ -119,30 +149,62 @@ def plain_write(sql: object) -> bool:
 
 _LOOP, _TRY, _THREAD = "loop", "try", "thread"
 
-INLINE_COMMIT_BELOW = 0.0005
-"""Seconds: while a database's commits take less than this on average, a commit runs in the
-event loop's thread (see :class:`CommitTimes`)."""
+COMMITS_TO_THREAD_ABOVE = 0.002
+"""Seconds: when a database's commits, timed in the event loop's thread, take more than this
+on average, they go to the connections' threads (see :class:`CommitTimes`)."""
+
+INLINE_COMMIT_BELOW = 0.001
+"""Seconds: commits handed to the threads come back to the event loop's thread when a probe
+(:data:`COMMIT_PROBE_EVERY`) finds them this fast on average again."""
+
+COMMIT_PROBE_EVERY = 32
+"""While commits run in the threads, every this many-th one runs (and is timed) in the event
+loop's thread: the only place its own time can be measured."""
 
 
 class CommitTimes:
-    """How long the commits of one database file take: an exponential average over the last
-    twenty or so, wherever they ran. A commit that wrote waits for ``fsync``; where the disk
-    answers in well under a millisecond (0.15 ms on the machine of bench/README.md), running
-    it in the event loop's thread costs the loop less than handing it to the connection's
-    thread does (two thread switches, and under load a wait for the busy loop to take the
-    result back, all while the write lock is held and every other writer waits). A slow
-    disk sends the commits back to the thread; commits timed there bring them back when it
-    is fast again."""
+    """How long the commits of one database file take, and so where they run.
+
+    A commit that wrote waits for ``fsync``. Where the disk answers in well under a
+    millisecond (0.15–0.5 ms on the machine of bench/README.md), running it in the event
+    loop's thread costs the loop less than handing it to the connection's thread: under load
+    the hand-off (two thread switches, and the thread's wait for the GIL of the busy loop to
+    hand the result back, all while the write lock is held and every other writer waits)
+    cost 0.4 ms of throughput a request more than the ``fsync`` it spared the loop (task
+    creation at 16 clients: 435 against 522 a second).
+
+    So commits run in the loop's thread, and each is timed there (an exponential average of
+    about the last sixteen). When a slow disk (or a checkpoint's ``fsync`` beside it) takes
+    the average over :data:`COMMITS_TO_THREAD_ABOVE`, commits go to the threads; a commit
+    timed in a thread also counts the wait for the GIL, so the way back is measured by a probe
+    in the loop's thread every :data:`COMMIT_PROBE_EVERY` commits, until the average is under
+    :data:`INLINE_COMMIT_BELOW` again. The gap between the two thresholds keeps a disk at
+    the edge from switching back and forth."""
 
     def __init__(self) -> None:
-        self.average: float | None = None  # None: nothing measured yet (the thread first)
+        self.average: float | None = None  # None: nothing measured yet
+        self.in_loop = True
+        self._since_probe = 0
 
     def inline(self) -> bool:
-        return self.average is not None and self.average < INLINE_COMMIT_BELOW
+        """Whether the next commit that wrote runs in the event loop's thread."""
+        if self.in_loop:
+            return True
+        self._since_probe += 1
+        if self._since_probe >= COMMIT_PROBE_EVERY:
+            self._since_probe = 0
+            return True
+        return False
 
     def add(self, seconds: float) -> None:
+        """A commit timed in the event loop's thread took ``seconds``."""
         average = self.average
-        self.average = seconds if average is None else average + (seconds - average) / 16
+        average = self.average = seconds if average is None else average + (seconds - average) / 16
+        if self.in_loop and average > COMMITS_TO_THREAD_ABOVE:
+            self.in_loop = False
+            self._since_probe = 0
+        elif not self.in_loop and average < INLINE_COMMIT_BELOW:
+            self.in_loop = True
 
 
 _commit_times: dict[str, CommitTimes] = {}
@@ -168,6 +230,10 @@ class InlineConnection(aiosqlite.Connection):
 
     _commits: CommitTimes = CommitTimes()
     """The commit times of the connection's database (set at connect)."""
+
+    _syncer: WalSyncer | None = None
+    """Who syncs the connection's commits (``synchronous=NORMAL``), or None: each commit
+    syncs itself."""
 
     def _where(self, function: Callable[..., Any], args: tuple[Any, ...]) -> str:
         """Where a call runs: ``loop`` (it cannot wait), ``try`` (a first write: in the loop
@@ -225,11 +291,13 @@ class InlineConnection(aiosqlite.Connection):
         if not self._running or not connection:
             raise ValueError("Connection closed")
         where = self._where(fn, args)
-        timed = connection.in_transaction and getattr(fn, "__name__", "") == "commit"
+        wrote = connection.in_transaction and getattr(fn, "__name__", "") == "commit"
         if where == _LOOP:
-            if timed:
-                return self._timed(fn)
-            return fn(*args, **kwargs)
+            if not wrote:
+                return fn(*args, **kwargs)
+            result = self._timed(fn)
+            await self._owe_sync()
+            return result
         if where == _TRY:
             done, result = self._without_waiting(connection, fn, args, kwargs)
             if done:
@@ -238,11 +306,27 @@ class InlineConnection(aiosqlite.Connection):
 
         def call() -> Any:
             try:
-                return self._timed(fn) if timed else fn(*args, **kwargs)
+                return fn(*args, **kwargs)
             finally:
                 idle.set()
 
-        return await super()._execute(call)  # type: ignore[no-untyped-call]
+        result = await super()._execute(call)  # type: ignore[no-untyped-call]
+        if wrote:
+            await self._owe_sync()
+        return result
+
+    async def _owe_sync(self) -> None:
+        """After a commit that wrote: nothing when it synced itself; else its ticket of the
+        WAL's sync, left to the caller of :func:`syncs_owed` or waited for here."""
+        syncer = self._syncer
+        if syncer is None:
+            return
+        ticket = syncer.ticket()
+        owed = _owed.get()
+        if owed is not None:
+            owed.append((syncer, ticket))
+        else:
+            await syncer.wait(ticket)
 
     def _timed(self, commit: Callable[[], Any]) -> Any:
         started = time.perf_counter()
@@ -302,5 +386,7 @@ def connect_inline(
     iter_chunk_size = kwargs.pop("iter_chunk_size", 64)
     connection = InlineConnection(partial(_open, database, pragmas, **kwargs), iter_chunk_size)
     connection._commits = commit_times(database)
+    if SYNC_LATER in pragmas:  # its commits do not sync: the file's WalSyncer does
+        connection._syncer = wal_syncer(database)
     connection._thread.daemon = True  # as the dialect does for aiosqlite's own connections
     return connection

@@ -42,7 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import TextClause
 
 from .file_locks import WriteLock, lock_file_path
-from .sqlite_driver import plain_write
+from .sqlite_driver import plain_write, syncs_owed, wait_for_syncs
 
 __all__ = [
     "AfterCommit",
@@ -251,10 +251,18 @@ class Session(AsyncSession):
     async def commit(self) -> None:
         if self._has_changes():
             await self._before_write()
+        # a server's SQLite commit is synced to disk after the write lock is given back
+        # (``store.wal.WalSyncer``), and only then reported or published
+        with syncs_owed() as owed:
+            try:
+                await super().commit()
+            finally:
+                self._release_write_lock()
         try:
-            await super().commit()
-        finally:
-            self._release_write_lock()
+            await wait_for_syncs(owed)
+        except OSError:  # whether it is on disk cannot be told: nothing is announced
+            self.sync_session.info.pop(_READY, None)
+            raise
         await run_after_commit(self)
 
     async def rollback(self) -> None:

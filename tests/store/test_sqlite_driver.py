@@ -17,6 +17,8 @@ from sqlalchemy import event, text
 
 from marketdesk.store.db import Database
 from marketdesk.store.sqlite_driver import (
+    COMMIT_PROBE_EVERY,
+    COMMITS_TO_THREAD_ABOVE,
     INLINE_COMMIT_BELOW,
     CommitTimes,
     InlineConnection,
@@ -323,38 +325,57 @@ def test_connections_opened_in_a_burst_are_kept(tmp_path: Path) -> None:
 
 def test_commit_times_send_commits_to_the_thread_while_the_disk_is_slow() -> None:
     times = CommitTimes()
-    assert not times.inline()  # nothing measured yet: the thread first
+    assert times.inline()  # nothing measured yet: the loop's thread, where it is timed
     times.add(INLINE_COMMIT_BELOW / 5)
     assert times.inline()
-    for _ in range(5):
-        times.add(INLINE_COMMIT_BELOW * 20)  # fsync of a slow disk, a checkpoint
-    assert not times.inline()
-    for _ in range(100):
-        times.add(INLINE_COMMIT_BELOW / 5)  # timed in the thread: fast again
+    for _ in range(40):
+        times.add(COMMITS_TO_THREAD_ABOVE * 0.9)  # slower, not yet slow: still in the loop
     assert times.inline()
+    for _ in range(5):
+        times.add(COMMITS_TO_THREAD_ABOVE * 10)  # fsync of a slow disk, a checkpoint
+    assert not times.in_loop
+    # to the threads now, but every COMMIT_PROBE_EVERY-th commit is a probe in the loop
+    decisions = [times.inline() for _ in range(COMMIT_PROBE_EVERY * 3)]
+    assert decisions.count(True) == 3
+    assert decisions[COMMIT_PROBE_EVERY - 1] and not any(decisions[: COMMIT_PROBE_EVERY - 1])
+    # probes that find the disk between the two thresholds leave the commits in the threads
+    for _ in range(60):
+        times.add((INLINE_COMMIT_BELOW + COMMITS_TO_THREAD_ABOVE) / 2)
+    assert not times.in_loop
+    # fast again: back to the loop
+    for _ in range(60):
+        times.add(INLINE_COMMIT_BELOW / 5)
+    assert times.in_loop and times.inline()
 
 
 async def _commit_hands_off(database: Database, average: float | None) -> tuple[bool, float]:
     """Whether a commit that wrote went to the connection's thread while the database's
-    commits took ``average`` seconds, and the average after it (the commit was timed)."""
+    commits took ``average`` seconds (the decision made on it), and the average after it."""
     async with database.session() as session:
         driver = await _with_runner(session)
         await session.execute(text("INSERT INTO t (v) VALUES ('x') ON CONFLICT DO NOTHING"))
         times = driver._commits
-        times.average = average
+        times.average = None
+        times.in_loop = True
+        if average is not None:
+            times.add(average)
         before = driver._thread_idle
         await session.commit()
-        assert times.average != average
         assert times.average is not None
         return driver._thread_idle is not before, times.average
 
 
 def test_a_commit_runs_in_the_loop_thread_while_commits_are_fast(tmp_path: Path) -> None:
-    slow = INLINE_COMMIT_BELOW * 10
-    assert _run(lambda db: _commit_hands_off(db, None), tmp_path / "c.db")[0]
-    assert not _run(lambda db: _commit_hands_off(db, INLINE_COMMIT_BELOW / 10), tmp_path / "c.db")[
-        0
-    ]
-    assert _run(lambda db: _commit_hands_off(db, slow), tmp_path / "c.db")[0]
-    # the connections of one file share the times
+    slow = COMMITS_TO_THREAD_ABOVE * 10
+    handed_off, average = _run(lambda db: _commit_hands_off(db, None), tmp_path / "c.db")
+    assert not handed_off  # the first commit is timed in the loop
+    assert 0 < average < slow
+    handed_off, after = _run(
+        lambda db: _commit_hands_off(db, INLINE_COMMIT_BELOW / 10), tmp_path / "c.db"
+    )
+    assert not handed_off
+    assert after != INLINE_COMMIT_BELOW / 10  # timed
+    handed_off, after = _run(lambda db: _commit_hands_off(db, slow), tmp_path / "c.db")
+    assert handed_off
+    assert after == slow  # not timed in the thread (the GIL's wait would count)
     assert commit_times(str(tmp_path / "c.db")) is commit_times(str(tmp_path / "c.db"))
