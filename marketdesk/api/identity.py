@@ -8,13 +8,15 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from marketdesk.services import identity, identity_actions
 from marketdesk.services.balance import BankDetails, WithdrawalResult
+from marketdesk.services.chat.events import no_publisher
 from marketdesk.services.customers import Contacts
 from marketdesk.services.identity import CheckResult, CodewordPolicy, CodewordStatus, IdentityState
+from marketdesk.services.identity_actions import LoginPhoneChanged
 from marketdesk.services.tasks import TaskCard
 from marketdesk.settings import Settings
 
@@ -104,16 +106,26 @@ async def contacts(
 
 
 @router.post(
-    "/api/v1/conversations/{conversation_id}/identity/login-phone", response_model=Contacts
+    "/api/v1/conversations/{conversation_id}/identity/login-phone",
+    response_model=LoginPhoneChanged,
 )
 async def login_phone(
     conversation_id: ConversationId,
     body: LoginPhoneIn,
     operator: CurrentOperator,
     session: DbSession,
-) -> Contacts:
-    """The customer logs in with a new phone: after a passed check. Audited."""
-    return await identity_actions.change_login_phone(session, operator, conversation_id, body.phone)
+    request: Request,
+) -> LoginPhoneChanged:
+    """The customer logs in with a new phone: after a passed check. Every session of the
+    customer ends (``sessions_ended``): they log in again with the new phone. Audited."""
+    broker = getattr(request.app.state, "broker", None)
+    return await identity_actions.change_login_phone(
+        session,
+        operator,
+        conversation_id,
+        body.phone,
+        publish=no_publisher if broker is None else broker.publish,
+    )
 
 
 @router.post(

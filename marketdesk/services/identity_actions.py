@@ -1,12 +1,14 @@
 """What support does for a customer only after a passed identity check in the conversation
-(issue 14, item 5): tell them their contacts, change the phone they log in with, take a
-withdrawal request. Each calls :func:`services.identity.require_identity` first; a refusal
+(issue 14, item 5): tell them their contacts, change the phone they log in with (which ends
+every session of theirs: whoever holds the old phone is logged out), take a withdrawal
+request. Each calls :func:`services.identity.require_identity` first; a refusal
 is 403 ``identity_check_required`` and changes nothing."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+from pydantic import BaseModel
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,14 +17,23 @@ from marketdesk.domain.privacy import mask_phone
 from marketdesk.store.models import Customer, LoginCode, utcnow
 from marketdesk.store.transactions import serialized
 
-from . import audit, balance, identity
+from . import audit, balance, identity, security
 from .balance import BankDetails, WithdrawalResult
+from .chat.events import Publisher, no_publisher
 from .customer_login import normalize_phone
 from .customers import Contacts
 from .errors import CustomerNotFound, LoginPhoneTaken
 from .principals import Principal
 
-__all__ = ["change_login_phone", "reveal_contacts", "support_withdrawal"]
+__all__ = ["LoginPhoneChanged", "change_login_phone", "reveal_contacts", "support_withdrawal"]
+
+
+class LoginPhoneChanged(BaseModel):
+    """The customer's contacts after the change, and how many of their sessions ended."""
+
+    phone: str | None
+    email: str | None
+    sessions_ended: int
 
 
 async def _customer(session: AsyncSession, customer_id: int | None) -> Customer:
@@ -55,10 +66,17 @@ async def reveal_contacts(
 
 @serialized
 async def change_login_phone(
-    session: AsyncSession, principal: Principal, conversation_id: int, phone: str
-) -> Contacts:
+    session: AsyncSession,
+    principal: Principal,
+    conversation_id: int,
+    phone: str,
+    *,
+    publish: Publisher = no_publisher,
+) -> LoginPhoneChanged:
     """The customer logs in with ``phone`` from now on; the codes sent to the old one are
-    void. The audit keeps both numbers masked."""
+    void, and every session of the customer ends (their sockets close once it is
+    committed): a phone changed because the old one was lost must not leave it logged in.
+    The audit keeps both numbers masked."""
     new_phone = normalize_phone(phone)
     conversation = await identity.require_identity(
         session, principal, conversation_id, IdentityAction.CHANGE_LOGIN_PHONE
@@ -78,6 +96,7 @@ async def change_login_phone(
             .execution_options(synchronize_session=False)
         )
     customer.phone = new_phone
+    ended = await security.end_customer_sessions(session, customer.id, publish, utcnow())
     audit.record(
         session,
         principal,
@@ -87,9 +106,10 @@ async def change_login_phone(
         conversation_id=conversation_id,
         old=mask_phone(old_phone) if old_phone else None,
         new=mask_phone(new_phone),
+        sessions_ended=len(ended),
     )
     await session.commit()
-    return Contacts(phone=customer.phone, email=customer.email)
+    return LoginPhoneChanged(phone=customer.phone, email=customer.email, sessions_ended=len(ended))
 
 
 async def support_withdrawal(

@@ -41,6 +41,7 @@ __all__ = [
     "SecurityChat",
     "SecurityMessageView",
     "end_all_sessions",
+    "end_customer_sessions",
     "has_logged_in_device",
     "my_devices",
     "my_security_chat",
@@ -206,17 +207,11 @@ async def my_devices(
     )
 
 
-async def end_all_sessions(
-    session: AsyncSession,
-    principal: Principal,
-    *,
-    publish: Publisher = no_publisher,
-    now: datetime | None = None,
-) -> SessionsEnded:
-    """«Выйти на всех устройствах»: every session of the customer ends, this one too; their
-    sockets close once it is committed. Audited."""
-    customer_id = _customer_of(principal)
-    now = now or utcnow()
+async def end_customer_sessions(
+    session: AsyncSession, customer_id: int, publish: Publisher, now: datetime
+) -> list[int]:
+    """End every active session of the customer in the session's transaction; their
+    sockets close once it is committed. → the ended sessions' ids."""
     ended = list(
         (
             await session.execute(
@@ -228,6 +223,22 @@ async def end_all_sessions(
             )
         ).scalars()
     )
+    if ended:
+        on_commit(session, functools.partial(announce_sessions_ended, publish, ended))
+    return ended
+
+
+async def end_all_sessions(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    publish: Publisher = no_publisher,
+    now: datetime | None = None,
+) -> SessionsEnded:
+    """«Выйти на всех устройствах»: every session of the customer ends, this one too; their
+    sockets close once it is committed. Audited."""
+    customer_id = _customer_of(principal)
+    ended = await end_customer_sessions(session, customer_id, publish, now or utcnow())
     audit.record(
         session,
         principal,
@@ -236,7 +247,6 @@ async def end_all_sessions(
         entity_id=customer_id,
         sessions=len(ended),
     )
-    on_commit(session, functools.partial(announce_sessions_ended, publish, ended))
     await session.commit()
     return SessionsEnded(
         ended=len(ended), message=f"Вы вышли на всех устройствах (сеансов: {len(ended)})."

@@ -177,12 +177,16 @@ def test_actions_needing_identity_wait_for_a_passed_check_in_that_conversation(
     assert check(env, c, WORD).json()["passed"] is True
     contacts = env.client.post(_actions(c)[0][0], headers=auth(c.operator))
     assert contacts.status_code == 200 and contacts.json()["phone"] == c.phone
+    # the customer's other conversation, where the check has not happened
+    other = env.conversation(c.customer, line="travel_priority")
+    assert env.client.get("/api/v1/me/devices", headers=auth(c.customer)).status_code == 200
     new = new_phone()
     changed = env.client.post(_actions(c)[1][0], json={"phone": new}, headers=auth(c.operator))
     assert changed.status_code == 200, changed.text
     assert changed.json()["phone"] == new
-    # the customer's other conversation: the check there has not happened
-    other = env.conversation(c.customer, line="travel_priority")
+    # the old phone's sessions end: whoever holds it is logged out
+    assert changed.json()["sessions_ended"] == 1
+    assert env.client.get("/api/v1/me/devices", headers=auth(c.customer)).status_code == 401
     _, supervisor = env.operator(lines=(), roles=("supervisor",))
     assert_error(
         env.client.post(
@@ -191,8 +195,11 @@ def test_actions_needing_identity_wait_for_a_passed_check_in_that_conversation(
         403,
         "identity_check_required",
     )
-    actions = [e.action for e in _audit(env, c.customer_id)]
+    entries = _audit(env, c.customer_id)
+    actions = [e.action for e in entries]
     assert "customer.contacts_revealed" in actions and "customer.login_phone_changed" in actions
+    changed_entry = next(e for e in entries if e.action == "customer.login_phone_changed")
+    assert changed_entry.details["sessions_ended"] == 1
 
 
 def test_a_support_withdrawal_after_the_check_takes_the_account_rules(env: ChatEnv) -> None:
