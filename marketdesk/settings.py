@@ -600,6 +600,12 @@ class Settings(BaseSettings):
     cleanup_orphan_file_minutes: int = Field(
         default=60, ge=10, description="a file with no attachment row is removed after (min)"
     )
+    cleanup_security_message_days: int = Field(
+        default=90,
+        ge=1,
+        description="messages of the customer's «Безопасность» chat are kept this long (days; "
+        "a code in one is hidden as soon as it can no longer be used)",
+    )
 
     # «Оценка сервиса» (issue 15): the seeds give no numbers, these are defaults
     rating_low_threshold: int = Field(

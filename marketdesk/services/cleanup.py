@@ -1,6 +1,7 @@
 """Clean-up of what is no longer of use: ended sessions, visitors who never started a
-conversation, old login codes, SMS records past their retention, and attachment files no
-row points at. Every step is a plain conditional delete, so several processes may run it
+conversation, old login codes (and the codes in the «Безопасность» chat once they can no
+longer be used), the chat's messages, SMS records past their retention, and attachment
+files no row points at. Every step is a plain conditional delete, so several processes may run it
 at once (the second finds nothing left to do)."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import and_, delete, exists, or_, select
+from sqlalchemy import Table, and_, bindparam, delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.store.models import (
@@ -23,11 +24,13 @@ from marketdesk.store.models import (
     Conversation,
     LoginCode,
     Notification,
+    SecurityMessage,
     Session,
     Visitor,
     utcnow,
 )
 
+from .security import HIDDEN_CODE, without_codes
 from .webhooks.retention import prune_log
 
 __all__ = ["CleanupPolicy", "CleanupResult", "clean_database", "clean_orphan_files"]
@@ -48,6 +51,7 @@ class CleanupPolicy:
     sms_days: int = 7
     orphan_file_minutes: int = 60
     webhook_days: int = 30
+    security_message_days: int = 90
 
 
 @dataclass(slots=True)
@@ -58,12 +62,16 @@ class CleanupResult:
     sms: int = 0
     files: int = 0
     webhooks: int = 0
+    codes_hidden: int = 0
+    security_messages: int = 0
 
     def summary_ru(self) -> str:
         return (
             f"сессий: {self.sessions}, посетителей: {self.visitors}, "
             f"кодов входа: {self.login_codes}, SMS: {self.sms}, файлов: {self.files}, "
-            f"доставок вебхуков: {self.webhooks}"
+            f"доставок вебхуков: {self.webhooks}, "
+            f"скрыто кодов в чате «Безопасность»: {self.codes_hidden}, "
+            f"сообщений чата «Безопасность»: {self.security_messages}"
         )
 
 
@@ -121,6 +129,14 @@ async def clean_database(
         )
         await session.commit()
 
+    out.security_messages = _count(
+        await session.execute(
+            delete(SecurityMessage)
+            .where(SecurityMessage.created_at <= now - timedelta(days=policy.security_message_days))
+            .execution_options(synchronize_session=False)
+        )
+    )
+    out.codes_hidden = await _hide_spent_codes(session, now)
     out.login_codes = _count(
         await session.execute(
             delete(LoginCode)
@@ -144,6 +160,39 @@ async def clean_database(
     out.webhooks = await prune_log(session, now=now, days=policy.webhook_days)
     await session.commit()
     return out
+
+
+_messages: Table = SecurityMessage.__table__  # type: ignore[assignment]
+_SET_TEXT = (  # Core: one statement for many rows (executemany)
+    update(_messages)
+    .where(_messages.c.id == bindparam("row_id"))
+    .values(text=bindparam("new_text"))
+)
+
+
+async def _hide_spent_codes(session: AsyncSession, now: datetime) -> int:
+    """Hide the codes of the «Безопасность» chat that can no longer be used (expired, used,
+    voided or deleted): the chat shows them hidden already, and the rows keep them no
+    longer (caller commits). → how many messages changed."""
+    usable = exists().where(
+        LoginCode.id == SecurityMessage.login_code_id,
+        LoginCode.used_at.is_(None),
+        LoginCode.voided_at.is_(None),
+        LoginCode.expires_at > now,
+    )
+    rows = await session.execute(
+        select(SecurityMessage.id, SecurityMessage.text)
+        .where(~usable, ~SecurityMessage.text.contains(HIDDEN_CODE, autoescape=True))
+        .limit(50_000)
+    )
+    changed = [
+        {"row_id": row_id, "new_text": hidden}
+        for row_id, text in rows
+        if (hidden := without_codes(text)) != text
+    ]
+    for start in range(0, len(changed), _CHUNK):
+        await session.execute(_SET_TEXT, changed[start : start + _CHUNK])
+    return len(changed)
 
 
 def _candidates(root: Path, older_than: float) -> list[Path]:

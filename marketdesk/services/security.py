@@ -35,6 +35,7 @@ from .notifications import customer_channel
 from .principals import Principal
 
 __all__ = [
+    "HIDDEN_CODE",
     "SECURITY_CHAT_TITLE",
     "DeviceList",
     "DeviceView",
@@ -47,11 +48,18 @@ __all__ = [
     "my_security_chat",
     "post_login_code",
     "wipe_login_code",
+    "without_codes",
 ]
 
 SECURITY_CHAT_TITLE = "Безопасность"
 _CODE = re.compile(r"\b\d{6}\b")
-_HIDDEN = "••••••"
+HIDDEN_CODE = "••••••"
+"""What a code no longer usable is replaced with in a message of the chat."""
+
+
+def without_codes(text: str) -> str:
+    """``text`` with its login codes hidden."""
+    return _CODE.sub(HIDDEN_CODE, text)
 
 
 class SecurityMessageView(BaseModel):
@@ -89,7 +97,7 @@ def _customer_of(principal: Principal) -> int:
 
 
 def _view(row: SecurityMessage, live: bool) -> SecurityMessageView:
-    text = row.text if live else _CODE.sub(_HIDDEN, row.text)
+    text = row.text if live else without_codes(row.text)
     return SecurityMessageView(id=row.id, text=text, created_at=row.created_at)
 
 
@@ -150,7 +158,7 @@ async def wipe_login_code(session: AsyncSession, login_code_id: int) -> None:
         select(SecurityMessage).where(SecurityMessage.login_code_id == login_code_id)
     )
     for row in rows:
-        row.text = _CODE.sub(_HIDDEN, row.text)
+        row.text = without_codes(row.text)
 
 
 async def my_security_chat(

@@ -29,6 +29,7 @@ def policy_from(settings: Settings) -> CleanupPolicy:
         sms_days=settings.cleanup_sms_days,
         orphan_file_minutes=settings.cleanup_orphan_file_minutes,
         webhook_days=settings.webhook_log_days,
+        security_message_days=settings.cleanup_security_message_days,
     )
 
 

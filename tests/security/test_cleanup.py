@@ -24,6 +24,7 @@ from marketdesk.store.models import (
     Customer,
     LoginCode,
     Notification,
+    SecurityMessage,
     Session,
     Visitor,
     utcnow,
@@ -155,7 +156,31 @@ def _seed(env: ChatEnv) -> dict[str, Any]:
             "old_expired": _code_sms("expired", old, "b"),
             "fresh_sent": _code_sms("sent", now, "c", sent_at=now),
         }
-        session.add_all([*codes.values(), *sms.values()])
+        used = LoginCode(
+            phone="+79990000001",
+            code_hash="2" * 64,
+            created_at=now,
+            expires_at=now + timedelta(minutes=5),
+            used_at=now,
+        )
+        session.add_all([*codes.values(), used, *sms.values()])
+        await session.flush()
+
+        def said(code: str, login_code: LoginCode | None, at: Any) -> SecurityMessage:
+            return SecurityMessage(
+                customer_id=customer.id,
+                login_code_id=login_code.id if login_code is not None else None,
+                text=f"Код для входа: {code}. Никому не сообщайте его.",
+                created_at=at,
+            )
+
+        security_messages = {
+            "ancient": said("111111", None, now - timedelta(days=POLICY.security_message_days + 1)),
+            "expired": said("222222", codes["old"], old),
+            "used": said("333333", used, now),
+            "usable": said("444444", codes["fresh"], now),
+        }
+        session.add_all(security_messages.values())
         kept_digest = _digest()
         session.add(
             Attachment(
@@ -175,6 +200,7 @@ def _seed(env: ChatEnv) -> dict[str, Any]:
             sessions={k: v.id for k, v in sessions.items()},
             codes={k: v.id for k, v in codes.items()},
             sms={k: v.id for k, v in sms.items()},
+            security_messages={k: v.id for k, v in security_messages.items()},
             kept_digest=kept_digest,
         )
 
@@ -199,6 +225,19 @@ def _present(env: ChatEnv, model: Any, ids: dict[str, Any]) -> set[str]:
 
     found = env.run(work)
     return {name for name, value in ids.items() if value in found}
+
+
+def _texts(env: ChatEnv, ids: dict[str, Any]) -> dict[str, str]:
+    async def work(session: Any) -> dict[Any, str]:
+        rows = await session.execute(
+            select(SecurityMessage.id, SecurityMessage.text).where(
+                SecurityMessage.id.in_(ids.values())
+            )
+        )
+        return {row_id: text for row_id, text in rows}
+
+    found = env.run(work)
+    return {name: found[value] for name, value in ids.items() if value in found}
 
 
 def _clean(env: ChatEnv) -> Any:
@@ -227,8 +266,16 @@ def test_cleanup_removes_what_is_past_its_retention_and_nothing_else(fresh_env: 
         2,
         2,
     )
+    # the «Безопасность» chat: the oldest message goes, a code no longer usable is hidden
+    assert _texts(env, seeded["security_messages"]) == {
+        "expired": "Код для входа: ••••••. Никому не сообщайте его.",
+        "used": "Код для входа: ••••••. Никому не сообщайте его.",
+        "usable": "Код для входа: 444444. Никому не сообщайте его.",
+    }
+    assert (result.security_messages, result.codes_hidden) == (1, 2)
     # a second run finds nothing left
     again = _clean(env)
+    assert (again.security_messages, again.codes_hidden) == (0, 0)
     assert (again.sessions, again.visitors, again.login_codes, again.sms, again.files) == (
         0,
         0,
