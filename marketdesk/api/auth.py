@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from marketdesk.services import auth, chat_access
 from marketdesk.services.chat.events import no_publisher
+from marketdesk.services.sealing import sealer_for
 from marketdesk.settings import Settings
 
 from .deps import CurrentPrincipal, DbSession, get_settings
@@ -65,6 +66,7 @@ async def login(
         limiter=get_limiter(request),
         ip=client_ip(request),
         totp_code=body.totp_code,
+        sealer=sealer_for(settings),
     )
     return TokenResponse(token=token, expires_in=int(ttl.total_seconds()))
 

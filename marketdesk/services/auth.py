@@ -36,6 +36,7 @@ from .errors import (
 )
 from .people import totp
 from .principals import Principal
+from .sealing import Sealer
 
 if TYPE_CHECKING:
     from .rate_limits import RateLimiter
@@ -277,6 +278,7 @@ async def login(
     limiter: RateLimiter | None = None,
     ip: str | None = None,
     totp_code: str | None = None,
+    sealer: Sealer,
 ) -> str:
     """Check an operator's password (and their TOTP code when they enrolled: see
     :mod:`marketdesk.services.people.totp`) and open a session. Same answer for unknown login and
@@ -314,7 +316,7 @@ async def login(
         )
         await session.commit()
         raise InvalidCredentials()
-    await totp.check_login(session, operator, totp_code, attempt=attempt, ip=ip)
+    await totp.check_login(session, operator, totp_code, attempt=attempt, ip=ip, sealer=sealer)
     if attempt is not None:
         await attempt.succeeded()
     if the_hasher().check_needs_rehash(operator.password_hash):

@@ -134,6 +134,7 @@ from .people import (
     TotpInvalid,
     TotpNotStarted,
     TotpRequired,
+    TotpUnreadable,
 )
 from .ratings import (
     AlreadyRated,
@@ -530,6 +531,7 @@ __all__ = [
     "TotpInvalid",
     "TotpNotStarted",
     "TotpRequired",
+    "TotpUnreadable",
     "Unavailable",
     "UnknownActor",
     "UnknownCertificateCode",

@@ -19,6 +19,7 @@ __all__ = [
     "TotpInvalid",
     "TotpNotStarted",
     "TotpRequired",
+    "TotpUnreadable",
 ]
 
 
@@ -32,6 +33,14 @@ class TotpInvalid(AuthenticationRequired):
     template = (
         "Неверный код из приложения-аутентификатора. Дождитесь нового кода и введите его; "
         "проверьте, что время на телефоне верное."
+    )
+
+
+class TotpUnreadable(Conflict):
+    code = "totp_unreadable"
+    template = (
+        "Второй фактор не удаётся проверить: ключ установки изменился. Попросите "
+        "администратора сбросить второй фактор, затем подключите его заново."
     )
 
 

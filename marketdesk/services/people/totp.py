@@ -3,7 +3,11 @@
 An operator enrols themselves: :func:`start` makes a new secret and shows it once (and its
 ``otpauth://`` URI); :func:`confirm` with a code from the app turns the factor on. From then
 on the login needs the code (:func:`check_login`), counted by the login's rate limiter like
-the password. An admin turns it off for a lost phone (``operators.reset_totp``)."""
+the password. An admin turns it off for a lost phone (``operators.reset_totp``).
+
+The secret is kept sealed (:mod:`marketdesk.services.sealing`): a copy of the database does
+not give anyone an operator's codes. A secret stored before sealing is sealed at the
+operator's next login."""
 
 from __future__ import annotations
 
@@ -25,8 +29,10 @@ from ..errors import (
     TotpInvalid,
     TotpNotStarted,
     TotpRequired,
+    TotpUnreadable,
 )
 from ..principals import Principal
+from ..sealing import SealBroken, Sealer
 
 if TYPE_CHECKING:
     from ..rate_limits import LoginAttempt
@@ -62,12 +68,27 @@ async def status(session: AsyncSession, principal: Principal) -> TotpStatus:
     )
 
 
-async def start(session: AsyncSession, principal: Principal) -> Enrolment:
+def _purpose(operator: Operator) -> str:
+    return f"totp:{operator.id}"
+
+
+def _secret(operator: Operator, sealer: Sealer) -> str | None:
+    """The operator's secret, opened (None: none stored)."""
+    if operator.totp_secret is None:
+        return None
+    try:
+        return sealer.open(operator.totp_secret, purpose=_purpose(operator))
+    except SealBroken:
+        raise TotpUnreadable() from None
+
+
+async def start(session: AsyncSession, principal: Principal, *, sealer: Sealer) -> Enrolment:
     """A new secret for the caller (replacing an unconfirmed one); shown only now."""
     operator = await _me(session, principal)
     if operator.totp_enabled:
         raise TotpAlreadyEnabled()
-    operator.totp_secret = secret = rules.new_secret()
+    secret = rules.new_secret()
+    operator.totp_secret = sealer.seal(secret, purpose=_purpose(operator))
     operator.totp_last_step = None
     audit.record(
         session, principal, "operator.totp_started", entity_kind="operator", entity_id=operator.id
@@ -82,15 +103,21 @@ async def start(session: AsyncSession, principal: Principal) -> Enrolment:
 
 
 async def confirm(
-    session: AsyncSession, principal: Principal, code: str, *, now: datetime | None = None
+    session: AsyncSession,
+    principal: Principal,
+    code: str,
+    *,
+    sealer: Sealer,
+    now: datetime | None = None,
 ) -> TotpStatus:
     """Turn the factor on with a code the app shows now."""
     operator = await _me(session, principal)
     if operator.totp_enabled:
         raise TotpAlreadyEnabled()
-    if operator.totp_secret is None:
+    secret = _secret(operator, sealer)
+    if secret is None:
         raise TotpNotStarted()
-    step = rules.accepted_step(operator.totp_secret, code, now or utcnow(), None)
+    step = rules.accepted_step(secret, code, now or utcnow(), None)
     if step is None:
         raise TotpConfirmInvalid()
     operator.totp_enabled, operator.totp_last_step = True, step
@@ -108,6 +135,7 @@ async def check_login(
     *,
     attempt: LoginAttempt | None,
     ip: str | None,
+    sealer: Sealer,
 ) -> None:
     """The second step of a login whose password was right: no code → ``totp_required``
     (not a failure); a wrong or reused code → ``totp_invalid``, counted and audited as a
@@ -118,7 +146,14 @@ async def check_login(
         if attempt is not None:
             await asyncio.shield(attempt.abandon())
         raise TotpRequired()
-    step = rules.accepted_step(operator.totp_secret, code, utcnow(), operator.totp_last_step)
+    try:
+        secret = _secret(operator, sealer)
+    except TotpUnreadable:
+        if attempt is not None:
+            await asyncio.shield(attempt.abandon())
+        raise
+    assert secret is not None
+    step = rules.accepted_step(secret, code, utcnow(), operator.totp_last_step)
     if step is None:
         locked_for = await attempt.failed() if attempt is not None else 0
         audit.record(
@@ -135,3 +170,5 @@ async def check_login(
         await session.commit()
         raise TotpInvalid()
     operator.totp_last_step = step
+    if not sealer.is_sealed(operator.totp_secret):  # stored before sealing: sealed now
+        operator.totp_secret = sealer.seal(secret, purpose=_purpose(operator))

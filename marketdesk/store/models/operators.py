@@ -36,7 +36,7 @@ class Operator(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # the second factor (domain.totp): a secret while enrolling, enabled once confirmed
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_secret: Mapped[str | None] = mapped_column(String(128))  # sealed (services.sealing)
     totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
