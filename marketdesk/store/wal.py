@@ -17,24 +17,24 @@ server process runs one; a checkpoint that meets another process's answers «bus
 simply tried again at the next tick. Other programs on the file (the CLI, a backup) keep
 SQLite's own checkpoints.
 
-**The commits' ``fsync``, many at once.** With ``synchronous=FULL`` every commit syncs the WAL
-itself, while its writer holds the write lock, and (the commit running in the event loop's
-thread, ``store.sqlite_driver.CommitTimes``) while the loop waits: 0.3–0.5 ms of every write
-under load on the machine of ``bench/README.md``, a fifth of the loop's time in task creation,
-and now and then a sync of 10–30 ms when the disk was busy (a checkpoint beside it) — the
-write paths' tail. A server's connections therefore commit with ``synchronous=NORMAL`` (the
-commit writes the WAL but does not sync it) and :class:`WalSyncer` syncs the WAL file for
-them in a thread of its own: a commit takes a ticket, its writer gives the write lock back,
-and only then waits until a sync that began after its commit has finished
-(``store.transactions.Session.commit``), before it answers anyone or publishes anything.
-Commits that wait at the same time share one ``fsync`` (a group commit, as PostgreSQL's), the
-next writer goes on meanwhile, and the loop never waits for the disk. Nothing acknowledged is
-less durable than before: a commit is reported done only once the WAL that holds it is on
-disk. (A reader of the same file may see a commit a moment before it is on disk, as SQLite's
-``NORMAL`` allows; what it writes in turn waits for a sync that covers both.) A commit made
-outside a marketdesk session (``engine.begin()``, a migration) waits for its sync before its
-``commit`` returns. SQLite itself still syncs the WAL before each checkpoint and the
-database file after it."""
+**The commits' ``fsync``, many at once.** With ``synchronous=FULL`` every commit syncs the
+WAL itself, while its writer holds the write lock, and (the commit running in the event
+loop's thread, ``store.sqlite_driver.CommitTimes``) while the loop waits: 0.3–0.5 ms of
+every write under load on the machine of ``bench/README.md``, a fifth of the loop's time in
+task creation, and now and then a sync of several milliseconds (up to 12 ms timed here) when
+the disk was busy — every request of the process waited for it. A server's connections
+therefore commit with ``synchronous=NORMAL`` (the commit writes the WAL but does not sync
+it) and :class:`WalSyncer` syncs the WAL file for them in a thread of its own: a commit
+takes a ticket, its writer gives the write lock back, and only then waits until a sync that
+began after its commit has finished (``store.transactions.Session.commit``), before it
+answers anyone or publishes anything. Commits that wait at the same time share one ``fsync``
+(a group commit, as PostgreSQL's), the next writer goes on meanwhile, and the loop never
+waits for the disk. Nothing acknowledged is less durable than before: a commit is reported
+done only once the WAL that holds it is on disk. (A reader of the same file may see a commit
+a moment before it is on disk, as SQLite's ``NORMAL`` allows; what it writes in turn waits
+for a sync that covers both.) A commit made outside a marketdesk session
+(``engine.begin()``, a migration) waits for its sync before its ``commit`` returns. SQLite
+itself still syncs the WAL before each checkpoint and the database file after it."""
 
 from __future__ import annotations
 
