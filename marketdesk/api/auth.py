@@ -8,11 +8,10 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from marketdesk.services import auth, chat_access
-from marketdesk.services.chat.events import no_publisher
 from marketdesk.services.sealing import sealer_for
 from marketdesk.settings import Settings
 
-from .deps import CurrentPrincipal, DbSession, get_settings
+from .deps import CurrentPrincipal, DbSession, get_settings, publisher_of
 from .throttle import client_ip, get_limiter
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -74,10 +73,7 @@ async def login(
 @router.post("/logout", status_code=204)
 async def logout(principal: CurrentPrincipal, session: DbSession, request: Request) -> Response:
     """End this session; its open sockets close at once (in every server process)."""
-    broker = getattr(request.app.state, "broker", None)
-    await auth.logout(
-        session, principal, publish=no_publisher if broker is None else broker.publish
-    )
+    await auth.logout(session, principal, publish=publisher_of(request))
     return Response(status_code=204)
 
 

@@ -14,6 +14,8 @@ from marketdesk.services import chat
 from marketdesk.services.chat import ChatContext, ConversationView
 from marketdesk.services.principals import Principal
 
+from .deps import publisher_of
+
 __all__ = [
     "TEXT_BOUND",
     "Chat",
@@ -31,10 +33,9 @@ TEXT_BOUND = 64_000
 
 def context_of(request: Request) -> ChatContext:
     """The chat's context of the application serving ``request``."""
-    broker = getattr(request.app.state, "broker", None)
     return ChatContext(
         bot=getattr(request.app.state, "bot", None),
-        publish=broker.publish if broker is not None else chat.no_publisher,
+        publish=publisher_of(request),
         writer=getattr(request.app.state, "chat_writer", None),
         database=getattr(request.app.state, "database", None),
         settings=getattr(request.app.state, "settings", None),

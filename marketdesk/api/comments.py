@@ -8,10 +8,9 @@ from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from marketdesk.services import comments
-from marketdesk.services.chat.events import no_publisher
 from marketdesk.services.comments import CommentCreated
 
-from .deps import CurrentOperator, DbSession
+from .deps import CurrentOperator, DbSession, publisher_of
 from .types import BigId
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
@@ -34,6 +33,6 @@ async def add_comment(
     operator: CurrentOperator,
     session: DbSession,
 ) -> CommentCreated:
-    broker = getattr(request.app.state, "broker", None)
-    publish = broker.publish if broker is not None else no_publisher
-    return await comments.add_comment(session, operator, customer_id, body.text, publish=publish)
+    return await comments.add_comment(
+        session, operator, customer_id, body.text, publish=publisher_of(request)
+    )

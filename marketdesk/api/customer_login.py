@@ -13,11 +13,10 @@ from starlette.applications import Starlette
 from marketdesk.domain.identity import device_label
 from marketdesk.domain.login import LoginChannel
 from marketdesk.services import customer_login
-from marketdesk.services.chat.events import no_publisher
 from marketdesk.services.customer_login import CodeRequested
 from marketdesk.settings import Settings
 
-from .deps import CurrentOperator, DbSession, get_settings
+from .deps import CurrentOperator, DbSession, get_settings, publisher_of
 from .throttle import client_ip, get_limiter
 
 __all__ = ["router"]
@@ -80,7 +79,6 @@ async def request_code(
     the method: at most 1 a minute and 5 an hour per phone, and
     ``MARKETDESK_RATE_CODES_PER_IP`` per IP; 5 wrong tries void a code."""
     ip = client_ip(request)
-    broker = getattr(request.app.state, "broker", None)
     limiter = get_limiter(request)
     if limiter is not None:
         await limiter.check("codes", ip=ip)
@@ -91,7 +89,7 @@ async def request_code(
         secret=settings.hashing_secret(),
         ip_limits=limiter.items("codes", "ip") if limiter is not None and limiter.enabled else (),
         method=LoginChannel(body.method),
-        publish=no_publisher if broker is None else broker.publish,
+        publish=publisher_of(request),
     )
     background.add_task(deliver_sms, request.app)
     return answer
@@ -106,7 +104,6 @@ async def verify_code(
 ) -> CustomerToken:
     """Log in with the code; the visitor's chats move over and the visitor's token ends."""
     ttl = timedelta(hours=settings.session_ttl_hours)
-    broker = getattr(request.app.state, "broker", None)
     token, customer_id = await customer_login.verify_code(
         session,
         phone=body.phone,
@@ -114,7 +111,7 @@ async def verify_code(
         secret=settings.hashing_secret(),
         ttl=ttl,
         visitor_token=body.visitor_token,
-        publish=no_publisher if broker is None else broker.publish,
+        publish=publisher_of(request),
         device=device_label(request.headers.get("user-agent")),
     )
     return CustomerToken(token=token, expires_in=int(ttl.total_seconds()), customer_id=customer_id)

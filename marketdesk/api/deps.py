@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from marketdesk.services import api_keys, auth
 from marketdesk.services.api_keys import KeyPrincipal
+from marketdesk.services.chat.events import Publisher, no_publisher
 from marketdesk.services.errors import InvalidToken, TokenRequired
 from marketdesk.services.principals import Principal
 from marketdesk.settings import Settings
@@ -20,8 +21,16 @@ __all__ = [
     "DbSession",
     "SyncKey",
     "get_settings",
+    "publisher_of",
     "settings_of",
 ]
+
+
+def publisher_of(request: Request) -> Publisher:
+    """Where the application serving ``request`` publishes live events (its broker's
+    ``publish``), or nowhere when it has no broker."""
+    broker = getattr(request.app.state, "broker", None)
+    return no_publisher if broker is None else broker.publish
 
 
 def settings_of(request: Request) -> Settings:

@@ -13,14 +13,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from marketdesk.services import identity, identity_actions
 from marketdesk.services.balance import BankDetails, WithdrawalResult
-from marketdesk.services.chat.events import no_publisher
 from marketdesk.services.customers import Contacts
 from marketdesk.services.identity import CheckResult, CodewordPolicy, CodewordStatus, IdentityState
 from marketdesk.services.identity_actions import LoginPhoneChanged
 from marketdesk.services.tasks import TaskCard
 from marketdesk.settings import Settings
 
-from .deps import CurrentOperator, DbSession, get_settings
+from .deps import CurrentOperator, DbSession, get_settings, publisher_of
 from .types import BigId
 
 __all__ = ["router"]
@@ -118,13 +117,8 @@ async def login_phone(
 ) -> LoginPhoneChanged:
     """The customer logs in with a new phone: after a passed check. Every session of the
     customer ends (``sessions_ended``): they log in again with the new phone. Audited."""
-    broker = getattr(request.app.state, "broker", None)
     return await identity_actions.change_login_phone(
-        session,
-        operator,
-        conversation_id,
-        body.phone,
-        publish=no_publisher if broker is None else broker.publish,
+        session, operator, conversation_id, body.phone, publish=publisher_of(request)
     )
 
 

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel
 
 from marketdesk.services import promotions
-from marketdesk.services.chat.events import Publisher, no_publisher
 from marketdesk.services.content.news import (
     NewsChange,
     NewsInput,
@@ -20,7 +19,7 @@ from marketdesk.services.content.news import (
 )
 from marketdesk.services.promotions import NewsFilter, NewsPage
 
-from .deps import CurrentOperator, DbSession
+from .deps import CurrentOperator, DbSession, publisher_of
 from .types import BigId
 
 router = APIRouter(prefix="/api/v1/news", tags=["news"])
@@ -83,17 +82,12 @@ async def read(
     return ReadMark(id=news_id, read=True, read_at=read_at)
 
 
-def _publisher(request: Request) -> Publisher:
-    broker = getattr(request.app.state, "broker", None)
-    return no_publisher if broker is None else broker.publish
-
-
 @router.post("", response_model=NewsSaved, status_code=201)
 async def create(
     request: Request, body: NewsInput, operator: CurrentOperator, session: DbSession
 ) -> NewsSaved:
     """A news item (supervisors and admins); the operators it is for hear of it at once."""
-    return await create_news(session, operator, body, _publisher(request))
+    return await create_news(session, operator, body, publisher_of(request))
 
 
 @router.patch("/{news_id}", response_model=NewsSaved)
@@ -105,7 +99,7 @@ async def edit(
     session: DbSession,
 ) -> NewsSaved:
     """Change the fields given (supervisors and admins)."""
-    return await update_news(session, operator, news_id, body, _publisher(request))
+    return await update_news(session, operator, news_id, body, publisher_of(request))
 
 
 @router.put("/{news_id}", response_model=NewsSaved)
@@ -118,4 +112,4 @@ async def replace(
 ) -> NewsSaved:
     """Replace every field (supervisors and admins)."""
     change = NewsChange(**body.model_dump())
-    return await update_news(session, operator, news_id, change, _publisher(request))
+    return await update_news(session, operator, news_id, change, publisher_of(request))

@@ -9,10 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from marketdesk.domain.lines import Line
 from marketdesk.services import operators
-from marketdesk.services.chat.events import Publisher, no_publisher
 from marketdesk.services.operators import OperatorView, StaffChange, StaffView
 
-from .deps import CurrentOperator, DbSession
+from .deps import CurrentOperator, DbSession, publisher_of
 from .types import BigId
 
 router = APIRouter(prefix="/api/v1/operators", tags=["operators"])
@@ -55,11 +54,6 @@ class NewPassword(BaseModel):
 
 class LoggedOut(BaseModel):
     sessions_ended: int
-
-
-def _publish(request: Request) -> Publisher:
-    broker = getattr(request.app.state, "broker", None)
-    return no_publisher if broker is None else broker.publish
 
 
 @router.get("", response_model=OperatorList)
@@ -105,7 +99,7 @@ async def update_operator(
     """Change an account (admins); ``active: false`` deactivates it and ends its sessions."""
     change = StaffChange(**body.model_dump())
     return await operators.update_operator(
-        session, operator, operator_id, change, publish=_publish(request)
+        session, operator, operator_id, change, publish=publisher_of(request)
     )
 
 
@@ -119,7 +113,7 @@ async def reset_password(
 ) -> Response:
     """A new password (admins); the operator's sessions end."""
     await operators.reset_password(
-        session, operator, operator_id, body.password, publish=_publish(request)
+        session, operator, operator_id, body.password, publish=publisher_of(request)
     )
     return Response(status_code=204)
 
@@ -137,5 +131,7 @@ async def force_logout(
 ) -> LoggedOut:
     """End every session of the operator (supervisors and admins): their next request is
     401 and their open sockets close at once."""
-    ended = await operators.force_logout(session, operator, operator_id, publish=_publish(request))
+    ended = await operators.force_logout(
+        session, operator, operator_id, publish=publisher_of(request)
+    )
     return LoggedOut(sessions_ended=ended)

@@ -8,12 +8,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from marketdesk.services import identity, security
-from marketdesk.services.chat.events import no_publisher
 from marketdesk.services.identity import CodewordPolicy, CodewordStatus
 from marketdesk.services.security import DeviceList, SecurityChat, SessionsEnded
 from marketdesk.settings import Settings
 
-from .deps import CurrentPrincipal, DbSession, get_settings
+from .deps import CurrentPrincipal, DbSession, get_settings, publisher_of
 
 __all__ = ["router"]
 
@@ -69,7 +68,4 @@ async def logout_everywhere(
     principal: CurrentPrincipal, session: DbSession, request: Request
 ) -> SessionsEnded:
     """«Выйти на всех устройствах»: every session of the customer ends, this one too."""
-    broker = getattr(request.app.state, "broker", None)
-    return await security.end_all_sessions(
-        session, principal, publish=no_publisher if broker is None else broker.publish
-    )
+    return await security.end_all_sessions(session, principal, publish=publisher_of(request))

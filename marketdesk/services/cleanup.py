@@ -1,8 +1,9 @@
 """Clean-up of what is no longer of use: ended sessions, visitors who never started a
 conversation, old login codes (and the codes in the «Безопасность» chat once they can no
 longer be used), the chat's messages, SMS records past their retention, and attachment
-files no row points at. Every step is a plain conditional delete, so several processes may run it
-at once (the second finds nothing left to do)."""
+files no row points at. Every step is a conditional delete, or an update to a value the
+row then keeps, so several processes may run it at once (the second finds nothing left to
+do, or writes what is there already)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pydantic import BaseModel
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,11 +27,9 @@ from .principals import Principal
 __all__ = ["LoginPhoneChanged", "change_login_phone", "reveal_contacts", "support_withdrawal"]
 
 
-class LoginPhoneChanged(BaseModel):
+class LoginPhoneChanged(Contacts):
     """The customer's contacts after the change, and how many of their sessions ended."""
 
-    phone: str | None
-    email: str | None
     sessions_ended: int
 
 
