@@ -6,7 +6,7 @@ queue in the way.
                                           [--only task_create,card_customer]
                                           [--backend sqlite|postgresql] [--pg postgresql://…]
                                           [--profile card_customer] [--top 30]
-                                          [--dump profile.pstats]
+                                          [--dump profile.pstats] [--sql chat_first]
 
 The demo data and ``--scale`` generated customers go into a fresh database (as
 ``bench/api.py`` does); the application runs in this process with its lifespan (the chat
@@ -29,8 +29,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -55,12 +58,12 @@ async def measure(args: argparse.Namespace, database_url: str, data_dir: Path) -
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
             tokens = {}
-            for who in ("backoffice", "supervisor"):
+            for login in ("backoffice", "supervisor"):
                 r = await client.post(
-                    "/api/v1/auth/login", json={"login": who, "password": "bench"}
+                    "/api/v1/auth/login", json={"login": login, "password": "bench"}
                 )
                 r.raise_for_status()
-                tokens[who] = r.json()["token"]
+                tokens[login] = r.json()["token"]
             paths = Paths(customers, products, random.Random(7))
             for path, who in PLAN:
                 if path == "login" or (args.only and path not in args.only):
@@ -76,30 +79,53 @@ async def measure(args: argparse.Namespace, database_url: str, data_dir: Path) -
                 client.headers.clear()
                 if who:
                     client.headers.update(_auth(tokens[who]))
-                op = getattr(paths, path)
-                for i in range(WARM_UP):
-                    assert await op(client, i), path
-                profiler = cProfile.Profile() if args.profile == path else None
-                cpu, wall = time.process_time(), time.perf_counter()
-                if profiler:
-                    profiler.enable()
-                failed = 0
-                for i in range(args.requests):
-                    failed += not await op(client, WARM_UP + i)
-                if profiler:
-                    profiler.disable()
-                cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-                print(
-                    f"{path:18} {cpu / args.requests * 1000:6.2f} ms CPU  "
-                    f"{wall / args.requests * 1000:6.2f} ms wall  failed {failed}",
-                    flush=True,
-                )
-                if profiler:
-                    if args.dump:
-                        profiler.dump_stats(args.dump)
-                    stats = pstats.Stats(profiler)
-                    stats.sort_stats("cumulative").print_stats(args.top)
-                    stats.sort_stats("tottime").print_stats(args.top)
+                await run_path(args, path, getattr(paths, path), client)
+
+
+async def run_path(args: argparse.Namespace, path: str, op: Any, client: httpx.AsyncClient) -> None:
+    """One path: its warm-up, its SQL if asked, then its calls timed (and profiled)."""
+    for i in range(WARM_UP):
+        assert await op(client, i), path
+    if args.sql == path:
+        await print_statements(op, client, WARM_UP)
+    profiler = cProfile.Profile() if args.profile == path else None
+    cpu, wall = time.process_time(), time.perf_counter()
+    if profiler:
+        profiler.enable()
+    failed = 0
+    for i in range(args.requests):
+        failed += not await op(client, WARM_UP + i)
+    if profiler:
+        profiler.disable()
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    print(
+        f"{path:18} {cpu / args.requests * 1000:6.2f} ms CPU  "
+        f"{wall / args.requests * 1000:6.2f} ms wall  failed {failed}",
+        flush=True,
+    )
+    if profiler:
+        if args.dump:
+            profiler.dump_stats(args.dump)
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("cumulative").print_stats(args.top)
+        stats.sort_stats("tottime").print_stats(args.top)
+
+
+async def print_statements(op: Any, client: httpx.AsyncClient, i: int) -> None:
+    """The SQL one call runs, as the engine sends it (the drivers' own commits not shown)."""
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        assert await op(client, i)
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    print(f"{len(statements)} statements:")
+    for n, statement in enumerate(statements, 1):
+        print(f"{n:3} {statement[:160]}")
 
 
 def main() -> None:
@@ -112,6 +138,7 @@ def main() -> None:
     parser.add_argument("--profile", default=None, help="a path to run under cProfile")
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--dump", default=None, help="a file for the profile (pstats)")
+    parser.add_argument("--sql", default=None, help="a path whose SQL to print (one call)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="md-profile-") as tmp:
         data_dir = Path(tmp)

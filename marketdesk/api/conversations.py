@@ -94,9 +94,10 @@ async def create_visitor(
     return VisitorResponse(token=token, expires_in=int(ttl.total_seconds()))
 
 
-@router.post(
-    "/api/v1/conversations", status_code=201, dependencies=[Depends(per_caller("conversations"))]
-)
+_BOTH = ("conversations", "messages")
+
+
+@router.post("/api/v1/conversations", status_code=201)
 async def create_conversation(
     request: Request,
     body: CreateConversation,
@@ -113,6 +114,8 @@ async def create_conversation(
     reply in ``replies``; a retry with the same ``client_msg_id`` is answered with
     ``"duplicate": true``."""
     first = body.first_message
+    # a first message is a message as well: both counted, in one step
+    await count_caller(request, "conversations" if first is None else _BOTH, principal)
     if first is None:
         view, created = await chat.start_conversation(
             session,
@@ -124,7 +127,6 @@ async def create_conversation(
             max_open=settings.open_conversations_per_line,
         )
         return JSONResponse(conversation_json(view, principal), status_code=201 if created else 200)
-    await count_caller(request, "messages", principal)  # a message as well: counted as one
     view, created, sent = await chat.start_conversation_with_message(
         session,
         ctx,

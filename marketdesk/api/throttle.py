@@ -4,7 +4,7 @@ trusted proxies, and what supervisors see of the refusals."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -47,9 +47,9 @@ def per_ip(kind: str) -> Callable[[Request], Awaitable[None]]:
     return dependency
 
 
-async def count_caller(request: Request, kind: str, principal: Principal) -> None:
-    """One ``kind`` action of the caller and of its IP (staff are not held); 429 past a
-    limit."""
+async def count_caller(request: Request, kind: str | Sequence[str], principal: Principal) -> None:
+    """One action of each ``kind`` of the caller and of its IP (staff are not held); 429
+    past a limit."""
     limiter = get_limiter(request)
     if limiter is not None:
         await limiter.check(kind, principal=principal, ip=client_ip(request))

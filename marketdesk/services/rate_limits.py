@@ -1,12 +1,13 @@
 """Abuse limits: how much one visitor, customer or IP address may create, send or try.
 
 Built on the ``limits`` library (sliding window counters: a hit is counted and checked in one
-atomic step, in memory under the event loop, in Redis with a Lua script), so that a hundred
-parallel requests get no more than the limit allows. A window is weighted with the one before
-it, so a limit of N a minute holds over any minute, give or take one at the turn of a window
-(the counters stay two numbers per key, whatever the traffic). With
-``MARKETDESK_REDIS_URL`` the counters live in Redis and hold across all processes; otherwise
-each process counts in memory.
+atomic step, in memory under the event loop, in Redis with a Lua script; there, all the
+limits of one request in one script of ours over the library's keys, one round trip a
+request), so that a hundred parallel requests get no more than the limit allows. A window
+is weighted with the one before it, so a limit of N a minute holds over any minute, give or
+take one at the turn of a window (the counters stay two numbers per key, whatever the
+traffic). With ``MARKETDESK_REDIS_URL`` the counters live in Redis and hold across all
+processes; otherwise each process counts in memory.
 
 What is limited (the settings are in :mod:`marketdesk.settings`, ``MARKETDESK_RATE_*``):
 
@@ -109,6 +110,38 @@ _RULE_SETTINGS: dict[tuple[str, Scope], str] = {
     ("codes", "ip"): "rate_codes_per_ip",
 }
 
+# the sliding window counters of several limits (two keys each: the previous window's and
+# the current one's, as limits' own script keeps them), checked and then counted together:
+# → 0, or the 1-based number of the first limit that refuses (then nothing is counted).
+# A window whose time is up becomes the previous one first, as in limits' script.
+_ACQUIRE_ALL = """
+local n = #ARGV / 2
+for i = 1, n do
+  local previous, current = KEYS[2 * i - 1], KEYS[2 * i]
+  local limit = tonumber(ARGV[2 * i - 1])
+  local expiry = tonumber(ARGV[2 * i]) * 1000
+  local ttl = tonumber(redis.call('pttl', current))
+  if ttl > 0 and ttl < expiry then
+    redis.call('rename', current, previous)
+    redis.call('set', current, 0, 'PX', ttl + expiry)
+  end
+  local previous_count = tonumber(redis.call('get', previous)) or 0
+  local previous_ttl = math.max(tonumber(redis.call('pttl', previous)) or 0, 0)
+  local current_count = tonumber(redis.call('get', current)) or 0
+  if math.floor(previous_count * previous_ttl / expiry) + current_count + 1 > limit then
+    return i
+  end
+end
+for i = 1, n do
+  local current = KEYS[2 * i]
+  if redis.call('exists', current) == 1 then
+    redis.call('incrby', current, 1)
+  else
+    redis.call('set', current, 1, 'PX', tonumber(ARGV[2 * i]) * 2000)
+  end
+end
+return 0
+"""
 # renews the leases of one process's sockets; drops the expired ones of dead processes
 _ACQUIRE_SOCKET = """
 redis.call('zremrangebyscore', KEYS[1], '-inf', ARGV[1])
@@ -256,6 +289,7 @@ class RateLimiter:
     _memory: SlidingWindowCounterRateLimiter = field(init=False)
     _shared: SlidingWindowCounterRateLimiter | None = field(init=False, default=None)
     _redis: Any = field(init=False, default=None)
+    _acquire_all: Any = field(init=False, default=None)  # redis-py's Script: untyped
     _sockets: dict[str, int] = field(init=False, default_factory=dict)
     _held: dict[str, set[str]] = field(init=False, default_factory=dict)
     _renewer: asyncio.Task[None] | None = field(init=False, default=None)
@@ -274,6 +308,7 @@ class RateLimiter:
             storage = RedisStorage(uri, implementation="redispy", key_prefix=self.prefix)
             self._shared = SlidingWindowCounterRateLimiter(storage)
             self._redis = aioredis.Redis.from_url(self.redis_url)
+            self._acquire_all = self._redis.register_script(_ACQUIRE_ALL)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RateLimiter:
@@ -353,21 +388,69 @@ class RateLimiter:
 
     # ------------------------------------------------------------------ rates
     async def check(
-        self, kind: str, *, principal: Principal | None = None, ip: str | None = None
+        self,
+        kinds: str | Sequence[str],
+        *,
+        principal: Principal | None = None,
+        ip: str | None = None,
     ) -> None:
-        """Count one ``kind`` action of the caller and of the IP, or refuse it
-        (:class:`RateLimited`) without counting. Staff are not limited."""
+        """Count one action of each of ``kinds`` (a request that opens a conversation with
+        its first message is a conversation and a message) of the caller and of the IP, or
+        refuse the request (:class:`RateLimited`). Staff are not limited.
+
+        In Redis all the limits of a request are checked and counted in one step (one
+        script, one round trip): a refused request counts in none of them. In memory each
+        limit is counted in turn, and those before the refused one keep the count."""
         if not self.enabled or (principal is not None and principal.is_operator):
             return
-        targets: list[tuple[Scope, str]] = []
-        if principal is not None and self.items(kind, "caller"):
-            targets.append(("caller", _caller_key(principal)))
-        if ip and self.items(kind, "ip"):
-            targets.append(("ip", ip))
-        for scope, key in targets:
-            for item in self.items(kind, scope):
-                if not await self._strategy_call("hit", item, kind, scope, key):
-                    raise await self._refuse(kind, scope, key, item)
+        wanted: list[tuple[RateLimitItem, str, Scope, str]] = []
+        for kind in (kinds,) if isinstance(kinds, str) else kinds:
+            if principal is not None:
+                key = _caller_key(principal)
+                wanted += [(item, kind, "caller", key) for item in self.items(kind, "caller")]
+            if ip:
+                wanted += [(item, kind, "ip", ip) for item in self.items(kind, "ip")]
+        if not wanted:
+            return
+        refused = await self._hit_all(wanted)
+        if refused is not None:
+            item, kind, scope, key = refused
+            raise await self._refuse(kind, scope, key, item)
+
+    async def _hit_all(
+        self, wanted: list[tuple[RateLimitItem, str, Scope, str]]
+    ) -> tuple[RateLimitItem, str, Scope, str] | None:
+        """Count one hit in each limit: None, or the limit that refused."""
+        if self._acquire_all is not None:
+            keys: list[str] = []
+            args: list[int] = []
+            for item, kind, scope, key in wanted:
+                # the layout of limits' Redis storage (``{<key>}`` and ``{<key>}/-1``), so
+                # that its window statistics (the refusal's Retry-After) read these counts
+                current = f"{self.prefix}:{{{item.key_for(kind, scope, key)}}}"
+                keys += [f"{current}/-1", current]
+                args += [item.amount, item.get_expiry()]
+            try:
+                refused = int(await self._acquire_all(keys=keys, args=args))
+            except Exception as error:
+                if not _storage_failed(error):
+                    raise
+                self._degraded(error)
+            else:
+                return wanted[refused - 1] if refused else None
+        for item, kind, scope, key in wanted:
+            if not await self._memory.hit(item, kind, scope, key):
+                return item, kind, scope, key
+        return None
+
+    async def remaining(self, kind: str, scope: Scope, key: str) -> list[int]:
+        """What is left of each limit of ``kind`` for ``key`` (``visitor:<id>``,
+        ``customer:<id>`` or an IP address), as the library's window statistics read it."""
+        found = []
+        for item in self.items(kind, scope):
+            stats = await self._strategy_call("get_window_stats", item, kind, scope, key)
+            found.append(int(stats.remaining))
+        return found
 
     async def _refuse(self, kind: str, scope: str, key: str, item: RateLimitItem) -> RateLimited:
         stats = await self._strategy_call("get_window_stats", item, kind, scope, key)
