@@ -22,7 +22,10 @@ answered), over real HTTP on loopback:
 - ``chat_first``: the same in two requests, as the widget makes them now: a visitor, then
   the conversation opened with its first message (``first_message``; the bot's answer in
   the same response);
-- ``message``: a customer's message in an open conversation (``POST …/messages``);
+- ``message``: a customer's message in an open conversation (``POST …/messages``) while the
+  bot has it (the bot answers each);
+- ``message_queued``: the same in conversations handed to the operators' queue
+  (``POST …/handoff`` first): no bot, the chat writer's batches;
 - ``task_create``: ``POST /api/v1/tasks`` as the back office;
 - ``task_status``: ``POST /api/v1/tasks/{number}/status`` (a new task taken in work);
 - ``task_comment``: ``POST /api/v1/tasks/{number}/comments``;
@@ -183,6 +186,7 @@ class Paths:
         self.products = products
         self.rnd = rnd
         self.conversations: list[tuple[int, str]] = []  # (id, customer token)
+        self.queued: list[tuple[int, str]] = []  # the same, handed to the operators' queue
         self.tasks: list[str] = []
 
     async def login(self, client: Client, _i: int) -> bool:
@@ -236,8 +240,28 @@ class Paths:
         self.conversations.append((r.json()["id"], auth["Authorization"]))
         return True
 
+    async def open_queued(self, client: Client, i: int) -> bool:
+        """A conversation opened with its question and handed to the queue (set-up)."""
+        if not await self.chat_first(client, i):
+            return False
+        conversation, token = self.conversations.pop()
+        r = await client.post(
+            f"/api/v1/conversations/{conversation}/handoff", headers={"Authorization": token}
+        )
+        if r.status_code != 200 or r.json()["status"] != "queued":
+            return False
+        self.queued.append((conversation, token))
+        return True
+
     async def message(self, client: Client, i: int) -> bool:
-        conversation, token = self.conversations[i % len(self.conversations)]
+        return await self._message(client, i, self.conversations)
+
+    async def message_queued(self, client: Client, i: int) -> bool:
+        return await self._message(client, i, self.queued)
+
+    @staticmethod
+    async def _message(client: Client, i: int, conversations: list[tuple[int, str]]) -> bool:
+        conversation, token = conversations[i % len(conversations)]
         r = await client.post(
             f"/api/v1/conversations/{conversation}/messages",
             headers={"Authorization": token},
@@ -313,6 +337,7 @@ PLAN: list[tuple[str, str | None]] = [
     ("chat_open", None),
     ("chat_first", None),
     ("message", None),
+    ("message_queued", None),
     ("task_create", "backoffice"),
     ("task_status", "backoffice"),
     ("task_comment", "backoffice"),
@@ -386,13 +411,18 @@ async def bench_backend(
                     None,
                     light=args.light,
                 )
-            if path == "message" and not paths.conversations:
+            setup = {"message": paths.chat_open, "message_queued": paths.open_queued}.get(path)
+            if setup is not None and not (
+                paths.queued if path == "message_queued" else paths.conversations
+            ):
                 await drive(
                     "setup",
                     server.url,
                     {},
-                    paths.chat_open,
-                    args.concurrency * 4,
+                    setup,
+                    # the bot's turn in a conversation each (as after chat_open and chat_first);
+                    # the queue's messages spread over a few conversations
+                    args.requests if path == "message" else args.concurrency * 4,
                     args.concurrency,
                     None,
                     light=args.light,

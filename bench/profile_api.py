@@ -76,6 +76,9 @@ async def measure(args: argparse.Namespace, database_url: str, data_dir: Path) -
                 if path == "message" and not paths.conversations:
                     for i in range(64):
                         await paths.chat_open(client, i)
+                if path == "message_queued" and not paths.queued:
+                    for i in range(64):
+                        assert await paths.open_queued(client, i)
                 client.headers.clear()
                 if who:
                     client.headers.update(_auth(tokens[who]))
