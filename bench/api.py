@@ -19,9 +19,11 @@ answered), over real HTTP on loopback:
 - ``chat_open``: a visitor, a conversation and its first message (three requests, as the
   widget made them until 2026-12-04; the latency is the three together; the bot answers
   the message);
-- ``chat_first``: the same in two requests, as the widget makes them now: a visitor, then
-  the conversation opened with its first message (``first_message``; the bot's answer in
-  the same response);
+- ``chat_first``: the same in two requests, as the widget made them until 2026-12-05 (and
+  still does for a visitor who has a token): a visitor, then the conversation opened with
+  its first message (``first_message``; the bot's answer in the same response);
+- ``chat_one``: the same in one request, as the widget makes it now for a new visitor
+  (``POST /api/v1/visitors`` with ``conversation``);
 - ``message``: a customer's message in an open conversation (``POST …/messages``) while the
   bot has it (the bot answers each);
 - ``message_queued``: the same in conversations handed to the operators' queue
@@ -253,6 +255,18 @@ class Paths:
         self.queued.append((conversation, token))
         return True
 
+    async def chat_one(self, client: Client, _i: int) -> bool:
+        first = {"client_msg_id": str(uuid.uuid4()), "text": TEXT}
+        r = await client.post(
+            "/api/v1/visitors",
+            json={"conversation": {"line": "general", "first_message": first}},
+        )
+        if r.status_code != 201 or not r.json()["conversation"]["first_message"]["replies"]:
+            return False
+        token = f"Bearer {r.json()['token']}"
+        self.conversations.append((r.json()["conversation"]["id"], token))
+        return True
+
     async def message(self, client: Client, i: int) -> bool:
         return await self._message(client, i, self.conversations)
 
@@ -336,6 +350,7 @@ PLAN: list[tuple[str, str | None]] = [
     ("visitor", None),
     ("chat_open", None),
     ("chat_first", None),
+    ("chat_one", None),
     ("message", None),
     ("message_queued", None),
     ("task_create", "backoffice"),

@@ -11,13 +11,13 @@ from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from marketdesk.domain.lines import Line
-from marketdesk.services import attachments, auth, chat
+from marketdesk.services import attachments, chat, visitors
 from marketdesk.services.chat import ChatContext
 from marketdesk.settings import Settings
 
 from .chat import TEXT_BOUND, Chat, SendMessage, conversation_json, send_result, sent_json
 from .deps import CurrentOperator, CurrentPrincipal, DbSession, get_settings
-from .throttle import count_caller, per_caller, per_ip
+from .throttle import count_caller, per_caller
 from .types import BigId
 
 __all__ = ["router"]
@@ -56,6 +56,25 @@ class CreateConversation(BaseModel):
     )
 
 
+class NewVisitorRequest(BaseModel):
+    """A widget visitor's arrival: with ``conversation``, its first conversation too."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    conversation: CreateConversation | None = Field(
+        default=None,
+        description="первая беседа посетителя (с первым сообщением): открывается тем же "
+        "запросом, ответ бота — в conversation.first_message.replies",
+    )
+
+
+class NewVisitorResponse(VisitorResponse):
+    conversation: dict[str, Any] | None = Field(
+        default=None,
+        description="открытая беседа, как её возвращает POST /api/v1/conversations",
+    )
+
+
 class Transfer(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -78,22 +97,52 @@ class Availability(BaseModel):
     available: bool
 
 
-@router.post(
-    "/api/v1/visitors",
-    response_model=VisitorResponse,
-    status_code=201,
-    dependencies=[Depends(per_ip("visitors"))],
-)
+@router.post("/api/v1/visitors", response_model=NewVisitorResponse, status_code=201)
 async def create_visitor(
-    request: Request, session: DbSession, settings: Settings = Depends(get_settings)
-) -> VisitorResponse:
-    """An anonymous widget visitor: a token for its conversations."""
+    request: Request,
+    session: DbSession,
+    body: NewVisitorRequest | None = None,
+    ctx: ChatContext = Chat,
+    settings: Settings = Depends(get_settings),
+) -> JSONResponse:
+    """An anonymous widget visitor: a token for its conversations. With ``conversation``
+    the visitor's first conversation is opened in the same request (as ``POST
+    /api/v1/conversations`` opens one, with its ``first_message`` and the bot's answer),
+    the visitor and the conversation committed together or, on a refusal, neither."""
     ttl = timedelta(hours=max(settings.session_ttl_hours, 24 * 7))
     cache = getattr(request.app.state, "principal_cache", None)
-    token = await auth.create_visitor(session, ttl=ttl, cache=cache)
-    return VisitorResponse(token=token, expires_in=int(ttl.total_seconds()))
+    wanted = body.conversation if body is not None else None
+    principal = visitors.new_visitor_principal()
+    # the visitor, and its conversation and message, counted in one step
+    kinds = ("visitors",) if wanted is None else _OPENING if wanted.first_message else _NEW
+    await count_caller(request, kinds, principal)
+    opening = None
+    if wanted is not None:
+        first = wanted.first_message
+        opening = visitors.Opening(
+            line=wanted.line,
+            seller_topic=wanted.seller_topic,
+            seller_subtopic=wanted.seller_subtopic,
+            client_msg_id=first.client_msg_id if first else None,
+            text=first.text if first else None,
+        )
+    made = await visitors.new_visitor(
+        session, ctx, ttl=ttl, cache=cache, principal=principal, opening=opening
+    )
+    data: dict[str, Any] = {
+        "token": made.token,
+        "token_type": "bearer",
+        "expires_in": int(ttl.total_seconds()),
+    }
+    if made.conversation is not None:
+        data["conversation"] = conversation_json(made.conversation, made.principal)
+        if made.sent is not None:
+            data["conversation"]["first_message"] = sent_json(made.sent, made.principal)
+    return JSONResponse(data, status_code=201)
 
 
+_NEW = ("visitors", "conversations")
+_OPENING = ("visitors", "conversations", "messages")
 _BOTH = ("conversations", "messages")
 
 

@@ -46,6 +46,7 @@ _T = TypeVar("_T")
 __all__ = [
     "SESSIONS_CHANNEL",
     "PrincipalCache",
+    "add_visitor",
     "announce_sessions_ended",
     "authenticate",
     "create_visitor",
@@ -55,6 +56,8 @@ __all__ = [
     "issue_token",
     "login",
     "logout",
+    "remember_session",
+    "session_principal",
     "token_for_customer",
     "token_for_operator",
     "token_hash",
@@ -421,11 +424,31 @@ async def create_visitor(
     """A widget's anonymous visitor and its token. ``cache``: the principal goes into it at
     once — the widget's next request (its conversation) comes within the moment the cache
     keeps it, and needs no query to know who it is."""
+    token, row = await add_visitor(session, ttl=ttl)
+    await session.commit()
+    remember_session(cache, row)
+    return token
+
+
+async def add_visitor(
+    session: AsyncSession, *, ttl: timedelta, visitor_id: str | None = None
+) -> tuple[str, Session]:
+    """A new anonymous visitor and its session in the caller's transaction (not committed:
+    the caller commits, with what else it writes for the visitor). → (the bearer token, the
+    session's row; :func:`session_principal` tells who it is)."""
     import uuid
 
-    visitor = await insert_adopted(session, Visitor, {"id": str(uuid.uuid4())})
-    token, row = await _open_session(session, "visitor", {"visitor_id": visitor.id}, ttl)
-    await session.commit()
+    visitor = await insert_adopted(session, Visitor, {"id": visitor_id or str(uuid.uuid4())})
+    return await _open_session(session, "visitor", {"visitor_id": visitor.id}, ttl)
+
+
+def session_principal(row: Session) -> Principal:
+    """The visitor of a session just opened (:func:`add_visitor`)."""
+    return _principal_of(row)
+
+
+def remember_session(cache: PrincipalCache | None, row: Session) -> None:
+    """A session committed just now into the principal cache (its first requests come at
+    once and need no query to know who it is)."""
     if cache is not None:
         cache.put(row.token_hash, _principal_of(row), row.expires_at)
-    return token

@@ -3,11 +3,11 @@
 Built on the ``limits`` library (sliding window counters: a hit is counted and checked in one
 atomic step, in memory under the event loop, in Redis with a Lua script; there, all the
 limits of one request in one script of ours over the library's keys, one round trip a
-request), so that a hundred parallel requests get no more than the limit allows. A window
-is weighted with the one before it, so a limit of N a minute holds over any minute, give or
-take one at the turn of a window (the counters stay two numbers per key, whatever the
-traffic). With ``MARKETDESK_REDIS_URL`` the counters live in Redis and hold across all
-processes; otherwise each process counts in memory.
+request). A refused request counts in none of its limits. A hundred parallel requests get
+no more than the limit allows. A window is weighted with the one before it, so a limit of N
+a minute holds over any minute, give or take one at the turn of a window (the counters stay
+two numbers per key, whatever the traffic). With ``MARKETDESK_REDIS_URL`` the counters live
+in Redis and hold across all processes; otherwise each process counts in memory.
 
 What is limited (the settings are in :mod:`marketdesk.settings`, ``MARKETDESK_RATE_*``):
 
@@ -287,6 +287,7 @@ class RateLimiter:
     prefix: str = "marketdesk:limits"
     enabled: bool = True
     _memory: SlidingWindowCounterRateLimiter = field(init=False)
+    _memory_counters: PacedMemoryStorage = field(init=False)
     _shared: SlidingWindowCounterRateLimiter | None = field(init=False, default=None)
     _redis: Any = field(init=False, default=None)
     _acquire_all: Any = field(init=False, default=None)  # redis-py's Script: untyped
@@ -300,7 +301,8 @@ class RateLimiter:
     _logged: dict[tuple[str, str, str], float] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._memory = SlidingWindowCounterRateLimiter(PacedMemoryStorage())
+        self._memory_counters = PacedMemoryStorage()
+        self._memory = SlidingWindowCounterRateLimiter(self._memory_counters)
         if self.redis_url:
             import redis.asyncio as aioredis
 
@@ -398,9 +400,9 @@ class RateLimiter:
         its first message is a conversation and a message) of the caller and of the IP, or
         refuse the request (:class:`RateLimited`). Staff are not limited.
 
-        In Redis all the limits of a request are checked and counted in one step (one
-        script, one round trip): a refused request counts in none of them. In memory each
-        limit is counted in turn, and those before the refused one keep the count."""
+        All the limits of a request are counted, or none: a refused request counts in none
+        of them. In Redis they are checked and counted in one step (one script, one round
+        trip); in memory one after another, and those before a refusal are taken back."""
         if not self.enabled or (principal is not None and principal.is_operator):
             return
         wanted: list[tuple[RateLimitItem, str, Scope, str]] = []
@@ -438,10 +440,24 @@ class RateLimiter:
                 self._degraded(error)
             else:
                 return wanted[refused - 1] if refused else None
-        for item, kind, scope, key in wanted:
-            if not await self._memory.hit(item, kind, scope, key):
-                return item, kind, scope, key
+        counted: list[tuple[RateLimitItem, str, Scope, str]] = []
+        for entry in wanted:
+            if not await self._memory.hit(*entry):
+                await self._uncount(counted)
+                return entry
+            counted.append(entry)
         return None
+
+    async def _uncount(self, counted: list[tuple[RateLimitItem, str, Scope, str]]) -> None:
+        """Take back the hits of a refused request from the memory's counters (the library
+        takes back a hit of its own the same way when a parallel one won the race)."""
+        storage = self._memory_counters
+        now = time.time()
+        for item, kind, scope, key in counted:
+            _, current = storage.sliding_window_keys(
+                item.key_for(kind, scope, key), item.get_expiry(), now
+            )
+            await storage.decr(current, 1)
 
     async def remaining(self, kind: str, scope: Scope, key: str) -> list[int]:
         """What is left of each limit of ``kind`` for ``key`` (``visitor:<id>``,

@@ -2,7 +2,8 @@
 is a conversation and a message, each of the caller and of the IP, each by the minute and
 by the hour) are checked together: in Redis in one script, one round trip, and a refused
 request counts in none of them; the counts stay where the ``limits`` library reads them
-(its window statistics give the refusal's wait). In memory each limit counts in turn."""
+(its window statistics give the refusal's wait). In memory the limits count one after
+another, and the counts before a refusal are taken back."""
 
 from __future__ import annotations
 
@@ -89,17 +90,18 @@ def test_in_redis_a_refused_request_counts_in_none_of_its_limits(prefix: str) ->
     asyncio.run(main())
 
 
-def test_in_memory_the_limits_before_the_refused_one_keep_their_count() -> None:
+def test_in_memory_too_a_refused_request_counts_in_none_of_its_limits() -> None:
     async def main() -> None:
         limiter = _limiter()
         visitor, ip = _visitor(), "198.19.7.2"
         for _ in range(2):
             await limiter.check(BOTH, principal=visitor, ip=ip)
+        before = await _left(limiter, visitor, ip)
         with pytest.raises(RateLimited):
             await limiter.check(BOTH, principal=visitor, ip=ip)
-        left = await _left(limiter, visitor, ip)
-        assert left["conversations caller"] == [2, 6]  # counted before the IP's refused
-        assert left["messages caller"] == [3]  # not reached
+        # the caller's conversations were counted before the IP's refused: taken back
+        assert await _left(limiter, visitor, ip) == before
+        assert before["conversations caller"] == [3, 7]
 
     asyncio.run(main())
 

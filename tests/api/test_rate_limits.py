@@ -292,6 +292,32 @@ def test_visitors_from_one_ip_are_limited(
     asyncio.run(main())
 
 
+def test_a_visitors_opening_counts_as_a_visitor_a_conversation_and_a_message(
+    demo_db: base.TestDatabase, storage: dict[str, Any]
+) -> None:
+    async def main() -> None:
+        tight = {"rate_visitors_per_ip": "5/day", "rate_conversations_per_ip": "3/day"}
+        async with running(demo_db, rate_messages_per_ip="2/day", **tight, **storage) as client:
+
+            async def arrive(text: str | None) -> httpx.Response:
+                opening: dict[str, Any] = {"line": "general"}
+                if text is not None:
+                    opening["first_message"] = {"client_msg_id": uuid.uuid4().hex, "text": text}
+                return await client.post("/api/v1/visitors", json={"conversation": opening})
+
+            assert (await arrive("привет")).status_code == 201
+            assert (await arrive("ещё вопрос")).status_code == 201
+            _refused(await arrive("третий"))  # the IP's third message of the day
+            assert (await arrive(None)).status_code == 201  # a conversation without one
+            _refused(await arrive(None))  # the IP's fourth conversation
+            # three visitors so far: the refused ones made none, so two more are let in
+            for _ in range(2):
+                assert (await client.post("/api/v1/visitors")).status_code == 201
+            _refused(await client.post("/api/v1/visitors"))
+
+    asyncio.run(main())
+
+
 def test_behind_a_trusted_proxy_each_client_has_its_own_count(
     demo_db: base.TestDatabase, storage: dict[str, Any]
 ) -> None:

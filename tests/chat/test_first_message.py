@@ -1,6 +1,8 @@
 """A conversation opened with its first message (``POST /api/v1/conversations`` with
 ``first_message``): the widget's first question in one request, the bot's answer in the
-same answer; a retry is answered as stored before; a refused message leaves nothing."""
+same answer; a retry is answered as stored before; a refused message leaves nothing. And a
+new visitor's first question with the visitor itself (``POST /api/v1/visitors`` with
+``conversation``), all in one transaction."""
 
 from __future__ import annotations
 
@@ -8,8 +10,10 @@ import uuid
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
 from marketdesk.server import create_app
+from marketdesk.store.models import Conversation, Session, Visitor
 from tests.chat.conftest import ChatEnv, auth
 from tests.errors import assert_error
 
@@ -132,3 +136,98 @@ def test_an_operator_opens_no_conversation_with_a_message(env: ChatEnv) -> None:
     _, operator = env.operator()
     assert _open(env, operator, QUESTION).status_code == 403
     assert _mine(env, operator) == []
+
+
+# ------------------------------------------------------------------ a new visitor's question
+# The widget's very first question: the visitor, its conversation, the message and the bot's
+# answer in one request (``POST /api/v1/visitors`` with ``conversation``), one transaction.
+
+
+def _arrive(env: ChatEnv, conversation: dict[str, Any] | None) -> Any:
+    body = {} if conversation is None else {"conversation": conversation}
+    return env.client.post("/api/v1/visitors", json=body)
+
+
+def _counts(env: ChatEnv) -> tuple[int, int, int]:
+    async def work(session: Any) -> tuple[int, int, int]:
+        return (
+            int(await session.scalar(select(func.count()).select_from(Visitor))),
+            int(await session.scalar(select(func.count()).select_from(Conversation))),
+            int(await session.scalar(select(func.count()).select_from(Session))),
+        )
+
+    return tuple(env.run(work))  # type: ignore[return-value]
+
+
+def test_a_new_visitor_opens_its_conversation_with_its_question_in_one_request(
+    env: ChatEnv,
+) -> None:
+    first = {"client_msg_id": "arrive-1", "text": QUESTION}
+    response = _arrive(env, {"line": "general", "first_message": first})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    token = body["token"]
+    assert body["token_type"] == "bearer"
+    assert body["expires_in"] >= 7 * 24 * 3600
+    opened = body["conversation"]
+    assert (opened["status"], opened["topic"], opened["last_seq"]) == (
+        "bot",
+        "certificate_activation",
+        2,
+    )
+    sent = opened["first_message"]
+    assert (sent["seq"], sent["sender_kind"], sent["client_msg_id"]) == (1, "visitor", "arrive-1")
+    [reply] = sent["replies"]
+    assert (reply["seq"], reply["sender_kind"]) == (2, "bot")
+    # the token is the conversation's visitor's: it reads it, and a retry of the message
+    # with that token is answered as stored
+    assert [c["id"] for c in _mine(env, token)] == [opened["id"]]
+    assert [(m["seq"], m["text"]) for m in env.messages(token, opened["id"])] == [
+        (1, QUESTION),
+        (2, reply["text"]),
+    ]
+    again = _open(env, token, QUESTION, client_msg_id="arrive-1")
+    assert again.status_code == 200, again.text
+    assert again.json()["first_message"]["duplicate"] is True
+    # another visitor does not see it
+    assert env.client.get(
+        f"/api/v1/conversations/{opened['id']}", headers=auth(env.visitor())
+    ).status_code in (403, 404)
+
+
+def test_a_new_visitor_may_open_its_conversation_without_a_message(env: ChatEnv) -> None:
+    response = _arrive(
+        env, {"line": "seller", "seller_topic": "Финансы", "seller_subtopic": "Финансовые отчёты"}
+    )
+    assert response.status_code == 201, response.text
+    opened = response.json()["conversation"]
+    assert opened["ticket_number"].startswith("S-")
+    assert "first_message" not in opened
+    messages = env.messages(response.json()["token"], opened["id"])
+    assert [m["sender_kind"] for m in messages] == ["system"]
+
+
+def test_a_visitor_alone_is_made_as_before(env: ChatEnv) -> None:
+    for made in (env.client.post("/api/v1/visitors"), _arrive(env, None)):
+        assert made.status_code == 201, made.text
+        assert made.json().get("conversation") is None
+        assert _mine(env, made.json()["token"]) == []
+
+
+def test_a_refused_opening_leaves_no_visitor_behind(env: ChatEnv) -> None:
+    before = _counts(env)
+    refusals = [
+        (
+            {"line": "general", "first_message": {"client_msg_id": "e", "text": "  "}},
+            "message_empty",
+        ),
+        (
+            {"line": "seller", "first_message": {"client_msg_id": "s", "text": "а"}},
+            "seller_topic_required",
+        ),
+    ]
+    for conversation, code in refusals:
+        assert_error(_arrive(env, conversation), 422, code)
+    assert _arrive(env, {"line": "general", "to": 1}).status_code == 422
+    assert env.client.post("/api/v1/visitors", json={"conversation": {}, "x": 1}).status_code == 422
+    assert _counts(env) == before

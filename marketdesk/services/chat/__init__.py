@@ -34,6 +34,7 @@ from .guard import (
 from .lifecycle import (
     adopt_visitor_conversations,
     close,
+    open_first_conversation,
     rate,
     request_operator,
     resolve,
@@ -110,6 +111,7 @@ __all__ = [
     "list_operator_conversations",
     "list_queue",
     "no_publisher",
+    "open_first_conversation",
     "open_seller_chat",
     "open_with_system_message",
     "pass_to_support",

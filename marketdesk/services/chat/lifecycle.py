@@ -105,6 +105,7 @@ from .views import ConversationView, SendResult, conversation_view
 __all__ = [
     "adopt_visitor_conversations",
     "close",
+    "open_first_conversation",
     "rate",
     "request_operator",
     "resolve",
@@ -273,6 +274,46 @@ async def start_conversation_with_message(
     message = OutgoingMessage(conversation_id=view.id, client_msg_id=client_msg_id, text=text)
     result = await send(ctx, principal, message, session=session)
     return result.conversation or view, False, result
+
+
+@serialized
+async def open_first_conversation(
+    session: AsyncSession,
+    ctx: ChatContext,
+    principal: Principal,
+    *,
+    line: str = Line.GENERAL,
+    seller_topic: str | None = None,
+    seller_subtopic: str | None = None,
+    client_msg_id: str | None = None,
+    text: str = "",
+) -> tuple[ConversationView, SendResult | None]:
+    """The first conversation of a visitor whose rows the caller has just written in this
+    transaction (``services.visitors``): nothing of theirs to look for (no open one, no
+    retry), so the conversation is opened and, with ``client_msg_id``, its first message
+    (``text``) sent, the bot answering, all committed together with the visitor. A refusal
+    raises with nothing committed: the caller's transaction, the visitor with it, is rolled
+    back. → (the conversation after the message, the sent message or None)."""
+    if client_msg_id is not None:
+        check_send(principal, client_msg_id, text, False)
+    conversation, _ = await _open(
+        session,
+        ctx,
+        principal,
+        line=line,
+        seller_topic=seller_topic,
+        seller_subtopic=seller_subtopic,
+        max_open=None,
+        owner_locked=True,
+    )
+    if client_msg_id is None:
+        await session.commit()
+        return conversation_view(conversation), None
+    message = OutgoingMessage(
+        conversation_id=conversation.id, client_msg_id=client_msg_id, text=text
+    )
+    sent = await store_one(session, SendRequest(ctx, principal, message))
+    return sent.conversation or conversation_view(conversation), sent
 
 
 @serialized

@@ -72,7 +72,22 @@ async function ensureConversation(line, extra) {
 async function openConversationWith(line, extra, first) {
   const body = { line: line || "general", ...(extra || {}) };
   if (first) body.first_message = first;
-  const data = await api("POST", "/api/v1/conversations", body);
+  opened(await api("POST", "/api/v1/conversations", body));
+}
+
+// a new visitor's first question: the visitor, its conversation and the bot's answer in one
+// request (POST /api/v1/visitors with the conversation; nothing is made when it is refused)
+async function arriveWith(line, first) {
+  const data = await api("POST", "/api/v1/visitors", {
+    conversation: { line: line || "general", first_message: first },
+  });
+  state.token = data.token;
+  state.kind = "visitor";
+  save();
+  opened(data.conversation);
+}
+
+function opened(data) {
   state.conversationId = data.id;
   state.lastSeq = 0;
   save();
@@ -297,26 +312,25 @@ function send(text, line) {
   }
   showError("");
   const clientId = newId();
-  ensureToken()
-    .then(() => {
-      pending[clientId] = { text };
-      const draft = bubble("customer", true, text);
-      draft.classList.add("msg--pending");
-      draft.dataset.clientId = clientId;
-      list.append(draft);
-      list.scrollTop = list.scrollHeight;
-      if (state.conversationId) return transmit(clientId);
-      // the first question opens the conversation: one request, the bot's answer with it
-      // not opened (refused, or no connection): the draft goes, its text back to the field
-      return openConversationWith(line, null, { client_msg_id: clientId, text }).catch((error) => {
-        const draft = draftOf(clientId);
-        if (draft) draft.remove();
-        delete pending[clientId];
-        if (!$("text").value) $("text").value = text;
-        throw error;
-      });
-    })
-    .catch((error) => showError(error.message));
+  pending[clientId] = { text };
+  const draft = bubble("customer", true, text);
+  draft.classList.add("msg--pending");
+  draft.dataset.clientId = clientId;
+  list.append(draft);
+  list.scrollTop = list.scrollHeight;
+  if (state.conversationId) return transmit(clientId);
+  // the first question opens the conversation (a new visitor's, the visitor too): one
+  // request, the bot's answer with it; not opened (refused, or no connection): the draft
+  // goes, its text back to the field
+  const first = { client_msg_id: clientId, text };
+  const opening = state.token ? openConversationWith(line, null, first) : arriveWith(line, first);
+  opening.catch((error) => {
+    const shown = draftOf(clientId);
+    if (shown) shown.remove();
+    delete pending[clientId];
+    if (!$("text").value) $("text").value = text;
+    showError(error.message);
+  });
 }
 
 // a dialogue chosen in «Сообщения» (or opened by «Написать продавцу») replaces the one shown
