@@ -8,7 +8,8 @@ what it writes inserts the row itself (``INSERT … RETURNING``) and keeps worki
 object of what was stored:
 
 - :func:`insert_adopted`: the insert of a model's row, every column returned (the columns'
-  defaults filled in by the statement), and its object built from that row and adopted;
+  defaults filled in by the statement), and its object built from that row and adopted
+  (:func:`insert_adopted_row`: the row too);
 - :func:`adopt`: an object built from a row the caller wrote itself.
 
 An adopted object is persistent and clean: nothing is flushed for it, and later changes to it
@@ -21,12 +22,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Insert, Table, event, insert, inspect, orm
+from sqlalchemy import Insert, Row, Table, event, insert, inspect, orm
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models.base import Base
 
-__all__ = ["adopt", "insert_adopted"]
+__all__ = ["adopt", "insert_adopted", "insert_adopted_row"]
 
 _ADOPTED = "marketdesk.rows.adopted"
 
@@ -47,6 +48,15 @@ def adopt(session: AsyncSession, instance: Base) -> None:
 async def insert_adopted(session: AsyncSession, model: type[_M], values: Mapping[str, Any]) -> _M:
     """Insert a row of ``model`` (``values`` by column; the columns' defaults fill in the
     rest) with one prepared statement, and return its object, adopted."""
+    instance, _ = await insert_adopted_row(session, model, values)
+    return instance
+
+
+async def insert_adopted_row(
+    session: AsyncSession, model: type[_M], values: Mapping[str, Any]
+) -> tuple[_M, Row[Any]]:
+    """:func:`insert_adopted`, with the row as the statement returned it (every column of
+    the table, in its order)."""
     prepared = _INSERTS.get(model)
     if prepared is None:
         mapper = inspect(model)
@@ -57,7 +67,7 @@ async def insert_adopted(session: AsyncSession, model: type[_M], values: Mapping
     row = (await session.execute(statement, dict(values))).one()
     instance = model(**{names[key]: value for key, value in row._mapping.items()})
     adopt(session, instance)
-    return instance
+    return instance, row
 
 
 def _forget_adopted(session: orm.Session) -> None:

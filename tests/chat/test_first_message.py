@@ -231,3 +231,23 @@ def test_a_refused_opening_leaves_no_visitor_behind(env: ChatEnv) -> None:
     assert _arrive(env, {"line": "general", "to": 1}).status_code == 422
     assert env.client.post("/api/v1/visitors", json={"conversation": {}, "x": 1}).status_code == 422
     assert _counts(env) == before
+
+
+def test_a_new_conversations_numbers_run_on_after_a_handoff_in_its_first_request(
+    env: ChatEnv,
+) -> None:
+    """A conversation made in the request is numbered in memory until the commit: whatever
+    the bot does in that transaction (here it hands over at once), the numbers have no gap,
+    ``last_seq`` is the last of them, and the next message takes the next number."""
+    first = {"client_msg_id": "handoff-1", "text": "позовите оператора"}
+    response = _arrive(env, {"line": "general", "first_message": first})
+    assert response.status_code == 201, response.text
+    token, opened = response.json()["token"], response.json()["conversation"]
+    assert opened["status"] == "queued"
+    messages = env.messages(token, opened["id"])
+    seqs = [m["seq"] for m in messages]
+    assert seqs == list(range(1, len(seqs) + 1))
+    assert env.get(token, opened["id"])["last_seq"] == seqs[-1] == opened["last_seq"]
+    more = env.send(token, opened["id"], "я подожду")
+    assert more.status_code == 201, more.text
+    assert more.json()["seq"] == seqs[-1] + 1

@@ -41,7 +41,7 @@ from marketdesk.store.models import (
     Visitor,
     utcnow,
 )
-from marketdesk.store.rows import insert_adopted
+from marketdesk.store.rows import insert_adopted_row
 from marketdesk.store.transactions import serialized, sqlite_write_lock
 
 from .. import chat_access as access
@@ -99,7 +99,7 @@ from .texts import (
     TEXT_TRANSFERRED_LINE,
     TEXT_TRANSFERRED_OPERATOR,
 )
-from .transcript import system_note
+from .transcript import made_here, system_note
 from .views import ConversationView, SendResult, conversation_view
 
 __all__ = [
@@ -221,7 +221,7 @@ async def start_conversation(
     one is made: the most recent open one is returned (the widget simply goes on with it).
     ``channel`` and ``channel_contact_id``: where the customer writes from, outside the web
     chat (``services.channels``). → (the conversation, whether it is new)."""
-    conversation, created = await _open(
+    conversation, created, _ = await _open(
         session,
         ctx,
         principal,
@@ -296,7 +296,7 @@ async def open_first_conversation(
     back. → (the conversation after the message, the sent message or None)."""
     if client_msg_id is not None:
         check_send(principal, client_msg_id, text, False)
-    conversation, _ = await _open(
+    conversation, _, reserved = await _open(
         session,
         ctx,
         principal,
@@ -305,6 +305,7 @@ async def open_first_conversation(
         seller_subtopic=seller_subtopic,
         max_open=None,
         owner_locked=True,
+        first_message=client_msg_id is not None,
     )
     if client_msg_id is None:
         await session.commit()
@@ -312,7 +313,7 @@ async def open_first_conversation(
     message = OutgoingMessage(
         conversation_id=conversation.id, client_msg_id=client_msg_id, text=text
     )
-    sent = await store_one(session, SendRequest(ctx, principal, message))
+    sent = await store_one(session, SendRequest(ctx, principal, message), reserved=reserved)
     return sent.conversation or conversation_view(conversation), sent
 
 
@@ -348,7 +349,7 @@ async def _open_with_first_message(
     if made_before is not None:  # a retry: the message is answered as stored before
         await session.commit()
         return conversation_view(made_before), None
-    conversation, created = await _open(
+    conversation, created, reserved = await _open(
         session,
         ctx,
         principal,
@@ -357,6 +358,7 @@ async def _open_with_first_message(
         seller_subtopic=seller_subtopic,
         max_open=max_open,
         owner_locked=True,
+        first_message=True,
     )
     if not created:
         await session.commit()
@@ -364,7 +366,7 @@ async def _open_with_first_message(
     message = OutgoingMessage(
         conversation_id=conversation.id, client_msg_id=client_msg_id, text=text
     )
-    sent = await store_one(session, SendRequest(ctx, principal, message))
+    sent = await store_one(session, SendRequest(ctx, principal, message), reserved=reserved)
     return sent.conversation or conversation_view(conversation), sent
 
 
@@ -380,9 +382,13 @@ async def _open(
     channel: Channel = Channel.WEB,
     channel_contact_id: int | None = None,
     owner_locked: bool = False,
-) -> tuple[Conversation, bool]:
+    first_message: bool = False,
+) -> tuple[Conversation, bool, Any]:
     """:func:`start_conversation` without the commit (``owner_locked``: the caller holds
-    the owner's row lock already). → (the conversation, whether new)."""
+    the owner's row lock already). With ``first_message`` a new conversation's first number
+    is kept for the message the caller sends next (``sending.store_one``'s ``reserved``),
+    unless a note comes first (the seller line's ticket). → (the conversation, whether new,
+    its row as inserted when its first number is kept, else None)."""
     if principal.kind not in ("customer", "visitor"):
         raise CustomerStartsConversation()
     require_valid_line(line, field="line")
@@ -409,9 +415,10 @@ async def _open(
             )
         )
         if len(open_ones) >= max_open:
-            return open_ones[0], False
+            return open_ones[0], False, None
     now = utcnow()
-    conversation = await insert_adopted(  # one statement, not the unit of work
+    reserve = first_message and actual != Line.SELLER
+    conversation, row = await insert_adopted_row(  # one statement, not the unit of work
         session,
         Conversation,
         {
@@ -421,7 +428,7 @@ async def _open(
             "channel": channel.value,
             "channel_contact_id": channel_contact_id,
             "status": S.BOT.value,
-            "last_seq": 0,
+            "last_seq": 1 if reserve else 0,
             "extra": {"requested_line": line} if actual != line else {},
             "seller_topic": seller_topic if actual == Line.SELLER else None,
             "seller_subtopic": seller_subtopic if actual == Line.SELLER else None,
@@ -429,6 +436,7 @@ async def _open(
             "updated_at": now,
         },
     )
+    made_here(session, conversation)  # numbered in memory until the commit
     changes = changes_for(session, ctx.publish)
     if actual == Line.SELLER:
         conversation.ticket_number = f"S-{now:%Y}-{conversation.id:07d}"
@@ -442,7 +450,7 @@ async def _open(
             ticket=conversation.ticket_number, topic=seller_topic, subtopic=seller_subtopic
         )
         await system_note(session, changes, conversation, note)
-    return conversation, True
+    return conversation, True, row if reserve else None
 
 
 @serialized

@@ -216,7 +216,9 @@ def _duplicate(view: MessageView, sender_id: str | None, principal: Principal) -
 
 
 @serialized
-async def store_one(session: AsyncSession, request: SendRequest) -> SendResult:
+async def store_one(
+    session: AsyncSession, request: SendRequest, *, reserved: Any = None
+) -> SendResult:
     """Store a message in a transaction of its own (once per ``client_msg_id``) and let the
     conversation move on: the bot answers while it has the conversation; a customer's
     message reopens a resolved one.
@@ -225,12 +227,17 @@ async def store_one(session: AsyncSession, request: SendRequest) -> SendResult:
     the sequence number and the state to decide on), ``INSERT … RETURNING``, ``COMMIT``. A
     retry is caught by the unique constraint and answered with the stored message. The
     guard runs under the lock; when it objects nothing is stored and
-    :class:`GuardObjected` is raised (unless it is a retry of a stored message)."""
+    :class:`GuardObjected` is raised (unless it is a retry of a stored message).
+
+    ``reserved``: the row of a conversation this transaction has just made with the
+    message's number kept (``lifecycle._open``), used instead of the lock's statement."""
     ctx, principal, message = request.ctx, request.principal, request.message
     conversation_id = message.conversation_id
     changes = changes_for(session, ctx.publish)
     try:
-        locked = await lock_for_message(session, conversation_id)
+        locked = (
+            reserved if reserved is not None else await lock_for_message(session, conversation_id)
+        )
         if locked is None or not await access.may_read(session, principal, locked):
             await session.rollback()
             raise not_found(conversation_id)
