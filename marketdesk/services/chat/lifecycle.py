@@ -310,11 +310,7 @@ async def open_first_conversation(
     if client_msg_id is None:
         await session.commit()
         return conversation_view(conversation), None
-    message = OutgoingMessage(
-        conversation_id=conversation.id, client_msg_id=client_msg_id, text=text
-    )
-    sent = await store_one(session, SendRequest(ctx, principal, message), reserved=reserved)
-    return sent.conversation or conversation_view(conversation), sent
+    return await _send_first(session, ctx, principal, conversation, reserved, client_msg_id, text)
 
 
 @serialized
@@ -363,6 +359,21 @@ async def _open_with_first_message(
     if not created:
         await session.commit()
         return conversation_view(conversation), None
+    return await _send_first(session, ctx, principal, conversation, reserved, client_msg_id, text)
+
+
+async def _send_first(
+    session: AsyncSession,
+    ctx: ChatContext,
+    principal: Principal,
+    conversation: Conversation,
+    reserved: Any,
+    client_msg_id: str,
+    text: str,
+) -> tuple[ConversationView, SendResult]:
+    """A new conversation's first message, in the transaction that made it (``reserved``:
+    its row with the message's number kept, from ``_open``); committed by ``store_one``.
+    → (the conversation after the message, the sent message)."""
     message = OutgoingMessage(
         conversation_id=conversation.id, client_msg_id=client_msg_id, text=text
     )
