@@ -35,6 +35,7 @@ from marketdesk.text.analyzer import Analysis, TextAnalyzer
 __all__ = [
     "Bot",
     "BotReply",
+    "FirstRead",
     "Hint",
     "HintContext",
     "Suggestion",
@@ -116,6 +117,19 @@ class BotReply:
         if self.suggestions:
             data["suggestions"] = [s.to_json() for s in self.suggestions]
         return data
+
+
+@dataclass(frozen=True, slots=True)
+class FirstRead:
+    """A message as the bot reads it alone (:meth:`Bot.read`): its reply to the message by
+    itself and the message as the rules read it, for the ``line`` and ``in_conversation``
+    asked. A dialogue's turn on the same text and line uses it instead of reading again."""
+
+    text: str
+    line: str | None
+    in_conversation: bool
+    alone: BotReply
+    analysis: Analysis
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,6 +330,13 @@ class Bot:
             if article is not None:
                 reply = replace(reply, answer=said_in_conversation(article))
         return reply
+
+    def read(self, text: str, *, in_conversation: bool, line: str | None) -> FirstRead:
+        """What the bot makes of ``text`` by itself, before any dialogue (:class:`FirstRead`):
+        the most of a turn's CPU, and pure in the text and the line, so that a caller can
+        work it out before it takes a conversation's lock (``Dialog.turn``'s ``read``)."""
+        alone = self.ask(text, in_conversation=in_conversation, line=line)
+        return FirstRead(text, line, in_conversation, alone, self.understand(text))
 
     def understand(self, text: str) -> Analysis:
         """The message as the rules read it: links left out, typos fixed against the

@@ -17,7 +17,7 @@ from dataclasses import replace
 from marketdesk.bot import dialog_texts as T
 from marketdesk.bot.account_replies import AccountReplies
 from marketdesk.bot.actions import Account, AccountIntent, detect_account_intent
-from marketdesk.bot.core import Bot, BotReply, Suggestion
+from marketdesk.bot.core import Bot, BotReply, FirstRead, Suggestion
 from marketdesk.bot.dialog_state import DialogState, choice_in
 from marketdesk.bot.lines import SELLER
 from marketdesk.text.analyzer import Analysis
@@ -185,21 +185,34 @@ class Dialog:
         self.state = DialogState()
         self._account = AccountReplies(account) if account is not None else None
 
-    async def turn(self, text: object) -> BotReply:
+    async def turn(self, text: object, read: FirstRead | None = None) -> BotReply:
+        """The reply to ``text`` in the dialogue so far. ``read``: the bot's reading of the
+        text alone, worked out earlier (:meth:`Bot.read`); used when it is of this text on
+        this line, else the text is read here."""
         message = text if isinstance(text, str) else ("" if text is None else str(text))
+        if read is not None and (read.text, read.line, read.in_conversation) != (
+            message,
+            self.line,
+            self.in_conversation,
+        ):
+            read = None
         try:
-            reply, self.state = await self._turn(message)
+            reply, self.state = await self._turn(message, read)
         except Exception:  # a reply must always come back
             log.exception("dialogue failed on a message")
             reply, self.state = BotReply("handoff", None, 0.0, T.ACCOUNT_UNAVAILABLE), DialogState()
         return reply
 
-    async def _turn(self, text: str) -> tuple[BotReply, DialogState]:
+    async def _turn(self, text: str, read: FirstRead | None) -> tuple[BotReply, DialogState]:
         bot, state = self.bot, self.state
-        alone = bot.ask(text, in_conversation=self.in_conversation, line=self.line)
+        alone = (
+            read.alone
+            if read is not None
+            else bot.ask(text, in_conversation=self.in_conversation, line=self.line)
+        )
         if alone.action == "refuse":  # confidential first, whatever was asked before
             return alone, _refused(alone, state)
-        analysis = bot.understand(text)
+        analysis = read.analysis if read is not None else bot.understand(text)
         if self._account is not None and state.pending and state.pending != "choose_topic":
             step = await self._account.pending(text, analysis, state, alone)
             if step is not None:

@@ -20,7 +20,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import auth
-from .chat import ChatContext, open_first_conversation
+from .chat import ChatContext, first_read, open_first_conversation
 from .chat.views import ConversationView, SendResult
 from .principals import Principal
 
@@ -67,6 +67,10 @@ async def new_visitor(
     """A new visitor (``principal``'s id, from :func:`new_visitor_principal`), and with
     ``opening`` its first conversation, committed together."""
     visitor_id = str(principal.id) if principal is not None else None
+    read = None
+    if opening is not None and opening.client_msg_id is not None:
+        # the bot reads the question before the write lock is taken (the first write)
+        read = first_read(ctx, opening.text or "", opening.line)
     token, row = await auth.add_visitor(session, ttl=ttl, visitor_id=visitor_id)
     who = auth.session_principal(row)
     if opening is None:
@@ -82,6 +86,7 @@ async def new_visitor(
         seller_subtopic=opening.seller_subtopic,
         client_msg_id=opening.client_msg_id,
         text=opening.text or "",
+        read=read,
     )
     auth.remember_session(cache, row)
     return NewVisitor(who, token, view, sent)

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -272,3 +274,29 @@ def test_on_the_seller_line_the_account_is_not_the_customers(real_bot: Bot) -> N
         return await Dialog(real_bot, account=_Account(), line="seller").turn("где мой заказ")
 
     assert asyncio.run(run()).topic != "my_orders"
+
+
+def test_a_turn_uses_the_reading_made_before_and_the_same_reply_comes(real_bot: Bot) -> None:
+    """``Bot.read`` (the bot's reading of a text alone, worked out before a conversation's
+    lock): a turn given it replies as a turn that reads the text itself; given the reading
+    of another text or line, it reads again."""
+    question = "Как активировать подарочный сертификат?"
+
+    async def turn(text: str, read: Any = None, line: str = "general") -> BotReply:
+        return await Dialog(real_bot, visitor=True, line=line, in_conversation=True).turn(
+            text, read
+        )
+
+    async def run() -> None:
+        read = real_bot.read(question, in_conversation=True, line="general")
+        assert read.alone == real_bot.ask(question, in_conversation=True, line="general")
+        assert await turn(question, read) == await turn(question)
+        # the reading is what the turn answers from: a different reply in it comes out
+        planted = replace(read, alone=replace(read.alone, answer="из чтения"))
+        # (to a visitor after the offer to log in: the certificate is their account's)
+        assert (await turn(question, planted)).answer.endswith("\n\nиз чтения")
+        # of another text, or of another line: not used
+        assert "из чтения" not in (await turn("где мой заказ", planted)).answer
+        assert "из чтения" not in (await turn(question, planted, line="seller")).answer
+
+    asyncio.run(run())

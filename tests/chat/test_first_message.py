@@ -9,11 +9,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from marketdesk.server import create_app
 from marketdesk.store.models import Conversation, Session, Visitor
+from marketdesk.store.transactions import sqlite_write_lock
 from tests.chat.conftest import ChatEnv, auth
 from tests.errors import assert_error
 
@@ -251,3 +253,33 @@ def test_a_new_conversations_numbers_run_on_after_a_handoff_in_its_first_request
     more = env.send(token, opened["id"], "я подожду")
     assert more.status_code == 201, more.text
     assert more.json()["seq"] == seqs[-1] + 1
+
+
+def test_the_bot_reads_the_first_question_before_the_write_lock_is_taken(
+    env: ChatEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bot's reading of a first question (the articles' search: most of its turn) is
+    worked out before the request takes SQLite's write lock, which is then held for the
+    dialogue only; the answer is the one the reading gives."""
+    app: Any = env.client.app
+    bot, lock = app.state.bot, sqlite_write_lock(app.state.database.engine)
+    seen: list[bool | None] = []
+    read = bot.read
+
+    def watched(text: str, **kwargs: Any) -> Any:
+        seen.append(lock.locked() if lock is not None else None)
+        return read(text, **kwargs)
+
+    monkeypatch.setattr(bot, "read", watched)
+    first = {"client_msg_id": uuid.uuid4().hex, "text": QUESTION}
+    arrived = _arrive(env, {"line": "general", "first_message": first})
+    assert arrived.status_code == 201, arrived.text
+    opened = _open(env, env.visitor(), QUESTION)
+    assert opened.status_code == 201, opened.text
+    expected = None if lock is None else False
+    assert seen == [expected, expected]
+    for reply in (
+        arrived.json()["conversation"]["first_message"]["replies"][0],
+        opened.json()["first_message"]["replies"][0],
+    ):
+        assert reply["bot"]["topic"] == "certificate_activation"

@@ -34,6 +34,7 @@ from .guard import (
 from .lifecycle import (
     adopt_visitor_conversations,
     close,
+    first_read,
     open_first_conversation,
     rate,
     request_operator,
@@ -105,6 +106,7 @@ __all__ = [
     "configure_sla",
     "escalate",
     "find_sent",
+    "first_read",
     "get_conversation",
     "list_messages",
     "list_my_conversations",

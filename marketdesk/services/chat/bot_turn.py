@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.bot import Bot, BotReply
+from marketdesk.bot.core import FirstRead
 from marketdesk.bot.dialog import Dialog, DialogState
 from marketdesk.domain.channels import Channel
 from marketdesk.domain.lines import Line
@@ -91,10 +92,12 @@ async def bot_turn(
     conversation: Conversation,
     text: str,
     settings: Settings,
+    read: FirstRead | None = None,
 ) -> tuple[BotReply, DialogState, bool]:
     """The bot's reply to ``text`` in ``conversation`` and the dialogue's state after it,
     and whether the message's transaction was committed on the way (an action that writes).
-    Never raises for the dialogue's sake: a failure is a handoff (``Dialog.turn``)."""
+    Never raises for the dialogue's sake: a failure is a handoff (``Dialog.turn``).
+    ``read``: the bot's reading of the text, worked out before the lock (``Bot.read``)."""
     account = await _account(session, conversation, settings)
     dialog = Dialog(
         bot,
@@ -104,5 +107,5 @@ async def bot_turn(
         in_conversation=True,
     )
     dialog.state = dialog_state(conversation)
-    reply = await dialog.turn(text)
+    reply = await dialog.turn(text, read)
     return reply, dialog.state, account is not None and account.committed

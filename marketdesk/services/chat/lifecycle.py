@@ -20,6 +20,7 @@ from sqlalchemy import Integer, bindparam, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from marketdesk.bot.core import FirstRead
 from marketdesk.domain.channels import Channel
 from marketdesk.domain.conversations import OPEN_STATUSES
 from marketdesk.domain.conversations import ConversationStatus as S
@@ -105,6 +106,7 @@ from .views import ConversationView, SendResult, conversation_view
 __all__ = [
     "adopt_visitor_conversations",
     "close",
+    "first_read",
     "open_first_conversation",
     "rate",
     "request_operator",
@@ -266,6 +268,7 @@ async def start_conversation_with_message(
         seller_topic=seller_topic,
         seller_subtopic=seller_subtopic,
         max_open=max_open,
+        read=first_read(ctx, text, line),  # before the write lock
     )
     if sent is not None:
         return view, True, sent
@@ -287,13 +290,16 @@ async def open_first_conversation(
     seller_subtopic: str | None = None,
     client_msg_id: str | None = None,
     text: str = "",
+    read: FirstRead | None = None,
 ) -> tuple[ConversationView, SendResult | None]:
     """The first conversation of a visitor whose rows the caller has just written in this
     transaction (``services.visitors``): nothing of theirs to look for (no open one, no
     retry), so the conversation is opened and, with ``client_msg_id``, its first message
     (``text``) sent, the bot answering, all committed together with the visitor. A refusal
     raises with nothing committed: the caller's transaction, the visitor with it, is rolled
-    back. → (the conversation after the message, the sent message or None)."""
+    back. ``read``: the bot's reading of the message, worked out before the lock
+    (:func:`first_read`). → (the conversation after the message, the sent message or
+    None)."""
     if client_msg_id is not None:
         check_send(principal, client_msg_id, text, False)
     conversation, _, reserved = await _open(
@@ -310,7 +316,19 @@ async def open_first_conversation(
     if client_msg_id is None:
         await session.commit()
         return conversation_view(conversation), None
-    return await _send_first(session, ctx, principal, conversation, reserved, client_msg_id, text)
+    message = OutgoingMessage(conversation.id, client_msg_id, text)
+    return await _send_first(session, ctx, principal, conversation, reserved, message, read)
+
+
+def first_read(ctx: ChatContext, text: str, line: str) -> FirstRead | None:
+    """The bot's reading of a conversation's first message (``Bot.read``), for a caller to
+    work out before the write lock is taken: the lock is then held for the dialogue's turn
+    only, not for the search of the articles. None without a bot or a text. On another line
+    than the conversation gets (a Travel line the customer has no right to), the turn reads
+    the text again."""
+    if ctx.bot is None or not text.strip():
+        return None
+    return ctx.bot.read(text, in_conversation=True, line=line)
 
 
 @serialized
@@ -325,6 +343,7 @@ async def _open_with_first_message(
     seller_topic: str | None,
     seller_subtopic: str | None,
     max_open: int | None,
+    read: FirstRead | None = None,
 ) -> tuple[ConversationView, SendResult | None]:
     """The new conversation with its first message (committed by ``store_one``), or the
     open one that was there already, or the one a retry of this request made (committed,
@@ -359,7 +378,8 @@ async def _open_with_first_message(
     if not created:
         await session.commit()
         return conversation_view(conversation), None
-    return await _send_first(session, ctx, principal, conversation, reserved, client_msg_id, text)
+    message = OutgoingMessage(conversation.id, client_msg_id, text)
+    return await _send_first(session, ctx, principal, conversation, reserved, message, read)
 
 
 async def _send_first(
@@ -368,16 +388,14 @@ async def _send_first(
     principal: Principal,
     conversation: Conversation,
     reserved: Any,
-    client_msg_id: str,
-    text: str,
+    message: OutgoingMessage,
+    read: FirstRead | None,
 ) -> tuple[ConversationView, SendResult]:
     """A new conversation's first message, in the transaction that made it (``reserved``:
     its row with the message's number kept, from ``_open``); committed by ``store_one``.
     → (the conversation after the message, the sent message)."""
-    message = OutgoingMessage(
-        conversation_id=conversation.id, client_msg_id=client_msg_id, text=text
-    )
-    sent = await store_one(session, SendRequest(ctx, principal, message), reserved=reserved)
+    request = SendRequest(ctx, principal, message, read=read)
+    sent = await store_one(session, request, reserved=reserved)
     return sent.conversation or conversation_view(conversation), sent
 
 

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
+from marketdesk.bot.core import FirstRead
 from marketdesk.domain.channels import Channel
 from marketdesk.domain.conversations import ConversationStatus as S
 from marketdesk.domain.webhooks import WebhookEvent
@@ -92,6 +93,7 @@ class SendRequest:
     principal: Principal
     message: OutgoingMessage
     guard: TextGuard | None = None
+    read: FirstRead | None = None  # the bot's reading of the text, before the lock
 
 
 def _guard_for(principal: Principal, message: OutgoingMessage) -> TextGuard | None:
@@ -262,7 +264,7 @@ async def store_one(
             await session.commit()
             return SendResult(message=stored, view_of=partial(conversation_view, after or locked))
         changes.message(stored, locked)
-        replies, conversation = await _move_on(session, ctx, changes, locked, message)
+        replies, conversation = await _move_on(session, ctx, changes, locked, message, request.read)
         await session.commit()
     except IntegrityError:
         # a retry, or two identical sends at once: the message is already stored
@@ -385,6 +387,7 @@ async def _move_on(
     changes: Changes,
     locked: Any,
     message: OutgoingMessage,
+    read: FirstRead | None = None,
 ) -> tuple[list[MessageView], Conversation]:
     """After a customer's message: a resolved conversation reopens; the bot answers while it
     has the conversation. ``locked``: the conversation's row as the message's lock returned
@@ -392,7 +395,7 @@ async def _move_on(
     conversation = _conversation_of(session, locked)
     if locked.status == S.RESOLVED:
         return [await _reopen_for_customer(session, changes, conversation)], conversation
-    return await _bot_answers(session, ctx, conversation, message.text)
+    return await _bot_answers(session, ctx, conversation, message.text, read)
 
 
 def _conversation_of(session: AsyncSession, locked: Any) -> Conversation:
@@ -432,7 +435,11 @@ async def _reopen_for_customer(
 
 
 async def _bot_answers(
-    session: AsyncSession, ctx: ChatContext, conversation: Conversation, text: str
+    session: AsyncSession,
+    ctx: ChatContext,
+    conversation: Conversation,
+    text: str,
+    read: FirstRead | None = None,
 ) -> tuple[list[MessageView], Conversation]:
     """The bot's answer to a customer's message while it has the conversation (none, or
     one), in the dialogue kept with the conversation (:mod:`.bot_turn`: the customer's own
@@ -443,7 +450,7 @@ async def _bot_answers(
     assert ctx.bot is not None
     conversation_id = conversation.id
     settings = ctx.settings if ctx.settings is not None else Settings()
-    reply, state, committed = await bot_turn(session, ctx.bot, conversation, text, settings)
+    reply, state, committed = await bot_turn(session, ctx.bot, conversation, text, settings, read)
     changes = changes_for(session, ctx.publish)
     if committed:  # an action wrote and committed: lock the conversation again, afresh
         found = await session.get(
