@@ -8,8 +8,10 @@ empty message), none of them. The visitor's principal goes into the principal ca
 the commit, so that its next requests need no query to know who it is.
 
 A response lost on the way cannot be retried as the same visitor (the client never got the
-token): the widget's next attempt opens another visitor and conversation; the first stays
-without its visitor and is removed with the idle visitors (``workers.cleanup``)."""
+token): the widget's next attempt opens another visitor and conversation; the first stays,
+as the conversation of a visitor who never comes back (one who cleared the browser's
+storage) does. A visitor with a token opens its conversations through ``POST
+/api/v1/conversations``, where a retry finds what it made."""
 
 from __future__ import annotations
 
