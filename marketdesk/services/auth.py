@@ -426,7 +426,7 @@ async def create_visitor(
     keeps it, and needs no query to know who it is."""
     token, row = await add_visitor(session, ttl=ttl)
     await session.commit()
-    remember_session(cache, row)
+    remember_session(cache, row, session_principal(row))
     return token
 
 
@@ -447,8 +447,9 @@ def session_principal(row: Session) -> Principal:
     return _principal_of(row)
 
 
-def remember_session(cache: PrincipalCache | None, row: Session) -> None:
-    """A session committed just now into the principal cache (its first requests come at
-    once and need no query to know who it is)."""
+def remember_session(cache: PrincipalCache | None, row: Session, principal: Principal) -> None:
+    """A session committed just now, with its ``principal`` (:func:`session_principal`),
+    into the principal cache (its first requests come at once and need no query to know
+    who it is)."""
     if cache is not None:
-        cache.put(row.token_hash, _principal_of(row), row.expires_at)
+        cache.put(row.token_hash, principal, row.expires_at)

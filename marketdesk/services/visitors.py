@@ -77,7 +77,7 @@ async def new_visitor(
     who = auth.session_principal(row)
     if opening is None:
         await session.commit()
-        auth.remember_session(cache, row)
+        auth.remember_session(cache, row, who)
         return NewVisitor(who, token)
     view, sent = await open_first_conversation(
         session,
@@ -90,5 +90,5 @@ async def new_visitor(
         text=opening.text or "",
         read=read,
     )
-    auth.remember_session(cache, row)
+    auth.remember_session(cache, row, who)
     return NewVisitor(who, token, view, sent)
