@@ -100,7 +100,7 @@ async def lock_for_message(session: AsyncSession, conversation_id: int) -> Any:
     if _numbered_here(session, conversation_id):
         # the number kept in memory goes to the row first; the statement numbers from there
         await session.flush()
-        transaction_state(session)[_MADE_HERE].discard(conversation_id)
+        _made_here(session).discard(conversation_id)
     result = await session.execute(
         _LOCK_FOR_MESSAGE, {"conversation_id": conversation_id, "now": utcnow()}
     )
