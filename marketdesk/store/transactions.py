@@ -68,6 +68,11 @@ _locks: weakref.WeakKeyDictionary[Any, WriteLock] = weakref.WeakKeyDictionary()
 _held: contextvars.ContextVar[frozenset[int]] = contextvars.ContextVar(
     "marketdesk_sqlite_locks_held", default=frozenset()
 )
+_after_unlock: contextvars.ContextVar[list[AfterCommit] | None] = contextvars.ContextVar(
+    "marketdesk_after_unlock", default=None
+)
+"""The work :func:`write_locked` runs once it has given the lock back: the sync and the
+after-commit callbacks of each commit made inside the block (:meth:`Session.commit`)."""
 
 
 def sqlite_write_lock(engine: Any) -> WriteLock | None:
@@ -85,7 +90,12 @@ def sqlite_write_lock(engine: Any) -> WriteLock | None:
 @contextlib.asynccontextmanager
 async def write_locked(session: AsyncSession) -> AsyncIterator[None]:
     """Hold the SQLite write lock of the session's engine for the block (nothing on
-    PostgreSQL); re-entrant: a task that holds it already goes straight in."""
+    PostgreSQL); re-entrant: a task that holds it already goes straight in. A commit inside
+    the block waits for its sync to disk, and runs its after-commit work (the live events:
+    a Redis round trip each with several processes), when the block ends, with the lock
+    given back: the next writer goes on meanwhile, as after a plain session's commit. The
+    block's caller gets its result only after that, and a block that fails after a commit
+    still announces what was committed."""
     lock = sqlite_write_lock(session.get_bind())
     if lock is None or id(lock) in _held.get():
         yield
@@ -95,12 +105,20 @@ async def write_locked(session: AsyncSession) -> AsyncIterator[None]:
     # connection its reads took) — that wait was a deadlock until the pool's timeout.
     # Taking a connection begins no SQLite transaction (that waits for the first write).
     await session.connection()
-    async with lock:
-        token = _held.set(_held.get() | {id(lock)})
-        try:
-            yield
-        finally:
-            _held.reset(token)
+    after_unlock: list[AfterCommit] = []
+    try:
+        async with lock:
+            token = _held.set(_held.get() | {id(lock)})
+            unlock_token = _after_unlock.set(after_unlock)
+            try:
+                yield
+            finally:
+                _after_unlock.reset(unlock_token)
+                _held.reset(token)
+    finally:
+        # the commits of the block: on disk, then announced, with the lock given back
+        for finish in after_unlock:
+            await finish()
 
 
 def serialized(function: _F) -> _F:
@@ -258,11 +276,24 @@ class Session(AsyncSession):
                 await super().commit()
             finally:
                 self._release_write_lock()
+        after_unlock = _after_unlock.get()
+        if after_unlock is None:
+            await self._announce(owed, self.sync_session.info.pop(_READY, []))
+            return
+        # a ``write_locked`` block holds the lock: the sync and the announcements wait for
+        # its end, so that its lock is not held meanwhile (a Redis round trip per event)
+        ready = self.sync_session.info.pop(_READY, [])
+        after_unlock.append(functools.partial(self._announce, owed, ready))
+
+    async def _announce(self, owed: list[tuple[Any, int]], callbacks: list[AfterCommit]) -> None:
+        """Once the commit's WAL is on disk, its after-commit callbacks, in order."""
         try:
             await wait_for_syncs(owed)
         except OSError:  # whether it is on disk cannot be told: nothing is announced
             self.sync_session.info.pop(_READY, None)
             raise
+        for callback in callbacks:
+            await callback()
         await run_after_commit(self)
 
     async def rollback(self) -> None:

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.store.db import Database
-from marketdesk.store.transactions import on_commit
+from marketdesk.store.transactions import on_commit, serialized, sqlite_write_lock
 from marketdesk.store.wal import WalSyncer, wal_syncer
 
 
@@ -205,3 +206,127 @@ def test_a_file_without_its_wal_has_nothing_to_sync(tmp_path: Path) -> None:
         return syncer.syncs
 
     assert asyncio.run(main()) >= 1
+
+
+def test_a_serialized_use_case_gives_the_lock_back_before_its_sync_and_announcements(
+    tmp_path: Path,
+) -> None:
+    """A use case that holds the write lock for its whole body (``@serialized``) commits
+    inside it: the next writer takes the lock while the first one's sync is still running,
+    and each announces (its after-commit work) only once its sync is done, with the lock
+    free of it."""
+    path = tmp_path / "z.db"
+
+    async def main() -> tuple[list[str], list[bool]]:
+        database = _server(path)
+        try:
+            await _table(database)
+            lock = sqlite_write_lock(database.engine)
+            assert lock is not None
+            held = _HeldSyncs(wal_syncer(str(path)), tickets=2)
+            lock_taken_when_announced: list[bool] = []
+
+            @serialized
+            async def write(session: AsyncSession, n: int) -> None:
+                await session.execute(text("INSERT INTO t VALUES (:n)"), {"n": n})
+
+                async def published() -> None:
+                    held.events.append(f"published {n}")
+                    lock_taken_when_announced.append(lock.locked())
+
+                on_commit(session, published)
+                await session.commit()
+
+            async def request(n: int) -> None:
+                async with database.sessions() as session:
+                    await write(session, n)
+                held.events.append(f"returned {n}")
+
+            first = asyncio.create_task(request(0))
+            await _until(held.started)
+            second = asyncio.create_task(request(1))
+            # the second writer commits while the first one's sync is held
+            await _until(held.ticketed)
+            assert not first.done() and not second.done()
+            held.release()
+            await asyncio.gather(first, second)
+            return held.events, lock_taken_when_announced
+        finally:
+            await database.dispose()
+
+    events, locked = asyncio.run(main())
+    assert events.index("sync done") < events.index("published 0") < events.index("returned 0")
+    last_sync = len(events) - 1 - events[::-1].index("sync done")
+    assert last_sync < events.index("published 1") < events.index("returned 1")
+    assert locked == [False, False]
+
+
+def test_a_serialized_use_case_that_fails_after_its_commit_announces_what_it_committed(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "y.db"
+
+    async def main() -> tuple[list[str], int]:
+        database = _server(path)
+        published: list[str] = []
+        try:
+            await _table(database)
+
+            @serialized
+            async def write(session: AsyncSession) -> None:
+                await session.execute(text("INSERT INTO t VALUES (1)"))
+
+                async def publish() -> None:
+                    published.append("first")
+
+                on_commit(session, publish)
+                await session.commit()
+                raise ValueError("after the commit")
+
+            async with database.sessions() as session:
+                with pytest.raises(ValueError, match="after the commit"):
+                    await write(session)
+                count = int((await session.execute(text("SELECT count(*) FROM t"))).scalar_one())
+            return published, count
+        finally:
+            await database.dispose()
+
+    assert asyncio.run(main()) == (["first"], 1)
+
+
+def test_a_failed_sync_in_a_serialized_use_case_fails_it_and_publishes_nothing(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "x.db"
+
+    async def main() -> list[str]:
+        database = _server(path)
+        published: list[str] = []
+        try:
+            await _table(database)
+            syncer = wal_syncer(str(path))
+
+            def failing() -> None:
+                raise OSError(5, "Input/output error")
+
+            syncer._sync = failing  # type: ignore[method-assign]
+
+            @serialized
+            async def write(session: AsyncSession) -> str:
+                await session.execute(text("INSERT INTO t VALUES (1)"))
+
+                async def publish() -> None:
+                    published.append("x")
+
+                on_commit(session, publish)
+                await session.commit()
+                return "done"
+
+            async with database.sessions() as session:
+                with pytest.raises(OSError):
+                    await write(session)
+            return published
+        finally:
+            await database.dispose()
+
+    assert asyncio.run(main()) == []
