@@ -29,6 +29,10 @@ PING_TIMEOUT = 2.0
 Handler = Callable[[str, dict[str, Any]], None]
 """``handler(channel, event)``: called in the event loop; must return at once."""
 
+_Outgoing = tuple[list[str], dict[str, Any], "asyncio.Future[None]"]
+"""An event waiting for the Redis broker's sender: its channels, itself, and the future its
+publisher awaits."""
+
 
 class Subscription:
     """One subscriber's interest in some channels; ``close()`` ends it."""
@@ -149,10 +153,12 @@ class InProcessBroker(Broker):
 class RedisBroker(Broker):
     """Several server processes: every event goes through Redis pub/sub.
 
-    Each event is one Redis message on ``{prefix}events`` carrying its channel list; each
-    process keeps one subscription and fans events out to its own sockets. The prefix
-    separates installations sharing one Redis server; by default it is derived from the
-    database URL, so processes on one database share their events.
+    Events go to Redis on ``{prefix}events``, each with its channel list; the events a
+    process publishes while its last message is on its way go out together as the next one
+    (``{"batch": [...]}``), in order. Each process keeps one subscription and fans events
+    out to its own sockets. The prefix separates installations sharing one Redis server; by
+    default it is derived from the database URL, so processes on one database share their
+    events.
     If Redis goes away, publishing falls back to local delivery and, once the connection is
     back, every local subscriber gets a ``resync`` event to re-read what it may have missed;
     a process that delivered an event locally also asks every process, through Redis once it
@@ -167,6 +173,10 @@ class RedisBroker(Broker):
         self._task: asyncio.Task[None] | None = None
         self._resync_task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
+        # the events waiting for the sender, each with its publisher's future
+        self._outbox: list[_Outgoing] = []
+        self._wake = asyncio.Event()
+        self._sender: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         import redis.asyncio as aioredis
@@ -174,16 +184,20 @@ class RedisBroker(Broker):
         # named, so that an administrator (or a test) can find this process's connections
         self._redis = aioredis.Redis.from_url(self.url, client_name=f"marketdesk-{os.getpid()}")
         self._task = asyncio.create_task(self._listen(), name="marketdesk-redis-listener")
+        self._sender = asyncio.create_task(self._send_loop(), name="marketdesk-redis-sender")
         # wait (briefly) for the subscription, so that nothing published after start is lost
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._ready.wait(), timeout=5)
 
     async def stop(self) -> None:
-        for task in (self._task, self._resync_task):
+        for task in (self._sender, self._task, self._resync_task):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        # what was not sent reaches this process's sockets at least
+        outbox, self._outbox = self._outbox, []
+        self._deliver_locally(outbox)
         if self._redis is not None:
             await self._redis.aclose()
 
@@ -201,14 +215,66 @@ class RedisBroker(Broker):
         return False
 
     async def publish(self, channels: Iterable[str], event: dict[str, Any]) -> None:
-        channels = list(channels)
-        data = orjson.dumps({"channels": channels, "event": event}, option=orjson.OPT_NON_STR_KEYS)
+        """Returns once Redis has taken the event, or, when it refused, once this process's
+        subscribers have had it. The events published meanwhile by this process's other
+        writers go out with it, as one Redis message, in the order they were published."""
+        if self._sender is None or self._sender.done():  # not started, or stopped
+            self._hub.deliver(list(channels), event)
+            return
+        sent: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._outbox.append((list(channels), event, sent))
+        self._wake.set()
+        await sent
+
+    async def _send_loop(self) -> None:
+        """The process's one sender: whatever was published while the last message was on
+        its way goes out as the next message (one round trip and one message for each
+        process to read, instead of one per event)."""
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._outbox:
+                batch, self._outbox = self._outbox, []
+                await self._send(batch)
+
+    async def _send(self, batch: list[_Outgoing]) -> None:
+        parts: list[bytes] = []
+        going: list[_Outgoing] = []
+        for item in batch:
+            channels, event, sent = item
+            try:
+                parts.append(
+                    orjson.dumps(
+                        {"channels": channels, "event": event}, option=orjson.OPT_NON_STR_KEYS
+                    )
+                )
+            except TypeError as exc:  # the publisher's mistake: its own call fails
+                if not sent.done():
+                    sent.set_exception(exc)
+                continue
+            going.append(item)
+        if not going:
+            return
+        data = parts[0] if len(parts) == 1 else b'{"batch":[' + b",".join(parts) + b"]}"
         try:
             await self._redis.publish(self.prefix + "events", data)
+        except asyncio.CancelledError:
+            self._deliver_locally(going)
+            raise
         except Exception as exc:  # Redis down: at least this process's sockets hear it
             log.warning("redis publish failed (%s); delivering locally", exc)
-            self._hub.deliver(channels, event)
+            self._deliver_locally(going)
             self._tell_everyone_to_resync()
+            return
+        for _, _, sent in going:
+            if not sent.done():
+                sent.set_result(None)
+
+    def _deliver_locally(self, batch: list[_Outgoing]) -> None:
+        for channels, event, sent in batch:
+            self._hub.deliver(channels, event)
+            if not sent.done():
+                sent.set_result(None)
 
     def _tell_everyone_to_resync(self) -> None:
         """An event reached only this process: once Redis takes messages again, every
@@ -251,11 +317,15 @@ class RedisBroker(Broker):
                         if envelope.get("resync") is True:
                             self._hub.deliver_all({"type": "resync"})
                             continue
-                        channels, event = list(envelope["channels"]), dict(envelope["event"])
+                        events = [
+                            (list(item["channels"]), dict(item["event"]))
+                            for item in envelope.get("batch") or (envelope,)
+                        ]
                     except (ValueError, TypeError, KeyError, AttributeError):
                         log.warning("ignoring a malformed event from redis")
                         continue
-                    self._hub.deliver(channels, event)
+                    for channels, event in events:
+                        self._hub.deliver(channels, event)
             except asyncio.CancelledError:
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()

@@ -162,3 +162,88 @@ def test_an_event_delivered_only_locally_makes_every_process_resync() -> None:
             await there.stop()
 
     asyncio.run(main())
+
+
+@pytest.mark.skipif(not redis_available(), reason="no Redis server")
+def test_events_published_together_go_out_as_fewer_messages_in_their_order() -> None:
+    """The events a process's writers publish while the broker's last message is on its way
+    go to Redis together as the next message: the other process gets every one, once, in
+    the order they were published, from fewer Redis messages than events."""
+
+    async def main() -> tuple[list[int], int]:
+        prefix = f"marketdesk-test:{uuid.uuid4().hex[:8]}:"
+        first, second = RedisBroker(REDIS_URL, prefix=prefix), RedisBroker(REDIS_URL, prefix=prefix)
+        await first.start()
+        await second.start()
+        raw = redis.asyncio.Redis.from_url(REDIS_URL)
+        listener = raw.pubsub()
+        await listener.subscribe(prefix + "events")
+        try:
+            got, handler = _collector()
+            second.subscribe(["conversation:9"], handler)
+            await asyncio.gather(
+                *(first.publish(["conversation:9"], {"type": "message", "n": n}) for n in range(60))
+            )
+            await _wait_for(got, 60)
+            messages = 0
+            while (message := await listener.get_message(timeout=0.3)) is not None:
+                messages += message["type"] == "message"
+            return [e["n"] for _, e in got], messages
+        finally:
+            await listener.aclose()
+            await raw.aclose()
+            await first.stop()
+            await second.stop()
+
+    order, messages = asyncio.run(main())
+    assert order == list(range(60))
+    assert 1 <= messages < 60
+
+
+@pytest.mark.skipif(not redis_available(), reason="no Redis server")
+def test_a_refused_batch_reaches_this_process_whole_and_a_bad_event_fails_only_its_caller() -> None:
+    async def main() -> tuple[list[int], list[int], type[BaseException] | None]:
+        prefix = f"marketdesk-test:{uuid.uuid4().hex[:8]}:"
+        here, there = RedisBroker(REDIS_URL, prefix=prefix), RedisBroker(REDIS_URL, prefix=prefix)
+        await here.start()
+        await there.start()
+        try:
+            local, local_handler = _collector()
+            remote, remote_handler = _collector()
+            here.subscribe(["conversation:1"], local_handler)
+            there.subscribe(["conversation:1"], remote_handler)
+            publish = here._redis.publish
+            refused: list[Any] = []
+
+            async def refuse_once(channel: str, data: Any) -> Any:
+                if not refused:
+                    refused.append(data)
+                    raise ConnectionError("Redis went away")
+                return await publish(channel, data)
+
+            here._redis.publish = refuse_once
+            await asyncio.gather(
+                *(here.publish(["conversation:1"], {"type": "message", "n": n}) for n in range(5))
+            )
+            # every event of the refused message, here at once, in order
+            delivered_here = [e["n"] for _, e in local if e["type"] == "message"]
+            failure: type[BaseException] | None = None
+            results = await asyncio.gather(
+                here.publish(["conversation:1"], {"type": "message", "n": 5}),
+                here.publish(["conversation:1"], {"type": "message", "n": object()}),
+                here.publish(["conversation:1"], {"type": "message", "n": 6}),
+                return_exceptions=True,
+            )
+            failures = [r for r in results if isinstance(r, BaseException)]
+            failure = type(failures[0]) if len(failures) == 1 else None
+            await _wait_for(remote, 3)
+            return delivered_here, [e.get("n", -1) for _, e in remote], failure
+        finally:
+            await here.stop()
+            await there.stop()
+
+    delivered_here, remote, failure = asyncio.run(main())
+    assert delivered_here[:5] == [0, 1, 2, 3, 4]
+    # the other process: the two good events, and the resync the refusal asked for
+    assert [n for n in remote if n != -1] == [5, 6] and -1 in remote
+    assert failure is TypeError
