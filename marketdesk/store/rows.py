@@ -10,7 +10,9 @@ object of what was stored:
 - :func:`insert_adopted`: the insert of a model's row, every column returned (the columns'
   defaults filled in by the statement), and its object built from that row and adopted
   (:func:`insert_adopted_row`: the row too);
-- :func:`adopt`: an object built from a row the caller wrote itself.
+- :func:`adopt`: an object built from a row the caller wrote itself;
+- :func:`write_changes`: the changed columns of one object read (or adopted), written with
+  one prepared ``UPDATE`` by its primary key instead of the flush.
 
 An adopted object is persistent and clean: nothing is flushed for it, and later changes to it
 are, as for any object read. A rollback takes it out of the session again, as the session
@@ -22,12 +24,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Insert, Row, Table, event, insert, inspect, orm
+from sqlalchemy import Insert, Row, Table, Update, bindparam, event, insert, inspect, orm, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models.base import Base
 
-__all__ = ["adopt", "insert_adopted", "insert_adopted_row"]
+__all__ = ["adopt", "insert_adopted", "insert_adopted_row", "write_changes"]
 
 _ADOPTED = "marketdesk.rows.adopted"
 
@@ -68,6 +70,54 @@ async def insert_adopted_row(
     instance = model(**{names[key]: value for key, value in row._mapping.items()})
     adopt(session, instance)
     return instance, row
+
+
+# (model, the changed attributes) → its prepared update, and each attribute's parameter
+_UPDATES: dict[tuple[type[Base], frozenset[str]], tuple[Update, dict[str, str]]] = {}
+_KEY = "marketdesk_rows_key"
+
+
+async def write_changes(session: AsyncSession, instance: Base) -> bool:
+    """Write the changed columns of ``instance`` (persistent, with a one-column primary key)
+    with one prepared ``UPDATE`` by its key, and leave it clean: the flush at the commit has
+    nothing left to do for it. False, and nothing written, when the flush has to do it:
+    nothing changed, the object is new or deleted, or a relationship changed."""
+    state = inspect(instance)
+    changed = state.committed_state
+    if not changed or state.key is None or state.deleted or state.session_id is None:
+        return False
+    mapper = state.mapper
+    keys = frozenset(changed)
+    prepared = _UPDATES.get((mapper.class_, keys))
+    if prepared is None:
+        if len(mapper.primary_key) != 1:
+            return False
+        columns = {}
+        for key in keys:
+            prop = mapper.attrs.get(key)
+            if not isinstance(prop, orm.ColumnProperty) or len(prop.columns) != 1:
+                return False
+            columns[key] = prop.columns[0]
+        table = cast(Table, mapper.local_table)
+        key_column = mapper.primary_key[0]
+        if key_column in columns.values():  # a new identity: the flush's business
+            return False
+        parameters = {key: f"new_{column.key}" for key, column in columns.items()}
+        statement = (
+            update(table)
+            .where(key_column == bindparam(_KEY, type_=key_column.type))
+            .values({columns[key]: bindparam(name) for key, name in parameters.items()})
+        )
+        prepared = _UPDATES[(mapper.class_, keys)] = (statement, parameters)
+    statement, parameters = prepared
+    values = state.dict
+    arguments = {name: values.get(key) for key, name in parameters.items()}
+    arguments[_KEY] = state.key[1][0]
+    with session.sync_session.no_autoflush:  # (the object itself is what it would flush)
+        await session.execute(statement, arguments)
+    # what the flush does once it has written an object: its state is the committed one
+    state._commit_all(values, session.sync_session.identity_map)
+    return True
 
 
 def _forget_adopted(session: orm.Session) -> None:

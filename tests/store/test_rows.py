@@ -8,12 +8,13 @@ import asyncio
 from collections.abc import Callable
 
 import pytest
+from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
 from marketdesk.store.db import Database
 from marketdesk.store.models import Session as SessionRow
 from marketdesk.store.models import Visitor, utcnow
-from marketdesk.store.rows import insert_adopted
+from marketdesk.store.rows import insert_adopted, write_changes
 from tests.conftest import TestDatabase, backends, prepare
 
 
@@ -56,3 +57,60 @@ def test_an_inserted_row_is_adopted_and_leaves_with_a_rollback(
             await database.dispose()
 
     asyncio.run(main(database_info.url))
+
+
+@pytest.mark.parametrize("backend", backends())
+def test_changes_written_by_key_leave_the_object_clean_and_the_flush_idle(
+    backend: str, make_database: Callable[[str], TestDatabase]
+) -> None:
+    """``write_changes``: the changed columns in one ``UPDATE`` by the primary key; the object
+    is clean after it (the commit writes nothing more), later changes are flushed as usual,
+    and what the flush must do itself (a new object) is left to it."""
+    database_info = make_database(backend)
+    prepare(database_info.url, demo=False)
+
+    async def main(url: str) -> tuple[list[str], str | None, str | None]:
+        database = Database(url)
+        statements: list[str] = []
+
+        def record(_c: object, _cur: object, statement: str, *_rest: object) -> None:
+            statements.append(" ".join(statement.split())[:40])
+
+        try:
+            async with database.sessions() as session:
+                row = await insert_adopted(
+                    session,
+                    SessionRow,
+                    {
+                        "token_hash": "w" * 64,
+                        "subject_kind": "visitor",
+                        "visitor_id": (await insert_adopted(session, Visitor, {"id": "v-w"})).id,
+                        "expires_at": utcnow(),
+                    },
+                )
+                await session.commit()
+                assert not await write_changes(session, row)  # nothing changed
+                new = Visitor(id="v-new")
+                session.add(new)
+                assert not await write_changes(session, new)  # the flush's to insert
+                await session.commit()
+                sa_event.listen(database.engine.sync_engine, "before_cursor_execute", record)
+                row.device = "written by key"
+                row.revoked_at = utcnow()
+                assert await write_changes(session, row)
+                assert not session.dirty and not session.new
+                await session.commit()  # nothing left to flush
+                row.device = "flushed later"
+                await session.commit()
+                sa_event.remove(database.engine.sync_engine, "before_cursor_execute", record)
+            async with database.sessions() as session:
+                stored = await session.scalar(select(SessionRow).where(SessionRow.id == row.id))
+                assert stored is not None
+                return statements, stored.device, stored.revoked_at and "revoked"
+        finally:
+            await database.dispose()
+
+    statements, device, revoked = asyncio.run(main(database_info.url))
+    updates = [s for s in statements if s.startswith("UPDATE sessions")]
+    assert len(updates) == 2  # one by key, one by the later flush; none at the first commit
+    assert device == "flushed later" and revoked == "revoked"

@@ -31,6 +31,7 @@ from marketdesk.domain.webhooks import WebhookEvent
 from marketdesk.settings import Settings
 from marketdesk.store.db import Database
 from marketdesk.store.models import Attachment, Conversation, Operator, utcnow
+from marketdesk.store.rows import write_changes
 from marketdesk.store.transactions import serialized
 
 from .. import chat_access as access
@@ -265,6 +266,7 @@ async def store_one(
             return SendResult(message=stored, view_of=partial(conversation_view, after or locked))
         changes.message(stored, locked)
         replies, conversation = await _move_on(session, ctx, changes, locked, message, request.read)
+        await write_changes(session, conversation)  # one UPDATE, not the flush's work
         await session.commit()
     except IntegrityError:
         # a retry, or two identical sends at once: the message is already stored
