@@ -235,7 +235,13 @@ class RedisBroker(Broker):
             self._wake.clear()
             while self._outbox:
                 batch, self._outbox = self._outbox, []
-                await self._send(batch)
+                try:
+                    await self._send(batch)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:  # never leave a publisher waiting
+                    log.exception("the redis sender failed; delivering locally")
+                    self._deliver_locally(batch)
 
     async def _send(self, batch: list[_Outgoing]) -> None:
         parts: list[bytes] = []

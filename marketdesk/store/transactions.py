@@ -68,11 +68,37 @@ _locks: weakref.WeakKeyDictionary[Any, WriteLock] = weakref.WeakKeyDictionary()
 _held: contextvars.ContextVar[frozenset[int]] = contextvars.ContextVar(
     "marketdesk_sqlite_locks_held", default=frozenset()
 )
-_after_unlock: contextvars.ContextVar[list[AfterCommit] | None] = contextvars.ContextVar(
+
+
+class _AfterUnlock:
+    """The work :func:`write_locked` runs once it has given the lock back: the sync and the
+    after-commit callbacks of each commit made inside the block (:meth:`Session.commit`).
+    Closed once run: a commit after that (a task started inside the block, which inherits
+    the block's context) announces itself at once."""
+
+    __slots__ = ("open", "work")
+
+    def __init__(self) -> None:
+        self.work: list[AfterCommit] = []
+        self.open = True
+
+    async def run(self) -> None:
+        """Each commit's work in order; every one runs, the first failure is raised."""
+        self.open = False
+        failure: BaseException | None = None
+        for finish in self.work:
+            try:
+                await finish()
+            except Exception as error:  # a failed sync: the other commits still announce
+                failure = failure or error
+        self.work.clear()
+        if failure is not None:
+            raise failure
+
+
+_after_unlock: contextvars.ContextVar[_AfterUnlock | None] = contextvars.ContextVar(
     "marketdesk_after_unlock", default=None
 )
-"""The work :func:`write_locked` runs once it has given the lock back: the sync and the
-after-commit callbacks of each commit made inside the block (:meth:`Session.commit`)."""
 
 
 def sqlite_write_lock(engine: Any) -> WriteLock | None:
@@ -105,7 +131,7 @@ async def write_locked(session: AsyncSession) -> AsyncIterator[None]:
     # connection its reads took) — that wait was a deadlock until the pool's timeout.
     # Taking a connection begins no SQLite transaction (that waits for the first write).
     await session.connection()
-    after_unlock: list[AfterCommit] = []
+    after_unlock = _AfterUnlock()
     try:
         async with lock:
             token = _held.set(_held.get() | {id(lock)})
@@ -117,8 +143,7 @@ async def write_locked(session: AsyncSession) -> AsyncIterator[None]:
                 _held.reset(token)
     finally:
         # the commits of the block: on disk, then announced, with the lock given back
-        for finish in after_unlock:
-            await finish()
+        await after_unlock.run()
 
 
 def serialized(function: _F) -> _F:
@@ -277,13 +302,13 @@ class Session(AsyncSession):
             finally:
                 self._release_write_lock()
         after_unlock = _after_unlock.get()
-        if after_unlock is None:
+        if after_unlock is None or not after_unlock.open:
             await self._announce(owed, self.sync_session.info.pop(_READY, []))
             return
         # a ``write_locked`` block holds the lock: the sync and the announcements wait for
         # its end, so that its lock is not held meanwhile (a Redis round trip per event)
         ready = self.sync_session.info.pop(_READY, [])
-        after_unlock.append(functools.partial(self._announce, owed, ready))
+        after_unlock.work.append(functools.partial(self._announce, owed, ready))
 
     async def _announce(self, owed: list[tuple[Any, int]], callbacks: list[AfterCommit]) -> None:
         """Once the commit's WAL is on disk, its after-commit callbacks, in order."""

@@ -247,3 +247,32 @@ def test_a_refused_batch_reaches_this_process_whole_and_a_bad_event_fails_only_i
     # the other process: the two good events, and the resync the refusal asked for
     assert [n for n in remote if n != -1] == [5, 6] and -1 in remote
     assert failure is TypeError
+
+
+@pytest.mark.skipif(not redis_available(), reason="no Redis server")
+def test_a_sender_that_fails_unexpectedly_leaves_no_publisher_waiting() -> None:
+    async def main() -> tuple[list[int], int]:
+        broker = RedisBroker(REDIS_URL, prefix=f"marketdesk-test:{uuid.uuid4().hex[:8]}:")
+        await broker.start()
+        try:
+            got, handler = _collector()
+            broker.subscribe(["conversation:3"], handler)
+            send = broker._send
+            failed: list[int] = []
+
+            async def fail_once(batch: Any) -> None:
+                if not failed:
+                    failed.append(len(batch))
+                    raise RuntimeError("a bug in the sender")
+                await send(batch)
+
+            broker._send = fail_once  # type: ignore[method-assign]
+            async with asyncio.timeout(5):
+                await broker.publish(["conversation:3"], {"type": "message", "n": 1})
+                await broker.publish(["conversation:3"], {"type": "message", "n": 2})
+                await _wait_for(got, 2)
+            return [e["n"] for _, e in got], len(failed)
+        finally:
+            await broker.stop()
+
+    assert asyncio.run(main()) == ([1, 2], 1)

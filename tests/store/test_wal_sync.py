@@ -330,3 +330,46 @@ def test_a_failed_sync_in_a_serialized_use_case_fails_it_and_publishes_nothing(
             await database.dispose()
 
     assert asyncio.run(main()) == []
+
+
+def test_a_task_started_in_a_serialized_block_that_commits_after_it_still_announces(
+    tmp_path: Path,
+) -> None:
+    """A task inherits the block's context; once the block has ended, its commit announces
+    itself (nobody is left to run the block's deferred work)."""
+    path = tmp_path / "w.db"
+
+    async def main() -> list[str]:
+        database = _server(path)
+        published: list[str] = []
+        try:
+            await _table(database)
+            go_on = asyncio.Event()
+
+            async def later() -> None:
+                await go_on.wait()
+                async with database.sessions() as session:
+                    await session.execute(text("INSERT INTO t VALUES (2)"))
+
+                    async def publish() -> None:
+                        published.append("later")
+
+                    on_commit(session, publish)
+                    await session.commit()
+
+            @serialized
+            async def write(session: AsyncSession) -> asyncio.Task[None]:
+                await session.execute(text("INSERT INTO t VALUES (1)"))
+                await session.commit()
+                return asyncio.create_task(later())
+
+            async with database.sessions() as session:
+                task = await write(session)
+            go_on.set()
+            async with asyncio.timeout(10):
+                await task
+            return published
+        finally:
+            await database.dispose()
+
+    assert asyncio.run(main()) == ["later"]
