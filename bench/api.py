@@ -40,7 +40,10 @@ answered), over real HTTP on loopback:
 
 ``--workers N`` serves PostgreSQL with N processes and Redis, ``--sqlite-workers N`` SQLite
 (its processes' writers take turns on a file lock; one process by default, as the runs
-before 2026-12-05); the server's CPU then counts every process.
+before 2026-12-05); the server's CPU then counts every process, and after it, in brackets,
+each process's share of it: the clients' keep-alive connections fall on the processes as
+they are accepted, and the split stays for the whole path (a run with 70/30 is slower than
+one with 50/50 for that alone).
 
 With ``--peer`` (after ``../shared/peers/django-helpdesk/setup.sh``) it also creates
 django-helpdesk tickets (``POST /api/tickets/``, gunicorn with two workers, SQLite WAL) at the
@@ -119,6 +122,9 @@ class Result:
     errors: int = 0
     server_cpu: float | None = None
     load: float = 0.0  # the machine's load average (1 min) when the path started
+    # with several server processes: each one's share of their CPU, in % (how evenly the
+    # clients' keep-alive connections fell on them: a split is fixed for the run)
+    cpu_split: list[int] = field(default_factory=list)
 
     def row(self) -> dict[str, Any]:
         lat = self.latencies or [0.0]
@@ -135,6 +141,7 @@ class Result:
                 if self.server_cpu is not None
                 else None
             ),
+            "cpu_split": self.cpu_split,
         }
 
 
@@ -172,11 +179,21 @@ async def drive(
                 result.errors += not ok
 
         cpu_before = server.cpu_seconds() if server else None
+        workers_before = server.worker_cpu_seconds() if server and server.workers > 1 else {}
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         result.seconds = time.perf_counter() - started
         if server and cpu_before is not None:
             result.server_cpu = server.cpu_seconds() - cpu_before
+        if server and workers_before:
+            spent = [
+                cpu - workers_before.get(pid, 0.0)
+                for pid, cpu in server.worker_cpu_seconds().items()
+            ]
+            total = sum(spent) or 1.0
+            result.cpu_split = sorted(
+                (round(100 * s / total) for s in spent if s / total >= 0.02), reverse=True
+            )
     return result
 
 
@@ -494,6 +511,8 @@ def _auth(value: str) -> dict[str, str]:
 
 def _line(row: dict[str, Any]) -> str:
     cpu = "" if row["server_cpu_ms"] is None else f"{row['server_cpu_ms']:.2f}"
+    if row.get("cpu_split"):  # each server process's share: "3.21 (58/42 %)"
+        cpu += f" ({'/'.join(str(share) for share in row['cpu_split'])} %)"
     return (
         f"| {row['backend']} | {row['path']} | {row['per_second']:.0f} | {row['p50_ms']:.1f} | "
         f"{row['p99_ms']:.1f} | {cpu} | {row['errors']} | {row.get('load', '')} |"

@@ -78,6 +78,11 @@ class ServerProcess:
         """CPU time of the server so far, its worker processes included."""
         return cpu_seconds(self.pid) + sum(cpu_seconds(child) for child in _children(self.pid))
 
+    def worker_cpu_seconds(self) -> dict[int, float]:
+        """CPU time of each process the server started so far (its workers, with
+        ``--workers N``; a helper such as multiprocessing's tracker shows as a third), by pid."""
+        return {child: cpu_seconds(child) for child in _children(self.pid)}
+
     def start(self) -> None:
         env = {
             **os.environ,
