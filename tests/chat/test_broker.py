@@ -4,7 +4,9 @@ brokers (a real Redis server), and a resync after the Redis connection is lost."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -51,6 +53,42 @@ def test_a_failing_subscriber_does_not_stop_the_others() -> None:
         assert len(got) == 1
 
     asyncio.run(main())
+
+
+@contextlib.asynccontextmanager
+async def _two_processes() -> AsyncIterator[
+    tuple[RedisBroker, list[tuple[str, dict[str, Any]]], list[tuple[str, dict[str, Any]]]]
+]:
+    """Two processes' brokers on one prefix, each with a subscriber of ``conversation:1``:
+    → (this process's broker, what its subscriber got, what the other's got)."""
+    prefix = f"marketdesk-test:{uuid.uuid4().hex[:8]}:"
+    here, there = RedisBroker(REDIS_URL, prefix=prefix), RedisBroker(REDIS_URL, prefix=prefix)
+    await here.start()
+    await there.start()
+    try:
+        local, local_handler = _collector()
+        remote, remote_handler = _collector()
+        here.subscribe(["conversation:1"], local_handler)
+        there.subscribe(["conversation:1"], remote_handler)
+        yield here, local, remote
+    finally:
+        await here.stop()
+        await there.stop()
+
+
+def _refuse_first_publish(broker: RedisBroker) -> None:
+    """Redis refuses the broker's next ``PUBLISH`` (as when it has just gone away), then takes
+    them again."""
+    publish = broker._redis.publish
+    refused: list[Any] = []
+
+    async def refuse_once(channel: str, data: Any) -> Any:
+        if not refused:
+            refused.append(data)
+            raise ConnectionError("Redis went away")
+        return await publish(channel, data)
+
+    broker._redis.publish = refuse_once
 
 
 async def _wait_for(got: list, count: int) -> None:
@@ -132,34 +170,14 @@ def test_an_event_delivered_only_locally_makes_every_process_resync() -> None:
     the refusal is the first publish failing)."""
 
     async def main() -> None:
-        prefix = f"marketdesk-test-{uuid.uuid4().hex[:8]}:"
-        here, there = RedisBroker(REDIS_URL, prefix=prefix), RedisBroker(REDIS_URL, prefix=prefix)
-        await here.start()
-        await there.start()
-        try:
-            local, local_handler = _collector()
-            remote, remote_handler = _collector()
-            here.subscribe(["conversation:1"], local_handler)
-            there.subscribe(["conversation:1"], remote_handler)
-            publish = here._redis.publish
-            refused = []
-
-            async def refuse_once(channel: str, data: Any) -> Any:
-                if not refused:
-                    refused.append(data)
-                    raise ConnectionError("Redis went away")
-                return await publish(channel, data)
-
-            here._redis.publish = refuse_once
+        async with _two_processes() as (here, local, remote):
+            _refuse_first_publish(here)
             await here.publish(["conversation:1"], {"type": "message", "n": 1})
             assert [e for _, e in local] == [{"type": "message", "n": 1}]  # locally, at once
             await _wait_for(remote, 1)
             assert [e for _, e in remote] == [{"type": "resync"}]  # the other one re-reads
             await _wait_for(local, 2)
             assert local[1][1] == {"type": "resync"}
-        finally:
-            await here.stop()
-            await there.stop()
 
     asyncio.run(main())
 
@@ -203,25 +221,8 @@ def test_events_published_together_go_out_as_fewer_messages_in_their_order() -> 
 @pytest.mark.skipif(not redis_available(), reason="no Redis server")
 def test_a_refused_batch_reaches_this_process_whole_and_a_bad_event_fails_only_its_caller() -> None:
     async def main() -> tuple[list[int], list[int], type[BaseException] | None]:
-        prefix = f"marketdesk-test:{uuid.uuid4().hex[:8]}:"
-        here, there = RedisBroker(REDIS_URL, prefix=prefix), RedisBroker(REDIS_URL, prefix=prefix)
-        await here.start()
-        await there.start()
-        try:
-            local, local_handler = _collector()
-            remote, remote_handler = _collector()
-            here.subscribe(["conversation:1"], local_handler)
-            there.subscribe(["conversation:1"], remote_handler)
-            publish = here._redis.publish
-            refused: list[Any] = []
-
-            async def refuse_once(channel: str, data: Any) -> Any:
-                if not refused:
-                    refused.append(data)
-                    raise ConnectionError("Redis went away")
-                return await publish(channel, data)
-
-            here._redis.publish = refuse_once
+        async with _two_processes() as (here, local, remote):
+            _refuse_first_publish(here)
             await asyncio.gather(
                 *(here.publish(["conversation:1"], {"type": "message", "n": n}) for n in range(5))
             )
@@ -238,9 +239,6 @@ def test_a_refused_batch_reaches_this_process_whole_and_a_bad_event_fails_only_i
             failure = type(failures[0]) if len(failures) == 1 else None
             await _wait_for(remote, 3)
             return delivered_here, [e.get("n", -1) for _, e in remote], failure
-        finally:
-            await here.stop()
-            await there.stop()
 
     delivered_here, remote, failure = asyncio.run(main())
     assert delivered_here[:5] == [0, 1, 2, 3, 4]

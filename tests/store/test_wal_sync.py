@@ -140,7 +140,12 @@ def test_a_commit_returns_after_its_sync_and_other_writers_go_on_meanwhile(
     assert syncs == 2
 
 
-def test_a_failed_sync_fails_the_commit_and_publishes_nothing(tmp_path: Path) -> None:
+@pytest.mark.parametrize("in_block", [False, True], ids=["session", "serialized"])
+def test_a_failed_sync_fails_the_commit_and_publishes_nothing(
+    tmp_path: Path, in_block: bool
+) -> None:
+    """A plain session's commit, or a ``@serialized`` use case that commits (its sync waited
+    for at the block's end): the failure is raised, nothing is announced."""
     path = tmp_path / "f.db"
 
     async def main() -> list[str]:
@@ -154,15 +159,19 @@ def test_a_failed_sync_fails_the_commit_and_publishes_nothing(tmp_path: Path) ->
                 raise OSError(5, "Input/output error")
 
             syncer._sync = failing  # type: ignore[method-assign]
-            async with database.sessions() as session:
+
+            async def write(session: AsyncSession) -> None:
                 await session.execute(text("INSERT INTO t VALUES (1)"))
 
                 async def publish() -> None:
                     published.append("x")
 
                 on_commit(session, publish)
+                await session.commit()
+
+            async with database.sessions() as session:
                 with pytest.raises(OSError):
-                    await session.commit()
+                    await (serialized(write) if in_block else write)(session)
             return published
         finally:
             await database.dispose()
@@ -292,44 +301,6 @@ def test_a_serialized_use_case_that_fails_after_its_commit_announces_what_it_com
             await database.dispose()
 
     assert asyncio.run(main()) == (["first"], 1)
-
-
-def test_a_failed_sync_in_a_serialized_use_case_fails_it_and_publishes_nothing(
-    tmp_path: Path,
-) -> None:
-    path = tmp_path / "x.db"
-
-    async def main() -> list[str]:
-        database = _server(path)
-        published: list[str] = []
-        try:
-            await _table(database)
-            syncer = wal_syncer(str(path))
-
-            def failing() -> None:
-                raise OSError(5, "Input/output error")
-
-            syncer._sync = failing  # type: ignore[method-assign]
-
-            @serialized
-            async def write(session: AsyncSession) -> str:
-                await session.execute(text("INSERT INTO t VALUES (1)"))
-
-                async def publish() -> None:
-                    published.append("x")
-
-                on_commit(session, publish)
-                await session.commit()
-                return "done"
-
-            async with database.sessions() as session:
-                with pytest.raises(OSError):
-                    await write(session)
-            return published
-        finally:
-            await database.dispose()
-
-    assert asyncio.run(main()) == []
 
 
 def test_a_task_started_in_a_serialized_block_that_commits_after_it_still_announces(
