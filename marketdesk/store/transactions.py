@@ -301,14 +301,14 @@ class Session(AsyncSession):
                 await super().commit()
             finally:
                 self._release_write_lock()
-        after_unlock = _after_unlock.get()
-        if after_unlock is None or not after_unlock.open:
-            await self._announce(owed, self.sync_session.info.pop(_READY, []))
-            return
-        # a ``write_locked`` block holds the lock: the sync and the announcements wait for
-        # its end, so that its lock is not held meanwhile (a Redis round trip per event)
         ready = self.sync_session.info.pop(_READY, [])
-        after_unlock.work.append(functools.partial(self._announce, owed, ready))
+        after_unlock = _after_unlock.get()
+        if after_unlock is not None and after_unlock.open:
+            # a ``write_locked`` block holds the lock: the sync and the announcements wait
+            # for its end, so that its lock is not held meanwhile (a Redis round trip an event)
+            after_unlock.work.append(functools.partial(self._announce, owed, ready))
+            return
+        await self._announce(owed, ready)
 
     async def _announce(self, owed: list[tuple[Any, int]], callbacks: list[AfterCommit]) -> None:
         """Once the commit's WAL is on disk, its after-commit callbacks, in order."""
