@@ -127,6 +127,7 @@ def serve(host: str, port: int, data_dir: Path | None, workers: int) -> None:
     import uvicorn
 
     from marketdesk.api.limits import HeaderTimeoutProtocol
+    from marketdesk.listening import reuse_port_supported
     from marketdesk.observability.logs import logging_config
 
     settings = _settings(data_dir)
@@ -146,8 +147,7 @@ def serve(host: str, port: int, data_dir: Path | None, workers: int) -> None:
     os.environ["MARKETDESK_DATA_DIR"] = str(settings.data_dir)
     click.echo(f"marketdesk {__version__}: http://{host}:{port}  (данные: {settings.data_dir})")
     click.echo(f"Консоль оператора: http://{host}:{port}/console  (чат покупателя: /, API: /docs)")
-    uvicorn.run(
-        "marketdesk.server:create_app",
+    options: dict[str, Any] = dict(
         factory=True,
         host=host,
         port=port,
@@ -168,6 +168,25 @@ def serve(host: str, port: int, data_dir: Path | None, workers: int) -> None:
             ),
         ),
     )
+    if workers > 1 and reuse_port_supported():
+        _serve_processes(uvicorn.Config("marketdesk.server:create_app", **options), host, port)
+    else:
+        uvicorn.run("marketdesk.server:create_app", **options)
+
+
+def _serve_processes(config: Any, host: str, port: int) -> None:
+    """uvicorn's supervisor with its ``config.workers`` processes, each listening on a socket
+    of its own (``marketdesk.listening``): the kernel spreads the connections over them."""
+    from uvicorn.supervisors import Multiprocess
+
+    from marketdesk.listening import bind_reuse_port
+
+    try:
+        sock = bind_reuse_port(host, port)
+    except OSError as error:
+        _fail(f"Не удалось занять адрес {host}:{port}: {error.strerror or error}.")
+    with contextlib.suppress(KeyboardInterrupt):
+        Multiprocess(config, sockets=[sock]).run()
 
 
 @main.group()

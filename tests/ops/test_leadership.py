@@ -8,6 +8,7 @@ of order under concurrent writes to both processes)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 from collections.abc import Callable
@@ -309,5 +310,59 @@ def test_serve_with_two_workers_on_sqlite_has_one_leader_and_one_writer_at_a_tim
         mine = [m["client_msg_id"] for m in messages if m["sender_kind"] == "visitor"]
         assert sorted(mine) == sorted(f"m-{i}" for i in range(40))  # each stored once
         assert "database is locked" not in server.log_path.read_text()
+
+        # each process listens on a socket of its own (``marketdesk.listening``), where
+        # one shared socket let the first process to wake accept every connection waiting;
+        # sixteen keep-alive connections opened at once land on both
+        listening = {pid: _sockets_of(pid, server.port, LISTEN) for pid in workers()}
+        assert all(len(inodes) == 1 for inodes in listening.values()), listening
+        assert len(set().union(*listening.values())) == 2, listening
+        spread = _connections_of(server.port, workers(), count=16)
+        assert sum(spread.values()) == 16, spread
+        assert all(spread.values()), spread
     finally:
         server.stop()
+
+
+def _connections_of(port: int, pids: set[int], *, count: int) -> dict[int, int]:
+    """Open ``count`` connections to ``port`` at once, a request answered on each, and count
+    the ones each of ``pids`` holds (its sockets' inodes among the established ones)."""
+    import select
+    import socket
+
+    clients = [socket.socket() for _ in range(count)]
+    try:
+        for client in clients:  # every connection under way before any is accepted
+            client.setblocking(False)
+            client.connect_ex(("127.0.0.1", port))
+        for client in clients:
+            select.select([], [client], [], 10)
+            client.setblocking(True)
+            client.settimeout(10)
+        for client in clients:
+            client.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        for client in clients:
+            assert client.recv(65536).startswith(b"HTTP/1.1 ")
+        return {pid: len(_sockets_of(pid, port, ESTABLISHED)) for pid in pids}
+    finally:
+        for client in clients:
+            client.close()
+
+
+ESTABLISHED, LISTEN = "01", "0A"  # TCP states in /proc/net/tcp
+
+
+def _sockets_of(pid: int, port: int, state: str) -> set[str]:
+    """The inodes of the TCP sockets of ``pid`` on local ``port`` in ``state``."""
+    on_port = {
+        fields[9]
+        for fields in (line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:])
+        if fields[1].endswith(f":{port:04X}") and fields[3] == state
+    }
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):  # closed meanwhile
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                inodes.add(target[len("socket:[") : -1])
+    return inodes & on_port
