@@ -41,9 +41,11 @@ answered), over real HTTP on loopback:
 ``--workers N`` serves PostgreSQL with N processes and Redis, ``--sqlite-workers N`` SQLite
 (its processes' writers take turns on a file lock; one process by default, as the runs
 before 2026-12-05); the server's CPU then counts every process, and after it, in brackets,
-each process's share of it: the clients' keep-alive connections fall on the processes as
-they are accepted, and the split stays for the whole path (a run with 70/30 is slower than
-one with 50/50 for that alone).
+each process's share of it: the clients' keep-alive connections stay on the process that
+accepted them for the whole path, so a lopsided split slows a run for that alone. Until
+2026-12-06 the processes shared one listening socket, and the first to wake often took all
+sixteen (97/3 in four runs of eight); since then each listens on a socket of its own and
+the kernel spreads the connections (``marketdesk.listening``).
 
 With ``--peer`` (after ``../shared/peers/django-helpdesk/setup.sh``) it also creates
 django-helpdesk tickets (``POST /api/tickets/``, gunicorn with two workers, SQLite WAL) at the

@@ -270,6 +270,54 @@ def test_materialised_facts_give_the_same_numbers_as_live(demo_db, history):
         assert stored[case] == live[case], case
 
 
+def test_a_refresh_writes_only_what_changed(demo_db, history):
+    """Counting a materialised week again writes nothing while nothing changed (no write
+    statement: SQLite's write lock is not taken); a conversation rated since rewrites its
+    own day only, and the stored facts are the live ones."""
+    from sqlalchemy import event, select, update
+
+    from marketdesk.store.models import Conversation
+
+    days = [date(2025, 3, d) for d in range(3, 10)]
+    lines = frozenset({"seller"})
+
+    async def work(session):
+        writes: list[str] = []
+
+        def record(_conn, _cursor, statement, *_rest):
+            if statement.lstrip().split()[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+                writes.append(statement)
+
+        async def rate(value):
+            await session.execute(
+                update(Conversation).where(Conversation.id == history["D"]).values(rating=value)
+            )
+            await session.commit()
+
+        await reports.materialise(session, refresh_days=1, lines=lines, days=days)
+        engine = session.bind.sync_engine
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            again = await reports.materialise(session, refresh_days=1, lines=lines, days=days)
+            quiet_writes = list(writes)
+            await rate(3)
+            writes.clear()
+            changed = await reports.materialise(session, refresh_days=1, lines=lines, days=days)
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        stored = await session.scalar(
+            select(ConversationFact.rating).where(ConversationFact.conversation_id == history["D"])
+        )
+        await rate(None)  # as the other tests know it
+        await reports.materialise(session, refresh_days=1, lines=lines, days=days)
+        return again, quiet_writes, changed, stored
+
+    again, quiet_writes, changed, stored = run_db(demo_db, work)
+    assert again == [] and quiet_writes == []
+    assert changed == [date(2025, 3, 4)]  # D's day, and only it
+    assert stored == 3
+
+
 def test_a_new_conversation_counts_at_once(client, tokens):
     """Today is read live: a conversation just started is in the overview."""
     headers = auth(tokens["supervisor"])

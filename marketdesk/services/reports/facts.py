@@ -4,6 +4,7 @@ and materialised per closed Moscow day into ``conversation_facts`` by the report
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -190,21 +191,99 @@ def _bucket(seconds: float | None) -> int | None:
     return None if seconds is None else bucket_of(seconds)
 
 
-async def _materialise_run(session: AsyncSession, days: list[date], lines: frozenset[str]) -> None:
-    """Write the facts of consecutive ``days`` in the session's transaction. The rows and
-    tallies are computed before the first write, in a worker thread: the write lock is held
-    only for the writes, and the event loop keeps serving while a week is counted."""
+async def _count_run(session: AsyncSession, days: list[date], lines: frozenset[str]) -> _Change:
+    """The facts of consecutive ``days`` counted now, against what is stored of them: what
+    to write (nothing, for a day counted again with nothing changed). Only reads; the
+    counting runs in a worker thread, so the event loop keeps serving while a week is
+    counted."""
     rows = await live_facts(session, ReportFilter(days[0], days[-1]), days, lines)
-    records, tallies = await asyncio.to_thread(_records_and_tallies, rows)
-    await session.execute(delete(ConversationFact).where(ConversationFact.day.in_(days)))
-    await session.execute(delete(ReportDay).where(ReportDay.day.in_(days)))
+    stored = await _stored(session, days)
+    return await asyncio.to_thread(_changes, rows, stored, days)
+
+
+async def _write_day(session: AsyncSession, change: _Change, day: date) -> None:
+    """One day's part of ``change`` in the session's transaction: its facts that are gone or
+    changed, then its tallies and its mark, anew."""
+    gone = change.gone_ids.get(day, [])
+    for start in range(0, len(gone), 500):
+        chunk = gone[start : start + 500]
+        await session.execute(
+            delete(ConversationFact).where(ConversationFact.conversation_id.in_(chunk))
+        )
+    records = change.records.get(day, [])
     for start in range(0, len(records), 2000):
         await session.execute(insert(_table(ConversationFact)), records[start : start + 2000])
-    await session.execute(delete(ReportDayTally).where(ReportDayTally.day.in_(days)))
-    if tallies:
-        await session.execute(insert(_table(ReportDayTally)), tallies)
-    computed = utcnow()
-    session.add_all(ReportDay(day=day, computed_at=computed) for day in days)
+    await session.execute(delete(ReportDayTally).where(ReportDayTally.day == day))
+    if change.tallies.get(day):
+        await session.execute(insert(_table(ReportDayTally)), change.tallies[day])
+    await session.execute(delete(ReportDay).where(ReportDay.day == day))
+    session.add(ReportDay(day=day, computed_at=utcnow()))
+
+
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    """What is materialised of some days: the facts by conversation, the tallies by day and
+    grouping (as their JSON reads back), the days marked done."""
+
+    records: dict[int, dict[str, Any]]
+    tallies: dict[tuple[date, str], Any]
+    marked: set[date]
+
+
+@dataclass(frozen=True, slots=True)
+class _Change:
+    """What to write: the days whose facts or tallies changed (or were never marked), and
+    by day, the facts to delete (gone, or about to be written anew), the facts to insert
+    and the day's tallies."""
+
+    days: list[date]
+    gone_ids: dict[date, list[int]]
+    records: dict[date, list[dict[str, Any]]]
+    tallies: dict[date, list[dict[str, Any]]]
+
+
+async def _stored(session: AsyncSession, days: list[date]) -> _Stored:
+    facts = _table(ConversationFact)
+    records = {
+        row["conversation_id"]: dict(row)
+        for row in (await session.execute(select(facts).where(facts.c.day.in_(days)))).mappings()
+    }
+    tallies = {
+        (row.day, row.grouping): row.data
+        for row in await session.execute(
+            select(ReportDayTally.day, ReportDayTally.grouping, ReportDayTally.data).where(
+                ReportDayTally.day.in_(days)
+            )
+        )
+    }
+    return _Stored(records, tallies, await materialised_days(session, days[0], days[-1]))
+
+
+def _changes(rows: list[FactRow], stored: _Stored, days: list[date]) -> _Change:
+    """The differences between the facts counted now (``rows``) and the stored ones."""
+    records, tallies = _records_and_tallies(rows)
+    fresh = {record["conversation_id"]: record for record in records}
+    changed = [record for cid, record in fresh.items() if stored.records.get(cid) != record]
+    gone = [cid for cid in stored.records if cid not in fresh]
+    touched = {record["day"] for record in changed}
+    touched |= {stored.records[cid]["day"] for cid in gone}
+    # a tally as it would read back from its JSON column (tuples become lists)
+    counted = {(t["day"], t["grouping"]): json.loads(json.dumps(t["data"])) for t in tallies}
+    touched |= {key[0] for key, data in counted.items() if stored.tallies.get(key) != data}
+    touched |= {key[0] for key in stored.tallies if key not in counted}
+    touched |= set(days) - stored.marked
+    touched &= set(days)
+    gone_ids: dict[date, list[int]] = {}
+    for cid in gone:
+        gone_ids.setdefault(stored.records[cid]["day"], []).append(cid)
+    by_day: dict[date, list[dict[str, Any]]] = {}
+    for record in changed:
+        by_day.setdefault(record["day"], []).append(record)
+        gone_ids.setdefault(record["day"], []).append(record["conversation_id"])
+    day_tallies: dict[date, list[dict[str, Any]]] = {}
+    for tally in tallies:
+        day_tallies.setdefault(tally["day"], []).append(tally)
+    return _Change(sorted(touched), gone_ids, by_day, day_tallies)
 
 
 def _records_and_tallies(
@@ -298,9 +377,10 @@ async def materialise(
     run_days: int = 7,
 ) -> list[date]:
     """Write the facts of every closed Moscow day not yet materialised, and count the last
-    ``refresh_days`` closed days again; one transaction per run of up to ``run_days``
-    consecutive days. ``days``: exactly these (closed) days instead. Today stays live.
-    Returns the days written."""
+    ``refresh_days`` closed days again: counted in runs of up to ``run_days`` consecutive
+    days, written in one transaction a day, and only the days whose facts changed (a day
+    never marked counts as changed). ``days``: exactly these (closed) days instead. Today
+    stays live. Returns the days written."""
     today = moscow_today(now)
     if days is None:
         first = await session.scalar(
@@ -315,13 +395,19 @@ async def materialise(
         todo = [day for day in days if day < today]
     written: list[date] = []
     for run in _runs(todo, run_days):
-        try:
-            await _materialise_run(session, run, lines)
-            await session.commit()
-        except IntegrityError:  # another process wrote the same days at the same moment
-            await session.rollback()
-            continue
-        written += run
+        change = await _count_run(session, run, lines)
+        await session.rollback()  # the reads' transaction: no write lock was taken
+        # a transaction a day, only for the days that changed: the write lock is held for
+        # one day's rows at a time, and a refresh of a quiet week takes it not at all
+        # (until 2026-12-06 each round wrote its whole week again in one transaction)
+        for day in change.days:
+            try:
+                await _write_day(session, change, day)
+                await session.commit()
+            except IntegrityError:  # another process wrote the same day at the same moment
+                await session.rollback()
+                continue
+            written.append(day)
     return written
 
 
