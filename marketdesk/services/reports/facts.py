@@ -201,23 +201,29 @@ async def _count_run(session: AsyncSession, days: list[date], lines: frozenset[s
     return await asyncio.to_thread(_changes, rows, stored, days)
 
 
-async def _write_day(session: AsyncSession, change: _Change, day: date) -> None:
-    """One day's part of ``change`` in the session's transaction: its facts that are gone or
-    changed, then its tallies and its mark, anew."""
-    gone = change.gone_ids.get(day, [])
+async def _write_change(session: AsyncSession, change: _Change) -> None:
+    """``change`` in the session's transaction: the facts of the days never marked anew (by
+    day), the others' facts that are gone or changed (by conversation), then the changed
+    days' tallies and marks."""
+    if change.unmarked:
+        await session.execute(
+            delete(ConversationFact).where(ConversationFact.day.in_(change.unmarked))
+        )
+    gone = change.gone_ids
     for start in range(0, len(gone), 500):
         chunk = gone[start : start + 500]
         await session.execute(
             delete(ConversationFact).where(ConversationFact.conversation_id.in_(chunk))
         )
-    records = change.records.get(day, [])
+    records = change.records
     for start in range(0, len(records), 2000):
         await session.execute(insert(_table(ConversationFact)), records[start : start + 2000])
-    await session.execute(delete(ReportDayTally).where(ReportDayTally.day == day))
-    if change.tallies.get(day):
-        await session.execute(insert(_table(ReportDayTally)), change.tallies[day])
-    await session.execute(delete(ReportDay).where(ReportDay.day == day))
-    session.add(ReportDay(day=day, computed_at=utcnow()))
+    await session.execute(delete(ReportDayTally).where(ReportDayTally.day.in_(change.days)))
+    if change.tallies:
+        await session.execute(insert(_table(ReportDayTally)), change.tallies)
+    await session.execute(delete(ReportDay).where(ReportDay.day.in_(change.days)))
+    computed = utcnow()
+    session.add_all(ReportDay(day=day, computed_at=computed) for day in change.days)
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,14 +238,15 @@ class _Stored:
 
 @dataclass(frozen=True, slots=True)
 class _Change:
-    """What to write: the days whose facts or tallies changed (or were never marked), and
-    by day, the facts to delete (gone, or about to be written anew), the facts to insert
-    and the day's tallies."""
+    """What to write: the days whose facts or tallies changed or that were never marked
+    (``unmarked``: written whole), the facts of the marked ones to delete (gone, or about to
+    be written anew), the facts to insert, and the tallies of the days written."""
 
     days: list[date]
-    gone_ids: dict[date, list[int]]
-    records: dict[date, list[dict[str, Any]]]
-    tallies: dict[date, list[dict[str, Any]]]
+    unmarked: list[date]
+    gone_ids: list[int]
+    records: list[dict[str, Any]]
+    tallies: list[dict[str, Any]]
 
 
 async def _stored(session: AsyncSession, days: list[date]) -> _Stored:
@@ -267,23 +274,28 @@ def _changes(rows: list[FactRow], stored: _Stored, days: list[date]) -> _Change:
     gone = [cid for cid in stored.records if cid not in fresh]
     touched = {record["day"] for record in changed}
     touched |= {stored.records[cid]["day"] for cid in gone}
-    # a tally as it would read back from its JSON column (tuples become lists)
-    counted = {(t["day"], t["grouping"]): json.loads(json.dumps(t["data"])) for t in tallies}
-    touched |= {key[0] for key, data in counted.items() if stored.tallies.get(key) != data}
-    touched |= {key[0] for key in stored.tallies if key not in counted}
     touched |= set(days) - stored.marked
-    touched &= set(days)
-    gone_ids: dict[date, list[int]] = {}
-    for cid in gone:
-        gone_ids.setdefault(stored.records[cid]["day"], []).append(cid)
-    by_day: dict[date, list[dict[str, Any]]] = {}
-    for record in changed:
-        by_day.setdefault(record["day"], []).append(record)
-        gone_ids.setdefault(record["day"], []).append(record["conversation_id"])
-    day_tallies: dict[date, list[dict[str, Any]]] = {}
+    # the other days' tallies, compared as they would read back from their JSON column
+    # (tuples become lists); a day already to be written needs no comparison
+    counted = {(t["day"], t["grouping"]) for t in tallies}
     for tally in tallies:
-        day_tallies.setdefault(tally["day"], []).append(tally)
-    return _Change(sorted(touched), gone_ids, by_day, day_tallies)
+        key = (tally["day"], tally["grouping"])
+        if key[0] not in touched and stored.tallies.get(key) != json.loads(
+            json.dumps(tally["data"])
+        ):
+            touched.add(key[0])
+    touched |= {key[0] for key in stored.tallies if key not in counted}
+    touched &= set(days)
+    unmarked = set(days) - stored.marked
+    return _Change(
+        days=sorted(touched),
+        unmarked=sorted(unmarked),
+        # an unmarked day's facts go by day (``unmarked``), the others' by conversation
+        gone_ids=[cid for cid in gone if stored.records[cid]["day"] not in unmarked]
+        + [record["conversation_id"] for record in changed if record["day"] not in unmarked],
+        records=changed,
+        tallies=[tally for tally in tallies if tally["day"] in touched],
+    )
 
 
 def _records_and_tallies(
@@ -378,9 +390,9 @@ async def materialise(
 ) -> list[date]:
     """Write the facts of every closed Moscow day not yet materialised, and count the last
     ``refresh_days`` closed days again: counted in runs of up to ``run_days`` consecutive
-    days, written in one transaction a day, and only the days whose facts changed (a day
-    never marked counts as changed). ``days``: exactly these (closed) days instead. Today
-    stays live. Returns the days written."""
+    days, one transaction a run, writing only the days whose facts changed (a day never
+    marked counts as changed; a run without one writes nothing). ``days``: exactly these
+    (closed) days instead. Today stays live. Returns the days written."""
     today = moscow_today(now)
     if days is None:
         first = await session.scalar(
@@ -396,18 +408,16 @@ async def materialise(
     written: list[date] = []
     for run in _runs(todo, run_days):
         change = await _count_run(session, run, lines)
-        await session.rollback()  # the reads' transaction: no write lock was taken
-        # a transaction a day, only for the days that changed: the write lock is held for
-        # one day's rows at a time, and a refresh of a quiet week takes it not at all
-        # (until 2026-12-06 each round wrote its whole week again in one transaction)
-        for day in change.days:
-            try:
-                await _write_day(session, change, day)
-                await session.commit()
-            except IntegrityError:  # another process wrote the same day at the same moment
-                await session.rollback()
-                continue
-            written.append(day)
+        if not change.days:  # a refresh of a quiet run: no write, no write lock
+            await session.rollback()
+            continue
+        try:
+            await _write_change(session, change)
+            await session.commit()
+        except IntegrityError:  # another process wrote the same days at the same moment
+            await session.rollback()
+            continue
+        written += change.days
     return written
 
 
