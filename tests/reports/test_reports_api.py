@@ -274,9 +274,9 @@ def test_a_refresh_writes_only_what_changed(demo_db, history):
     """Counting a materialised week again writes nothing while nothing changed (no write
     statement: SQLite's write lock is not taken); a conversation rated since rewrites its
     own day only, and the stored facts are the live ones."""
-    from sqlalchemy import event, select, update
+    from sqlalchemy import delete, event, func, select, update
 
-    from marketdesk.store.models import Conversation
+    from marketdesk.store.models import Conversation, ReportDay
 
     days = [date(2025, 3, d) for d in range(3, 10)]
     lines = frozenset({"seller"})
@@ -310,12 +310,21 @@ def test_a_refresh_writes_only_what_changed(demo_db, history):
         )
         await rate(None)  # as the other tests know it
         await reports.materialise(session, refresh_days=1, lines=lines, days=days)
-        return again, quiet_writes, changed, stored
+        # the marks gone, the facts left (a run that wrote them and never committed its
+        # mark): the week is written whole again, nothing lost
+        await session.execute(delete(ReportDay).where(ReportDay.day.in_(days)))
+        await session.commit()
+        rewritten = await reports.materialise(session, refresh_days=1, lines=lines, days=days)
+        facts = await session.scalar(
+            select(func.count()).select_from(ConversationFact).where(ConversationFact.day.in_(days))
+        )
+        return again, quiet_writes, changed, stored, rewritten, facts
 
-    again, quiet_writes, changed, stored = run_db(demo_db, work)
+    again, quiet_writes, changed, stored, rewritten, facts = run_db(demo_db, work)
     assert again == [] and quiet_writes == []
     assert changed == [date(2025, 3, 4)]  # D's day, and only it
     assert stored == 3
+    assert rewritten == days and facts == 5
 
 
 def test_a_new_conversation_counts_at_once(client, tokens):

@@ -293,7 +293,10 @@ def _changes(rows: list[FactRow], stored: _Stored, days: list[date]) -> _Change:
         # an unmarked day's facts go by day (``unmarked``), the others' by conversation
         gone_ids=[cid for cid in gone if stored.records[cid]["day"] not in unmarked]
         + [record["conversation_id"] for record in changed if record["day"] not in unmarked],
-        records=changed,
+        # an unmarked day is written whole: facts left from a run that never committed its
+        # mark are deleted with the day, even where they equal the ones counted now
+        records=[record for record in records if record["day"] in unmarked]
+        + [record for record in changed if record["day"] not in unmarked],
         tallies=[tally for tally in tallies if tally["day"] in touched],
     )
 
