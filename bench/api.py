@@ -52,8 +52,10 @@ django-helpdesk tickets (``POST /api/tickets/``, gunicorn with two workers, SQLi
 same concurrency in the same run, right before marketdesk's task creation, and gives each
 path's throughput as a ratio of the peer's.
 
-Reports p50 / p99 latency, throughput and the server's CPU time per request, prints a
-Markdown table and writes bench/results/api.json.
+Reports p50 / p99 latency, throughput and the server's CPU time per request, the load
+average when each path began and the share of the machine's CPU time its host took for
+others while the path ran (``steal %``: on a virtual machine, runs of the same code differ
+by it), prints a Markdown table and writes bench/results/api.json.
 """
 
 from __future__ import annotations
@@ -127,6 +129,9 @@ class Result:
     # with several server processes: each one's share of their CPU, in % (how evenly the
     # clients' keep-alive connections fell on them: a split is fixed for the run)
     cpu_split: list[int] = field(default_factory=list)
+    # on a virtual machine: the share of the machine's CPU time its host took for others
+    # while the path ran (``steal`` in /proc/stat), in %; None where it cannot be read
+    steal: float | None = None
 
     def row(self) -> dict[str, Any]:
         lat = self.latencies or [0.0]
@@ -144,7 +149,19 @@ class Result:
                 else None
             ),
             "cpu_split": self.cpu_split,
+            "steal": None if self.steal is None else round(self.steal, 1),
         }
+
+
+def cpu_times() -> tuple[int, int] | None:
+    """The machine's (total, stolen) CPU time so far, in ticks (/proc/stat's first line);
+    None where there is no /proc/stat."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return None
+    ticks = [int(value) for value in fields]
+    return sum(ticks[:8]), ticks[7] if len(ticks) > 7 else 0
 
 
 async def drive(
@@ -182,9 +199,13 @@ async def drive(
 
         cpu_before = server.cpu_seconds() if server else None
         workers_before = server.worker_cpu_seconds() if server and server.workers > 1 else {}
-        started = time.perf_counter()
+        started, times_before = time.perf_counter(), cpu_times()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         result.seconds = time.perf_counter() - started
+        times_after = cpu_times()
+        if times_before and times_after and times_after[0] > times_before[0]:
+            stolen = times_after[1] - times_before[1]
+            result.steal = 100 * stolen / (times_after[0] - times_before[0])
         if server and cpu_before is not None:
             result.server_cpu = server.cpu_seconds() - cpu_before
         if server and workers_before:
@@ -517,7 +538,8 @@ def _line(row: dict[str, Any]) -> str:
         cpu += f" ({'/'.join(str(share) for share in row['cpu_split'])} %)"
     return (
         f"| {row['backend']} | {row['path']} | {row['per_second']:.0f} | {row['p50_ms']:.1f} | "
-        f"{row['p99_ms']:.1f} | {cpu} | {row['errors']} | {row.get('load', '')} |"
+        f"{row['p99_ms']:.1f} | {cpu} | {row['errors']} | {row.get('load', '')} | "
+        f"{'' if row.get('steal') is None else row['steal']} |"
     )
 
 
@@ -551,8 +573,11 @@ async def main() -> None:
     if args.peer and not args.peer_token:
         parser.error("--peer: run ../shared/peers/django-helpdesk/setup.sh first")
 
-    print("| database | path | req/s | p50 ms | p99 ms | server CPU ms/req | errors | load |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print(
+        "| database | path | req/s | p50 ms | p99 ms | server CPU ms/req | errors | load "
+        "| steal % |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="marketdesk-bench-api-") as tmp:
         if args.backend in ("sqlite", "both"):
