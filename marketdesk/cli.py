@@ -177,6 +177,8 @@ def serve(host: str, port: int, data_dir: Path | None, workers: int) -> None:
 def _serve_processes(config: Any, host: str, port: int) -> None:
     """uvicorn's supervisor with its ``config.workers`` processes, each listening on a socket
     of its own (``marketdesk.listening``): the kernel spreads the connections over them."""
+    import errno
+
     from uvicorn.supervisors import Multiprocess
 
     from marketdesk.listening import bind_reuse_port
@@ -184,7 +186,12 @@ def _serve_processes(config: Any, host: str, port: int) -> None:
     try:
         sock = bind_reuse_port(host, port)
     except OSError as error:
-        _fail(f"Не удалось занять адрес {host}:{port}: {error.strerror or error}.")
+        why = (
+            "его уже слушает другая программа"
+            if error.errno == errno.EADDRINUSE
+            else error.strerror or str(error)
+        )
+        _fail(f"Не удалось занять адрес {host}:{port}: {why}.")
     with contextlib.suppress(KeyboardInterrupt):
         Multiprocess(config, sockets=[sock]).run()
 

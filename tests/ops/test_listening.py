@@ -4,13 +4,20 @@ its own on the same address, and the sockets of the group each take connections.
 
 from __future__ import annotations
 
+import os
 import pickle
 import socket
+import subprocess
+import sys
 from multiprocessing.reduction import ForkingPickler
+from pathlib import Path
 
 import pytest
 
 from marketdesk.listening import ReusePortSocket, bind_reuse_port
+from tests.chat.servers import REDIS_URL, redis_available
+
+MARKETDESK = Path(sys.executable).with_name("marketdesk")
 
 
 def test_a_handed_over_socket_is_a_new_one_on_the_same_address() -> None:
@@ -61,3 +68,37 @@ def test_a_busy_address_is_refused() -> None:
             bind_reuse_port("127.0.0.1", taken.getsockname()[1])
     finally:
         taken.close()
+
+
+def test_serve_with_several_processes_on_a_busy_port_says_so(tmp_path: Path) -> None:
+    if not redis_available():
+        pytest.skip("no Redis at " + REDIS_URL)
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    env = {**os.environ, "MARKETDESK_REDIS_URL": REDIS_URL, "MARKETDESK_DEMO_PASSWORD": "x"}
+    try:
+        done = subprocess.run(
+            [
+                str(MARKETDESK),
+                "serve",
+                "--workers",
+                "2",
+                "--port",
+                str(port),
+                "--data-dir",
+                tmp_path,
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        taken.close()
+    assert done.returncode == 1
+    assert f"Не удалось занять адрес 127.0.0.1:{port}: его уже слушает другая программа." in (
+        done.stderr
+    )
+    assert "Traceback" not in done.stderr
