@@ -3,7 +3,7 @@ one lease holder at a time on PostgreSQL, taken over when the holder's connectio
 process killed), and on a SQLite file by the holder of a file lock beside it; ``serve
 --workers N`` refused where it cannot work, and with Redis, on PostgreSQL and on a SQLite
 file, N processes with one leader (on SQLite also one writer at a time: nothing lost or out
-of order under concurrent writes to both processes)."""
+of order under concurrent writes to both processes), each listening on a socket of its own."""
 
 from __future__ import annotations
 
