@@ -272,9 +272,10 @@ def _changes(rows: list[FactRow], stored: _Stored, days: list[date]) -> _Change:
     fresh = {record["conversation_id"]: record for record in records}
     changed = [record for cid, record in fresh.items() if stored.records.get(cid) != record]
     gone = [cid for cid in stored.records if cid not in fresh]
+    unmarked = set(days) - stored.marked
     touched = {record["day"] for record in changed}
     touched |= {stored.records[cid]["day"] for cid in gone}
-    touched |= set(days) - stored.marked
+    touched |= unmarked
     # the other days' tallies, compared as they would read back from their JSON column
     # (tuples become lists); a day already to be written needs no comparison
     counted = {(t["day"], t["grouping"]) for t in tallies}
@@ -285,8 +286,6 @@ def _changes(rows: list[FactRow], stored: _Stored, days: list[date]) -> _Change:
         ):
             touched.add(key[0])
     touched |= {key[0] for key in stored.tallies if key not in counted}
-    touched &= set(days)
-    unmarked = set(days) - stored.marked
     return _Change(
         days=sorted(touched),
         unmarked=sorted(unmarked),
