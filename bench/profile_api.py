@@ -74,7 +74,8 @@ async def measure(args: argparse.Namespace, database_url: str, data_dir: Path) -
                     for i in range(args.requests + WARM_UP):
                         await paths.task_create(client, i)
                 if path == "message" and not paths.conversations:
-                    for i in range(64):
+                    # a conversation a message, as bench/api.py: the bot's turn in each
+                    for i in range(args.requests + WARM_UP):
                         await paths.chat_open(client, i)
                 if path == "message_queued" and not paths.queued:
                     for i in range(64):

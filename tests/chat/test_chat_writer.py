@@ -8,10 +8,12 @@ import uuid
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from marketdesk.services import chat
 from marketdesk.services.auth import authenticate
 from marketdesk.services.chat import ChatWriter, PrivacyRefused, batch
+from marketdesk.services.chat import writer as writer_module
 from marketdesk.services.chat.guard import passes_guard
 from marketdesk.services.chat.sending import SendRequest
 from marketdesk.services.errors import Conflict, NotFound, ServiceError
@@ -291,3 +293,133 @@ def test_the_retry_check_searches_the_unique_index_once_per_message(env: ChatEnv
     steps = env.run(plan)
     assert any(s.startswith("SEARCH m USING") and "client_msg_id=?" in s for s in steps), steps
     assert not any(s.startswith("SCAN m") for s in steps), steps
+
+
+def _chats_that_move(env: ChatEnv, operator: str) -> dict[str, Any]:
+    """A conversation the bot has, a resolved one and an assigned one, with their callers."""
+    bot_token = env.visitor()
+    with_bot = int(env.conversation(bot_token)["id"])
+    resolved_token = env.visitor()
+    resolved = _assigned(env, resolved_token)
+    assert env.post(operator, f"/api/v1/conversations/{resolved}/resolve").status_code == 200
+    plain_token = env.visitor()
+    plain = _assigned(env, plain_token)
+    return {
+        "bot": (bot_token, with_bot, _principal(env, bot_token)),
+        "resolved": (resolved_token, resolved, _principal(env, resolved_token)),
+        "plain": (plain_token, plain, _principal(env, plain_token)),
+    }
+
+
+def _moving_requests(env: ChatEnv, chats: dict[str, Any]) -> list[Any]:
+    ctx = chat.ChatContext()
+    _, with_bot, bot_who = chats["bot"]
+    _, resolved, resolved_who = chats["resolved"]
+    _, plain, plain_who = chats["plain"]
+    return [
+        _request(ctx, bot_who, with_bot, "Как вернуть товар?", client_msg_id="bot-1"),
+        _request(ctx, plain_who, plain, "обычное", client_msg_id="plain-1"),
+        _request(ctx, resolved_who, resolved, "Ещё вопрос", client_msg_id="reopen-1"),
+        _request(ctx, bot_who, with_bot, "А сколько ждать?", client_msg_id="bot-2"),
+    ]
+
+
+def _check_moving_outcomes(env: ChatEnv, chats: dict[str, Any], outcomes: list[Any]) -> None:
+    asked, plain, reopened, asked_again = outcomes
+    assert all(isinstance(o, chat.SendResult) and not o.duplicate for o in outcomes), outcomes
+    assert asked.replies and asked.replies[0].sender_kind == "bot"
+    assert reopened.conversation.status == "assigned"
+    assert plain.message.text == "обычное"
+    bot_token, with_bot, _ = chats["bot"]
+    stored = env.messages(bot_token, with_bot)
+    # each conversation's sends in the order they came, numbered without a gap
+    assert [m["seq"] for m in stored] == list(range(1, len(stored) + 1))
+    texts = [m["text"] for m in stored if m["sender_kind"] == "visitor"]
+    assert texts[-2:] == ["Как вернуть товар?", "А сколько ждать?"]
+    assert asked_again.message.seq > asked.replies[0].seq
+    assert env.get(bot_token, with_bot)["last_seq"] == stored[-1]["seq"]
+
+
+def test_the_bots_turns_and_reopenings_go_one_by_one_without_trying_the_batch(
+    fresh_env: ChatEnv, operator: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read before the batch sends a customer's message that the bot answers, or that
+    reopens a resolved conversation, straight to the one-by-one path: the batch never
+    locks, looks at and gives back their conversations; the plain send is batched."""
+    env = fresh_env
+    chats = _chats_that_move(env, operator)
+    batched: list[list[str]] = []
+    real_store_batch = writer_module.store_batch
+
+    async def recording(database: Any, requests: Any) -> Any:
+        batched.append([r.message.client_msg_id for r in requests])
+        return await real_store_batch(database, requests)
+
+    monkeypatch.setattr(writer_module, "store_batch", recording)
+    outcomes, stats = _submit_all(env, _moving_requests(env, chats), bot=env.client.app.state.bot)
+
+    _check_moving_outcomes(env, chats, outcomes)
+    assert batched == [["plain-1"]]
+    assert stats.routed_alone == 3 and stats.one_by_one == 3
+    assert stats.batched_messages == 1
+
+
+@pytest.mark.parametrize("read", ["nothing moves", "everything moves"])
+def test_a_read_before_the_batch_that_is_out_of_date_changes_no_outcome(
+    fresh_env: ChatEnv, operator: str, monkeypatch: pytest.MonkeyPatch, read: str
+) -> None:
+    """The read before the batch only routes: a conversation that started moving after it
+    is still caught under the batch's lock, and one routed alone that no longer moves is
+    stored by the one-by-one path all the same."""
+    env = fresh_env
+    chats = _chats_that_move(env, operator)
+
+    async def out_of_date(_database: Any, requests: Any) -> set[int]:
+        if read == "nothing moves":
+            return set()
+        return {r.message.conversation_id for r in requests}
+
+    monkeypatch.setattr(writer_module, "one_by_one_first", out_of_date)
+    outcomes, stats = _submit_all(env, _moving_requests(env, chats), bot=env.client.app.state.bot)
+
+    _check_moving_outcomes(env, chats, outcomes)
+    assert stats.routed_alone == (0 if read == "nothing moves" else 4)
+    assert stats.batched_messages == (1 if read == "nothing moves" else 0)
+
+
+def test_the_bots_answer_writes_the_conversations_row_once_after_its_lock(
+    fresh_env: ChatEnv,
+) -> None:
+    """The conversation's row is the transaction's from the message's lock on: the bot's
+    answer is numbered in memory and ``last_seq`` written with the conversation's other
+    changes, not by a statement of its own."""
+    env = fresh_env
+    token = env.visitor()
+    cid = int(env.conversation(token)["id"])
+    who = _principal(env, token)
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        statements.append(" ".join(statement.split()))
+
+    async def main() -> Any:
+        database = Database(env.db.url)
+        writer = ChatWriter(database)
+        ctx = chat.ChatContext(writer=writer, bot=env.client.app.state.bot)
+        event.listen(database.engine.sync_engine, "before_cursor_execute", record)
+        try:
+            return await writer.submit(_request(ctx, who, cid, "Как вернуть товар?"))
+        finally:
+            event.remove(database.engine.sync_engine, "before_cursor_execute", record)
+            await writer.aclose()
+            await database.dispose()
+
+    before = env.get(token, cid)["last_seq"]
+    result = asyncio.run(main())
+    [reply] = result.replies
+    assert (result.message.seq, reply.seq) == (before + 1, before + 2)
+    assert env.get(token, cid)["last_seq"] == before + 2
+    updates = [s for s in statements if s.startswith("UPDATE conversations")]
+    assert len(updates) == 2, updates  # the lock, then the conversation's changes once
+    assert "last_seq=(conversations.last_seq +" in updates[0]
+    assert "last_seq=" in updates[1] and "last_seq +" not in updates[1]

@@ -5,6 +5,7 @@ in the middle of a transaction gives SQLite's write lock back."""
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 import threading
 from collections.abc import Awaitable, Callable
@@ -26,6 +27,7 @@ from marketdesk.store.sqlite_driver import (
     connect_inline,
     offloaded,
 )
+from tests.conftest import PG_ENV
 
 _T = TypeVar("_T")
 
@@ -379,3 +381,48 @@ def test_a_commit_runs_in_the_loop_thread_while_commits_are_fast(tmp_path: Path)
     assert handed_off
     assert after == slow  # not timed in the thread (the GIL's wait would count)
     assert commit_times(str(tmp_path / "c.db")) is commit_times(str(tmp_path / "c.db"))
+
+
+def test_quick_reads_see_each_commit_and_never_write(tmp_path: Path) -> None:
+    """``Database.quick_reads``: a plain connection of the calling thread, in autocommit (it
+    sees every commit, and holds no transaction open) and read-only."""
+
+    async def work(database: Database) -> None:
+        quick = database.quick_reads()
+        assert quick is not None
+        assert database.quick_reads() is quick  # one a thread
+        assert quick.execute("SELECT count(*) FROM t").fetchone() == (0,)
+        async with database.session() as session:
+            await session.execute(text("INSERT INTO t VALUES ('a')"))
+            await session.commit()
+        assert quick.execute("SELECT v FROM t").fetchall() == [("a",)]
+        assert not quick.in_transaction
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            quick.execute("INSERT INTO t VALUES ('b')")
+        other: list[Any] = []
+        thread = threading.Thread(target=lambda: other.append(database.quick_reads()))
+        thread.start()
+        thread.join()
+        assert other[0] is not None and other[0] is not quick
+        await database.dispose()  # closes every thread's connection
+        with pytest.raises(sqlite3.ProgrammingError):
+            quick.execute("SELECT 1")
+        with pytest.raises(sqlite3.ProgrammingError):
+            other[0].execute("SELECT 1")
+
+    _run(work, tmp_path / "quick.db")
+
+
+def test_quick_reads_are_none_on_postgresql() -> None:
+    url = os.environ.get(PG_ENV)
+    if not url:
+        pytest.skip(f"{PG_ENV} is not set")
+
+    async def main() -> None:
+        database = Database(url.replace("postgresql://", "postgresql+asyncpg://", 1))
+        try:
+            assert database.quick_reads() is None
+        finally:
+            await database.dispose()
+
+    asyncio.run(main())

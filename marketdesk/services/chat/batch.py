@@ -37,7 +37,7 @@ from .sending import SendRequest, sent_extra
 from .transcript import CONVERSATIONS, MESSAGES
 from .views import ConversationView, MessageView, SendResult, conversation_view
 
-__all__ = ["store_batch"]
+__all__ = ["one_by_one_first", "store_batch"]
 
 
 def _batch_role(request: SendRequest, row: Any) -> str:
@@ -52,11 +52,57 @@ def _batch_role(request: SendRequest, row: Any) -> str:
         return "refused"
     if row.line == Line.SELLER_CHAT:  # its own guard and the seller's access: one by one
         return "refused"
-    if not principal.is_operator and (
-        row.status == S.RESOLVED or (row.status == S.BOT and request.ctx.bot is not None)
-    ):
-        return "moves"
-    return "plain"
+    return "moves" if _moves(request, row.status) else "plain"
+
+
+def _moves(request: SendRequest, status: str) -> bool:
+    """A customer's send that moves the conversation on: the bot answers while it has the
+    conversation, a resolved conversation reopens."""
+    return not request.principal.is_operator and (
+        status == S.RESOLVED or (status == S.BOT and request.ctx.bot is not None)
+    )
+
+
+_STATUSES = select(CONVERSATIONS.c.id, CONVERSATIONS.c.status, CONVERSATIONS.c.line).where(
+    CONVERSATIONS.c.id.in_(bindparam("ids", expanding=True))
+)
+
+_STATUSES_SQLITE = f"SELECT id, status, line FROM {CONVERSATIONS.name} WHERE id IN ({{}})"  # noqa: S608
+
+
+async def one_by_one_first(database: Database, requests: Sequence[SendRequest]) -> set[int]:
+    """The conversations whose sends in ``requests`` are for :func:`.sending.store_one`
+    whatever the batch would find, as read before the batch and without its lock: a
+    customer's message that the bot answers or that reopens a resolved conversation, the
+    seller chat, an unknown conversation. The batch would take the write lock, lock their
+    rows, find them so and give them back (on SQLite, a hand-off to the writer's thread and
+    a rollback: about a fifth of a bot's turn's CPU); the writer sends them one by one
+    straight away instead. Only customers' sends are looked at (an operator's never moves
+    a conversation), and only a read's worth: a conversation that moves between this read
+    and the batch's lock is still caught under the lock, and one that stopped moving is
+    stored by ``store_one`` all the same."""
+    customers = {r.message.conversation_id for r in requests if not r.principal.is_operator}
+    if not customers:
+        return set()
+    ids = sorted(customers)
+    quick = database.quick_reads()
+    rows: Sequence[Any]
+    if quick is not None:
+        marks = ", ".join("?" * len(ids))
+        rows = quick.execute(_STATUSES_SQLITE.format(marks), ids).fetchall()
+    else:
+        async with database.engine.connect() as connection:
+            rows = (await connection.execute(_STATUSES, {"ids": ids})).all()
+    found = {int(cid): (str(status), str(line)) for cid, status, line in rows}
+    alone: set[int] = set()
+    for request in requests:
+        cid = request.message.conversation_id
+        if cid not in customers or cid in alone:
+            continue
+        state = found.get(cid)
+        if state is None or state[1] == Line.SELLER_CHAT or _moves(request, state[0]):
+            alone.add(cid)
+    return alone
 
 
 async def store_batch(

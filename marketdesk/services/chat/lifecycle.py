@@ -100,7 +100,7 @@ from .texts import (
     TEXT_TRANSFERRED_LINE,
     TEXT_TRANSFERRED_OPERATOR,
 )
-from .transcript import made_here, system_note
+from .transcript import numbered_in_memory, system_note
 from .views import ConversationView, SendResult, conversation_view
 
 __all__ = [
@@ -465,7 +465,7 @@ async def _open(
             "updated_at": now,
         },
     )
-    made_here(session, conversation)  # numbered in memory until the commit
+    numbered_in_memory(session, conversation)  # made here: numbered in memory
     changes = changes_for(session, ctx.publish)
     if actual == Line.SELLER:
         conversation.ticket_number = f"S-{now:%Y}-{conversation.id:07d}"

@@ -47,7 +47,14 @@ from .context import ChatContext, GuardObjected, TextGuard
 from .events import Changes, changes_for
 from .guard import GuardResult, passes_guard, refuse_disclosure, verdict_for_conversation
 from .texts import TEXT_QUEUED, TEXT_REOPENED
-from .transcript import append, find_stored, insert_row, lock_for_message, system_note
+from .transcript import (
+    append,
+    find_stored,
+    insert_row,
+    lock_for_message,
+    numbered_in_memory,
+    system_note,
+)
 from .views import MessageView, SendResult, conversation_view, message_view
 
 __all__ = [
@@ -395,6 +402,9 @@ async def _move_on(
     has the conversation. ``locked``: the conversation's row as the message's lock returned
     it. → (the replies, the conversation)."""
     conversation = _conversation_of(session, locked)
+    # the row is this transaction's since the lock: the bot's answer and the notes are
+    # numbered in memory, and last_seq written once with the conversation's other changes
+    numbered_in_memory(session, conversation)
     if locked.status == S.RESOLVED:
         return [await _reopen_for_customer(session, changes, conversation)], conversation
     return await _bot_answers(session, ctx, conversation, message.text, read)

@@ -6,10 +6,11 @@ same transaction as the insert, so each conversation's messages are numbered 1, 
 no gaps and no duplicates, on SQLite and PostgreSQL alike; the unique constraint on
 (conversation_id, client_msg_id) makes a send idempotent across restarts.
 
-A conversation made by the transaction itself (:func:`made_here`) is numbered in memory
-instead: nobody else sees its row before the commit, so its object's ``last_seq`` is exact,
-and the new value is written with the conversation's other changes, in one ``UPDATE`` at the
-flush (the first question of a new conversation: two statements fewer)."""
+A conversation that the transaction made, or whose row it holds locked since
+:func:`lock_for_message`, is numbered in memory instead (:func:`numbered_in_memory`): nobody
+else sees or writes its row before the commit, so its object's ``last_seq`` is exact, and
+the new value is written with the conversation's other changes, in one ``UPDATE`` (the first
+question of a new conversation: two statements fewer; the bot's answer to a message: one)."""
 
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ __all__ = [
     "find_stored",
     "insert_row",
     "lock_for_message",
-    "made_here",
+    "numbered_in_memory",
     "open_with_system_message",
     "system_note",
 ]
@@ -76,22 +77,23 @@ _STORED = select(Message).where(
 )
 
 
-_MADE_HERE = "marketdesk.chat.made_here"
+_IN_MEMORY = "marketdesk.chat.numbered_in_memory"
 
 
-def made_here(session: AsyncSession, conversation: Conversation) -> None:
-    """``conversation`` was inserted by the session's current transaction: until the commit
-    it is numbered in memory (see the module's text)."""
-    transaction_state(session).setdefault(_MADE_HERE, set()).add(conversation.id)
+def numbered_in_memory(session: AsyncSession, conversation: Conversation) -> None:
+    """Until the commit, ``conversation`` is numbered in memory (see the module's text): the
+    session's current transaction inserted it, or holds its row's lock and has it in the
+    session with the row as locked."""
+    transaction_state(session).setdefault(_IN_MEMORY, set()).add(conversation.id)
 
 
-def _made_here(session: AsyncSession) -> set[int]:
-    found: set[int] = transaction_state(session).get(_MADE_HERE, set())
+def _in_memory(session: AsyncSession) -> set[int]:
+    found: set[int] = transaction_state(session).get(_IN_MEMORY, set())
     return found
 
 
 def _numbered_here(session: AsyncSession, conversation_id: int) -> bool:
-    return conversation_id in _made_here(session)
+    return conversation_id in _in_memory(session)
 
 
 async def lock_for_message(session: AsyncSession, conversation_id: int) -> Any:
@@ -100,7 +102,7 @@ async def lock_for_message(session: AsyncSession, conversation_id: int) -> Any:
     if _numbered_here(session, conversation_id):
         # the number kept in memory goes to the row first; the statement numbers from there
         await session.flush()
-        _made_here(session).discard(conversation_id)
+        _in_memory(session).discard(conversation_id)
     result = await session.execute(
         _LOCK_FOR_MESSAGE, {"conversation_id": conversation_id, "now": utcnow()}
     )

@@ -13,7 +13,9 @@ several, whose commits overlap.
 
 A batch stores only plain messages (see :func:`.batch.store_batch`); whatever moves a
 conversation (the bot's answer, a reopening) or is refused goes through
-:func:`.sending.store_one` in its own transaction, still in order. An operator's reply
+:func:`.sending.store_one` in its own transaction, still in order. A read before the batch
+(:func:`.batch.one_by_one_first`) sends the customers' messages that the bot answers or that
+reopen a conversation there at once, without the batch's attempt. An operator's reply
 passes the privacy guard inside the batch's transaction; one it objects to stores nothing
 and its ``submit`` raises :class:`.context.GuardObjected`. A send is answered only
 after its commit: the caller acknowledges the message once ``submit`` returns.
@@ -25,6 +27,7 @@ import asyncio
 import contextlib
 import contextvars
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,7 +36,7 @@ from sqlalchemy.exc import DBAPIError
 
 from marketdesk.store.db import Database
 
-from .batch import store_batch
+from .batch import one_by_one_first, store_batch
 from .context import GuardObjected
 from .sending import SendRequest, store_one
 from .views import SendResult
@@ -56,6 +59,8 @@ class WriterStats:
     batched_messages: int = 0
     largest_batch: int = 0
     one_by_one: int = 0
+    routed_alone: int = 0
+    """Of ``one_by_one``: the sends that the read before a batch sent one by one at once."""
 
 
 BatchObserver = Callable[[int, float], None]
@@ -149,12 +154,21 @@ class ChatWriter:
         requests = [p.request for p in batch]
         results: list[SendResult | GuardObjected | None] = [None] * len(batch)
         started = time.perf_counter()
-        for attempt in range(RETRIES + 1):
+        try:  # the bot's turns and reopenings go one by one without trying the batch
+            alone = await one_by_one_first(self.database, requests)
+        except (DBAPIError, sqlite3.Error) as exc:  # the batch finds them under its lock
+            log.warning("chat writer's read before a batch failed (%s)", exc)
+            alone = set()
+        batched = [i for i, r in enumerate(requests) if r.message.conversation_id not in alone]
+        self.stats.routed_alone += len(requests) - len(batched)
+        for attempt in range(RETRIES + 1 if batched else 0):
             try:
-                results = await store_batch(self.database, requests)
+                outcomes = await store_batch(self.database, [requests[i] for i in batched])
+                for index, result in zip(batched, outcomes, strict=True):
+                    results[index] = result
                 break
             except DBAPIError as exc:  # deadlock, serialization failure, locked file
-                log.warning("chat batch of %d failed (%s), attempt %d", len(batch), exc, attempt)
+                log.warning("chat batch of %d failed (%s), attempt %d", len(batched), exc, attempt)
                 await asyncio.sleep(0.01 * (attempt + 1))
         stored = sum(isinstance(r, SendResult) for r in results)
         if stored:
