@@ -186,6 +186,13 @@ class Settings(BaseSettings):
         description="closed days the reports worker counts again on every round, so that late "
         "ratings and resolutions reach the reports",
     )
+    reports_write_chunk_rows: int = Field(
+        default=2000,
+        ge=100,
+        description="facts a write transaction of the reports worker holds at most: a larger "
+        "change (a busy first round) is written in several, so that SQLite's write lock is "
+        "never held long",
+    )
     reports_business_hours_lines: str = Field(
         default="seller",
         description="lines whose first response and resolution times count business hours only "

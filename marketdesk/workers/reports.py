@@ -19,13 +19,16 @@ log = logging.getLogger("marketdesk.reports")
 async def run_reports(database: Database, settings: Settings) -> None:
     """Run until cancelled: every ``reports_interval_seconds``, write the closed days not
     yet materialised and count the last ``reports_refresh_days`` again. Several processes
-    may run it (a day is written in one transaction; a clash skips the day)."""
+    may run it (a clash skips the run; days it left unmarked are written whole the next round)."""
     lines = business_hours_lines(settings)
     while True:
         try:
             async with database.sessions() as session:
                 days = await materialise(
-                    session, refresh_days=settings.reports_refresh_days, lines=lines
+                    session,
+                    refresh_days=settings.reports_refresh_days,
+                    lines=lines,
+                    chunk_rows=settings.reports_write_chunk_rows,
                 )
             if days:
                 log.info("reports: materialised %d days up to %s", len(days), days[-1])

@@ -327,6 +327,125 @@ def test_a_refresh_writes_only_what_changed(demo_db, history):
     assert rewritten == days and facts == 5
 
 
+def test_a_large_change_is_written_in_short_transactions(demo_db, history):
+    """A change of more facts than a write transaction may hold goes in several, none with
+    more than ``chunk_rows`` facts. A round stopped half-way leaves its days unmarked: the
+    reports count them live meanwhile, and the next round writes them whole, to the same
+    facts and tallies as one transaction writes."""
+    from sqlalchemy import delete, event, select
+
+    from marketdesk.services.reports.facts import materialised_days
+    from marketdesk.store.models import ReportDay, ReportDayTally
+
+    supervisor = Principal("operator", history["operator"], "", frozenset({"supervisor"}))
+    days = [date(2025, 3, d) for d in range(3, 10)]
+    lines = frozenset({"seller"})
+    periods = {
+        "all": reports.resolve_filter(days[0], days[-1]),
+        "operator": reports.resolve_filter(days[0], days[-1], operator_id=history["operator"]),
+    }
+    names = ("overview", "volume_by_day", "operators", "ratings")
+
+    async def work(session):
+        engine = session.bind.sync_engine
+
+        async def clear():
+            await session.execute(delete(ConversationFact).where(ConversationFact.day.in_(days)))
+            await session.execute(delete(ReportDay).where(ReportDay.day.in_(days)))
+            await session.commit()
+
+        async def built():
+            return {
+                (name, period): await reports.build_report(
+                    session, supervisor, name, periods[period], lines
+                )
+                for name in names
+                for period in periods
+            }
+
+        async def stored():
+            facts = ConversationFact.__table__
+            rows = (await session.execute(select(facts).where(facts.c.day.in_(days)))).mappings()
+            tallies = await session.execute(
+                select(ReportDayTally.day, ReportDayTally.grouping, ReportDayTally.data).where(
+                    ReportDayTally.day.in_(days)
+                )
+            )
+            return (
+                sorted((dict(row) for row in rows), key=lambda r: r["conversation_id"]),
+                sorted(tuple(row) for row in tallies),
+            )
+
+        await clear()
+        live = await built()
+        await reports.materialise(session, refresh_days=1, lines=lines, days=days)
+        reference = await stored()
+        await clear()
+
+        inserts: list[int] = []
+
+        def stop_at_the_second_chunk(_conn, _cursor, statement, params, _context, many):
+            if statement.startswith("INSERT INTO conversation_facts"):
+                inserts.append(len(params) if many else 1)
+                if len(inserts) == 2:
+                    raise RuntimeError("stopped half-way")
+
+        event.listen(engine, "before_cursor_execute", stop_at_the_second_chunk)
+        try:
+            with pytest.raises(RuntimeError, match="half-way"):
+                await reports.materialise(
+                    session, refresh_days=1, lines=lines, days=days, chunk_rows=2
+                )
+        finally:
+            event.remove(engine, "before_cursor_execute", stop_at_the_second_chunk)
+        await session.rollback()
+        marked = await materialised_days(session, days[0], days[-1])
+        left = len((await stored())[0])
+        meanwhile = await built()
+
+        facts_of: list[int] = [0]
+
+        def count_facts(_conn, _cursor, statement, params, _context, many):
+            if statement.startswith("INSERT INTO conversation_facts"):
+                facts_of[-1] += len(params) if many else 1
+
+        def committed(_conn):
+            facts_of.append(0)
+
+        event.listen(engine, "before_cursor_execute", count_facts)
+        event.listen(engine, "commit", committed)
+        try:
+            written = await reports.materialise(
+                session, refresh_days=1, lines=lines, days=days, chunk_rows=2
+            )
+        finally:
+            event.remove(engine, "before_cursor_execute", count_facts)
+            event.remove(engine, "commit", committed)
+        return (
+            live,
+            reference,
+            marked,
+            left,
+            meanwhile,
+            written,
+            facts_of,
+            await stored(),
+            (await built()),
+        )
+
+    live, reference, marked, left, meanwhile, written, facts_of, after, rebuilt = run_db(
+        demo_db, work
+    )
+    assert len(reference[0]) == 5 and reference[1]
+    assert marked == set() and left == 2  # the first chunk committed, no day marked
+    assert meanwhile == live  # counted live while unmarked: the leftovers are never read
+    assert written == days
+    assert max(facts_of) == 2 and sum(facts_of) == 5  # three transactions of facts
+    assert len([n for n in facts_of if n]) == 3
+    assert after == reference
+    assert rebuilt == live
+
+
 def test_a_new_conversation_counts_at_once(client, tokens):
     """Today is read live: a conversation just started is in the overview."""
     headers = auth(tokens["supervisor"])

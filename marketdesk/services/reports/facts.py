@@ -32,6 +32,7 @@ from ..people import calendar as calendars
 
 __all__ = [
     "TALLY_GROUPINGS",
+    "WRITE_CHUNK_ROWS",
     "FactRow",
     "ReportFilter",
     "business_hours_lines",
@@ -44,6 +45,11 @@ __all__ = [
     "moscow_today",
     "tally_grouping",
 ]
+
+
+WRITE_CHUNK_ROWS: Final[int] = Settings.model_fields["reports_write_chunk_rows"].default
+"""The facts a write transaction of :func:`materialise` holds at most, by default
+(``MARKETDESK_REPORTS_WRITE_CHUNK_ROWS``; the seeds give no number: ours)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,29 +207,48 @@ async def _count_run(session: AsyncSession, days: list[date], lines: frozenset[s
     return await asyncio.to_thread(_changes, rows, stored, days)
 
 
-async def _write_change(session: AsyncSession, change: _Change) -> None:
-    """``change`` in the session's transaction: the facts of the days never marked anew (by
-    day), the others' facts that are gone or changed (by conversation), then the changed
-    days' tallies and marks."""
-    if change.unmarked:
-        await session.execute(
-            delete(ConversationFact).where(ConversationFact.day.in_(change.unmarked))
-        )
-    gone = change.gone_ids
-    for start in range(0, len(gone), 500):
-        chunk = gone[start : start + 500]
-        await session.execute(
-            delete(ConversationFact).where(ConversationFact.conversation_id.in_(chunk))
-        )
+async def _write_change(session: AsyncSession, change: _Change, chunk_rows: int) -> None:
+    """``change``: the facts that are gone or about to be written anew deleted (by
+    conversation), the facts inserted, then the changed days' tallies and marks. A change of
+    at most ``chunk_rows`` facts is one transaction. A larger one (a busy marketplace's first
+    round, or a week counted after a long stop) is several, so that no transaction holds
+    SQLite's write lock, and every chat message behind it, for long: the changed days'
+    marks go first (until they are back the reports count those days live, from the
+    conversations: the facts of an unmarked day are never read), then the facts in chunks of
+    ``chunk_rows``, then the tallies with the marks. A round that stops half-way leaves its
+    days unmarked; the next writes them whole."""
+    chunked = len(change.deleted_ids) + len(change.records) > chunk_rows
+    if chunked:
+        await session.execute(delete(ReportDay).where(ReportDay.day.in_(change.days)))
+        await session.commit()
+    await _delete_facts(session, change.deleted_ids, chunk_rows if chunked else None)
     records = change.records
-    for start in range(0, len(records), 2000):
-        await session.execute(insert(_table(ConversationFact)), records[start : start + 2000])
+    for start in range(0, len(records), chunk_rows):
+        await session.execute(insert(_table(ConversationFact)), records[start : start + chunk_rows])
+        if chunked:
+            await session.commit()
     await session.execute(delete(ReportDayTally).where(ReportDayTally.day.in_(change.days)))
     if change.tallies:
         await session.execute(insert(_table(ReportDayTally)), change.tallies)
     await session.execute(delete(ReportDay).where(ReportDay.day.in_(change.days)))
     computed = utcnow()
     session.add_all(ReportDay(day=day, computed_at=computed) for day in change.days)
+    await session.commit()
+
+
+async def _delete_facts(session: AsyncSession, ids: list[int], commit_every: int | None) -> None:
+    """The facts of the conversations ``ids``, 500 to a statement (and a commit after each
+    ``commit_every`` of them, if given)."""
+    done = 0
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        await session.execute(
+            delete(ConversationFact).where(ConversationFact.conversation_id.in_(chunk))
+        )
+        done += len(chunk)
+        if commit_every is not None and (done >= commit_every or start + 500 >= len(ids)):
+            await session.commit()
+            done = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,12 +264,12 @@ class _Stored:
 @dataclass(frozen=True, slots=True)
 class _Change:
     """What to write: the days whose facts or tallies changed or that were never marked
-    (``unmarked``: written whole), the facts of the marked ones to delete (gone, or about to
-    be written anew), the facts to insert, and the tallies of the days written."""
+    (written whole), the conversations whose stored facts go (gone, about to be written
+    anew, or left on a day never marked), the facts to insert, and the tallies of the days
+    written."""
 
     days: list[date]
-    unmarked: list[date]
-    gone_ids: list[int]
+    deleted_ids: list[int]
     records: list[dict[str, Any]]
     tallies: list[dict[str, Any]]
 
@@ -288,12 +313,16 @@ def _changes(rows: list[FactRow], stored: _Stored, days: list[date]) -> _Change:
     touched |= {key[0] for key in stored.tallies if key not in counted}
     return _Change(
         days=sorted(touched),
-        unmarked=sorted(unmarked),
-        # an unmarked day's facts go by day (``unmarked``), the others' by conversation
-        gone_ids=[cid for cid in gone if stored.records[cid]["day"] not in unmarked]
-        + [record["conversation_id"] for record in changed if record["day"] not in unmarked],
-        # an unmarked day is written whole: facts left from a run that never committed its
-        # mark are deleted with the day, even where they equal the ones counted now
+        # an unmarked day is written whole: facts left from a round that never wrote its
+        # mark are deleted, even where they equal the ones counted now; a marked day loses
+        # the facts that are gone and those about to be written anew
+        deleted_ids=[cid for cid, record in stored.records.items() if record["day"] in unmarked]
+        + [cid for cid in gone if stored.records[cid]["day"] not in unmarked]
+        + [
+            record["conversation_id"]
+            for record in changed
+            if record["day"] not in unmarked and record["conversation_id"] in stored.records
+        ],
         records=[record for record in records if record["day"] in unmarked]
         + [record for record in changed if record["day"] not in unmarked],
         tallies=[tally for tally in tallies if tally["day"] in touched],
@@ -389,12 +418,14 @@ async def materialise(
     now: datetime | None = None,
     days: Sequence[date] | None = None,
     run_days: int = 7,
+    chunk_rows: int = WRITE_CHUNK_ROWS,
 ) -> list[date]:
     """Write the facts of every closed Moscow day not yet materialised, and count the last
     ``refresh_days`` closed days again: counted in runs of up to ``run_days`` consecutive
-    days, one transaction a run, writing only the days whose facts changed (a day never
-    marked counts as changed; a run without one writes nothing). ``days``: exactly these
-    (closed) days instead. Today stays live. Returns the days written."""
+    days, writing only the days whose facts changed (a day never marked counts as changed;
+    a run without one writes nothing), one transaction a run, or several of at most
+    ``chunk_rows`` facts each for a larger change (:func:`_write_change`). ``days``: exactly
+    these (closed) days instead. Today stays live. Returns the days written."""
     today = moscow_today(now)
     if days is None:
         first = await session.scalar(
@@ -414,8 +445,7 @@ async def materialise(
             await session.rollback()
             continue
         try:
-            await _write_change(session, change)
-            await session.commit()
+            await _write_change(session, change, chunk_rows)
         except IntegrityError:  # another process wrote the same days at the same moment
             await session.rollback()
             continue
