@@ -63,10 +63,6 @@ def _moves(request: SendRequest, status: str) -> bool:
     )
 
 
-_STATUSES = select(CONVERSATIONS.c.id, CONVERSATIONS.c.status, CONVERSATIONS.c.line).where(
-    CONVERSATIONS.c.id.in_(bindparam("ids", expanding=True))
-)
-
 _STATUSES_SQLITE = f"SELECT id, status, line FROM {CONVERSATIONS.name} WHERE id IN ({{}})"  # noqa: S608
 
 
@@ -74,25 +70,23 @@ async def one_by_one_first(database: Database, requests: Sequence[SendRequest]) 
     """The conversations whose sends in ``requests`` are for :func:`.sending.store_one`
     whatever the batch would find, as read before the batch and without its lock: a
     customer's message that the bot answers or that reopens a resolved conversation, the
-    seller chat, an unknown conversation. The batch would take the write lock, lock their
-    rows, find them so and give them back (on SQLite, a hand-off to the writer's thread and
-    a rollback: about a fifth of a bot's turn's CPU); the writer sends them one by one
-    straight away instead. Only customers' sends are looked at (an operator's never moves
-    a conversation), and only a read's worth: a conversation that moves between this read
-    and the batch's lock is still caught under the lock, and one that stopped moving is
-    stored by ``store_one`` all the same."""
+    seller chat, an unknown conversation. On SQLite the batch would take the write lock,
+    hand its transaction to the writer's thread, lock their rows, find them so and roll
+    back (about a fifth of a bot's turn's CPU, one message at a time); the writer sends
+    them one by one straight away instead. The read is a plain driver's read
+    (``Database.quick_reads``, a few µs); on PostgreSQL, where it would be a pooled
+    connection's round trip for every batch of customers' messages and the batch's own
+    attempt costs little more, nothing is read (an empty set). Only customers' sends are
+    looked at (an operator's never moves a conversation), and only a read's worth: a
+    conversation that moves between this read and the batch's lock is still caught under
+    the lock, and one that stopped moving is stored by ``store_one`` all the same."""
+    quick = database.quick_reads()
     customers = {r.message.conversation_id for r in requests if not r.principal.is_operator}
-    if not customers:
+    if quick is None or not customers:
         return set()
     ids = sorted(customers)
-    quick = database.quick_reads()
-    rows: Sequence[Any]
-    if quick is not None:
-        marks = ", ".join("?" * len(ids))
-        rows = quick.execute(_STATUSES_SQLITE.format(marks), ids).fetchall()
-    else:
-        async with database.engine.connect() as connection:
-            rows = (await connection.execute(_STATUSES, {"ids": ids})).all()
+    marks = ", ".join("?" * len(ids))
+    rows = quick.execute(_STATUSES_SQLITE.format(marks), ids).fetchall()
     found = {int(cid): (str(status), str(line)) for cid, status, line in rows}
     alone: set[int] = set()
     for request in requests:
