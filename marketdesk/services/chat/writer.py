@@ -15,10 +15,10 @@ A batch stores only plain messages (see :func:`.batch.store_batch`); whatever mo
 conversation (the bot's answer, a reopening) or is refused goes through
 :func:`.sending.store_one` in its own transaction, still in order. A read before the batch
 (:func:`.batch.one_by_one_first`, on SQLite) sends the customers' messages that the bot
-answers or that reopen a conversation there at once, without the batch's attempt. An operator's reply
-passes the privacy guard inside the batch's transaction; one it objects to stores nothing
-and its ``submit`` raises :class:`.context.GuardObjected`. A send is answered only
-after its commit: the caller acknowledges the message once ``submit`` returns.
+answers or that reopen a conversation there at once, without the batch's attempt. An
+operator's reply passes the privacy guard inside the batch's transaction; one it objects to
+stores nothing and its ``submit`` raises :class:`.context.GuardObjected`. A send is
+answered only after its commit: the caller acknowledges the message once ``submit`` returns.
 """
 
 from __future__ import annotations
