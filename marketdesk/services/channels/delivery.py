@@ -41,6 +41,7 @@ from sqlalchemy.orm import aliased
 from marketdesk.domain.channels import DELIVERY_STATUS_TITLES_RU, DeliveryStatus
 from marketdesk.domain.notifications import backoff
 from marketdesk.settings import Settings
+from marketdesk.store.claims import claim_due
 from marketdesk.store.models import (
     Attachment,
     ChannelContact,
@@ -165,29 +166,16 @@ async def _claim(
         )
         .exists()
     )
-    chosen = list(
-        await session.scalars(
-            select(ChannelDelivery.id)
-            .where(_due(now), ChannelDelivery.channel.in_(channels), first_of_its_conversation)
-            .order_by(ChannelDelivery.id)
-            .limit(policy.batch)
-            .with_for_update(skip_locked=True)
-        )
+    claimed = await claim_due(
+        session,
+        ChannelDelivery,
+        conditions=[_due(now), ChannelDelivery.channel.in_(channels), first_of_its_conversation],
+        due=_due(now),
+        batch=policy.batch,
+        lease_until=now + policy.claim,
+        returning=[ChannelDelivery],
     )
-    if not chosen:
-        await session.commit()
-        return []
-    rows = list(
-        (
-            await session.execute(
-                update(ChannelDelivery)
-                .where(ChannelDelivery.id.in_(chosen), _due(now))
-                .values(next_attempt_at=now + policy.claim, attempts=ChannelDelivery.attempts + 1)
-                .returning(ChannelDelivery)
-                .execution_options(synchronize_session=False)
-            )
-        ).scalars()
-    )
+    rows = [] if claimed is None else list(claimed.scalars())
     await session.commit()
     return sorted(rows, key=lambda row: row.id)
 

@@ -34,11 +34,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain import notifications as rules
 from marketdesk.domain.notifications import NotificationStatus, NotificationType
+from marketdesk.store.claims import claim_due
 from marketdesk.store.models import Notification, utcnow
 from marketdesk.store.transactions import serialized
 
@@ -105,31 +106,19 @@ async def _claim(
     channels: list[str],
     secret: bytes,
 ) -> list[_Claimed]:
-    # two statements in one transaction: PostgreSQL does not hold a LIMIT inside
-    # ``UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)`` (it claimed them all)
-    chosen = list(
-        await session.scalars(
-            select(Notification.id)
-            .where(_due(now), Notification.channel.in_(channels))
-            .order_by(Notification.id)
-            .limit(policy.batch)
-            .with_for_update(skip_locked=True)
-        )
+    leased = await claim_due(
+        session,
+        Notification,
+        conditions=[_due(now), Notification.channel.in_(channels)],
+        due=_due(now),
+        batch=policy.batch,
+        lease_until=now + policy.claim,
+        returning=[Notification],
     )
-    if not chosen:
+    if leased is None:
         await session.commit()
         return []
-    rows = list(
-        (
-            await session.execute(
-                update(Notification)
-                .where(Notification.id.in_(chosen), _due(now))
-                .values(next_attempt_at=now + policy.claim, attempts=Notification.attempts + 1)
-                .returning(Notification)
-                .execution_options(synchronize_session=False)
-            )
-        ).scalars()
-    )
+    rows = list(leased.scalars())
     targets = await push_targets(
         session, [r.customer_id for r in rows if r.channel == "push" and r.customer_id]
     )

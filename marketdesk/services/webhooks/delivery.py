@@ -39,6 +39,7 @@ from sqlalchemy.orm import aliased
 from marketdesk.domain.notifications import backoff
 from marketdesk.domain.webhooks import DeliveryStatus, secret_key, signature_headers
 from marketdesk.settings import Settings
+from marketdesk.store.claims import claim_due
 from marketdesk.store.models import WebhookDelivery, WebhookSubscription, utcnow
 from marketdesk.store.transactions import serialized
 
@@ -118,37 +119,29 @@ async def _claim(session: AsyncSession, now: datetime, policy: WebhookPolicy) ->
         .exists()
     )
     active = select(WebhookSubscription.id).where(WebhookSubscription.active.is_(True))
-    chosen = list(
-        await session.scalars(
-            select(WebhookDelivery.id)
-            .where(
-                _due(now),
-                first_of_its_subscription,
-                WebhookDelivery.subscription_id.in_(active),
-            )
-            .order_by(WebhookDelivery.id)
-            .limit(policy.batch)
-            .with_for_update(skip_locked=True)
-        )
+    leased = await claim_due(
+        session,
+        WebhookDelivery,
+        conditions=[
+            _due(now),
+            first_of_its_subscription,
+            WebhookDelivery.subscription_id.in_(active),
+        ],
+        due=_due(now),
+        batch=policy.batch,
+        lease_until=now + policy.claim,
+        returning=[
+            WebhookDelivery.id,
+            WebhookDelivery.subscription_id,
+            WebhookDelivery.message_id,
+            WebhookDelivery.body,
+            WebhookDelivery.attempts,
+        ],
     )
-    if not chosen:
+    if leased is None:
         await session.commit()
         return []
-    rows = (
-        await session.execute(
-            update(WebhookDelivery)
-            .where(WebhookDelivery.id.in_(chosen), _due(now))
-            .values(next_attempt_at=now + policy.claim, attempts=WebhookDelivery.attempts + 1)
-            .returning(
-                WebhookDelivery.id,
-                WebhookDelivery.subscription_id,
-                WebhookDelivery.message_id,
-                WebhookDelivery.body,
-                WebhookDelivery.attempts,
-            )
-            .execution_options(synchronize_session=False)
-        )
-    ).all()
+    rows = leased.all()
     targets = {
         sid: (url, secret)
         for sid, url, secret in await session.execute(
