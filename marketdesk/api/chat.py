@@ -14,8 +14,6 @@ from marketdesk.services import chat
 from marketdesk.services.chat import ChatContext, ConversationView
 from marketdesk.services.principals import Principal
 
-from .deps import publisher_of
-
 __all__ = [
     "TEXT_BOUND",
     "Chat",
@@ -33,13 +31,7 @@ TEXT_BOUND = 64_000
 
 def context_of(request: Request) -> ChatContext:
     """The chat's context of the application serving ``request``."""
-    return ChatContext(
-        bot=getattr(request.app.state, "bot", None),
-        publish=publisher_of(request),
-        writer=getattr(request.app.state, "chat_writer", None),
-        database=getattr(request.app.state, "database", None),
-        settings=getattr(request.app.state, "settings", None),
-    )
+    return ChatContext.of_server(request.app.state)
 
 
 async def chat_context(request: Request) -> ChatContext:

@@ -14,14 +14,7 @@ __all__ = ["chat_context_of", "data_dir_of"]
 
 def chat_context_of(state: Any) -> chat.ChatContext:
     """The server's bot, broker, chat writer and database (set up by ``server.py``)."""
-    broker = getattr(state, "broker", None)
-    return chat.ChatContext(
-        bot=getattr(state, "bot", None),
-        publish=broker.publish if broker is not None else chat.no_publisher,
-        writer=getattr(state, "chat_writer", None),
-        database=getattr(state, "database", None),
-        settings=getattr(state, "settings", None),
-    )
+    return chat.ChatContext.of_server(state)
 
 
 def data_dir_of(state: Any) -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
@@ -31,6 +31,20 @@ class ChatContext:
     writer: ChatWriter | None = None
     database: Database | None = None
     settings: Settings | None = None  # the bot's account actions (None: from the environment)
+
+    @classmethod
+    def of_server(cls, state: Any) -> ChatContext:
+        """The context of a running server: its bot, broker, chat writer, database and
+        settings, as ``server.py`` sets them on the application's ``state`` (what it lacks
+        stays unset)."""
+        broker = getattr(state, "broker", None)
+        return cls(
+            bot=getattr(state, "bot", None),
+            publish=no_publisher if broker is None else broker.publish,
+            writer=getattr(state, "chat_writer", None),
+            database=getattr(state, "database", None),
+            settings=getattr(state, "settings", None),
+        )
 
 
 TextGuard = Callable[[Connection, int | None, str], bool]
