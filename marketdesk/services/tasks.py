@@ -13,8 +13,9 @@ from functools import partial
 from typing import Any, Required, TypedDict, Unpack
 
 from pydantic import BaseModel
-from sqlalchemy import Table, bindparam, case, func, insert, select
+from sqlalchemy import Table, bindparam, case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from marketdesk.domain import tasks as rules
 from marketdesk.domain.roles import Role
@@ -40,7 +41,7 @@ from marketdesk.store.models import (
     TaskEvent,
     utcnow,
 )
-from marketdesk.store.rows import insert_adopted, write_changes
+from marketdesk.store.rows import insert_adopted
 
 from . import audit, chat, chat_access, task_live, task_outcomes, webhooks
 from .chat.events import Publisher, operator_channel
@@ -174,17 +175,17 @@ def _summary(task: Task, assignee: str | None, now: datetime) -> dict[str, Any]:
 _TASKS: Table = Task.__table__  # type: ignore[assignment]
 _EVENTS: Table = TaskEvent.__table__  # type: ignore[assignment]
 _COMMENTS: Table = TaskComment.__table__  # type: ignore[assignment]
+_UPDATE_TASK = update(_TASKS).where(_TASKS.c.id == bindparam("task_id"))  # SET: the keys
 _INSERT_EVENT = insert(_EVENTS)
 _INSERT_COMMENT = insert(_COMMENTS)
 
 
 async def _set(session: AsyncSession, task: Task, **values: Any) -> None:
-    """``values`` on the task, written at once with one prepared ``UPDATE`` by its key
-    (:func:`~marketdesk.store.rows.write_changes`): nothing left for the flush."""
+    """``values`` on the task's row with one prepared ``UPDATE``, and on its object as the
+    committed state: nothing left for the flush to work out."""
+    await session.execute(_UPDATE_TASK, {"task_id": task.id, **values})
     for name, value in values.items():
-        setattr(task, name, value)
-    written = await write_changes(session, task)
-    assert written, "a task read or adopted in this session"
+        set_committed_value(task, name, value)
 
 
 async def _write_event(
