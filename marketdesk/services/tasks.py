@@ -182,7 +182,9 @@ _INSERT_COMMENT = insert(_COMMENTS)
 
 async def _set(session: AsyncSession, task: Task, **values: Any) -> None:
     """``values`` on the task's row with one prepared ``UPDATE``, and on its object as the
-    committed state: nothing left for the flush to work out."""
+    committed state: nothing left for the flush to work out. (Not ``rows.write_changes``,
+    which does the same from the object's history: measured in-process, it cost a task's
+    change 0.03–0.2 ms more of CPU.)"""
     await session.execute(_UPDATE_TASK, {"task_id": task.id, **values})
     for name, value in values.items():
         set_committed_value(task, name, value)
