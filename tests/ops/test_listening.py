@@ -8,16 +8,13 @@ import os
 import pickle
 import socket
 import subprocess
-import sys
 from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 
 import pytest
 
 from marketdesk.listening import ReusePortSocket, bind_reuse_port
-from tests.chat.servers import REDIS_URL, redis_available
-
-MARKETDESK = Path(sys.executable).with_name("marketdesk")
+from tests.chat.servers import MARKETDESK, REDIS_URL, redis_available
 
 
 def test_a_handed_over_socket_is_a_new_one_on_the_same_address() -> None:

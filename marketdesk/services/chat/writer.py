@@ -156,7 +156,7 @@ class ChatWriter:
         started = time.perf_counter()
         try:  # the bot's turns and reopenings go one by one without trying the batch
             alone = await one_by_one_first(self.database, requests)
-        except (DBAPIError, sqlite3.Error) as exc:  # the batch finds them under its lock
+        except sqlite3.Error as exc:  # (a plain SQLite read) the batch finds them under its lock
             log.warning("chat writer's read before a batch failed (%s)", exc)
             alone = set()
         batched = [i for i, r in enumerate(requests) if r.message.conversation_id not in alone]
