@@ -443,7 +443,8 @@ async def bench_backend(
     load_data(database_url, data_dir, args.scale)
     customers, products = await ids(database_url)
     workers = args.workers if database_url.startswith("postgresql") else args.sqlite_workers
-    extra = {"MARKETDESK_REDIS_URL": args.redis} if workers > 1 else {}
+    redis = workers > 1 or args.with_redis
+    extra = {"MARKETDESK_REDIS_URL": args.redis} if redis else {}
     server = ServerProcess(data_dir, database_url, extra, workers=workers)
     server.start()
     rows: list[dict[str, Any]] = []
@@ -554,6 +555,11 @@ async def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="PostgreSQL's server processes")
     parser.add_argument("--sqlite-workers", type=int, default=1, help="SQLite's (with Redis)")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
+    parser.add_argument(
+        "--with-redis",
+        action="store_true",
+        help="Redis for one server process too (as each node of several hosts has)",
+    )
     parser.add_argument("--only", type=lambda v: set(v.split(",")), default=None)
     parser.add_argument(
         "--card-clients",

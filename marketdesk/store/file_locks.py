@@ -7,7 +7,8 @@ by SIGKILL.
 - :class:`WriteLock`: the SQLite write lock of an engine (``store.transactions``): first the
   process's own asyncio lock (its writers queue there, first come first served), then the
   file's, which orders the processes. Only the one writer of a process at a time waits on the
-  file, in a thread of its own, so the event loop never blocks.
+  file, in the lock's waiting thread (one for the lock's life, started at its first wait), so
+  the event loop never blocks.
 - :func:`try_lock_file`: a lock that is held or not at once (the leader lease of the
   background work, ``store.leases.FileLease``).
 
@@ -20,6 +21,7 @@ import asyncio
 import contextlib
 import fcntl
 import os
+import queue
 import threading
 import weakref
 from pathlib import Path
@@ -72,6 +74,8 @@ class WriteLock:
         self.path = path
         self._local = asyncio.Lock()
         self._fd: int | None = None
+        # the waiting thread's requests: (lock, loop, future) each, None to stop it
+        self._waits: queue.SimpleQueue[_Wait | None] | None = None
 
     def locked(self) -> bool:
         return self._local.locked()
@@ -113,40 +117,58 @@ class WriteLock:
             fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return
         except BlockingIOError:
-            pass  # another process writes: wait for it in a thread
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[None] = loop.create_future()
-        # a daemon: a process that exits while another holds the lock is not kept alive by
-        # it; the thread keeps this lock (and so its file) alive while it waits
-        threading.Thread(
-            target=self._wait, args=(loop, future), name="sqlite-write-lock", daemon=True
-        ).start()
+            pass  # another process writes: wait for it in the waiting thread
+        if self._waits is None:
+            # one thread for the lock's life: a thread started for each wait cost about a
+            # tenth of a millisecond of CPU, on nearly every write while two processes write
+            waits: queue.SimpleQueue[_Wait | None] = queue.SimpleQueue()
+            self._waits = waits
+            # a daemon: a process that exits while another holds the lock is not kept alive
+            # by it; it holds no reference to the lock between waits (a wait's request
+            # keeps the lock, and so its file, alive until it is answered)
+            threading.Thread(
+                target=_wait_for_file, args=(self._fd, waits), name="sqlite-write-lock", daemon=True
+            ).start()
+            weakref.finalize(self, waits.put, None)
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waits.put((self, asyncio.get_running_loop(), future))
         await future
-
-    def _wait(self, loop: asyncio.AbstractEventLoop, future: asyncio.Future[None]) -> None:
-        fd = self._fd
-        assert fd is not None
-        error: OSError | None = None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        except OSError as failed:
-            error = failed
-        try:
-            loop.call_soon_threadsafe(self._deliver, future, error)
-        except RuntimeError:  # the loop is closed: nobody takes the lock
-            if error is None:
-                fcntl.flock(fd, fcntl.LOCK_UN)
 
     def _deliver(self, future: asyncio.Future[None], error: OSError | None) -> None:
         # in the loop's thread, where a cancellation (the writer's timeout) happens too
         if error is not None:
             if not future.done():
                 future.set_exception(error)
-        elif future.done():  # the writer gave up while the thread waited: let go at once
-            assert self._fd is not None
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        elif future.done():  # the writer gave up while the thread waited: let go at once,
+            # unless the process's next writer came meanwhile and holds it (its try without
+            # waiting went in through this same open file): it lets go at its end
+            if not self._local.locked():
+                assert self._fd is not None
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
         else:
             future.set_result(None)
+
+
+_Wait = tuple[WriteLock, asyncio.AbstractEventLoop, "asyncio.Future[None]"]
+
+
+def _wait_for_file(fd: int, waits: queue.SimpleQueue[_Wait | None]) -> None:
+    """The waiting thread of a :class:`WriteLock`: for each request, the file's lock (the
+    thread blocks in ``flock`` until the other process lets go), then the answer in the
+    waiting writer's event loop."""
+    while (request := waits.get()) is not None:
+        lock, loop, future = request
+        error: OSError | None = None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError as failed:
+            error = failed
+        try:
+            loop.call_soon_threadsafe(lock._deliver, future, error)
+        except RuntimeError:  # the loop is closed: nobody takes the lock
+            if error is None:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        del request, lock, loop, future
 
 
 def _close(fd: int) -> None:

@@ -13,6 +13,7 @@ import pytest
 import redis
 
 from marketdesk.realtime import InProcessBroker, RedisBroker
+from marketdesk.services.chat.events import publish_all
 from tests.chat.servers import REDIS_URL, redis_available
 
 
@@ -216,6 +217,40 @@ def test_events_published_together_go_out_as_fewer_messages_in_their_order() -> 
     order, messages = asyncio.run(main())
     assert order == list(range(60))
     assert 1 <= messages < 60
+
+
+@pytest.mark.skipif(not redis_available(), reason="no Redis server")
+def test_a_commits_events_go_to_redis_as_one_message_in_their_order() -> None:
+    """``publish_all`` (what a commit's collector and the chat writer's batch call): the
+    events of one commit reach the other process in order, from one Redis message."""
+
+    async def main() -> tuple[list[int], int]:
+        prefix = f"marketdesk-test:{uuid.uuid4().hex[:8]}:"
+        first, second = RedisBroker(REDIS_URL, prefix=prefix), RedisBroker(REDIS_URL, prefix=prefix)
+        await first.start()
+        await second.start()
+        raw = redis.asyncio.Redis.from_url(REDIS_URL)
+        listener = raw.pubsub()
+        await listener.subscribe(prefix + "events")
+        try:
+            got, handler = _collector()
+            second.subscribe(["conversation:9"], handler)
+            events = [(["conversation:9"], {"type": "message", "n": n}) for n in range(3)]
+            await publish_all(first.publish, events)
+            await _wait_for(got, 3)
+            messages = 0
+            while (message := await listener.get_message(timeout=0.3)) is not None:
+                messages += message["type"] == "message"
+            return [e["n"] for _, e in got], messages
+        finally:
+            await listener.aclose()
+            await raw.aclose()
+            await first.stop()
+            await second.stop()
+
+    order, messages = asyncio.run(main())
+    assert order == [0, 1, 2]
+    assert messages == 1
 
 
 @pytest.mark.skipif(not redis_available(), reason="no Redis server")

@@ -106,6 +106,42 @@ def test_concurrent_sends_share_a_commit_and_keep_each_conversations_order(
     assert {r.message.client_msg_id for r in requests} == set(by_request)
 
 
+def test_a_batchs_live_events_are_published_at_once_each_conversations_in_order(
+    fresh_env: ChatEnv, operator: str
+) -> None:
+    """A batch's events are published together (the Redis broker sends them as one message,
+    not one round trip each after the other's reply), each conversation's in the order its
+    messages were sent."""
+    env = fresh_env
+    chats = []
+    for _ in range(3):
+        token = env.visitor()
+        chats.append((_assigned(env, token), _principal(env, token)))
+    published: list[dict[str, Any]] = []
+    in_flight, most = [0], [0]
+
+    async def publish(_channels: Any, event: dict[str, Any]) -> None:
+        published.append(event)  # taken in its first step, as the brokers take theirs
+        in_flight[0] += 1
+        most[0] = max(most[0], in_flight[0])
+        await asyncio.sleep(0)  # on its way (Redis's reply)
+        in_flight[0] -= 1
+
+    ctx = chat.ChatContext(publish=publish)
+    requests = [_request(ctx, who, cid, f"сообщение {n}") for n in range(4) for cid, who in chats]
+    outcomes, stats = _submit_all(env, requests)
+
+    assert all(isinstance(o, chat.SendResult) for o in outcomes), outcomes
+    assert stats.batched_messages == 12
+    messages = [e for e in published if e["type"] == "message"]
+    assert len(messages) == 12
+    for cid, _ in chats:
+        texts = [e["message"]["text"] for e in messages if e["conversation_id"] == cid]
+        assert texts == [f"сообщение {n}" for n in range(4)]
+    # one after another, a publish would start only once the last was through
+    assert most[0] >= len(published) // stats.batches > 1
+
+
 def test_a_mixed_batch_gives_every_send_its_own_outcome(fresh_env: ChatEnv, operator: str) -> None:
     env = fresh_env
     ctx = chat.ChatContext()

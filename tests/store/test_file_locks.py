@@ -1,16 +1,19 @@
 """The locks several server processes share on one SQLite file (``store.file_locks``): the
 write lock orders the writers of all the processes (none meets SQLite's busy handler, none
-loses another's update), a writer that gives up waiting leaves the lock free, and the leader
-lease has one holder, taken over when the holder is killed."""
+loses another's update), its waits share one thread, a writer that gives up waiting leaves the
+lock free (and the writer after it holding it), and the leader lease has one holder, taken
+over when the holder is killed."""
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -191,6 +194,67 @@ def test_a_writer_that_gives_up_waiting_leaves_the_lock_free(tmp_path: Path) -> 
     finally:
         holder.kill()
         holder.wait()
+
+
+def _waiting_threads() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == "sqlite-write-lock"]
+
+
+def test_the_waits_of_a_lock_share_one_thread_which_ends_with_the_lock(tmp_path: Path) -> None:
+    # two locks on one file in one process conflict as two processes' do (a ``flock`` is held
+    # by an open file): ``other`` plays the other process
+    path = tmp_path / "x.db-writer"
+    seen: list[threading.Thread] = []  # kept: no thread object's id is reused
+    earlier = set(_waiting_threads())  # other tests' locks not yet collected
+
+    async def take_turns() -> int:
+        other, lock = WriteLock(path), WriteLock(path)
+        for _ in range(20):
+            await other.acquire()
+            waiting = asyncio.ensure_future(lock.acquire())
+            await asyncio.sleep(0.01)
+            assert not waiting.done()  # it waits for the file, in the thread
+            seen.extend(set(_waiting_threads()) - earlier)
+            other.release()
+            await asyncio.wait_for(waiting, 5)
+            assert lock.locked()
+            lock.release()
+        return len(set(_waiting_threads()) - earlier)
+
+    alive = asyncio.run(take_turns())
+    assert len({id(thread) for thread in seen}) == 1
+    assert alive == 1
+    gc.collect()  # the locks are gone: so is the thread
+    seen[0].join(5)
+    assert not seen[0].is_alive()
+
+
+def test_a_wait_given_up_leaves_the_lock_to_the_writer_after_it(tmp_path: Path) -> None:
+    path = tmp_path / "x.db-writer"
+
+    async def give_up_then_next() -> tuple[int | None, int | None]:
+        other, lock = WriteLock(path), WriteLock(path)
+        await other.acquire()
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.1):
+                await lock.acquire()
+        # the process's next writer waits behind the given-up wait, which the thread still
+        # serves first: once the file is free it takes it, for nobody, then for this writer
+        following = asyncio.ensure_future(lock.acquire())
+        await asyncio.sleep(0.05)
+        assert not following.done()
+        other.release()
+        await asyncio.wait_for(following, 5)
+        # the given-up wait's answer came before this writer's: it has let nothing go
+        while_held = try_lock_file(path)
+        lock.release()
+        after = try_lock_file(path)
+        return while_held, after
+
+    while_held, after = asyncio.run(give_up_then_next())
+    assert while_held is None
+    assert after is not None
+    os.close(after)
 
 
 def test_a_database_without_a_file_has_only_the_process_lock() -> None:

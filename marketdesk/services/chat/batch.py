@@ -32,7 +32,7 @@ from ..webhooks.payloads import message_data
 from . import outbound, sla
 from .checks import may_read_now, send_refusal
 from .context import GuardObjected
-from .events import Changes
+from .events import Changes, Publisher, publish_all
 from .sending import SendRequest, sent_extra
 from .transcript import CONVERSATIONS, MESSAGES
 from .views import ConversationView, MessageView, SendResult, conversation_view
@@ -132,6 +132,8 @@ async def store_batch(
     for index in objected:
         results[index] = GuardObjected()
     last_of = {requests[index].message.conversation_id: index for index, *_ in stored}
+    # the batch's events by publisher (one, but for tests), each publisher's at once
+    events: dict[int, tuple[Publisher, list[tuple[list[str], dict[str, Any]]]]] = {}
     for index, row, view, last_seq in stored:
         request = requests[index]
         cid = request.message.conversation_id
@@ -141,9 +143,12 @@ async def store_batch(
             changes.message(view, row, sla.merged(row, changed))
         else:
             changes.message(view, row)
-        await changes.publish()
+        publish = request.ctx.publish
+        events.setdefault(id(publish), (publish, []))[1].extend(changes.events())
         # the conversation's view only if the caller reads it (the sockets do not)
         results[index] = SendResult(message=view, view_of=partial(_view_after, row, changed))
+    for publish, published in events.values():
+        await publish_all(publish, published)
     return results
 
 
