@@ -48,7 +48,9 @@ from marketdesk.services.webhooks import (
 )
 from marketdesk.settings import Settings
 from marketdesk.store.db import Database
+from marketdesk.store.file_locks import LockStats
 from marketdesk.store.leases import lease_for
+from marketdesk.store.transactions import sqlite_write_lock
 from marketdesk.workers.background import start_loops
 from marketdesk.workers.board import run_board_push
 from marketdesk.workers.calendar import run_calendar_refresh
@@ -167,10 +169,17 @@ def _chat_context(app: FastAPI) -> ChatContext:
 
 
 def _read_at_scrape(app: FastAPI, metrics: Metrics) -> None:
-    """What /metrics reads when scraped: the database pool, the chat writer's counters."""
+    """What /metrics reads when scraped: the database pool, the chat writer's counters, the
+    SQLite write lock's use."""
     state = app.state
     metrics.read_pool(lambda: state.database.engine.pool)
     metrics.read_writer_stats(lambda: getattr(getattr(state, "chat_writer", None), "stats", None))
+    metrics.read_write_lock_stats(lambda: _write_lock_stats(state.database))
+
+
+def _write_lock_stats(database: Database) -> LockStats | None:
+    lock = sqlite_write_lock(database.engine)
+    return None if lock is None else lock.stats
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:

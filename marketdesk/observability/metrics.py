@@ -13,7 +13,8 @@ Who feeds what:
 - the chat writer's batches and commit time: the writer's ``observer`` hook;
 - SLA breaches: the SLA timer's ``on_escalated`` hook (tasks) and ``chat_sla_breached``
   (the chat's clocks, by kind);
-- the database pool and the writer's one-by-one fallbacks: read at scrape time.
+- the database pool, the writer's one-by-one fallbacks and the SQLite write lock's use: read
+  at scrape time.
 """
 
 from __future__ import annotations
@@ -57,12 +58,20 @@ class _WriterStats(Protocol):
     one_by_one: int
 
 
+class _LockStats(Protocol):
+    acquisitions: int
+    other_process_waits: int
+    wait_seconds: float
+    held_seconds: float
+
+
 class _ReadAtScrape(Collector):
     """What is read rather than counted: the database pool, the writer's fallbacks."""
 
     def __init__(self) -> None:
         self.pool: Callable[[], object] | None = None
         self.writer_stats: Callable[[], _WriterStats | None] | None = None
+        self.write_lock_stats: Callable[[], _LockStats | None] | None = None
 
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         pool = self.pool() if self.pool is not None else None
@@ -84,6 +93,36 @@ class _ReadAtScrape(Collector):
         )
         one_by_one.add_metric([], float(stats.one_by_one if stats is not None else 0))
         yield one_by_one
+        lock = self.write_lock_stats() if self.write_lock_stats is not None else None
+        if lock is None:  # PostgreSQL: no write lock of ours
+            return
+        for name, documentation, value in (
+            (
+                "acquisitions",
+                "Times this process took the SQLite database's write lock.",
+                lock.acquisitions,
+            ),
+            (
+                "other_process_waits",
+                "Times it found another server process holding the write lock.",
+                lock.other_process_waits,
+            ),
+            (
+                "wait_seconds",
+                "Seconds its writers waited for the write lock (behind this process's writers, "
+                "then the other processes').",
+                lock.wait_seconds,
+            ),
+            (
+                "held_seconds",
+                "Seconds it held the write lock (its rate, summed over the processes: how busy "
+                "the database's one writer is).",
+                lock.held_seconds,
+            ),
+        ):
+            family = CounterMetricFamily(f"marketdesk_sqlite_write_lock_{name}", documentation)
+            family.add_metric([], float(value))
+            yield family
 
     def describe(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         return iter(())  # read at scrape time: nothing to check at registration
@@ -202,6 +241,9 @@ class Metrics:
 
     def read_writer_stats(self, stats: Callable[[], _WriterStats | None]) -> None:
         self._read.writer_stats = stats
+
+    def read_write_lock_stats(self, stats: Callable[[], _LockStats | None]) -> None:
+        self._read.write_lock_stats = stats
 
     def count_event(self, event: dict[str, Any]) -> None:
         """A live event published after a commit: a stored message is counted (a bot's

@@ -23,11 +23,13 @@ import fcntl
 import os
 import queue
 import threading
+import time
 import weakref
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-__all__ = ["WriteLock", "lock_file_path", "sqlite_file", "try_lock_file"]
+__all__ = ["LockStats", "WriteLock", "lock_file_path", "sqlite_file", "try_lock_file"]
 
 
 def sqlite_file(database: str | None) -> Path | None:
@@ -65,6 +67,20 @@ def try_lock_file(path: Path) -> int | None:
     return fd
 
 
+@dataclass(slots=True)
+class LockStats:
+    """A write lock's use by this process since it started (``/metrics``): the share of the
+    time it held the lock is the rate of ``held_seconds``; summed over the processes on one
+    file it is how busy the database's one writer is."""
+
+    acquisitions: int = 0
+    other_process_waits: int = 0
+    """Acquisitions that found another process holding the file's lock."""
+    wait_seconds: float = 0.0
+    """From asking to holding: behind this process's writers, then the other processes'."""
+    held_seconds: float = 0.0
+
+
 class WriteLock:
     """A SQLite engine's write lock, for the writers of this process and of the others on the
     same file (see the module's text). The interface of :class:`asyncio.Lock`: ``await
@@ -72,6 +88,8 @@ class WriteLock:
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
+        self.stats = LockStats()
+        self._since = 0.0
         self._local = asyncio.Lock()
         self._fd: int | None = None
         # the waiting thread's requests: (lock, loop, future) each, None to stop it
@@ -81,15 +99,21 @@ class WriteLock:
         return self._local.locked()
 
     async def acquire(self) -> bool:
+        asked = time.perf_counter()
         await self._local.acquire()
         try:
             await self._acquire_file()
         except BaseException:
             self._local.release()
             raise
+        self._since = now = time.perf_counter()
+        stats = self.stats
+        stats.acquisitions += 1
+        stats.wait_seconds += now - asked
         return True
 
     def release(self) -> None:
+        self.stats.held_seconds += time.perf_counter() - self._since
         try:
             if self._fd is not None:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
@@ -118,6 +142,7 @@ class WriteLock:
             return
         except BlockingIOError:
             pass  # another process writes: wait for it in the waiting thread
+        self.stats.other_process_waits += 1
         if self._waits is None:
             # one thread for the lock's life: a thread started for each wait cost about a
             # tenth of a millisecond of CPU, on nearly every write while two processes write

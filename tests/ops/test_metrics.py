@@ -1,7 +1,7 @@
 """/metrics (issue 15, operations): behind a bearer token, in the Prometheus text format,
 with counters that move as the server works: requests by route template (no ids in the
 labels), open sockets, messages stored, the chat writer's batches, the bot's answers by
-action, SLA breaches of tasks, the database pool."""
+action, SLA breaches of tasks, the database pool, the SQLite write lock's use."""
 
 from __future__ import annotations
 
@@ -112,6 +112,21 @@ def test_the_database_pool_is_reported(ops: ChatEnv) -> None:
     samples = scrape(ops.client)
     assert value(samples, "marketdesk_db_pool_size") > 0
     assert ("marketdesk_db_pool_checked_out", ()) in samples
+
+
+def test_the_sqlite_write_locks_use_is_reported_and_postgresql_has_none(ops: ChatEnv) -> None:
+    lock = "marketdesk_sqlite_write_lock_"
+    before = scrape(ops.client)
+    ops.visitor()  # a write: the lock taken and given back
+    after = scrape(ops.client)
+    if ops.db.url.startswith("postgresql"):  # no write lock of ours there
+        assert not any(name.startswith(lock) for name, _ in after)
+        return
+    for name in ("acquisitions", "held_seconds", "wait_seconds", "other_process_waits"):
+        assert (f"{lock}{name}_total", ()) in after
+    assert value(after, f"{lock}acquisitions_total") > value(before, f"{lock}acquisitions_total")
+    assert value(after, f"{lock}held_seconds_total") > value(before, f"{lock}held_seconds_total")
+    assert value(after, f"{lock}wait_seconds_total") >= value(before, f"{lock}wait_seconds_total")
 
 
 def test_a_task_past_its_deadline_counts_as_an_sla_breach(ops: ChatEnv) -> None:

@@ -219,6 +219,10 @@ def test_the_waits_of_a_lock_share_one_thread_which_ends_with_the_lock(tmp_path:
             await asyncio.wait_for(waiting, 5)
             assert lock.locked()
             lock.release()
+        # its use, as /metrics reports it: every turn found the other holding the file
+        assert lock.stats.acquisitions == lock.stats.other_process_waits == 20
+        assert lock.stats.wait_seconds >= 20 * 0.01
+        assert 0 < lock.stats.held_seconds < lock.stats.wait_seconds
         return len(set(_waiting_threads()) - earlier)
 
     alive = asyncio.run(take_turns())
