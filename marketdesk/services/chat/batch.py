@@ -66,11 +66,15 @@ def _moves(request: SendRequest, status: str) -> bool:
 _STATUSES_SQLITE = f"SELECT id, status, line FROM {CONVERSATIONS.name} WHERE id IN ({{}})"  # noqa: S608
 
 
-async def one_by_one_first(database: Database, requests: Sequence[SendRequest]) -> set[int]:
+async def one_by_one_first(
+    database: Database, requests: Sequence[SendRequest]
+) -> dict[int, str | None]:
     """The conversations whose sends in ``requests`` are for :func:`.sending.store_one`
     whatever the batch would find, as read before the batch and without its lock: a
     customer's message that the bot answers or that reopens a resolved conversation, the
-    seller chat, an unknown conversation. On SQLite the batch would take the write lock,
+    seller chat, an unknown conversation. Each with its line where the bot has it (so that
+    the bot's reading of the message can be worked out before the lock, as a first
+    message's is), else None. On SQLite the batch would take the write lock,
     hand its transaction to the writer's thread, lock their rows, find them so and roll
     back (about a fifth of a bot's turn's CPU, one message at a time); the writer sends
     them one by one straight away instead. The read is a plain driver's read
@@ -79,23 +83,24 @@ async def one_by_one_first(database: Database, requests: Sequence[SendRequest]) 
     attempt costs little more, nothing is read (an empty set). Only customers' sends are
     looked at (an operator's never moves a conversation), and only a read's worth: a
     conversation that moves between this read and the batch's lock is still caught under
-    the lock, and one that stopped moving is stored by ``store_one`` all the same."""
+    the lock, and one that stopped moving is stored by ``store_one`` all the same (a
+    reading of the wrong text or line is not used: ``Dialog.turn`` reads again)."""
     quick = database.quick_reads()
     customers = {r.message.conversation_id for r in requests if not r.principal.is_operator}
     if quick is None or not customers:
-        return set()
+        return {}
     ids = sorted(customers)
     marks = ", ".join("?" * len(ids))
     rows = quick.execute(_STATUSES_SQLITE.format(marks), ids).fetchall()
     found = {int(cid): (str(status), str(line)) for cid, status, line in rows}
-    alone: set[int] = set()
+    alone: dict[int, str | None] = {}
     for request in requests:
         cid = request.message.conversation_id
         if cid not in customers or cid in alone:
             continue
         state = found.get(cid)
         if state is None or state[1] == Line.SELLER_CHAT or _moves(request, state[0]):
-            alone.add(cid)
+            alone[cid] = state[1] if state is not None and state[0] == S.BOT else None
     return alone
 
 
