@@ -51,12 +51,15 @@ def _request(ctx: chat.ChatContext, principal: Principal, cid: int, text: str, *
     return SendRequest(ctx=ctx, principal=principal, message=message, guard=guard)
 
 
-def _submit_all(env: ChatEnv, requests: list[Any], bot: Any = None) -> tuple[list[Any], Any]:
-    """Submit every request before the writer runs once: they meet in its queue."""
+def _submit_all(
+    env: ChatEnv, requests: list[Any], bot: Any = None, lanes: int | None = None
+) -> tuple[list[Any], Any]:
+    """Submit every request before the writer runs once: they meet in its queue (``lanes``:
+    the writer's, by default the database's)."""
 
     async def main() -> tuple[list[Any], Any]:
         database = Database(env.db.url)
-        writer = ChatWriter(database)
+        writer = ChatWriter(database, lanes=lanes)
         try:
             for request in requests:
                 request.ctx.writer = writer
@@ -448,6 +451,51 @@ def test_on_sqlite_the_bot_reads_a_message_before_the_write_lock(
     # read once, its search (``ask``) inside the reading, all before the first lock
     assert seen[:2] == ["read", "ask"]
     assert "ask" not in seen[seen.index("lock") :]
+
+
+def test_one_by_one_sends_keep_each_conversations_order_side_by_side_on_postgresql(
+    fresh_env: ChatEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sends left to ``store_one`` (here the bot's turns): one conversation's one after
+    another, in order; different conversations' side by side on PostgreSQL (none waits for
+    another's round trips), one at a time on SQLite (they would take the write lock in turn
+    all the same)."""
+    env = fresh_env
+    chats = []
+    for _ in range(3):
+        token = env.visitor()
+        chats.append((int(env.conversation(token)["id"]), _principal(env, token)))
+    running: dict[int, int] = {}
+    most_at_once, most_in_one = [0], [0]
+    started: list[tuple[int, str]] = []
+    real_store_one = writer_module.store_one
+
+    async def watched(session: Any, request: Any, **kw: Any) -> Any:
+        cid = request.message.conversation_id
+        started.append((cid, request.message.text))
+        running[cid] = running.get(cid, 0) + 1
+        most_at_once[0] = max(most_at_once[0], sum(running.values()))
+        most_in_one[0] = max(most_in_one[0], running[cid])
+        try:
+            await asyncio.sleep(0.02)  # as if waiting for the database
+            return await real_store_one(session, request, **kw)
+        finally:
+            running[cid] -= 1
+
+    monkeypatch.setattr(writer_module, "store_one", watched)
+    ctx = chat.ChatContext()
+    texts = ["Как вернуть товар?", "А сколько ждать?"]
+    requests = [_request(ctx, who, cid, text) for text in texts for cid, who in chats]
+    # one lane: they all meet in one batch (PostgreSQL's lanes run side by side anyway)
+    outcomes, stats = _submit_all(env, requests, bot=env.client.app.state.bot, lanes=1)
+
+    assert all(isinstance(o, chat.SendResult) for o in outcomes), outcomes
+    assert stats.one_by_one == 6
+    assert most_in_one[0] == 1
+    for cid, _ in chats:
+        assert [text for c, text in started if c == cid] == texts
+    postgresql = env.db.url.startswith("postgresql")
+    assert (most_at_once[0] > 1) is postgresql
 
 
 @pytest.mark.parametrize("read", ["nothing moves", "everything moves"])

@@ -13,7 +13,10 @@ several, whose commits overlap.
 
 A batch stores only plain messages (see :func:`.batch.store_batch`); whatever moves a
 conversation (the bot's answer, a reopening) or is refused goes through
-:func:`.sending.store_one` in its own transaction, still in order. A read before the batch
+:func:`.sending.store_one` in its own transaction, still in order: each conversation's one
+after another; on PostgreSQL different conversations' side by side (one's bot turn does not
+wait for another's round trips; on SQLite, where they would take the write lock in turn all
+the same, side by side made each wait longer: bench/README.md). A read before the batch
 (:func:`.batch.one_by_one_first`, on SQLite) sends the customers' messages that the bot
 answers or that reopen a conversation there at once, without the batch's attempt. An
 operator's reply passes the privacy guard inside the batch's transaction; one it objects to
@@ -184,10 +187,25 @@ class ChatWriter:
                 pending.future.set_exception(result)
             else:
                 pending.future.set_result(result)
+        by_conversation: dict[int, list[_Pending]] = {}
         for pending, result in zip(batch, results, strict=True):
             if result is None:
                 self.stats.one_by_one += 1
-                await self._one(pending, alone.get(pending.request.message.conversation_id))
+                cid = pending.request.message.conversation_id
+                by_conversation.setdefault(cid, []).append(pending)
+        if self.database.is_sqlite or len(by_conversation) < 2:
+            for cid, sends in by_conversation.items():
+                await self._in_order(sends, alone.get(cid))
+        else:
+            await asyncio.gather(
+                *(self._in_order(sends, alone.get(cid)) for cid, sends in by_conversation.items())
+            )
+
+    async def _in_order(self, sends: list[_Pending], bot_line: str | None) -> None:
+        """One conversation's sends, one after another (``_one`` never raises: each send's
+        outcome goes to its sender)."""
+        for pending in sends:
+            await self._one(pending, bot_line)
 
     def _observe(self, stored: int, seconds: float) -> None:
         """Tell the observer; the batch is committed whatever it does."""
