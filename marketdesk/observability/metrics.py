@@ -66,7 +66,8 @@ class _LockStats(Protocol):
 
 
 class _ReadAtScrape(Collector):
-    """What is read rather than counted: the database pool, the writer's fallbacks."""
+    """What is read rather than counted: the database pool, the writer's fallbacks, the SQLite
+    write lock's use."""
 
     def __init__(self) -> None:
         self.pool: Callable[[], object] | None = None

@@ -80,7 +80,7 @@ async def one_by_one_first(
     them one by one straight away instead. The read is a plain driver's read
     (``Database.quick_reads``, a few µs); on PostgreSQL, where it would be a pooled
     connection's round trip for every batch of customers' messages and the batch's own
-    attempt costs little more, nothing is read (an empty set). Only customers' sends are
+    attempt costs little more, nothing is read (an empty dict). Only customers' sends are
     looked at (an operator's never moves a conversation), and only a read's worth: a
     conversation that moves between this read and the batch's lock is still caught under
     the lock, and one that stopped moving is stored by ``store_one`` all the same (a
