@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import Row, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from marketdesk.settings import password_hashing
 from marketdesk.store.json_rows import rows_as_json, rows_from_json
 from marketdesk.store.models import Customer, Operator, OperatorRole, Session, Visitor, utcnow
-from marketdesk.store.rows import insert_adopted
+from marketdesk.store.rows import insert_row
 
 from . import audit
 from .chat.events import Publisher, no_publisher
@@ -221,12 +221,12 @@ async def _open_session(
     *,
     now: datetime | None = None,
     device: str | None = None,
-) -> tuple[str, Session]:
+) -> tuple[str, Row[Any]]:
     """A new session of the ``kind`` of subject whose id ``subject`` gives. → (its bearer
-    token, its row)."""
+    token, its row: the ``sessions`` table's columns)."""
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
-    row = await insert_adopted(
+    row = await insert_row(
         session,
         Session,
         {
@@ -385,8 +385,8 @@ async def authenticate(
 
 
 def _principal_of(row: Any) -> Principal:
-    """The principal of a session: a row of ``_SESSION_BY_TOKEN``; a visitor's may be its
-    ``Session`` object (no operator or customer to look at)."""
+    """The principal of a session: a row of ``_SESSION_BY_TOKEN``; a visitor's may be the
+    ``sessions`` row just written (no operator or customer to look at)."""
     if row.operator_id is not None:
         if not row.operator_active:  # deactivated, or gone
             raise AccountDisabled()
@@ -432,22 +432,23 @@ async def create_visitor(
 
 async def add_visitor(
     session: AsyncSession, *, ttl: timedelta, visitor_id: str | None = None
-) -> tuple[str, Session]:
+) -> tuple[str, Row[Any]]:
     """A new anonymous visitor and its session in the caller's transaction (not committed:
     the caller commits, with what else it writes for the visitor). → (the bearer token, the
-    session's row; :func:`session_principal` tells who it is)."""
+    session's row; :func:`session_principal` tells who it is). Rows only, no objects: they
+    are written under the SQLite write lock, and nothing here reads them again."""
     import uuid
 
-    visitor = await insert_adopted(session, Visitor, {"id": visitor_id or str(uuid.uuid4())})
+    visitor = await insert_row(session, Visitor, {"id": visitor_id or str(uuid.uuid4())})
     return await _open_session(session, "visitor", {"visitor_id": visitor.id}, ttl)
 
 
-def session_principal(row: Session) -> Principal:
+def session_principal(row: Row[Any]) -> Principal:
     """The visitor of a session just opened (:func:`add_visitor`)."""
     return _principal_of(row)
 
 
-def remember_session(cache: PrincipalCache | None, row: Session, principal: Principal) -> None:
+def remember_session(cache: PrincipalCache | None, row: Row[Any], principal: Principal) -> None:
     """A session committed just now, with its ``principal`` (:func:`session_principal`),
     into the principal cache (its first requests come at once and need no query to know
     who it is)."""

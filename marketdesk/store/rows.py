@@ -9,7 +9,9 @@ object of what was stored:
 
 - :func:`insert_adopted`: the insert of a model's row, every column returned (the columns'
   defaults filled in by the statement), and its object built from that row and adopted
-  (:func:`insert_adopted_row`: the row too);
+  (:func:`insert_adopted_row`: the row too; :func:`insert_row`: the row only, for a path
+  that needs no object of it: building and adopting one cost about as much as the
+  statement);
 - :func:`adopt`: an object built from a row the caller wrote itself;
 - :func:`write_changes`: the changed columns of one object read (or adopted), written with
   one prepared ``UPDATE`` by its primary key instead of the flush.
@@ -29,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models.base import Base
 
-__all__ = ["adopt", "insert_adopted", "insert_adopted_row", "write_changes"]
+__all__ = ["adopt", "insert_adopted", "insert_adopted_row", "insert_row", "write_changes"]
 
 _ADOPTED = "marketdesk.rows.adopted"
 
@@ -59,17 +61,27 @@ async def insert_adopted_row(
 ) -> tuple[_M, Row[Any]]:
     """:func:`insert_adopted`, with the row as the statement returned it (every column of
     the table, in its order)."""
+    row = await insert_row(session, model, values)
+    names = _INSERTS[model][1]
+    instance = model(**{names[key]: value for key, value in row._mapping.items()})
+    adopt(session, instance)
+    return instance, row
+
+
+async def insert_row(
+    session: AsyncSession, model: type[Base], values: Mapping[str, Any]
+) -> Row[Any]:
+    """Insert a row of ``model`` (``values`` by column; the columns' defaults fill in the
+    rest) with one prepared statement, and return it as the statement returned it (every
+    column of the table, by its column's name), with no object made of it."""
     prepared = _INSERTS.get(model)
     if prepared is None:
         mapper = inspect(model)
         table = cast(Table, mapper.local_table)
         names = {c.key: mapper.get_property_by_column(c).key for c in table.columns}
         prepared = _INSERTS[model] = (insert(table).returning(*table.columns), names)
-    statement, names = prepared
-    row = (await session.execute(statement, dict(values))).one()
-    instance = model(**{names[key]: value for key, value in row._mapping.items()})
-    adopt(session, instance)
-    return instance, row
+    row: Row[Any] = (await session.execute(prepared[0], dict(values))).one()
+    return row
 
 
 # (model, the changed attributes) → its prepared update, and each attribute's parameter

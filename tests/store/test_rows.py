@@ -1,6 +1,7 @@
 """Rows inserted with one prepared statement (``store/rows.py``): the object is built from
 what was stored (defaults included), is clean in the session, flushes later changes like any
-object read, and leaves the session with a rollback."""
+object read, and leaves the session with a rollback; a row inserted without an object comes
+back with its defaults and puts nothing into the session."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from marketdesk.store.db import Database
 from marketdesk.store.models import Session as SessionRow
 from marketdesk.store.models import Visitor, utcnow
-from marketdesk.store.rows import insert_adopted, write_changes
+from marketdesk.store.rows import insert_adopted, insert_row, write_changes
 from tests.conftest import TestDatabase, backends, prepare
 
 
@@ -57,6 +58,43 @@ def test_an_inserted_row_is_adopted_and_leaves_with_a_rollback(
             await database.dispose()
 
     asyncio.run(main(database_info.url))
+
+
+@pytest.mark.parametrize("backend", backends())
+def test_a_row_inserted_without_an_object_has_its_defaults_and_no_object(
+    backend: str, make_database: Callable[[str], TestDatabase]
+) -> None:
+    database_info = make_database(backend)
+    prepare(database_info.url, demo=False)
+
+    async def main(url: str) -> tuple[object, object]:
+        database = Database(url)
+        try:
+            async with database.sessions() as session:
+                visitor = await insert_row(session, Visitor, {"id": "v-row"})
+                row = await insert_row(
+                    session,
+                    SessionRow,
+                    {
+                        "token_hash": "r" * 64,
+                        "subject_kind": "visitor",
+                        "visitor_id": visitor.id,
+                        "expires_at": utcnow(),
+                    },
+                )
+                assert visitor.created_at is not None  # the column's default, as stored
+                assert row.id is not None and row.revoked_at is None and row.visitor_id == "v-row"
+                assert not list(session.identity_map.values())  # no object made of either
+                await session.commit()
+            async with database.sessions() as session:
+                stored = await session.get(SessionRow, row.id)
+                return stored and stored.token_hash, await session.get(Visitor, "v-row")
+        finally:
+            await database.dispose()
+
+    token_hash, visitor = asyncio.run(main(database_info.url))
+    assert token_hash == "r" * 64
+    assert visitor is not None
 
 
 @pytest.mark.parametrize("backend", backends())
