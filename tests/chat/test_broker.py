@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -183,38 +183,47 @@ def test_an_event_delivered_only_locally_makes_every_process_resync() -> None:
     asyncio.run(main())
 
 
+async def _published_through_redis(
+    publish: Callable[[RedisBroker], Awaitable[object]], count: int
+) -> tuple[list[int], int]:
+    """``publish(first)`` on one process's broker, events ``{"n": …}`` on ``conversation:9``:
+    → the ``n`` of what another process's subscriber got, in order, and how many Redis
+    messages carried them."""
+    prefix = f"marketdesk-test:{uuid.uuid4().hex[:8]}:"
+    first, second = RedisBroker(REDIS_URL, prefix=prefix), RedisBroker(REDIS_URL, prefix=prefix)
+    await first.start()
+    await second.start()
+    raw = redis.asyncio.Redis.from_url(REDIS_URL)
+    listener = raw.pubsub()
+    await listener.subscribe(prefix + "events")
+    try:
+        got, handler = _collector()
+        second.subscribe(["conversation:9"], handler)
+        await publish(first)
+        await _wait_for(got, count)
+        messages = 0
+        while (message := await listener.get_message(timeout=0.3)) is not None:
+            messages += message["type"] == "message"
+        return [e["n"] for _, e in got], messages
+    finally:
+        await listener.aclose()
+        await raw.aclose()
+        await first.stop()
+        await second.stop()
+
+
 @pytest.mark.skipif(not redis_available(), reason="no Redis server")
 def test_events_published_together_go_out_as_fewer_messages_in_their_order() -> None:
     """The events a process's writers publish while the broker's last message is on its way
     go to Redis together as the next message: the other process gets every one, once, in
     the order they were published, from fewer Redis messages than events."""
 
-    async def main() -> tuple[list[int], int]:
-        prefix = f"marketdesk-test:{uuid.uuid4().hex[:8]}:"
-        first, second = RedisBroker(REDIS_URL, prefix=prefix), RedisBroker(REDIS_URL, prefix=prefix)
-        await first.start()
-        await second.start()
-        raw = redis.asyncio.Redis.from_url(REDIS_URL)
-        listener = raw.pubsub()
-        await listener.subscribe(prefix + "events")
-        try:
-            got, handler = _collector()
-            second.subscribe(["conversation:9"], handler)
-            await asyncio.gather(
-                *(first.publish(["conversation:9"], {"type": "message", "n": n}) for n in range(60))
-            )
-            await _wait_for(got, 60)
-            messages = 0
-            while (message := await listener.get_message(timeout=0.3)) is not None:
-                messages += message["type"] == "message"
-            return [e["n"] for _, e in got], messages
-        finally:
-            await listener.aclose()
-            await raw.aclose()
-            await first.stop()
-            await second.stop()
+    async def sixty_writers(first: RedisBroker) -> object:
+        return await asyncio.gather(
+            *(first.publish(["conversation:9"], {"type": "message", "n": n}) for n in range(60))
+        )
 
-    order, messages = asyncio.run(main())
+    order, messages = asyncio.run(_published_through_redis(sixty_writers, 60))
     assert order == list(range(60))
     assert 1 <= messages < 60
 
@@ -224,31 +233,12 @@ def test_a_commits_events_go_to_redis_as_one_message_in_their_order() -> None:
     """``publish_all`` (what a commit's collector and the chat writer's batch call): the
     events of one commit reach the other process in order, from one Redis message."""
 
-    async def main() -> tuple[list[int], int]:
-        prefix = f"marketdesk-test:{uuid.uuid4().hex[:8]}:"
-        first, second = RedisBroker(REDIS_URL, prefix=prefix), RedisBroker(REDIS_URL, prefix=prefix)
-        await first.start()
-        await second.start()
-        raw = redis.asyncio.Redis.from_url(REDIS_URL)
-        listener = raw.pubsub()
-        await listener.subscribe(prefix + "events")
-        try:
-            got, handler = _collector()
-            second.subscribe(["conversation:9"], handler)
-            events = [(["conversation:9"], {"type": "message", "n": n}) for n in range(3)]
-            await publish_all(first.publish, events)
-            await _wait_for(got, 3)
-            messages = 0
-            while (message := await listener.get_message(timeout=0.3)) is not None:
-                messages += message["type"] == "message"
-            return [e["n"] for _, e in got], messages
-        finally:
-            await listener.aclose()
-            await raw.aclose()
-            await first.stop()
-            await second.stop()
+    async def one_commit(first: RedisBroker) -> object:
+        events = [(["conversation:9"], {"type": "message", "n": n}) for n in range(3)]
+        await publish_all(first.publish, events)
+        return None
 
-    order, messages = asyncio.run(main())
+    order, messages = asyncio.run(_published_through_redis(one_commit, 3))
     assert order == [0, 1, 2]
     assert messages == 1
 
