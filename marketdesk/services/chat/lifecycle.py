@@ -321,10 +321,11 @@ async def open_first_conversation(
 
 
 def first_read(ctx: ChatContext, text: str, line: str) -> FirstRead | None:
-    """The bot's reading of a conversation's first message (``Bot.read``), for a caller to
-    work out before the write lock is taken: the lock is then held for the dialogue's turn
-    only, not for the search of the articles. None without a bot or a text. On another line
-    than the conversation gets (a Travel line the customer has no right to), the turn reads
+    """The bot's reading of a message (``Bot.read``), for a caller to work out before the
+    write lock is taken (a conversation's first message; the chat writer's send to a
+    conversation the bot holds): the lock is then held for the dialogue's turn only, not for
+    the search of the articles. None without a bot or a text. On another line than the
+    conversation is on by then (a Travel line the customer has no right to), the turn reads
     the text again."""
     if ctx.bot is None or not text.strip():
         return None

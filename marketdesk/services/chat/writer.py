@@ -41,6 +41,7 @@ from marketdesk.store.db import Database
 
 from .batch import one_by_one_first, store_batch
 from .context import GuardObjected
+from .lifecycle import first_read
 from .sending import SendRequest, store_one
 from .views import SendResult
 
@@ -221,9 +222,8 @@ class ChatWriter:
         write lock, which is then held for the dialogue's turn only (on SQLite, where that
         lock orders every writer of every process, the reading was a third of its time)."""
         request = pending.request
-        bot, text = request.ctx.bot, request.message.text
-        if bot_line is not None and request.read is None and bot is not None and text.strip():
-            request.read = bot.read(text, in_conversation=True, line=bot_line)
+        if bot_line is not None and request.read is None:
+            request.read = first_read(request.ctx, request.message.text, bot_line)
         try:
             async with self.database.sessions() as session:
                 result = await store_one(session, request)
