@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from sqlalchemy import event as sa_event
@@ -17,6 +18,16 @@ from marketdesk.store.models import Session as SessionRow
 from marketdesk.store.models import Visitor, utcnow
 from marketdesk.store.rows import insert_adopted, insert_row, write_changes
 from tests.conftest import TestDatabase, backends, prepare
+
+
+def _visitor_session(visitor_id: str, token_hash: str) -> dict[str, Any]:
+    """A visitor's ``sessions`` row, by column (the rest: the columns' defaults)."""
+    return {
+        "token_hash": token_hash,
+        "subject_kind": "visitor",
+        "visitor_id": visitor_id,
+        "expires_at": utcnow(),
+    }
 
 
 @pytest.mark.parametrize("backend", backends())
@@ -37,16 +48,8 @@ def test_an_inserted_row_is_adopted_and_leaves_with_a_rollback(
                 assert visitor not in session
                 # the same identity again after the rollback: no stale object meets it
                 again = await insert_adopted(session, Visitor, {"id": "v-rolled-back"})
-                row = await insert_adopted(
-                    session,
-                    SessionRow,
-                    {
-                        "token_hash": "h" * 64,
-                        "subject_kind": "visitor",
-                        "visitor_id": again.id,
-                        "expires_at": utcnow(),
-                    },
-                )
+                values = _visitor_session(again.id, "h" * 64)
+                row = await insert_adopted(session, SessionRow, values)
                 assert row.id is not None and row.revoked_at is None
                 row.device = "later change"  # flushed like any object read
                 await session.commit()
@@ -72,16 +75,7 @@ def test_a_row_inserted_without_an_object_has_its_defaults_and_no_object(
         try:
             async with database.sessions() as session:
                 visitor = await insert_row(session, Visitor, {"id": "v-row"})
-                row = await insert_row(
-                    session,
-                    SessionRow,
-                    {
-                        "token_hash": "r" * 64,
-                        "subject_kind": "visitor",
-                        "visitor_id": visitor.id,
-                        "expires_at": utcnow(),
-                    },
-                )
+                row = await insert_row(session, SessionRow, _visitor_session(visitor.id, "r" * 64))
                 assert visitor.created_at is not None  # the column's default, as stored
                 assert row.id is not None and row.revoked_at is None and row.visitor_id == "v-row"
                 assert not list(session.identity_map.values())  # no object made of either
