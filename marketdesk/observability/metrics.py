@@ -35,6 +35,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from marketdesk.domain.sla import SlaKind
+from marketdesk.store.file_locks import LockStats
 
 __all__ = ["BOT_ACTIONS", "SENDER_KINDS", "SOCKET_KINDS", "Metrics"]
 
@@ -58,13 +59,6 @@ class _WriterStats(Protocol):
     one_by_one: int
 
 
-class _LockStats(Protocol):
-    acquisitions: int
-    other_process_waits: int
-    wait_seconds: float
-    held_seconds: float
-
-
 class _ReadAtScrape(Collector):
     """What is read rather than counted: the database pool, the writer's fallbacks, the SQLite
     write lock's use."""
@@ -72,7 +66,7 @@ class _ReadAtScrape(Collector):
     def __init__(self) -> None:
         self.pool: Callable[[], object] | None = None
         self.writer_stats: Callable[[], _WriterStats | None] | None = None
-        self.write_lock_stats: Callable[[], _LockStats | None] | None = None
+        self.write_lock_stats: Callable[[], LockStats | None] | None = None
 
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         pool = self.pool() if self.pool is not None else None
@@ -243,7 +237,7 @@ class Metrics:
     def read_writer_stats(self, stats: Callable[[], _WriterStats | None]) -> None:
         self._read.writer_stats = stats
 
-    def read_write_lock_stats(self, stats: Callable[[], _LockStats | None]) -> None:
+    def read_write_lock_stats(self, stats: Callable[[], LockStats | None]) -> None:
         self._read.write_lock_stats = stats
 
     def count_event(self, event: dict[str, Any]) -> None:
