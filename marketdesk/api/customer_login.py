@@ -33,7 +33,7 @@ async def deliver_sms(app: Starlette) -> None:
     if worker is None:
         return
     try:
-        await worker.round()
+        await worker.round_now()
     except Exception:
         log.exception("SMS delivery after a code request failed; the worker will retry")
 

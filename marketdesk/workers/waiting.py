@@ -25,7 +25,9 @@ class RoundWorker:
     """A delivery worker of rounds (the notifications', the channel replies', the
     webhooks'): a round that did something is followed at once by the next; an idle worker
     waits ``interval`` seconds, or less when :meth:`wake` is called. A failed round is logged
-    and tried again at the next tick. Subclasses give :meth:`round`."""
+    and tried again at the next tick. Subclasses give :meth:`round`; :meth:`round_now` runs
+    one from outside the loop (a request that wants its delivery done before it ends), one
+    round of the process at a time."""
 
     def __init__(self, *, interval: float, log: logging.Logger, what: str) -> None:
         self.interval = interval
@@ -33,6 +35,10 @@ class RoundWorker:
         self._what = what
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
+        # the loop's rounds and round_now's take turns: a round_now that comes while the loop
+        # is sending what it claimed waits for that to end, rather than finding it claimed
+        # and returning before it is sent
+        self._one_round = asyncio.Lock()
 
     def wake(self) -> None:
         """Start the next round now. Only from the worker's own event loop (the process's
@@ -49,12 +55,17 @@ class RoundWorker:
         """One round → how many items it dealt with."""
         raise NotImplementedError
 
+    async def round_now(self) -> int:
+        """One round now, after the round in progress (if any) of :meth:`run`."""
+        async with self._one_round:
+            return await self.round()
+
     async def run(self) -> None:
         """Until cancelled."""
         self._loop = asyncio.get_running_loop()
         while True:
             try:
-                busy = await self.round() > 0
+                busy = await self.round_now() > 0
             except asyncio.CancelledError:
                 raise
             except Exception:  # a failed round is retried at the next tick
