@@ -37,6 +37,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
+from . import json_codec
 from .file_locks import sqlite_file
 from .sqlite_driver import connect_inline, run_pragmas
 from .transactions import Session
@@ -50,6 +51,12 @@ __all__ = [
     "database_answers",
     "secure_sqlite_file",
 ]
+
+# the JSON columns' values, written and read by orjson (``store.json_codec``)
+JSON_CODEC: dict[str, Any] = {
+    "json_serializer": json_codec.dumps,
+    "json_deserializer": json_codec.loads,
+}
 
 PING_AFTER_IDLE = 1.0
 """Seconds a pooled PostgreSQL connection may lie unused and still be handed out unpinged."""
@@ -124,7 +131,7 @@ class Database:
         self.checkpointer: WalCheckpointer | None = None
         # statement parameters (what customers typed, phone numbers) stay out of error
         # messages and tracebacks, which end up in the server's log
-        kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
+        kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True, **JSON_CODEC}
         if self.is_sqlite:
             path = make_url(url).database
             secure_sqlite_file(path)
@@ -201,6 +208,7 @@ class Database:
                     pool_size=1,
                     max_overflow=0,
                     hide_parameters=True,
+                    **JSON_CODEC,
                 )
                 event.listen(self._writer_engine, "connect", partial(_sqlite_pragmas, self.pragmas))
                 self._writer_thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
