@@ -33,6 +33,7 @@ from . import outbound, sla
 from .checks import may_read_now, send_refusal
 from .context import GuardObjected
 from .events import Changes, Publisher, publish_all
+from .known_states import KnownStates
 from .sending import SendRequest, sent_extra
 from .transcript import CONVERSATIONS, MESSAGES
 from .views import ConversationView, MessageView, SendResult, conversation_view
@@ -64,35 +65,50 @@ def _moves(request: SendRequest, status: str) -> bool:
 
 
 _STATUSES_SQLITE = f"SELECT id, status, line FROM {CONVERSATIONS.name} WHERE id IN ({{}})"  # noqa: S608
+_STATUSES_POSTGRES = select(CONVERSATIONS.c.id, CONVERSATIONS.c.status, CONVERSATIONS.c.line).where(
+    CONVERSATIONS.c.id.in_(bindparam("ids", expanding=True))
+)
 
 
 async def one_by_one_first(
-    database: Database, requests: Sequence[SendRequest]
+    database: Database, requests: Sequence[SendRequest], known: KnownStates | None = None
 ) -> dict[int, str | None]:
     """The conversations whose sends in ``requests`` are for :func:`.sending.store_one`
     whatever the batch would find, as read before the batch and without its lock: a
     customer's message that the bot answers or that reopens a resolved conversation, the
     seller chat, an unknown conversation. Each with its line where the bot has it (so that
     the bot's reading of the message can be worked out before the lock, as a first
-    message's is), else None. On SQLite the batch would take the write lock,
-    hand its transaction to the writer's thread, lock their rows, find them so and roll
-    back (about a fifth of a bot's turn's CPU, one message at a time); the writer sends
-    them one by one straight away instead. The read is a plain driver's read
-    (``Database.quick_reads``, a few µs); on PostgreSQL, where it would be a pooled
-    connection's round trip for every batch of customers' messages and the batch's own
-    attempt costs little more, nothing is read (an empty dict). Only customers' sends are
-    looked at (an operator's never moves a conversation), and only a read's worth: a
-    conversation that moves between this read and the batch's lock is still caught under
-    the lock, and one that stopped moving is stored by ``store_one`` all the same (a
-    reading of the wrong text or line is not used: ``Dialog.turn`` reads again)."""
-    quick = database.quick_reads()
+    message's is), else None. Only customers' sends are looked at (an operator's never
+    moves a conversation), and only a read's worth: a conversation that moves between this
+    read and the batch's lock is still caught under the lock, and one that stopped moving is
+    stored by ``store_one`` all the same (a reading of the wrong text or line is not used:
+    ``Dialog.turn`` reads again).
+
+    Without the read the batch would lock their rows, find them so and roll back. On SQLite
+    the read is a plain driver's read (``Database.quick_reads``, a few µs; the batch's attempt
+    took the write lock and cost about a fifth of a bot's turn). On PostgreSQL the states are
+    taken from ``known`` (the writer's memory, :class:`.known_states.KnownStates`); those it
+    lacks are read in one round trip outside a transaction and kept there (the batch's attempt
+    was four round trips: a seventh of a bot's answer's CPU). Without ``known`` nothing is read
+    on PostgreSQL (an empty dict)."""
     customers = {r.message.conversation_id for r in requests if not r.principal.is_operator}
-    if quick is None or not customers:
+    if not customers:
         return {}
-    ids = sorted(customers)
-    marks = ", ".join("?" * len(ids))
-    rows = quick.execute(_STATUSES_SQLITE.format(marks), ids).fetchall()
-    found = {int(cid): (str(status), str(line)) for cid, status, line in rows}
+    quick = database.quick_reads()
+    found: dict[int, tuple[str, str]]
+    if quick is not None:
+        ids = sorted(customers)
+        marks = ", ".join("?" * len(ids))
+        rows = quick.execute(_STATUSES_SQLITE.format(marks), ids).fetchall()
+        found = {int(cid): (str(status), str(line)) for cid, status, line in rows}
+    elif known is None or database.is_sqlite:
+        return {}
+    else:
+        unknown = sorted(cid for cid in customers if cid not in known)
+        if unknown:
+            for cid, status, line in await _read_states(database, unknown):
+                known.note(int(cid), str(status), str(line))
+        found = {cid: state for cid in customers if (state := known.get(cid)) is not None}
     alone: dict[int, str | None] = {}
     for request in requests:
         cid = request.message.conversation_id
@@ -102,6 +118,14 @@ async def one_by_one_first(
         if state is None or state[1] == Line.SELLER_CHAT or _moves(request, state[0]):
             alone[cid] = state[1] if state is not None and state[0] == S.BOT else None
     return alone
+
+
+async def _read_states(database: Database, ids: list[int]) -> list[Any]:
+    """(id, status, line) of the conversations ``ids`` on PostgreSQL: one statement in
+    autocommit, so one round trip (no ``BEGIN`` and ``ROLLBACK`` around it)."""
+    async with database.engine.connect() as connection:
+        connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        return list(await connection.execute(_STATUSES_POSTGRES, {"ids": ids}))
 
 
 async def store_batch(

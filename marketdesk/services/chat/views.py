@@ -128,6 +128,11 @@ class SendResult:
             self._view_of = None
         return self._conversation
 
+    @property
+    def known_conversation(self) -> ConversationView | None:
+        """The conversation's view if it was given or built already (None: not built)."""
+        return self._conversation
+
     def __repr__(self) -> str:
         return (
             f"SendResult(message={self.message!r}, duplicate={self.duplicate!r}, "

@@ -17,8 +17,10 @@ conversation (the bot's answer, a reopening) or is refused goes through
 after another; on PostgreSQL different conversations' side by side (one's bot turn does not
 wait for another's round trips; on SQLite, where they would take the write lock in turn all
 the same, side by side made each wait longer: bench/README.md). A read before the batch
-(:func:`.batch.one_by_one_first`, on SQLite) sends the customers' messages that the bot
-answers or that reopen a conversation there at once, without the batch's attempt. An
+(:func:`.batch.one_by_one_first`) sends the customers' messages that the bot answers or that
+reopen a conversation there at once, without the batch's attempt: on SQLite a plain read of
+the file; on PostgreSQL the writer's memory of the states it saw
+(:class:`.known_states.KnownStates`), read in one round trip where it lacks one. An
 operator's reply passes the privacy guard inside the batch's transaction; one it objects to
 stores nothing and its ``submit`` raises :class:`.context.GuardObjected`. A send is
 answered only after its commit: the caller acknowledges the message once ``submit`` returns.
@@ -41,6 +43,7 @@ from marketdesk.store.db import Database
 
 from .batch import one_by_one_first, store_batch
 from .context import GuardObjected
+from .known_states import KnownStates
 from .lifecycle import first_read
 from .sending import SendRequest, store_one
 from .views import SendResult
@@ -101,6 +104,8 @@ class ChatWriter:
         self._queues: list[asyncio.Queue[_Pending]] = [asyncio.Queue() for _ in range(lanes)]
         self._tasks: list[asyncio.Task[None]] = []
         self._closed = False
+        # PostgreSQL: what the writer saw of conversations, for the route before a batch
+        self.known: KnownStates | None = None if database.is_sqlite else KnownStates()
 
     def _start(self) -> None:
         if not self._tasks:
@@ -159,8 +164,8 @@ class ChatWriter:
         results: list[SendResult | GuardObjected | None] = [None] * len(batch)
         started = time.perf_counter()
         try:  # the bot's turns and reopenings go one by one without trying the batch
-            alone = await one_by_one_first(self.database, requests)
-        except sqlite3.Error as exc:  # (a plain SQLite read) the batch finds them under its lock
+            alone = await one_by_one_first(self.database, requests, self.known)
+        except (sqlite3.Error, DBAPIError) as exc:  # the batch finds them under its lock
             log.warning("chat writer's read before a batch failed (%s)", exc)
             alone = {}
         batched = [i for i, r in enumerate(requests) if r.message.conversation_id not in alone]
@@ -228,8 +233,23 @@ class ChatWriter:
             async with self.database.sessions() as session:
                 result = await store_one(session, request)
         except Exception as exc:
+            self._learn(request, None)
             if not pending.future.done():
                 pending.future.set_exception(exc)
             return
+        self._learn(request, result)
         if not pending.future.done():
             pending.future.set_result(result)
+
+    def _learn(self, request: SendRequest, result: SendResult | None) -> None:
+        """Keep in mind the conversation's state after a customer's send went one by one
+        (the bot's answer and the handoff bring it back); forget it when the outcome does
+        not say (a plain send, a refusal): the next send reads it again."""
+        if self.known is None or request.principal.is_operator:
+            return
+        cid = request.message.conversation_id
+        after = result.known_conversation if result is not None else None
+        if after is None:
+            self.known.forget(cid)
+        else:
+            self.known.note(cid, after.status, after.line)

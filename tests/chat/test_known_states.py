@@ -1,0 +1,106 @@
+"""The chat writer's memory of conversations' states (``known_states.KnownStates``): on
+PostgreSQL it routes a customer's send to the bot's one-by-one path or to the batch without
+asking the database again, reads once what it does not know, and a state gone stale changes
+no outcome and is put right by it."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from marketdesk.services import chat
+from marketdesk.services.chat import ChatWriter
+from marketdesk.services.chat import batch as batch_module
+from marketdesk.services.chat.known_states import KnownStates
+from marketdesk.store.db import Database
+from tests.chat.conftest import ChatEnv
+from tests.chat.test_chat_writer import _assigned, _principal, _request
+
+
+def test_the_most_recently_used_states_are_kept() -> None:
+    known = KnownStates(size=2)
+    known.note(1, "bot", "general")
+    known.note(2, "queued", "general")
+    assert known.get(1) == ("bot", "general")  # used: 2 is now the oldest
+    known.note(3, "assigned", "travel")
+    assert 2 not in known and known.get(1) == ("bot", "general") and 3 in known
+    known.note(1, "queued", "general")  # a new state replaces the old
+    assert known.get(1) == ("queued", "general") and len(known) == 2
+    known.forget(1)
+    known.forget(1)  # forgetting what is not known is nothing
+    assert 1 not in known and len(known) == 1
+
+
+def test_on_sqlite_the_writer_keeps_nothing_in_mind(fresh_env: ChatEnv) -> None:
+    async def main() -> KnownStates | None:
+        database = Database(fresh_env.db.url)
+        try:
+            return ChatWriter(database).known
+        finally:
+            await database.dispose()
+
+    known = asyncio.run(main())
+    assert (known is None) is (fresh_env.db.backend == "sqlite")
+
+
+def test_on_postgresql_states_are_read_once_and_a_stale_one_changes_no_outcome(
+    fresh_env: ChatEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = fresh_env
+    if env.db.backend == "sqlite":
+        pytest.skip("SQLite reads the states from the file before every batch")
+    env.operator(available=True, capacity=20)  # the handoff needs someone to assign
+    bot_token = env.visitor()
+    with_bot = int(env.conversation(bot_token)["id"])
+    plain_token = env.visitor()
+    plain = _assigned(env, plain_token)
+    bot_who, plain_who = _principal(env, bot_token), _principal(env, plain_token)
+    reads: list[list[int]] = []
+    real_read = batch_module._read_states
+
+    async def counted(database: Any, ids: list[int]) -> Any:
+        reads.append(list(ids))
+        return await real_read(database, ids)
+
+    monkeypatch.setattr(batch_module, "_read_states", counted)
+
+    async def main() -> tuple[list[Any], Any, list[tuple[str, str] | None]]:
+        database = Database(env.db.url)
+        writer = ChatWriter(database)
+        ctx = chat.ChatContext(writer=writer, bot=env.client.app.state.bot)
+        assert writer.known is not None
+        known = writer.known
+        seen: list[tuple[str, str] | None] = []
+        try:
+            first = await writer.submit(_request(ctx, bot_who, with_bot, "Как вернуть товар?"))
+            seen.append(known.get(with_bot))
+            second = await writer.submit(_request(ctx, plain_who, plain, "обычное"))
+            seen.append(known.get(plain))
+            # stale: another process would have taken this one from the bot long ago
+            known.note(plain, "bot", "general")
+            third = await writer.submit(_request(ctx, plain_who, plain, "ещё обычное"))
+            seen.append(known.get(plain))
+            fourth = await writer.submit(_request(ctx, plain_who, plain, "и ещё"))
+            seen.append(known.get(plain))
+            return [first, second, third, fourth], writer.stats, seen
+        finally:
+            await writer.aclose()
+            await database.dispose()
+
+    (first, second, third, fourth), stats, seen = asyncio.run(main())
+    assert first.replies and first.replies[0].sender_kind == "bot"
+    after_bot = first.conversation
+    # the bot's answer told the writer the conversation's state after it
+    assert seen[0] == (after_bot.status, after_bot.line)
+    assert seen[1] == ("assigned", "general")  # read once, then kept
+    assert seen[2] is None  # the stale state sent it one by one; the outcome made it forgotten
+    assert seen[3] == ("assigned", "general")  # read again, and batched
+    assert reads == [[with_bot], [plain], [plain]]
+    for result, text in ((second, "обычное"), (third, "ещё обычное"), (fourth, "и ещё")):
+        assert isinstance(result, chat.SendResult) and result.message.text == text
+        assert not result.replies
+    stored = [m["text"] for m in env.messages(plain_token, plain) if m["sender_kind"] == "visitor"]
+    assert stored[-3:] == ["обычное", "ещё обычное", "и ещё"]
+    assert stats.routed_alone == 2 and stats.batched_messages == 2
