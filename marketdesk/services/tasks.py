@@ -28,6 +28,8 @@ from marketdesk.domain.task_outcomes import (
 from marketdesk.domain.task_outcomes import OutcomeNotAllowed as OutcomeNotAllowedRule
 from marketdesk.domain.task_outcomes import OutcomeRequired as OutcomeRequiredRule
 from marketdesk.domain.webhooks import WebhookEvent
+from marketdesk.store import json_codec
+from marketdesk.store.json_rows import rows_as_json, rows_from_json, utc
 from marketdesk.store.models import (
     Conversation,
     Customer,
@@ -274,7 +276,10 @@ async def create_task_card(
     what was written: nobody is assigned yet, it has no comments, and its history is the
     one ``created`` event — what :func:`get_task` would read back, without its queries."""
     task, created = await _open_task(session, actor, fields)
-    return _card(task, None, [], [(created, actor.name)], utcnow())
+    made = TaskEventView(
+        at=created.at, actor=actor.name, kind=created.kind, details=created.details
+    )
+    return _card(task, None, [], [made], utcnow())
 
 
 async def _open_task(
@@ -360,20 +365,15 @@ async def _open_task(
 def _card(
     task: Task,
     assignee: str | None,
-    comments: Sequence[tuple[TaskComment, str | None]],
-    history: Sequence[tuple[TaskEvent, str | None]],
+    comments: list[TaskCommentView],
+    history: list[TaskEventView],
     now: datetime,
 ) -> TaskCard:
     return TaskCard(
         **_summary(task, assignee, now),
         description=task.description,
-        comments=[
-            TaskCommentView(id=c.id, author=author, text=c.text, created_at=c.created_at)
-            for c, author in comments
-        ],
-        history=[
-            TaskEventView(at=e.at, actor=who, kind=e.kind, details=e.details) for e, who in history
-        ],
+        comments=comments,
+        history=history,
     )
 
 
@@ -454,18 +454,34 @@ _OPERATOR_NAME = select(Operator.full_name).where(
     Operator.id == bindparam("operator_id", type_=Operator.id.type)
 )
 _TASK_ID = bindparam("task_id", type_=Task.id.type)
+_COMMENTS_ORDER = (TaskComment.id,)
 _CARD_COMMENTS = (
-    select(TaskComment, Operator.full_name)
+    select(TaskComment.id, Operator.full_name, TaskComment.text, TaskComment.created_at)
     .outerjoin(Operator, Operator.id == TaskComment.author_id)
     .where(TaskComment.task_id == _TASK_ID)
-    .order_by(TaskComment.id)
+    .order_by(*_COMMENTS_ORDER)
 )
+_HISTORY_ORDER = (TaskEvent.id,)
 _CARD_HISTORY = (
-    select(TaskEvent, Operator.full_name)
+    select(TaskEvent.at, Operator.full_name, TaskEvent.kind, TaskEvent.details)
     .outerjoin(Operator, Operator.id == TaskEvent.actor_id)
     .where(TaskEvent.task_id == _TASK_ID)
-    .order_by(TaskEvent.id)
+    .order_by(*_HISTORY_ORDER)
 )
+# the comments and the history, one statement: each a JSON column (store.json_rows)
+_CARD_LISTS = select(
+    rows_as_json(_CARD_COMMENTS, _COMMENTS_ORDER).label("comments"),
+    rows_as_json(_CARD_HISTORY, _HISTORY_ORDER).label("history"),
+)
+
+
+def _details(value: dict[str, Any] | str | None) -> dict[str, Any]:
+    """An event's details from a JSON row: PostgreSQL's ``json`` comes as its object,
+    SQLite's JSON text as text (a subquery's column loses what marks it as JSON)."""
+    if isinstance(value, str):
+        loaded = json_codec.loads(value)
+        return loaded if isinstance(loaded, dict) else {}
+    return value or {}
 
 
 async def get_task(
@@ -477,8 +493,8 @@ async def get_task(
     task: Task | None = None,
 ) -> TaskCard:
     """The task's card: the task with its assignee's name, its comments and its history
-    with their authors' names (three queries; two when the caller has the ``task`` row,
-    as the use case that just wrote it has)."""
+    with their authors' names (two statements; one when the caller has the ``task`` row,
+    as the use case that just wrote it has, and is its assignee)."""
     actor.require_operator()
     now = now or utcnow()
     assignee: str | None
@@ -495,10 +511,20 @@ async def get_task(
             if task.assignee_id is not None
             else None
         )
-    by_task = {"task_id": task.id}
-    comments = (await session.execute(_CARD_COMMENTS, by_task)).all()
-    history = (await session.execute(_CARD_HISTORY, by_task)).all()
-    return _card(task, assignee, comments, history, now)
+    lists = (await session.execute(_CARD_LISTS, {"task_id": task.id})).one()
+    return _card(
+        task,
+        assignee,
+        [
+            TaskCommentView(id=int(cid), author=author, text=text, created_at=utc(at))
+            for cid, author, text, at in rows_from_json(lists.comments)
+        ],
+        [
+            TaskEventView(at=utc(at), actor=who, kind=kind, details=_details(details))
+            for at, who, kind, details in rows_from_json(lists.history)
+        ],
+        now,
+    )
 
 
 async def list_tasks(
