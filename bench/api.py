@@ -12,7 +12,10 @@ For each database it loads the demo data and ``--scale`` generated customers (wi
 orders and products) into a fresh database (``marketdesk demo load --scale``), starts
 ``marketdesk serve`` on it and drives, one path after another, ``--requests`` requests from
 ``--concurrency`` clients at once (each client sends its next request when the last one is
-answered), over real HTTP on loopback:
+answered), over real HTTP on loopback, after ``--warm-up`` calls (by default twice the
+clients; not measured: the pooled connections' first statements, PostgreSQL's statements
+prepared on each, are not a path's cost; the peer gets the same; until 2026-12-06 there was
+none):
 
 - ``login``: ``POST /api/v1/auth/login`` (a worker's password, argon2);
 - ``visitor``: ``POST /api/v1/visitors``;
@@ -174,9 +177,10 @@ async def drive(
     server: ServerProcess | None,
     *,
     light: bool,
+    first: int = 0,
 ) -> Result:
     """``n`` calls of ``op`` from ``concurrency`` clients at once (closed loop), from the lean
-    client (``light``) or httpx's."""
+    client (``light``) or httpx's; ``op`` gets the indexes ``first`` to ``first + n - 1``."""
     client: Any
     if light:
         client = LightClient(base, headers=headers)
@@ -185,7 +189,7 @@ async def drive(
         client = httpx.AsyncClient(base_url=base, headers=headers, timeout=60, limits=limits)
     async with client:
         result = Result(path, n, 0.0, load=os.getloadavg()[0])
-        queue = iter(range(n))
+        queue = iter(range(first, first + n))
 
         async def worker() -> None:
             for i in queue:
@@ -462,7 +466,7 @@ async def bench_backend(
                     server.url,
                     _auth(tokens["backoffice"]),
                     paths.task_create,
-                    args.requests,
+                    args.requests + args.warm_up,
                     args.concurrency,
                     None,
                     light=args.light,
@@ -478,7 +482,7 @@ async def bench_backend(
                     setup,
                     # the bot's turn in a conversation each (as after chat_open and chat_first);
                     # the queue's messages spread over a few conversations
-                    args.requests if path == "message" else args.concurrency * 4,
+                    args.requests + args.warm_up if path == "message" else args.concurrency * 4,
                     args.concurrency,
                     None,
                     light=args.light,
@@ -490,6 +494,18 @@ async def bench_backend(
                 plural = "s" if args.card_clients > 1 else ""
                 runs.append((f"{path} ({args.card_clients} client{plural})", args.card_clients))
             for label, clients in runs:
+                if args.warm_up:  # other indexes than the measured calls' (their own tasks)
+                    await drive(
+                        "warm-up",
+                        server.url,
+                        headers,
+                        getattr(paths, path),
+                        args.warm_up,
+                        clients,
+                        None,
+                        light=args.light,
+                        first=args.requests,
+                    )
                 result = await drive(
                     label,
                     server.url,
@@ -510,6 +526,18 @@ async def bench_backend(
 
 async def run_peer(args: argparse.Namespace, backend: str) -> dict[str, Any]:
     headers = {"Authorization": f"Token {args.peer_token}"}
+    if args.warm_up:
+        await drive(
+            "peer warm-up",
+            PEER,
+            headers,
+            peer_ticket,
+            args.warm_up,
+            args.concurrency,
+            None,
+            light=args.light,
+            first=args.requests,
+        )
     result = await drive(
         "peer: django-helpdesk ticket",
         PEER,
@@ -548,6 +576,12 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=800)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument(
+        "--warm-up",
+        type=int,
+        default=None,
+        help="unmeasured calls before each path's (default: twice --concurrency)",
+    )
     parser.add_argument("--scale", type=int, default=100_000)
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--pg", default=os.environ.get("MARKETDESK_TEST_DATABASE_URL"))
@@ -575,6 +609,8 @@ async def main() -> None:
     )
     args = parser.parse_args()
     args.light = args.client == "light"
+    if args.warm_up is None:
+        args.warm_up = 2 * args.concurrency
     args.peer_token = _peer_token() if args.peer else None
     if args.peer and not args.peer_token:
         parser.error("--peer: run ../shared/peers/django-helpdesk/setup.sh first")
