@@ -6,7 +6,6 @@ transaction, with a history event and an audit entry). Staff hear of escalations
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from functools import partial
@@ -43,7 +42,7 @@ from marketdesk.store.models import (
     TaskEvent,
     utcnow,
 )
-from marketdesk.store.rows import insert_adopted
+from marketdesk.store.rows import insert_numbered
 
 from . import audit, chat, chat_access, task_live, task_outcomes, webhooks
 from .chat.events import Publisher, operator_channel
@@ -92,8 +91,11 @@ MAX_TITLE = 300
 MAX_TEXT = 4_000
 
 
+TASK_PREFIX, TASK_DIGITS = "CTASK-", 7
+
+
 def task_number(task_id: int) -> str:
-    return f"CTASK-{task_id:07d}"
+    return f"{TASK_PREFIX}{task_id:0{TASK_DIGITS}d}"
 
 
 class TaskSummary(BaseModel):
@@ -318,11 +320,10 @@ async def _open_task(
         conversation_id=conversation_id,
     )
 
-    task = await insert_adopted(
+    task = await insert_numbered(  # the number made of the id by the insert itself
         session,
         Task,
         {
-            "number": f"tmp-{uuid.uuid4().hex[:24]}",  # until the id is known
             "queue": spec.path,
             "title": title,
             "description": description,
@@ -337,8 +338,10 @@ async def _open_task(
             "updated_at": now,
             "deadline_at": rules.deadline_for(spec, now, calendars.current()),
         },
+        column="number",
+        prefix=TASK_PREFIX,
+        digits=TASK_DIGITS,
     )
-    await _set(session, task, number=task_number(task.id))
     created = await _write_event(session, task, actor, "created", now, queue=spec.path)
     if conversation_id is not None:
         await chat.add_system_message(

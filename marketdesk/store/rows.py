@@ -12,6 +12,8 @@ object of what was stored:
   (:func:`insert_adopted_row`: the row too; :func:`insert_row`: the row only, for a path
   that needs no object of it: building and adopting one cost about as much as the
   statement);
+- :func:`insert_numbered`: :func:`insert_adopted` of a row whose number (a task's
+  ``CTASK-0000042``) is made of its id in the same statement, not by an ``UPDATE`` after it;
 - :func:`adopt`: an object built from a row the caller wrote itself;
 - :func:`write_changes`: the changed columns of one object read (or adopted), written with
   one prepared ``UPDATE`` by its primary key instead of the flush.
@@ -26,12 +28,35 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Insert, Row, Table, Update, bindparam, event, insert, inspect, orm, update
+from sqlalchemy import (
+    Insert,
+    Row,
+    Table,
+    Text,
+    Update,
+    bindparam,
+    event,
+    func,
+    insert,
+    inspect,
+    literal,
+    orm,
+    select,
+    update,
+)
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .models.base import Base
 
-__all__ = ["adopt", "insert_adopted", "insert_adopted_row", "insert_row", "write_changes"]
+__all__ = [
+    "adopt",
+    "insert_adopted",
+    "insert_adopted_row",
+    "insert_numbered",
+    "insert_row",
+    "write_changes",
+]
 
 _ADOPTED = "marketdesk.rows.adopted"
 
@@ -82,6 +107,55 @@ async def insert_row(
         prepared = _INSERTS[model] = (insert(table).returning(*table.columns), names)
     row: Row[Any] = (await session.execute(prepared[0], dict(values))).one()
     return row
+
+
+# (model, dialect, the columns given, the numbered column, its prefix and digits) → the insert
+_NUMBERED: dict[tuple[Any, ...], Insert] = {}
+
+
+async def insert_numbered(
+    session: AsyncSession,
+    model: type[_M],
+    values: Mapping[str, Any],
+    *,
+    column: str,
+    prefix: str,
+    digits: int,
+) -> _M:
+    """:func:`insert_adopted` of a row whose ``column`` is ``prefix`` and its id, zero-padded
+    to at least ``digits`` (``CTASK-0000042``), written by the same statement: the id is
+    chosen by the statement itself (PostgreSQL: the id column's sequence; SQLite: the next
+    rowid, the largest plus one, as SQLite picks it for a table without ``AUTOINCREMENT``, in
+    the statement that inserts, under the database's write lock), not read back and written
+    with an ``UPDATE`` after the insert (a statement, and on PostgreSQL a round trip, less)."""
+    table = cast(Table, inspect(model).local_table)
+    dialect = session.get_bind().dialect.name
+    keys = tuple(values)
+    cache_key = (model, dialect, keys, column, prefix, digits)
+    statement = _NUMBERED.get(cache_key)
+    if statement is None:
+        (id_column,) = table.primary_key.columns
+        given = [bindparam(key, type_=table.c[key].type) for key in keys]
+        if dialect == "postgresql":
+            sequence = func.pg_get_serial_sequence(table.name, id_column.name)
+            next_id: Any = select(func.nextval(sequence).label("id")).cte("next_id")
+            text = sql_cast(next_id.c.id, Text)
+            padded = func.lpad(text, func.greatest(digits, func.length(text)), "0")
+        else:
+            largest = func.coalesce(func.max(id_column), 0) + 1
+            next_id = select(largest.label("id")).subquery("next_id")
+            padded = func.printf(f"%0{digits}d", next_id.c.id)
+        source = select(next_id.c.id, literal(prefix) + padded, *given)
+        statement = _NUMBERED[cache_key] = (
+            insert(table)
+            .from_select([id_column.name, column, *keys], source)
+            .returning(*table.columns)
+        )
+    row = (await session.execute(statement, dict(values))).one()
+    names = {c.key: inspect(model).get_property_by_column(c).key for c in table.columns}
+    instance = model(**{names[key]: value for key, value in row._mapping.items()})
+    adopt(session, instance)
+    return instance
 
 
 # (model, the changed attributes) → its prepared update, and each attribute's parameter

@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from marketdesk.store.db import Database
 from marketdesk.store.models import Session as SessionRow
-from marketdesk.store.models import Visitor, utcnow
-from marketdesk.store.rows import insert_adopted, insert_row, write_changes
+from marketdesk.store.models import Task, Visitor, utcnow
+from marketdesk.store.rows import insert_adopted, insert_numbered, insert_row, write_changes
 from tests.conftest import TestDatabase, backends, prepare
 
 
@@ -146,3 +146,66 @@ def test_changes_written_by_key_leave_the_object_clean_and_the_flush_idle(
     updates = [s for s in statements if s.startswith("UPDATE sessions")]
     assert len(updates) == 2  # one by key, one by the later flush; none at the first commit
     assert device == "flushed later" and revoked == "revoked"
+
+
+def _new_task(title: str) -> dict[str, Any]:
+    now = utcnow()
+    return {"queue": "q", "title": title, "created_at": now, "updated_at": now}
+
+
+@pytest.mark.parametrize("backend", backends())
+def test_a_numbered_row_gets_its_number_from_its_own_id_in_one_statement(
+    backend: str, make_database: Callable[[str], TestDatabase]
+) -> None:
+    """``insert_numbered``: the number is the prefix and the id the statement chose, one
+    statement and no ``UPDATE``; the id is the one the database would have chosen (SQLite:
+    the largest plus one, also after the largest was deleted or was imported far ahead);
+    many at once on PostgreSQL each get their own."""
+    database_info = make_database(backend)
+    prepare(database_info.url, demo=False)
+
+    async def insert(database: Database, title: str) -> Task:
+        async with database.sessions() as session:
+            task = await insert_numbered(
+                session, Task, _new_task(title), column="number", prefix="CTASK-", digits=7
+            )
+            await session.commit()
+            return task
+
+    async def main(url: str) -> tuple[list[Task], list[str], list[Task]]:
+        database = Database(url)
+        statements: list[str] = []
+
+        def record(_c: object, _cur: object, statement: str, *_rest: object) -> None:
+            statements.append(statement.split()[0])
+
+        try:
+            sa_event.listen(database.engine.sync_engine, "before_cursor_execute", record)
+            first = await insert(database, "первая")
+            sa_event.remove(database.engine.sync_engine, "before_cursor_execute", record)
+            async with database.sessions() as session:
+                # imported far ahead of the rest; then the largest deleted again
+                far = Task(number="CTASK-90900132", id=90900132, **_new_task("импорт"))
+                session.add(far)
+                await session.commit()
+            after_far = await insert(database, "после импорта")
+            async with database.sessions() as session:
+                await session.delete(await session.get(Task, after_far.id))
+                await session.commit()
+            after_delete = await insert(database, "после удаления")
+            together = await asyncio.gather(*(insert(database, f"{i}") for i in range(8)))
+            return [first, after_far, after_delete], statements, list(together)
+        finally:
+            await database.dispose()
+
+    made, statements, together = asyncio.run(main(database_info.url))
+    assert statements == ["WITH" if backend == "postgresql" else "INSERT"]  # one, no UPDATE
+    first, after_far, after_delete = made
+    for task in (*made, *together):
+        assert task.number == f"CTASK-{task.id:07d}" and task.status == "new"
+    if backend == "sqlite":  # the largest plus one, as SQLite picks a rowid
+        assert after_far.id == 90900133
+        assert after_delete.id == 90900133 and after_delete.number == "CTASK-90900133"
+    else:  # the sequence: never handed out twice
+        assert after_delete.id > after_far.id > first.id
+    assert len({t.id for t in together}) == 8
