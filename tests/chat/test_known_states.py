@@ -6,9 +6,11 @@ no outcome and is put right by it."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from marketdesk.services import chat
 from marketdesk.services.chat import ChatWriter
@@ -104,3 +106,56 @@ def test_on_postgresql_states_are_read_once_and_a_stale_one_changes_no_outcome(
     stored = [m["text"] for m in env.messages(plain_token, plain) if m["sender_kind"] == "visitor"]
     assert stored[-3:] == ["обычное", "ещё обычное", "и ещё"]
     assert stats.routed_alone == 2 and stats.batched_messages == 2
+
+
+def test_a_failed_read_before_the_batch_leaves_the_routing_to_the_batch(
+    fresh_env: ChatEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The read is a hint: when it fails (a locked file, a pool out of connections), the
+    batch finds under its lock what moves, and every send gets the outcome it would have."""
+    env = fresh_env
+    env.operator(available=True, capacity=20)
+    bot_token = env.visitor()
+    with_bot = int(env.conversation(bot_token)["id"])
+    plain_token = env.visitor()
+    plain = _assigned(env, plain_token)
+    bot_who, plain_who = _principal(env, bot_token), _principal(env, plain_token)
+
+    def failing(*_args: Any, **_kw: Any) -> Any:
+        raise (
+            sqlite3.OperationalError("database is locked")
+            if env.db.backend == "sqlite"
+            else PoolTimeout("QueuePool limit reached")
+        )
+
+    if env.db.backend == "sqlite":
+        monkeypatch.setattr(Database, "quick_reads", lambda _self: _Failing(failing))
+    else:
+        monkeypatch.setattr(batch_module, "_read_states", failing)
+
+    async def main() -> tuple[list[Any], Any]:
+        database = Database(env.db.url)
+        writer = ChatWriter(database)
+        ctx = chat.ChatContext(writer=writer, bot=env.client.app.state.bot)
+        try:
+            outcomes = await asyncio.gather(
+                writer.submit(_request(ctx, bot_who, with_bot, "Как вернуть товар?")),
+                writer.submit(_request(ctx, plain_who, plain, "обычное")),
+            )
+            return list(outcomes), writer.stats
+        finally:
+            await writer.aclose()
+            await database.dispose()
+
+    (asked, written), stats = asyncio.run(main())
+    assert asked.replies and asked.replies[0].sender_kind == "bot"
+    assert written.message.text == "обычное" and not written.replies
+    assert stats.routed_alone == 0  # nothing routed by the failed read: the batch sorted them
+    assert stats.one_by_one == 1 and stats.batched_messages == 1
+
+
+class _Failing:
+    """A connection whose every statement fails as ``fail`` does."""
+
+    def __init__(self, fail: Any) -> None:
+        self.execute = fail

@@ -37,7 +37,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from marketdesk.store.db import Database
 
@@ -165,7 +165,7 @@ class ChatWriter:
         started = time.perf_counter()
         try:  # the bot's turns and reopenings go one by one without trying the batch
             alone = await one_by_one_first(self.database, requests, self.known)
-        except (sqlite3.Error, DBAPIError) as exc:  # the batch finds them under its lock
+        except (sqlite3.Error, SQLAlchemyError) as exc:  # the batch finds them under its lock
             log.warning("chat writer's read before a batch failed (%s)", exc)
             alone = {}
         batched = [i for i, r in enumerate(requests) if r.message.conversation_id not in alone]
