@@ -109,8 +109,9 @@ async def insert_row(
     return row
 
 
-# (model, dialect, the columns given, the numbered column, its prefix and digits) → the insert
-_NUMBERED: dict[tuple[Any, ...], Insert] = {}
+# (model, dialect, the columns given, the numbered column, its prefix and digits) → the insert,
+# and each column's attribute name
+_NUMBERED: dict[tuple[Any, ...], tuple[Insert, dict[str, str]]] = {}
 
 
 async def insert_numbered(
@@ -128,12 +129,13 @@ async def insert_numbered(
     rowid, the largest plus one, as SQLite picks it for a table without ``AUTOINCREMENT``, in
     the statement that inserts, under the database's write lock), not read back and written
     with an ``UPDATE`` after the insert (a statement, and on PostgreSQL a round trip, less)."""
-    table = cast(Table, inspect(model).local_table)
     dialect = session.get_bind().dialect.name
     keys = tuple(values)
     cache_key = (model, dialect, keys, column, prefix, digits)
-    statement = _NUMBERED.get(cache_key)
-    if statement is None:
+    prepared = _NUMBERED.get(cache_key)
+    if prepared is None:
+        mapper = inspect(model)
+        table = cast(Table, mapper.local_table)
         (id_column,) = table.primary_key.columns
         given = [bindparam(key, type_=table.c[key].type) for key in keys]
         if dialect == "postgresql":
@@ -146,13 +148,15 @@ async def insert_numbered(
             next_id = select(largest.label("id")).subquery("next_id")
             padded = func.printf(f"%0{digits}d", next_id.c.id)
         source = select(next_id.c.id, literal(prefix) + padded, *given)
-        statement = _NUMBERED[cache_key] = (
+        names = {c.key: mapper.get_property_by_column(c).key for c in table.columns}
+        prepared = _NUMBERED[cache_key] = (
             insert(table)
             .from_select([id_column.name, column, *keys], source)
-            .returning(*table.columns)
+            .returning(*table.columns),
+            names,
         )
-    row = (await session.execute(statement, dict(values))).one()
-    names = {c.key: inspect(model).get_property_by_column(c).key for c in table.columns}
+    row = (await session.execute(prepared[0], dict(values))).one()
+    names = prepared[1]
     instance = model(**{names[key]: value for key, value in row._mapping.items()})
     adopt(session, instance)
     return instance
