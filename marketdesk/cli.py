@@ -537,7 +537,7 @@ def tasks_escalate(data_dir: Path | None) -> None:
     С MARKETDESK_REDIS_URL уведомления об эскалации приходят супервизорам в консоль сразу;
     без него они видны в консоли после обновления страницы."""
     from marketdesk.realtime import create_broker
-    from marketdesk.services.tasks import escalate_overdue
+    from marketdesk.services.task_escalation import escalate_overdue
 
     settings = _settings(data_dir)
 

@@ -224,6 +224,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         # the chat's SLA targets (MARKETDESK_SLA_*), or no clocks at all
         configure_sla(settings.chat_sla_policy(), clocks_run=settings.sla_clocks)
         app.state.chat_writer = ChatWriter(app.state.database, observer=metrics.observe_batch)
+        # PostgreSQL: the writer's memory of conversations' states follows their changes, this
+        # process's and (through Redis) the others'
+        writer_watch = app.state.broker.subscribe(
+            app.state.chat_writer.watched_channels(), app.state.chat_writer.observe
+        )
         _read_at_scrape(app, metrics)
         app.state.rate_limiter = RateLimiter.from_settings(settings)
         app.state.session_watch = SessionWatch(
@@ -274,6 +279,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             stop_waking_webhooks()
             await stop_tasks(workers)
             await app.state.session_watch.aclose()
+            writer_watch.close()
             await app.state.chat_writer.aclose()
             await app.state.broker.stop()
             await app.state.rate_limiter.aclose()

@@ -10,9 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from marketdesk.domain import tasks as rules
 from marketdesk.domain.task_outcomes import TaskOutcome
-from marketdesk.services import tasks
+from marketdesk.services import task_escalation, tasks
 from marketdesk.services.people import calendar as calendars
-from marketdesk.services.tasks import NoticeView, TaskCard, TaskSummary
+from marketdesk.services.task_escalation import NoticeView
+from marketdesk.services.tasks import TaskCard, TaskSummary
 
 from .deps import CurrentOperator, DbSession
 from .types import BigId
@@ -174,4 +175,5 @@ async def comment(
 
 @router.get("/notices", response_model=Notices)
 async def notices(operator: CurrentOperator, session: DbSession, unread: bool = False) -> Notices:
-    return Notices(notices=await tasks.list_notices(session, operator, unread_only=unread))
+    found = await task_escalation.list_notices(session, operator, unread_only=unread)
+    return Notices(notices=found)

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 
 from marketdesk.services.chat.events import Publisher
 from marketdesk.services.chat.sla_watch import watch_round
-from marketdesk.services.tasks import escalate_overdue
+from marketdesk.services.task_escalation import escalate_overdue
 from marketdesk.store.db import Database
 
 __all__ = ["run_chat_sla_timer", "run_sla_timer"]

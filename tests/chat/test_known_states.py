@@ -12,9 +12,11 @@ from typing import Any
 import pytest
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from marketdesk.domain.lines import Line
 from marketdesk.services import chat
 from marketdesk.services.chat import ChatWriter
 from marketdesk.services.chat import batch as batch_module
+from marketdesk.services.chat.events import line_channel
 from marketdesk.services.chat.known_states import KnownStates
 from marketdesk.store.db import Database
 from tests.chat.conftest import ChatEnv
@@ -159,3 +161,36 @@ class _Failing:
 
     def __init__(self, fail: Any) -> None:
         self.execute = fail
+
+
+def test_live_events_keep_the_memory_right(fresh_env: ChatEnv) -> None:
+    """Every line's channel tells the writer of each conversation's new state (a handoff,
+    an operator taking it); a ``resync`` (events may have been missed) empties its memory;
+    on SQLite it listens to nothing."""
+
+    async def main() -> tuple[list[str], KnownStates | None]:
+        database = Database(fresh_env.db.url)
+        try:
+            writer = ChatWriter(database)
+            channels = writer.watched_channels()
+            known = writer.known
+            queued = {"status": "queued", "line": "general", "id": 7}
+            writer.observe("line:general", {"type": "conversation", "conversation_id": 7})
+            writer.observe(
+                "line:general",
+                {"type": "conversation", "conversation_id": 7, "conversation": queued},
+            )
+            writer.observe("line:general", {"type": "message", "conversation_id": 8})
+            if known is not None:
+                assert known.get(7) == ("queued", "general") and 8 not in known
+                writer.observe("*", {"type": "resync"})
+                assert len(known) == 0
+            return channels, known
+        finally:
+            await database.dispose()
+
+    channels, known = asyncio.run(main())
+    if fresh_env.db.backend == "sqlite":
+        assert channels == [] and known is None
+    else:
+        assert channels == [line_channel(line) for line in Line]

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from marketdesk.domain.coupon_ban import FRAUD_QUEUE
-from marketdesk.services.tasks import escalate_overdue
+from marketdesk.services.task_escalation import escalate_overdue
 from marketdesk.store.models import StaffNotice, Task
 from tests.conftest import auth, run_db
 from tests.errors import assert_error

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from marketdesk.services import tasks
+from marketdesk.services import task_escalation, tasks
 from marketdesk.services.chat.events import set_default_publisher
 from marketdesk.services.principals import Principal
 from marketdesk.store.db import Database
@@ -161,7 +161,7 @@ def test_an_escalation_tells_the_other_workers_by_a_tasks_changed_frame(client, 
         async def publish(channels, event):
             published.append((list(channels), event))
 
-        found = await tasks.escalate_overdue(
+        found = await task_escalation.escalate_overdue(
             session, now=due + timedelta(seconds=1), publish=publish
         )
         return found, list(published)

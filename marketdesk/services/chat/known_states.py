@@ -44,3 +44,6 @@ class KnownStates:
 
     def forget(self, conversation_id: int) -> None:
         self._states.pop(conversation_id, None)
+
+    def clear(self) -> None:
+        self._states.clear()

@@ -36,13 +36,16 @@ import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from marketdesk.domain.lines import Line
 from marketdesk.store.db import Database
 
 from .batch import one_by_one_first, store_batch
 from .context import GuardObjected
+from .events import line_channel
 from .known_states import KnownStates
 from .lifecycle import first_read
 from .sending import SendRequest, store_one
@@ -240,6 +243,29 @@ class ChatWriter:
         self._learn(request, result)
         if not pending.future.done():
             pending.future.set_result(result)
+
+    def watched_channels(self) -> list[str]:
+        """The channels whose live events keep the memory of states right: every line's
+        (each change of a conversation is published to its line's queue); none on SQLite."""
+        return [] if self.known is None else [line_channel(line.value) for line in Line]
+
+    def observe(self, _channel: str, event: dict[str, Any]) -> None:
+        """A live event of this process or, through Redis, of another's (``server.py``
+        subscribes this to :meth:`watched_channels`): a conversation's new state (a handoff,
+        an operator taking it, a resolution) is kept in mind; after a ``resync`` (events may
+        have been missed) nothing is."""
+        known = self.known
+        if known is None:
+            return
+        kind = event.get("type")
+        if kind == "resync":
+            known.clear()
+            return
+        view = event.get("conversation")
+        if kind == "conversation" and isinstance(view, dict):
+            status, line = view.get("status"), view.get("line")
+            if isinstance(status, str) and isinstance(line, str):
+                known.note(int(event["conversation_id"]), status, line)
 
     def _learn(self, request: SendRequest, result: SendResult | None) -> None:
         """Keep in mind the conversation's state after a customer's send went one by one
