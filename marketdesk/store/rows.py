@@ -87,10 +87,7 @@ async def insert_adopted_row(
     """:func:`insert_adopted`, with the row as the statement returned it (every column of
     the table, in its order)."""
     row = await insert_row(session, model, values)
-    names = _INSERTS[model][1]
-    instance = model(**{names[key]: value for key, value in row._mapping.items()})
-    adopt(session, instance)
-    return instance, row
+    return _adopted(session, model, _INSERTS[model][1], row), row
 
 
 async def insert_row(
@@ -103,8 +100,10 @@ async def insert_row(
     if prepared is None:
         mapper = inspect(model)
         table = cast(Table, mapper.local_table)
-        names = {c.key: mapper.get_property_by_column(c).key for c in table.columns}
-        prepared = _INSERTS[model] = (insert(table).returning(*table.columns), names)
+        prepared = _INSERTS[model] = (
+            insert(table).returning(*table.columns),
+            _attribute_names(mapper, table),
+        )
     row: Row[Any] = (await session.execute(prepared[0], dict(values))).one()
     return row
 
@@ -148,15 +147,23 @@ async def insert_numbered(
             next_id = select(largest.label("id")).subquery("next_id")
             padded = func.printf(f"%0{digits}d", next_id.c.id)
         source = select(next_id.c.id, literal(prefix) + padded, *given)
-        names = {c.key: mapper.get_property_by_column(c).key for c in table.columns}
         prepared = _NUMBERED[cache_key] = (
             insert(table)
             .from_select([id_column.name, column, *keys], source)
             .returning(*table.columns),
-            names,
+            _attribute_names(mapper, table),
         )
     row = (await session.execute(prepared[0], dict(values))).one()
-    names = prepared[1]
+    return _adopted(session, model, prepared[1], row)
+
+
+def _attribute_names(mapper: orm.Mapper[Any], table: Table) -> dict[str, str]:
+    """Each column of ``table`` (by its name in a returned row) → its attribute's name."""
+    return {c.key: mapper.get_property_by_column(c).key for c in table.columns}
+
+
+def _adopted(session: AsyncSession, model: type[_M], names: Mapping[str, str], row: Row[Any]) -> _M:
+    """The object of an inserted ``row`` (every column of the table), adopted."""
     instance = model(**{names[key]: value for key, value in row._mapping.items()})
     adopt(session, instance)
     return instance
