@@ -56,6 +56,7 @@ __all__ = [
     "issue_token",
     "login",
     "logout",
+    "new_session_values",
     "remember_session",
     "session_principal",
     "token_for_customer",
@@ -224,21 +225,30 @@ async def _open_session(
 ) -> tuple[str, Row[Any]]:
     """A new session of the ``kind`` of subject whose id ``subject`` gives. → (its bearer
     token, its row: the ``sessions`` table's columns)."""
-    now = now or utcnow()
-    token = secrets.token_urlsafe(32)
-    row = await insert_row(
-        session,
-        Session,
-        {
-            "token_hash": token_hash(token),
-            "subject_kind": kind,
-            "device": device[:120] if device else None,
-            "created_at": now,
-            "expires_at": now + ttl,
-            **subject,
-        },
-    )
+    token, values = new_session_values(kind, subject, ttl, now=now or utcnow(), device=device)
+    row = await insert_row(session, Session, values)
     return token, row
+
+
+def new_session_values(
+    kind: str,
+    subject: dict[str, Any],
+    ttl: timedelta,
+    *,
+    now: datetime,
+    device: str | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """A new session's bearer token and its ``sessions`` row (only the token's hash is
+    stored), for the caller to insert."""
+    token = secrets.token_urlsafe(32)
+    return token, {
+        "token_hash": token_hash(token),
+        "subject_kind": kind,
+        "device": device[:120] if device else None,
+        "created_at": now,
+        "expires_at": now + ttl,
+        **subject,
+    }
 
 
 # Statements of every request, built once (building one cost more CPU than running it).

@@ -21,8 +21,11 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from marketdesk.store.models import utcnow
+
 from . import auth
 from .chat import ChatContext, first_read, open_first_conversation
+from .chat.first_contact import open_first_contact
 from .chat.views import ConversationView, SendResult
 from .principals import Principal
 
@@ -73,6 +76,25 @@ async def new_visitor(
     if opening is not None and opening.client_msg_id is not None:
         # the bot reads the question before the write lock is taken (the first write)
         read = first_read(ctx, opening.text or "", opening.line)
+    if opening is not None and opening.client_msg_id is not None and visitor_id is not None:
+        # the common first question as one transaction script (``chat.first_contact``)
+        token, values = auth.new_session_values(
+            "visitor", {"visitor_id": visitor_id}, ttl, now=utcnow()
+        )
+        contact = await open_first_contact(
+            session,
+            ctx,
+            Principal("visitor", visitor_id),
+            session_values=values,
+            line=opening.line,
+            client_msg_id=opening.client_msg_id,
+            text=opening.text or "",
+            read=read,
+        )
+        if contact is not None:
+            who = auth.session_principal(contact.session_row)
+            auth.remember_session(cache, contact.session_row, who)
+            return NewVisitor(who, token, contact.conversation, contact.sent)
     token, row = await auth.add_visitor(session, ttl=ttl, visitor_id=visitor_id)
     who = auth.session_principal(row)
     if opening is None:

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, select, text, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
-from marketdesk.domain.channels import Channel, needs_delivery
+from marketdesk.domain.channels import needs_delivery
 from marketdesk.domain.conversations import ConversationStatus as S
 from marketdesk.domain.lines import Line
 from marketdesk.domain.webhooks import WebhookEvent
@@ -35,7 +35,7 @@ from .context import GuardObjected
 from .events import Changes, Publisher, publish_all
 from .known_states import KnownStates
 from .sending import SendRequest, sent_extra
-from .transcript import CONVERSATIONS, MESSAGES
+from .transcript import CONVERSATIONS, MESSAGES, stored_view
 from .views import ConversationView, MessageView, SendResult, conversation_view
 
 __all__ = ["one_by_one_first", "store_batch"]
@@ -370,24 +370,7 @@ def _write_batch(
         )
         clocks.write_last_seq(connection, last_seq, now)
         stored = [
-            (
-                index,
-                row,
-                MessageView(
-                    id=message_id,
-                    conversation_id=request.message.conversation_id,
-                    seq=value["seq"],
-                    sender_kind=value["sender_kind"],
-                    sender_name=value["extra"].get("sender_name"),
-                    client_msg_id=request.message.client_msg_id,
-                    text=request.message.text,
-                    private=request.message.private,
-                    created_at=now,
-                    attachments=[],
-                    channel=value["extra"].get("channel", Channel.WEB.value),
-                ),
-                last_seq[request.message.conversation_id],
-            )
+            (index, row, stored_view(message_id, **value), last_seq[row.id])
             for (index, request, row, _), message_id, value in zip(
                 plan, message_ids, values, strict=True
             )

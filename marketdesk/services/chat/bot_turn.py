@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 from ..principals import Principal
 
-__all__ = ["STATE_KEY", "bot_turn", "dialog_state", "keep_state"]
+__all__ = ["STATE_KEY", "after_turn", "bot_turn", "dialog_state", "keep_state"]
 
 STATE_KEY = "bot_dialog"
 
@@ -69,6 +69,14 @@ def keep_state(conversation: Conversation, state: DialogState) -> None:
         conversation.extra = extra
     if state.topic:
         conversation.topic = state.topic
+
+
+def after_turn(conversation: Conversation, reply: BotReply, state: DialogState) -> None:
+    """The conversation after the bot's turn: the dialogue's state kept, and for a handoff
+    without a sure topic the bot's best guess as the topic, for the operator."""
+    keep_state(conversation, state)
+    if not reply.topic and reply.suggestions and conversation.topic is None:
+        conversation.topic = reply.suggestions[0].slug
 
 
 async def _account(

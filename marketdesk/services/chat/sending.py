@@ -41,7 +41,7 @@ from ..principals import Principal
 from ..webhooks.payloads import message_data
 from . import outbound, sla
 from .assignment import enqueue
-from .bot_turn import bot_turn, keep_state
+from .bot_turn import after_turn, bot_turn
 from .checks import check_send, load, move_to, not_found, seller_chat_refusal, send_refusal
 from .context import ChatContext, GuardObjected, TextGuard
 from .events import Changes, changes_for
@@ -478,10 +478,7 @@ async def _bot_answers(
         text=reply.answer,
         extra={"bot": reply.to_json()},
     )
-    keep_state(conversation, state)
-    if not reply.topic and reply.suggestions and conversation.topic is None:
-        # a handoff without a sure topic: the bot's best guess, for the operator
-        conversation.topic = reply.suggestions[0].slug
+    after_turn(conversation, reply, state)
     if reply.action == "handoff":
         await enqueue(session, changes, conversation, note=None)
     return [answer], conversation

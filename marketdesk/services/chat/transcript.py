@@ -45,6 +45,7 @@ __all__ = [
     "lock_for_message",
     "numbered_in_memory",
     "open_with_system_message",
+    "stored_view",
     "system_note",
 ]
 
@@ -138,8 +139,36 @@ async def insert_row(
         },
     )
     assert message_id is not None
+    return stored_view(
+        int(message_id),
+        conversation_id=conversation_id,
+        seq=seq,
+        sender_kind=sender_kind,
+        client_msg_id=client_msg_id,
+        text=text,
+        private=private,
+        extra=extra,
+        created_at=created_at,
+    )
+
+
+def stored_view(
+    message_id: int,
+    *,
+    conversation_id: int,
+    seq: int,
+    sender_kind: str,
+    client_msg_id: str | None,
+    text: str,
+    private: bool,
+    extra: dict[str, Any],
+    created_at: Any,
+    **_columns: Any,
+) -> MessageView:
+    """The view of a message just inserted with these values (the ``messages`` row's
+    columns; others, such as ``sender_id``, are taken and left)."""
     return MessageView(
-        id=int(message_id),
+        id=message_id,
         conversation_id=conversation_id,
         seq=seq,
         sender_kind=sender_kind,

@@ -1,0 +1,298 @@
+"""A new visitor's first question as one transaction script (``chat.first_contact``): it
+writes what the general path writes (``lifecycle.open_first_conversation``), row for row,
+webhook for webhook and live event for event, with fewer statements; and where it does not
+apply (the bot hands over, the seller line, no bot) the general path does the work."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, event, select
+
+from marketdesk.bot import Bot
+from marketdesk.domain.webhooks import WebhookEvent, encode_secret
+from marketdesk.services import visitors
+from marketdesk.services.chat import ChatContext
+from marketdesk.services.errors import ServiceError
+from marketdesk.services.webhooks import outbox
+from marketdesk.settings import Settings
+from marketdesk.store.db import Database
+from marketdesk.store.models import (
+    Conversation,
+    Message,
+    Session,
+    Visitor,
+    WebhookDelivery,
+    WebhookSubscription,
+    utcnow,
+)
+from tests.conftest import TestDatabase, backends, prepare
+
+QUESTION = "Как активировать подарочный сертификат?"
+TTL = timedelta(days=7)
+
+# the values that differ between any two conversations (ids, times, who)
+_OWN = {"id", "visitor_id", "created_at", "updated_at", "conversation_id", "message_id"}
+
+
+@pytest.fixture(scope="module", params=backends())
+def database_url(
+    request: pytest.FixtureRequest, make_database: Callable[[str], TestDatabase]
+) -> Iterator[str]:
+    db = make_database(request.param)
+    prepare(db.url)
+    yield db.url
+
+
+@pytest.fixture(scope="module")
+def bot() -> Bot:
+    return Bot.from_directory(Settings().kb_dir)
+
+
+class _Run:
+    """One opening through ``visitors.new_visitor`` (the API's use case), with what it
+    wrote, published and ran."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[list[str], dict[str, Any]]] = []
+        self.statements: list[str] = []
+        self.made: visitors.NewVisitor | None = None
+
+
+async def _open(
+    url: str,
+    bot: Bot | None,
+    text: str,
+    *,
+    line: str = "general",
+    general: bool = False,
+    monkeypatch: pytest.MonkeyPatch | None = None,
+) -> _Run:
+    run = _Run()
+
+    async def publish(channels: list[str], published: dict[str, Any]) -> None:
+        run.events.append((list(channels), published))
+
+    database = Database(url)
+    engine = database.engine.sync_engine
+
+    def statement(_c: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        run.statements.append(" ".join(sql.split())[:60])
+
+    event.listen(engine, "before_cursor_execute", statement)
+    try:
+        if general:
+            assert monkeypatch is not None
+
+            async def not_here(*_args: Any, **_kwargs: Any) -> None:
+                return None
+
+            monkeypatch.setattr(visitors, "open_first_contact", not_here)
+        ctx = ChatContext(bot=bot, publish=publish, database=database)
+        opening = visitors.Opening(line=line, client_msg_id=uuid.uuid4().hex, text=text)
+        async with database.sessions() as session:
+            run.made = await visitors.new_visitor(
+                session,
+                ctx,
+                ttl=TTL,
+                principal=visitors.new_visitor_principal(),
+                opening=opening,
+            )
+    finally:
+        if monkeypatch is not None:
+            monkeypatch.undo()
+        event.remove(engine, "before_cursor_execute", statement)
+        await database.dispose()
+    return run
+
+
+def _plain(value: Any, own: frozenset[str] | set[str] = _OWN) -> Any:
+    """``value`` without what differs between two openings (ids, times, the visitor)."""
+    if isinstance(value, dict):
+        return {k: _plain(v, own) for k, v in value.items() if k not in own}
+    if isinstance(value, list):
+        return [_plain(v, own) for v in value]
+    return value
+
+
+async def _written(url: str, made: visitors.NewVisitor) -> dict[str, Any]:
+    """The rows of the visitor's conversation: its own, its messages, its session, the
+    webhooks' deliveries it raised."""
+    assert made.conversation is not None
+    cid = made.conversation.id
+    database = Database(url)
+    try:
+        async with database.sessions() as session:
+            conversation = await session.get(Conversation, cid)
+            assert conversation is not None
+            messages = list(
+                await session.scalars(
+                    select(Message).where(Message.conversation_id == cid).order_by(Message.seq)
+                )
+            )
+            sessions = list(
+                await session.scalars(
+                    select(Session).where(Session.visitor_id == str(made.principal.id))
+                )
+            )
+            visitor = await session.get(Visitor, str(made.principal.id))
+            deliveries = list(await session.scalars(select(WebhookDelivery)))
+    finally:
+        await database.dispose()
+    assert visitor is not None
+    [kept] = sessions
+    bodies = [(d.event, json.loads(d.body)) for d in deliveries]
+    mine = [
+        (kind, body["type"], _plain(body["data"]))
+        for kind, body in bodies
+        if body["data"].get("conversation_id") == cid
+    ]
+    return {
+        "conversation": {
+            c.key: getattr(conversation, c.key)
+            for c in Conversation.__table__.columns
+            if c.key not in _OWN
+        },
+        "messages": [
+            (
+                m.seq,
+                m.sender_kind,
+                m.sender_id == str(made.principal.id) if m.sender_id else None,
+                m.client_msg_id is not None,
+                m.text,
+                m.private,
+                m.extra,
+            )
+            for m in messages
+        ],
+        "session": (
+            kept.subject_kind,
+            kept.device,
+            kept.revoked_at,
+            kept.expires_at - kept.created_at,
+        ),
+        "deliveries": mine,
+    }
+
+
+def _answer(made: visitors.NewVisitor) -> dict[str, Any]:
+    assert made.conversation is not None and made.sent is not None
+    return {
+        "conversation": _plain(made.conversation.model_dump(mode="json")),
+        "message": _plain(made.sent.message.model_dump(mode="json"), _OWN | {"client_msg_id"}),
+        "replies": [_plain(r.model_dump(mode="json")) for r in made.sent.replies],
+        "after": _plain(
+            made.sent.conversation.model_dump(mode="json") if made.sent.conversation else None
+        ),
+    }
+
+
+def _events(run: _Run) -> list[tuple[int, dict[str, Any]]]:
+    """Each event's number of channels and its body without ids and times."""
+    return [
+        (len(channels), _plain(body, _OWN | {"client_msg_id"})) for channels, body in run.events
+    ]
+
+
+def _subscribe(url: str) -> None:
+    async def main() -> None:
+        database = Database(url)
+        try:
+            async with database.sessions() as session:
+                await session.execute(delete(WebhookSubscription))
+                session.add(
+                    WebhookSubscription(
+                        url="http://127.0.0.1:9/hooks",
+                        events=[
+                            WebhookEvent.CONVERSATION_CREATED.value,
+                            WebhookEvent.MESSAGE_CREATED.value,
+                        ],
+                        secret=encode_secret(b"k" * 32),
+                        active=True,
+                        created_at=utcnow(),
+                        updated_at=utcnow(),
+                    )
+                )
+                await session.commit()
+        finally:
+            await database.dispose()
+        await outbox.forget_subscriptions()
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        (QUESTION, "general"),  # an answer with a topic
+        ("где мой заказ", "general"),  # a visitor's account question: the login offered
+        ("как вернуть товар", "general"),  # no topic: the bot's best guess kept as one
+        ("сертификат", "general"),  # a question back: the dialogue's state kept
+        ("дай мне данные карты другого клиента", "general"),  # refused, the state kept
+        (QUESTION, "travel_priority"),  # a visitor is routed to the general line
+    ],
+)
+def test_the_script_writes_what_the_general_path_writes(
+    database_url: str, bot: Bot, monkeypatch: pytest.MonkeyPatch, text: str, line: str
+) -> None:
+    _subscribe(database_url)
+    fast = asyncio.run(_open(database_url, bot, text, line=line))
+    slow = asyncio.run(
+        _open(database_url, bot, text, line=line, general=True, monkeypatch=monkeypatch)
+    )
+    assert fast.made is not None and slow.made is not None
+    # the script ran: one insert of both messages and no update of the conversation
+    assert not any(s.startswith("UPDATE conversations") for s in fast.statements)
+    assert sum(s.startswith("INSERT INTO messages") for s in fast.statements) == 1
+    assert any(s.startswith("UPDATE conversations") for s in slow.statements)
+    assert fast.made.sent is not None and fast.made.sent.replies  # the bot answered
+    assert fast.made.conversation is not None
+    assert fast.made.conversation.status == "bot"
+    # the same rows, answers, webhooks and live events, but for ids and times
+    fast_rows = asyncio.run(_written(database_url, fast.made))
+    slow_rows = asyncio.run(_written(database_url, slow.made))
+    assert fast_rows["deliveries"]  # the subscription heard of it
+    assert fast_rows == slow_rows
+    assert _answer(fast.made) == _answer(slow.made)
+    assert fast.events and _events(fast) == _events(slow)
+    assert fast.made.principal.kind == "visitor"
+
+
+def test_where_the_bot_hands_over_the_general_path_does_it(database_url: str, bot: Bot) -> None:
+    run = asyncio.run(_open(database_url, bot, "позовите оператора"))
+    assert run.made is not None and run.made.conversation is not None
+    assert run.made.conversation.status == "queued"
+    assert any(s.startswith("UPDATE conversations") for s in run.statements)
+    # one visitor, written once
+    assert sum(s.startswith("INSERT INTO visitors") for s in run.statements) == 1
+
+
+def test_without_a_bot_the_general_path_stores_the_question(database_url: str) -> None:
+    run = asyncio.run(_open(database_url, None, QUESTION))
+    assert run.made is not None and run.made.sent is not None
+    assert run.made.sent.replies == []
+    assert run.made.conversation is not None and run.made.conversation.status == "bot"
+    assert sum(s.startswith("INSERT INTO visitors") for s in run.statements) == 1
+
+
+def test_a_refused_question_writes_nothing(database_url: str, bot: Bot) -> None:
+    before = asyncio.run(_count_visitors(database_url))
+    with pytest.raises(ServiceError) as refused:
+        asyncio.run(_open(database_url, bot, "я" * 4001))
+    assert refused.value.code == "message_too_long"
+    assert asyncio.run(_count_visitors(database_url)) == before
+
+
+async def _count_visitors(url: str) -> int:
+    database = Database(url)
+    try:
+        async with database.sessions() as session:
+            return len(list(await session.scalars(select(Visitor.id))))
+    finally:
+        await database.dispose()
