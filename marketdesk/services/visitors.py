@@ -92,8 +92,11 @@ async def new_visitor(
             read=read,
         )
         if contact is not None:
-            who = auth.session_principal(contact.session_row)
-            auth.remember_session(cache, contact.session_row, who)
+            row = contact.session_row
+            if row is None:  # the new visitor's script always writes one
+                raise RuntimeError("the first contact wrote no session")
+            who = auth.session_principal(row)
+            auth.remember_session(cache, row, who)
             return NewVisitor(who, token, contact.conversation, contact.sent)
     token, row = await auth.add_visitor(session, ttl=ttl, visitor_id=visitor_id)
     who = auth.session_principal(row)

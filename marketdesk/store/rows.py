@@ -14,7 +14,8 @@ object of what was stored:
   statement);
 - :func:`insert_numbered`: :func:`insert_adopted` of a row whose number (a task's
   ``CTASK-0000042``) is made of its id in the same statement, not by an ``UPDATE`` after it;
-- :func:`adopt`: an object built from a row the caller wrote itself;
+- :func:`adopt`: an object built from a row the caller wrote itself (:func:`as_loaded`
+  builds it as the ORM builds the object of a row it reads);
 - :func:`write_changes`: the changed columns of one object read (or adopted), written with
   one prepared ``UPDATE`` by its primary key instead of the flush.
 
@@ -51,6 +52,7 @@ from .models.base import Base
 
 __all__ = [
     "adopt",
+    "as_loaded",
     "insert_adopted",
     "insert_adopted_row",
     "insert_numbered",
@@ -164,8 +166,19 @@ def _attribute_names(mapper: orm.Mapper[Any], table: Table) -> dict[str, str]:
 
 def _adopted(session: AsyncSession, model: type[_M], names: Mapping[str, str], row: Row[Any]) -> _M:
     """The object of an inserted ``row`` (every column of the table), adopted."""
-    instance = model(**{names[key]: value for key, value in row._mapping.items()})
+    instance = as_loaded(model, {names[key]: value for key, value in row._mapping.items()})
     adopt(session, instance)
+    return instance
+
+
+def as_loaded(model: type[_M], values: Mapping[str, Any]) -> _M:
+    """An object of ``model`` with these attributes' values, built as the ORM builds the
+    object of a row it reads: no constructor and no change events (about 3 µs for thirty
+    columns here, against about 90 through the constructor, which records each as a
+    change). Transient until :func:`adopt` or ``make_transient_to_detached`` and
+    ``Session.add``; the values are what the object holds, not changes to flush."""
+    instance: _M = orm.class_mapper(model).class_manager.new_instance()
+    instance.__dict__.update(values)
     return instance
 
 

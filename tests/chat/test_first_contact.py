@@ -17,8 +17,8 @@ from sqlalchemy import delete, event, select
 
 from marketdesk.bot import Bot
 from marketdesk.domain.webhooks import WebhookEvent, encode_secret
-from marketdesk.services import visitors
-from marketdesk.services.chat import ChatContext
+from marketdesk.services import chat, visitors
+from marketdesk.services.chat import ChatContext, lifecycle
 from marketdesk.services.errors import ServiceError
 from marketdesk.services.webhooks import outbox
 from marketdesk.settings import Settings
@@ -71,9 +71,14 @@ async def _open(
     text: str,
     *,
     line: str = "general",
+    known: bool = False,
     general: bool = False,
     monkeypatch: pytest.MonkeyPatch | None = None,
 ) -> _Run:
+    """A new visitor's first question (``visitors.new_visitor``, as ``POST
+    /api/v1/visitors`` with ``conversation``) or, ``known``, a visitor's who has a token
+    (``chat.start_conversation_with_message``, as ``POST /api/v1/conversations``);
+    ``general``: with the script switched off."""
     run = _Run()
 
     async def publish(channels: list[str], published: dict[str, Any]) -> None:
@@ -81,6 +86,12 @@ async def _open(
 
     database = Database(url)
     engine = database.engine.sync_engine
+    ctx = ChatContext(bot=bot, publish=publish, database=database)
+    principal = visitors.new_visitor_principal()
+    if known:  # the visitor first, as ``POST /api/v1/visitors`` makes one
+        async with database.sessions() as session:
+            made = await visitors.new_visitor(session, ctx, ttl=TTL, principal=principal)
+        principal = made.principal
 
     def statement(_c: Any, _cursor: Any, sql: str, *_args: Any) -> None:
         run.statements.append(" ".join(sql.split())[:60])
@@ -94,16 +105,20 @@ async def _open(
                 return None
 
             monkeypatch.setattr(visitors, "open_first_contact", not_here)
-        ctx = ChatContext(bot=bot, publish=publish, database=database)
-        opening = visitors.Opening(line=line, client_msg_id=uuid.uuid4().hex, text=text)
+            monkeypatch.setattr(lifecycle, "open_with_question", not_here)
+        client_msg_id = uuid.uuid4().hex
         async with database.sessions() as session:
-            run.made = await visitors.new_visitor(
-                session,
-                ctx,
-                ttl=TTL,
-                principal=visitors.new_visitor_principal(),
-                opening=opening,
-            )
+            if known:
+                view, created, sent = await chat.start_conversation_with_message(
+                    session, ctx, principal, client_msg_id=client_msg_id, text=text, line=line
+                )
+                assert created
+                run.made = visitors.NewVisitor(principal, "", view, sent)
+            else:
+                opening = visitors.Opening(line=line, client_msg_id=client_msg_id, text=text)
+                run.made = await visitors.new_visitor(
+                    session, ctx, ttl=TTL, principal=principal, opening=opening
+                )
     finally:
         if monkeypatch is not None:
             monkeypatch.undo()
@@ -238,13 +253,16 @@ def _subscribe(url: str) -> None:
         (QUESTION, "travel_priority"),  # a visitor is routed to the general line
     ],
 )
+@pytest.mark.parametrize("known", [False, True], ids=["new visitor", "known visitor"])
 def test_the_script_writes_what_the_general_path_writes(
-    database_url: str, bot: Bot, monkeypatch: pytest.MonkeyPatch, text: str, line: str
+    database_url: str, bot: Bot, monkeypatch: pytest.MonkeyPatch, text: str, line: str, known: bool
 ) -> None:
     _subscribe(database_url)
-    fast = asyncio.run(_open(database_url, bot, text, line=line))
+    fast = asyncio.run(_open(database_url, bot, text, line=line, known=known))
     slow = asyncio.run(
-        _open(database_url, bot, text, line=line, general=True, monkeypatch=monkeypatch)
+        _open(
+            database_url, bot, text, line=line, known=known, general=True, monkeypatch=monkeypatch
+        )
     )
     assert fast.made is not None and slow.made is not None
     # the script ran: one insert of both messages and no update of the conversation
@@ -296,3 +314,48 @@ async def _count_visitors(url: str) -> int:
             return len(list(await session.scalars(select(Visitor.id))))
     finally:
         await database.dispose()
+
+
+def test_a_known_visitors_openings_at_once_make_one_conversation(
+    database_url: str, bot: Bot
+) -> None:
+    """The script's reads under the lock (the visitor's row lock on PostgreSQL, the write
+    lock on SQLite): four retries of one opening at once make one conversation, and four
+    different openings at once with one open conversation allowed go to it."""
+
+    async def main() -> tuple[list[Any], list[Any], int]:
+        database = Database(database_url)
+        ctx = ChatContext(bot=bot, database=database)
+        try:
+            async with database.sessions() as session:
+                made = await visitors.new_visitor(session, ctx, ttl=TTL)
+
+            async def one(client_msg_id: str) -> Any:
+                async with database.sessions() as session:
+                    return await chat.start_conversation_with_message(
+                        session,
+                        ctx,
+                        made.principal,
+                        client_msg_id=client_msg_id,
+                        text=QUESTION,
+                        max_open=1,
+                    )
+
+            same = await asyncio.gather(*(one("same-opening") for _ in range(4)))
+            others = await asyncio.gather(*(one(uuid.uuid4().hex) for _ in range(4)))
+            async with database.sessions() as session:
+                mine = await session.scalars(
+                    select(Conversation.id).where(Conversation.visitor_id == str(made.principal.id))
+                )
+                count = len(list(mine))
+        finally:
+            await database.dispose()
+        return same, others, count
+
+    same, others, count = asyncio.run(main())
+    assert count == 1
+    assert len({view.id for view, _, _ in same + others}) == 1
+    assert [created for _, created, _ in same].count(True) == 1
+    assert [sent.duplicate for _, _, sent in same].count(False) == 1
+    assert not any(created for _, created, _ in others)
+    assert all(not sent.duplicate for _, _, sent in others)

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain.conversations import ConversationStatus as S
 from marketdesk.store.models import Conversation, Operator, OperatorLine, OperatorPresence, utcnow
+from marketdesk.store.rows import write_changes
 
 from .. import chat_access as access
 from . import sla
@@ -79,6 +80,9 @@ async def enqueue(
     if note:
         await system_note(session, changes, conversation, note)
     changes.changed(conversation, previous)
+    # the conversation's changes with one prepared UPDATE, before the dispatch's read
+    # (which would flush them through the unit of work: several times the statement's CPU)
+    await write_changes(session, conversation)
     await dispatch_queue(session, changes, conversation.line)
 
 

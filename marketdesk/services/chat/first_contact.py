@@ -19,6 +19,7 @@ and event for event (``tests/chat/test_first_contact.py``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -44,10 +45,11 @@ from .bot_turn import after_turn, bot_turn
 from .checks import check_send, require_valid_line
 from .context import ChatContext
 from .events import changes_for
+from .queries import LOCK_VISITOR, OPEN_OF_VISITOR, SENT_FIRST_BY_VISITOR
 from .transcript import CONVERSATIONS, MESSAGES, stored_view
 from .views import ConversationView, SendResult, conversation_view
 
-__all__ = ["FirstContact", "open_first_contact"]
+__all__ = ["FirstContact", "open_first_contact", "open_with_question"]
 
 _VISITORS: Table = Visitor.__table__  # type: ignore[assignment]
 _SESSIONS: Table = Session.__table__  # type: ignore[assignment]
@@ -64,17 +66,31 @@ _INSERT_MESSAGES = insert(MESSAGES).returning(MESSAGES.c.id, MESSAGES.c.seq)
 
 @dataclass(frozen=True, slots=True)
 class FirstContact:
-    """What the script wrote: the session's row (``sessions``' columns), the conversation
-    and the sent message with the bot's answer."""
+    """What the script wrote: the new visitor's session row (``sessions``' columns; None
+    for a visitor who had one), the conversation and the sent message with the bot's
+    answer."""
 
-    session_row: Row[Any]
+    session_row: Row[Any] | None
     conversation: ConversationView
     sent: SendResult
 
 
 @dataclass(frozen=True, slots=True)
+class _Opening:
+    """A new conversation as it stands after the bot's answer, and both messages: the
+    values to insert, worked out before the write lock."""
+
+    owner: str
+    line: str
+    client_msg_id: str
+    conversation: dict[str, Any]
+    messages: list[dict[str, Any]]
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class _Written:
-    session_row: Row[Any]
+    session_row: Row[Any] | None
     conversation: Row[Any]
     message_ids: list[int]
     emitted: int
@@ -96,6 +112,50 @@ async def open_first_contact(
     ``text`` and the bot's answer, committed together; or None, with nothing written or
     begun, where the general path must do it (see the module's text). A send that may not
     be made raises as the general path's would (``check_send``)."""
+    opening = await _opening(session, ctx, principal, line, client_msg_id, text, read)
+    if opening is None:
+        return None
+    visitor = {"id": opening.owner, "created_at": opening.now}
+    return await _commit(
+        session, ctx, opening, partial(_new_visitor, visitor=visitor, session_values=session_values)
+    )
+
+
+async def open_with_question(
+    session: AsyncSession,
+    ctx: ChatContext,
+    principal: Principal,
+    *,
+    line: str,
+    client_msg_id: str,
+    text: str,
+    read: FirstRead | None,
+    max_open: int | None,
+) -> FirstContact | None:
+    """A visitor who has a token opens a conversation on ``line`` with its question
+    (``POST /api/v1/conversations`` with ``first_message``) and the bot answers, in one
+    transaction; or None, with nothing written, where the general path must do it: the
+    general cases of :func:`open_first_contact`, and under the lock a retry of this
+    request (a conversation with ``client_msg_id`` there already) or ``max_open``
+    conversations open on the line (the message goes to the latest: the general path)."""
+    opening = await _opening(session, ctx, principal, line, client_msg_id, text, read)
+    if opening is None:
+        return None
+    return await _commit(session, ctx, opening, partial(_nothing_there, max_open=max_open))
+
+
+async def _opening(
+    session: AsyncSession,
+    ctx: ChatContext,
+    principal: Principal,
+    line: str,
+    client_msg_id: str,
+    text: str,
+    read: FirstRead | None,
+) -> _Opening | None:
+    """The conversation after the bot's answer to ``text``, and the two messages; None
+    where the script does not apply (a customer, no bot, an empty text, the seller lines,
+    the bot handing over)."""
     if principal.kind != "visitor":
         return None
     check_send(principal, client_msg_id, text, False)
@@ -149,15 +209,28 @@ async def open_first_contact(
             "created_at": now,
         },
     ]
-    visitor = {"id": str(principal.id), "created_at": now}
+    return _Opening(str(principal.id), actual, client_msg_id, values, messages, now)
+
+
+# what runs under the lock before the conversation's insert: the new visitor's rows (→ its
+# session's row), or the checks of a known visitor's (→ False: the general path's case)
+_Before = Callable[[Connection, _Opening], "Row[Any] | bool | None"]
+
+
+async def _commit(
+    session: AsyncSession, ctx: ChatContext, opening: _Opening, before: _Before
+) -> FirstContact | None:
+    """``opening`` written under the write lock after ``before``, and committed; None,
+    rolled back with nothing written, when ``before`` says False."""
     async with write_locked(session):
-        written = await session.run_sync(
-            lambda sync: _write(sync.connection(), visitor, session_values, values, messages, now)
-        )
+        written = await session.run_sync(lambda sync: _write(sync.connection(), opening, before))
+        if written is None:
+            await session.rollback()
+            return None
         row = written.conversation
         views = [  # (``_write`` gave each its ``conversation_id``)
             stored_view(message_id, **message)
-            for message_id, message in zip(written.message_ids, messages, strict=True)
+            for message_id, message in zip(written.message_ids, opening.messages, strict=True)
         ]
         changes = changes_for(session, ctx.publish)
         for message_view in views:
@@ -170,22 +243,50 @@ async def open_first_contact(
     return FirstContact(written.session_row, view, sent)
 
 
-def _write(
+def _new_visitor(
     connection: Connection,
+    _opening: _Opening,
+    *,
     visitor: dict[str, Any],
     session_values: dict[str, Any],
-    conversation: dict[str, Any],
-    messages: list[dict[str, Any]],
-    now: datetime,
-) -> _Written:
-    """The script's statements, in the session's transaction (its commit is the caller's)."""
+) -> Row[Any]:
     connection.execute(_INSERT_VISITOR, visitor)
-    session_row = connection.execute(_INSERT_SESSION, session_values).one()
-    row = connection.execute(_INSERT_CONVERSATION, conversation).one()
+    return connection.execute(_INSERT_SESSION, session_values).one()
+
+
+def _nothing_there(connection: Connection, opening: _Opening, *, max_open: int | None) -> bool:
+    """A known visitor's opening: their row locked (PostgreSQL; on SQLite the write lock
+    orders them), then neither a retry of this request nor ``max_open`` open conversations
+    on the line (as ``lifecycle._open_with_first_message`` reads them)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(LOCK_VISITOR, {"owner": opening.owner})
+    retry = connection.execute(
+        SENT_FIRST_BY_VISITOR, {"owner": opening.owner, "client_msg_id": opening.client_msg_id}
+    ).first()
+    if retry is not None:
+        return False
+    if max_open is None:
+        return True
+    open_ones = connection.execute(
+        OPEN_OF_VISITOR, {"owner": opening.owner, "line": opening.line, "max_open": max_open}
+    ).all()
+    return len(open_ones) < max_open
+
+
+def _write(connection: Connection, opening: _Opening, before: _Before) -> _Written | None:
+    """The script's statements, in the session's transaction (its commit is the caller's);
+    None when ``before`` says False (nothing written)."""
+    checked = before(connection, opening)
+    if checked is False:
+        return None
+    session_row = checked if checked is not True else None
+    row = connection.execute(_INSERT_CONVERSATION, opening.conversation).one()
+    messages = opening.messages
     for message in messages:
         message["conversation_id"] = row.id
     ids = {int(seq): int(i) for i, seq in connection.execute(_INSERT_MESSAGES, messages)}
     message_ids = [ids[message["seq"]] for message in messages]
+    now = opening.now
     emitted = webhooks.emit_sync(
         connection, WebhookEvent.CONVERSATION_CREATED, [partial(conversation_data, row)], now
     )

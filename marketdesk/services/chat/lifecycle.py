@@ -16,13 +16,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, exists, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from marketdesk.bot.core import FirstRead
 from marketdesk.domain.channels import Channel
-from marketdesk.domain.conversations import OPEN_STATUSES
 from marketdesk.domain.conversations import ConversationStatus as S
 from marketdesk.domain.lines import LINE_TITLES_RU, Line, route_line
 from marketdesk.domain.ratings import (
@@ -35,11 +34,9 @@ from marketdesk.domain.tasks import SELLER_SUPPORT_TOPICS, is_valid_seller_topic
 from marketdesk.domain.webhooks import WebhookEvent
 from marketdesk.store.models import (
     Conversation,
-    Message,
     Operator,
     OperatorPresence,
     TravelProfile,
-    Visitor,
     utcnow,
 )
 from marketdesk.store.rows import insert_adopted_row
@@ -91,6 +88,14 @@ from .checks import (
 )
 from .context import ChatContext
 from .events import changes_for
+from .first_contact import open_with_question
+from .queries import (
+    LOCK_VISITOR,
+    OPEN_OF_CUSTOMER,
+    OPEN_OF_VISITOR,
+    SENT_FIRST_BY_CUSTOMER,
+    SENT_FIRST_BY_VISITOR,
+)
 from .sending import OutgoingMessage, SendRequest, send, store_one
 from .texts import (
     TEXT_CLOSED,
@@ -141,57 +146,6 @@ def seller_topics() -> list[dict[str, Any]]:
     return [{"title": t.title_ru, "subtopics": list(t.subtopics_ru)} for t in SELLER_SUPPORT_TOPICS]
 
 
-# Statements of every new conversation, built once (building one cost more CPU than
-# running it).
-# (a row lock changes nothing: no objects of the session to bring up to date; a customer's
-# is services.locks.LOCK_CUSTOMER)
-_LOCK_VISITOR = (
-    update(Visitor)
-    .where(Visitor.id == bindparam("owner", type_=Visitor.id.type))
-    .values(id=Visitor.id)
-    .execution_options(synchronize_session=False)
-)
-
-
-def _open_of(owner: Any) -> Any:
-    return (
-        select(Conversation)
-        .where(
-            owner == bindparam("owner", type_=owner.type),
-            Conversation.line == bindparam("line", type_=Conversation.line.type),
-            Conversation.status.in_(OPEN_STATUSES),
-        )
-        .order_by(Conversation.id.desc())
-        .limit(bindparam("max_open", type_=Integer))
-    )
-
-
-_OPEN_OF_CUSTOMER = _open_of(Conversation.customer_id)
-_OPEN_OF_VISITOR = _open_of(Conversation.visitor_id)
-
-
-def _sent_first_by(owner: Any) -> Any:
-    """The owner's conversation holding a message with the ``client_msg_id`` (a retry of
-    an opening with its first message)."""
-    return (
-        select(Conversation)
-        .where(
-            owner == bindparam("owner", type_=owner.type),
-            exists().where(
-                Message.conversation_id == Conversation.id,
-                Message.client_msg_id
-                == bindparam("client_msg_id", type_=Message.client_msg_id.type),
-            ),
-        )
-        .order_by(Conversation.id.desc())
-        .limit(1)
-    )
-
-
-_SENT_FIRST_BY_CUSTOMER = _sent_first_by(Conversation.customer_id)
-_SENT_FIRST_BY_VISITOR = _sent_first_by(Conversation.visitor_id)
-
-
 async def _lock_owner(session: AsyncSession, principal: Principal) -> None:
     """The row lock of the visitor or customer for the rest of the transaction: their
     conversations are counted and created one request at a time. On SQLite nothing: the
@@ -202,7 +156,7 @@ async def _lock_owner(session: AsyncSession, principal: Principal) -> None:
     if principal.kind == "customer":
         await session.execute(LOCK_CUSTOMER, {"customer_id": int(principal.id)})
     else:
-        await session.execute(_LOCK_VISITOR, {"owner": str(principal.id)})
+        await session.execute(LOCK_VISITOR, {"owner": str(principal.id)})
 
 
 @serialized
@@ -258,6 +212,20 @@ async def start_conversation_with_message(
     with the message stored before. → (the conversation after the message, whether it is
     new, the sent message)."""
     check_send(principal, client_msg_id, text, False)
+    read = first_read(ctx, text, line)  # before the write lock
+    # a visitor's question that the bot answers: one transaction script (.first_contact)
+    contact = await open_with_question(
+        session,
+        ctx,
+        principal,
+        line=line,
+        client_msg_id=client_msg_id,
+        text=text,
+        read=read,
+        max_open=max_open,
+    )
+    if contact is not None:
+        return contact.conversation, True, contact.sent
     view, sent = await _open_with_first_message(
         session,
         ctx,
@@ -268,7 +236,7 @@ async def start_conversation_with_message(
         seller_topic=seller_topic,
         seller_subtopic=seller_subtopic,
         max_open=max_open,
-        read=first_read(ctx, text, line),  # before the write lock
+        read=read,
     )
     if sent is not None:
         return view, True, sent
@@ -355,7 +323,7 @@ async def _open_with_first_message(
     customer = principal.kind == "customer"
     made_before = (
         await session.scalars(
-            _SENT_FIRST_BY_CUSTOMER if customer else _SENT_FIRST_BY_VISITOR,
+            SENT_FIRST_BY_CUSTOMER if customer else SENT_FIRST_BY_VISITOR,
             {
                 "owner": int(principal.id) if customer else str(principal.id),
                 "client_msg_id": client_msg_id,
@@ -436,7 +404,7 @@ async def _open(
         customer = principal.kind == "customer"
         open_ones = list(
             await session.scalars(
-                _OPEN_OF_CUSTOMER if customer else _OPEN_OF_VISITOR,
+                OPEN_OF_CUSTOMER if customer else OPEN_OF_VISITOR,
                 {
                     "owner": int(principal.id) if customer else str(principal.id),
                     "line": actual,

@@ -1,13 +1,17 @@
 """Reading conversations: one, a transcript page, the caller's own, an operator's, a line's
-queue, and the replay a socket asks for after a reconnect."""
+queue, and the replay a socket asks for after a reconnect; and the statements that a new
+conversation's opening reads with (its owner's lock, their open ones, a retry's)."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from typing import Any
+
+from sqlalchemy import Integer, bindparam, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from marketdesk.domain.conversations import OPEN_STATUSES
 from marketdesk.domain.conversations import ConversationStatus as S
-from marketdesk.store.models import Conversation, Message
+from marketdesk.store.models import Conversation, Message, Visitor
 
 from ..principals import Principal
 from .checks import load, require_line, require_valid_line
@@ -21,9 +25,14 @@ from .views import (
 )
 
 __all__ = [
+    "LOCK_VISITOR",
     "MAX_PAGE",
     "MAX_QUEUE_PAGE",
+    "OPEN_OF_CUSTOMER",
+    "OPEN_OF_VISITOR",
     "QUEUE_PAGE",
+    "SENT_FIRST_BY_CUSTOMER",
+    "SENT_FIRST_BY_VISITOR",
     "get_conversation",
     "list_messages",
     "list_my_conversations",
@@ -36,6 +45,56 @@ QUEUE_PAGE = 50
 MAX_QUEUE_PAGE = 200
 PREVIEW_LENGTH = 200
 MAX_PAGE = 1_000
+
+# Statements of every new conversation, built once (building one cost more CPU than
+# running it).
+# (a row lock changes nothing: no objects of the session to bring up to date; a customer's
+# is services.locks.LOCK_CUSTOMER)
+LOCK_VISITOR = (
+    update(Visitor)
+    .where(Visitor.id == bindparam("owner", type_=Visitor.id.type))
+    .values(id=Visitor.id)
+    .execution_options(synchronize_session=False)
+)
+
+
+def _open_of(owner: Any) -> Any:
+    return (
+        select(Conversation)
+        .where(
+            owner == bindparam("owner", type_=owner.type),
+            Conversation.line == bindparam("line", type_=Conversation.line.type),
+            Conversation.status.in_(OPEN_STATUSES),
+        )
+        .order_by(Conversation.id.desc())
+        .limit(bindparam("max_open", type_=Integer))
+    )
+
+
+OPEN_OF_CUSTOMER = _open_of(Conversation.customer_id)
+OPEN_OF_VISITOR = _open_of(Conversation.visitor_id)
+
+
+def _sent_first_by(owner: Any) -> Any:
+    """The owner's conversation holding a message with the ``client_msg_id`` (a retry of
+    an opening with its first message)."""
+    return (
+        select(Conversation)
+        .where(
+            owner == bindparam("owner", type_=owner.type),
+            exists().where(
+                Message.conversation_id == Conversation.id,
+                Message.client_msg_id
+                == bindparam("client_msg_id", type_=Message.client_msg_id.type),
+            ),
+        )
+        .order_by(Conversation.id.desc())
+        .limit(1)
+    )
+
+
+SENT_FIRST_BY_CUSTOMER = _sent_first_by(Conversation.customer_id)
+SENT_FIRST_BY_VISITOR = _sent_first_by(Conversation.visitor_id)
 
 
 async def get_conversation(

@@ -31,7 +31,7 @@ from marketdesk.domain.webhooks import WebhookEvent
 from marketdesk.settings import Settings
 from marketdesk.store.db import Database
 from marketdesk.store.models import Attachment, Conversation, Operator, utcnow
-from marketdesk.store.rows import write_changes
+from marketdesk.store.rows import as_loaded, write_changes
 from marketdesk.store.transactions import serialized
 
 from .. import chat_access as access
@@ -419,7 +419,7 @@ def _conversation_of(session: AsyncSession, locked: Any) -> Conversation:
         for name, value in locked._mapping.items():
             set_committed_value(present, name, value)
         return present
-    conversation = Conversation(**locked._mapping)
+    conversation = as_loaded(Conversation, locked._mapping)
     make_transient_to_detached(conversation)  # as if loaded: no history, nothing to flush
     session.add(conversation)
     return conversation
