@@ -16,7 +16,7 @@ from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, text, tuple_, update
+from sqlalchemy import Connection, bindparam, select, text, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from marketdesk.domain.channels import needs_delivery
@@ -35,7 +35,7 @@ from .context import GuardObjected
 from .events import Changes, Publisher, publish_all
 from .known_states import KnownStates
 from .sending import SendRequest, sent_extra
-from .transcript import CONVERSATIONS, MESSAGES, stored_view
+from .transcript import CONVERSATIONS, MESSAGES, insert_messages, stored_view
 from .views import ConversationView, MessageView, SendResult, conversation_view
 
 __all__ = ["one_by_one_first", "store_batch"]
@@ -213,7 +213,6 @@ _STORED_BEFORE_SQLITE = text(
     f"JOIN {MESSAGES.name} AS m ON m.conversation_id = json_extract(p.value, '$[0]') "
     f"AND m.client_msg_id = json_extract(p.value, '$[1]')"
 )
-_INSERT_MESSAGES = insert(MESSAGES).returning(MESSAGES.c.id, sort_by_parameter_order=True)
 # each conversation's new last_seq, with the service-level clocks a message of the batch
 # started or stopped (one statement for both: the clocks cost no round trip of their own)
 _SET_LAST_SEQ = (
@@ -353,11 +352,10 @@ def _write_batch(
             for _, request, _, seq in plan
         ]
         try:
-            inserted = connection.execute(_INSERT_MESSAGES, values)
+            message_ids = insert_messages(connection, values)
         except IntegrityError:
             transaction.rollback()
             return [], [], {}, 0
-        message_ids = [int(i) for i in inserted.scalars().all()]
         outbound.queue_sync(
             connection,
             [

@@ -46,7 +46,7 @@ from .checks import check_send, require_valid_line
 from .context import ChatContext
 from .events import changes_for
 from .queries import LOCK_VISITOR, OPEN_OF_VISITOR, SENT_FIRST_BY_VISITOR
-from .transcript import CONVERSATIONS, MESSAGES, stored_view
+from .transcript import CONVERSATIONS, insert_messages, stored_view
 from .views import ConversationView, SendResult, conversation_view
 
 __all__ = ["FirstContact", "open_first_contact", "open_with_question"]
@@ -58,10 +58,6 @@ _SESSIONS: Table = Session.__table__  # type: ignore[assignment]
 _INSERT_VISITOR = insert(_VISITORS)
 _INSERT_SESSION = insert(_SESSIONS).returning(*_SESSIONS.c)
 _INSERT_CONVERSATION = insert(CONVERSATIONS).returning(*CONVERSATIONS.c)
-# the two messages in one statement: the ids matched to them by their numbers (SQLite does
-# not promise the order of ``RETURNING``'s rows, and SQLAlchemy's promise of it costs a
-# statement a row there)
-_INSERT_MESSAGES = insert(MESSAGES).returning(MESSAGES.c.id, MESSAGES.c.seq)
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,8 +280,7 @@ def _write(connection: Connection, opening: _Opening, before: _Before) -> _Writt
     messages = opening.messages
     for message in messages:
         message["conversation_id"] = row.id
-    ids = {int(seq): int(i) for i, seq in connection.execute(_INSERT_MESSAGES, messages)}
-    message_ids = [ids[message["seq"]] for message in messages]
+    message_ids = insert_messages(connection, messages)  # both in one statement
     now = opening.now
     emitted = webhooks.emit_sync(
         connection, WebhookEvent.CONVERSATION_CREATED, [partial(conversation_data, row)], now

@@ -18,7 +18,7 @@ import contextlib
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -41,6 +41,7 @@ __all__ = [
     "add_system_message",
     "append",
     "find_stored",
+    "insert_messages",
     "insert_row",
     "lock_for_message",
     "numbered_in_memory",
@@ -150,6 +151,23 @@ async def insert_row(
         extra=extra,
         created_at=created_at,
     )
+
+
+# several messages in one statement, each id matched to its row by (conversation, number):
+# SQLite does not promise the order of ``RETURNING``'s rows, and SQLAlchemy's promise of it
+# (``sort_by_parameter_order``) costs a statement a row there
+_INSERT_MESSAGES = insert(MESSAGES).returning(
+    MESSAGES.c.id, MESSAGES.c.conversation_id, MESSAGES.c.seq
+)
+
+
+def insert_messages(connection: Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` (``messages``' columns, each with its ``conversation_id`` and
+    ``seq``) with one statement on a synchronous connection. → their ids, in order."""
+    ids = {
+        (int(cid), int(seq)): int(i) for i, cid, seq in connection.execute(_INSERT_MESSAGES, rows)
+    }
+    return [ids[(row["conversation_id"], row["seq"])] for row in rows]
 
 
 def stored_view(
