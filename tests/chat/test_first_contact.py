@@ -94,7 +94,7 @@ async def _open(
         principal = made.principal
 
     def statement(_c: Any, _cursor: Any, sql: str, *_args: Any) -> None:
-        run.statements.append(" ".join(sql.split())[:60])
+        run.statements.append(" ".join(sql.split()))
 
     event.listen(engine, "before_cursor_execute", statement)
     try:
@@ -267,7 +267,10 @@ def test_the_script_writes_what_the_general_path_writes(
     assert fast.made is not None and slow.made is not None
     # the script ran: one insert of both messages and no update of the conversation
     assert not any(s.startswith("UPDATE conversations") for s in fast.statements)
-    assert sum(s.startswith("INSERT INTO messages") for s in fast.statements) == 1
+    assert sum("INSERT INTO messages" in s for s in fast.statements) == 1
+    if database_url.startswith("postgresql") and not known:  # the four inserts in one
+        writes = [s for s in fast.statements if "INSERT INTO" in s and "webhook" not in s]
+        assert len(writes) == 1 and writes[0].startswith("WITH"), writes
     assert any(s.startswith("UPDATE conversations") for s in slow.statements)
     assert fast.made.sent is not None and fast.made.sent.replies  # the bot answered
     assert fast.made.conversation is not None

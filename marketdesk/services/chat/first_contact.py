@@ -19,14 +19,13 @@ and event for event (``tests/chat/test_first_contact.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert
-from sqlalchemy.engine import Row
+from sqlalchemy import Connection, Select, Table, bindparam, insert, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.bot.core import FirstRead
@@ -46,7 +45,7 @@ from .checks import check_send, require_valid_line
 from .context import ChatContext
 from .events import changes_for
 from .queries import LOCK_VISITOR, OPEN_OF_VISITOR, SENT_FIRST_BY_VISITOR
-from .transcript import CONVERSATIONS, insert_messages, stored_view
+from .transcript import CONVERSATIONS, MESSAGES, insert_messages, stored_view
 from .views import ConversationView, SendResult, conversation_view
 
 __all__ = ["FirstContact", "open_first_contact", "open_with_question"]
@@ -66,7 +65,7 @@ class FirstContact:
     for a visitor who had one), the conversation and the sent message with the bot's
     answer."""
 
-    session_row: Row[Any] | None
+    session_row: Any
     conversation: ConversationView
     sent: SendResult
 
@@ -86,8 +85,8 @@ class _Opening:
 
 @dataclass(frozen=True, slots=True)
 class _Written:
-    session_row: Row[Any] | None
-    conversation: Row[Any]
+    session_row: Any
+    conversation: Any
     message_ids: list[int]
     emitted: int
 
@@ -112,9 +111,7 @@ async def open_first_contact(
     if opening is None:
         return None
     visitor = {"id": opening.owner, "created_at": opening.now}
-    return await _commit(
-        session, ctx, opening, partial(_new_visitor, visitor=visitor, session_values=session_values)
-    )
+    return await _commit(session, ctx, opening, new_visitor=_NewVisitor(visitor, session_values))
 
 
 async def open_with_question(
@@ -137,7 +134,7 @@ async def open_with_question(
     opening = await _opening(session, ctx, principal, line, client_msg_id, text, read)
     if opening is None:
         return None
-    return await _commit(session, ctx, opening, partial(_nothing_there, max_open=max_open))
+    return await _commit(session, ctx, opening, max_open=max_open)
 
 
 async def _opening(
@@ -208,18 +205,29 @@ async def _opening(
     return _Opening(str(principal.id), actual, client_msg_id, values, messages, now)
 
 
-# what runs under the lock before the conversation's insert: the new visitor's rows (→ its
-# session's row), or the checks of a known visitor's (→ False: the general path's case)
-_Before = Callable[[Connection, _Opening], "Row[Any] | bool | None"]
+@dataclass(frozen=True, slots=True)
+class _NewVisitor:
+    """A new visitor's rows, written first: its ``visitors`` and ``sessions`` rows."""
+
+    visitor: dict[str, Any]
+    session_values: dict[str, Any]
 
 
 async def _commit(
-    session: AsyncSession, ctx: ChatContext, opening: _Opening, before: _Before
+    session: AsyncSession,
+    ctx: ChatContext,
+    opening: _Opening,
+    *,
+    new_visitor: _NewVisitor | None = None,
+    max_open: int | None = None,
 ) -> FirstContact | None:
-    """``opening`` written under the write lock after ``before``, and committed; None,
-    rolled back with nothing written, when ``before`` says False."""
+    """``opening`` written under the write lock (after the new visitor's rows, or after a
+    known visitor's checks) and committed; None, rolled back with nothing written, where
+    the checks leave it to the general path."""
     async with write_locked(session):
-        written = await session.run_sync(lambda sync: _write(sync.connection(), opening, before))
+        written = await session.run_sync(
+            lambda sync: _write(sync.connection(), opening, new_visitor, max_open)
+        )
         if written is None:
             await session.rollback()
             return None
@@ -239,18 +247,7 @@ async def _commit(
     return FirstContact(written.session_row, view, sent)
 
 
-def _new_visitor(
-    connection: Connection,
-    _opening: _Opening,
-    *,
-    visitor: dict[str, Any],
-    session_values: dict[str, Any],
-) -> Row[Any]:
-    connection.execute(_INSERT_VISITOR, visitor)
-    return connection.execute(_INSERT_SESSION, session_values).one()
-
-
-def _nothing_there(connection: Connection, opening: _Opening, *, max_open: int | None) -> bool:
+def _nothing_there(connection: Connection, opening: _Opening, max_open: int | None) -> bool:
     """A known visitor's opening: their row locked (PostgreSQL; on SQLite the write lock
     orders them), then neither a retry of this request nor ``max_open`` open conversations
     on the line (as ``lifecycle._open_with_first_message`` reads them)."""
@@ -269,18 +266,30 @@ def _nothing_there(connection: Connection, opening: _Opening, *, max_open: int |
     return len(open_ones) < max_open
 
 
-def _write(connection: Connection, opening: _Opening, before: _Before) -> _Written | None:
+def _write(
+    connection: Connection,
+    opening: _Opening,
+    new_visitor: _NewVisitor | None,
+    max_open: int | None,
+) -> _Written | None:
     """The script's statements, in the session's transaction (its commit is the caller's);
-    None when ``before`` says False (nothing written)."""
-    checked = before(connection, opening)
-    if checked is False:
-        return None
-    session_row = checked if checked is not True else None
-    row = connection.execute(_INSERT_CONVERSATION, opening.conversation).one()
+    None when a known visitor's checks leave it to the general path (nothing written)."""
     messages = opening.messages
-    for message in messages:
-        message["conversation_id"] = row.id
-    message_ids = insert_messages(connection, messages)  # both in one statement
+    session_row: Any  # (a row, or the same columns as attributes)
+    row: Any
+    if new_visitor is not None and connection.dialect.name == "postgresql":
+        session_row, row, message_ids = _write_in_one(connection, opening, new_visitor)
+    else:
+        session_row = None
+        if new_visitor is not None:
+            connection.execute(_INSERT_VISITOR, new_visitor.visitor)
+            session_row = connection.execute(_INSERT_SESSION, new_visitor.session_values).one()
+        elif not _nothing_there(connection, opening, max_open):
+            return None
+        row = connection.execute(_INSERT_CONVERSATION, opening.conversation).one()
+        for message in messages:
+            message["conversation_id"] = row.id
+        message_ids = insert_messages(connection, messages)  # both in one statement
     now = opening.now
     emitted = webhooks.emit_sync(
         connection, WebhookEvent.CONVERSATION_CREATED, [partial(conversation_data, row)], now
@@ -295,3 +304,102 @@ def _write(connection: Connection, opening: _Opening, before: _Before) -> _Writt
         now,
     )
     return _Written(session_row, row, message_ids, emitted)
+
+
+# PostgreSQL: a new visitor's four inserts as one statement (data-modifying ``WITH``; the
+# foreign keys are checked at its end), one round trip instead of four
+_MESSAGE_KEYS = ("seq", "sender_kind", "sender_id", "client_msg_id", "text", "private", "extra")
+_IN_ONE: dict[tuple[tuple[str, ...], tuple[str, ...]], Select[Any]] = {}
+
+
+def _in_one(session_keys: tuple[str, ...], conversation_keys: tuple[str, ...]) -> Select[Any]:
+    """The one statement for these columns of the session and the conversation (built
+    once): every column of both rows, labelled ``s_…`` and ``c_…``, and the two messages'
+    ids, ``m_1`` and ``m_2``."""
+    statement = _IN_ONE.get((session_keys, conversation_keys))
+    if statement is not None:
+        return statement
+
+    def binds(table: Table, prefix: str, keys: tuple[str, ...]) -> dict[str, Any]:
+        return {k: bindparam(f"{prefix}{k}", type_=table.c[k].type) for k in keys}
+
+    visitor = insert(_VISITORS).values(binds(_VISITORS, "v_", ("id", "created_at"))).cte("v")
+    session = (
+        insert(_SESSIONS)
+        .values(binds(_SESSIONS, "s_", session_keys))
+        .returning(*_SESSIONS.c)
+        .cte("s")
+    )
+    conversation = (
+        insert(CONVERSATIONS)
+        .values(binds(CONVERSATIONS, "c_", conversation_keys))
+        .returning(*CONVERSATIONS.c)
+        .cte("c")
+    )
+    rows = [
+        select(
+            conversation.c.id,
+            *(bindparam(f"m{n}_{k}", type_=MESSAGES.c[k].type) for k in _MESSAGE_KEYS),
+            bindparam("m_created_at", type_=MESSAGES.c.created_at.type),
+        )
+        for n in (1, 2)
+    ]
+    messages = (
+        insert(MESSAGES)
+        .from_select(["conversation_id", *_MESSAGE_KEYS, "created_at"], union_all(*rows))
+        .returning(MESSAGES.c.id, MESSAGES.c.seq)
+        .cte("m")
+    )
+    ids = [
+        select(messages.c.id).where(messages.c.seq == n).scalar_subquery().label(f"m_{n}")
+        for n in (1, 2)
+    ]
+    statement = (
+        select(
+            *(c.label(f"s_{c.name}") for c in session.c),
+            *(c.label(f"c_{c.name}") for c in conversation.c),
+            *ids,
+        )
+        .select_from(session.join(conversation, true()))
+        .add_cte(visitor)
+    )
+    _IN_ONE[(session_keys, conversation_keys)] = statement
+    return statement
+
+
+def _with_defaults(table: Table, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` with the Python-side default of each column of ``table`` they lack."""
+    missing: dict[str, Any] = {}
+    for column in table.columns:
+        default = column.default
+        if column.key in values or default is None:
+            continue
+        if getattr(default, "is_scalar", False):
+            missing[column.key] = getattr(default, "arg", None)
+        elif getattr(default, "is_callable", False):
+            missing[column.key] = default.arg(None)  # type: ignore[attr-defined]
+    return values | missing if missing else values
+
+
+def _write_in_one(
+    connection: Connection, opening: _Opening, new_visitor: _NewVisitor
+) -> tuple[SimpleNamespace, SimpleNamespace, list[int]]:
+    """A new visitor's opening on PostgreSQL: one statement (:func:`_in_one`). → (the
+    session's row, the conversation's row, the two messages' ids)."""
+    # inside a ``WITH`` the columns' Python-side defaults are not filled in: given here
+    session_values = _with_defaults(_SESSIONS, new_visitor.session_values)
+    conversation = _with_defaults(CONVERSATIONS, opening.conversation)
+    parameters = {f"v_{k}": v for k, v in new_visitor.visitor.items()}
+    parameters |= {f"s_{k}": v for k, v in session_values.items()}
+    parameters |= {f"c_{k}": v for k, v in conversation.items()}
+    for n, message in enumerate(opening.messages, start=1):
+        assert message["seq"] == n
+        parameters |= {f"m{n}_{k}": message[k] for k in _MESSAGE_KEYS}
+    parameters["m_created_at"] = opening.now
+    statement = _in_one(tuple(session_values), tuple(conversation))
+    found = connection.execute(statement, parameters).one()._mapping
+    session_row = SimpleNamespace(**{c.name: found[f"s_{c.name}"] for c in _SESSIONS.c})
+    row = SimpleNamespace(**{c.name: found[f"c_{c.name}"] for c in CONVERSATIONS.c})
+    for message in opening.messages:
+        message["conversation_id"] = row.id
+    return session_row, row, [int(found["m_1"]), int(found["m_2"])]
