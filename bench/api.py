@@ -28,7 +28,9 @@ none):
 - ``chat_one``: the same in one request, as the widget makes it now for a new visitor
   (``POST /api/v1/visitors`` with ``conversation``);
 - ``message``: a customer's message in an open conversation (``POST …/messages``) while the
-  bot has it (the bot answers each);
+  bot has it: the bot's turn, which for this follow-up («Уточнение номер N», after the
+  certificate question) is a handoff to the line's queue with its dispatch (so it has been
+  since the path was added; until 2026-12-06 this said «the bot answers each»);
 - ``message_queued``: the same in conversations handed to the operators' queue
   (``POST …/handoff`` first): no bot, the chat writer's batches;
 - ``task_create``: ``POST /api/v1/tasks`` as the back office;
