@@ -1,6 +1,8 @@
-"""A new visitor's first question as one transaction script (issue 17): the visitor, its
-session, the conversation as it stands after the bot's answer and the two messages, written
-from values worked out before the write lock, with no ORM between the statements.
+"""A visitor's question in a new conversation as one transaction script (issue 17): the
+conversation as it stands after the bot's answer and the two messages, written from values
+worked out before the write lock, with no ORM between the statements; for a new visitor
+(``POST /api/v1/visitors`` with ``conversation``) its row and session first, for a known one
+(``POST /api/v1/conversations`` with ``first_message``) its checks first.
 
 The general path (``lifecycle.open_first_conversation``) inserts the conversation, then the
 message, lets the bot answer under the lock, inserts the answer and updates the
@@ -8,14 +10,17 @@ conversation: seven statements through the ORM, with SQLite's write lock held ab
 of which SQLite's own work was a tenth (bench/README.md). A visitor's new conversation is
 nobody else's until the commit, and the bot's turn in it reads nothing of the database (a
 visitor has no account for the bot to act on): so the turn is taken first, and the lock is
-held for four inserts and the commit (five round trips on PostgreSQL, not eight).
+held for four inserts and the commit. On PostgreSQL a new visitor's four inserts are one
+statement: three round trips with ``BEGIN`` and ``COMMIT``, not eight. A known visitor's
+row is locked (PostgreSQL; SQLite's write lock orders them), and a retry of the request or
+the open-conversation limit is read for, as the general path does.
 
 It applies to what is common: a question the bot answers (or refuses) on a line a visitor
 opens as asked or is routed from. Anything else — no bot, an empty text, the seller lines,
-the bot handing over to the operators (a queue, the service-level clocks, the dispatch) —
-returns None before anything is written, and the caller takes the general path, which
-reads the text again from the same ``read``. What both paths write is the same, row for row
-and event for event (``tests/chat/test_first_contact.py``)."""
+the bot handing over to the operators (a queue, the service-level clocks, the dispatch), a
+retry, the limit — writes nothing, and the caller takes the general path, which reads the
+text again from the same ``read``. What both paths write is the same, row for row and event
+for event (``tests/chat/test_first_contact.py``)."""
 
 from __future__ import annotations
 
@@ -35,6 +40,7 @@ from marketdesk.domain.lines import Line
 from marketdesk.domain.webhooks import WebhookEvent
 from marketdesk.settings import Settings
 from marketdesk.store.models import Conversation, Session, Visitor, utcnow
+from marketdesk.store.rows import as_loaded
 from marketdesk.store.transactions import write_locked
 
 from .. import webhooks
@@ -171,7 +177,7 @@ async def _opening(
         "created_at": now,
         "updated_at": now,
     }
-    conversation = Conversation(**values)  # not in the session: the turn's subject only
+    conversation = as_loaded(Conversation, values)  # never in the session: the turn's subject
     settings = ctx.settings if ctx.settings is not None else Settings()
     # a visitor's turn reads nothing (no account): the conversation need not exist yet
     reply, state, _ = await bot_turn(session, ctx.bot, conversation, text, settings, read)
