@@ -157,7 +157,9 @@ async def _written(url: str, made: visitors.NewVisitor) -> dict[str, Any]:
                 )
             )
             visitor = await session.get(Visitor, str(made.principal.id))
-            deliveries = list(await session.scalars(select(WebhookDelivery)))
+            deliveries = list(
+                await session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id))
+            )
     finally:
         await database.dispose()
     assert visitor is not None
