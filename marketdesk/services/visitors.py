@@ -76,15 +76,15 @@ async def new_visitor(
     if opening is not None and opening.client_msg_id is not None:
         # the bot reads the question before the write lock is taken (the first write)
         read = first_read(ctx, opening.text or "", opening.line)
-    if opening is not None and opening.client_msg_id is not None and visitor_id is not None:
+    if opening is not None and opening.client_msg_id is not None and principal is not None:
         # the common first question as one transaction script (``chat.first_contact``)
         token, values = auth.new_session_values(
-            "visitor", {"visitor_id": visitor_id}, ttl, now=utcnow()
+            "visitor", {"visitor_id": str(principal.id)}, ttl, now=utcnow()
         )
         contact = await open_first_contact(
             session,
             ctx,
-            Principal("visitor", visitor_id),
+            principal,
             session_values=values,
             line=opening.line,
             client_msg_id=opening.client_msg_id,

@@ -52,7 +52,7 @@ from .context import ChatContext
 from .events import changes_for
 from .queries import LOCK_VISITOR, OPEN_OF_VISITOR, SENT_FIRST_BY_VISITOR
 from .transcript import CONVERSATIONS, MESSAGES, insert_messages, stored_view
-from .views import ConversationView, SendResult, conversation_view
+from .views import ConversationView, MessageView, SendResult, conversation_view
 
 __all__ = ["FirstContact", "open_first_contact", "open_with_question"]
 
@@ -93,7 +93,7 @@ class _Opening:
 class _Written:
     session_row: Any
     conversation: Any
-    message_ids: list[int]
+    messages: list[MessageView]
     emitted: int
 
 
@@ -237,11 +237,7 @@ async def _commit(
         if written is None:
             await session.rollback()
             return None
-        row = written.conversation
-        views = [  # (``_write`` gave each its ``conversation_id``)
-            stored_view(message_id, **message)
-            for message_id, message in zip(written.message_ids, opening.messages, strict=True)
-        ]
+        row, views = written.conversation, written.messages
         changes = changes_for(session, ctx.publish)
         for message_view in views:
             changes.message(message_view, row)
@@ -296,20 +292,14 @@ def _write(
         for message in messages:
             message["conversation_id"] = row.id
         message_ids = insert_messages(connection, messages)  # both in one statement
+    views = [stored_view(i, **m) for i, m in zip(message_ids, messages, strict=True)]
     now = opening.now
     emitted = webhooks.emit_sync(
         connection, WebhookEvent.CONVERSATION_CREATED, [partial(conversation_data, row)], now
     )
-    emitted += webhooks.emit_sync(
-        connection,
-        WebhookEvent.MESSAGE_CREATED,
-        [
-            partial(message_data, stored_view(i, **m), row)
-            for i, m in zip(message_ids, messages, strict=True)
-        ],
-        now,
-    )
-    return _Written(session_row, row, message_ids, emitted)
+    data = [partial(message_data, view, row) for view in views]
+    emitted += webhooks.emit_sync(connection, WebhookEvent.MESSAGE_CREATED, data, now)
+    return _Written(session_row, row, views, emitted)
 
 
 # PostgreSQL: a new visitor's four inserts as one statement (data-modifying ``WITH``; the
