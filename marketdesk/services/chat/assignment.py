@@ -3,6 +3,8 @@ least-loaded available operator of the line with room under their ``chat_capacit
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,15 +19,23 @@ from .events import Changes
 from .texts import TEXT_ASSIGNED
 from .transcript import system_note
 
-__all__ = ["assign", "assign_lock", "dispatch_queue", "enqueue", "has_room"]
+__all__ = [
+    "ASSIGN_LOCK_KEY",
+    "assign",
+    "assign_lock",
+    "dispatch_queue",
+    "enqueue",
+    "has_room",
+    "queue_state",
+]
 
-_PG_ASSIGN_LOCK = 0x6D647361
+ASSIGN_LOCK_KEY = 0x6D647361  # PostgreSQL's advisory lock of the assignment
 
 
 async def assign_lock(session: AsyncSession) -> None:
     """One assignment at a time (PostgreSQL: an advisory lock; SQLite: the write lock)."""
     if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_ASSIGN_LOCK})
+        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ASSIGN_LOCK_KEY})
 
 
 # The line's available operators with their load, in one statement built once: the load is
@@ -71,12 +81,7 @@ async def enqueue(
     session: AsyncSession, changes: Changes, conversation: Conversation, *, note: str | None
 ) -> None:
     """Into its line's queue (with a system note for the customer), then dispatch."""
-    previous = conversation.assigned_operator_id
-    move_to(conversation, S.QUEUED)
-    conversation.assigned_operator_id = None
-    conversation.queued_at = utcnow()
-    conversation.resolved_at = None
-    sla.start_on_handoff(conversation, conversation.queued_at)
+    previous = queue_state(conversation, utcnow())
     if note:
         await system_note(session, changes, conversation, note)
     changes.changed(conversation, previous)
@@ -84,6 +89,18 @@ async def enqueue(
     # (which would flush them through the unit of work: several times the statement's CPU)
     await write_changes(session, conversation)
     await dispatch_queue(session, changes, conversation.line)
+
+
+def queue_state(conversation: Conversation, now: datetime) -> int | None:
+    """The conversation as it joins its line's queue at ``now`` (nobody holds it; its
+    service-level clocks start). → the operator who held it, if any."""
+    previous = conversation.assigned_operator_id
+    move_to(conversation, S.QUEUED)
+    conversation.assigned_operator_id = None
+    conversation.queued_at = now
+    conversation.resolved_at = None
+    sla.start_on_handoff(conversation, now)
+    return previous
 
 
 async def assign(
@@ -101,11 +118,15 @@ async def assign(
     await system_note(session, changes, conversation, TEXT_ASSIGNED)
 
 
-async def dispatch_queue(session: AsyncSession, changes: Changes, line: str) -> list[int]:
+async def dispatch_queue(
+    session: AsyncSession, changes: Changes, line: str, *, lock_held: bool = False
+) -> list[int]:
     """Assign the line's queued conversations, oldest first, to the least-loaded available
     operators within their capacity. Runs inside the caller's transaction; returns the ids
-    of the conversations it assigned."""
-    await assign_lock(session)
+    of the conversations it assigned. ``lock_held``: the transaction took the assignment's
+    lock already (:data:`ASSIGN_LOCK_KEY`)."""
+    if not lock_held:
+        await assign_lock(session)
     assigned: list[int] = []
     while True:
         operator_id = await _pick_operator(session, line)

@@ -21,8 +21,6 @@ from typing import Any
 from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
 
 from marketdesk.bot.core import FirstRead
 from marketdesk.domain.channels import Channel
@@ -31,7 +29,7 @@ from marketdesk.domain.webhooks import WebhookEvent
 from marketdesk.settings import Settings
 from marketdesk.store.db import Database
 from marketdesk.store.models import Attachment, Conversation, Operator, utcnow
-from marketdesk.store.rows import as_loaded, write_changes
+from marketdesk.store.rows import write_changes
 from marketdesk.store.transactions import serialized
 
 from .. import chat_access as access
@@ -39,7 +37,7 @@ from .. import webhooks
 from ..errors import ClientMsgIdTaken
 from ..principals import Principal
 from ..webhooks.payloads import message_data
-from . import outbound, sla
+from . import follow_up, outbound, sla
 from .assignment import enqueue
 from .bot_turn import after_turn, bot_turn
 from .checks import check_send, load, move_to, not_found, seller_chat_refusal, send_refusal
@@ -50,6 +48,7 @@ from .texts import TEXT_QUEUED, TEXT_REOPENED
 from .transcript import (
     append,
     find_stored,
+    held_conversation,
     insert_row,
     lock_for_message,
     numbered_in_memory,
@@ -258,6 +257,8 @@ async def store_one(
             if retried is not None:
                 return retried
             raise refusal
+        if reserved is None and follow_up.applies(ctx, principal, message, locked):
+            return await follow_up.answer(session, ctx, request, locked)  # (commits)
         stored = await _insert(session, principal, message, locked.last_seq)
         await outbound.queue(session, stored, locked.channel)
         await webhooks.emit(
@@ -401,28 +402,13 @@ async def _move_on(
     """After a customer's message: a resolved conversation reopens; the bot answers while it
     has the conversation. ``locked``: the conversation's row as the message's lock returned
     it. → (the replies, the conversation)."""
-    conversation = _conversation_of(session, locked)
+    conversation = held_conversation(session, locked._mapping)
     # the row is this transaction's since the lock: the bot's answer and the notes are
     # numbered in memory, and last_seq written once with the conversation's other changes
     numbered_in_memory(session, conversation)
     if locked.status == S.RESOLVED:
         return [await _reopen_for_customer(session, changes, conversation)], conversation
     return await _bot_answers(session, ctx, conversation, message.text, read)
-
-
-def _conversation_of(session: AsyncSession, locked: Any) -> Conversation:
-    """The conversation's ORM object in ``session`` with the state the lock returned (the
-    whole row, under the lock): no second read of the row."""
-    sync = session.sync_session
-    present = sync.identity_map.get(sync.identity_key(Conversation, (locked.id,)))
-    if isinstance(present, Conversation):  # made or read earlier in this transaction
-        for name, value in locked._mapping.items():
-            set_committed_value(present, name, value)
-        return present
-    conversation = as_loaded(Conversation, locked._mapping)
-    make_transient_to_detached(conversation)  # as if loaded: no history, nothing to flush
-    session.add(conversation)
-    return conversation
 
 
 async def _reopen_for_customer(

@@ -15,11 +15,13 @@ question of a new conversation: two statements fewer; the bot's answer to a mess
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from marketdesk.domain.channels import Channel
@@ -27,6 +29,7 @@ from marketdesk.domain.conversations import ConversationStatus
 from marketdesk.domain.lines import Line
 from marketdesk.domain.webhooks import WebhookEvent
 from marketdesk.store.models import Conversation, Message, utcnow
+from marketdesk.store.rows import as_loaded
 from marketdesk.store.transactions import transaction_state
 
 from .. import webhooks
@@ -41,6 +44,7 @@ __all__ = [
     "add_system_message",
     "append",
     "find_stored",
+    "held_conversation",
     "insert_messages",
     "insert_row",
     "lock_for_message",
@@ -109,6 +113,21 @@ async def lock_for_message(session: AsyncSession, conversation_id: int) -> Any:
         _LOCK_FOR_MESSAGE, {"conversation_id": conversation_id, "now": utcnow()}
     )
     return result.one_or_none()
+
+
+def held_conversation(session: AsyncSession, row: Mapping[str, Any]) -> Conversation:
+    """The conversation's ORM object in ``session`` with ``row``'s values (every column, as
+    this transaction holds it under its lock): no second read of the row."""
+    sync = session.sync_session
+    present = sync.identity_map.get(sync.identity_key(Conversation, (row["id"],)))
+    if isinstance(present, Conversation):  # made or read earlier in this transaction
+        for name, value in row.items():
+            set_committed_value(present, name, value)
+        return present
+    conversation = as_loaded(Conversation, row)
+    make_transient_to_detached(conversation)  # as if loaded: no history, nothing to flush
+    session.add(conversation)
+    return conversation
 
 
 async def insert_row(
