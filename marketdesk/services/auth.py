@@ -19,8 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from marketdesk.settings import password_hashing
+from marketdesk.store.db import quick_reads_of
 from marketdesk.store.json_rows import rows_as_json, rows_from_json
 from marketdesk.store.models import Customer, Operator, OperatorRole, Session, Visitor, utcnow
+from marketdesk.store.quick_reads import QuickQuery
 from marketdesk.store.rows import insert_row
 
 from . import audit
@@ -280,6 +282,7 @@ _SESSION_BY_TOKEN = (
     .outerjoin(Customer, Customer.id == Session.customer_id)
     .where(Session.token_hash == _TOKEN_HASH)
 )
+_QUICK_SESSION_BY_TOKEN = QuickQuery(_SESSION_BY_TOKEN)
 
 
 async def login(
@@ -385,7 +388,12 @@ async def authenticate(
     key = token_hash(token)
     if cache is not None and (known := cache.get(key, now)) is not None:
         return known
-    row = (await session.execute(_SESSION_BY_TOKEN, {"token_hash": key})).first()
+    quick = quick_reads_of(session)
+    if quick is not None:  # SQLite: the driver's own read, no transaction begun
+        connection, dialect = quick
+        row = _QUICK_SESSION_BY_TOKEN.first(connection, dialect, {"token_hash": key})
+    else:
+        row = (await session.execute(_SESSION_BY_TOKEN, {"token_hash": key})).first()
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         raise SessionExpired()
     principal = _principal_of(row)

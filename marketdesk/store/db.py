@@ -29,6 +29,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, exc, make_url, text
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -49,6 +50,7 @@ __all__ = [
     "AsyncSession",
     "Database",
     "database_answers",
+    "quick_reads_of",
     "secure_sqlite_file",
 ]
 
@@ -62,6 +64,7 @@ PING_AFTER_IDLE = 1.0
 """Seconds a pooled PostgreSQL connection may lie unused and still be handed out unpinged."""
 
 _IDLE_SINCE = "marketdesk_idle_since"  # in a pool entry's ``info`` (cleared with the connection)
+_DATABASE = "marketdesk.database"  # in each session's ``info``: the Database that made it
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -164,7 +167,9 @@ class Database:
             pool = self.engine.sync_engine.pool
             event.listen(pool, "checkin", _mark_idle)
             event.listen(pool, "checkout", self._ping_if_idle)
-        self.sessions = async_sessionmaker(self.engine, class_=Session, expire_on_commit=False)
+        self.sessions = async_sessionmaker(
+            self.engine, class_=Session, expire_on_commit=False, info={_DATABASE: self}
+        )
         self._quick_file = sqlite_file(make_url(url).database) if self.is_sqlite else None
         self._quick = threading.local()
         self._quick_opened: list[sqlite3.Connection] = []
@@ -237,10 +242,27 @@ class Database:
             connection = sqlite3.connect(
                 self._quick_file, isolation_level=None, check_same_thread=False
             )
-            run_pragmas(connection, ("PRAGMA busy_timeout=10000", "PRAGMA query_only=1"))
+            try:
+                run_pragmas(connection, ("PRAGMA busy_timeout=10000", "PRAGMA query_only=1"))
+            except sqlite3.Error:
+                connection.close()
+                raise
             self._quick.connection = connection
             self._quick_opened.append(connection)
         return connection
+
+    def quick_reads_for(self, session: AsyncSession) -> tuple[sqlite3.Connection, Dialect] | None:
+        """:meth:`quick_reads` with the engine's dialect, for a read that ``session`` would
+        have made, where it need not be made in the session: on a SQLite file, while the
+        session has no transaction (a read of another connection does not see what the
+        session wrote and has not committed). None otherwise."""
+        if self._quick_file is None or session.in_transaction():
+            return None
+        try:
+            connection = self.quick_reads()
+        except sqlite3.Error:  # the file cannot be opened: the engine says so in its terms
+            return None
+        return None if connection is None else (connection, self.engine.dialect)
 
     async def dispose(self) -> None:
         for connection in self._quick_opened:
@@ -266,3 +288,10 @@ async def database_answers(session: AsyncSession) -> bool:
     except Exception:  # whatever the reason, it does not answer
         return False
     return True
+
+
+def quick_reads_of(session: AsyncSession) -> tuple[sqlite3.Connection, Dialect] | None:
+    """:meth:`Database.quick_reads_for` of the database that made ``session`` (None for a
+    session made otherwise)."""
+    database = session.sync_session.info.get(_DATABASE)
+    return database.quick_reads_for(session) if isinstance(database, Database) else None

@@ -98,7 +98,10 @@ def test_each_kind_of_caller_is_known_in_one_statement(db: str) -> None:
     assert customer.roles == frozenset()
     assert (visitor.kind, visitor.id) == ("visitor", "v-auth")
     assert all(p.session_id for p in (operator, customer, visitor))
-    assert counts == {"operator": 1, "customer": 1, "visitor": 1}
+    # on a SQLite file the statement runs on the driver's own connection, not the engine's
+    # (``store.quick_reads``, ``tests/store/test_quick_reads.py``)
+    one = 0 if db.startswith("sqlite") else 1
+    assert counts == {"operator": one, "customer": one, "visitor": one}
 
 
 def test_refused_deactivated_revoked_expired_and_unknown(db: str) -> None:

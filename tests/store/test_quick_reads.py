@@ -1,0 +1,148 @@
+"""Quick reads (``store.quick_reads``): a statement run on the SQLite file's plain
+connection gives what the engine gives, value for value and type for type; the principal
+behind a token is read so outside a transaction, through the session inside one."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import bindparam, event, select
+
+from marketdesk.services import auth
+from marketdesk.services.errors import ServiceError
+from marketdesk.store.db import Database, quick_reads_of
+from marketdesk.store.models import Customer, Session
+from marketdesk.store.quick_reads import QuickQuery
+from tests.conftest import TestDatabase, backends, prepare
+
+TTL = timedelta(hours=1)
+
+
+@pytest.fixture(scope="module")
+def database_url(make_database: Callable[[str], TestDatabase]) -> Iterator[str]:
+    db = make_database("sqlite")
+    prepare(db.url)
+    yield db.url
+
+
+async def _tokens(database: Database) -> dict[str, str]:
+    async with database.sessions() as session:
+        customer_id = await session.scalar(select(Customer.id).order_by(Customer.id))
+        assert customer_id is not None
+        return {
+            "operator": await auth.token_for_operator(session, "operator", ttl=TTL),
+            "customer": await auth.token_for_customer(session, customer_id, ttl=TTL),
+            "visitor": await auth.create_visitor(session, ttl=TTL),
+        }
+
+
+def test_a_quick_read_gives_what_the_engine_gives(database_url: str) -> None:
+    async def main() -> None:
+        database = Database(database_url)
+        try:
+            tokens = await _tokens(database)
+            statement = auth._SESSION_BY_TOKEN
+            quick = QuickQuery(statement)
+            for kind, token in tokens.items():
+                parameters = {"token_hash": auth.token_hash(token)}
+                async with database.sessions() as session:
+                    found = quick_reads_of(session)
+                    assert found is not None, "a session of a SQLite file reads quickly"
+                    connection, dialect = found
+                    quick_row = quick.first(connection, dialect, parameters)
+                    engine_row = (await session.execute(statement, parameters)).one()
+                    assert quick_reads_of(session) is None  # in a transaction now
+                assert quick_row is not None
+                assert tuple(quick_row) == tuple(engine_row), kind
+                assert quick_row._fields == tuple(engine_row._fields)
+                # the types the engine makes: an aware datetime, a boolean
+                assert isinstance(quick_row.expires_at, datetime)
+                assert quick_row.expires_at.tzinfo is UTC
+                if kind == "operator":
+                    assert quick_row.operator_active is True
+                    assert auth._principal_of(quick_row) == auth._principal_of(engine_row)
+            missing = {"token_hash": auth.token_hash("no such token")}
+            async with database.sessions() as session:
+                found = quick_reads_of(session)
+                assert found is not None
+                assert quick.first(*found, missing) is None
+        finally:
+            await database.dispose()
+
+    asyncio.run(main())
+
+
+def test_parameters_a_quick_read_cannot_take_as_they_are_are_refused(database_url: str) -> None:
+    statement = select(Session.id).where(
+        Session.expires_at > bindparam("now", type_=Session.expires_at.type)
+    )
+
+    async def main() -> None:
+        database = Database(database_url)
+        try:
+            async with database.sessions() as session:
+                found = quick_reads_of(session)
+                assert found is not None
+                with pytest.raises(TypeError, match="now"):
+                    QuickQuery(statement).all(*found, {"now": datetime.now(UTC)})
+        finally:
+            await database.dispose()
+
+    asyncio.run(main())
+
+
+def test_the_principal_is_read_quickly_outside_a_transaction_only(database_url: str) -> None:
+    async def main() -> None:
+        database = Database(database_url)
+        statements: list[str] = []
+
+        def record(_c: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+            statements.append(sql)
+
+        try:
+            tokens = await _tokens(database)
+            event.listen(database.engine.sync_engine, "before_cursor_execute", record)
+            for kind, token in tokens.items():
+                async with database.sessions() as session:
+                    principal = await auth.authenticate(session, token)
+                    assert principal.kind == kind
+                    assert not session.in_transaction()  # nothing begun for it
+                assert statements == []
+                async with database.sessions() as session:
+                    await session.get(Customer, 1)  # a transaction begun: its own read
+                    assert (await auth.authenticate(session, token)) == principal
+                assert any("sessions.token_hash" in s for s in statements)
+                statements.clear()
+            # an ended session is refused on the quick read as on the session's
+            async with database.sessions() as session:
+                await auth.logout(session, await auth.authenticate(session, tokens["visitor"]))
+            async with database.sessions() as session:
+                with pytest.raises(ServiceError):
+                    await auth.authenticate(session, tokens["visitor"])
+        finally:
+            event.remove(database.engine.sync_engine, "before_cursor_execute", record)
+            await database.dispose()
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize("backend", backends())
+def test_quick_reads_are_sqlites_only(
+    backend: str, make_database: Callable[[str], TestDatabase]
+) -> None:
+    db = make_database(backend)
+    prepare(db.url, demo=False)
+
+    async def main() -> bool:
+        database = Database(db.url)
+        try:
+            async with database.sessions() as session:
+                return quick_reads_of(session) is not None
+        finally:
+            await database.dispose()
+
+    assert asyncio.run(main()) == (backend == "sqlite")
