@@ -57,7 +57,10 @@ django-helpdesk tickets (``POST /api/tickets/``, gunicorn with two workers, SQLi
 same concurrency in the same run, right before marketdesk's task creation, and gives each
 path's throughput as a ratio of the peer's.
 
-Reports p50 / p99 latency, throughput and the server's CPU time per request, the load
+Reports p50 / p99 latency (of a path's calls: ``chat_open``'s three requests together),
+the p99 of each HTTP request alone (``p99 a request``: for ``chat_open`` and ``chat_first``
+each of their requests, for the other paths the same as the p99; since 2026-12-06),
+throughput and the server's CPU time per request, the load
 average when each path began and the share of the machine's CPU time its host took for
 others while the path ran (``steal %``: on a virtual machine, runs of the same code differ
 by it), prints a Markdown table and writes bench/results/api.json.
@@ -122,12 +125,38 @@ class Client(Protocol):
 Op = Callable[[Client, int], Awaitable[bool]]
 
 
+class _Timed:
+    """A client that notes each request's latency (a path of several requests: each)."""
+
+    def __init__(self, client: Any, latencies: list[float]) -> None:
+        self.client = client
+        self.latencies = latencies
+
+    async def get(self, url: str, *, headers: dict[str, str] | None = None) -> Response:
+        started = time.perf_counter()
+        try:
+            return await self.client.get(url, headers=headers)  # type: ignore[no-any-return]
+        finally:
+            self.latencies.append(time.perf_counter() - started)
+
+    async def post(
+        self, url: str, *, json: Any = None, headers: dict[str, str] | None = None
+    ) -> Response:
+        started = time.perf_counter()
+        try:
+            return await self.client.post(url, json=json, headers=headers)  # type: ignore[no-any-return]
+        finally:
+            self.latencies.append(time.perf_counter() - started)
+
+
 @dataclass
 class Result:
     path: str
     requests: int
     seconds: float
     latencies: list[float] = field(default_factory=list)
+    # each HTTP request's own latency (for a path of several requests, each of them)
+    request_latencies: list[float] = field(default_factory=list)
     errors: int = 0
     server_cpu: float | None = None
     load: float = 0.0  # the machine's load average (1 min) when the path started
@@ -146,6 +175,7 @@ class Result:
             "per_second": round(self.requests / self.seconds, 1),
             "p50_ms": round(percentile(lat, 50) * 1000, 1),
             "p99_ms": round(percentile(lat, 99) * 1000, 1),
+            "request_p99_ms": round(percentile(self.request_latencies or lat, 99) * 1000, 1),
             "errors": self.errors,
             "load": round(self.load, 1),
             "server_cpu_ms": (
@@ -192,12 +222,13 @@ async def drive(
     async with client:
         result = Result(path, n, 0.0, load=os.getloadavg()[0])
         queue = iter(range(first, first + n))
+        timed = _Timed(client, result.request_latencies)
 
         async def worker() -> None:
             for i in queue:
                 started = time.perf_counter()
                 try:
-                    ok = await op(client, i)
+                    ok = await op(timed, i)
                 except (httpx.HTTPError, LightHTTPError):
                     ok = False
                 result.latencies.append(time.perf_counter() - started)
@@ -569,7 +600,8 @@ def _line(row: dict[str, Any]) -> str:
         cpu += f" ({'/'.join(str(share) for share in row['cpu_split'])} %)"
     return (
         f"| {row['backend']} | {row['path']} | {row['per_second']:.0f} | {row['p50_ms']:.1f} | "
-        f"{row['p99_ms']:.1f} | {cpu} | {row['errors']} | {row.get('load', '')} | "
+        f"{row['p99_ms']:.1f} | {row['request_p99_ms']:.1f} | {cpu} | {row['errors']} | "
+        f"{row.get('load', '')} | "
         f"{'' if row.get('steal') is None else row['steal']} |"
     )
 
@@ -618,10 +650,10 @@ async def main() -> None:
         parser.error("--peer: run ../shared/peers/django-helpdesk/setup.sh first")
 
     print(
-        "| database | path | req/s | p50 ms | p99 ms | server CPU ms/req | errors | load "
-        "| steal % |"
+        "| database | path | req/s | p50 ms | p99 ms | p99 a request ms | server CPU ms/req "
+        "| errors | load | steal % |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="marketdesk-bench-api-") as tmp:
         if args.backend in ("sqlite", "both"):
