@@ -63,7 +63,7 @@ from .transcript import (
     numbered_in_memory,
     stored_view,
 )
-from .views import SendResult, conversation_view
+from .views import MessageView, SendResult, conversation_view
 
 __all__ = ["answer", "applies"]
 
@@ -165,8 +165,7 @@ async def answer(session: AsyncSession, ctx: ChatContext, request: Any, locked: 
     turn = _Turn(
         locked.id, columns, {c: getattr(conversation, c) for c in columns}, messages, handoff, now
     )
-    ids, emitted = await session.run_sync(lambda sync: _write(sync.connection(), turn, locked))
-    views = [stored_view(i, **m) for i, m in zip(ids, messages, strict=True)]
+    views, emitted = await session.run_sync(lambda sync: _write(sync.connection(), turn, locked))
     changes = changes_for(session, ctx.publish)
     changes.message(views[0], locked)
     changes.message(views[1], conversation)
@@ -183,9 +182,9 @@ async def answer(session: AsyncSession, ctx: ChatContext, request: Any, locked: 
     return SendResult(message=views[0], replies=views[1:], conversation=conversation_view(after))
 
 
-def _write(connection: Connection, turn: _Turn, locked: Any) -> tuple[list[int], int]:
+def _write(connection: Connection, turn: _Turn, locked: Any) -> tuple[list[MessageView], int]:
     """The two messages and the conversation's update (PostgreSQL: one statement, with the
-    assignment's lock for a handoff); their webhooks. → (the messages' ids, the webhooks'
+    assignment's lock for a handoff); their webhooks. → (the messages' views, the webhooks'
     deliveries written)."""
     if connection.dialect.name == "postgresql":
         parameters = {f"c_{k}": v for k, v in turn.values.items()}
@@ -203,7 +202,7 @@ def _write(connection: Connection, turn: _Turn, locked: Any) -> tuple[list[int],
         connection.execute(_update(turn.columns), values | {"c_id": turn.conversation_id})
     views = [stored_view(i, **m) for i, m in zip(ids, turn.messages, strict=True)]
     data = [partial(message_data, view, locked) for view in views]
-    return ids, webhooks.emit_sync(connection, WebhookEvent.MESSAGE_CREATED, data, turn.now)
+    return views, webhooks.emit_sync(connection, WebhookEvent.MESSAGE_CREATED, data, turn.now)
 
 
 # built once for each set of columns (building a statement cost more than running it)
