@@ -13,10 +13,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from marketdesk.bot import Bot
 from marketdesk.channels.sms import DEMO_LOG_NAME, FileSmsGateway, read_demo_log
 from marketdesk.server import create_app
 from marketdesk.services.auth import hash_password, token_for_customer, token_for_operator
 from marketdesk.services.notifications import deliver_due
+from marketdesk.settings import Settings
 from marketdesk.store.models import (
     Customer,
     Operator,
@@ -28,6 +30,23 @@ from marketdesk.store.models import (
 from tests.conftest import TestDatabase, backends, prepare, run_db
 
 _ids = itertools.count(90_000_001)
+
+
+@pytest.fixture(scope="module", params=backends())
+def database_url(
+    request: pytest.FixtureRequest, make_database: Callable[[str], TestDatabase]
+) -> Iterator[str]:
+    """A demo database of each backend for one module's tests (the transaction scripts'
+    comparisons with the general path)."""
+    db = make_database(request.param)
+    prepare(db.url)
+    yield db.url
+
+
+@pytest.fixture(scope="module")
+def bot() -> Bot:
+    """The support bot on the shipped knowledge base."""
+    return Bot.from_directory(Settings().kb_dir)
 
 
 def auth(token: str) -> dict[str, str]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -21,7 +20,6 @@ from marketdesk.services import chat, visitors
 from marketdesk.services.chat import ChatContext, lifecycle
 from marketdesk.services.errors import ServiceError
 from marketdesk.services.webhooks import outbox
-from marketdesk.settings import Settings
 from marketdesk.store.db import Database
 from marketdesk.store.models import (
     Conversation,
@@ -32,27 +30,12 @@ from marketdesk.store.models import (
     WebhookSubscription,
     utcnow,
 )
-from tests.conftest import TestDatabase, backends, prepare
 
 QUESTION = "Как активировать подарочный сертификат?"
 TTL = timedelta(days=7)
 
 # the values that differ between any two conversations (ids, times, who)
 _OWN = {"id", "visitor_id", "created_at", "updated_at", "conversation_id", "message_id"}
-
-
-@pytest.fixture(scope="module", params=backends())
-def database_url(
-    request: pytest.FixtureRequest, make_database: Callable[[str], TestDatabase]
-) -> Iterator[str]:
-    db = make_database(request.param)
-    prepare(db.url)
-    yield db.url
-
-
-@pytest.fixture(scope="module")
-def bot() -> Bot:
-    return Bot.from_directory(Settings().kb_dir)
 
 
 class _Run:

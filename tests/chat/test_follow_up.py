@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -24,7 +23,6 @@ from marketdesk.services.chat.sending import OutgoingMessage
 from marketdesk.services.chat.views import SendResult
 from marketdesk.services.chat.writer import ChatWriter
 from marketdesk.services.principals import Principal
-from marketdesk.settings import Settings
 from marketdesk.store.db import Database
 from marketdesk.store.models import (
     Conversation,
@@ -35,7 +33,6 @@ from marketdesk.store.models import (
     WebhookDelivery,
 )
 from tests.chat.test_first_contact import _plain, _subscribe
-from tests.conftest import TestDatabase, backends, prepare
 
 QUESTION = "Как активировать подарочный сертификат?"
 TTL = timedelta(days=7)
@@ -43,20 +40,6 @@ HELPER_LOGIN = "follow-up-helper"
 
 _OWN = {"id", "visitor_id", "created_at", "updated_at", "conversation_id", "message_id"}
 _CLOCKS = ("queued_at", "first_response_due_at", "resolution_due_at")
-
-
-@pytest.fixture(scope="module", params=backends())
-def database_url(
-    request: pytest.FixtureRequest, make_database: Callable[[str], TestDatabase]
-) -> Iterator[str]:
-    db = make_database(request.param)
-    prepare(db.url)
-    yield db.url
-
-
-@pytest.fixture(scope="module")
-def bot() -> Bot:
-    return Bot.from_directory(Settings().kb_dir)
 
 
 class _Run:
@@ -401,6 +384,15 @@ def test_a_customers_message_takes_the_general_path(database_url: str, bot: Bot)
     assert not any(s.startswith("WITH") for s in statements)
 
 
+async def _opened(database: Database, ctx: ChatContext) -> tuple[visitors.NewVisitor, int]:
+    """A new visitor's conversation, opened with the question (the bot answered it)."""
+    opening = visitors.Opening(line="general", client_msg_id="first", text=QUESTION)
+    async with database.sessions() as session:
+        made = await visitors.new_visitor(session, ctx, ttl=TTL, opening=opening)
+    assert made.conversation is not None
+    return made, made.conversation.id
+
+
 def test_two_messages_and_a_retry_at_once_keep_the_transcript_whole(
     database_url: str, bot: Bot
 ) -> None:
@@ -412,11 +404,7 @@ def test_two_messages_and_a_retry_at_once_keep_the_transcript_whole(
         database = Database(database_url)
         ctx = ChatContext(bot=bot, database=database)
         try:
-            opening = visitors.Opening(line="general", client_msg_id="first", text=QUESTION)
-            async with database.sessions() as session:
-                made = await visitors.new_visitor(session, ctx, ttl=TTL, opening=opening)
-            assert made.conversation is not None
-            cid = made.conversation.id
+            made, cid = await _opened(database, ctx)
 
             async def send(client_msg_id: str, text: str) -> SendResult:
                 async with database.sessions() as session:
@@ -461,11 +449,7 @@ def test_the_script_leaves_nothing_when_its_statement_fails(
         database = Database(database_url)
         ctx = ChatContext(bot=bot, database=database)
         try:
-            opening = visitors.Opening(line="general", client_msg_id="first", text=QUESTION)
-            async with database.sessions() as session:
-                made = await visitors.new_visitor(session, ctx, ttl=TTL, opening=opening)
-            assert made.conversation is not None
-            cid = made.conversation.id
+            made, cid = await _opened(database, ctx)
 
             def broken(*_args: Any) -> Any:
                 raise RuntimeError("the disk is full")
