@@ -19,7 +19,8 @@ case's refusal rolls back only its own work."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,7 +37,14 @@ if TYPE_CHECKING:
 
 from ..principals import Principal
 
-__all__ = ["STATE_KEY", "after_turn", "bot_turn", "dialog_state", "keep_state"]
+__all__ = [
+    "STATE_KEY",
+    "after_turn",
+    "bot_turn",
+    "dialog_state",
+    "keep_state",
+    "visitor_turn_rows",
+]
 
 STATE_KEY = "bot_dialog"
 
@@ -117,3 +125,40 @@ async def bot_turn(
     dialog.state = dialog_state(conversation)
     reply = await dialog.turn(text, read)
     return reply, dialog.state, account is not None and account.committed
+
+
+def visitor_turn_rows(
+    visitor: Principal,
+    client_msg_id: str,
+    text: str,
+    reply: BotReply,
+    *,
+    seq: int,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """The ``messages`` rows of a web visitor's message numbered ``seq`` and the bot's
+    answer after it, as the general path inserts them (``sending._insert``: a visitor on
+    the web has no ``extra``; ``transcript.append``: the answer's), without their
+    ``conversation_id``: for the transaction scripts (``first_contact``, ``follow_up``)."""
+    return [
+        {
+            "seq": seq,
+            "sender_kind": visitor.kind,
+            "sender_id": str(visitor.id),
+            "client_msg_id": client_msg_id,
+            "text": text,
+            "private": False,
+            "extra": {},
+            "created_at": now,
+        },
+        {
+            "seq": seq + 1,
+            "sender_kind": "bot",
+            "sender_id": None,
+            "client_msg_id": None,
+            "text": reply.answer,
+            "private": False,
+            "extra": {"bot": reply.to_json()},
+            "created_at": now,
+        },
+    ]

@@ -46,7 +46,7 @@ from marketdesk.store.transactions import write_locked
 from .. import webhooks
 from ..principals import Principal
 from ..webhooks.payloads import conversation_data, message_data
-from .bot_turn import after_turn, bot_turn
+from .bot_turn import after_turn, bot_turn, visitor_turn_rows
 from .checks import check_send, require_valid_line
 from .context import ChatContext
 from .events import changes_for
@@ -186,28 +186,7 @@ async def _opening(
     after_turn(conversation, reply, state)
     values["topic"], values["extra"] = conversation.topic, conversation.extra
     # a visitor's web chat sends nothing out (``outbound``): no delivery rows
-    messages: list[dict[str, Any]] = [
-        {
-            "seq": 1,
-            "sender_kind": principal.kind,
-            "sender_id": str(principal.id),
-            "client_msg_id": client_msg_id,
-            "text": text,
-            "private": False,
-            "extra": {},  # ``sending.sent_extra`` of a visitor on the web
-            "created_at": now,
-        },
-        {
-            "seq": 2,
-            "sender_kind": "bot",
-            "sender_id": None,
-            "client_msg_id": None,
-            "text": reply.answer,
-            "private": False,
-            "extra": {"bot": reply.to_json()},
-            "created_at": now,
-        },
-    ]
+    messages = visitor_turn_rows(principal, client_msg_id, text, reply, seq=1, now=now)
     return _Opening(str(principal.id), actual, client_msg_id, values, messages, now)
 
 

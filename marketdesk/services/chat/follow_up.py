@@ -52,7 +52,7 @@ from .. import webhooks
 from ..principals import Principal
 from ..webhooks.payloads import message_data
 from .assignment import ASSIGN_LOCK_KEY, dispatch_queue, queue_state
-from .bot_turn import after_turn, bot_turn
+from .bot_turn import after_turn, bot_turn, visitor_turn_rows
 from .context import ChatContext
 from .events import changes_for
 from .transcript import (
@@ -141,26 +141,11 @@ async def answer(session: AsyncSession, ctx: ChatContext, request: Any, locked: 
     if handoff:
         queue_state(conversation, now)
     columns = _HANDED_OVER if handoff else _ANSWERED
-    shared = {"conversation_id": locked.id, "private": False, "created_at": now}
-    messages = [  # as ``sending._insert`` and ``transcript.append`` insert them
-        shared
-        | {
-            "seq": seq,
-            "sender_kind": principal.kind,
-            "sender_id": str(principal.id),
-            "client_msg_id": message.client_msg_id,
-            "text": message.text,
-            "extra": {},  # ``sending.sent_extra`` of a visitor on the web
-        },
-        shared
-        | {
-            "seq": seq + 1,
-            "sender_kind": "bot",
-            "sender_id": None,
-            "client_msg_id": None,
-            "text": reply.answer,
-            "extra": {"bot": reply.to_json()},
-        },
+    messages = [
+        {"conversation_id": locked.id, **row}
+        for row in visitor_turn_rows(
+            principal, message.client_msg_id, message.text, reply, seq=seq, now=now
+        )
     ]
     turn = _Turn(
         locked.id, columns, {c: getattr(conversation, c) for c in columns}, messages, handoff, now
