@@ -32,13 +32,12 @@ from marketdesk.store.models import (
     OperatorLine,
     WebhookDelivery,
 )
-from tests.chat.test_first_contact import _plain, _subscribe
+from tests.chat.test_first_contact import _OWN, _plain, _subscribe
 
 QUESTION = "Как активировать подарочный сертификат?"
 TTL = timedelta(days=7)
 HELPER_LOGIN = "follow-up-helper"
 
-_OWN = {"id", "visitor_id", "created_at", "updated_at", "conversation_id", "message_id"}
 _CLOCKS = ("queued_at", "first_response_due_at", "resolution_due_at")
 
 
