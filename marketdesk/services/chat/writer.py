@@ -14,13 +14,15 @@ several, whose commits overlap.
 A batch stores only plain messages (see :func:`.batch.store_batch`); whatever moves a
 conversation (the bot's answer, a reopening) or is refused goes through
 :func:`.sending.store_one` in its own transaction, still in order: each conversation's one
-after another; on PostgreSQL different conversations' side by side (one's bot turn does not
-wait for another's round trips; on SQLite, where they would take the write lock in turn all
-the same, side by side made each wait longer: bench/README.md). A read before the batch
-(:func:`.batch.one_by_one_first`) sends the customers' messages that the bot answers or that
-reopen a conversation there at once, without the batch's attempt: on SQLite a plain read of
-the file; on PostgreSQL the writer's memory of the states it saw
-(:class:`.known_states.KnownStates`), read in one round trip where it lacks one. An
+after another, different conversations' side by side. On PostgreSQL one's bot turn does not
+wait for another's round trips; on SQLite they take the write lock in turn all the same, but
+what each does outside it (the bot's reading, the session, the live events after the
+commit) no longer waits for the others: one at a time, the lane got one step of a send for
+each round of the event loop, whose other requests then ran in between (bench/README.md).
+A read before the batch (:func:`.batch.one_by_one_first`) sends the customers' messages
+that the bot answers or that reopen a conversation there at once, without the batch's
+attempt: on SQLite a plain read of the file; on PostgreSQL the writer's memory of the states
+it saw (:class:`.known_states.KnownStates`), read in one round trip where it lacks one. An
 operator's reply passes the privacy guard inside the batch's transaction; one it objects to
 stores nothing and its ``submit`` raises :class:`.context.GuardObjected`. A send is
 answered only after its commit: the caller acknowledges the message once ``submit`` returns.
@@ -202,7 +204,7 @@ class ChatWriter:
                 self.stats.one_by_one += 1
                 cid = pending.request.message.conversation_id
                 by_conversation.setdefault(cid, []).append(pending)
-        if self.database.is_sqlite or len(by_conversation) < 2:
+        if len(by_conversation) < 2:
             for cid, sends in by_conversation.items():
                 await self._in_order(sends, alone.get(cid))
         else:
