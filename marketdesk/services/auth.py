@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from marketdesk.settings import password_hashing
-from marketdesk.store.db import quick_reads_of
+from marketdesk.store.db import read_first
 from marketdesk.store.json_rows import rows_as_json, rows_from_json
 from marketdesk.store.models import Customer, Operator, OperatorRole, Session, Visitor, utcnow
 from marketdesk.store.quick_reads import QuickQuery
@@ -388,12 +388,9 @@ async def authenticate(
     key = token_hash(token)
     if cache is not None and (known := cache.get(key, now)) is not None:
         return known
-    quick = quick_reads_of(session)
-    if quick is not None:  # SQLite: the driver's own read, no transaction begun
-        connection, dialect = quick
-        row = _QUICK_SESSION_BY_TOKEN.first(connection, dialect, {"token_hash": key})
-    else:
-        row = (await session.execute(_SESSION_BY_TOKEN, {"token_hash": key})).first()
+    # no transaction begun for it (SQLite's file read, or PostgreSQL's before the session's
+    # BEGIN): a message handed to the chat writer writes nothing in this session
+    row = await read_first(session, _QUICK_SESSION_BY_TOKEN, {"token_hash": key})
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         raise SessionExpired()
     principal = _principal_of(row)

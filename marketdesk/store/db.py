@@ -22,12 +22,13 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any, TypeVar
 
+import asyncpg
 from sqlalchemy import Connection, Engine, create_engine, event, exc, make_url, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
@@ -40,6 +41,7 @@ from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from . import json_codec
 from .file_locks import sqlite_file
+from .quick_reads import QuickQuery
 from .sqlite_driver import connect_inline, run_pragmas
 from .transactions import Session
 from .wal import NO_AUTOMATIC_CHECKPOINTS, SYNC_LATER, WalCheckpointer
@@ -50,7 +52,9 @@ __all__ = [
     "AsyncSession",
     "Database",
     "database_answers",
+    "postgres_reads_of",
     "quick_reads_of",
+    "read_first",
     "secure_sqlite_file",
 ]
 
@@ -295,3 +299,35 @@ def quick_reads_of(session: AsyncSession) -> tuple[sqlite3.Connection, Dialect] 
     session made otherwise)."""
     database = session.sync_session.info.get(_DATABASE)
     return database.quick_reads_for(session) if isinstance(database, Database) else None
+
+
+async def postgres_reads_of(session: AsyncSession) -> tuple[Any, Dialect] | None:
+    """On PostgreSQL: the asyncpg connection of ``session`` (checked out now if the session
+    has none yet) and the engine's dialect, for a :class:`.quick_reads.QuickQuery` made on
+    it directly. Before the session's first statement there is no transaction at the server
+    (SQLAlchemy begins it lazily), so the read runs on its own and the session's statements
+    after it begin theirs as usual; inside a transaction the read is part of it. None on
+    SQLite."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    return raw.driver_connection, connection.dialect
+
+
+async def read_first(
+    session: AsyncSession, query: QuickQuery, parameters: Mapping[str, Any]
+) -> Any:
+    """The first row of ``query`` (or None), read for ``session`` at the least cost: on a
+    SQLite file outside a transaction the file's plain connection (:func:`quick_reads_of`);
+    on PostgreSQL the session's asyncpg connection (:func:`postgres_reads_of`; should the
+    driver fail, the session's own read says why in the engine's terms); otherwise the
+    session's own read."""
+    quick = quick_reads_of(session)
+    if quick is not None:
+        return query.first(*quick, parameters)
+    postgres = await postgres_reads_of(session)
+    if postgres is not None:
+        with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+            return await query.fetch_first(*postgres, parameters)
+    return (await session.execute(query.statement, parameters)).first()

@@ -1,23 +1,33 @@
-"""A read run on a SQLite file's plain driver connection (``Database.quick_reads``): a
-``SELECT`` compiled once for the engine's dialect and its columns' values made what the
-engine would make of them (the same result processors: a UTC datetime, a boolean), with
-none of the engine's per-statement work (a pooled connection, a transaction, the result's
-machinery: about 0.2 ms here, against a few µs for SQLite's own work on an indexed row).
+"""A read run on a driver connection directly: a ``SELECT`` compiled once for the engine's
+dialect and its columns' values made what the engine would make of them (the same result
+processors: a UTC datetime, a boolean), with none of the engine's per-statement work.
 
-For short reads on hot paths that need no transaction, such as the principal behind a
-bearer token: in WAL mode such a read never waits for a writer and sees what was committed.
-Only parameters that SQLite takes as they are (text, numbers) may be given. A driver's error
-is raised as the engine raises it (``sqlalchemy.exc.DBAPIError``'s kind of it)."""
+- **SQLite** (:meth:`QuickQuery.all`, on ``Database.quick_reads``, a file's plain
+  connection): no pooled connection, no transaction, none of the result's machinery (about
+  0.2 ms here, against a few µs for SQLite's own work on an indexed row). In WAL mode such
+  a read never waits for a writer and sees what was committed. A driver's error is raised
+  as the engine raises it (``sqlalchemy.exc.DBAPIError``'s kind of it).
+- **PostgreSQL** (:meth:`QuickQuery.fetch_all`, on a session's own asyncpg connection,
+  ``store.db.postgres_reads_of``): SQLAlchemy begins a session's transaction at the server
+  lazily, at its first statement, so a read made on the connection before that runs on its
+  own (autocommit) and saves the ``BEGIN`` and, if the session then writes nothing, the
+  ``ROLLBACK``: two round trips of three. Made inside a transaction, the read is part of it.
+
+For short reads on hot paths, such as the principal behind a bearer token. Only parameters
+that the driver takes as they are (text, numbers) may be given."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections import namedtuple
-from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import Select, exc
 from sqlalchemy.engine import Dialect
+
+if TYPE_CHECKING:
+    import asyncpg
 
 __all__ = ["QuickQuery"]
 
@@ -67,14 +77,7 @@ class QuickQuery:
             raise exc.DBAPIError.instance(
                 compiled.sql, values, error, sqlite3.Error, hide_parameters=True
             ) from error
-        rows = []
-        for raw in raws:
-            values = [
-                value if process is None or value is None else process(value)
-                for value, process in zip(raw, compiled.processors, strict=True)
-            ]
-            rows.append(compiled.row(*values))
-        return rows
+        return _processed(compiled, raws)
 
     def first(
         self, connection: sqlite3.Connection, dialect: Dialect, parameters: Mapping[str, Any]
@@ -82,3 +85,32 @@ class QuickQuery:
         """The first row, or None."""
         rows = self.all(connection, dialect, parameters)
         return rows[0] if rows else None
+
+    async def fetch_all(
+        self, connection: asyncpg.Connection, dialect: Dialect, parameters: Mapping[str, Any]
+    ) -> list[tuple[Any, ...]]:
+        """The rows on a PostgreSQL driver connection (asyncpg's, of the engine's dialect);
+        the driver's errors as it raises them (the caller reads through the engine
+        instead)."""
+        compiled = self._compile(dialect)
+        raws = await connection.fetch(compiled.sql, *(parameters[n] for n in compiled.names))
+        return _processed(compiled, raws)
+
+    async def fetch_first(
+        self, connection: asyncpg.Connection, dialect: Dialect, parameters: Mapping[str, Any]
+    ) -> Any:
+        """The first row on a PostgreSQL driver connection, or None."""
+        rows = await self.fetch_all(connection, dialect, parameters)
+        return rows[0] if rows else None
+
+
+def _processed(compiled: _Compiled, raws: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
+    """The driver's rows as named tuples, each value made what the engine makes of it."""
+    rows = []
+    for raw in raws:
+        values = [
+            value if process is None or value is None else process(value)
+            for value, process in zip(raw, compiled.processors, strict=True)
+        ]
+        rows.append(compiled.row(*values))
+    return rows

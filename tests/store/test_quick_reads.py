@@ -1,6 +1,7 @@
 """Quick reads (``store.quick_reads``): a statement run on the SQLite file's plain
-connection gives what the engine gives, value for value and type for type; the principal
-behind a token is read so outside a transaction, through the session inside one."""
+connection, or on a session's asyncpg connection, gives what the engine gives, value for
+value and type for type; the principal behind a token is read so with no transaction begun
+for it (SQLite: through the session inside one; PostgreSQL: inside the session's one)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlalchemy import bindparam, event, select
 
 from marketdesk.services import auth
 from marketdesk.services.errors import ServiceError
-from marketdesk.store.db import Database, quick_reads_of
+from marketdesk.store.db import Database, postgres_reads_of, quick_reads_of
 from marketdesk.store.models import Customer, Session
 from marketdesk.store.quick_reads import QuickQuery
 from tests.conftest import TestDatabase, backends, prepare
@@ -25,6 +26,15 @@ TTL = timedelta(hours=1)
 @pytest.fixture(scope="module")
 def database_url(make_database: Callable[[str], TestDatabase]) -> Iterator[str]:
     db = make_database("sqlite")
+    prepare(db.url)
+    yield db.url
+
+
+@pytest.fixture(scope="module", params=backends())
+def any_database_url(
+    request: pytest.FixtureRequest, make_database: Callable[[str], TestDatabase]
+) -> Iterator[str]:
+    db = make_database(request.param)
     prepare(db.url)
     yield db.url
 
@@ -146,3 +156,107 @@ def test_quick_reads_are_sqlites_only(
             await database.dispose()
 
     assert asyncio.run(main()) == (backend == "sqlite")
+
+
+def _postgresql(url: str) -> None:
+    if not url.startswith("postgresql"):
+        pytest.skip("the driver's read on a session's connection is PostgreSQL's")
+
+
+def test_a_read_on_the_sessions_asyncpg_connection_gives_what_the_engine_gives(
+    any_database_url: str,
+) -> None:
+    _postgresql(any_database_url)
+
+    async def main() -> None:
+        database = Database(any_database_url)
+        try:
+            tokens = await _tokens(database)
+            statement = auth._SESSION_BY_TOKEN
+            quick = QuickQuery(statement)
+            for kind, token in tokens.items():
+                parameters = {"token_hash": auth.token_hash(token)}
+                async with database.sessions() as session:
+                    found = await postgres_reads_of(session)
+                    assert found is not None
+                    quick_row = await quick.fetch_first(*found, parameters)
+                    engine_row = (await session.execute(statement, parameters)).one()
+                assert quick_row is not None
+                assert tuple(quick_row) == tuple(engine_row), kind
+                assert [type(v) for v in quick_row] == [type(v) for v in engine_row], kind
+                assert quick_row._fields == tuple(engine_row._fields)
+                assert quick_row.expires_at.utcoffset() == timedelta(0)
+                assert auth._principal_of(quick_row) == auth._principal_of(engine_row)
+            async with database.sessions() as session:
+                found = await postgres_reads_of(session)
+                assert found is not None
+                missing = {"token_hash": auth.token_hash("no such token")}
+                assert await quick.fetch_first(*found, missing) is None
+        finally:
+            await database.dispose()
+
+    asyncio.run(main())
+
+
+def test_on_postgresql_the_principal_is_read_before_the_sessions_transaction(
+    any_database_url: str,
+) -> None:
+    """No ``BEGIN`` for the principal: the session's connection is not in a transaction
+    after it (nor does its end send a ``ROLLBACK``); a session that wrote reads it inside
+    its transaction, seeing what it wrote; a failing driver read falls back to the
+    session's."""
+    _postgresql(any_database_url)
+
+    async def main() -> None:
+        database = Database(any_database_url)
+        try:
+            tokens = await _tokens(database)
+            for kind, token in tokens.items():
+                async with database.sessions() as session:
+                    principal = await auth.authenticate(session, token)
+                    assert principal.kind == kind
+                    found = await postgres_reads_of(session)
+                    assert found is not None
+                    assert not found[0].is_in_transaction()
+            async with database.sessions() as session:
+                # a token of this transaction, not committed: found inside it
+                customer_id = await session.scalar(select(Customer.id).order_by(Customer.id))
+                token = await auth.issue_token(session, customer_id=customer_id, ttl=TTL)
+                found = await postgres_reads_of(session)
+                assert found is not None and found[0].is_in_transaction()
+                assert (await auth.authenticate(session, token)).kind == "customer"
+                await session.rollback()
+            async with database.sessions() as session:
+                with pytest.raises(ServiceError):  # rolled back: no such session
+                    await auth.authenticate(session, token)
+        finally:
+            await database.dispose()
+
+    asyncio.run(main())
+
+
+def test_a_failing_driver_read_falls_back_to_the_sessions_read(
+    any_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _postgresql(any_database_url)
+    import asyncpg
+
+    calls: list[str] = []
+
+    async def failing(*_args: Any) -> Any:
+        calls.append("driver")
+        raise asyncpg.InterfaceError("connection is closed")
+
+    async def main() -> None:
+        database = Database(any_database_url)
+        try:
+            token = (await _tokens(database))["customer"]
+            monkeypatch.setattr(QuickQuery, "fetch_first", failing)
+            async with database.sessions() as session:
+                assert (await auth.authenticate(session, token)).kind == "customer"
+                assert session.in_transaction()  # the session's own read
+        finally:
+            await database.dispose()
+
+    asyncio.run(main())
+    assert calls == ["driver"]
