@@ -343,6 +343,10 @@ class Bot:
         articles' and the rules' vocabulary."""
         return self._state.index.query(self.analyzer.analyse(strip_links(text))).analysis
 
+    def topic_title(self, slug: str) -> str | None:
+        """The title of topic ``slug`` (its first article's), or None: no such topic."""
+        return next((a.title for a in self._state.index.articles if a.slug == slug), None)
+
     def topic_answer(
         self, slug: str, text: str = "", *, line: str | None = None, in_conversation: bool = False
     ) -> BotReply:

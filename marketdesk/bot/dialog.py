@@ -18,7 +18,7 @@ from marketdesk.bot import dialog_texts as T
 from marketdesk.bot.account_replies import AccountReplies
 from marketdesk.bot.actions import Account, AccountIntent, detect_account_intent
 from marketdesk.bot.core import Bot, BotReply, FirstRead, Suggestion
-from marketdesk.bot.dialog_state import DialogState, choice_in
+from marketdesk.bot.dialog_state import DialogState, choice_in, choice_named
 from marketdesk.bot.lines import SELLER
 from marketdesk.text.analyzer import Analysis
 
@@ -150,6 +150,9 @@ def _reply_in_context(
         picked = choice_in(text, analysis, len(state.options))
         if picked is None and alone.topic in state.options:
             return alone, DialogState(topic=alone.topic)
+        if picked is None:  # «активировать»: the option named by a word of its own
+            titles = [bot.topic_title(slug) or "" for slug in state.options]
+            picked = choice_named(analysis, [bot.understand(title) for title in titles])
         if picked is not None:
             slug = state.options[picked]
             answer = bot.topic_answer(slug, line=line, in_conversation=in_conversation)

@@ -4,11 +4,16 @@ the options the bot offered."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from marketdesk.text.analyzer import Analysis
 
-__all__ = ["DialogState", "choice_in"]
+__all__ = ["DialogState", "choice_in", "choice_named"]
+
+NAMED_CHOICE_WORDS = 3
+"""At most this many content words make a reply that names an option by its words
+(«активировать», «как вернуть»); a longer one is a question of its own."""
 
 _ORDINALS = {
     "первый": 1,
@@ -48,3 +53,20 @@ def choice_in(text: str, analysis: Analysis, count: int) -> int | None:
         if n is not None:
             return n - 1 if n <= count else None
     return None
+
+
+def choice_named(reply: Analysis, titles: Sequence[Analysis]) -> int | None:
+    """The option (0-based) a short reply names by a word of its title that the other
+    options' titles lack: «активировать» after «1. Как активировать сертификат 2. Срок
+    действия сертификата»; None when no option, or more than one, is named so (a word every
+    title has, «сертификат», names none of them)."""
+    words = set(reply.content)
+    if not words or len(reply.content) > NAMED_CHOICE_WORDS or len(titles) < 2:
+        return None
+    own = [set(title.content) for title in titles]
+    named = [
+        n
+        for n, title in enumerate(own)
+        if words & (title - set().union(*(other for m, other in enumerate(own) if m != n)))
+    ]
+    return named[0] if len(named) == 1 else None

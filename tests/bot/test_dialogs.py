@@ -18,6 +18,7 @@ from marketdesk.bot import Bot, BotReply
 from marketdesk.bot.actions import BalanceFact, ItemFact, OrderFact, Outcome, WithdrawalFact
 from marketdesk.bot.dialog import Dialog, DialogState, chat_reply, reply_in_context
 from marketdesk.bot.dialog_eval import read_dialogs
+from marketdesk.bot.dialog_state import choice_named
 from marketdesk.cli import main
 
 from .conftest import REAL_KB
@@ -69,6 +70,37 @@ def test_two_close_topics_are_asked_about_then_the_choice_is_answered() -> None:
     options = [s["slug"] for s in first["suggestions"]]  # type: ignore[union-attr]
     assert len(options) >= 2 and "1." in str(first["answer"])
     assert second["action"] == "answer" and second["topic"] == options[1]
+
+
+@pytest.mark.parametrize(
+    ("choice", "topic"),
+    [
+        ("активировать", "certificate_activation"),
+        ("купить", "certificate_purchase"),
+        ("на что потратить", "certificate_usage"),
+    ],
+)
+def test_an_option_named_by_a_word_of_its_own_title_is_answered(
+    real_bot: Bot, choice: str, topic: str
+) -> None:
+    """Not only its number: «активировать» after «1. Как активировать подарочный
+    сертификат 2. Как купить …» picks the first (it used to be handed to a person)."""
+    _, state = reply_in_context(real_bot, "сертификат", DialogState())
+    assert state.pending == "choose_topic" and topic in state.options
+    reply, after = reply_in_context(real_bot, choice, state)
+    assert (reply.action, reply.topic) == ("answer", topic)
+    assert after == DialogState(topic=topic)
+
+
+def test_a_word_every_option_has_or_a_long_message_names_no_option(real_bot: Bot) -> None:
+    _, state = reply_in_context(real_bot, "сертификат", DialogState())
+    titles = [real_bot.understand(real_bot.topic_title(slug) or "") for slug in state.options]
+    assert choice_named(real_bot.understand("активировать"), titles) == 0
+    assert choice_named(real_bot.understand("подарочный"), titles) is None  # in every title
+    long = "хочу активировать сертификат который подарили коллеги на работе"
+    assert choice_named(real_bot.understand(long), titles) is None  # a question of its own
+    assert choice_named(real_bot.understand("активировать"), titles[:1]) is None
+    assert real_bot.topic_title("no_such_topic") is None
 
 
 def test_a_clear_question_after_a_clarifying_one_is_answered_on_its_own(real_bot: Bot) -> None:
