@@ -28,7 +28,6 @@ from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any, TypeVar
 
-import asyncpg
 from sqlalchemy import Connection, Engine, create_engine, event, exc, make_url, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
@@ -328,6 +327,8 @@ async def read_first(
         return query.first(*quick, parameters)
     postgres = await postgres_reads_of(session)
     if postgres is not None:
+        import asyncpg  # PostgreSQL's driver: not loaded by a process on SQLite
+
         with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
             return await query.fetch_first(*postgres, parameters)
     return (await session.execute(query.statement, parameters)).first()
