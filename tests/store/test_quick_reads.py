@@ -50,9 +50,21 @@ async def _tokens(database: Database) -> dict[str, str]:
         }
 
 
-def test_a_quick_read_gives_what_the_engine_gives(database_url: str) -> None:
+async def _read_quickly(session: Any, quick: QuickQuery, parameters: dict[str, Any]) -> Any:
+    """``quick``'s first row the way its database reads quickly: SQLite's file outside a
+    transaction, PostgreSQL's session connection before its ``BEGIN``."""
+    found = quick_reads_of(session)
+    if found is not None:
+        return quick.first(*found, parameters)
+    on_postgresql = await postgres_reads_of(session)
+    assert on_postgresql is not None, "a session of a SQLite file or of PostgreSQL reads quickly"
+    assert not on_postgresql[0].is_in_transaction()
+    return await quick.fetch_first(*on_postgresql, parameters)
+
+
+def test_a_quick_read_gives_what_the_engine_gives(any_database_url: str) -> None:
     async def main() -> None:
-        database = Database(database_url)
+        database = Database(any_database_url)
         try:
             tokens = await _tokens(database)
             statement = auth._SESSION_BY_TOKEN
@@ -60,26 +72,22 @@ def test_a_quick_read_gives_what_the_engine_gives(database_url: str) -> None:
             for kind, token in tokens.items():
                 parameters = {"token_hash": auth.token_hash(token)}
                 async with database.sessions() as session:
-                    found = quick_reads_of(session)
-                    assert found is not None, "a session of a SQLite file reads quickly"
-                    connection, dialect = found
-                    quick_row = quick.first(connection, dialect, parameters)
+                    quick_row = await _read_quickly(session, quick, parameters)
                     engine_row = (await session.execute(statement, parameters)).one()
                     assert quick_reads_of(session) is None  # in a transaction now
                 assert quick_row is not None
                 assert tuple(quick_row) == tuple(engine_row), kind
+                assert [type(v) for v in quick_row] == [type(v) for v in engine_row], kind
                 assert quick_row._fields == tuple(engine_row._fields)
-                # the types the engine makes: an aware datetime, a boolean
+                # the types the engine makes: an aware datetime in UTC, a boolean
                 assert isinstance(quick_row.expires_at, datetime)
-                assert quick_row.expires_at.tzinfo is UTC
+                assert quick_row.expires_at.utcoffset() == timedelta(0)
                 if kind == "operator":
                     assert quick_row.operator_active is True
-                    assert auth._principal_of(quick_row) == auth._principal_of(engine_row)
+                assert auth._principal_of(quick_row) == auth._principal_of(engine_row)
             missing = {"token_hash": auth.token_hash("no such token")}
             async with database.sessions() as session:
-                found = quick_reads_of(session)
-                assert found is not None
-                assert quick.first(*found, missing) is None
+                assert await _read_quickly(session, quick, missing) is None
         finally:
             await database.dispose()
 
@@ -161,41 +169,6 @@ def test_quick_reads_are_sqlites_only(
 def _postgresql(url: str) -> None:
     if not url.startswith("postgresql"):
         pytest.skip("the driver's read on a session's connection is PostgreSQL's")
-
-
-def test_a_read_on_the_sessions_asyncpg_connection_gives_what_the_engine_gives(
-    any_database_url: str,
-) -> None:
-    _postgresql(any_database_url)
-
-    async def main() -> None:
-        database = Database(any_database_url)
-        try:
-            tokens = await _tokens(database)
-            statement = auth._SESSION_BY_TOKEN
-            quick = QuickQuery(statement)
-            for kind, token in tokens.items():
-                parameters = {"token_hash": auth.token_hash(token)}
-                async with database.sessions() as session:
-                    found = await postgres_reads_of(session)
-                    assert found is not None
-                    quick_row = await quick.fetch_first(*found, parameters)
-                    engine_row = (await session.execute(statement, parameters)).one()
-                assert quick_row is not None
-                assert tuple(quick_row) == tuple(engine_row), kind
-                assert [type(v) for v in quick_row] == [type(v) for v in engine_row], kind
-                assert quick_row._fields == tuple(engine_row._fields)
-                assert quick_row.expires_at.utcoffset() == timedelta(0)
-                assert auth._principal_of(quick_row) == auth._principal_of(engine_row)
-            async with database.sessions() as session:
-                found = await postgres_reads_of(session)
-                assert found is not None
-                missing = {"token_hash": auth.token_hash("no such token")}
-                assert await quick.fetch_first(*found, missing) is None
-        finally:
-            await database.dispose()
-
-    asyncio.run(main())
 
 
 def test_on_postgresql_the_principal_is_read_before_the_sessions_transaction(
