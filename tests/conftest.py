@@ -300,6 +300,17 @@ def demo_db(
     return db
 
 
+@pytest.fixture(scope="module", params=backends())
+def database_url(
+    request: pytest.FixtureRequest, make_database: Callable[[str], TestDatabase]
+) -> Iterator[str]:
+    """A demo database of each backend for one module's tests alone (the chat's transaction
+    scripts against the general path, the quick reads against the engine's)."""
+    db = make_database(request.param)
+    prepare(db.url)
+    yield db.url
+
+
 @pytest.fixture(scope="session")
 def client(demo_db: TestDatabase) -> Iterator[TestClient]:
     app = create_app(demo_db.settings())

@@ -32,17 +32,6 @@ from tests.conftest import TestDatabase, backends, prepare, run_db
 _ids = itertools.count(90_000_001)
 
 
-@pytest.fixture(scope="module", params=backends())
-def database_url(
-    request: pytest.FixtureRequest, make_database: Callable[[str], TestDatabase]
-) -> Iterator[str]:
-    """A demo database of each backend for one module's tests (the transaction scripts'
-    comparisons with the general path)."""
-    db = make_database(request.param)
-    prepare(db.url)
-    yield db.url
-
-
 @pytest.fixture(scope="module")
 def bot() -> Bot:
     """The support bot on the shipped knowledge base."""

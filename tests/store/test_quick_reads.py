@@ -24,17 +24,8 @@ TTL = timedelta(hours=1)
 
 
 @pytest.fixture(scope="module")
-def database_url(make_database: Callable[[str], TestDatabase]) -> Iterator[str]:
+def sqlite_url(make_database: Callable[[str], TestDatabase]) -> Iterator[str]:
     db = make_database("sqlite")
-    prepare(db.url)
-    yield db.url
-
-
-@pytest.fixture(scope="module", params=backends())
-def any_database_url(
-    request: pytest.FixtureRequest, make_database: Callable[[str], TestDatabase]
-) -> Iterator[str]:
-    db = make_database(request.param)
     prepare(db.url)
     yield db.url
 
@@ -62,9 +53,9 @@ async def _read_quickly(session: Any, quick: QuickQuery, parameters: dict[str, A
     return await quick.fetch_first(*on_postgresql, parameters)
 
 
-def test_a_quick_read_gives_what_the_engine_gives(any_database_url: str) -> None:
+def test_a_quick_read_gives_what_the_engine_gives(database_url: str) -> None:
     async def main() -> None:
-        database = Database(any_database_url)
+        database = Database(database_url)
         try:
             tokens = await _tokens(database)
             statement = auth._SESSION_BY_TOKEN
@@ -94,13 +85,13 @@ def test_a_quick_read_gives_what_the_engine_gives(any_database_url: str) -> None
     asyncio.run(main())
 
 
-def test_parameters_a_quick_read_cannot_take_as_they_are_are_refused(database_url: str) -> None:
+def test_parameters_a_quick_read_cannot_take_as_they_are_are_refused(sqlite_url: str) -> None:
     statement = select(Session.id).where(
         Session.expires_at > bindparam("now", type_=Session.expires_at.type)
     )
 
     async def main() -> None:
-        database = Database(database_url)
+        database = Database(sqlite_url)
         try:
             async with database.sessions() as session:
                 found = quick_reads_of(session)
@@ -113,9 +104,9 @@ def test_parameters_a_quick_read_cannot_take_as_they_are_are_refused(database_ur
     asyncio.run(main())
 
 
-def test_the_principal_is_read_quickly_outside_a_transaction_only(database_url: str) -> None:
+def test_the_principal_is_read_quickly_outside_a_transaction_only(sqlite_url: str) -> None:
     async def main() -> None:
-        database = Database(database_url)
+        database = Database(sqlite_url)
         statements: list[str] = []
 
         def record(_c: Any, _cursor: Any, sql: str, *_args: Any) -> None:
@@ -172,16 +163,16 @@ def _postgresql(url: str) -> None:
 
 
 def test_on_postgresql_the_principal_is_read_before_the_sessions_transaction(
-    any_database_url: str,
+    database_url: str,
 ) -> None:
     """No ``BEGIN`` for the principal: the session's connection is not in a transaction
     after it (nor does its end send a ``ROLLBACK``); a session that wrote reads it inside
     its transaction, seeing what it wrote; a failing driver read falls back to the
     session's."""
-    _postgresql(any_database_url)
+    _postgresql(database_url)
 
     async def main() -> None:
-        database = Database(any_database_url)
+        database = Database(database_url)
         try:
             tokens = await _tokens(database)
             for kind, token in tokens.items():
@@ -209,9 +200,9 @@ def test_on_postgresql_the_principal_is_read_before_the_sessions_transaction(
 
 
 def test_a_failing_driver_read_falls_back_to_the_sessions_read(
-    any_database_url: str, monkeypatch: pytest.MonkeyPatch
+    database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _postgresql(any_database_url)
+    _postgresql(database_url)
     import asyncpg
 
     calls: list[str] = []
@@ -221,7 +212,7 @@ def test_a_failing_driver_read_falls_back_to_the_sessions_read(
         raise asyncpg.InterfaceError("connection is closed")
 
     async def main() -> None:
-        database = Database(any_database_url)
+        database = Database(database_url)
         try:
             token = (await _tokens(database))["customer"]
             monkeypatch.setattr(QuickQuery, "fetch_first", failing)
