@@ -2,11 +2,12 @@
 
 Built on the ``limits`` library (sliding window counters: a hit is counted and checked in one
 atomic step, in memory under the event loop, in Redis with a Lua script; there, all the
-limits of one request in one script of ours over the library's keys, one round trip a
-request). A refused request counts in none of its limits. A hundred parallel requests get
-no more than the limit allows. A window is weighted with the one before it, so a limit of N
-a minute holds over any minute, give or take one at the turn of a window (the counters stay
-two numbers per key, whatever the traffic). With ``MARKETDESK_REDIS_URL`` the counters live
+limits of one request in one script of ours over the library's keys; the requests of a
+process that arrive together go in one call, one round trip). A refused request counts in
+none of its limits. A hundred parallel requests get no more than the limit allows. A window
+is weighted with the one before it, so a limit of N a minute holds over any minute, give or
+take one at the turn of a window (the counters stay two numbers per key, whatever the
+traffic). With ``MARKETDESK_REDIS_URL`` the counters live
 in Redis and hold across all processes; otherwise each process counts in memory.
 
 What is limited (the settings are in :mod:`marketdesk.settings`, ``MARKETDESK_RATE_*``):
@@ -111,36 +112,52 @@ _RULE_SETTINGS: dict[tuple[str, Scope], str] = {
 }
 
 # the sliding window counters of several limits (two keys each: the previous window's and
-# the current one's, as limits' own script keeps them), checked and then counted together:
-# → 0, or the 1-based number of the first limit that refuses (then nothing is counted).
-# A window whose time is up becomes the previous one first, as in limits' script.
+# the current one's, as limits' own script keeps them), checked and then counted together,
+# for each of several requests in turn (the requests of one process that arrived while its
+# last call was on its way): ARGV is the number of requests, then for each its number of
+# limits and their (limit, seconds) pairs; KEYS its limits' key pairs, request after request.
+# → for each request 0, or the 1-based number of its first limit that refuses (then nothing
+# of that request is counted). A window whose time is up becomes the previous one first, as
+# in limits' script.
 _ACQUIRE_ALL = """
-local n = #ARGV / 2
-for i = 1, n do
-  local previous, current = KEYS[2 * i - 1], KEYS[2 * i]
-  local limit = tonumber(ARGV[2 * i - 1])
-  local expiry = tonumber(ARGV[2 * i]) * 1000
-  local ttl = tonumber(redis.call('pttl', current))
-  if ttl > 0 and ttl < expiry then
-    redis.call('rename', current, previous)
-    redis.call('set', current, 0, 'PX', ttl + expiry)
+local results = {}
+local k, a = 0, 2
+for r = 1, tonumber(ARGV[1]) do
+  local n = tonumber(ARGV[a])
+  a = a + 1
+  local refused = 0
+  for i = 1, n do
+    local previous, current = KEYS[k + 2 * i - 1], KEYS[k + 2 * i]
+    local limit = tonumber(ARGV[a + 2 * i - 2])
+    local expiry = tonumber(ARGV[a + 2 * i - 1]) * 1000
+    local ttl = tonumber(redis.call('pttl', current))
+    if ttl > 0 and ttl < expiry then
+      redis.call('rename', current, previous)
+      redis.call('set', current, 0, 'PX', ttl + expiry)
+    end
+    local previous_count = tonumber(redis.call('get', previous)) or 0
+    local previous_ttl = math.max(tonumber(redis.call('pttl', previous)) or 0, 0)
+    local current_count = tonumber(redis.call('get', current)) or 0
+    if math.floor(previous_count * previous_ttl / expiry) + current_count + 1 > limit then
+      refused = i
+      break
+    end
   end
-  local previous_count = tonumber(redis.call('get', previous)) or 0
-  local previous_ttl = math.max(tonumber(redis.call('pttl', previous)) or 0, 0)
-  local current_count = tonumber(redis.call('get', current)) or 0
-  if math.floor(previous_count * previous_ttl / expiry) + current_count + 1 > limit then
-    return i
+  if refused == 0 then
+    for i = 1, n do
+      local current = KEYS[k + 2 * i]
+      if redis.call('exists', current) == 1 then
+        redis.call('incrby', current, 1)
+      else
+        redis.call('set', current, 1, 'PX', tonumber(ARGV[a + 2 * i - 1]) * 2000)
+      end
+    end
   end
+  results[r] = refused
+  k = k + 2 * n
+  a = a + 2 * n
 end
-for i = 1, n do
-  local current = KEYS[2 * i]
-  if redis.call('exists', current) == 1 then
-    redis.call('incrby', current, 1)
-  else
-    redis.call('set', current, 1, 'PX', tonumber(ARGV[2 * i]) * 2000)
-  end
-end
-return 0
+return results
 """
 # renews the leases of one process's sockets; drops the expired ones of dead processes
 _ACQUIRE_SOCKET = """
@@ -271,6 +288,57 @@ class LoginAttempt:
             await self.limiter._done(key)
 
 
+class _Acquirer:
+    """One process's calls of :data:`_ACQUIRE_ALL`: the requests that arrive while a call is
+    on its way go together in the next (one round trip, one command for Redis to run and
+    for redis-py to pack and parse, instead of one per request). Each request's limits are
+    still checked and counted all or none, in the order the requests came."""
+
+    def __init__(self, script: Any) -> None:
+        self._script = script  # redis-py's Script: untyped
+        self._waiting: list[tuple[list[str], list[int], asyncio.Future[int]]] = []
+        self._sender: asyncio.Task[None] | None = None
+
+    async def __call__(self, keys: list[str], args: list[int]) -> int:
+        """0, or the 1-based number of the limit of ``keys`` that refused; raises what the
+        call raised (Redis away: the caller counts in memory instead)."""
+        done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._waiting.append((keys, args, done))
+        if self._sender is None or self._sender.done():
+            self._sender = asyncio.create_task(self._send(), name="marketdesk-rate-limits")
+        return await done
+
+    async def _send(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            keys: list[str] = []
+            args: list[int] = [len(batch)]
+            for own_keys, own_args, _ in batch:
+                keys += own_keys
+                args.append(len(own_args) // 2)
+                args += own_args
+            try:
+                results = await self._script(keys=keys, args=args)
+            except asyncio.CancelledError:  # the limiter is closing
+                for _, _, done in batch + self._waiting:
+                    done.cancel()
+                raise
+            except Exception as error:  # each request decides (memory, or its error)
+                for _, _, done in batch:
+                    if not done.done():
+                        done.set_exception(error)
+                continue
+            for (_, _, done), result in zip(batch, results, strict=True):
+                if not done.done():
+                    done.set_result(int(result))
+
+    async def aclose(self) -> None:
+        if self._sender is not None:
+            self._sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sender
+
+
 @dataclass
 class RateLimiter:
     """The limits of one server process, on Redis (``redis_url``) or in memory."""
@@ -290,7 +358,7 @@ class RateLimiter:
     _memory_counters: PacedMemoryStorage = field(init=False)
     _shared: SlidingWindowCounterRateLimiter | None = field(init=False, default=None)
     _redis: Any = field(init=False, default=None)
-    _acquire_all: Any = field(init=False, default=None)  # redis-py's Script: untyped
+    _acquire_all: _Acquirer | None = field(init=False, default=None)
     _sockets: dict[str, int] = field(init=False, default_factory=dict)
     _held: dict[str, set[str]] = field(init=False, default_factory=dict)
     _renewer: asyncio.Task[None] | None = field(init=False, default=None)
@@ -310,7 +378,7 @@ class RateLimiter:
             storage = RedisStorage(uri, implementation="redispy", key_prefix=self.prefix)
             self._shared = SlidingWindowCounterRateLimiter(storage)
             self._redis = aioredis.Redis.from_url(self.redis_url)
-            self._acquire_all = self._redis.register_script(_ACQUIRE_ALL)
+            self._acquire_all = _Acquirer(self._redis.register_script(_ACQUIRE_ALL))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RateLimiter:
@@ -347,6 +415,8 @@ class RateLimiter:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._renewer
             self._renewer = None
+        if self._acquire_all is not None:
+            await self._acquire_all.aclose()
         if self._redis is not None:
             with contextlib.suppress(Exception):
                 await self._redis.aclose()
@@ -433,7 +503,7 @@ class RateLimiter:
                 keys += [f"{current}/-1", current]
                 args += [item.amount, item.get_expiry()]
             try:
-                refused = int(await self._acquire_all(keys=keys, args=args))
+                refused = await self._acquire_all(keys, args)
             except Exception as error:
                 if not _storage_failed(error):
                     raise

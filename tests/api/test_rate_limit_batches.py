@@ -152,3 +152,51 @@ def test_with_redis_away_the_batch_counts_in_memory() -> None:
             await limiter.aclose()
 
     asyncio.run(main())
+
+
+def test_requests_arriving_together_go_to_redis_in_one_call_each_counted_alone(
+    prefix: str,
+) -> None:
+    """Seventeen requests at once: ten visitors from ten addresses with a message each, and
+    one visitor with seven (five a day allowed). They reach Redis in far fewer script calls
+    than requests, and each is still counted or refused on its own."""
+
+    async def main() -> None:
+        limiter = _limiter(redis_url=REDIS_URL, rate_limit_prefix=prefix)
+        assert limiter._acquire_all is not None
+        script = limiter._acquire_all._script
+        calls: list[int] = []
+
+        async def counted(*, keys: list[str], args: list[int]) -> Any:
+            calls.append(args[0])  # the requests in this call
+            return await script(keys=keys, args=args)
+
+        limiter._acquire_all._script = counted
+        alone = [(_visitor(), f"198.19.8.{n}") for n in range(10)]
+        eager, eager_ip = _visitor(), "198.19.9.1"
+
+        async def one(visitor: Principal, ip: str) -> bool:
+            try:
+                await limiter.check("messages", principal=visitor, ip=ip)
+            except RateLimited:
+                return False
+            return True
+
+        try:
+            results = await asyncio.gather(
+                *(one(visitor, ip) for visitor, ip in alone),
+                *(one(eager, eager_ip) for _ in range(7)),
+            )
+            assert results[:10] == [True] * 10
+            assert sorted(results[10:]) == [False] * 2 + [True] * 5
+            assert sum(calls) == 17
+            assert len(calls) <= 3  # the first alone, the rest together (or nearly)
+            for visitor, ip in alone:
+                assert await limiter.remaining("messages", "caller", f"visitor:{visitor.id}") == [4]
+                assert await limiter.remaining("messages", "ip", ip) == [6]
+            assert await limiter.remaining("messages", "caller", f"visitor:{eager.id}") == [0]
+            assert await limiter.remaining("messages", "ip", eager_ip) == [2]
+        finally:
+            await limiter.aclose()
+
+    asyncio.run(main())
