@@ -229,6 +229,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         writer_watch = app.state.broker.subscribe(
             app.state.chat_writer.watched_channels(), app.state.chat_writer.observe
         )
+        await writer_watch.ready()  # before the writer's first read of a conversation's state
         _read_at_scrape(app, metrics)
         app.state.rate_limiter = RateLimiter.from_settings(settings)
         app.state.session_watch = SessionWatch(

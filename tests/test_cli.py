@@ -226,7 +226,8 @@ def test_certificate_issue_refuses_what_it_cannot_deliver(tmp_path):
 
 def test_tasks_escalate_from_the_command_line_reaches_the_supervisors_live(tmp_path):
     """``marketdesk tasks escalate`` in its own process: with Redis, the ``task_escalated``
-    frame goes out on the servers' shared channel (the demo has an overdue task)."""
+    frame goes out on the supervisors' channels the servers share (the demo has an overdue
+    task)."""
     import asyncio
 
     import redis.asyncio as aioredis
@@ -240,12 +241,12 @@ def test_tasks_escalate_from_the_command_line_reaches_the_supervisors_live(tmp_p
     run("demo", "load", data_dir=tmp_path)
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'marketdesk.db'}"
     broker = create_broker(REDIS_URL, database_url)  # the servers' channel name, not opened
-    channel = broker.prefix + "events"
+    channels = broker.prefix + "c:operator:*"  # the supervisors' channels
 
     async def main() -> tuple[str, list[dict[str, object]]]:
         client = aioredis.Redis.from_url(REDIS_URL)
         pubsub = client.pubsub()
-        await pubsub.subscribe(channel)
+        await pubsub.psubscribe(channels)
         await pubsub.get_message(timeout=1)  # the subscription's confirmation
         result = await asyncio.to_thread(
             run, "tasks", "escalate", data_dir=tmp_path, env={"MARKETDESK_REDIS_URL": REDIS_URL}
@@ -254,7 +255,8 @@ def test_tasks_escalate_from_the_command_line_reaches_the_supervisors_live(tmp_p
         for _ in range(20):
             message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.5)
             if message is not None:
-                frames.append(json.loads(message["data"])["event"])
+                envelope = json.loads(message["data"])
+                frames += [item["event"] for item in envelope.get("batch") or [envelope]]
         await pubsub.aclose()
         await client.aclose()
         return result.stdout, frames

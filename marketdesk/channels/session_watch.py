@@ -43,6 +43,7 @@ class SessionWatch:
         """Listen for sessions ended elsewhere (logout): their sockets end at once."""
         if self.broker is not None and self._subscription is None:
             self._subscription = self.broker.subscribe([SESSIONS_CHANNEL], self._on_event)
+            await self._subscription.ready()
 
     def _on_event(self, _channel: str, event: dict[str, Any]) -> None:
         if event.get("type") != "sessions_ended":

@@ -383,6 +383,7 @@ class _Socket:
         unwatch = self._watch_session()
         presence = self._presence() if principal.kind == "customer" else None
         try:
+            await subscription.ready()  # before the replay: nothing falls between the two
             await self.send({"type": "ready", "conversation": self._conversation_json(view)})
             self.push({"type": "resync"})  # the replay, then live events in order
             await self._serve(self._conversation_reader, self._conversation_writer)
@@ -605,6 +606,7 @@ class _Socket:
         subscription = self.chat.broker.subscribe(channels, self.on_event)
         unwatch = self._watch_session()
         try:
+            await subscription.ready()  # before the replay: nothing falls between the two
             await self.send(
                 {
                     "type": "ready",

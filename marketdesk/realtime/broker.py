@@ -3,7 +3,9 @@
 Subscribers give a handler that must not block (it puts the event on a bounded queue of its
 own); the broker fans events out to the subscribers of each channel. Events are a live
 signal only: the database is the record, and a client that missed something re-reads it
-(messages carry a strict per-conversation ``seq``)."""
+(messages carry a strict per-conversation ``seq``). A subscriber that re-reads what it
+missed awaits :meth:`Subscription.ready` first: from then on every event of its channels
+reaches it, whichever process publishes it."""
 
 from __future__ import annotations
 
@@ -13,18 +15,28 @@ import hashlib
 import logging
 import os
 from abc import ABC, abstractmethod
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 import orjson
 
-__all__ = ["Broker", "Handler", "InProcessBroker", "RedisBroker", "Subscription", "create_broker"]
+__all__ = [
+    "CONFIRM_TIMEOUT",
+    "Broker",
+    "Handler",
+    "InProcessBroker",
+    "RedisBroker",
+    "Subscription",
+    "create_broker",
+]
 
 log = logging.getLogger("marketdesk.realtime")
 
 PING_TIMEOUT = 2.0
 """Seconds a readiness check waits for Redis before calling it down."""
+CONFIRM_TIMEOUT = 2.0
+"""Seconds :meth:`Subscription.ready` waits for Redis's confirmation of a subscription."""
 
 Handler = Callable[[str, dict[str, Any]], None]
 """``handler(channel, event)``: called in the event loop; must return at once."""
@@ -47,7 +59,7 @@ class Subscription:
         for channel in channels:
             if channel not in self.channels:
                 self.channels.add(channel)
-                self._hub.subscribers[channel].add(self)
+                self._hub.add(channel, self)
 
     def discard(self, channel: str) -> None:
         if channel in self.channels:
@@ -63,13 +75,25 @@ class Subscription:
         self.channels.clear()
         self._hub.all.discard(self)
 
+    async def ready(self) -> None:
+        """Returns once the events of this subscription's channels published from now on,
+        in any process, reach it (with Redis: once Redis has confirmed the process's
+        subscription of each, or :data:`CONFIRM_TIMEOUT` seconds if Redis does not answer;
+        a resync follows when it comes back). Await it before re-reading what was missed."""
+        if self._hub.confirm is not None:
+            await self._hub.confirm(self)
+
 
 class _Hub:
-    """The local fan-out shared by both brokers."""
+    """The local fan-out shared by both brokers. ``changed`` is called when a channel gets
+    its first subscriber of this process or loses its last; ``confirm`` is what
+    :meth:`Subscription.ready` awaits (both set by the Redis broker)."""
 
     def __init__(self) -> None:
         self.subscribers: defaultdict[str, set[Subscription]] = defaultdict(set)
         self.all: set[Subscription] = set()
+        self.changed: Callable[[], None] | None = None
+        self.confirm: Callable[[Subscription], Awaitable[None]] | None = None
 
     def subscribe(self, channels: Iterable[str], handler: Handler) -> Subscription:
         subscription = Subscription(self, handler)
@@ -77,12 +101,20 @@ class _Hub:
         subscription.add(*channels)
         return subscription
 
+    def add(self, channel: str, subscription: Subscription) -> None:
+        subscribers = self.subscribers[channel]
+        subscribers.add(subscription)
+        if len(subscribers) == 1 and self.changed is not None:
+            self.changed()
+
     def remove(self, channel: str, subscription: Subscription) -> None:
         subscribers = self.subscribers.get(channel)
         if subscribers is not None:
             subscribers.discard(subscription)
             if not subscribers:
                 del self.subscribers[channel]
+                if self.changed is not None:
+                    self.changed()
 
     def deliver(self, channels: Iterable[str], event: dict[str, Any]) -> None:
         """Once to every subscriber of any of ``channels`` (not once per channel)."""
@@ -92,6 +124,15 @@ class _Hub:
                 if id(subscription) not in seen:
                     seen.add(id(subscription))
                     self._call(subscription, channel, event)
+
+    def deliver_from(self, channel: str, channels: list[str], event: dict[str, Any]) -> None:
+        """``event`` (published to ``channels``) as it came from Redis on ``channel``: to
+        the subscribers of ``channel`` for whom it is the first of ``channels`` they have
+        (a subscriber of several gets the event once, from the first of them)."""
+        for subscription in list(self.subscribers.get(channel, ())):
+            mine = subscription.channels
+            if next((c for c in channels if c in mine), channel) == channel:
+                self._call(subscription, channel, event)
 
     def deliver_all(self, event: dict[str, Any]) -> None:
         for subscription in list(self.all):
@@ -153,12 +194,16 @@ class InProcessBroker(Broker):
 class RedisBroker(Broker):
     """Several server processes: every event goes through Redis pub/sub.
 
-    Events go to Redis on ``{prefix}events``, each with its channel list; the events a
-    process publishes while its last message is on its way go out together as the next one
-    (``{"batch": [...]}``), in order. Each process keeps one subscription and fans events
-    out to its own sockets. The prefix separates installations sharing one Redis server; by
-    default it is derived from the database URL, so processes on one database share their
-    events.
+    Each channel is a Redis channel of its own (``{prefix}c:{channel}``), and a process
+    subscribes to the channels its subscribers listen on, and to those only: an event
+    reaches the processes that want it, not every process (the fan-out grows with the
+    sockets that listen, not with the number of nodes). An event of several channels goes
+    to each; a subscriber of more than one of them gets it once. The events a process
+    publishes while its last message is on its way go out together as the next round trip,
+    in order: a run of events for the same channels as one message (``{"batch": [...]}``).
+    The process-wide ``resync`` goes on ``{prefix}events``, which every process listens on.
+    The prefix separates installations sharing one Redis server; by default it is derived
+    from the database URL, so processes on one database share their events.
     If Redis goes away, publishing falls back to local delivery and, once the connection is
     back, every local subscriber gets a ``resync`` event to re-read what it may have missed;
     a process that delivered an event locally also asks every process, through Redis once it
@@ -177,6 +222,21 @@ class RedisBroker(Broker):
         self._outbox: list[_Outgoing] = []
         self._wake = asyncio.Event()
         self._sender: asyncio.Task[None] | None = None
+        # the subscription's connection while it is up, the channels asked of it, and for
+        # each channel asked and not yet confirmed, a future per SUBSCRIBE sent (in order)
+        self._pubsub: Any = None
+        self._asked: set[str] = set()
+        self._confirming: defaultdict[str, deque[asyncio.Future[None]]] = defaultdict(deque)
+        self._sync_lock = asyncio.Lock()
+        self._syncing: asyncio.Task[None] | None = None
+        self._dirty = False
+        self.received = 0
+        """Messages this process has read from Redis (each carries one or more events)."""
+        self._hub.changed = self._channels_changed
+        self._hub.confirm = self._confirm
+
+    def _key(self, channel: str) -> str:
+        return f"{self.prefix}c:{channel}"
 
     async def start(self) -> None:
         import redis.asyncio as aioredis
@@ -190,11 +250,12 @@ class RedisBroker(Broker):
             await asyncio.wait_for(self._ready.wait(), timeout=5)
 
     async def stop(self) -> None:
-        for task in (self._sender, self._task, self._resync_task):
+        for task in (self._sender, self._task, self._resync_task, self._syncing):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        self._release_waiters()
         # what was not sent reaches this process's sockets at least
         outbox, self._outbox = self._outbox, []
         self._deliver_locally(outbox)
@@ -214,10 +275,82 @@ class RedisBroker(Broker):
                 log.warning("redis ping failed (%s, try %d)", exc, attempt)
         return False
 
+    # ------------------------------------------------------------------ subscribing
+    def _channels_changed(self) -> None:
+        """A channel got its first local subscriber or lost its last: Redis is told soon."""
+        self._dirty = True
+        if self._pubsub is not None and (self._syncing is None or self._syncing.done()):
+            self._syncing = asyncio.get_running_loop().create_task(
+                self._sync_while_changed(), name="marketdesk-redis-subscriptions"
+            )
+
+    async def _sync_while_changed(self) -> None:
+        while self._dirty:
+            self._dirty = False
+            await self._sync()
+
+    async def _sync(self) -> None:
+        """Subscribe the subscription's connection to the channels this process's
+        subscribers listen on, and unsubscribe it from the others."""
+        async with self._sync_lock:
+            pubsub = self._pubsub
+            if pubsub is None:  # reconnecting: the new connection asks for them all
+                return
+            wanted = set(self._hub.subscribers)
+            new, gone = wanted - self._asked, self._asked - wanted
+            self._expect(new)
+            self._asked = wanted
+            try:
+                if new:
+                    await pubsub.subscribe(*(self._key(channel) for channel in new))
+                if gone:
+                    await pubsub.unsubscribe(*(self._key(channel) for channel in gone))
+            except Exception as exc:  # the listener reconnects and asks for every channel
+                log.warning("redis subscription change failed (%s)", exc)
+
+    def _expect(self, channels: Iterable[str]) -> None:
+        """A SUBSCRIBE of ``channels`` is being sent: a confirmation of each to wait for."""
+        loop = asyncio.get_running_loop()
+        for channel in channels:
+            self._confirming[channel].append(loop.create_future())
+
+    async def _confirm(self, subscription: Subscription) -> None:
+        if self._pubsub is None:  # Redis away: a resync follows its return
+            return
+        await self._sync()
+        waiting = [
+            self._confirming[channel][-1]
+            for channel in subscription.channels
+            if self._confirming.get(channel)
+        ]
+        if waiting:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(asyncio.gather(*waiting)), CONFIRM_TIMEOUT)
+
+    def _confirmed(self, redis_channel: bytes | str) -> None:
+        """Redis confirmed a SUBSCRIBE of ``redis_channel``."""
+        name = redis_channel.decode() if isinstance(redis_channel, bytes) else redis_channel
+        if name == self.prefix + "events":  # a (re)connection: every channel asked before it
+            self._release_waiters()
+            return
+        futures = self._confirming.get(name.removeprefix(self.prefix + "c:"))
+        if futures:
+            future = futures.popleft()
+            if not future.done():
+                future.set_result(None)
+
+    def _release_waiters(self) -> None:
+        for futures in self._confirming.values():
+            for future in futures:
+                if not future.done():
+                    future.set_result(None)
+        self._confirming.clear()
+
+    # ------------------------------------------------------------------ publishing
     async def publish(self, channels: Iterable[str], event: dict[str, Any]) -> None:
         """Returns once Redis has taken the event, or, when it refused, once this process's
         subscribers have had it. The events published meanwhile by this process's other
-        writers go out with it, as one Redis message, in the order they were published."""
+        writers go out with it, in one round trip, in the order they were published."""
         if self._sender is None or self._sender.done():  # not started, or stopped
             self._hub.deliver(list(channels), event)
             return
@@ -227,9 +360,9 @@ class RedisBroker(Broker):
         await sent
 
     async def _send_loop(self) -> None:
-        """The process's one sender: whatever was published while the last message was on
-        its way goes out as the next message (one round trip and one message for each
-        process to read, instead of one per event)."""
+        """The process's one sender: whatever was published while the last round trip was
+        on its way goes out in the next (one round trip, and a message for each run of
+        events for the same channels, instead of one each)."""
         while True:
             await self._wake.wait()
             self._wake.clear()
@@ -244,26 +377,34 @@ class RedisBroker(Broker):
                     self._deliver_locally(batch)
 
     async def _send(self, batch: list[_Outgoing]) -> None:
-        parts: list[bytes] = []
+        # runs of consecutive events for the same channels, each sent to each of its
+        # channels: a subscriber of any of them reads the events in their order
+        runs: list[tuple[list[str], list[bytes]]] = []
         going: list[_Outgoing] = []
         for item in batch:
             channels, event, sent = item
             try:
-                parts.append(
-                    orjson.dumps(
-                        {"channels": channels, "event": event}, option=orjson.OPT_NON_STR_KEYS
-                    )
+                part = orjson.dumps(
+                    {"channels": channels, "event": event}, option=orjson.OPT_NON_STR_KEYS
                 )
             except TypeError as exc:  # the publisher's mistake: its own call fails
                 if not sent.done():
                     sent.set_exception(exc)
                 continue
             going.append(item)
+            if runs and runs[-1][0] == channels:
+                runs[-1][1].append(part)
+            else:
+                runs.append((channels, [part]))
         if not going:
             return
-        data = parts[0] if len(parts) == 1 else b'{"batch":[' + b",".join(parts) + b"]}"
+        messages = [
+            (self._key(channel), parts[0] if len(parts) == 1 else _batch(parts))
+            for channels, parts in runs
+            for channel in dict.fromkeys(channels)
+        ]
         try:
-            await self._redis.publish(self.prefix + "events", data)
+            await self._publish(messages)
         except asyncio.CancelledError:
             self._deliver_locally(going)
             raise
@@ -275,6 +416,16 @@ class RedisBroker(Broker):
         for _, _, sent in going:
             if not sent.done():
                 sent.set_result(None)
+
+    async def _publish(self, messages: list[tuple[str, bytes]]) -> None:
+        """The messages in one round trip, in their order."""
+        if len(messages) == 1:
+            await self._redis.publish(*messages[0])
+            return
+        pipe = self._redis.pipeline(transaction=False)
+        for channel, data in messages:
+            pipe.publish(channel, data)
+        await pipe.execute()
 
     def _deliver_locally(self, batch: list[_Outgoing]) -> None:
         for channels, event, sent in batch:
@@ -302,46 +453,67 @@ class RedisBroker(Broker):
                 log.warning("redis still refuses the resync (%s)", exc)
                 delay = min(delay * 2, 5.0)
 
+    # ------------------------------------------------------------------ listening
     async def _listen(self) -> None:
         delay = 0.2
         first = True
         while True:
             pubsub = self._redis.pubsub()
             try:
-                await pubsub.subscribe(self.prefix + "events")
-                self._ready.set()
-                if not first:
-                    self._hub.deliver_all({"type": "resync"})
-                first = False
+                async with self._sync_lock:
+                    self._asked = set(self._hub.subscribers)
+                    self._expect(self._asked)
+                    # the process-wide channel last: its confirmation confirms them all
+                    await pubsub.subscribe(
+                        *(self._key(channel) for channel in self._asked), self.prefix + "events"
+                    )
+                    self._pubsub = pubsub
                 delay = 0.2
-                while True:
-                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
-                    if message is None or message.get("type") != "message":
-                        continue
-                    try:
-                        envelope = orjson.loads(message["data"])
-                        if envelope.get("resync") is True:
-                            self._hub.deliver_all({"type": "resync"})
-                            continue
-                        events = [
-                            (list(item["channels"]), dict(item["event"]))
-                            for item in envelope.get("batch") or (envelope,)
-                        ]
-                    except (ValueError, TypeError, KeyError, AttributeError):
-                        log.warning("ignoring a malformed event from redis")
-                        continue
-                    for channels, event in events:
-                        self._hub.deliver(channels, event)
+                async for message in pubsub.listen():
+                    kind = message.get("type")
+                    if kind == "message":
+                        self._received(message["channel"], message["data"])
+                    elif kind == "subscribe":
+                        self._confirmed(message["channel"])
+                        if message["channel"] == (self.prefix + "events").encode():
+                            self._ready.set()
+                            if not first:
+                                self._hub.deliver_all({"type": "resync"})
+                            first = False
             except asyncio.CancelledError:
+                self._pubsub = None
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()
                 raise
             except Exception as exc:
                 log.warning("redis subscription lost (%s); reconnecting", exc)
-                with contextlib.suppress(Exception):
-                    await pubsub.aclose()
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+            self._pubsub = None
+            with contextlib.suppress(Exception):
+                await pubsub.aclose()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+    def _received(self, redis_channel: bytes, data: bytes) -> None:
+        self.received += 1
+        try:
+            envelope = orjson.loads(data)
+            if envelope.get("resync") is True:
+                self._hub.deliver_all({"type": "resync"})
+                return
+            events = [
+                (list(item["channels"]), dict(item["event"]))
+                for item in envelope.get("batch") or (envelope,)
+            ]
+        except (ValueError, TypeError, KeyError, AttributeError):
+            log.warning("ignoring a malformed event from redis")
+            return
+        channel = redis_channel.decode().removeprefix(self.prefix + "c:")
+        for channels, event in events:
+            self._hub.deliver_from(channel, channels, event)
+
+
+def _batch(parts: list[bytes]) -> bytes:
+    return b'{"batch":[' + b",".join(parts) + b"]}"
 
 
 _RESYNC_ENVELOPE = orjson.dumps({"resync": True})

@@ -52,6 +52,7 @@ async def run_board_push(
 
     subscription = broker.subscribe([line_channel(line.value) for line in Line], on_change)
     try:
+        await subscription.ready()  # a change after the first round's read is heard
         while True:
             try:
                 await push_once(database, broker, warning=warning)

@@ -1,10 +1,12 @@
 """The brokers: one delivery per subscriber, channels kept apart, Redis between processes'
-brokers (a real Redis server), and a resync after the Redis connection is lost."""
+brokers (a real Redis server: each process subscribed to its subscribers' channels only),
+and a resync after the Redis connection is lost."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -69,8 +71,8 @@ async def _two_processes() -> AsyncIterator[
     try:
         local, local_handler = _collector()
         remote, remote_handler = _collector()
-        here.subscribe(["conversation:1"], local_handler)
-        there.subscribe(["conversation:1"], remote_handler)
+        await here.subscribe(["conversation:1"], local_handler).ready()
+        await there.subscribe(["conversation:1"], remote_handler).ready()
         yield here, local, remote
     finally:
         await here.stop()
@@ -109,8 +111,8 @@ def test_redis_brokers_with_one_prefix_share_events_and_others_do_not() -> None:
         try:
             got, handler = _collector()
             foreign, foreign_handler = _collector()
-            second.subscribe(["conversation:5", "line:general"], handler)
-            stranger.subscribe(["conversation:5"], foreign_handler)
+            await second.subscribe(["conversation:5", "line:general"], handler).ready()
+            await stranger.subscribe(["conversation:5"], foreign_handler).ready()
             await first.publish(["conversation:5", "line:general"], {"type": "message", "n": 1})
             await first.publish(["conversation:6"], {"type": "message", "n": 2})
             await first.publish(["conversation:5"], {"type": "message", "n": 3})
@@ -133,7 +135,7 @@ def test_after_losing_redis_the_broker_reconnects_and_asks_for_a_resync() -> Non
         await broker.start()
         try:
             got, handler = _collector()
-            broker.subscribe(["conversation:1"], handler)
+            await broker.subscribe(["conversation:1"], handler).ready()
             admin = redis.Redis.from_url(REDIS_URL)
             mine = [
                 c["id"]
@@ -195,10 +197,10 @@ async def _published_through_redis(
     await second.start()
     raw = redis.asyncio.Redis.from_url(REDIS_URL)
     listener = raw.pubsub()
-    await listener.subscribe(prefix + "events")
+    await listener.subscribe(prefix + "c:conversation:9")
     try:
         got, handler = _collector()
-        second.subscribe(["conversation:9"], handler)
+        await second.subscribe(["conversation:9"], handler).ready()
         await publish(first)
         await _wait_for(got, count)
         messages = 0
@@ -279,7 +281,7 @@ def test_a_sender_that_fails_unexpectedly_leaves_no_publisher_waiting() -> None:
         await broker.start()
         try:
             got, handler = _collector()
-            broker.subscribe(["conversation:3"], handler)
+            await broker.subscribe(["conversation:3"], handler).ready()
             send = broker._send
             failed: list[int] = []
 
@@ -299,3 +301,120 @@ def test_a_sender_that_fails_unexpectedly_leaves_no_publisher_waiting() -> None:
             await broker.stop()
 
     assert asyncio.run(main()) == ([1, 2], 1)
+
+
+def _numsub(admin: redis.Redis, channel: str) -> int:
+    return int(admin.pubsub_numsub(channel)[0][1])
+
+
+@pytest.mark.skipif(not redis_available(), reason="no Redis server")
+def test_a_process_reads_from_redis_only_the_channels_its_subscribers_listen_on() -> None:
+    """The fan-out of several nodes: another process's events of a conversation nobody
+    here listens on never reach this process; Redis holds its subscription of a channel
+    while a subscriber listens on it, and drops it with the last one."""
+
+    async def main() -> None:
+        prefix = f"marketdesk-test:{uuid.uuid4().hex[:8]}:"
+        here, there = RedisBroker(REDIS_URL, prefix=prefix), RedisBroker(REDIS_URL, prefix=prefix)
+        await here.start()
+        await there.start()
+        admin = redis.Redis.from_url(REDIS_URL)
+        try:
+            got, handler = _collector()
+            subscription = there.subscribe(["conversation:1"], handler)
+            await subscription.ready()
+            assert _numsub(admin, prefix + "c:conversation:1") == 1
+            assert _numsub(admin, prefix + "c:conversation:2") == 0
+            before = there.received
+            for n in range(30):
+                await here.publish(["conversation:2"], {"type": "message", "n": n})
+            await here.publish(["conversation:1"], {"type": "message", "n": 30})
+            await _wait_for(got, 1)
+            await asyncio.sleep(0.2)
+            assert [e["n"] for _, e in got] == [30]
+            assert there.received - before == 1  # not 31: the others never came
+            subscription.close()
+            async with asyncio.timeout(5):
+                while _numsub(admin, prefix + "c:conversation:1"):  # noqa: ASYNC110
+                    await asyncio.sleep(0.02)
+            await here.publish(["conversation:1"], {"type": "message", "n": 31})
+            await asyncio.sleep(0.2)
+            assert there.received - before == 1
+        finally:
+            admin.close()
+            await here.stop()
+            await there.stop()
+
+    asyncio.run(main())
+
+
+@pytest.mark.skipif(not redis_available(), reason="no Redis server")
+def test_a_subscriber_of_several_channels_gets_each_event_once_and_in_order() -> None:
+    """Events of one or several channels, one after another and published together: in
+    another process, a subscriber of two of the channels gets each once, in the order of
+    publication, and a subscriber of one gets those of its channel."""
+
+    async def main() -> tuple[list[int], list[int]]:
+        prefix = f"marketdesk-test:{uuid.uuid4().hex[:8]}:"
+        here, there = RedisBroker(REDIS_URL, prefix=prefix), RedisBroker(REDIS_URL, prefix=prefix)
+        await here.start()
+        await there.start()
+        try:
+            both, both_handler = _collector()
+            one, one_handler = _collector()
+            await there.subscribe(["operator:7", "line:general"], both_handler).ready()
+            await there.subscribe(["line:general"], one_handler).ready()
+            plan = [
+                ["line:general"],
+                ["conversation:4", "operator:7", "line:general"],
+                ["operator:7"],
+                ["line:general", "operator:7"],
+                ["conversation:4"],
+                ["line:general"],
+            ]
+            for n, channels in enumerate(plan):  # one at a time
+                await here.publish(channels, {"type": "x", "n": n})
+            await asyncio.gather(  # together: one round trip
+                *(
+                    here.publish(channels, {"type": "x", "n": 10 + n})
+                    for n, channels in enumerate(plan)
+                )
+            )
+            await _wait_for(both, 10)
+            await _wait_for(one, 8)
+            await asyncio.sleep(0.2)
+            return [e["n"] for _, e in both], [e["n"] for _, e in one]
+        finally:
+            await here.stop()
+            await there.stop()
+
+    both, one = asyncio.run(main())
+    assert both == [0, 1, 2, 3, 5, 10, 11, 12, 13, 15]
+    assert one == [0, 1, 3, 5, 10, 11, 13, 15]
+
+
+@pytest.mark.skipif(not redis_available(), reason="no Redis server")
+def test_once_ready_a_subscriber_gets_what_another_process_publishes_at_once() -> None:
+    """``ready()`` returns once Redis has the process's subscription: an event another
+    process publishes right after it is never lost (twenty new channels, each published
+    to by another client, without a pause, the moment its subscriber is ready)."""
+
+    async def main() -> list[int]:
+        prefix = f"marketdesk-test:{uuid.uuid4().hex[:8]}:"
+        there = RedisBroker(REDIS_URL, prefix=prefix)
+        await there.start()
+        other = redis.Redis.from_url(REDIS_URL)  # another process's publish, as it sends it
+        try:
+            got, handler = _collector()
+            for n in range(20):
+                channel = f"conversation:{100 + n}"
+                await there.subscribe([channel], handler).ready()
+                envelope = {"channels": [channel], "event": {"type": "x", "n": n}}
+                other.publish(prefix + "c:" + channel, json.dumps(envelope))
+            await _wait_for(got, 20)
+            return [e["n"] for _, e in got]
+        finally:
+            other.close()
+            await there.stop()
+
+    assert asyncio.run(main()) == list(range(20))
