@@ -5,12 +5,14 @@ messages carry the events.
     .venv/bin/python bench/broker.py [--events 4000] [--publishers 1,16]
                                      [--redis redis://127.0.0.1:6379/0]
 
-One broker, started as a server process starts it (its subscription included: every process
-reads back every event, its own too), publishes ``--events`` chat-message events from each
-number of ``--publishers`` writers at once (a request's after-commit work awaits its
-publish). Printed for each: the CPU of this process per event (the publish and the reading
-back), the wall time per event, and the Redis messages per event (the server's ``PUBLISH``
-count, from ``INFO commandstats``). A real Redis server is needed."""
+One broker, started as a server process starts it, with a subscriber of the events'
+conversation (as a process holding that conversation's socket has: it reads back its own
+events), publishes ``--events`` chat-message events (each to its conversation and its
+operator, two Redis channels) from each number of ``--publishers`` writers at once (a
+request's after-commit work awaits its publish). Printed for each: the CPU of this process
+per event (the publish and the reading back), the wall time per event, and the Redis
+messages per event (the server's ``PUBLISH`` count, from ``INFO commandstats``; an event of
+two channels is two, or a share of two in a batch). A real Redis server is needed."""
 
 from __future__ import annotations
 
@@ -52,8 +54,8 @@ async def measure(url: str, events: int, publishers: int) -> tuple[float, float,
         nonlocal received
         received += 1
 
-    broker.subscribe(["conversation:1"], count)
     try:
+        await broker.subscribe(["conversation:1"], count).ready()
         each = events // publishers
 
         async def writer() -> None:
