@@ -230,6 +230,7 @@ class RedisBroker(Broker):
         self._sync_lock = asyncio.Lock()
         self._syncing: asyncio.Task[None] | None = None
         self._dirty = False
+        self._publish_all: Any = None  # redis-py's Script: untyped
         self.received = 0
         """Messages this process has read from Redis (each carries one or more events)."""
         self._hub.changed = self._channels_changed
@@ -418,14 +419,14 @@ class RedisBroker(Broker):
                 sent.set_result(None)
 
     async def _publish(self, messages: list[tuple[str, bytes]]) -> None:
-        """The messages in one round trip, in their order."""
+        """The messages in one round trip, in their order: several in one script call (one
+        command for redis-py to pack and Redis to read, not one each)."""
         if len(messages) == 1:
             await self._redis.publish(*messages[0])
             return
-        pipe = self._redis.pipeline(transaction=False)
-        for channel, data in messages:
-            pipe.publish(channel, data)
-        await pipe.execute()
+        if self._publish_all is None:
+            self._publish_all = self._redis.register_script(_PUBLISH_ALL)
+        await self._publish_all(args=[part for message in messages for part in message])
 
     def _deliver_locally(self, batch: list[_Outgoing]) -> None:
         for channels, event, sent in batch:
@@ -488,6 +489,7 @@ class RedisBroker(Broker):
             except Exception as exc:
                 log.warning("redis subscription lost (%s); reconnecting", exc)
             self._pubsub = None
+            self._release_waiters()  # they go on; a resync follows the reconnection
             with contextlib.suppress(Exception):
                 await pubsub.aclose()
             await asyncio.sleep(delay)
@@ -515,6 +517,14 @@ class RedisBroker(Broker):
 def _batch(parts: list[bytes]) -> bytes:
     return b'{"batch":[' + b",".join(parts) + b"]}"
 
+
+_PUBLISH_ALL = """
+for i = 1, #ARGV, 2 do
+  redis.call('publish', ARGV[i], ARGV[i + 1])
+end
+return #ARGV / 2
+"""
+"""``ARGV``: channel, message, channel, message, …: each published, in order."""
 
 _RESYNC_ENVELOPE = orjson.dumps({"resync": True})
 """Every process's subscribers re-read from the database (see ``_tell_everyone_to_resync``)."""

@@ -318,7 +318,9 @@ class _Acquirer:
                 args.append(len(own_args) // 2)
                 args += own_args
             try:
-                results = await self._script(keys=keys, args=args)
+                results = [int(result) for result in await self._script(keys=keys, args=args)]
+                if len(results) != len(batch):
+                    raise ValueError(f"{len(results)} answers to {len(batch)} requests")
             except asyncio.CancelledError:  # the limiter is closing
                 for _, _, done in batch + self._waiting:
                     done.cancel()
@@ -330,7 +332,7 @@ class _Acquirer:
                 continue
             for (_, _, done), result in zip(batch, results, strict=True):
                 if not done.done():
-                    done.set_result(int(result))
+                    done.set_result(result)
 
     async def aclose(self) -> None:
         if self._sender is not None:
