@@ -64,6 +64,9 @@ def test_the_board_push_stops_when_cancelled_while_a_change_arrives() -> None:
                 def close(self) -> None:
                     pass
 
+                async def ready(self) -> None:
+                    pass
+
             return Subscription()
 
     async def main() -> bool:
