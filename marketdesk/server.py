@@ -170,11 +170,12 @@ def _chat_context(app: FastAPI) -> ChatContext:
 
 def _read_at_scrape(app: FastAPI, metrics: Metrics) -> None:
     """What /metrics reads when scraped: the database pool, the chat writer's counters, the
-    SQLite write lock's use."""
+    SQLite write lock's use, the Redis broker's channels."""
     state = app.state
     metrics.read_pool(lambda: state.database.engine.pool)
     metrics.read_writer_stats(lambda: getattr(getattr(state, "chat_writer", None), "stats", None))
     metrics.read_write_lock_stats(lambda: _write_lock_stats(state.database))
+    metrics.read_broker(lambda: getattr(state, "broker", None))
 
 
 def _write_lock_stats(database: Database) -> LockStats | None:

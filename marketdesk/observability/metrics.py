@@ -20,7 +20,7 @@ Who feeds what:
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -59,14 +59,23 @@ class _WriterStats(Protocol):
     one_by_one: int
 
 
+@runtime_checkable
+class _BrokerStats(Protocol):
+    @property
+    def channels(self) -> int: ...
+    @property
+    def received(self) -> int: ...
+
+
 class _ReadAtScrape(Collector):
     """What is read rather than counted: the database pool, the writer's fallbacks, the SQLite
-    write lock's use."""
+    write lock's use, the Redis broker's channels and what it read."""
 
     def __init__(self) -> None:
         self.pool: Callable[[], object] | None = None
         self.writer_stats: Callable[[], _WriterStats | None] | None = None
         self.write_lock_stats: Callable[[], LockStats | None] | None = None
+        self.broker: Callable[[], object] | None = None
 
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         pool = self.pool() if self.pool is not None else None
@@ -88,6 +97,7 @@ class _ReadAtScrape(Collector):
         )
         one_by_one.add_metric([], float(stats.one_by_one if stats is not None else 0))
         yield one_by_one
+        yield from self._broker()
         lock = self.write_lock_stats() if self.write_lock_stats is not None else None
         if lock is None:  # PostgreSQL: no write lock of ours
             return
@@ -118,6 +128,23 @@ class _ReadAtScrape(Collector):
             family = CounterMetricFamily(f"marketdesk_sqlite_write_lock_{name}", documentation)
             family.add_metric([], float(value))
             yield family
+
+    def _broker(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        broker = self.broker() if self.broker is not None else None
+        if not isinstance(broker, _BrokerStats):  # in-process: nothing goes through Redis
+            return
+        channels = GaugeMetricFamily(
+            "marketdesk_redis_channels",
+            "Live channels this process listens on in Redis (its sockets' and workers').",
+        )
+        channels.add_metric([], float(broker.channels))
+        yield channels
+        received = CounterMetricFamily(
+            "marketdesk_redis_messages_received",
+            "Messages this process read from Redis (each carries one live event or more).",
+        )
+        received.add_metric([], float(broker.received))
+        yield received
 
     def describe(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         return iter(())  # read at scrape time: nothing to check at registration
@@ -239,6 +266,10 @@ class Metrics:
 
     def read_write_lock_stats(self, stats: Callable[[], LockStats | None]) -> None:
         self._read.write_lock_stats = stats
+
+    def read_broker(self, broker: Callable[[], object]) -> None:
+        """The Redis broker's channels and messages read, at each scrape (none in-process)."""
+        self._read.broker = broker
 
     def count_event(self, event: dict[str, Any]) -> None:
         """A live event published after a commit: a stored message is counted (a bot's

@@ -236,6 +236,11 @@ class RedisBroker(Broker):
         self._hub.changed = self._channels_changed
         self._hub.confirm = self._confirm
 
+    @property
+    def channels(self) -> int:
+        """The channels this process has asked Redis for (its subscribers')."""
+        return len(self._asked)
+
     def _key(self, channel: str) -> str:
         return f"{self.prefix}c:{channel}"
 

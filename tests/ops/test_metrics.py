@@ -1,21 +1,26 @@
 """/metrics (issue 15, operations): behind a bearer token, in the Prometheus text format,
 with counters that move as the server works: requests by route template (no ids in the
 labels), open sockets, messages stored, the chat writer's batches, the bot's answers by
-action, SLA breaches of tasks, the database pool, the SQLite write lock's use."""
+action, SLA breaches of tasks, the database pool, the SQLite write lock's use, the Redis
+broker's channels and the messages it read."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import update
 
 from marketdesk.domain.coupon_ban import FRAUD_QUEUE
 from marketdesk.observability.metrics import Metrics
+from marketdesk.realtime import InProcessBroker, RedisBroker
 from marketdesk.store.models import Task, utcnow
 from tests.chat.conftest import ChatEnv, auth
+from tests.chat.servers import REDIS_URL, redis_available
 from tests.conftest import DEMO_PASSWORD
 from tests.ops.conftest import METRICS_TOKEN, scrape, value
 
@@ -160,3 +165,40 @@ def test_every_app_has_a_registry_of_its_own() -> None:
     assert first.registry is not second.registry
     assert b'route="/healthz"' in first.exposition()[0]
     assert b'route="/healthz"' not in second.exposition()[0]
+
+
+@pytest.mark.skipif(not redis_available(), reason="no Redis server")
+def test_the_redis_brokers_channels_and_the_messages_it_read_are_reported() -> None:
+    """With Redis: the channels this process listens on, and the messages it read (another
+    process's event of one of its channels; not those of channels it does not listen on);
+    in-process, neither."""
+
+    async def main() -> tuple[bytes, bytes]:
+        prefix = f"marketdesk-test:{uuid.uuid4().hex[:8]}:"
+        here, there = RedisBroker(REDIS_URL, prefix=prefix), RedisBroker(REDIS_URL, prefix=prefix)
+        await here.start()
+        await there.start()
+        metrics, alone = Metrics(process=False), Metrics(process=False)
+        metrics.read_broker(lambda: there)
+        alone.read_broker(InProcessBroker)
+        try:
+            got: list[dict[str, Any]] = []
+            subscription = there.subscribe(
+                ["conversation:1", "operator:2"], lambda _c, event: got.append(event)
+            )
+            await subscription.ready()
+            await here.publish(["conversation:3"], {"type": "x"})
+            await here.publish(["conversation:1", "operator:2"], {"type": "x"})
+            async with asyncio.timeout(5):
+                while not got:  # noqa: ASYNC110 - a plain callback collects
+                    await asyncio.sleep(0.01)
+            await asyncio.sleep(0.1)
+            return metrics.exposition()[0], alone.exposition()[0]
+        finally:
+            await here.stop()
+            await there.stop()
+
+    text, in_process = asyncio.run(main())
+    assert b"marketdesk_redis_channels 2.0" in text
+    assert b"marketdesk_redis_messages_received_total 2.0" in text  # one per channel
+    assert b"marketdesk_redis_" not in in_process
