@@ -319,8 +319,8 @@ class _Acquirer:
                 args += own_args
             try:
                 results = [int(result) for result in await self._script(keys=keys, args=args)]
-                if len(results) != len(batch):
-                    raise ValueError(f"{len(results)} answers to {len(batch)} requests")
+                if len(results) != len(batch):  # a storage failure: memory counts instead
+                    raise OSError(f"Redis gave {len(results)} answers to {len(batch)} requests")
             except asyncio.CancelledError:  # the limiter is closing
                 for _, _, done in batch + self._waiting:
                     done.cancel()

@@ -200,3 +200,28 @@ def test_requests_arriving_together_go_to_redis_in_one_call_each_counted_alone(
             await limiter.aclose()
 
     asyncio.run(main())
+
+
+def test_an_answer_of_the_wrong_length_counts_the_batch_in_memory(prefix: str) -> None:
+    """A script's answer that does not fit the requests sent (a Redis that misbehaves) is
+    a storage failure: the requests count in memory and get their answers, none hangs."""
+
+    async def main() -> None:
+        limiter = _limiter(redis_url=REDIS_URL, rate_limit_prefix=prefix)
+        assert limiter._acquire_all is not None
+
+        async def short(*, keys: list[str], args: list[int]) -> list[int]:
+            return []
+
+        limiter._acquire_all._script = short
+        visitor, ip = _visitor(), "198.19.9.9"
+        try:
+            async with asyncio.timeout(5):
+                for _ in range(5):
+                    await limiter.check("messages", principal=visitor, ip=ip)
+                with pytest.raises(RateLimited):  # five a day, counted in memory
+                    await limiter.check("messages", principal=visitor, ip=ip)
+        finally:
+            await limiter.aclose()
+
+    asyncio.run(main())
