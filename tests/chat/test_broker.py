@@ -59,24 +59,31 @@ def test_a_failing_subscriber_does_not_stop_the_others() -> None:
 
 
 @contextlib.asynccontextmanager
+async def _processes(count: int) -> AsyncIterator[list[RedisBroker]]:
+    """``count`` processes' brokers on one new prefix, started, and stopped afterwards."""
+    prefix = f"marketdesk-test:{uuid.uuid4().hex[:8]}:"
+    brokers = [RedisBroker(REDIS_URL, prefix=prefix) for _ in range(count)]
+    for broker in brokers:
+        await broker.start()
+    try:
+        yield brokers
+    finally:
+        for broker in brokers:
+            await broker.stop()
+
+
+@contextlib.asynccontextmanager
 async def _two_processes() -> AsyncIterator[
     tuple[RedisBroker, list[tuple[str, dict[str, Any]]], list[tuple[str, dict[str, Any]]]]
 ]:
     """Two processes' brokers on one prefix, each with a subscriber of ``conversation:1``:
     → (this process's broker, what its subscriber got, what the other's got)."""
-    prefix = f"marketdesk-test:{uuid.uuid4().hex[:8]}:"
-    here, there = RedisBroker(REDIS_URL, prefix=prefix), RedisBroker(REDIS_URL, prefix=prefix)
-    await here.start()
-    await there.start()
-    try:
+    async with _processes(2) as (here, there):
         local, local_handler = _collector()
         remote, remote_handler = _collector()
         await here.subscribe(["conversation:1"], local_handler).ready()
         await there.subscribe(["conversation:1"], remote_handler).ready()
         yield here, local, remote
-    finally:
-        await here.stop()
-        await there.stop()
 
 
 def _refuse_first_publish(broker: RedisBroker) -> None:
@@ -191,27 +198,22 @@ async def _published_through_redis(
     """``publish(first)`` on one process's broker, events ``{"n": …}`` on ``conversation:9``:
     → the ``n`` of what another process's subscriber got, in order, and how many Redis
     messages carried them."""
-    prefix = f"marketdesk-test:{uuid.uuid4().hex[:8]}:"
-    first, second = RedisBroker(REDIS_URL, prefix=prefix), RedisBroker(REDIS_URL, prefix=prefix)
-    await first.start()
-    await second.start()
-    raw = redis.asyncio.Redis.from_url(REDIS_URL)
-    listener = raw.pubsub()
-    await listener.subscribe(prefix + "c:conversation:9")
-    try:
-        got, handler = _collector()
-        await second.subscribe(["conversation:9"], handler).ready()
-        await publish(first)
-        await _wait_for(got, count)
-        messages = 0
-        while (message := await listener.get_message(timeout=0.3)) is not None:
-            messages += message["type"] == "message"
-        return [e["n"] for _, e in got], messages
-    finally:
-        await listener.aclose()
-        await raw.aclose()
-        await first.stop()
-        await second.stop()
+    async with _processes(2) as (first, second):
+        raw = redis.asyncio.Redis.from_url(REDIS_URL)
+        listener = raw.pubsub()
+        await listener.subscribe(first.prefix + "c:conversation:9")
+        try:
+            got, handler = _collector()
+            await second.subscribe(["conversation:9"], handler).ready()
+            await publish(first)
+            await _wait_for(got, count)
+            messages = 0
+            while (message := await listener.get_message(timeout=0.3)) is not None:
+                messages += message["type"] == "message"
+            return [e["n"] for _, e in got], messages
+        finally:
+            await listener.aclose()
+            await raw.aclose()
 
 
 @pytest.mark.skipif(not redis_available(), reason="no Redis server")
@@ -314,36 +316,32 @@ def test_a_process_reads_from_redis_only_the_channels_its_subscribers_listen_on(
     while a subscriber listens on it, and drops it with the last one."""
 
     async def main() -> None:
-        prefix = f"marketdesk-test:{uuid.uuid4().hex[:8]}:"
-        here, there = RedisBroker(REDIS_URL, prefix=prefix), RedisBroker(REDIS_URL, prefix=prefix)
-        await here.start()
-        await there.start()
-        admin = redis.Redis.from_url(REDIS_URL)
-        try:
-            got, handler = _collector()
-            subscription = there.subscribe(["conversation:1"], handler)
-            await subscription.ready()
-            assert _numsub(admin, prefix + "c:conversation:1") == 1
-            assert _numsub(admin, prefix + "c:conversation:2") == 0
-            before = there.received
-            for n in range(30):
-                await here.publish(["conversation:2"], {"type": "message", "n": n})
-            await here.publish(["conversation:1"], {"type": "message", "n": 30})
-            await _wait_for(got, 1)
-            await asyncio.sleep(0.2)
-            assert [e["n"] for _, e in got] == [30]
-            assert there.received - before == 1  # not 31: the others never came
-            subscription.close()
-            async with asyncio.timeout(5):
-                while _numsub(admin, prefix + "c:conversation:1"):  # noqa: ASYNC110
-                    await asyncio.sleep(0.02)
-            await here.publish(["conversation:1"], {"type": "message", "n": 31})
-            await asyncio.sleep(0.2)
-            assert there.received - before == 1
-        finally:
-            admin.close()
-            await here.stop()
-            await there.stop()
+        async with _processes(2) as (here, there):
+            admin = redis.Redis.from_url(REDIS_URL)
+            channel = there.prefix + "c:conversation:1"
+            try:
+                got, handler = _collector()
+                subscription = there.subscribe(["conversation:1"], handler)
+                await subscription.ready()
+                assert _numsub(admin, channel) == 1
+                assert _numsub(admin, there.prefix + "c:conversation:2") == 0
+                before = there.received
+                for n in range(30):
+                    await here.publish(["conversation:2"], {"type": "message", "n": n})
+                await here.publish(["conversation:1"], {"type": "message", "n": 30})
+                await _wait_for(got, 1)
+                await asyncio.sleep(0.2)
+                assert [e["n"] for _, e in got] == [30]
+                assert there.received - before == 1  # not 31: the others never came
+                subscription.close()
+                async with asyncio.timeout(5):
+                    while _numsub(admin, channel):  # noqa: ASYNC110
+                        await asyncio.sleep(0.02)
+                await here.publish(["conversation:1"], {"type": "message", "n": 31})
+                await asyncio.sleep(0.2)
+                assert there.received - before == 1
+            finally:
+                admin.close()
 
     asyncio.run(main())
 
@@ -355,11 +353,7 @@ def test_a_subscriber_of_several_channels_gets_each_event_once_and_in_order() ->
     publication, and a subscriber of one gets those of its channel."""
 
     async def main() -> tuple[list[int], list[int]]:
-        prefix = f"marketdesk-test:{uuid.uuid4().hex[:8]}:"
-        here, there = RedisBroker(REDIS_URL, prefix=prefix), RedisBroker(REDIS_URL, prefix=prefix)
-        await here.start()
-        await there.start()
-        try:
+        async with _processes(2) as (here, there):
             both, both_handler = _collector()
             one, one_handler = _collector()
             await there.subscribe(["operator:7", "line:general"], both_handler).ready()
@@ -384,9 +378,6 @@ def test_a_subscriber_of_several_channels_gets_each_event_once_and_in_order() ->
             await _wait_for(one, 8)
             await asyncio.sleep(0.2)
             return [e["n"] for _, e in both], [e["n"] for _, e in one]
-        finally:
-            await here.stop()
-            await there.stop()
 
     both, one = asyncio.run(main())
     assert both == [0, 1, 2, 3, 5, 10, 11, 12, 13, 15]
@@ -400,21 +391,18 @@ def test_once_ready_a_subscriber_gets_what_another_process_publishes_at_once() -
     to by another client, without a pause, the moment its subscriber is ready)."""
 
     async def main() -> list[int]:
-        prefix = f"marketdesk-test:{uuid.uuid4().hex[:8]}:"
-        there = RedisBroker(REDIS_URL, prefix=prefix)
-        await there.start()
-        other = redis.Redis.from_url(REDIS_URL)  # another process's publish, as it sends it
-        try:
-            got, handler = _collector()
-            for n in range(20):
-                channel = f"conversation:{100 + n}"
-                await there.subscribe([channel], handler).ready()
-                envelope = {"channels": [channel], "event": {"type": "x", "n": n}}
-                other.publish(prefix + "c:" + channel, json.dumps(envelope))
-            await _wait_for(got, 20)
-            return [e["n"] for _, e in got]
-        finally:
-            other.close()
-            await there.stop()
+        async with _processes(1) as (there,):
+            other = redis.Redis.from_url(REDIS_URL)  # another process's publish, as it sends it
+            try:
+                got, handler = _collector()
+                for n in range(20):
+                    channel = f"conversation:{100 + n}"
+                    await there.subscribe([channel], handler).ready()
+                    envelope = {"channels": [channel], "event": {"type": "x", "n": n}}
+                    other.publish(there.prefix + "c:" + channel, json.dumps(envelope))
+                await _wait_for(got, 20)
+                return [e["n"] for _, e in got]
+            finally:
+                other.close()
 
     assert asyncio.run(main()) == list(range(20))
