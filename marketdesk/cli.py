@@ -168,10 +168,25 @@ def serve(host: str, port: int, data_dir: Path | None, workers: int) -> None:
             ),
         ),
     )
-    if workers > 1 and reuse_port_supported():
-        _serve_processes(uvicorn.Config("marketdesk.server:create_app", **options), host, port)
-    else:
+    from marketdesk.observability.multiprocess import (
+        DIRECTORY_ENV,
+        prepare_directory,
+        remove_directory,
+    )
+
+    if workers == 1 and not os.environ.get(DIRECTORY_ENV):
         uvicorn.run("marketdesk.server:create_app", **options)
+        return
+    # /metrics of any worker reports them all: their values in files they share
+    # (marketdesk.observability.multiprocess), made before they start
+    metrics_directory, owned = prepare_directory()
+    try:
+        if reuse_port_supported():
+            _serve_processes(uvicorn.Config("marketdesk.server:create_app", **options), host, port)
+        else:
+            uvicorn.run("marketdesk.server:create_app", **options)
+    finally:
+        remove_directory(metrics_directory, owned)
 
 
 def _serve_processes(config: Any, host: str, port: int) -> None:

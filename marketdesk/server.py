@@ -100,6 +100,8 @@ def _start_workers(app: FastAPI, settings: Settings) -> list[asyncio.Task[None]]
             warning=timedelta(minutes=settings.board_sla_warning_minutes),
         ),
     }
+    if state.metrics.shared:  # serve --workers N: what /metrics reads, for the others
+        everywhere["metrics"] = state.metrics.write_readings(settings.metrics_refresh_seconds)
     leader = run_while_leader(
         lease_for(state.database.engine),
         _singleton_loops(app, settings),
@@ -291,6 +293,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                     await closing()
             if owned:
                 await app.state.database.dispose()
+            metrics.close()  # several processes: its live gauges leave the node's sums
 
     app = create_api(
         settings,

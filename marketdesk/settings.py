@@ -70,6 +70,14 @@ class Settings(BaseSettings):
         default=None,
         description="bearer token of GET /metrics (Prometheus); unset: /metrics answers 404",
     )
+    metrics_refresh_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="with several server processes (serve --workers N): how often each "
+        "writes what /metrics reads rather than counts (the database pool, the SQLite write "
+        "lock, the Redis broker) to the files the answering process sums",
+    )
     sla_interval_seconds: float = Field(default=60.0, gt=0, description="SLA timer period")
     password_hashing: Literal["standard", "cheap"] = Field(
         default="standard",

@@ -1,7 +1,8 @@
-"""``GET /metrics``: the Prometheus metrics of this process (``marketdesk.observability``),
-for a scraper that presents ``MARKETDESK_METRICS_TOKEN`` as a bearer token. Without a token
-configured the route does not exist (404); a missing or wrong token is 401. Not in the
-OpenAPI document: it is for the people who run the server, not for the API's clients."""
+"""``GET /metrics``: the Prometheus metrics of this process, or of every process of ``serve
+--workers N`` (``marketdesk.observability``), for a scraper that presents
+``MARKETDESK_METRICS_TOKEN`` as a bearer token. Without a token configured the route does
+not exist (404); a missing or wrong token is 401. Not in the OpenAPI document: it is for the
+people who run the server, not for the API's clients."""
 
 from __future__ import annotations
 

@@ -2,7 +2,9 @@
 
 Each application has a registry of its own (not prometheus-client's global one), so that
 the tests, which build many applications in one process, do not collide. The names are
-listed in the README («Operations») and read by ``deploy/grafana/marketdesk.json``.
+listed in the README («Operations») and read by ``deploy/grafana/marketdesk.json``. With
+several server processes the values live in files they share and any of them reports them
+all (``marketdesk.observability.multiprocess``).
 
 Who feeds what:
 
@@ -19,8 +21,10 @@ Who feeds what:
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
-from typing import Any, Protocol, runtime_checkable
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -32,10 +36,13 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 from marketdesk.domain.sla import SlaKind
 from marketdesk.store.file_locks import LockStats
+
+from .multiprocess import WorkerProcesses, forget_process, multiprocess_directory
 
 __all__ = ["BOT_ACTIONS", "SENDER_KINDS", "SOCKET_KINDS", "Metrics"]
 
@@ -67,6 +74,30 @@ class _BrokerStats(Protocol):
     def received(self) -> int: ...
 
 
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    name: str
+    documentation: str
+    kind: Literal["gauge", "counter"]
+    value: float
+
+
+_LOCK_READINGS = (
+    ("acquisitions", "Times this process took the SQLite database's write lock."),
+    ("other_process_waits", "Times it found another server process holding the write lock."),
+    (
+        "wait_seconds",
+        "Seconds its writers waited for the write lock (behind this process's writers, "
+        "then the other processes').",
+    ),
+    (
+        "held_seconds",
+        "Seconds it held the write lock (its rate, summed over the processes: how busy "
+        "the database's one writer is).",
+    ),
+)
+
+
 class _ReadAtScrape(Collector):
     """What is read rather than counted: the database pool, the writer's fallbacks, the SQLite
     write lock's use, the Redis broker's channels and what it read."""
@@ -77,77 +108,91 @@ class _ReadAtScrape(Collector):
         self.write_lock_stats: Callable[[], LockStats | None] | None = None
         self.broker: Callable[[], object] | None = None
 
-    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+    def readings(self) -> Iterator[_Reading]:
         pool = self.pool() if self.pool is not None else None
-        checked_out = GaugeMetricFamily(
-            "marketdesk_db_pool_checked_out", "Database connections in use (checked out)."
+        yield _Reading(
+            "marketdesk_db_pool_checked_out",
+            "Database connections in use (checked out).",
+            "gauge",
+            float(_call(pool, "checkedout")),
         )
-        size = GaugeMetricFamily(
-            "marketdesk_db_pool_size", "Connections the database pool keeps open at most."
+        yield _Reading(
+            "marketdesk_db_pool_size",
+            "Connections the database pool keeps open at most.",
+            "gauge",
+            float(_call(pool, "size")),
         )
-        checked_out.add_metric([], float(_call(pool, "checkedout")))
-        size.add_metric([], float(_call(pool, "size")))
-        yield checked_out
-        yield size
         stats = self.writer_stats() if self.writer_stats is not None else None
-        one_by_one = CounterMetricFamily(
+        yield _Reading(
             "marketdesk_chat_writer_one_by_one",
             "Messages the chat writer stored one by one (they moved the conversation, "
             "carried files, or their batch failed).",
+            "counter",
+            float(stats.one_by_one if stats is not None else 0),
         )
-        one_by_one.add_metric([], float(stats.one_by_one if stats is not None else 0))
-        yield one_by_one
-        yield from self._broker()
-        lock = self.write_lock_stats() if self.write_lock_stats is not None else None
-        if lock is None:  # PostgreSQL: no write lock of ours
-            return
-        for name, documentation, value in (
-            (
-                "acquisitions",
-                "Times this process took the SQLite database's write lock.",
-                lock.acquisitions,
-            ),
-            (
-                "other_process_waits",
-                "Times it found another server process holding the write lock.",
-                lock.other_process_waits,
-            ),
-            (
-                "wait_seconds",
-                "Seconds its writers waited for the write lock (behind this process's writers, "
-                "then the other processes').",
-                lock.wait_seconds,
-            ),
-            (
-                "held_seconds",
-                "Seconds it held the write lock (its rate, summed over the processes: how busy "
-                "the database's one writer is).",
-                lock.held_seconds,
-            ),
-        ):
-            family = CounterMetricFamily(f"marketdesk_sqlite_write_lock_{name}", documentation)
-            family.add_metric([], float(value))
-            yield family
-
-    def _broker(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         broker = self.broker() if self.broker is not None else None
-        if not isinstance(broker, _BrokerStats):  # in-process: nothing goes through Redis
-            return
-        channels = GaugeMetricFamily(
-            "marketdesk_redis_channels",
-            "Live channels this process listens on in Redis (its sockets' and workers').",
-        )
-        channels.add_metric([], float(broker.channels))
-        yield channels
-        received = CounterMetricFamily(
-            "marketdesk_redis_messages_received",
-            "Messages this process read from Redis (each carries one live event or more).",
-        )
-        received.add_metric([], float(broker.received))
-        yield received
+        if isinstance(broker, _BrokerStats):  # in-process: nothing goes through Redis
+            yield _Reading(
+                "marketdesk_redis_channels",
+                "Live channels this process listens on in Redis (its sockets' and workers').",
+                "gauge",
+                float(broker.channels),
+            )
+            yield _Reading(
+                "marketdesk_redis_messages_received",
+                "Messages this process read from Redis (each carries one live event or more).",
+                "counter",
+                float(broker.received),
+            )
+        lock = self.write_lock_stats() if self.write_lock_stats is not None else None
+        if lock is not None:  # PostgreSQL: no write lock of ours
+            for name, documentation in _LOCK_READINGS:
+                yield _Reading(
+                    f"marketdesk_sqlite_write_lock_{name}",
+                    documentation,
+                    "counter",
+                    float(getattr(lock, name)),
+                )
+
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        for reading in self.readings():
+            family_type = GaugeMetricFamily if reading.kind == "gauge" else CounterMetricFamily
+            family = family_type(reading.name, reading.documentation)
+            family.add_metric([], reading.value)
+            yield family
 
     def describe(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         return iter(())  # read at scrape time: nothing to check at registration
+
+
+class _WrittenReadings:
+    """Several processes: this process's readings written to the shared files (gauges as
+    the live processes' sum, counters by what they grew since the last time)."""
+
+    def __init__(self, source: _ReadAtScrape) -> None:
+        self._source = source
+        self._gauges: dict[str, Gauge] = {}
+        self._counters: dict[str, tuple[Counter, float]] = {}
+
+    def write(self) -> None:
+        for reading in self._source.readings():
+            if reading.kind == "gauge":
+                gauge = self._gauges.get(reading.name)
+                if gauge is None:
+                    gauge = self._gauges[reading.name] = Gauge(
+                        reading.name,
+                        reading.documentation,
+                        multiprocess_mode="livesum",
+                        registry=None,
+                    )
+                gauge.set(reading.value)
+                continue
+            counter, last = self._counters.get(reading.name, (None, 0.0))
+            if counter is None:
+                counter = Counter(reading.name, reading.documentation, registry=None)
+            if reading.value > last:
+                counter.inc(reading.value - last)
+            self._counters[reading.name] = (counter, reading.value)
 
 
 def _call(target: object, method: str) -> int:
@@ -161,10 +206,15 @@ def _call(target: object, method: str) -> int:
 
 
 class Metrics:
-    """The metrics of one application, in a registry of their own."""
+    """The metrics of one application, in a registry of their own.
+
+    With several server processes (``PROMETHEUS_MULTIPROC_DIR``, set by ``serve --workers
+    N``: ``marketdesk.observability.multiprocess``) the values go to the node's shared
+    files, and :meth:`exposition` reports every process of the node."""
 
     def __init__(self, *, process: bool = True) -> None:
         self.registry = registry = CollectorRegistry(auto_describe=True)
+        self.directory = multiprocess_directory()
         self.requests = Counter(
             "marketdesk_http_requests",
             "HTTP requests by method, route template and status.",
@@ -182,6 +232,7 @@ class Metrics:
             "marketdesk_websockets_open",
             "Open WebSockets: a conversation's or an operator's.",
             ["socket"],
+            multiprocess_mode="livesum",  # several processes: the live ones' sum
             registry=registry,
         )
         self.messages = Counter(
@@ -221,9 +272,18 @@ class Metrics:
             registry=registry,
         )
         self._read = _ReadAtScrape()
-        registry.register(self._read)
-        if process:
-            ProcessCollector(registry=registry)
+        self._written: _WrittenReadings | None = None
+        if self.directory is None:
+            self.exposed = registry
+            registry.register(self._read)
+            if process:
+                ProcessCollector(registry=registry)
+        else:  # the node's processes, read from their files (and /proc) at each scrape
+            self.exposed = CollectorRegistry(auto_describe=False)
+            MultiProcessCollector(self.exposed, path=str(self.directory))  # type: ignore[no-untyped-call]
+            self._written = _WrittenReadings(self._read)
+            self._workers = WorkerProcesses(self.directory, process=process)
+            self.exposed.register(self._workers)
         for kind in SOCKET_KINDS:  # every series exists from the start (dashboards, alerts)
             self.sockets.labels(kind)
         # the children looked up once: ``labels()`` per message cost a lock and a tuple
@@ -237,7 +297,27 @@ class Metrics:
     # ------------------------------------------------------------------ exposition
     def exposition(self) -> tuple[bytes, str]:
         """The text format and its content type."""
-        return generate_latest(self.registry), CONTENT_TYPE_LATEST
+        if self._written is not None:
+            self._written.write()  # this process's readings current; the others' refreshed
+            self._workers.sweep()  # before the files are read: the dead's gauges dropped
+        return generate_latest(self.exposed), CONTENT_TYPE_LATEST
+
+    @property
+    def shared(self) -> bool:
+        """Whether the values go to files that several processes share."""
+        return self._written is not None
+
+    async def write_readings(self, every: float) -> None:
+        """Several processes: write this process's readings to the shared files every
+        ``every`` seconds (the answering process cannot read the others' memory)."""
+        while self._written is not None:
+            self._written.write()
+            await asyncio.sleep(every)
+
+    def close(self) -> None:
+        """At the process's orderly end: its live gauges leave the node's sums."""
+        if self.directory is not None:
+            forget_process(self.directory)
 
     # ------------------------------------------------------------------ feeds
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:

@@ -130,6 +130,18 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.kill()
 
+    def workers(self) -> set[int]:
+        """The pids of ``serve --workers N``'s processes (uvicorn's spawned children, not
+        its resource tracker)."""
+        assert self.process is not None
+        pid = self.process.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        return {
+            int(child)
+            for child in children
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()
+        }
+
     # ------------------------------------------------------------------ helpers
     def post(self, path: str, token: str | None = None, json: Any = None) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token}"} if token else {}

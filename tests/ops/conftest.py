@@ -37,8 +37,13 @@ def scrape(client: TestClient) -> Samples:
     response = client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/plain")
+    return parse(response.text)
+
+
+def parse(exposition: str) -> Samples:
+    """The samples of a text exposition. Fails unless it parses."""
     samples: Samples = {}
-    for family in text_string_to_metric_families(response.text):
+    for family in text_string_to_metric_families(exposition):
         for sample in family.samples:
             samples[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
     return samples

@@ -209,12 +209,8 @@ def test_serve_with_two_workers_on_postgresql_has_one_leader(pg: TestDatabase, t
             finally:
                 await database.dispose()
 
-        assert server.process is not None
-        children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children")
-
-        def server_processes() -> int:  # uvicorn's spawned workers (not its resource tracker)
-            pids = children.read_text().split()
-            return sum(b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes() for pid in pids)
+        def server_processes() -> int:
+            return len(server.workers())
 
         deadline = time.monotonic() + 30
         while server_processes() < 2 and time.monotonic() < deadline:
@@ -250,17 +246,7 @@ def test_serve_with_two_workers_on_sqlite_has_one_leader_and_one_writer_at_a_tim
     server = Server(tmp_path, database.url, redis_url=REDIS_URL, args=("--workers", "2"))
     server.start()
     try:
-        assert server.process is not None
-        children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children")
-
-        def workers() -> set[int]:  # uvicorn's spawned workers (not its resource tracker)
-            pids = children.read_text().split()
-            return {
-                int(pid)
-                for pid in pids
-                if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()
-            }
-
+        workers = server.workers
         deadline = time.monotonic() + 30
         while len(workers()) < 2 and time.monotonic() < deadline:
             time.sleep(0.2)
