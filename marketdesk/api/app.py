@@ -59,6 +59,7 @@ from .errors import install_error_handlers
 from .input_guard import install_input_guard
 from .limits import BodyLimitMiddleware
 from .openapi import install_docs, install_openapi
+from .route_index import index_routers
 from .widget import install_widget
 
 __all__ = ["create_api"]
@@ -114,6 +115,8 @@ def create_api(
     install_widget(app)
     install_docs(app, enabled=settings.api_docs)
     install_openapi(app)
+    # every route is there: each router is passed over at once for paths it cannot match
+    index_routers(app)
     app.add_middleware(
         BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes, routes=app.router.routes
     )

@@ -31,6 +31,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from marketdesk.services.errors import BadHttpRequest, RequestBodyTooLarge
 
 from .errors import http_error_body
+from .route_index import route_path
 
 __all__ = ["BodyLimitMiddleware", "BodyTooLarge", "HeaderTimeoutProtocol", "too_large_message"]
 
@@ -108,10 +109,7 @@ class BodyLimitMiddleware:
                 and (regex := getattr(route, "path_regex", None)) is not None
                 and (methods := getattr(route, "methods", None))
             ]
-        path = scope["path"]
-        root = scope.get("root_path", "")
-        if root and path.startswith(root):
-            path = path[len(root) :]
+        path = route_path(scope)
         for regex, methods, limit in self._own_limits:
             if scope["method"] in methods and regex.match(path):
                 return limit

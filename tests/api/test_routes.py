@@ -12,6 +12,7 @@ from fastapi.routing import APIRoute, APIWebSocketRoute
 from starlette.convertors import FloatConvertor, IntegerConvertor, PathConvertor, UUIDConvertor
 from starlette.routing import Match
 
+from marketdesk.api.route_index import route_path
 from marketdesk.server import create_app
 from marketdesk.settings import Settings
 
@@ -86,3 +87,79 @@ def test_the_chats_routes_come_first(tmp_path: Path) -> None:
             i for i, route in enumerate(top) if route.matches(dict(scope))[0] == Match.FULL
         )
         assert place <= 1, path
+
+
+def _holds(entry: Any, route: Any) -> bool:
+    included = getattr(entry, "original_router", None)
+    return route in _routes(included.routes) if included is not None else entry is route
+
+
+def test_every_route_is_reached_through_the_routers_index(tmp_path: Path) -> None:
+    """Routing as the application does it, each router passed over when the path cannot be
+    one of its routes' (marketdesk.api.route_index): the router holding the route is the
+    first to match its path, for every route."""
+    app: FastAPI = create_app(Settings(data_dir=tmp_path))
+    top = list(app.router.routes)
+    missed = []
+    checked = 0
+    for route in _routes(top):
+        if isinstance(route, APIRoute):
+            kinds = [("http", method) for method in sorted(route.methods)]
+        elif isinstance(route, APIWebSocketRoute):
+            kinds = [("websocket", None)]
+        else:
+            continue
+        for kind, method in kinds:
+            scope = {"type": kind, "path": _path(route), "root_path": "", "app": app}
+            if method:
+                scope["method"] = method
+            entry = _first_match(top, scope)
+            checked += 1
+            if entry is None or not _holds(entry, route):
+                missed.append((method, route.path))
+    assert checked > 150
+    assert missed == []
+
+
+def test_a_router_is_passed_over_for_a_path_it_cannot_match(tmp_path: Path) -> None:
+    app: FastAPI = create_app(Settings(data_dir=tmp_path))
+    chats = app.router.routes[1]  # the chat's router, tried before the tasks'
+    assert _first_match([chats], _post("/api/v1/visitors")) is chats
+    tried = []
+    chats._match = lambda scope: tried.append(scope["path"]) or (Match.NONE, {}, None, None)  # type: ignore[union-attr]
+    assert _first_match(app.router.routes, _post("/api/v1/tasks")) is app.router.routes[2]
+    assert tried == []  # not walked: none of its routes' paths begins /api/v1/tasks
+    _first_match(app.router.routes, _post("/api/v1/conversations/7/messages"))
+    assert tried == ["/api/v1/conversations/7/messages"]
+
+
+def _post(path: str) -> dict[str, Any]:
+    return {"type": "http", "method": "POST", "path": path, "root_path": ""}
+
+
+def test_a_wrong_method_and_a_missing_slash_are_answered_as_before(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    client = TestClient(create_app(Settings(data_dir=tmp_path)))
+    wrong = client.delete("/api/v1/tasks/queues")  # a partial match: the path, not the method
+    assert wrong.status_code == 405
+    assert wrong.json()["error"]["code"] == "method_not_allowed"
+    assert client.get("/nothing/here").json()["error"]["code"] == "not_found"
+
+
+def test_under_a_root_path_the_index_sees_the_routes_path(tmp_path: Path) -> None:
+    """The index and FastAPI's own matching agree whatever the ``root_path``."""
+    app: FastAPI = create_app(Settings(data_dir=tmp_path))
+    tasks = app.router.routes[2]
+    for root, path, found in (
+        ("/desk", "/desk/api/v1/tasks", True),
+        ("/desk", "/api/v1/tasks", True),  # a proxy that kept the prefix out of the path
+        ("/api", "/api/v1/tasks", False),  # the routes see /v1/tasks
+        ("/desk", "/deskapi/v1/tasks", False),
+        ("/api/v1/tasks", "/api/v1/tasks", False),  # the routes see ""
+    ):
+        scope = {**_post(path), "root_path": root}
+        indexed = tasks.matches(dict(scope))[0]
+        assert indexed == type(tasks).matches(tasks, dict(scope))[0], (root, path)
+        assert (indexed == Match.FULL) is found, (root, path)
+    assert route_path({"path": "/desk", "root_path": "/desk"}) == ""
