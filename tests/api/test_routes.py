@@ -4,6 +4,7 @@ first (marketdesk.api.app), and this holds whatever their order."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -52,11 +53,8 @@ def _first_match(routes: list[Any], scope: dict[str, Any]) -> Any:
     return None
 
 
-def test_every_route_is_matched_by_itself(tmp_path: Path) -> None:
-    app: FastAPI = create_app(Settings(data_dir=tmp_path))
-    routes = _routes(app.router.routes)
-    checked = 0
-    shadowed = []
+def _requests(app: FastAPI, routes: list[Any]) -> Iterator[tuple[Any, dict[str, Any]]]:
+    """A request (its scope) for each method of each route, to the route's own path."""
     for route in routes:
         if isinstance(route, APIRoute):
             kinds = [("http", method) for method in sorted(route.methods)]
@@ -68,10 +66,19 @@ def test_every_route_is_matched_by_itself(tmp_path: Path) -> None:
             scope = {"type": kind, "path": _path(route), "root_path": "", "app": app}
             if method:
                 scope["method"] = method
-            found = _first_match(routes, scope)
-            checked += 1
-            if found is not route:
-                shadowed.append((method, route.path, getattr(found, "path", None)))
+            yield route, scope
+
+
+def test_every_route_is_matched_by_itself(tmp_path: Path) -> None:
+    app: FastAPI = create_app(Settings(data_dir=tmp_path))
+    routes = _routes(app.router.routes)
+    checked = 0
+    shadowed = []
+    for route, scope in _requests(app, routes):
+        found = _first_match(routes, scope)
+        checked += 1
+        if found is not route:
+            shadowed.append((scope.get("method"), route.path, getattr(found, "path", None)))
     assert checked > 150  # the API is really there
     assert shadowed == []
 
@@ -102,21 +109,11 @@ def test_every_route_is_reached_through_the_routers_index(tmp_path: Path) -> Non
     top = list(app.router.routes)
     missed = []
     checked = 0
-    for route in _routes(top):
-        if isinstance(route, APIRoute):
-            kinds = [("http", method) for method in sorted(route.methods)]
-        elif isinstance(route, APIWebSocketRoute):
-            kinds = [("websocket", None)]
-        else:
-            continue
-        for kind, method in kinds:
-            scope = {"type": kind, "path": _path(route), "root_path": "", "app": app}
-            if method:
-                scope["method"] = method
-            entry = _first_match(top, scope)
-            checked += 1
-            if entry is None or not _holds(entry, route):
-                missed.append((method, route.path))
+    for route, scope in _requests(app, _routes(top)):
+        entry = _first_match(top, scope)
+        checked += 1
+        if entry is None or not _holds(entry, route):
+            missed.append((scope.get("method"), route.path))
     assert checked > 150
     assert missed == []
 
