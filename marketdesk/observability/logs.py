@@ -25,6 +25,7 @@ __all__ = [
     "configure_logging",
     "logging_config",
     "mask",
+    "mask_every_kind",
 ]
 
 LogFormat = Literal["json", "text"]
@@ -71,8 +72,44 @@ _URL_ENCODED = re.compile(r"%(40|2[Bb]|20|28|29|3[Aa]|3[Dd])")
 them: decoded first, so that ``phone=%2B7916…`` and ``ivan%40mail.ru`` are found too."""
 
 
+_WORDS = "bearer|basic|token|code|password|passwd|secret|otp|pin|код|пароль"
+_WORDS_ASCII_LOWER = re.compile(_WORDS)
+_WORDS_ANY_CASE = re.compile(_WORDS, re.IGNORECASE)
+_DIGIT_GROUPS = re.compile(r"\d{3}\D{0,3}\d{3}")
+_TOKEN_RUN = re.compile(r"[A-Za-z0-9_\-]{24,}")
+
+
+def _may_need_masking(text: str) -> bool:
+    """Whether any mask above (or the decoding of ``%``) could find something in ``text``:
+    it needs an ``@``, a ``%``, one of the words the masks name, two runs of three digits
+    at most three characters apart (every phone has them: its groups, or its 10-15 digits)
+    or a run of 24 token characters. Most lines (an access line, a worker's notice) have
+    none, and are passed over after these few searches instead of eight substitutions that
+    would change nothing. (An ASCII text's words are found in its lower case, several
+    times faster than a search that ignores case; other texts are searched ignoring case,
+    as the masks do, which also finds such letters as the long s.)"""
+    if "@" in text or "%" in text:
+        return True
+    if text.isascii():
+        words = _WORDS_ASCII_LOWER.search(text.lower())
+    else:
+        words = _WORDS_ANY_CASE.search(text)
+    return (
+        words is not None
+        or _DIGIT_GROUPS.search(text) is not None
+        or _TOKEN_RUN.search(text) is not None
+    )
+
+
 def mask(text: str) -> str:
     """``text`` with phones, e-mails, codes, passwords and tokens replaced by ``***``."""
+    if not _may_need_masking(text):
+        return text
+    return mask_every_kind(text)
+
+
+def mask_every_kind(text: str) -> str:
+    """:func:`mask` without the search that passes most texts over: every substitution."""
     text = _URL_ENCODED.sub(lambda found: chr(int(found.group(1), 16)), text)
     for pattern, replacement in _MASKS:
         text = pattern.sub(replacement, text)
