@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 
 from fastapi import APIRouter, FastAPI
+from fastapi.telemetry import TelemetryConfig
 
 from marketdesk import __version__
 from marketdesk.observability.metrics import Metrics
@@ -66,6 +67,8 @@ __all__ = ["create_api"]
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
+_NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
+
 
 def create_api(
     settings: Settings, *, lifespan: Lifespan, channel_routers: Sequence[APIRouter] = ()
@@ -79,6 +82,10 @@ def create_api(
         lifespan=lifespan,
         docs_url=None,  # served by install_docs, from the installed package
         redoc_url=None,
+        # FastAPI's own OpenTelemetry: off unless tracing is on (install_tracing below).
+        # Off, no request asks OpenTelemetry whether a provider is configured (an
+        # environment lookup or three a request, ~10 µs)
+        telemetry=None if settings.otel_tracing else _NO_TELEMETRY,
     )
     app.state.settings = settings
     app.state.metrics = Metrics()  # a registry per application (marketdesk.observability)
