@@ -6,7 +6,7 @@ concurrent clients, on one ``marketdesk serve`` process, with the peer in the sa
                                   [--peer] [--only task_create,card_customer]
                                   [--card-clients 1] [--client light|httpx]
                                   [--workers 2 --redis redis://127.0.0.1:6379/0]
-                                  [--sqlite-workers 2]
+                                  [--sqlite-workers 2] [--access-log]
 
 For each database it loads the demo data and ``--scale`` generated customers (with their
 orders and products) into a fresh database (``marketdesk demo load --scale``), starts
@@ -51,6 +51,10 @@ accepted them for the whole path, so a lopsided split slows a run for that alone
 2026-12-06 the processes shared one listening socket, and the first to wake often took all
 sixteen (97/3 in four runs of eight); since then each listens on a socket of its own and
 the kernel spreads the connections (``marketdesk.listening``).
+
+The server logs at ``warning`` (no access lines), as every run before 2026-12-07;
+``--access-log`` runs it at ``serve``'s default level, a JSON access line a request (on
+this machine about 60 µs of CPU a request since that day, 170-190 before).
 
 With ``--peer`` (after ``../shared/peers/django-helpdesk/setup.sh``) it also creates
 django-helpdesk tickets (``POST /api/tickets/``, gunicorn with two workers, SQLite WAL) at the
@@ -482,6 +486,8 @@ async def bench_backend(
     workers = args.workers if database_url.startswith("postgresql") else args.sqlite_workers
     redis = workers > 1 or args.with_redis
     extra = {"MARKETDESK_REDIS_URL": args.redis} if redis else {}
+    if args.access_log:  # serve's default level: a JSON access line a request, on stderr
+        extra["MARKETDESK_LOG_LEVEL"] = "info"
     server = ServerProcess(data_dir, database_url, extra, workers=workers)
     server.start()
     rows: list[dict[str, Any]] = []
@@ -629,6 +635,11 @@ async def main() -> None:
         help="Redis for one server process too (as each node of several hosts has)",
     )
     parser.add_argument("--only", type=lambda v: set(v.split(",")), default=None)
+    parser.add_argument(
+        "--access-log",
+        action="store_true",
+        help="the server at its default log level (an access line a request), not quiet",
+    )
     parser.add_argument(
         "--card-clients",
         type=int,
