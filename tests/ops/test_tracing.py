@@ -4,6 +4,7 @@ installed, and without them the server works as before and says why there are no
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import logging
@@ -43,8 +44,10 @@ def test_tracing_without_the_packages_is_a_warning(
         assert client.get("/healthz").status_code == 200
 
 
-@pytest.mark.skipif(not INSTALLED, reason="OpenTelemetry is not installed (marketdesk[otel])")
-def test_tracing_puts_each_request_in_a_span_with_its_request_id(demo_db: Any) -> None:
+@functools.cache
+def _spans() -> Any:
+    """The spans of this process, in memory. OpenTelemetry's provider is set once a process
+    (a second is refused), so every test here shares this one; no other test traces."""
     from opentelemetry import trace
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -53,7 +56,14 @@ def test_tracing_puts_each_request_in_a_span_with_its_request_id(demo_db: Any) -
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    trace.set_tracer_provider(provider)  # once per process; other tests do not trace
+    trace.set_tracer_provider(provider)
+    return exporter
+
+
+@pytest.mark.skipif(not INSTALLED, reason="OpenTelemetry is not installed (marketdesk[otel])")
+def test_tracing_puts_each_request_in_a_span_with_its_request_id(demo_db: Any) -> None:
+    exporter = _spans()
+    exporter.clear()  # another database's run in this process went before
     app = create_app(demo_db.settings(otel_tracing=True))
     with TestClient(app) as client:
         response = client.post("/api/v1/visitors", headers={"X-Request-ID": "traced-req-0001"})
