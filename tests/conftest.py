@@ -346,6 +346,16 @@ def tokens(client: TestClient, demo_db: TestDatabase) -> dict[str, str]:
     return result
 
 
+def wait_for(condition: Callable[[], bool], what: str, limit: float = 120.0) -> None:
+    """Wait until ``condition()`` (another process or thread gets there); a bound on a hang,
+    failing with ``what`` was waited for."""
+    deadline = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting: {what}")
+        time.sleep(0.05)
+
+
 def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 

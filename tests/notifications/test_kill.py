@@ -12,7 +12,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -24,7 +23,7 @@ from sqlalchemy import func, select
 from marketdesk.domain.notifications import NotificationChannel
 from marketdesk.services import notifications
 from marketdesk.store.models import Notification
-from tests.conftest import PG_ENV, TestDatabase, prepare, run_db
+from tests.conftest import PG_ENV, TestDatabase, prepare, run_db, wait_for
 from tests.notifications.servers import SmsGateway, slow_gateway, sms_gateway
 
 MARKETDESK = str(Path(sys.executable).with_name("marketdesk"))
@@ -75,14 +74,6 @@ def _worker(db: TestDatabase, gateway: SmsGateway, claim: float) -> subprocess.P
     )
 
 
-def _wait_for(condition: Callable[[], bool], what: str, limit: float = 120.0) -> None:
-    deadline = time.monotonic() + limit
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting: {what}")
-        time.sleep(0.05)
-
-
 def _statuses(db: TestDatabase) -> dict[str, int]:
     async def work(session: Any) -> dict[str, int]:
         rows = await session.execute(
@@ -119,13 +110,13 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_nothing_delivered(
         for stop_at in (N // 4, N // 2):
             worker = _worker(db, gateway, claim=5)
             try:
-                _wait_for(lambda n=stop_at: len(gateway.requests) >= n, "the worker to send")
+                wait_for(lambda n=stop_at: len(gateway.requests) >= n, "the worker to send")
             finally:
                 _kill(worker)  # SIGKILL: no clean-up, sends in flight
             kills += 1
         worker = _worker(db, gateway, claim=5)
         try:
-            _wait_for(lambda: _statuses(db) == {"sent": N}, "every notification sent")
+            wait_for(lambda: _statuses(db) == {"sent": N}, "every notification sent")
         finally:
             _stop(worker)
         requests = list(gateway.requests)
@@ -153,7 +144,7 @@ def test_three_workers_on_postgresql_never_send_one_notification_twice(
         # the default claim (60 s): no worker dies, so none may take over another's claim
         workers = [_worker(db, gateway, claim=60) for _ in range(3)]
         try:
-            _wait_for(lambda: _statuses(db) == {"sent": N * 2}, "every notification sent")
+            wait_for(lambda: _statuses(db) == {"sent": N * 2}, "every notification sent")
         finally:
             for worker in workers:
                 _stop(worker)
@@ -178,10 +169,10 @@ def test_three_workers_on_postgresql_one_killed_and_restarted_deliver_each_once(
         slow_gateway(gateway, 0.02)
         workers = [_worker(db, gateway, claim=5) for _ in range(3)]
         try:
-            _wait_for(lambda: len(gateway.requests) >= N // 2, "the workers to send")
+            wait_for(lambda: len(gateway.requests) >= N // 2, "the workers to send")
             _kill(workers[0])  # SIGKILL: no clean-up, its sends in flight
             workers[0] = _worker(db, gateway, claim=5)
-            _wait_for(lambda: _statuses(db) == {"sent": N * 2}, "every notification sent")
+            wait_for(lambda: _statuses(db) == {"sent": N * 2}, "every notification sent")
         finally:
             for worker in workers:
                 _stop(worker)

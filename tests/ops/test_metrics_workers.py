@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,21 +17,16 @@ from prometheus_client.multiprocess import MultiProcessCollector
 
 from marketdesk.observability.multiprocess import is_running
 from tests.chat.servers import REDIS_URL, Server, redis_available
-from tests.conftest import TestDatabase
+from tests.conftest import TestDatabase, wait_for
 from tests.ops.conftest import METRICS_TOKEN, Samples, parse, value
 from tests.ops.test_leadership import LISTEN, _connections_of, _sockets_of
 
 pytestmark = pytest.mark.slow
 
+WAIT = 60.0  # seconds, a bound on each wait for the server's processes
+
 HEALTHZ = {"method": "GET", "route": "/healthz", "status": "200"}
 REQUESTS = "marketdesk_http_requests_total"
-
-
-def _wait_for(condition: Callable[[], bool], what: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.2)
 
 
 def _scrape(server: Server) -> Samples:
@@ -80,9 +74,13 @@ def test_every_scrape_reports_the_whole_node(
     )
     server.start()
     try:
-        _wait_for(lambda: len(server.workers()) == 2, "two workers")
+        wait_for(lambda: len(server.workers()) == 2, "two workers", limit=WAIT)
         first = server.workers()
-        _wait_for(lambda: all(_sockets_of(pid, server.port, LISTEN) for pid in first), "listen")
+        wait_for(
+            lambda: all(_sockets_of(pid, server.port, LISTEN) for pid in first),
+            "listen",
+            limit=WAIT,
+        )
         directory = Path(
             next(
                 entry.split("=", 1)[1]
@@ -105,11 +103,15 @@ def test_every_scrape_reports_the_whole_node(
 
         killed = min(first)
         os.kill(killed, signal.SIGKILL)  # no goodbye: uvicorn starts another
-        _wait_for(lambda: len(server.workers()) == 2 and killed not in server.workers(), "restart")
+        wait_for(
+            lambda: len(server.workers()) == 2 and killed not in server.workers(),
+            "restart",
+            limit=WAIT,
+        )
         (new,) = server.workers() - first
         # nothing scraped since the kill: the killed process's gauges are still in the
         # files when the new one has written its own
-        _wait_for(lambda: _has_written(directory, new, pool), "the new process's pool")
+        wait_for(lambda: _has_written(directory, new, pool), "the new process's pool", limit=WAIT)
         after = [_scrape(server) for _ in range(8)]
         second = server.workers()
         for samples in after:
@@ -127,7 +129,11 @@ def test_a_killed_process_not_yet_reaped_counts_as_dead() -> None:
     try:
         assert is_running(child.pid)
         child.kill()
-        _wait_for(lambda: Path(f"/proc/{child.pid}/stat").read_text().split(") ")[1][0] == "Z", "Z")
+        wait_for(
+            lambda: Path(f"/proc/{child.pid}/stat").read_text().split(") ")[1][0] == "Z",
+            "Z",
+            limit=WAIT,
+        )
         assert not is_running(child.pid)  # a zombie: its gauges are not summed
     finally:
         child.kill()
