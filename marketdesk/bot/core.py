@@ -29,7 +29,7 @@ from marketdesk.kb.articles import (
     load_articles,
     load_topics,
 )
-from marketdesk.kb.index import Hit, KbIndex, SearchResult, shared_index
+from marketdesk.kb.index import Hit, KbIndex, Query, SearchResult, shared_index
 from marketdesk.text.analyzer import Analysis, TextAnalyzer
 
 __all__ = [
@@ -230,6 +230,15 @@ def confidence_of(result: SearchResult) -> float:
 class _State:
     index: KbIndex
     errors: tuple[ArticleError, ...]
+    # each article's answer as said in a conversation (``said_in_conversation``), made the
+    # first time it is asked for: eight substitutions a reply otherwise
+    said: dict[int, str] = field(default_factory=dict)
+
+    def said_in_conversation(self, article: Article) -> str:
+        said = self.said.get(id(article))
+        if said is None:
+            said = self.said[id(article)] = said_in_conversation(article)
+        return said
 
 
 class Bot:
@@ -313,30 +322,45 @@ class Bot:
         to «напишите нам в чат» (the articles' ``in_conversation`` phrases). ``line``: the
         support line asked (``domain.lines.Line``): the seller line answers from the seller
         articles only, the Travel line from the Travel articles first (see ``bot.lines``)."""
-        try:
-            reply = self._ask_weighed(
-                text if isinstance(text, str) else ("" if text is None else str(text)),
-                line,
-            )
-        except Exception:  # a reply must always come back
-            log.exception("bot failed on a message")
-            return BotReply("handoff", None, 0.0, texts.HANDOFF_ERROR, reason="error")
-        if in_conversation and reply.action == "answer" and reply.topic is not None:
-            # the article answered (a topic has operator hints too, often listed first)
-            article = next(
-                (a for a in self.articles if a.slug == reply.topic and a.body == reply.answer),
-                None,
-            )
-            if article is not None:
-                reply = replace(reply, answer=said_in_conversation(article))
-        return reply
+        return self._replied(text, in_conversation, line)[0]
 
     def read(self, text: str, *, in_conversation: bool, line: str | None) -> FirstRead:
         """What the bot makes of ``text`` by itself, before any dialogue (:class:`FirstRead`):
         the most of a turn's CPU, and pure in the text and the line, so that a caller can
         work it out before it takes a conversation's lock (``Dialog.turn``'s ``read``)."""
-        alone = self.ask(text, in_conversation=in_conversation, line=line)
-        return FirstRead(text, line, in_conversation, alone, self.understand(text))
+        alone, analysis = self._replied(text, in_conversation, line)
+        if analysis is None:  # the reply failed: the rules read the text once more
+            analysis = self.understand(text)
+        return FirstRead(text, line, in_conversation, alone, analysis)
+
+    def _replied(
+        self, text: object, in_conversation: bool, line: str | None
+    ) -> tuple[BotReply, Analysis | None]:
+        """``ask``'s reply, and the text as the rules read it (``understand``'s, None when
+        the reply failed): the text is analysed once for both."""
+        state = self._state
+        try:
+            reply, analysis = self._ask_weighed(
+                state.index,
+                text if isinstance(text, str) else ("" if text is None else str(text)),
+                line,
+            )
+        except Exception:  # a reply must always come back
+            log.exception("bot failed on a message")
+            return BotReply("handoff", None, 0.0, texts.HANDOFF_ERROR, reason="error"), None
+        if in_conversation and reply.action == "answer" and reply.topic is not None:
+            # the article answered (a topic has operator hints too, often listed first)
+            article = next(
+                (
+                    a
+                    for a in state.index.articles
+                    if a.slug == reply.topic and a.body == reply.answer
+                ),
+                None,
+            )
+            if article is not None:
+                reply = replace(reply, answer=state.said_in_conversation(article))
+        return reply, analysis
 
     def understand(self, text: str) -> Analysis:
         """The message as the rules read it: links left out, typos fixed against the
@@ -361,24 +385,33 @@ class Bot:
         if text.strip() and len(own) > 1:
             result = index.search(self.understand(text), audiences=audiences, k=20)
             best = next((h.article for h in result.hits if h.article.slug == slug), best)
-        body = said_in_conversation(best) if in_conversation else best.body
+        body = self._state.said_in_conversation(best) if in_conversation else best.body
         return BotReply("answer", slug, 0.6, body, reason="follow_up")
 
-    def _ask_weighed(self, text: str, line: str | None) -> BotReply:
+    def _ask_weighed(
+        self, index: KbIndex, text: str, line: str | None
+    ) -> tuple[BotReply, Analysis]:
         """The question over the story (:mod:`.focus`): a long message that tells what
         happened first is answered by its question when the question alone is answered
-        surely, or when only the story's words woke a rule."""
-        whole = self._ask(text, line)
+        surely, or when only the story's words woke a rule. → the reply, and the whole
+        text as the rules read it."""
+        whole, understood = self._ask(index, text, line)
         question = question_part(text)
         if question is None or whole.reason.startswith("phishing_check"):
-            return whole
-        alone = self._ask(question, line)
-        return weigh(whole, alone, self.understand(question), question)
+            return whole, understood
+        alone, question_understood = self._ask(index, question, line)
+        return weigh(whole, alone, question_understood, question), understood
 
-    def _ask(self, text: str, line: str | None = None) -> BotReply:
-        index = self._state.index
+    def _ask(self, index: KbIndex, text: str, line: str | None) -> tuple[BotReply, Analysis]:
+        """The reply to ``text`` alone, and the text as the rules read it (typos fixed:
+        ``understand``'s analysis)."""
         analysis = self.analyzer.analyse(strip_links(text))  # a pasted URL is not a topic
         query = index.query(analysis)  # typos fixed against the articles and the rules
+        return self._reply(index, text, analysis, query, line), query.analysis
+
+    def _reply(
+        self, index: KbIndex, text: str, analysis: Analysis, query: Query, line: str | None
+    ) -> BotReply:
         # a message the customer received, pasted to ask whether it is genuine (or just a
         # link): checked before the other rules (a scam's «вернём деньги» is no refund)
         normalized = " ".join(analysis.words)

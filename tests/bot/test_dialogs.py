@@ -308,6 +308,29 @@ def test_on_the_seller_line_the_account_is_not_the_customers(real_bot: Bot) -> N
     assert asyncio.run(run()).topic != "my_orders"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Как активировать подарочный сертификат?",
+        "как актевировать сертефикат",  # typos the index fixes
+        "Мне пришло письмо, что заказ отменён. Как вернуть деньги?",  # the question apart
+        "спасибо большое",
+        "https://example.com/a",  # only a link
+        "",
+    ],
+)
+def test_a_reading_holds_the_reply_and_the_understanding_of_the_text(
+    real_bot: Bot, text: str
+) -> None:
+    """``Bot.read`` analyses the text once for both: its reply is ``ask``'s and its
+    analysis ``understand``'s (typos fixed), whatever the text."""
+    for line in (None, "general", "seller"):
+        for in_conversation in (False, True):
+            read = real_bot.read(text, in_conversation=in_conversation, line=line)
+            assert read.alone == real_bot.ask(text, in_conversation=in_conversation, line=line)
+            assert read.analysis == real_bot.understand(text)
+
+
 def test_a_turn_uses_the_reading_made_before_and_the_same_reply_comes(real_bot: Bot) -> None:
     """``Bot.read`` (the bot's reading of a text alone, worked out before a conversation's
     lock): a turn given it replies as a turn that reads the text itself; given the reading
