@@ -167,6 +167,9 @@ class Result:
     # with several server processes: each one's share of their CPU, in % (how evenly the
     # clients' keep-alive connections fell on them: a split is fixed for the run)
     cpu_split: list[int] = field(default_factory=list)
+    # with several server processes: the clients' connections each one held at the end
+    # (the kernel spreads them by a hash; marketdesk.connection_balance evens them out)
+    connection_split: list[int] = field(default_factory=list)
     # on a virtual machine: the share of the machine's CPU time its host took for others
     # while the path ran (``steal`` in /proc/stat), in %; None where it cannot be read
     steal: float | None = None
@@ -188,6 +191,7 @@ class Result:
                 else None
             ),
             "cpu_split": self.cpu_split,
+            "connection_split": self.connection_split,
             "steal": None if self.steal is None else round(self.steal, 1),
         }
 
@@ -243,6 +247,9 @@ async def drive(
         started, times_before = time.perf_counter(), cpu_times()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         result.seconds = time.perf_counter() - started
+        if server and server.workers > 1:  # the connections still open: where they are
+            held = server.worker_connections().values()
+            result.connection_split = sorted((n for n in held if n), reverse=True)
         times_after = cpu_times()
         if times_before and times_after and times_after[0] > times_before[0]:
             stolen = times_after[1] - times_before[1]
@@ -603,7 +610,10 @@ def _auth(value: str) -> dict[str, str]:
 def _line(row: dict[str, Any]) -> str:
     cpu = "" if row["server_cpu_ms"] is None else f"{row['server_cpu_ms']:.2f}"
     if row.get("cpu_split"):  # each server process's share: "3.21 (58/42 %)"
-        cpu += f" ({'/'.join(str(share) for share in row['cpu_split'])} %)"
+        cpu += f" ({'/'.join(str(share) for share in row['cpu_split'])} %"
+        if row.get("connection_split"):  # and the connections each held: "; 9/7"
+            cpu += f"; {'/'.join(str(n) for n in row['connection_split'])}"
+        cpu += ")"
     return (
         f"| {row['backend']} | {row['path']} | {row['per_second']:.0f} | {row['p50_ms']:.1f} | "
         f"{row['p99_ms']:.1f} | {row['request_p99_ms']:.1f} | {cpu} | {row['errors']} | "

@@ -37,6 +37,32 @@ def rss_kb(pid: int) -> int:
     return 0
 
 
+def _connections(pid: int, port: int) -> set[str]:
+    """The inodes of the established TCP connections ``pid`` holds on local ``port``."""
+    established = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for fields in (line.split() for line in lines):
+            if fields[1].endswith(f":{port:04X}") and fields[3] == "01":
+                established.add(fields[9])
+    held = set()
+    try:
+        descriptors = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return set()
+    for fd in descriptors:
+        try:
+            target = os.readlink(fd)
+        except OSError:  # closed meanwhile
+            continue
+        if target.startswith("socket:["):
+            held.add(target[len("socket:[") : -1])
+    return held & established
+
+
 def _children(pid: int) -> list[int]:
     try:
         text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
@@ -82,6 +108,11 @@ class ServerProcess:
         """CPU time of each process the server started so far (its workers, with
         ``--workers N``; a helper such as multiprocessing's tracker shows as a third), by pid."""
         return {child: cpu_seconds(child) for child in _children(self.pid)}
+
+    def worker_connections(self) -> dict[int, int]:
+        """The established TCP connections each of the server's processes holds on its port
+        now, by pid (read from /proc; empty where there is none)."""
+        return {child: len(_connections(child, self.port)) for child in _children(self.pid)}
 
     def start(self) -> None:
         env = {

@@ -126,6 +126,7 @@ def serve(host: str, port: int, data_dir: Path | None, workers: int) -> None:
 
     import uvicorn
 
+    from marketdesk import connection_balance
     from marketdesk.api.limits import HeaderTimeoutProtocol
     from marketdesk.listening import reuse_port_supported
     from marketdesk.observability.logs import logging_config
@@ -182,7 +183,14 @@ def serve(host: str, port: int, data_dir: Path | None, workers: int) -> None:
     metrics_directory, owned = prepare_directory()
     try:
         if reuse_port_supported():
-            _serve_processes(uvicorn.Config("marketdesk.server:create_app", **options), host, port)
+            # the processes' kept-alive connections evened out (marketdesk.connection_balance)
+            connections = connection_balance.prepare_directory() if workers > 1 else None
+            try:
+                config = uvicorn.Config("marketdesk.server:create_app", **options)
+                _serve_processes(config, host, port)
+            finally:
+                if connections is not None:
+                    connection_balance.remove_directory(connections)
         else:
             uvicorn.run("marketdesk.server:create_app", **options)
     finally:

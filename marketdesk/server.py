@@ -27,6 +27,7 @@ from marketdesk.channels.mail import imap_inbox, open_receiver
 from marketdesk.channels.senders import channel_senders, notification_senders
 from marketdesk.channels.session_watch import SessionWatch
 from marketdesk.channels.telegram_config import telegram_of
+from marketdesk.connection_balance import process_shares
 from marketdesk.observability.metrics import Metrics
 from marketdesk.realtime import create_broker
 from marketdesk.services import task_live
@@ -270,6 +271,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         stop_waking = on_raised(app.state.notification_worker.wake)
         stop_waking_webhooks = on_emitted(app.state.webhook_worker.wake)
         workers = _start_workers(app, settings)
+        # several processes: this one counted among the node's connections from the start
+        # (marketdesk.connection_balance), so that the others know it can take some
+        shares = process_shares()
         mail_receiver = None
         try:
             # MARKETDESK_SMTP_LISTEN: marketdesk's own SMTP receiver
@@ -294,6 +298,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             if owned:
                 await app.state.database.dispose()
             metrics.close()  # several processes: its live gauges leave the node's sums
+            if shares is not None:
+                shares.close()
 
     app = create_api(
         settings,

@@ -28,6 +28,7 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from marketdesk.connection_balance import ConnectionShares, process_shares
 from marketdesk.services.errors import BadHttpRequest, RequestBodyTooLarge
 
 from .errors import http_error_body
@@ -209,6 +210,7 @@ class HeaderTimeoutProtocol(HttpToolsProtocol):
         self.header_timeout = header_timeout
         self._header_timer: asyncio.TimerHandle | None = None
         self._request_begun = False
+        self._shares: ConnectionShares | None = None
 
     def _arm_header_timer(self) -> None:
         if self._header_timer is None:
@@ -222,10 +224,23 @@ class HeaderTimeoutProtocol(HttpToolsProtocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._arm_header_timer()
+        self._shares = process_shares()  # several processes: the connections counted
+        if self._shares is not None:
+            self._shares.joined()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm_header_timer()
+        self._uncount()
         super().connection_lost(exc)
+
+    def handle_websocket_upgrade(self) -> None:
+        self._uncount()  # a socket from now on, no longer this protocol's
+        super().handle_websocket_upgrade()
+
+    def _uncount(self) -> None:
+        if self._shares is not None:
+            self._shares.left()
+            self._shares = None
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
@@ -235,7 +250,17 @@ class HeaderTimeoutProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._disarm_header_timer()
         self._request_begun = False
+        before = self.cycle
         super().on_headers_complete()
+        # more kept-alive connections here than this process's share of the node's: this
+        # one closes after its response, and the client's next lands on any process
+        if (
+            self._shares is not None
+            and self.cycle is not before
+            and self.cycle is not None
+            and self._shares.should_close()
+        ):
+            self.cycle.keep_alive = False
 
     def _write_error(self, status: int, reason: bytes, message: str | None = None) -> None:
         code, text = http_error_body(status)

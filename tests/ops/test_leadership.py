@@ -30,7 +30,7 @@ from marketdesk.store.leases import (
 )
 from marketdesk.workers.leadership import run_while_leader
 from tests.chat.servers import REDIS_URL, Server, redis_available
-from tests.conftest import PG_ENV, TestDatabase, prepare
+from tests.conftest import PG_ENV, TestDatabase, prepare, wait_for
 
 needs_pg = pytest.mark.skipif(not os.environ.get(PG_ENV), reason="PostgreSQL not configured")
 
@@ -311,8 +311,9 @@ def test_serve_with_two_workers_on_sqlite_has_one_leader_and_one_writer_at_a_tim
 
 
 def _connections_of(port: int, pids: set[int], *, count: int) -> dict[int, int]:
-    """Open ``count`` connections to ``port`` at once, a request answered on each, and count
-    the ones each of ``pids`` holds (its sockets' inodes among the established ones)."""
+    """Open ``count`` connections to ``port`` at once and count the ones each of ``pids``
+    has accepted (its sockets' inodes among the established ones), then a request answered
+    on each (after which a process over its share may close some: connection_balance)."""
     import select
     import socket
 
@@ -325,11 +326,17 @@ def _connections_of(port: int, pids: set[int], *, count: int) -> dict[int, int]:
             select.select([], [client], [], 10)
             client.setblocking(True)
             client.settimeout(10)
+
+        def held() -> dict[int, int]:
+            return {pid: len(_sockets_of(pid, port, ESTABLISHED)) for pid in pids}
+
+        wait_for(lambda: sum(held().values()) >= count, f"{count} connections accepted")
+        spread = held()
         for client in clients:
             client.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         for client in clients:
             assert client.recv(65536).startswith(b"HTTP/1.1 ")
-        return {pid: len(_sockets_of(pid, port, ESTABLISHED)) for pid in pids}
+        return spread
     finally:
         for client in clients:
             client.close()
