@@ -11,11 +11,11 @@ So each process keeps the number of HTTP connections it holds in a file of a dir
 processes share (named by its pid, written as a connection opens or closes), and reads the
 others' at most every :data:`EVERY` seconds, when a request arrives. A process holding more
 than its share of the node's connections (the total divided by the live processes, rounded
-up) and one more answers as many of its next requests as it holds over that with
-``Connection: close``: the client opens a new connection, which the kernel hashes again, to
-any process. The shares even out within a few rounds of requests (each process within one
-of its share); no request is refused or delayed, and a connection is closed only after its
-response. Sockets (WebSocket) are not counted and never closed here.
+up) answers as many of its next requests as it holds over that with ``Connection: close``:
+the client opens a new connection, which the kernel hashes again, to any process. The
+shares even out within a few rounds of requests; no request is refused or delayed, and a
+connection is closed only after its response. Sockets (WebSocket) are not counted and never
+closed here.
 
 ``serve`` makes the directory before it starts the processes and names it in
 :data:`DIRECTORY_ENV`; without it (one process) nothing is balanced.
@@ -100,12 +100,10 @@ class ConnectionShares:
         return True
 
     def _over_share(self) -> int:
-        """How many connections this process holds over its share and one more (0 or
-        more): one more than the share is not worth a closing that a count of a moment
-        later may undo."""
+        """How many connections this process holds over its share (0 or more)."""
         others = self._read_others()
         share = math.ceil((self.held + sum(others)) / (1 + len(others)))
-        return max(0, self.held - share - 1)
+        return max(0, self.held - share)
 
     def _write(self, count: int) -> None:
         if self._fd is None:
