@@ -15,7 +15,7 @@ import pytest
 from marketdesk.connection_balance import DIRECTORY_ENV, ConnectionShares, process_shares
 from tests.chat.servers import REDIS_URL, Server, redis_available
 from tests.conftest import TestDatabase, wait_for
-from tests.ops.test_leadership import LISTEN, _sockets_of
+from tests.ops.test_leadership import _listening_workers, _sockets_of
 
 WAIT = 60.0  # seconds, a bound on each wait for the server's processes
 
@@ -178,13 +178,7 @@ def test_connections_all_on_one_process_even_out_over_both(
     server.start()
     keepers: list[_Keeper] = []
     try:
-        wait_for(lambda: len(server.workers()) == 2, "two workers", limit=WAIT)
-        pids = server.workers()
-        wait_for(
-            lambda: all(_sockets_of(pid, server.port, LISTEN) for pid in pids),
-            "listen",
-            limit=WAIT,
-        )
+        pids = _listening_workers(server, 2, limit=WAIT)
         first = min(pids)
         while len(keepers) < 12:
             sock = _connect(server.port)

@@ -345,6 +345,16 @@ def _connections_of(port: int, pids: set[int], *, count: int) -> dict[int, int]:
 ESTABLISHED, LISTEN = "01", "0A"  # TCP states in /proc/net/tcp
 
 
+def _listening_workers(server: Server, count: int, *, limit: float) -> set[int]:
+    """The pids of ``serve --workers count``'s processes, once each listens on the port."""
+    wait_for(lambda: len(server.workers()) == count, f"{count} workers", limit=limit)
+    pids = server.workers()
+    wait_for(
+        lambda: all(_sockets_of(pid, server.port, LISTEN) for pid in pids), "listen", limit=limit
+    )
+    return pids
+
+
 def _sockets_of(pid: int, port: int, state: str) -> set[str]:
     """The inodes of the TCP sockets of ``pid`` on local ``port`` in ``state``."""
     on_port = {

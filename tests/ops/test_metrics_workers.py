@@ -19,7 +19,7 @@ from marketdesk.observability.multiprocess import is_running
 from tests.chat.servers import REDIS_URL, Server, redis_available
 from tests.conftest import TestDatabase, wait_for
 from tests.ops.conftest import METRICS_TOKEN, Samples, parse, value
-from tests.ops.test_leadership import LISTEN, _connections_of, _sockets_of
+from tests.ops.test_leadership import _connections_of, _listening_workers
 
 pytestmark = pytest.mark.slow
 
@@ -74,13 +74,7 @@ def test_every_scrape_reports_the_whole_node(
     )
     server.start()
     try:
-        wait_for(lambda: len(server.workers()) == 2, "two workers", limit=WAIT)
-        first = server.workers()
-        wait_for(
-            lambda: all(_sockets_of(pid, server.port, LISTEN) for pid in first),
-            "listen",
-            limit=WAIT,
-        )
+        first = _listening_workers(server, 2, limit=WAIT)
         directory = Path(
             next(
                 entry.split("=", 1)[1]
