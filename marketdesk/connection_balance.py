@@ -106,14 +106,22 @@ class ConnectionShares:
         return max(0, self.held - share)
 
     def _write(self, count: int) -> None:
-        if self._fd is None:
-            self._fd = os.open(self.directory / str(self.pid), os.O_RDWR | os.O_CREAT, 0o600)
-        os.pwrite(self._fd, _COUNT.pack(count), 0)
+        """This process's count in its file (not at all when the directory is gone: the
+        server stopping; a connection is never failed for the count)."""
+        with contextlib.suppress(OSError):
+            if self._fd is None:
+                path = self.directory / str(self.pid)
+                self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            os.pwrite(self._fd, _COUNT.pack(count), 0)
 
     def _read_others(self) -> list[int]:
         """The counts of the node's other live processes; a dead one's file is removed."""
-        counts = []
-        with os.scandir(self.directory) as entries:
+        counts: list[int] = []
+        try:
+            entries = os.scandir(self.directory)
+        except OSError:  # the directory gone (the server stopping): nothing to balance
+            return counts
+        with entries:
             for entry in entries:
                 if not entry.name.isdigit() or int(entry.name) == self.pid:
                     continue

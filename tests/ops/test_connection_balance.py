@@ -208,3 +208,16 @@ def test_connections_all_on_one_process_even_out_over_both(
         for keeper in keepers:
             keeper.sock.close()
         server.stop()
+
+
+def test_a_directory_gone_fails_no_connection(tmp_path: Path) -> None:
+    """The server stopping removes the directory: counting and looking go on quietly."""
+    directory = tmp_path / "shared"
+    directory.mkdir()
+    shares = _shares(directory, 101, _Clock(), set())
+    shares.close()
+    directory.rmdir()
+    shares.joined()
+    assert shares.should_close() is False
+    shares.left()
+    assert not directory.exists()
