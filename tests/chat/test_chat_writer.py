@@ -420,15 +420,16 @@ def test_the_bot_reads_a_message_before_its_transaction(
     cid = int(env.conversation(token)["id"])
     principal = _principal(env, token)
     seen: list[str] = []
-    read, ask, acquire = Bot.read, Bot.ask, WriteLock.acquire
+    # the reply's work (the search of the articles), which ``ask`` and ``read`` share
+    read, reply, acquire = Bot.read, Bot._replied, WriteLock.acquire
 
     def reading(self: Bot, text: str, **kw: Any) -> Any:
         seen.append("read")
         return read(self, text, **kw)
 
-    def asking(self: Bot, text: object, **kw: Any) -> Any:
+    def replying(self: Bot, *args: Any) -> Any:
         seen.append("ask")
-        return ask(self, text, **kw)
+        return reply(self, *args)
 
     async def locking(self: WriteLock) -> bool:
         seen.append("lock")
@@ -441,7 +442,7 @@ def test_the_bot_reads_a_message_before_its_transaction(
         return await real_store_one(session, request, **kw)
 
     monkeypatch.setattr(Bot, "read", reading)
-    monkeypatch.setattr(Bot, "ask", asking)
+    monkeypatch.setattr(Bot, "_replied", replying)
     monkeypatch.setattr(WriteLock, "acquire", locking)
     monkeypatch.setattr(writer_module, "store_one", storing)
     request = _request(chat.ChatContext(), principal, cid, "Как вернуть товар?")
