@@ -8,14 +8,30 @@ from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.store.models import AuditEntry, utcnow
+from marketdesk.store.rows import Follower
 
 from .principals import Principal
 
-__all__ = ["record", "write"]
+__all__ = ["follower", "record", "write"]
 
 
 _AUDIT_LOG: Table = AuditEntry.__table__  # type: ignore[assignment]
 _INSERT = insert(_AUDIT_LOG)
+
+
+def follower(
+    actor: Principal | None,
+    action: str,
+    *,
+    entity_kind: str,
+    id_from: str,
+    **details: Any,
+) -> Follower:
+    """An entry written by the statement that inserts its entity
+    (``store.rows.insert_numbered``), its ``entity_id`` the new row's ``id_from`` column."""
+    values = _values(actor, action, entity_kind, None, details)
+    del values["entity_id"]
+    return Follower(_AUDIT_LOG, values, {"entity_id": id_from})
 
 
 def _values(

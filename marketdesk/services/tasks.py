@@ -40,7 +40,8 @@ from marketdesk.store.models import (
     TaskEvent,
     utcnow,
 )
-from marketdesk.store.rows import insert_numbered
+from marketdesk.store.rows import Follower, insert_numbered
+from marketdesk.store.transactions import statement_alone
 
 from . import audit, chat, chat_access, task_live, task_outcomes, webhooks
 from .errors import (
@@ -314,6 +315,24 @@ async def _open_task(
         conversation_id=conversation_id,
     )
 
+    actor_id = int(actor.id) if actor and actor.is_operator else None
+    history = {"at": now, "actor_id": actor_id, "kind": "created", "details": {"queue": spec.path}}
+    audited = audit.follower(
+        actor,
+        "task.created",
+        entity_kind="task",
+        id_from="number",
+        queue=spec.path,
+        customer_id=customer_id,
+    )
+    # one statement on PostgreSQL, which may go alone (no BEGIN and COMMIT) where nothing
+    # else is written: no conversation's note, no webhook wanting the task, the commit here
+    alone = (
+        commit
+        and conversation_id is None
+        and webhooks.known_unwanted(session.get_bind(), WebhookEvent.TASK_CREATED)
+        and await statement_alone(session)
+    )
     task = await insert_numbered(  # the number made of the id by the insert itself
         session,
         Task,
@@ -335,24 +354,20 @@ async def _open_task(
         column="number",
         prefix=TASK_PREFIX,
         digits=TASK_DIGITS,
+        followers=(  # its history's first event and the audit's entry
+            Follower(_EVENTS, history, {"task_id": "id"}),
+            audited,
+        ),
     )
-    created = await _write_event(session, task, actor, "created", now, queue=spec.path)
+    created = TaskEvent(task_id=task.id, **history)
     if conversation_id is not None:
         await chat.add_system_message(
             session,
             conversation_id,
             f"Создана заявка {task.number} («{spec.title_ru}»).",
         )
-    await audit.write(
-        session,
-        actor,
-        "task.created",
-        entity_kind="task",
-        entity_id=task.number,
-        queue=spec.path,
-        customer_id=customer_id,
-    )
-    await webhooks.emit(session, WebhookEvent.TASK_CREATED, lambda: task_data(task))
+    if not alone:
+        await webhooks.emit(session, WebhookEvent.TASK_CREATED, lambda: task_data(task))
     await task_live.announce(session, "created", [task], actor=actor)
     if commit:
         await session.commit()

@@ -26,7 +26,8 @@ again after a rollback, would meet a stale object of the same identity."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
@@ -51,12 +52,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from .models.base import Base
 
 __all__ = [
+    "Follower",
     "adopt",
     "as_loaded",
     "insert_adopted",
     "insert_adopted_row",
     "insert_numbered",
     "insert_row",
+    "with_defaults",
     "write_changes",
 ]
 
@@ -110,9 +113,25 @@ async def insert_row(
     return row
 
 
-# (model, dialect, the columns given, the numbered column, its prefix and digits) → the insert,
-# and each column's attribute name
-_NUMBERED: dict[tuple[Any, ...], tuple[Insert, dict[str, str]]] = {}
+@dataclass(frozen=True, slots=True)
+class Follower:
+    """A row that :func:`insert_numbered` inserts with the numbered row: ``values`` by
+    column, and ``from_row``: its columns that take the new row's (this table's column →
+    the new row's column), such as a history entry's ``task_id`` or an audit entry's
+    ``entity_id`` (the number)."""
+
+    table: Table
+    values: Mapping[str, Any]
+    from_row: Mapping[str, str]
+
+    def shape(self) -> tuple[str, tuple[str, ...], tuple[tuple[str, str], ...]]:
+        return (self.table.name, tuple(self.values), tuple(self.from_row.items()))
+
+
+# (model, dialect, the columns given, the numbered column, its prefix and digits, the
+# followers' shapes) → the statement, and each column's attribute name
+_NUMBERED: dict[tuple[Any, ...], tuple[Any, dict[str, str]]] = {}
+_FOLLOWER_INSERTS: dict[str, Insert] = {}
 
 
 async def insert_numbered(
@@ -123,16 +142,29 @@ async def insert_numbered(
     column: str,
     prefix: str,
     digits: int,
+    followers: Sequence[Follower] = (),
 ) -> _M:
     """:func:`insert_adopted` of a row whose ``column`` is ``prefix`` and its id, zero-padded
     to at least ``digits`` (``CTASK-0000042``), written by the same statement: the id is
     chosen by the statement itself (PostgreSQL: the id column's sequence; SQLite: the next
     rowid, the largest plus one, as SQLite picks it for a table without ``AUTOINCREMENT``, in
     the statement that inserts, under the database's write lock), not read back and written
-    with an ``UPDATE`` after the insert (a statement, and on PostgreSQL a round trip, less)."""
+    with an ``UPDATE`` after the insert (a statement, and on PostgreSQL a round trip, less).
+    ``followers``: rows that go in with it (:class:`Follower`); on PostgreSQL in the same
+    statement (a data-modifying ``WITH`` each: one round trip for all, and a statement that
+    may go alone, ``transactions.statement_alone``), on SQLite one statement each after it
+    (no round trips to save)."""
     dialect = session.get_bind().dialect.name
+    in_one = dialect == "postgresql" and bool(followers)
+    if in_one:  # inside a ``WITH`` the columns' Python-side defaults are not filled in
+        values = with_defaults(cast(Table, inspect(model).local_table), values)
+        followers = [
+            Follower(f.table, with_defaults(f.table, f.values, but=f.from_row), f.from_row)
+            for f in followers
+        ]
     keys = tuple(values)
-    cache_key = (model, dialect, keys, column, prefix, digits)
+    shapes = tuple(f.shape() for f in followers) if in_one else ()
+    cache_key = (model, dialect, keys, column, prefix, digits, shapes)
     prepared = _NUMBERED.get(cache_key)
     if prepared is None:
         mapper = inspect(model)
@@ -149,14 +181,66 @@ async def insert_numbered(
             next_id = select(largest.label("id")).subquery("next_id")
             padded = func.printf(f"%0{digits}d", next_id.c.id)
         source = select(next_id.c.id, literal(prefix) + padded, *given)
-        prepared = _NUMBERED[cache_key] = (
+        statement: Any = (
             insert(table)
             .from_select([id_column.name, column, *keys], source)
-            .returning(*table.columns),
-            _attribute_names(mapper, table),
+            .returning(*table.columns)
         )
-    row = (await session.execute(prepared[0], dict(values))).one()
+        if in_one:
+            statement = _with_followers(statement, followers)
+        prepared = _NUMBERED[cache_key] = (statement, _attribute_names(mapper, table))
+    parameters = dict(values)
+    if in_one:
+        for n, follower in enumerate(followers):
+            parameters |= {f"f{n}_{k}": v for k, v in follower.values.items()}
+    row = (await session.execute(prepared[0], parameters)).one()
+    if not in_one:
+        for follower in followers:
+            from_row = {k: row._mapping[source] for k, source in follower.from_row.items()}
+            await session.execute(_follower_insert(follower.table), {**follower.values, **from_row})
     return _adopted(session, model, prepared[1], row)
+
+
+def with_defaults(
+    table: Table, values: Mapping[str, Any], *, but: Collection[str] = ()
+) -> dict[str, Any]:
+    """``values`` with the Python-side default of each column of ``table`` they lack (but
+    the columns ``but`` names): what an insert of its own fills in, and an insert inside a
+    ``WITH`` does not."""
+    missing: dict[str, Any] = {}
+    for column in table.columns:
+        default = column.default
+        if column.key in values or column.key in but or default is None:
+            continue
+        if getattr(default, "is_scalar", False):
+            missing[column.key] = getattr(default, "arg", None)
+        elif getattr(default, "is_callable", False):
+            missing[column.key] = default.arg(None)  # type: ignore[attr-defined]
+    return {**values, **missing}
+
+
+def _with_followers(statement: Insert, followers: Sequence[Follower]) -> Any:
+    """PostgreSQL's one statement: the numbered insert as a ``WITH``, each follower an
+    ``INSERT … SELECT`` from it; → the new row's columns."""
+    new = statement.cte("new")
+    inserts = []
+    for n, follower in enumerate(followers):
+        table = follower.table
+        given = [bindparam(f"f{n}_{k}", type_=table.c[k].type) for k in follower.values]
+        taken = [new.c[source] for source in follower.from_row.values()]
+        inserts.append(
+            insert(table)
+            .from_select([*follower.values, *follower.from_row], select(*given, *taken))
+            .cte(f"f{n}")
+        )
+    return select(*new.c).add_cte(*inserts)
+
+
+def _follower_insert(table: Table) -> Insert:
+    found = _FOLLOWER_INSERTS.get(table.name)
+    if found is None:
+        found = _FOLLOWER_INSERTS[table.name] = insert(table)
+    return found
 
 
 def _attribute_names(mapper: orm.Mapper[Any], table: Table) -> dict[str, str]:

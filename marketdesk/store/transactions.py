@@ -52,6 +52,7 @@ __all__ = [
     "run_after_commit",
     "serialized",
     "sqlite_write_lock",
+    "statement_alone",
     "transaction_state",
     "write_locked",
 ]
@@ -144,6 +145,20 @@ async def write_locked(session: AsyncSession) -> AsyncIterator[None]:
     finally:
         # the commits of the block: on disk, then announced, with the lock given back
         await after_unlock.run()
+
+
+async def statement_alone(session: AsyncSession) -> bool:
+    """On PostgreSQL, before the session has begun anything: its connection taken in
+    autocommit, for a unit of work that is one statement (as atomic on its own as in a
+    transaction): no ``BEGIN`` and no ``COMMIT``, two round trips of three. The caller runs
+    that one statement, then commits the session as usual (the after-commit work runs); the
+    connection goes back to the pool at the commit, and the session's next transaction takes
+    one as usual. → whether it did (False on SQLite, or once the session has begun: the
+    caller's statements go in the transaction as usual)."""
+    if session.in_transaction() or session.get_bind().dialect.name != "postgresql":
+        return False
+    await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    return True
 
 
 def serialized(function: _F) -> _F:

@@ -347,3 +347,79 @@ def test_a_known_visitors_openings_at_once_make_one_conversation(
     assert [sent.duplicate for _, _, sent in same].count(False) == 1
     assert not any(created for _, created, _ in others)
     assert all(not sent.duplicate for _, _, sent in others)
+
+
+def test_a_new_visitors_opening_goes_alone_where_no_webhook_wants_it(
+    database_url: str, bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL, where no subscription wants the events (as this process keeps the
+    subscriptions), a new visitor's one statement runs in autocommit: no ``BEGIN`` and no
+    ``COMMIT`` at the server. It writes what the transaction writes, and the connection
+    goes back to the pool as it was: the next session's writes are a transaction again."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's round trips (SQLite's transactions cost none)")
+    import asyncpg.transaction
+
+    asyncio.run(_unsubscribe(database_url))
+    monkeypatch.setattr(outbox._active, "seconds", 60.0)  # kept through the test
+    begun: list[str] = []
+    start = asyncpg.transaction.Transaction.start
+
+    async def counted(self: Any) -> None:
+        begun.append("BEGIN")
+        await start(self)
+
+    monkeypatch.setattr(asyncpg.transaction.Transaction, "start", counted)
+    in_transaction = asyncio.run(_open(database_url, bot, QUESTION))  # reads the subscriptions
+    assert begun  # (the engine's first connect begins one too)
+    begun.clear()
+
+    async def alone_then_a_rolled_back_write() -> tuple[visitors.NewVisitor, int]:
+        database = Database(database_url)
+        ctx = ChatContext(bot=bot, database=database)
+        opening = visitors.Opening(line="general", client_msg_id=uuid.uuid4().hex, text=QUESTION)
+        try:
+            async with database.sessions() as session:  # the engine's first connect begins
+                await session.execute(select(1))
+            begun.clear()
+            async with database.sessions() as session:
+                made = await visitors.new_visitor(
+                    session,
+                    ctx,
+                    ttl=TTL,
+                    principal=visitors.new_visitor_principal(),
+                    opening=opening,
+                )
+            assert begun == []  # alone
+            async with database.sessions() as session:  # the same pooled connection
+                session.add(Visitor(id="rolled-back", created_at=utcnow()))
+                await session.flush()
+                await session.rollback()
+            async with database.sessions() as session:
+                left = len(
+                    list(
+                        await session.scalars(select(Visitor.id).where(Visitor.id == "rolled-back"))
+                    )
+                )
+        finally:
+            await database.dispose()
+        return made, left
+
+    alone, left = asyncio.run(alone_then_a_rolled_back_write())
+    assert begun and left == 0  # the flush began a transaction, and its rollback undid it
+    assert alone.sent is not None and alone.sent.replies
+    assert asyncio.run(_written(database_url, alone)) == asyncio.run(
+        _written(database_url, in_transaction.made)
+    )
+    assert _answer(alone) == _answer(in_transaction.made)
+
+
+async def _unsubscribe(url: str) -> None:
+    database = Database(url)
+    try:
+        async with database.sessions() as session:
+            await session.execute(delete(WebhookSubscription))
+            await session.commit()
+    finally:
+        await database.dispose()
+    await outbox.forget_subscriptions()

@@ -332,3 +332,49 @@ def test_queue_loads_and_the_workspace_filters(client, tokens):
         "/api/v1/tasks", params={"queue": queue, "created_to": "2020-01-01"}, headers=worker
     ).json()
     assert none_yet["total"] == 0
+
+
+def test_a_new_task_goes_alone_where_no_webhook_wants_it(client, tokens, demo_db, monkeypatch):
+    """A task, its first event and its audit entry are one statement on PostgreSQL, which
+    goes alone (autocommit: no ``BEGIN`` and ``COMMIT``) where no subscription wants
+    ``task.created`` (as the process keeps them) and nothing else is written (no
+    conversation's note); on SQLite a transaction as ever. The card's history and the audit
+    entry are there all the same."""
+    from marketdesk.services import tasks as task_service
+    from marketdesk.services.webhooks import outbox
+    from marketdesk.store.models import AuditEntry, TaskEvent, WebhookSubscription
+
+    went: list[bool] = []
+    real = task_service.statement_alone
+
+    async def watched(session):
+        went.append(await real(session))
+        return went[-1]
+
+    monkeypatch.setattr(task_service, "statement_alone", watched)
+    monkeypatch.setattr(outbox._active, "seconds", 60.0)  # kept through the test
+    assert create(client, tokens["operator"]).status_code == 201  # keeps the subscriptions
+    made = create(client, tokens["operator"], description="вторая")
+    assert made.status_code == 201, made.text
+    number = made.json()["number"]
+
+    async def read(session):
+        wanted = any(
+            "task.created" in (events or ())
+            for events in await session.scalars(
+                select(WebhookSubscription.events).where(WebhookSubscription.active.is_(True))
+            )
+        )
+        task_id = await session.scalar(select(Task.id).where(Task.number == number))
+        kinds = list(
+            await session.scalars(select(TaskEvent.kind).where(TaskEvent.task_id == task_id))
+        )
+        audited = list(
+            await session.scalars(select(AuditEntry.action).where(AuditEntry.entity_id == number))
+        )
+        return wanted, kinds, audited
+
+    wanted, kinds, audited = run_db(demo_db, read)
+    assert went[-1] is (demo_db.backend == "postgresql" and not wanted)
+    assert kinds == ["created"] and audited == ["task.created"]
+    assert [e["kind"] for e in made.json()["history"]] == ["created"]

@@ -10,13 +10,19 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import Table, select
 from sqlalchemy import event as sa_event
-from sqlalchemy import select
 
 from marketdesk.store.db import Database
+from marketdesk.store.models import AuditEntry, Task, TaskEvent, Visitor, utcnow
 from marketdesk.store.models import Session as SessionRow
-from marketdesk.store.models import Task, Visitor, utcnow
-from marketdesk.store.rows import insert_adopted, insert_numbered, insert_row, write_changes
+from marketdesk.store.rows import (
+    Follower,
+    insert_adopted,
+    insert_numbered,
+    insert_row,
+    write_changes,
+)
 from tests.conftest import TestDatabase, backends, prepare
 
 
@@ -209,3 +215,83 @@ def test_a_numbered_row_gets_its_number_from_its_own_id_in_one_statement(
     else:  # the sequence: never handed out twice
         assert after_delete.id > after_far.id > first.id
     assert len({t.id for t in together}) == 8
+
+
+@pytest.mark.parametrize("backend", backends())
+def test_a_numbered_rows_followers_go_in_with_it_in_one_statement_on_postgresql(
+    backend: str, make_database: Callable[[str], TestDatabase]
+) -> None:
+    """``insert_numbered`` with followers (a history event, an audit entry): each gets the
+    new row's columns it asks for (the id, the number); on PostgreSQL all in one statement,
+    on SQLite one after the other; a rollback takes them all back."""
+    database_info = make_database(backend)
+    prepare(database_info.url, demo=False)
+    events: Table = TaskEvent.__table__  # type: ignore[assignment]
+    audit_log: Table = AuditEntry.__table__  # type: ignore[assignment]
+
+    def followers(title: str) -> tuple[Follower, ...]:
+        at = utcnow()
+        return (
+            Follower(
+                events, {"at": at, "kind": "created", "details": {"t": title}}, {"task_id": "id"}
+            ),
+            Follower(
+                audit_log,
+                {"at": at, "actor_kind": "system", "action": "task.created", "details": {}},
+                {"entity_id": "number"},
+            ),
+        )
+
+    async def main(url: str) -> tuple[Task, list[str], list[Any], list[Any], int]:
+        database = Database(url)
+        statements: list[str] = []
+
+        def record(_c: object, _cur: object, statement: str, *_rest: object) -> None:
+            statements.append(statement.split()[0])
+
+        try:
+            sa_event.listen(database.engine.sync_engine, "before_cursor_execute", record)
+            async with database.sessions() as session:
+                task = await insert_numbered(
+                    session,
+                    Task,
+                    _new_task("с историей"),
+                    column="number",
+                    prefix="CTASK-",
+                    digits=7,
+                    followers=followers("с историей"),
+                )
+                await session.commit()
+            sa_event.remove(database.engine.sync_engine, "before_cursor_execute", record)
+            async with database.sessions() as session:
+                await insert_numbered(
+                    session,
+                    Task,
+                    _new_task("отменённая"),
+                    column="number",
+                    prefix="CTASK-",
+                    digits=7,
+                    followers=followers("отменённая"),
+                )
+                await session.rollback()
+            async with database.sessions() as session:
+                history = list(
+                    (await session.execute(select(TaskEvent.task_id, TaskEvent.details))).all()
+                )
+                audited = list(
+                    (await session.execute(select(AuditEntry.entity_id, AuditEntry.action))).all()
+                )
+                tasks = len(list(await session.scalars(select(Task.id))))
+        finally:
+            await database.dispose()
+        return task, statements, history, audited, tasks
+
+    task, statements, history, audited, tasks = asyncio.run(main(database_info.url))
+    if backend == "postgresql":
+        assert statements == ["WITH"]
+    else:
+        assert statements == ["INSERT", "INSERT", "INSERT"]
+    assert task.number == f"CTASK-{task.id:07d}"
+    assert [tuple(r) for r in history] == [(task.id, {"t": "с историей"})]
+    assert [tuple(r) for r in audited] == [(task.number, "task.created")]
+    assert tasks == 1  # the rolled-back one took its followers with it

@@ -40,8 +40,8 @@ from marketdesk.domain.lines import Line
 from marketdesk.domain.webhooks import WebhookEvent
 from marketdesk.settings import Settings
 from marketdesk.store.models import Conversation, Session, Visitor, utcnow
-from marketdesk.store.rows import as_loaded
-from marketdesk.store.transactions import write_locked
+from marketdesk.store.rows import as_loaded, with_defaults
+from marketdesk.store.transactions import statement_alone, write_locked
 
 from .. import webhooks
 from ..principals import Principal
@@ -58,6 +58,8 @@ __all__ = ["FirstContact", "open_first_contact", "open_with_question"]
 
 _VISITORS: Table = Visitor.__table__  # type: ignore[assignment]
 _SESSIONS: Table = Session.__table__  # type: ignore[assignment]
+
+_EVENTS = (WebhookEvent.CONVERSATION_CREATED, WebhookEvent.MESSAGE_CREATED)
 
 # built once (building a statement cost more CPU than SQLite took to run it)
 _INSERT_VISITOR = insert(_VISITORS)
@@ -209,9 +211,16 @@ async def _commit(
     """``opening`` written under the write lock (after the new visitor's rows, or after a
     known visitor's checks) and committed; None, rolled back with nothing written, where
     the checks leave it to the general path."""
+    # a new visitor's rows on PostgreSQL are one statement: alone, without BEGIN and COMMIT,
+    # where no webhook wants the events (their deliveries would be more statements)
+    alone = (
+        new_visitor is not None
+        and webhooks.known_unwanted(session.get_bind(), *_EVENTS)
+        and await statement_alone(session)
+    )
     async with write_locked(session):
         written = await session.run_sync(
-            lambda sync: _write(sync.connection(), opening, new_visitor, max_open)
+            lambda sync: _write(sync.connection(), opening, new_visitor, max_open, alone=alone)
         )
         if written is None:
             await session.rollback()
@@ -252,9 +261,13 @@ def _write(
     opening: _Opening,
     new_visitor: _NewVisitor | None,
     max_open: int | None,
+    *,
+    alone: bool = False,
 ) -> _Written | None:
     """The script's statements, in the session's transaction (its commit is the caller's);
-    None when a known visitor's checks leave it to the general path (nothing written)."""
+    None when a known visitor's checks leave it to the general path (nothing written).
+    ``alone``: PostgreSQL's one statement in autocommit, no webhook wanting the events (as
+    this process knew them just before): none are raised."""
     messages = opening.messages
     session_row: Any  # (a row, or the same columns as attributes)
     row: Any
@@ -272,6 +285,8 @@ def _write(
             message["conversation_id"] = row.id
         message_ids = insert_messages(connection, messages)  # both in one statement
     views = [stored_view(i, **m) for i, m in zip(message_ids, messages, strict=True)]
+    if alone:
+        return _Written(session_row, row, views, 0)
     now = opening.now
     emitted = webhooks.emit_sync(
         connection, WebhookEvent.CONVERSATION_CREATED, [partial(conversation_data, row)], now
@@ -342,28 +357,14 @@ def _in_one(session_keys: tuple[str, ...], conversation_keys: tuple[str, ...]) -
     return statement
 
 
-def _with_defaults(table: Table, values: dict[str, Any]) -> dict[str, Any]:
-    """``values`` with the Python-side default of each column of ``table`` they lack."""
-    missing: dict[str, Any] = {}
-    for column in table.columns:
-        default = column.default
-        if column.key in values or default is None:
-            continue
-        if getattr(default, "is_scalar", False):
-            missing[column.key] = getattr(default, "arg", None)
-        elif getattr(default, "is_callable", False):
-            missing[column.key] = default.arg(None)  # type: ignore[attr-defined]
-    return values | missing if missing else values
-
-
 def _write_in_one(
     connection: Connection, opening: _Opening, new_visitor: _NewVisitor
 ) -> tuple[SimpleNamespace, SimpleNamespace, list[int]]:
     """A new visitor's opening on PostgreSQL: one statement (:func:`_in_one`). → (the
     session's row, the conversation's row, the two messages' ids)."""
     # inside a ``WITH`` the columns' Python-side defaults are not filled in: given here
-    session_values = _with_defaults(_SESSIONS, new_visitor.session_values)
-    conversation = _with_defaults(CONVERSATIONS, opening.conversation)
+    session_values = with_defaults(_SESSIONS, new_visitor.session_values)
+    conversation = with_defaults(CONVERSATIONS, opening.conversation)
     parameters = {f"v_{k}": v for k, v in new_visitor.visitor.items()}
     parameters |= {f"s_{k}": v for k, v in session_values.items()}
     parameters |= {f"c_{k}": v for k, v in conversation.items()}

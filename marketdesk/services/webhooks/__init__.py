@@ -14,6 +14,7 @@ from .outbox import (
     emit,
     emit_sync,
     forget_subscriptions,
+    known_unwanted,
     on_emitted,
     wake_after_commit,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "emit_sync",
     "forget_customer_events",
     "forget_subscriptions",
+    "known_unwanted",
     "list_deliveries",
     "list_webhooks",
     "on_emitted",

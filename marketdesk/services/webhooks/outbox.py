@@ -33,7 +33,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Table, insert, select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain.webhooks import DeliveryStatus, WebhookEvent
@@ -49,6 +49,7 @@ __all__ = [
     "emit",
     "emit_sync",
     "forget_subscriptions",
+    "known_unwanted",
     "on_emitted",
     "wake_after_commit",
 ]
@@ -93,6 +94,17 @@ async def active_subscriptions(session: AsyncSession) -> Subscriptions:
         return _subscriptions(await session.execute(_ACTIVE))
 
     return await _active.get_or_read(session.get_bind(), read)
+
+
+def known_unwanted(bind: Engine | Connection, *events: WebhookEvent) -> bool:
+    """Whether no active subscription wants any of ``events``, as this process keeps them
+    now (not read: False when none are kept). A write that is one statement without the
+    events' deliveries may then go alone (``store.transactions.statement_alone``)."""
+    kept = _active.get(bind)
+    if kept is None:
+        return False
+    wanted = {event.value for event in events}
+    return not any(wanted.intersection(types or ()) for _, types in kept)
 
 
 def on_emitted(listener: Callable[[], None]) -> Callable[[], None]:
