@@ -40,7 +40,7 @@ from marketdesk.store.models import (
     TaskEvent,
     utcnow,
 )
-from marketdesk.store.rows import Follower, insert_numbered
+from marketdesk.store.rows import Follower, adopt_row, execute_followed, insert_numbered
 from marketdesk.store.transactions import statement_alone
 
 from . import audit, chat, chat_access, task_live, task_outcomes, webhooks
@@ -177,6 +177,12 @@ _COMMENTS: Table = TaskComment.__table__  # type: ignore[assignment]
 _UPDATE_TASK = update(_TASKS).where(_TASKS.c.id == bindparam("task_id"))  # SET: the keys
 _INSERT_EVENT = insert(_EVENTS)
 _INSERT_COMMENT = insert(_COMMENTS)
+_TOUCH_TASK = (
+    update(_TASKS)
+    .where(_TASKS.c.number == bindparam("b_number", type_=_TASKS.c.number.type))
+    .values(updated_at=bindparam("b_updated_at", type_=_TASKS.c.updated_at.type))
+    .returning(*_TASKS.c)
+)
 
 
 async def _set(session: AsyncSession, task: Task, **values: Any) -> None:
@@ -211,6 +217,14 @@ async def _write_event(
         },
     )
     return event
+
+
+def _event_values(
+    actor: Principal | None, kind: str, now: datetime, **details: Any
+) -> dict[str, Any]:
+    """A history event's columns but its ``task_id``."""
+    actor_id = int(actor.id) if actor and actor.is_operator else None
+    return {"at": now, "actor_id": actor_id, "kind": kind, "details": details}
 
 
 def _event(
@@ -315,8 +329,7 @@ async def _open_task(
         conversation_id=conversation_id,
     )
 
-    actor_id = int(actor.id) if actor and actor.is_operator else None
-    history = {"at": now, "actor_id": actor_id, "kind": "created", "details": {"queue": spec.path}}
+    history = _event_values(actor, "created", now, queue=spec.path)
     audited = audit.follower(
         actor,
         "task.created",
@@ -777,13 +790,23 @@ async def add_comment(
     """A comment on the task, in its history too. → the task (for its card)."""
     actor.require_operator()
     now = now or utcnow()
-    task = await _load(session, number)
     cleaned = _clean_text(text, "Комментарий", MAX_TEXT)
-    await session.execute(
-        _INSERT_COMMENT,
-        {"task_id": task.id, "author_id": int(actor.id), "text": cleaned, "created_at": now},
+    event = _event_values(actor, "comment", now)
+    comment = {"author_id": int(actor.id), "text": cleaned, "created_at": now}
+    # the task touched, the comment and the history's event: on PostgreSQL one statement,
+    # alone (no BEGIN and COMMIT), where the session has begun nothing
+    await statement_alone(session)
+    row = await execute_followed(
+        session,
+        _TOUCH_TASK,
+        {"b_number": number, "b_updated_at": now},
+        (
+            Follower(_COMMENTS, comment, {"task_id": "id"}),
+            Follower(_EVENTS, event, {"task_id": "id"}),
+        ),
     )
-    await _write_event(session, task, actor, "comment", now)
-    await _set(session, task, updated_at=now)
+    if row is None:  # (nothing written)
+        raise TaskNotFound(number=number)
+    task = adopt_row(session, Task, row)
     await session.commit()
     return task

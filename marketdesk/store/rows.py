@@ -33,6 +33,7 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import (
     Insert,
     Row,
+    Select,
     Table,
     Text,
     Update,
@@ -54,7 +55,9 @@ from .models.base import Base
 __all__ = [
     "Follower",
     "adopt",
+    "adopt_row",
     "as_loaded",
+    "execute_followed",
     "insert_adopted",
     "insert_adopted_row",
     "insert_numbered",
@@ -128,9 +131,11 @@ class Follower:
         return (self.table.name, tuple(self.values), tuple(self.from_row.items()))
 
 
-# (model, dialect, the columns given, the numbered column, its prefix and digits, the
-# followers' shapes) → the statement, and each column's attribute name
-_NUMBERED: dict[tuple[Any, ...], tuple[Any, dict[str, str]]] = {}
+# (model, dialect, the columns given, the numbered column, its prefix and digits) → the
+# insert, and each column's attribute name
+_NUMBERED: dict[tuple[Any, ...], tuple[Insert, dict[str, str]]] = {}
+# (the statement, the followers' shapes) → PostgreSQL's one statement
+_FOLLOWED: dict[tuple[Any, ...], Select[Any]] = {}
 _FOLLOWER_INSERTS: dict[str, Insert] = {}
 
 
@@ -150,25 +155,16 @@ async def insert_numbered(
     rowid, the largest plus one, as SQLite picks it for a table without ``AUTOINCREMENT``, in
     the statement that inserts, under the database's write lock), not read back and written
     with an ``UPDATE`` after the insert (a statement, and on PostgreSQL a round trip, less).
-    ``followers``: rows that go in with it (:class:`Follower`); on PostgreSQL in the same
-    statement (a data-modifying ``WITH`` each: one round trip for all, and a statement that
-    may go alone, ``transactions.statement_alone``), on SQLite one statement each after it
-    (no round trips to save)."""
+    ``followers``: rows that go in with it (:func:`execute_followed`)."""
     dialect = session.get_bind().dialect.name
-    in_one = dialect == "postgresql" and bool(followers)
-    if in_one:  # inside a ``WITH`` the columns' Python-side defaults are not filled in
-        values = with_defaults(cast(Table, inspect(model).local_table), values)
-        followers = [
-            Follower(f.table, with_defaults(f.table, f.values, but=f.from_row), f.from_row)
-            for f in followers
-        ]
+    mapper = inspect(model)
+    table = cast(Table, mapper.local_table)
+    if dialect == "postgresql" and followers:  # a ``WITH`` fills in no Python-side default
+        values = with_defaults(table, values)
     keys = tuple(values)
-    shapes = tuple(f.shape() for f in followers) if in_one else ()
-    cache_key = (model, dialect, keys, column, prefix, digits, shapes)
+    cache_key = (model, dialect, keys, column, prefix, digits)
     prepared = _NUMBERED.get(cache_key)
     if prepared is None:
-        mapper = inspect(model)
-        table = cast(Table, mapper.local_table)
         (id_column,) = table.primary_key.columns
         given = [bindparam(key, type_=table.c[key].type) for key in keys]
         if dialect == "postgresql":
@@ -181,24 +177,54 @@ async def insert_numbered(
             next_id = select(largest.label("id")).subquery("next_id")
             padded = func.printf(f"%0{digits}d", next_id.c.id)
         source = select(next_id.c.id, literal(prefix) + padded, *given)
-        statement: Any = (
+        prepared = _NUMBERED[cache_key] = (
             insert(table)
             .from_select([id_column.name, column, *keys], source)
-            .returning(*table.columns)
+            .returning(*table.columns),
+            _attribute_names(mapper, table),
         )
-        if in_one:
-            statement = _with_followers(statement, followers)
-        prepared = _NUMBERED[cache_key] = (statement, _attribute_names(mapper, table))
-    parameters = dict(values)
-    if in_one:
-        for n, follower in enumerate(followers):
-            parameters |= {f"f{n}_{k}": v for k, v in follower.values.items()}
-    row = (await session.execute(prepared[0], parameters)).one()
-    if not in_one:
-        for follower in followers:
-            from_row = {k: row._mapping[source] for k, source in follower.from_row.items()}
-            await session.execute(_follower_insert(follower.table), {**follower.values, **from_row})
+    row = await execute_followed(session, prepared[0], dict(values), followers)
+    assert row is not None  # an insert of a row returns it
     return _adopted(session, model, prepared[1], row)
+
+
+async def execute_followed(
+    session: AsyncSession,
+    statement: Insert | Update,
+    parameters: Mapping[str, Any],
+    followers: Sequence[Follower],
+) -> Row[Any] | None:
+    """``statement`` (an insert or update returning its row's columns, at most one row)
+    and its ``followers``, rows inserted after it that take columns of its row (a history
+    event's ``task_id``, an audit entry's ``entity_id``). On PostgreSQL one statement: the
+    row's a data-modifying ``WITH``, each follower an ``INSERT … SELECT`` from it (one round
+    trip for all, and a statement that may go alone, ``transactions.statement_alone``); on
+    SQLite a statement each (no round trips to save). → the row, or None when the statement
+    found none (and no follower was written)."""
+    if not followers:
+        return (await session.execute(statement, dict(parameters))).first()
+    if session.get_bind().dialect.name != "postgresql":
+        row = (await session.execute(statement, dict(parameters))).first()
+        if row is not None:
+            for follower in followers:
+                taken = {k: row._mapping[source] for k, source in follower.from_row.items()}
+                await session.execute(
+                    _follower_insert(follower.table), {**follower.values, **taken}
+                )
+        return row
+    followers = [  # inside a ``WITH`` the columns' Python-side defaults are not filled in
+        Follower(f.table, with_defaults(f.table, f.values, but=f.from_row), f.from_row)
+        for f in followers
+    ]
+    key = (statement, tuple(f.shape() for f in followers))
+    one = _FOLLOWED.get(key)
+    if one is None:
+        one = _FOLLOWED[key] = _with_followers(statement, followers)
+    values = dict(parameters)
+    for n, follower in enumerate(followers):
+        values |= {f"f{n}_{k}": v for k, v in follower.values.items()}
+    found: Row[Any] | None = (await session.execute(one, values)).first()
+    return found
 
 
 def with_defaults(
@@ -219,9 +245,9 @@ def with_defaults(
     return {**values, **missing}
 
 
-def _with_followers(statement: Insert, followers: Sequence[Follower]) -> Any:
-    """PostgreSQL's one statement: the numbered insert as a ``WITH``, each follower an
-    ``INSERT … SELECT`` from it; → the new row's columns."""
+def _with_followers(statement: Insert | Update, followers: Sequence[Follower]) -> Select[Any]:
+    """PostgreSQL's one statement: ``statement`` as a ``WITH``, each follower an
+    ``INSERT … SELECT`` from it; → the row's columns."""
     new = statement.cte("new")
     inserts = []
     for n, follower in enumerate(followers):
@@ -246,6 +272,19 @@ def _follower_insert(table: Table) -> Insert:
 def _attribute_names(mapper: orm.Mapper[Any], table: Table) -> dict[str, str]:
     """Each column of ``table`` (by its name in a returned row) → its attribute's name."""
     return {c.key: mapper.get_property_by_column(c).key for c in table.columns}
+
+
+def adopt_row(session: AsyncSession, model: type[_M], row: Row[Any]) -> _M:
+    """The object of ``row`` (every column of ``model``'s table, as a statement returned
+    them), adopted: in the session as if read."""
+    mapper = inspect(model)
+    names = _NAMES.get(model)
+    if names is None:
+        names = _NAMES[model] = _attribute_names(mapper, cast(Table, mapper.local_table))
+    return _adopted(session, model, names, row)
+
+
+_NAMES: dict[type[Base], dict[str, str]] = {}
 
 
 def _adopted(session: AsyncSession, model: type[_M], names: Mapping[str, str], row: Row[Any]) -> _M:

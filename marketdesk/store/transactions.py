@@ -148,15 +148,32 @@ async def write_locked(session: AsyncSession) -> AsyncIterator[None]:
 
 
 async def statement_alone(session: AsyncSession) -> bool:
-    """On PostgreSQL, before the session has begun anything: its connection taken in
-    autocommit, for a unit of work that is one statement (as atomic on its own as in a
+    """On PostgreSQL, while nothing is begun at the server: the session's connection taken
+    in autocommit, for a unit of work that is one statement (as atomic on its own as in a
     transaction): no ``BEGIN`` and no ``COMMIT``, two round trips of three. The caller runs
     that one statement, then commits the session as usual (the after-commit work runs); the
     connection goes back to the pool at the commit, and the session's next transaction takes
-    one as usual. → whether it did (False on SQLite, or once the session has begun: the
-    caller's statements go in the transaction as usual)."""
-    if session.in_transaction() or session.get_bind().dialect.name != "postgresql":
+    one as usual. A session that has only read on its connection outside a transaction
+    (``store.db.read_first``: the principal) and holds nothing is ended first, which costs
+    no round trip. → whether it did (False on SQLite, or once the session has begun at the
+    server or holds objects or work after commit: the caller's statements go in the
+    transaction as usual)."""
+    if session.get_bind().dialect.name != "postgresql":
         return False
+    if session.in_transaction():
+        if (
+            session.new
+            or session.dirty
+            or session.deleted
+            or len(session.identity_map)
+            or session.sync_session.info.get(_PENDING)
+        ):
+            return False
+        connection = await session.connection()
+        raw = await connection.get_raw_connection()
+        if raw.driver_connection is None or raw.driver_connection.is_in_transaction():
+            return False
+        await session.rollback()  # nothing begun at the server: no round trip
     await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     return True
 

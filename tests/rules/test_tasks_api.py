@@ -378,3 +378,62 @@ def test_a_new_task_goes_alone_where_no_webhook_wants_it(client, tokens, demo_db
     assert went[-1] is (demo_db.backend == "postgresql" and not wanted)
     assert kinds == ["created"] and audited == ["task.created"]
     assert [e["kind"] for e in made.json()["history"]] == ["created"]
+
+
+def test_a_comment_is_one_statement_with_its_event_alone_on_postgresql(
+    client, tokens, demo_db, monkeypatch
+):
+    """A task's comment, its history event and the task's ``updated_at`` are written by one
+    statement on PostgreSQL, alone (no ``BEGIN`` and ``COMMIT``); a comment on a task that
+    does not exist is a 404 and writes nothing."""
+    from marketdesk.services import tasks as task_service
+
+    went: list[bool] = []
+    real = task_service.statement_alone
+
+    async def watched(session):
+        went.append(await real(session))
+        return went[-1]
+
+    monkeypatch.setattr(task_service, "statement_alone", watched)
+    number = create(client, tokens["operator"]).json()["number"]
+    went.clear()
+    said = client.post(
+        f"/api/v1/tasks/{number}/comments",
+        json={"text": "Проверила по складу"},
+        headers=auth(tokens["backoffice"]),
+    )
+    assert said.status_code == 201, said.text
+    assert went == [demo_db.backend == "postgresql"]
+    card = said.json()
+    assert [c["text"] for c in card["comments"]] == ["Проверила по складу"]
+    assert [e["kind"] for e in card["history"]] == ["created", "comment"]
+
+    async def times(session):
+        return (
+            await session.execute(
+                select(Task.created_at, Task.updated_at).where(Task.number == number)
+            )
+        ).one()
+
+    created_at, updated_at = run_db(demo_db, times)
+    assert updated_at > created_at  # touched by the comment
+    before = run_db(demo_db, _counts)
+    missing = client.post(
+        "/api/v1/tasks/CTASK-9999999/comments",
+        json={"text": "в никуда"},
+        headers=auth(tokens["backoffice"]),
+    )
+    assert_error(missing, 404, "task_not_found")
+    assert run_db(demo_db, _counts) == before
+
+
+async def _counts(session):
+    from sqlalchemy import func
+
+    from marketdesk.store.models import TaskComment, TaskEvent
+
+    return (
+        await session.scalar(select(func.count()).select_from(TaskComment)),
+        await session.scalar(select(func.count()).select_from(TaskEvent)),
+    )

@@ -11,7 +11,9 @@ of which SQLite's own work was a tenth (bench/README.md). A visitor's new conver
 nobody else's until the commit, and the bot's turn in it reads nothing of the database (a
 visitor has no account for the bot to act on): so the turn is taken first, and the lock is
 held for four inserts and the commit. On PostgreSQL a new visitor's four inserts are one
-statement: three round trips with ``BEGIN`` and ``COMMIT``, not eight. A known visitor's
+statement: three round trips with ``BEGIN`` and ``COMMIT``, not eight; and where no webhook
+wants the events (as this process keeps the subscriptions), one: the statement goes alone,
+in autocommit (``store.transactions.statement_alone``). A known visitor's
 row is locked (PostgreSQL; SQLite's write lock orders them), and a retry of the request or
 the open-conversation limit is read for, as the general path does.
 
