@@ -27,6 +27,7 @@ from marketdesk.domain.task_outcomes import OutcomeNotAllowed as OutcomeNotAllow
 from marketdesk.domain.task_outcomes import OutcomeRequired as OutcomeRequiredRule
 from marketdesk.domain.webhooks import WebhookEvent
 from marketdesk.store import json_codec
+from marketdesk.store.db import read_first
 from marketdesk.store.json_rows import rows_as_json, rows_from_json, utc
 from marketdesk.store.models import (
     Conversation,
@@ -40,6 +41,7 @@ from marketdesk.store.models import (
     TaskEvent,
     utcnow,
 )
+from marketdesk.store.quick_reads import QuickQuery
 from marketdesk.store.rows import Follower, adopt_row, execute_followed, insert_numbered
 from marketdesk.store.transactions import statement_alone
 
@@ -498,6 +500,7 @@ _CARD_LISTS = select(
     rows_as_json(_CARD_COMMENTS, _COMMENTS_ORDER).label("comments"),
     rows_as_json(_CARD_HISTORY, _HISTORY_ORDER).label("history"),
 )
+_CARD_LISTS_READ = QuickQuery(_CARD_LISTS)
 
 
 def _details(value: dict[str, Any] | str | None) -> dict[str, Any]:
@@ -536,7 +539,8 @@ async def get_task(
             if task.assignee_id is not None
             else None
         )
-    lists = (await session.execute(_CARD_LISTS, {"task_id": task.id})).one()
+    # after a write's commit a read of its own (on PostgreSQL no BEGIN and ROLLBACK)
+    lists = await read_first(session, _CARD_LISTS_READ, {"task_id": task.id})
     return _card(
         task,
         assignee,
