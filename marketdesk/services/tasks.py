@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, Required, TypedDict, Unpack
 
 from pydantic import BaseModel
-from sqlalchemy import Table, bindparam, case, func, insert, select, update
+from sqlalchemy import Table, Update, bindparam, case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -185,6 +185,23 @@ _TOUCH_TASK = (
     .values(updated_at=bindparam("b_updated_at", type_=_TASKS.c.updated_at.type))
     .returning(*_TASKS.c)
 )
+
+
+_CHANGES: dict[tuple[str, ...], Update] = {}
+
+
+def _changing(columns: tuple[str, ...]) -> Update:
+    """A task's update of ``columns`` by its id (parameters ``b_task_id`` and ``b_<column>``)
+    returning its row, for :func:`.rows.execute_followed` (built once for each set)."""
+    found = _CHANGES.get(columns)
+    if found is None:
+        found = _CHANGES[columns] = (
+            update(_TASKS)
+            .where(_TASKS.c.id == bindparam("b_task_id", type_=_TASKS.c.id.type))
+            .values({c: bindparam(f"b_{c}", type_=_TASKS.c[c].type) for c in columns})
+            .returning(*_TASKS.c)
+        )
+    return found
 
 
 async def _set(session: AsyncSession, task: Task, **values: Any) -> None:
@@ -688,28 +705,39 @@ async def change_status(
         changes["assignee_id"] = int(actor.id)
     if rules.is_terminal(target):
         changes["closed_at"] = now
-    await _set(session, task, **changes)
-    await _write_event(session, task, actor, "status", now, source=str(source), target=str(target))
-    if comment and comment.strip():
-        await session.execute(
-            _INSERT_COMMENT,
-            {
-                "task_id": task.id,
-                "author_id": int(actor.id),
-                "text": _clean_text(comment, "Комментарий", MAX_TEXT),
-                "created_at": now,
-            },
+    # the change, its history event, the comment if any and the audit's entry: on
+    # PostgreSQL one statement after the row's lock
+    followers = [
+        Follower(
+            _EVENTS,
+            _event_values(actor, "status", now, source=str(source), target=str(target)),
+            {"task_id": "id"},
         )
-    await audit.write(
-        session,
-        actor,
-        "task.status",
-        entity_kind="task",
-        entity_id=task.number,
-        source=str(source),
-        target=str(target),
-        outcome=str(ended) if ended else None,
+    ]
+    if comment and comment.strip():
+        said = _clean_text(comment, "Комментарий", MAX_TEXT)
+        followers.append(
+            Follower(
+                _COMMENTS,
+                {"author_id": int(actor.id), "text": said, "created_at": now},
+                {"task_id": "id"},
+            )
+        )
+    followers.append(
+        audit.follower(
+            actor,
+            "task.status",
+            entity_kind="task",
+            id_from="number",
+            source=str(source),
+            target=str(target),
+            outcome=str(ended) if ended else None,
+        )
     )
+    parameters = {"b_task_id": task.id} | {f"b_{k}": v for k, v in changes.items()}
+    await execute_followed(session, _changing(tuple(changes)), parameters, followers)
+    for name, value in changes.items():
+        set_committed_value(task, name, value)
     if ended is not None:
         await task_outcomes.apply_outcome(session, actor, task, ended, now)
         await task_outcomes.tell_customer(session, task, ended)

@@ -437,3 +437,45 @@ async def _counts(session):
         await session.scalar(select(func.count()).select_from(TaskComment)),
         await session.scalar(select(func.count()).select_from(TaskEvent)),
     )
+
+
+def test_a_status_change_writes_its_event_comment_and_audit_entry_together(client, tokens, demo_db):
+    """A status change with a comment: the task's row, its history event, the comment and the
+    audit entry (source, target, outcome) are written together (on PostgreSQL one statement
+    after the row's lock)."""
+    from marketdesk.store.models import AuditEntry, TaskComment, TaskEvent
+
+    number = create(client, tokens["operator"]).json()["number"]
+    moved = client.post(
+        f"/api/v1/tasks/{number}/status",
+        json={"status": "in_progress", "comment": "Беру в работу"},
+        headers=auth(tokens["backoffice"]),
+    )
+    assert moved.status_code == 200, moved.text
+    card = moved.json()
+    assert card["status"] == "in_progress" and card["assignee"]
+    assert [c["text"] for c in card["comments"]] == ["Беру в работу"]
+    assert [e["kind"] for e in card["history"]] == ["created", "status"]
+
+    async def read(session):
+        task = await session.scalar(select(Task).where(Task.number == number))
+        events = list(
+            await session.scalars(select(TaskEvent.details).where(TaskEvent.task_id == task.id))
+        )
+        said = list(
+            await session.scalars(select(TaskComment.text).where(TaskComment.task_id == task.id))
+        )
+        entries = list(
+            await session.scalars(
+                select(AuditEntry.details).where(
+                    AuditEntry.entity_id == number, AuditEntry.action == "task.status"
+                )
+            )
+        )
+        return task.status, task.assignee_id, events, said, entries
+
+    status, assignee_id, events, said, entries = run_db(demo_db, read)
+    assert status == "in_progress" and assignee_id is not None
+    assert events[-1] == {"source": "new", "target": "in_progress"}
+    assert said == ["Беру в работу"]
+    assert entries == [{"source": "new", "target": "in_progress", "outcome": None}]
