@@ -6,10 +6,14 @@ gets the rule's direction to the seller's chat."""
 from __future__ import annotations
 
 from pydantic import BaseModel
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain.descriptions import SaleScheme, route_description_error
+from marketdesk.store.db import read_first
 from marketdesk.store.models import Product
+from marketdesk.store.quick_reads import QuickQuery
+from marketdesk.store.transactions import statement_alone
 
 from . import audit
 from .chat import ChatContext, SellerChatSubject, open_seller_chat
@@ -18,6 +22,11 @@ from .principals import Principal
 from .tasks import create_task
 
 __all__ = ["InaccuracyResult", "report_inaccuracy"]
+
+# a product's scheme, read on its own (on PostgreSQL without BEGIN; store.quick_reads)
+_SALE_SCHEME = QuickQuery(
+    select(Product.sale_scheme).where(Product.id == bindparam("product_id", type_=Product.id.type))
+)
 
 
 class InaccuracyResult(BaseModel):
@@ -45,19 +54,21 @@ async def report_inaccuracy(
     """A customer (or an operator for them) reports an error in a product's description."""
     if principal.kind == "visitor":
         raise LoginToReport()
-    product = await session.get(Product, product_id)
+    product = await read_first(session, _SALE_SCHEME, {"product_id": product_id})
     if product is None:
         raise ProductNotFound(product_id=product_id)
     route = route_description_error(SaleScheme(product.sale_scheme))
-    audit.record(
-        session,
-        principal,
-        "description_error.routed",
-        entity_kind="product",
-        entity_id=product_id,
-        creates_task=route.creates_task,
-    )
     if not route.creates_task or route.queue is None:
+        # the audit's entry is the whole write: on PostgreSQL alone (no BEGIN and COMMIT)
+        await statement_alone(session)
+        await audit.write(
+            session,
+            principal,
+            "description_error.routed",
+            entity_kind="product",
+            entity_id=product_id,
+            creates_task=route.creates_task,
+        )
         await session.commit()
         if ctx is not None and principal.kind == "customer":
             view, _ = await open_seller_chat(
@@ -72,6 +83,14 @@ async def report_inaccuracy(
         return InaccuracyResult(
             creates_task=False, task_number=None, message=route.customer_message_ru
         )
+    audit.record(
+        session,
+        principal,
+        "description_error.routed",
+        entity_kind="product",
+        entity_id=product_id,
+        creates_task=route.creates_task,
+    )
     customer_id = int(principal.id) if principal.kind == "customer" else None
     task = await create_task(
         session,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from marketdesk.domain.coupon_ban import FRAUD_QUEUE
+from marketdesk.store.models import AuditEntry
 from tests.conftest import ROLES, auth, run_db
 from tests.errors import assert_error
 
@@ -80,6 +82,43 @@ def test_fbo_inaccuracy_sends_the_customer_to_the_seller(client, tokens):
     body = response.json()
     assert body["creates_task"] is False and body["task_number"] is None
     assert "продав" in body["message"].lower()
+
+
+def test_every_inaccuracy_report_is_in_the_audit_log(client, tokens, new_customer, demo_db):
+    """Each report's routing is audited, with or without a task (an operator's report for
+    an FBO product writes the entry alone; a retail one with its task); a product that does
+    not exist is a 404 and writes nothing."""
+
+    async def routed(session):
+        return [
+            (entry.actor_kind, entry.entity_id, entry.details)
+            for entry in await session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.action == "description_error.routed")
+                .order_by(AuditEntry.id)
+            )
+        ]
+
+    before = run_db(demo_db, routed)
+    fbo = client.post(
+        "/api/v1/products/235260644/inaccuracy",
+        json={"text": "Неверный вес"},
+        headers=auth(tokens["operator"]),
+    )
+    assert fbo.status_code == 200 and fbo.json()["creates_task"] is False, fbo.text
+    _, token = new_customer()
+    retail = client.post(
+        "/api/v1/products/483491476/inaccuracy", json={"text": "Другой цвет"}, headers=auth(token)
+    )
+    assert retail.status_code == 200 and retail.json()["creates_task"] is True, retail.text
+    missing = client.post(
+        "/api/v1/products/999999999/inaccuracy", json={"text": "x"}, headers=auth(token)
+    )
+    assert missing.status_code == 404
+    assert run_db(demo_db, routed)[len(before) :] == [
+        ("operator", "235260644", {"creates_task": False}),
+        ("customer", "483491476", {"creates_task": True}),
+    ]
 
 
 @pytest.mark.parametrize(
