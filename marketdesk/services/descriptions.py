@@ -58,17 +58,18 @@ async def report_inaccuracy(
     if product is None:
         raise ProductNotFound(product_id=product_id)
     route = route_description_error(SaleScheme(product.sale_scheme))
-    if not route.creates_task or route.queue is None:
-        # the audit's entry is the whole write: on PostgreSQL alone (no BEGIN and COMMIT)
+    makes_task = route.creates_task and route.queue is not None
+    if not makes_task:  # the audit's entry is the whole write: on PostgreSQL alone
         await statement_alone(session)
-        await audit.write(
-            session,
-            principal,
-            "description_error.routed",
-            entity_kind="product",
-            entity_id=product_id,
-            creates_task=route.creates_task,
-        )
+    await audit.write(
+        session,
+        principal,
+        "description_error.routed",
+        entity_kind="product",
+        entity_id=product_id,
+        creates_task=route.creates_task,
+    )
+    if not makes_task or route.queue is None:  # (the queue: for the type checker)
         await session.commit()
         if ctx is not None and principal.kind == "customer":
             view, _ = await open_seller_chat(
@@ -83,14 +84,6 @@ async def report_inaccuracy(
         return InaccuracyResult(
             creates_task=False, task_number=None, message=route.customer_message_ru
         )
-    audit.record(
-        session,
-        principal,
-        "description_error.routed",
-        entity_kind="product",
-        entity_id=product_id,
-        creates_task=route.creates_task,
-    )
     customer_id = int(principal.id) if principal.kind == "customer" else None
     task = await create_task(
         session,

@@ -340,18 +340,10 @@ def test_a_new_task_goes_alone_where_no_webhook_wants_it(client, tokens, demo_db
     ``task.created`` (as the process keeps them) and nothing else is written (no
     conversation's note); on SQLite a transaction as ever. The card's history and the audit
     entry are there all the same."""
-    from marketdesk.services import tasks as task_service
     from marketdesk.services.webhooks import outbox
     from marketdesk.store.models import AuditEntry, TaskEvent, WebhookSubscription
 
-    went: list[bool] = []
-    real = task_service.statement_alone
-
-    async def watched(session):
-        went.append(await real(session))
-        return went[-1]
-
-    monkeypatch.setattr(task_service, "statement_alone", watched)
+    went = _watch_alone(monkeypatch)
     monkeypatch.setattr(outbox._active, "seconds", 60.0)  # kept through the test
     assert create(client, tokens["operator"]).status_code == 201  # keeps the subscriptions
     made = create(client, tokens["operator"], description="вторая")
@@ -386,16 +378,7 @@ def test_a_comment_is_one_statement_with_its_event_alone_on_postgresql(
     """A task's comment, its history event and the task's ``updated_at`` are written by one
     statement on PostgreSQL, alone (no ``BEGIN`` and ``COMMIT``); a comment on a task that
     does not exist is a 404 and writes nothing."""
-    from marketdesk.services import tasks as task_service
-
-    went: list[bool] = []
-    real = task_service.statement_alone
-
-    async def watched(session):
-        went.append(await real(session))
-        return went[-1]
-
-    monkeypatch.setattr(task_service, "statement_alone", watched)
+    went = _watch_alone(monkeypatch)
     number = create(client, tokens["operator"]).json()["number"]
     went.clear()
     said = client.post(
@@ -479,3 +462,18 @@ def test_a_status_change_writes_its_event_comment_and_audit_entry_together(clien
     assert events[-1] == {"source": "new", "target": "in_progress"}
     assert said == ["Беру в работу"]
     assert entries == [{"source": "new", "target": "in_progress", "outcome": None}]
+
+
+def _watch_alone(monkeypatch) -> list[bool]:
+    """What each ``statement_alone`` of the tasks' use cases answered, in order."""
+    from marketdesk.services import tasks as task_service
+
+    went: list[bool] = []
+    real = task_service.statement_alone
+
+    async def watched(session):
+        went.append(await real(session))
+        return went[-1]
+
+    monkeypatch.setattr(task_service, "statement_alone", watched)
+    return went
