@@ -27,8 +27,8 @@ def follower(
     id_from: str,
     **details: Any,
 ) -> Follower:
-    """An entry written by the statement that inserts its entity
-    (``store.rows.insert_numbered``), its ``entity_id`` the new row's ``id_from`` column."""
+    """An entry written with its entity's row (``store.rows.execute_followed``: on
+    PostgreSQL by the same statement), its ``entity_id`` that row's ``id_from`` column."""
     values = _values(actor, action, entity_kind, None, details)
     del values["entity_id"]
     return Follower(_AUDIT_LOG, values, {"entity_id": id_from})

@@ -118,10 +118,10 @@ async def insert_row(
 
 @dataclass(frozen=True, slots=True)
 class Follower:
-    """A row that :func:`insert_numbered` inserts with the numbered row: ``values`` by
-    column, and ``from_row``: its columns that take the new row's (this table's column →
-    the new row's column), such as a history entry's ``task_id`` or an audit entry's
-    ``entity_id`` (the number)."""
+    """A row that :func:`execute_followed` inserts after another (a numbered row, a task's
+    update): ``values`` by column, and ``from_row``: its columns that take the other row's
+    (this table's column → the other row's column), such as a history entry's ``task_id``
+    or an audit entry's ``entity_id`` (the task's number)."""
 
     table: Table
     values: Mapping[str, Any]
