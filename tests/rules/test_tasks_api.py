@@ -443,7 +443,9 @@ def test_a_status_change_writes_its_event_comment_and_audit_entry_together(clien
     async def read(session):
         task = await session.scalar(select(Task).where(Task.number == number))
         events = list(
-            await session.scalars(select(TaskEvent.details).where(TaskEvent.task_id == task.id))
+            await session.scalars(
+                select(TaskEvent.details).where(TaskEvent.task_id == task.id).order_by(TaskEvent.id)
+            )
         )
         said = list(
             await session.scalars(select(TaskComment.text).where(TaskComment.task_id == task.id))
