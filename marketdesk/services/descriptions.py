@@ -58,8 +58,8 @@ async def report_inaccuracy(
     if product is None:
         raise ProductNotFound(product_id=product_id)
     route = route_description_error(SaleScheme(product.sale_scheme))
-    makes_task = route.creates_task and route.queue is not None
-    if not makes_task:  # the audit's entry is the whole write: on PostgreSQL alone
+    queue = route.queue if route.creates_task else None
+    if queue is None:  # the audit's entry is the whole write: on PostgreSQL alone
         await statement_alone(session)
     await audit.write(
         session,
@@ -69,7 +69,7 @@ async def report_inaccuracy(
         entity_id=product_id,
         creates_task=route.creates_task,
     )
-    if not makes_task or route.queue is None:  # (the queue: for the type checker)
+    if queue is None:
         await session.commit()
         if ctx is not None and principal.kind == "customer":
             view, _ = await open_seller_chat(
@@ -88,7 +88,7 @@ async def report_inaccuracy(
     task = await create_task(
         session,
         principal if principal.is_operator else None,
-        queue=route.queue,
+        queue=queue,
         title=f"Ошибка описания товара {product_id}",
         description=text,
         product_id=product_id,

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, Required, TypedDict, Unpack
 
 from pydantic import BaseModel
-from sqlalchemy import Table, Update, bindparam, case, func, insert, select, update
+from sqlalchemy import Table, bindparam, case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -42,7 +42,13 @@ from marketdesk.store.models import (
     utcnow,
 )
 from marketdesk.store.quick_reads import QuickQuery
-from marketdesk.store.rows import Follower, adopt_row, execute_followed, insert_numbered
+from marketdesk.store.rows import (
+    Follower,
+    adopt_row,
+    execute_followed,
+    insert_numbered,
+    update_by_id,
+)
 from marketdesk.store.transactions import statement_alone
 
 from . import audit, chat, chat_access, task_live, task_outcomes, webhooks
@@ -178,30 +184,12 @@ _EVENTS: Table = TaskEvent.__table__  # type: ignore[assignment]
 _COMMENTS: Table = TaskComment.__table__  # type: ignore[assignment]
 _UPDATE_TASK = update(_TASKS).where(_TASKS.c.id == bindparam("task_id"))  # SET: the keys
 _INSERT_EVENT = insert(_EVENTS)
-_INSERT_COMMENT = insert(_COMMENTS)
 _TOUCH_TASK = (
     update(_TASKS)
     .where(_TASKS.c.number == bindparam("b_number", type_=_TASKS.c.number.type))
     .values(updated_at=bindparam("b_updated_at", type_=_TASKS.c.updated_at.type))
     .returning(*_TASKS.c)
 )
-
-
-_CHANGES: dict[tuple[str, ...], Update] = {}
-
-
-def _changing(columns: tuple[str, ...]) -> Update:
-    """A task's update of ``columns`` by its id (parameters ``b_task_id`` and ``b_<column>``)
-    returning its row, for :func:`.rows.execute_followed` (built once for each set)."""
-    found = _CHANGES.get(columns)
-    if found is None:
-        found = _CHANGES[columns] = (
-            update(_TASKS)
-            .where(_TASKS.c.id == bindparam("b_task_id", type_=_TASKS.c.id.type))
-            .values({c: bindparam(f"b_{c}", type_=_TASKS.c[c].type) for c in columns})
-            .returning(*_TASKS.c)
-        )
-    return found
 
 
 async def _set(session: AsyncSession, task: Task, **values: Any) -> None:
@@ -249,13 +237,18 @@ def _event_values(
 def _event(
     task: Task, actor: Principal | None, kind: str, now: datetime, **details: Any
 ) -> TaskEvent:
-    return TaskEvent(
-        task_id=task.id,
-        at=now,
-        actor_id=int(actor.id) if actor and actor.is_operator else None,
-        kind=kind,
-        details=details,
-    )
+    return TaskEvent(task_id=task.id, **_event_values(actor, kind, now, **details))
+
+
+def _history(actor: Principal | None, kind: str, now: datetime, **details: Any) -> Follower:
+    """A history event written with its task's row (:func:`.rows.execute_followed`)."""
+    return Follower(_EVENTS, _event_values(actor, kind, now, **details), {"task_id": "id"})
+
+
+def _comment(actor: Principal, text: str, now: datetime) -> Follower:
+    """A comment written with its task's row (:func:`.rows.execute_followed`)."""
+    values = {"author_id": int(actor.id), "text": text, "created_at": now}
+    return Follower(_COMMENTS, values, {"task_id": "id"})
 
 
 def _clean_text(value: str, what: str, limit: int, *, required: bool = True) -> str:
@@ -348,7 +341,7 @@ async def _open_task(
         conversation_id=conversation_id,
     )
 
-    history = _event_values(actor, "created", now, queue=spec.path)
+    history = _history(actor, "created", now, queue=spec.path)
     audited = audit.follower(
         actor,
         "task.created",
@@ -386,12 +379,9 @@ async def _open_task(
         column="number",
         prefix=TASK_PREFIX,
         digits=TASK_DIGITS,
-        followers=(  # its history's first event and the audit's entry
-            Follower(_EVENTS, history, {"task_id": "id"}),
-            audited,
-        ),
+        followers=(history, audited),  # its history's first event and the audit's entry
     )
-    created = TaskEvent(task_id=task.id, **history)
+    created = TaskEvent(task_id=task.id, **history.values)
     if conversation_id is not None:
         await chat.add_system_message(
             session,
@@ -707,22 +697,9 @@ async def change_status(
         changes["closed_at"] = now
     # the change, its history event, the comment if any and the audit's entry: on
     # PostgreSQL one statement after the row's lock
-    followers = [
-        Follower(
-            _EVENTS,
-            _event_values(actor, "status", now, source=str(source), target=str(target)),
-            {"task_id": "id"},
-        )
-    ]
+    followers = [_history(actor, "status", now, source=str(source), target=str(target))]
     if comment and comment.strip():
-        said = _clean_text(comment, "Комментарий", MAX_TEXT)
-        followers.append(
-            Follower(
-                _COMMENTS,
-                {"author_id": int(actor.id), "text": said, "created_at": now},
-                {"task_id": "id"},
-            )
-        )
+        followers.append(_comment(actor, _clean_text(comment, "Комментарий", MAX_TEXT), now))
     followers.append(
         audit.follower(
             actor,
@@ -734,8 +711,9 @@ async def change_status(
             outcome=str(ended) if ended else None,
         )
     )
-    parameters = {"b_task_id": task.id} | {f"b_{k}": v for k, v in changes.items()}
-    await execute_followed(session, _changing(tuple(changes)), parameters, followers)
+    changing = update_by_id(_TASKS, tuple(changes), prefix="b_", returning=True)
+    parameters = {"b_id": task.id} | {f"b_{k}": v for k, v in changes.items()}
+    await execute_followed(session, changing, parameters, followers)
     for name, value in changes.items():
         set_committed_value(task, name, value)
     if ended is not None:
@@ -823,8 +801,6 @@ async def add_comment(
     actor.require_operator()
     now = now or utcnow()
     cleaned = _clean_text(text, "Комментарий", MAX_TEXT)
-    event = _event_values(actor, "comment", now)
-    comment = {"author_id": int(actor.id), "text": cleaned, "created_at": now}
     # the task touched, the comment and the history's event: on PostgreSQL one statement,
     # alone (no BEGIN and COMMIT), where the session has begun nothing
     await statement_alone(session)
@@ -832,10 +808,7 @@ async def add_comment(
         session,
         _TOUCH_TASK,
         {"b_number": number, "b_updated_at": now},
-        (
-            Follower(_COMMENTS, comment, {"task_id": "id"}),
-            Follower(_EVENTS, event, {"task_id": "id"}),
-        ),
+        (_comment(actor, cleaned, now), _history(actor, "comment", now)),
     )
     if row is None:  # (nothing written)
         raise TaskNotFound(number=number)

@@ -62,6 +62,7 @@ __all__ = [
     "insert_adopted_row",
     "insert_numbered",
     "insert_row",
+    "update_by_id",
     "with_defaults",
     "write_changes",
 ]
@@ -266,6 +267,31 @@ def _follower_insert(table: Table) -> Insert:
     found = _FOLLOWER_INSERTS.get(table.name)
     if found is None:
         found = _FOLLOWER_INSERTS[table.name] = insert(table)
+    return found
+
+
+# (table, the columns set, the parameters' prefix, whether it returns the row) → the update
+_BY_ID: dict[tuple[str, tuple[str, ...], str, bool], Update] = {}
+
+
+def update_by_id(
+    table: Table, columns: tuple[str, ...], *, prefix: str, returning: bool = False
+) -> Update:
+    """An update of ``columns`` of ``table``'s row by its ``id``, built once for each set:
+    the parameters are ``<prefix>id`` and ``<prefix><column>`` (a prefix keeps them apart
+    from the columns' own names, and from other statements' in one ``WITH``);
+    ``returning``: the row's every column back (for :func:`execute_followed`)."""
+    key = (table.name, columns, prefix, returning)
+    found = _BY_ID.get(key)
+    if found is None:
+        found = (
+            update(table)
+            .where(table.c.id == bindparam(f"{prefix}id", type_=table.c.id.type))
+            .values({c: bindparam(f"{prefix}{c}", type_=table.c[c].type) for c in columns})
+        )
+        if returning:
+            found = found.returning(*table.columns)
+        _BY_ID[key] = found
     return found
 
 

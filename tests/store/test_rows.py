@@ -6,7 +6,8 @@ back with its defaults and puts nothing into the session."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -180,15 +181,9 @@ def test_a_numbered_row_gets_its_number_from_its_own_id_in_one_statement(
 
     async def main(url: str) -> tuple[list[Task], list[str], list[Task]]:
         database = Database(url)
-        statements: list[str] = []
-
-        def record(_c: object, _cur: object, statement: str, *_rest: object) -> None:
-            statements.append(statement.split()[0])
-
         try:
-            sa_event.listen(database.engine.sync_engine, "before_cursor_execute", record)
-            first = await insert(database, "первая")
-            sa_event.remove(database.engine.sync_engine, "before_cursor_execute", record)
+            with _first_words(database) as statements:
+                first = await insert(database, "первая")
             async with database.sessions() as session:
                 # imported far ahead of the rest; then the largest deleted again
                 far = Task(number="CTASK-90900132", id=90900132, **_new_task("импорт"))
@@ -244,35 +239,25 @@ def test_a_numbered_rows_followers_go_in_with_it_in_one_statement_on_postgresql(
 
     async def main(url: str) -> tuple[Task, list[str], list[Any], list[Any], int]:
         database = Database(url)
-        statements: list[str] = []
 
-        def record(_c: object, _cur: object, statement: str, *_rest: object) -> None:
-            statements.append(statement.split()[0])
+        async def insert(session: Any, title: str) -> Task:
+            return await insert_numbered(
+                session,
+                Task,
+                _new_task(title),
+                column="number",
+                prefix="CTASK-",
+                digits=7,
+                followers=followers(title),
+            )
 
         try:
-            sa_event.listen(database.engine.sync_engine, "before_cursor_execute", record)
+            with _first_words(database) as statements:
+                async with database.sessions() as session:
+                    task = await insert(session, "с историей")
+                    await session.commit()
             async with database.sessions() as session:
-                task = await insert_numbered(
-                    session,
-                    Task,
-                    _new_task("с историей"),
-                    column="number",
-                    prefix="CTASK-",
-                    digits=7,
-                    followers=followers("с историей"),
-                )
-                await session.commit()
-            sa_event.remove(database.engine.sync_engine, "before_cursor_execute", record)
-            async with database.sessions() as session:
-                await insert_numbered(
-                    session,
-                    Task,
-                    _new_task("отменённая"),
-                    column="number",
-                    prefix="CTASK-",
-                    digits=7,
-                    followers=followers("отменённая"),
-                )
+                await insert(session, "отменённая")
                 await session.rollback()
             async with database.sessions() as session:
                 history = list(
@@ -295,3 +280,18 @@ def test_a_numbered_rows_followers_go_in_with_it_in_one_statement_on_postgresql(
     assert [tuple(r) for r in history] == [(task.id, {"t": "с историей"})]
     assert [tuple(r) for r in audited] == [(task.number, "task.created")]
     assert tasks == 1  # the rolled-back one took its followers with it
+
+
+@contextmanager
+def _first_words(database: Database) -> Iterator[list[str]]:
+    """The first word of each statement ``database`` runs inside the block."""
+    statements: list[str] = []
+
+    def record(_c: object, _cur: object, statement: str, *_rest: object) -> None:
+        statements.append(statement.split()[0])
+
+    sa_event.listen(database.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa_event.remove(database.engine.sync_engine, "before_cursor_execute", record)

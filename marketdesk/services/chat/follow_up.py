@@ -36,7 +36,6 @@ from sqlalchemy import (
     insert,
     select,
     union_all,
-    update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,7 +45,7 @@ from marketdesk.domain.lines import Line
 from marketdesk.domain.webhooks import WebhookEvent
 from marketdesk.settings import Settings
 from marketdesk.store.models import Conversation, utcnow
-from marketdesk.store.rows import as_loaded
+from marketdesk.store.rows import as_loaded, update_by_id
 
 from .. import webhooks
 from ..principals import Principal
@@ -191,19 +190,11 @@ def _write(connection: Connection, turn: _Turn, locked: Any) -> tuple[list[Messa
 
 
 # built once for each set of columns (building a statement cost more than running it)
-_UPDATES: dict[tuple[str, ...], Update] = {}
 _IN_ONE: dict[tuple[tuple[str, ...], bool], Select[Any]] = {}
 
 
 def _update(columns: tuple[str, ...]) -> Update:
-    statement = _UPDATES.get(columns)
-    if statement is None:
-        statement = _UPDATES[columns] = (
-            update(CONVERSATIONS)
-            .where(CONVERSATIONS.c.id == bindparam("c_id", type_=CONVERSATIONS.c.id.type))
-            .values({c: bindparam(f"c_{c}", type_=CONVERSATIONS.c[c].type) for c in columns})
-        )
-    return statement
+    return update_by_id(CONVERSATIONS, columns, prefix="c_")
 
 
 def _in_one(columns: tuple[str, ...], handoff: bool) -> Select[Any]:
