@@ -13,31 +13,48 @@ statement, and on PostgreSQL the update and the assignment's advisory lock ride 
 operators' read, ``COMMIT``). The dispatch is the general one
 (``assignment.dispatch_queue``): an operator with room takes the conversation at once.
 
+On PostgreSQL, where no webhook wants the messages and the sender read the conversation as
+the bot's before (the chat writer), :func:`answer_unlocked` goes first and takes no lock:
+the row read with its version, the turn, one statement alone that writes only that version
+(two round trips; for a handoff the assignment's lock and the operators' read ride on it,
+through a function that reads after the lock). A row written in between leaves nothing
+written, and the locked way answers.
+
 It applies to what is common: a visitor's text in their web chat while the bot has the
 conversation (a visitor has no account for the bot to act on, so the turn writes nothing of
 its own). A customer's message (the bot may act on their account), another channel (its
 answers go out through the outbox), a file, the seller lines and a conversation the
 transaction itself has just made are the general path's. What both paths write is the same,
-row for row and event for event (``tests/chat/test_follow_up.py``)."""
+row for row and event for event (``tests/chat/test_follow_up.py``,
+``tests/chat/test_follow_up_unlocked.py``)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
+    CompoundSelect,
     Connection,
     Select,
     Update,
     bindparam,
+    exists,
     func,
     insert,
+    literal_column,
+    null,
     select,
     union_all,
 )
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnClause
 
 from marketdesk.domain.channels import Channel
 from marketdesk.domain.conversations import ConversationStatus as S
@@ -46,12 +63,15 @@ from marketdesk.domain.webhooks import WebhookEvent
 from marketdesk.settings import Settings
 from marketdesk.store.models import Conversation, utcnow
 from marketdesk.store.rows import as_loaded, update_by_id
+from marketdesk.store.transactions import statement_alone
 
 from .. import webhooks
+from ..chat_access import may_read_now
 from ..principals import Principal
 from ..webhooks.payloads import message_data
 from .assignment import ASSIGN_LOCK_KEY, dispatch_queue, queue_state
 from .bot_turn import after_turn, bot_turn, visitor_turn_rows
+from .checks import send_refusal
 from .context import ChatContext
 from .events import changes_for
 from .transcript import (
@@ -64,7 +84,7 @@ from .transcript import (
 )
 from .views import MessageView, SendResult, conversation_view
 
-__all__ = ["answer", "applies"]
+__all__ = ["answer", "answer_unlocked", "applies", "may_go_unlocked"]
 
 # what the turn may change of the conversation, and what a handoff changes besides
 _ANSWERED = ("topic", "extra", "last_seq")
@@ -94,16 +114,34 @@ def applies(ctx: ChatContext, principal: Principal, message: Any, locked: Any) -
     """Whether ``message`` (an ``OutgoingMessage``) from ``principal`` into the conversation
     whose row its lock returned (``locked``) is this script's (see the module's text)."""
     return (
-        principal.kind == "visitor"
-        and ctx.bot is not None
+        _message_applies(ctx, principal, message)
         and locked.status == S.BOT
         and locked.customer_id is None
         and locked.channel == Channel.WEB
+        and locked.line not in (Line.SELLER, Line.SELLER_CHAT)
+    )
+
+
+def _message_applies(ctx: ChatContext, principal: Principal, message: Any) -> bool:
+    """What of :func:`applies` the message alone decides."""
+    return (
+        principal.kind == "visitor"
+        and ctx.bot is not None
         and message.channel == Channel.WEB
         and not message.attachments
         and not message.private
         and bool(message.text.strip())
-        and locked.line not in (Line.SELLER, Line.SELLER_CHAT)
+    )
+
+
+def may_go_unlocked(session: AsyncSession, request: Any) -> bool:
+    """Whether :func:`answer_unlocked` is worth a try for ``request`` (a ``SendRequest``):
+    PostgreSQL, a message this script may take, and the bot's reading of it worked out
+    before (the sender believed the bot has the conversation: ``ChatWriter``)."""
+    return (
+        request.read is not None
+        and session.get_bind().dialect.name == "postgresql"
+        and _message_applies(request.ctx, request.principal, request.message)
     )
 
 
@@ -125,45 +163,155 @@ async def answer(session: AsyncSession, ctx: ChatContext, request: Any, locked: 
     conversation's row locked by this transaction as ``locked``), the bot's answer and,
     for a handoff, the queue and the dispatch; committed here. The message's number is
     ``locked.last_seq`` (the lock's), the answer's the next."""
+    turn, conversation = await _take_turn(session, ctx, request, locked._mapping)
+    views, emitted = await session.run_sync(lambda sync: _write(sync.connection(), turn, locked))
+    after = _collect(session, ctx, turn, views, locked, conversation)
+    if turn.handoff:
+        numbered_in_memory(session, after)  # an operator's note numbered as the answer was
+        await dispatch_queue(session, changes_for(session, ctx.publish), after.line, lock_held=True)
+    await session.commit()
+    if emitted:
+        await webhooks.wake_after_commit()
+    return SendResult(message=views[0], replies=views[1:], conversation=conversation_view(after))
+
+
+async def answer_unlocked(
+    session: AsyncSession, ctx: ChatContext, request: Any
+) -> SendResult | None:
+    """:func:`answer` without the row's lock, on PostgreSQL where no webhook wants the
+    messages (their deliveries would be more statements): the conversation read as it
+    stands (with its row version, ``xmin``), the bot's turn on it, then one statement alone
+    (no ``BEGIN``, no ``COMMIT``) that writes the conversation only if its row is still that
+    version, and the two messages only if it did. For a handoff the statement also takes
+    the assignment's lock and reads the line's operators after it
+    (``marketdesk_assignment_candidates``, a migration's function: a fresh snapshot after
+    the lock); the conversation joins the queue as the statement commits, which lets the
+    lock go: a dispatch that takes the lock later sees it queued, one that held it before
+    is seen in the operators' read. When an operator has room, the dispatch follows in a
+    transaction of its own (``assignment.dispatch_queue``, which may assign an older
+    conversation of the queue first, as any dispatch does). Two round trips, where the
+    locked way takes five with the lock's statement, ``BEGIN`` and ``COMMIT``.
+
+    → None when nothing was written: a conversation this script does not take (or the
+    writer's belief was stale), a refusal, a webhook that wants the messages, or a row
+    written in between (a message from another process, an operator): the caller takes
+    the locked path, which answers each of these as it always has (a retry of a stored
+    message, whose key the statement's insert found taken, included)."""
+    if not webhooks.known_unwanted(session.get_bind(), WebhookEvent.MESSAGE_CREATED):
+        return None
+    if not await statement_alone(session):
+        return None
+    try:
+        result = await _unlocked(session, ctx, request)
+    except DBAPIError:  # the key of a stored message, a deadlock: nothing was written
+        result = None
+    if result is None:
+        await session.rollback()
+    return result
+
+
+async def _unlocked(session: AsyncSession, ctx: ChatContext, request: Any) -> SendResult | None:
+    principal, message = request.principal, request.message
+    read = (await session.execute(_READ_VERSIONED, {"id": message.conversation_id})).first()
+    if read is None:
+        return None
+    state = {k: v for k, v in read._mapping.items() if k != "row_version"}
+    state["last_seq"] += 1  # the message's number, as the lock's statement would give it
+    seen = SimpleNamespace(_mapping=state, **state)  # a row as the lock's statement returns
+    if (
+        not applies(ctx, principal, message, seen)
+        or may_read_now(principal, seen) is not True
+        or send_refusal(principal, seen, message.private) is not None
+    ):
+        return None
+    turn, conversation = await _take_turn(session, ctx, request, state)
+    values = {**turn.values, "updated_at": turn.now}
+    parameters = _parameters(turn, values) | {"c_version": read.row_version}
+    if turn.handoff:
+        parameters |= {"q_line": state["line"], "q_lock": ASSIGN_LOCK_KEY}
+    statement = _unlocked_statement(tuple(values), turn.handoff)
+    found: dict[int, int] = {}
+    room = False
+    for row in await session.execute(statement, parameters):
+        if row.seq is not None:
+            found[row.seq] = row.id
+        elif row.load < row.capacity:  # an operator of the line with room
+            room = True
+    if not found:  # the row was written in between: nothing of this was
+        return None
+    views = _views(turn, [int(found[m["seq"]]) for m in turn.messages])
+    after = _collect(session, ctx, turn, views, seen, conversation)
+    await session.commit()
+    if room:  # the dispatch, in a transaction of its own (the session's next)
+        await dispatch_queue(session, changes_for(session, ctx.publish), after.line)
+        await session.commit()
+    return SendResult(message=views[0], replies=views[1:], conversation=conversation_view(after))
+
+
+async def _take_turn(
+    session: AsyncSession, ctx: ChatContext, request: Any, state: Mapping[str, Any]
+) -> tuple[_Turn, Conversation]:
+    """The bot's turn on the conversation as ``state`` has it (its ``last_seq`` the
+    message's number) → what to write, and the conversation after the turn (not in the
+    session)."""
     assert ctx.bot is not None
     principal, message = request.principal, request.message
     now = utcnow()
-    conversation = as_loaded(Conversation, locked._mapping)  # the turn's, not the session's
+    conversation = as_loaded(Conversation, state)  # the turn's, not the session's
     settings = ctx.settings if ctx.settings is not None else Settings()
-    reply, state, _ = await bot_turn(
+    reply, dialog, _ = await bot_turn(
         session, ctx.bot, conversation, message.text, settings, request.read
     )
-    seq = int(locked.last_seq)
+    seq = int(state["last_seq"])
     conversation.last_seq = seq + 1
-    after_turn(conversation, reply, state)
+    after_turn(conversation, reply, dialog)
     handoff = reply.action == "handoff"
     if handoff:
         queue_state(conversation, now)
     columns = _HANDED_OVER if handoff else _ANSWERED
     messages = [
-        {"conversation_id": locked.id, **row}
+        {"conversation_id": state["id"], **row}
         for row in visitor_turn_rows(
             principal, message.client_msg_id, message.text, reply, seq=seq, now=now
         )
     ]
-    turn = _Turn(
-        locked.id, columns, {c: getattr(conversation, c) for c in columns}, messages, handoff, now
-    )
-    views, emitted = await session.run_sync(lambda sync: _write(sync.connection(), turn, locked))
+    values = {c: getattr(conversation, c) for c in columns}
+    return _Turn(state["id"], columns, values, messages, handoff, now), conversation
+
+
+def _collect(
+    session: AsyncSession,
+    ctx: ChatContext,
+    turn: _Turn,
+    views: list[MessageView],
+    before: Any,
+    conversation: Conversation,
+) -> Any:
+    """The live events of the turn (published after the commit) → the conversation after
+    it: for a handoff, in the session with the values written (so that a dispatch changes
+    this object). ``before``: the conversation's row as the turn found it."""
     changes = changes_for(session, ctx.publish)
-    changes.message(views[0], locked)
+    changes.message(views[0], before)
     changes.message(views[1], conversation)
-    after: Any = conversation
-    if handoff:
-        # in the session as read, so that the dispatch's assignment changes this object
-        after = held_conversation(session, {**locked._mapping, **turn.values})
-        numbered_in_memory(session, after)  # an operator's note numbered as the answer was
-        changes.changed(after, None)
-        await dispatch_queue(session, changes, after.line, lock_held=True)
-    await session.commit()
-    if emitted:
-        await webhooks.wake_after_commit()
-    return SendResult(message=views[0], replies=views[1:], conversation=conversation_view(after))
+    if not turn.handoff:
+        return conversation
+    after = held_conversation(session, {**before._mapping, **turn.values})
+    changes.changed(after, None)
+    return after
+
+
+def _parameters(turn: _Turn, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The one statement's parameters: the conversation's (``c_``) and each message's
+    (``m1_``, ``m2_``)."""
+    parameters = {f"c_{k}": v for k, v in values.items()}
+    for n, row in enumerate(turn.messages, start=1):
+        parameters |= {f"m{n}_{k}": row[k] for k in _MESSAGE_COLUMNS}
+    parameters["c_id"] = turn.conversation_id
+    return parameters
+
+
+def _views(turn: _Turn, ids: list[int]) -> list[MessageView]:
+    return [stored_view(i, **m) for i, m in zip(ids, turn.messages, strict=True)]
 
 
 def _write(connection: Connection, turn: _Turn, locked: Any) -> tuple[list[MessageView], int]:
@@ -171,10 +319,7 @@ def _write(connection: Connection, turn: _Turn, locked: Any) -> tuple[list[Messa
     assignment's lock for a handoff); their webhooks. → (the messages' views, the webhooks'
     deliveries written)."""
     if connection.dialect.name == "postgresql":
-        parameters = {f"c_{k}": v for k, v in turn.values.items()}
-        for n, row in enumerate(turn.messages, start=1):
-            parameters |= {f"m{n}_{k}": row[k] for k in _MESSAGE_COLUMNS}
-        parameters["c_id"] = turn.conversation_id
+        parameters = _parameters(turn, turn.values)
         if turn.handoff:
             parameters["lock_key"] = ASSIGN_LOCK_KEY
         statement = _in_one(turn.columns, turn.handoff)
@@ -184,17 +329,44 @@ def _write(connection: Connection, turn: _Turn, locked: Any) -> tuple[list[Messa
         ids = insert_messages(connection, turn.messages)
         values = {f"c_{k}": v for k, v in turn.values.items()}
         connection.execute(_update(turn.columns), values | {"c_id": turn.conversation_id})
-    views = [stored_view(i, **m) for i, m in zip(ids, turn.messages, strict=True)]
+    views = _views(turn, ids)
     data = [partial(message_data, view, locked) for view in views]
     return views, webhooks.emit_sync(connection, WebhookEvent.MESSAGE_CREATED, data, turn.now)
 
 
 # built once for each set of columns (building a statement cost more than running it)
 _IN_ONE: dict[tuple[tuple[str, ...], bool], Select[Any]] = {}
+_UNLOCKED: dict[tuple[tuple[str, ...], bool], Select[Any] | CompoundSelect[Any]] = {}
+
+_XMIN: ColumnClause[str] = literal_column("conversations.xmin::text")
+# the conversation as it stands, with its row's version (PostgreSQL's ``xmin``: the
+# transaction that wrote the row; any write of the row changes it)
+_READ_VERSIONED = select(*CONVERSATIONS.c, _XMIN.label("row_version")).where(
+    CONVERSATIONS.c.id == bindparam("id", type_=CONVERSATIONS.c.id.type)
+)
 
 
 def _update(columns: tuple[str, ...]) -> Update:
     return update_by_id(CONVERSATIONS, columns, prefix="c_")
+
+
+def _inserted_messages(*, only_after: Any = None) -> Any:
+    """The two messages' ``INSERT … SELECT … RETURNING id, seq`` as a ``WITH`` (``m``);
+    ``only_after``: a ``WITH`` whose rows the insert needs (none: nothing inserted)."""
+    # (an ``INSERT … SELECT``: a multi-row ``VALUES`` is not cached, and compiling this
+    # statement cost more than the round trips it saves)
+    rows = [
+        select(*(bindparam(f"m{n}_{k}", type_=MESSAGES.c[k].type) for k in _MESSAGE_COLUMNS))
+        for n in (1, 2)
+    ]
+    if only_after is not None:
+        rows = [row.where(exists(select(only_after.c.id))) for row in rows]
+    return (
+        insert(MESSAGES)
+        .from_select(list(_MESSAGE_COLUMNS), union_all(*rows))
+        .returning(MESSAGES.c.id, MESSAGES.c.seq)
+        .cte("m")
+    )
 
 
 def _in_one(columns: tuple[str, ...], handoff: bool) -> Select[Any]:
@@ -205,18 +377,7 @@ def _in_one(columns: tuple[str, ...], handoff: bool) -> Select[Any]:
     statement = _IN_ONE.get((columns, handoff))
     if statement is not None:
         return statement
-    # (an ``INSERT … SELECT``: a multi-row ``VALUES`` is not cached, and compiling this
-    # statement cost more than the round trips it saves)
-    rows = [
-        select(*(bindparam(f"m{n}_{k}", type_=MESSAGES.c[k].type) for k in _MESSAGE_COLUMNS))
-        for n in (1, 2)
-    ]
-    messages = (
-        insert(MESSAGES)
-        .from_select(list(_MESSAGE_COLUMNS), union_all(*rows))
-        .returning(MESSAGES.c.id, MESSAGES.c.seq)
-        .cte("m")
-    )
+    messages = _inserted_messages()
     conversation = _update(columns).returning(CONVERSATIONS.c.id).cte("c")
     selected: list[Any] = [messages.c.id, messages.c.seq]
     if handoff:
@@ -224,3 +385,45 @@ def _in_one(columns: tuple[str, ...], handoff: bool) -> Select[Any]:
         selected.append(lock.label("locked"))
     statement = _IN_ONE[(columns, handoff)] = select(*selected).add_cte(conversation)
     return statement
+
+
+def _unlocked_statement(
+    columns: tuple[str, ...], handoff: bool
+) -> Select[Any] | CompoundSelect[Any]:
+    """:func:`answer_unlocked`'s statement: the conversation updated if its row is the
+    version read (``c_version``), the messages inserted if it was; for a handoff, once the
+    row is written, the assignment's lock and the line's operators after it. → a row
+    (id, seq) a message, and for a handoff a row (id, NULL, capacity, load) an operator."""
+    statement = _UNLOCKED.get((columns, handoff))
+    if statement is not None:
+        return statement
+    conversation = (
+        _update(columns)
+        .where(literal_column("conversations.xmin::text") == bindparam("c_version"))
+        .returning(CONVERSATIONS.c.id)
+        .cte("c")
+    )
+    messages = _inserted_messages(only_after=conversation)
+    if not handoff:
+        built: Select[Any] | CompoundSelect[Any] = select(messages.c.id, messages.c.seq)
+    else:
+        operators = func.marketdesk_assignment_candidates(
+            bindparam("q_line", type_=CONVERSATIONS.c.line.type),
+            bindparam("q_lock", type_=BigInteger()),
+        ).table_valued("operator_id", "chat_capacity", "load")
+        built = union_all(
+            select(
+                messages.c.id,
+                messages.c.seq,
+                null().label("capacity"),
+                null().label("load"),
+            ),
+            select(
+                operators.c.operator_id,
+                null(),
+                operators.c.chat_capacity,
+                operators.c.load,
+            ).where(exists(select(conversation.c.id))),
+        )
+    _UNLOCKED[(columns, handoff)] = built
+    return built

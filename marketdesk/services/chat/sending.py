@@ -242,6 +242,10 @@ async def store_one(
     message's number kept (``lifecycle._open``), used instead of the lock's statement."""
     ctx, principal, message = request.ctx, request.principal, request.message
     conversation_id = message.conversation_id
+    if reserved is None and follow_up.may_go_unlocked(session, request):
+        answered = await follow_up.answer_unlocked(session, ctx, request)
+        if answered is not None:
+            return answered
     changes = changes_for(session, ctx.publish)
     try:
         locked = (
