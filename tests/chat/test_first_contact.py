@@ -358,18 +358,9 @@ def test_a_new_visitors_opening_goes_alone_where_no_webhook_wants_it(
     goes back to the pool as it was: the next session's writes are a transaction again."""
     if not database_url.startswith("postgresql"):
         pytest.skip("PostgreSQL's round trips (SQLite's transactions cost none)")
-    import asyncpg.transaction
-
     asyncio.run(_unsubscribe(database_url))
     monkeypatch.setattr(outbox._active, "seconds", 60.0)  # kept through the test
-    begun: list[str] = []
-    start = asyncpg.transaction.Transaction.start
-
-    async def counted(self: Any) -> None:
-        begun.append("BEGIN")
-        await start(self)
-
-    monkeypatch.setattr(asyncpg.transaction.Transaction, "start", counted)
+    begun = begins_counted(monkeypatch)
     in_transaction = asyncio.run(_open(database_url, bot, QUESTION))  # reads the subscriptions
     assert begun  # (the engine's first connect begins one too)
     begun.clear()
@@ -412,6 +403,21 @@ def test_a_new_visitors_opening_goes_alone_where_no_webhook_wants_it(
         _written(database_url, in_transaction.made)
     )
     assert _answer(alone) == _answer(in_transaction.made)
+
+
+def begins_counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """A list that gets a ``"BEGIN"`` for each transaction asyncpg begins at the server."""
+    import asyncpg.transaction
+
+    begun: list[str] = []
+    start = asyncpg.transaction.Transaction.start
+
+    async def counted(self: Any) -> None:
+        begun.append("BEGIN")
+        await start(self)
+
+    monkeypatch.setattr(asyncpg.transaction.Transaction, "start", counted)
+    return begun
 
 
 async def _unsubscribe(url: str) -> None:

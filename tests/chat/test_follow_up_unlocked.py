@@ -24,7 +24,7 @@ from marketdesk.services.chat.writer import ChatWriter
 from marketdesk.services.webhooks import outbox
 from marketdesk.store.db import Database
 from marketdesk.store.models import Conversation, Message, Operator, OperatorPresence
-from tests.chat.test_first_contact import _unsubscribe
+from tests.chat.test_first_contact import _unsubscribe, begins_counted
 from tests.chat.test_follow_up import (
     HELPER_LOGIN,
     QUESTION,
@@ -74,16 +74,7 @@ def test_without_the_lock_it_writes_what_the_general_path_writes(
     status: str,
 ) -> None:
     url = postgresql_only
-    import asyncpg.transaction
-
-    begun: list[str] = []
-    start = asyncpg.transaction.Transaction.start
-
-    async def counted(self: Any) -> None:
-        begun.append("BEGIN")
-        await start(self)
-
-    monkeypatch.setattr(asyncpg.transaction.Transaction, "start", counted)
+    begun = begins_counted(monkeypatch)
     with pytest.MonkeyPatch.context() as general:
         slow = asyncio.run(
             _follow_up(url, bot, QUESTION, text, writer=True, general=True, monkeypatch=general)
