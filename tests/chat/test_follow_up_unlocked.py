@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, select, text, update
+from sqlalchemy.exc import OperationalError
 
 from marketdesk.bot import Bot
 from marketdesk.services import chat
@@ -290,3 +291,28 @@ async def _waits_for_the_lock(url: str) -> bool:
     finally:
         await probe.dispose()
     return bool(found)
+
+
+def test_a_failed_dispatch_after_the_handoff_keeps_the_message(
+    postgresql_only: str, bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The statement has committed when the dispatch runs: a dispatch that fails leaves the
+    message, its answer and the queued conversation as written, and the sender is answered
+    (the next dispatch gives it to an operator)."""
+    url = postgresql_only
+    asyncio.run(_helper_operator(url, True))
+    tried: list[str] = []
+
+    async def broken(*_args: Any, **_kwargs: Any) -> Any:
+        tried.append("dispatch")
+        raise OperationalError("SELECT 1", {}, Exception("the server went away"))
+
+    monkeypatch.setattr(follow_up, "dispatch_queue", broken)
+    try:
+        sent, cid, _statements = asyncio.run(_send_through_writer(url, bot, "позовите оператора"))
+    finally:
+        asyncio.run(_helper_operator(url, False))
+    assert tried == ["dispatch"]  # an operator had room
+    assert sent.conversation is not None and sent.conversation.status == "queued"
+    last_seq, rows = asyncio.run(_transcript(url, cid))
+    assert last_seq == 4 and [k for _, k in rows] == ["visitor", "bot", "visitor", "bot"]

@@ -30,6 +30,7 @@ row for row and event for event (``tests/chat/test_follow_up.py``,
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,7 +53,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnClause
 
@@ -85,6 +86,8 @@ from .transcript import (
 from .views import MessageView, SendResult, conversation_view
 
 __all__ = ["answer", "answer_unlocked", "applies", "may_go_unlocked"]
+
+log = logging.getLogger("marketdesk.chat.follow_up")
 
 # what the turn may change of the conversation, and what a handoff changes besides
 _ANSWERED = ("topic", "extra", "last_seq")
@@ -216,7 +219,9 @@ async def _unlocked(session: AsyncSession, ctx: ChatContext, request: Any) -> Se
     if read is None:
         return None
     state = {k: v for k, v in read._mapping.items() if k != "row_version"}
-    state["last_seq"] += 1  # the message's number, as the lock's statement would give it
+    # the message's number and the row's time, as the lock's statement would give them
+    state["last_seq"] += 1
+    state["updated_at"] = utcnow()
     seen = SimpleNamespace(_mapping=state, **state)  # a row as the lock's statement returns
     if (
         not applies(ctx, principal, message, seen)
@@ -225,7 +230,7 @@ async def _unlocked(session: AsyncSession, ctx: ChatContext, request: Any) -> Se
     ):
         return None
     turn, conversation = await _take_turn(session, ctx, request, state)
-    values = {**turn.values, "updated_at": turn.now}
+    values = {**turn.values, "updated_at": state["updated_at"]}
     parameters = _parameters(turn, values) | {"c_version": read.row_version}
     if turn.handoff:
         parameters |= {"q_line": state["line"], "q_lock": ASSIGN_LOCK_KEY}
@@ -243,8 +248,12 @@ async def _unlocked(session: AsyncSession, ctx: ChatContext, request: Any) -> Se
     after = _collect(session, ctx, turn, views, seen, conversation)
     await session.commit()
     if room:  # the dispatch, in a transaction of its own (the session's next)
-        await dispatch_queue(session, changes_for(session, ctx.publish), after.line)
-        await session.commit()
+        try:
+            await dispatch_queue(session, changes_for(session, ctx.publish), after.line)
+            await session.commit()
+        except SQLAlchemyError:  # the message is stored: the next dispatch takes it
+            log.warning("dispatch after a handoff failed", exc_info=True)
+            await session.rollback()
     return SendResult(message=views[0], replies=views[1:], conversation=conversation_view(after))
 
 
