@@ -408,7 +408,7 @@ def _unlocked_statement(
         return statement
     conversation = (
         _update(columns)
-        .where(literal_column("conversations.xmin::text") == bindparam("c_version"))
+        .where(_XMIN == bindparam("c_version"))  # noqa: SIM300 (a column, not a constant)
         .returning(CONVERSATIONS.c.id)
         .cte("c")
     )
