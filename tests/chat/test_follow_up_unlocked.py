@@ -17,7 +17,7 @@ from sqlalchemy import event, select, text, update
 from sqlalchemy.exc import OperationalError
 
 from marketdesk.bot import Bot
-from marketdesk.services import chat
+from marketdesk.services import chat, visitors
 from marketdesk.services.chat import ChatContext, follow_up
 from marketdesk.services.chat.assignment import ASSIGN_LOCK_KEY
 from marketdesk.services.chat.sending import OutgoingMessage
@@ -29,6 +29,7 @@ from tests.chat.test_first_contact import _unsubscribe, begins_counted
 from tests.chat.test_follow_up import (
     HELPER_LOGIN,
     QUESTION,
+    TTL,
     _answer,
     _events,
     _follow_up,
@@ -316,3 +317,105 @@ def test_a_failed_dispatch_after_the_handoff_keeps_the_message(
     assert sent.conversation is not None and sent.conversation.status == "queued"
     last_seq, rows = asyncio.run(_transcript(url, cid))
     assert last_seq == 4 and [k for _, k in rows] == ["visitor", "bot", "visitor", "bot"]
+
+
+async def _touch(url: str, cid: int) -> None:
+    """Another writer writes the conversation's row (its ``updated_at`` as it is): a new
+    row version, nothing else changed."""
+    other = Database(url)
+    try:
+        async with other.sessions() as session:
+            await session.execute(
+                update(Conversation)
+                .where(Conversation.id == cid)
+                .values(updated_at=Conversation.updated_at)
+            )
+            await session.commit()
+    finally:
+        await other.dispose()
+
+
+async def _first_contact_then(
+    url: str, bot: Bot, texts: list[str], *, touch_first: bool = False
+) -> tuple[list[Any], int, list[list[str]], ChatWriter]:
+    """A new visitor's first question in one request (``chat.first_contact``, as the
+    widget opens a chat), then ``texts`` one after another through the writer;
+    ``touch_first``: the row written by another writer before the first of them. → (the
+    results, the conversation, each send's statements, the writer)."""
+    database = Database(url)
+    writer = ChatWriter(database)
+    ctx = ChatContext(bot=bot, database=database, writer=writer)
+    statements: list[list[str]] = []
+
+    def record(_c: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        statements[-1].append(" ".join(sql.split()))
+
+    results = []
+    try:
+        opening = visitors.Opening(line="general", client_msg_id="first", text=QUESTION)
+        async with database.sessions() as session:
+            made = await visitors.new_visitor(
+                session, ctx, ttl=TTL, principal=visitors.new_visitor_principal(), opening=opening
+            )
+        assert made.conversation is not None
+        cid = made.conversation.id
+        if touch_first:
+            await _touch(url, cid)
+        event.listen(database.engine.sync_engine, "before_cursor_execute", record)
+        try:
+            for text_ in texts:
+                statements.append([])
+                message = OutgoingMessage(cid, uuid.uuid4().hex, text_)
+                results.append(await chat.send(ctx, made.principal, message))
+        finally:
+            event.remove(database.engine.sync_engine, "before_cursor_execute", record)
+    finally:
+        await writer.aclose()
+        await database.dispose()
+    return results, cid, statements, writer
+
+
+def _reads_conversations(statements: list[str]) -> list[str]:
+    return [s for s in statements if s.startswith("SELECT") and "FROM conversations" in s]
+
+
+def test_the_bots_next_turn_in_a_row_the_process_keeps_reads_nothing(
+    postgresql_only: str, bot: Bot
+) -> None:
+    """The first question's statement and each of the bot's answers without the lock leave
+    the conversation's row, with its version, in the writer's memory: the visitor's next
+    message is one statement, no read of the conversation before it (the row is the
+    version the turn was taken on, or nothing is written). After a handoff (the bot no
+    longer has the conversation) no row is kept."""
+    url = postgresql_only
+    texts = ["как вернуть товар", "сертификат", "Уточнение номер 7"]
+    results, cid, statements, writer = asyncio.run(_first_contact_then(url, bot, texts))
+    for sent, sent_statements in zip(results, statements, strict=True):
+        assert sent.replies and not sent.duplicate
+        assert _reads_conversations(sent_statements) == [], sent_statements
+        assert len(sent_statements) == 1 and _UNLOCKED in sent_statements[0]
+    assert results[-1].conversation.status == "queued"
+    assert writer.known is not None and writer.known.take_row(cid) is None
+    last_seq, rows = asyncio.run(_transcript(url, cid))
+    assert last_seq == 8
+    assert rows == [(n, "visitor" if n % 2 else "bot") for n in range(1, 9)]
+    assert [r.message.seq for r in results] == [3, 5, 7]
+
+
+def test_a_kept_row_written_since_is_read_again(postgresql_only: str, bot: Bot) -> None:
+    """Another writer wrote the kept row (a new version): the statement on the kept row
+    writes nothing, the row is read as it stands and the turn taken on it goes through
+    without the lock, numbered after what is there."""
+    url = postgresql_only
+    results, cid, statements, _writer = asyncio.run(
+        _first_contact_then(url, bot, ["как вернуть товар"], touch_first=True)
+    )
+    sent, sent_statements = results[0], statements[0]
+    tried = [i for i, s in enumerate(sent_statements) if _UNLOCKED in s]
+    read = [i for i, s in enumerate(sent_statements) if s in _reads_conversations(sent_statements)]
+    assert len(tried) == 2 and len(read) == 1 and tried[0] < read[0] < tried[1]
+    assert not any(_LOCK in s for s in sent_statements)
+    assert (sent.message.seq, [r.seq for r in sent.replies]) == (3, [4])
+    last_seq, rows = asyncio.run(_transcript(url, cid))
+    assert last_seq == 4
+    assert rows == [(1, "visitor"), (2, "bot"), (3, "visitor"), (4, "bot")]

@@ -14,7 +14,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from marketdesk.domain.lines import Line
 from marketdesk.services import chat
-from marketdesk.services.chat import ChatWriter
+from marketdesk.services.chat import ChatWriter, follow_up
 from marketdesk.services.chat import batch as batch_module
 from marketdesk.services.chat.events import line_channel
 from marketdesk.services.chat.known_states import KnownStates
@@ -35,6 +35,45 @@ def test_the_most_recently_used_states_are_kept() -> None:
     known.forget(1)
     known.forget(1)  # forgetting what is not known is nothing
     assert 1 not in known and len(known) == 1
+
+
+def _row(cid: int, status: str, line: str = "general") -> dict[str, Any]:
+    return {"id": cid, "status": status, "line": line, "last_seq": 2, "extra": {}}
+
+
+def test_a_kept_row_is_taken_once_and_forgotten_when_the_state_moves() -> None:
+    """The whole row of a conversation the bot has: taken once (the turn that uses it keeps
+    the row it wrote), forgotten when a state that differs is noted or a live event says
+    the conversation changed, and only the most recently kept ``rows`` of them."""
+    known = KnownStates(rows=2)
+    known.note_row(1, "100", _row(1, "bot"))
+    assert known.get(1) == ("bot", "general")  # the state noted with it
+    known.note(1, "bot", "general")  # the same state (a send's outcome): the row stays
+    assert known.take_row(1) == ("100", _row(1, "bot"))
+    assert known.take_row(1) is None  # used once
+    known.note_row(1, "101", _row(1, "bot"))
+    known.note(1, "queued", "general")  # a handoff's outcome
+    assert known.take_row(1) is None and known.get(1) == ("queued", "general")
+    known.note_row(2, "200", _row(2, "bot"))
+    known.changed(2, "bot", "general")  # an event: the row changed, whatever the state
+    assert known.take_row(2) is None and known.get(2) == ("bot", "general")
+    for cid in (3, 4, 5):
+        known.note_row(cid, str(cid), _row(cid, "bot"))
+    assert known.take_row(3) is None  # the oldest of three, with room for two
+    assert known.take_row(5) == ("5", _row(5, "bot"))
+    known.note_row(6, "6", _row(6, "bot"))
+    known.forget(6)
+    known.note_row(7, "7", _row(7, "bot"))
+    known.clear()
+    assert known.take_row(6) is None and known.take_row(7) is None and len(known) == 0
+
+
+def test_a_versioned_read_keeps_the_rows_of_conversations_the_bot_has() -> None:
+    known = KnownStates()
+    follow_up.remember(known, {**_row(1, "bot"), "row_version": 11})
+    follow_up.remember(known, {**_row(2, "queued", "travel"), "row_version": 12})
+    assert known.take_row(1) == ("11", _row(1, "bot"))
+    assert known.get(2) == ("queued", "travel") and known.take_row(2) is None
 
 
 def test_on_sqlite_the_writer_keeps_nothing_in_mind(fresh_env: ChatEnv) -> None:
@@ -165,8 +204,8 @@ class _Failing:
 
 def test_live_events_keep_the_memory_right(fresh_env: ChatEnv) -> None:
     """Every line's channel tells the writer of each conversation's new state (a handoff,
-    an operator taking it); a ``resync`` (events may have been missed) empties its memory;
-    on SQLite it listens to nothing."""
+    an operator taking it; a row kept of it is forgotten); a ``resync`` (events may have
+    been missed) empties its memory; on SQLite it listens to nothing."""
 
     async def main() -> tuple[list[str], KnownStates | None]:
         database = Database(fresh_env.db.url)
@@ -183,6 +222,16 @@ def test_live_events_keep_the_memory_right(fresh_env: ChatEnv) -> None:
             writer.observe("line:general", {"type": "message", "conversation_id": 8})
             if known is not None:
                 assert known.get(7) == ("queued", "general") and 8 not in known
+                known.note_row(9, "90", {"id": 9, "status": "bot", "line": "general"})
+                writer.observe(
+                    "line:general",
+                    {
+                        "type": "conversation",
+                        "conversation_id": 9,
+                        "conversation": {"status": "bot", "line": "general", "id": 9},
+                    },
+                )
+                assert known.take_row(9) is None  # the row changed: not kept
                 writer.observe("*", {"type": "resync"})
                 assert len(known) == 0
             return channels, known

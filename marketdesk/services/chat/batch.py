@@ -29,7 +29,7 @@ from marketdesk.store.transactions import sqlite_write_lock
 
 from .. import webhooks
 from ..webhooks.payloads import message_data
-from . import outbound, sla
+from . import follow_up, outbound, sla
 from .checks import may_read_now, send_refusal
 from .context import GuardObjected
 from .events import Changes, Publisher, publish_all
@@ -65,9 +65,6 @@ def _moves(request: SendRequest, status: str) -> bool:
 
 
 _STATUSES_SQLITE = f"SELECT id, status, line FROM {CONVERSATIONS.name} WHERE id IN ({{}})"  # noqa: S608
-_STATUSES_POSTGRES = select(CONVERSATIONS.c.id, CONVERSATIONS.c.status, CONVERSATIONS.c.line).where(
-    CONVERSATIONS.c.id.in_(bindparam("ids", expanding=True))
-)
 
 
 async def one_by_one_first(
@@ -88,9 +85,10 @@ async def one_by_one_first(
     the read is a plain driver's read (``Database.quick_reads``, a few µs; the batch's attempt
     took the write lock and cost about a fifth of a bot's turn). On PostgreSQL the states are
     taken from ``known`` (the writer's memory, :class:`.known_states.KnownStates`); those it
-    lacks are read in one round trip outside a transaction and kept there (the batch's attempt
-    was four round trips: a seventh of a bot's answer's CPU). Without ``known`` nothing is read
-    on PostgreSQL (an empty dict)."""
+    lacks are read in one round trip outside a transaction and kept there, with the rows of
+    those the bot has (its turn then reads nothing: ``follow_up.answer_unlocked``; the batch's
+    attempt was four round trips: a seventh of a bot's answer's CPU). Without ``known``
+    nothing is read on PostgreSQL (an empty dict)."""
     customers = {r.message.conversation_id for r in requests if not r.principal.is_operator}
     if not customers:
         return {}
@@ -106,8 +104,8 @@ async def one_by_one_first(
     else:
         unknown = sorted(cid for cid in customers if cid not in known)
         if unknown:
-            for cid, status, line in await _read_states(database, unknown):
-                known.note(int(cid), str(status), str(line))
+            for row in await _read_states(database, unknown):
+                follow_up.remember(known, row._mapping)
         found = {cid: state for cid in customers if (state := known.get(cid)) is not None}
     alone: dict[int, str | None] = {}
     for request in requests:
@@ -121,11 +119,12 @@ async def one_by_one_first(
 
 
 async def _read_states(database: Database, ids: list[int]) -> list[Any]:
-    """(id, status, line) of the conversations ``ids`` on PostgreSQL: one statement in
-    autocommit, so one round trip (no ``BEGIN`` and ``ROLLBACK`` around it)."""
+    """The conversations ``ids`` on PostgreSQL, each row with its version
+    (``follow_up.VERSIONED_ROWS``): one statement in autocommit, so one round trip (no
+    ``BEGIN`` and ``ROLLBACK`` around it)."""
     async with database.engine.connect() as connection:
         connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        return list(await connection.execute(_STATUSES_POSTGRES, {"ids": ids}))
+        return list(await connection.execute(follow_up.VERSIONED_ROWS, {"ids": ids}))
 
 
 async def store_batch(

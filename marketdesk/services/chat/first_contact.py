@@ -53,7 +53,7 @@ from .checks import check_send, require_valid_line
 from .context import ChatContext
 from .events import changes_for
 from .queries import LOCK_VISITOR, OPEN_OF_VISITOR, SENT_FIRST_BY_VISITOR
-from .transcript import CONVERSATIONS, MESSAGES, insert_messages, stored_view
+from .transcript import CONVERSATIONS, MESSAGES, ROW_VERSION, insert_messages, stored_view
 from .views import ConversationView, MessageView, SendResult, conversation_view
 
 __all__ = ["FirstContact", "open_first_contact", "open_with_question"]
@@ -99,6 +99,7 @@ class _Written:
     conversation: Any
     messages: list[MessageView]
     emitted: int
+    version: str | None = None  # the conversation's row version (PostgreSQL's one statement)
 
 
 async def open_first_contact(
@@ -234,6 +235,13 @@ async def _commit(
         await session.commit()
     if written.emitted:
         await webhooks.wake_after_commit()
+    known = ctx.writer.known if ctx.writer is not None else None
+    if known is not None and written.version is not None and row.status == S.BOT:
+        # the row as written, for the bot's turn in the visitor's next message (it then
+        # reads nothing: ``follow_up.answer_unlocked``)
+        known.note_row(
+            row.id, written.version, {c.name: getattr(row, c.name) for c in CONVERSATIONS.c}
+        )
     view = conversation_view(row)
     sent = SendResult(message=views[0], replies=views[1:], conversation=view)
     return FirstContact(written.session_row, view, sent)
@@ -273,8 +281,9 @@ def _write(
     messages = opening.messages
     session_row: Any  # (a row, or the same columns as attributes)
     row: Any
+    version: str | None = None
     if new_visitor is not None and connection.dialect.name == "postgresql":
-        session_row, row, message_ids = _write_in_one(connection, opening, new_visitor)
+        session_row, row, message_ids, version = _write_in_one(connection, opening, new_visitor)
     else:
         session_row = None
         if new_visitor is not None:
@@ -288,14 +297,14 @@ def _write(
         message_ids = insert_messages(connection, messages)  # both in one statement
     views = [stored_view(i, **m) for i, m in zip(message_ids, messages, strict=True)]
     if alone:
-        return _Written(session_row, row, views, 0)
+        return _Written(session_row, row, views, 0, version)
     now = opening.now
     emitted = webhooks.emit_sync(
         connection, WebhookEvent.CONVERSATION_CREATED, [partial(conversation_data, row)], now
     )
     data = [partial(message_data, view, row) for view in views]
     emitted += webhooks.emit_sync(connection, WebhookEvent.MESSAGE_CREATED, data, now)
-    return _Written(session_row, row, views, emitted)
+    return _Written(session_row, row, views, emitted, version)
 
 
 # PostgreSQL: a new visitor's four inserts as one statement (data-modifying ``WITH``; the
@@ -306,8 +315,8 @@ _IN_ONE: dict[tuple[tuple[str, ...], tuple[str, ...]], Select[Any]] = {}
 
 def _in_one(session_keys: tuple[str, ...], conversation_keys: tuple[str, ...]) -> Select[Any]:
     """The one statement for these columns of the session and the conversation (built
-    once): every column of both rows, labelled ``s_…`` and ``c_…``, and the two messages'
-    ids, ``m_1`` and ``m_2``."""
+    once): every column of both rows, labelled ``s_…`` and ``c_…``, the conversation's row
+    version (``c_row_version``) and the two messages' ids, ``m_1`` and ``m_2``."""
     statement = _IN_ONE.get((session_keys, conversation_keys))
     if statement is not None:
         return statement
@@ -325,7 +334,7 @@ def _in_one(session_keys: tuple[str, ...], conversation_keys: tuple[str, ...]) -
     conversation = (
         insert(CONVERSATIONS)
         .values(binds(CONVERSATIONS, "c_", conversation_keys))
-        .returning(*CONVERSATIONS.c)
+        .returning(*CONVERSATIONS.c, ROW_VERSION.label("row_version"))
         .cte("c")
     )
     rows = [
@@ -361,9 +370,10 @@ def _in_one(session_keys: tuple[str, ...], conversation_keys: tuple[str, ...]) -
 
 def _write_in_one(
     connection: Connection, opening: _Opening, new_visitor: _NewVisitor
-) -> tuple[SimpleNamespace, SimpleNamespace, list[int]]:
+) -> tuple[SimpleNamespace, SimpleNamespace, list[int], str]:
     """A new visitor's opening on PostgreSQL: one statement (:func:`_in_one`). → (the
-    session's row, the conversation's row, the two messages' ids)."""
+    session's row, the conversation's row, the two messages' ids, the conversation's row
+    version)."""
     # inside a ``WITH`` the columns' Python-side defaults are not filled in: given here
     session_values = with_defaults(_SESSIONS, new_visitor.session_values)
     conversation = with_defaults(CONVERSATIONS, opening.conversation)
@@ -380,4 +390,4 @@ def _write_in_one(
     row = SimpleNamespace(**{c.name: found[f"c_{c.name}"] for c in CONVERSATIONS.c})
     for message in opening.messages:
         message["conversation_id"] = row.id
-    return session_row, row, [int(found["m_1"]), int(found["m_2"])]
+    return session_row, row, [int(found["m_1"]), int(found["m_2"])], str(found["c_row_version"])

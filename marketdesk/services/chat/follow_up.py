@@ -48,14 +48,12 @@ from sqlalchemy import (
     exists,
     func,
     insert,
-    literal_column,
     null,
     select,
     union_all,
 )
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnClause
 
 from marketdesk.domain.channels import Channel
 from marketdesk.domain.conversations import ConversationStatus as S
@@ -75,9 +73,11 @@ from .bot_turn import after_turn, bot_turn, visitor_turn_rows
 from .checks import send_refusal
 from .context import ChatContext
 from .events import changes_for
+from .known_states import KnownStates
 from .transcript import (
     CONVERSATIONS,
     MESSAGES,
+    ROW_VERSION,
     held_conversation,
     insert_messages,
     numbered_in_memory,
@@ -85,7 +85,7 @@ from .transcript import (
 )
 from .views import MessageView, SendResult, conversation_view
 
-__all__ = ["answer", "answer_unlocked", "applies", "may_go_unlocked"]
+__all__ = ["VERSIONED_ROWS", "answer", "answer_unlocked", "applies", "may_go_unlocked", "remember"]
 
 log = logging.getLogger("marketdesk.chat.follow_up")
 
@@ -214,11 +214,55 @@ async def answer_unlocked(
 
 
 async def _unlocked(session: AsyncSession, ctx: ChatContext, request: Any) -> SendResult | None:
-    principal, message = request.principal, request.message
-    read = (await session.execute(_READ_VERSIONED, {"id": message.conversation_id})).first()
+    cid = request.message.conversation_id
+    known = ctx.writer.known if ctx.writer is not None else None
+    kept = known.take_row(cid) if known is not None else None
+    if kept is not None:  # the row as this process last read or wrote it
+        try:
+            return await _on_row(session, ctx, request, kept, known)
+        except _RowWritten:  # since: read it as it stands, and once more
+            pass
+    read = (await session.execute(_READ_VERSIONED, {"id": cid})).first()
     if read is None:
         return None
-    state = {k: v for k, v in read._mapping.items() if k != "row_version"}
+    try:
+        return await _on_row(session, ctx, request, _versioned(read._mapping), known)
+    except _RowWritten:  # in between: the locked way
+        return None
+
+
+class _RowWritten(Exception):
+    """The conversation's row is no longer the version the turn was taken on: nothing was
+    written."""
+
+
+def _versioned(row: Mapping[Any, Any]) -> tuple[str, dict[str, Any]]:
+    """A row of :data:`VERSIONED_ROWS` (or the one-row read) → (version, the row)."""
+    return str(row["row_version"]), {k: v for k, v in row.items() if k != "row_version"}
+
+
+def remember(known: KnownStates, row: Mapping[Any, Any]) -> None:
+    """A conversation's row read with its version (:data:`VERSIONED_ROWS`) in ``known``:
+    the state of each, the whole row of one the bot has (its next turn reads nothing)."""
+    version, state = _versioned(row)
+    if state["status"] == S.BOT:
+        known.note_row(int(state["id"]), version, state)
+    else:
+        known.note(int(state["id"]), str(state["status"]), str(state["line"]))
+
+
+async def _on_row(
+    session: AsyncSession,
+    ctx: ChatContext,
+    request: Any,
+    versioned: tuple[str, dict[str, Any]],
+    known: KnownStates | None,
+) -> SendResult | None:
+    """:func:`_unlocked` on the row ``versioned`` (version, row; the row is this call's to
+    change). None: a message or a conversation this script does not take, or a refusal
+    (the locked way answers them); :class:`_RowWritten` when the row is not that version."""
+    principal, message = request.principal, request.message
+    version, state = versioned
     # the message's number and the row's time, as the lock's statement would give them
     state["last_seq"] += 1
     state["updated_at"] = utcnow()
@@ -231,22 +275,26 @@ async def _unlocked(session: AsyncSession, ctx: ChatContext, request: Any) -> Se
         return None
     turn, conversation = await _take_turn(session, ctx, request, state)
     values = {**turn.values, "updated_at": state["updated_at"]}
-    parameters = _parameters(turn, values) | {"c_version": read.row_version}
+    parameters = _parameters(turn, values) | {"c_version": version}
     if turn.handoff:
         parameters |= {"q_line": state["line"], "q_lock": ASSIGN_LOCK_KEY}
     statement = _unlocked_statement(tuple(values), turn.handoff)
     found: dict[int, int] = {}
+    written: str | None = None
     room = False
     for row in await session.execute(statement, parameters):
         if row.seq is not None:
             found[row.seq] = row.id
+            written = None if turn.handoff else row.row_version
         elif row.load < row.capacity:  # an operator of the line with room
             room = True
-    if not found:  # the row was written in between: nothing of this was
-        return None
+    if not found:  # the row was written since it was read: nothing of this was
+        raise _RowWritten
     views = _views(turn, [int(found[m["seq"]]) for m in turn.messages])
     after = _collect(session, ctx, turn, views, seen, conversation)
     await session.commit()
+    if known is not None and written is not None:  # the bot's next turn reads nothing
+        known.note_row(turn.conversation_id, written, {**state, **values})
     if room:  # the dispatch, in a transaction of its own (the session's next)
         try:
             await dispatch_queue(session, changes_for(session, ctx.publish), after.line)
@@ -347,12 +395,15 @@ def _write(connection: Connection, turn: _Turn, locked: Any) -> tuple[list[Messa
 _IN_ONE: dict[tuple[tuple[str, ...], bool], Select[Any]] = {}
 _UNLOCKED: dict[tuple[tuple[str, ...], bool], Select[Any] | CompoundSelect[Any]] = {}
 
-_XMIN: ColumnClause[str] = literal_column("conversations.xmin::text")
 # the conversation as it stands, with its row's version (PostgreSQL's ``xmin``: the
 # transaction that wrote the row; any write of the row changes it)
-_READ_VERSIONED = select(*CONVERSATIONS.c, _XMIN.label("row_version")).where(
+_READ_VERSIONED = select(*CONVERSATIONS.c, ROW_VERSION.label("row_version")).where(
     CONVERSATIONS.c.id == bindparam("id", type_=CONVERSATIONS.c.id.type)
 )
+VERSIONED_ROWS = select(*CONVERSATIONS.c, ROW_VERSION.label("row_version")).where(
+    CONVERSATIONS.c.id.in_(bindparam("ids", expanding=True))
+)
+"""The conversations ``ids`` (a list), each row with its version (PostgreSQL)."""
 
 
 def _update(columns: tuple[str, ...]) -> Update:
@@ -408,13 +459,16 @@ def _unlocked_statement(
         return statement
     conversation = (
         _update(columns)
-        .where(_XMIN == bindparam("c_version"))  # noqa: SIM300 (a column, not a constant)
-        .returning(CONVERSATIONS.c.id)
+        .where(ROW_VERSION == bindparam("c_version"))  # noqa: SIM300 (a column, not a constant)
+        .returning(CONVERSATIONS.c.id, ROW_VERSION.label("row_version"))
         .cte("c")
     )
     messages = _inserted_messages(only_after=conversation)
-    if not handoff:
-        built: Select[Any] | CompoundSelect[Any] = select(messages.c.id, messages.c.seq)
+    if not handoff:  # with the row's new version (the bot's next turn reads nothing)
+        version = select(conversation.c.row_version).scalar_subquery()
+        built: Select[Any] | CompoundSelect[Any] = select(
+            messages.c.id, messages.c.seq, version.label("row_version")
+        )
     else:
         operators = func.marketdesk_assignment_candidates(
             bindparam("q_line", type_=CONVERSATIONS.c.line.type),

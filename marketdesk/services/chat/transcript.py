@@ -19,10 +19,11 @@ from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.elements import ColumnClause
 
 from marketdesk.domain.channels import Channel
 from marketdesk.domain.conversations import ConversationStatus
@@ -41,6 +42,7 @@ from .views import MessageView
 __all__ = [
     "CONVERSATIONS",
     "MESSAGES",
+    "ROW_VERSION",
     "add_system_message",
     "append",
     "find_stored",
@@ -56,6 +58,10 @@ __all__ = [
 
 CONVERSATIONS: Table = Conversation.__table__  # type: ignore[assignment]
 MESSAGES: Table = Message.__table__  # type: ignore[assignment]
+
+ROW_VERSION: ColumnClause[str] = literal_column("conversations.xmin::text")
+"""A conversation's row version on PostgreSQL (``xmin``: the transaction that wrote the row;
+any write of the row changes it), as text."""
 
 
 # The hot path's statements, built once: building a statement and its cache key cost more

@@ -254,8 +254,8 @@ class ChatWriter:
     def observe(self, _channel: str, event: dict[str, Any]) -> None:
         """A live event of this process or, through Redis, of another's (``server.py``
         subscribes this to :meth:`watched_channels`): a conversation's new state (a handoff,
-        an operator taking it, a resolution) is kept in mind; after a ``resync`` (events may
-        have been missed) nothing is."""
+        an operator taking it, a resolution) is kept in mind, and a row kept of it forgotten;
+        after a ``resync`` (events may have been missed) nothing is."""
         known = self.known
         if known is None:
             return
@@ -267,7 +267,7 @@ class ChatWriter:
         if kind == "conversation" and isinstance(view, dict):
             status, line = view.get("status"), view.get("line")
             if isinstance(status, str) and isinstance(line, str):
-                known.note(int(event["conversation_id"]), status, line)
+                known.changed(int(event["conversation_id"]), status, line)
 
     def _learn(self, request: SendRequest, result: SendResult | None) -> None:
         """Keep in mind the conversation's state after a customer's send went one by one
