@@ -137,12 +137,16 @@ def _reply_in_context(
     alone: BotReply | None = None,
     *,
     clarify: bool = True,
+    analysis: Analysis | None = None,
 ) -> tuple[BotReply, DialogState]:
+    """``alone`` and ``analysis``: the bot's reply to the text alone and its reading of the
+    text (``Bot.understand``'s), if the caller has them (they are worked out here if not)."""
     if alone is None:
         alone = bot.ask(text, in_conversation=in_conversation, line=line)
     if alone.action == "refuse":
         return alone, _refused(alone, state)
-    analysis = bot.understand(text)
+    if analysis is None:
+        analysis = bot.understand(text)
     if state.pending == REFUSED and _is_follow_up(analysis, alone, REFUSED, loose=True):
         # «а его адрес?» after a refused «дайте телефон покупателя»: refused again
         return _refusal_again(state), state
@@ -232,7 +236,9 @@ class Dialog:
             return await self._account.act(intent, text, analysis)
         if intent is not None and self.visitor:
             return _login_offer(intent, alone), DialogState(topic=alone.topic)
-        return _reply_in_context(bot, text, state, self.line, self.in_conversation, alone)
+        return _reply_in_context(
+            bot, text, state, self.line, self.in_conversation, alone, analysis=analysis
+        )
 
 
 def _login_offer(intent: AccountIntent, alone: BotReply) -> BotReply:

@@ -414,7 +414,8 @@ def test_the_bot_reads_a_message_before_its_transaction(
     """The writer's read before the batch tells it the bot has the conversation: the bot
     reads the message (its search of the articles) before the message's transaction (on
     SQLite before the write lock, which every writer of every process waits for), and the
-    dialogue's turn in the transaction uses that reading instead of reading again."""
+    dialogue's turn in the transaction uses that reading (the reply and the text's
+    analysis) instead of reading again."""
     env = fresh_env
     token = env.visitor()
     cid = int(env.conversation(token)["id"])
@@ -422,6 +423,7 @@ def test_the_bot_reads_a_message_before_its_transaction(
     seen: list[str] = []
     # the reply's work (the search of the articles), which ``ask`` and ``read`` share
     read, reply, acquire = Bot.read, Bot._replied, WriteLock.acquire
+    understand = Bot.understand
 
     def reading(self: Bot, text: str, **kw: Any) -> Any:
         seen.append("read")
@@ -430,6 +432,10 @@ def test_the_bot_reads_a_message_before_its_transaction(
     def replying(self: Bot, *args: Any) -> Any:
         seen.append("ask")
         return reply(self, *args)
+
+    def understanding(self: Bot, text: str) -> Any:
+        seen.append("understand")
+        return understand(self, text)
 
     async def locking(self: WriteLock) -> bool:
         seen.append("lock")
@@ -443,9 +449,10 @@ def test_the_bot_reads_a_message_before_its_transaction(
 
     monkeypatch.setattr(Bot, "read", reading)
     monkeypatch.setattr(Bot, "_replied", replying)
+    monkeypatch.setattr(Bot, "understand", understanding)
     monkeypatch.setattr(WriteLock, "acquire", locking)
     monkeypatch.setattr(writer_module, "store_one", storing)
-    request = _request(chat.ChatContext(), principal, cid, "Как вернуть товар?")
+    request = _request(chat.ChatContext(), principal, cid, "Сколько идёт доставка?")
     outcomes, stats = _submit_all(env, [request], bot=env.client.app.state.bot)
 
     assert isinstance(outcomes[0], chat.SendResult) and outcomes[0].replies, outcomes
@@ -453,6 +460,8 @@ def test_the_bot_reads_a_message_before_its_transaction(
     # read once, its search (``ask``) inside the reading, all before the transaction
     assert seen[:3] == ["read", "ask", "transaction"]
     assert "ask" not in seen[seen.index("transaction") :]
+    # nor the text's analysis: the dialogue's turn takes the reading's (it is the same)
+    assert "understand" not in seen[seen.index("transaction") :], seen
     assert ("lock" in seen) is (env.db.backend == "sqlite")  # PostgreSQL: no lock of ours
 
 
