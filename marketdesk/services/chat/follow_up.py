@@ -18,7 +18,9 @@ the bot's before (the chat writer), :func:`answer_unlocked` goes first and takes
 the row read with its version, the turn, one statement alone that writes only that version
 (two round trips; for a handoff the assignment's lock and the operators' read ride on it,
 through a function that reads after the lock). A row written in between leaves nothing
-written, and the locked way answers.
+written, and the locked way answers. Where the writer keeps the row as this process last
+read or wrote it (:class:`.known_states.KnownStates`), the turn is taken on that row and
+the statement is the one round trip; a kept row written since is read again once.
 
 It applies to what is common: a visitor's text in their web chat while the bot has the
 conversation (a visitor has no account for the bot to act on, so the turn writes nothing of
@@ -193,7 +195,9 @@ async def answer_unlocked(
     is seen in the operators' read. When an operator has room, the dispatch follows in a
     transaction of its own (``assignment.dispatch_queue``, which may assign an older
     conversation of the queue first, as any dispatch does). Two round trips, where the
-    locked way takes five with the lock's statement, ``BEGIN`` and ``COMMIT``.
+    locked way takes five with the lock's statement, ``BEGIN`` and ``COMMIT``; one where
+    the chat writer keeps the row (its version the read's): a kept row written since makes
+    the statement write nothing, and the row is read again once.
 
     → None when nothing was written: a conversation this script does not take (or the
     writer's belief was stale), a refusal, a webhook that wants the messages, or a row
