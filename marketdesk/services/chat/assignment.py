@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import Table, bindparam, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain.conversations import ConversationStatus as S
@@ -40,23 +40,31 @@ async def assign_lock(session: AsyncSession) -> None:
 
 # The line's available operators with their load, in one statement built once: the load is
 # counted for these operators only (``ix_conversations_operator``), not for every operator's
-# conversations at each handoff.
+# conversations at each handoff. Of the tables' columns, not the mapped classes': a Core
+# statement skips the ORM's execution path (a quarter of this read's CPU on SQLite).
+_OPERATORS: Table = Operator.__table__  # type: ignore[assignment]
+_OPERATOR_LINES: Table = OperatorLine.__table__  # type: ignore[assignment]
+_PRESENCE: Table = OperatorPresence.__table__  # type: ignore[assignment]
+_CONVERSATIONS: Table = Conversation.__table__  # type: ignore[assignment]
 _LOAD = (
     select(func.count())
-    .select_from(Conversation)
-    .where(Conversation.assigned_operator_id == Operator.id, Conversation.status == S.ASSIGNED)
-    .correlate(Operator)
+    .select_from(_CONVERSATIONS)
+    .where(
+        _CONVERSATIONS.c.assigned_operator_id == _OPERATORS.c.id,
+        _CONVERSATIONS.c.status == S.ASSIGNED,
+    )
+    .correlate(_OPERATORS)
     .scalar_subquery()
 )
 _CANDIDATES = (
-    select(Operator.id, Operator.chat_capacity, _LOAD.label("load"))
-    .join(OperatorLine, OperatorLine.operator_id == Operator.id)
-    .join(OperatorPresence, OperatorPresence.operator_id == Operator.id)
+    select(_OPERATORS.c.id, _OPERATORS.c.chat_capacity, _LOAD.label("load"))
+    .join(_OPERATOR_LINES, _OPERATOR_LINES.c.operator_id == _OPERATORS.c.id)
+    .join(_PRESENCE, _PRESENCE.c.operator_id == _OPERATORS.c.id)
     .where(
-        OperatorLine.line == bindparam("line", type_=OperatorLine.line.type),
-        OperatorPresence.available.is_(True),
-        Operator.is_active.is_(True),
-        Operator.chat_capacity > 0,
+        _OPERATOR_LINES.c.line == bindparam("line", type_=_OPERATOR_LINES.c.line.type),
+        _PRESENCE.c.available.is_(True),
+        _OPERATORS.c.is_active.is_(True),
+        _OPERATORS.c.chat_capacity > 0,
     )
 )
 
