@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -406,14 +407,18 @@ def test_a_new_visitors_opening_goes_alone_where_no_webhook_wants_it(
 
 
 def begins_counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """A list that gets a ``"BEGIN"`` for each transaction asyncpg begins at the server."""
+    """A list that gets a ``"BEGIN"`` for each transaction asyncpg begins at the server from
+    this thread (a server of an earlier test may still run its background work in a thread
+    of its own, on its own connections)."""
     import asyncpg.transaction
 
     begun: list[str] = []
     start = asyncpg.transaction.Transaction.start
+    mine = threading.get_ident()
 
     async def counted(self: Any) -> None:
-        begun.append("BEGIN")
+        if threading.get_ident() == mine:
+            begun.append("BEGIN")
         await start(self)
 
     monkeypatch.setattr(asyncpg.transaction.Transaction, "start", counted)

@@ -362,13 +362,17 @@ def _collect(
 
 
 def _parameters(turn: _Turn, values: Mapping[str, Any]) -> dict[str, Any]:
-    """The one statement's parameters: the conversation's (``c_``) and each message's
-    (``m1_``, ``m2_``)."""
-    parameters = {f"c_{k}": v for k, v in values.items()}
+    """The one statement's parameters: the conversation's (``c_``, :func:`_row_parameters`)
+    and each message's (``m1_``, ``m2_``)."""
+    parameters = _row_parameters(turn, values)
     for n, row in enumerate(turn.messages, start=1):
         parameters |= {f"m{n}_{k}": row[k] for k in _MESSAGE_COLUMNS}
-    parameters["c_id"] = turn.conversation_id
     return parameters
+
+
+def _row_parameters(turn: _Turn, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The conversation's update's parameters: ``values`` as ``c_…`` and its id."""
+    return {f"c_{k}": v for k, v in values.items()} | {"c_id": turn.conversation_id}
 
 
 def _views(turn: _Turn, ids: list[int]) -> list[MessageView]:
@@ -388,8 +392,7 @@ def _write(connection: Connection, turn: _Turn, locked: Any) -> tuple[list[Messa
         ids = [int(found[row["seq"]]) for row in turn.messages]
     else:
         ids = insert_messages(connection, turn.messages)
-        values = {f"c_{k}": v for k, v in turn.values.items()}
-        connection.execute(_update(turn.columns), values | {"c_id": turn.conversation_id})
+        connection.execute(_update(turn.columns), _row_parameters(turn, turn.values))
     views = _views(turn, ids)
     data = [partial(message_data, view, locked) for view in views]
     return views, webhooks.emit_sync(connection, WebhookEvent.MESSAGE_CREATED, data, turn.now)
