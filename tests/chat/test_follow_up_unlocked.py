@@ -167,17 +167,7 @@ def test_a_row_written_in_between_leaves_nothing_and_the_lock_answers(
     url = postgresql_only
 
     async def touch(cid: int) -> None:
-        other = Database(url)
-        try:
-            async with other.sessions() as session:
-                await session.execute(
-                    update(Conversation)
-                    .where(Conversation.id == cid)
-                    .values(updated_at=Conversation.updated_at)
-                )
-                await session.commit()
-        finally:
-            await other.dispose()
+        await _touch(url, cid)
 
     sent, cid, statements = asyncio.run(
         _send_through_writer(url, bot, "как вернуть товар", before_write=touch)
