@@ -68,6 +68,18 @@ def test_a_kept_row_is_taken_once_and_forgotten_when_the_state_moves() -> None:
     assert known.take_row(6) is None and known.take_row(7) is None and len(known) == 0
 
 
+def test_a_kept_row_is_used_for_a_while_only() -> None:
+    """A row kept longer than ``row_seconds`` ago is not used (its state still is)."""
+    now = [1000.0]
+    known = KnownStates(row_seconds=600.0, clock=lambda: now[0])
+    known.note_row(1, "100", _row(1, "bot"))
+    known.note_row(2, "200", _row(2, "bot"))
+    now[0] += 600.0
+    assert known.take_row(1) == ("100", _row(1, "bot"))  # at the limit: still used
+    now[0] += 0.5
+    assert known.take_row(2) is None and known.get(2) == ("bot", "general")
+
+
 def test_a_versioned_read_keeps_the_rows_of_conversations_the_bot_has() -> None:
     known = KnownStates()
     follow_up.remember(known, {**_row(1, "bot"), "row_version": 11})

@@ -11,15 +11,16 @@ this process last read or wrote it, with the row's version (PostgreSQL's ``xmin`
 bot's next turn in it (``follow_up.answer_unlocked``) works on that row and writes only
 if the row is still that version, so a row another process or an operator wrote since
 costs a read and nothing else. A row is used once (taken) and kept again after the write
-that used it."""
+that used it, and for a while only (:data:`DEFAULT_KNOWN_ROW_SECONDS`)."""
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["DEFAULT_KNOWN_ROWS", "DEFAULT_KNOWN_STATES", "KnownStates"]
+__all__ = ["DEFAULT_KNOWN_ROWS", "DEFAULT_KNOWN_ROW_SECONDS", "DEFAULT_KNOWN_STATES", "KnownStates"]
 
 DEFAULT_KNOWN_STATES = 50_000
 """How many conversations a writer keeps in mind: a day's busiest hour's conversations of a
@@ -29,15 +30,30 @@ DEFAULT_KNOWN_ROWS = 5_000
 """How many of them with their whole row (the bot's dialogue state in it: about a kilobyte
 each): the conversations the bot talks in at once on a busy process, in a few megabytes."""
 
+DEFAULT_KNOWN_ROW_SECONDS = 600.0
+"""How long a kept row may be used: a visitor's next message comes within minutes, and a
+row kept no longer than this never meets its version again (PostgreSQL's transaction ids
+come round only after two billion transactions); a quiet process drops what it kept."""
+
 
 class KnownStates:
     """Conversation id → (status, line), the most recently used kept, at most ``size``."""
 
-    def __init__(self, size: int = DEFAULT_KNOWN_STATES, rows: int = DEFAULT_KNOWN_ROWS) -> None:
+    def __init__(
+        self,
+        size: int = DEFAULT_KNOWN_STATES,
+        rows: int = DEFAULT_KNOWN_ROWS,
+        *,
+        row_seconds: float = DEFAULT_KNOWN_ROW_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.size = size
         self.rows_size = rows
+        self.row_seconds = row_seconds
+        self._clock = clock
         self._states: OrderedDict[int, tuple[str, str]] = OrderedDict()
-        self._rows: OrderedDict[int, tuple[str, dict[str, Any]]] = OrderedDict()
+        # conversation → (the row's version, the row, when it was kept)
+        self._rows: OrderedDict[int, tuple[str, dict[str, Any], float]] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._states)
@@ -71,14 +87,18 @@ class KnownStates:
         """The conversation's whole row (its ``status`` and ``line`` noted too) as of the
         row's ``version``."""
         self.note(conversation_id, row["status"], row["line"])
-        self._rows[conversation_id] = (version, dict(row))
+        self._rows[conversation_id] = (version, dict(row), self._clock())
         self._rows.move_to_end(conversation_id)
         while len(self._rows) > self.rows_size:
             self._rows.popitem(last=False)
 
     def take_row(self, conversation_id: int) -> tuple[str, dict[str, Any]] | None:
-        """(version, row) kept of the conversation, no longer kept (None: none)."""
-        return self._rows.pop(conversation_id, None)
+        """(version, row) kept of the conversation, no longer kept (None: none, or kept
+        longer than ``row_seconds`` ago)."""
+        kept = self._rows.pop(conversation_id, None)
+        if kept is None or self._clock() - kept[2] > self.row_seconds:
+            return None
+        return kept[0], kept[1]
 
     def forget(self, conversation_id: int) -> None:
         self._states.pop(conversation_id, None)
