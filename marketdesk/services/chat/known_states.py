@@ -33,7 +33,8 @@ each): the conversations the bot talks in at once on a busy process, in a few me
 DEFAULT_KNOWN_ROW_SECONDS = 600.0
 """How long a kept row may be used: a visitor's next message comes within minutes, and a
 row kept no longer than this never meets its version again (PostgreSQL's transaction ids
-come round only after two billion transactions); a quiet process drops what it kept."""
+come round only after two billion transactions). An older one is not used (it stays within
+the memory's bound until newer ones push it out)."""
 
 
 class KnownStates:
