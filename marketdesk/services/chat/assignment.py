@@ -17,7 +17,7 @@ from . import sla
 from .checks import move_to
 from .events import Changes
 from .texts import TEXT_ASSIGNED
-from .transcript import system_note
+from .transcript import CONVERSATIONS, system_note
 
 __all__ = [
     "ASSIGN_LOCK_KEY",
@@ -45,13 +45,12 @@ async def assign_lock(session: AsyncSession) -> None:
 _OPERATORS: Table = Operator.__table__  # type: ignore[assignment]
 _OPERATOR_LINES: Table = OperatorLine.__table__  # type: ignore[assignment]
 _PRESENCE: Table = OperatorPresence.__table__  # type: ignore[assignment]
-_CONVERSATIONS: Table = Conversation.__table__  # type: ignore[assignment]
 _LOAD = (
     select(func.count())
-    .select_from(_CONVERSATIONS)
+    .select_from(CONVERSATIONS)
     .where(
-        _CONVERSATIONS.c.assigned_operator_id == _OPERATORS.c.id,
-        _CONVERSATIONS.c.status == S.ASSIGNED,
+        CONVERSATIONS.c.assigned_operator_id == _OPERATORS.c.id,
+        CONVERSATIONS.c.status == S.ASSIGNED,
     )
     .correlate(_OPERATORS)
     .scalar_subquery()

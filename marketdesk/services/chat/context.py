@@ -15,6 +15,7 @@ from marketdesk.store.db import Database
 from .events import Publisher, no_publisher
 
 if TYPE_CHECKING:
+    from .known_states import KnownStates
     from .writer import ChatWriter
 
 __all__ = ["ChatContext", "GuardObjected", "TextGuard"]
@@ -31,6 +32,11 @@ class ChatContext:
     writer: ChatWriter | None = None
     database: Database | None = None
     settings: Settings | None = None  # the bot's account actions (None: from the environment)
+
+    @property
+    def known(self) -> KnownStates | None:
+        """The chat writer's memory of conversations (None: no writer, or SQLite's)."""
+        return None if self.writer is None else self.writer.known
 
     @classmethod
     def of_server(cls, state: Any) -> ChatContext:

@@ -235,13 +235,11 @@ async def _commit(
         await session.commit()
     if written.emitted:
         await webhooks.wake_after_commit()
-    known = ctx.writer.known if ctx.writer is not None else None
+    known = ctx.known
     if known is not None and written.version is not None and row.status == S.BOT:
-        # the row as written, for the bot's turn in the visitor's next message (it then
-        # reads nothing: ``follow_up.answer_unlocked``)
-        known.note_row(
-            row.id, written.version, {c.name: getattr(row, c.name) for c in CONVERSATIONS.c}
-        )
+        # the row as written (every column, ``_write_in_one``'s), for the bot's turn in the
+        # visitor's next message (it then reads nothing: ``follow_up.answer_unlocked``)
+        known.note_row(row.id, written.version, vars(row))
     view = conversation_view(row)
     sent = SendResult(message=views[0], replies=views[1:], conversation=view)
     return FirstContact(written.session_row, view, sent)

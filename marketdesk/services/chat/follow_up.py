@@ -219,7 +219,7 @@ async def answer_unlocked(
 
 async def _unlocked(session: AsyncSession, ctx: ChatContext, request: Any) -> SendResult | None:
     cid = request.message.conversation_id
-    known = ctx.writer.known if ctx.writer is not None else None
+    known = ctx.known
     kept = known.take_row(cid) if known is not None else None
     if kept is not None:  # the row as this process last read or wrote it
         try:
@@ -404,12 +404,11 @@ _UNLOCKED: dict[tuple[tuple[str, ...], bool], Select[Any] | CompoundSelect[Any]]
 
 # the conversation as it stands, with its row's version (PostgreSQL's ``xmin``: the
 # transaction that wrote the row; any write of the row changes it)
-_READ_VERSIONED = select(*CONVERSATIONS.c, ROW_VERSION.label("row_version")).where(
+_VERSIONED = select(*CONVERSATIONS.c, ROW_VERSION.label("row_version"))
+_READ_VERSIONED = _VERSIONED.where(
     CONVERSATIONS.c.id == bindparam("id", type_=CONVERSATIONS.c.id.type)
 )
-VERSIONED_ROWS = select(*CONVERSATIONS.c, ROW_VERSION.label("row_version")).where(
-    CONVERSATIONS.c.id.in_(bindparam("ids", expanding=True))
-)
+VERSIONED_ROWS = _VERSIONED.where(CONVERSATIONS.c.id.in_(bindparam("ids", expanding=True)))
 """The conversations ``ids`` (a list), each row with its version (PostgreSQL)."""
 
 
