@@ -153,6 +153,14 @@ class Settings(BaseSettings):
         "queries fewer a request; ended sessions are forgotten at once, role changes "
         "reach other processes within this time); 0: check every request",
     )
+    visitor_principal_cache_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        description="how long a process remembers a widget visitor's token (no roles, no "
+        "account: only its session's end changes it, and that is announced to every process; "
+        "after Redis comes back every process forgets what it kept); 0: check every request "
+        "(not in the seeds)",
+    )
     socket_reauth_seconds: float = Field(
         default=60.0, gt=0, description="how often an open WebSocket's token is checked again"
     )

@@ -89,7 +89,10 @@ def create_api(
     )
     app.state.settings = settings
     app.state.metrics = Metrics()  # a registry per application (marketdesk.observability)
-    app.state.principal_cache = PrincipalCache(settings.principal_cache_seconds)
+    app.state.principal_cache = PrincipalCache(
+        settings.principal_cache_seconds,
+        visitor_seconds=settings.visitor_principal_cache_seconds,
+    )
     install_access_log_filter()  # no query strings of the API in the access log
     install_error_handlers(app)
     install_input_guard(app)

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
 
 from marketdesk.services import sync
 from marketdesk.services.sync import MAX_BATCH
 from marketdesk.settings import Settings
 
-from .deps import DbSession, SyncKey, get_settings
+from .deps import DbSession, SyncKey, get_settings, publisher_of
 from .types import BigId
 
 __all__ = ["router"]
@@ -76,9 +76,12 @@ async def forget_customer(
     customer_id: Annotated[BigId, Path(description="ID покупателя")],
     key: SyncKey,
     session: DbSession,
+    request: Request,
 ) -> ForgetAnswer:
     """The right to be forgotten: the customer's personal data erased, a tombstone left."""
-    result = await sync.forget_customer(session, customer_id, actor=key.actor)
+    result = await sync.forget_customer(
+        session, customer_id, actor=key.actor, publish=publisher_of(request)
+    )
     return ForgetAnswer(
         customer_id=customer_id,
         forgotten=True,

@@ -3,7 +3,9 @@ pace, the sessions behind every open WebSocket (one query for all of them) and e
 sockets of a session that was logged out, has expired, or whose operator was deactivated.
 
 A logout (or a visitor's token revoked at phone login) is also announced through the broker
-(``services.auth.announce_sessions_ended``), in every process: those sockets end at once."""
+(``services.auth.announce_sessions_ended``), in every process: those sockets end at once,
+and the process's principal caches forget those sessions. After the broker's ``resync``
+(Redis came back: announcements may have been missed) the caches forget every principal."""
 
 from __future__ import annotations
 
@@ -46,6 +48,9 @@ class SessionWatch:
             await self._subscription.ready()
 
     def _on_event(self, _channel: str, event: dict[str, Any]) -> None:
+        if event.get("type") == "resync":  # announcements may have been missed meanwhile
+            forget_principals()
+            return
         if event.get("type") != "sessions_ended":
             return
         ids = event.get("session_ids")

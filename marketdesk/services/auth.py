@@ -107,12 +107,22 @@ class PrincipalCache:
     """Bearer token → its principal, kept for ``seconds`` so that a burst of requests with
     one token authenticates once (two queries fewer a request). The session's own expiry is
     checked on every use; a session that ends (logout, a deactivated operator, a forgotten
-    customer) leaves every cache of this process at once (:func:`forget_principals`) and of
-    the other processes when the announcement reaches them; a change of roles reaches the
-    other processes within ``seconds``. ``seconds`` 0 keeps nothing."""
+    customer, a visitor's token revoked at phone login) leaves every cache of this process
+    at once (:func:`forget_principals`) and of the other processes when the announcement
+    reaches them; a change of roles reaches the other processes within ``seconds``.
 
-    def __init__(self, seconds: float, *, size: int = 50_000) -> None:
+    A widget visitor's principal is kept for ``visitor_seconds`` (by default the same): it
+    has no roles and no account, nothing but its session can change it, and its session
+    ends only by expiry (checked on every use) or by an announced end, so a longer keep
+    risks nothing the announcement does not cover; where announcements may have been missed
+    (the broker's ``resync`` after Redis came back) every cache forgets everything
+    (``channels/session_watch.py``). 0 keeps nothing."""
+
+    def __init__(
+        self, seconds: float, *, visitor_seconds: float | None = None, size: int = 50_000
+    ) -> None:
         self.seconds = seconds
+        self.visitor_seconds = seconds if visitor_seconds is None else visitor_seconds
         self.size = size
         self._entries: dict[str, tuple[float, datetime, Principal]] = {}
         _caches.add(self)
@@ -128,11 +138,12 @@ class PrincipalCache:
         return principal
 
     def put(self, key: str, principal: Principal, expires_at: datetime) -> None:
-        if self.seconds <= 0:
+        seconds = self.visitor_seconds if principal.kind == "visitor" else self.seconds
+        if seconds <= 0:
             return
         if len(self._entries) >= self.size:
             self._entries.clear()  # a flood of tokens: start again rather than grow
-        self._entries[key] = (time.monotonic() + self.seconds, expires_at, principal)
+        self._entries[key] = (time.monotonic() + seconds, expires_at, principal)
 
     def forget(self, session_ids: Iterable[int] | None = None) -> None:
         """Forget these sessions' principals (None: every one)."""

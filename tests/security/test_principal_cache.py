@@ -1,14 +1,17 @@
-"""The principal cache: a token's principal is kept for a moment, never past its session's
-expiry, and forgotten at once when the session ends."""
+"""The principal cache: a token's principal is kept for a moment (a widget visitor's for
+longer), never past its session's expiry, forgotten at once when the session ends, and
+forgotten whole when announcements may have been missed (the broker's resync)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from marketdesk.services import auth
 from marketdesk.services.principals import Principal
+from tests.chat.servers import REDIS_URL, redis_available
 
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 
@@ -17,6 +20,10 @@ def _principal(session_id: int) -> Principal:
     return Principal(
         "operator", session_id, "Оператор", frozenset({"operator"}), session_id=session_id
     )
+
+
+def _visitor(session_id: int) -> Principal:
+    return Principal("visitor", f"visitor-{session_id}", session_id=session_id)
 
 
 @pytest.fixture
@@ -34,6 +41,98 @@ def test_kept_for_its_seconds_then_asked_again(clock: list[float]) -> None:
     assert cache.get("a", NOW) == _principal(1)
     clock[0] += 0.2
     assert cache.get("a", NOW) is None
+
+
+def test_a_visitors_principal_is_kept_for_the_visitors_seconds(clock: list[float]) -> None:
+    """A visitor (no roles, no account) for ``visitor_seconds``, every other principal for
+    ``seconds``; each still never past its session's expiry, and 0 keeps no visitor."""
+    cache = auth.PrincipalCache(1.0, visitor_seconds=300.0)
+    cache.put("operator", _principal(1), NOW + timedelta(hours=1))
+    cache.put(
+        "customer", Principal("customer", 7, "Клиент", session_id=2), NOW + timedelta(hours=1)
+    )
+    cache.put("visitor", _visitor(3), NOW + timedelta(hours=1))
+    clock[0] += 2
+    assert cache.get("operator", NOW) is None
+    assert cache.get("customer", NOW) is None
+    assert cache.get("visitor", NOW) == _visitor(3)
+    clock[0] += 297
+    assert cache.get("visitor", NOW) == _visitor(3)
+    assert cache.get("visitor", NOW + timedelta(hours=1)) is None  # its session expired
+    cache.put("visitor", _visitor(3), NOW + timedelta(hours=1))
+    clock[0] += 300.5
+    assert cache.get("visitor", NOW) is None
+    assert auth.PrincipalCache(60.0).visitor_seconds == 60.0  # by default the same time
+    off = auth.PrincipalCache(60.0, visitor_seconds=0)
+    off.put("visitor", _visitor(3), NOW + timedelta(hours=1))
+    off.put("operator", _principal(1), NOW + timedelta(hours=1))
+    assert off.get("visitor", NOW) is None and off.get("operator", NOW) == _principal(1)
+
+
+def test_the_settings_keep_a_visitor_longer_than_staff(demo_db) -> None:
+    """The application's cache: a visitor for five minutes by default
+    (``MARKETDESK_VISITOR_PRINCIPAL_CACHE_SECONDS``), the others for a second."""
+    from marketdesk.server import create_app
+
+    app = create_app(demo_db.settings())
+    cache: auth.PrincipalCache = app.state.principal_cache
+    assert (cache.seconds, cache.visitor_seconds) == (1.0, 300.0)
+    app = create_app(demo_db.settings(visitor_principal_cache_seconds=0))
+    assert app.state.principal_cache.visitor_seconds == 0
+
+
+@pytest.mark.skipif(not redis_available(), reason="no Redis server at 127.0.0.1:6379")
+def test_a_session_ended_elsewhere_or_a_resync_empties_this_processs_caches() -> None:
+    """Two processes' brokers on a real Redis: a session ended in one (its announcement)
+    leaves the other's cache; when the other's subscription is lost and comes back (the
+    announcements of the meantime may be lost), its session watch forgets every principal."""
+    import asyncio
+    import os
+    import uuid
+
+    import redis
+
+    from marketdesk.channels.session_watch import SessionWatch
+    from marketdesk.realtime import RedisBroker
+
+    async def until(condition: Any) -> None:
+        for _ in range(200):
+            if condition():
+                return
+            await asyncio.sleep(0.02)
+        raise AssertionError("not in time")
+
+    async def main() -> None:
+        prefix = f"marketdesk-test:{uuid.uuid4().hex[:8]}:"
+        here, there = RedisBroker(REDIS_URL, prefix=prefix), RedisBroker(REDIS_URL, prefix=prefix)
+        await here.start()
+        await there.start()
+        watch = SessionWatch(None, interval=60, broker=here)  # type: ignore[arg-type]
+        await watch.start()
+        cache = auth.PrincipalCache(1.0, visitor_seconds=300.0)
+        try:
+            for n in (1, 2, 3):
+                cache.put(f"v{n}", _visitor(n), NOW + timedelta(hours=1))
+            await auth.announce_sessions_ended(there.publish, [1])
+            await until(lambda: cache.get("v1", NOW) is None)
+            assert cache.get("v2", NOW) == _visitor(2)
+            admin = redis.Redis.from_url(REDIS_URL)
+            mine = [
+                c["id"]
+                for c in admin.client_list(_type="pubsub")
+                if c.get("name") == f"marketdesk-{os.getpid()}"
+            ]
+            assert mine, "the broker's subscription is not on the server"
+            for client_id in mine:  # both brokers' subscriptions: each resyncs
+                admin.client_kill_filter(_id=client_id)
+            await until(lambda: cache.get("v2", NOW) is None)
+            assert cache.get("v3", NOW) is None
+        finally:
+            await watch.aclose()
+            await here.stop()
+            await there.stop()
+
+    asyncio.run(main())
 
 
 def test_never_past_the_sessions_own_expiry(clock: list[float]) -> None:

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from marketdesk.domain.sync import SyncKind
-from marketdesk.services.auth import token_for_customer
+from marketdesk.services.auth import SESSIONS_CHANNEL, token_for_customer
 from marketdesk.services.sync.importer import import_file
 from marketdesk.store.db import Database
 from marketdesk.store.models import (
@@ -24,6 +24,9 @@ from marketdesk.store.models import (
     Notification,
     Order,
     Visitor,
+)
+from marketdesk.store.models import (
+    Session as AuthSession,
 )
 from tests.errors import assert_error
 from tests.test_cli import run
@@ -103,9 +106,25 @@ def test_a_forgotten_customer_keeps_no_personal_data_and_leaves_a_tombstone(
     )
     assert sent.status_code in (200, 201), sent.text
 
-    response = client.delete(f"/api/v1/sync/customers/{CUSTOMER['id']}", headers=bearer(synced.key))
+    announced: list[dict] = []  # what every process hears (the session watch's channel)
+    subscription = client.app.state.broker.subscribe(
+        [SESSIONS_CHANNEL], lambda _channel, event: announced.append(event)
+    )
+    try:
+        response = client.delete(
+            f"/api/v1/sync/customers/{CUSTOMER['id']}", headers=bearer(synced.key)
+        )
+    finally:
+        subscription.close()
     assert response.status_code == 200, response.text
     assert response.json()["messages_masked"] >= 1
+    session_id = on_db(
+        synced,
+        lambda session: session.scalar(
+            select(AuthSession.id).where(AuthSession.customer_id == CUSTOMER["id"])
+        ),
+    )
+    assert announced == [{"type": "sessions_ended", "session_ids": [session_id]}]
 
     card = client.get(f"/api/v1/customers/{CUSTOMER['id']}", headers=bearer(synced.operator)).json()
     assert card["full_name"] == "Покупатель удалён"

@@ -30,6 +30,7 @@ from marketdesk.store.models import (
 )
 
 from .. import auth, webhooks
+from ..chat.events import Publisher
 from ..errors import CustomerNotFound
 
 __all__ = ["FORGOTTEN_NAME", "ForgetResult", "forget_customer"]
@@ -122,12 +123,19 @@ async def _withdrawals(session: AsyncSession, customer_id: int) -> None:
 
 
 async def forget_customer(
-    session: AsyncSession, customer_id: int, *, actor: str, reason: str | None = None
+    session: AsyncSession,
+    customer_id: int,
+    *,
+    actor: str,
+    reason: str | None = None,
+    publish: Publisher | None = None,
 ) -> ForgetResult:
     """Erase ``customer_id``'s personal data (card, transcripts' contact details, comments,
     channel contacts, the notifications log, withdrawals' bank details, login codes,
     sessions), leave a tombstone and an audit entry, commit. Forgetting a forgotten customer
-    again erases what came since."""
+    again erases what came since. The ended sessions are announced through ``publish``
+    (every process forgets their principals and closes their sockets); without it (the
+    command line) this process forgets them."""
     customer = await session.get(Customer, customer_id)
     if customer is None:
         raise CustomerNotFound(customer_id=customer_id)
@@ -149,10 +157,14 @@ async def forget_customer(
     )
     await _withdrawals(session, customer_id)
     await session.execute(delete(LoginCode).where(LoginCode.customer_id == customer_id))
-    await session.execute(
-        update(Session)
-        .where(Session.customer_id == customer_id, Session.revoked_at.is_(None))
-        .values(revoked_at=now)
+    ended = list(
+        await session.scalars(
+            update(Session)
+            .where(Session.customer_id == customer_id, Session.revoked_at.is_(None))
+            .values(revoked_at=now)
+            .returning(Session.id)
+            .execution_options(synchronize_session=False)
+        )
     )
     erased = {
         "messages_masked": result.messages_masked,
@@ -178,5 +190,8 @@ async def forget_customer(
         )
     )
     await session.commit()
-    auth.forget_principals()  # the customer's sessions ended above
+    if publish is not None:  # the customer's sessions ended above, in every process
+        await auth.announce_sessions_ended(publish, ended)
+    else:
+        auth.forget_principals(ended)
     return result
