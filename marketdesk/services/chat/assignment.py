@@ -113,8 +113,6 @@ def queue_state(conversation: Conversation, now: datetime) -> int | None:
 async def assign(
     session: AsyncSession, changes: Changes, conversation: Conversation, operator_id: int
 ) -> None:
-    from .transcript import system_note
-
     previous = conversation.assigned_operator_id
     move_to(conversation, S.ASSIGNED)
     conversation.assigned_operator_id = operator_id
