@@ -59,17 +59,16 @@ async def report_inaccuracy(
         raise ProductNotFound(product_id=product_id)
     route = route_description_error(SaleScheme(product.sale_scheme))
     queue = route.queue if route.creates_task else None
-    if queue is None:  # the audit's entry is the whole write: on PostgreSQL alone
-        await statement_alone(session)
-    await audit.write(
-        session,
-        principal,
-        "description_error.routed",
-        entity_kind="product",
-        entity_id=product_id,
-        creates_task=route.creates_task,
-    )
     if queue is None:
+        await statement_alone(session)  # the audit's entry is the whole write: alone
+        await audit.write(
+            session,
+            principal,
+            "description_error.routed",
+            entity_kind="product",
+            entity_id=product_id,
+            creates_task=False,
+        )
         await session.commit()
         if ctx is not None and principal.kind == "customer":
             view, _ = await open_seller_chat(
@@ -95,6 +94,17 @@ async def report_inaccuracy(
         customer_id=customer_id,
         conversation_id=conversation_id,
         on_behalf_of=principal,  # the customer links only their own conversation
+        product_found=True,  # read above
+        # the rule's entry goes in with the task (on PostgreSQL one statement)
+        followers=(
+            audit.follower(
+                principal,
+                "description_error.routed",
+                entity_kind="product",
+                id_from="product_id",
+                creates_task=True,
+            ),
+        ),
     )
     return InaccuracyResult(
         creates_task=True,

@@ -280,14 +280,26 @@ async def create_task(
     now: datetime | None = None,
     commit: bool = True,
     on_behalf_of: Principal | None = None,
+    followers: Sequence[Follower] = (),
+    product_found: bool = False,
     **fields: Unpack[NewTask],
 ) -> Task:
     """Open a task in a known queue; its deadline comes from the queue (domain.tasks).
     ``actor`` None is the system (a rule that creates a task on a customer's behalf:
     ``on_behalf_of``). Every linked id is checked against the rights of the actor (or of
-    the one the task is created for) before it is used: see :func:`_check_links`."""
+    the one the task is created for) before it is used: see :func:`_check_links`
+    (``product_found``: the caller has just read the linked product, it is not read
+    again). ``followers``: the caller's rows that go in with the task's (such as the audit
+    entry of the rule that opened it; on PostgreSQL in the same statement)."""
     task, _ = await _open_task(
-        session, actor, fields, now=now, commit=commit, on_behalf_of=on_behalf_of
+        session,
+        actor,
+        fields,
+        now=now,
+        commit=commit,
+        on_behalf_of=on_behalf_of,
+        followers=followers,
+        product_found=product_found,
     )
     return task
 
@@ -313,6 +325,8 @@ async def _open_task(
     now: datetime | None = None,
     commit: bool = True,
     on_behalf_of: Principal | None = None,
+    followers: Sequence[Follower] = (),
+    product_found: bool = False,
 ) -> tuple[Task, TaskEvent]:
     queue, priority = fields["queue"], fields.get("priority")
     customer_id, order_number = fields.get("customer_id"), fields.get("order_number")
@@ -337,7 +351,7 @@ async def _open_task(
         actor if actor is not None else on_behalf_of,
         customer_id=customer_id,
         order_number=order_number,
-        product_id=product_id,
+        product_id=None if product_found else product_id,
         conversation_id=conversation_id,
     )
 
@@ -379,7 +393,8 @@ async def _open_task(
         column="number",
         prefix=TASK_PREFIX,
         digits=TASK_DIGITS,
-        followers=(history, audited),  # its history's first event and the audit's entry
+        # its history's first event, the caller's rows and the audit's entry
+        followers=(history, *followers, audited),
     )
     created = TaskEvent(task_id=task.id, **history.values)
     if conversation_id is not None:

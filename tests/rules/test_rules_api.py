@@ -121,6 +121,67 @@ def test_every_inaccuracy_report_is_in_the_audit_log(client, tokens, new_custome
     ]
 
 
+def test_a_retail_report_is_its_task_in_one_statement_alone(client, tokens, demo_db, monkeypatch):
+    """An operator's report on a Retail product: the product read once (its scheme, a quick
+    read), then
+    the task, its first event, the rule's audit entry and the task's own in one statement,
+    alone on PostgreSQL (no ``BEGIN`` and ``COMMIT``) where no webhook wants the task; on
+    SQLite a transaction as ever. The task's event and both entries are there."""
+    from sqlalchemy import event
+
+    from marketdesk.services.webhooks import outbox
+    from marketdesk.store.models import Task, TaskEvent
+    from tests.rules.test_tasks_api import _watch_alone
+
+    went = _watch_alone(monkeypatch)
+    monkeypatch.setattr(outbox._active, "seconds", 60.0)  # the subscriptions kept
+    path = "/api/v1/products/483491476/inaccuracy"
+    warm = client.post(path, json={"text": "Вес"}, headers=auth(tokens["operator"]))
+    assert warm.status_code == 200, warm.text  # the process has read the subscriptions
+    went.clear()
+    asked: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        asked.append(statement)
+
+    engine = client.app.state.database.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        report = client.post(path, json={"text": "Другой цвет"}, headers=auth(tokens["operator"]))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert report.status_code == 200 and report.json()["creates_task"] is True, report.text
+    number = report.json()["task_number"]
+    # the scheme is read the quick way (past the engine), and the task's link check
+    # does not read the product again
+    assert [s for s in asked if "INSERT INTO tasks" in s]
+    assert not [s for s in asked if "FROM products" in s]
+
+    async def read(session):
+        task_id = await session.scalar(select(Task.id).where(Task.number == number))
+        kinds = list(
+            await session.scalars(select(TaskEvent.kind).where(TaskEvent.task_id == task_id))
+        )
+        entries = list(
+            await session.execute(
+                select(AuditEntry.action, AuditEntry.entity_kind, AuditEntry.entity_id)
+                .where(AuditEntry.id > task_id * 0)  # every entry; the newest two below
+                .order_by(AuditEntry.id.desc())
+                .limit(2)
+            )
+        )
+        return kinds, [tuple(e) for e in reversed(entries)]
+
+    kinds, entries = run_db(demo_db, read)
+    assert kinds == ["created"]
+    assert sorted(entries) == [  # one statement: PostgreSQL numbers its inserts in any order
+        ("description_error.routed", "product", "483491476"),
+        ("task.created", "task", number),
+    ]
+    wanted = demo_db.backend == "postgresql"
+    assert went == [wanted] if wanted else went in ([], [False])
+
+
 @pytest.mark.parametrize(
     ("code", "body", "status"),
     [
