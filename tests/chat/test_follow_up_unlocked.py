@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from functools import partial
 from typing import Any
 
 import pytest
@@ -165,12 +166,8 @@ def test_a_row_written_in_between_leaves_nothing_and_the_lock_answers(
     (here: its ``updated_at``): the statement writes nothing, and the locked path stores
     the message and its answer once, numbered after what is there."""
     url = postgresql_only
-
-    async def touch(cid: int) -> None:
-        await _touch(url, cid)
-
     sent, cid, statements = asyncio.run(
-        _send_through_writer(url, bot, "как вернуть товар", before_write=touch)
+        _send_through_writer(url, bot, "как вернуть товар", before_write=partial(_touch, url))
     )
     tried = [i for i, s in enumerate(statements) if _UNLOCKED in s]
     locked = [i for i, s in enumerate(statements) if _LOCK in s]

@@ -87,13 +87,13 @@ def test_a_session_ended_elsewhere_or_a_resync_empties_this_processs_caches() ->
     leaves the other's cache; when the other's subscription is lost and comes back (the
     announcements of the meantime may be lost), its session watch forgets every principal."""
     import asyncio
-    import os
     import uuid
 
     import redis
 
     from marketdesk.channels.session_watch import SessionWatch
     from marketdesk.realtime import RedisBroker
+    from tests.chat.test_broker import broker_name
 
     async def until(condition: Any) -> None:
         for _ in range(200):
@@ -120,7 +120,7 @@ def test_a_session_ended_elsewhere_or_a_resync_empties_this_processs_caches() ->
             mine = [
                 c["id"]
                 for c in admin.client_list(_type="pubsub")
-                if c.get("name") == f"marketdesk-{os.getpid()}"
+                if c.get("name") == broker_name(here)
             ]
             assert mine, "the broker's subscription is not on the server"
             for client_id in mine:  # both brokers' subscriptions: each resyncs
