@@ -104,3 +104,41 @@ def test_the_functions_operators_are_the_dispatchs(database_url: str) -> None:
             await database.dispose()
 
     asyncio.run(main())
+
+
+def test_handoffs_share_the_lock_and_a_dispatch_holds_it_alone(database_url: str) -> None:
+    """The function (every bot handoff without the row's lock) takes the assignment's lock
+    shared: another handoff may take it meanwhile, a dispatch may not; a dispatch's lock
+    (``assignment.assign_lock``) keeps every handoff out until its commit."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's advisory lock (SQLite has one writer)")
+    key = assignment.ASSIGN_LOCK_KEY
+
+    async def tries(session: AsyncSession) -> tuple[bool, bool]:
+        """(a handoff's shared lock taken, a dispatch's exclusive one taken) by ``session``
+        now, without waiting; whatever it took is let go with its rollback."""
+        shared = await session.scalar(select(func.pg_try_advisory_xact_lock_shared(key)))
+        await session.rollback()
+        alone = await session.scalar(select(func.pg_try_advisory_xact_lock(key)))
+        await session.rollback()
+        return bool(shared), bool(alone)
+
+    async def main() -> None:
+        database = Database(database_url)
+        try:
+            async with database.sessions() as holder, database.sessions() as other:
+                assert await tries(other) == (True, True)  # nobody holds it
+                candidates = func.marketdesk_assignment_candidates(Line.GENERAL, key)
+                await holder.execute(
+                    select(candidates.table_valued("operator_id", "chat_capacity", "load"))
+                )
+                assert await tries(other) == (True, False)  # a handoff's: shared
+                await holder.rollback()
+                await assignment.assign_lock(holder)
+                assert await tries(other) == (False, False)  # a dispatch's: alone
+                await holder.rollback()
+                assert await tries(other) == (True, True)
+        finally:
+            await database.dispose()
+
+    asyncio.run(main())

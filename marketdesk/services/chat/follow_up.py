@@ -16,11 +16,12 @@ operators' read, ``COMMIT``). The dispatch is the general one
 On PostgreSQL, where no webhook wants the messages and the sender read the conversation as
 the bot's before (the chat writer), :func:`answer_unlocked` goes first and takes no lock:
 the row read with its version, the turn, one statement alone that writes only that version
-(two round trips; for a handoff the assignment's lock and the operators' read ride on it,
-through a function that reads after the lock). A row written in between leaves nothing
-written, and the locked way answers. Where the writer keeps the row as this process last
-read or wrote it (:class:`.known_states.KnownStates`), the turn is taken on that row and
-the statement is the one round trip; a kept row written since is read again once.
+(two round trips; for a handoff the assignment's lock, shared with other handoffs, and the
+operators' read ride on it, through a function that reads after the lock). A row written
+in between leaves nothing written, and the locked way answers. Where the writer keeps the
+row as this process last read or wrote it (:class:`.known_states.KnownStates`), the turn is
+taken on that row and the statement is the one round trip; a kept row written since is
+read again once.
 
 It applies to what is common: a visitor's text in their web chat while the bot has the
 conversation (a visitor has no account for the bot to act on, so the turn writes nothing of
@@ -188,13 +189,14 @@ async def answer_unlocked(
     stands (with its row version, ``xmin``), the bot's turn on it, then one statement alone
     (no ``BEGIN``, no ``COMMIT``) that writes the conversation only if its row is still that
     version, and the two messages only if it did. For a handoff the statement also takes
-    the assignment's lock and reads the line's operators after it
+    the assignment's lock, shared, and reads the line's operators after it
     (``marketdesk_assignment_candidates``, a migration's function: a fresh snapshot after
     the lock); the conversation joins the queue as the statement commits, which lets the
-    lock go: a dispatch that takes the lock later sees it queued, one that held it before
-    is seen in the operators' read. When an operator has room, the dispatch follows in a
-    transaction of its own (``assignment.dispatch_queue``, which may assign an older
-    conversation of the queue first, as any dispatch does). Two round trips, where the
+    lock go: a dispatch (which holds the lock alone) that takes the lock later sees it
+    queued, one that held it before is seen in the operators' read; other handoffs hold it
+    beside this one (each only adds to the queue). When an operator has room, the dispatch
+    follows in a transaction of its own (``assignment.dispatch_queue``, which may assign an
+    older conversation of the queue first, as any dispatch does). Two round trips, where the
     locked way takes five with the lock's statement, ``BEGIN`` and ``COMMIT``; one where
     the chat writer keeps the row (its version the read's): a kept row written since makes
     the statement write nothing, and the row is read again once.
