@@ -174,6 +174,11 @@ class Broker(ABC):
     def subscriber_count(self) -> int:
         return len(self._hub.all)
 
+    def has_channel_starting(self, prefix: str) -> bool:
+        """Whether a subscriber of this process listens on a channel whose name starts with
+        ``prefix`` (``operator:``: an operator's socket is open here)."""
+        return any(channel.startswith(prefix) for channel in self._hub.subscribers)
+
     def has_subscribers(self, channel: str) -> bool:
         """Whether a subscriber of this process listens on ``channel``."""
         return bool(self._hub.subscribers.get(channel))

@@ -14,7 +14,7 @@ from typing import Any
 from marketdesk.domain.lines import Line
 from marketdesk.realtime.broker import Broker
 from marketdesk.services import board
-from marketdesk.services.chat.events import line_channel, operator_channel
+from marketdesk.services.chat.events import OPERATOR_CHANNELS, line_channel, operator_channel
 from marketdesk.store.db import Database
 from marketdesk.workers.waiting import wait_to_be_woken
 
@@ -29,7 +29,9 @@ changes makes one snapshot)."""
 
 async def push_once(database: Database, broker: Broker, *, warning: timedelta) -> int:
     """One snapshot to the supervisors connected here. → how many channels got it."""
-    if not broker.subscriber_count:
+    # no operator's socket here: nobody to push to, and no read (the process's own
+    # subscriptions — this push's, the chat writer's, the session watch's — are not sockets)
+    if not broker.has_channel_starting(OPERATOR_CHANNELS):
         return 0
     async with database.sessions() as session:
         ids = await board.supervisor_ids(session)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from marketdesk.domain.tasks import COMPLAINTS_QUEUE, UNDER_CONTROL_QUEUE
 from marketdesk.realtime.broker import InProcessBroker
@@ -205,8 +206,18 @@ def test_the_push_reaches_connected_supervisors_only(db: TestDatabase) -> None:
         broker = InProcessBroker()
         boss: list[Any] = []
         operator: list[Any] = []
+        statements: list[str] = []
+
+        def record(_c: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+            statements.append(sql)
+
+        event.listen(database.engine.sync_engine, "before_cursor_execute", record)
         try:
+            # the process's own subscriptions and a visitor's socket: no operator's socket
+            broker.subscribe(["line:general"], lambda _c, _event: None)
+            broker.subscribe(["conversation:1"], lambda _c, _event: None)
             nobody = await push_once(database, broker, warning=WARNING)
+            assert statements == []  # nothing read for nobody
             broker.subscribe(["operator:4"], lambda _c, event: boss.append(event))
             broker.subscribe(["operator:1"], lambda _c, event: operator.append(event))
             pushed = await push_once(database, broker, warning=WARNING)

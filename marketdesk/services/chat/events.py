@@ -23,6 +23,7 @@ from marketdesk.store.transactions import on_commit, transaction_state
 from .views import MessageView, conversation_json, conversation_view
 
 __all__ = [
+    "OPERATOR_CHANNELS",
     "Changes",
     "ConversationChanged",
     "Event",
@@ -46,8 +47,12 @@ def conversation_channel(conversation_id: int) -> str:
     return f"conversation:{conversation_id}"
 
 
+OPERATOR_CHANNELS = "operator:"
+"""The start of every operator's channel's name (:func:`operator_channel`)."""
+
+
 def operator_channel(operator_id: int) -> str:
-    return f"operator:{operator_id}"
+    return f"{OPERATOR_CHANNELS}{operator_id}"
 
 
 def line_channel(line: str) -> str:
