@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event as engine_events
 
 from marketdesk.domain.tasks import COMPLAINTS_QUEUE, UNDER_CONTROL_QUEUE
 from marketdesk.realtime.broker import InProcessBroker
@@ -211,7 +211,7 @@ def test_the_push_reaches_connected_supervisors_only(db: TestDatabase) -> None:
         def record(_c: Any, _cursor: Any, sql: str, *_args: Any) -> None:
             statements.append(sql)
 
-        event.listen(database.engine.sync_engine, "before_cursor_execute", record)
+        engine_events.listen(database.engine.sync_engine, "before_cursor_execute", record)
         try:
             # the process's own subscriptions and a visitor's socket: no operator's socket
             broker.subscribe(["line:general"], lambda _c, _event: None)
