@@ -143,15 +143,7 @@ def test_after_losing_redis_the_broker_reconnects_and_asks_for_a_resync() -> Non
         try:
             got, handler = _collector()
             await broker.subscribe(["conversation:1"], handler).ready()
-            admin = redis.Redis.from_url(REDIS_URL)
-            mine = [
-                c["id"]
-                for c in admin.client_list(_type="pubsub")
-                if c.get("name") == broker_name(broker)
-            ]
-            assert mine, "the broker's subscription is not on the server"
-            for client_id in mine:
-                admin.client_kill_filter(_id=client_id)
+            kill_subscriptions(broker)
             await _wait_for(got, 1)
             assert got[0][1] == {"type": "resync"}
             publisher = RedisBroker(REDIS_URL, prefix=prefix)
@@ -170,6 +162,18 @@ def broker_name(_broker: RedisBroker) -> str:
     import os
 
     return f"marketdesk-{os.getpid()}"
+
+
+def kill_subscriptions(broker: RedisBroker) -> None:
+    """Kill, on the Redis server, the pub/sub connections named as ``broker``'s (every
+    broker of this process has that name: each of them loses its subscription)."""
+    admin = redis.Redis.from_url(REDIS_URL)
+    mine = [
+        c["id"] for c in admin.client_list(_type="pubsub") if c.get("name") == broker_name(broker)
+    ]
+    assert mine, "the broker's subscription is not on the server"
+    for client_id in mine:
+        admin.client_kill_filter(_id=client_id)
 
 
 @pytest.mark.skipif(not redis_available(), reason="no Redis server at 127.0.0.1:6379")

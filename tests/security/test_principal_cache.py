@@ -89,11 +89,9 @@ def test_a_session_ended_elsewhere_or_a_resync_empties_this_processs_caches() ->
     import asyncio
     import uuid
 
-    import redis
-
     from marketdesk.channels.session_watch import SessionWatch
     from marketdesk.realtime import RedisBroker
-    from tests.chat.test_broker import broker_name
+    from tests.chat.test_broker import kill_subscriptions
 
     async def until(condition: Any) -> None:
         for _ in range(200):
@@ -116,15 +114,7 @@ def test_a_session_ended_elsewhere_or_a_resync_empties_this_processs_caches() ->
             await auth.announce_sessions_ended(there.publish, [1])
             await until(lambda: cache.get("v1", NOW) is None)
             assert cache.get("v2", NOW) == _visitor(2)
-            admin = redis.Redis.from_url(REDIS_URL)
-            mine = [
-                c["id"]
-                for c in admin.client_list(_type="pubsub")
-                if c.get("name") == broker_name(here)
-            ]
-            assert mine, "the broker's subscription is not on the server"
-            for client_id in mine:  # both brokers' subscriptions: each resyncs
-                admin.client_kill_filter(_id=client_id)
+            kill_subscriptions(here)  # both brokers' subscriptions: each resyncs
             await until(lambda: cache.get("v2", NOW) is None)
             assert cache.get("v3", NOW) is None
         finally:
