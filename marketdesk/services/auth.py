@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import math
 import secrets
 import time
 import weakref
@@ -103,6 +104,11 @@ SESSIONS_CHANNEL = "sessions"
 """Where ended sessions are announced (every process's session watch closes their sockets)."""
 
 
+REFRESH_SHARE = 0.2
+"""The last share of a principal's keep in which one caller reads it again
+(:class:`PrincipalCache`)."""
+
+
 class PrincipalCache:
     """Bearer token → its principal, kept for ``seconds`` so that a burst of requests with
     one token authenticates once (two queries fewer a request). The session's own expiry is
@@ -116,7 +122,14 @@ class PrincipalCache:
     ends only by expiry (checked on every use) or by an announced end, so a longer keep
     risks nothing the announcement does not cover; where announcements may have been missed
     (the broker's ``resync`` after Redis came back) every cache forgets everything
-    (``channels/session_watch.py``). 0 keeps nothing."""
+    (``channels/session_watch.py``). 0 keeps nothing.
+
+    In the last :data:`REFRESH_SHARE` of an entry's keep, the first caller to look gets
+    nothing and reads the session again (its :meth:`put` starts a new keep), while every
+    other caller keeps the entry until the keep ends: of a token's concurrent requests one
+    reads, not all that arrive in the round trip after the keep ended (on a busy process,
+    a cluster of requests an event-loop round slower every ``seconds``). Nothing is kept
+    longer than before."""
 
     def __init__(
         self, seconds: float, *, visitor_seconds: float | None = None, size: int = 50_000
@@ -124,16 +137,21 @@ class PrincipalCache:
         self.seconds = seconds
         self.visitor_seconds = seconds if visitor_seconds is None else visitor_seconds
         self.size = size
-        self._entries: dict[str, tuple[float, datetime, Principal]] = {}
+        # token hash → (kept until, read again from, the session's expiry, the principal)
+        self._entries: dict[str, tuple[float, float, datetime, Principal]] = {}
         _caches.add(self)
 
     def get(self, key: str, now: datetime) -> Principal | None:
         entry = self._entries.get(key)
         if entry is None:
             return None
-        until, expires_at, principal = entry
-        if until < time.monotonic() or expires_at <= now:
+        until, refresh_at, expires_at, principal = entry
+        clock = time.monotonic()
+        if until < clock or expires_at <= now:
             self._entries.pop(key, None)
+            return None
+        if refresh_at <= clock:  # this caller reads it again; the others keep it meanwhile
+            self._entries[key] = (until, math.inf, expires_at, principal)
             return None
         return principal
 
@@ -143,7 +161,17 @@ class PrincipalCache:
             return
         if len(self._entries) >= self.size:
             self._entries.clear()  # a flood of tokens: start again rather than grow
-        self._entries[key] = (time.monotonic() + seconds, expires_at, principal)
+        clock = time.monotonic()
+        self._entries[key] = (
+            clock + seconds,
+            clock + seconds * (1 - REFRESH_SHARE),
+            expires_at,
+            principal,
+        )
+
+    def discard(self, key: str) -> None:
+        """Forget one token (its session is found ended)."""
+        self._entries.pop(key, None)
 
     def forget(self, session_ids: Iterable[int] | None = None) -> None:
         """Forget these sessions' principals (None: every one)."""
@@ -151,7 +179,7 @@ class PrincipalCache:
             self._entries.clear()
             return
         ended = set(session_ids)
-        for key, (_until, _expires, principal) in list(self._entries.items()):
+        for key, (*_kept, principal) in list(self._entries.items()):
             if principal.session_id in ended:
                 self._entries.pop(key, None)
 
@@ -402,9 +430,14 @@ async def authenticate(
     # no transaction begun for it (SQLite's file read, or PostgreSQL's before the session's
     # BEGIN): a message handed to the chat writer writes nothing in this session
     row = await read_first(session, _QUICK_SESSION_BY_TOKEN, {"token_hash": key})
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
-        raise SessionExpired()
-    principal = _principal_of(row)
+    try:
+        if row is None or row.revoked_at is not None or row.expires_at <= now:
+            raise SessionExpired()
+        principal = _principal_of(row)
+    except (SessionExpired, AccountDisabled):
+        if cache is not None:  # read again before its keep ended: no one else keeps it
+            cache.discard(key)
+        raise
     if cache is not None:
         cache.put(key, principal, row.expires_at)
     return principal

@@ -37,10 +37,79 @@ def test_kept_for_its_seconds_then_asked_again(clock: list[float]) -> None:
     cache = auth.PrincipalCache(1.0)
     cache.put("a", _principal(1), NOW + timedelta(hours=1))
     assert cache.get("a", NOW) == _principal(1)
-    clock[0] += 0.9
+    clock[0] += 0.7
     assert cache.get("a", NOW) == _principal(1)
-    clock[0] += 0.2
+    clock[0] += 0.4
     assert cache.get("a", NOW) is None
+    assert cache.get("a", NOW) is None
+
+
+def test_in_its_last_share_one_caller_reads_again_and_the_others_keep_it(
+    clock: list[float],
+) -> None:
+    """Of the requests that look in the last fifth of the keep, the first gets nothing (it
+    reads the session and puts it back, a new keep); the others keep the principal until
+    the keep ends, and no longer."""
+    cache = auth.PrincipalCache(1.0)
+    cache.put("a", _principal(1), NOW + timedelta(hours=1))
+    clock[0] += 1.0 - auth.REFRESH_SHARE + 0.01
+    assert cache.get("a", NOW) is None  # this one reads again
+    assert [cache.get("a", NOW) for _ in range(7)] == [_principal(1)] * 7
+    cache.put("a", _principal(1), NOW + timedelta(hours=1))  # its read came back
+    clock[0] += 0.5
+    assert cache.get("a", NOW) == _principal(1)
+    clock[0] += 0.5  # the new keep's last fifth: again one reads
+    assert cache.get("a", NOW) is None
+    assert cache.get("a", NOW) == _principal(1)
+    clock[0] += 0.2  # the read never came back: the keep ends all the same
+    assert cache.get("a", NOW) is None
+
+
+def test_a_session_found_ended_on_the_read_again_is_kept_by_no_one(demo_db) -> None:
+    """The caller that reads a token again in its keep's last share and finds its session
+    ended (logged out in another process, whose announcement has not come) drops the
+    principal for the others too."""
+    import asyncio
+
+    from sqlalchemy import update
+
+    from marketdesk.store.db import Database
+    from marketdesk.store.models import Session, Visitor
+
+    async def main() -> None:
+        database = Database(demo_db.url)
+        cache = auth.PrincipalCache(60.0)
+        try:
+            async with database.sessions() as session:
+                visitor = Visitor(id=f"v-cache-{id(cache)}")
+                session.add(visitor)
+                await session.commit()
+                token = await auth.issue_token(
+                    session, visitor_id=visitor.id, ttl=timedelta(hours=1)
+                )
+                await session.commit()
+            async with database.sessions() as session:
+                principal = await auth.authenticate(session, token, cache=cache)
+            key = auth.token_hash(token)
+            assert cache.get(key, auth.utcnow()) == principal
+            async with database.sessions() as session:  # ended where no one announced it
+                await session.execute(
+                    update(Session).where(Session.id == principal.session_id).values(
+                        revoked_at=auth.utcnow()
+                    )
+                )
+                await session.commit()
+            assert cache.get(key, auth.utcnow()) == principal  # kept: nobody told this one
+            until, _refresh_at, expires_at, kept = cache._entries[key]
+            cache._entries[key] = (until, 0.0, expires_at, kept)  # its keep's last share
+            async with database.sessions() as session:
+                with pytest.raises(auth.SessionExpired):
+                    await auth.authenticate(session, token, cache=cache)
+            assert cache.get(key, auth.utcnow()) is None
+        finally:
+            await database.dispose()
+
+    asyncio.run(main())
 
 
 def test_a_visitors_principal_is_kept_for_the_visitors_seconds(clock: list[float]) -> None:
@@ -56,7 +125,7 @@ def test_a_visitors_principal_is_kept_for_the_visitors_seconds(clock: list[float
     assert cache.get("operator", NOW) is None
     assert cache.get("customer", NOW) is None
     assert cache.get("visitor", NOW) == _visitor(3)
-    clock[0] += 297
+    clock[0] += 237  # 239 s: before the keep's last fifth
     assert cache.get("visitor", NOW) == _visitor(3)
     assert cache.get("visitor", NOW + timedelta(hours=1)) is None  # its session expired
     cache.put("visitor", _visitor(3), NOW + timedelta(hours=1))
