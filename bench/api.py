@@ -12,10 +12,16 @@ For each database it loads the demo data and ``--scale`` generated customers (wi
 orders and products) into a fresh database (``marketdesk demo load --scale``), starts
 ``marketdesk serve`` on it and drives, one path after another, ``--requests`` requests from
 ``--concurrency`` clients at once (each client sends its next request when the last one is
-answered), over real HTTP on loopback, after ``--warm-up`` calls (by default twice the
-clients; not measured: the pooled connections' first statements, PostgreSQL's statements
-prepared on each, are not a path's cost; the peer gets the same; until 2026-12-06 there was
-none):
+answered), over real HTTP on loopback, after ``--warm-up`` calls (not measured: the
+pooled connections' first statements, PostgreSQL's statements prepared on each, are not a
+path's cost; the peer gets the same; until 2026-12-06 there was none). Since 2026-12-07 the
+warm-up is a fifth of ``--requests`` (at least twice the clients; the login's, argon2's
+second a call with nothing to warm, at most twice the clients), and the measured calls
+follow it in the same loop over the same connections: before, it was twice the clients
+and ended before the measured calls began, all sixteen at once on connections of their
+own, so that their first quarter-second or more, while the statements were prepared on
+each pooled connection of each process and the processes evened out their shares of the
+new connections, made most of a fast path's slowest 1 % (bench/README.md):
 
 - ``login``: ``POST /api/v1/auth/login`` (a worker's password, argon2);
 - ``visitor``: ``POST /api/v1/visitors``;
@@ -74,6 +80,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import platform
@@ -217,10 +224,13 @@ async def drive(
     server: ServerProcess | None,
     *,
     light: bool,
-    first: int = 0,
+    warm_up: int = 0,
 ) -> Result:
     """``n`` calls of ``op`` from ``concurrency`` clients at once (closed loop), from the lean
-    client (``light``) or httpx's; ``op`` gets the indexes ``first`` to ``first + n - 1``."""
+    client (``light``) or httpx's; ``op`` gets the indexes ``0`` to ``n - 1``. Before them,
+    in the same loop over the same connections, ``warm_up`` calls that are not measured
+    (the indexes ``n`` to ``n + warm_up - 1``): the measured calls begin while the clients
+    are busy and their connections settled, not all sixteen at once after a lull."""
     client: Any
     if light:
         client = LightClient(base, headers=headers)
@@ -229,24 +239,39 @@ async def drive(
         client = httpx.AsyncClient(base_url=base, headers=headers, timeout=60, limits=limits)
     async with client:
         result = Result(path, n, 0.0, load=os.getloadavg()[0])
-        queue = iter(range(first, first + n))
+        queue = itertools.chain(range(n, n + warm_up), range(n))
         timed = _Timed(client, result.request_latencies)
+        untimed = _Timed(client, [])
+        # what the counters read as the first measured call went (the warm-up's last ones
+        # still on their way: at most ``concurrency - 1`` calls' remainders are counted)
+        before: dict[str, Any] = {}
+
+        def begin() -> None:
+            before["cpu"] = server.cpu_seconds() if server else None
+            before["workers"] = server.worker_cpu_seconds() if server and server.workers > 1 else {}
+            before["times"] = cpu_times()
+            before["started"] = time.perf_counter()
 
         async def worker() -> None:
             for i in queue:
+                measured = i < n
+                if measured and not before:
+                    begin()
                 started = time.perf_counter()
                 try:
-                    ok = await op(timed, i)
+                    ok = await op(timed if measured else untimed, i)
                 except (httpx.HTTPError, LightHTTPError):
                     ok = False
-                result.latencies.append(time.perf_counter() - started)
-                result.errors += not ok
+                if measured:
+                    result.latencies.append(time.perf_counter() - started)
+                    result.errors += not ok
 
-        cpu_before = server.cpu_seconds() if server else None
-        workers_before = server.worker_cpu_seconds() if server and server.workers > 1 else {}
-        started, times_before = time.perf_counter(), cpu_times()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-        result.seconds = time.perf_counter() - started
+        if not before:  # no measured call
+            begin()
+        result.seconds = time.perf_counter() - before["started"]
+        cpu_before, workers_before = before["cpu"], before["workers"]
+        times_before = before["times"]
         if server and server.workers > 1:  # the connections still open: where they are
             held = server.worker_connections().values()
             result.connection_split = sorted((n for n in held if n), reverse=True)
@@ -540,18 +565,6 @@ async def bench_backend(
                 plural = "s" if args.card_clients > 1 else ""
                 runs.append((f"{path} ({args.card_clients} client{plural})", args.card_clients))
             for label, clients in runs:
-                if args.warm_up:  # other indexes than the measured calls' (their own tasks)
-                    await drive(
-                        "warm-up",
-                        server.url,
-                        headers,
-                        getattr(paths, path),
-                        args.warm_up,
-                        clients,
-                        None,
-                        light=args.light,
-                        first=args.requests,
-                    )
                 result = await drive(
                     label,
                     server.url,
@@ -561,6 +574,9 @@ async def bench_backend(
                     clients,
                     server,
                     light=args.light,
+                    # other indexes than the measured calls' (their own tasks); argon2's
+                    # logins (nothing there to warm, a second each) the least
+                    warm_up=min(args.warm_up, 2 * clients) if path == "login" else args.warm_up,
                 )
                 row = {"backend": name, **result.row()}
                 rows.append(row)
@@ -572,18 +588,6 @@ async def bench_backend(
 
 async def run_peer(args: argparse.Namespace, backend: str) -> dict[str, Any]:
     headers = {"Authorization": f"Token {args.peer_token}"}
-    if args.warm_up:
-        await drive(
-            "peer warm-up",
-            PEER,
-            headers,
-            peer_ticket,
-            args.warm_up,
-            args.concurrency,
-            None,
-            light=args.light,
-            first=args.requests,
-        )
     result = await drive(
         "peer: django-helpdesk ticket",
         PEER,
@@ -593,6 +597,7 @@ async def run_peer(args: argparse.Namespace, backend: str) -> dict[str, Any]:
         args.concurrency,
         None,
         light=args.light,
+        warm_up=args.warm_up,
     )
     row = {"backend": f"{backend} (peer run)", **result.row()}
     print(_line(row), flush=True)
@@ -630,7 +635,8 @@ async def main() -> None:
         "--warm-up",
         type=int,
         default=None,
-        help="unmeasured calls before each path's (default: twice --concurrency)",
+        help="unmeasured calls before each path's, in the same loop (default: a fifth of "
+        "--requests, at least twice --concurrency; the login's at most twice --concurrency)",
     )
     parser.add_argument("--scale", type=int, default=100_000)
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
@@ -665,7 +671,7 @@ async def main() -> None:
     args = parser.parse_args()
     args.light = args.client == "light"
     if args.warm_up is None:
-        args.warm_up = 2 * args.concurrency
+        args.warm_up = max(2 * args.concurrency, args.requests // 5)
     args.peer_token = _peer_token() if args.peer else None
     if args.peer and not args.peer_token:
         parser.error("--peer: run ../shared/peers/django-helpdesk/setup.sh first")
