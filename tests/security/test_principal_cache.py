@@ -94,9 +94,9 @@ def test_a_session_found_ended_on_the_read_again_is_kept_by_no_one(demo_db) -> N
             assert cache.get(key, auth.utcnow()) == principal
             async with database.sessions() as session:  # ended where no one announced it
                 await session.execute(
-                    update(Session).where(Session.id == principal.session_id).values(
-                        revoked_at=auth.utcnow()
-                    )
+                    update(Session)
+                    .where(Session.id == principal.session_id)
+                    .values(revoked_at=auth.utcnow())
                 )
                 await session.commit()
             assert cache.get(key, auth.utcnow()) == principal  # kept: nobody told this one
