@@ -369,7 +369,8 @@ async def _open_task(
     alone = (
         commit
         and conversation_id is None
-        and webhooks.known_unwanted(session.get_bind(), WebhookEvent.TASK_CREATED)
+        and session.get_bind().dialect.name == "postgresql"
+        and await webhooks.unwanted(session, WebhookEvent.TASK_CREATED)
         and await statement_alone(session)
     )
     task = await insert_numbered(  # the number made of the id by the insert itself

@@ -53,6 +53,7 @@ __all__ = [
     "database_answers",
     "postgres_reads_of",
     "quick_reads_of",
+    "read_all",
     "read_first",
     "secure_sqlite_file",
 ]
@@ -314,21 +315,29 @@ async def postgres_reads_of(session: AsyncSession) -> tuple[Any, Dialect] | None
     return raw.driver_connection, connection.dialect
 
 
-async def read_first(
+async def read_all(
     session: AsyncSession, query: QuickQuery, parameters: Mapping[str, Any]
-) -> Any:
-    """The first row of ``query`` (or None), read for ``session`` at the least cost: on a
-    SQLite file outside a transaction the file's plain connection (:func:`quick_reads_of`);
-    on PostgreSQL the session's asyncpg connection (:func:`postgres_reads_of`; should the
-    driver fail, the session's own read says why in the engine's terms); otherwise the
-    session's own read."""
+) -> list[Any]:
+    """The rows of ``query``, read for ``session`` at the least cost: on a SQLite file
+    outside a transaction the file's plain connection (:func:`quick_reads_of`); on
+    PostgreSQL the session's asyncpg connection (:func:`postgres_reads_of`: before the
+    session's first statement, on its own, no ``BEGIN``; should the driver fail, the
+    session's own read says why in the engine's terms); otherwise the session's own read."""
     quick = quick_reads_of(session)
     if quick is not None:
-        return query.first(*quick, parameters)
+        return query.all(*quick, parameters)
     postgres = await postgres_reads_of(session)
     if postgres is not None:
         import asyncpg  # PostgreSQL's driver: not loaded by a process on SQLite
 
         with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
-            return await query.fetch_first(*postgres, parameters)
-    return (await session.execute(query.statement, parameters)).first()
+            return await query.fetch_all(*postgres, parameters)
+    return list(await session.execute(query.statement, parameters))
+
+
+async def read_first(
+    session: AsyncSession, query: QuickQuery, parameters: Mapping[str, Any]
+) -> Any:
+    """The first row of ``query`` (or None), as :func:`read_all` reads."""
+    rows = await read_all(session, query, parameters)
+    return rows[0] if rows else None

@@ -367,9 +367,55 @@ def test_a_new_task_goes_alone_where_no_webhook_wants_it(client, tokens, demo_db
         return wanted, kinds, audited
 
     wanted, kinds, audited = run_db(demo_db, read)
-    assert went[-1] is (demo_db.backend == "postgresql" and not wanted)
+    if demo_db.backend == "postgresql":
+        assert went[-1] is not wanted
+    else:  # one writer: a transaction as ever, not even asked
+        assert went == []
     assert kinds == ["created"] and audited == ["task.created"]
     assert [e["kind"] for e in made.json()["history"]] == ["created"]
+
+
+def test_a_new_task_goes_alone_when_the_process_keeps_no_subscriptions(
+    client, tokens, demo_db, monkeypatch
+):
+    """With no subscriptions kept (forgotten, or their second run out), the task's creation
+    reads them first, without a ``BEGIN`` (the session's connection before its
+    transaction), and still goes alone where none wants ``task.created``: until
+    2026-12-07 it took the transaction's way until another write had read them."""
+    import asyncio
+
+    from marketdesk.services.webhooks import outbox
+    from marketdesk.store.models import WebhookSubscription
+
+    went = _watch_alone(monkeypatch)
+    monkeypatch.setattr(outbox._active, "seconds", 60.0)
+    reads: list[int] = []
+    real = outbox.read_all
+
+    async def counted(session, query, parameters):
+        reads.append(1)
+        return await real(session, query, parameters)
+
+    monkeypatch.setattr(outbox, "read_all", counted)
+    asyncio.run(outbox.forget_subscriptions())
+    assert create(client, tokens["operator"]).status_code == 201
+    assert create(client, tokens["operator"], description="вторая").status_code == 201
+
+    async def wanted(session):
+        return any(
+            "task.created" in (events or ())
+            for events in await session.scalars(
+                select(WebhookSubscription.events).where(WebhookSubscription.active.is_(True))
+            )
+        )
+
+    if demo_db.backend == "postgresql":
+        alone = not run_db(demo_db, wanted)
+        assert went == [alone, alone]
+    else:  # one writer: a transaction as ever, not even asked
+        assert went == []
+    # read once, kept for the second (SQLite's way never asks: no statement goes alone)
+    assert reads == ([1] if demo_db.backend == "postgresql" else [])
 
 
 def test_a_comment_is_one_statement_with_its_event_alone_on_postgresql(

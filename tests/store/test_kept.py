@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlalchemy import create_engine
 
 from marketdesk.store.kept import KeptPerDatabase
@@ -62,3 +63,41 @@ def test_the_synchronous_form_keeps_alike() -> None:
     assert kept.get_or_read_sync(ENGINE, lambda: 6) == 5  # kept
     nothing: KeptPerDatabase[int] = KeptPerDatabase(0)
     assert nothing.get_or_read_sync(ENGINE, lambda: 5) == 5 and nothing.get(ENGINE) is None
+
+
+def test_in_its_last_share_one_reader_reads_again_and_the_others_keep_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Of the readers that come in the keep's last fifth, the first reads again (a new
+    keep); the others get the value meanwhile and a look (``get``) still sees it; if that
+    read never comes back, the keep ends all the same."""
+    from marketdesk.store import kept as kept_module
+
+    clock = [100.0]
+    monkeypatch.setattr(kept_module.time, "monotonic", lambda: clock[0])
+    kept: KeptPerDatabase[int] = KeptPerDatabase(1.0)
+    reads: list[int] = []
+
+    def read() -> int:
+        reads.append(1)
+        return len(reads)
+
+    assert kept.get_or_read_sync(ENGINE, read) == 1
+    clock[0] += 1.0 - kept_module.REFRESH_SHARE - 0.01
+    assert kept.get_or_read_sync(ENGINE, read) == 1 and reads == [1]
+    clock[0] += 0.02  # the last fifth: one reads again
+    assert kept.get_or_read_sync(ENGINE, read) == 2
+    assert [kept.get_or_read_sync(ENGINE, read) for _ in range(5)] == [2] * 5
+    assert reads == [1, 1]
+    clock[0] += 0.81  # the new keep's last fifth; this reader's read never comes back
+
+    async def lost() -> int:
+        raise OSError("the database went away")
+
+    with pytest.raises(OSError):
+        asyncio.run(kept.get_or_read(ENGINE, lost))
+    assert kept.get(ENGINE) == 2  # the others keep it, and no one else reads
+    assert kept.get_or_read_sync(ENGINE, read) == 2 and reads == [1, 1]
+    clock[0] += 0.2  # the keep ends
+    assert kept.get(ENGINE) is None
+    assert kept.get_or_read_sync(ENGINE, read) == 3

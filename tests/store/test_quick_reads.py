@@ -215,7 +215,7 @@ def test_a_failing_driver_read_falls_back_to_the_sessions_read(
         database = Database(database_url)
         try:
             token = (await _tokens(database))["customer"]
-            monkeypatch.setattr(QuickQuery, "fetch_first", failing)
+            monkeypatch.setattr(QuickQuery, "fetch_all", failing)
             async with database.sessions() as session:
                 assert (await auth.authenticate(session, token)).kind == "customer"
                 assert session.in_transaction()  # the session's own read

@@ -218,7 +218,8 @@ async def _commit(
     # where no webhook wants the events (their deliveries would be more statements)
     alone = (
         new_visitor is not None
-        and webhooks.known_unwanted(session.get_bind(), *_EVENTS)
+        and session.get_bind().dialect.name == "postgresql"
+        and await webhooks.unwanted(session, *_EVENTS)
         and await statement_alone(session)
     )
     async with write_locked(session):

@@ -206,7 +206,9 @@ async def answer_unlocked(
     written in between (a message from another process, an operator): the caller takes
     the locked path, which answers each of these as it always has (a retry of a stored
     message, whose key the statement's insert found taken, included)."""
-    if not webhooks.known_unwanted(session.get_bind(), WebhookEvent.MESSAGE_CREATED):
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    if not await webhooks.unwanted(session, WebhookEvent.MESSAGE_CREATED):
         return None
     if not await statement_alone(session):
         return None

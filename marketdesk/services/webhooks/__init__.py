@@ -14,8 +14,8 @@ from .outbox import (
     emit,
     emit_sync,
     forget_subscriptions,
-    known_unwanted,
     on_emitted,
+    unwanted,
     wake_after_commit,
 )
 from .outbox import configure as configure_subscriptions_cache
@@ -51,12 +51,12 @@ __all__ = [
     "emit_sync",
     "forget_customer_events",
     "forget_subscriptions",
-    "known_unwanted",
     "list_deliveries",
     "list_webhooks",
     "on_emitted",
     "prune_log",
     "retry_delivery",
+    "unwanted",
     "update_webhook",
     "wake_after_commit",
 ]

@@ -33,12 +33,14 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Table, insert, select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from marketdesk.domain.webhooks import DeliveryStatus, WebhookEvent
+from marketdesk.store.db import read_all
 from marketdesk.store.kept import KeptPerDatabase
 from marketdesk.store.models import WebhookDelivery, WebhookSubscription, utcnow
+from marketdesk.store.quick_reads import QuickQuery
 from marketdesk.store.transactions import on_commit, transaction_state
 
 __all__ = [
@@ -49,8 +51,8 @@ __all__ = [
     "emit",
     "emit_sync",
     "forget_subscriptions",
-    "known_unwanted",
     "on_emitted",
+    "unwanted",
     "wake_after_commit",
 ]
 
@@ -63,6 +65,7 @@ _INSERT = insert(_DELIVERIES)
 _ACTIVE = select(WebhookSubscription.id, WebhookSubscription.events).where(
     WebhookSubscription.active.is_(True)
 )
+_QUICK_ACTIVE = QuickQuery(_ACTIVE)
 _WAKING = "marketdesk.webhooks.waking"
 _listeners: list[Callable[[], None]] = []
 
@@ -96,13 +99,20 @@ async def active_subscriptions(session: AsyncSession) -> Subscriptions:
     return await _active.get_or_read(session.get_bind(), read)
 
 
-def known_unwanted(bind: Engine | Connection, *events: WebhookEvent) -> bool:
-    """Whether no active subscription wants any of ``events``, as this process keeps them
-    now (not read: False when none are kept). A write that is one statement without the
-    events' deliveries may then go alone (``store.transactions.statement_alone``)."""
-    kept = _active.get(bind)
-    if kept is None:
-        return False
+async def unwanted(session: AsyncSession, *events: WebhookEvent) -> bool:
+    """Whether no active subscription wants any of ``events``: the subscriptions this
+    process keeps, read when it keeps none (or once in their keep's last share, see
+    ``store.kept``) without beginning a transaction (``store.db.read_all``: on PostgreSQL
+    the session's connection before its ``BEGIN``). A write that is one statement without
+    the events' deliveries may then go alone (``store.transactions.statement_alone``):
+    call this first. Until 2026-12-07 this only looked, and the writes that go alone never
+    read them: once a second each process's writes took the longer way until one of them
+    had read the subscriptions again."""
+
+    async def read() -> Subscriptions:
+        return _subscriptions(await read_all(session, _QUICK_ACTIVE, {}))
+
+    kept = await _active.get_or_read(session.get_bind(), read)
     wanted = {event.value for event in events}
     return not any(wanted.intersection(types or ()) for _, types in kept)
 
