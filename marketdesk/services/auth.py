@@ -22,6 +22,7 @@ from sqlalchemy.orm import aliased
 from marketdesk.settings import password_hashing
 from marketdesk.store.db import read_first
 from marketdesk.store.json_rows import rows_as_json, rows_from_json
+from marketdesk.store.kept import REFRESH_SHARE
 from marketdesk.store.models import Customer, Operator, OperatorRole, Session, Visitor, utcnow
 from marketdesk.store.quick_reads import QuickQuery
 from marketdesk.store.rows import insert_row
@@ -104,11 +105,6 @@ SESSIONS_CHANNEL = "sessions"
 """Where ended sessions are announced (every process's session watch closes their sockets)."""
 
 
-REFRESH_SHARE = 0.2
-"""The last share of a principal's keep in which one caller reads it again
-(:class:`PrincipalCache`)."""
-
-
 class PrincipalCache:
     """Bearer token → its principal, kept for ``seconds`` so that a burst of requests with
     one token authenticates once (two queries fewer a request). The session's own expiry is
@@ -124,12 +120,12 @@ class PrincipalCache:
     (the broker's ``resync`` after Redis came back) every cache forgets everything
     (``channels/session_watch.py``). 0 keeps nothing.
 
-    In the last :data:`REFRESH_SHARE` of an entry's keep, the first caller to look gets
-    nothing and reads the session again (its :meth:`put` starts a new keep), while every
-    other caller keeps the entry until the keep ends: of a token's concurrent requests one
-    reads, not all that arrive in the round trip after the keep ended (on a busy process,
-    a cluster of requests an event-loop round slower every ``seconds``). Nothing is kept
-    longer than before."""
+    In the last ``store.kept.REFRESH_SHARE`` of an entry's keep (as of every fact a
+    process keeps for a moment), the first caller to look gets nothing and reads the
+    session again (its :meth:`put` starts a new keep), while every other caller keeps the
+    entry until the keep ends: of a token's concurrent requests one reads, not all that
+    arrive in the round trip after the keep ended (on a busy process, a cluster of requests
+    an event-loop round slower every ``seconds``). Nothing is kept longer than before."""
 
     def __init__(
         self, seconds: float, *, visitor_seconds: float | None = None, size: int = 50_000
