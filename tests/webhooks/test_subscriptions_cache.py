@@ -68,3 +68,29 @@ def test_a_process_sees_another_ones_change_when_it_reads_again(
         assert run_db(db, _deliveries) == 1
     finally:
         outbox.configure(cache_seconds=1.0)
+
+
+@pytest.mark.parametrize("backend", backends())
+def test_unwanted_reads_the_subscriptions_when_none_are_kept(
+    backend: str, make_database: Callable[[str], TestDatabase]
+) -> None:
+    """``unwanted`` reads the subscriptions itself when the process keeps none (the writes
+    that go alone ask it first): a subscription's event types come back as a list, so a
+    wanted event is wanted and another is not."""
+    db = make_database(backend)
+    prepare(db.url)
+
+    async def ask(session: Any) -> tuple[bool, bool]:
+        await outbox.forget_subscriptions()
+        created = await outbox.unwanted(session, WebhookEvent.TASK_CREATED)
+        await outbox.forget_subscriptions()
+        other = await outbox.unwanted(session, WebhookEvent.MESSAGE_CREATED)
+        return created, other
+
+    try:
+        outbox.configure(cache_seconds=60)
+        assert run_db(db, ask) == (True, True)  # nobody listens
+        run_db(db, _subscribe)  # wants task.created only
+        assert run_db(db, ask) == (False, True)
+    finally:
+        outbox.configure(cache_seconds=1.0)
