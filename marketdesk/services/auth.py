@@ -125,7 +125,9 @@ class PrincipalCache:
     session again (its :meth:`put` starts a new keep), while every other caller keeps the
     entry until the keep ends: of a token's concurrent requests one reads, not all that
     arrive in the round trip after the keep ended (on a busy process, a cluster of requests
-    an event-loop round slower every ``seconds``). Nothing is kept longer than before."""
+    an event-loop round slower every ``seconds``). Nothing is kept longer than before.
+    Likewise, the requests of a token that find nothing kept while one of them reads it
+    (a console's first requests, every token after a ``resync``) wait for that read."""
 
     def __init__(
         self, seconds: float, *, visitor_seconds: float | None = None, size: int = 50_000
@@ -135,6 +137,9 @@ class PrincipalCache:
         self.size = size
         # token hash → (kept until, read again from, the session's expiry, the principal)
         self._entries: dict[str, tuple[float, float, datetime, Principal]] = {}
+        # token hash → the read of a request of this token now under way (the others of the
+        # token that find nothing kept wait for it rather than read too)
+        self._reading: dict[str, asyncio.Future[Principal]] = {}
         _caches.add(self)
 
     def get(self, key: str, now: datetime) -> Principal | None:
@@ -421,8 +426,41 @@ async def authenticate(
     it for a moment, see :class:`PrincipalCache`)."""
     now = now or utcnow()
     key = token_hash(token)
-    if cache is not None and (known := cache.get(key, now)) is not None:
+    if cache is None:
+        return await _read_principal(session, key, now, None)
+    if (known := cache.get(key, now)) is not None:
         return known
+    reading = cache._reading.get(key)
+    if reading is not None:  # another request of this token reads it: its answer
+        await asyncio.wait([reading])  # (shielded: this request going away leaves it be)
+        failed = reading.exception()
+        if failed is None:
+            return reading.result()
+        if isinstance(failed, SessionExpired | AccountDisabled):
+            raise type(failed)()  # its own: the same refusal
+        # its read failed otherwise (the database, or it went away): read here
+    future: asyncio.Future[Principal] = asyncio.get_running_loop().create_future()
+    future.add_done_callback(lambda done: done.cancelled() or done.exception())
+    cache._reading[key] = future
+    try:
+        principal = await _read_principal(session, key, now, cache)
+    except Exception as error:
+        future.set_exception(error)
+        raise
+    except BaseException:  # cancelled: those waiting read for themselves
+        future.set_exception(RuntimeError("the principal's read was cancelled"))
+        raise
+    else:
+        future.set_result(principal)
+    finally:
+        if cache._reading.get(key) is future:
+            del cache._reading[key]
+    return principal
+
+
+async def _read_principal(
+    session: AsyncSession, key: str, now: datetime, cache: PrincipalCache | None
+) -> Principal:
     # no transaction begun for it (SQLite's file read, or PostgreSQL's before the session's
     # BEGIN): a message handed to the chat writer writes nothing in this session
     row = await read_first(session, _QUICK_SESSION_BY_TOKEN, {"token_hash": key})

@@ -258,3 +258,87 @@ def test_a_new_visitors_principal_is_kept_from_its_creation(demo_db) -> None:
             event.remove(engine, "before_cursor_execute", record)
         assert opened.status_code == 201, opened.text
         assert asked and not [s for s in asked if "WHERE sessions.token_hash" in s]
+
+
+def test_the_requests_of_a_token_that_find_nothing_kept_share_one_read(
+    demo_db, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Eight requests of one token at once with nothing kept: one reads the session, the
+    others wait for that read and get its principal (or its refusal); a read that fails
+    otherwise leaves each to read for itself."""
+    import asyncio
+
+    from sqlalchemy import update
+
+    from marketdesk.store.db import Database
+    from marketdesk.store.models import Session, Visitor
+
+    reads: list[str] = []
+    real = auth.read_first
+    gate: dict[str, Any] = {}
+
+    async def slow_read(session: Any, query: Any, parameters: Any) -> Any:
+        reads.append(parameters["token_hash"])
+        await gate["open"].wait()  # the others arrive meanwhile
+        if gate.get("fail"):
+            gate["fail"] = False
+            raise OSError("the database went away")
+        return await real(session, query, parameters)
+
+    monkeypatch.setattr(auth, "read_first", slow_read)
+
+    async def main() -> None:
+        database = Database(demo_db.url)
+        cache = auth.PrincipalCache(60.0)
+
+        async def at_once(token: str) -> list[Any]:
+            gate["open"] = asyncio.Event()
+
+            async def one() -> Any:
+                async with database.sessions() as session:
+                    try:
+                        return await auth.authenticate(session, token, cache=cache)
+                    except Exception as error:  # the outcome is compared
+                        return type(error).__name__
+
+            calls = [asyncio.create_task(one()) for _ in range(8)]
+            await asyncio.sleep(0.05)
+            gate["open"].set()
+            return await asyncio.gather(*calls)
+
+        try:
+            async with database.sessions() as session:
+                visitor = Visitor(id=f"v-flight-{id(cache)}")
+                session.add(visitor)
+                await session.commit()
+                token = await auth.issue_token(
+                    session, visitor_id=visitor.id, ttl=timedelta(hours=1)
+                )
+                await session.commit()
+            got = await at_once(token)
+            assert len(reads) == 1 and len(set(map(repr, got))) == 1
+            assert got[0].kind == "visitor"
+
+            cache.forget()
+            reads.clear()
+            gate["fail"] = True  # the one read fails: each reads for itself
+            got = await at_once(token)
+            assert got[0] == "OSError" and all(g == got[1] for g in got[1:])
+            assert got[1].kind == "visitor" and len(reads) >= 2
+
+            async with database.sessions() as session:  # ended where no one announced it
+                await session.execute(
+                    update(Session)
+                    .where(Session.id == got[1].session_id)
+                    .values(revoked_at=auth.utcnow())
+                )
+                await session.commit()
+            cache.forget()
+            reads.clear()
+            got = await at_once(token)
+            assert reads == [auth.token_hash(token)]
+            assert got == ["SessionExpired"] * 8
+        finally:
+            await database.dispose()
+
+    asyncio.run(main())
