@@ -65,6 +65,18 @@ def test_in_its_last_share_one_caller_reads_again_and_the_others_keep_it(
     assert cache.get("a", NOW) is None
 
 
+async def _visitor_token(database: Any, visitor_id: str) -> str:
+    """A new widget visitor's bearer token, for an hour."""
+    from marketdesk.store.models import Visitor
+
+    async with database.sessions() as session:
+        session.add(Visitor(id=visitor_id))
+        await session.commit()
+        token = await auth.issue_token(session, visitor_id=visitor_id, ttl=timedelta(hours=1))
+        await session.commit()
+    return token
+
+
 def test_a_session_found_ended_on_the_read_again_is_kept_by_no_one(demo_db) -> None:
     """The caller that reads a token again in its keep's last share and finds its session
     ended (logged out in another process, whose announcement has not come) drops the
@@ -74,20 +86,13 @@ def test_a_session_found_ended_on_the_read_again_is_kept_by_no_one(demo_db) -> N
     from sqlalchemy import update
 
     from marketdesk.store.db import Database
-    from marketdesk.store.models import Session, Visitor
+    from marketdesk.store.models import Session
 
     async def main() -> None:
         database = Database(demo_db.url)
         cache = auth.PrincipalCache(60.0)
         try:
-            async with database.sessions() as session:
-                visitor = Visitor(id=f"v-cache-{id(cache)}")
-                session.add(visitor)
-                await session.commit()
-                token = await auth.issue_token(
-                    session, visitor_id=visitor.id, ttl=timedelta(hours=1)
-                )
-                await session.commit()
+            token = await _visitor_token(database, f"v-cache-{id(cache)}")
             async with database.sessions() as session:
                 principal = await auth.authenticate(session, token, cache=cache)
             key = auth.token_hash(token)
@@ -271,7 +276,7 @@ def test_the_requests_of_a_token_that_find_nothing_kept_share_one_read(
     from sqlalchemy import update
 
     from marketdesk.store.db import Database
-    from marketdesk.store.models import Session, Visitor
+    from marketdesk.store.models import Session
 
     reads: list[str] = []
     real = auth.read_first
@@ -307,14 +312,7 @@ def test_the_requests_of_a_token_that_find_nothing_kept_share_one_read(
             return await asyncio.gather(*calls)
 
         try:
-            async with database.sessions() as session:
-                visitor = Visitor(id=f"v-flight-{id(cache)}")
-                session.add(visitor)
-                await session.commit()
-                token = await auth.issue_token(
-                    session, visitor_id=visitor.id, ttl=timedelta(hours=1)
-                )
-                await session.commit()
+            token = await _visitor_token(database, f"v-flight-{id(cache)}")
             got = await at_once(token)
             assert len(reads) == 1 and len(set(map(repr, got))) == 1
             assert got[0].kind == "visitor"
