@@ -369,9 +369,7 @@ async def _open_task(
     alone = (
         commit
         and conversation_id is None
-        and session.get_bind().dialect.name == "postgresql"
-        and await webhooks.unwanted(session, WebhookEvent.TASK_CREATED)
-        and await statement_alone(session)
+        and await webhooks.alone_where_unwanted(session, WebhookEvent.TASK_CREATED)
     )
     task = await insert_numbered(  # the number made of the id by the insert itself
         session,

@@ -79,13 +79,6 @@ class QuickQuery:
             ) from error
         return _processed(compiled, raws)
 
-    def first(
-        self, connection: sqlite3.Connection, dialect: Dialect, parameters: Mapping[str, Any]
-    ) -> Any:
-        """The first row, or None."""
-        rows = self.all(connection, dialect, parameters)
-        return rows[0] if rows else None
-
     async def fetch_all(
         self, connection: asyncpg.Connection, dialect: Dialect, parameters: Mapping[str, Any]
     ) -> list[tuple[Any, ...]]:
@@ -95,13 +88,6 @@ class QuickQuery:
         compiled = self._compile(dialect)
         raws = await connection.fetch(compiled.sql, *(parameters[n] for n in compiled.names))
         return _processed(compiled, raws)
-
-    async def fetch_first(
-        self, connection: asyncpg.Connection, dialect: Dialect, parameters: Mapping[str, Any]
-    ) -> Any:
-        """The first row on a PostgreSQL driver connection, or None."""
-        rows = await self.fetch_all(connection, dialect, parameters)
-        return rows[0] if rows else None
 
 
 def _processed(compiled: _Compiled, raws: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:

@@ -513,8 +513,10 @@ def test_a_status_change_writes_its_event_comment_and_audit_entry_together(clien
 
 
 def _watch_alone(monkeypatch) -> list[bool]:
-    """What each ``statement_alone`` of the tasks' use cases answered, in order."""
+    """What each ``statement_alone`` of the tasks' use cases answered, in order (a new
+    task's through ``webhooks.alone_where_unwanted``)."""
     from marketdesk.services import tasks as task_service
+    from marketdesk.services.webhooks import outbox
 
     went: list[bool] = []
     real = task_service.statement_alone
@@ -524,4 +526,5 @@ def _watch_alone(monkeypatch) -> list[bool]:
         return went[-1]
 
     monkeypatch.setattr(task_service, "statement_alone", watched)
+    monkeypatch.setattr(outbox, "statement_alone", watched)
     return went

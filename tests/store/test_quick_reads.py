@@ -46,11 +46,15 @@ async def _read_quickly(session: Any, quick: QuickQuery, parameters: dict[str, A
     transaction, PostgreSQL's session connection before its ``BEGIN``."""
     found = quick_reads_of(session)
     if found is not None:
-        return quick.first(*found, parameters)
-    on_postgresql = await postgres_reads_of(session)
-    assert on_postgresql is not None, "a session of a SQLite file or of PostgreSQL reads quickly"
-    assert not on_postgresql[0].is_in_transaction()
-    return await quick.fetch_first(*on_postgresql, parameters)
+        rows = quick.all(*found, parameters)
+    else:
+        on_postgresql = await postgres_reads_of(session)
+        assert on_postgresql is not None, (
+            "a session of a SQLite file or of PostgreSQL reads quickly"
+        )
+        assert not on_postgresql[0].is_in_transaction()
+        rows = await quick.fetch_all(*on_postgresql, parameters)
+    return rows[0] if rows else None
 
 
 def test_a_quick_read_gives_what_the_engine_gives(database_url: str) -> None:

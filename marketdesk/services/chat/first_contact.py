@@ -43,7 +43,7 @@ from marketdesk.domain.webhooks import WebhookEvent
 from marketdesk.settings import Settings
 from marketdesk.store.models import Conversation, Session, Visitor, utcnow
 from marketdesk.store.rows import as_loaded, with_defaults
-from marketdesk.store.transactions import statement_alone, write_locked
+from marketdesk.store.transactions import write_locked
 
 from .. import webhooks
 from ..principals import Principal
@@ -216,12 +216,7 @@ async def _commit(
     the checks leave it to the general path."""
     # a new visitor's rows on PostgreSQL are one statement: alone, without BEGIN and COMMIT,
     # where no webhook wants the events (their deliveries would be more statements)
-    alone = (
-        new_visitor is not None
-        and session.get_bind().dialect.name == "postgresql"
-        and await webhooks.unwanted(session, *_EVENTS)
-        and await statement_alone(session)
-    )
+    alone = new_visitor is not None and await webhooks.alone_where_unwanted(session, *_EVENTS)
     async with write_locked(session):
         written = await session.run_sync(
             lambda sync: _write(sync.connection(), opening, new_visitor, max_open, alone=alone)

@@ -65,7 +65,6 @@ from marketdesk.domain.webhooks import WebhookEvent
 from marketdesk.settings import Settings
 from marketdesk.store.models import Conversation, utcnow
 from marketdesk.store.rows import as_loaded, update_by_id
-from marketdesk.store.transactions import statement_alone
 
 from .. import webhooks
 from ..chat_access import may_read_now
@@ -206,11 +205,7 @@ async def answer_unlocked(
     written in between (a message from another process, an operator): the caller takes
     the locked path, which answers each of these as it always has (a retry of a stored
     message, whose key the statement's insert found taken, included)."""
-    if session.get_bind().dialect.name != "postgresql":
-        return None
-    if not await webhooks.unwanted(session, WebhookEvent.MESSAGE_CREATED):
-        return None
-    if not await statement_alone(session):
+    if not await webhooks.alone_where_unwanted(session, WebhookEvent.MESSAGE_CREATED):
         return None
     try:
         result = await _unlocked(session, ctx, request)

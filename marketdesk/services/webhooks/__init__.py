@@ -10,6 +10,7 @@ from __future__ import annotations
 from .delivery import Poster, PostFailed, WebhookPolicy, deliver_due
 from .outbox import (
     Data,
+    alone_where_unwanted,
     body_of,
     emit,
     emit_sync,
@@ -42,6 +43,7 @@ __all__ = [
     "WebhookPolicy",
     "WebhookView",
     "all_webhooks",
+    "alone_where_unwanted",
     "body_of",
     "configure_subscriptions_cache",
     "create_webhook",

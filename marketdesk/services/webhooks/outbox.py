@@ -41,11 +41,12 @@ from marketdesk.store.db import read_all
 from marketdesk.store.kept import KeptPerDatabase
 from marketdesk.store.models import WebhookDelivery, WebhookSubscription, utcnow
 from marketdesk.store.quick_reads import QuickQuery
-from marketdesk.store.transactions import on_commit, transaction_state
+from marketdesk.store.transactions import on_commit, statement_alone, transaction_state
 
 __all__ = [
     "Data",
     "active_subscriptions",
+    "alone_where_unwanted",
     "body_of",
     "configure",
     "emit",
@@ -115,6 +116,18 @@ async def unwanted(session: AsyncSession, *events: WebhookEvent) -> bool:
     kept = await _active.get_or_read(session.get_bind(), read)
     wanted = {event.value for event in events}
     return not any(wanted.intersection(types or ()) for _, types in kept)
+
+
+async def alone_where_unwanted(session: AsyncSession, *events: WebhookEvent) -> bool:
+    """On PostgreSQL, where no subscription wants ``events`` (:func:`unwanted`, asked
+    first: its read comes before the autocommit), the session's connection taken for one
+    statement alone (``store.transactions.statement_alone``) → whether it was; False on
+    SQLite (one writer: a transaction as ever) without asking."""
+    return (
+        session.get_bind().dialect.name == "postgresql"
+        and await unwanted(session, *events)
+        and await statement_alone(session)
+    )
 
 
 def on_emitted(listener: Callable[[], None]) -> Callable[[], None]:
