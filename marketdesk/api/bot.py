@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from marketdesk.bot import Bot
+
+from .json_response import JSONResponse
 
 router = APIRouter(prefix="/api/v1/bot", tags=["bot"])
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Depends, Request
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from marketdesk.services import chat
 from marketdesk.services.chat import ChatContext, ConversationView
 from marketdesk.services.principals import Principal
+
+from .json_response import JSONResponse
 
 __all__ = [
     "TEXT_BOUND",

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from marketdesk.domain.lines import Line
@@ -17,6 +17,7 @@ from marketdesk.settings import Settings
 
 from .chat import TEXT_BOUND, Chat, SendMessage, conversation_json, send_result, sent_json
 from .deps import CurrentOperator, CurrentPrincipal, DbSession, get_settings
+from .json_response import JSONResponse
 from .throttle import count_caller, per_caller
 from .types import BigId
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from marketdesk.services.errors import (
@@ -25,6 +24,8 @@ from marketdesk.store.availability import (
     database_unavailable,
     unstorable_text,
 )
+
+from .json_response import JSONResponse
 
 __all__ = [
     "DATABASE_RETRY_AFTER",

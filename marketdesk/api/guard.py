@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from marketdesk.services import chat
@@ -15,6 +14,7 @@ from marketdesk.services.chat import ChatContext, GuardResult
 
 from .chat import Chat, SendMessage, send_result
 from .deps import CurrentOperator, DbSession
+from .json_response import JSONResponse
 from .types import BigId
 
 router = APIRouter(tags=["guard"])

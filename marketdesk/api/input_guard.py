@@ -24,13 +24,13 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from marketdesk.services.errors import InvalidCharacters
 
 from .errors import refusal
+from .json_response import JSONResponse
 
 __all__ = ["CODE", "MESSAGE", "NulScanner", "install_input_guard"]
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from marketdesk.services import chat, messages_hub
@@ -21,6 +20,7 @@ from marketdesk.services.messages_hub import CustomerHub, ReadMark, SellerHub
 
 from .chat import Chat, conversation_json
 from .deps import CurrentOperator, CurrentPrincipal, DbSession
+from .json_response import JSONResponse
 from .types import BigId
 
 router = APIRouter(tags=["messages hub"])

@@ -359,6 +359,18 @@ class Session(AsyncSession):
         finally:
             self._release_write_lock()
 
+    async def __aexit__(self, type_: Any, value: Any, traceback: Any) -> None:
+        """SQLAlchemy closes a session at the end of ``async with`` in a task of its own, so
+        that a cancellation cannot abandon the close halfway (a connection given back to a
+        pool half reset): a task, a shield and a round of the event loop for every session.
+        A session that holds no transaction and has no after-commit work left has nothing
+        to give back: its close awaits nothing and cannot be cut short, so it runs here."""
+        sync_session = self.sync_session
+        if sync_session._transaction is None and not sync_session.info.get(_READY):
+            await self.close()
+            return
+        await super().__aexit__(type_, value, traceback)
+
     async def close(self) -> None:
         try:
             await run_after_commit(self)

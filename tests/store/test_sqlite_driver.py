@@ -300,15 +300,21 @@ def test_connections_opened_in_a_burst_are_kept(tmp_path: Path) -> None:
         try:
 
             async def burst() -> None:
-                gate = asyncio.Event()
+                gate, holding = asyncio.Event(), asyncio.Event()
+                held = 0
 
                 async def request() -> None:
+                    nonlocal held
                     async with database.session() as session:
                         await session.execute(text("SELECT 1"))
+                        held += 1
+                        if held == 12:
+                            holding.set()
                         await gate.wait()  # all twelve hold a connection at once
 
                 requests = [asyncio.create_task(request()) for _ in range(12)]
-                await asyncio.sleep(0.05)
+                # however slowly a loaded machine opens them (a fixed pause was not enough)
+                await asyncio.wait_for(holding.wait(), 60)
                 gate.set()
                 await asyncio.gather(*requests)
 
