@@ -311,10 +311,16 @@ class KbIndex:
             for t in q.unigrams
         }
         total_mass = sum(mass.values()) or 1.0
+        # what each candidate article needs of the query's words, looked up once a query
+        # rather than once an article (a search weighs some fifty articles)
+        postings = [(t, self._postings.get(t, {})) for t in mass]
+        strong_terms = {t for t in mass if _pos_factor(t) == 1.0}
         best: dict[int, Hit] = {}
         for i in set(scores) | set(qsim):
             art = self.articles[i]
-            found = [t for t in mass if i in self._postings.get(t, {})]
+            if allowed is not None and art.audience not in allowed:
+                continue  # never a hit: nothing of it is weighed
+            found = [t for t, posting in postings if i in posting]
             matched = sum(mass[t] for t in found)
             bm = scores.get(i, 0.0)
             sim = qsim.get(i, 0.0)
@@ -327,19 +333,16 @@ class KbIndex:
                 score *= seller_prior
             elif art.audience == "customer":
                 score *= customer_prior
-            if allowed is None or art.audience in allowed:
-                strong = any(_pos_factor(t) == 1.0 for t in found)
-                anchored = head_share > 0
-                best[i] = Hit(
-                    art,
-                    score,
-                    bm,
-                    sim,
-                    matched / total_mass,
-                    sum(self.idf[t] for t in found),
-                    strong,
-                    anchored,
-                )
+            best[i] = Hit(
+                art,
+                score,
+                bm,
+                sim,
+                matched / total_mass,
+                sum(self.idf[t] for t in found),
+                not strong_terms.isdisjoint(found),
+                head_share > 0,
+            )
         hits = sorted(best.values(), key=lambda h: (-h.score, h.article.slug))
         return SearchResult(q, tuple(hits[:k]))
 
