@@ -18,7 +18,10 @@ instrumentation off (its start, the demo data's load and each path's set-up and 
 at valgrind's uninstrumented pace). The child calls the ASGI application directly, with no
 client library and no socket: its middleware, routing, dependencies, the use case, the
 serialisation — all of the server's process but uvicorn's HTTP parsing — with its periodic
-background work (pollers, timers) set an hour apart. Before a path's measured calls it
+background work (pollers, timers) set an hour apart and what it keeps for a second (the
+staff's principals, the webhook subscriptions) kept longer: under valgrind a call takes
+a fiftieth of a second or more, and what a loaded server reads once among hundreds of calls
+was read every few calls, a different number in each run. Before a path's measured calls it
 tells the parent, which zeroes the counters and turns the instrumentation on with
 ``callgrind_control``; after them the parent turns it off and dumps the counts. The
 database server's own work (PostgreSQL) is not in the count; SQLite's is (it runs in the
@@ -75,7 +78,15 @@ QUIET = {
         "LEADER_RETRY_SECONDS",
         "BOARD_PUSH_SECONDS",
     )
-} | {"MARKETDESK_METRICS_REFRESH_SECONDS": "60"}
+} | {
+    "MARKETDESK_METRICS_REFRESH_SECONDS": "60",
+    # what a process keeps for a second is read again once a second: a few of a loaded
+    # server's hundreds of calls a second, but a tenth of valgrind's few, and a different
+    # number in each run: kept here for the run (the staff's principals) or a minute (the
+    # webhook subscriptions, at most that)
+    "MARKETDESK_PRINCIPAL_CACHE_SECONDS": "3600",
+    "MARKETDESK_WEBHOOK_SUBSCRIPTIONS_CACHE_SECONDS": "60",
+}
 # the paths measured by default: every write path and the cards (the login's argon2 is one
 # library call, and the old widget's flows are the visitor's and the first question's)
 DEFAULT_PATHS = (
