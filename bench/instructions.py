@@ -49,7 +49,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +56,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.api import PLAN, Paths, _auth, ids, load_data  # noqa: E402
-from marketdesk.store.postgres import create_database, drop_database  # noqa: E402
+from bench.databases import on_fresh_database  # noqa: E402
 
 WARM_UP = 30
 # the periodic background work (pollers, timers, the wallboard's push) an hour apart: under
@@ -324,16 +323,13 @@ def _totals(dump: Path) -> int:
 def _child_main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="md-instructions-") as tmp:
         data_dir = Path(tmp)
-        if args.backend == "sqlite":
-            url = f"sqlite+aiosqlite:///{data_dir / 'bench.db'}"
-            asyncio.run(child(args, url, data_dir))
-            return
-        name = f"md_instructions_{uuid.uuid4().hex[:8]}"
-        url = asyncio.run(create_database(args.pg, name))
-        try:
-            asyncio.run(child(args, url, data_dir))
-        finally:
-            asyncio.run(drop_database(args.pg, name))
+        on_fresh_database(
+            args.backend,
+            args.pg,
+            data_dir,
+            "md_instructions",
+            lambda url: child(args, url, data_dir),
+        )
 
 
 def main() -> None:

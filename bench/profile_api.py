@@ -20,7 +20,6 @@ functions with the most cumulative and own time."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import cProfile
 import os
 import pstats
@@ -39,9 +38,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.api import PLAN, Paths, _auth, ids, load_data  # noqa: E402
+from bench.databases import on_fresh_database  # noqa: E402
 from marketdesk.server import create_app  # noqa: E402
 from marketdesk.settings import Settings  # noqa: E402
-from marketdesk.store.postgres import create_database, drop_database  # noqa: E402
 
 WARM_UP = 30
 
@@ -144,19 +143,13 @@ def main() -> None:
     parser.add_argument("--dump", default=None, help="a file for the profile (pstats)")
     parser.add_argument("--sql", default=None, help="a path whose SQL to print (one call)")
     args = parser.parse_args()
+    if args.backend == "postgresql" and not args.pg:
+        parser.error("--backend postgresql needs --pg")
     with tempfile.TemporaryDirectory(prefix="md-profile-") as tmp:
         data_dir = Path(tmp)
-        if args.backend == "sqlite":
-            asyncio.run(measure(args, f"sqlite:///{data_dir / 'bench.db'}", data_dir))
-            return
-        if not args.pg:
-            parser.error("--backend postgresql needs --pg")
-        name = f"md_profile_{os.getpid()}"
-        url = asyncio.run(create_database(args.pg, name))
-        try:
-            asyncio.run(measure(args, url, data_dir))
-        finally:
-            asyncio.run(drop_database(args.pg, name))
+        on_fresh_database(
+            args.backend, args.pg, data_dir, "md_profile", lambda url: measure(args, url, data_dir)
+        )
 
 
 if __name__ == "__main__":
