@@ -36,13 +36,17 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 from marketdesk.domain.sla import SlaKind
 from marketdesk.store.file_locks import LockStats
 
-from .multiprocess import WorkerProcesses, forget_process, multiprocess_directory
+from .multiprocess import (
+    StartedFilesCollector,
+    WorkerProcesses,
+    forget_process,
+    multiprocess_directory,
+)
 
 __all__ = ["BOT_ACTIONS", "SENDER_KINDS", "SOCKET_KINDS", "Metrics"]
 
@@ -280,7 +284,7 @@ class Metrics:
                 ProcessCollector(registry=registry)
         else:  # the node's processes, read from their files (and /proc) at each scrape
             self.exposed = CollectorRegistry(auto_describe=False)
-            MultiProcessCollector(self.exposed, path=str(self.directory))  # type: ignore[no-untyped-call]
+            StartedFilesCollector(self.directory, self.exposed)
             self._written = _WrittenReadings(self._read)
             self._workers = WorkerProcesses(self.directory, process=process)
             self.exposed.register(self._workers)

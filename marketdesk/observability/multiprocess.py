@@ -27,13 +27,14 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from prometheus_client import ProcessCollector, values
+from prometheus_client import CollectorRegistry, ProcessCollector, values
 from prometheus_client.metrics_core import Metric
-from prometheus_client.multiprocess import mark_process_dead
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from prometheus_client.registry import Collector
 
 __all__ = [
     "DIRECTORY_ENV",
+    "StartedFilesCollector",
     "WorkerProcesses",
     "forget_process",
     "is_running",
@@ -45,6 +46,28 @@ __all__ = [
 DIRECTORY_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client's own setting
 _OWN_PREFIX = "marketdesk-metrics-"
 _FILE_PID = re.compile(r"_(\d+)\.db$")
+_HEADER = 8  # a metrics file's first bytes: how much of it is used, and padding
+
+
+class StartedFilesCollector(MultiProcessCollector):
+    """prometheus-client's reader of the processes' files, less the files a process has
+    created but not begun yet: prometheus-client creates a file empty and then sizes it, and
+    a scrape that read it in between failed whole (``struct.error``: seen when a worker
+    restarted after a SIGKILL). Such a file holds nothing yet; the next scrape reads it."""
+
+    def __init__(self, directory: Path, registry: CollectorRegistry) -> None:
+        self._directory = directory
+        super().__init__(registry, path=str(directory))  # type: ignore[no-untyped-call]
+
+    def collect(self) -> Iterator[Metric]:
+        files = []
+        for path in self._directory.glob("*.db"):
+            try:
+                if path.stat().st_size >= _HEADER:
+                    files.append(str(path))
+            except FileNotFoundError:  # a dead process's file removed meanwhile
+                continue
+        return iter(self.merge(files, accumulate=True))  # type: ignore[no-untyped-call]
 
 
 def multiprocess_directory() -> Path | None:

@@ -48,7 +48,12 @@ def _pids(samples: Samples) -> set[int]:
 
 def _has_written(directory: Path, pid: int, name: str) -> bool:
     """Whether ``pid`` has written the live gauge ``name`` to the shared files."""
-    files = [str(path) for path in directory.glob(f"gauge_live*_{pid}.db")]
+    # a file the process has created but not begun yet (empty) holds nothing yet
+    files = [
+        str(path)
+        for path in directory.glob(f"gauge_live*_{pid}.db")
+        if path.exists() and path.stat().st_size > 0
+    ]
     return any(
         sample.name == name
         for family in MultiProcessCollector.merge(files, accumulate=False)

@@ -18,17 +18,24 @@ from marketdesk.store.transactions import on_commit
 from tests.conftest import TestDatabase, backends
 
 
-def _counting_closes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """How many closes went through SQLAlchemy's task (one entry each)."""
-    calls: list[int] = []
+def _counting_closes(monkeypatch: pytest.MonkeyPatch) -> list[asyncio.AbstractEventLoop]:
+    """The event loop of each close that went through SQLAlchemy's task (an app of another
+    test may still run in a thread of this process, with sessions of its own)."""
+    loops: list[asyncio.AbstractEventLoop] = []
     original = async_session_module._run_to_completion
 
     async def counted(coro: Any) -> Any:
-        calls.append(1)
+        loops.append(asyncio.get_running_loop())
         return await original(coro)
 
     monkeypatch.setattr(async_session_module, "_run_to_completion", counted)
-    return calls
+    return loops
+
+
+def _here(loops: list[asyncio.AbstractEventLoop]) -> int:
+    """How many of them were this loop's."""
+    loop = asyncio.get_running_loop()
+    return sum(1 for seen in loops if seen is loop)
 
 
 @pytest.mark.parametrize("backend", backends())
@@ -45,14 +52,14 @@ def test_a_session_without_a_transaction_closes_in_place(
         try:
             async with database.sessions():  # nothing done
                 pass
-            untouched = len(tasked)
+            untouched = _here(tasked)
             async with database.sessions() as session:  # a read: a transaction held
                 await session.execute(text("SELECT 1"))
-            reading = len(tasked)
+            reading = _here(tasked)
             async with database.sessions() as session:  # committed: nothing held
                 await session.execute(text("SELECT 1"))
                 await session.commit()
-            committed = len(tasked)
+            committed = _here(tasked)
             pool = database.engine.sync_engine.pool
             return untouched, reading, committed, pool.checkedout()  # type: ignore[attr-defined]
         finally:
@@ -90,7 +97,7 @@ def test_after_commit_work_left_goes_with_the_protected_close(
                     await session.execute(text("SELECT 1"))
                     on_commit(session, announce)
                 assert done == []  # not yet: the close runs it
-            return done, len(tasked)
+            return done, _here(tasked)
         finally:
             await database.dispose()
 
