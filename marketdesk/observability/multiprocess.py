@@ -41,6 +41,7 @@ __all__ = [
     "multiprocess_directory",
     "prepare_directory",
     "remove_directory",
+    "started_files",
 ]
 
 DIRECTORY_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client's own setting
@@ -60,14 +61,21 @@ class StartedFilesCollector(MultiProcessCollector):
         super().__init__(registry, path=str(directory))  # type: ignore[no-untyped-call]
 
     def collect(self) -> Iterator[Metric]:
-        files = []
-        for path in self._directory.glob("*.db"):
-            try:
-                if path.stat().st_size >= _HEADER:
-                    files.append(str(path))
-            except FileNotFoundError:  # a dead process's file removed meanwhile
-                continue
+        files = started_files(self._directory, "*.db")
         return iter(self.merge(files, accumulate=True))  # type: ignore[no-untyped-call]
+
+
+def started_files(directory: Path, pattern: str) -> list[str]:
+    """The metrics files of ``directory`` matching ``pattern`` that their process has begun
+    (at least their header written): what prometheus-client's reader can read."""
+    files = []
+    for path in directory.glob(pattern):
+        try:
+            if path.stat().st_size >= _HEADER:
+                files.append(str(path))
+        except FileNotFoundError:  # a dead process's file removed meanwhile
+            continue
+    return files
 
 
 def multiprocess_directory() -> Path | None:

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from marketdesk.observability.multiprocess import is_running
+from marketdesk.observability.multiprocess import is_running, started_files
 from tests.chat.servers import REDIS_URL, Server, redis_available
 from tests.conftest import TestDatabase, wait_for
 from tests.ops.conftest import METRICS_TOKEN, Samples, parse, value
@@ -48,12 +48,8 @@ def _pids(samples: Samples) -> set[int]:
 
 def _has_written(directory: Path, pid: int, name: str) -> bool:
     """Whether ``pid`` has written the live gauge ``name`` to the shared files."""
-    # a file the process has created but not begun yet (empty) holds nothing yet
-    files = [
-        str(path)
-        for path in directory.glob(f"gauge_live*_{pid}.db")
-        if path.exists() and path.stat().st_size > 0
-    ]
+    # a file the process has created but not begun yet holds nothing yet
+    files = started_files(directory, f"gauge_live*_{pid}.db")
     return any(
         sample.name == name
         for family in MultiProcessCollector.merge(files, accumulate=False)
