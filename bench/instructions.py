@@ -282,10 +282,12 @@ def measure(args: argparse.Namespace, backend: str, out_dir: Path) -> dict[str, 
         command += ["--redis", args.redis]
     env = {**os.environ, "PYTHONHASHSEED": "0"}  # the same dict orders in every run
     results: dict[str, float] = {}
-    log = (out_dir / "valgrind.log").open("wb")
-    with subprocess.Popen(
-        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True, env=env
-    ) as process:
+    with (
+        (out_dir / "valgrind.log").open("wb") as log,
+        subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True, env=env
+        ) as process,
+    ):
         assert process.stdin is not None and process.stdout is not None
         for line in process.stdout:
             words = line.split()
